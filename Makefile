@@ -1,0 +1,144 @@
+# lstar - one plain GNU Makefile.
+#
+#   make            build/lstar (the shim image embedded in it)
+#   make deps       install the Debian packages the build and tests need
+#   make check      build and run every test (Check)
+#   make clean
+#
+# V=1 shows the commands.  SAN=1 builds the host side with ASan + UBSan.
+
+CC       ?= cc
+MUSL_CC  ?= musl-gcc
+B        := build
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Host side (the VMM, tools, tests).
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
+	-Wmissing-prototypes -Werror -D_GNU_SOURCE -Iinclude -Ivmm -MMD -MP
+HOST_LDLIBS := -lelf -lseccomp -lcap-ng
+ifeq ($(SAN),1)
+HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_LDFLAGS += -fsanitize=address,undefined
+endif
+
+# The shim: freestanding, kernel code model, no SSE, no red zone.
+SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
+	-Wmissing-prototypes -Werror -Wno-override-init -ffreestanding -fno-pie -fno-pic \
+	-fno-stack-protector -fno-builtin -mno-red-zone -mno-sse -mno-sse2 \
+	-mno-mmx -mno-avx -mcmodel=kernel -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -Iinclude -Ishim-kernel -I$(B)/shim -MMD -MP
+SHIM_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,-T,shim-kernel/shim.lds -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+
+SHIM_SRCS := $(wildcard shim-kernel/*.c)
+SHIM_SRCS := $(filter-out shim-kernel/asm-offsets.c,$(SHIM_SRCS))
+SHIM_OBJS := $(SHIM_SRCS:%.c=$(B)/%.o) $(B)/shim-kernel/entry.o
+SHIM_ELF  := $(B)/shim/shim.elf
+
+VMM_SRCS  := $(wildcard vmm/*.c)
+VMM_OBJS  := $(VMM_SRCS:%.c=$(B)/%.o) $(B)/vmm/shim_image.o
+LIB_OBJS  := $(filter-out $(B)/vmm/main.o,$(VMM_OBJS))
+
+.PHONY: all clean check deps guest tests
+all: $(B)/lstar
+
+# --- the shim ------------------------------------------------------------
+$(B)/shim/asm-offsets.h: shim-kernel/asm-offsets.c shim-kernel/pt_regs.h shim-kernel/percpu.h
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(CC) $(SHIM_CFLAGS) -S -o $(B)/shim/asm-offsets.s $<
+	$(Q){ echo "/* generated from shim-kernel/asm-offsets.c: do not edit */"; \
+	  sed -n 's/.*->\([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/#define \1 \2/p' \
+	  $(B)/shim/asm-offsets.s; } > $@
+
+$(B)/shim-kernel/%.o: shim-kernel/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(B)/shim-kernel/entry.o: shim-kernel/entry.S $(B)/shim/asm-offsets.h
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(SHIM_ELF): $(SHIM_OBJS) shim-kernel/shim.lds
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) -lgcc
+
+# --- the VMM -----------------------------------------------------------
+$(B)/vmm/%.o: vmm/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(B)/vmm/shim_image.o: vmm/shim_image.S $(SHIM_ELF)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	$(Q)$(CC) -DSHIM_ELF='"$(SHIM_ELF)"' -c -o $@ $<
+
+$(B)/lstar: $(VMM_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+# --- programs that run inside the sandbox (guest/) --------------------------
+# Each guest/NAME.c is built static twice, NAME.musl and NAME.glibc, and
+# args.c also as a static-PIE (args.pie).  Hostile probes learn the shim's
+# syscall entry address from the shim image.
+GUEST_SRCS := $(wildcard guest/*.c)
+GUEST_BINS := $(GUEST_SRCS:guest/%.c=$(B)/guest/%.musl) \
+	$(GUEST_SRCS:guest/%.c=$(B)/guest/%.glibc) $(B)/guest/args.pie
+GUEST_CFLAGS = -O2 -g -Wall -Wextra -Werror -Iinclude \
+	-DLSTAR_ENTRY_SYSCALL=0x$(shell nm $(SHIM_ELF) | sed -n 's/ T entry_SYSCALL_64$$//p')
+
+$(B)/guest/%.musl: guest/%.c $(SHIM_ELF)
+	@mkdir -p $(dir $@)
+	@echo "  MUSL    $@"
+	$(Q)$(MUSL_CC) -static $(GUEST_CFLAGS) -o $@ $<
+
+$(B)/guest/%.glibc: guest/%.c $(SHIM_ELF)
+	@mkdir -p $(dir $@)
+	@echo "  GLIBC   $@"
+	$(Q)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
+
+$(B)/guest/args.pie: guest/args.c $(SHIM_ELF)
+	@mkdir -p $(dir $@)
+	@echo "  PIE     $@"
+	$(Q)$(CC) -static-pie -fPIE $(GUEST_CFLAGS) -o $@ $<
+
+guest: $(GUEST_BINS)
+
+# --- tests (Check) -----------------------------------------------------------
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
+TEST_BIN  := $(B)/tests/lstar-tests
+
+$(B)/tests/%.o: tests/%.c $(B)/shim/asm-offsets.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -I$(B)/shim $$(pkg-config --cflags check) -c -o $@ $<
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS) $$(pkg-config --libs check)
+
+tests: $(TEST_BIN)
+
+check: $(B)/lstar guest tests
+	@LSTAR=$(B)/lstar LSTAR_GUEST_DIR=$(B)/guest CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
+
+-include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
+
+clean:
+	rm -rf $(B)
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		build-essential pkg-config libseccomp-dev libcap-ng-dev \
+		libelf-dev check musl-tools busybox-static

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lstar_abi.h - the one contract between the shim kernel (guest ring 0)
+ * and the VMM (host).  Nothing else crosses the boundary.
+ *
+ * Every field is fixed width with explicit padding; sizes and offsets are
+ * asserted at the bottom.  A guest address is a number (lstar_gpa_t for
+ * guest-physical, lstar_gva_t for guest-virtual), never a host pointer.
+ *
+ * Guest-physical memory (one KVM memory slot, starting at 0):
+ *
+ *   0x00000000 +--------------------------+
+ *              | unused (null page)       |
+ *   0x00001000 +--------------------------+ LSTAR_BOOT_GPA
+ *              | struct lstar_boot_info   |  written by the VMM, read-only
+ *              |                          |  for the shim after boot
+ *   0x00002000 +--------------------------+ LSTAR_HC_GPA
+ *              | struct lstar_hc          |  hypercall block (shim <-> VMM)
+ *   0x00003000 +--------------------------+
+ *              | unused                   |
+ *   0x00100000 +--------------------------+ LSTAR_SHIM_GPA
+ *              | shim image: text, rodata,|  loaded from the embedded ELF,
+ *              | data, bss (stacks, GDT,  |  W^X per segment
+ *              | IDT, TSS, per-CPU area)  |
+ *   0x00400000 +--------------------------+ LSTAR_POOL_GPA
+ *              | page pool: page tables,  |  handed out page by page; the
+ *              | free-page stack, program |  VMM uses the bottom at load
+ *              | memory (--mem bytes)     |  time, the shim owns the rest
+ *   pool_end   +--------------------------+
+ *
+ * Guest-virtual memory (one address space, 4-level paging):
+ *
+ *   0x0000000000000000 .. 0x00007fffffffffff   user (ring 3): the program,
+ *                                              its heap, mmaps and stack
+ *   0xffff888000000000 + gpa                   direct map of the page pool,
+ *                                              supervisor, NX (LSTAR_DIRECT_MAP)
+ *   0xffffffff80000000 + gpa                   the low 4 MiB: boot info,
+ *                                              hypercall block, shim image,
+ *                                              supervisor (LSTAR_KERNEL_BASE)
+ *
+ * Hypercalls: the shim fills struct lstar_hc at LSTAR_HC_GPA and executes
+ * `outl %eax, $LSTAR_HC_PORT` with eax = the call number (LSTAR_HC_*).  The
+ * VMM copies the block into host memory before it looks at any field, runs
+ * the call and writes only the OUT fields back.  Ring 3 cannot reach the
+ * port: user RFLAGS.IOPL is 0 and the TSS has no I/O permission bitmap.
+ */
+#ifndef LSTAR_ABI_H
+#define LSTAR_ABI_H
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#endif
+
+#define LSTAR_ABI_VERSION	1
+#define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
+#define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
+
+#define LSTAR_PAGE_SIZE		4096
+
+/* Guest-physical layout. */
+#define LSTAR_BOOT_GPA		0x1000
+#define LSTAR_HC_GPA		0x2000
+#define LSTAR_SHIM_GPA		0x100000
+#define LSTAR_SHIM_LIMIT	0x400000	/* shim image must end below */
+#define LSTAR_POOL_GPA		LSTAR_SHIM_LIMIT
+
+/* Guest-virtual layout. */
+#define LSTAR_KERNEL_BASE	0xffffffff80000000ULL
+#define LSTAR_DIRECT_MAP	0xffff888000000000ULL
+#define LSTAR_USER_TOP		0x00007ffffffff000ULL	/* first byte above user space */
+
+/* Segment selectors: Linux's layout, which SYSRET's arithmetic requires. */
+#define LSTAR_KERNEL_CS		0x10
+#define LSTAR_KERNEL_DS		0x18
+#define LSTAR_USER32_CS		0x23	/* STAR[63:48]; never a usable segment */
+#define LSTAR_USER_DS		0x2b
+#define LSTAR_USER_CS		0x33
+#define LSTAR_TSS_SEL		0x40
+
+/* I/O port the shim's `out` targets. */
+#define LSTAR_HC_PORT		0x0510
+
+#ifndef __ASSEMBLER__
+
+typedef uint64_t lstar_gpa_t;	/* guest-physical address */
+typedef uint64_t lstar_gva_t;	/* guest-virtual address */
+
+/* Hypercall numbers (the value in eax at the `out`). */
+enum lstar_hc_nr {
+	LSTAR_HC_SYSCALL = 1,	/* forward a syscall: hc.sys */
+	LSTAR_HC_EXIT = 2,	/* the program ended: hc.exit */
+	LSTAR_HC_LOG_SYSCALL = 3, /* -v: a refused/unimplemented call: hc.sys */
+	LSTAR_HC_ZERO_PAGES = 4, /* re-zero freed pages: hc.zero */
+	LSTAR_HC_MAX
+};
+
+/* Platforms the VMM can detect; the shim picks its syscall entry by it. */
+enum lstar_platform {
+	LSTAR_PLATFORM_UNKNOWN = 0,
+	LSTAR_PLATFORM_VMX = 1,	/* hardware KVM, Intel */
+	LSTAR_PLATFORM_SVM = 2,	/* hardware KVM, AMD */
+	LSTAR_PLATFORM_PVM = 3,	/* kvm_pvm: ring-3 syscall faults at LSTAR */
+};
+
+/* Boot flags. */
+#define LSTAR_BOOT_VERBOSE	(1u << 0)	/* log refused syscalls */
+
+/* One mapping the VMM made before boot (the ELF image, the stack). */
+struct lstar_boot_vma {
+	lstar_gva_t start;		/* page aligned */
+	lstar_gva_t end;		/* page aligned, exclusive */
+	uint32_t prot;			/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	uint32_t flags;			/* LSTAR_VMA_* */
+};
+
+#define LSTAR_VMA_IMAGE		(1u << 0)	/* from the ELF file */
+#define LSTAR_VMA_STACK		(1u << 1)	/* the initial stack */
+#define LSTAR_BOOT_MAX_VMAS	16
+
+/*
+ * Written by the VMM at LSTAR_BOOT_GPA before the first instruction of the
+ * shim runs.  The shim copies it at boot; the page is supervisor-only, so
+ * ring 3 can neither read nor change it.
+ */
+struct lstar_boot_info {
+	uint64_t magic;			/* LSTAR_BOOT_MAGIC */
+	uint32_t abi_version;		/* LSTAR_ABI_VERSION */
+	uint32_t platform;		/* enum lstar_platform */
+	uint32_t flags;			/* LSTAR_BOOT_* */
+	uint32_t nr_vmas;		/* entries used in vmas[] */
+	/* Page pool (guest-physical), see the map above. */
+	lstar_gpa_t pool_start;		/* first pool page */
+	lstar_gpa_t pool_end;		/* one past the last pool page */
+	lstar_gpa_t pool_next;		/* first page the VMM left unused */
+	lstar_gpa_t free_stack;		/* pages for the free-page stack */
+	uint64_t free_stack_slots;	/* its capacity, in 32-bit entries */
+	lstar_gpa_t pml4;		/* root of the page tables (CR3) */
+	/* The program. */
+	lstar_gva_t entry;		/* first user RIP */
+	lstar_gva_t stack_pointer;	/* initial user RSP (at argc) */
+	lstar_gva_t brk_start;		/* initial program break */
+	lstar_gva_t mmap_top;		/* mmaps are placed below this */
+	lstar_gva_t mmap_min;		/* ... and at or above this */
+	uint64_t _pad1;
+	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
+};
+
+/* LSTAR_HC_SYSCALL, LSTAR_HC_LOG_SYSCALL */
+struct lstar_hc_sys {
+	/* IN */
+	uint64_t nr;			/* Linux x86-64 syscall number */
+	uint64_t args[6];
+	/* OUT */
+	int64_t ret;			/* result or -errno */
+};
+
+/* Why the program ended. */
+enum lstar_exit_kind {
+	LSTAR_EXIT_NORMAL = 0,		/* exit/exit_group: status */
+	LSTAR_EXIT_SIGNAL = 1,		/* killed as signal `signo` would */
+	LSTAR_EXIT_PANIC = 2,		/* the shim itself faulted */
+};
+
+/* LSTAR_HC_EXIT */
+struct lstar_hc_exit {
+	/* IN */
+	uint32_t kind;			/* enum lstar_exit_kind */
+	int32_t status;			/* exit status, or the signal number */
+	uint64_t vector;		/* exception vector, for the report */
+	uint64_t error_code;
+	uint64_t fault_addr;		/* CR2 for page faults */
+	uint64_t regs[21];		/* struct pt_regs, for the report */
+};
+
+/* LSTAR_HC_ZERO_PAGES: the pages at entries [0, count) of the free stack. */
+struct lstar_hc_zero {
+	/* IN */
+	uint64_t count;
+	/* OUT */
+	int64_t ret;			/* 0 or -errno */
+};
+
+/* The hypercall block at LSTAR_HC_GPA. */
+struct lstar_hc {
+	uint32_t nr;			/* enum lstar_hc_nr, as in eax */
+	uint32_t _pad0;
+	union {
+		struct lstar_hc_sys sys;
+		struct lstar_hc_exit exit;
+		struct lstar_hc_zero zero;
+		uint8_t _size[512];
+	};
+};
+
+/*
+ * The first bytes of the shim image's .lstar.header section.  The VMM checks
+ * the magic and the ABI version before it loads anything.
+ */
+struct lstar_shim_header {
+	uint64_t magic;			/* LSTAR_SHIM_MAGIC */
+	uint32_t abi_version;		/* LSTAR_ABI_VERSION */
+	uint32_t _pad0;
+	lstar_gva_t entry;		/* shim boot entry (64-bit, CPL 0) */
+	lstar_gva_t boot_stack_top;	/* RSP at entry */
+	lstar_gva_t gdt;		/* GDT base, LSTAR_GDT_ENTRIES entries */
+	lstar_gva_t tss;		/* the TSS the VMM loads into TR */
+};
+
+#define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
+
+_Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 504, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
+_Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
+_Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
+_Static_assert(sizeof(struct lstar_hc) == 520, "hc layout");
+_Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
+_Static_assert(sizeof(struct lstar_shim_header) == 48, "shim header layout");
+
+#endif /* !__ASSEMBLER__ */
+#endif /* LSTAR_ABI_H */

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * entry.S - every way into the shim and the one way out, in the shape of
+ * Linux's arch/x86/entry/entry_64.S.  Assembly builds the pt_regs frame,
+ * clears what ring 3 left in registers and calls C; C decides.
+ *
+ * Ways in:
+ *   entry_SYSCALL_64  hardware KVM: a ring-3 `syscall` lands here at CPL 0
+ *   asm_exc_<vector>  the 32 exception vectors; on PVM a ring-3 `syscall`
+ *                     arrives as vector 14 (#PF at the LSTAR address) and
+ *                     exc_dispatch() turns it into the same syscall frame
+ * Way out:
+ *   return_to_user    SYSRET when C says the frame is safe, IRET otherwise
+ */
+#include "asm-offsets.h"
+#include "lstar_abi.h"
+
+#define ENOSYS 38
+
+/* Push the general-purpose registers into pt_regs (ax from \rax), then
+ * zero the ones C does not load before use, so that no ring-3 value can
+ * steer speculation inside the shim.  rax (syscall number), rdi and rsp
+ * are set by the caller.  As Linux's PUSH_AND_CLEAR_REGS. */
+.macro PUSH_AND_CLEAR_REGS rax=%rax
+	pushq	%rdi			/* pt_regs->di */
+	pushq	%rsi			/* pt_regs->si */
+	pushq	%rdx			/* pt_regs->dx */
+	pushq	%rcx			/* pt_regs->cx */
+	pushq	\rax			/* pt_regs->ax */
+	pushq	%r8			/* pt_regs->r8 */
+	pushq	%r9			/* pt_regs->r9 */
+	pushq	%r10			/* pt_regs->r10 */
+	pushq	%r11			/* pt_regs->r11 */
+	pushq	%rbx			/* pt_regs->bx */
+	pushq	%rbp			/* pt_regs->bp */
+	pushq	%r12			/* pt_regs->r12 */
+	pushq	%r13			/* pt_regs->r13 */
+	pushq	%r14			/* pt_regs->r14 */
+	pushq	%r15			/* pt_regs->r15 */
+	xorl	%esi, %esi		/* clear ring-3 values ... */
+	xorl	%edx, %edx
+	xorl	%ecx, %ecx
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	xorl	%r11d, %r11d
+	xorl	%ebx, %ebx
+	xorl	%ebp, %ebp
+	xorl	%r12d, %r12d
+	xorl	%r13d, %r13d
+	xorl	%r14d, %r14d
+	xorl	%r15d, %r15d		/* ... all but rax and rdi */
+.endm
+
+/* Restore the general-purpose registers from pt_regs; rsp ends at orig_ax. */
+.macro POP_REGS
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rax
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+.endm
+
+	.section .text.entry, "ax"
+
+/*
+ * entry_SYSCALL_64 - the LSTAR target (hardware KVM).
+ *
+ * In:  CPL 0, rax = syscall number, rdi rsi rdx r10 r8 r9 = arguments,
+ *      rcx = user RIP to return to, r11 = user RFLAGS (SFMASK already
+ *      cleared IF, TF, DF, AC, NT ... in RFLAGS), rsp = USER stack,
+ *      GS base = user's.  Interrupts are off; nothing is trusted.
+ * Out: never returns here; leaves through return_to_user.
+ */
+	.globl	entry_SYSCALL_64
+	.type	entry_SYSCALL_64, @function
+	.balign	64
+entry_SYSCALL_64:
+	swapgs					/* GS -> per-CPU area */
+	movq	%rsp, %gs:PERCPU_USER_RSP	/* park the user stack */
+	movq	%gs:PERCPU_TSS_RSP0, %rsp	/* kernel stack = TSS.rsp0 */
+
+	pushq	$LSTAR_USER_DS			/* pt_regs->ss */
+	pushq	%gs:PERCPU_USER_RSP		/* pt_regs->sp */
+	pushq	%r11				/* pt_regs->flags */
+	pushq	$LSTAR_USER_CS			/* pt_regs->cs */
+	pushq	%rcx				/* pt_regs->ip */
+	pushq	%rax				/* pt_regs->orig_ax */
+	PUSH_AND_CLEAR_REGS rax=$-ENOSYS	/* result pre-set to -ENOSYS */
+
+	movq	%rsp, %rdi			/* arg 1: regs */
+	movslq	%eax, %rsi			/* arg 2: nr, sign-extended low 32 bits */
+	call	do_syscall_64			/* al = SYSRET is safe */
+	movq	%rsp, %rdi
+	movzbl	%al, %esi
+	jmp	return_to_user
+	.size	entry_SYSCALL_64, . - entry_SYSCALL_64
+
+/*
+ * return_to_user - leave the shim for ring 3 (never returns).
+ *
+ * In:  rdi = the pt_regs to restore (on this CPU's kernel stack), sil =
+ *      nonzero when syscall_exit_to_user() found the frame safe for SYSRET
+ *      (rcx == ip, r11 == flags, ip below the user top, no RF/TF, user
+ *      CS/SS); otherwise IRET restores the frame as it is.  C sanitized
+ *      the frame's RFLAGS either way.  GS base is the per-CPU area.
+ */
+	.globl	return_to_user
+	.type	return_to_user, @function
+return_to_user:
+	movq	%rdi, %rsp
+	testb	%sil, %sil
+	jz	.Liret
+	POP_REGS				/* rcx = ip, r11 = flags */
+	addq	$8, %rsp			/* skip orig_ax; rsp -> ip */
+	movq	IRET_SP_FROM_IP(%rsp), %rsp	/* user stack */
+	swapgs					/* GS -> user's */
+	sysretq
+.Liret:
+	POP_REGS
+	addq	$8, %rsp			/* skip orig_ax; rsp -> iret frame */
+	swapgs					/* GS -> user's */
+	iretq
+	.size	return_to_user, . - return_to_user
+
+/*
+ * ignore_sysret - the CSTAR target.  Ring 3 has no 32-bit code segment,
+ * so a compat-mode `syscall` cannot happen; if it ever does, it fails
+ * with -ENOSYS and changes nothing (Linux does the same without IA32).
+ */
+	.globl	ignore_sysret
+	.type	ignore_sysret, @function
+ignore_sysret:
+	movl	$-ENOSYS, %eax
+	sysretl
+	.size	ignore_sysret, . - ignore_sysret
+
+/*
+ * Exception stubs, one per vector from one macro.
+ *
+ * In:  the CPU pushed ss, rsp, rflags, cs, rip and, for some vectors, an
+ *      error code, on TSS.rsp0 (from ring 3) or on the current or IST
+ *      stack (from ring 0).
+ * Out: exc_dispatch() returns only to resume ring 3 (a PVM syscall); every
+ *      other exception ends the run from C.
+ *
+ * swapgs is decided by the CS of the interrupted frame, never by the GS
+ * base found on entry: ring 3 can write its own GS base (wrgsbase).
+ */
+.macro idtentry vector, has_error_code
+	.balign	16
+asm_exc_\vector:
+	.if \has_error_code == 0
+	pushq	$-1				/* pt_regs->orig_ax: no error code */
+	.endif
+	testb	$3, IRET_CS_FROM_ORIG_AX(%rsp)	/* from ring 3? */
+	jz	1f
+	swapgs
+1:	PUSH_AND_CLEAR_REGS
+	movq	%rsp, %rdi			/* arg 1: regs */
+	movl	$\vector, %esi			/* arg 2: vector */
+	call	exc_dispatch			/* al = SYSRET is safe */
+	movq	%rsp, %rdi
+	movzbl	%al, %esi
+	jmp	return_to_user
+.endm
+
+/* Vectors that push an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC,
+ * #CP, #VC, #SX (8, 10-14, 17, 21, 29, 30). */
+idtentry 0, 0
+idtentry 1, 0
+idtentry 2, 0
+idtentry 3, 0
+idtentry 4, 0
+idtentry 5, 0
+idtentry 6, 0
+idtentry 7, 0
+idtentry 8, 1
+idtentry 9, 0
+idtentry 10, 1
+idtentry 11, 1
+idtentry 12, 1
+idtentry 13, 1
+idtentry 14, 1
+idtentry 15, 0
+idtentry 16, 0
+idtentry 17, 1
+idtentry 18, 0
+idtentry 19, 0
+idtentry 20, 0
+idtentry 21, 1
+idtentry 22, 0
+idtentry 23, 0
+idtentry 24, 0
+idtentry 25, 0
+idtentry 26, 0
+idtentry 27, 0
+idtentry 28, 0
+idtentry 29, 1
+idtentry 30, 1
+idtentry 31, 0
+
+/* The stubs' addresses, for idt_init(). */
+	.section .rodata
+	.balign	8
+	.globl	exception_stubs
+exception_stubs:
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad	asm_exc_\v
+	.endr
+	.size	exception_stubs, . - exception_stubs

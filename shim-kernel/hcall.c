@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hcall.c - the guest side of the hypercalls that end the run.  The
+ * forwarding of syscalls lives in syscall.c (it is on the hot path).
+ */
+#include "shim.h"
+
+noreturn void hc_exit(uint32_t kind, int32_t status,
+		      const struct pt_regs *regs, uint64_t vector,
+		      uint64_t fault_addr)
+{
+	struct lstar_hc_exit *e = &hc_block()->exit;
+
+	e->kind = kind;
+	e->status = status;
+	e->vector = vector;
+	e->fault_addr = fault_addr;
+	e->error_code = regs ? regs->orig_ax : 0;
+	if (regs)
+		memcpy(e->regs, regs, sizeof(e->regs));
+	_Static_assert(sizeof(e->regs) == sizeof(*regs), "exit regs");
+	for (;;) {
+		/* The VMM never resumes an exit; should it, ask again. */
+		hcall(LSTAR_HC_EXIT);
+	}
+}

@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm.c - the program's memory: physical pages, page tables, mappings.
+ *
+ * Physical pages come from the pool (include/lstar_abi.h).  Pages never
+ * handed out are zero (fresh host memory).  Freed pages go on a stack as
+ * "dirty"; when no clean page is left, one hypercall asks the VMM to zero
+ * all dirty ones at native speed (MADV_DONTNEED on its mapping): on PVM
+ * the shim must never clear a page itself (~512 emulated stores).
+ *
+ * Mappings are a sorted array of VMAs; the page tables mirror them.  Pages
+ * are backed when mapped (not on first touch), so the VMM can always walk
+ * the tables to reach a syscall buffer, and --mem is a strict commit limit:
+ * mapping more than the pool holds fails with ENOMEM, as Linux does with
+ * overcommit disabled.  Untouched pages still cost the host nothing.
+ */
+#include <asm-generic/mman-common.h>
+#include <linux/mman.h>
+#include "shim.h"
+
+#define PTE_P		(1ULL << 0)
+#define PTE_W		(1ULL << 1)
+#define PTE_U		(1ULL << 2)
+#define PTE_BACKED	(1ULL << 9)	/* software: PROT_NONE, frame kept */
+#define PTE_NX		(1ULL << 63)
+#define PTE_ADDR	0x000ffffffffff000ULL
+
+#define PROT_ALL	(PROT_READ | PROT_WRITE | PROT_EXEC)
+#define MAX_VMAS	4096
+
+struct vma {
+	uint64_t start;		/* page aligned */
+	uint64_t end;		/* page aligned, exclusive */
+	uint32_t prot;
+	uint32_t flags;		/* LSTAR_VMA_*, VMA_BRK */
+};
+
+#define VMA_BRK		(1u << 8)
+
+static struct {
+	/* Physical pages. */
+	uint64_t pool_next, pool_end;
+	uint32_t *free_pfns;		/* [0, nclean) zeroed, [nclean, nfree) dirty */
+	uint64_t nfree, nclean, free_slots;
+	uint64_t pml4;
+	/* Address space. */
+	uint64_t brk_start, brk;
+	uint64_t mmap_top, mmap_min;
+	int nr_vmas;
+	struct vma vmas[MAX_VMAS];
+} mm;
+
+static inline void *phys_to_virt(uint64_t gpa)
+{
+	return (void *)(LSTAR_DIRECT_MAP + gpa);
+}
+
+/* --- physical pages ---------------------------------------------------- */
+
+static int rezero_free_pages(void)
+{
+	struct lstar_hc_zero *z = &hc_block()->zero;
+
+	z->count = mm.nfree;
+	hcall(LSTAR_HC_ZERO_PAGES);
+	if (z->ret)
+		return (int)z->ret;
+	mm.nclean = mm.nfree;
+	return 0;
+}
+
+/* page_alloc - one zeroed page, or 0 when the pool is exhausted. */
+static uint64_t page_alloc(void)
+{
+	uint64_t pa;
+
+	if (mm.nclean == 0 && mm.pool_next < mm.pool_end) {
+		pa = mm.pool_next;
+		mm.pool_next += PAGE_SIZE;
+		return pa;
+	}
+	if (mm.nclean == 0 && (mm.nfree == 0 || rezero_free_pages() < 0))
+		return 0;
+	pa = (uint64_t)mm.free_pfns[mm.nclean - 1] << 12;
+	/* Keep [0, nclean) clean: the last dirty entry fills the hole. */
+	mm.free_pfns[mm.nclean - 1] = mm.free_pfns[mm.nfree - 1];
+	mm.nclean--;
+	mm.nfree--;
+	return pa;
+}
+
+static void page_free(uint64_t pa)
+{
+	if (unlikely(mm.nfree >= mm.free_slots))
+		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, pa);
+	mm.free_pfns[mm.nfree++] = (uint32_t)(pa >> 12);
+}
+
+/* --- page tables -------------------------------------------------------- */
+
+/*
+ * pt_leaf - the last-level table that maps user address va, creating the
+ * tables above it when alloc is set; NULL when absent or out of pages.
+ */
+static uint64_t *pt_leaf(uint64_t va, bool alloc)
+{
+	uint64_t *t = phys_to_virt(mm.pml4);
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(va >> shift) & 511];
+
+		if (!(*e & PTE_P)) {
+			uint64_t pa;
+
+			if (!alloc || !(pa = page_alloc()))
+				return NULL;
+			/* Leaves decide access; the levels above allow it. */
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		t = phys_to_virt(*e & PTE_ADDR);
+	}
+	return t;
+}
+
+static inline uint64_t *pte_of(uint64_t *leaf, uint64_t va)
+{
+	return &leaf[(va >> 12) & 511];
+}
+
+/* The next 2 MiB boundary above va: where the next leaf table starts. */
+static inline uint64_t next_leaf(uint64_t va)
+{
+	return (va | ((1ULL << 21) - 1)) + 1;
+}
+
+static uint64_t prot_to_pte(uint32_t prot)
+{
+	uint64_t f;
+
+	if (!(prot & PROT_ALL))
+		return PTE_BACKED;
+	f = PTE_P | PTE_U;
+	if (prot & PROT_WRITE)
+		f |= PTE_W;
+	if (!(prot & PROT_EXEC))
+		f |= PTE_NX;
+	return f;
+}
+
+static void flush_range(uint64_t start, uint64_t end)
+{
+	if (end - start > 32 * PAGE_SIZE) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (uint64_t va = start; va < end; va += PAGE_SIZE)
+		invlpg(va);
+}
+
+static void unmap_pages(uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end;) {
+		uint64_t *leaf = pt_leaf(va, false);
+		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
+
+		for (; leaf && va < stop; va += PAGE_SIZE) {
+			uint64_t *pte = pte_of(leaf, va);
+
+			if (*pte & (PTE_P | PTE_BACKED))
+				page_free(*pte & PTE_ADDR);
+			*pte = 0;
+		}
+		va = stop;
+	}
+	flush_range(start, end);
+}
+
+/* Back [start, end) with fresh zero pages; PROT_NONE stays unbacked.
+ * On failure nothing stays mapped. */
+static int map_pages(uint64_t start, uint64_t end, uint32_t prot)
+{
+	uint64_t flags = prot_to_pte(prot), va = start;
+
+	if (!(flags & PTE_P))
+		return 0;
+	while (va < end) {
+		uint64_t *leaf = pt_leaf(va, true);
+		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
+
+		if (!leaf)
+			goto out_unmap;
+		for (; va < stop; va += PAGE_SIZE) {
+			uint64_t pa = page_alloc();
+
+			if (!pa)
+				goto out_unmap;
+			*pte_of(leaf, va) = pa | flags;
+		}
+	}
+	return 0;
+out_unmap:
+	unmap_pages(start, va);
+	return -ENOMEM;
+}
+
+/* Change the access of [start, end), backing pages that leave PROT_NONE. */
+static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
+{
+	uint64_t flags = prot_to_pte(prot);
+	int err = 0;
+
+	for (uint64_t va = start; va < end && !err;) {
+		uint64_t *leaf = pt_leaf(va, true);
+		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
+
+		if (!leaf) {
+			err = -ENOMEM;
+			break;
+		}
+		for (; va < stop; va += PAGE_SIZE) {
+			uint64_t *pte = pte_of(leaf, va), pa = *pte & PTE_ADDR;
+
+			if (!(*pte & (PTE_P | PTE_BACKED))) {
+				if (!(flags & PTE_P))
+					continue;
+				if (!(pa = page_alloc())) {
+					err = -ENOMEM;
+					break;
+				}
+			}
+			*pte = pa | flags;
+		}
+	}
+	flush_range(start, end);
+	return err;
+}
+
+/* --- user memory access -------------------------------------------------- */
+
+/* The shim's view of user address va, if ring 3 could access it so. */
+static uint8_t *user_ptr(uint64_t va, bool write)
+{
+	uint64_t *leaf = pt_leaf(va, false), pte;
+
+	if (!leaf)
+		return NULL;
+	pte = *pte_of(leaf, va);
+	if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
+	    (write && !(pte & PTE_W)))
+		return NULL;
+	return (uint8_t *)phys_to_virt(pte & PTE_ADDR) + (va & (PAGE_SIZE - 1));
+}
+
+static int copy_user(uint64_t uaddr, void *buf, size_t n, bool to_user)
+{
+	uint8_t *b = buf;
+
+	if (uaddr >= LSTAR_USER_TOP || n > LSTAR_USER_TOP - uaddr)
+		return -EFAULT;
+	while (n) {
+		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
+		uint8_t *p = user_ptr(uaddr, to_user);
+
+		if (chunk > n)
+			chunk = n;
+		if (!p)
+			return -EFAULT;
+		if (to_user)
+			memcpy(p, b, chunk);
+		else
+			memcpy(b, p, chunk);
+		uaddr += chunk;
+		b += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+/* Copy through the page tables, never by touching user addresses: a bad
+ * pointer is -EFAULT, not a shim fault, and SMAP can stay on. */
+int copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+	return copy_user(dst, (void *)src, n, true);
+}
+
+int copy_from_user(void *dst, uint64_t src, size_t n)
+{
+	return copy_user(src, dst, n, false);
+}
+
+/* --- VMAs ---------------------------------------------------------------- */
+
+/* Index of the first VMA that ends above addr (nr_vmas if none). */
+static int vma_first_above(uint64_t addr)
+{
+	int lo = 0, hi = mm.nr_vmas;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (mm.vmas[mid].end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static bool range_is_free(uint64_t start, uint64_t end)
+{
+	int i = vma_first_above(start);
+
+	return i == mm.nr_vmas || mm.vmas[i].start >= end;
+}
+
+static bool range_is_mapped(uint64_t start, uint64_t end)
+{
+	for (int i = vma_first_above(start); i < mm.nr_vmas; i++) {
+		if (mm.vmas[i].start > start)
+			return false;
+		start = mm.vmas[i].end;
+		if (start >= end)
+			return true;
+	}
+	return false;
+}
+
+/* Make addr a VMA boundary (split the VMA that straddles it). */
+static int vma_split_at(uint64_t addr)
+{
+	int i = vma_first_above(addr);
+	struct vma *v = &mm.vmas[i];
+
+	if (i == mm.nr_vmas || v->start >= addr)
+		return 0;
+	if (mm.nr_vmas == MAX_VMAS)
+		return -ENOMEM;
+	memmove(v + 1, v, (mm.nr_vmas - i) * sizeof(*v));
+	mm.nr_vmas++;
+	v->end = addr;
+	v[1].start = addr;
+	return 0;
+}
+
+/* Merge touching, agreeing VMAs among entries lo..hi (clamped). */
+static void vma_merge(int lo, int hi)
+{
+	int w, r;
+
+	if (lo < 0)
+		lo = 0;
+	if (hi >= mm.nr_vmas)
+		hi = mm.nr_vmas - 1;
+	if (lo >= hi)
+		return;
+	for (w = lo, r = lo + 1; r <= hi; r++) {
+		struct vma *a = &mm.vmas[w], *b = &mm.vmas[r];
+
+		if (a->end == b->start && a->prot == b->prot &&
+		    a->flags == b->flags)
+			a->end = b->end;
+		else
+			mm.vmas[++w] = *b;
+	}
+	if (w < hi) {
+		memmove(&mm.vmas[w + 1], &mm.vmas[hi + 1],
+			(mm.nr_vmas - hi - 1) * sizeof(mm.vmas[0]));
+		mm.nr_vmas -= hi - w;
+	}
+}
+
+/* Record [start, end) as mapped; the range must be free. */
+static int vma_insert(uint64_t start, uint64_t end, uint32_t prot,
+		      uint32_t flags)
+{
+	int i = vma_first_above(start);
+
+	if (mm.nr_vmas == MAX_VMAS)
+		return -ENOMEM;
+	memmove(&mm.vmas[i + 1], &mm.vmas[i],
+		(mm.nr_vmas - i) * sizeof(mm.vmas[0]));
+	mm.nr_vmas++;
+	mm.vmas[i] = (struct vma){ start, end, prot, flags };
+	vma_merge(i - 1, i + 1);
+	return 0;
+}
+
+/* Unmap whatever lies in [start, end), page tables and VMAs. */
+static int vma_remove(uint64_t start, uint64_t end)
+{
+	int i, j, err;
+
+	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
+		return err;
+	i = vma_first_above(start);
+	for (j = i; j < mm.nr_vmas && mm.vmas[j].start < end; j++)
+		unmap_pages(mm.vmas[j].start, mm.vmas[j].end);
+	memmove(&mm.vmas[i], &mm.vmas[j], (mm.nr_vmas - j) * sizeof(mm.vmas[0]));
+	mm.nr_vmas -= j - i;
+	return 0;
+}
+
+/* Highest free range of len bytes in [mmap_min, mmap_top), or 0. */
+static uint64_t find_gap(uint64_t len)
+{
+	uint64_t top = mm.mmap_top;
+
+	for (int i = mm.nr_vmas - 1; i >= -1; i--) {
+		uint64_t bottom = i >= 0 ? mm.vmas[i].end : mm.mmap_min;
+
+		if (bottom < mm.mmap_min)
+			bottom = mm.mmap_min;
+		if (bottom <= top && top - bottom >= len)
+			return top - len;
+		if (i >= 0 && mm.vmas[i].start < top)
+			top = mm.vmas[i].start;
+	}
+	return 0;
+}
+
+/* Reserve room for the splits one call may need, before changing anything. */
+static inline bool vma_room(int n)
+{
+	return mm.nr_vmas + n <= MAX_VMAS;
+}
+
+/* Is [addr, addr + len) a page-aligned user range?  len is page aligned. */
+static inline bool user_range_ok(uint64_t addr, uint64_t len)
+{
+	return !(addr & (PAGE_SIZE - 1)) && addr < LSTAR_USER_TOP &&
+	       len <= LSTAR_USER_TOP - addr;
+}
+
+/* --- syscalls ------------------------------------------------------------ */
+
+long sys_brk(struct pt_regs *regs)
+{
+	uint64_t want = regs->di;
+	uint64_t old_end = PAGE_ALIGN(mm.brk), new_end;
+
+	if (want < mm.brk_start || want > LSTAR_USER_TOP)
+		return mm.brk;
+	new_end = PAGE_ALIGN(want);
+	if (new_end < old_end) {
+		if (vma_remove(new_end, old_end) < 0)
+			return mm.brk;
+	} else if (new_end > old_end) {
+		if (!range_is_free(old_end, new_end) || !vma_room(1) ||
+		    map_pages(old_end, new_end, PROT_READ | PROT_WRITE) < 0)
+			return mm.brk;
+		vma_insert(old_end, new_end, PROT_READ | PROT_WRITE, VMA_BRK);
+	}
+	mm.brk = want;
+	return mm.brk;
+}
+
+long sys_mmap(struct pt_regs *regs)
+{
+	uint64_t addr = regs->di, len = regs->si, off = regs->r9;
+	uint32_t prot = (uint32_t)regs->dx, flags = (uint32_t)regs->r10;
+	uint32_t type = flags & MAP_TYPE;
+	int err;
+
+	if (!(flags & MAP_ANONYMOUS))
+		return sys_ni_syscall(regs);	/* file mappings: part 2 */
+	if (prot & ~PROT_ALL)
+		return -EINVAL;
+	if (type != MAP_PRIVATE && type != MAP_SHARED &&
+	    type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (off & (PAGE_SIZE - 1) || len == 0)
+		return -EINVAL;
+	if (len > LSTAR_USER_TOP)
+		return -ENOMEM;
+	len = PAGE_ALIGN(len);
+	if (!vma_room(3))
+		return -ENOMEM;
+
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
+		if (!user_range_ok(addr, len))
+			return -ENOMEM;
+		if (addr < mm.mmap_min)
+			return -EPERM;
+		if (!range_is_free(addr, addr + len)) {
+			if (flags & MAP_FIXED_NOREPLACE)
+				return -EEXIST;
+			if ((err = vma_remove(addr, addr + len)))
+				return err;
+		}
+	} else {
+		/* A hint is taken when it fits as given. */
+		addr = PAGE_ALIGN(addr);
+		if (!addr || addr < mm.mmap_min || !user_range_ok(addr, len) ||
+		    !range_is_free(addr, addr + len))
+			addr = find_gap(len);
+		if (!addr)
+			return -ENOMEM;
+	}
+	/* Without fork, a shared anonymous mapping is a private one. */
+	if ((err = map_pages(addr, addr + len, prot)))
+		return err;
+	vma_insert(addr, addr + len, prot, 0);
+	return (long)addr;
+}
+
+long sys_munmap(struct pt_regs *regs)
+{
+	uint64_t addr = regs->di, len = PAGE_ALIGN(regs->si);
+
+	if (regs->si == 0 || regs->si > LSTAR_USER_TOP ||
+	    !user_range_ok(addr, len))
+		return -EINVAL;
+	return vma_remove(addr, addr + len);
+}
+
+long sys_mprotect(struct pt_regs *regs)
+{
+	uint64_t start = regs->di, len = regs->si, end;
+	uint32_t prot = (uint32_t)regs->dx;
+	int err, lo, hi;
+
+	if (prot & ~PROT_ALL)
+		return -EINVAL;
+	if (len > LSTAR_USER_TOP)
+		return -ENOMEM;
+	len = PAGE_ALIGN(len);
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!user_range_ok(start, len))
+		return -ENOMEM;
+	if (len == 0)
+		return 0;
+	end = start + len;
+	if (!range_is_mapped(start, end))
+		return -ENOMEM;
+	if (!vma_room(2))
+		return -ENOMEM;
+	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
+		return err;
+	err = protect_pages(start, end, prot);
+	lo = vma_first_above(start);
+	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++)
+		mm.vmas[hi].prot = prot;
+	vma_merge(lo - 1, hi);
+	return err;
+}
+
+/* Move the pages of [src, src + len) to dst (free), page tables only. */
+static int move_pages(uint64_t src, uint64_t dst, uint64_t len)
+{
+	/* Allocate every destination table first, so the move cannot fail
+	 * half-way. */
+	for (uint64_t va = dst; va < dst + len; va = next_leaf(va))
+		if (!pt_leaf(va, true))
+			return -ENOMEM;
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		uint64_t *s = pt_leaf(src + off, false);
+
+		if (!s)
+			continue;
+		*pte_of(pt_leaf(dst + off, false), dst + off) = *pte_of(s, src + off);
+		*pte_of(s, src + off) = 0;
+	}
+	flush_range(src, src + len);
+	return 0;
+}
+
+long sys_mremap(struct pt_regs *regs)
+{
+	uint64_t old = regs->di, old_len = PAGE_ALIGN(regs->si);
+	uint64_t new_len = regs->dx, flags = regs->r10, new_addr = regs->r8;
+	struct vma v;
+	int i, err;
+
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (flags & MREMAP_DONTUNMAP)
+		return sys_ni_syscall(regs);
+	if (old & (PAGE_SIZE - 1) || regs->si > LSTAR_USER_TOP ||
+	    new_len > LSTAR_USER_TOP || new_len == 0 || old_len == 0)
+		return -EINVAL;
+	new_len = PAGE_ALIGN(new_len);
+	if (!user_range_ok(old, old_len))
+		return -EFAULT;
+	i = vma_first_above(old);
+	if (i == mm.nr_vmas || mm.vmas[i].start > old ||
+	    mm.vmas[i].end < old + old_len)
+		return -EFAULT;
+	v = mm.vmas[i];
+	if (!vma_room(4))
+		return -ENOMEM;
+
+	if (flags & MREMAP_FIXED) {
+		if (new_addr & (PAGE_SIZE - 1) || !user_range_ok(new_addr, new_len) ||
+		    new_addr < mm.mmap_min)
+			return -EINVAL;
+		if (new_addr < old + old_len && old < new_addr + new_len)
+			return -EINVAL;
+		if ((err = vma_remove(new_addr, new_addr + new_len)))
+			return err;
+	} else if (new_len <= old_len) {
+		if ((err = vma_remove(old + new_len, old + old_len)))
+			return err;
+		return (long)old;
+	} else if (range_is_free(old + old_len, old + new_len) &&
+		   user_range_ok(old, new_len)) {
+		if ((err = map_pages(old + old_len, old + new_len, v.prot)))
+			return err;
+		vma_insert(old + old_len, old + new_len, v.prot, v.flags);
+		return (long)old;
+	} else if (!(flags & MREMAP_MAYMOVE)) {
+		return -ENOMEM;
+	} else if (!(new_addr = find_gap(new_len))) {
+		return -ENOMEM;
+	}
+
+	/* Move: the frames travel, no byte is copied. */
+	{
+		uint64_t keep = old_len < new_len ? old_len : new_len;
+
+		if ((err = move_pages(old, new_addr, keep)))
+			return err;
+		if (new_len > keep &&
+		    (err = map_pages(new_addr + keep, new_addr + new_len, v.prot))) {
+			move_pages(new_addr, old, keep);
+			return err;
+		}
+		vma_remove(old, old + old_len);	/* frees what did not move */
+		vma_insert(new_addr, new_addr + new_len, v.prot,
+			   v.flags & ~VMA_BRK);
+	}
+	return (long)new_addr;
+}
+
+long sys_madvise(struct pt_regs *regs)
+{
+	uint64_t start = regs->di, len = regs->si, end;
+
+	if (start & (PAGE_SIZE - 1) || len > LSTAR_USER_TOP)
+		return -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (!user_range_ok(start, len))
+		return -EINVAL;
+	end = start + len;
+	switch (regs->dx) {
+	case MADV_DONTNEED:
+		if (!range_is_mapped(start, end))
+			return -ENOMEM;
+		/* Swap each backed page for a zero one: the old frame is
+		 * rezeroed later by the VMM, in bulk. */
+		for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+			uint64_t *leaf = pt_leaf(va, false), *pte, pa;
+
+			if (!leaf || !(*(pte = pte_of(leaf, va)) & (PTE_P | PTE_BACKED)))
+				continue;
+			page_free(*pte & PTE_ADDR);
+			if (!(pa = page_alloc()))
+				return -ENOMEM;
+			*pte = (*pte & ~PTE_ADDR) | pa;
+		}
+		flush_range(start, end);
+		return 0;
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL:
+	case MADV_WILLNEED: case MADV_FREE: case MADV_DONTFORK:
+	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP:
+	case MADV_DODUMP: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+	case MADV_COLD: case MADV_PAGEOUT:
+		/* Hints: nothing to do for memory that is always resident. */
+		return range_is_mapped(start, end) ? 0 : -ENOMEM;
+	default:
+		return -EINVAL;
+	}
+}
+
+void mm_init(void)
+{
+	const struct lstar_boot_info *bi = &boot_info;
+	uint32_t n = bi->nr_vmas;
+
+	mm.pml4 = bi->pml4;
+	mm.pool_next = bi->pool_next;
+	mm.pool_end = bi->pool_end;
+	mm.free_pfns = phys_to_virt(bi->free_stack);
+	mm.free_slots = bi->free_stack_slots;
+	mm.brk_start = mm.brk = bi->brk_start;
+	mm.mmap_top = bi->mmap_top;
+	mm.mmap_min = bi->mmap_min;
+	if (n > LSTAR_BOOT_MAX_VMAS)
+		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
+	for (uint32_t i = 0; i < n; i++)
+		vma_insert(bi->vmas[i].start, bi->vmas[i].end,
+			   bi->vmas[i].prot, bi->vmas[i].flags);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-CPU area: GS points at it while the shim runs (KERNEL_GS_BASE
+ * holds it while ring 3 runs; `swapgs` on every entry from and exit to
+ * ring 3 trades the two).  It begins with the TSS, so the syscall stub
+ * loads its stack straight from TSS.rsp0, as Linux's does.
+ */
+#ifndef SHIM_PERCPU_H
+#define SHIM_PERCPU_H
+
+#include <stdint.h>
+
+/* The 64-bit TSS (Intel SDM vol. 3, 8.7). */
+struct x86_hw_tss {
+	uint32_t reserved1;
+	uint64_t sp0;		/* stack for entries from ring 3 */
+	uint64_t sp1;
+	uint64_t sp2;
+	uint64_t reserved2;
+	uint64_t ist[7];	/* IST1..IST7: #DF, NMI, #MC stacks */
+	uint32_t reserved3;
+	uint32_t reserved4;
+	uint16_t reserved5;
+	uint16_t io_bitmap_base; /* at or past the limit: no I/O bitmap */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct x86_hw_tss) == 104, "TSS is 104 bytes");
+
+struct percpu {
+	struct x86_hw_tss tss;
+	uint64_t user_rsp_scratch;	/* user RSP between SYSCALL and the push */
+} __attribute__((aligned(64)));
+
+#endif /* SHIM_PERCPU_H */

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shim.h - what the parts of the shim kernel share: types, CPU helpers,
+ * and the prototypes of each module (boot, traps, syscall, mm, hcall).
+ *
+ * The shim is freestanding: no libc, no SSE, no red zone.  It runs in guest
+ * ring 0 (emulated on PVM, where every instruction costs ~360 ns, so hot
+ * paths stay short) and trusts nothing ring 3 gives it.
+ */
+#ifndef SHIM_H
+#define SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm-generic/errno.h>
+#include <asm/unistd_64.h>
+
+#include "lstar_abi.h"
+#include "pt_regs.h"
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define noreturn	__attribute__((noreturn))
+
+#define PAGE_SIZE	4096UL
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x)	(((x) + PAGE_SIZE - 1) & PAGE_MASK)
+
+/* RFLAGS bits. */
+#define X86_EFLAGS_CF	0x00000001UL
+#define X86_EFLAGS_FIXED 0x00000002UL
+#define X86_EFLAGS_PF	0x00000004UL
+#define X86_EFLAGS_AF	0x00000010UL
+#define X86_EFLAGS_ZF	0x00000040UL
+#define X86_EFLAGS_SF	0x00000080UL
+#define X86_EFLAGS_TF	0x00000100UL
+#define X86_EFLAGS_IF	0x00000200UL
+#define X86_EFLAGS_DF	0x00000400UL
+#define X86_EFLAGS_OF	0x00000800UL
+#define X86_EFLAGS_IOPL	0x00003000UL
+#define X86_EFLAGS_NT	0x00004000UL
+#define X86_EFLAGS_RF	0x00010000UL
+#define X86_EFLAGS_VM	0x00020000UL
+#define X86_EFLAGS_AC	0x00040000UL
+#define X86_EFLAGS_VIF	0x00080000UL
+#define X86_EFLAGS_VIP	0x00100000UL
+#define X86_EFLAGS_ID	0x00200000UL
+
+/* Exception vectors. */
+enum {
+	X86_TRAP_DE = 0, X86_TRAP_DB = 1, X86_TRAP_NMI = 2, X86_TRAP_BP = 3,
+	X86_TRAP_OF = 4, X86_TRAP_BR = 5, X86_TRAP_UD = 6, X86_TRAP_NM = 7,
+	X86_TRAP_DF = 8, X86_TRAP_TS = 10, X86_TRAP_NP = 11, X86_TRAP_SS = 12,
+	X86_TRAP_GP = 13, X86_TRAP_PF = 14, X86_TRAP_MF = 16, X86_TRAP_AC = 17,
+	X86_TRAP_MC = 18, X86_TRAP_XF = 19, X86_TRAP_CP = 21,
+	NR_EXCEPTION_VECTORS = 32,
+};
+
+/* Page-fault error code bits. */
+#define X86_PF_PROT	0x01
+#define X86_PF_WRITE	0x02
+#define X86_PF_USER	0x04
+#define X86_PF_INSTR	0x10
+
+/* MSRs. */
+#define MSR_EFER		0xc0000080
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val),
+		     "d"((uint32_t)(val >> 32)) : "memory");
+}
+
+static inline uint64_t read_cr2(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(uint64_t va)
+{
+	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/*
+ * array_index_nospec - clamp idx to [0, size) without a branch the CPU
+ * could speculate past: mask is all ones when idx < size, else zero.
+ */
+static inline unsigned long array_index_nospec(unsigned long idx,
+					       unsigned long size)
+{
+	unsigned long mask;
+
+	asm volatile("cmp %1, %2; sbb %0, %0" : "=r"(mask)
+		     : "g"(size), "r"(idx) : "cc");
+	return idx & mask;
+}
+
+/* Library (lib.c). */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+/* Boot (boot.c). */
+extern struct lstar_boot_info boot_info;	/* copy taken at boot */
+
+/* Hypercalls (hcall.c). */
+static inline struct lstar_hc *hc_block(void)
+{
+	return (struct lstar_hc *)(LSTAR_KERNEL_BASE + LSTAR_HC_GPA);
+}
+
+/* hcall - hand the block to the VMM; returns when the VMM resumes us. */
+static inline void hcall(uint32_t nr)
+{
+	hc_block()->nr = nr;
+	asm volatile("outl %0, %1" : : "a"(nr), "Nd"((uint16_t)LSTAR_HC_PORT)
+		     : "memory");
+}
+
+/* hc_exit - end the run: the VMM reports and never resumes the shim. */
+noreturn void hc_exit(uint32_t kind, int32_t status,
+		      const struct pt_regs *regs, uint64_t vector,
+		      uint64_t fault_addr);
+
+/* Traps (traps.c). */
+void idt_init(void);
+noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
+			     uint64_t addr);
+
+/* Syscalls (syscall.c). */
+bool do_syscall_64(struct pt_regs *regs, int nr);
+bool syscall_exit_to_user(struct pt_regs *regs);
+long sys_ni_syscall(struct pt_regs *regs);
+
+/* Memory (mm.c). */
+void mm_init(void);
+int copy_to_user(uint64_t dst, const void *src, size_t n);
+int copy_from_user(void *dst, uint64_t src, size_t n);
+long sys_brk(struct pt_regs *regs);
+long sys_mmap(struct pt_regs *regs);
+long sys_munmap(struct pt_regs *regs);
+long sys_mprotect(struct pt_regs *regs);
+long sys_mremap(struct pt_regs *regs);
+long sys_madvise(struct pt_regs *regs);
+
+/* Entry code (entry.S). */
+void entry_SYSCALL_64(void);
+noreturn void return_to_user(struct pt_regs *regs, bool sysret);
+extern const uint64_t exception_stubs[NR_EXCEPTION_VECTORS];
+
+#endif /* SHIM_H */

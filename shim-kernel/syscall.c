@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * syscall.c - do_syscall_64(), the syscall table, the calls the shim
+ * answers itself, and the exit checks that choose SYSRET or IRET.
+ *
+ * Three kinds of entries in sys_call_table:
+ *   sys_<name>      answered here, without leaving the guest
+ *   sys_forward     handed to the VMM, which checks it again on its own
+ *                   copy of the arguments and runs it on the host
+ *   sys_ni_syscall  everything else: -ENOSYS, and a line with -v
+ */
+#include <asm/prctl.h>
+#include <asm-generic/resource.h>
+#include <asm-generic/signal.h>
+#include <linux/utsname.h>
+#include "shim.h"
+
+#define NR_syscalls 512
+_Static_assert(__NR_statx < NR_syscalls, "table covers the x86-64 calls");
+
+typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
+
+/* Fixed identities (docs/DECISIONS.md): the program is alone in its VM. */
+#define LSTAR_PID	2
+#define LSTAR_PPID	1
+#define LSTAR_UID	1000
+#define LSTAR_GID	1000
+
+long sys_ni_syscall(struct pt_regs *regs)
+{
+	if (boot_info.flags & LSTAR_BOOT_VERBOSE) {
+		struct lstar_hc_sys *s = &hc_block()->sys;
+
+		s->nr = regs->orig_ax;
+		s->args[0] = regs->di;
+		s->args[1] = regs->si;
+		s->args[2] = regs->dx;
+		s->args[3] = regs->r10;
+		s->args[4] = regs->r8;
+		s->args[5] = regs->r9;
+		s->ret = -ENOSYS;
+		hcall(LSTAR_HC_LOG_SYSCALL);
+	}
+	return -ENOSYS;
+}
+
+/* Hand the call to the VMM.  The VMM copies the block before it reads it
+ * and decides again whether the call is allowed. */
+static long sys_forward(struct pt_regs *regs)
+{
+	struct lstar_hc_sys *s = &hc_block()->sys;
+
+	s->nr = regs->orig_ax;
+	s->args[0] = regs->di;
+	s->args[1] = regs->si;
+	s->args[2] = regs->dx;
+	s->args[3] = regs->r10;
+	s->args[4] = regs->r8;
+	s->args[5] = regs->r9;
+	hcall(LSTAR_HC_SYSCALL);
+	return s->ret;
+}
+
+static long sys_exit_group(struct pt_regs *regs)
+{
+	/* Only the low 8 bits reach a parent, as on Linux. */
+	hc_exit(LSTAR_EXIT_NORMAL, (int)(regs->di & 0xff), NULL, 0, 0);
+}
+
+static long sys_getpid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_PID;
+}
+
+static long sys_getppid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_PPID;
+}
+
+static long sys_getuid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_UID;
+}
+
+static long sys_getgid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_GID;
+}
+
+static long sys_zero(struct pt_regs *regs)
+{
+	(void)regs;
+	return 0;
+}
+
+static uint64_t clear_child_tid;
+
+static long sys_set_tid_address(struct pt_regs *regs)
+{
+	clear_child_tid = regs->di;	/* kept for when threads exist */
+	return LSTAR_PID;
+}
+
+static uint64_t robust_list_head;
+
+static long sys_set_robust_list(struct pt_regs *regs)
+{
+	if (regs->si != 24)	/* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	robust_list_head = regs->di;
+	return 0;
+}
+
+static long sys_arch_prctl(struct pt_regs *regs)
+{
+	uint64_t addr = regs->si, val;
+
+	switch (regs->di) {
+	case ARCH_SET_FS:
+		if (addr >= LSTAR_USER_TOP)
+			return -EPERM;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_SET_GS:
+		if (addr >= LSTAR_USER_TOP)
+			return -EPERM;
+		/* The user's GS base sits in KERNEL_GS_BASE until swapgs. */
+		wrmsr(MSR_KERNEL_GS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		/* The MSR, not a remembered value: ring 3 may wrfsbase. */
+		val = rdmsr(MSR_FS_BASE);
+		return copy_to_user(addr, &val, sizeof(val));
+	case ARCH_GET_GS:
+		val = rdmsr(MSR_KERNEL_GS_BASE);
+		return copy_to_user(addr, &val, sizeof(val));
+	default:
+		return -EINVAL;
+	}
+}
+
+/* uname: fixed, documented in docs/DECISIONS.md. */
+static long sys_uname(struct pt_regs *regs)
+{
+	static const struct new_utsname uts = {
+		.sysname = "Linux",
+		.nodename = "lstar",
+		.release = "6.1.0-lstar",
+		.version = "#1 SMP lstar",
+		.machine = "x86_64",
+		.domainname = "(none)",
+	};
+
+	return copy_to_user(regs->di, &uts, sizeof(uts));
+}
+
+/* Resource limits: Linux's defaults for a fresh login; the program may
+ * lower them (and raise soft up to hard).  They are recorded, not yet
+ * enforced beyond what --mem and the descriptor table enforce. */
+struct rlimit64 {
+	uint64_t cur;
+	uint64_t max;
+};
+
+#define RLIM_INF (~0ULL)
+
+static struct rlimit64 rlimits[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = { RLIM_INF, RLIM_INF },
+	[RLIMIT_FSIZE] = { RLIM_INF, RLIM_INF },
+	[RLIMIT_DATA] = { RLIM_INF, RLIM_INF },
+	[RLIMIT_STACK] = { 8 << 20, RLIM_INF },
+	[RLIMIT_CORE] = { 0, RLIM_INF },
+	[RLIMIT_RSS] = { RLIM_INF, RLIM_INF },
+	[RLIMIT_NPROC] = { 1024, 1024 },
+	[RLIMIT_NOFILE] = { 1024, 1024 },
+	[RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
+	[RLIMIT_AS] = { RLIM_INF, RLIM_INF },
+	[RLIMIT_LOCKS] = { RLIM_INF, RLIM_INF },
+	[RLIMIT_SIGPENDING] = { 1024, 1024 },
+	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
+	[RLIMIT_NICE] = { 0, 0 },
+	[RLIMIT_RTPRIO] = { 0, 0 },
+	[RLIMIT_RTTIME] = { RLIM_INF, RLIM_INF },
+};
+
+static long do_prlimit(uint64_t resource, uint64_t new_ptr, uint64_t old_ptr)
+{
+	struct rlimit64 new;
+	long err;
+
+	if (resource >= RLIM_NLIMITS)
+		return -EINVAL;
+	resource = array_index_nospec(resource, RLIM_NLIMITS);
+	if (new_ptr) {
+		err = copy_from_user(&new, new_ptr, sizeof(new));
+		if (err)
+			return err;
+		if (new.cur > new.max)
+			return -EINVAL;
+		if (new.max > rlimits[resource].max)
+			return -EPERM;	/* no privilege to raise it */
+	}
+	if (old_ptr) {
+		err = copy_to_user(old_ptr, &rlimits[resource],
+				   sizeof(rlimits[resource]));
+		if (err)
+			return err;
+	}
+	if (new_ptr)
+		rlimits[resource] = new;
+	return 0;
+}
+
+static long sys_prlimit64(struct pt_regs *regs)
+{
+	if (regs->di != 0 && regs->di != LSTAR_PID)
+		return -ESRCH;
+	return do_prlimit(regs->si, regs->dx, regs->r10);
+}
+
+static long sys_getrlimit(struct pt_regs *regs)
+{
+	return do_prlimit(regs->di, 0, regs->si);
+}
+
+static long sys_setrlimit(struct pt_regs *regs)
+{
+	return do_prlimit(regs->di, regs->si, 0);
+}
+
+/* Signal state: recorded for the day delivery exists (a later issue). */
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+#define NSIG_MAX 64
+#define SIGMASK_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
+
+static struct k_sigaction sigactions[NSIG_MAX];
+static uint64_t sigblocked;
+
+static long sys_rt_sigaction(struct pt_regs *regs)
+{
+	uint64_t sig = regs->di;
+	struct k_sigaction new, *k;
+	long err;
+
+	if (regs->r10 != sizeof(uint64_t) || sig < 1 || sig > NSIG_MAX)
+		return -EINVAL;
+	k = &sigactions[array_index_nospec(sig - 1, NSIG_MAX)];
+	if (regs->si) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			return -EINVAL;
+		err = copy_from_user(&new, regs->si, sizeof(new));
+		if (err)
+			return err;
+		new.mask &= ~SIGMASK_UNBLOCKABLE;
+	}
+	if (regs->dx) {
+		err = copy_to_user(regs->dx, k, sizeof(*k));
+		if (err)
+			return err;
+	}
+	if (regs->si)
+		*k = new;
+	return 0;
+}
+
+static long sys_rt_sigprocmask(struct pt_regs *regs)
+{
+	uint64_t set = 0, old = sigblocked;
+	long err;
+
+	if (regs->r10 != sizeof(uint64_t))
+		return -EINVAL;
+	if (regs->si) {
+		err = copy_from_user(&set, regs->si, sizeof(set));
+		if (err)
+			return err;
+		set &= ~SIGMASK_UNBLOCKABLE;
+		switch (regs->di) {
+		case SIG_BLOCK:
+			sigblocked |= set;
+			break;
+		case SIG_UNBLOCK:
+			sigblocked &= ~set;
+			break;
+		case SIG_SETMASK:
+			sigblocked = set;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (regs->dx) {
+		err = copy_to_user(regs->dx, &old, sizeof(old));
+		if (err) {
+			sigblocked = old;
+			return err;
+		}
+	}
+	return 0;
+}
+
+struct user_stack_t {
+	uint64_t sp;
+	int32_t flags;
+	int32_t _pad;
+	uint64_t size;
+};
+
+#define SS_ONSTACK	1
+#define SS_DISABLE	2
+#define SS_AUTODISARM	(1U << 31)
+#define MINSIGSTKSZ_LINUX 2048
+
+static struct user_stack_t altstack = { .flags = SS_DISABLE };
+
+static long sys_sigaltstack(struct pt_regs *regs)
+{
+	struct user_stack_t new, old = altstack;
+	long err;
+
+	if (regs->di) {
+		err = copy_from_user(&new, regs->di, sizeof(new));
+		if (err)
+			return err;
+		if (new.flags & ~(SS_DISABLE | SS_ONSTACK | (int32_t)SS_AUTODISARM))
+			return -EINVAL;
+		if (new.flags & SS_DISABLE) {
+			new.sp = 0;
+			new.size = 0;
+		} else if (new.size < MINSIGSTKSZ_LINUX) {
+			return -ENOMEM;
+		}
+	}
+	if (regs->si) {
+		old._pad = 0;
+		err = copy_to_user(regs->si, &old, sizeof(old));
+		if (err)
+			return err;
+	}
+	if (regs->di)
+		altstack = new;
+	return 0;
+}
+
+static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
+	[0 ... NR_syscalls - 1] = sys_ni_syscall,
+
+	/* Answered in the guest. */
+	[__NR_brk] = sys_brk,
+	[__NR_mmap] = sys_mmap,
+	[__NR_munmap] = sys_munmap,
+	[__NR_mprotect] = sys_mprotect,
+	[__NR_mremap] = sys_mremap,
+	[__NR_madvise] = sys_madvise,
+	[__NR_arch_prctl] = sys_arch_prctl,
+	[__NR_set_tid_address] = sys_set_tid_address,
+	[__NR_set_robust_list] = sys_set_robust_list,
+	[__NR_getpid] = sys_getpid,
+	[__NR_gettid] = sys_getpid,
+	[__NR_getppid] = sys_getppid,
+	[__NR_getuid] = sys_getuid,
+	[__NR_geteuid] = sys_getuid,
+	[__NR_getgid] = sys_getgid,
+	[__NR_getegid] = sys_getgid,
+	[__NR_uname] = sys_uname,
+	[__NR_prlimit64] = sys_prlimit64,
+	[__NR_getrlimit] = sys_getrlimit,
+	[__NR_setrlimit] = sys_setrlimit,
+	[__NR_sched_yield] = sys_zero,
+	[__NR_rt_sigaction] = sys_rt_sigaction,
+	[__NR_rt_sigprocmask] = sys_rt_sigprocmask,
+	[__NR_sigaltstack] = sys_sigaltstack,
+	[__NR_exit] = sys_exit_group,		/* one thread: the same */
+	[__NR_exit_group] = sys_exit_group,
+
+	/* Forwarded to the VMM (vmm/forward.c decides again). */
+	[__NR_read] = sys_forward,
+	[__NR_write] = sys_forward,
+	[__NR_readv] = sys_forward,
+	[__NR_writev] = sys_forward,
+	[__NR_lseek] = sys_forward,
+	[__NR_fstat] = sys_forward,
+	[__NR_newfstatat] = sys_forward,
+	[__NR_statx] = sys_forward,
+	[__NR_close] = sys_forward,
+	[__NR_dup] = sys_forward,
+	[__NR_dup2] = sys_forward,
+	[__NR_dup3] = sys_forward,
+	[__NR_fcntl] = sys_forward,
+	[__NR_ioctl] = sys_forward,
+	[__NR_clock_gettime] = sys_forward,
+	[__NR_clock_getres] = sys_forward,
+	[__NR_clock_nanosleep] = sys_forward,
+	[__NR_gettimeofday] = sys_forward,
+	[__NR_time] = sys_forward,
+	[__NR_nanosleep] = sys_forward,
+	[__NR_getrandom] = sys_forward,
+};
+
+/*
+ * syscall_exit_to_user - make the frame fit to return to ring 3 and say
+ * whether SYSRET may do it (true) or IRET must (false).
+ *
+ * Whatever the exit instruction, the RFLAGS ring 3 gets back has IOPL 0
+ * and NT, RF, VM, VIF, VIP clear and IF set, and CS/SS are the 64-bit user
+ * selectors.  SYSRET only when it restores exactly this frame: rcx == ip,
+ * r11 == flags, ip below the user top (a non-canonical RCX would make
+ * SYSRET fault in ring 0: CVE-2012-0217), no RF or TF (Linux's checks).
+ * A frame whose ip ring 3 could never have come from ends the program.
+ */
+bool syscall_exit_to_user(struct pt_regs *regs)
+{
+	regs->flags = (regs->flags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_NT |
+				       X86_EFLAGS_RF | X86_EFLAGS_VM |
+				       X86_EFLAGS_VIF | X86_EFLAGS_VIP)) |
+		      X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	regs->cs = LSTAR_USER_CS;
+	regs->ss = LSTAR_USER_DS;
+
+	if (unlikely(regs->ip >= LSTAR_USER_TOP))
+		force_sig_exit(regs, SIGSEGV, X86_TRAP_GP, regs->ip);
+	return regs->cx == regs->ip && regs->r11 == regs->flags &&
+	       !(regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF));
+}
+
+/*
+ * do_syscall_64 - run syscall nr for the frame in regs (ax is -ENOSYS).
+ * nr is the low 32 bits of rax, sign-extended, as Linux takes it; it is
+ * bounds-checked and clamped before it indexes the table, so not even a
+ * speculative load can go past its end.
+ */
+bool do_syscall_64(struct pt_regs *regs, int nr)
+{
+	unsigned long unr = (unsigned int)nr;
+
+	if (likely(unr < NR_syscalls)) {
+		unr = array_index_nospec(unr, NR_syscalls);
+		regs->ax = sys_call_table[unr](regs);
+	} else {
+		regs->ax = sys_ni_syscall(regs);
+	}
+	return syscall_exit_to_user(regs);
+}

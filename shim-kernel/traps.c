@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * traps.c - the IDT and what each exception means.
+ *
+ * From ring 3 an exception ends the program as the matching signal would
+ * end a Linux process (no signal delivery yet): the VMM reports signal,
+ * RIP and fault address and exits 128+N.  From ring 0 it is a shim bug:
+ * a "shim panic" with the registers.  One exception is not an exception:
+ * on PVM a ring-3 `syscall` arrives as a #PF at the LSTAR address.
+ */
+#include <asm-generic/signal.h>
+#include "shim.h"
+
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+};
+
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate is 16 bytes");
+
+#define GATE_INTERRUPT_DPL0	0x8e	/* present, DPL 0, 64-bit interrupt gate */
+#define GATE_INTERRUPT_DPL3	0xee	/* the same, reachable by `int3`/`into` */
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+void idt_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (unsigned v = 0; v < NR_EXCEPTION_VECTORS; v++) {
+		uint64_t addr = exception_stubs[v];
+		struct idt_gate *g = &idt[v];
+
+		g->offset_low = addr & 0xffff;
+		g->selector = LSTAR_KERNEL_CS;
+		g->offset_mid = (addr >> 16) & 0xffff;
+		g->offset_high = addr >> 32;
+		/* int3 and into are instructions ring 3 may execute, as on
+		 * Linux; every other vector is hardware-raised only. */
+		g->type_attr = (v == X86_TRAP_BP || v == X86_TRAP_OF) ?
+			       GATE_INTERRUPT_DPL3 : GATE_INTERRUPT_DPL0;
+		/* Never run these on a stack that might be bad. */
+		g->ist = v == X86_TRAP_DF ? 1 : v == X86_TRAP_NMI ? 2 :
+			 v == X86_TRAP_MC ? 3 : 0;
+	}
+	/* Vectors 32..255 stay not-present: `int $0x80` and friends #GP. */
+	asm volatile("lidt %0" : : "m"(idtr));
+}
+
+/* The signal Linux sends for each exception raised in ring 3. */
+static int signal_for_vector(unsigned long vector)
+{
+	switch (vector) {
+	case X86_TRAP_DE:
+	case X86_TRAP_MF:
+	case X86_TRAP_XF:
+		return SIGFPE;
+	case X86_TRAP_DB:
+	case X86_TRAP_BP:
+		return SIGTRAP;
+	case X86_TRAP_UD:
+		return SIGILL;
+	case X86_TRAP_NP:
+	case X86_TRAP_SS:
+	case X86_TRAP_AC:
+		return SIGBUS;
+	default:	/* #OF, #BR, #GP, #PF, #TS, #CP, ... */
+		return SIGSEGV;
+	}
+}
+
+noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
+			     uint64_t addr)
+{
+	hc_exit(LSTAR_EXIT_SIGNAL, sig, regs, vector, addr);
+}
+
+/*
+ * PVM delivers a ring-3 `syscall` as an instruction fetch #PF at the
+ * LSTAR address, still at CPL 3 (shared/PLATFORMS.md).  Only that exact
+ * fault counts, and only on PVM: on hardware KVM a ring-3 jump to the
+ * LSTAR address is just a bad jump.
+ */
+static bool is_pvm_syscall(const struct pt_regs *regs, uint64_t cr2)
+{
+	const unsigned long want = X86_PF_USER | X86_PF_INSTR;
+
+	return boot_info.platform == LSTAR_PLATFORM_PVM && user_mode(regs) &&
+	       regs->ip == (uint64_t)entry_SYSCALL_64 && cr2 == regs->ip &&
+	       (regs->orig_ax & want) == want;
+}
+
+/*
+ * exc_dispatch - called by every exception stub with the frame it built.
+ * Returns only to resume ring 3 (the PVM syscall entry); the result says
+ * whether SYSRET is safe, as do_syscall_64()'s does.
+ */
+bool exc_dispatch(struct pt_regs *regs, unsigned long vector);
+
+bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
+{
+	uint64_t cr2 = 0;
+
+	if (vector == X86_TRAP_PF) {
+		cr2 = read_cr2();
+		if (likely(is_pvm_syscall(regs, cr2))) {
+			/* Rebuild the frame SYSCALL would have given: the
+			 * return RIP in rcx, the user RFLAGS in r11.  Neither
+			 * is trusted: ring 3 can jump here with any values,
+			 * and the exit path checks and sanitizes both. */
+			int nr = (int)regs->ax;
+
+			regs->orig_ax = regs->ax;
+			regs->ip = regs->cx;
+			regs->flags = regs->r11;
+			regs->ax = -ENOSYS;
+			return do_syscall_64(regs, nr);
+		}
+	}
+
+	if (!user_mode(regs) || vector == X86_TRAP_NMI ||
+	    vector == X86_TRAP_DF || vector == X86_TRAP_MC)
+		hc_exit(LSTAR_EXIT_PANIC, 0, regs, vector, cr2);
+
+	force_sig_exit(regs, signal_for_vector(vector), vector, cr2);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests.h - lstar's Check suites and the helpers they share.
+ *
+ * One suite per module; runner.c adds them all.  Suites that need a
+ * working /dev/kvm are registered only when a VM can be created; the
+ * runner then prints how many were left out and why (Check has no skip).
+ */
+#ifndef LSTAR_TESTS_H
+#define LSTAR_TESTS_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Unit suites (no KVM needed). */
+Suite *suite_abi(void);
+Suite *suite_elf(void);
+Suite *suite_stack(void);
+Suite *suite_mem(void);
+
+/* Integration suites (need /dev/kvm). */
+Suite *suite_run(void);
+Suite *suite_hostile(void);
+
+/* The result of running a command to completion. */
+struct run_result {
+	char *out;		/* captured stdout, NUL-terminated */
+	size_t out_len;
+	char *err;		/* captured stderr, NUL-terminated */
+	size_t err_len;
+	int status;		/* exit status, or 128+N if killed by signal N */
+};
+
+/*
+ * run_argv - run argv[0] (a path) with argv and an empty environment plus
+ * env (NULL-terminated, may be NULL), stdin from /dev/null, capturing
+ * stdout and stderr; kill it after timeout_s seconds (status 137 then).
+ */
+void run_argv(char *const argv[], char *const env[], int timeout_s,
+	      struct run_result *r);
+void run_result_free(struct run_result *r);
+
+/* Paths of build products, from the environment make check sets. */
+const char *lstar_path(void);		/* build/lstar */
+const char *guest_path(const char *name); /* build/guest/NAME (static buffer) */
+
+/*
+ * run_lstar - `lstar run [opts...] -- prog args...`; opts and args are
+ * NULL-terminated lists (either may be NULL).
+ */
+void run_lstar(const char *const opts[], const char *prog,
+	       const char *const args[], struct run_result *r);
+
+/*
+ * assert_same_as_native - run prog with args natively and under lstar;
+ * fail the test unless stdout, stderr and exit status all match.
+ */
+void assert_same_as_native(const char *prog, const char *const args[]);
+
+#endif /* LSTAR_TESTS_H */

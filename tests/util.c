@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c - running programs for the integration tests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = realloc(*buf, *cap);
+		ck_assert_ptr_nonnull(*buf);
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+void run_argv(char *const argv[], char *const env[], int timeout_s,
+	      struct run_result *r)
+{
+	int outp[2], errp[2], wstatus;
+	size_t ocap = 0, ecap = 0;
+	struct timespec start, now;
+	pid_t pid;
+	bool killed = false;
+
+	memset(r, 0, sizeof(*r));
+	append(&r->out, &r->out_len, &ocap, "", 0);
+	append(&r->err, &r->err_len, &ecap, "", 0);
+	ck_assert_int_eq(pipe2(outp, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(errp, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		static char *const empty[] = { NULL };
+		int devnull = open("/dev/null", O_RDONLY);
+
+		dup2(devnull, 0);
+		dup2(outp[1], 1);
+		dup2(errp[1], 2);
+		execve(argv[0], argv, env ? env : empty);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(outp[1]);
+	close(errp[1]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
+		char buf[4096];
+
+		if (poll(p, 2, 200) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP)) || p[i].fd < 0)
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(i ? errp[0] : outp[0]);
+				if (i)
+					errp[0] = -1;
+				else
+					outp[0] = -1;
+				open_fds--;
+			} else if (i) {
+				append(&r->err, &r->err_len, &ecap, buf, n);
+			} else {
+				append(&r->out, &r->out_len, &ocap, buf, n);
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!killed && now.tv_sec - start.tv_sec > timeout_s) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+	}
+	waitpid(pid, &wstatus, 0);
+	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+void run_result_free(struct run_result *r)
+{
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *lstar_path(void)
+{
+	const char *p = getenv("LSTAR");
+
+	return p ? p : "build/lstar";
+}
+
+const char *guest_path(const char *name)
+{
+	static char buf[4096];
+	const char *dir = getenv("LSTAR_GUEST_DIR");
+
+	snprintf(buf, sizeof(buf), "%s/%s", dir ? dir : "build/guest", name);
+	return buf;
+}
+
+void run_lstar(const char *const opts[], const char *prog,
+	       const char *const args[], struct run_result *r)
+{
+	const char *argv[128];
+	int n = 0;
+
+	argv[n++] = lstar_path();
+	argv[n++] = "run";
+	for (int i = 0; opts && opts[i]; i++)
+		argv[n++] = opts[i];
+	argv[n++] = "--";
+	argv[n++] = prog;
+	for (int i = 0; args && args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	ck_assert_int_lt(n, 128);
+	run_argv((char *const *)argv, NULL, 60, r);
+}
+
+void assert_same_as_native(const char *prog, const char *const args[])
+{
+	const char *argv[64];
+	struct run_result native, boxed;
+	int n = 0;
+
+	argv[n++] = prog;
+	for (int i = 0; args && args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	run_argv((char *const *)argv, NULL, 60, &native);
+	run_lstar(NULL, prog, args, &boxed);
+	ck_assert_msg(native.status == boxed.status &&
+		      !strcmp(native.out, boxed.out) &&
+		      !strcmp(native.err, boxed.err),
+		      "%s %s: native and lstar differ\n"
+		      "native: status %d\n--- stdout\n%s--- stderr\n%s\n"
+		      "lstar:  status %d\n--- stdout\n%s--- stderr\n%s\n",
+		      prog, args && args[0] ? args[0] : "",
+		      native.status, native.out, native.err,
+		      boxed.status, boxed.out, boxed.err);
+	run_result_free(&native);
+	run_result_free(&boxed);
+}

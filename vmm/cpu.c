@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu.c - which KVM this is, and the vCPU's state at the shim's first
+ * instruction: 64-bit mode on the shim's page tables, GDT and TSS, a
+ * filtered CPUID, XCR0 matching it, a clean FPU.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define CR0_PE	(1ULL << 0)
+#define CR0_MP	(1ULL << 1)
+#define CR0_ET	(1ULL << 4)
+#define CR0_NE	(1ULL << 5)
+#define CR0_WP	(1ULL << 16)
+#define CR0_AM	(1ULL << 18)
+#define CR0_PG	(1ULL << 31)
+#define CR4_PAE	(1ULL << 5)
+#define CR4_OSFXSR	(1ULL << 9)
+#define CR4_OSXMMEXCPT	(1ULL << 10)
+#define CR4_FSGSBASE	(1ULL << 16)
+#define CR4_OSXSAVE	(1ULL << 18)
+#define CR4_SMEP	(1ULL << 20)
+#define CR4_SMAP	(1ULL << 21)
+#define EFER_SCE	(1ULL << 0)
+#define EFER_LME	(1ULL << 8)
+#define EFER_LMA	(1ULL << 10)
+#define EFER_NXE	(1ULL << 11)
+
+/* XCR0 components lstar enables when KVM offers them: x87, SSE, AVX and
+ * AVX-512 state.  AMX needs a per-process permission and is left out. */
+#define XCR0_WANTED	0xe7ULL
+
+enum lstar_platform vmm_detect_platform(void)
+{
+	unsigned int a, b, c, d;
+
+	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+		return LSTAR_PLATFORM_PVM;
+	if (access("/sys/module/kvm_intel", F_OK) == 0)
+		return LSTAR_PLATFORM_VMX;
+	if (access("/sys/module/kvm_amd", F_OK) == 0)
+		return LSTAR_PLATFORM_SVM;
+	/* Built-in modules do not always show: fall back on the vendor. */
+	if (__get_cpuid(0, &a, &b, &c, &d)) {
+		if (b == 0x756e6547)		/* "Genu"ineIntel */
+			return LSTAR_PLATFORM_VMX;
+		if (b == 0x68747541)		/* "Auth"enticAMD */
+			return LSTAR_PLATFORM_SVM;
+	}
+	return LSTAR_PLATFORM_UNKNOWN;
+}
+
+const char *vmm_platform_name(enum lstar_platform p)
+{
+	switch (p) {
+	case LSTAR_PLATFORM_VMX:
+		return "hardware KVM (Intel VMX)";
+	case LSTAR_PLATFORM_SVM:
+		return "hardware KVM (AMD SVM)";
+	case LSTAR_PLATFORM_PVM:
+		return "PVM (kvm_pvm, paravirtualized)";
+	default:
+		return "unknown";
+	}
+}
+
+static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
+{
+	for (int n = 64; n <= 4096; n *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+		if (!c)
+			return NULL;
+		c->nent = n;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			return c;
+		free(c);
+		if (errno != E2BIG)
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The guest's CPUID: what KVM supports, minus what a sandboxed program has
+ * no use for: no VMX/SVM (no nesting from inside), no hypervisor bit and
+ * no hypervisor leaves, XSAVE components limited to XCR0_WANTED.
+ */
+static uint64_t filter_cpuid(struct kvm_cpuid2 *c, uint64_t *hwcap,
+			     uint64_t *fsgsbase)
+{
+	uint64_t xcr0 = 0;
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function >= 0x40000000 && e->function <= 0x400000ff)
+			continue;	/* drop hypervisor leaves */
+		switch (e->function) {
+		case 1:
+			e->ecx &= ~(1u << 5);	/* VMX */
+			e->ecx &= ~(1u << 31);	/* hypervisor present */
+			*hwcap = e->edx;
+			break;
+		case 7:
+			if (e->index == 0) {
+				*fsgsbase = e->ebx & 1;
+				e->edx &= ~((1u << 22) | (1u << 24) | (1u << 25)); /* AMX */
+			}
+			break;
+		case 0xd:
+			if (e->index == 0) {
+				xcr0 = (((uint64_t)e->edx << 32) | e->eax) & XCR0_WANTED;
+				e->eax = (uint32_t)xcr0;
+				e->edx = (uint32_t)(xcr0 >> 32);
+			}
+			break;
+		case 0x80000001:
+			e->ecx &= ~(1u << 2);	/* SVM */
+			break;
+		}
+		c->entries[w++] = *e;
+	}
+	c->nent = w;
+	return xcr0;
+}
+
+int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
+		  uint64_t *hwcap, uint64_t *hwcap2)
+{
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_fpu fpu;
+	uint64_t xcr0, fsgsbase = 0;
+	uint32_t ecx1 = 0, ebx7 = 0;
+	int err = 0;
+
+	*hwcap = 0;
+	if (!(cpuid = supported_cpuid(vm->kvm_fd)))
+		return -errno ? -errno : -ENOMEM;
+	xcr0 = filter_cpuid(cpuid, hwcap, &fsgsbase);
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		if (cpuid->entries[i].function == 1)
+			ecx1 = cpuid->entries[i].ecx;
+		if (cpuid->entries[i].function == 7 && cpuid->entries[i].index == 0)
+			ebx7 = cpuid->entries[i].ebx;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+		err = -errno;
+	free(cpuid);
+	if (err)
+		return err;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	sregs.cs = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
+		.selector = LSTAR_KERNEL_CS, .type = 11, .present = 1,
+		.dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1 };
+	sregs.ds = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
+		.selector = LSTAR_KERNEL_DS, .type = 3, .present = 1,
+		.dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
+	sregs.es = sregs.ss = sregs.fs = sregs.gs = sregs.ds;
+	sregs.tr = (struct kvm_segment){ .base = hdr->tss, .limit = 103,
+		.selector = LSTAR_TSS_SEL, .type = 11, .present = 1 };
+	sregs.gdt.base = hdr->gdt;
+	sregs.gdt.limit = LSTAR_GDT_ENTRIES * 8 - 1;
+	sregs.idt.base = 0;	/* the shim loads its own */
+	sregs.idt.limit = 0;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
+	sregs.cr3 = vm->mem.pml4;
+	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	if (ecx1 & (1u << 26))
+		sregs.cr4 |= CR4_OSXSAVE;
+	if (fsgsbase)
+		sregs.cr4 |= CR4_FSGSBASE;
+	/* The shim never touches user memory through user addresses. */
+	if (ebx7 & (1u << 7))
+		sregs.cr4 |= CR4_SMEP;
+	if (ebx7 & (1u << 20))
+		sregs.cr4 |= CR4_SMAP;
+	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+
+	if ((sregs.cr4 & CR4_OSXSAVE) && xcr0) {
+		struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
+
+		xcrs.xcrs[0].xcr = 0;
+		xcrs.xcrs[0].value = xcr0;
+		if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs) < 0)
+			return -errno;
+	}
+
+	/* The FPU as a new Linux process finds it. */
+	memset(&fpu, 0, sizeof(fpu));
+	fpu.fcw = 0x37f;
+	fpu.mxcsr = 0x1f80;
+	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+		return -errno;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = hdr->entry;
+	regs.rsp = hdr->boot_stack_top;
+	regs.rflags = 2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+
+	/* HWCAP2_FSGSBASE: ring 3 may use {rd,wr}{fs,gs}base. */
+	*hwcap2 = (sregs.cr4 & CR4_FSGSBASE) ? 2 : 0;
+	return 0;
+}

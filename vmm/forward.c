@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * forward.c - the syscalls the shim forwards, run on the host.
+ *
+ * The VMM decides again: a call that is not in this table is refused
+ * whatever the shim says.  Arguments are numbers from the guest; buffers
+ * are reached through the guest page tables as ring 3 could reach them
+ * (vmm_mem_user_iov), so a bad pointer is -EFAULT and shim memory is out
+ * of reach.  Structures the host reads (timespecs, iovec arrays) are
+ * copied into host memory before they are checked.
+ *
+ * Descriptors: the guest's numbers index a table the VMM owns; each entry
+ * names a host descriptor.  The guest never sees a host number.  In this
+ * part only the standard streams exist (0, 1, 2 and their dups).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define MAX_RW_COUNT	0x7ffff000L	/* Linux's cap on one read/write */
+#define IOV_CHUNK	64		/* host iovecs per host call */
+
+bool vmm_timed_out(void);
+
+void vmm_fd_init(struct vmm *vm)
+{
+	for (int i = 0; i < VMM_MAX_FDS; i++)
+		vm->fds[i] = (struct vmm_fd){ .host = i < 3 ? i : -1 };
+}
+
+/* The host descriptor behind guest fd, or -1 (EBADF). */
+static int host_fd(const struct vmm *vm, uint64_t fd)
+{
+	if (fd >= VMM_MAX_FDS)
+		return -1;
+	return vm->fds[fd].host;
+}
+
+/* Lowest free guest number at or above min, or -EMFILE. */
+static int fd_alloc(const struct vmm *vm, uint64_t min)
+{
+	for (uint64_t i = min; i < VMM_MAX_FDS; i++)
+		if (vm->fds[i].host < 0)
+			return (int)i;
+	return -EMFILE;
+}
+
+/* --- read and write ------------------------------------------------------- */
+
+/*
+ * One transfer between host descriptor hfd and user memory at [buf, buf +
+ * len): translated in chunks of IOV_CHUNK host iovecs, one host call per
+ * chunk, stopping at a short transfer.  Returns bytes moved, or -errno if
+ * nothing moved.
+ */
+static long xfer(struct vmm *vm, int hfd, uint64_t buf, uint64_t len, bool to_user)
+{
+	long done = 0;
+
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	while ((uint64_t)done < len) {
+		struct iovec iov[IOV_CHUNK];
+		int n;
+		long want = vmm_mem_user_iov(&vm->mem, buf + done, len - done,
+					     to_user, iov, IOV_CHUNK, &n);
+		ssize_t got;
+
+		if (want < 0)
+			return done ? done : want;
+		got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
+		if (got < 0)
+			return done ? done : -errno;
+		done += got;
+		/* A short transfer ends the call, as it would natively. */
+		if (got < want || to_user)
+			break;
+	}
+	return done;
+}
+
+static int64_t fwd_read(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]);
+
+	return hfd < 0 ? -EBADF : xfer(vm, hfd, a[1], a[2], true);
+}
+
+static int64_t fwd_write(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]);
+
+	return hfd < 0 ? -EBADF : xfer(vm, hfd, a[1], a[2], false);
+}
+
+struct guest_iovec {
+	uint64_t base;
+	uint64_t len;
+};
+
+static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
+{
+	int hfd = host_fd(vm, a[0]);
+	uint64_t cnt = a[2], total = 0;
+	struct guest_iovec *gv;
+	int64_t done = 0;
+
+	if (hfd < 0)
+		return -EBADF;
+	if (cnt > IOV_MAX)
+		return -EINVAL;
+	if (cnt == 0)
+		return 0;
+	if (!(gv = calloc(cnt, sizeof(*gv))))
+		return -ENOMEM;
+	/* Copy the array once, then check the copy. */
+	if (vmm_mem_copy_from_user(&vm->mem, gv, a[1], cnt * sizeof(*gv))) {
+		free(gv);
+		return -EFAULT;
+	}
+	for (uint64_t i = 0; i < cnt; i++) {
+		if (gv[i].len > (uint64_t)SSIZE_MAX - total) {
+			free(gv);
+			return -EINVAL;
+		}
+		total += gv[i].len;
+	}
+	for (uint64_t i = 0; i < cnt; i++) {
+		long got;
+
+		if (gv[i].len == 0)
+			continue;
+		got = xfer(vm, hfd, gv[i].base, gv[i].len, to_user);
+		if (got < 0) {
+			if (done == 0)
+				done = got;
+			break;
+		}
+		done += got;
+		if ((uint64_t)got < gv[i].len)
+			break;
+	}
+	free(gv);
+	return done;
+}
+
+static int64_t fwd_readv(struct vmm *vm, const uint64_t *a)
+{
+	return fwd_rw_vec(vm, a, true);
+}
+
+static int64_t fwd_writev(struct vmm *vm, const uint64_t *a)
+{
+	return fwd_rw_vec(vm, a, false);
+}
+
+static int64_t fwd_lseek(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]);
+	off_t r;
+
+	if (hfd < 0)
+		return -EBADF;
+	if (a[2] > SEEK_HOLE)
+		return -EINVAL;
+	r = lseek(hfd, (off_t)a[1], (int)a[2]);
+	return r < 0 ? -errno : r;
+}
+
+/* --- metadata ------------------------------------------------------------- */
+
+static int64_t stat_to_user(struct vmm *vm, int hfd, uint64_t dst)
+{
+	struct stat st;
+
+	if (fstat(hfd, &st) < 0)
+		return -errno;
+	return vmm_mem_copy_to_user(&vm->mem, dst, &st, sizeof(st));
+}
+
+static int64_t fwd_fstat(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]);
+
+	return hfd < 0 ? -EBADF : stat_to_user(vm, hfd, a[1]);
+}
+
+/* Is the guest string at gva empty?  -EFAULT if unreadable. */
+static int empty_path(struct vmm *vm, uint64_t gva)
+{
+	char c;
+
+	if (vmm_mem_copy_from_user(&vm->mem, &c, gva, 1))
+		return -EFAULT;
+	return c == '\0';
+}
+
+/* newfstatat(fd, "", buf, AT_EMPTY_PATH) is how libcs spell fstat(fd).
+ * Paths come with the file system (part 2); until then: ENOSYS. */
+static int64_t fwd_newfstatat(struct vmm *vm, const uint64_t *a)
+{
+	int hfd, empty;
+
+	if (!(a[3] & AT_EMPTY_PATH) || (empty = empty_path(vm, a[1])) == 0)
+		return -ENOSYS;
+	if (empty < 0)
+		return empty;
+	if ((hfd = host_fd(vm, a[0])) < 0)
+		return -EBADF;
+	return stat_to_user(vm, hfd, a[2]);
+}
+
+static int64_t fwd_statx(struct vmm *vm, const uint64_t *a)
+{
+	struct statx stx;
+	int hfd, empty;
+
+	if (!(a[2] & AT_EMPTY_PATH) || (empty = empty_path(vm, a[1])) == 0)
+		return -ENOSYS;
+	if (empty < 0)
+		return empty;
+	if ((hfd = host_fd(vm, a[0])) < 0)
+		return -EBADF;
+	if (a[2] & ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW |
+			       AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	if (statx(hfd, "", (int)a[2], (unsigned)a[3], &stx) < 0)
+		return -errno;
+	return vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
+}
+
+/* --- descriptors ---------------------------------------------------------- */
+
+static int64_t fwd_close(struct vmm *vm, const uint64_t *a)
+{
+	if (host_fd(vm, a[0]) < 0)
+		return -EBADF;
+	/* The standard streams are lstar's own: the guest loses its
+	 * number, the host keeps the stream (lstar reports on stderr). */
+	vm->fds[a[0]].host = -1;
+	vm->fds[a[0]].cloexec = false;
+	return 0;
+}
+
+static int64_t do_dup(struct vmm *vm, uint64_t oldfd, uint64_t newfd,
+		      bool cloexec)
+{
+	int hfd = host_fd(vm, oldfd);
+
+	if (hfd < 0)
+		return -EBADF;
+	if (newfd >= VMM_MAX_FDS)
+		return -EBADF;
+	vm->fds[newfd] = (struct vmm_fd){ .host = hfd, .cloexec = cloexec };
+	return (int64_t)newfd;
+}
+
+static int64_t fwd_dup(struct vmm *vm, const uint64_t *a)
+{
+	int newfd;
+
+	if (host_fd(vm, a[0]) < 0)
+		return -EBADF;
+	if ((newfd = fd_alloc(vm, 0)) < 0)
+		return newfd;
+	return do_dup(vm, a[0], newfd, false);
+}
+
+static int64_t fwd_dup2(struct vmm *vm, const uint64_t *a)
+{
+	if (host_fd(vm, a[0]) < 0)
+		return -EBADF;
+	if (a[0] == a[1])
+		return (int64_t)a[1];
+	return do_dup(vm, a[0], a[1], false);
+}
+
+static int64_t fwd_dup3(struct vmm *vm, const uint64_t *a)
+{
+	if (a[2] & ~(uint64_t)O_CLOEXEC)
+		return -EINVAL;
+	if (a[0] == a[1])
+		return -EINVAL;
+	return do_dup(vm, a[0], a[1], a[2] & O_CLOEXEC);
+}
+
+static int64_t fwd_fcntl(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]), newfd, fl;
+
+	if (hfd < 0)
+		return -EBADF;
+	switch (a[1]) {
+	case F_GETFD:
+		return vm->fds[a[0]].cloexec ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		vm->fds[a[0]].cloexec = a[2] & FD_CLOEXEC;
+		return 0;
+	case F_GETFL:
+		fl = fcntl(hfd, F_GETFL);
+		return fl < 0 ? -errno : fl;
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (a[2] >= VMM_MAX_FDS)
+			return -EINVAL;
+		if ((newfd = fd_alloc(vm, a[2])) < 0)
+			return newfd;
+		return do_dup(vm, a[0], newfd, a[1] == F_DUPFD_CLOEXEC);
+	default:
+		/* F_SETFL and the rest come with part 2. */
+		return -EINVAL;
+	}
+}
+
+static int64_t fwd_ioctl(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]);
+	uint8_t buf[64];	/* larger than either answer */
+	size_t len;
+
+	if (hfd < 0)
+		return -EBADF;
+	switch (a[1]) {
+	case TCGETS:
+		len = 36;	/* the kernel's struct termios */
+		break;
+	case TIOCGWINSZ:
+		len = sizeof(struct winsize);
+		break;
+	default:
+		return -ENOTTY;
+	}
+	memset(buf, 0, sizeof(buf));
+	if (ioctl(hfd, a[1], buf) < 0)
+		return -errno;
+	return vmm_mem_copy_to_user(&vm->mem, a[2], buf, len);
+}
+
+/* --- time and randomness -------------------------------------------------- */
+
+/* The clocks a program may read; CPU clocks of other processes are not. */
+static bool clock_ok(uint64_t id)
+{
+	switch (id) {
+	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID: case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int64_t fwd_clock_gettime(struct vmm *vm, const uint64_t *a)
+{
+	struct timespec ts;
+
+	if (!clock_ok(a[0]))
+		return -EINVAL;
+	if (clock_gettime((clockid_t)a[0], &ts) < 0)
+		return -errno;
+	return vmm_mem_copy_to_user(&vm->mem, a[1], &ts, sizeof(ts));
+}
+
+static int64_t fwd_clock_getres(struct vmm *vm, const uint64_t *a)
+{
+	struct timespec ts;
+
+	if (!clock_ok(a[0]))
+		return -EINVAL;
+	if (clock_getres((clockid_t)a[0], &ts) < 0)
+		return -errno;
+	return a[1] ? vmm_mem_copy_to_user(&vm->mem, a[1], &ts, sizeof(ts)) : 0;
+}
+
+static int64_t fwd_gettimeofday(struct vmm *vm, const uint64_t *a)
+{
+	struct timespec ts;
+	struct { int64_t sec, usec; } tv;
+	struct { int32_t minuteswest, dsttime; } tz = { 0, 0 };
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	tv.sec = ts.tv_sec;
+	tv.usec = ts.tv_nsec / 1000;
+	if (a[0] && (err = vmm_mem_copy_to_user(&vm->mem, a[0], &tv, sizeof(tv))))
+		return err;
+	if (a[1] && (err = vmm_mem_copy_to_user(&vm->mem, a[1], &tz, sizeof(tz))))
+		return err;
+	return 0;
+}
+
+static int64_t fwd_time(struct vmm *vm, const uint64_t *a)
+{
+	int64_t t = (int64_t)time(NULL);
+
+	if (a[0] && vmm_mem_copy_to_user(&vm->mem, a[0], &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+/* Copy and check a guest timespec. */
+static int get_timespec(struct vmm *vm, uint64_t gva, struct timespec *ts)
+{
+	struct { int64_t sec, nsec; } g;
+
+	if (vmm_mem_copy_from_user(&vm->mem, &g, gva, sizeof(g)))
+		return -EFAULT;
+	if (g.sec < 0 || g.nsec < 0 || g.nsec >= 1000000000)
+		return -EINVAL;
+	ts->tv_sec = g.sec;
+	ts->tv_nsec = g.nsec;
+	return 0;
+}
+
+static int64_t sleep_result(struct vmm *vm, int r, uint64_t rem_gva,
+			    const struct timespec *rem)
+{
+	if (r == 0)
+		return 0;
+	/* Interrupted only by lstar's own timer: the run is over anyway. */
+	if (r == EINTR && rem_gva)
+		vmm_mem_copy_to_user(&vm->mem, rem_gva, rem, sizeof(*rem));
+	return -r;
+}
+
+static int64_t fwd_nanosleep(struct vmm *vm, const uint64_t *a)
+{
+	struct timespec req, rem = { 0, 0 };
+	int err;
+
+	if ((err = get_timespec(vm, a[0], &req)))
+		return err;
+	err = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
+	return sleep_result(vm, err, a[1], &rem);
+}
+
+static int64_t fwd_clock_nanosleep(struct vmm *vm, const uint64_t *a)
+{
+	struct timespec req, rem = { 0, 0 };
+	int err;
+
+	if (!clock_ok(a[0]) || a[0] == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if (a[1] & ~(uint64_t)TIMER_ABSTIME)
+		return -EINVAL;
+	if ((err = get_timespec(vm, a[2], &req)))
+		return err;
+	err = clock_nanosleep((clockid_t)a[0], (int)a[1], &req, &rem);
+	return sleep_result(vm, err, (a[1] & TIMER_ABSTIME) ? 0 : a[3], &rem);
+}
+
+static int64_t fwd_getrandom(struct vmm *vm, const uint64_t *a)
+{
+	struct iovec iov[IOV_CHUNK];
+	uint64_t len = a[1];
+	long want;
+	int64_t done = 0;
+	int n;
+
+	if (a[2] & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	if (len == 0)
+		return 0;
+	want = vmm_mem_user_iov(&vm->mem, a[0], len, true, iov, IOV_CHUNK, &n);
+	if (want < 0)
+		return want;
+	for (int i = 0; i < n; i++) {
+		ssize_t got = getrandom(iov[i].iov_base, iov[i].iov_len,
+					(unsigned)a[2] & ~GRND_RANDOM);
+
+		if (got < 0)
+			return done ? done : -errno;
+		done += got;
+		if ((size_t)got < iov[i].iov_len)
+			break;
+	}
+	return done;
+}
+
+/* --- the table ------------------------------------------------------------ */
+
+typedef int64_t (*fwd_handler)(struct vmm *vm, const uint64_t *args);
+
+static const fwd_handler fwd_table[] = {
+	[SYS_read] = fwd_read,
+	[SYS_write] = fwd_write,
+	[SYS_readv] = fwd_readv,
+	[SYS_writev] = fwd_writev,
+	[SYS_lseek] = fwd_lseek,
+	[SYS_fstat] = fwd_fstat,
+	[SYS_newfstatat] = fwd_newfstatat,
+	[SYS_statx] = fwd_statx,
+	[SYS_close] = fwd_close,
+	[SYS_dup] = fwd_dup,
+	[SYS_dup2] = fwd_dup2,
+	[SYS_dup3] = fwd_dup3,
+	[SYS_fcntl] = fwd_fcntl,
+	[SYS_ioctl] = fwd_ioctl,
+	[SYS_clock_gettime] = fwd_clock_gettime,
+	[SYS_clock_getres] = fwd_clock_getres,
+	[SYS_clock_nanosleep] = fwd_clock_nanosleep,
+	[SYS_gettimeofday] = fwd_gettimeofday,
+	[SYS_time] = fwd_time,
+	[SYS_nanosleep] = fwd_nanosleep,
+	[SYS_getrandom] = fwd_getrandom,
+};
+
+int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6])
+{
+	int64_t ret;
+
+	if (nr >= sizeof(fwd_table) / sizeof(fwd_table[0]) || !fwd_table[nr]) {
+		/* The shim never forwards these: it is broken or hostile. */
+		vmm_log_syscall(vm, nr, args, -ENOSYS, "refused by the VMM");
+		return -ENOSYS;
+	}
+	ret = fwd_table[nr](vm, args);
+	if (ret == -ENOSYS && vm->opt->verbose)
+		vmm_log_syscall(vm, nr, args, ret, "not implemented");
+	return ret;
+}
+
+void vmm_log_syscall(const struct vmm *vm, uint64_t nr, const uint64_t args[6],
+		     int64_t ret, const char *why)
+{
+	char *name = nr <= INT_MAX ?
+		     seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)nr) : NULL;
+
+	(void)vm;
+	if (name)
+		vmm_err("%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld (%s)",
+			name, (unsigned long long)args[0], (unsigned long long)args[1],
+			(unsigned long long)args[2], (unsigned long long)args[3],
+			(unsigned long long)args[4], (unsigned long long)args[5],
+			(long long)ret, why);
+	else
+		vmm_err("syscall %llu(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld (%s)",
+			(unsigned long long)nr, (unsigned long long)args[0],
+			(unsigned long long)args[1], (unsigned long long)args[2],
+			(unsigned long long)args[3], (unsigned long long)args[4],
+			(unsigned long long)args[5], (long long)ret, why);
+	free(name);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hcall.c - the VMM side of the hypercalls: a table of small handlers.
+ *
+ * The block at LSTAR_HC_GPA is guest memory: the shim (which ring 3 may
+ * have taken over) can change it at any time.  Each handler works on a
+ * copy taken once, checks the copy, and writes back only its OUT fields.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vmm.h"
+
+static const char *const pt_regs_names[21] = {
+	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
+	"rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "rflags",
+	"rsp", "ss",
+};
+
+/* Index of rip in the regs copy (struct pt_regs order). */
+#define PT_REGS_RIP 16
+
+static const char *vector_name(uint64_t v)
+{
+	static const char *const names[32] = {
+		[0] = "divide error (#DE)", [1] = "debug trap (#DB)",
+		[2] = "NMI", [3] = "breakpoint (#BP)", [4] = "overflow (#OF)",
+		[5] = "bound range (#BR)", [6] = "invalid opcode (#UD)",
+		[7] = "device not available (#NM)", [8] = "double fault (#DF)",
+		[10] = "invalid TSS (#TS)", [11] = "segment not present (#NP)",
+		[12] = "stack fault (#SS)", [13] = "general protection (#GP)",
+		[14] = "page fault (#PF)", [16] = "x87 error (#MF)",
+		[17] = "alignment check (#AC)", [18] = "machine check (#MC)",
+		[19] = "SIMD error (#XM)", [21] = "control protection (#CP)",
+	};
+
+	return v < 32 && names[v] ? names[v] : "exception";
+}
+
+static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
+{
+	const struct lstar_hc_exit *e = &hc->exit;
+
+	vm->done = true;
+	switch (e->kind) {
+	case LSTAR_EXIT_NORMAL:
+		vm->status = e->status & 0xff;
+		return;
+	case LSTAR_EXIT_SIGNAL:
+		if (e->status < 1 || e->status > 64)
+			break;
+		vm->status = 128 + e->status;
+		/* A shell says nothing of SIGPIPE either. */
+		if (e->status == SIGPIPE || vm->opt->quiet)
+			return;
+		if (e->vector == 14)
+			vmm_err("%s: killed by SIG%s: %s at address 0x%llx (rip 0x%llx)",
+				vm->opt->program, sigabbrev_np(e->status),
+				vector_name(e->vector),
+				(unsigned long long)e->fault_addr,
+				(unsigned long long)e->regs[PT_REGS_RIP]);
+		else
+			vmm_err("%s: killed by SIG%s: %s (rip 0x%llx)",
+				vm->opt->program, sigabbrev_np(e->status),
+				vector_name(e->vector),
+				(unsigned long long)e->regs[PT_REGS_RIP]);
+		return;
+	case LSTAR_EXIT_PANIC:
+		vmm_err("shim panic: %s, error code 0x%llx, cr2 0x%llx",
+			vector_name(e->vector), (unsigned long long)e->error_code,
+			(unsigned long long)e->fault_addr);
+		for (int i = 0; i < 21; i++)
+			fprintf(stderr, "  %-8s 0x%016llx%s", pt_regs_names[i],
+				(unsigned long long)e->regs[i], i % 3 == 2 ? "\n" : "");
+		vm->status = LSTAR_EXIT_FAILURE;
+		return;
+	}
+	vmm_err("shim failure: malformed exit hypercall (kind %u, status %d)",
+		e->kind, e->status);
+	vm->status = LSTAR_EXIT_FAILURE;
+}
+
+static void hc_syscall(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	int64_t ret = vmm_forward(vm, hc->sys.nr, hc->sys.args);
+
+	live->sys.ret = ret;
+}
+
+static void hc_log_syscall(struct vmm *vm, struct lstar_hc *hc,
+			   struct lstar_hc *live)
+{
+	(void)live;
+	if (vm->opt->verbose)
+		vmm_log_syscall(vm, hc->sys.nr, hc->sys.args, hc->sys.ret,
+				"not implemented");
+}
+
+/*
+ * Zero the pages the shim lists in its free-page stack (entries
+ * [0, count)), by dropping them from the host mapping: the next touch
+ * reads zeros.  The stack's place and size are the VMM's own numbers.
+ */
+static void hc_zero_pages(struct vmm *vm, struct lstar_hc *hc,
+			  struct lstar_hc *live)
+{
+	uint64_t count = hc->zero.count;
+	const uint32_t *pfns;
+
+	live->zero.ret = -EINVAL;
+	if (count > vm->mem.free_stack_slots)
+		return;
+	pfns = vmm_mem_ptr(&vm->mem, vm->mem.free_stack, count * 4);
+	if (!pfns)
+		return;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t gpa = (uint64_t)pfns[i] << 12, run = 1;
+
+		/* Coalesce physically adjacent pages into one call. */
+		while (i + run < count && pfns[i + run] == pfns[i] + run)
+			run++;
+		if (gpa < LSTAR_POOL_GPA ||
+		    !vmm_mem_range_ok(&vm->mem, gpa, run * LSTAR_PAGE_SIZE))
+			return;
+		if (madvise(vm->mem.host + gpa, run * LSTAR_PAGE_SIZE, MADV_DONTNEED))
+			return;
+		i += run - 1;
+	}
+	live->zero.ret = 0;
+}
+
+typedef void (*hc_handler)(struct vmm *vm, struct lstar_hc *copy,
+			   struct lstar_hc *live);
+
+static void hc_exit_handler(struct vmm *vm, struct lstar_hc *hc,
+			    struct lstar_hc *live)
+{
+	(void)live;
+	hc_exit(vm, hc);
+}
+
+static const hc_handler hc_table[LSTAR_HC_MAX] = {
+	[LSTAR_HC_SYSCALL] = hc_syscall,
+	[LSTAR_HC_EXIT] = hc_exit_handler,
+	[LSTAR_HC_LOG_SYSCALL] = hc_log_syscall,
+	[LSTAR_HC_ZERO_PAGES] = hc_zero_pages,
+};
+
+void vmm_hcall(struct vmm *vm, uint32_t nr)
+{
+	struct lstar_hc *live = vmm_mem_ptr(&vm->mem, LSTAR_HC_GPA, sizeof(*live));
+	struct lstar_hc copy;
+
+	/* Copy before validating: the guest could change the block while
+	 * we look at it. */
+	memcpy(&copy, live, sizeof(copy));
+	if (nr >= LSTAR_HC_MAX || !hc_table[nr]) {
+		vmm_err("shim failure: unknown hypercall %u", nr);
+		vm->status = LSTAR_EXIT_FAILURE;
+		vm->done = true;
+		return;
+	}
+	hc_table[nr](vm, &copy, live);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the `lstar` command.
+ *
+ *   lstar run [options] -- PROGRAM [ARGS...]
+ *   lstar doctor
+ *   lstar --help | --version
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+#define DEFAULT_MEM	(512ULL << 20)
+#define MIN_MEM		(16ULL << 20)
+#define MAX_MEM		(64ULL << 30)
+
+static const char usage_text[] =
+"usage: lstar run [options] -- PROGRAM [ARGS...]\n"
+"       lstar doctor\n"
+"       lstar --help | --version\n"
+"\n"
+"Run PROGRAM, a static x86-64 Linux executable, in ring 3 of a fresh KVM\n"
+"micro-VM.  Every system call it makes is caught by lstar's shim kernel and\n"
+"either answered inside the VM or checked and forwarded to the host.\n"
+"\n"
+"run options:\n"
+"  --env NAME=VALUE   add NAME=VALUE to the program's environment (repeat);\n"
+"                     nothing is inherited from lstar's own environment\n"
+"  --cwd DIR          start the program in DIR (default: the current one)\n"
+"  --mem SIZE         most memory the program may map, e.g. 64M, 2G\n"
+"                     (default 512M, at least 16M); beyond it mmap and brk\n"
+"                     fail with ENOMEM.  Host memory is used only as touched.\n"
+"  --timeout SECONDS  stop the program after this much wall-clock time\n"
+"  -v, --verbose      one line on stderr per refused or unimplemented\n"
+"                     system call (name, arguments)\n"
+"\n"
+"The program has its standard input, output and error, and no file system.\n"
+"\n"
+"exit status: the program's own; 128+N when it dies as signal N would kill\n"
+"it; 124 when --timeout expires; 125 when lstar cannot run the program\n"
+"(bad option, bad ELF, no usable /dev/kvm, shim failure), with a reason on\n"
+"stderr.\n"
+"\n"
+"doctor: check this machine's /dev/kvm, say which KVM it is, and measure\n"
+"what a system call costs inside the sandbox.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("lstar: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(" (see lstar --help)\n", stderr);
+	va_end(ap);
+	return LSTAR_EXIT_FAILURE;
+}
+
+/* Parse SIZE: a number with an optional K, M or G suffix (powers of 2). */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !(*out > 0) || *out > 1e9)
+		return -EINVAL;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "env", required_argument, NULL, 'e' },
+		{ "cwd", required_argument, NULL, 'C' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmm_options opt = { .mem = DEFAULT_MEM };
+	char **envp;
+	int c, status;
+
+	if (!(envp = calloc(argc + 1, sizeof(*envp))))
+		return LSTAR_EXIT_FAILURE;
+	opt.envp = envp;
+	/* '+': options end at the first non-option (the program). */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return usage_error("--env %s: expected NAME=VALUE", optarg);
+			envp[opt.envc++] = optarg;
+			break;
+		case 'C':
+			opt.cwd = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &opt.mem) < 0)
+				return usage_error("--mem %s: expected a size such as 64M or 2G", optarg);
+			if (opt.mem < MIN_MEM || opt.mem > MAX_MEM)
+				return usage_error("--mem %s: must be between 16M and 64G", optarg);
+			break;
+		case 't':
+			if (parse_seconds(optarg, &opt.timeout) < 0)
+				return usage_error("--timeout %s: expected a positive number of seconds", optarg);
+			break;
+		case 'v':
+			opt.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("run: no program given");
+	/* Round the pool up to whole 2 MiB pages (the direct map's unit). */
+	opt.mem = (opt.mem + (2ULL << 20) - 1) & ~((2ULL << 20) - 1);
+	opt.program = argv[optind];
+	opt.argc = argc - optind;
+	opt.argv = argv + optind;
+	status = vmm_run(&opt);
+	free(envp);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("no command given");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("lstar %s (shim ABI %d)\n", LSTAR_VERSION, LSTAR_ABI_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor"))
+		return vmm_doctor();
+	return usage_error("unknown command '%s'", argv[1]);
+}

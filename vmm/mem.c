@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mem.c - guest memory as the VMM sees it.
+ *
+ * Guest-physical memory is one anonymous MAP_NORESERVE mapping: the host
+ * backs a page only when someone touches it, so a 512 MiB guest that uses
+ * 2 MiB costs about 2 MiB.  Every address the guest supplies is a number
+ * checked against the mapping before the host dereferences anything.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vmm.h"
+
+#define PAGE_SIZE	LSTAR_PAGE_SIZE
+#define HUGE_SIZE	(2ULL << 20)
+
+void *vmm_mem_ptr(const struct vmm_mem *m, uint64_t gpa, uint64_t len)
+{
+	if (!vmm_mem_range_ok(m, gpa, len))
+		return NULL;
+	return m->host + gpa;
+}
+
+int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
+{
+	void *p;
+
+	memset(m, 0, sizeof(*m));
+	if (pool_bytes == 0 || pool_bytes % HUGE_SIZE ||
+	    pool_bytes > (1ULL << 40))
+		return -EINVAL;
+	m->size = LSTAR_POOL_GPA + pool_bytes;
+	p = mmap(NULL, m->size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->host = p;
+	m->pool_next = LSTAR_POOL_GPA;
+	m->pool_end = m->size;
+	return 0;
+}
+
+void vmm_mem_destroy(struct vmm_mem *m)
+{
+	if (m->host)
+		munmap(m->host, m->size);
+	m->host = NULL;
+}
+
+uint64_t vmm_mem_alloc(struct vmm_mem *m)
+{
+	uint64_t gpa = m->pool_next;
+
+	if (gpa >= m->pool_end)
+		return 0;
+	m->pool_next += PAGE_SIZE;
+	return gpa;	/* never touched before: zero */
+}
+
+/* The entry for gva at the level whose index starts at bit shift, in the
+ * table at gpa; creates the next table when create is set. */
+static uint64_t *table_entry(struct vmm_mem *m, uint64_t table, uint64_t gva,
+			     int shift)
+{
+	uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
+
+	return t ? &t[(gva >> shift) & 511] : NULL;
+}
+
+static int walk_create(struct vmm_mem *m, uint64_t gva, int stop_shift,
+		       uint64_t **out)
+{
+	uint64_t table = m->pml4;
+	bool user = gva < LSTAR_USER_TOP;
+
+	for (int shift = 39;; shift -= 9) {
+		uint64_t *e = table_entry(m, table, gva, shift);
+
+		if (!e)
+			return -EFAULT;
+		if (shift == stop_shift) {
+			*out = e;
+			return 0;
+		}
+		if (!(*e & VMM_PTE_P)) {
+			uint64_t next = vmm_mem_alloc(m);
+
+			if (!next)
+				return -ENOMEM;
+			*e = next | VMM_PTE_P | VMM_PTE_W | (user ? VMM_PTE_U : 0);
+		}
+		table = *e & VMM_PTE_ADDR;
+	}
+}
+
+int vmm_mem_map(struct vmm_mem *m, uint64_t gva, uint64_t gpa, uint64_t flags)
+{
+	uint64_t *pte;
+	int err;
+
+	if (!m->pml4 && !(m->pml4 = vmm_mem_alloc(m)))
+		return -ENOMEM;
+	if ((err = walk_create(m, gva, 12, &pte)))
+		return err;
+	*pte = gpa | flags | VMM_PTE_P;
+	return 0;
+}
+
+int vmm_mem_map_direct(struct vmm_mem *m)
+{
+	for (uint64_t gpa = LSTAR_POOL_GPA; gpa < m->pool_end; gpa += HUGE_SIZE) {
+		uint64_t *pde;
+		int err;
+
+		if (!m->pml4 && !(m->pml4 = vmm_mem_alloc(m)))
+			return -ENOMEM;
+		if ((err = walk_create(m, LSTAR_DIRECT_MAP + gpa, 21, &pde)))
+			return err;
+		*pde = gpa | VMM_PTE_P | VMM_PTE_W | VMM_PTE_PS | VMM_PTE_NX;
+	}
+	return 0;
+}
+
+/*
+ * user_page - the guest-physical page behind user address gva, as ring 3
+ * would reach it: each level present and user, the leaf writable when
+ * write is set.  The tables are guest memory (a hostile shim may have
+ * written them), so every table address is range-checked again.
+ */
+static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
+		     uint64_t *gpa)
+{
+	uint64_t table = m->pml4, e = 0;
+
+	if (gva >= LSTAR_USER_TOP)
+		return -EFAULT;
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		const uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
+
+		if (!t)
+			return -EFAULT;
+		e = t[(gva >> shift) & 511];
+		if ((e & (VMM_PTE_P | VMM_PTE_U)) != (VMM_PTE_P | VMM_PTE_U))
+			return -EFAULT;
+		if (shift > 12 && (e & VMM_PTE_PS))
+			return -EFAULT;	/* the shim maps user memory in 4 KiB */
+		table = e & VMM_PTE_ADDR;
+	}
+	if (write && !(e & VMM_PTE_W))
+		return -EFAULT;
+	if (!vmm_mem_range_ok(m, table, PAGE_SIZE))
+		return -EFAULT;
+	*gpa = table;
+	return 0;
+}
+
+long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
+		      bool write, struct iovec *iov, int max, int *niov)
+{
+	uint64_t done = 0;
+	int n = 0;
+
+	while (done < len) {
+		uint64_t va = gva + done, gpa;
+		uint64_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+
+		if (va < gva || user_page(m, va, write, &gpa))
+			break;	/* wrapped, or not accessible */
+		if (chunk > len - done)
+			chunk = len - done;
+		gpa += va & (PAGE_SIZE - 1);
+		if (n > 0 && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len ==
+			     m->host + gpa) {
+			iov[n - 1].iov_len += chunk;
+		} else {
+			if (n == max)
+				break;
+			iov[n].iov_base = m->host + gpa;
+			iov[n].iov_len = chunk;
+			n++;
+		}
+		done += chunk;
+	}
+	*niov = n;
+	if (done == 0 && len > 0)
+		return -EFAULT;
+	return (long)done;
+}
+
+static int copy_user(const struct vmm_mem *m, uint64_t gva, void *buf,
+		     uint64_t len, bool to_user)
+{
+	struct iovec iov[8];
+	uint8_t *b = buf;
+
+	while (len) {
+		int n;
+		long got = vmm_mem_user_iov(m, gva, len, to_user, iov, 8, &n);
+
+		if (got <= 0)
+			return -EFAULT;
+		for (int i = 0; i < n; i++) {
+			if (to_user)
+				memcpy(iov[i].iov_base, b, iov[i].iov_len);
+			else
+				memcpy(b, iov[i].iov_base, iov[i].iov_len);
+			b += iov[i].iov_len;
+		}
+		gva += got;
+		len -= got;
+	}
+	return 0;
+}
+
+int vmm_mem_copy_from_user(const struct vmm_mem *m, void *dst, uint64_t gva,
+			   uint64_t len)
+{
+	return copy_user(m, gva, dst, len, false);
+}
+
+int vmm_mem_copy_to_user(const struct vmm_mem *m, uint64_t gva,
+			 const void *src, uint64_t len)
+{
+	return copy_user(m, gva, (void *)src, len, true);
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmm.h - the VMM's modules and what they share.
+ *
+ *   main.c     the `lstar` command: options, `run`, `doctor`
+ *   vm.c       one run, in a fixed order: program, VM, memory, shim,
+ *              image, stack, vCPU, then the vCPU loop
+ *   mem.c      guest memory: range checks, page tables, guest-virtual
+ *              access for hypercalls
+ *   elf.c      reading and loading the program (libelf)
+ *   stack.c    the initial stack: argv, envp, auxv
+ *   cpu.c      the vCPU's initial state: long mode, CPUID, XCR0, FPU
+ *   hcall.c    the hypercall handlers
+ *   forward.c  forwarded syscalls and the guest's descriptor table
+ *   doctor.c   `lstar doctor`
+ *
+ * Functions return 0 or -errno unless their contract says otherwise; only
+ * main() exits.
+ */
+#ifndef VMM_H
+#define VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "lstar_abi.h"
+
+#define LSTAR_VERSION "0.1.0"
+
+/* Exit statuses of lstar itself (docs/DECISIONS.md). */
+#define LSTAR_EXIT_TIMEOUT	124	/* --timeout expired */
+#define LSTAR_EXIT_FAILURE	125	/* lstar could not run the program */
+
+/* --- guest memory (mem.c) ------------------------------------------------ */
+
+struct vmm_mem {
+	uint8_t *host;		/* host mapping of guest-physical 0 */
+	uint64_t size;		/* bytes of guest-physical memory */
+	uint64_t pool_next;	/* next pool page the VMM hands out */
+	uint64_t pool_end;
+	uint64_t pml4;		/* guest-physical root of the page tables */
+	uint64_t free_stack;	/* the shim's free-page stack ... */
+	uint64_t free_stack_slots; /* ... and its capacity, in entries */
+};
+
+/* Page-table entry bits, as the shim uses them. */
+#define VMM_PTE_P	(1ULL << 0)
+#define VMM_PTE_W	(1ULL << 1)
+#define VMM_PTE_U	(1ULL << 2)
+#define VMM_PTE_PS	(1ULL << 7)
+#define VMM_PTE_NX	(1ULL << 63)
+#define VMM_PTE_ADDR	0x000ffffffffff000ULL
+
+/*
+ * vmm_mem_range_ok - is [gpa, gpa + len) inside guest memory?  Written so
+ * that no sum can wrap: the guest chooses both numbers.
+ */
+static inline bool vmm_mem_range_ok(const struct vmm_mem *m, uint64_t gpa,
+				    uint64_t len)
+{
+	return gpa <= m->size && len <= m->size - gpa;
+}
+
+/* vmm_mem_ptr - host address of [gpa, gpa + len), or NULL if outside. */
+void *vmm_mem_ptr(const struct vmm_mem *m, uint64_t gpa, uint64_t len);
+
+/* vmm_mem_init - reserve guest memory: the fixed low 4 MiB plus a pool of
+ * pool_bytes (a multiple of 2 MiB).  Lazily backed; 0 or -errno. */
+int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes);
+void vmm_mem_destroy(struct vmm_mem *m);
+
+/* vmm_mem_alloc - a zero page from the pool, or 0 when it is exhausted. */
+uint64_t vmm_mem_alloc(struct vmm_mem *m);
+
+/* vmm_mem_map - map the 4 KiB page at gva to gpa with PTE flags; the
+ * intermediate tables get U only in the user half.  0 or -ENOMEM. */
+int vmm_mem_map(struct vmm_mem *m, uint64_t gva, uint64_t gpa, uint64_t flags);
+
+/* vmm_mem_map_direct - the direct map of the pool (2 MiB pages). */
+int vmm_mem_map_direct(struct vmm_mem *m);
+
+/*
+ * vmm_mem_user_iov - translate the user range [gva, gva + len) into host
+ * iovecs by walking the guest page tables: every page must be present and
+ * user-accessible (and writable when write is set), exactly what ring 3
+ * could touch.  Fills at most max entries (adjacent pages merge); returns
+ * the number of bytes covered (possibly fewer than len), or -EFAULT when
+ * not even the first byte is accessible.
+ */
+long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
+		      bool write, struct iovec *iov, int max, int *niov);
+
+/* Copy between the host and user memory; 0 or -EFAULT (nothing partial
+ * is reported: a fault anywhere fails the copy). */
+int vmm_mem_copy_from_user(const struct vmm_mem *m, void *dst, uint64_t gva,
+			   uint64_t len);
+int vmm_mem_copy_to_user(const struct vmm_mem *m, uint64_t gva,
+			 const void *src, uint64_t len);
+
+/* --- the program's ELF image (elf.c) ------------------------------------- */
+
+#define VMM_ELF_MAX_SEGMENTS 14
+
+struct vmm_elf_segment {
+	uint64_t vaddr, memsz;		/* before the load bias */
+	uint64_t offset, filesz;
+	uint32_t prot;			/* PROT_* */
+};
+
+struct vmm_elf {
+	bool pie;			/* ET_DYN: static-PIE, loaded at a bias */
+	uint64_t entry;			/* before the bias */
+	uint64_t phdr_vaddr;		/* where the phdrs are in memory */
+	uint16_t phnum, phentsize;
+	bool exec_stack;		/* PT_GNU_STACK with PF_X */
+	int nsegs;
+	struct vmm_elf_segment segs[VMM_ELF_MAX_SEGMENTS];
+	uint64_t lo, hi;		/* page-rounded extent of the segments */
+};
+
+/*
+ * vmm_elf_parse - check that buf is a static x86-64 executable lstar can
+ * run and describe it in *out.  On error returns -1 with a one-line reason
+ * in err (e.g. "dynamically linked (interpreter /lib64/ld-linux-x86-64.so.2);
+ * lstar runs static binaries").  Does not keep buf.
+ */
+int vmm_elf_parse(const void *buf, size_t size, struct vmm_elf *out,
+		  char *err, size_t errlen);
+
+/*
+ * vmm_elf_load - map the segments at bias into guest memory, with the
+ * file's permissions, bss zero, and record them as boot VMAs.  0 or -errno.
+ */
+int vmm_elf_load(struct vmm_mem *m, const struct vmm_elf *e, const void *buf,
+		 uint64_t bias, struct lstar_boot_info *bi);
+
+/* --- the initial stack (stack.c) ----------------------------------------- */
+
+struct vmm_stack_args {
+	int argc;
+	char *const *argv;
+	int envc;
+	char *const *envp;
+	const char *execfn;		/* AT_EXECFN */
+	uint64_t at_phdr, at_phnum, at_phent, at_entry;
+	uint64_t hwcap, hwcap2;
+	uint8_t random[16];		/* AT_RANDOM bytes */
+	uint32_t uid, gid;
+};
+
+/*
+ * vmm_stack_build - lay out the initial stack as Linux does into buf, a
+ * host copy of the size bytes just below gva top: strings at the top, then
+ * auxv, envp, argv, argc, with the stack pointer 16-byte aligned at argc.
+ * Returns the stack pointer (a guest address), or 0 if it does not fit.
+ */
+uint64_t vmm_stack_build(const struct vmm_stack_args *a, uint8_t *buf,
+			 size_t size, uint64_t top);
+
+/* --- the VM --------------------------------------------------------------- */
+
+struct vmm_options {
+	const char *program;		/* path as given */
+	int argc;			/* argv[0] is the program as given */
+	char **argv;
+	int envc;
+	char **envp;			/* exactly the --env values */
+	const char *cwd;		/* --cwd, or NULL: the caller's */
+	uint64_t mem;			/* --mem, bytes */
+	double timeout;			/* --timeout, seconds; 0: none */
+	bool verbose;			/* -v */
+	bool quiet;			/* no report line (doctor) */
+};
+
+/* One guest descriptor: a host descriptor the VMM owns. */
+struct vmm_fd {
+	int host;			/* -1: this guest number is free */
+	bool cloexec;
+};
+
+#define VMM_MAX_FDS 1024
+
+struct vmm {
+	const struct vmm_options *opt;
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct vmm_mem mem;
+	enum lstar_platform platform;
+	struct vmm_fd fds[VMM_MAX_FDS];
+	bool done;			/* the program ended */
+	int status;			/* lstar's exit status once done */
+};
+
+/* Platform detection (cpu.c): what kind of KVM this host offers. */
+enum lstar_platform vmm_detect_platform(void);
+const char *vmm_platform_name(enum lstar_platform p);
+
+/* cpu.c: the vCPU's initial state. */
+int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
+		  uint64_t *hwcap, uint64_t *hwcap2);
+/* cpu.c: the AT_HWCAP values the guest's CPUID reports. */
+
+/* vm.c: run the program; returns lstar's exit status. */
+int vmm_run(const struct vmm_options *opt);
+
+/* vm.c: the vCPU loop; returns lstar's exit status. */
+int vmm_vcpu_loop(struct vmm *vm);
+
+/* hcall.c: handle one `out` to LSTAR_HC_PORT with value nr. */
+void vmm_hcall(struct vmm *vm, uint32_t nr);
+
+/* forward.c */
+void vmm_fd_init(struct vmm *vm);
+int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6]);
+void vmm_log_syscall(const struct vmm *vm, uint64_t nr,
+		     const uint64_t args[6], int64_t ret, const char *why);
+
+/* The shim image embedded in the lstar binary (shim_image.S). */
+extern const uint8_t lstar_shim_image[];
+extern const uint8_t lstar_shim_image_end[];
+
+/* doctor.c */
+int vmm_doctor(void);
+
+/* Message helpers (vm.c): "lstar: " + text, to stderr. */
+void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* VMM_H */
