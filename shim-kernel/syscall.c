@@ -44,6 +44,20 @@ long sys_ni_syscall(struct pt_regs *regs)
 	return -ENOSYS;
 }
 
+/* Signal state: recorded for the day delivery exists (a later issue). */
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+#define NSIG_MAX 64
+#define SIGMASK_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
+
+static struct k_sigaction sigactions[NSIG_MAX];
+static uint64_t sigblocked;
+
 /* Hand the call to the VMM.  The VMM copies the block before it reads it
  * and decides again whether the call is allowed. */
 static long sys_forward(struct pt_regs *regs)
@@ -59,6 +73,23 @@ static long sys_forward(struct pt_regs *regs)
 	s->args[5] = regs->r9;
 	hcall(LSTAR_HC_SYSCALL);
 	return s->ret;
+}
+
+/*
+ * write and writev: a write to a pipe nobody reads raises SIGPIPE, whose
+ * default action ends the program.  Until signals are delivered: end it
+ * when the action is the default and the signal is not blocked; otherwise
+ * the call fails with EPIPE, as it does on Linux after a handler returns.
+ */
+static long sys_forward_write(struct pt_regs *regs)
+{
+	long ret = sys_forward(regs);
+
+	if (unlikely(ret == -EPIPE) &&
+	    sigactions[SIGPIPE - 1].handler == (uint64_t)SIG_DFL &&
+	    !(sigblocked & (1ULL << (SIGPIPE - 1))))
+		force_sig_exit(regs, SIGPIPE, ~0ULL, 0);
+	return ret;
 }
 
 static long sys_exit_group(struct pt_regs *regs)
@@ -232,20 +263,6 @@ static long sys_setrlimit(struct pt_regs *regs)
 	return do_prlimit(regs->di, regs->si, 0);
 }
 
-/* Signal state: recorded for the day delivery exists (a later issue). */
-struct k_sigaction {
-	uint64_t handler;
-	uint64_t flags;
-	uint64_t restorer;
-	uint64_t mask;
-};
-
-#define NSIG_MAX 64
-#define SIGMASK_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
-
-static struct k_sigaction sigactions[NSIG_MAX];
-static uint64_t sigblocked;
-
 static long sys_rt_sigaction(struct pt_regs *regs)
 {
 	uint64_t sig = regs->di;
@@ -385,9 +402,9 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 
 	/* Forwarded to the VMM (vmm/forward.c decides again). */
 	[__NR_read] = sys_forward,
-	[__NR_write] = sys_forward,
+	[__NR_write] = sys_forward_write,
 	[__NR_readv] = sys_forward,
-	[__NR_writev] = sys_forward,
+	[__NR_writev] = sys_forward_write,
 	[__NR_lseek] = sys_forward,
 	[__NR_fstat] = sys_forward,
 	[__NR_newfstatat] = sys_forward,

@@ -493,7 +493,9 @@ int vmm_run(const struct vmm_options *opt)
 	free(file);
 	file = NULL;
 
-	/* 7. Run. */
+	/* 7. Run.  A write to a closed pipe must come back as EPIPE for the
+	 * shim to decide on, not kill lstar. */
+	signal(SIGPIPE, SIG_IGN);
 	vmm_fd_init(vm);
 	if ((err = start_timer(opt->timeout))) {
 		vmm_err("cannot start the timer: %s", strerror(-err));
