@@ -44,7 +44,7 @@ VMM_SRCS  := $(wildcard vmm/*.c)
 VMM_OBJS  := $(VMM_SRCS:%.c=$(B)/%.o) $(B)/vmm/shim_image.o
 LIB_OBJS  := $(filter-out $(B)/vmm/main.o,$(VMM_OBJS))
 
-.PHONY: all clean check deps guest tests
+.PHONY: all bench bench-deps clean check deps guest tests
 all: $(B)/lstar
 
 # --- the shim ------------------------------------------------------------
@@ -132,6 +132,10 @@ tests: $(TEST_BIN)
 check: $(B)/lstar guest tests
 	@LSTAR=$(B)/lstar LSTAR_GUEST_DIR=$(B)/guest CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
 
+# --- benchmark -------------------------------------------------------------
+bench: $(B)/lstar guest
+	@tools/bench.sh $(B)
+
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
 
 clean:
@@ -142,3 +146,8 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev check musl-tools busybox-static
+
+# The peers `make bench` compares with (not needed to build or test).
+bench-deps:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		strace runsc bubblewrap

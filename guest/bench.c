@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.c - workloads for `make bench` (tools/bench.sh):
+ *   bench getpid N    N calls the shim answers in the guest
+ *   bench write N     N one-byte writes to stdout (forwarded to the VMM)
+ *   bench compute N   N rounds of pure computation (no syscalls)
+ *   bench touch MIB   touch MIB mebibytes of fresh heap, one byte a page
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	long n = argc > 2 ? atol(argv[2]) : 1000;
+	uint64_t h = 1469598103934665603ULL;
+
+	if (argc < 2)
+		return 2;
+	if (!strcmp(argv[1], "getpid")) {
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getpid);
+	} else if (!strcmp(argv[1], "write")) {
+		for (long i = 0; i < n; i++)
+			if (write(1, "x", 1) != 1)
+				return 1;
+	} else if (!strcmp(argv[1], "compute")) {
+		for (long i = 0; i < n * 1000000; i++)
+			h = (h ^ (uint64_t)i) * 1099511628211ULL;
+		printf("%llx\n", (unsigned long long)h);
+	} else if (!strcmp(argv[1], "touch")) {
+		char *p = malloc((size_t)n << 20);
+
+		if (!p)
+			return 1;
+		for (long i = 0; i < n << 20; i += 4096)
+			p[i] = 1;
+		printf("%d\n", p[4096]);
+	} else {
+		return 2;
+	}
+	return 0;
+}

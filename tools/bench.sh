@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# bench.sh - lstar against native execution and the sandboxes a user would
+# otherwise pick, in one run, on this machine.  Prints wall-clock seconds
+# (best of $REPS runs) and the ratio to native for each workload.
+#
+#   tools/bench.sh [BUILD_DIR]        (make bench calls it)
+#
+# Peers: strace -f (ptrace), gVisor runsc with its ptrace platform, bwrap
+# (namespaces).  A peer that is missing or fails is shown as "n/a" with
+# the reason below the table; it is never silently dropped.
+set -u
+B=${1:-build}
+LSTAR=$B/lstar
+REPS=${REPS:-3}
+G=$B/guest
+
+workloads=(
+	"start-up (musl, empty)|$G/bench.musl getpid 0"
+	"start-up (glibc, empty)|$G/bench.glibc getpid 0"
+	"2000 getpid (in-guest)|$G/bench.musl getpid 2000"
+	"2000 write (forwarded)|$G/bench.musl write 2000"
+	"compute 300M rounds|$G/bench.musl compute 300"
+	"touch 64 MiB|$G/bench.musl touch 64"
+	"busybox seq 1 200000|/bin/busybox seq 1 200000"
+)
+
+runners=(native strace runsc bwrap lstar)
+declare -A note
+
+run_with() {	# runner, command...
+	local r=$1
+	shift
+	case $r in
+	native) "$@" ;;
+	strace) strace -f -qq -o /dev/null "$@" ;;
+	runsc) runsc --platform=ptrace --network=none --ignore-cgroups do "$@" ;;
+	bwrap) bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all "$@" ;;
+	lstar) "$LSTAR" run -- "$@" ;;
+	esac
+}
+
+# Best wall-clock time of $REPS runs, in seconds; "" if the run failed.
+best_time() {
+	local r=$1 best="" t0 t1 t
+	shift
+	for ((i = 0; i < REPS; i++)); do
+		t0=$(date +%s%N)
+		if ! run_with "$r" "$@" >/dev/null 2>/tmp/lstar-bench.err </dev/null; then
+			note[$r]="$(head -c 200 /tmp/lstar-bench.err | tr '\n' ' ')"
+			echo ""
+			return
+		fi
+		t1=$(date +%s%N)
+		t=$((t1 - t0))
+		if [[ -z $best || $t -lt $best ]]; then best=$t; fi
+	done
+	awk -v ns="$best" 'BEGIN { printf "%.4f", ns / 1e9 }'
+}
+
+for r in strace runsc bwrap; do
+	command -v "$r" >/dev/null || note[$r]="not installed"
+done
+
+echo "lstar bench: $(uname -r), $(nproc) cores, best of $REPS runs, seconds (x native)"
+"$LSTAR" doctor | grep -E 'platform|syscall|VMM exit|start-up' | sed 's/^ */  /'
+printf '\n%-28s' "workload"
+for r in "${runners[@]}"; do printf '%18s' "$r"; done
+echo
+for w in "${workloads[@]}"; do
+	name=${w%%|*}
+	cmd=${w#*|}
+	printf '%-28s' "$name"
+	native=""
+	for r in "${runners[@]}"; do
+		if [[ -n ${note[$r]:-} && $r != native ]] && [[ ${note[$r]} == "not installed" ]]; then
+			printf '%18s' "n/a"
+			continue
+		fi
+		# shellcheck disable=SC2086
+		t=$(best_time "$r" $cmd)
+		if [[ -z $t ]]; then
+			printf '%18s' "failed"
+			continue
+		fi
+		[[ $r == native ]] && native=$t
+		ratio=$(awk -v t="$t" -v n="$native" 'BEGIN { if (n > 0) printf "%.1fx", t / n; else printf "-" }')
+		printf '%18s' "$t ($ratio)"
+	done
+	echo
+done
+for r in "${!note[@]}"; do
+	echo "note: $r: ${note[$r]}"
+done
