@@ -62,7 +62,7 @@ for r in strace runsc bwrap; do
 done
 
 echo "lstar bench: $(uname -r), $(nproc) cores, best of $REPS runs, seconds (x native)"
-"$LSTAR" doctor | grep -E 'platform|syscall|VMM exit|start-up' | sed 's/^ */  /'
+"$LSTAR" doctor | grep -E '^  (platform|start-up|syscall|VMM exit) '
 printf '\n%-28s' "workload"
 for r in "${runners[@]}"; do printf '%18s' "$r"; done
 echo
