@@ -18,10 +18,12 @@ Suite *suite_abi(void);
 Suite *suite_elf(void);
 Suite *suite_stack(void);
 Suite *suite_mem(void);
+Suite *suite_cli(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);
 Suite *suite_hostile(void);
+Suite *suite_limits(void);
 
 /* The result of running a command to completion. */
 struct run_result {

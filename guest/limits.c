@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * limits.c - a program that runs into lstar's limits:
+ *   limits spin        loop forever without a syscall (--timeout)
+ *   limits sleep       sleep for an hour in one nanosleep (--timeout)
+ *   limits alloc       map 1 MiB chunks until ENOMEM (--mem), then use
+ *                      what it got and exit 0
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "spin")) {
+		for (volatile unsigned long i = 0;; i++)
+			;
+	} else if (!strcmp(mode, "sleep")) {
+		struct timespec ts = { 3600, 0 };
+
+		nanosleep(&ts, NULL);
+		return 1;
+	} else if (!strcmp(mode, "alloc")) {
+		long mib = 0;
+
+		for (;; mib++) {
+			char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED) {
+				printf("stopped with %s after %ld MiB\n",
+				       errno == ENOMEM ? "ENOMEM" : "another error", mib);
+				break;
+			}
+			p[0] = p[(1 << 20) - 1] = 1;
+		}
+		/* Still alive and able to use the heap. */
+		printf("malloc after: %s\n", mib > 0 ? "ok" : "nothing mapped");
+		fprintf(stderr, "%ld\n", mib);
+		return 0;
+	}
+	return 2;
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cli.c - the `lstar` command's contract: --help and --version, every
+ * bad option and bad program ends with status 125 and a message naming
+ * the problem, and the run limits (--timeout: 124, --mem: ENOMEM).
+ */
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+static void run_cmd(const char *const argv[], struct run_result *r)
+{
+	const char *full[32];
+	int n = 0;
+
+	full[n++] = lstar_path();
+	for (int i = 0; argv[i]; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	run_argv((char *const *)full, NULL, 60, r);
+}
+
+START_TEST(help_and_version)
+{
+	const char *const help[] = { "--help", NULL };
+	const char *const version[] = { "--version", NULL };
+	struct run_result r;
+
+	run_cmd(help, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: lstar run [options] -- PROGRAM"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--timeout"));
+	run_result_free(&r);
+	run_cmd(version, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "lstar "));
+	run_result_free(&r);
+}
+END_TEST
+
+/* Each bad command line: status 125, and stderr says what was wrong. */
+static const struct {
+	const char *argv[8];
+	const char *message;
+} bad_options[] = {
+	{ { NULL }, "no command given" },
+	{ { "frobnicate", NULL }, "unknown command 'frobnicate'" },
+	{ { "run", NULL }, "no program given" },
+	{ { "run", "--frob", "--", "x", NULL }, "unknown option '--frob'" },
+	{ { "run", "--mem", "lots", "--", "x", NULL }, "--mem lots: expected a size" },
+	{ { "run", "--mem", "1M", "--", "x", NULL }, "--mem 1M: must be between 16M and 64G" },
+	{ { "run", "--timeout", "-1", "--", "x", NULL }, "--timeout -1: expected a positive number" },
+	{ { "run", "--timeout", "soon", "--", "x", NULL }, "--timeout soon: expected a positive number" },
+	{ { "run", "--env", "NOVALUE", "--", "x", NULL }, "--env NOVALUE: expected NAME=VALUE" },
+	{ { "run", "--mem", NULL }, "--mem needs a value" },
+	{ { "run", "--cwd", "/nonexistent-lstar-dir", "--", "@ARGS", NULL }, "--cwd /nonexistent-lstar-dir: No such file or directory" },
+};
+
+START_TEST(bad_option)
+{
+	struct run_result r;
+	const char *argv[8];
+
+	memcpy(argv, bad_options[_i].argv, sizeof(argv));
+	for (int i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], "@ARGS"))
+			argv[i] = guest_path("args.musl");
+	run_cmd(argv, &r);
+	ck_assert_int_eq(r.status, 125);
+	ck_assert_msg(strstr(r.err, bad_options[_i].message) != NULL,
+		      "want \"%s\" in stderr, got: %s", bad_options[_i].message, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* Write a damaged copy of a real program; returns its path. */
+static const char *damaged(const char *name, void (*patch)(char *buf, size_t *size))
+{
+	static char path[256];
+	size_t size;
+	char *buf;
+	FILE *f = fopen(guest_path("args.musl"), "rb");
+	int fd;
+
+	ck_assert_ptr_nonnull(f);
+	buf = malloc(8 << 20);
+	size = fread(buf, 1, 8 << 20, f);
+	fclose(f);
+	patch(buf, &size);
+	snprintf(path, sizeof(path), "/tmp/lstar-test-%d-%s", getpid(), name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, size), (ssize_t)size);
+	close(fd);
+	free(buf);
+	return path;
+}
+
+static void patch_script(char *buf, size_t *size)
+{
+	strcpy(buf, "#!/bin/sh\necho hi\n");
+	*size = strlen(buf);
+}
+
+static void patch_truncate(char *buf, size_t *size)
+{
+	(void)buf;
+	*size = 100;	/* inside the program headers */
+}
+
+static void patch_class32(char *buf, size_t *size)
+{
+	(void)size;
+	buf[EI_CLASS] = ELFCLASS32;
+}
+
+static void patch_machine(char *buf, size_t *size)
+{
+	(void)size;
+	((Elf64_Ehdr *)buf)->e_machine = EM_AARCH64;
+}
+
+static void patch_entry(char *buf, size_t *size)
+{
+	(void)size;
+	((Elf64_Ehdr *)buf)->e_entry = 0x10;
+}
+
+static const struct {
+	const char *name;
+	void (*patch)(char *, size_t *);
+	const char *message;
+} bad_programs[] = {
+	{ "script", patch_script, "not an ELF file" },
+	{ "truncated", patch_truncate, "truncated" },
+	{ "class32", patch_class32, "not a 64-bit ELF file" },
+	{ "aarch64", patch_machine, "not an x86-64 program" },
+	{ "entry", patch_entry, "entry point 0x10 is outside the executable segments" },
+};
+
+START_TEST(bad_program)
+{
+	const char *path = damaged(bad_programs[_i].name, bad_programs[_i].patch);
+	struct run_result r;
+
+	run_lstar(NULL, path, NULL, &r);
+	unlink(path);
+	ck_assert_int_eq(r.status, 125);
+	ck_assert_msg(strstr(r.err, bad_programs[_i].message) != NULL,
+		      "want \"%s\" in stderr, got: %s", bad_programs[_i].message, r.err);
+	ck_assert_msg(strstr(r.err, path) != NULL, "message must name the file: %s", r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(dynamic_program)
+{
+	struct run_result r;
+
+	/* The host's own /bin/true is dynamically linked. */
+	run_lstar(NULL, "/bin/true", NULL, &r);
+	ck_assert_int_eq(r.status, 125);
+	ck_assert_msg(strstr(r.err, "/bin/true: dynamically linked (interpreter /lib") &&
+		      strstr(r.err, "lstar runs static binaries"), "stderr: %s", r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(missing_program)
+{
+	struct run_result r;
+
+	run_lstar(NULL, "/nonexistent/prog", NULL, &r);
+	ck_assert_int_eq(r.status, 125);
+	ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent/prog: No such file or directory"));
+	run_result_free(&r);
+	run_lstar(NULL, "/tmp", NULL, &r);
+	ck_assert_int_eq(r.status, 125);
+	ck_assert_ptr_nonnull(strstr(r.err, "/tmp: Is a directory"));
+	run_result_free(&r);
+}
+END_TEST
+
+Suite *suite_cli(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("input");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, help_and_version);
+	tcase_add_loop_test(tc, bad_option, 0, sizeof(bad_options) / sizeof(bad_options[0]));
+	tcase_add_loop_test(tc, bad_program, 0, sizeof(bad_programs) / sizeof(bad_programs[0]));
+	tcase_add_test(tc, dynamic_program);
+	tcase_add_test(tc, missing_program);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* --- run limits (need KVM) ------------------------------------------------ */
+
+START_TEST(timeout_stops_a_spinning_program)
+{
+	const char *const opts[] = { "--timeout", "0.5", NULL };
+	const char *const args[] = { _i ? "sleep" : "spin", NULL };
+	struct run_result r;
+
+	run_lstar(opts, guest_path("limits.musl"), args, &r);
+	ck_assert_int_eq(r.status, 124);
+	ck_assert_msg(strstr(r.err, "timed out after 0.5 seconds") != NULL, "stderr: %s", r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(mem_limit_gives_enomem)
+{
+	const char *const opts[] = { "--mem", "32M", NULL };
+	const char *const args[] = { "alloc", NULL };
+	struct run_result r;
+	long mib;
+
+	run_lstar(opts, guest_path(_i ? "limits.glibc" : "limits.musl"), args, &r);
+	ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "stopped with ENOMEM after "));
+	mib = atol(r.err);
+	/* 32 MiB less the 8 MiB stack, the image and the page tables. */
+	ck_assert_msg(mib >= 16 && mib < 32, "mapped %ld MiB under --mem 32M", mib);
+	run_result_free(&r);
+}
+END_TEST
+
+START_TEST(env_is_exactly_what_is_given)
+{
+	const char *const opts[] = { "--env", "A=1", "--env", "B=two words", NULL };
+	struct run_result r;
+
+	setenv("LSTAR_SHOULD_NOT_LEAK", "1", 1);
+	run_lstar(opts, guest_path("args.musl"), NULL, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "env A=1\nenv B=two words\npagesz"));
+	ck_assert_ptr_null(strstr(r.out, "LSTAR_SHOULD_NOT_LEAK"));
+	run_result_free(&r);
+}
+END_TEST
+
+Suite *suite_limits(void)
+{
+	Suite *s = suite_create("limits");
+	TCase *tc = tcase_create("run");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, timeout_stops_a_spinning_program, 0, 2);
+	tcase_add_loop_test(tc, mem_limit_gives_enomem, 0, 2);
+	tcase_add_test(tc, env_is_exactly_what_is_given);
+	suite_add_tcase(s, tc);
+	return s;
+}
