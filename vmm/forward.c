@@ -543,19 +543,19 @@ void vmm_log_syscall(const struct vmm *vm, uint64_t nr, const uint64_t args[6],
 {
 	char *name = nr <= INT_MAX ?
 		     seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)nr) : NULL;
+	const char *err = ret < 0 && ret > -4096 ? strerrorname_np((int)-ret) : NULL;
+	char num[32], res[32];
 
 	(void)vm;
-	if (name)
-		vmm_err("%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld (%s)",
-			name, (unsigned long long)args[0], (unsigned long long)args[1],
-			(unsigned long long)args[2], (unsigned long long)args[3],
-			(unsigned long long)args[4], (unsigned long long)args[5],
-			(long long)ret, why);
+	snprintf(num, sizeof(num), "syscall_%llu", (unsigned long long)nr);
+	if (err)
+		snprintf(res, sizeof(res), "-%s", err);
 	else
-		vmm_err("syscall %llu(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %lld (%s)",
-			(unsigned long long)nr, (unsigned long long)args[0],
-			(unsigned long long)args[1], (unsigned long long)args[2],
-			(unsigned long long)args[3], (unsigned long long)args[4],
-			(unsigned long long)args[5], (long long)ret, why);
+		snprintf(res, sizeof(res), "%lld", (long long)ret);
+	vmm_err("%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %s (%s)",
+		name ? name : num, (unsigned long long)args[0],
+		(unsigned long long)args[1], (unsigned long long)args[2],
+		(unsigned long long)args[3], (unsigned long long)args[4],
+		(unsigned long long)args[5], res, why);
 	free(name);
 }
