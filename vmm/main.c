@@ -114,11 +114,9 @@ static int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm_options opt = { .mem = DEFAULT_MEM };
-	char **envp;
-	int c, status;
+	char *envp[argc + 1];	/* --env values: at most one per argument */
+	int c;
 
-	if (!(envp = calloc(argc + 1, sizeof(*envp))))
-		return LSTAR_EXIT_FAILURE;
 	opt.envp = envp;
 	/* '+': options end at the first non-option (the program). */
 	optind = 1;
@@ -162,9 +160,8 @@ static int cmd_run(int argc, char **argv)
 	opt.program = argv[optind];
 	opt.argc = argc - optind;
 	opt.argv = argv + optind;
-	status = vmm_run(&opt);
-	free(envp);
-	return status;
+	envp[opt.envc] = NULL;
+	return vmm_run(&opt);
 }
 
 int main(int argc, char **argv)
