@@ -10,6 +10,9 @@
 CC       ?= cc
 MUSL_CC  ?= musl-gcc
 B        := build
+ifeq ($(SAN),1)
+B        := build-san
+endif
 
 ifeq ($(V),1)
 Q :=
