@@ -25,7 +25,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror -D_GNU_SOURCE -Iinclude -Ivmm -MMD -MP
 HOST_LDLIBS := -lelf -lseccomp -lcap-ng
 ifeq ($(SAN),1)
-HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -DLSTAR_SANITIZE
 HOST_LDFLAGS += -fsanitize=address,undefined
 endif
 

@@ -6,9 +6,11 @@
  */
 #include <elf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests.h"
@@ -247,6 +249,68 @@ START_TEST(env_is_exactly_what_is_given)
 }
 END_TEST
 
+/* Read "Field:\tvalue" from /proc/PID/status into out. */
+static bool proc_status_field(pid_t pid, const char *field, char *out, size_t len)
+{
+	char path[64], line[256];
+	FILE *f;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		size_t n = strlen(field);
+
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			snprintf(out, len, "%s", line + n + 1 + strspn(line + n + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* While the guest runs, lstar is under its seccomp filter, has no
+ * capabilities and cannot gain privileges.  (A SAN=1 build keeps no
+ * filter: the sanitizers' exit-time checks need more than it allows.) */
+#ifdef LSTAR_SANITIZE
+#define SECCOMP_EXPECTED "0"
+#else
+#define SECCOMP_EXPECTED "2"	/* SECCOMP_MODE_FILTER */
+#endif
+
+START_TEST(vmm_is_confined_while_running)
+{
+	const char *argv[] = { lstar_path(), "run", "--timeout", "5", "--",
+			       guest_path("limits.musl"), "spin", NULL };
+	char seccomp[64] = "", nnp[64] = "", capeff[64] = "";
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	/* Wait until the guest spins: the filter is in place by then. */
+	for (int i = 0; i < 50; i++) {
+		usleep(100 * 1000);
+		if (proc_status_field(pid, "Seccomp", seccomp, sizeof(seccomp)) &&
+		    !strcmp(seccomp, SECCOMP_EXPECTED) && i >= 5)
+			break;
+	}
+	proc_status_field(pid, "NoNewPrivs", nnp, sizeof(nnp));
+	proc_status_field(pid, "CapEff", capeff, sizeof(capeff));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	ck_assert_str_eq(seccomp, SECCOMP_EXPECTED);
+	ck_assert_str_eq(nnp, "1");
+	ck_assert_str_eq(capeff, "0000000000000000");
+}
+END_TEST
+
 Suite *suite_limits(void)
 {
 	Suite *s = suite_create("limits");
@@ -256,6 +320,7 @@ Suite *suite_limits(void)
 	tcase_add_loop_test(tc, timeout_stops_a_spinning_program, 0, 2);
 	tcase_add_loop_test(tc, mem_limit_gives_enomem, 0, 2);
 	tcase_add_test(tc, env_is_exactly_what_is_given);
+	tcase_add_test(tc, vmm_is_confined_while_running);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -113,7 +113,7 @@ static int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmm_options opt = { .mem = DEFAULT_MEM };
+	struct vmm_options opt = { .mem = DEFAULT_MEM, .confine = true };
 	char *envp[argc + 1];	/* --env values: at most one per argument */
 	int c;
 

@@ -501,6 +501,10 @@ int vmm_run(const struct vmm_options *opt)
 		vmm_err("cannot start the timer: %s", strerror(-err));
 		goto out;
 	}
+	if (opt->confine && (err = vmm_confine(vm))) {
+		vmm_err("cannot confine lstar itself: %s", strerror(-err));
+		goto out;
+	}
 	status = vmm_vcpu_loop(vm);
 	goto out;
 

@@ -12,6 +12,7 @@
  *   cpu.c      the vCPU's initial state: long mode, CPUID, XCR0, FPU
  *   hcall.c    the hypercall handlers
  *   forward.c  forwarded syscalls and the guest's descriptor table
+ *   confine.c  the VMM's own seccomp filter and capability drop
  *   doctor.c   `lstar doctor`
  *
  * Functions return 0 or -errno unless their contract says otherwise; only
@@ -172,6 +173,7 @@ struct vmm_options {
 	double timeout;			/* --timeout, seconds; 0: none */
 	bool verbose;			/* -v */
 	bool quiet;			/* no report line (doctor) */
+	bool confine;			/* seccomp + capabilities before running */
 };
 
 /* One guest descriptor: a host descriptor the VMM owns. */
@@ -221,6 +223,13 @@ void vmm_log_syscall(const struct vmm *vm, uint64_t nr,
 /* The shim image embedded in the lstar binary (shim_image.S). */
 extern const uint8_t lstar_shim_image[];
 extern const uint8_t lstar_shim_image_end[];
+
+/*
+ * confine.c: after set-up, before the first KVM_RUN: no new privileges,
+ * no capabilities, and a seccomp filter that kills lstar on any call the
+ * vCPU loop and the forwarders do not need.  0 or -errno.
+ */
+int vmm_confine(const struct vmm *vm);
 
 /* doctor.c */
 int vmm_doctor(void);
