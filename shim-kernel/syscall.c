@@ -14,6 +14,7 @@
 #include <asm-generic/signal.h>
 #include <linux/utsname.h>
 #include "shim.h"
+#include "sysret.h"
 
 #define NR_syscalls 512
 _Static_assert(__NR_statx < NR_syscalls, "table covers the x86-64 calls");
@@ -426,28 +427,19 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 
 /*
  * syscall_exit_to_user - make the frame fit to return to ring 3 and say
- * whether SYSRET may do it (true) or IRET must (false).
- *
- * Whatever the exit instruction, the RFLAGS ring 3 gets back has IOPL 0
- * and NT, RF, VM, VIF, VIP clear and IF set, and CS/SS are the 64-bit user
- * selectors.  SYSRET only when it restores exactly this frame: rcx == ip,
- * r11 == flags, ip below the user top (a non-canonical RCX would make
- * SYSRET fault in ring 0: CVE-2012-0217), no RF or TF (Linux's checks).
- * A frame whose ip ring 3 could never have come from ends the program.
+ * whether SYSRET may do it (true) or IRET must (false).  Whatever the exit
+ * instruction, ring 3 gets sanitized RFLAGS and the 64-bit user selectors
+ * back; a frame whose ip ring 3 could never resume at ends the program.
+ * The checks themselves are in sysret.h, where the host tests them.
  */
 bool syscall_exit_to_user(struct pt_regs *regs)
 {
-	regs->flags = (regs->flags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_NT |
-				       X86_EFLAGS_RF | X86_EFLAGS_VM |
-				       X86_EFLAGS_VIF | X86_EFLAGS_VIP)) |
-		      X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	regs->flags = user_flags(regs->flags);
 	regs->cs = LSTAR_USER_CS;
 	regs->ss = LSTAR_USER_DS;
-
-	if (unlikely(regs->ip >= LSTAR_USER_TOP))
+	if (unlikely(!user_ip_ok(regs->ip)))
 		force_sig_exit(regs, SIGSEGV, X86_TRAP_GP, regs->ip);
-	return regs->cx == regs->ip && regs->r11 == regs->flags &&
-	       !(regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF));
+	return sysret_is_safe(regs);
 }
 
 /*

@@ -19,6 +19,7 @@ Suite *suite_elf(void);
 Suite *suite_stack(void);
 Suite *suite_mem(void);
 Suite *suite_cli(void);
+Suite *suite_entry(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);
