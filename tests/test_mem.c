@@ -1,9 +1,125 @@
 /* SPDX-License-Identifier: MIT */
-/* test_mem.c - guest-physical range checks at their overflow edges. */
+/*
+ * test_mem.c - guest memory: range checks at their overflow edges, the
+ * pool and page tables, and user access through tables built here (and
+ * then damaged by hand, as a hostile shim could): only what ring 3 could
+ * touch is reachable, and never a host byte outside guest memory.
+ */
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tests.h"
 #include "vmm.h"
+
+#define PAGE	4096ULL
+#define POOL	(2ULL << 20)
+
+/* Where the test maps things (user addresses, one 2 MiB table each). */
+#define RW	0x10000000ULL		/* user, writable */
+#define RO	(RW + PAGE)		/* user, read-only */
+#define SUP	(RW + 2 * PAGE)		/* supervisor, writable */
+#define HOLE	(RW + 3 * PAGE)		/* never mapped */
+#define RUN	0x20000000ULL		/* a run of pages (adjacency) */
+#define LAST	(LSTAR_USER_TOP - PAGE)	/* the highest user page */
+
+#define UFLAGS_RW	(VMM_PTE_U | VMM_PTE_W | VMM_PTE_NX)
+#define UFLAGS_RO	(VMM_PTE_U | VMM_PTE_NX)
+
+static struct vmm_mem m;
+static uint64_t rw_gpa, ro_gpa, sup_gpa, last_gpa;
+
+/* A fresh pool page mapped at gva, filled with fill. */
+static uint64_t map_new(uint64_t gva, uint64_t flags, int fill)
+{
+	uint64_t gpa = vmm_mem_alloc(&m);
+
+	ck_assert_uint_ne(gpa, 0);
+	ck_assert_int_eq(vmm_mem_map(&m, gva, gpa, flags), 0);
+	memset(vmm_mem_ptr(&m, gpa, PAGE), fill, PAGE);
+	return gpa;
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(vmm_mem_init(&m, POOL), 0);
+	rw_gpa = map_new(RW, UFLAGS_RW, 0x11);
+	ro_gpa = map_new(RO, UFLAGS_RO, 0x22);
+	sup_gpa = map_new(SUP, VMM_PTE_W | VMM_PTE_NX, 0x33);
+	last_gpa = map_new(LAST, UFLAGS_RW, 0x44);
+}
+
+static void teardown(void)
+{
+	vmm_mem_destroy(&m);
+}
+
+/* The entry for gva in the table at level shift (39 PML4 .. 12 PT). */
+static uint64_t *entry(uint64_t gva, int shift)
+{
+	uint64_t table = m.pml4;
+
+	for (int s = 39;; s -= 9) {
+		uint64_t *t = vmm_mem_ptr(&m, table, PAGE);
+
+		ck_assert_ptr_nonnull(t);
+		if (s == shift)
+			return &t[(gva >> s) & 511];
+		ck_assert(t[(gva >> s) & 511] & VMM_PTE_P);
+		table = t[(gva >> s) & 511] & VMM_PTE_ADDR;
+	}
+}
+
+/* Every iovec lies inside guest memory; returns the bytes they cover. */
+static uint64_t iov_inside(const struct iovec *iov, int n)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint8_t *b = iov[i].iov_base;
+
+		ck_assert_msg(b >= m.host && b <= m.host + m.size &&
+			      iov[i].iov_len <= (uint64_t)(m.host + m.size - b),
+			      "iovec %d outside guest memory", i);
+		sum += iov[i].iov_len;
+	}
+	return sum;
+}
+
+/* vmm_mem_user_iov, checking what every call must keep. */
+static long user_iov(uint64_t gva, uint64_t len, bool write,
+		     struct iovec *iov, int max, int *n)
+{
+	long got;
+
+	*n = -1;
+	got = vmm_mem_user_iov(&m, gva, len, write, iov, max, n);
+	ck_assert_int_ge(*n, 0);
+	ck_assert_int_le(*n, max);
+	if (got < 0) {
+		ck_assert_int_eq(got, -EFAULT);
+		ck_assert_int_eq(*n, 0);
+	} else {
+		ck_assert_uint_le(got, len);
+		ck_assert_uint_eq(iov_inside(iov, *n), got);
+	}
+	return got;
+}
+
+/* Neither read nor write of one byte at gva, by any way in. */
+static void unreachable(uint64_t gva)
+{
+	struct iovec iov[2];
+	uint8_t b = 0x5a;
+	int n;
+
+	ck_assert_int_eq(user_iov(gva, 1, false, iov, 2, &n), -EFAULT);
+	ck_assert_int_eq(user_iov(gva, 1, true, iov, 2, &n), -EFAULT);
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, &b, gva, 1), -EFAULT);
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, gva, &b, 1), -EFAULT);
+}
+
+/* --- guest-physical ranges and the pool ------------------------------------ */
 
 START_TEST(range_edges)
 {
@@ -19,12 +135,466 @@ START_TEST(range_edges)
 }
 END_TEST
 
+START_TEST(ptr_edges)
+{
+	ck_assert_ptr_eq(vmm_mem_ptr(&m, 0, m.size), m.host);
+	ck_assert_ptr_eq(vmm_mem_ptr(&m, m.size - PAGE, PAGE),
+			 m.host + m.size - PAGE);
+	ck_assert_ptr_null(vmm_mem_ptr(&m, m.size - PAGE + 1, PAGE));
+	ck_assert_ptr_null(vmm_mem_ptr(&m, m.size, 1));
+	ck_assert_ptr_null(vmm_mem_ptr(&m, UINT64_MAX - 1, 4));
+	ck_assert_ptr_null(vmm_mem_ptr(&m, PAGE, UINT64_MAX));
+}
+END_TEST
+
+START_TEST(init_refuses_bad_sizes)
+{
+	static const uint64_t bad[] = {
+		0, 4096, POOL - 1, POOL + 4096, 3ULL << 19, (1ULL << 40) + POOL,
+		UINT64_MAX & ~(POOL - 1),
+	};
+	struct vmm_mem b;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&b, 0xff, sizeof(b));
+		ck_assert_int_eq(vmm_mem_init(&b, bad[i]), -EINVAL);
+		ck_assert_ptr_null(b.host);
+	}
+}
+END_TEST
+
+/* The pool hands out distinct zero pages above the fixed low memory,
+ * then 0; mapping then fails with -ENOMEM. */
+START_TEST(pool_exhaustion)
+{
+	struct vmm_mem p;
+	uint64_t gpa, prev = 0, n = 0;
+
+	ck_assert_int_eq(vmm_mem_init(&p, POOL), 0);
+	ck_assert_uint_eq(p.size, LSTAR_POOL_GPA + POOL);
+	while ((gpa = vmm_mem_alloc(&p))) {
+		const uint8_t *q = vmm_mem_ptr(&p, gpa, PAGE);
+
+		ck_assert_uint_ge(gpa, LSTAR_POOL_GPA);
+		ck_assert_uint_eq(gpa % PAGE, 0);
+		ck_assert_ptr_nonnull(q);
+		ck_assert(q[0] == 0 && q[PAGE - 1] == 0);
+		if (n)
+			ck_assert_uint_gt(gpa, prev);
+		prev = gpa;
+		n++;
+	}
+	ck_assert_uint_eq(n, POOL / PAGE);
+	ck_assert_uint_eq(vmm_mem_alloc(&p), 0);
+	ck_assert_int_eq(vmm_mem_map(&p, RW, LSTAR_POOL_GPA, UFLAGS_RW), -ENOMEM);
+	vmm_mem_destroy(&p);
+	ck_assert_ptr_null(p.host);
+}
+END_TEST
+
+/* Intermediate tables are user-accessible only in the user half. */
+START_TEST(map_sets_user_only_below_top)
+{
+	uint64_t kva = LSTAR_KERNEL_BASE + 0x100000;
+
+	map_new(kva, VMM_PTE_W, 0);
+	for (int shift = 39; shift > 12; shift -= 9) {
+		ck_assert(*entry(RW, shift) & VMM_PTE_U);
+		ck_assert(*entry(RW, shift) & VMM_PTE_W);
+		ck_assert(!(*entry(kva, shift) & VMM_PTE_U));
+	}
+	ck_assert_uint_eq(*entry(RW, 12), rw_gpa | UFLAGS_RW | VMM_PTE_P);
+	ck_assert_uint_eq(*entry(kva, 12), (*entry(kva, 12) & VMM_PTE_ADDR) |
+					   VMM_PTE_W | VMM_PTE_P);
+}
+END_TEST
+
+/* Mapping again goes through the tables already there, whatever bits
+ * beyond the address (NX, ignored ones) their entries carry. */
+START_TEST(map_reuses_tables)
+{
+	uint64_t *pde = entry(RW, 21), pt = *pde & VMM_PTE_ADDR;
+	uint64_t next = m.pool_next;
+
+	*pde |= VMM_PTE_NX | (0x7fULL << 52);
+	map_new(RW + 10 * PAGE, UFLAGS_RW, 0);
+	ck_assert_uint_eq(m.pool_next, next + PAGE);	/* the page, no table */
+	ck_assert_ptr_eq(entry(RW + 10 * PAGE, 12),
+			 (uint64_t *)vmm_mem_ptr(&m, pt, PAGE) +
+			 ((RW >> 12) & 511) + 10);
+}
+END_TEST
+
+/* --- user access ------------------------------------------------------------ */
+
+START_TEST(rw_page_reads_and_writes)
+{
+	struct iovec iov[2];
+	uint8_t in[100], out[100];
+	int n;
+
+	for (int w = 0; w < 2; w++) {
+		ck_assert_int_eq(user_iov(RW, PAGE, w, iov, 2, &n), PAGE);
+		ck_assert_int_eq(n, 1);
+		ck_assert_ptr_eq(iov[0].iov_base, m.host + rw_gpa);
+		ck_assert_uint_eq(iov[0].iov_len, PAGE);
+		ck_assert_int_eq(user_iov(RW + 100, 50, w, iov, 2, &n), 50);
+		ck_assert_int_eq(n, 1);
+		ck_assert_ptr_eq(iov[0].iov_base, m.host + rw_gpa + 100);
+		ck_assert_uint_eq(iov[0].iov_len, 50);
+	}
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = i * 7;
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, RW + 3000, in, sizeof(in)), 0);
+	ck_assert_mem_eq(m.host + rw_gpa + 3000, in, sizeof(in));
+	ck_assert_int_eq(m.host[rw_gpa + 2999], 0x11);	/* neighbours untouched */
+	ck_assert_int_eq(m.host[rw_gpa + 3100], 0x11);
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, out, RW + 3000, sizeof(out)), 0);
+	ck_assert_mem_eq(out, in, sizeof(in));
+	/* Nothing to copy is no fault, wherever. */
+	ck_assert_int_eq(user_iov(HOLE, 0, true, iov, 2, &n), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, HOLE, in, 0), 0);
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, out, UINT64_MAX, 0), 0);
+}
+END_TEST
+
+START_TEST(ro_page_reads_only)
+{
+	struct iovec iov[2];
+	uint8_t b = 0x99, out[PAGE];
+	int n;
+
+	ck_assert_int_eq(user_iov(RO, PAGE, false, iov, 2, &n), PAGE);
+	ck_assert_ptr_eq(iov[0].iov_base, m.host + ro_gpa);
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, out, RO, PAGE), 0);
+	ck_assert_int_eq(out[0], 0x22);
+	ck_assert_int_eq(out[PAGE - 1], 0x22);
+	ck_assert_int_eq(user_iov(RO, 1, true, iov, 2, &n), -EFAULT);
+	ck_assert_int_eq(user_iov(RO + PAGE - 1, 1, true, iov, 2, &n), -EFAULT);
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, RO + 10, &b, 1), -EFAULT);
+	ck_assert_int_eq(m.host[ro_gpa + 10], 0x22);
+}
+END_TEST
+
+START_TEST(supervisor_page_refused)
+{
+	uint64_t gva = RUN + 64 * PAGE;
+
+	unreachable(SUP);
+	unreachable(SUP + PAGE - 1);
+	ck_assert_int_eq(m.host[sup_gpa], 0x33);
+	/* A user leaf under a table entry without U is no better. */
+	for (int shift = 39; shift > 12; shift -= 9) {
+		map_new(gva, UFLAGS_RW, 0);
+		*entry(gva, shift) &= ~VMM_PTE_U;
+		unreachable(gva);
+		*entry(gva, shift) |= VMM_PTE_U;
+		gva += 1ULL << shift;	/* fresh tables below this level */
+	}
+}
+END_TEST
+
+/* A user write needs W at every level, as the CPU requires: a page whose
+ * PTE says RW under a read-only directory entry is read-only. */
+START_TEST(write_needs_w_at_every_level)
+{
+	static const int shifts[] = { 39, 30, 21 };
+	struct iovec iov[2];
+	uint8_t b = 0;
+	int n;
+
+	*entry(RW, shifts[_i]) &= ~VMM_PTE_W;
+	ck_assert_int_eq(user_iov(RW, 8, true, iov, 2, &n), -EFAULT);
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, RW, &b, 1), -EFAULT);
+	ck_assert_int_eq(user_iov(RW, 8, false, iov, 2, &n), 8);
+}
+END_TEST
+
+START_TEST(unmapped_refused)
+{
+	unreachable(HOLE);
+	unreachable(0);
+	unreachable(PAGE);
+	unreachable(0x7f0000000000ULL);		/* no tables at all there */
+	unreachable(LAST - PAGE);
+	/* Not present, though every other bit says yes. */
+	map_new(HOLE + PAGE, UFLAGS_RW, 0);
+	*entry(HOLE + PAGE, 12) &= ~VMM_PTE_P;
+	unreachable(HOLE + PAGE);
+}
+END_TEST
+
+/*
+ * At and above LSTAR_USER_TOP nothing is user memory, even where the
+ * tables say U all the way down (a non-canonical address aliases the
+ * kernel half's entries).
+ */
+static const uint64_t kernel_gvas[] = {
+	LSTAR_USER_TOP, LSTAR_USER_TOP + 0x123, 0x800000000000ULL,
+	0xffff800000000000ULL, LSTAR_DIRECT_MAP + LSTAR_POOL_GPA,
+	0xffffffff80100000ULL, UINT64_MAX & ~(PAGE - 1), UINT64_MAX,
+};
+
+START_TEST(kernel_half_refused)
+{
+	uint64_t gva = kernel_gvas[_i];
+	struct iovec iov[2];
+	int n;
+
+	map_new(gva & ~(PAGE - 1), UFLAGS_RW, 0x55);
+	for (int shift = 39; shift >= 12; shift -= 9)
+		*entry(gva, shift) |= VMM_PTE_U | VMM_PTE_W;
+	unreachable(gva);
+	ck_assert_int_eq(user_iov(gva, 0, false, iov, 2, &n), 0);
+	/* The top user page is fine, and a range stops where it ends. */
+	ck_assert_int_eq(user_iov(LAST, PAGE, true, iov, 2, &n), PAGE);
+	ck_assert_int_eq(user_iov(LAST + 16, 2 * PAGE, true, iov, 2, &n),
+			 PAGE - 16);
+}
+END_TEST
+
+/* The direct map is the kernel's, whatever the pool holds. */
+START_TEST(direct_map_refused)
+{
+	ck_assert_int_eq(vmm_mem_map_direct(&m), 0);
+	unreachable(LSTAR_DIRECT_MAP + rw_gpa);
+	unreachable(LSTAR_DIRECT_MAP + LSTAR_POOL_GPA);
+}
+END_TEST
+
+/* A range that runs off the mapped pages: the covered prefix counts,
+ * copies fail as a whole. */
+START_TEST(short_range)
+{
+	struct iovec iov[4];
+	uint8_t buf[2 * PAGE] = { 0 };
+	int n;
+
+	/* RW, RO, SUP, HOLE: reading stops at SUP, writing at RO. */
+	ck_assert_int_eq(user_iov(RW + 4000, 200, false, iov, 4, &n), 200);
+	ck_assert_int_eq(user_iov(RW + 4000, 200, true, iov, 4, &n), 96);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(user_iov(RW + 4000, 3 * PAGE, false, iov, 4, &n),
+			 96 + PAGE);
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, buf, RW + 4000, PAGE + 97),
+			 -EFAULT);
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, buf, RW + 4000, PAGE + 96), 0);
+	ck_assert_int_eq(buf[0], 0x11);
+	ck_assert_int_eq(buf[95], 0x11);
+	ck_assert_int_eq(buf[96], 0x22);
+	ck_assert_int_eq(buf[PAGE + 95], 0x22);
+	/* Whatever happened to the writable part, the rest is untouched. */
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, RW + 4000, buf, 200), -EFAULT);
+	ck_assert_int_eq(m.host[ro_gpa], 0x22);
+}
+END_TEST
+
+/* A range that wraps around 2^64: never more than the user pages
+ * before the top, and no copy. */
+START_TEST(wrapping_range)
+{
+	static uint8_t buf[2 * PAGE];
+	struct iovec iov[4];
+	int n;
+
+	ck_assert_int_eq(user_iov(LAST, UINT64_MAX, false, iov, 4, &n), PAGE);
+	ck_assert_int_eq(user_iov(LAST + 8, 0 - (LAST + 8) + 16, true, iov, 4, &n),
+			 PAGE - 8);
+	ck_assert_int_eq(user_iov(RW, 0 - RW + PAGE, false, iov, 4, &n), 2 * PAGE);
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, buf, LAST + 8,
+						0 - (LAST + 8) + 16), -EFAULT);
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, LAST, buf, UINT64_MAX), -EFAULT);
+	unreachable(UINT64_MAX - 7);
+	ck_assert_int_eq(user_iov(UINT64_MAX - 7, 16, false, iov, 4, &n), -EFAULT);
+}
+END_TEST
+
+/* Pages adjacent in guest-physical memory share one iovec; others
+ * start a new one; max entries bound it, the count says how far. */
+START_TEST(adjacent_pages_merge)
+{
+	uint64_t a = vmm_mem_alloc(&m), a2 = vmm_mem_alloc(&m);
+	uint64_t gap = vmm_mem_alloc(&m);
+	uint64_t b = vmm_mem_alloc(&m), b2 = vmm_mem_alloc(&m);
+	struct iovec iov[4];
+	int n;
+
+	(void)gap;
+	ck_assert_uint_eq(a2, a + PAGE);
+	ck_assert_uint_eq(b2, b + PAGE);
+	ck_assert_int_eq(vmm_mem_map(&m, RUN, a, UFLAGS_RW), 0);
+	ck_assert_int_eq(vmm_mem_map(&m, RUN + PAGE, a2, UFLAGS_RW), 0);
+	ck_assert_int_eq(vmm_mem_map(&m, RUN + 2 * PAGE, b, UFLAGS_RW), 0);
+	ck_assert_int_eq(vmm_mem_map(&m, RUN + 3 * PAGE, b2, UFLAGS_RW), 0);
+	/* Same frames, backwards: never adjacent in the right order. */
+	ck_assert_int_eq(vmm_mem_map(&m, RUN + 4 * PAGE, a2, UFLAGS_RW), 0);
+	ck_assert_int_eq(vmm_mem_map(&m, RUN + 5 * PAGE, a, UFLAGS_RW), 0);
+
+	ck_assert_int_eq(user_iov(RUN + 100, 4 * PAGE - 200, true, iov, 4, &n),
+			 4 * PAGE - 200);
+	ck_assert_int_eq(n, 2);
+	ck_assert_ptr_eq(iov[0].iov_base, m.host + a + 100);
+	ck_assert_uint_eq(iov[0].iov_len, 2 * PAGE - 100);
+	ck_assert_ptr_eq(iov[1].iov_base, m.host + b);
+	ck_assert_uint_eq(iov[1].iov_len, 2 * PAGE - 100);
+
+	/* One entry: as far as it goes. */
+	ck_assert_int_eq(user_iov(RUN + 100, 4 * PAGE, true, iov, 1, &n),
+			 2 * PAGE - 100);
+	ck_assert_int_eq(n, 1);
+
+	ck_assert_int_eq(user_iov(RUN + 4 * PAGE, 2 * PAGE, false, iov, 4, &n),
+			 2 * PAGE);
+	ck_assert_int_eq(n, 2);
+	ck_assert_ptr_eq(iov[0].iov_base, m.host + a2);
+	ck_assert_ptr_eq(iov[1].iov_base, m.host + a);
+	/* b2 then a2 (RUN + 3, + 4 pages): not adjacent either. */
+	ck_assert_int_eq(user_iov(RUN + 3 * PAGE, 2 * PAGE, false, iov, 4, &n),
+			 2 * PAGE);
+	ck_assert_int_eq(n, 2);
+}
+END_TEST
+
+/*
+ * Scattered pages: max entries honoured for every max; copies longer
+ * than the copy loop's own iovec array still move every byte to and
+ * from the right frames.
+ */
+#define SCATTER 20
+
+START_TEST(scattered_pages)
+{
+	static uint8_t in[SCATTER * PAGE], out[SCATTER * PAGE];
+	uint64_t gpa[SCATTER], base = RUN + 0x100000;
+	struct iovec iov[SCATTER];
+	int n;
+
+	for (int i = 0; i < SCATTER; i++) {
+		gpa[i] = map_new(base + i * PAGE, UFLAGS_RW, 0);
+		vmm_mem_alloc(&m);	/* a gap after each */
+	}
+	for (int max = 1; max <= SCATTER; max++) {
+		ck_assert_int_eq(user_iov(base + 1, SCATTER * PAGE - 1, false,
+					  iov, max, &n), max * PAGE - 1);
+		ck_assert_int_eq(n, max);
+		for (int i = 0; i < n; i++)
+			ck_assert_ptr_eq(iov[i].iov_base,
+					 m.host + gpa[i] + (i == 0));
+	}
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = i * 31 + (i >> 12);
+	ck_assert_int_eq(vmm_mem_copy_to_user(&m, base + 5, in, sizeof(in) - 5), 0);
+	for (int i = 0; i < SCATTER; i++) {
+		uint64_t skip = i == 0 ? 5 : 0;
+
+		ck_assert_mem_eq(m.host + gpa[i] + skip,
+				 in + i * PAGE - (i ? 5 : 0), PAGE - skip);
+	}
+	ck_assert_int_eq(vmm_mem_copy_from_user(&m, out, base + 5, sizeof(out) - 5), 0);
+	ck_assert_mem_eq(out, in, sizeof(out) - 5);
+}
+END_TEST
+
+/*
+ * Hostile tables: entries damaged as a shim could.  Each case rewrites
+ * the entry for HOSTILE at one level; the result must be -EFAULT, never
+ * a pointer outside guest memory.
+ */
+#define HOSTILE (RUN + 0x200000)
+
+struct hostile {
+	const char *what;
+	int shift;		/* the level damaged */
+	uint64_t addr;		/* new address bits, if set_addr */
+	bool set_addr;
+	uint64_t set, clear;	/* flag bits */
+};
+
+static const struct hostile hostiles[] = {
+	{ "leaf at the end of memory", 12, LSTAR_POOL_GPA + POOL, true, 0, 0 },
+	{ "leaf far outside", 12, 0x000ffffffffff000ULL, true, 0, 0 },
+	{ "leaf at 1 TiB", 12, 1ULL << 40, true, 0, 0 },
+	{ "PDE outside", 21, LSTAR_POOL_GPA + POOL, true, 0, 0 },
+	{ "PDPTE outside", 30, 0x000ffffffffff000ULL, true, 0, 0 },
+	{ "PML4E outside", 39, LSTAR_POOL_GPA + 2 * POOL, true, 0, 0 },
+	{ "PDE huge", 21, 0, false, VMM_PTE_PS, 0 },
+	{ "PDPTE huge", 30, 0, false, VMM_PTE_PS, 0 },
+	{ "PML4E PS", 39, 0, false, VMM_PTE_PS, 0 },
+	{ "PDE huge at 0", 21, 0, true, VMM_PTE_PS, 0 },
+	{ "PDE not present", 21, 0, false, 0, VMM_PTE_P },
+	{ "PML4E not present", 39, 0, false, 0, VMM_PTE_P },
+};
+
+START_TEST(hostile_tables)
+{
+	const struct hostile *h = &hostiles[_i];
+	uint64_t *e;
+
+	map_new(HOSTILE, UFLAGS_RW, 0x66);
+	e = entry(HOSTILE, h->shift);
+	if (h->set_addr)
+		*e = (*e & ~VMM_PTE_ADDR) | h->addr;
+	*e = (*e | h->set) & ~h->clear;
+	unreachable(HOSTILE);
+	unreachable(HOSTILE + PAGE - 1);
+}
+END_TEST
+
+/* The other way round: the last page of memory is a valid frame, and
+ * bits above the address (ignored, protection keys) are not address. */
+START_TEST(hostile_but_inside)
+{
+	struct iovec iov[2];
+	uint64_t *e;
+	int n;
+
+	map_new(HOSTILE, UFLAGS_RW, 0);
+	e = entry(HOSTILE, 12);
+	*e = (*e & ~VMM_PTE_ADDR) | (m.size - PAGE);
+	ck_assert_int_eq(user_iov(HOSTILE, PAGE, true, iov, 2, &n), PAGE);
+	ck_assert_ptr_eq(iov[0].iov_base, m.host + m.size - PAGE);
+	*e = (*e & ~VMM_PTE_ADDR) | rw_gpa | (0x7ffULL << 52);
+	ck_assert_int_eq(user_iov(HOSTILE, PAGE, true, iov, 2, &n), PAGE);
+	ck_assert_ptr_eq(iov[0].iov_base, m.host + rw_gpa);
+	/* A root outside memory reaches nothing. */
+	m.pml4 = m.size;
+	unreachable(RW);
+	m.pml4 = UINT64_MAX & ~(PAGE - 1);
+	unreachable(RW);
+}
+END_TEST
+
 Suite *suite_mem(void)
 {
 	Suite *s = suite_create("mem");
 	TCase *tc = tcase_create("range");
+	TCase *tu = tcase_create("user");
 
 	tcase_add_test(tc, range_edges);
+	tcase_add_test(tc, init_refuses_bad_sizes);
+	tcase_add_test(tc, pool_exhaustion);
 	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(tu, setup, teardown);
+	tcase_add_test(tu, ptr_edges);
+	tcase_add_test(tu, map_sets_user_only_below_top);
+	tcase_add_test(tu, map_reuses_tables);
+	tcase_add_test(tu, rw_page_reads_and_writes);
+	tcase_add_test(tu, ro_page_reads_only);
+	tcase_add_test(tu, supervisor_page_refused);
+	tcase_add_loop_test(tu, write_needs_w_at_every_level, 0, 3);
+	tcase_add_test(tu, unmapped_refused);
+	tcase_add_loop_test(tu, kernel_half_refused, 0,
+			    sizeof(kernel_gvas) / sizeof(kernel_gvas[0]));
+	tcase_add_test(tu, direct_map_refused);
+	tcase_add_test(tu, short_range);
+	tcase_add_test(tu, wrapping_range);
+	tcase_add_test(tu, adjacent_pages_merge);
+	tcase_add_test(tu, scattered_pages);
+	tcase_add_loop_test(tu, hostile_tables, 0,
+			    sizeof(hostiles) / sizeof(hostiles[0]));
+	tcase_add_test(tu, hostile_but_inside);
+	suite_add_tcase(s, tu);
 	return s;
 }

@@ -44,25 +44,23 @@ static uint32_t prot_of(uint32_t p_flags)
 	       ((p_flags & PF_X) ? PROT_EXEC : 0);
 }
 
-/* Does the PT_DYNAMIC segment name a shared library (DT_NEEDED)? */
-static bool needs_libraries(Elf *elf)
+/* Does the PT_DYNAMIC segment ph name a shared library (DT_NEEDED)?  Read
+ * from the segment itself: section headers are optional. */
+static bool needs_libraries(const uint8_t *buf, size_t size, const GElf_Phdr *ph)
 {
-	Elf_Scn *scn = NULL;
+	uint64_t n;
 
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
+	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
+		return false;	/* the loader checks reject such a file */
+	n = ph->p_filesz / sizeof(Elf64_Dyn);
+	for (uint64_t i = 0; i < n; i++) {
+		Elf64_Dyn d;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
-			continue;
-		data = elf_getdata(scn, NULL);
-		for (size_t i = 0; data && sh.sh_entsize &&
-				   i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Dyn dyn;
-
-			if (gelf_getdyn(data, (int)i, &dyn) && dyn.d_tag == DT_NEEDED)
-				return true;
-		}
+		memcpy(&d, buf + ph->p_offset + i * sizeof(d), sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_NEEDED)
+			return true;
 	}
 	return false;
 }
@@ -72,7 +70,7 @@ static int parse(Elf *elf, const uint8_t *buf, size_t size,
 {
 	GElf_Ehdr eh;
 	size_t phnum;
-	bool have_tls = false;
+	bool have_tls = false, needed = false;
 	GElf_Phdr tls = { 0 };
 
 	if (elf_kind(elf) != ELF_K_ELF)
@@ -88,6 +86,8 @@ static int parse(Elf *elf, const uint8_t *buf, size_t size,
 		return fail(err, errlen, "not an executable (ELF type %u)", eh.e_type);
 	if (elf_getphdrnum(elf, &phnum) || phnum == 0)
 		return fail(err, errlen, "no program headers");
+	if (phnum > 0xffff)	/* PN_XNUM: Linux refuses these too */
+		return fail(err, errlen, "too many program headers (%zu)", phnum);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
 		return fail(err, errlen, "bad program header size %u", eh.e_phentsize);
 	if (eh.e_phoff > size || phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff)
@@ -126,6 +126,9 @@ static int parse(Elf *elf, const uint8_t *buf, size_t size,
 			continue;
 		case PT_PHDR:
 			out->phdr_vaddr = ph.p_vaddr;
+			continue;
+		case PT_DYNAMIC:
+			needed |= needs_libraries(buf, size, &ph);
 			continue;
 		case PT_TLS:
 			have_tls = true;
@@ -179,7 +182,7 @@ static int parse(Elf *elf, const uint8_t *buf, size_t size,
 	if (!out->pie && out->lo < 0x10000)
 		return fail(err, errlen, "segment below 64 KiB (address 0x%llx)",
 			    (unsigned long long)out->lo);
-	if (out->pie && needs_libraries(elf))
+	if (needed)
 		return fail(err, errlen, "needs shared libraries (DT_NEEDED); lstar runs static binaries");
 
 	/* The entry must be in code the program may execute. */

@@ -125,31 +125,32 @@ int vmm_mem_map_direct(struct vmm_mem *m)
 
 /*
  * user_page - the guest-physical page behind user address gva, as ring 3
- * would reach it: each level present and user, the leaf writable when
- * write is set.  The tables are guest memory (a hostile shim may have
- * written them), so every table address is range-checked again.
+ * would reach it: each level present and user, and for a write each level
+ * writable too (x86 needs W at every level for a user write).  The tables
+ * are guest memory (a hostile shim may have written them), so every table
+ * address is range-checked again.
  */
 static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
 		     uint64_t *gpa)
 {
-	uint64_t table = m->pml4, e = 0;
+	uint64_t need = VMM_PTE_P | VMM_PTE_U | (write ? VMM_PTE_W : 0);
+	uint64_t table = m->pml4;
 
 	if (gva >= LSTAR_USER_TOP)
 		return -EFAULT;
 	for (int shift = 39; shift >= 12; shift -= 9) {
 		const uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
+		uint64_t e;
 
 		if (!t)
 			return -EFAULT;
 		e = t[(gva >> shift) & 511];
-		if ((e & (VMM_PTE_P | VMM_PTE_U)) != (VMM_PTE_P | VMM_PTE_U))
+		if ((e & need) != need)
 			return -EFAULT;
 		if (shift > 12 && (e & VMM_PTE_PS))
 			return -EFAULT;	/* the shim maps user memory in 4 KiB */
 		table = e & VMM_PTE_ADDR;
 	}
-	if (write && !(e & VMM_PTE_W))
-		return -EFAULT;
 	if (!vmm_mem_range_ok(m, table, PAGE_SIZE))
 		return -EFAULT;
 	*gpa = table;

@@ -3,7 +3,7 @@
  * stack.c - the program's initial stack, laid out as Linux's
  * create_elf_tables() does (fs/binfmt_elf.c), from the top down:
  *
- *   top ->  AT_EXECFN string, argv and envp strings, "x86_64",
+ *   top ->  AT_EXECFN string, envp and argv strings, "x86_64",
  *           16 AT_RANDOM bytes
  *           padding to 16 bytes
  *           auxv pairs, ending with AT_NULL
@@ -59,11 +59,14 @@ uint64_t vmm_stack_build(const struct vmm_stack_args *a, uint8_t *buf,
 	size_t nauxv = 0, nwords;
 	uint8_t *dst;
 
+	/* Linux's order, bottom up: argv strings, envp strings, execfn;
+	 * setproctitle()-style code relies on argv then envp being one
+	 * contiguous run. */
 	execfn = push_string(&b, a->execfn);
-	for (int i = a->argc - 1; i >= 0; i--)
-		argv_at[i] = push_string(&b, a->argv[i]);
 	for (int i = a->envc - 1; i >= 0; i--)
 		envp_at[i] = push_string(&b, a->envp[i]);
+	for (int i = a->argc - 1; i >= 0; i--)
+		argv_at[i] = push_string(&b, a->argv[i]);
 	platform = push_string(&b, "x86_64");
 	random = push_bytes(&b, a->random, sizeof(a->random));
 	argv_at[a->argc] = 0;
