@@ -21,6 +21,9 @@ static uint8_t boot_stack[BOOT_STACK_SIZE] __attribute__((aligned(16)));
 
 static struct percpu percpu_area;
 
+/* Read by entry.S: whether `clac` may be executed. */
+uint8_t smap_enabled;
+
 /*
  * The GDT in the layout SYSCALL/SYSRET's selector arithmetic expects
  * (STAR[47:32] = 0x10, STAR[63:48] = 0x23), as Linux lays it out.  The
@@ -108,6 +111,12 @@ noreturn void shim_start(void)
 	    boot_info.abi_version != LSTAR_ABI_VERSION)
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
 
+	{
+		uint64_t cr4;
+
+		asm volatile("mov %%cr4, %0" : "=r"(cr4));
+		smap_enabled = !!(cr4 & (1ULL << 21));
+	}
 	tss_init();
 	idt_init();
 	syscall_msr_init();

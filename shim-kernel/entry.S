@@ -52,6 +52,16 @@
 	xorl	%r15d, %r15d		/* ... all but rax and rdi */
 .endm
 
+/* With SMAP on, ring 3's RFLAGS.AC would let the shim touch user pages by
+ * mistake; an exception does not clear it (SYSCALL does, through SFMASK).
+ * `clac` exists only where SMAP does, hence the flag test. */
+.macro CLEAR_AC
+	testb	$1, smap_enabled(%rip)
+	jz	.Lclac_done_\@
+	clac
+.Lclac_done_\@:
+.endm
+
 /* Restore the general-purpose registers from pt_regs; rsp ends at orig_ax. */
 .macro POP_REGS
 	popq	%r15
@@ -163,10 +173,12 @@ asm_exc_\vector:
 	.if \has_error_code == 0
 	pushq	$-1				/* pt_regs->orig_ax: no error code */
 	.endif
+	cld					/* C expects DF clear */
 	testb	$3, IRET_CS_FROM_ORIG_AX(%rsp)	/* from ring 3? */
 	jz	1f
 	swapgs
 1:	PUSH_AND_CLEAR_REGS
+	CLEAR_AC
 	movq	%rsp, %rdi			/* arg 1: regs */
 	movl	$\vector, %esi			/* arg 2: vector */
 	call	exc_dispatch			/* al = SYSRET is safe */
