@@ -89,6 +89,18 @@ static uint64_t page_alloc(void)
 	return pa;
 }
 
+/*
+ * pages_available - could n more pages (and the page tables to map them)
+ * be had?  Checked before a large mapping starts, so that a request that
+ * cannot succeed fails at once instead of after backing page by page.
+ */
+static bool pages_available(uint64_t n)
+{
+	uint64_t have = (mm.pool_end - mm.pool_next) / PAGE_SIZE + mm.nfree;
+
+	return n + n / 512 + 3 <= have;
+}
+
 static void page_free(uint64_t pa)
 {
 	if (unlikely(mm.nfree >= mm.free_slots))
@@ -183,6 +195,8 @@ static int map_pages(uint64_t start, uint64_t end, uint32_t prot)
 
 	if (!(flags & PTE_P))
 		return 0;
+	if (!pages_available((end - start) / PAGE_SIZE))
+		return -ENOMEM;
 	while (va < end) {
 		uint64_t *leaf = pt_leaf(va, true);
 		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
@@ -465,8 +479,7 @@ long sys_mmap(struct pt_regs *regs)
 		return sys_ni_syscall(regs);	/* file mappings: part 2 */
 	if (prot & ~PROT_ALL)
 		return -EINVAL;
-	if (type != MAP_PRIVATE && type != MAP_SHARED &&
-	    type != MAP_SHARED_VALIDATE)
+	if (type != MAP_PRIVATE && type != MAP_SHARED)
 		return -EINVAL;
 	if (off & (PAGE_SIZE - 1) || len == 0)
 		return -EINVAL;

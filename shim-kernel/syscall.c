@@ -56,6 +56,11 @@ struct k_sigaction {
 #define NSIG_MAX 64
 #define SIGMASK_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 
+/* The sa_flags x86-64 Linux keeps (UAPI_SA_FLAGS). */
+#define SA_KNOWN_FLAGS (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | \
+			SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND | \
+			0x04000000 /* SA_RESTORER */)
+
 static struct k_sigaction sigactions[NSIG_MAX];
 static uint64_t sigblocked;
 
@@ -280,6 +285,9 @@ static long sys_rt_sigaction(struct pt_regs *regs)
 		if (err)
 			return err;
 		new.mask &= ~SIGMASK_UNBLOCKABLE;
+		/* Unknown bits read back as 0 (Linux 5.11+): programs probe
+		 * for flag support with SA_UNSUPPORTED this way. */
+		new.flags &= SA_KNOWN_FLAGS;
 	}
 	if (regs->dx) {
 		err = copy_to_user(regs->dx, k, sizeof(*k));

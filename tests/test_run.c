@@ -35,6 +35,102 @@ START_TEST(exit_status_wraps)
 }
 END_TEST
 
+/*
+ * Probes: small deterministic programs in guest/, one per area; each
+ * prints a line per check and a summary, and exits 1 if a check did not
+ * give what Linux gives.  Run with stdin at /dev/null and stdout and
+ * stderr on pipes (run_argv), which some probes rely on.
+ */
+#define PROBE_TEST(name)						\
+	START_TEST(probe_##name)					\
+	{								\
+		assert_same_as_native(probe(#name, _i), NULL);		\
+	}								\
+	END_TEST
+
+PROBE_TEST(heap)	/* malloc, brk, mmap/munmap/mprotect/mremap/madvise */
+PROBE_TEST(tls)		/* __thread, FS/GS bases, arch_prctl */
+PROBE_TEST(time)	/* clocks, sleeps, getrandom */
+PROBE_TEST(stdfd)	/* fstat/dup/fcntl/ioctl/lseek/readv/writev on 0-2 */
+PROBE_TEST(efault)	/* bad user pointers in every forwarded call */
+PROBE_TEST(sysinfo)	/* syscall numbers, uname, rlimits, signal state */
+
+/*
+ * Busybox applets that need no files, no fork and no host identity,
+ * against the same static /bin/busybox natively.  Each row is the
+ * argument list after the program: the applet, then its arguments.
+ */
+static const char *const busybox_cases[][10] = {
+	{ "echo", "hi", NULL },
+	{ "echo", "-n", "no newline", NULL },
+	{ "echo", "-e", "tab\\there\\nnew line\\\\", NULL },
+	{ "echo", "-e", "\\x41\\0102\\c ignored", NULL },
+	{ "echo", NULL },
+	{ "echo", "a", "", "b", NULL },
+	{ "echo", "-E", "raw\\n", NULL },
+	{ "true", NULL },
+	{ "false", NULL },
+	{ "expr", "1", "+", "2", NULL },
+	{ "expr", "6", "*", "7", NULL },
+	{ "expr", "-7", "/", "2", NULL },
+	{ "expr", "17", "%", "5", NULL },
+	{ "expr", "(", "1", "+", "2", ")", "*", "3", NULL },
+	{ "expr", "9223372036854775807", "+", "1", NULL },
+	{ "expr", "length", "abcdef", NULL },
+	{ "expr", "abcdef", ":", "a\\(.c\\)", NULL },
+	{ "expr", "substr", "hello", "2", "3", NULL },
+	{ "expr", "index", "hello", "l", NULL },
+	{ "expr", "abc", ":", "x", NULL },		/* status 1 */
+	{ "expr", "2", ">", "10", NULL },		/* status 1 */
+	{ "expr", "0", NULL },				/* status 1 */
+	{ "expr", "", NULL },				/* status 1 */
+	{ "expr", "1", "/", "0", NULL },		/* status 2 */
+	{ "expr", "1", "+", NULL },			/* status 2 */
+	{ "expr", "a", "+", "1", NULL },		/* status 2 */
+	{ "seq", "3", NULL },
+	{ "seq", "2", "5", NULL },
+	{ "seq", "1", "3", "10", NULL },
+	{ "seq", "5", "-2", "-3", NULL },
+	{ "seq", "-s,", "1", "5", NULL },
+	{ "seq", "-w", "8", "11", NULL },
+	{ "seq", "5", "1", NULL },
+	{ "seq", "0.5", "0.25", "1.5", NULL },
+	{ "seq", "1", "200", NULL },
+	{ "seq", NULL },				/* usage, status 1 */
+	{ "printf", "%x %X %o|%5.2f|%-6s|%s\\n", "255", "255", "8", "3.14159",
+	  "hi", "there", NULL },
+	{ "printf", "%5d|%-5d|%05d|%+d\\n", "42", "42", "42", "42", NULL },
+	{ "printf", "%e %g %.3s|%10.4f\\n", "12345.678", "0.0001", "abcdef", "2.5", NULL },
+	{ "printf", "%s %s %s\\n", "a", "b", NULL },	/* missing argument */
+	{ "printf", "%d %d\\n", "1", "2", "3", NULL },	/* format reused, status 1 */
+	{ "printf", "%d\\n", "abc", NULL },		/* status 1 */
+	{ "printf", "%c%c %b %i %%\\101\\n", "xyz", "q", "a\\tb", "0x1f", NULL },
+	{ "printf", NULL },				/* usage, status 1 */
+	{ "basename", "/a/b/c.txt", ".txt", NULL },
+	{ "dirname", "/a/b/c.txt", NULL },
+	{ "test", "1", "-lt", "2", NULL },
+	{ "test", "abc", "=", "abd", NULL },		/* status 1 */
+	{ "factor", "360", "97", "1000000007", NULL },
+	{ "uname", "-s", "-m", NULL },
+	{ "dc", "-e", "2 3 + p 10 3 / p", NULL },
+	{ "awk", "BEGIN { for (i = 1; i <= 5; i++) s += i * i; "
+	  "print s, substr(\"abcdef\", 2, 3), 7 / 2 }", NULL },
+	{ "date", "-u", "-d", "@86400", "+%Y-%m-%d %H:%M:%S", NULL },
+	{ "cal", "2", "2024", NULL },
+	{ "md5sum", NULL },				/* of empty stdin */
+	{ "sha256sum", NULL },
+	{ "wc", NULL },
+	{ "sleep", "0.01", NULL },
+};
+
+#define N_BUSYBOX_CASES ((int)(sizeof(busybox_cases) / sizeof(busybox_cases[0])))
+
+START_TEST(busybox_applets)
+{
+	assert_same_as_native("/bin/busybox", busybox_cases[_i]);
+}
+END_TEST
+
 Suite *suite_run(void)
 {
 	Suite *s = suite_create("run");
@@ -43,6 +139,13 @@ Suite *suite_run(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, args_and_status, 0, 2);
 	tcase_add_loop_test(tc, exit_status_wraps, 0, 2);
+	tcase_add_loop_test(tc, probe_heap, 0, 2);
+	tcase_add_loop_test(tc, probe_tls, 0, 2);
+	tcase_add_loop_test(tc, probe_time, 0, 2);
+	tcase_add_loop_test(tc, probe_stdfd, 0, 2);
+	tcase_add_loop_test(tc, probe_efault, 0, 2);
+	tcase_add_loop_test(tc, probe_sysinfo, 0, 2);
+	tcase_add_loop_test(tc, busybox_applets, 0, N_BUSYBOX_CASES);
 	suite_add_tcase(s, tc);
 	return s;
 }

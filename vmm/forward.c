@@ -61,18 +61,54 @@ static int fd_alloc(const struct vmm *vm, uint64_t min)
 
 /* --- read and write ------------------------------------------------------- */
 
+/* Linux's access_ok(): does [buf, buf + len) lie in user space at all? */
+static bool user_range(uint64_t buf, uint64_t len)
+{
+	return buf <= LSTAR_USER_TOP && len <= LSTAR_USER_TOP - buf;
+}
+
+/* Could ring 3 access every byte of [buf, buf + len) (write: store)? */
+static bool user_accessible(struct vmm *vm, uint64_t buf, uint64_t len, bool write)
+{
+	struct iovec iov[IOV_CHUNK];
+	int n;
+
+	while (len) {
+		long got = vmm_mem_user_iov(&vm->mem, buf, len, write, iov,
+					    IOV_CHUNK, &n);
+
+		if (got <= 0 || ((uint64_t)got < len && n < IOV_CHUNK))
+			return false;
+		buf += got;
+		len -= got;
+	}
+	return true;
+}
+
 /*
  * One transfer between host descriptor hfd and user memory at [buf, buf +
- * len): translated in chunks of IOV_CHUNK host iovecs, one host call per
- * chunk, stopping at a short transfer.  Returns bytes moved, or -errno if
- * nothing moved.
+ * len).  The whole buffer is checked before the host call: a range outside
+ * user space, or with any page ring 3 could not access, is -EFAULT and
+ * nothing moves (Linux checks the range first too, and a pipe moves all or
+ * nothing).  Then one host call per IOV_CHUNK pieces, stopping at a short
+ * transfer.  A zero-length call still reaches the host, which decides
+ * EBADF for a descriptor open the other way.  Returns bytes moved or -errno.
  */
 static long xfer(struct vmm *vm, int hfd, uint64_t buf, uint64_t len, bool to_user)
 {
 	long done = 0;
 
+	if (!user_range(buf, len))
+		return -EFAULT;
 	if (len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
+	if (len == 0) {
+		ssize_t r = to_user ? read(hfd, NULL, 0) : write(hfd, NULL, 0);
+
+		return r < 0 ? -errno : 0;
+	}
+	if (!user_accessible(vm, buf, len, to_user))
+		return -EFAULT;
 	while ((uint64_t)done < len) {
 		struct iovec iov[IOV_CHUNK];
 		int n;
@@ -123,21 +159,42 @@ static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
 		return -EBADF;
 	if (cnt > IOV_MAX)
 		return -EINVAL;
-	if (cnt == 0)
-		return 0;
+	if (cnt == 0) {
+		ssize_t r = to_user ? readv(hfd, NULL, 0) : writev(hfd, NULL, 0);
+
+		return r < 0 ? -errno : 0;
+	}
 	if (!(gv = calloc(cnt, sizeof(*gv))))
 		return -ENOMEM;
-	/* Copy the array once, then check the copy. */
+	/* Copy the array once, then check the copy: every piece in user
+	 * space and accessible, the total within what one call may move
+	 * (Linux's import_iovec rules), before anything moves. */
 	if (vmm_mem_copy_from_user(&vm->mem, gv, a[1], cnt * sizeof(*gv))) {
-		free(gv);
-		return -EFAULT;
+		done = -EFAULT;
+		goto out;
 	}
 	for (uint64_t i = 0; i < cnt; i++) {
 		if (gv[i].len > (uint64_t)SSIZE_MAX - total) {
-			free(gv);
-			return -EINVAL;
+			done = -EINVAL;
+			goto out;
 		}
 		total += gv[i].len;
+		if (!user_range(gv[i].base, gv[i].len)) {
+			done = -EFAULT;
+			goto out;
+		}
+	}
+	total = 0;
+	for (uint64_t i = 0; i < cnt && total < MAX_RW_COUNT; i++) {
+		uint64_t len = gv[i].len < MAX_RW_COUNT - total ?
+			       gv[i].len : MAX_RW_COUNT - total;
+
+		if (!user_accessible(vm, gv[i].base, len, to_user)) {
+			done = -EFAULT;
+			goto out;
+		}
+		gv[i].len = len;
+		total += len;
 	}
 	for (uint64_t i = 0; i < cnt; i++) {
 		long got;
@@ -154,6 +211,7 @@ static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
 		if ((uint64_t)got < gv[i].len)
 			break;
 	}
+out:
 	free(gv);
 	return done;
 }
@@ -359,7 +417,7 @@ static bool clock_ok(uint64_t id)
 	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID: case CLOCK_MONOTONIC_RAW:
 	case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME: case CLOCK_TAI:
 		return true;
 	default:
 		return false;
@@ -455,13 +513,14 @@ static int64_t fwd_clock_nanosleep(struct vmm *vm, const uint64_t *a)
 	struct timespec req, rem = { 0, 0 };
 	int err;
 
-	if (!clock_ok(a[0]) || a[0] == CLOCK_THREAD_CPUTIME_ID)
-		return -EINVAL;
-	if (a[1] & ~(uint64_t)TIMER_ABSTIME)
+	if (!clock_ok(a[0]))
 		return -EINVAL;
 	if ((err = get_timespec(vm, a[2], &req)))
 		return err;
-	err = clock_nanosleep((clockid_t)a[0], (int)a[1], &req, &rem);
+	/* Linux looks at TIMER_ABSTIME only and ignores other flag bits;
+	 * the host decides the rest (EOPNOTSUPP for the thread CPU clock). */
+	err = syscall(SYS_clock_nanosleep, (clockid_t)a[0],
+		      (int)(a[1] & TIMER_ABSTIME), &req, &rem) < 0 ? errno : 0;
 	return sleep_result(vm, err, (a[1] & TIMER_ABSTIME) ? 0 : a[3], &rem);
 }
 
@@ -484,7 +543,7 @@ static int64_t fwd_getrandom(struct vmm *vm, const uint64_t *a)
 		return want;
 	for (int i = 0; i < n; i++) {
 		ssize_t got = getrandom(iov[i].iov_base, iov[i].iov_len,
-					(unsigned)a[2] & ~GRND_RANDOM);
+					(unsigned)a[2]);
 
 		if (got < 0)
 			return done ? done : -errno;
