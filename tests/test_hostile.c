@@ -15,6 +15,7 @@
  * platform gives.
  */
 #include <stdbool.h>
+#include <cpuid.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -532,6 +533,33 @@ START_TEST(pool_exhaustion_recovers)
 }
 END_TEST
 
+/* UMIP: the descriptor-table registers are the shim's business. */
+static bool cpu_has_umip(void)
+{
+	unsigned int a, b, c, d;
+
+	__cpuid_count(7, 0, a, b, c, d);
+	return c & (1u << 2);
+}
+
+static const char *const umip_modes[] = { "sgdt", "sidt", "sldt", "str", "smsw" };
+
+START_TEST(descriptor_tables_hidden)
+{
+	const char *const args[] = { umip_modes[_i], NULL };
+	char want[16];
+	struct run_result r;
+
+	run_lstar(NULL, guest_path("hostile_umip.musl"), args, &r);
+	snprintf(want, sizeof(want), "%s\n", umip_modes[_i]);
+	ck_assert_str_eq(r.out, want);
+	ck_assert_int_eq(r.status, 139);
+	ck_assert_ptr_nonnull(strstr(r.err, "SIGSEGV"));
+	ck_assert_ptr_null(strstr(r.err, "shim"));
+	run_result_free(&r);
+}
+END_TEST
+
 Suite *suite_hostile(void)
 {
 	Suite *s = suite_create("hostile");
@@ -552,6 +580,12 @@ Suite *suite_hostile(void)
 	tcase_add_loop_test(tc, sysenter_faults, 0, 2);
 	tcase_add_loop_test(tc, syscall_arguments_refused, 0, 2);
 	tcase_add_loop_test(tc, pool_exhaustion_recovers, 0, 2);
+	/* Without UMIP the instructions cannot be hidden: say so, as the
+	 * runner does for missing KVM, instead of registering a test. */
+	if (cpu_has_umip())
+		tcase_add_loop_test(tc, descriptor_tables_hidden, 0, 5);
+	else
+		printf("lstar tests: 5 UMIP tests not run: this CPU has no UMIP\n");
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,6 +23,7 @@
 #define CR0_PG	(1ULL << 31)
 #define CR4_PAE	(1ULL << 5)
 #define CR4_OSFXSR	(1ULL << 9)
+#define CR4_UMIP	(1ULL << 11)
 #define CR4_OSXMMEXCPT	(1ULL << 10)
 #define CR4_FSGSBASE	(1ULL << 16)
 #define CR4_OSXSAVE	(1ULL << 18)
@@ -141,7 +142,7 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	struct kvm_regs regs;
 	struct kvm_fpu fpu;
 	uint64_t xcr0, fsgsbase = 0;
-	uint32_t ecx1 = 0, ebx7 = 0;
+	uint32_t ecx1 = 0, ebx7 = 0, ecx7 = 0;
 	int err = 0;
 
 	*hwcap = 0;
@@ -151,8 +152,10 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		if (cpuid->entries[i].function == 1)
 			ecx1 = cpuid->entries[i].ecx;
-		if (cpuid->entries[i].function == 7 && cpuid->entries[i].index == 0)
+		if (cpuid->entries[i].function == 7 && cpuid->entries[i].index == 0) {
 			ebx7 = cpuid->entries[i].ebx;
+			ecx7 = cpuid->entries[i].ecx;
+		}
 	}
 	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
 		err = -errno;
@@ -187,6 +190,9 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 		sregs.cr4 |= CR4_SMEP;
 	if (ebx7 & (1u << 20))
 		sregs.cr4 |= CR4_SMAP;
+	/* Ring 3 has no business reading the descriptor-table registers. */
+	if (ecx7 & (1u << 2))
+		sregs.cr4 |= CR4_UMIP;
 	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return -errno;
