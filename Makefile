@@ -99,12 +99,12 @@ GUEST_BINS := $(GUEST_SRCS:guest/%.c=$(B)/guest/%.musl) \
 GUEST_CFLAGS = -O2 -g -Wall -Wextra -Werror -Iinclude \
 	-DLSTAR_ENTRY_SYSCALL=0x$(shell nm $(SHIM_ELF) | sed -n 's/ T entry_SYSCALL_64$$//p')
 
-$(B)/guest/%.musl: guest/%.c $(SHIM_ELF)
+$(B)/guest/%.musl: guest/%.c $(wildcard guest/*.h) $(SHIM_ELF)
 	@mkdir -p $(dir $@)
 	@echo "  MUSL    $@"
 	$(Q)$(MUSL_CC) -static $(GUEST_CFLAGS) -o $@ $<
 
-$(B)/guest/%.glibc: guest/%.c $(SHIM_ELF)
+$(B)/guest/%.glibc: guest/%.c $(wildcard guest/*.h) $(SHIM_ELF)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBC   $@"
 	$(Q)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
