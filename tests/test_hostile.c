@@ -338,6 +338,30 @@ START_TEST(call_into_syscall_entry)
 }
 END_TEST
 
+/*
+ * same_as_native_with - run prog [arg] under lstar and natively: both must
+ * exit 0 with the same stdout, lstar with nothing on stderr and its shim
+ * intact, and stdout must hold each of the n lines in must.
+ */
+static void same_as_native_with(const char *prog, const char *arg,
+				const char *what, const char *const must[], size_t n)
+{
+	struct run_result r, nat;
+
+	run_boxed(NULL, prog, arg, &r);
+	run_native(prog, arg, &nat);
+	assert_shim_intact(what, &r);
+	ck_assert_msg(r.status == 0 && nat.status == 0 && !strcmp(r.out, nat.out) && !r.err[0],
+		      "lstar (status %d) and native (status %d) differ\n"
+		      "--- lstar\n%s--- native\n%s--- lstar stderr\n%s",
+		      r.status, nat.status, r.out, nat.out, r.err);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(strstr(r.out, must[i]) != NULL, "missing: %s--- stdout\n%s",
+			      must[i], r.out);
+	run_result_free(&r);
+	run_result_free(&nat);
+}
+
 /* mmap/mprotect/munmap/mremap at shim addresses: as native Linux fails. */
 START_TEST(shim_memory_syscalls)
 {
@@ -350,20 +374,7 @@ START_TEST(shim_memory_syscalls)
 		"mremap hc: EFAULT\n", "mmap fixed across top: ENOMEM\n",
 		"mremap mine to text: EINVAL\n", "mremap mine still there: ok\n",
 	};
-	struct run_result r, n;
-
-	run_boxed(NULL, prog, "syscalls", &r);
-	run_native(prog, "syscalls", &n);
-	assert_shim_intact("hostile_kmem syscalls", &r);
-	ck_assert_msg(r.status == 0 && n.status == 0 && !strcmp(r.out, n.out) && !r.err[0],
-		      "lstar (status %d) and native (status %d) differ\n"
-		      "--- lstar\n%s--- native\n%s--- lstar stderr\n%s",
-		      r.status, n.status, r.out, n.out, r.err);
-	for (size_t i = 0; i < NELEM(must); i++)
-		ck_assert_msg(strstr(r.out, must[i]) != NULL, "missing: %s--- stdout\n%s",
-			      must[i], r.out);
-	run_result_free(&r);
-	run_result_free(&n);
+	same_as_native_with(prog, "syscalls", "hostile_kmem syscalls", must, NELEM(must));
 }
 END_TEST
 
@@ -501,20 +512,7 @@ START_TEST(syscall_arguments_refused)
 		"readv into shim: EFAULT\n", "getrandom into shim: EFAULT\n",
 		"still running\n",
 	};
-	struct run_result r, n;
-
-	run_boxed(NULL, prog, NULL, &r);
-	run_native(prog, NULL, &n);
-	assert_shim_intact("hostile_sysargs", &r);
-	ck_assert_msg(r.status == 0 && n.status == 0 && !strcmp(r.out, n.out) && !r.err[0],
-		      "lstar (status %d) and native (status %d) differ\n"
-		      "--- lstar\n%s--- native\n%s--- lstar stderr\n%s",
-		      r.status, n.status, r.out, n.out, r.err);
-	for (size_t i = 0; i < NELEM(must); i++)
-		ck_assert_msg(strstr(r.out, must[i]) != NULL, "missing: %s--- stdout\n%s",
-			      must[i], r.out);
-	run_result_free(&r);
-	run_result_free(&n);
+	same_as_native_with(prog, NULL, "hostile_sysargs", must, NELEM(must));
 }
 END_TEST
 
