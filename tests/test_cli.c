@@ -311,6 +311,31 @@ START_TEST(vmm_is_confined_while_running)
 }
 END_TEST
 
+/* doctor says which KVM this is and measures both round trips. */
+START_TEST(doctor_reports_and_measures)
+{
+	const char *const argv[] = { "doctor", NULL };
+	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+	struct run_result r;
+	const char *p;
+	double us;
+
+	run_cmd(argv, &r);
+	ck_assert_msg(r.status == 0, "status %d\n%s%s", r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "KVM_CREATE_VM ok"));
+	ck_assert_ptr_nonnull(strstr(r.out, pvm ? "platform      PVM" :
+					     "platform      hardware KVM"));
+	ck_assert_ptr_nonnull(p = strstr(r.out, "syscall       "));
+	us = atof(p + 14);
+	ck_assert_msg(us > 0 && us < 10000, "syscall cost %f us", us);
+	ck_assert_ptr_nonnull(p = strstr(r.out, "VMM exit      "));
+	us = atof(p + 14);
+	ck_assert_msg(us > 0 && us < 10000, "VMM exit cost %f us", us);
+	ck_assert_ptr_nonnull(strstr(r.out, "verdict: ready"));
+	run_result_free(&r);
+}
+END_TEST
+
 Suite *suite_limits(void)
 {
 	Suite *s = suite_create("limits");
@@ -321,6 +346,7 @@ Suite *suite_limits(void)
 	tcase_add_loop_test(tc, mem_limit_gives_enomem, 0, 2);
 	tcase_add_test(tc, env_is_exactly_what_is_given);
 	tcase_add_test(tc, vmm_is_confined_while_running);
+	tcase_add_test(tc, doctor_reports_and_measures);
 	suite_add_tcase(s, tc);
 	return s;
 }
