@@ -20,66 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Unbuffered, so the lines interleave with what the calls write. */
+#define PROBE_UNBUFFERED
+#include "probe.h"
+
 #define PG 4096UL
 #define KTEXT	0xffffffff80100000UL	/* the kernel's text */
 #define KDIRECT	0xffff888000000000UL	/* the kernel's direct map */
 #define NONCANON 0x0000800000000000UL	/* first non-canonical address */
-
-static int checks, failures;
-static int verbose;	/* -v: a line for every check, not just failures */
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case EPERM: return "EPERM";
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case ENOTTY: return "ENOTTY";
-	case ENOSYS: return "ENOSYS";
-	default: return "E?";
-	}
-}
-
-/* Unbuffered, so the lines interleave with what the calls write. */
-static void say(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (syscall(SYS_write, 1, s, n) != (long)n)
-		failures++;
-}
-
-/* Print ret (a number or an errno name) and compare it with want
- * (a number >= 0, or -errno). */
-static void check(const char *what, long ret, long want)
-{
-	char got[32], exp[32], line[160];
-
-	if (ret < 0)
-		snprintf(got, sizeof(got), "%s", errname(errno));
-	else
-		snprintf(got, sizeof(got), "%ld", ret);
-	if (want < 0)
-		snprintf(exp, sizeof(exp), "%s", errname((int)-want));
-	else
-		snprintf(exp, sizeof(exp), "%ld", want);
-	checks++;
-	if (strcmp(got, exp))
-		failures++;
-	if (!strcmp(got, exp) && !verbose)
-		return;
-	snprintf(line, sizeof(line), "%-52s %s%s%s\n", what, got,
-		 strcmp(got, exp) ? " FAIL, want " : "", strcmp(got, exp) ? exp : "");
-	say(line);
-}
-
-static long sys(long nr, long a, long b, long c, long d)
-{
-	errno = 0;
-	return syscall(nr, a, b, c, d);
-}
 
 static void *map(size_t len, int prot)
 {
@@ -94,7 +42,7 @@ int main(int argc, char **argv)
 	struct timespec ts;
 	long r;
 
-	verbose = argc > 1 && !strcmp(argv[1], "-v");
+	probe_init(argc, argv);
 	/* Three pages: p, ending in a line of text (tail); then a hole;
 	 * then ro, read-only.  Nothing is mapped after this, so nothing
 	 * fills the hole.  Whatever a wrong answer writes is text. */
@@ -106,22 +54,25 @@ int main(int argc, char **argv)
 	mprotect(ro, PG, PROT_READ);
 
 	say("-- write\n");
-	check("write(1, 8, 10)", sys(SYS_write, 1, 8, 10, 0), -EFAULT);
-	check("write(1, kernel text, 10)", sys(SYS_write, 1, KTEXT, 10, 0), -EFAULT);
-	check("write(1, kernel direct map, 8)", sys(SYS_write, 1, KDIRECT, 8, 0), -EFAULT);
-	check("write(1, non-canonical, 8)", sys(SYS_write, 1, NONCANON, 8, 0), -EFAULT);
-	check("write(1, unmapped page, 8)", sys(SYS_write, 1, (long)(p + PG), 8, 0), -EFAULT);
-	check("write(1, PROT_READ page, 0)", sys(SYS_write, 1, (long)ro, 0, 0), 0);
+	check_ret("write(1, 8, 10)", sys(SYS_write, 1, 8, 10, 0, 0, 0), -EFAULT);
+	check_ret("write(1, kernel text, 10)", sys(SYS_write, 1, KTEXT, 10, 0, 0, 0), -EFAULT);
+	check_ret("write(1, kernel direct map, 8)",
+		  sys(SYS_write, 1, KDIRECT, 8, 0, 0, 0), -EFAULT);
+	check_ret("write(1, non-canonical, 8)", sys(SYS_write, 1, NONCANON, 8, 0, 0, 0), -EFAULT);
+	check_ret("write(1, unmapped page, 8)",
+		  sys(SYS_write, 1, (long)(p + PG), 8, 0, 0, 0), -EFAULT);
+	check_ret("write(1, PROT_READ page, 0)", sys(SYS_write, 1, (long)ro, 0, 0, 0, 0), 0);
 	/* A pipe takes a page's worth or nothing: no short write. */
 	say("[");
-	r = sys(SYS_write, 1, (long)(tail + 4), 6, 0);
+	r = sys(SYS_write, 1, (long)(tail + 4), 6, 0, 0, 0);
 	say("]\n");
-	check("write(1, 3 bytes before a hole, 6)", r, -EFAULT);
+	check_ret("write(1, 3 bytes before a hole, 6)", r, -EFAULT);
 	/* The whole range is checked first: no partial write either. */
-	check("write(1, tail, SIZE_MAX)", sys(SYS_write, 1, (long)tail, -1L, 0), -EFAULT);
-	check("write(1, tail, 2^47)", sys(SYS_write, 1, (long)tail, 1L << 47, 0), -EFAULT);
-	check("write(1, 8, 0)", sys(SYS_write, 1, 8, 0, 0), 0);
-	check("write(1, kernel text, 0)", sys(SYS_write, 1, KTEXT, 0, 0), -EFAULT);
+	check_ret("write(1, tail, SIZE_MAX)", sys(SYS_write, 1, (long)tail, -1L, 0, 0, 0), -EFAULT);
+	check_ret("write(1, tail, 2^47)",
+		  sys(SYS_write, 1, (long)tail, 1L << 47, 0, 0, 0), -EFAULT);
+	check_ret("write(1, 8, 0)", sys(SYS_write, 1, 8, 0, 0, 0, 0), 0);
+	check_ret("write(1, kernel text, 0)", sys(SYS_write, 1, KTEXT, 0, 0, 0, 0), -EFAULT);
 
 	/*
 	 * Not compared: read(0, <user address ring 3 cannot write>, n) on
@@ -130,78 +81,83 @@ int main(int argc, char **argv)
 	 * (docs/DECISIONS.md).  Addresses outside user space agree.
 	 */
 	say("-- read (stdin is /dev/null)\n");
-	check("read(0, kernel text, 10)", sys(SYS_read, 0, KTEXT, 10, 0), -EFAULT);
-	check("read(0, tail, SIZE_MAX)", sys(SYS_read, 0, (long)tail, -1L, 0), -EFAULT);
+	check_ret("read(0, kernel text, 10)", sys(SYS_read, 0, KTEXT, 10, 0, 0, 0), -EFAULT);
+	check_ret("read(0, tail, SIZE_MAX)", sys(SYS_read, 0, (long)tail, -1L, 0, 0, 0), -EFAULT);
 
 	say("-- writev\n");
-	check("writev(1, iov=8, 2)", sys(SYS_writev, 1, 8, 2, 0), -EFAULT);
-	check("writev(1, iov=kernel, 1)", sys(SYS_writev, 1, KTEXT, 1, 0), -EFAULT);
+	check_ret("writev(1, iov=8, 2)", sys(SYS_writev, 1, 8, 2, 0, 0, 0), -EFAULT);
+	check_ret("writev(1, iov=kernel, 1)", sys(SYS_writev, 1, KTEXT, 1, 0, 0, 0), -EFAULT);
 	iov[0] = (struct iovec){ (void *)8, 4 };
-	check("writev(1, {8, 4})", sys(SYS_writev, 1, (long)iov, 1, 0), -EFAULT);
+	check_ret("writev(1, {8, 4})", sys(SYS_writev, 1, (long)iov, 1, 0, 0, 0), -EFAULT);
 	iov[0] = (struct iovec){ (void *)KTEXT, 4 };
-	check("writev(1, {kernel, 4})", sys(SYS_writev, 1, (long)iov, 1, 0), -EFAULT);
+	check_ret("writev(1, {kernel, 4})", sys(SYS_writev, 1, (long)iov, 1, 0, 0, 0), -EFAULT);
 	iov[0] = (struct iovec){ "good\n", 5 };
 	iov[1] = (struct iovec){ (void *)KTEXT, 4 };
-	check("writev(1, {good, 5}, {kernel, 4})", sys(SYS_writev, 1, (long)iov, 2, 0), -EFAULT);
+	check_ret("writev(1, {good, 5}, {kernel, 4})",
+		  sys(SYS_writev, 1, (long)iov, 2, 0, 0, 0), -EFAULT);
 	iov[1] = (struct iovec){ (void *)8, 4 };
-	check("writev(1, {good, 5}, {8, 4})", sys(SYS_writev, 1, (long)iov, 2, 0), -EFAULT);
+	check_ret("writev(1, {good, 5}, {8, 4})",
+		  sys(SYS_writev, 1, (long)iov, 2, 0, 0, 0), -EFAULT);
 	iov[1] = (struct iovec){ (void *)p, -1L };
-	check("writev(1, {good, 5}, {p, SIZE_MAX})", sys(SYS_writev, 1, (long)iov, 2, 0), -EINVAL);
+	check_ret("writev(1, {good, 5}, {p, SIZE_MAX})",
+		  sys(SYS_writev, 1, (long)iov, 2, 0, 0, 0), -EINVAL);
 	/* The array itself runs into the hole. */
 	memcpy(p + PG - sizeof(struct iovec), &iov[0], sizeof(struct iovec));
-	check("writev(1, array across a hole, 2)",
-	      sys(SYS_writev, 1, (long)(p + PG - sizeof(struct iovec)), 2, 0), -EFAULT);
+	check_ret("writev(1, array across a hole, 2)",
+		  sys(SYS_writev, 1, (long)(p + PG - sizeof(struct iovec)), 2, 0, 0, 0), -EFAULT);
 
 	say("-- time\n");
-	check("clock_gettime(MONOTONIC, 1)", sys(SYS_clock_gettime, CLOCK_MONOTONIC, 1, 0, 0), -EFAULT);
-	check("clock_gettime(MONOTONIC, read-only)", sys(SYS_clock_gettime, CLOCK_MONOTONIC,
-							  (long)ro, 0, 0), -EFAULT);
-	check("clock_gettime(MONOTONIC, kernel)", sys(SYS_clock_gettime, CLOCK_MONOTONIC,
-						       KDIRECT, 0, 0), -EFAULT);
-	check("clock_getres(MONOTONIC, 8)", sys(SYS_clock_getres, CLOCK_MONOTONIC, 8, 0, 0), -EFAULT);
-	check("gettimeofday(8, NULL)", sys(SYS_gettimeofday, 8, 0, 0, 0), -EFAULT);
-	check("gettimeofday(NULL, 8)", sys(SYS_gettimeofday, 0, 8, 0, 0), -EFAULT);
-	check("time(8)", sys(SYS_time, 8, 0, 0, 0), -EFAULT);
-	check("nanosleep(8, NULL)", sys(SYS_nanosleep, 8, 0, 0, 0), -EFAULT);
+	check_ret("clock_gettime(MONOTONIC, 1)",
+		  sys(SYS_clock_gettime, CLOCK_MONOTONIC, 1, 0, 0, 0, 0), -EFAULT);
+	check_ret("clock_gettime(MONOTONIC, read-only)",
+		  sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)ro, 0, 0, 0, 0), -EFAULT);
+	check_ret("clock_gettime(MONOTONIC, kernel)",
+		  sys(SYS_clock_gettime, CLOCK_MONOTONIC, KDIRECT, 0, 0, 0, 0), -EFAULT);
+	check_ret("clock_getres(MONOTONIC, 8)",
+		  sys(SYS_clock_getres, CLOCK_MONOTONIC, 8, 0, 0, 0, 0), -EFAULT);
+	check_ret("gettimeofday(8, NULL)", sys(SYS_gettimeofday, 8, 0, 0, 0, 0, 0), -EFAULT);
+	check_ret("gettimeofday(NULL, 8)", sys(SYS_gettimeofday, 0, 8, 0, 0, 0, 0), -EFAULT);
+	check_ret("time(8)", sys(SYS_time, 8, 0, 0, 0, 0, 0), -EFAULT);
+	check_ret("nanosleep(8, NULL)", sys(SYS_nanosleep, 8, 0, 0, 0, 0, 0), -EFAULT);
 	ts = (struct timespec){ 0, 1000 };
-	check("nanosleep(&ts, rem=8)", sys(SYS_nanosleep, (long)&ts, 8, 0, 0), 0);
-	check("clock_nanosleep(MONOTONIC, 0, kernel, NULL)",
-	      sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, KTEXT, 0), -EFAULT);
+	check_ret("nanosleep(&ts, rem=8)", sys(SYS_nanosleep, (long)&ts, 8, 0, 0, 0, 0), 0);
+	check_ret("clock_nanosleep(MONOTONIC, 0, kernel, NULL)",
+		  sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, KTEXT, 0, 0, 0), -EFAULT);
 
 	say("-- getrandom\n");
-	check("getrandom(read-only page, 16)", sys(SYS_getrandom, (long)ro, 16, 0, 0), -EFAULT);
-	check("getrandom(text, 16)", sys(SYS_getrandom, text, 16, 0, 0), -EFAULT);
-	check("getrandom(8, 16)", sys(SYS_getrandom, 8, 16, 0, 0), -EFAULT);
-	check("getrandom(kernel, 16)", sys(SYS_getrandom, KDIRECT, 16, 0, 0), -EFAULT);
-	check("getrandom(8 bytes before a hole, 16)",
-	      sys(SYS_getrandom, (long)(p + PG - 8), 16, 0, 0), 8);
-	check("getrandom(NULL, 0)", sys(SYS_getrandom, 0, 0, 0, 0), 0);
+	check_ret("getrandom(read-only page, 16)",
+		  sys(SYS_getrandom, (long)ro, 16, 0, 0, 0, 0), -EFAULT);
+	check_ret("getrandom(text, 16)", sys(SYS_getrandom, text, 16, 0, 0, 0, 0), -EFAULT);
+	check_ret("getrandom(8, 16)", sys(SYS_getrandom, 8, 16, 0, 0, 0, 0), -EFAULT);
+	check_ret("getrandom(kernel, 16)", sys(SYS_getrandom, KDIRECT, 16, 0, 0, 0, 0), -EFAULT);
+	check_ret("getrandom(8 bytes before a hole, 16)",
+		  sys(SYS_getrandom, (long)(p + PG - 8), 16, 0, 0, 0, 0), 8);
+	check_ret("getrandom(NULL, 0)", sys(SYS_getrandom, 0, 0, 0, 0, 0, 0), 0);
 
 	say("-- metadata and the shim's own calls\n");
-	check("fstat(1, 8)", sys(SYS_fstat, 1, 8, 0, 0), -EFAULT);
-	check("fstat(1, read-only)", sys(SYS_fstat, 1, (long)ro, 0, 0), -EFAULT);
-	check("newfstatat(1, path=8, buf, AT_EMPTY_PATH)",
-	      sys(SYS_newfstatat, 1, 8, (long)p, 0x1000), -EFAULT);
-	check("ioctl(1, TIOCGWINSZ, 8) on a pipe", sys(SYS_ioctl, 1, 0x5413, 8, 0), -ENOTTY);
-	check("uname(kernel)", sys(SYS_uname, 0xffffffff80000000UL, 0, 0, 0), -EFAULT);
-	check("uname(8)", sys(SYS_uname, 8, 0, 0, 0), -EFAULT);
-	check("uname(read-only)", sys(SYS_uname, (long)ro, 0, 0, 0), -EFAULT);
-	check("rt_sigaction(SIGUSR1, act=8)", sys(SYS_rt_sigaction, 10, 8, 0, 8), -EFAULT);
-	check("rt_sigaction(SIGUSR1, NULL, old=8)", sys(SYS_rt_sigaction, 10, 0, 8, 8), -EFAULT);
-	check("rt_sigprocmask(SIG_BLOCK, set=8)", sys(SYS_rt_sigprocmask, 0, 8, 0, 8), -EFAULT);
-	check("rt_sigprocmask(SIG_BLOCK, NULL, old=kernel)",
-	      sys(SYS_rt_sigprocmask, 0, 0, KTEXT, 8), -EFAULT);
-	check("sigaltstack(8, NULL)", sys(SYS_sigaltstack, 8, 0, 0, 0), -EFAULT);
-	check("sigaltstack(NULL, read-only)", sys(SYS_sigaltstack, 0, (long)ro, 0, 0), -EFAULT);
-	check("prlimit64(0, NOFILE, NULL, 8)", sys(SYS_prlimit64, 0, 7, 0, 8), -EFAULT);
-	check("getrlimit(NOFILE, kernel)", sys(SYS_getrlimit, 7, KTEXT, 0, 0), -EFAULT);
-	check("setrlimit(NOFILE, 8)", sys(SYS_setrlimit, 7, 8, 0, 0), -EFAULT);
+	check_ret("fstat(1, 8)", sys(SYS_fstat, 1, 8, 0, 0, 0, 0), -EFAULT);
+	check_ret("fstat(1, read-only)", sys(SYS_fstat, 1, (long)ro, 0, 0, 0, 0), -EFAULT);
+	check_ret("newfstatat(1, path=8, buf, AT_EMPTY_PATH)",
+		  sys(SYS_newfstatat, 1, 8, (long)p, 0x1000, 0, 0), -EFAULT);
+	check_ret("ioctl(1, TIOCGWINSZ, 8) on a pipe",
+		  sys(SYS_ioctl, 1, 0x5413, 8, 0, 0, 0), -ENOTTY);
+	check_ret("uname(kernel)", sys(SYS_uname, 0xffffffff80000000UL, 0, 0, 0, 0, 0), -EFAULT);
+	check_ret("uname(8)", sys(SYS_uname, 8, 0, 0, 0, 0, 0), -EFAULT);
+	check_ret("uname(read-only)", sys(SYS_uname, (long)ro, 0, 0, 0, 0, 0), -EFAULT);
+	check_ret("rt_sigaction(SIGUSR1, act=8)",
+		  sys(SYS_rt_sigaction, 10, 8, 0, 8, 0, 0), -EFAULT);
+	check_ret("rt_sigaction(SIGUSR1, NULL, old=8)",
+		  sys(SYS_rt_sigaction, 10, 0, 8, 8, 0, 0), -EFAULT);
+	check_ret("rt_sigprocmask(SIG_BLOCK, set=8)",
+		  sys(SYS_rt_sigprocmask, 0, 8, 0, 8, 0, 0), -EFAULT);
+	check_ret("rt_sigprocmask(SIG_BLOCK, NULL, old=kernel)",
+		  sys(SYS_rt_sigprocmask, 0, 0, KTEXT, 8, 0, 0), -EFAULT);
+	check_ret("sigaltstack(8, NULL)", sys(SYS_sigaltstack, 8, 0, 0, 0, 0, 0), -EFAULT);
+	check_ret("sigaltstack(NULL, read-only)",
+		  sys(SYS_sigaltstack, 0, (long)ro, 0, 0, 0, 0), -EFAULT);
+	check_ret("prlimit64(0, NOFILE, NULL, 8)", sys(SYS_prlimit64, 0, 7, 0, 8, 0, 0), -EFAULT);
+	check_ret("getrlimit(NOFILE, kernel)", sys(SYS_getrlimit, 7, KTEXT, 0, 0, 0, 0), -EFAULT);
+	check_ret("setrlimit(NOFILE, 8)", sys(SYS_setrlimit, 7, 8, 0, 0, 0, 0), -EFAULT);
 
-	{
-		char line[64];
-
-		snprintf(line, sizeof(line), "efault: %d checks, %d failed\n", checks, failures);
-		say(line);
-	}
-	return failures != 0;
+	return probe_summary("efault");
 }

@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
@@ -33,55 +35,6 @@
 #endif
 
 #define PG 4096UL
-
-static int checks, failures;
-static int verbose;	/* -v: a line for every check, not just failures */
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EEXIST: return "EEXIST";
-	case EINVAL: return "EINVAL";
-	case ENOSYS: return "ENOSYS";
-	default: return "E?";
-	}
-}
-
-static void check(const char *what, int ok)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	if (!ok || verbose)
-		printf("%-40s %s\n", what, ok ? "ok" : "FAIL");
-}
-
-/* A raw syscall's result as "ok" or an errno name, compared to want. */
-static void check_err(const char *what, long ret, int want)
-{
-	int got = ret < 0 ? errno : 0;
-
-	checks++;
-	if (got != want)
-		failures++;
-	if (got != want || verbose)
-		printf("%-40s %s%s%s\n", what, errname(got),
-		       got == want ? "" : " FAIL, want ", got == want ? "" : errname(want));
-}
-
-static long sys(long nr, long a, long b, long c, long d, long e, long f)
-{
-	errno = 0;
-	return syscall(nr, a, b, c, d, e, f);
-}
 
 static void *xmmap(void *addr, size_t len, int prot, int flags)
 {
@@ -458,7 +411,7 @@ int main(int argc, char **argv)
 {
 	static char outbuf[1 << 16];
 
-	verbose = argc > 1 && !strcmp(argv[1], "-v");
+	probe_init(argc, argv);
 	/* A static stdout buffer: printing never moves the break behind the
 	 * raw brk calls, which put it back where malloc left it. */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
@@ -469,6 +422,5 @@ int main(int argc, char **argv)
 	test_mremap();
 	test_more();
 	test_madvise();
-	printf("heap: %d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return probe_summary("heap");
 }

@@ -12,7 +12,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,75 +21,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int checks, failures;
-static int verbose;	/* -v: a line for every check, not just failures */
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case EMFILE: return "EMFILE";
-	case ENOTTY: return "ENOTTY";
-	case ESPIPE: return "ESPIPE";
-	case ENOSYS: return "ENOSYS";
-	default: return "E?";
-	}
-}
-
 /* Unbuffered output: the lines must interleave with the raw writes. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (write(1, buf, n) != n)
-		failures++;
-}
-
-static void check(const char *what, int ok)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	if (!ok || verbose)
-		say("%-40s %s\n", what, ok ? "ok" : "FAIL");
-}
-
-/* A raw result: the value (or errno name) printed, compared to want. */
-static void check_ret(const char *what, long ret, long want)
-{
-	char got[32], exp[32];
-
-	if (ret < 0)
-		snprintf(got, sizeof(got), "%s", errname(errno));
-	else
-		snprintf(got, sizeof(got), "%ld", ret);
-	if (want < 0)
-		snprintf(exp, sizeof(exp), "%s", errname((int)-want));
-	else
-		snprintf(exp, sizeof(exp), "%ld", want);
-	checks++;
-	if (strcmp(got, exp))
-		failures++;
-	if (strcmp(got, exp) || verbose)
-		say("%-40s %s%s%s\n", what, got, strcmp(got, exp) ? " FAIL, want " : "",
-		    strcmp(got, exp) ? exp : "");
-}
-
-static long sys(long nr, long a, long b, long c)
-{
-	errno = 0;
-	return syscall(nr, a, b, c);
-}
+#define PROBE_UNBUFFERED
+#include "probe.h"
 
 static const char *type_name(mode_t m)
 {
@@ -108,7 +41,7 @@ static const char *type_name(mode_t m)
 
 static void put(int fd, const char *s)
 {
-	long r = sys(SYS_write, fd, (long)s, (long)strlen(s));
+	long r = sys(SYS_write, fd, (long)s, (long)strlen(s), 0, 0, 0);
 
 	if (r != (long)strlen(s))
 		say("write to %d: %s\n", fd, r < 0 ? errname(errno) : "short");
@@ -119,7 +52,7 @@ static void test_fstat(void)
 	for (int fd = 0; fd < 3; fd++) {
 		struct stat st;
 		char what[64];
-		long r = sys(SYS_fstat, fd, (long)&st, 0);
+		long r = sys(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
 
 		snprintf(what, sizeof(what), "fstat(%d)", fd);
 		check_ret(what, r, 0);
@@ -149,59 +82,59 @@ static void test_fstat(void)
 			  syscall(SYS_newfstatat, 2, "", &st, AT_EMPTY_PATH), 0);
 		say("  type %s\n", type_name(st.st_mode));
 	}
-	check_ret("fstat(99)", sys(SYS_fstat, 99, 0, 0), -EBADF);
+	check_ret("fstat(99)", sys(SYS_fstat, 99, 0, 0, 0, 0, 0), -EBADF);
 }
 
 static void test_dup(void)
 {
 	long r;
 
-	r = sys(SYS_dup, 1, 0, 0);
+	r = sys(SYS_dup, 1, 0, 0, 0, 0, 0);
 	check_ret("dup(1)", r, 3);
 	put(3, "written to fd 3 (dup of 1)\n");
-	r = sys(SYS_dup2, 1, 10, 0);
+	r = sys(SYS_dup2, 1, 10, 0, 0, 0, 0);
 	check_ret("dup2(1, 10)", r, 10);
 	put(10, "written to fd 10 (dup2 of 1)\n");
-	check_ret("dup2(1, 1)", sys(SYS_dup2, 1, 1, 0), 1);
-	check_ret("dup2(99, 5)", sys(SYS_dup2, 99, 5, 0), -EBADF);
-	check_ret("dup2(1, -1)", sys(SYS_dup2, 1, -1, 0), -EBADF);
-	check_ret("dup(99)", sys(SYS_dup, 99, 0, 0), -EBADF);
-	check_ret("dup(-1)", sys(SYS_dup, -1, 0, 0), -EBADF);
+	check_ret("dup2(1, 1)", sys(SYS_dup2, 1, 1, 0, 0, 0, 0), 1);
+	check_ret("dup2(99, 5)", sys(SYS_dup2, 99, 5, 0, 0, 0, 0), -EBADF);
+	check_ret("dup2(1, -1)", sys(SYS_dup2, 1, -1, 0, 0, 0, 0), -EBADF);
+	check_ret("dup(99)", sys(SYS_dup, 99, 0, 0, 0, 0, 0), -EBADF);
+	check_ret("dup(-1)", sys(SYS_dup, -1, 0, 0, 0, 0, 0), -EBADF);
 
 	/* Redirect 3 to stderr: dup2 over an open descriptor. */
-	check_ret("dup2(2, 3)", sys(SYS_dup2, 2, 3, 0), 3);
+	check_ret("dup2(2, 3)", sys(SYS_dup2, 2, 3, 0, 0, 0, 0), 3);
 	put(3, "written to fd 3 (now stderr)\n");
 
-	check_ret("dup3(1, 11, O_CLOEXEC)", sys(SYS_dup3, 1, 11, O_CLOEXEC), 11);
-	check_ret("  F_GETFD", sys(SYS_fcntl, 11, F_GETFD, 0), FD_CLOEXEC);
-	check_ret("  F_SETFD 0", sys(SYS_fcntl, 11, F_SETFD, 0), 0);
-	check_ret("  F_GETFD again", sys(SYS_fcntl, 11, F_GETFD, 0), 0);
-	check_ret("  F_SETFD FD_CLOEXEC", sys(SYS_fcntl, 11, F_SETFD, FD_CLOEXEC), 0);
-	check_ret("  F_GETFD once more", sys(SYS_fcntl, 11, F_GETFD, 0), FD_CLOEXEC);
-	check_ret("F_GETFD of a plain dup", sys(SYS_fcntl, 10, F_GETFD, 0), 0);
+	check_ret("dup3(1, 11, O_CLOEXEC)", sys(SYS_dup3, 1, 11, O_CLOEXEC, 0, 0, 0), 11);
+	check_ret("  F_GETFD", sys(SYS_fcntl, 11, F_GETFD, 0, 0, 0, 0), FD_CLOEXEC);
+	check_ret("  F_SETFD 0", sys(SYS_fcntl, 11, F_SETFD, 0, 0, 0, 0), 0);
+	check_ret("  F_GETFD again", sys(SYS_fcntl, 11, F_GETFD, 0, 0, 0, 0), 0);
+	check_ret("  F_SETFD FD_CLOEXEC", sys(SYS_fcntl, 11, F_SETFD, FD_CLOEXEC, 0, 0, 0), 0);
+	check_ret("  F_GETFD once more", sys(SYS_fcntl, 11, F_GETFD, 0, 0, 0, 0), FD_CLOEXEC);
+	check_ret("F_GETFD of a plain dup", sys(SYS_fcntl, 10, F_GETFD, 0, 0, 0, 0), 0);
 	put(11, "written to fd 11 (dup3 of 1)\n");
-	check_ret("dup3(1, 1, 0)", sys(SYS_dup3, 1, 1, 0), -EINVAL);
-	check_ret("dup3(1, 12, bad flag)", sys(SYS_dup3, 1, 12, O_NONBLOCK), -EINVAL);
-	check_ret("dup3(99, 12, 0)", sys(SYS_dup3, 99, 12, 0), -EBADF);
-	check_ret("dup2 clears FD_CLOEXEC", sys(SYS_dup2, 1, 11, 0), 11);
-	check_ret("  F_GETFD", sys(SYS_fcntl, 11, F_GETFD, 0), 0);
+	check_ret("dup3(1, 1, 0)", sys(SYS_dup3, 1, 1, 0, 0, 0, 0), -EINVAL);
+	check_ret("dup3(1, 12, bad flag)", sys(SYS_dup3, 1, 12, O_NONBLOCK, 0, 0, 0), -EINVAL);
+	check_ret("dup3(99, 12, 0)", sys(SYS_dup3, 99, 12, 0, 0, 0, 0), -EBADF);
+	check_ret("dup2 clears FD_CLOEXEC", sys(SYS_dup2, 1, 11, 0, 0, 0, 0), 11);
+	check_ret("  F_GETFD", sys(SYS_fcntl, 11, F_GETFD, 0, 0, 0, 0), 0);
 
-	check_ret("F_DUPFD(1, 20)", sys(SYS_fcntl, 1, F_DUPFD, 20), 20);
-	check_ret("F_DUPFD(1, 20) again", sys(SYS_fcntl, 1, F_DUPFD, 20), 21);
-	check_ret("F_DUPFD_CLOEXEC(1, 20)", sys(SYS_fcntl, 1, F_DUPFD_CLOEXEC, 20), 22);
-	check_ret("  F_GETFD", sys(SYS_fcntl, 22, F_GETFD, 0), FD_CLOEXEC);
-	check_ret("F_DUPFD(1, 0) takes the lowest", sys(SYS_fcntl, 1, F_DUPFD, 0), 4);
+	check_ret("F_DUPFD(1, 20)", sys(SYS_fcntl, 1, F_DUPFD, 20, 0, 0, 0), 20);
+	check_ret("F_DUPFD(1, 20) again", sys(SYS_fcntl, 1, F_DUPFD, 20, 0, 0, 0), 21);
+	check_ret("F_DUPFD_CLOEXEC(1, 20)", sys(SYS_fcntl, 1, F_DUPFD_CLOEXEC, 20, 0, 0, 0), 22);
+	check_ret("  F_GETFD", sys(SYS_fcntl, 22, F_GETFD, 0, 0, 0, 0), FD_CLOEXEC);
+	check_ret("F_DUPFD(1, 0) takes the lowest", sys(SYS_fcntl, 1, F_DUPFD, 0, 0, 0, 0), 4);
 	put(21, "written to fd 21 (F_DUPFD of 1)\n");
 
-	check_ret("close(10)", sys(SYS_close, 10, 0, 0), 0);
-	check_ret("write(10) after close", sys(SYS_write, 10, (long)"x", 1), -EBADF);
-	check_ret("close(10) again", sys(SYS_close, 10, 0, 0), -EBADF);
-	check_ret("write(99)", sys(SYS_write, 99, (long)"x", 1), -EBADF);
-	check_ret("write(-1)", sys(SYS_write, -1, (long)"x", 1), -EBADF);
-	check_ret("read(99)", sys(SYS_read, 99, (long)&r, 1), -EBADF);
-	check_ret("close(-1)", sys(SYS_close, -1, 0, 0), -EBADF);
-	check_ret("close(4)", sys(SYS_close, 4, 0, 0), 0);
-	check_ret("dup(1) reuses the lowest", sys(SYS_dup, 1, 0, 0), 4);
+	check_ret("close(10)", sys(SYS_close, 10, 0, 0, 0, 0, 0), 0);
+	check_ret("write(10) after close", sys(SYS_write, 10, (long)"x", 1, 0, 0, 0), -EBADF);
+	check_ret("close(10) again", sys(SYS_close, 10, 0, 0, 0, 0, 0), -EBADF);
+	check_ret("write(99)", sys(SYS_write, 99, (long)"x", 1, 0, 0, 0), -EBADF);
+	check_ret("write(-1)", sys(SYS_write, -1, (long)"x", 1, 0, 0, 0), -EBADF);
+	check_ret("read(99)", sys(SYS_read, 99, (long)&r, 1, 0, 0, 0), -EBADF);
+	check_ret("close(-1)", sys(SYS_close, -1, 0, 0, 0, 0, 0), -EBADF);
+	check_ret("close(4)", sys(SYS_close, 4, 0, 0, 0, 0, 0), 0);
+	check_ret("dup(1) reuses the lowest", sys(SYS_dup, 1, 0, 0, 0, 0, 0), 4);
 
 	for (int fd = 3; fd < 30; fd++)
 		close(fd);
@@ -212,11 +145,12 @@ static void test_close_stdin(void)
 {
 	long r;
 
-	check_ret("close(0)", sys(SYS_close, 0, 0, 0), 0);
-	check_ret("read(0) after close", sys(SYS_read, 0, (long)&r, 1), -EBADF);
-	check_ret("dup(1) takes 0", sys(SYS_dup, 1, 0, 0), 0);
+	check_ret("close(0)", sys(SYS_close, 0, 0, 0, 0, 0, 0), 0);
+	check_ret("read(0) after close", sys(SYS_read, 0, (long)&r, 1, 0, 0, 0), -EBADF);
+	check_ret("dup(1) takes 0", sys(SYS_dup, 1, 0, 0, 0, 0, 0), 0);
 	put(0, "written to fd 0 (dup of 1)\n");
-	check_ret("F_GETFL(0) & O_ACCMODE now", sys(SYS_fcntl, 0, F_GETFL, 0) & O_ACCMODE, O_WRONLY);
+	check_ret("F_GETFL(0) & O_ACCMODE now",
+		  sys(SYS_fcntl, 0, F_GETFL, 0, 0, 0, 0) & O_ACCMODE, O_WRONLY);
 }
 
 static void test_fcntl_ioctl(void)
@@ -225,26 +159,27 @@ static void test_fcntl_ioctl(void)
 	struct termios tio;
 	long r;
 
-	r = sys(SYS_fcntl, 1, F_GETFL, 0);
+	r = sys(SYS_fcntl, 1, F_GETFL, 0, 0, 0, 0);
 	check_ret("F_GETFL(1) & O_ACCMODE", r < 0 ? r : (r & O_ACCMODE), O_WRONLY);
-	r = sys(SYS_fcntl, 0, F_GETFL, 0);
+	r = sys(SYS_fcntl, 0, F_GETFL, 0, 0, 0, 0);
 	check_ret("F_GETFL(0) & O_ACCMODE", r < 0 ? r : (r & O_ACCMODE), O_RDONLY);
-	check_ret("fcntl(99, F_GETFL)", sys(SYS_fcntl, 99, F_GETFL, 0), -EBADF);
-	check_ret("fcntl(1, bad cmd)", sys(SYS_fcntl, 1, 12345, 0), -EINVAL);
-	check_ret("F_DUPFD min -1", sys(SYS_fcntl, 1, F_DUPFD, -1), -EINVAL);
+	check_ret("fcntl(99, F_GETFL)", sys(SYS_fcntl, 99, F_GETFL, 0, 0, 0, 0), -EBADF);
+	check_ret("fcntl(1, bad cmd)", sys(SYS_fcntl, 1, 12345, 0, 0, 0, 0), -EINVAL);
+	check_ret("F_DUPFD min -1", sys(SYS_fcntl, 1, F_DUPFD, -1, 0, 0, 0), -EINVAL);
 
 	/* On a pipe and on /dev/null: not terminals. */
-	r = sys(SYS_ioctl, 1, TIOCGWINSZ, (long)&ws);
+	r = sys(SYS_ioctl, 1, TIOCGWINSZ, (long)&ws, 0, 0, 0);
 	check_ret("ioctl(1, TIOCGWINSZ)", r, -ENOTTY);
-	r = sys(SYS_ioctl, 0, TCGETS, (long)&tio);
+	r = sys(SYS_ioctl, 0, TCGETS, (long)&tio, 0, 0, 0);
 	check_ret("ioctl(0, TCGETS)", r, -ENOTTY);
 	check("isatty(0..2) all 0", !isatty(0) && !isatty(1) && !isatty(2));
-	check_ret("ioctl(99, TCGETS)", sys(SYS_ioctl, 99, TCGETS, (long)&tio), -EBADF);
+	check_ret("ioctl(99, TCGETS)", sys(SYS_ioctl, 99, TCGETS, (long)&tio, 0, 0, 0), -EBADF);
 
-	check_ret("lseek(1, 0, SEEK_CUR) on a pipe", sys(SYS_lseek, 1, 0, SEEK_CUR), -ESPIPE);
-	check_ret("lseek(0, 0, SEEK_CUR) on /dev/null", sys(SYS_lseek, 0, 0, SEEK_CUR), 0);
-	check_ret("lseek(0, 0, 99)", sys(SYS_lseek, 0, 0, 99), -EINVAL);
-	check_ret("lseek(99, 0, SEEK_SET)", sys(SYS_lseek, 99, 0, SEEK_SET), -EBADF);
+	check_ret("lseek(1, 0, SEEK_CUR) on a pipe",
+		  sys(SYS_lseek, 1, 0, SEEK_CUR, 0, 0, 0), -ESPIPE);
+	check_ret("lseek(0, 0, SEEK_CUR) on /dev/null", sys(SYS_lseek, 0, 0, SEEK_CUR, 0, 0, 0), 0);
+	check_ret("lseek(0, 0, 99)", sys(SYS_lseek, 0, 0, 99, 0, 0, 0), -EINVAL);
+	check_ret("lseek(99, 0, SEEK_SET)", sys(SYS_lseek, 99, 0, SEEK_SET, 0, 0, 0), -EBADF);
 }
 
 static void test_rw(void)
@@ -256,30 +191,35 @@ static void test_rw(void)
 	};
 	struct iovec riov[3] = { { buf, 10 }, { NULL, 0 }, { buf + 10, 10 } };
 
-	check_ret("writev 6 iovecs, 2 empty", sys(SYS_writev, 1, (long)iov, 6), 14);
-	check_ret("writev 0 iovecs", sys(SYS_writev, 1, (long)iov, 0), 0);
-	check_ret("writev only empty iovecs", sys(SYS_writev, 1, (long)&iov[1], 1), 0);
-	check_ret("writev 1025 iovecs", sys(SYS_writev, 1, (long)iov, 1025), -EINVAL);
-	check_ret("writev -1 iovecs", sys(SYS_writev, 1, (long)iov, -1), -EINVAL);
-	check_ret("writev(99)", sys(SYS_writev, 99, (long)iov, 1), -EBADF);
-	check_ret("write 0 bytes", sys(SYS_write, 1, (long)buf, 0), 0);
-	check_ret("write 0 bytes from NULL", sys(SYS_write, 1, 0, 0), 0);
-	check_ret("read(0) at EOF", sys(SYS_read, 0, (long)buf, sizeof(buf)), 0);
-	check_ret("read(0) 0 bytes", sys(SYS_read, 0, (long)buf, 0), 0);
-	check_ret("readv(0) at EOF", sys(SYS_readv, 0, (long)riov, 3), 0);
+	check_ret("writev 6 iovecs, 2 empty", sys(SYS_writev, 1, (long)iov, 6, 0, 0, 0), 14);
+	check_ret("writev 0 iovecs", sys(SYS_writev, 1, (long)iov, 0, 0, 0, 0), 0);
+	check_ret("writev only empty iovecs", sys(SYS_writev, 1, (long)&iov[1], 1, 0, 0, 0), 0);
+	check_ret("writev 1025 iovecs", sys(SYS_writev, 1, (long)iov, 1025, 0, 0, 0), -EINVAL);
+	check_ret("writev -1 iovecs", sys(SYS_writev, 1, (long)iov, -1, 0, 0, 0), -EINVAL);
+	check_ret("writev(99)", sys(SYS_writev, 99, (long)iov, 1, 0, 0, 0), -EBADF);
+	check_ret("write 0 bytes", sys(SYS_write, 1, (long)buf, 0, 0, 0, 0), 0);
+	check_ret("write 0 bytes from NULL", sys(SYS_write, 1, 0, 0, 0, 0, 0), 0);
+	check_ret("read(0) at EOF", sys(SYS_read, 0, (long)buf, sizeof(buf), 0, 0, 0), 0);
+	check_ret("read(0) 0 bytes", sys(SYS_read, 0, (long)buf, 0, 0, 0, 0), 0);
+	check_ret("readv(0) at EOF", sys(SYS_readv, 0, (long)riov, 3, 0, 0, 0), 0);
 	check("buffer untouched", !strcmp(buf, "untouched"));
-	check_ret("read(1), a write-only pipe end", sys(SYS_read, 1, (long)buf, 1), -EBADF);
-	check_ret("write(0), read-only /dev/null", sys(SYS_write, 0, (long)"x", 1), -EBADF);
+	check_ret("read(1), a write-only pipe end",
+		  sys(SYS_read, 1, (long)buf, 1, 0, 0, 0), -EBADF);
+	check_ret("write(0), read-only /dev/null",
+		  sys(SYS_write, 0, (long)"x", 1, 0, 0, 0), -EBADF);
 	/* The access mode is checked before the count. */
-	check_ret("read(1, buf, 0), write-only pipe end", sys(SYS_read, 1, (long)buf, 0), -EBADF);
-	check_ret("write(0, buf, 0), read-only /dev/null", sys(SYS_write, 0, (long)buf, 0), -EBADF);
-	check_ret("readv(1, 0 iovecs), write-only", sys(SYS_readv, 1, (long)riov, 0), -EBADF);
-	check_ret("write to stderr", sys(SYS_write, 2, (long)"stderr line\n", 12), 12);
+	check_ret("read(1, buf, 0), write-only pipe end",
+		  sys(SYS_read, 1, (long)buf, 0, 0, 0, 0), -EBADF);
+	check_ret("write(0, buf, 0), read-only /dev/null",
+		  sys(SYS_write, 0, (long)buf, 0, 0, 0, 0), -EBADF);
+	check_ret("readv(1, 0 iovecs), write-only",
+		  sys(SYS_readv, 1, (long)riov, 0, 0, 0, 0), -EBADF);
+	check_ret("write to stderr", sys(SYS_write, 2, (long)"stderr line\n", 12, 0, 0, 0), 12);
 }
 
 int main(int argc, char **argv)
 {
-	verbose = argc > 1 && !strcmp(argv[1], "-v");
+	probe_init(argc, argv);
 	/* Natively the test harness may leave descriptors above 2 open;
 	 * close them so the numbers dup hands out are the same.  lstar has
 	 * none (and no close_range: ENOSYS, ignored). */
@@ -289,6 +229,5 @@ int main(int argc, char **argv)
 	test_fcntl_ioctl();
 	test_rw();
 	test_close_stdin();
-	say("stdfd: %d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return probe_summary("stdfd");
 }

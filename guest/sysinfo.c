@@ -17,43 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static int checks, failures;
-static int verbose;	/* -v: a line for every check, not just failures */
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case ESRCH: return "ESRCH";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case ENOSYS: return "ENOSYS";
-	default: return "E?";
-	}
-}
-
-static void check(const char *what, int ok)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	if (!ok || verbose)
-		printf("%-50s %s\n", what, ok ? "ok" : "FAIL");
-}
-
-static void check_err(const char *what, long ret, int want)
-{
-	int got = ret < 0 ? errno : 0;
-
-	checks++;
-	if (got != want)
-		failures++;
-	if (got != want || verbose)
-		printf("%-50s %s%s%s\n", what, errname(got),
-		       got == want ? "" : " FAIL, want ", got == want ? "" : errname(want));
-}
+#include "probe.h"
 
 /* The raw syscall instruction: rax as given, all 64 bits. */
 static long raw0(unsigned long nr)
@@ -62,12 +26,6 @@ static long raw0(unsigned long nr)
 
 	__asm__ volatile("syscall" : "=a"(ret) : "0"(nr) : "rcx", "r11", "memory");
 	return ret;
-}
-
-static long sys(long nr, long a, long b, long c, long d)
-{
-	errno = 0;
-	return syscall(nr, a, b, c, d);
 }
 
 static void test_numbers(void)
@@ -95,14 +53,14 @@ static void test_numbers(void)
 	check("getppid positive", getppid() > 0);
 	check("geteuid == getuid", geteuid() == getuid());
 	check("getegid == getgid", getegid() == getgid());
-	check_err("sched_yield", sys(SYS_sched_yield, 0, 0, 0, 0), 0);
+	check_err("sched_yield", sys(SYS_sched_yield, 0, 0, 0, 0, 0, 0), 0);
 }
 
 static void test_uname(void)
 {
 	struct utsname u;
 
-	check_err("uname", sys(SYS_uname, (long)&u, 0, 0, 0), 0);
+	check_err("uname", sys(SYS_uname, (long)&u, 0, 0, 0, 0, 0), 0);
 	printf("  sysname %s\n", u.sysname);
 	printf("  machine %s\n", u.machine);
 	check("  release nonempty", u.release[0] != 0);
@@ -130,17 +88,17 @@ static void test_rlimits(void)
 	r = getrlimit(RLIMIT_NOFILE, &rl2);
 	check("  getrlimit shows 64, hard kept", r == 0 && rl2.rlim_cur == 64 &&
 	      rl2.rlim_max == rl.rlim_max);
-	r = sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&old);
+	r = sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&old, 0, 0);
 	check("  prlimit64(0) shows 64", r == 0 && old.cur == 64 && old.max == rl.rlim_max);
-	r = sys(SYS_prlimit64, getpid(), RLIMIT_NOFILE, 0, (long)&old);
+	r = sys(SYS_prlimit64, getpid(), RLIMIT_NOFILE, 0, (long)&old, 0, 0);
 	check("  prlimit64(getpid()) shows 64", r == 0 && old.cur == 64);
-	r = sys(SYS_getrlimit, RLIMIT_NOFILE, (long)&rl2, 0, 0);
+	r = sys(SYS_getrlimit, RLIMIT_NOFILE, (long)&rl2, 0, 0, 0, 0);
 	check("  raw getrlimit shows 64", r == 0 && rl2.rlim_cur == 64);
 	/* Raise it back (soft up to hard needs no privilege), via prlimit64,
 	 * reading the old value at the same time. */
 	new.cur = 100;
 	new.max = rl.rlim_max;
-	r = sys(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&new, (long)&old);
+	r = sys(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&new, (long)&old, 0, 0);
 	check("prlimit64 set 100, old is 64", r == 0 && old.cur == 64);
 	getrlimit(RLIMIT_NOFILE, &rl2);
 	check("  now 100", rl2.rlim_cur == 100);
@@ -155,10 +113,12 @@ static void test_rlimits(void)
 	rl2.rlim_max = 8;
 	errno = 0;
 	check_err("setrlimit(CORE, 16 > 8)", setrlimit(RLIMIT_CORE, &rl2), EINVAL);
-	check_err("getrlimit(100)", sys(SYS_getrlimit, 100, (long)&rl2, 0, 0), EINVAL);
-	check_err("prlimit64(0, 100)", sys(SYS_prlimit64, 0, 100, 0, (long)&old), EINVAL);
-	check_err("prlimit64(0, NOFILE, NULL, NULL)", sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, 0), 0);
-	check_err("prlimit64(-1, NOFILE)", sys(SYS_prlimit64, -1, RLIMIT_NOFILE, 0, (long)&old), ESRCH);
+	check_err("getrlimit(100)", sys(SYS_getrlimit, 100, (long)&rl2, 0, 0, 0, 0), EINVAL);
+	check_err("prlimit64(0, 100)", sys(SYS_prlimit64, 0, 100, 0, (long)&old, 0, 0), EINVAL);
+	check_err("prlimit64(0, NOFILE, NULL, NULL)",
+		  sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, 0, 0, 0), 0);
+	check_err("prlimit64(-1, NOFILE)",
+		  sys(SYS_prlimit64, -1, RLIMIT_NOFILE, 0, (long)&old, 0, 0), ESRCH);
 	rl2.rlim_cur = rl2.rlim_max = 1UL << 30;
 	check_err("setrlimit(NOFILE, 2^30) above nr_open", setrlimit(RLIMIT_NOFILE, &rl2), EPERM);
 	/* Lowering the hard limit is allowed to anyone, and sticks. */
@@ -230,9 +190,9 @@ static void test_signals(void)
 	check_err("sigaction(SIGSTOP, handler)", sigaction(SIGSTOP, &sa, NULL), EINVAL);
 	check_err("sigaction(SIGKILL, NULL, &old)", sigaction(SIGKILL, NULL, &old), 0);
 	check("  SIGKILL is SIG_DFL", old.sa_handler == SIG_DFL);
-	check_err("rt_sigaction(0)", sys(SYS_rt_sigaction, 0, 0, (long)&old, 8), EINVAL);
-	check_err("rt_sigaction(65)", sys(SYS_rt_sigaction, 65, 0, (long)&old, 8), EINVAL);
-	check_err("rt_sigaction(64) read", sys(SYS_rt_sigaction, 64, 0, (long)&old, 8), 0);
+	check_err("rt_sigaction(0)", sys(SYS_rt_sigaction, 0, 0, (long)&old, 8, 0, 0), EINVAL);
+	check_err("rt_sigaction(65)", sys(SYS_rt_sigaction, 65, 0, (long)&old, 8, 0, 0), EINVAL);
+	check_err("rt_sigaction(64) read", sys(SYS_rt_sigaction, 64, 0, (long)&old, 8, 0, 0), 0);
 	{
 		/* Since Linux 5.11 flag bits it does not know read back as 0:
 		 * SA_UNSUPPORTED (0x400) is how a program asks. */
@@ -242,9 +202,9 @@ static void test_signals(void)
 		}, kold;
 
 		check_err("rt_sigaction(SIGUSR2, SA_UNSUPPORTED)",
-			  sys(SYS_rt_sigaction, SIGUSR2, (long)&k, 0, 8), 0);
+			  sys(SYS_rt_sigaction, SIGUSR2, (long)&k, 0, 8, 0, 0), 0);
 		memset(&kold, 0, sizeof(kold));
-		sys(SYS_rt_sigaction, SIGUSR2, 0, (long)&kold, 8);
+		sys(SYS_rt_sigaction, SIGUSR2, 0, (long)&kold, 8, 0, 0);
 		check("  handler, restorer and mask read back", kold.handler == k.handler &&
 		      kold.restorer == k.restorer && kold.mask == k.mask);
 		check("  SA_RESTORER|SA_RESTART kept", (kold.flags & (0x04000000 | SA_RESTART)) ==
@@ -252,9 +212,10 @@ static void test_signals(void)
 		check("  SA_UNSUPPORTED reads back clear", !(kold.flags & 0x400));
 		k.handler = (uintptr_t)SIG_DFL;
 		k.flags = 0x04000000;
-		sys(SYS_rt_sigaction, SIGUSR2, (long)&k, 0, 8);
+		sys(SYS_rt_sigaction, SIGUSR2, (long)&k, 0, 8, 0, 0);
 	}
-	check_err("rt_sigaction sigsetsize 4", sys(SYS_rt_sigaction, SIGUSR1, 0, (long)&old, 4), EINVAL);
+	check_err("rt_sigaction sigsetsize 4",
+		  sys(SYS_rt_sigaction, SIGUSR1, 0, (long)&old, 4, 0, 0), EINVAL);
 
 	/* The mask: start empty, block, read back, unblock. */
 	sigemptyset(&set);
@@ -282,17 +243,17 @@ static void test_signals(void)
 		uint64_t raw = 1ULL << (40 - 1), rawold = 0;
 
 		check_err("rt_sigprocmask(SETMASK, {40})",
-			  sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&raw, (long)&rawold, 8), 0);
+			  sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&raw, (long)&rawold, 8, 0, 0), 0);
 		check("  old was {USR1}", rawold == 1ULL << (SIGUSR1 - 1));
 		check_err("rt_sigprocmask(99, set)",
-			  sys(SYS_rt_sigprocmask, 99, (long)&raw, 0, 8), EINVAL);
+			  sys(SYS_rt_sigprocmask, 99, (long)&raw, 0, 8, 0, 0), EINVAL);
 		check_err("rt_sigprocmask(99, NULL) (how unused)",
-			  sys(SYS_rt_sigprocmask, 99, 0, (long)&rawold, 8), 0);
+			  sys(SYS_rt_sigprocmask, 99, 0, (long)&rawold, 8, 0, 0), 0);
 		check("  mask still {40}", rawold == 1ULL << (40 - 1));
 		check_err("rt_sigprocmask sigsetsize 16",
-			  sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&rawold, 16), EINVAL);
+			  sys(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&rawold, 16, 0, 0), EINVAL);
 		raw = 0;
-		sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&raw, 0, 8);
+		sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&raw, 0, 8, 0, 0);
 	}
 }
 
@@ -330,12 +291,11 @@ static void test_altstack(void)
 
 int main(int argc, char **argv)
 {
-	verbose = argc > 1 && !strcmp(argv[1], "-v");
+	probe_init(argc, argv);
 	test_numbers();
 	test_uname();
 	test_rlimits();
 	test_signals();
 	test_altstack();
-	printf("sysinfo: %d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return probe_summary("sysinfo");
 }

@@ -19,58 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #ifndef CLOCK_TAI
 #define CLOCK_TAI 11
 #endif
 #define GRND_NONBLOCK	0x1
 #define GRND_RANDOM	0x2
 #define GRND_INSECURE	0x4
-
-static int checks, failures;
-static int verbose;	/* -v: a line for every check, not just failures */
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case EINTR: return "EINTR";
-	case EAGAIN: return "EAGAIN";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOSYS: return "ENOSYS";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default: return "E?";
-	}
-}
-
-static void check(const char *what, int ok)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	if (!ok || verbose)
-		printf("%-48s %s\n", what, ok ? "ok" : "FAIL");
-}
-
-/* A raw syscall's result (-1 and errno) against the errno wanted. */
-static void check_err(const char *what, long ret, int want)
-{
-	int got = ret < 0 ? errno : 0;
-
-	checks++;
-	if (got != want)
-		failures++;
-	if (got != want || verbose)
-		printf("%-48s %s%s%s\n", what, errname(got),
-		       got == want ? "" : " FAIL, want ", got == want ? "" : errname(want));
-}
-
-static long sys(long nr, long a, long b, long c, long d)
-{
-	errno = 0;
-	return syscall(nr, a, b, c, d);
-}
 
 static int64_t ns(const struct timespec *t)
 {
@@ -105,13 +61,13 @@ static void test_clocks(void)
 	time_t t, t2;
 
 	for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
-		long r = sys(SYS_clock_gettime, clocks[i].id, (long)&a, 0, 0);
+		long r = sys(SYS_clock_gettime, clocks[i].id, (long)&a, 0, 0, 0, 0);
 
 		snprintf(what, sizeof(what), "clock_gettime(%s)", clocks[i].name);
 		check_err(what, r, 0);
 		snprintf(what, sizeof(what), "  nsec in range");
 		check(what, r != 0 || (a.tv_nsec >= 0 && a.tv_nsec < 1000000000));
-		r = sys(SYS_clock_getres, clocks[i].id, (long)&res, 0, 0);
+		r = sys(SYS_clock_getres, clocks[i].id, (long)&res, 0, 0, 0, 0);
 		snprintf(what, sizeof(what), "clock_getres(%s)", clocks[i].name);
 		check_err(what, r, 0);
 		snprintf(what, sizeof(what), "  resolution at most 10 ms");
@@ -151,14 +107,15 @@ static void test_clocks(void)
 		struct { int minuteswest, dsttime; } tz = { 99, 99 };
 
 		check_err("gettimeofday with timezone",
-			  sys(SYS_gettimeofday, (long)&tv, (long)&tz, 0, 0), 0);
+			  sys(SYS_gettimeofday, (long)&tv, (long)&tz, 0, 0, 0, 0), 0);
 		check("  timezone is UTC", tz.minuteswest == 0 && tz.dsttime == 0);
-		check_err("gettimeofday(NULL, NULL)", sys(SYS_gettimeofday, 0, 0, 0, 0), 0);
+		check_err("gettimeofday(NULL, NULL)", sys(SYS_gettimeofday, 0, 0, 0, 0, 0, 0), 0);
 	}
-	check_err("clock_getres(MONOTONIC, NULL)", sys(SYS_clock_getres, CLOCK_MONOTONIC, 0, 0, 0), 0);
+	check_err("clock_getres(MONOTONIC, NULL)",
+		  sys(SYS_clock_getres, CLOCK_MONOTONIC, 0, 0, 0, 0, 0), 0);
 
-	check_err("clock_gettime(100)", sys(SYS_clock_gettime, 100, (long)&a, 0, 0), EINVAL);
-	check_err("clock_getres(100)", sys(SYS_clock_getres, 100, (long)&a, 0, 0), EINVAL);
+	check_err("clock_gettime(100)", sys(SYS_clock_gettime, 100, (long)&a, 0, 0, 0, 0), EINVAL);
+	check_err("clock_getres(100)", sys(SYS_clock_getres, 100, (long)&a, 0, 0, 0, 0), EINVAL);
 	errno = 0;
 	check_err("libc clock_gettime(100)", clock_gettime(100, &a), EINVAL);
 }
@@ -178,7 +135,7 @@ static void test_sleep(void)
 
 	req.tv_nsec = 5000000;
 	t0 = mono_ns();
-	r = sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)&req, (long)&rem);
+	r = sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)&req, (long)&rem, 0, 0);
 	t1 = mono_ns();
 	check_err("clock_nanosleep relative 5 ms", r, 0);
 	check("  took >= 5 ms", t1 - t0 >= 5000000);
@@ -189,19 +146,19 @@ static void test_sleep(void)
 		abs.tv_sec++;
 		abs.tv_nsec -= 1000000000;
 	}
-	r = sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&abs, 0);
+	r = sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&abs, 0, 0, 0);
 	t1 = mono_ns();
 	check_err("clock_nanosleep TIMER_ABSTIME +5 ms", r, 0);
 	check("  woke at or after the deadline", t1 >= ns(&abs));
 	abs.tv_sec -= 10;
 	t0 = mono_ns();
-	r = sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&abs, 0);
+	r = sys(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, (long)&abs, 0, 0, 0);
 	t1 = mono_ns();
 	check_err("clock_nanosleep TIMER_ABSTIME in the past", r, 0);
 	check("  returned at once", t1 - t0 < 1000000000);
 	clock_gettime(CLOCK_REALTIME, &abs);
 	abs.tv_nsec = 0;
-	r = sys(SYS_clock_nanosleep, CLOCK_REALTIME, TIMER_ABSTIME, (long)&abs, 0);
+	r = sys(SYS_clock_nanosleep, CLOCK_REALTIME, TIMER_ABSTIME, (long)&abs, 0, 0, 0);
 	check_err("clock_nanosleep REALTIME abstime (past)", r, 0);
 	r = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL);
 	check("libc clock_nanosleep returns 0", r == 0);
@@ -210,26 +167,27 @@ static void test_sleep(void)
 	req.tv_nsec = 1000;
 	/* Linux looks at TIMER_ABSTIME only and ignores the other bits. */
 	check_err("clock_nanosleep unknown flag bit", sys(SYS_clock_nanosleep, CLOCK_MONOTONIC,
-		  2, (long)&req, 0), 0);
+		  2, (long)&req, 0, 0, 0), 0);
 	req.tv_nsec = 1000000000;
-	check_err("nanosleep tv_nsec = 1e9", sys(SYS_nanosleep, (long)&req, 0, 0, 0), EINVAL);
+	check_err("nanosleep tv_nsec = 1e9", sys(SYS_nanosleep, (long)&req, 0, 0, 0, 0, 0), EINVAL);
 	req.tv_nsec = -1;
-	check_err("nanosleep tv_nsec = -1", sys(SYS_nanosleep, (long)&req, 0, 0, 0), EINVAL);
+	check_err("nanosleep tv_nsec = -1", sys(SYS_nanosleep, (long)&req, 0, 0, 0, 0, 0), EINVAL);
 	req.tv_sec = -1;
 	req.tv_nsec = 0;
-	check_err("nanosleep tv_sec = -1", sys(SYS_nanosleep, (long)&req, 0, 0, 0), EINVAL);
+	check_err("nanosleep tv_sec = -1", sys(SYS_nanosleep, (long)&req, 0, 0, 0, 0, 0), EINVAL);
 	req.tv_sec = 0;
 	req.tv_nsec = 0;
-	check_err("nanosleep zero", sys(SYS_nanosleep, (long)&req, 0, 0, 0), 0);
-	check_err("nanosleep NULL", sys(SYS_nanosleep, 0, 0, 0, 0), EFAULT);
+	check_err("nanosleep zero", sys(SYS_nanosleep, (long)&req, 0, 0, 0, 0, 0), 0);
+	check_err("nanosleep NULL", sys(SYS_nanosleep, 0, 0, 0, 0, 0, 0), EFAULT);
 	req.tv_nsec = 1000000000;
 	check_err("clock_nanosleep tv_nsec = 1e9", sys(SYS_clock_nanosleep, CLOCK_MONOTONIC,
-		  0, (long)&req, 0), EINVAL);
+		  0, (long)&req, 0, 0, 0), EINVAL);
 	req.tv_nsec = 1000;
-	check_err("clock_nanosleep bad clock", sys(SYS_clock_nanosleep, 100, 0, (long)&req, 0), EINVAL);
+	check_err("clock_nanosleep bad clock",
+		  sys(SYS_clock_nanosleep, 100, 0, (long)&req, 0, 0, 0), EINVAL);
 	/* Linux: the thread CPU clock cannot be slept on (EOPNOTSUPP). */
 	check_err("clock_nanosleep THREAD_CPUTIME", sys(SYS_clock_nanosleep,
-		  CLOCK_THREAD_CPUTIME_ID, 0, (long)&req, 0), EOPNOTSUPP);
+		  CLOCK_THREAD_CPUTIME_ID, 0, (long)&req, 0, 0, 0), EOPNOTSUPP);
 	errno = 0;
 	r = clock_nanosleep(100, 0, &req, NULL);
 	check("libc clock_nanosleep(100) returns EINVAL", r == EINVAL);
@@ -251,25 +209,25 @@ static void test_random(void)
 
 	memset(a, 0, sizeof(a));
 	memset(b, 0, sizeof(b));
-	r = sys(SYS_getrandom, (long)a, sizeof(a), 0, 0);
+	r = sys(SYS_getrandom, (long)a, sizeof(a), 0, 0, 0, 0);
 	check("getrandom 64 bytes", r == 64);
 	check("  not all zero", !all_zero(a, sizeof(a)));
-	r = sys(SYS_getrandom, (long)b, sizeof(b), GRND_NONBLOCK, 0);
+	r = sys(SYS_getrandom, (long)b, sizeof(b), GRND_NONBLOCK, 0, 0, 0);
 	check("getrandom GRND_NONBLOCK", r == 64);
 	check("  differs from the first", memcmp(a, b, sizeof(a)) != 0);
-	r = sys(SYS_getrandom, (long)b, 16, GRND_RANDOM, 0);
+	r = sys(SYS_getrandom, (long)b, 16, GRND_RANDOM, 0, 0, 0);
 	check("getrandom GRND_RANDOM", r == 16);
-	r = sys(SYS_getrandom, (long)b, 16, GRND_INSECURE, 0);
+	r = sys(SYS_getrandom, (long)b, 16, GRND_INSECURE, 0, 0, 0);
 	check("getrandom GRND_INSECURE", r == 16);
-	check_err("getrandom 0 bytes", sys(SYS_getrandom, (long)b, 0, 0, 0), 0);
-	check_err("getrandom bad flags", sys(SYS_getrandom, (long)b, 16, 0x100, 0), EINVAL);
+	check_err("getrandom 0 bytes", sys(SYS_getrandom, (long)b, 0, 0, 0, 0, 0), 0);
+	check_err("getrandom bad flags", sys(SYS_getrandom, (long)b, 16, 0x100, 0, 0, 0), EINVAL);
 	/* The two pools are exclusive: Linux refuses both at once. */
 	check_err("getrandom GRND_RANDOM|GRND_INSECURE",
-		  sys(SYS_getrandom, (long)b, 16, GRND_RANDOM | GRND_INSECURE, 0), EINVAL);
+		  sys(SYS_getrandom, (long)b, 16, GRND_RANDOM | GRND_INSECURE, 0, 0, 0), EINVAL);
 
 	/* A large request spanning pages. */
 	big = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	r = sys(SYS_getrandom, (long)big, 1 << 20, 0, 0);
+	r = sys(SYS_getrandom, (long)big, 1 << 20, 0, 0, 0, 0);
 	check("getrandom 1 MiB", r == 1 << 20);
 	check("  last page filled", !all_zero(big + (1 << 20) - 4096, 4096));
 	munmap(big, 1 << 20);
@@ -277,10 +235,9 @@ static void test_random(void)
 
 int main(int argc, char **argv)
 {
-	verbose = argc > 1 && !strcmp(argv[1], "-v");
+	probe_init(argc, argv);
 	test_clocks();
 	test_sleep();
 	test_random();
-	printf("time: %d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return probe_summary("time");
 }

@@ -15,14 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 /* <asm/prctl.h>, which musl-gcc does not see. */
 #define ARCH_SET_GS	0x1001
 #define ARCH_SET_FS	0x1002
 #define ARCH_GET_FS	0x1003
 #define ARCH_GET_GS	0x1004
-
-static int checks, failures;
-static int verbose;	/* -v: a line for every check, not just failures */
 
 static __thread int tl_init = 42;
 static __thread long tl_array[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -30,15 +29,6 @@ static __thread int tl_zero;
 static __thread char tl_buf[200];
 static __thread double tl_double = 2.5;
 static __thread char tl_aligned[16] __attribute__((aligned(64))) = "aligned";
-
-static void check(const char *what, int ok)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	if (!ok || verbose)
-		printf("%-44s %s\n", what, ok ? "ok" : "FAIL");
-}
 
 static uintptr_t fs_self(void)
 {
@@ -77,7 +67,7 @@ int main(int argc, char **argv)
 	long r;
 	int ok;
 
-	verbose = argc > 1 && !strcmp(argv[1], "-v");
+	probe_init(argc, argv);
 	check("initialised int", tl_init == 42);
 	ok = 1;
 	for (int i = 0; i < 8; i++)
@@ -174,6 +164,5 @@ int main(int argc, char **argv)
 	}
 	check("FSGSBASE instructions work if advertised", ok);
 
-	printf("tls: %d checks, %d failed\n", checks, failures);
-	return failures != 0;
+	return probe_summary("tls");
 }
