@@ -47,8 +47,8 @@ VMM_SRCS  := $(wildcard vmm/*.c)
 VMM_OBJS  := $(VMM_SRCS:%.c=$(B)/%.o) $(B)/vmm/shim_image.o
 LIB_OBJS  := $(filter-out $(B)/vmm/main.o,$(VMM_OBJS))
 
-.PHONY: all bench bench-deps clean check deps guest tests
-all: $(B)/lstar
+.PHONY: all bench bench-deps clean check deps examples guest tests
+all: $(B)/lstar examples
 
 # --- the shim ------------------------------------------------------------
 $(B)/shim/asm-offsets.h: shim-kernel/asm-offsets.c shim-kernel/pt_regs.h shim-kernel/percpu.h
@@ -115,6 +115,16 @@ $(B)/guest/args.pie: guest/args.c $(SHIM_ELF)
 	$(Q)$(CC) -static-pie -fPIE $(GUEST_CFLAGS) -o $@ $<
 
 guest: $(GUEST_BINS)
+
+# --- examples: static programs to try lstar on (built with musl) -----------
+EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+
+$(B)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSL    $@"
+	$(Q)$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+examples: $(EXAMPLES)
 
 # --- tests (Check) -----------------------------------------------------------
 TEST_SRCS := $(wildcard tests/*.c)
