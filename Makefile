@@ -47,7 +47,7 @@ VMM_SRCS  := $(wildcard vmm/*.c)
 VMM_OBJS  := $(VMM_SRCS:%.c=$(B)/%.o) $(B)/vmm/shim_image.o
 LIB_OBJS  := $(filter-out $(B)/vmm/main.o,$(VMM_OBJS))
 
-.PHONY: all bench bench-deps clean check deps examples guest tests
+.PHONY: all bench bench-deps check check-hw clean deps examples guest tests
 all: $(B)/lstar examples
 
 # --- the shim ------------------------------------------------------------
@@ -144,6 +144,11 @@ tests: $(TEST_BIN)
 
 check: $(B)/lstar guest tests
 	@LSTAR=$(B)/lstar LSTAR_GUEST_DIR=$(B)/guest CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
+
+# The same tests on hardware KVM (AMD SVM), emulated by QEMU, so that the
+# shim's CPL-0 syscall path really runs: docs/HARDWARE-TESTS.md.
+check-hw: $(B)/lstar guest tests
+	@tools/check-hw.sh $(B)
 
 # --- benchmark -------------------------------------------------------------
 bench: $(B)/lstar guest

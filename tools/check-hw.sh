@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# check-hw.sh - lstar's test suite on hardware KVM (AMD SVM), emulated.
+#
+#   tools/check-hw.sh [BUILD_DIR] [-- COMMAND [ARGS...]]   (make check-hw)
+#
+# The machines lstar is developed on offer /dev/kvm through PVM, where the
+# shim's hardware entry path (entry_SYSCALL_64: CPL 0, swapgs, sysretq)
+# never runs.  This script boots Debian 12's own kernel in QEMU's TCG
+# emulator with an AMD CPU that has SVM, loads kvm-amd there, and runs
+# `lstar doctor` and the whole Check runner inside that machine, on its
+# real (nested, emulated) /dev/kvm.  The host reads the serial console and
+# exits 0 only when the doctor found "hardware KVM (AMD SVM)" and passed,
+# and the Check summary shows 0 failures and 0 errors (emulator deviations
+# aside, see below).
+#
+# With "-- COMMAND ...", the guest runs COMMAND (after doctor) instead of
+# the test runner: a way to try one program by hand on SVM, e.g.
+#   tools/check-hw.sh build -- lstar run -- /lstar/guest/args.musl hi
+# (PATH holds /lstar; the guest programs are in /lstar/guest; files in
+# the directory HW_EXTRA, if set, are in /extra).  The exit status is then
+# COMMAND's, and the Check verdict is not computed.
+#
+# Decisions (see docs/HARDWARE-TESTS.md):
+# - Shared libraries, not static linking: lstar and lstar-tests are the
+#   ones `make` built (dynamic), and the initramfs holds exactly what `ldd`
+#   lists for them, plus the dynamic loader, at the same paths.  Nothing
+#   is rebuilt for this test, so it tests the very binaries `make check`
+#   tests.  The host's /bin/true (dynamic, coreutils) comes too: the cli
+#   suite uses it as its example of a dynamically linked program.
+# - Only Debian packages are downloaded: the kernel is the versioned
+#   package linux-image-amd64 depends on, fetched with `apt-get download`
+#   into BUILD_DIR/hw-cache/ and reused from there on every later run.
+#   Packages the host needs (qemu-system-x86, xz-utils, busybox-static,
+#   cpio) are installed with apt-get only when missing.
+# - One vCPU, 512 MiB (lstar's guest memory is lazily backed; 512 leaves
+#   room for the uncompressed initramfs), -cpu max,-la57: TCG's AMD model
+#   with SVM, nested paging, SMEP, SMAP and FSGSBASE, with 4-level paging
+#   as on most KVM hosts (with LA57 the guest kernel's own mmap answers,
+#   the tests' native reference, change).
+# - TCG does not model a few corners of the architecture.  Where a test
+#   fails only because of that (the same program run natively in the
+#   emulated machine shows the same deviation), the failure is listed as
+#   an emulator deviation and does not fail the run: KNOWN_TCG below.  Each
+#   entry matches one exact Check failure line; any other failure counts.
+# - The boot, tests and power-off are bounded by HW_TIMEOUT seconds of
+#   wall clock (default 300; a run takes 15-80 s, depending on the suite).
+#
+# Environment: HW_TIMEOUT (seconds, default 300), HW_MEM (default 512M),
+# HW_CPU (QEMU's -cpu, default max,-la57; it must have svm), HW_STRICT=1
+# (count the known emulator deviations below as failures too),
+# LSTAR_HW_CACHE (default BUILD_DIR/hw-cache), HW_EXTRA (a directory
+# copied to /extra in the guest, for "-- COMMAND").  CK_RUN_SUITE, CK_RUN_CASE,
+# CK_VERBOSITY and CK_TIMEOUT_MULTIPLIER are passed to the runner inside.
+set -euo pipefail
+
+B=build
+if [[ $# -gt 0 && $1 != -- ]]; then
+	B=$1
+	shift
+fi
+CMD=()
+if [[ $# -gt 0 && $1 == -- ]]; then
+	shift
+	CMD=("$@")
+fi
+
+TIMEOUT=${HW_TIMEOUT:-300}
+MEM=${HW_MEM:-512M}
+CPU=${HW_CPU:-max,-la57}
+CACHE=${LSTAR_HW_CACHE:-$B/hw-cache}
+LOG=$B/hw-serial.log
+T_START=$(date +%s)
+
+say() { printf 'check-hw: %s\n' "$*" >&2; }
+die() { say "FAIL: $*"; exit 1; }
+
+# --- inputs -----------------------------------------------------------------
+for f in "$B/lstar" "$B/tests/lstar-tests"; do
+	[[ -x $f ]] || die "$f is missing: build it first (make B=$B $f)"
+done
+shopt -s nullglob
+guests=("$B"/guest/*)
+shopt -u nullglob
+[[ ${#guests[@]} -gt 0 ]] || die "$B/guest/ has no programs: build them first (make B=$B guest)"
+
+# --- host packages ------------------------------------------------------------
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+missing=()
+for p in qemu-system-x86 xz-utils busybox-static cpio; do
+	installed "$p" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	say "installing ${missing[*]}"
+	[[ $(id -u) -eq 0 ]] || die "need root to install ${missing[*]} (or install them yourself)"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
+fi
+BUSYBOX=/bin/busybox
+[[ -x $BUSYBOX ]] || die "$BUSYBOX missing although busybox-static is installed"
+ldd "$BUSYBOX" >/dev/null 2>&1 && die "$BUSYBOX is dynamically linked; need busybox-static's"
+
+# --- the kernel: Debian's own package, cached ------------------------------------
+mkdir -p "$CACHE"
+CACHE=$(cd "$CACHE" && pwd)
+latest_deb() {
+	local d
+	d=$(ls "$CACHE"/linux-image-*-amd64_*_amd64.deb 2>/dev/null | sort -V | tail -1) || true
+	printf '%s' "$d"
+}
+DEB=$(latest_deb)
+if [[ -z $DEB ]]; then
+	resolve() {
+		apt-cache depends linux-image-amd64 2>/dev/null |
+			sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1
+	}
+	PKG=$(resolve)
+	if [[ -z $PKG ]]; then
+		[[ $(id -u) -eq 0 ]] && apt-get update -qq
+		PKG=$(resolve)
+	fi
+	[[ -n $PKG ]] || die "cannot resolve linux-image-amd64 to a kernel package (apt-get update?)"
+	say "downloading Debian package $PKG into $CACHE"
+	sandbox=()
+	[[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)	# no _apt warning
+	(cd "$CACHE" && apt-get download -qq "${sandbox[@]}" "$PKG") ||
+		die "apt-get download $PKG failed"
+	DEB=$(latest_deb)
+	[[ -n $DEB ]] || die "apt-get download $PKG left no .deb in $CACHE"
+fi
+KDIR=$CACHE/$(basename "$DEB" .deb)
+if [[ ! -f $KDIR/.done ]]; then
+	say "unpacking $(basename "$DEB")"
+	rm -rf "$KDIR"
+	mkdir -p "$KDIR/x"
+	dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$KDIR/x" --wildcards \
+		'./boot/vmlinuz-*' '*/virt/lib/irqbypass.ko*' '*/arch/x86/kvm/kvm.ko*' \
+		'*/arch/x86/kvm/kvm-amd.ko*' '*/drivers/crypto/ccp/ccp.ko*'
+	mkdir -p "$KDIR/modules"
+	cp "$KDIR"/x/boot/vmlinuz-* "$KDIR/vmlinuz"
+	for m in irqbypass kvm ccp kvm-amd; do
+		f=$(find "$KDIR/x/lib/modules" -name "$m.ko*" | head -1)
+		[[ -n $f ]] || die "$m.ko not in $(basename "$DEB")"
+		case $f in
+		*.ko) cp "$f" "$KDIR/modules/$m.ko" ;;
+		*.ko.xz) xz -dc "$f" >"$KDIR/modules/$m.ko" ;;
+		*) die "$f: unknown module compression" ;;
+		esac
+	done
+	rm -rf "$KDIR/x"
+	touch "$KDIR/.done"
+fi
+KVER=$(basename "$DEB" | sed 's/^linux-image-\([^_]*\)_.*/\1/')
+
+# --- the initramfs ---------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lstar-hw.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+R=$WORK/root
+mkdir -p "$R"/{bin,dev,proc,sys,tmp,etc,modules,lstar/guest}
+
+cp_lib() {	# copy a file to the same path under $R, dereferencing links
+	mkdir -p "$R$(dirname "$1")"
+	cp -L "$1" "$R$1"
+}
+# /bin/true first, so that busybox's applet links do not replace it.
+cp -L /bin/true "$R/bin/true"
+for bin in "$B/lstar" "$B/tests/lstar-tests" /bin/true; do
+	nf=$(ldd "$bin" | grep 'not found' || true)
+	[[ -z $nf ]] || die "$bin: a library is missing: $nf"
+	while read -r lib; do
+		[[ -e $R$lib ]] || cp_lib "$lib"
+	done < <(ldd "$bin" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
+done
+cp "$BUSYBOX" "$R/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+	[[ -e $R/bin/$a ]] || ln -s busybox "$R/bin/$a"
+done
+cp "$B/lstar" "$R/lstar/lstar"
+cp "$B/tests/lstar-tests" "$R/lstar/lstar-tests"
+cp "${guests[@]}" "$R/lstar/guest/"
+cp "$KDIR"/modules/*.ko "$R/modules/"
+if [[ -n ${HW_EXTRA:-} ]]; then
+	[[ -d $HW_EXTRA ]] || die "HW_EXTRA=$HW_EXTRA is not a directory"
+	mkdir -p "$R/extra"
+	cp -r "$HW_EXTRA"/. "$R/extra/"
+fi
+printf 'root:x:0:0:root:/tmp:/bin/sh\n' >"$R/etc/passwd"
+printf 'root:x:0:\n' >"$R/etc/group"
+
+{
+	for v in CK_RUN_SUITE CK_RUN_CASE CK_VERBOSITY CK_TIMEOUT_MULTIPLIER; do
+		[[ -n ${!v:-} ]] && printf 'export %s=%q\n' "$v" "${!v}"
+	done
+	if [[ ${#CMD[@]} -gt 0 ]]; then
+		printf 'HW_CMD=%q\n' "$(printf '%q ' "${CMD[@]}")"
+	fi
+} >"$R/hw.env"
+
+cat >"$R/init" <<'EOF'
+#!/bin/sh
+# /init of the check-hw machine: load kvm-amd, run doctor and the tests.
+export PATH=/lstar:/bin HOME=/tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+. /hw.env
+up() { read t _ </proc/uptime; echo "$t"; }
+echo "lstar-hw: guest up, kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu, uptime $(up) s"
+grep -q ' svm' /proc/cpuinfo && echo "lstar-hw: cpu has svm" || echo "lstar-hw: cpu has NO svm"
+echo "lstar-hw: cpu flags: $(grep -m1 ^flags /proc/cpuinfo | grep -o -w -E 'svm|npt|nrip_save|smep|smap|fsgsbase|xsave|avx|avx2|pku' | sort -u | tr '\n' ' ')"
+for m in irqbypass kvm ccp kvm-amd; do
+	insmod /modules/$m.ko || echo "lstar-hw: insmod $m.ko failed"
+done
+if [ -c /dev/kvm ]; then
+	echo "lstar-hw: /dev/kvm present, npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"
+else
+	echo "lstar-hw: /dev/kvm MISSING"
+fi
+cd /tmp
+echo "lstar-hw: doctor begin"
+lstar doctor
+echo "lstar-hw: doctor exit $?"
+if [ -n "$HW_CMD" ]; then
+	echo "lstar-hw: command: $HW_CMD"
+	t0=$(up)
+	eval "$HW_CMD"
+	echo "lstar-hw: command exit $? after $t0 -> $(up) s"
+else
+	t0=$(up)
+	echo "lstar-hw: runner begin at $t0 s"
+	LSTAR=/lstar/lstar LSTAR_GUEST_DIR=/lstar/guest /lstar/lstar-tests
+	rc=$?
+	echo "lstar-hw: runner exit $rc, $t0 -> $(up) s"
+fi
+echo "lstar-hw: done"
+poweroff -f
+EOF
+chmod 755 "$R/init"
+(cd "$R" && find . | cpio -o -H newc -R 0:0 --quiet) >"$WORK/initramfs.cpio"
+
+# --- boot ----------------------------------------------------------------------
+say "booting $KVER in QEMU (TCG, -cpu $CPU); serial log: $LOG; limit ${TIMEOUT}s"
+T_BOOT=$(date +%s)
+: >"$LOG"
+set +e
+timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
+	-accel tcg -cpu "$CPU" -smp 1 -m "$MEM" \
+	-nodefaults -display none -serial stdio -no-reboot \
+	-kernel "$KDIR/vmlinuz" -initrd "$WORK/initramfs.cpio" \
+	-append "console=ttyS0 panic=-1 quiet" \
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG"
+QRC=${PIPESTATUS[0]}
+T_END=$(date +%s)
+
+# --- verdict (errexit stays off: a grep that finds nothing is an answer) -------------
+# Check failure lines that are QEMU TCG's deviations from real x86, each
+# verified by running the program natively in the emulated machine, where
+# Linux shows the same deviation:
+#  - ICEBP (0xf1) raises #UD, not #DB;
+#  - a non-canonical stack access raises #GP, not #SS;
+#  - alignment checking (#AC) is not implemented;
+#  - with CR4.SMAP on, a ring-3 iretq/lretq reads its frame from the user
+#    stack as a supervisor access and raises #PF (SMAP) before the #GP that
+#    the privilege check gives on hardware.
+KNOWN_TCG=(
+	':F:boundary:exception_signal:[0-9]+: hostile_exc\.(musl|glibc) icebp: status 132, expected 133$'
+	':F:boundary:exception_signal:[0-9]+: hostile_exc\.(musl|glibc) noncanon_stack: status 139, expected 135$'
+	':F:boundary:exception_signal:[0-9]+: hostile_exc\.(musl|glibc) ac: status 0, expected 135$'
+	':F:boundary:exception_signal:[0-9]+: hostile_exc\.(musl|glibc) farret23: stderr does not say "general protection \(#GP\)":$'
+	':F:boundary:privileged_instruction_faults:[0-9]+: hostile_priv\.(musl|glibc) iret_cs0: stderr does not say "general protection \(#GP\)":$'
+)
+[[ ${HW_STRICT:-0} == 1 ]] && KNOWN_TCG=()
+known_tcg() {
+	local re
+	for re in "${KNOWN_TCG[@]}"; do
+		[[ $1 =~ $re ]] && return 0
+	done
+	return 1
+}
+has() { grep -qE -- "$1" "$LOG"; }
+problems=()
+if ! has '^lstar-hw: guest up'; then
+	if [[ $QRC -eq 124 ]]; then
+		problems+=("the guest did not come up within ${TIMEOUT}s")
+	else
+		problems+=("the guest did not come up: QEMU exited (status $QRC) before /init ran (kernel panic or reset? see $LOG)")
+	fi
+else
+	has '^lstar-hw: done' || {
+		last=$(grep -E '^lstar-hw: ' "$LOG" | tail -1)
+		if [[ $QRC -eq 124 ]]; then
+			problems+=("timed out after ${TIMEOUT}s; last step: ${last#lstar-hw: }")
+		else
+			problems+=("the guest stopped early (QEMU exit $QRC; kernel panic?); last step: ${last#lstar-hw: }")
+		fi
+	}
+	has '^lstar-hw: /dev/kvm present' || problems+=("no /dev/kvm in the guest (kvm-amd did not load)")
+fi
+if has '^lstar-hw: doctor exit'; then
+	has '^ *platform +hardware KVM \(AMD SVM\)$' ||
+		problems+=("lstar doctor did not report \"hardware KVM (AMD SVM)\"")
+	has '^lstar-hw: doctor exit 0$' || problems+=("lstar doctor failed: $(grep -E '^lstar-hw: doctor exit' "$LOG" || echo 'no exit status')")
+fi
+if [[ ${#CMD[@]} -gt 0 ]]; then
+	crc=$(sed -n 's/^lstar-hw: command exit \([0-9]*\) .*/\1/p' "$LOG")
+	say "command exit status: ${crc:-none}; wall time $((T_END - T_START))s"
+	[[ ${#problems[@]} -eq 0 ]] || { for p in "${problems[@]}"; do say "note: $p"; done; }
+	exit "${crc:-1}"
+fi
+if has '^lstar-hw: done'; then
+	summary=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$LOG" | tail -1)
+	if [[ -z $summary ]]; then
+		problems+=("no Check summary in the output")
+	else
+		[[ $summary =~ Failures:\ ([0-9]+),\ Errors:\ ([0-9]+) ]]
+		nfail=$((BASH_REMATCH[1] + BASH_REMATCH[2]))
+		real=() tcg=()
+		while read -r line; do
+			if known_tcg "$line"; then tcg+=("$line"); else real+=("$line"); fi
+		done < <(grep -E '^[^ ]+:[0-9]+:[FE]:' "$LOG")
+		for line in "${tcg[@]}"; do
+			say "emulator deviation, not counted: $line"
+		done
+		if [[ ${#real[@]} -gt 0 || $nfail -ne ${#tcg[@]} ]]; then
+			problems+=("Check: $summary (${#tcg[@]} of them emulator deviations)")
+			for line in "${real[@]}"; do
+				problems+=("  $line")
+			done
+		fi
+	fi
+	has '^lstar tests: [0-9]+ KVM suites not run' &&
+		problems+=("KVM suites were not run: $(grep -E '^lstar tests: ' "$LOG" | head -1)")
+	has '^lstar-hw: runner exit [0-9]+,' || problems+=("the runner did not finish")
+	has 'shim panic|shim failure|triple fault' &&
+		problems+=("lstar reported a shim panic/failure (see $LOG)")
+fi
+
+runner_t=$(sed -n 's/^lstar-hw: runner exit [0-9]*, \([0-9.]*\) -> \([0-9.]*\) s$/\1 \2/p' "$LOG" |
+	awk '{ printf "%.1f", $2 - $1 }')
+say "kernel $KVER; boot+tests+poweroff $((T_END - T_BOOT))s; test runner inside: ${runner_t:-?}s; total $((T_END - T_START))s"
+if [[ ${#problems[@]} -gt 0 ]]; then
+	for p in "${problems[@]}"; do say "FAIL: $p"; done
+	exit 1
+fi
+say "PASS: ${summary}${tcg[0]:+ (${#tcg[@]} emulator deviations, listed above)} on hardware KVM (AMD SVM, emulated)"
