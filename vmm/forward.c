@@ -36,27 +36,12 @@
 
 bool vmm_timed_out(void);
 
-void vmm_fd_init(struct vmm *vm)
-{
-	for (int i = 0; i < VMM_MAX_FDS; i++)
-		vm->fds[i] = (struct vmm_fd){ .host = i < 3 ? i : -1 };
-}
-
 /* The host descriptor behind guest fd, or -1 (EBADF). */
 static int host_fd(const struct vmm *vm, uint64_t fd)
 {
-	if (fd >= VMM_MAX_FDS)
-		return -1;
-	return vm->fds[fd].host;
-}
+	struct vmm_file *f = vmm_fd_get(vm, fd);
 
-/* Lowest free guest number at or above min, or -EMFILE. */
-static int fd_alloc(const struct vmm *vm, uint64_t min)
-{
-	for (uint64_t i = min; i < VMM_MAX_FDS; i++)
-		if (vm->fds[i].host < 0)
-			return (int)i;
-	return -EMFILE;
+	return f ? f->host : -1;
 }
 
 /* --- read and write ------------------------------------------------------- */
@@ -305,62 +290,46 @@ static int64_t fwd_statx(struct vmm *vm, const uint64_t *a)
 
 static int64_t fwd_close(struct vmm *vm, const uint64_t *a)
 {
-	if (host_fd(vm, a[0]) < 0)
-		return -EBADF;
-	/* The standard streams are lstar's own: the guest loses its
-	 * number, the host keeps the stream (lstar reports on stderr). */
-	vm->fds[a[0]].host = -1;
-	vm->fds[a[0]].cloexec = false;
-	return 0;
-}
-
-static int64_t do_dup(struct vmm *vm, uint64_t oldfd, uint64_t newfd,
-		      bool cloexec)
-{
-	int hfd = host_fd(vm, oldfd);
-
-	if (hfd < 0)
-		return -EBADF;
-	if (newfd >= VMM_MAX_FDS)
-		return -EBADF;
-	vm->fds[newfd] = (struct vmm_fd){ .host = hfd, .cloexec = cloexec };
-	return (int64_t)newfd;
+	return vmm_fd_close(vm, a[0]);
 }
 
 static int64_t fwd_dup(struct vmm *vm, const uint64_t *a)
 {
-	int newfd;
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
 
-	if (host_fd(vm, a[0]) < 0)
-		return -EBADF;
-	if ((newfd = fd_alloc(vm, 0)) < 0)
-		return newfd;
-	return do_dup(vm, a[0], newfd, false);
+	return f ? vmm_fd_install(vm, f, 0, false) : -EBADF;
 }
 
 static int64_t fwd_dup2(struct vmm *vm, const uint64_t *a)
 {
-	if (host_fd(vm, a[0]) < 0)
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+
+	if (!f)
 		return -EBADF;
 	if (a[0] == a[1])
 		return (int64_t)a[1];
-	return do_dup(vm, a[0], a[1], false);
+	return vmm_fd_install_at(vm, f, a[1], false);
 }
 
 static int64_t fwd_dup3(struct vmm *vm, const uint64_t *a)
 {
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+
 	if (a[2] & ~(uint64_t)O_CLOEXEC)
 		return -EINVAL;
+	if (!f)
+		return -EBADF;
 	if (a[0] == a[1])
 		return -EINVAL;
-	return do_dup(vm, a[0], a[1], a[2] & O_CLOEXEC);
+	return vmm_fd_install_at(vm, f, a[1], a[2] & O_CLOEXEC);
 }
 
 static int64_t fwd_fcntl(struct vmm *vm, const uint64_t *a)
 {
-	int hfd = host_fd(vm, a[0]), newfd, fl;
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	int fl;
 
-	if (hfd < 0)
+	if (!f)
 		return -EBADF;
 	switch (a[1]) {
 	case F_GETFD:
@@ -369,17 +338,15 @@ static int64_t fwd_fcntl(struct vmm *vm, const uint64_t *a)
 		vm->fds[a[0]].cloexec = a[2] & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
-		fl = fcntl(hfd, F_GETFL);
+		fl = fcntl(f->host, F_GETFL);
 		return fl < 0 ? -errno : fl;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		if (a[2] >= VMM_MAX_FDS)
 			return -EINVAL;
-		if ((newfd = fd_alloc(vm, a[2])) < 0)
-			return newfd;
-		return do_dup(vm, a[0], newfd, a[1] == F_DUPFD_CLOEXEC);
+		return vmm_fd_install(vm, f, a[2], a[1] == F_DUPFD_CLOEXEC);
 	default:
-		/* F_SETFL and the rest come with part 2. */
+		/* F_SETFL and the rest come with the file system. */
 		return -EINVAL;
 	}
 }

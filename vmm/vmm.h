@@ -11,7 +11,8 @@
  *   stack.c    the initial stack: argv, envp, auxv
  *   cpu.c      the vCPU's initial state: long mode, CPUID, XCR0, FPU
  *   hcall.c    the hypercall handlers
- *   forward.c  forwarded syscalls and the guest's descriptor table
+ *   forward.c  forwarded syscalls: I/O, descriptors, time, randomness
+ *   fdtable.c  the guest's descriptor table
  *   confine.c  the VMM's own seccomp filter and capability drop
  *   doctor.c   `lstar doctor`
  *
@@ -176,9 +177,26 @@ struct vmm_options {
 	bool confine;			/* seccomp + capabilities before running */
 };
 
-/* One guest descriptor: a host descriptor the VMM owns. */
+/* A tree of the host's file system granted to the guest (--ro, --rw). */
+struct vmm_tree {
+	char *path;			/* canonical absolute path, no trailing / */
+	size_t len;
+	int dirfd;			/* O_PATH descriptor of the tree's root */
+	bool writable;			/* --rw */
+};
+
+/* An open file the VMM holds for the guest (fdtable.c). */
+struct vmm_file {
+	int host;			/* the host descriptor */
+	int refs;			/* guest descriptors naming it */
+	bool std;			/* lstar's own 0/1/2: never closed */
+	char *path;			/* guest path, for directories (or NULL) */
+	const struct vmm_tree *tree;	/* the grant it came from, or NULL */
+};
+
+/* One guest descriptor. */
 struct vmm_fd {
-	int host;			/* -1: this guest number is free */
+	struct vmm_file *file;		/* NULL: this number is free */
 	bool cloexec;
 };
 
@@ -214,8 +232,22 @@ int vmm_vcpu_loop(struct vmm *vm);
 /* hcall.c: handle one `out` to LSTAR_HC_PORT with value nr. */
 void vmm_hcall(struct vmm *vm, uint32_t nr);
 
-/* forward.c */
+/*
+ * fdtable.c: the guest's descriptors.  vmm_file_new makes a file with no
+ * references (NULL on ENOMEM); installing it takes one, closing the last
+ * descriptor that names it closes its host descriptor.
+ */
 void vmm_fd_init(struct vmm *vm);
+struct vmm_file *vmm_file_new(int host, const char *path,
+			      const struct vmm_tree *tree);
+struct vmm_file *vmm_fd_get(const struct vmm *vm, uint64_t fd);
+int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
+		   bool cloexec);		/* lowest free >= min, or -EMFILE */
+int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
+		      bool cloexec);		/* replaces what fd named */
+int vmm_fd_close(struct vmm *vm, uint64_t fd);	/* 0 or -EBADF */
+
+/* forward.c */
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6]);
 void vmm_log_syscall(const struct vmm *vm, uint64_t nr,
 		     const uint64_t args[6], int64_t ret, const char *why);

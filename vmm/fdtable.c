@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fdtable.c - the guest's descriptor table, owned by the VMM.
+ *
+ * A guest descriptor is an index into vm->fds; each entry points at a
+ * struct vmm_file, which holds one host descriptor.  dup() makes two
+ * entries point at one file (as two descriptors share one open file
+ * description on Linux); the host descriptor closes with the last entry.
+ * Numbers are handed out lowest-free first, as Linux does, and the guest
+ * never learns a host number.  lstar's own standard streams back guest 0,
+ * 1 and 2 at start and are never closed on the host.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+static struct vmm_file std_files[3];
+
+struct vmm_file *vmm_file_new(int host, const char *path,
+			      const struct vmm_tree *tree)
+{
+	struct vmm_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->host = host;
+	f->tree = tree;
+	if (path && !(f->path = strdup(path))) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Drop one reference; the last one closes the host descriptor. */
+static void file_put(struct vmm_file *f)
+{
+	if (--f->refs > 0 || f->std)
+		return;
+	close(f->host);
+	free(f->path);
+	free(f);
+}
+
+void vmm_fd_init(struct vmm *vm)
+{
+	memset(vm->fds, 0, sizeof(vm->fds));
+	for (int i = 0; i < 3; i++) {
+		std_files[i] = (struct vmm_file){ .host = i, .std = true };
+		vmm_fd_install_at(vm, &std_files[i], i, false);
+	}
+}
+
+struct vmm_file *vmm_fd_get(const struct vmm *vm, uint64_t fd)
+{
+	if (fd >= VMM_MAX_FDS)
+		return NULL;
+	return vm->fds[fd].file;
+}
+
+int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
+		   bool cloexec)
+{
+	for (uint64_t i = min; i < VMM_MAX_FDS; i++)
+		if (!vm->fds[i].file)
+			return vmm_fd_install_at(vm, f, i, cloexec);
+	return -EMFILE;
+}
+
+int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
+		      bool cloexec)
+{
+	if (fd >= VMM_MAX_FDS)
+		return -EBADF;
+	f->refs++;	/* first: f may be the file being replaced */
+	if (vm->fds[fd].file)
+		file_put(vm->fds[fd].file);
+	vm->fds[fd] = (struct vmm_fd){ .file = f, .cloexec = cloexec };
+	return (int)fd;
+}
+
+int vmm_fd_close(struct vmm *vm, uint64_t fd)
+{
+	struct vmm_file *f = vmm_fd_get(vm, fd);
+
+	if (!f)
+		return -EBADF;
+	vm->fds[fd] = (struct vmm_fd){ 0 };
+	file_put(f);
+	return 0;
+}
