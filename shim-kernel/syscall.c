@@ -17,7 +17,7 @@
 #include "sysret.h"
 
 #define NR_syscalls 512
-_Static_assert(__NR_statx < NR_syscalls, "table covers the x86-64 calls");
+_Static_assert(__NR_faccessat2 < NR_syscalls, "table covers the x86-64 calls");
 
 typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
 
@@ -431,6 +431,37 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[__NR_time] = sys_forward,
 	[__NR_nanosleep] = sys_forward,
 	[__NR_getrandom] = sys_forward,
+	[__NR_pread64] = sys_forward,
+	[__NR_pwrite64] = sys_forward_write,
+	[__NR_ftruncate] = sys_forward,
+	[__NR_fsync] = sys_forward,
+	[__NR_fdatasync] = sys_forward,
+	[__NR_pipe] = sys_forward,
+	[__NR_pipe2] = sys_forward,
+	/* Path calls: the VMM resolves them beneath the granted trees. */
+	[__NR_open] = sys_forward,
+	[__NR_creat] = sys_forward,
+	[__NR_openat] = sys_forward,
+	[__NR_stat] = sys_forward,
+	[__NR_lstat] = sys_forward,
+	[__NR_access] = sys_forward,
+	[__NR_faccessat] = sys_forward,
+	[__NR_faccessat2] = sys_forward,
+	[__NR_readlink] = sys_forward,
+	[__NR_readlinkat] = sys_forward,
+	[__NR_getdents64] = sys_forward,
+	[__NR_getcwd] = sys_forward,
+	[__NR_chdir] = sys_forward,
+	[__NR_fchdir] = sys_forward,
+	[__NR_mkdir] = sys_forward,
+	[__NR_mkdirat] = sys_forward,
+	[__NR_unlink] = sys_forward,
+	[__NR_rmdir] = sys_forward,
+	[__NR_unlinkat] = sys_forward,
+	[__NR_rename] = sys_forward,
+	[__NR_renameat] = sys_forward,
+	[__NR_renameat2] = sys_forward,
+	[__NR_truncate] = sys_forward,
 };
 
 /*

@@ -252,16 +252,22 @@ static int empty_path(struct vmm *vm, uint64_t gva)
 	return c == '\0';
 }
 
-/* newfstatat(fd, "", buf, AT_EMPTY_PATH) is how libcs spell fstat(fd).
- * Paths come with the file system (part 2); until then: ENOSYS. */
+/* newfstatat(fd, "", buf, AT_EMPTY_PATH) is how libcs spell fstat(fd);
+ * with a path it is a path call (fs.c). */
 static int64_t fwd_newfstatat(struct vmm *vm, const uint64_t *a)
 {
 	int hfd, empty;
 
 	if (!(a[3] & AT_EMPTY_PATH) || (empty = empty_path(vm, a[1])) == 0)
-		return -ENOSYS;
+		return vmm_fs_fstatat(vm, a);
 	if (empty < 0)
 		return empty;
+	if ((int)a[0] == AT_FDCWD) {
+		struct stat st;
+		int err = vmm_fs_stat_cwd(vm, &st);
+
+		return err ? err : vmm_mem_copy_to_user(&vm->mem, a[2], &st, sizeof(st));
+	}
 	if ((hfd = host_fd(vm, a[0])) < 0)
 		return -EBADF;
 	return stat_to_user(vm, hfd, a[2]);
@@ -272,15 +278,15 @@ static int64_t fwd_statx(struct vmm *vm, const uint64_t *a)
 	struct statx stx;
 	int hfd, empty;
 
+	if (a[2] & ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW |
+			       AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
 	if (!(a[2] & AT_EMPTY_PATH) || (empty = empty_path(vm, a[1])) == 0)
-		return -ENOSYS;
+		return vmm_fs_statx(vm, a);
 	if (empty < 0)
 		return empty;
 	if ((hfd = host_fd(vm, a[0])) < 0)
 		return -EBADF;
-	if (a[2] & ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW |
-			       AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
-		return -EINVAL;
 	if (statx(hfd, "", (int)a[2], (unsigned)a[3], &stx) < 0)
 		return -errno;
 	return vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
@@ -340,13 +346,18 @@ static int64_t fwd_fcntl(struct vmm *vm, const uint64_t *a)
 	case F_GETFL:
 		fl = fcntl(f->host, F_GETFL);
 		return fl < 0 ? -errno : fl;
+	case F_SETFL:
+		/* The status flags a program may change, as Linux's SETFL_MASK
+		 * less O_DIRECT and O_ASYNC (no signals yet). */
+		return fcntl(f->host, F_SETFL,
+			     (int)a[2] & (O_APPEND | O_NONBLOCK | O_NOATIME)) < 0 ?
+		       -errno : 0;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		if (a[2] >= VMM_MAX_FDS)
 			return -EINVAL;
 		return vmm_fd_install(vm, f, a[2], a[1] == F_DUPFD_CLOEXEC);
 	default:
-		/* F_SETFL and the rest come with the file system. */
 		return -EINVAL;
 	}
 }
@@ -365,6 +376,9 @@ static int64_t fwd_ioctl(struct vmm *vm, const uint64_t *a)
 		break;
 	case TIOCGWINSZ:
 		len = sizeof(struct winsize);
+		break;
+	case FIONREAD:
+		len = sizeof(int);
 		break;
 	default:
 		return -ENOTTY;
@@ -521,6 +535,129 @@ static int64_t fwd_getrandom(struct vmm *vm, const uint64_t *a)
 	return done;
 }
 
+/* --- positioned I/O, sync, pipes ----------------------------------------- */
+
+/* pread64/pwrite64: one host call on the whole (checked) buffer. */
+static int64_t fwd_prw(struct vmm *vm, const uint64_t *a, bool to_user)
+{
+	struct iovec iov[IOV_CHUNK];
+	int hfd = host_fd(vm, a[0]), n;
+	uint64_t len = a[2];
+	long want;
+	ssize_t got;
+
+	if (hfd < 0)
+		return -EBADF;
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	if (!user_range(a[1], len))
+		return -EFAULT;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	if (len == 0) {
+		got = to_user ? pread(hfd, NULL, 0, (off_t)a[3]) :
+				pwrite(hfd, NULL, 0, (off_t)a[3]);
+		return got < 0 ? -errno : 0;
+	}
+	if (!user_accessible(vm, a[1], len, to_user))
+		return -EFAULT;
+	want = vmm_mem_user_iov(&vm->mem, a[1], len, to_user, iov, IOV_CHUNK, &n);
+	if (want < 0)
+		return want;
+	got = to_user ? preadv(hfd, iov, n, (off_t)a[3]) :
+			pwritev(hfd, iov, n, (off_t)a[3]);
+	return got < 0 ? -errno : got;
+}
+
+static int64_t fwd_pread64(struct vmm *vm, const uint64_t *a)
+{
+	return fwd_prw(vm, a, true);
+}
+
+static int64_t fwd_pwrite64(struct vmm *vm, const uint64_t *a)
+{
+	return fwd_prw(vm, a, false);
+}
+
+static int64_t fwd_ftruncate(struct vmm *vm, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)a[1] < 0)
+		return -EINVAL;
+	return ftruncate(f->host, (off_t)a[1]) < 0 ? -errno : 0;
+}
+
+static int64_t fwd_fsync(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]);
+
+	return hfd < 0 ? -EBADF : fsync(hfd) < 0 ? -errno : 0;
+}
+
+static int64_t fwd_fdatasync(struct vmm *vm, const uint64_t *a)
+{
+	int hfd = host_fd(vm, a[0]);
+
+	return hfd < 0 ? -EBADF : fdatasync(hfd) < 0 ? -errno : 0;
+}
+
+/* pipe2(fds, flags): a host pipe, both ends the guest's. */
+static int64_t fwd_pipe2(struct vmm *vm, const uint64_t *a)
+{
+	struct vmm_file *ends[2] = { NULL, NULL };
+	int host[2], gfd[2] = { -1, -1 };
+	int32_t out[2];
+	int64_t err = -ENOMEM;
+
+	if (a[1] & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	if (pipe2(host, O_CLOEXEC | ((int)a[1] & (O_NONBLOCK | O_DIRECT))) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++)
+		if (!(ends[i] = vmm_file_new(host[i], NULL, NULL)))
+			goto out_close;
+	for (int i = 0; i < 2; i++)
+		if ((gfd[i] = vmm_fd_install(vm, ends[i], 0, a[1] & O_CLOEXEC)) < 0) {
+			err = gfd[i];
+			goto out_uninstall;
+		}
+	out[0] = gfd[0];
+	out[1] = gfd[1];
+	if (vmm_mem_copy_to_user(&vm->mem, a[0], out, sizeof(out))) {
+		err = -EFAULT;
+		goto out_uninstall;
+	}
+	return 0;
+
+out_uninstall:
+	/* Closing an installed end frees it and its host descriptor. */
+	for (int i = 0; i < 2; i++) {
+		if (gfd[i] >= 0) {
+			vmm_fd_close(vm, gfd[i]);
+			ends[i] = NULL;
+			host[i] = -1;
+		}
+	}
+out_close:
+	for (int i = 0; i < 2; i++) {
+		if (host[i] >= 0)
+			close(host[i]);
+		if (ends[i])
+			free(ends[i]);
+	}
+	return err;
+}
+
+static int64_t fwd_pipe(struct vmm *vm, const uint64_t *a)
+{
+	const uint64_t args[6] = { a[0], 0 };
+
+	return fwd_pipe2(vm, args);
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 typedef int64_t (*fwd_handler)(struct vmm *vm, const uint64_t *args);
@@ -547,6 +684,37 @@ static const fwd_handler fwd_table[] = {
 	[SYS_time] = fwd_time,
 	[SYS_nanosleep] = fwd_nanosleep,
 	[SYS_getrandom] = fwd_getrandom,
+	[SYS_pread64] = fwd_pread64,
+	[SYS_pwrite64] = fwd_pwrite64,
+	[SYS_ftruncate] = fwd_ftruncate,
+	[SYS_fsync] = fwd_fsync,
+	[SYS_fdatasync] = fwd_fdatasync,
+	[SYS_pipe] = fwd_pipe,
+	[SYS_pipe2] = fwd_pipe2,
+	/* Path calls (fs.c). */
+	[SYS_open] = vmm_fs_open,
+	[SYS_creat] = vmm_fs_creat,
+	[SYS_openat] = vmm_fs_openat,
+	[SYS_stat] = vmm_fs_stat,
+	[SYS_lstat] = vmm_fs_lstat,
+	[SYS_access] = vmm_fs_access,
+	[SYS_faccessat] = vmm_fs_faccessat,
+	[SYS_faccessat2] = vmm_fs_faccessat2,
+	[SYS_readlink] = vmm_fs_readlink,
+	[SYS_readlinkat] = vmm_fs_readlinkat,
+	[SYS_getdents64] = vmm_fs_getdents64,
+	[SYS_getcwd] = vmm_fs_getcwd,
+	[SYS_chdir] = vmm_fs_chdir,
+	[SYS_fchdir] = vmm_fs_fchdir,
+	[SYS_mkdir] = vmm_fs_mkdir,
+	[SYS_mkdirat] = vmm_fs_mkdirat,
+	[SYS_unlink] = vmm_fs_unlink,
+	[SYS_rmdir] = vmm_fs_rmdir,
+	[SYS_unlinkat] = vmm_fs_unlinkat,
+	[SYS_rename] = vmm_fs_rename,
+	[SYS_renameat] = vmm_fs_renameat,
+	[SYS_renameat2] = vmm_fs_renameat2,
+	[SYS_truncate] = vmm_fs_truncate,
 };
 
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6])

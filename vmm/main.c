@@ -36,10 +36,16 @@ static const char usage_text[] =
 "                     (default 512M, at least 16M); beyond it mmap and brk\n"
 "                     fail with ENOMEM.  Host memory is used only as touched.\n"
 "  --timeout SECONDS  stop the program after this much wall-clock time\n"
+"  --ro PATH          PATH and everything below it are visible to the\n"
+"                     program, read-only (repeat for more trees)\n"
+"  --rw PATH          the same, readable and writable: create, rename,\n"
+"                     remove, truncate below PATH\n"
 "  -v, --verbose      one line on stderr per refused or unimplemented\n"
 "                     system call (name, arguments)\n"
 "\n"
-"The program has its standard input, output and error, and no file system.\n"
+"The program has its standard input, output and error, and sees only the\n"
+"trees given with --ro and --rw, at their own paths; with neither, it has\n"
+"no file system at all (every path is ENOENT).\n"
 "\n"
 "exit status: the program's own; 128+N when it dies as signal N would kill\n"
 "it; 124 when --timeout expires; 125 when lstar cannot run the program\n"
@@ -110,14 +116,20 @@ static int cmd_run(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "ro", required_argument, NULL, 'r' },
+		{ "rw", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm_options opt = { .mem = DEFAULT_MEM, .confine = true };
 	char *envp[argc + 1];	/* --env values: at most one per argument */
+	const char *tree_paths[argc + 1];
+	bool tree_writable[argc + 1];
 	int c;
 
 	opt.envp = envp;
+	opt.tree_paths = tree_paths;
+	opt.tree_writable = tree_writable;
 	/* '+': options end at the first non-option (the program). */
 	optind = 1;
 	opterr = 0;
@@ -143,6 +155,11 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose = true;
+			break;
+		case 'r':
+		case 'w':
+			tree_paths[opt.ntrees] = optarg;
+			tree_writable[opt.ntrees++] = c == 'w';
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -263,6 +263,10 @@ static int create_vcpu(struct vmm *vm)
 
 static void destroy_vm(struct vmm *vm)
 {
+	for (int i = 0; i < vm->ntrees; i++) {
+		close(vm->trees[i].dirfd);
+		free(vm->trees[i].path);
+	}
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
@@ -408,8 +412,20 @@ int vmm_run(const struct vmm_options *opt)
 		vmm_err("%s: %s", opt->program, why);
 		goto out;
 	}
-	if (opt->cwd && chdir(opt->cwd) < 0) {
-		vmm_err("--cwd %s: %s", opt->cwd, strerror(errno));
+	/* The trees the program may see, opened now (never by path later),
+	 * and its working directory. */
+	for (int i = 0; i < opt->ntrees; i++) {
+		if ((err = vmm_fs_grant(vm, opt->tree_paths[i], opt->tree_writable[i]))) {
+			vmm_err("--%s %s: %s", opt->tree_writable[i] ? "rw" : "ro",
+				opt->tree_paths[i], strerror(-err));
+			goto out;
+		}
+	}
+	if ((err = vmm_fs_set_cwd(vm, opt->cwd ? opt->cwd : "."))) {
+		if (opt->cwd)
+			vmm_err("--cwd %s: %s", opt->cwd, strerror(-err));
+		else
+			vmm_err("cannot find the current directory: %s", strerror(-err));
 		goto out;
 	}
 

@@ -13,6 +13,7 @@
  *   hcall.c    the hypercall handlers
  *   forward.c  forwarded syscalls: I/O, descriptors, time, randomness
  *   fdtable.c  the guest's descriptor table
+ *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   confine.c  the VMM's own seccomp filter and capability drop
  *   doctor.c   `lstar doctor`
  *
@@ -175,6 +176,9 @@ struct vmm_options {
 	bool verbose;			/* -v */
 	bool quiet;			/* no report line (doctor) */
 	bool confine;			/* seccomp + capabilities before running */
+	int ntrees;			/* --ro/--rw, in order given */
+	const char **tree_paths;
+	bool *tree_writable;
 };
 
 /* A tree of the host's file system granted to the guest (--ro, --rw). */
@@ -201,6 +205,7 @@ struct vmm_fd {
 };
 
 #define VMM_MAX_FDS 1024
+#define VMM_MAX_TREES 64
 
 struct vmm {
 	const struct vmm_options *opt;
@@ -210,6 +215,9 @@ struct vmm {
 	struct vmm_mem mem;
 	enum lstar_platform platform;
 	struct vmm_fd fds[VMM_MAX_FDS];
+	struct vmm_tree trees[VMM_MAX_TREES];	/* --ro, --rw */
+	int ntrees;
+	char cwd[4096];			/* the guest's working directory */
 	bool done;			/* the program ended */
 	int status;			/* lstar's exit status once done */
 };
@@ -246,6 +254,41 @@ int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
 int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
 		      bool cloexec);		/* replaces what fd named */
 int vmm_fd_close(struct vmm *vm, uint64_t fd);	/* 0 or -EBADF */
+
+/*
+ * fs.c: the granted trees and the path calls.  vmm_fs_grant opens a tree
+ * (before confinement); vmm_fs_set_cwd sets the guest's working directory.
+ * Each vmm_fs_<call> takes the six syscall arguments.
+ */
+int vmm_fs_grant(struct vmm *vm, const char *path, bool writable);
+int vmm_fs_set_cwd(struct vmm *vm, const char *path);
+struct stat;
+int vmm_fs_stat_cwd(struct vmm *vm, struct stat *st);
+int64_t vmm_fs_open(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_creat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_openat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_stat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_lstat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_fstatat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_access(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_faccessat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_faccessat2(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_readlink(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_readlinkat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_getdents64(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_getcwd(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_fchdir(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_mkdir(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_mkdirat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_unlink(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_rmdir(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_unlinkat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_rename(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_renameat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_renameat2(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a);
 
 /* forward.c */
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6]);

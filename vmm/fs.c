@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fs.c - the file system the guest sees: only the trees granted with
+ * --ro and --rw, at their host paths, and nothing else.
+ *
+ * Every path is copied out of guest memory once, made absolute against
+ * the guest's working directory (or a directory descriptor's path), and
+ * normalized lexically ("." and ".." and repeated slashes go).  The
+ * longest granted tree that contains it is chosen, and the rest of the
+ * path is resolved by the host kernel beneath that tree's directory
+ * descriptor with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS): no
+ * "..", absolute symlink, magic link or directory renamed in the middle
+ * of the walk can leave the tree.  Nothing outside the trees is opened,
+ * created, changed or even stat'ed.
+ *
+ * Decisions (docs/DECISIONS.md): a path outside every tree does not exist
+ * (ENOENT); a walk that tries to leave its tree is EACCES; changing a
+ * read-only tree is EROFS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define GUEST_PATH_MAX	PATH_MAX	/* with its NUL, as Linux's */
+
+/* A guest path, resolved to a tree. */
+struct fs_path {
+	char abs[GUEST_PATH_MAX];	/* normalized absolute guest path */
+	const char *rel;		/* within abs: path below the tree, or "." */
+	const struct vmm_tree *tree;
+};
+
+/* --- the trees ------------------------------------------------------------ */
+
+int vmm_fs_grant(struct vmm *vm, const char *path, bool writable)
+{
+	char canon[PATH_MAX];
+	struct vmm_tree *t;
+	int fd;
+
+	if (vm->ntrees == VMM_MAX_TREES)
+		return -E2BIG;
+	if (!realpath(path, canon))
+		return -errno;
+	fd = open(canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	t = &vm->trees[vm->ntrees++];
+	t->path = strdup(canon);
+	t->len = strcmp(canon, "/") ? strlen(canon) : 0;	/* "/" matches all */
+	t->dirfd = fd;
+	t->writable = writable;
+	return t->path ? 0 : -ENOMEM;
+}
+
+int vmm_fs_set_cwd(struct vmm *vm, const char *path)
+{
+	char canon[PATH_MAX];
+
+	if (!realpath(path, canon))
+		return -errno;
+	snprintf(vm->cwd, sizeof(vm->cwd), "%s", canon);
+	return 0;
+}
+
+/* --- paths ---------------------------------------------------------------- */
+
+/*
+ * Copy the NUL-terminated path at gva into buf (GUEST_PATH_MAX bytes).
+ * Reads page by page so that a path ending just before an unmapped page
+ * is fine.  -EFAULT, -ENAMETOOLONG, or -ENOENT for "".
+ */
+static int get_path(struct vmm *vm, uint64_t gva, char *buf)
+{
+	for (size_t n = 0; n < GUEST_PATH_MAX;) {
+		size_t chunk = LSTAR_PAGE_SIZE - ((gva + n) & (LSTAR_PAGE_SIZE - 1));
+		const char *nul;
+
+		if (chunk > GUEST_PATH_MAX - n)
+			chunk = GUEST_PATH_MAX - n;
+		if (vmm_mem_copy_from_user(&vm->mem, buf + n, gva + n, chunk))
+			return -EFAULT;
+		if ((nul = memchr(buf + n, '\0', chunk)))
+			return nul == buf ? -ENOENT : 0;
+		n += chunk;
+	}
+	return -ENAMETOOLONG;
+}
+
+/* Append component c (len n) to the normalized path out (length *len). */
+static int push_component(char *out, size_t *len, const char *c, size_t n)
+{
+	if (n == 0 || (n == 1 && c[0] == '.'))
+		return 0;
+	if (n == 2 && c[0] == '.' && c[1] == '.') {
+		while (*len > 0 && out[*len - 1] != '/')
+			(*len)--;
+		if (*len > 0)
+			(*len)--;	/* the slash; "/.." is "/" */
+		out[*len] = '\0';
+		return 0;
+	}
+	if (*len + 1 + n >= GUEST_PATH_MAX)
+		return -ENAMETOOLONG;
+	out[(*len)++] = '/';
+	memcpy(out + *len, c, n);
+	*len += n;
+	out[*len] = '\0';
+	return 0;
+}
+
+static int normalize(char *out, const char *base, const char *path)
+{
+	size_t len = 0;
+	int err;
+
+	out[0] = '\0';
+	for (int part = 0; part < 2; part++) {
+		const char *s = part ? path : base;
+
+		while (s && *s) {
+			const char *end = strchrnul(s, '/');
+
+			if ((err = push_component(out, &len, s, end - s)))
+				return err;
+			s = *end ? end + 1 : end;
+		}
+	}
+	if (len == 0)
+		strcpy(out, "/");
+	return 0;
+}
+
+/*
+ * lookup - resolve guest path (already copied) against dirfd to a tree.
+ * -ENOENT when no tree holds it, -EBADF/-ENOTDIR for a bad dirfd.
+ */
+static int lookup(struct vmm *vm, int dirfd, const char *path, struct fs_path *p)
+{
+	const char *base = NULL;
+	size_t best = 0;
+	int err;
+
+	if (path[0] != '/') {
+		if (dirfd == AT_FDCWD) {
+			base = vm->cwd;
+		} else {
+			struct vmm_file *f = vmm_fd_get(vm, (uint64_t)dirfd);
+
+			if (dirfd < 0 || !f)
+				return -EBADF;
+			if (!f->path)
+				return -ENOTDIR;
+			base = f->path;
+		}
+	}
+	if ((err = normalize(p->abs, base, path)))
+		return err;
+	p->tree = NULL;
+	for (int i = 0; i < vm->ntrees; i++) {
+		const struct vmm_tree *t = &vm->trees[i];
+
+		if (strncmp(p->abs, t->path, t->len) ||
+		    (p->abs[t->len] != '/' && p->abs[t->len] != '\0'))
+			continue;
+		if (!p->tree || t->len >= best) {
+			p->tree = t;
+			best = t->len;
+		}
+	}
+	if (!p->tree)
+		return -ENOENT;
+	p->rel = p->abs + best;
+	while (*p->rel == '/')
+		p->rel++;
+	if (!*p->rel)
+		p->rel = ".";
+	return 0;
+}
+
+/*
+ * Is the normalized path abs a directory above some granted tree ("/" and
+ * "/tmp" when /tmp/work is granted)?  Such a directory exists for the
+ * guest, as a bare read-only directory lstar makes up: it lets path walks
+ * and `mkdir -p` reach the tree without telling the guest anything about
+ * the host's directory (lstar never looks at it).
+ */
+static bool is_tree_ancestor(const struct vmm *vm, const char *abs)
+{
+	size_t n = strcmp(abs, "/") ? strlen(abs) : 0;
+
+	for (int i = 0; i < vm->ntrees; i++) {
+		const struct vmm_tree *t = &vm->trees[i];
+
+		if (t->len > n && !strncmp(t->path, abs, n) && t->path[n] == '/')
+			return true;
+	}
+	return false;
+}
+
+/* What stat says of such an ancestor: root's, read-only, no history. */
+static void ancestor_stat(const char *abs, struct stat *st)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *c = abs; *c; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+	memset(st, 0, sizeof(*st));
+	st->st_ino = h | 1;
+	st->st_mode = S_IFDIR | 0555;
+	st->st_nlink = 2;
+	st->st_size = 4096;
+	st->st_blksize = 4096;
+}
+
+/* Copy the path at gva and look it up. */
+static int get_lookup(struct vmm *vm, int dirfd, uint64_t gva, struct fs_path *p)
+{
+	char path[GUEST_PATH_MAX];
+	int err = get_path(vm, gva, path);
+
+	if (!err && (err = lookup(vm, dirfd, path, p)) == -ENOENT &&
+	    is_tree_ancestor(vm, p->abs))
+		err = -EISDIR;	/* an ancestor: callers that care say so */
+	return err;
+}
+
+/* openat2 beneath the tree; a walk that tries to leave it is EACCES. */
+static int open_beneath(const struct vmm_tree *t, const char *rel,
+			uint64_t flags, uint64_t mode)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.mode = mode,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
+
+	if (fd >= 0)
+		return fd;
+	return errno == EXDEV ? -EACCES : -errno;
+}
+
+/*
+ * The directory that holds p's last component, opened beneath the tree,
+ * and that component: for the calls that act on a name (unlink, mkdir,
+ * rename, readlink, lstat).  The tree's root itself has no such name.
+ */
+static int open_parent(const struct fs_path *p, const char **last)
+{
+	const char *slash = strrchr(p->rel, '/');
+	char parent[GUEST_PATH_MAX];
+
+	if (!strcmp(p->rel, "."))
+		return -EBUSY;
+	if (!slash) {
+		*last = p->rel;
+		return open_beneath(p->tree, ".", O_PATH | O_DIRECTORY, 0);
+	}
+	memcpy(parent, p->rel, slash - p->rel);
+	parent[slash - p->rel] = '\0';
+	*last = slash + 1;
+	return open_beneath(p->tree, parent, O_PATH | O_DIRECTORY, 0);
+}
+
+static int64_t result(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* --- open, stat, access ---------------------------------------------------- */
+
+#define OPEN_FLAGS_KNOWN (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
+			  O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECTORY | \
+			  O_NOFOLLOW | O_CLOEXEC | O_LARGEFILE | O_NOATIME | O_PATH)
+#define OPEN_FLAGS_WRITE (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
+
+static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
+		       uint64_t mode)
+{
+	struct fs_path p;
+	struct vmm_file *f;
+	struct stat st;
+	int err, fd, gfd;
+
+	if (flags & ~(uint64_t)OPEN_FLAGS_KNOWN)
+		return -EINVAL;	/* O_TMPFILE and friends: not in a sandbox */
+	if ((err = get_lookup(vm, dirfd, gva, &p)) == -EISDIR)
+		/* An ancestor of a tree: there, but not to be listed. */
+		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
+	if (err)
+		return err;
+	if (!p.tree->writable && (flags & OPEN_FLAGS_WRITE)) {
+		/* O_CREAT of a file that exists only opens it. */
+		if ((flags & (OPEN_FLAGS_WRITE & ~O_CREAT)) || (flags & O_EXCL))
+			return -EROFS;
+		fd = open_beneath(p.tree, p.rel, flags & ~(uint64_t)O_CREAT, 0);
+		if (fd == -ENOENT)
+			return -EROFS;
+	} else {
+		fd = open_beneath(p.tree, p.rel, flags, mode & 07777);
+	}
+	if (fd < 0)
+		return fd;
+	/* Directories keep their path: *at() calls and fchdir use it. */
+	f = vmm_file_new(fd, fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ?
+			 p.abs : NULL, p.tree);
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	gfd = vmm_fd_install(vm, f, 0, flags & O_CLOEXEC);
+	if (gfd < 0) {		/* EMFILE: nothing holds f */
+		close(fd);
+		free(f->path);
+		free(f);
+	}
+	return gfd;
+}
+
+int64_t vmm_fs_open(struct vmm *vm, const uint64_t *a)
+{
+	return do_open(vm, AT_FDCWD, a[0], a[1], a[2]);
+}
+
+int64_t vmm_fs_creat(struct vmm *vm, const uint64_t *a)
+{
+	return do_open(vm, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]);
+}
+
+int64_t vmm_fs_openat(struct vmm *vm, const uint64_t *a)
+{
+	return do_open(vm, (int)a[0], a[1], a[2], a[3]);
+}
+
+int vmm_fs_stat_cwd(struct vmm *vm, struct stat *st)
+{
+	struct fs_path p;
+	int err = lookup(vm, AT_FDCWD, ".", &p), fd;
+
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+		return fd;
+	err = fstat(fd, st) < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* stat the path (following a final symlink unless nofollow) into st. */
+static int stat_path(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow,
+		     struct stat *st)
+{
+	struct fs_path p;
+	const char *last;
+	int err, fd;
+
+	if ((err = get_lookup(vm, dirfd, gva, &p)) == -EISDIR) {
+		ancestor_stat(p.abs, st);
+		return 0;
+	}
+	if (err)
+		return err;
+	if (nofollow && strcmp(p.rel, ".")) {
+		if ((fd = open_parent(&p, &last)) < 0)
+			return fd;
+		err = fstatat(fd, last, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	} else {
+		if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+			return fd;
+		err = fstat(fd, st) < 0 ? -errno : 0;
+	}
+	close(fd);
+	return err;
+}
+
+static int64_t stat_out(struct vmm *vm, int err, const struct stat *st,
+			uint64_t dst)
+{
+	return err ? err : vmm_mem_copy_to_user(&vm->mem, dst, st, sizeof(*st));
+}
+
+int64_t vmm_fs_stat(struct vmm *vm, const uint64_t *a)
+{
+	struct stat st;
+
+	return stat_out(vm, stat_path(vm, AT_FDCWD, a[0], false, &st), &st, a[1]);
+}
+
+int64_t vmm_fs_lstat(struct vmm *vm, const uint64_t *a)
+{
+	struct stat st;
+
+	return stat_out(vm, stat_path(vm, AT_FDCWD, a[0], true, &st), &st, a[1]);
+}
+
+/* newfstatat(dirfd, path, buf, flags); the empty path is the caller's. */
+int64_t vmm_fs_fstatat(struct vmm *vm, const uint64_t *a)
+{
+	struct stat st;
+
+	if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
+		return -EINVAL;
+	return stat_out(vm, stat_path(vm, (int)a[0], a[1],
+				      a[3] & AT_SYMLINK_NOFOLLOW, &st), &st, a[2]);
+}
+
+/* statx(dirfd, path, flags, mask, buf) on a path. */
+int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
+{
+	struct fs_path p;
+	struct statx stx;
+	const char *last;
+	int err, fd;
+
+	if ((err = get_lookup(vm, (int)a[0], a[1], &p)) == -EISDIR) {
+		struct stat st;
+
+		ancestor_stat(p.abs, &st);
+		memset(&stx, 0, sizeof(stx));
+		stx.stx_mask = STATX_BASIC_STATS;
+		stx.stx_mode = st.st_mode;
+		stx.stx_ino = st.st_ino;
+		stx.stx_nlink = st.st_nlink;
+		stx.stx_size = st.st_size;
+		stx.stx_blksize = st.st_blksize;
+		return vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
+	}
+	if (err)
+		return err;
+	if ((a[2] & AT_SYMLINK_NOFOLLOW) && strcmp(p.rel, ".")) {
+		if ((fd = open_parent(&p, &last)) < 0)
+			return fd;
+		err = statx(fd, last, AT_SYMLINK_NOFOLLOW |
+			    ((int)a[2] & AT_STATX_SYNC_TYPE), (unsigned)a[3], &stx);
+	} else {
+		if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+			return fd;
+		err = statx(fd, "", AT_EMPTY_PATH | ((int)a[2] & AT_STATX_SYNC_TYPE),
+			    (unsigned)a[3], &stx);
+	}
+	err = err < 0 ? -errno : 0;
+	close(fd);
+	return err ? err : vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
+}
+
+static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
+			 uint64_t mode, uint64_t flags)
+{
+	struct fs_path p;
+	int err, fd;
+
+	if (mode & ~(uint64_t)(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	if (flags & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((err = get_lookup(vm, dirfd, gva, &p)) == -EISDIR)
+		return (mode & W_OK) ? -EROFS : 0;
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.rel, O_PATH |
+			       ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0)) < 0)
+		return fd;
+	err = syscall(SYS_faccessat2, fd, "", (int)mode,
+		      AT_EMPTY_PATH | ((int)flags & AT_EACCESS)) < 0 ? -errno : 0;
+	close(fd);
+	if (!err && (mode & W_OK) && !p.tree->writable)
+		err = -EROFS;
+	return err;
+}
+
+int64_t vmm_fs_access(struct vmm *vm, const uint64_t *a)
+{
+	return do_access(vm, AT_FDCWD, a[0], a[1], 0);
+}
+
+int64_t vmm_fs_faccessat(struct vmm *vm, const uint64_t *a)
+{
+	return do_access(vm, (int)a[0], a[1], a[2], 0);
+}
+
+int64_t vmm_fs_faccessat2(struct vmm *vm, const uint64_t *a)
+{
+	return do_access(vm, (int)a[0], a[1], a[2], a[3]);
+}
+
+static int64_t do_readlink(struct vmm *vm, int dirfd, uint64_t gva,
+			   uint64_t buf, uint64_t size)
+{
+	char target[GUEST_PATH_MAX];
+	struct fs_path p;
+	const char *last;
+	ssize_t n;
+	int err, fd;
+
+	if ((int64_t)size <= 0)
+		return -EINVAL;
+	if ((err = get_lookup(vm, dirfd, gva, &p)))
+		return err == -EISDIR ? -EINVAL : err;	/* no link */
+	if ((fd = open_parent(&p, &last)) < 0)
+		return fd == -EBUSY ? -EINVAL : fd;	/* a tree's root is no link */
+	n = readlinkat(fd, last, target, sizeof(target));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	if ((uint64_t)n > size)
+		n = (ssize_t)size;
+	return vmm_mem_copy_to_user(&vm->mem, buf, target, n) ?: n;
+}
+
+int64_t vmm_fs_readlink(struct vmm *vm, const uint64_t *a)
+{
+	return do_readlink(vm, AT_FDCWD, a[0], a[1], a[2]);
+}
+
+int64_t vmm_fs_readlinkat(struct vmm *vm, const uint64_t *a)
+{
+	return do_readlink(vm, (int)a[0], a[1], a[2], a[3]);
+}
+
+/* --- directories ----------------------------------------------------------- */
+
+int64_t vmm_fs_getdents64(struct vmm *vm, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	uint64_t count = a[2] < 65536 ? a[2] : 65536;
+	char buf[65536];
+	long n;
+
+	if (!f)
+		return -EBADF;
+	n = syscall(SYS_getdents64, f->host, buf, count);
+	if (n < 0)
+		return -errno;
+	return vmm_mem_copy_to_user(&vm->mem, a[1], buf, n) ?: n;
+}
+
+int64_t vmm_fs_getcwd(struct vmm *vm, const uint64_t *a)
+{
+	size_t len = strlen(vm->cwd) + 1;
+
+	if (a[1] < len)
+		return -ERANGE;
+	return vmm_mem_copy_to_user(&vm->mem, a[0], vm->cwd, len) ?: (int64_t)len;
+}
+
+int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a)
+{
+	struct fs_path p;
+	int err, fd;
+
+	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)) && err != -EISDIR)
+		return err;
+	if (!err) {	/* (an ancestor of a tree needs no check) */
+		if ((fd = open_beneath(p.tree, p.rel, O_PATH | O_DIRECTORY, 0)) < 0)
+			return fd;
+		close(fd);
+	}
+	snprintf(vm->cwd, sizeof(vm->cwd), "%s", p.abs);
+	return 0;
+}
+
+int64_t vmm_fs_fchdir(struct vmm *vm, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+
+	if (!f)
+		return -EBADF;
+	if (!f->path)
+		return -ENOTDIR;
+	snprintf(vm->cwd, sizeof(vm->cwd), "%s", f->path);
+	return 0;
+}
+
+/* --- changes (only in writable trees) --------------------------------------- */
+
+/* Look up a path whose last component is to be created, removed or
+ * renamed: its parent directory opened beneath a writable tree. */
+static int lookup_for_change(struct vmm *vm, int dirfd, uint64_t gva,
+			     struct fs_path *p, const char **last)
+{
+	int err = get_lookup(vm, dirfd, gva, p);
+
+	if (err)
+		return err;
+	if (!p->tree->writable)
+		return -EROFS;
+	return open_parent(p, last);
+}
+
+static int64_t do_mkdir(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode)
+{
+	struct fs_path p;
+	const char *last;
+	int fd = lookup_for_change(vm, dirfd, gva, &p, &last);
+	int64_t r;
+
+	if (fd < 0)	/* a tree's root or an ancestor exists already */
+		return fd == -EBUSY || fd == -EISDIR ? -EEXIST : fd;
+	r = result(mkdirat(fd, last, (mode_t)mode & 07777));
+	close(fd);
+	return r;
+}
+
+int64_t vmm_fs_mkdir(struct vmm *vm, const uint64_t *a)
+{
+	return do_mkdir(vm, AT_FDCWD, a[0], a[1]);
+}
+
+int64_t vmm_fs_mkdirat(struct vmm *vm, const uint64_t *a)
+{
+	return do_mkdir(vm, (int)a[0], a[1], a[2]);
+}
+
+static int64_t do_unlink(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags)
+{
+	struct fs_path p;
+	const char *last;
+	int fd;
+	int64_t r;
+
+	if (flags & ~(uint64_t)AT_REMOVEDIR)
+		return -EINVAL;
+	fd = lookup_for_change(vm, dirfd, gva, &p, &last);
+	if (fd < 0)
+		return fd == -EISDIR ? -EROFS : fd;
+	r = result(unlinkat(fd, last, (int)flags));
+	close(fd);
+	return r;
+}
+
+int64_t vmm_fs_unlink(struct vmm *vm, const uint64_t *a)
+{
+	return do_unlink(vm, AT_FDCWD, a[0], 0);
+}
+
+int64_t vmm_fs_rmdir(struct vmm *vm, const uint64_t *a)
+{
+	return do_unlink(vm, AT_FDCWD, a[0], AT_REMOVEDIR);
+}
+
+int64_t vmm_fs_unlinkat(struct vmm *vm, const uint64_t *a)
+{
+	return do_unlink(vm, (int)a[0], a[1], a[2]);
+}
+
+static int64_t do_rename(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
+			 uint64_t newp, uint64_t flags)
+{
+	struct fs_path from, to;
+	const char *from_last, *to_last;
+	int from_fd, to_fd;
+	int64_t r;
+
+	if (flags & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	if ((from_fd = lookup_for_change(vm, olddir, oldp, &from, &from_last)) < 0)
+		return from_fd == -EISDIR ? -EROFS : from_fd;
+	if ((to_fd = lookup_for_change(vm, newdir, newp, &to, &to_last)) < 0) {
+		close(from_fd);
+		return to_fd == -EISDIR ? -EROFS : to_fd;
+	}
+	r = from.tree != to.tree ? -EXDEV :
+	    result(syscall(SYS_renameat2, from_fd, from_last, to_fd, to_last,
+			   (unsigned)flags));
+	close(from_fd);
+	close(to_fd);
+	return r;
+}
+
+int64_t vmm_fs_rename(struct vmm *vm, const uint64_t *a)
+{
+	return do_rename(vm, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+}
+
+int64_t vmm_fs_renameat(struct vmm *vm, const uint64_t *a)
+{
+	return do_rename(vm, (int)a[0], a[1], (int)a[2], a[3], 0);
+}
+
+int64_t vmm_fs_renameat2(struct vmm *vm, const uint64_t *a)
+{
+	return do_rename(vm, (int)a[0], a[1], (int)a[2], a[3], a[4]);
+}
+
+int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
+{
+	struct fs_path p;
+	int err, fd;
+	int64_t r;
+
+	if ((int64_t)a[1] < 0)
+		return -EINVAL;
+	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)))
+		return err;
+	if (!p.tree->writable)
+		return -EROFS;
+	if ((fd = open_beneath(p.tree, p.rel, O_WRONLY, 0)) < 0)
+		return fd;
+	r = result(ftruncate(fd, (off_t)a[1]));
+	close(fd);
+	return r;
+}
