@@ -550,6 +550,9 @@ long sys_mprotect(struct pt_regs *regs)
 		return -ENOMEM;
 	if (!vma_room(2))
 		return -ENOMEM;
+	/* Opening PROT_NONE pages backs them: fail before changing any. */
+	if ((prot & PROT_ALL) && !pages_available(len / PAGE_SIZE))
+		return -ENOMEM;
 	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
 		return err;
 	err = protect_pages(start, end, prot);
@@ -658,6 +661,8 @@ long sys_madvise(struct pt_regs *regs)
 	len = PAGE_ALIGN(len);
 	if (!user_range_ok(start, len))
 		return -EINVAL;
+	if (len == 0)
+		return 0;
 	end = start + len;
 	switch (regs->dx) {
 	case MADV_DONTNEED:
@@ -670,9 +675,10 @@ long sys_madvise(struct pt_regs *regs)
 
 			if (!leaf || !(*(pte = pte_of(leaf, va)) & (PTE_P | PTE_BACKED)))
 				continue;
-			page_free(*pte & PTE_ADDR);
+			/* The new page first: on failure the old one stays. */
 			if (!(pa = page_alloc()))
 				return -ENOMEM;
+			page_free(*pte & PTE_ADDR);
 			*pte = (*pte & ~PTE_ADDR) | pa;
 		}
 		flush_range(start, end);

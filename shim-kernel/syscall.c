@@ -32,7 +32,7 @@ long sys_ni_syscall(struct pt_regs *regs)
 	if (boot_info.flags & LSTAR_BOOT_VERBOSE) {
 		struct lstar_hc_sys *s = &hc_block()->sys;
 
-		s->nr = regs->orig_ax;
+		s->nr = (uint32_t)regs->orig_ax;
 		s->args[0] = regs->di;
 		s->args[1] = regs->si;
 		s->args[2] = regs->dx;
@@ -70,7 +70,7 @@ static long sys_forward(struct pt_regs *regs)
 {
 	struct lstar_hc_sys *s = &hc_block()->sys;
 
-	s->nr = regs->orig_ax;
+	s->nr = (uint32_t)regs->orig_ax;	/* what do_syscall_64 dispatched on */
 	s->args[0] = regs->di;
 	s->args[1] = regs->si;
 	s->args[2] = regs->dx;
@@ -462,6 +462,16 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[__NR_renameat] = sys_forward,
 	[__NR_renameat2] = sys_forward,
 	[__NR_truncate] = sys_forward,
+	[__NR_symlink] = sys_forward,
+	[__NR_symlinkat] = sys_forward,
+	[__NR_link] = sys_forward,
+	[__NR_linkat] = sys_forward,
+	[__NR_chmod] = sys_forward,
+	[__NR_fchmodat] = sys_forward,
+	[__NR_fchmod] = sys_forward,
+	[__NR_utimensat] = sys_forward,
+	[__NR_statfs] = sys_forward,
+	[__NR_fstatfs] = sys_forward,
 };
 
 /*

@@ -715,6 +715,16 @@ static const fwd_handler fwd_table[] = {
 	[SYS_renameat] = vmm_fs_renameat,
 	[SYS_renameat2] = vmm_fs_renameat2,
 	[SYS_truncate] = vmm_fs_truncate,
+	[SYS_symlink] = vmm_fs_symlink,
+	[SYS_symlinkat] = vmm_fs_symlinkat,
+	[SYS_link] = vmm_fs_link,
+	[SYS_linkat] = vmm_fs_linkat,
+	[SYS_chmod] = vmm_fs_chmod,
+	[SYS_fchmodat] = vmm_fs_fchmodat,
+	[SYS_fchmod] = vmm_fs_fchmod,
+	[SYS_utimensat] = vmm_fs_utimensat,
+	[SYS_statfs] = vmm_fs_statfs,
+	[SYS_fstatfs] = vmm_fs_fstatfs,
 };
 
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6])

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -42,16 +44,45 @@ struct fs_path {
 
 /* --- the trees ------------------------------------------------------------ */
 
+/* Does tree path outer contain inner (or equal it)? */
+static bool tree_contains(const char *outer, const char *inner)
+{
+	size_t n = strcmp(outer, "/") ? strlen(outer) : 0;
+
+	return !strncmp(outer, inner, n) && (inner[n] == '/' || inner[n] == '\0');
+}
+
+/*
+ * A read-only tree inside a writable one cannot stay read-only: the guest
+ * could rename a directory above it, or follow a symlink it made, and
+ * reach its files through the writable tree.  Such grants are refused
+ * (-EXDEV, reported by the caller); the other way round is fine.
+ */
+static int check_nesting(const struct vmm *vm, const char *canon, bool writable)
+{
+	for (int i = 0; i < vm->ntrees; i++) {
+		const struct vmm_tree *t = &vm->trees[i];
+
+		if (t->writable != writable &&
+		    tree_contains(writable ? canon : t->path,
+				  writable ? t->path : canon))
+			return -EXDEV;
+	}
+	return 0;
+}
+
 int vmm_fs_grant(struct vmm *vm, const char *path, bool writable)
 {
 	char canon[PATH_MAX];
 	struct vmm_tree *t;
-	int fd;
+	int fd, err;
 
 	if (vm->ntrees == VMM_MAX_TREES)
 		return -E2BIG;
 	if (!realpath(path, canon))
 		return -errno;
+	if ((err = check_nesting(vm, canon, writable)))
+		return err;
 	fd = open(canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -241,7 +272,8 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC,
-		.mode = mode,
+		/* open() ignores mode without O_CREAT; openat2 refuses it. */
+		.mode = (flags & O_CREAT) ? mode : 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
@@ -280,9 +312,12 @@ static int64_t result(long r)
 
 /* --- open, stat, access ---------------------------------------------------- */
 
+/* The kernel's O_LARGEFILE: musl passes it, glibc's headers define it 0. */
+#define KERNEL_O_LARGEFILE 0100000
 #define OPEN_FLAGS_KNOWN (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
 			  O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECTORY | \
-			  O_NOFOLLOW | O_CLOEXEC | O_LARGEFILE | O_NOATIME | O_PATH)
+			  O_NOFOLLOW | O_CLOEXEC | KERNEL_O_LARGEFILE | O_NOATIME | \
+			  O_PATH)
 #define OPEN_FLAGS_WRITE (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
 
 static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
@@ -295,6 +330,7 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 
 	if (flags & ~(uint64_t)OPEN_FLAGS_KNOWN)
 		return -EINVAL;	/* O_TMPFILE and friends: not in a sandbox */
+	flags &= ~(uint64_t)KERNEL_O_LARGEFILE;	/* always so on x86-64 */
 	if ((err = get_lookup(vm, dirfd, gva, &p)) == -EISDIR)
 		/* An ancestor of a tree: there, but not to be listed. */
 		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
@@ -308,7 +344,7 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 		if (fd == -ENOENT)
 			return -EROFS;
 	} else {
-		fd = open_beneath(p.tree, p.rel, flags, mode & 07777);
+		fd = open_beneath(p.tree, p.rel, flags, mode & 0777);
 	}
 	if (fd < 0)
 		return fd;
@@ -608,7 +644,7 @@ static int64_t do_mkdir(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode)
 
 	if (fd < 0)	/* a tree's root or an ancestor exists already */
 		return fd == -EBUSY || fd == -EISDIR ? -EEXIST : fd;
-	r = result(mkdirat(fd, last, (mode_t)mode & 07777));
+	r = result(mkdirat(fd, last, (mode_t)mode & 0777));
 	close(fd);
 	return r;
 }
@@ -706,9 +742,210 @@ int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
 		return err;
 	if (!p.tree->writable)
 		return -EROFS;
-	if ((fd = open_beneath(p.tree, p.rel, O_WRONLY, 0)) < 0)
+	/* O_NONBLOCK: a FIFO must not block the VMM (it then fails EINVAL). */
+	if ((fd = open_beneath(p.tree, p.rel, O_WRONLY | O_NONBLOCK, 0)) < 0)
 		return fd;
 	r = result(ftruncate(fd, (off_t)a[1]));
 	close(fd);
 	return r;
+}
+
+/* --- links, modes, times, file systems --------------------------------------- */
+
+/* symlink(target, path): the link is made in a writable tree; its target
+ * is only text, resolved (beneath a tree) when someone follows it. */
+static int64_t do_symlink(struct vmm *vm, uint64_t target_gva, int dirfd,
+			  uint64_t gva)
+{
+	char target[GUEST_PATH_MAX];
+	struct fs_path p;
+	const char *last;
+	int err = get_path(vm, target_gva, target), fd;
+	int64_t r;
+
+	if (err)
+		return err;
+	if ((fd = lookup_for_change(vm, dirfd, gva, &p, &last)) < 0)
+		return fd == -EISDIR || fd == -EBUSY ? -EEXIST : fd;
+	r = result(symlinkat(target, fd, last));
+	close(fd);
+	return r;
+}
+
+int64_t vmm_fs_symlink(struct vmm *vm, const uint64_t *a)
+{
+	return do_symlink(vm, a[0], AT_FDCWD, a[1]);
+}
+
+int64_t vmm_fs_symlinkat(struct vmm *vm, const uint64_t *a)
+{
+	return do_symlink(vm, a[0], (int)a[1], a[2]);
+}
+
+/*
+ * link(old, new): both ends in the same writable tree.  AT_SYMLINK_FOLLOW
+ * is refused: the host would follow a symlink with no tree around it.
+ */
+static int64_t do_link(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
+		       uint64_t newp, uint64_t flags)
+{
+	struct fs_path from, to;
+	const char *from_last, *to_last;
+	int from_fd, to_fd;
+	int64_t r;
+
+	if (flags & ~(uint64_t)AT_SYMLINK_FOLLOW)
+		return -EINVAL;
+	if (flags & AT_SYMLINK_FOLLOW)
+		return -EPERM;	/* docs/DECISIONS.md */
+	if ((from_fd = lookup_for_change(vm, olddir, oldp, &from, &from_last)) < 0)
+		return from_fd == -EISDIR ? -EPERM : from_fd;
+	if ((to_fd = lookup_for_change(vm, newdir, newp, &to, &to_last)) < 0) {
+		close(from_fd);
+		return to_fd == -EISDIR ? -EEXIST : to_fd;
+	}
+	r = from.tree != to.tree ? -EXDEV :
+	    result(linkat(from_fd, from_last, to_fd, to_last, 0));
+	close(from_fd);
+	close(to_fd);
+	return r;
+}
+
+int64_t vmm_fs_link(struct vmm *vm, const uint64_t *a)
+{
+	return do_link(vm, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+}
+
+int64_t vmm_fs_linkat(struct vmm *vm, const uint64_t *a)
+{
+	return do_link(vm, (int)a[0], a[1], (int)a[2], a[3], a[4]);
+}
+
+/*
+ * The host path of an O_PATH descriptor we hold: /proc/self/fd/N.  chmod
+ * and utimensat through it act on exactly the file openat2 found beneath
+ * the tree, whatever happens to the path meanwhile.
+ */
+static void fd_path(int fd, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* Open path p for a metadata change: writable tree, O_PATH, beneath. */
+static int open_for_meta(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow)
+{
+	struct fs_path p;
+	int err = get_lookup(vm, dirfd, gva, &p);
+
+	if (err)
+		return err == -EISDIR ? -EROFS : err;
+	if (!p.tree->writable)
+		return -EROFS;
+	return open_beneath(p.tree, p.rel, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
+}
+
+static int64_t do_chmod(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode,
+			uint64_t flags)
+{
+	char path[64];
+	int fd;
+	int64_t r;
+
+	if (flags & ~(uint64_t)AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		return -EOPNOTSUPP;	/* Linux cannot chmod a symlink either */
+	if ((fd = open_for_meta(vm, dirfd, gva, false)) < 0)
+		return fd;
+	fd_path(fd, path, sizeof(path));
+	r = result(chmod(path, (mode_t)mode & 0777));
+	close(fd);
+	return r;
+}
+
+int64_t vmm_fs_chmod(struct vmm *vm, const uint64_t *a)
+{
+	return do_chmod(vm, AT_FDCWD, a[0], a[1], 0);
+}
+
+int64_t vmm_fs_fchmodat(struct vmm *vm, const uint64_t *a)
+{
+	return do_chmod(vm, (int)a[0], a[1], a[2], 0);
+}
+
+int64_t vmm_fs_fchmod(struct vmm *vm, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+
+	if (!f)
+		return -EBADF;
+	if (f->tree && !f->tree->writable)
+		return -EROFS;
+	if (f->std)
+		return -EPERM;	/* lstar's own streams are not the guest's */
+	return result(fchmod(f->host, (mode_t)a[1] & 0777));
+}
+
+/* utimensat(dirfd, path, times, flags); a NULL path is futimens(dirfd). */
+int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a)
+{
+	struct timespec ts[2];
+	const struct timespec *times = NULL;
+	char path[64];
+	int fd;
+	int64_t r;
+
+	if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (a[2]) {
+		if (vmm_mem_copy_from_user(&vm->mem, ts, a[2], sizeof(ts)))
+			return -EFAULT;
+		times = ts;
+	}
+	if (!a[1]) {
+		struct vmm_file *f = vmm_fd_get(vm, a[0]);
+
+		if (!f)
+			return -EBADF;
+		if (f->std || (f->tree && !f->tree->writable))
+			return -EROFS;
+		return result(futimens(f->host, times));
+	}
+	if ((fd = open_for_meta(vm, (int)a[0], a[1], a[3] & AT_SYMLINK_NOFOLLOW)) < 0)
+		return fd == -ELOOP ? -EOPNOTSUPP : fd;
+	fd_path(fd, path, sizeof(path));
+	r = result(utimensat(AT_FDCWD, path, times, 0));
+	close(fd);
+	return r;
+}
+
+int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a)
+{
+	struct fs_path p;
+	struct statfs sf;
+	int err, fd;
+
+	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)))
+		return err == -EISDIR ? -EACCES : err;
+	if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+		return fd;
+	err = fstatfs(fd, &sf) < 0 ? -errno : 0;
+	close(fd);
+	if (!err && !p.tree->writable)
+		sf.f_flags |= ST_RDONLY;
+	return err ? err : vmm_mem_copy_to_user(&vm->mem, a[1], &sf, sizeof(sf));
+}
+
+int64_t vmm_fs_fstatfs(struct vmm *vm, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	struct statfs sf;
+
+	if (!f)
+		return -EBADF;
+	if (fstatfs(f->host, &sf) < 0)
+		return -errno;
+	if (f->tree && !f->tree->writable)
+		sf.f_flags |= ST_RDONLY;
+	return vmm_mem_copy_to_user(&vm->mem, a[1], &sf, sizeof(sf));
 }

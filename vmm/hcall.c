@@ -50,7 +50,7 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 		vm->status = e->status & 0xff;
 		return;
 	case LSTAR_EXIT_SIGNAL:
-		if (e->status < 1 || e->status > 64)
+		if (e->status < 1 || e->status > 31)	/* named signals only */
 			break;
 		vm->status = 128 + e->status;
 		/* A shell says nothing of SIGPIPE either. */

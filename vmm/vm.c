@@ -417,7 +417,9 @@ int vmm_run(const struct vmm_options *opt)
 	for (int i = 0; i < opt->ntrees; i++) {
 		if ((err = vmm_fs_grant(vm, opt->tree_paths[i], opt->tree_writable[i]))) {
 			vmm_err("--%s %s: %s", opt->tree_writable[i] ? "rw" : "ro",
-				opt->tree_paths[i], strerror(-err));
+				opt->tree_paths[i], err == -EXDEV ?
+				"a read-only tree cannot lie inside a writable one" :
+				strerror(-err));
 			goto out;
 		}
 	}

@@ -289,6 +289,16 @@ int64_t vmm_fs_rename(struct vmm *vm, const uint64_t *a);
 int64_t vmm_fs_renameat(struct vmm *vm, const uint64_t *a);
 int64_t vmm_fs_renameat2(struct vmm *vm, const uint64_t *a);
 int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_symlink(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_symlinkat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_link(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_linkat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_chmod(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_fchmodat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_fchmod(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a);
+int64_t vmm_fs_fstatfs(struct vmm *vm, const uint64_t *a);
 
 /* forward.c */
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6]);
