@@ -133,6 +133,24 @@ static void patch_entry(char *buf, size_t *size)
 	((Elf64_Ehdr *)buf)->e_entry = 0x10;
 }
 
+/* Move the whole image to just below the top of user space. */
+static void patch_near_top(char *buf, size_t *size)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+	const uint64_t delta = 0x7fffe0000000ULL - 0x400000ULL;
+
+	(void)size;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr *ph = (Elf64_Phdr *)(buf + eh->e_phoff) + i;
+
+		if (ph->p_vaddr) {
+			ph->p_vaddr += delta;
+			ph->p_paddr += delta;
+		}
+	}
+	eh->e_entry += delta;
+}
+
 static const struct {
 	const char *name;
 	void (*patch)(char *, size_t *);
@@ -143,6 +161,7 @@ static const struct {
 	{ "class32", patch_class32, "not a 64-bit ELF file" },
 	{ "aarch64", patch_machine, "not an x86-64 program" },
 	{ "entry", patch_entry, "entry point 0x10 is outside the executable segments" },
+	{ "near-top", patch_near_top, "into the stack's area" },
 };
 
 START_TEST(bad_program)
@@ -336,6 +355,48 @@ START_TEST(doctor_reports_and_measures)
 }
 END_TEST
 
+/* readv from a pipe returns what the pipe holds, as Linux does: 4 bytes
+ * now, 4 more a second later; the program must print "got 4". */
+START_TEST(readv_returns_what_a_pipe_has)
+{
+	const char *argv[] = { lstar_path(), "run", "--", guest_path("readv.musl"), NULL };
+	int in[2], out[2], status;
+	char buf[64] = "";
+	pid_t pid, writer;
+	ssize_t n;
+
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	writer = fork();
+	if (writer == 0) {
+		ssize_t w = write(in[1], "abcd", 4);
+
+		sleep(1);
+		w += write(in[1], "more", 4);
+		_exit(w == 8 ? 0 : 1);
+	}
+	close(in[1]);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	waitpid(pid, &status, 0);
+	waitpid(writer, NULL, 0);
+	close(out[0]);
+	ck_assert_str_eq(buf, "got 4\n");
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 Suite *suite_limits(void)
 {
 	Suite *s = suite_create("limits");
@@ -347,6 +408,7 @@ Suite *suite_limits(void)
 	tcase_add_test(tc, env_is_exactly_what_is_given);
 	tcase_add_test(tc, vmm_is_confined_while_running);
 	tcase_add_test(tc, doctor_reports_and_measures);
+	tcase_add_test(tc, readv_returns_what_a_pipe_has);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -297,7 +297,7 @@ static uint64_t pte_flags(uint32_t prot)
 int vmm_elf_load(struct vmm_mem *m, const struct vmm_elf *e, const void *buf,
 		 uint64_t bias, struct lstar_boot_info *bi)
 {
-	uint64_t mapped_end = 0, last_gpa = 0;
+	uint64_t mapped_end = 0;
 
 	for (int i = 0; i < e->nsegs; i++) {
 		const struct vmm_elf_segment *s = &e->segs[i];
@@ -310,13 +310,12 @@ int vmm_elf_load(struct vmm_mem *m, const struct vmm_elf *e, const void *buf,
 
 			if (va < mapped_end) {
 				/* Shared with the previous segment: widen it. */
-				err = vmm_mem_map(m, va, last_gpa,
-						  pte_flags(bi->vmas[bi->nr_vmas - 1].prot | s->prot));
+				err = vmm_mem_reflag(m, va,
+						     pte_flags(bi->vmas[bi->nr_vmas - 1].prot | s->prot));
 			} else {
 				if (!(gpa = vmm_mem_alloc(m)))
 					return -ENOMEM;
 				err = vmm_mem_map(m, va, gpa, pte_flags(s->prot));
-				last_gpa = gpa;
 			}
 			if (err)
 				return err;

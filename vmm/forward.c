@@ -32,7 +32,8 @@
 #include "vmm.h"
 
 #define MAX_RW_COUNT	0x7ffff000L	/* Linux's cap on one read/write */
-#define IOV_CHUNK	64		/* host iovecs per host call */
+#define IOV_CHUNK	64		/* host iovecs per translation step */
+#define HOST_IOV_MAX	1024		/* host iovecs per host call (IOV_MAX) */
 
 bool vmm_timed_out(void);
 
@@ -70,48 +71,89 @@ static bool user_accessible(struct vmm *vm, uint64_t buf, uint64_t len, bool wri
 	return true;
 }
 
+/* A piece of user memory a call moves data to or from; also the layout
+ * of the guest's struct iovec. */
+struct user_seg {
+	uint64_t base;
+	uint64_t len;
+};
+
 /*
- * One transfer between host descriptor hfd and user memory at [buf, buf +
- * len).  The whole buffer is checked before the host call: a range outside
- * user space, or with any page ring 3 could not access, is -EFAULT and
- * nothing moves (Linux checks the range first too, and a pipe moves all or
- * nothing).  Then one host call per IOV_CHUNK pieces, stopping at a short
- * transfer.  A zero-length call still reaches the host, which decides
- * EBADF for a descriptor open the other way.  Returns bytes moved or -errno.
+ * transfer - move data between host descriptor hfd and the user segments,
+ * already checked accessible: as many host iovecs as one host call takes,
+ * one call after another.  A short transfer ends it, as does the first
+ * read from anything but a regular file (a pipe or a terminal returns
+ * what it has, and a second read could block where Linux returns).
+ * Returns bytes moved, or -errno if nothing moved.
  */
-static long xfer(struct vmm *vm, int hfd, uint64_t buf, uint64_t len, bool to_user)
+static long transfer(struct vmm *vm, int hfd, const struct user_seg *segs,
+		     uint64_t nsegs, bool to_user)
 {
+	static struct iovec iov[HOST_IOV_MAX];
+	struct stat st;
+	bool regular = fstat(hfd, &st) == 0 && S_ISREG(st.st_mode);
+	uint64_t si = 0, off = 0;
 	long done = 0;
 
-	if (!user_range(buf, len))
-		return -EFAULT;
-	if (len > MAX_RW_COUNT)
-		len = MAX_RW_COUNT;
-	if (len == 0) {
-		ssize_t r = to_user ? read(hfd, NULL, 0) : write(hfd, NULL, 0);
-
-		return r < 0 ? -errno : 0;
-	}
-	if (!user_accessible(vm, buf, len, to_user))
-		return -EFAULT;
-	while ((uint64_t)done < len) {
-		struct iovec iov[IOV_CHUNK];
-		int n;
-		long want = vmm_mem_user_iov(&vm->mem, buf + done, len - done,
-					     to_user, iov, IOV_CHUNK, &n);
+	while (si < nsegs) {
+		long want = 0;
 		ssize_t got;
+		int n = 0;
 
-		if (want < 0)
-			return done ? done : want;
+		while (si < nsegs && n < HOST_IOV_MAX) {
+			int more;
+			long covered;
+
+			if (off == segs[si].len) {
+				si++;
+				off = 0;
+				continue;
+			}
+			covered = vmm_mem_user_iov(&vm->mem, segs[si].base + off,
+						   segs[si].len - off, to_user,
+						   iov + n, HOST_IOV_MAX - n, &more);
+			if (covered <= 0)
+				break;
+			n += more;
+			want += covered;
+			off += covered;
+		}
+		if (n == 0)
+			break;
 		got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
 		if (got < 0)
 			return done ? done : -errno;
 		done += got;
-		/* A short transfer ends the call, as it would natively. */
-		if (got < want || to_user)
+		if (got < want || (to_user && !regular))
 			break;
 	}
 	return done;
+}
+
+/*
+ * One read or write between host descriptor hfd and [buf, buf + len).
+ * The whole buffer is checked before the host call: a range outside user
+ * space, or with any page ring 3 could not access, is -EFAULT and nothing
+ * moves (Linux checks the range first too, and a pipe moves all or
+ * nothing).  A zero-length call still reaches the host, which decides
+ * EBADF for a descriptor open the other way.
+ */
+static long xfer(struct vmm *vm, int hfd, uint64_t buf, uint64_t len, bool to_user)
+{
+	struct user_seg seg = { buf, len };
+
+	if (!user_range(buf, len))
+		return -EFAULT;
+	if (len > MAX_RW_COUNT)
+		seg.len = MAX_RW_COUNT;
+	if (seg.len == 0) {
+		ssize_t r = to_user ? read(hfd, NULL, 0) : write(hfd, NULL, 0);
+
+		return r < 0 ? -errno : 0;
+	}
+	if (!user_accessible(vm, buf, seg.len, to_user))
+		return -EFAULT;
+	return transfer(vm, hfd, &seg, 1, to_user);
 }
 
 static int64_t fwd_read(struct vmm *vm, const uint64_t *a)
@@ -128,16 +170,12 @@ static int64_t fwd_write(struct vmm *vm, const uint64_t *a)
 	return hfd < 0 ? -EBADF : xfer(vm, hfd, a[1], a[2], false);
 }
 
-struct guest_iovec {
-	uint64_t base;
-	uint64_t len;
-};
 
 static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
 {
 	int hfd = host_fd(vm, a[0]);
 	uint64_t cnt = a[2], total = 0;
-	struct guest_iovec *gv;
+	struct user_seg *gv;
 	int64_t done = 0;
 
 	if (hfd < 0)
@@ -181,21 +219,9 @@ static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
 		gv[i].len = len;
 		total += len;
 	}
-	for (uint64_t i = 0; i < cnt; i++) {
-		long got;
-
-		if (gv[i].len == 0)
-			continue;
-		got = xfer(vm, hfd, gv[i].base, gv[i].len, to_user);
-		if (got < 0) {
-			if (done == 0)
-				done = got;
-			break;
-		}
-		done += got;
-		if ((uint64_t)got < gv[i].len)
-			break;
-	}
+	/* One host call over all of them: a readv returns what a pipe has,
+	 * as Linux's does, instead of waiting for every piece. */
+	done = transfer(vm, hfd, gv, cnt, to_user);
 out:
 	free(gv);
 	return done;

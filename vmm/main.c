@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -174,6 +175,9 @@ static int cmd_run(int argc, char **argv)
 		return usage_error("run: no program given");
 	/* Round the pool up to whole 2 MiB pages (the direct map's unit). */
 	opt.mem = (opt.mem + (2ULL << 20) - 1) & ~((2ULL << 20) - 1);
+	/* Whatever lstar inherited beyond its standard streams is nothing
+	 * the guest or a confused VMM should ever reach. */
+	close_range(3, ~0U, 0);
 	opt.program = argv[optind];
 	opt.argc = argc - optind;
 	opt.argv = argv + optind;

@@ -104,7 +104,22 @@ int vmm_mem_map(struct vmm_mem *m, uint64_t gva, uint64_t gpa, uint64_t flags)
 		return -ENOMEM;
 	if ((err = walk_create(m, gva, 12, &pte)))
 		return err;
+	if (*pte & VMM_PTE_P)
+		return -EEXIST;	/* two things at one address: a loader bug */
 	*pte = gpa | flags | VMM_PTE_P;
+	return 0;
+}
+
+int vmm_mem_reflag(struct vmm_mem *m, uint64_t gva, uint64_t flags)
+{
+	uint64_t *pte;
+	int err;
+
+	if ((err = walk_create(m, gva, 12, &pte)))
+		return err;
+	if (!(*pte & VMM_PTE_P))
+		return -ENOENT;
+	*pte = (*pte & VMM_PTE_ADDR) | flags | VMM_PTE_P;
 	return 0;
 }
 

@@ -28,6 +28,10 @@
 #define STACK_SIZE	(8ULL << 20)	/* RLIMIT_STACK's default */
 #define PROGRAM_MAX	(1ULL << 30)	/* the largest program file we read */
 #define MMAP_MIN	0x10000ULL	/* Linux's default vm.mmap_min_addr */
+/* The program's image must end below this: the top 1 GiB of user space
+ * holds the randomized stack (up to 256 MiB + 8 MiB below the top), the
+ * gap and the top of the mmap area. */
+#define IMAGE_TOP	(LSTAR_USER_TOP - (1ULL << 30))
 
 void vmm_err(const char *fmt, ...)
 {
@@ -410,6 +414,12 @@ int vmm_run(const struct vmm_options *opt)
 	}
 	if (vmm_elf_parse(file, size, &elf, why, sizeof(why))) {
 		vmm_err("%s: %s", opt->program, why);
+		goto out;
+	}
+	if (!elf.pie && elf.hi > IMAGE_TOP) {
+		vmm_err("%s: segments reach 0x%llx, into the stack's area (above 0x%llx)",
+			opt->program, (unsigned long long)elf.hi,
+			(unsigned long long)IMAGE_TOP);
 		goto out;
 	}
 	/* The trees the program may see, opened now (never by path later),

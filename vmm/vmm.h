@@ -78,8 +78,13 @@ void vmm_mem_destroy(struct vmm_mem *m);
 uint64_t vmm_mem_alloc(struct vmm_mem *m);
 
 /* vmm_mem_map - map the 4 KiB page at gva to gpa with PTE flags; the
- * intermediate tables get U only in the user half.  0 or -ENOMEM. */
+ * intermediate tables get U only in the user half.  0, -ENOMEM, or
+ * -EEXIST when gva is mapped already. */
 int vmm_mem_map(struct vmm_mem *m, uint64_t gva, uint64_t gpa, uint64_t flags);
+
+/* vmm_mem_reflag - give the page mapped at gva new PTE flags; 0 or
+ * -ENOENT when nothing is mapped there. */
+int vmm_mem_reflag(struct vmm_mem *m, uint64_t gva, uint64_t flags);
 
 /* vmm_mem_map_direct - the direct map of the pool (2 MiB pages). */
 int vmm_mem_map_direct(struct vmm_mem *m);
