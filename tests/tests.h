@@ -20,6 +20,7 @@ Suite *suite_stack(void);
 Suite *suite_mem(void);
 Suite *suite_cli(void);
 Suite *suite_entry(void);
+Suite *suite_confine(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -265,6 +266,18 @@ int vmm_doctor(void)
 		printf("                unknown: lstar will try the hardware entry path\n");
 		problems++;
 		break;
+	}
+
+	/* Landlock fences lstar's own file access (vmm/confine.c). */
+	{
+		long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+				   1U /* LANDLOCK_CREATE_RULESET_VERSION */);
+
+		if (abi > 0)
+			printf("  landlock      ABI %ld: lstar confines its own file access\n", abi);
+		else
+			printf("  landlock      not available: lstar relies on its path checks\n"
+			       "                alone (enable CONFIG_SECURITY_LANDLOCK, lsm=landlock)\n");
 	}
 
 	/* Measure: empty run, then N calls answered in the guest, then N
