@@ -104,6 +104,9 @@ enum lstar_platform {
 
 /* Boot flags. */
 #define LSTAR_BOOT_VERBOSE	(1u << 0)	/* log refused syscalls */
+#define LSTAR_BOOT_PROBE_MSR	(1u << 1)	/* doctor: read an MSR the
+						 * VMM's filter forbids; the
+						 * #GP proves the filter */
 
 /* One mapping the VMM made before boot (the ELF image, the stack). */
 struct lstar_boot_vma {

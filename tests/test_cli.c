@@ -351,6 +351,8 @@ START_TEST(doctor_reports_and_measures)
 	us = atof(p + 14);
 	ck_assert_msg(us > 0 && us < 10000, "VMM exit cost %f us", us);
 	ck_assert_ptr_nonnull(strstr(r.out, "verdict: ready"));
+	/* A forbidden MSR read from the shim must have been refused. */
+	ck_assert_msg(strstr(r.out, "MSR filter    active") != NULL, "%s", r.out);
 	run_result_free(&r);
 }
 END_TEST

@@ -134,6 +134,32 @@ static uint64_t filter_cpuid(struct kvm_cpuid2 *c, uint64_t *hwcap,
 	return xcr0;
 }
 
+/*
+ * The MSRs the guest may touch at all: EFER..SFMASK (the syscall MSRs)
+ * and FS_BASE, GS_BASE, KERNEL_GS_BASE, which the shim reads and writes.
+ * Everything else is a #GP in the guest, so that even a shim taken over
+ * by the program cannot reach KVM's paravirtual MSRs (on PVM, 0x4b564d10
+ * turns off user/supervisor isolation) or any other.  Returns 0, or
+ * -ENOTSUP where KVM has no MSR filter (lstar then goes on without).
+ */
+static int msr_filter(struct vmm *vm)
+{
+	static uint8_t allow_all = 0xff;	/* one bit per MSR: 1 allows */
+	struct kvm_msr_filter f = {
+		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
+		.ranges = {
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .base = 0xc0000080, .nmsrs = 5, .bitmap = &allow_all },
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .base = 0xc0000100, .nmsrs = 3, .bitmap = &allow_all },
+		},
+	};
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
+		return -ENOTSUP;
+	return ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0 ? -errno : 0;
+}
+
 int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 		  uint64_t *hwcap, uint64_t *hwcap2)
 {
@@ -146,6 +172,9 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	int err = 0;
 
 	*hwcap = 0;
+	if ((err = msr_filter(vm)) && err != -ENOTSUP)
+		return err;
+	err = 0;
 	if (!(cpuid = supported_cpuid(vm->kvm_fd)))
 		return -errno ? -errno : -ENOMEM;
 	xcr0 = filter_cpuid(cpuid, hwcap, &fsgsbase);

@@ -69,6 +69,9 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 				(unsigned long long)e->regs[PT_REGS_RIP]);
 		return;
 	case LSTAR_EXIT_PANIC:
+		vm->status = LSTAR_EXIT_FAILURE;
+		if (vm->opt->quiet)
+			return;
 		vmm_err("shim panic: %s, error code 0x%llx, cr2 0x%llx",
 			vector_name(e->vector), (unsigned long long)e->error_code,
 			(unsigned long long)e->fault_addr);

@@ -509,7 +509,8 @@ int vmm_run(const struct vmm_options *opt)
 	bi.magic = LSTAR_BOOT_MAGIC;
 	bi.abi_version = LSTAR_ABI_VERSION;
 	bi.platform = vm->platform;
-	bi.flags = opt->verbose ? LSTAR_BOOT_VERBOSE : 0;
+	bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
+		   (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0);
 	bi.pool_start = LSTAR_POOL_GPA;
 	bi.pool_end = vm->mem.pool_end;
 	bi.pool_next = vm->mem.pool_next;

@@ -180,6 +180,7 @@ struct vmm_options {
 	double timeout;			/* --timeout, seconds; 0: none */
 	bool verbose;			/* -v */
 	bool quiet;			/* no report line (doctor) */
+	bool probe_msr;			/* doctor: LSTAR_BOOT_PROBE_MSR */
 	bool confine;			/* seccomp + capabilities before running */
 	int ntrees;			/* --ro/--rw, in order given */
 	const char **tree_paths;
