@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -111,14 +112,17 @@ static void hc_zero_pages(struct vmm *vm, struct lstar_hc *hc,
 			  struct lstar_hc *live)
 {
 	uint64_t count = hc->zero.count;
-	const uint32_t *pfns;
+	const uint32_t *guest;
+	uint32_t *pfns;
 
 	live->zero.ret = -EINVAL;
 	if (count > vm->mem.free_stack_slots)
 		return;
-	pfns = vmm_mem_ptr(&vm->mem, vm->mem.free_stack, count * 4);
-	if (!pfns)
+	guest = vmm_mem_ptr(&vm->mem, vm->mem.free_stack, count * 4);
+	if (!guest || !(pfns = malloc(count * 4 + 1)))
 		return;
+	/* Copy once: every check and use below reads the copy. */
+	memcpy(pfns, guest, count * 4);
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t gpa = (uint64_t)pfns[i] << 12, run = 1;
 
@@ -126,13 +130,14 @@ static void hc_zero_pages(struct vmm *vm, struct lstar_hc *hc,
 		while (i + run < count && pfns[i + run] == pfns[i] + run)
 			run++;
 		if (gpa < LSTAR_POOL_GPA ||
-		    !vmm_mem_range_ok(&vm->mem, gpa, run * LSTAR_PAGE_SIZE))
-			return;
-		if (madvise(vm->mem.host + gpa, run * LSTAR_PAGE_SIZE, MADV_DONTNEED))
-			return;
+		    !vmm_mem_range_ok(&vm->mem, gpa, run * LSTAR_PAGE_SIZE) ||
+		    madvise(vm->mem.host + gpa, run * LSTAR_PAGE_SIZE, MADV_DONTNEED))
+			goto out;
 		i += run - 1;
 	}
 	live->zero.ret = 0;
+out:
+	free(pfns);
 }
 
 typedef void (*hc_handler)(struct vmm *vm, struct lstar_hc *copy,
