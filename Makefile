@@ -47,6 +47,21 @@ VMM_SRCS  := $(wildcard vmm/*.c)
 VMM_OBJS  := $(VMM_SRCS:%.c=$(B)/%.o) $(B)/vmm/shim_image.o
 LIB_OBJS  := $(filter-out $(B)/vmm/main.o,$(VMM_OBJS))
 
+# The vDSO (vdso/): a tiny shared object the VMM maps into every program
+# for clock_gettime and friends without a trap; embedded in lstar.
+VDSO_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
+	-Wmissing-prototypes -Werror -ffreestanding -fPIC -fno-stack-protector \
+	-fno-builtin -fno-plt -mno-sse -mno-sse2 -mno-mmx -mno-avx \
+	-fcf-protection=none -Iinclude -MMD -MP
+VDSO_LDFLAGS := -shared -nostdlib -Wl,--hash-style=both \
+	-Wl,-soname=linux-vdso.so.1 -Wl,--no-undefined -Wl,-Bsymbolic \
+	-Wl,--eh-frame-hdr -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	-Wl,-z,noexecstack -Wl,-T,$(B)/vdso/vdso.lds
+VDSO_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vdso/*.c))
+VDSO_SO   := $(B)/vdso/vdso.so
+VMM_OBJS  += $(B)/vmm/vdso_image.o
+LIB_OBJS  += $(B)/vmm/vdso_image.o
+
 .PHONY: all bench bench-deps check check-hw clean deps examples guest tests
 all: $(B)/lstar examples
 
@@ -73,6 +88,32 @@ $(SHIM_ELF): $(SHIM_OBJS) shim-kernel/shim.lds
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) -lgcc
+
+# --- the vDSO ------------------------------------------------------------
+$(B)/vdso/vdso.lds: vdso/vdso.lds.S include/lstar_abi.h
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(CC) -E -P -x assembler-with-cpp -Iinclude -o $@ $<
+
+$(B)/vdso/%.o: vdso/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(VDSO_CFLAGS) -c -o $@ $<
+
+# vdso.dbg keeps the symbols and debug information (for gdb); the image
+# lstar carries is stripped of both.
+$(B)/vdso/vdso.dbg: $(VDSO_OBJS) $(B)/vdso/vdso.lds
+	@echo "  LD      $@"
+	$(Q)$(CC) $(VDSO_CFLAGS) $(VDSO_LDFLAGS) -o $@ $(VDSO_OBJS)
+
+$(VDSO_SO): $(B)/vdso/vdso.dbg
+	@echo "  STRIP   $@"
+	$(Q)objcopy -S $< $@
+
+$(B)/vmm/vdso_image.o: vmm/vdso_image.S $(VDSO_SO)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	$(Q)$(CC) -DVDSO_SO='"$(VDSO_SO)"' -c -o $@ $<
 
 # --- the VMM -----------------------------------------------------------
 $(B)/vmm/%.o: vmm/%.c

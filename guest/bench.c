@@ -5,12 +5,15 @@
  *   bench write N     N one-byte writes to stdout (forwarded to the VMM)
  *   bench compute N   N rounds of pure computation (no syscalls)
  *   bench touch MIB   touch MIB mebibytes of fresh heap, one byte a page
+ *   bench clock N     N clock_gettime(CLOCK_MONOTONIC) calls through libc
+ *                     (the vDSO where there is one)
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -39,6 +42,16 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n << 20; i += 4096)
 			p[i] = 1;
 		printf("%d\n", p[4096]);
+	} else if (!strcmp(argv[1], "clock")) {
+		struct timespec ts;
+		int64_t sum = 0;
+
+		for (long i = 0; i < n; i++) {
+			if (clock_gettime(CLOCK_MONOTONIC, &ts))
+				return 1;
+			sum += ts.tv_nsec & 1;
+		}
+		printf("%lld\n", (long long)(sum >= 0));
 	} else {
 		return 2;
 	}

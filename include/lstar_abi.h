@@ -31,7 +31,10 @@
  * Guest-virtual memory (one address space, 4-level paging):
  *
  *   0x0000000000000000 .. 0x00007fffffffffff   user (ring 3): the program,
- *                                              its heap, mmaps and stack
+ *                                              its heap, mmaps and stack;
+ *                                              the vDSO and its time page
+ *                                              (vvar, just below the vDSO)
+ *                                              at the top of the mmap area
  *   0xffff888000000000 + gpa                   direct map of the page pool,
  *                                              supervisor, NX (LSTAR_DIRECT_MAP)
  *   0xffffffff80000000 + gpa                   the low 4 MiB: boot info,
@@ -56,6 +59,10 @@
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
 #define LSTAR_PAGE_SIZE		4096
+
+/* The time page (struct lstar_vvar) lies this far below the vDSO's ELF
+ * header; the vDSO's linker script places its symbol there too. */
+#define LSTAR_VVAR_OFFSET	LSTAR_PAGE_SIZE
 
 /* Guest-physical layout. */
 #define LSTAR_BOOT_GPA		0x1000
@@ -118,6 +125,7 @@ struct lstar_boot_vma {
 
 #define LSTAR_VMA_IMAGE		(1u << 0)	/* from the ELF file */
 #define LSTAR_VMA_STACK		(1u << 1)	/* the initial stack */
+#define LSTAR_VMA_VDSO		(1u << 2)	/* the vDSO and its time page */
 #define LSTAR_BOOT_MAX_VMAS	16
 
 /*
@@ -196,6 +204,41 @@ struct lstar_hc {
 };
 
 /*
+ * The time page ("vvar"): one user page, read-only for ring 3, directly
+ * below the vDSO (AT_SYSINFO_EHDR - LSTAR_VVAR_OFFSET).  The VMM writes
+ * it; the vDSO (vdso/vdso.c) reads it and answers clock_gettime,
+ * gettimeofday and time without leaving ring 3, kvmclock-style:
+ *
+ *   CLOCK_MONOTONIC = mono_ns + ((tsc - tsc_base) * mult) >> shift
+ *   CLOCK_REALTIME  = CLOCK_MONOTONIC + realtime_off   (BOOTTIME, TAI alike)
+ *
+ * where tsc is the guest's `rdtsc`, the product is 128 bits wide (no
+ * overflow for centuries) and a tsc below tsc_base counts as tsc_base.
+ * The VMM re-anchors the page (a fresh tsc_base, mono_ns and offsets from
+ * the host's clocks) at start and after every hypercall, and never moves
+ * CLOCK_MONOTONIC back.  Between re-anchors the TSC alone carries time.
+ *
+ * Seqcount: seq is odd while the VMM writes.  A reader takes seq, reads
+ * the fields, and retries if seq was odd or has changed.  Without
+ * LSTAR_VVAR_TSC in flags the vDSO makes the real system call instead.
+ */
+struct lstar_vvar {
+	uint32_t seq;			/* odd while the VMM writes */
+	uint32_t flags;			/* LSTAR_VVAR_* */
+	uint64_t tsc_base;		/* guest TSC at the anchor */
+	uint64_t mult;			/* ns per TSC tick, times 2^shift */
+	uint32_t shift;
+	uint32_t _pad0;
+	uint64_t mono_ns;		/* CLOCK_MONOTONIC at tsc_base, ns */
+	int64_t realtime_off;		/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	int64_t boottime_off;		/* CLOCK_BOOTTIME - CLOCK_MONOTONIC, ns */
+	int64_t tai_off;		/* CLOCK_TAI - CLOCK_MONOTONIC, ns */
+	uint64_t tsc_hz;		/* the TSC's nominal rate (for tools) */
+};
+
+#define LSTAR_VVAR_TSC		(1u << 0)	/* the vDSO may use the TSC */
+
+/*
  * The first bytes of the shim image's .lstar.header section.  The VMM checks
  * the magic and the ABI version before it loads anything.
  */
@@ -219,6 +262,9 @@ _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
 _Static_assert(sizeof(struct lstar_hc) == 520, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
 _Static_assert(sizeof(struct lstar_shim_header) == 48, "shim header layout");
+_Static_assert(sizeof(struct lstar_vvar) == 72, "vvar layout");
+_Static_assert(__builtin_offsetof(struct lstar_vvar, mono_ns) == 32, "vvar layout");
+_Static_assert(sizeof(struct lstar_vvar) <= LSTAR_PAGE_SIZE, "vvar fits a page");
 
 #endif /* !__ASSEMBLER__ */
 #endif /* LSTAR_ABI_H */

@@ -87,7 +87,7 @@ static struct vmm_stack_args args(int argc, char *const *argv, int envc,
 		.execfn = "/usr/bin/prog",
 		.at_phdr = 0x400040, .at_phnum = 11, .at_phent = 56,
 		.at_entry = 0x401234, .hwcap = 0x178bfbff, .hwcap2 = 0x2,
-		.uid = 1001, .gid = 1002,
+		.sysinfo_ehdr = 0x7ffff7fc1000, .uid = 1001, .gid = 1002,
 	};
 
 	for (int i = 0; i < 16; i++)
@@ -160,20 +160,24 @@ START_TEST(layout_argc_argv_envp_auxv)
 	ck_assert_uint_eq(word(&s, sp + 24), 0);	/* argv NULL */
 	ck_assert_str_eq(string(&s, word(&s, sp + 32)), "X=1");
 	ck_assert_uint_eq(word(&s, sp + 40), 0);	/* envp NULL */
-	/* auxv follows; its first entry is AT_HWCAP. */
+	/* auxv follows; its first entry is AT_HWCAP: without a vDSO there
+	 * is no AT_SYSINFO_EHDR at all. */
 	ck_assert_uint_eq(word(&s, sp + 48), AT_HWCAP);
+	for (uint64_t p = sp + 48; word(&s, p) != AT_NULL; p += 16)
+		ck_assert_uint_ne(word(&s, p), AT_SYSINFO_EHDR);
 }
 END_TEST
 
 /*
  * Every entry stack.c writes, once, with its value; AT_NULL last; the
  * pointers in it at the right bytes: AT_RANDOM at the 16 random bytes,
- * AT_EXECFN at execfn, AT_PLATFORM at "x86_64".
+ * AT_EXECFN at execfn, AT_PLATFORM at "x86_64".  AT_SYSINFO_EHDR (the
+ * vDSO) comes first, as x86's ARCH_DLINFO puts it in Linux.
  */
 START_TEST(auxv_complete)
 {
 	static const uint64_t types[] = {
-		AT_HWCAP, AT_PAGESZ, AT_CLKTCK, AT_PHDR, AT_PHENT, AT_PHNUM,
+		AT_SYSINFO_EHDR, AT_HWCAP, AT_PAGESZ, AT_CLKTCK, AT_PHDR, AT_PHENT, AT_PHNUM,
 		AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID,
 		AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_PLATFORM,
 	};
@@ -191,7 +195,9 @@ START_TEST(auxv_complete)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		aux(&s, &l, types[i]);	/* each exactly once */
 	ck_assert_uint_eq(word(&s, l.auxv + 16 * (l.nauxv - 1)), AT_NULL);
+	ck_assert_uint_eq(word(&s, l.auxv), AT_SYSINFO_EHDR);
 
+	ck_assert_uint_eq(aux(&s, &l, AT_SYSINFO_EHDR), a.sysinfo_ehdr);
 	ck_assert_uint_eq(aux(&s, &l, AT_HWCAP), a.hwcap);
 	ck_assert_uint_eq(aux(&s, &l, AT_HWCAP2), a.hwcap2);
 	ck_assert_uint_eq(aux(&s, &l, AT_PAGESZ), 4096);
@@ -265,7 +271,7 @@ START_TEST(aligned_and_pointing_right)
 	ck_assert_uint_eq(l.argc, (uint64_t)argc);
 	ck_assert_uint_eq(l.envp, l.argv + 8 * (argc + 1));
 	ck_assert_uint_eq(l.auxv, l.envp + 8 * (envc + 1));
-	ck_assert_int_eq(l.nauxv, 19);
+	ck_assert_int_eq(l.nauxv, 20);
 
 	for (int i = 0; i < argc; i++) {
 		uint64_t p = word(&s, l.argv + 8 * i);

@@ -26,6 +26,7 @@ Suite *suite_confine(void);
 Suite *suite_run(void);
 Suite *suite_hostile(void);
 Suite *suite_limits(void);
+Suite *suite_vdso(void);
 
 /* The result of running a command to completion. */
 struct run_result {

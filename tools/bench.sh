@@ -19,6 +19,8 @@ workloads=(
 	"start-up (glibc, empty)|$G/bench.glibc getpid 0"
 	"2000 getpid (in-guest)|$G/bench.musl getpid 2000"
 	"2000 write (forwarded)|$G/bench.musl write 2000"
+	"2000 clock_gettime (musl)|$G/bench.musl clock 2000"
+	"2000 clock_gettime (glibc)|$G/bench.glibc clock 2000"
 	"compute 300M rounds|$G/bench.musl compute 300"
 	"touch 64 MiB|$G/bench.musl touch 64"
 	"busybox seq 1 200000|/bin/busybox seq 1 200000"

@@ -181,6 +181,7 @@ int vmm_confine(const struct vmm *vm)
 #ifdef LSTAR_SANITIZE
 	/* ASan and LSan need clone, ptrace and /proc at exit: a sanitizer
 	 * build keeps the capability drop and skips Landlock and the filter. */
+	(void)vm;
 	(void)add_rules;
 	(void)landlock;
 	(void)ctx;

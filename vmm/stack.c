@@ -73,6 +73,9 @@ uint64_t vmm_stack_build(const struct vmm_stack_args *a, uint8_t *buf,
 	envp_at[a->envc] = 0;
 
 #define AUX(type, val) do { auxv[nauxv++] = (type); auxv[nauxv++] = (val); } while (0)
+	/* x86's ARCH_DLINFO comes first, as in Linux. */
+	if (a->sysinfo_ehdr)
+		AUX(AT_SYSINFO_EHDR, a->sysinfo_ehdr);
 	AUX(AT_HWCAP, a->hwcap);
 	AUX(AT_PAGESZ, LSTAR_PAGE_SIZE);
 	AUX(AT_CLKTCK, 100);

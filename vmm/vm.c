@@ -172,14 +172,17 @@ out:
 }
 
 /* The initial stack: 8 MiB below a randomized top, the strings and
- * vectors written at its top.  Records the stack VMA. */
-static int build_stack(struct vmm *vm, const struct vmm_stack_args *args,
+ * vectors written at its top.  Records the stack VMA.  The mmap area
+ * starts a random distance below it, with the vDSO at its top (its
+ * address goes into the auxv). */
+static int build_stack(struct vmm *vm, const struct vmm_stack_args *args_in,
 		       bool exec, struct lstar_boot_info *bi)
 {
 	const size_t window = 256 * 1024;	/* argv + envp + auxv, at most */
 	uint64_t high = LSTAR_USER_TOP - (random_u64() % 65536) * PAGE_SIZE;
 	uint64_t low = high - STACK_SIZE, sp, top;
 	uint64_t flags = VMM_PTE_U | VMM_PTE_W | (exec ? 0 : VMM_PTE_NX);
+	struct vmm_stack_args a = *args_in, *args = &a;
 	uint8_t *buf;
 	int err;
 
@@ -191,6 +194,11 @@ static int build_stack(struct vmm *vm, const struct vmm_stack_args *args,
 		if ((err = vmm_mem_map(&vm->mem, va, gpa, flags)))
 			return err;
 	}
+	bi->mmap_top = low - (1ULL << 20) - (random_u64() % 65536) * PAGE_SIZE;
+	bi->mmap_min = MMAP_MIN;
+	if ((err = vmm_vdso_setup(vm, bi, bi->mmap_top)))
+		return err;
+	a.sysinfo_ehdr = vm->vdso.ehdr;
 	/* As Linux's arch_align_stack: a random offset below the top. */
 	top = (high - (random_u64() % 8192)) & ~15ULL;
 	if (!(buf = calloc(1, window)))
@@ -205,8 +213,6 @@ static int build_stack(struct vmm *vm, const struct vmm_stack_args *args,
 	if (err)
 		return err;
 	bi->stack_pointer = sp;
-	bi->mmap_top = low - (1ULL << 20) - (random_u64() % 65536) * PAGE_SIZE;
-	bi->mmap_min = MMAP_MIN;
 	if (bi->nr_vmas == LSTAR_BOOT_MAX_VMAS)
 		return -E2BIG;
 	bi->vmas[bi->nr_vmas++] = (struct lstar_boot_vma){ low, high,
@@ -345,6 +351,8 @@ int vmm_vcpu_loop(struct vmm *vm)
 
 				memcpy(&nr, (uint8_t *)run + run->io.data_offset, 4);
 				vmm_hcall(vm, nr);
+				/* The VMM runs anyway: re-anchor the time page. */
+				vmm_vdso_update(vm);
 				continue;
 			}
 			vmm_err("shim failure: %s (port 0x%x)", exit_reason_name(run->exit_reason),
@@ -501,7 +509,10 @@ int vmm_run(const struct vmm_options *opt)
 	if ((err = build_stack(vm, &args, elf.exec_stack, &bi))) {
 		if (err == -ENOMEM)
 			goto out_nomem;
-		vmm_err("%s: arguments and environment do not fit the stack", opt->program);
+		if (err == -ENOEXEC)
+			vmm_err("the embedded vDSO image is unusable");
+		else
+			vmm_err("%s: arguments and environment do not fit the stack", opt->program);
 		goto out;
 	}
 

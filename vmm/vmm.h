@@ -9,6 +9,7 @@
  *              access for hypercalls
  *   elf.c      reading and loading the program (libelf)
  *   stack.c    the initial stack: argv, envp, auxv
+ *   vdso.c     the program's vDSO and the time page it reads
  *   cpu.c      the vCPU's initial state: long mode, CPUID, XCR0, FPU
  *   hcall.c    the hypercall handlers
  *   forward.c  forwarded syscalls: I/O, descriptors, time, randomness
@@ -154,6 +155,7 @@ struct vmm_stack_args {
 	const char *execfn;		/* AT_EXECFN */
 	uint64_t at_phdr, at_phnum, at_phent, at_entry;
 	uint64_t hwcap, hwcap2;
+	uint64_t sysinfo_ehdr;		/* AT_SYSINFO_EHDR (the vDSO); 0: none */
 	uint8_t random[16];		/* AT_RANDOM bytes */
 	uint32_t uid, gid;
 };
@@ -213,6 +215,23 @@ struct vmm_fd {
 #define VMM_MAX_FDS 1024
 #define VMM_MAX_TREES 64
 
+/*
+ * The vDSO and its time page (vdso.c).  The VMM keeps what it wrote in
+ * the page, so that nothing it computes depends on what the guest may
+ * have changed there.
+ */
+struct vmm_vdso {
+	bool tsc;			/* the vDSO may use the TSC */
+	bool attached;			/* the page is mapped where we put it */
+	uint64_t ehdr;			/* guest address of the vDSO (AT_SYSINFO_EHDR) */
+	uint64_t vvar_gva, vvar_gpa;	/* the time page */
+	int64_t tsc_offset;		/* guest TSC - host TSC */
+	uint64_t tsc_khz;		/* the guest TSC's nominal rate */
+	uint64_t mult_nominal;		/* from tsc_khz */
+	uint64_t cal_tsc, cal_mono;	/* the first anchor: the rate's baseline */
+	struct lstar_vvar page;		/* what the page holds */
+};
+
 struct vmm {
 	const struct vmm_options *opt;
 	int kvm_fd, vm_fd, vcpu_fd;
@@ -226,6 +245,7 @@ struct vmm {
 	char cwd[4096];			/* the guest's working directory */
 	bool done;			/* the program ended */
 	int status;			/* lstar's exit status once done */
+	struct vmm_vdso vdso;		/* the vDSO's time page */
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -236,6 +256,27 @@ const char *vmm_platform_name(enum lstar_platform p);
 int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 		  uint64_t *hwcap, uint64_t *hwcap2);
 /* cpu.c: the AT_HWCAP values the guest's CPUID reports. */
+
+/*
+ * vdso.c: map the embedded vDSO read+exec for ring 3 just below top and
+ * its time page one page below that, record both as boot VMAs, decide
+ * whether the vDSO may use the TSC (invariant, host clocksource `tsc`,
+ * KVM_GET_TSC_KHZ, the guest's TSC offset) and write the first anchor.
+ * Needs the vCPU.  Sets vm->vdso.ehdr (for AT_SYSINFO_EHDR).  0 or
+ * -errno (-ENOMEM: the pool is full; -ENOEXEC: the image is unusable).
+ */
+int vmm_vdso_setup(struct vmm *vm, struct lstar_boot_info *bi, uint64_t top);
+
+/*
+ * vdso.c: re-anchor the time page on the host's clocks; the vCPU loop
+ * calls it after each hypercall.  Stops for good once the program has
+ * unmapped or replaced the page (its frame may then be someone else's).
+ */
+void vmm_vdso_update(struct vmm *vm);
+
+/* The vDSO image embedded in the lstar binary (vdso_image.S). */
+extern const uint8_t lstar_vdso_image[];
+extern const uint8_t lstar_vdso_image_end[];
 
 /* vm.c: run the program; returns lstar's exit status. */
 int vmm_run(const struct vmm_options *opt);
