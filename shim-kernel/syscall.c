@@ -134,6 +134,19 @@ static long sys_zero(struct pt_regs *regs)
 	return 0;
 }
 
+/* One vCPU: always CPU 0 on node 0, as the vDSO's __vdso_getcpu says. */
+static long sys_getcpu(struct pt_regs *regs)
+{
+	const uint32_t zero = 0;
+	long err;
+
+	if (regs->di && (err = copy_to_user(regs->di, &zero, sizeof(zero))))
+		return err;
+	if (regs->si && (err = copy_to_user(regs->si, &zero, sizeof(zero))))
+		return err;
+	return 0;
+}
+
 static uint64_t clear_child_tid;
 
 static long sys_set_tid_address(struct pt_regs *regs)
@@ -403,6 +416,7 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[__NR_getrlimit] = sys_getrlimit,
 	[__NR_setrlimit] = sys_setrlimit,
 	[__NR_sched_yield] = sys_zero,
+	[__NR_getcpu] = sys_getcpu,
 	[__NR_rt_sigaction] = sys_rt_sigaction,
 	[__NR_rt_sigprocmask] = sys_rt_sigprocmask,
 	[__NR_sigaltstack] = sys_sigaltstack,
