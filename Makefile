@@ -184,7 +184,7 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 tests: $(TEST_BIN)
 
 check: $(B)/lstar guest tests
-	@LSTAR=$(B)/lstar LSTAR_GUEST_DIR=$(B)/guest CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
+	@LSTAR=$(abspath $(B)/lstar) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
 
 # The same tests on hardware KVM (AMD SVM), emulated by QEMU, so that the
 # shim's CPL-0 syscall path really runs: docs/HARDWARE-TESTS.md.

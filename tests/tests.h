@@ -27,6 +27,7 @@ Suite *suite_run(void);
 Suite *suite_hostile(void);
 Suite *suite_limits(void);
 Suite *suite_vdso(void);
+Suite *suite_fs(void);
 
 /* The result of running a command to completion. */
 struct run_result {

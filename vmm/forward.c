@@ -677,6 +677,14 @@ out_close:
 	return err;
 }
 
+/* umask: the VMM creates the guest's files, so its umask is the guest's
+ * (inherited from lstar's caller, as a program's would be). */
+static int64_t fwd_umask(struct vmm *vm, const uint64_t *a)
+{
+	(void)vm;
+	return umask((mode_t)a[0] & 0777);
+}
+
 static int64_t fwd_pipe(struct vmm *vm, const uint64_t *a)
 {
 	const uint64_t args[6] = { a[0], 0 };
@@ -717,6 +725,7 @@ static const fwd_handler fwd_table[] = {
 	[SYS_fdatasync] = fwd_fdatasync,
 	[SYS_pipe] = fwd_pipe,
 	[SYS_pipe2] = fwd_pipe2,
+	[SYS_umask] = fwd_umask,
 	/* Path calls (fs.c). */
 	[SYS_open] = vmm_fs_open,
 	[SYS_creat] = vmm_fs_creat,

@@ -40,6 +40,17 @@ struct fs_path {
 	char abs[GUEST_PATH_MAX];	/* normalized absolute guest path */
 	const char *rel;		/* within abs: path below the tree, or "." */
 	const struct vmm_tree *tree;
+	/*
+	 * What normalizing took away and Linux looks at: a trailing slash,
+	 * or a last component "." or "..", makes the path name a directory
+	 * (so "file/" is ENOTDIR and "dlink/" follows the link), and "." and
+	 * ".." cannot be created, removed or renamed.  walk is rel with a
+	 * trailing slash when it must name a directory: what the calls that
+	 * resolve the whole path hand to the host.
+	 */
+	enum { LAST_NORM, LAST_DOT, LAST_DOTDOT } last;
+	bool must_dir;
+	char walk[GUEST_PATH_MAX + 1];
 };
 
 /* --- the trees ------------------------------------------------------------ */
@@ -172,6 +183,25 @@ static int normalize(char *out, const char *base, const char *path)
 	return 0;
 }
 
+/* Record what the path's end says (see struct fs_path). */
+static void classify_last(const char *path, struct fs_path *p)
+{
+	size_t n = strlen(path), len;
+	const char *last;
+
+	p->must_dir = n > 0 && path[n - 1] == '/';
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (last = path + n; last > path && last[-1] != '/'; last--)
+		;
+	len = path + n - last;
+	p->last = len == 1 && last[0] == '.' ? LAST_DOT :
+		  len == 2 && last[0] == '.' && last[1] == '.' ? LAST_DOTDOT :
+		  LAST_NORM;
+	if (p->last != LAST_NORM)
+		p->must_dir = true;
+}
+
 /*
  * lookup - resolve guest path (already copied) against dirfd to a tree.
  * -ENOENT when no tree holds it, -EBADF/-ENOTDIR for a bad dirfd.
@@ -209,6 +239,7 @@ static int lookup(struct vmm *vm, int dirfd, const char *path, struct fs_path *p
 			best = t->len;
 		}
 	}
+	classify_last(path, p);
 	if (!p->tree)
 		return -ENOENT;
 	p->rel = p->abs + best;
@@ -216,6 +247,9 @@ static int lookup(struct vmm *vm, int dirfd, const char *path, struct fs_path *p
 		p->rel++;
 	if (!*p->rel)
 		p->rel = ".";
+	/* "x/." keeps its dot: it must exist ("x/" may be created). */
+	snprintf(p->walk, sizeof(p->walk), "%s%s", p->rel,
+		 p->last == LAST_DOT ? "/." : p->must_dir ? "/" : "");
 	return 0;
 }
 
@@ -276,11 +310,45 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
 		.mode = (flags & O_CREAT) ? mode : 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
+	int fd;
 
+	/* RESOLVE_BENEATH answers EAGAIN when a rename elsewhere on the
+	 * host races a ".." step; the kernel asks callers to retry. */
+	for (int tries = 0; tries < 64; tries++) {
+		fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
 	if (fd >= 0)
 		return fd;
+	if (errno == ELOOP) {
+		/* A magic link, or a real loop?  Scoped lookups refuse magic
+		 * links with EXDEV, loops still give ELOOP. */
+		how.resolve = RESOLVE_BENEATH;
+		fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
+		if (fd >= 0) {
+			close(fd);
+			return -EACCES;
+		}
+		return errno == ELOOP ? -ELOOP : -EACCES;
+	}
 	return errno == EXDEV ? -EACCES : -errno;
+}
+
+/* The host's path of a directory we hold: the guest's, since the trees
+ * appear at their host paths.  Symlinks on the way are resolved, as
+ * getcwd() after chdir() through a symlink shows.  0 or -errno. */
+static int real_path(int fd, char *out, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlinkat(AT_FDCWD, link, out, len - 1);	/* (readlinkat: what the filter allows) */
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
 }
 
 /*
@@ -337,20 +405,34 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 	if (err)
 		return err;
 	if (!p.tree->writable && (flags & OPEN_FLAGS_WRITE)) {
+		struct stat dst;
+
+		/* As Linux: a directory opened for writing is EISDIR before
+		 * the file system's read-only-ness counts. */
+		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) >= 0) {
+			bool dir = fstat(fd, &dst) == 0 && S_ISDIR(dst.st_mode);
+
+			close(fd);
+			if (dir && (flags & O_ACCMODE) != O_RDONLY)
+				return -EISDIR;
+		}
 		/* O_CREAT of a file that exists only opens it. */
 		if ((flags & (OPEN_FLAGS_WRITE & ~O_CREAT)) || (flags & O_EXCL))
 			return -EROFS;
-		fd = open_beneath(p.tree, p.rel, flags & ~(uint64_t)O_CREAT, 0);
+		fd = open_beneath(p.tree, p.walk, flags & ~(uint64_t)O_CREAT, 0);
 		if (fd == -ENOENT)
 			return -EROFS;
 	} else {
-		fd = open_beneath(p.tree, p.rel, flags, mode & 0777);
+		fd = open_beneath(p.tree, p.walk, flags, mode & 0777);
 	}
 	if (fd < 0)
 		return fd;
 	/* Directories keep their path: *at() calls and fchdir use it. */
-	f = vmm_file_new(fd, fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ?
-			 p.abs : NULL, p.tree);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    real_path(fd, p.abs, sizeof(p.abs)) == 0)
+		f = vmm_file_new(fd, p.abs, p.tree);
+	else
+		f = vmm_file_new(fd, NULL, p.tree);
 	if (!f) {
 		close(fd);
 		return -ENOMEM;
@@ -386,7 +468,7 @@ int vmm_fs_stat_cwd(struct vmm *vm, struct stat *st)
 
 	if (err)
 		return err;
-	if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 		return fd;
 	err = fstat(fd, st) < 0 ? -errno : 0;
 	close(fd);
@@ -407,12 +489,12 @@ static int stat_path(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow,
 	}
 	if (err)
 		return err;
-	if (nofollow && strcmp(p.rel, ".")) {
+	if (nofollow && !p.must_dir && strcmp(p.rel, ".")) {
 		if ((fd = open_parent(&p, &last)) < 0)
 			return fd;
 		err = fstatat(fd, last, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 	} else {
-		if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 			return fd;
 		err = fstat(fd, st) < 0 ? -errno : 0;
 	}
@@ -474,13 +556,13 @@ int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
 	}
 	if (err)
 		return err;
-	if ((a[2] & AT_SYMLINK_NOFOLLOW) && strcmp(p.rel, ".")) {
+	if ((a[2] & AT_SYMLINK_NOFOLLOW) && !p.must_dir && strcmp(p.rel, ".")) {
 		if ((fd = open_parent(&p, &last)) < 0)
 			return fd;
 		err = statx(fd, last, AT_SYMLINK_NOFOLLOW |
 			    ((int)a[2] & AT_STATX_SYNC_TYPE), (unsigned)a[3], &stx);
 	} else {
-		if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 			return fd;
 		err = statx(fd, "", AT_EMPTY_PATH | ((int)a[2] & AT_STATX_SYNC_TYPE),
 			    (unsigned)a[3], &stx);
@@ -504,7 +586,7 @@ static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
 		return (mode & W_OK) ? -EROFS : 0;
 	if (err)
 		return err;
-	if ((fd = open_beneath(p.tree, p.rel, O_PATH |
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH |
 			       ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0)) < 0)
 		return fd;
 	err = syscall(SYS_faccessat2, fd, "", (int)mode,
@@ -543,6 +625,12 @@ static int64_t do_readlink(struct vmm *vm, int dirfd, uint64_t gva,
 		return -EINVAL;
 	if ((err = get_lookup(vm, dirfd, gva, &p)))
 		return err == -EISDIR ? -EINVAL : err;	/* no link */
+	if (p.must_dir) {	/* "link/" names what the link points at */
+		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
+			return fd;
+		close(fd);
+		return -EINVAL;
+	}
 	if ((fd = open_parent(&p, &last)) < 0)
 		return fd == -EBUSY ? -EINVAL : fd;	/* a tree's root is no link */
 	n = readlinkat(fd, last, target, sizeof(target));
@@ -599,9 +687,12 @@ int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a)
 	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)) && err != -EISDIR)
 		return err;
 	if (!err) {	/* (an ancestor of a tree needs no check) */
-		if ((fd = open_beneath(p.tree, p.rel, O_PATH | O_DIRECTORY, 0)) < 0)
+		if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
 			return fd;
+		err = real_path(fd, p.abs, sizeof(p.abs));
 		close(fd);
+		if (err)
+			return err;
 	}
 	snprintf(vm->cwd, sizeof(vm->cwd), "%s", p.abs);
 	return 0;
@@ -635,6 +726,32 @@ static int lookup_for_change(struct vmm *vm, int dirfd, uint64_t gva,
 	return open_parent(p, last);
 }
 
+/*
+ * For the calls that remove or rename a name: "." and ".." cannot be
+ * (dot_err says with which errno), and a trailing slash requires the
+ * name to be a directory.  0, or the errno Linux gives.
+ */
+static int check_removable(const struct fs_path *p, int dot_err, int dotdot_err)
+{
+	const char *last;
+	struct stat st;
+	int fd, err;
+
+	if (p->last == LAST_DOT)
+		return dot_err;
+	if (p->last == LAST_DOTDOT)
+		return dotdot_err;
+	if (!p->must_dir)
+		return 0;
+	/* The name itself, not what a symlink there points at. */
+	if ((fd = open_parent(p, &last)) < 0)
+		return fd;
+	err = fstatat(fd, last, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno :
+	      S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	close(fd);
+	return err;
+}
+
 static int64_t do_mkdir(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode)
 {
 	struct fs_path p;
@@ -644,6 +761,15 @@ static int64_t do_mkdir(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode)
 
 	if (fd < 0)	/* a tree's root or an ancestor exists already */
 		return fd == -EBUSY || fd == -EISDIR ? -EEXIST : fd;
+	if (p.last != LAST_NORM) {	/* "x/." exists if x does */
+		int d = open_beneath(p.tree, p.walk, O_PATH, 0);
+
+		close(fd);
+		if (d < 0)
+			return d;
+		close(d);
+		return -EEXIST;
+	}
 	r = result(mkdirat(fd, last, (mode_t)mode & 0777));
 	close(fd);
 	return r;
@@ -669,10 +795,16 @@ static int64_t do_unlink(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
 	fd = lookup_for_change(vm, dirfd, gva, &p, &last);
-	if (fd < 0)
+	if (fd < 0 && !(fd == -EBUSY && p.last != LAST_NORM))
 		return fd == -EISDIR ? -EROFS : fd;
-	r = result(unlinkat(fd, last, (int)flags));
-	close(fd);
+	/* rmdir("x/.") is EINVAL and rmdir("x/..") ENOTEMPTY; unlink of
+	 * either EISDIR (Linux's do_rmdir and do_unlinkat). */
+	r = (flags & AT_REMOVEDIR) ? check_removable(&p, -EINVAL, -ENOTEMPTY) :
+				     check_removable(&p, -EISDIR, -EISDIR);
+	if (!r && fd >= 0)
+		r = result(unlinkat(fd, last, (int)flags));
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 
@@ -707,9 +839,12 @@ static int64_t do_rename(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
 		close(from_fd);
 		return to_fd == -EISDIR ? -EROFS : to_fd;
 	}
-	r = from.tree != to.tree ? -EXDEV :
-	    result(syscall(SYS_renameat2, from_fd, from_last, to_fd, to_last,
-			   (unsigned)flags));
+	r = from.tree != to.tree ? -EXDEV : check_removable(&from, -EBUSY, -EBUSY);
+	if (!r && to.last != LAST_NORM)
+		r = -EBUSY;
+	if (!r)
+		r = result(syscall(SYS_renameat2, from_fd, from_last, to_fd, to_last,
+				   (unsigned)flags));
 	close(from_fd);
 	close(to_fd);
 	return r;
@@ -743,7 +878,7 @@ int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
 	if (!p.tree->writable)
 		return -EROFS;
 	/* O_NONBLOCK: a FIFO must not block the VMM (it then fails EINVAL). */
-	if ((fd = open_beneath(p.tree, p.rel, O_WRONLY | O_NONBLOCK, 0)) < 0)
+	if ((fd = open_beneath(p.tree, p.walk, O_WRONLY | O_NONBLOCK, 0)) < 0)
 		return fd;
 	r = result(ftruncate(fd, (off_t)a[1]));
 	close(fd);
@@ -841,7 +976,7 @@ static int open_for_meta(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow)
 		return err == -EISDIR ? -EROFS : err;
 	if (!p.tree->writable)
 		return -EROFS;
-	return open_beneath(p.tree, p.rel, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
+	return open_beneath(p.tree, p.walk, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
 }
 
 static int64_t do_chmod(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode,
@@ -927,7 +1062,7 @@ int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a)
 
 	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)))
 		return err == -EISDIR ? -EACCES : err;
-	if ((fd = open_beneath(p.tree, p.rel, O_PATH, 0)) < 0)
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 		return fd;
 	err = fstatfs(fd, &sf) < 0 ? -errno : 0;
 	close(fd);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -109,6 +110,23 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+/*
+ * Each guest descriptor is a host descriptor of lstar's, next to a few of
+ * its own: let lstar hold what the guest's table (VMM_MAX_FDS) can, as far
+ * as the hard limit allows.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+		return;
+	if (r.rlim_cur < VMM_MAX_FDS + 64) {
+		r.rlim_cur = r.rlim_max < VMM_MAX_FDS + 64 ? r.rlim_max : VMM_MAX_FDS + 64;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -178,6 +196,7 @@ static int cmd_run(int argc, char **argv)
 	/* Whatever lstar inherited beyond its standard streams is nothing
 	 * the guest or a confused VMM should ever reach. */
 	close_range(3, ~0U, 0);
+	raise_fd_limit();
 	opt.program = argv[optind];
 	opt.argc = argc - optind;
 	opt.argv = argv + optind;

@@ -1,0 +1,1984 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_fs.c - the file system the program sees: the trees granted with
+ * --ro and --rw, and nothing else (docs/DECISIONS.md, "Paths").
+ *
+ * 1. Differential tests over fixture trees.  Each test builds a fixture
+ *    tree (files, subdirectories, symlinks that stay inside, optionally a
+ *    64 MiB file) in a fresh directory and runs the same static program
+ *    natively, with the fixture as working directory, and under lstar
+ *    with `--ro FIXTURE --cwd FIXTURE`; stdout, stderr and status must
+ *    match.  A program that changes the tree runs on two identical
+ *    copies, natively on one and under `--rw` on the other, and the two
+ *    trees must then match too (names, types, modes, link counts, sizes,
+ *    contents, link targets; not times).  The programs: guest/fs_io
+ *    (musl and glibc) and busybox applets.
+ * 2. Confinement: guest/fs_escape tries every way out of its tree (".."
+ *    past the root, absolute and relative symlinks out, chains, magic
+ *    links, directory fds, the directories above the tree, writes to a
+ *    --ro tree, renames between trees, nested grants, a directory moved
+ *    out while the program holds it, ".." while the host renames) and the
+ *    test asserts its exact output; what lies outside the trees must be
+ *    unchanged afterwards.
+ * 3. Without --ro/--rw there is no file system at all: ENOENT.
+ *
+ * Every fixture of a test case lives in one directory made before the
+ * case's first test, next to a canary file no test grants (though some
+ * fixtures hold symlinks to it); the last test of each case checks that
+ * the canary is unchanged (content, mtime, ctime) and that nothing but
+ * the tests' own directories appeared next to it.
+ *
+ * Busybox applets run directly (busybox `sh -c` needs fork).  Applets
+ * that print user or group names (`ls -l`, `stat`) are run with numeric
+ * ids: lstar does not show /etc/passwd.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+/* Paths here are a few dozen bytes under /tmp; PATH_MAX buffers hold them
+ * with room to spare, whatever GCC supposes of "%s/%s" into PATH_MAX. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define BUSYBOX "/bin/busybox"
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const libcs[] = { "musl", "glibc" };
+
+static const char *probe(const char *name, int libc)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s.%s", name, libcs[libc]);
+	return guest_path(buf);
+}
+
+/* --- files ----------------------------------------------------------------- */
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	ck_assert_msg(fd >= 0, "create %s: %s", path, strerror(errno));
+	ck_assert_msg(write(fd, data, len) == (ssize_t)len, "write %s", path);
+	close(fd);
+}
+
+static void write_str(const char *dir, const char *name, const char *s)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	write_file(path, s, strlen(s));
+}
+
+static void make_dir(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+}
+
+static void make_link(const char *dir, const char *name, const char *target)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_msg(symlink(target, path) == 0, "symlink %s: %s", path, strerror(errno));
+}
+
+/* Read a whole (small) file; NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 + 1 > cap) {
+			cap = (n + 4096 + 1) * 2;
+			buf = realloc(buf, cap);
+			ck_assert_ptr_nonnull(buf);
+		}
+		got = fread(buf + n, 1, 4096, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* --- the canary and the directory every fixture of a case lives in ---------- */
+
+static char base[PATH_MAX];		/* /tmp/lstar-fs-XXXXXX */
+static char canary[PATH_MAX];		/* base/canary/canary.txt */
+static const char canary_text[] = "the canary: nothing may touch this file\n";
+static struct stat canary_st;
+
+/* Unchecked fixture: runs once in the runner before a case's first test. */
+static void base_setup(void)
+{
+	char dir[PATH_MAX];
+	struct timespec times[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+	snprintf(base, sizeof(base), "/tmp/lstar-fs-XXXXXX");
+	if (!mkdtemp(base)) {
+		perror("mkdtemp");
+		abort();
+	}
+	snprintf(dir, sizeof(dir), "%s/canary", base);
+	snprintf(canary, sizeof(canary), "%s/canary.txt", dir);
+	if (mkdir(dir, 0755) < 0) {
+		perror("mkdir canary");
+		abort();
+	}
+	write_file(canary, canary_text, strlen(canary_text));
+	utimensat(AT_FDCWD, canary, times, 0);
+	if (stat(canary, &canary_st) < 0) {
+		perror("stat canary");
+		abort();
+	}
+}
+
+static void base_teardown(void)
+{
+	rm_rf(base);
+}
+
+/* The names in dir, sorted, one per line. */
+static char *dir_names(const char *dir)
+{
+	struct dirent **list;
+	char *out = calloc(1, 1);
+	size_t len = 0;
+	int n = scandir(dir, &list, NULL, alphasort);
+
+	ck_assert_ptr_nonnull(out);
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+
+		if (strcmp(name, ".") && strcmp(name, "..")) {
+			out = realloc(out, len + strlen(name) + 2);
+			ck_assert_ptr_nonnull(out);
+			len += sprintf(out + len, "%s\n", name);
+		}
+		free(list[i]);
+	}
+	free(list);
+	return n < 0 ? (free(out), strdup("(cannot list)\n")) : out;
+}
+
+static void assert_canary_intact(void)
+{
+	char dir[PATH_MAX], *text, *names;
+	struct stat st;
+
+	ck_assert_msg(stat(canary, &st) == 0, "canary %s: %s", canary, strerror(errno));
+	text = slurp(canary);
+	ck_assert_msg(text && !strcmp(text, canary_text), "the canary's content changed");
+	free(text);
+	ck_assert_msg(st.st_mtim.tv_sec == canary_st.st_mtim.tv_sec &&
+		      st.st_mtim.tv_nsec == canary_st.st_mtim.tv_nsec &&
+		      st.st_ctim.tv_sec == canary_st.st_ctim.tv_sec &&
+		      st.st_ctim.tv_nsec == canary_st.st_ctim.tv_nsec &&
+		      st.st_mode == canary_st.st_mode && st.st_ino == canary_st.st_ino,
+		      "the canary's mtime, ctime, mode or inode changed");
+	snprintf(dir, sizeof(dir), "%s/canary", base);
+	names = dir_names(dir);
+	ck_assert_msg(!strcmp(names, "canary.txt\n"), "next to the canary:\n%s", names);
+	free(names);
+}
+
+/*
+ * The last test of every case: the canary is intact, and base holds
+ * nothing but it and the tests' own directories (ro-*, rw-*, esc-*: a
+ * test that fails leaves its directory, as Check's forked test exits at
+ * once; base_teardown removes them).
+ */
+START_TEST(canary_unchanged)
+{
+	char *names = dir_names(base);
+
+	assert_canary_intact();
+	for (char *line = names; *line; line = strchr(line, '\n') + 1)
+		ck_assert_msg(!strncmp(line, "canary\n", 7) || !strncmp(line, "ro-", 3) ||
+			      !strncmp(line, "rw-", 3) || !strncmp(line, "esc-", 4),
+			      "something no test made is in %s:\n%s", base, names);
+	free(names);
+}
+END_TEST
+
+/* A fresh directory for one test, in base. */
+static void fresh_dir(char *out, const char *what)
+{
+	snprintf(out, PATH_MAX, "%s/%s-XXXXXX", base, what);
+	ck_assert_msg(mkdtemp(out) != NULL, "mkdtemp: %s", strerror(errno));
+}
+
+/* --- fixtures ---------------------------------------------------------------- */
+
+enum { FX_BIG = 1, FX_MANY = 2 };
+
+#define BIG_SIZE	(64 << 20)
+#define FIXED_TIME	1600000000	/* every fixture entry's mtime and atime */
+
+/* 64 MiB of a pattern no two MiB of which are alike, written 1 MiB at a time. */
+static void write_big(const char *path)
+{
+	static uint64_t chunk[(1 << 20) / 8];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	ck_assert_msg(fd >= 0, "create %s: %s", path, strerror(errno));
+	for (int mib = 0; mib < BIG_SIZE >> 20; mib++) {
+		for (size_t i = 0; i < NELEM(chunk); i++) {
+			x ^= x << 13;	/* xorshift64 */
+			x ^= x >> 7;
+			x ^= x << 17;
+			chunk[i] = x;
+		}
+		ck_assert(write(fd, chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk));
+	}
+	close(fd);
+}
+
+static int set_time(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	struct timespec t[2] = { { FIXED_TIME, 0 }, { FIXED_TIME, 0 } };
+
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+/*
+ * The fixture tree in dir (which exists):
+ *
+ *	hello.txt lines.txt words.txt dups.txt data.bin empty
+ *	link -> lines.txt	dlink -> sub	dangle -> dangle-target.txt
+ *	sub/a.txt  sub/up -> ../hello.txt  sub/deep/{b.txt,c.txt}
+ *	big.bin (FX_BIG: 64 MiB)  many/f000..f299 (FX_MANY)
+ *
+ * Every entry gets the same fixed times, so that two copies list alike.
+ */
+static void make_fixture(const char *dir, int flags)
+{
+	char buf[4096], path[PATH_MAX];
+	unsigned char bytes[256];
+	size_t n = 0;
+
+	write_str(dir, "hello.txt", "hello, world\nsecond line\nthird line, the last\n");
+	for (int i = 0; i < 40; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "%d,name%02d,%d,%c\n", i, (i * 7) % 40,
+			      (i * 37) % 101, 'a' + i % 4);
+	write_str(dir, "lines.txt", buf);
+	write_str(dir, "words.txt", "pear\napple\nfig\napple\nbanana\nfig\nkiwi\napple\n");
+	write_str(dir, "dups.txt", "apple\napple\nbanana\ncherry\ncherry\ncherry\ndate\n");
+	for (int i = 0; i < 256; i++)
+		bytes[i] = (unsigned char)i;
+	snprintf(path, sizeof(path), "%s/data.bin", dir);
+	write_file(path, bytes, sizeof(bytes));
+	write_str(dir, "empty", "");
+	make_link(dir, "link", "lines.txt");
+	make_link(dir, "dlink", "sub");
+	make_link(dir, "dangle", "dangle-target.txt");
+	make_dir(dir, "sub");
+	write_str(dir, "sub/a.txt", "file a\nhello from sub\n");
+	make_link(dir, "sub/up", "../hello.txt");
+	make_dir(dir, "sub/deep");
+	write_str(dir, "sub/deep/b.txt", "bee\nhello deep\n");
+	write_str(dir, "sub/deep/c.txt", "sea\n");
+	if (flags & FX_BIG) {
+		snprintf(path, sizeof(path), "%s/big.bin", dir);
+		write_big(path);
+	}
+	if (flags & FX_MANY) {
+		make_dir(dir, "many");
+		for (int i = 0; i < 300; i++) {
+			snprintf(buf, sizeof(buf), "many/f%03d-with-a-longer-name", i);
+			write_str(dir, buf, "");
+		}
+	}
+	nftw(dir, set_time, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A read-only fixture: one tree, native and lstar share it. */
+static void ro_fixture(char *dir, int flags)
+{
+	fresh_dir(dir, "ro");
+	make_fixture(dir, flags);
+}
+
+/* Two identical copies, dir/a (native) and dir/b (lstar). */
+struct rw_fixture {
+	char dir[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+};
+
+static void rw_fixture(struct rw_fixture *f, int flags)
+{
+	fresh_dir(f->dir, "rw");
+	snprintf(f->a, sizeof(f->a), "%s/a", f->dir);
+	snprintf(f->b, sizeof(f->b), "%s/b", f->dir);
+	ck_assert(mkdir(f->a, 0755) == 0 && mkdir(f->b, 0755) == 0);
+	make_fixture(f->a, flags);
+	make_fixture(f->b, flags);
+}
+
+/* --- a tree, as text: what must match between two copies --------------------- */
+
+struct entry {
+	char *line;
+};
+
+static struct entry *tree_entries;
+static size_t tree_n, tree_cap;
+static size_t tree_root_len;
+
+static uint64_t fnv_file(const char *path)
+{
+	static char buf[1 << 16];
+	uint64_t h = 1469598103934665603ULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ (uint8_t)buf[i]) * 1099511628211ULL;
+	close(fd);
+	return h;
+}
+
+static int list_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	char line[PATH_MAX + 256], target[PATH_MAX];
+	const char *rel = path + tree_root_len;
+	ssize_t n;
+
+	(void)flag;
+	(void)ftw;
+	if (*rel == '/')
+		rel++;
+	if (!*rel)
+		rel = ".";
+	if (S_ISLNK(st->st_mode)) {
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		snprintf(line, sizeof(line), "%s link -> %s", rel, target);
+	} else if (S_ISDIR(st->st_mode)) {
+		snprintf(line, sizeof(line), "%s dir %04o", rel,
+			 (unsigned)(st->st_mode & 07777));
+	} else if (S_ISREG(st->st_mode)) {
+		snprintf(line, sizeof(line), "%s file %04o nlink %ld size %lld fnv %016llx",
+			 rel, (unsigned)(st->st_mode & 07777), (long)st->st_nlink,
+			 (long long)st->st_size, (unsigned long long)fnv_file(path));
+	} else {
+		snprintf(line, sizeof(line), "%s other %o", rel, (unsigned)st->st_mode);
+	}
+	if (tree_n == tree_cap) {
+		tree_cap = tree_cap ? tree_cap * 2 : 64;
+		tree_entries = realloc(tree_entries, tree_cap * sizeof(*tree_entries));
+		ck_assert_ptr_nonnull(tree_entries);
+	}
+	tree_entries[tree_n++].line = strdup(line);
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->line, ((const struct entry *)b)->line);
+}
+
+/* Every entry below dir, sorted, one per line (caller frees). */
+static char *tree_text(const char *dir)
+{
+	char *out;
+	size_t len = 0, cap = 1;
+
+	tree_n = 0;
+	tree_root_len = strlen(dir);
+	nftw(dir, list_one, 16, FTW_PHYS);
+	qsort(tree_entries, tree_n, sizeof(*tree_entries), cmp_entry);
+	for (size_t i = 0; i < tree_n; i++)
+		cap += strlen(tree_entries[i].line) + 1;
+	out = malloc(cap);
+	ck_assert_ptr_nonnull(out);
+	out[0] = '\0';
+	for (size_t i = 0; i < tree_n; i++) {
+		len += sprintf(out + len, "%s\n", tree_entries[i].line);
+		free(tree_entries[i].line);
+	}
+	return out;
+}
+
+/* --- running ----------------------------------------------------------------- */
+
+static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = realloc(*buf, *cap);
+		ck_assert_ptr_nonnull(*buf);
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/*
+ * run_in - as tests/util.c's run_argv, but in directory cwd and with
+ * stdin from the file in (NULL: /dev/null).
+ */
+static void run_in(char *const argv[], const char *cwd, const char *in,
+		   struct run_result *r)
+{
+	int outp[2], errp[2], wstatus;
+	size_t ocap = 0, ecap = 0;
+	struct timespec start, now;
+	bool killed = false;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	append(&r->out, &r->out_len, &ocap, "", 0);
+	append(&r->err, &r->err_len, &ecap, "", 0);
+	ck_assert_int_eq(pipe2(outp, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(errp, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		static char *const empty[] = { NULL };
+		int fd = open(in ? in : "/dev/null", O_RDONLY);
+
+		if (fd < 0 || (cwd && chdir(cwd) < 0)) {
+			fprintf(stderr, "run_in: %s: %s\n", fd < 0 ? in : cwd,
+				strerror(errno));
+			_exit(127);
+		}
+		dup2(fd, 0);
+		dup2(outp[1], 1);
+		dup2(errp[1], 2);
+		/* Only 0, 1 and 2, natively too (Check keeps a file open). */
+		close_range(3, ~0U, 0);
+		execve(argv[0], argv, empty);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(outp[1]);
+	close(errp[1]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
+		char buf[65536];
+
+		if (poll(p, 2, 200) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP)) || p[i].fd < 0)
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(p[i].fd);
+				if (i)
+					errp[0] = -1;
+				else
+					outp[0] = -1;
+				open_fds--;
+			} else if (i) {
+				append(&r->err, &r->err_len, &ecap, buf, n);
+			} else {
+				append(&r->out, &r->out_len, &ocap, buf, n);
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!killed && now.tv_sec - start.tv_sec > 60) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+	}
+	waitpid(pid, &wstatus, 0);
+	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+/*
+ * argv for `lstar run OPTS -- PROG ARGS` (boxed) or `PROG ARGS`; an
+ * argument "@..." becomes the fixture's path followed by the rest.
+ */
+struct cmd {
+	char *argv[64];
+	char store[64][PATH_MAX];
+	int n;
+};
+
+static void cmd_add(struct cmd *c, const char *arg, const char *fixture)
+{
+	ck_assert_int_lt(c->n, 63);
+	if (arg[0] == '@' && fixture)
+		snprintf(c->store[c->n], PATH_MAX, "%s%s", fixture, arg + 1);
+	else
+		snprintf(c->store[c->n], PATH_MAX, "%s", arg);
+	c->argv[c->n] = c->store[c->n];
+	c->argv[++c->n] = NULL;
+}
+
+static void build_cmd(struct cmd *c, const char *const opts[], const char *prog,
+		      const char *const args[], const char *fixture)
+{
+	c->n = 0;
+	if (opts) {
+		cmd_add(c, lstar_path(), NULL);
+		cmd_add(c, "run", NULL);
+		for (int i = 0; opts[i]; i++)
+			cmd_add(c, opts[i], fixture);
+		cmd_add(c, "--", NULL);
+	}
+	cmd_add(c, prog, NULL);
+	for (int i = 0; args && args[i]; i++)
+		cmd_add(c, args[i], fixture);
+}
+
+static char *describe(const char *prog, const char *const args[])
+{
+	static char buf[1024];
+	size_t n = snprintf(buf, sizeof(buf), "%s", prog);
+
+	for (int i = 0; args && args[i] && n < sizeof(buf); i++)
+		n += snprintf(buf + n, sizeof(buf) - n, " '%s'", args[i]);
+	return buf;
+}
+
+static bool same_result(const struct run_result *a, const struct run_result *b)
+{
+	return a->status == b->status && a->out_len == b->out_len &&
+	       !memcmp(a->out, b->out, a->out_len) && !strcmp(a->err, b->err);
+}
+
+/*
+ * Check's messages hold at most 4 KiB: a failure names the first line
+ * where the two stdouts differ and shows the rest in brief, and the
+ * whole of both runs goes to the runner's stderr.
+ *
+ * line_len - the length of the line at s, at most 300.
+ */
+static int line_len(const char *s)
+{
+	int n = (int)(strchrnul(s, '\n') - s);
+
+	return n > 300 ? 300 : n;
+}
+
+/* "line N:" and that line of a and of b, named na and nb. */
+static const char *first_diff(const char *a, const char *b, const char *na, const char *nb,
+			      char *buf, size_t len)
+{
+	const char *la = a, *lb = b;
+	int line = 1;
+
+	for (; *a && *a == *b; a++, b++) {
+		if (*a == '\n') {
+			line++;
+			la = a + 1;
+			lb = b + 1;
+		}
+	}
+	snprintf(buf, len, "line %d:\n  %-9s %.*s\n  %-9s %.*s", line,
+		 na, line_len(la), la, nb, line_len(lb), lb);
+	return buf;
+}
+
+static void assert_same(const char *what, const struct run_result *native,
+			const struct run_result *boxed)
+{
+	char at[800];
+
+	if (same_result(native, boxed))
+		return;
+	fprintf(stderr, "=== %s: native and lstar differ\n"
+		"native: status %d\n--- stdout\n%s--- stderr\n%s\n"
+		"lstar:  status %d\n--- stdout\n%s--- stderr\n%s\n===\n",
+		what, native->status, native->out, native->err,
+		boxed->status, boxed->out, boxed->err);
+	ck_abort_msg("%.600s: native and lstar differ (the runner's stderr has both runs)\n"
+		     "status: native %d, lstar %d\nstdout differs at %s\n"
+		     "stderr native:\n%.700s\nstderr lstar:\n%.700s",
+		     what, native->status, boxed->status,
+		     first_diff(native->out, boxed->out, "native:", "lstar:", at, sizeof(at)),
+		     native->err, boxed->err);
+}
+
+/*
+ * diff_ro - prog ARGS natively in fixture and under `lstar run --ro
+ * fixture --cwd fixture`; stdin from fixture/in (NULL: /dev/null).
+ */
+static void diff_ro(const char *fixture, const char *prog, const char *const args[],
+		    const char *in)
+{
+	const char *const opts[] = { "--ro", "@", "--cwd", "@", NULL };
+	char inpath[PATH_MAX];
+	struct run_result native, boxed;
+	struct cmd c;
+
+	snprintf(inpath, sizeof(inpath), "%s/%s", fixture, in ? in : "");
+	build_cmd(&c, NULL, prog, args, fixture);
+	run_in(c.argv, fixture, in ? inpath : NULL, &native);
+	build_cmd(&c, opts, prog, args, fixture);
+	run_in(c.argv, NULL, in ? inpath : NULL, &boxed);
+	assert_same(describe(prog, args), &native, &boxed);
+	run_result_free(&native);
+	run_result_free(&boxed);
+}
+
+/*
+ * diff_rw - prog ARGS natively in f->a and under `lstar run --rw f->b
+ * --cwd f->b`, then the two trees must match.
+ */
+static void diff_rw(const struct rw_fixture *f, const char *prog,
+		    const char *const args[], const char *in)
+{
+	const char *const opts[] = { "--rw", "@", "--cwd", "@", NULL };
+	char inpath[PATH_MAX], *ta, *tb;
+	struct run_result native, boxed;
+	struct cmd c;
+
+	snprintf(inpath, sizeof(inpath), "%s/%s", f->a, in ? in : "");
+	build_cmd(&c, NULL, prog, args, f->a);
+	run_in(c.argv, f->a, in ? inpath : NULL, &native);
+	snprintf(inpath, sizeof(inpath), "%s/%s", f->b, in ? in : "");
+	build_cmd(&c, opts, prog, args, f->b);
+	run_in(c.argv, NULL, in ? inpath : NULL, &boxed);
+	assert_same(describe(prog, args), &native, &boxed);
+	run_result_free(&native);
+	run_result_free(&boxed);
+	ta = tree_text(f->a);
+	tb = tree_text(f->b);
+	if (strcmp(ta, tb)) {
+		char at[800];
+
+		fprintf(stderr,
+			"=== %s: the trees differ afterwards\n--- native\n%s--- lstar\n%s===\n",
+			describe(prog, args), ta, tb);
+		ck_abort_msg("%.600s: the trees differ afterwards, at %s",
+			     describe(prog, args),
+			     first_diff(ta, tb, "native:", "lstar:", at, sizeof(at)));
+	}
+	free(ta);
+	free(tb);
+}
+
+/* --- 1. differential: guest/fs_io ------------------------------------------- */
+
+START_TEST(io_read)
+{
+	const char *const args[] = { "read", NULL };
+	char fx[PATH_MAX];
+
+	ro_fixture(fx, 0);
+	diff_ro(fx, probe("fs_io", _i), args, NULL);
+	rm_rf(fx);
+}
+END_TEST
+
+START_TEST(io_write)
+{
+	const char *const args[] = { "write", NULL };
+	struct rw_fixture f;
+
+	rw_fixture(&f, 0);
+	diff_rw(&f, probe("fs_io", _i), args, NULL);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* getdents64 through a 128-byte buffer, of the tree's root, subdirectories,
+ * a symlink to one and a directory of 300 entries. */
+START_TEST(io_list)
+{
+	static const char *const dirs[] = { ".", "sub", "sub/deep", "dlink", "many", "@/sub" };
+	char fx[PATH_MAX];
+
+	ro_fixture(fx, FX_MANY);
+	for (size_t i = 0; i < NELEM(dirs); i++) {
+		const char *const args[] = { "list", dirs[i], NULL };
+
+		diff_ro(fx, probe("fs_io", _i), args, NULL);
+	}
+	rm_rf(fx);
+}
+END_TEST
+
+/* Path corner cases that a lexical normalizer could get wrong. */
+START_TEST(io_path_corners)
+{
+	const char *const args[] = { "paths", NULL };
+	char fx[PATH_MAX];
+
+	ro_fixture(fx, 0);
+	diff_ro(fx, probe("fs_io", _i), args, NULL);
+	rm_rf(fx);
+}
+END_TEST
+
+START_TEST(io_path_corners_rw)
+{
+	const char *const args[] = { "paths_rw", NULL };
+	struct rw_fixture f;
+
+	rw_fixture(&f, 0);
+	diff_rw(&f, probe("fs_io", _i), args, NULL);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* The 64 MiB file: read in 64 KiB chunks by both libcs, and by busybox. */
+START_TEST(big_file_read)
+{
+	static const char *const bb[][12] = {
+		{ "sha256sum", "big.bin", NULL },
+		{ "tail", "-c", "40", "big.bin", NULL },
+		{ "od", "-A", "d", "-t", "x1", "-j", "33554400", "-N", "64", "big.bin", NULL },
+		{ "head", "-c", "100000", "big.bin", NULL },
+		{ "ls", "-ln", "big.bin", NULL },
+		{ "du", "-k", "big.bin", NULL },
+		{ "stat", "-c", "%n %s %b", "big.bin", NULL },
+	};
+	const char *const args[] = { "big", NULL };
+	char fx[PATH_MAX];
+
+	ro_fixture(fx, FX_BIG);
+	diff_ro(fx, probe("fs_io", 1), args, NULL);
+	for (size_t i = 0; i < NELEM(bb); i++)
+		diff_ro(fx, BUSYBOX, bb[i], NULL);
+	diff_ro(fx, probe("fs_io", 0), args, NULL);
+	rm_rf(fx);
+}
+END_TEST
+
+/* The 64 MiB file copied, moved, truncated in a --rw tree. */
+START_TEST(big_file_write)
+{
+	static const char *const steps[][8] = {
+		{ "cp", "big.bin", "big2.bin", NULL },
+		{ "mv", "big2.bin", "sub/big3.bin", NULL },
+		{ "truncate", "-s", "40000000", "sub/big3.bin", NULL },
+		{ "dd", "if=big.bin", "of=part.bin", "bs=65536", "skip=100", "count=50",
+		  "status=none", NULL },
+		{ "rm", "big.bin", NULL },
+	};
+	struct rw_fixture f;
+
+	rw_fixture(&f, FX_BIG);
+	for (size_t i = 0; i < NELEM(steps); i++)
+		diff_rw(&f, BUSYBOX, steps[i], NULL);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* --- 1. differential: busybox applets ---------------------------------------- */
+
+struct bb_case {
+	const char *in;		/* stdin: a fixture file, or NULL */
+	const char *args[14];	/* the applet and its arguments */
+};
+
+/* Applets that only read: on one fixture, --ro. */
+static const struct bb_case bb_ro[] = {
+	{ NULL, { "sha256sum", "hello.txt", "lines.txt", "data.bin", "empty", "link", NULL } },
+	{ NULL, { "sha256sum", "missing", "hello.txt", NULL } },
+	{ NULL, { "md5sum", "hello.txt", "lines.txt", "data.bin", "sub/up", NULL } },
+	{ NULL, { "wc", "hello.txt", "lines.txt", "empty", "data.bin", NULL } },
+	{ NULL, { "wc", "-l", "lines.txt", NULL } },
+	{ NULL, { "wc", "-c", "sub", NULL } },
+	{ NULL, { "sort", "lines.txt", NULL } },
+	{ NULL, { "sort", "-t,", "-k3,3n", "-k1,1n", "lines.txt", NULL } },
+	{ NULL, { "sort", "-r", "-u", "words.txt", NULL } },
+	{ NULL, { "sort", "missing", NULL } },
+	{ NULL, { "uniq", "dups.txt", NULL } },
+	{ NULL, { "uniq", "-c", "dups.txt", NULL } },
+	{ NULL, { "uniq", "-d", "dups.txt", NULL } },
+	{ NULL, { "cut", "-d,", "-f2,4", "lines.txt", NULL } },
+	{ NULL, { "cut", "-c1-5", "hello.txt", "sub/a.txt", NULL } },
+	{ NULL, { "grep", "-n", "name1", "lines.txt", NULL } },
+	{ NULL, { "grep", "-c", ",a$", "lines.txt", NULL } },
+	{ NULL, { "grep", "-r", "hello", ".", NULL } },
+	{ NULL, { "grep", "-rl", "e", "sub", NULL } },
+	{ NULL, { "grep", "-i", "HELLO", "hello.txt", "link", "sub/up", NULL } },
+	{ NULL, { "grep", "nomatch", "hello.txt", NULL } },
+	{ NULL, { "grep", "x", "missing", NULL } },
+	{ NULL, { "sed", "-n", "2,4p", "lines.txt", NULL } },
+	{ NULL, { "sed", "s/l/L/g;2d", "hello.txt", NULL } },
+	{ NULL, { "sed", "-n", "$=", "lines.txt", "hello.txt", NULL } },
+	{ NULL, { "awk", "-F,", "{ s += $3 } END { print s, NR }", "lines.txt", NULL } },
+	{ NULL, { "awk", "-F,", "$4 == \"b\" { print $2 }", "lines.txt", NULL } },
+	{ NULL, { "awk", "{ print FILENAME, FNR, $1 }", "hello.txt", "sub/a.txt", NULL } },
+	{ NULL, { "awk", "BEGIN { while ((getline l < \"sub/deep/b.txt\") > 0) print l }",
+		  NULL } },
+	{ NULL, { "head", "-n", "3", "lines.txt", NULL } },
+	{ NULL, { "head", "-n", "2", "hello.txt", "sub/a.txt", NULL } },
+	{ NULL, { "head", "-c", "20", "data.bin", NULL } },
+	{ NULL, { "tail", "-n", "3", "lines.txt", NULL } },
+	{ NULL, { "tail", "-c", "20", "hello.txt", NULL } },
+	{ NULL, { "tail", "-n", "+38", "lines.txt", NULL } },
+	{ NULL, { "od", "-A", "x", "-t", "x1z", "data.bin", NULL } },
+	{ NULL, { "od", "-c", "hello.txt", NULL } },
+	{ "hello.txt", { "tr", "a-z", "A-Z", NULL } },
+	{ "lines.txt", { "tr", "-d", "0-9", NULL } },
+	{ "hello.txt", { "tr", "-s", "l", NULL } },
+	{ NULL, { "ls", NULL } },
+	{ NULL, { "ls", "-1", "sub", NULL } },
+	{ NULL, { "ls", "-ln", "sub", NULL } },
+	{ NULL, { "ls", "-lnR", "sub", NULL } },
+	{ NULL, { "ls", "-lan", "sub", NULL } },
+	{ NULL, { "ls", "-ln", "link", "dlink", "hello.txt", "empty", NULL } },
+	{ NULL, { "ls", "-lnL", "link", NULL } },
+	{ NULL, { "ls", "-d", "sub", "sub/deep", NULL } },
+	{ NULL, { "ls", "-ln", "@/sub/deep", NULL } },
+	{ NULL, { "ls", "-i", "sub", NULL } },
+	{ NULL, { "ls", "missing", NULL } },
+	{ NULL, { "find", ".", NULL } },
+	{ NULL, { "find", ".", "-type", "f", NULL } },
+	{ NULL, { "find", ".", "-type", "l", NULL } },
+	{ NULL, { "find", ".", "-name", "*.txt", NULL } },
+	{ NULL, { "find", "-L", "sub", "-type", "f", NULL } },
+	{ NULL, { "find", "@/sub", NULL } },
+	{ NULL, { "find", "missing", NULL } },
+	{ NULL, { "du", "-a", "sub", NULL } },
+	{ NULL, { "du", "-s", ".", NULL } },
+	{ NULL, { "du", "-k", "hello.txt", "lines.txt", NULL } },
+	{ NULL, { "stat", "-c", "%n %s %a %F %h %u %g %Y %i", "hello.txt", "sub", "link", "empty",
+		  NULL } },
+	{ NULL, { "stat", "-L", "-c", "%n %s %F", "link", "dlink", NULL } },
+	{ NULL, { "stat", "-c", "%n %F", "missing", NULL } },
+	{ NULL, { "cat", "missing", NULL } },
+	{ NULL, { "cat", "hello.txt", "sub/a.txt", "sub/up", "dlink/deep/b.txt", NULL } },
+	{ NULL, { "cat", "sub", NULL } },
+	{ NULL, { "cat", "@/hello.txt", NULL } },
+	{ NULL, { "cmp", "hello.txt", "sub/up", NULL } },
+	{ NULL, { "cmp", "hello.txt", "lines.txt", NULL } },
+	{ NULL, { "diff", "hello.txt", "sub/a.txt", NULL } },
+	{ NULL, { "readlink", "link", NULL } },
+	{ NULL, { "readlink", "-f", "sub/up", NULL } },
+	{ NULL, { "realpath", "dlink/deep", NULL } },
+	{ NULL, { "pwd", NULL } },
+	{ NULL, { "test", "-d", "dlink", NULL } },
+	{ NULL, { "test", "-e", "missing", NULL } },
+	{ NULL, { "xxd", "-l", "48", "data.bin", NULL } },
+	{ NULL, { "stat", "-f", "-c", "%n %T %b", "hello.txt", NULL } },
+};
+
+START_TEST(busybox_ro)
+{
+	char fx[PATH_MAX];
+
+	ro_fixture(fx, 0);
+	diff_ro(fx, BUSYBOX, bb_ro[_i].args, bb_ro[_i].in);
+	rm_rf(fx);
+}
+END_TEST
+
+/* Applets that change the tree: two copies, --rw, the trees compared. */
+static const struct bb_case bb_rw[] = {
+	{ NULL, { "cp", "hello.txt", "copy.txt", NULL } },
+	{ NULL, { "cp", "hello.txt", "lines.txt", "sub", NULL } },
+	{ NULL, { "cp", "link", "linkcopy", NULL } },
+	{ NULL, { "cp", "hello.txt", "lines.txt", NULL } },
+	{ NULL, { "cp", "missing", "x", NULL } },
+	{ NULL, { "cp", "sub", "x", NULL } },
+	{ NULL, { "cp", "hello.txt", "nodir/x", NULL } },
+	{ NULL, { "mv", "hello.txt", "sub/moved.txt", NULL } },
+	{ NULL, { "mv", "sub", "sub2", NULL } },
+	{ NULL, { "mv", "link", "dlink", "sub/deep", NULL } },
+	{ NULL, { "mv", "hello.txt", "lines.txt", NULL } },
+	{ NULL, { "mv", "-n", "hello.txt", "lines.txt", NULL } },
+	{ NULL, { "mv", "missing", "x", NULL } },
+	{ NULL, { "mv", "sub", "sub/deep", NULL } },
+	{ NULL, { "rm", "hello.txt", "empty", NULL } },
+	{ NULL, { "rm", "-r", "sub", NULL } },
+	{ NULL, { "rm", "link", "dlink", NULL } },
+	{ NULL, { "rm", "missing", NULL } },
+	{ NULL, { "rm", "-f", "missing", NULL } },
+	{ NULL, { "rm", "sub", NULL } },
+	{ NULL, { "rmdir", "sub/deep", NULL } },
+	{ NULL, { "mkdir", "newdir", NULL } },
+	{ NULL, { "mkdir", "-p", "a/b/c", NULL } },
+	{ NULL, { "mkdir", "-p", "@/p/q", NULL } },
+	{ NULL, { "mkdir", "sub", NULL } },
+	{ NULL, { "mkdir", "nodir/x", NULL } },
+	{ NULL, { "sort", "-o", "sorted.txt", "lines.txt", NULL } },
+	{ "lines.txt", { "tee", "t1.txt", "sub/t2.txt", NULL } },
+	{ NULL, { "sed", "-n", "w out.txt", "hello.txt", NULL } },
+	{ NULL, { "awk", "{ print $1 > \"awk.out\" }", "hello.txt", NULL } },
+	{ NULL, { "dd", "if=lines.txt", "of=dd.out", "bs=7", "count=3", "status=none", NULL } },
+	{ NULL, { "truncate", "-s", "5", "hello.txt", NULL } },
+	{ NULL, { "unlink", "empty", NULL } },
+	{ "hello.txt", { "dd", "of=sub/from-stdin", "status=none", NULL } },
+	{ NULL, { "ln", "-s", "hello.txt", "newlink", NULL } },
+	{ NULL, { "ln", "-s", "../lines.txt", "sub/rel", NULL } },
+	{ NULL, { "ln", "hello.txt", "hard", NULL } },
+	{ NULL, { "ln", "-sf", "sub", "link", NULL } },
+	{ NULL, { "chmod", "600", "hello.txt", NULL } },
+	{ NULL, { "chmod", "-R", "go-rwx", "sub", NULL } },
+	{ NULL, { "touch", "new.txt", "hello.txt", NULL } },
+	{ NULL, { "mkdir", "-m", "700", "private", NULL } },
+	{ NULL, { "cp", "-r", "sub", "subcopy", NULL } },
+	{ NULL, { "sed", "-i", "s/line/LINE/", "hello.txt", NULL } },
+	{ NULL, { "install", "-m", "640", "hello.txt", "sub/installed", NULL } },
+};
+
+START_TEST(busybox_rw)
+{
+	struct rw_fixture f;
+
+	rw_fixture(&f, 0);
+	diff_rw(&f, BUSYBOX, bb_rw[_i].args, bb_rw[_i].in);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* Several applets in a row on the same copies. */
+START_TEST(busybox_rw_sequence)
+{
+	static const char *const steps[][8] = {
+		{ "mkdir", "-p", "work/in", "work/out", NULL },
+		{ "cp", "lines.txt", "hello.txt", "work/in", NULL },
+		{ "sort", "-t,", "-k3,3n", "-o", "work/out/sorted", "work/in/lines.txt", NULL },
+		{ "mv", "work/in/hello.txt", "work/out", NULL },
+		{ "rm", "-r", "work/in", NULL },
+		{ "find", "work", NULL },
+		{ "ls", "-1R", "work", NULL },
+		{ "sha256sum", "work/out/sorted", "work/out/hello.txt", NULL },
+		{ "rm", "-r", "sub", "link", "dlink", NULL },
+		{ "ls", NULL },
+	};
+	struct rw_fixture f;
+
+	rw_fixture(&f, 0);
+	for (size_t i = 0; i < NELEM(steps); i++)
+		diff_rw(&f, BUSYBOX, steps[i], NULL);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* --- 2. confinement: guest/fs_escape ---------------------------------------- */
+
+/*
+ * The layout fs_escape expects, in a fresh ROOT:
+ *
+ *	ROOT/tree/		file.txt sub/inner.txt and the symlinks below
+ *	ROOT/tree2/		t2.txt
+ *	ROOT/outside/		canary.txt (never granted)
+ *
+ * Returns nothing; root is filled in.
+ */
+static void escape_layout(char *root)
+{
+	char tree[PATH_MAX], path[PATH_MAX], target[PATH_MAX * 2];
+	struct timespec t[2] = { { FIXED_TIME, 0 }, { FIXED_TIME, 0 } };
+
+	fresh_dir(root, "esc");
+	snprintf(tree, sizeof(tree), "%s/tree", root);
+	make_dir(root, "tree");
+	make_dir(root, "tree2");
+	make_dir(root, "outside");
+	write_str(root, "outside/canary.txt", "outside: must not change\n");
+	write_str(root, "tree2/t2.txt", "tree two\n");
+	write_str(tree, "file.txt", "inside\n");
+	make_dir(tree, "sub");
+	write_str(tree, "sub/inner.txt", "inner\n");
+	make_link(tree, "abs_passwd", "/etc/passwd");
+	snprintf(target, sizeof(target), "%s/outside/canary.txt", root);
+	make_link(tree, "abs_canary", target);
+	make_link(tree, "abs_suite", canary);
+	snprintf(target, sizeof(target), "%s/tree/file.txt", root);
+	make_link(tree, "abs_inside", target);
+	snprintf(target, sizeof(target), "%s/outside", root);
+	make_link(tree, "abs_dir", target);
+	make_link(tree, "rel_canary", "../outside/canary.txt");
+	make_link(tree, "rel_etc", "../../../../../../../../etc");
+	make_link(tree, "rel_dir", "../outside");
+	make_link(tree, "sub/deep_out", "../../outside/canary.txt");
+	make_link(tree, "sub/ok", "../file.txt");
+	make_link(tree, "chain1", "chain2");
+	make_link(tree, "chain2", "sub/chain3");
+	make_link(tree, "sub/chain3", "../../outside");
+	make_link(tree, "chain_in1", "chain_in2");
+	make_link(tree, "chain_in2", "file.txt");
+	make_link(tree, "dangle_out", "../outside/created.txt");
+	snprintf(target, sizeof(target), "%s/outside/created2.txt", root);
+	make_link(tree, "dangle_abs", target);
+	make_link(tree, "self_loop", "self_loop");
+	make_link(tree, "proc_root", "/proc/self/root");
+	make_link(tree, "up_root", "..");
+	make_link(tree, "dotdot_in_target", "sub/../../outside/canary.txt");
+	snprintf(path, sizeof(path), "%s/outside/canary.txt", root);
+	utimensat(AT_FDCWD, path, t, 0);
+	snprintf(path, sizeof(path), "%s/outside", root);
+	utimensat(AT_FDCWD, path, t, 0);
+}
+
+/* What must not change outside the trees: ROOT's and outside's listings,
+ * the local canary's content, mtime and ctime (and the suite's canary). */
+struct outside_state {
+	char *root_names, *outside_names, *tree2;
+	struct stat st;
+};
+
+static void outside_snapshot(const char *root, struct outside_state *s)
+{
+	char path[PATH_MAX];
+
+	s->root_names = dir_names(root);
+	snprintf(path, sizeof(path), "%s/outside", root);
+	s->outside_names = tree_text(path);
+	snprintf(path, sizeof(path), "%s/outside/canary.txt", root);
+	ck_assert_int_eq(stat(path, &s->st), 0);
+	snprintf(path, sizeof(path), "%s/tree2", root);
+	s->tree2 = tree_text(path);
+}
+
+/* Nothing outside changed; with tree2_too, tree2 (not granted) neither. */
+static void outside_unchanged(const char *what, const char *root,
+			      struct outside_state *before, bool tree2_too)
+{
+	struct outside_state now;
+
+	outside_snapshot(root, &now);
+	ck_assert_msg(!strcmp(before->root_names, now.root_names),
+		      "%s: ROOT changed\n--- before\n%s--- after\n%s", what,
+		      before->root_names, now.root_names);
+	ck_assert_msg(!strcmp(before->outside_names, now.outside_names),
+		      "%s: ROOT/outside changed\n--- before\n%s--- after\n%s", what,
+		      before->outside_names, now.outside_names);
+	ck_assert_msg(now.st.st_mtim.tv_sec == before->st.st_mtim.tv_sec &&
+		      now.st.st_mtim.tv_nsec == before->st.st_mtim.tv_nsec &&
+		      now.st.st_ctim.tv_sec == before->st.st_ctim.tv_sec &&
+		      now.st.st_ctim.tv_nsec == before->st.st_ctim.tv_nsec,
+		      "%s: the canary's mtime or ctime changed", what);
+	ck_assert_msg(!tree2_too || !strcmp(before->tree2, now.tree2),
+		      "%s: ROOT/tree2 changed\n--- before\n%s--- after\n%s", what,
+		      before->tree2, now.tree2);
+	assert_canary_intact();
+	free(now.root_names);
+	free(now.outside_names);
+	free(now.tree2);
+	free(before->root_names);
+	free(before->outside_names);
+	free(before->tree2);
+}
+
+/*
+ * Run fs_escape MODE ROOT under lstar with opts (where "@" is ROOT) and
+ * cwd ROOT/tree, and check its exact stdout, an empty stderr, status 0.
+ */
+static void escape_run(const char *root, int libc, const char *mode,
+		       const char *const opts[], const char *want)
+{
+	const char *const args[] = { mode, "@", NULL };
+	char what[256];
+	struct run_result r;
+	struct cmd c;
+
+	snprintf(what, sizeof(what), "fs_escape.%s %s", libcs[libc], mode);
+	build_cmd(&c, opts, probe("fs_escape", libc), args, root);
+	run_in(c.argv, NULL, NULL, &r);
+	if (r.status != 0 || strcmp(r.out, want) || r.err[0]) {
+		char at[800];
+
+		fprintf(stderr, "=== %s\n--- stdout\n%s--- expected\n%s--- stderr\n%s===\n",
+			what, r.out, want, r.err);
+		ck_abort_msg("%s: status %d; stdout differs from the expected at %s\n"
+			     "--- stderr\n%.1000s", what, r.status,
+			     first_diff(r.out, want, "got:", "expected:", at, sizeof(at)),
+			     r.err);
+	}
+	run_result_free(&r);
+}
+
+static const char want_dotdot[] =
+	"open ../outside/canary.txt: ENOENT\n"
+	"open ../../etc/passwd: ENOENT\n"
+	"open ../../../../../../../../../../etc/passwd: ENOENT\n"
+	"open ROOT/tree/../../../../../../etc/passwd: ENOENT\n"
+	"open ROOT/tree/../outside/canary.txt: ENOENT\n"
+	"open /../../etc/passwd: ENOENT\n"
+	"open /etc/passwd: ENOENT\n"
+	"open sub/../../outside/canary.txt: ENOENT\n"
+	"open ./sub/./../.././outside/canary.txt: ENOENT\n"
+	"open ROOT/outside/canary.txt: ENOENT\n"
+	"stat /etc/passwd: ENOENT\n"
+	"lstat /etc/passwd: ENOENT\n"
+	"stat ../outside/canary.txt: ENOENT\n"
+	"stat ../outside: ENOENT\n"
+	"access ../outside/canary.txt: ENOENT\n"
+	"readlink /etc/passwd: ENOENT\n"
+	"stat ..: ok dir 0555\n"
+	"stat /: ok dir 0555\n"
+	"stat ../..: ok dir 0555\n"
+	"open .. O_RDONLY: EACCES\n"
+	"open .. O_DIRECTORY: EACCES\n"
+	"open .. O_PATH: EACCES\n"
+	"open .. O_WRONLY: EISDIR\n"
+	"open / O_RDONLY: EACCES\n"
+	"open ROOT: EACCES\n"
+	"getdents64 /: EACCES\n"
+	"getdents64 ..: EACCES\n"
+	"getdents64 ../..: EACCES\n"
+	"getdents64 . (the tree, allowed): ok\n"
+	"mkdir ..: EEXIST\n"
+	"mkdir /: EEXIST\n"
+	"mkdir ../newdir: ENOENT\n"
+	"mkdir /newdir: ENOENT\n"
+	"rmdir ..: EROFS\n"
+	"rmdir ../outside: ENOENT\n"
+	"unlink ../outside/canary.txt: ENOENT\n"
+	"truncate ../outside/canary.txt: ENOENT\n"
+	"creat ../outside/new.txt: ENOENT\n"
+	"open ../new.txt O_CREAT: ENOENT\n"
+	"open . O_DIRECTORY: ok\n"
+	"openat(rootfd, ..): EACCES\n"
+	"openat(rootfd, ../outside/canary.txt): ENOENT\n"
+	"openat(rootfd, ../../etc/passwd): ENOENT\n"
+	"openat(rootfd, ../tree/file.txt) (back inside): ok\n"
+	"fstatat(rootfd, ../outside/canary.txt): ENOENT\n"
+	"readlinkat(rootfd, ../outside/canary.txt): ENOENT\n"
+	"faccessat(rootfd, ../outside): ENOENT\n"
+	"mkdirat(rootfd, ../outside/m): ENOENT\n"
+	"unlinkat(rootfd, ../outside/canary.txt): ENOENT\n"
+	"openat(rootfd, ../outside/new.txt, O_CREAT): ENOENT\n"
+	"fchdir(rootfd): ok\n"
+	"chdir ..: ok\n"
+	"  getcwd is ROOT: yes\n"
+	"  open outside/canary.txt: ENOENT\n"
+	"  open tree/file.txt: ok\n"
+	"  stat outside: ENOENT\n"
+	"  open . (ROOT): EACCES\n"
+	"  chdir outside: ENOENT\n"
+	"chdir ../../../../..: ok\n"
+	"  open etc/passwd: ENOENT\n"
+	"  open .: EACCES\n"
+	"fchdir(rootfd) again: ok\n"
+	"  getcwd is ROOT/tree: yes\n"
+	"  open file.txt: ok\n";
+
+/* ".." past the tree's root, by path and from a directory fd; the
+ * directories above the tree; chdir("..") then open. */
+START_TEST(escape_dotdot)
+{
+	const char *const ro[] = { "--ro", "@/tree", "--cwd", "@/tree", NULL };
+	const char *const rw[] = { "--rw", "@/tree", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX];
+	struct outside_state s;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	escape_run(root, _i, "dotdot", ro, want_dotdot);
+	escape_run(root, _i, "dotdot", rw, want_dotdot);
+	outside_unchanged("dotdot", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+static const char want_symlinks[] =
+	"open abs_passwd (-> /etc/passwd): EACCES\n"
+	"open abs_canary (-> ROOT/outside/canary.txt): EACCES\n"
+	"open abs_suite (-> the suite's canary): EACCES\n"
+	"open abs_inside (-> ROOT/tree/file.txt): EACCES\n"
+	"open abs_dir/canary.txt (abs_dir -> ROOT/outside): EACCES\n"
+	"open rel_canary (-> ../outside/canary.txt): EACCES\n"
+	"open rel_etc/passwd (rel_etc -> ../../../../../../../../etc): EACCES\n"
+	"open rel_dir/canary.txt (rel_dir -> ../outside): EACCES\n"
+	"open sub/deep_out (-> ../../outside/canary.txt): EACCES\n"
+	"open chain1/canary.txt (chain1 -> chain2 -> sub/chain3 -> ../../outside): EACCES\n"
+	"open up_root/outside/canary.txt (up_root -> ..): EACCES\n"
+	"open up_root: EACCES\n"
+	"open dotdot_in_target (-> sub/../../outside/canary.txt): EACCES\n"
+	"open proc_root/etc/passwd (proc_root -> /proc/self/root): EACCES\n"
+	"open self_loop: ELOOP\n"
+	"open ROOT/tree/rel_canary: EACCES\n"
+	"open rel_dir O_DIRECTORY: EACCES\n"
+	"open rel_dir O_PATH: EACCES\n"
+	"getdents64 rel_dir: EACCES\n"
+	"getdents64 abs_dir: EACCES\n"
+	"stat abs_passwd: EACCES\n"
+	"stat rel_canary: EACCES\n"
+	"stat chain1: EACCES\n"
+	"stat up_root: EACCES\n"
+	"stat rel_dir/canary.txt: EACCES\n"
+	"lstat rel_dir/canary.txt: EACCES\n"
+	"access rel_canary: EACCES\n"
+	"access abs_canary: EACCES\n"
+	"access rel_dir/canary.txt: EACCES\n"
+	"readlink rel_dir/canary.txt: EACCES\n"
+	"statx abs_canary: EACCES\n"
+	"chdir rel_dir: EACCES\n"
+	"chdir abs_dir: EACCES\n"
+	"chdir up_root: EACCES\n"
+	"  getcwd still ROOT/tree: yes\n"
+	"lstat abs_canary: ok link 0777\n"
+	"readlink abs_passwd: ok /etc/passwd\n"
+	"open abs_passwd O_PATH|O_NOFOLLOW: ok\n"
+	"  openat(it, etc/passwd): ENOTDIR\n"
+	"  fstat it: ok\n"
+	"  is a link: 1\n"
+	"open sub/ok (-> ../file.txt): ok\n"
+	"open chain_in1 (-> chain_in2 -> file.txt): ok\n"
+	"openat(sub, ../rel_canary): EACCES\n"
+	"openat(sub, deep_out): EACCES\n"
+	"openat(sub, ok): ok\n";
+
+/* Symlinks out of the tree: absolute, relative, chains, to "..", with
+ * ".." in the target, to a magic link; the links themselves are visible. */
+START_TEST(escape_symlinks)
+{
+	const char *const ro[] = { "--ro", "@/tree", "--cwd", "@/tree", NULL };
+	const char *const rw[] = { "--rw", "@/tree", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX];
+	struct outside_state s;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	escape_run(root, _i, "symlinks", ro, want_symlinks);
+	escape_run(root, _i, "symlinks", rw, want_symlinks);
+	outside_unchanged("symlinks", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+static const char want_rw_tricks[] =
+	"open abs_canary O_WRONLY|O_TRUNC: EACCES\n"
+	"open rel_canary O_WRONLY|O_APPEND: EACCES\n"
+	"open rel_canary O_RDWR: EACCES\n"
+	"open abs_suite O_RDWR: EACCES\n"
+	"open chain1/canary.txt O_WRONLY: EACCES\n"
+	"creat dangle_out (-> ../outside/created.txt): EACCES\n"
+	"open dangle_abs (-> ROOT/outside/created2.txt) O_CREAT: EACCES\n"
+	"open rel_dir/new.txt O_CREAT: EACCES\n"
+	"open abs_dir/new.txt O_CREAT: EACCES\n"
+	"open ../outside/new.txt O_CREAT: ENOENT\n"
+	"truncate rel_canary: EACCES\n"
+	"truncate abs_canary: EACCES\n"
+	"truncate rel_dir/canary.txt: EACCES\n"
+	"truncate ../outside/canary.txt: ENOENT\n"
+	"mkdir rel_dir/m: EACCES\n"
+	"mkdir abs_dir/m: EACCES\n"
+	"mkdir chain1/m: EACCES\n"
+	"mkdir up_root/m: EACCES\n"
+	"mkdir ../outside/m: ENOENT\n"
+	"rename file.txt rel_dir/stolen: EACCES\n"
+	"rename file.txt abs_dir/stolen: EACCES\n"
+	"rename file.txt ../outside/stolen: ENOENT\n"
+	"rename sub ../sub_out: ENOENT\n"
+	"rename rel_dir/canary.txt got.txt: EACCES\n"
+	"rename ../outside/canary.txt got.txt: ENOENT\n"
+	"renameat2 EXCHANGE file.txt rel_dir/canary.txt: EACCES\n"
+	"unlink rel_dir/canary.txt: EACCES\n"
+	"unlink abs_dir/canary.txt: EACCES\n"
+	"unlink ../outside/canary.txt: ENOENT\n"
+	"rmdir rel_dir (a symlink): ENOTDIR\n"
+	"rmdir rel_dir/ (a symlink): ENOTDIR\n"
+	"unlinkat rel_dir/. AT_REMOVEDIR: EINVAL\n"	/* any "x/." */
+	"symlink /etc/passwd newlink: ok\n"
+	"  open newlink: EACCES\n"
+	"symlink ../outside newdir: ok\n"
+	"  open newdir/canary.txt O_WRONLY: EACCES\n"
+	"  mkdir newdir/m: EACCES\n"
+	"link ../outside/canary.txt hard: ENOENT\n"
+	"link rel_canary hard: ok\n"
+	"  open hard: EACCES\n"
+	"linkat rel_canary hard AT_SYMLINK_FOLLOW: EPERM\n"
+	"symlink x ../outside/l: ENOENT\n"
+	"symlink x rel_dir/l: EACCES\n"
+	"link file.txt rel_dir/hard: EACCES\n"
+	"link file.txt ../outside/hard: ENOENT\n"
+	"chmod rel_canary: EACCES\n"
+	"chmod abs_dir/canary.txt: EACCES\n"
+	"fchmodat(AT_FDCWD, rel_canary): EACCES\n"
+	"utimensat abs_canary: EACCES\n"
+	"utimensat rel_dir/canary.txt: EACCES\n"
+	"utimensat abs_canary AT_SYMLINK_NOFOLLOW: ok\n"
+	"utimensat rel_canary AT_SYMLINK_NOFOLLOW: ok\n"
+	"mknod ../outside/fifo: ENOSYS\n"
+	"mkdirat(rootfd, ../outside/m): ENOENT\n"
+	"openat(rootfd, ../outside/new.txt, O_CREAT): ENOENT\n"
+	"renameat(rootfd, file.txt, rootfd, ../outside/stolen): ENOENT\n"
+	"unlinkat(rootfd, ../outside/canary.txt): ENOENT\n"
+	"rename . x: EBUSY\n"
+	"rename ROOT/tree ROOT/tree_moved: EBUSY\n"
+	"rename ROOT/tree ROOT/outside/tree: EBUSY\n"
+	"rmdir ROOT/tree: EBUSY\n"
+	"rmdir .: EINVAL\n"	/* as Linux: "." */
+	"rename rel_canary renamed_link: ok\n"
+	"  open renamed_link: EACCES\n"
+	"unlink renamed_link: ok\n"
+	"rename file.txt sub/file.txt (allowed): ok\n";
+
+/* Writes, creations, renames, removals through every trick, in a --rw
+ * tree: none reaches outside. */
+START_TEST(escape_rw_tricks)
+{
+	const char *const rw[] = { "--rw", "@/tree", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX];
+	struct outside_state s;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	escape_run(root, _i, "rw_tricks", rw, want_rw_tricks);
+	outside_unchanged("rw_tricks", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+static const char want_rofs[] =
+	"open file.txt O_WRONLY: EROFS\n"
+	"open file.txt O_RDWR: EROFS\n"
+	"open file.txt O_WRONLY|O_APPEND: EROFS\n"
+	"open file.txt O_RDONLY|O_TRUNC: EROFS\n"
+	"open new.txt O_CREAT|O_WRONLY: EROFS\n"
+	"open new.txt O_CREAT|O_RDONLY: EROFS\n"
+	"open file.txt O_CREAT|O_EXCL: EROFS\n"
+	"open file.txt O_CREAT|O_RDONLY (exists: opens): ok\n"
+	"open sub/new.txt O_CREAT|O_WRONLY: EROFS\n"
+	"creat file.txt: EROFS\n"
+	"creat new.txt: EROFS\n"
+	"open file.txt O_RDONLY: ok\n"
+	"  write: EBADF\n"
+	"  pwrite64: EBADF\n"
+	"  ftruncate: EINVAL\n"
+	"  fcntl F_SETFL O_APPEND: ok\n"
+	"  write after O_APPEND: EBADF\n"
+	"  read: ok\n"
+	"  fchmod: EROFS\n"
+	"  futimens: EROFS\n"
+	"truncate file.txt: EROFS\n"
+	"truncate through sub/ok: EROFS\n"
+	"mkdir newdir: EROFS\n"
+	"mkdir sub/newdir: EROFS\n"
+	"rmdir sub: EROFS\n"
+	"unlink file.txt: EROFS\n"
+	"unlink sub/ok (a symlink): EROFS\n"
+	"unlinkat sub AT_REMOVEDIR: EROFS\n"
+	"rename file.txt moved.txt: EROFS\n"
+	"rename file.txt sub/file.txt: EROFS\n"
+	"renameat2 EXCHANGE file.txt sub/inner.txt: EROFS\n"
+	"access file.txt W_OK: EROFS\n"
+	"access file.txt R_OK: ok\n"
+	"faccessat2 sub W_OK: EROFS\n"
+	"symlink x newlink: EROFS\n"
+	"chmod file.txt: EROFS\n"
+	"open . O_DIRECTORY: ok\n"
+	"openat(rootfd, new.txt, O_CREAT): EROFS\n"
+	"openat(rootfd, file.txt, O_WRONLY): EROFS\n"
+	"mkdirat(rootfd, newdir): EROFS\n"
+	"unlinkat(rootfd, file.txt): EROFS\n"
+	"renameat(rootfd, file.txt, rootfd, x): EROFS\n"
+	"chdir sub: ok\n"
+	"  creat x: EROFS\n"
+	"  unlink ../file.txt: EROFS\n"
+	"  rmdir .: EROFS\n"
+	"rename ROOT/tree x: EROFS\n"
+	"mkdir ROOT/tree (the tree's root): EROFS\n";
+
+/* Every change to a --ro tree is EROFS; the tree is unchanged after. */
+START_TEST(escape_rofs)
+{
+	const char *const ro[] = { "--ro", "@/tree", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX], tree[PATH_MAX], *before, *after;
+	struct outside_state s;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	snprintf(tree, sizeof(tree), "%s/tree", root);
+	before = tree_text(tree);
+	escape_run(root, _i, "rofs", ro, want_rofs);
+	after = tree_text(tree);
+	ck_assert_msg(!strcmp(before, after),
+		      "the --ro tree changed\n--- before\n%s--- after\n%s",
+		      before, after);
+	free(before);
+	free(after);
+	outside_unchanged("rofs", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+static const char want_exdev[] =
+	"open ROOT/tree2/t2.txt: ok\n"
+	"rename file.txt ROOT/tree2/x: EXDEV\n"
+	"rename ROOT/tree2/t2.txt got.txt: EXDEV\n"
+	"rename sub ROOT/tree2/sub: EXDEV\n"
+	"renameat2 EXCHANGE file.txt ROOT/tree2/t2.txt: EXDEV\n"
+	"rename file.txt ../tree2/x: EXDEV\n"
+	"rename ROOT/tree2 tree2_here: EBUSY\n"
+	"link ROOT/tree2/t2.txt hard: EXDEV\n"
+	"link file.txt ROOT/tree2/hard: EXDEV\n"
+	"symlink ../tree/file.txt ROOT/tree2/sl: ok\n"
+	"  open ROOT/tree2/sl: EACCES\n"
+	"rename file.txt renamed.txt (same tree): ok\n"
+	"creat ROOT/tree2/made.txt: ok\n";
+
+static const char want_exdev_ro[] =
+	"open ROOT/tree2/t2.txt: ok\n"
+	"rename file.txt ROOT/tree2/x: EROFS\n"
+	"rename ROOT/tree2/t2.txt got.txt: EROFS\n"
+	"rename sub ROOT/tree2/sub: EROFS\n"
+	"renameat2 EXCHANGE file.txt ROOT/tree2/t2.txt: EROFS\n"
+	"rename file.txt ../tree2/x: EROFS\n"
+	"rename ROOT/tree2 tree2_here: EROFS\n"
+	"link ROOT/tree2/t2.txt hard: EROFS\n"
+	"link file.txt ROOT/tree2/hard: EROFS\n"
+	"symlink ../tree/file.txt ROOT/tree2/sl: EROFS\n"
+	"  open ROOT/tree2/sl: ENOENT\n"
+	"rename file.txt renamed.txt (same tree): ok\n"
+	"creat ROOT/tree2/made.txt: EROFS\n";
+
+/* Renames between two --rw trees are EXDEV; with the second --ro, EROFS. */
+START_TEST(escape_exdev)
+{
+	const char *const rw2[] = { "--rw", "@/tree", "--rw", "@/tree2", "--cwd", "@/tree", NULL };
+	const char *const ro2[] = { "--rw", "@/tree", "--ro", "@/tree2", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX], path[PATH_MAX], path2[PATH_MAX], *names;
+	struct outside_state s;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	escape_run(root, _i, "exdev", ro2, want_exdev_ro);
+	/* Undo the one rename that worked, for the second run. */
+	snprintf(path, sizeof(path), "%s/tree/renamed.txt", root);
+	snprintf(path2, sizeof(path2), "%s/tree/file.txt", root);
+	ck_assert_int_eq(rename(path, path2), 0);
+	escape_run(root, _i, "exdev", rw2, want_exdev);
+	snprintf(path, sizeof(path), "%s/tree2", root);
+	names = dir_names(path);
+	ck_assert_msg(!strcmp(names, "made.txt\nsl\nt2.txt\n"), "tree2 holds:\n%s", names);
+	free(names);
+	outside_unchanged("exdev", root, &s, false);
+	rm_rf(root);
+}
+END_TEST
+
+static const char want_proc_ungranted[] =
+	"open /proc/self/root/etc/passwd: ENOENT\n"
+	"open /proc/self/root/ROOT/outside/canary.txt: ENOENT\n"
+	"open /proc/self/cwd/file.txt: ENOENT\n"
+	"open /proc/self/cwd/../outside/canary.txt: ENOENT\n"
+	"open /proc/thread-self/root/etc/passwd: ENOENT\n"
+	"open /proc/1/root/etc/passwd: ENOENT\n"
+	"open /proc/self/fd/0: ENOENT\n"
+	"open /proc/self/fd/3/etc/passwd: ENOENT\n"
+	"open /proc/self/exe: ENOENT\n"
+	"open /proc/self/mem O_RDWR: ENOENT\n"
+	"stat /proc/self/root: ENOENT\n"
+	"stat /proc/self/root/etc/passwd: ENOENT\n"
+	"access /proc/self/root/etc/passwd: ENOENT\n"
+	"chdir /proc/self/root: ENOENT\n"
+	"  getcwd still ROOT/tree: yes\n"
+	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
+	"open /dev/null: ENOENT\n";
+
+/* DECISIONS.md: a magic link such as /proc/self/root is EACCES. */
+static const char want_proc_granted[] =
+	"open /proc/self/root/etc/passwd: EACCES\n"
+	"open /proc/self/root/ROOT/outside/canary.txt: EACCES\n"
+	"open /proc/self/cwd/file.txt: EACCES\n"
+	"open /proc/self/cwd/../outside/canary.txt: ENOENT\n"
+	"open /proc/thread-self/root/etc/passwd: EACCES\n"
+	"open /proc/1/root/etc/passwd: EACCES\n"
+	"open /proc/self/fd/0: EACCES\n"
+	"open /proc/self/fd/3/etc/passwd: EACCES\n"
+	"open /proc/self/exe: EACCES\n"
+	"open /proc/self/mem O_RDWR: EROFS\n"
+	"stat /proc/self/root: EACCES\n"
+	"stat /proc/self/root/etc/passwd: EACCES\n"
+	"access /proc/self/root/etc/passwd: EACCES\n"
+	"chdir /proc/self/root: EACCES\n"
+	"  getcwd still ROOT/tree: yes\n"
+	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
+	"open /dev/null: ENOENT\n";
+
+/* /proc/self/root and the other magic links: ENOENT when /proc is not
+ * granted; refused even when it is (--ro /proc). */
+START_TEST(escape_proc)
+{
+	const char *const plain[] = { "--rw", "@/tree", "--cwd", "@/tree", NULL };
+	const char *const proc[] = { "--rw", "@/tree", "--ro", "/proc", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX];
+	struct outside_state s;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	escape_run(root, _i, "proc", plain, want_proc_ungranted);
+	escape_run(root, _i, "proc", proc, want_proc_granted);
+	outside_unchanged("proc", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+static const char want_nofs[] =
+	"open /etc/passwd: ENOENT\n"
+	"open /: ENOENT\n"
+	"open .: ENOENT\n"
+	"open /tmp O_DIRECTORY: ENOENT\n"
+	"open ROOT/outside/canary.txt: ENOENT\n"
+	"open /dev/null: ENOENT\n"
+	"open /proc/self/root/etc/passwd: ENOENT\n"
+	"open new.txt O_CREAT: ENOENT\n"
+	"open /tmp/new.txt O_CREAT: ENOENT\n"
+	"openat(AT_FDCWD, x): ENOENT\n"
+	"creat /tmp/x: ENOENT\n"
+	"stat /: ENOENT\n"
+	"stat .: ENOENT\n"
+	"stat /etc/passwd: ENOENT\n"
+	"lstat /: ENOENT\n"
+	"newfstatat(AT_FDCWD, /etc): ENOENT\n"
+	"newfstatat(AT_FDCWD, \"\", AT_EMPTY_PATH): ENOENT\n"
+	"fstat(0): ok\n"
+	"statx /: ENOENT\n"
+	"access /: ENOENT\n"
+	"access /etc/passwd: ENOENT\n"
+	"faccessat2 .: ENOENT\n"
+	"readlink /proc/self/exe: ENOENT\n"
+	"readlinkat(AT_FDCWD, /bin): ENOENT\n"
+	"getdents64(0) (stdin, not a directory): ENOTDIR\n"
+	"getdents64(5) (no such fd): EBADF\n"
+	"mkdir /tmp/d: ENOENT\n"
+	"mkdir /: ENOENT\n"
+	"rmdir /tmp: ENOENT\n"
+	"unlink ROOT/outside/canary.txt: ENOENT\n"
+	"rename ROOT/outside/canary.txt ROOT/x: ENOENT\n"
+	"truncate ROOT/outside/canary.txt: ENOENT\n"
+	"chdir /: ENOENT\n"
+	"chdir ROOT: ENOENT\n"
+	"chdir .: ENOENT\n"
+	"getcwd is ROOT (--cwd, not checked): yes\n"
+	"symlink x y: ENOENT\n"
+	"write(1) still works: ok\n";
+
+/* 3. No --ro, no --rw: no file system at all. */
+START_TEST(no_file_system)
+{
+	const char *const none[] = { "--cwd", "@", NULL };
+	char root[PATH_MAX];
+	struct outside_state s;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	escape_run(root, _i, "nofs", none, want_nofs);
+	outside_unchanged("nofs", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+/* And busybox, with no tree: every path is missing. */
+START_TEST(no_file_system_busybox)
+{
+	static const char *const cases[][6] = {
+		{ "cat", "/etc/passwd", NULL },
+		{ "ls", "/", NULL },
+		{ "ls", NULL },
+		{ "stat", "-c", "%n", "/", NULL },
+		{ "find", "/tmp", NULL },
+		{ "mkdir", "/tmp/lstar-should-not-exist", NULL },
+		{ "pwd", NULL },
+	};
+	static const char *const want_err[] = {
+		"cat: can't open '/etc/passwd': No such file or directory\n",
+		"ls: /: No such file or directory\n",
+		"ls: .: No such file or directory\n",
+		"stat: can't stat '/': No such file or directory\n",
+		"find: /tmp: No such file or directory\n",
+		"mkdir: can't create directory '/tmp/lstar-should-not-exist': No such file or directory\n",
+		"",
+	};
+	const char *const none[] = { "--cwd", "/tmp", NULL };
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct run_result r;
+		struct cmd c;
+		bool ok_status;
+
+		build_cmd(&c, none, BUSYBOX, cases[i], NULL);
+		run_in(c.argv, NULL, NULL, &r);
+		ok_status = want_err[i][0] ? r.status == 1 : r.status == 0;
+		ck_assert_msg(ok_status && !strcmp(r.err, want_err[i]) &&
+			      !strcmp(r.out, want_err[i][0] ? "" : "/tmp\n"),
+			      "busybox %s: status %d\n--- stdout\n%s--- stderr\n%s--- expected stderr\n%s",
+			      cases[i][0], r.status, r.out, r.err, want_err[i]);
+		run_result_free(&r);
+	}
+	ck_assert_msg(access("/tmp/lstar-should-not-exist", F_OK) < 0,
+		      "mkdir reached the host");
+}
+END_TEST
+
+/*
+ * Nested grants.  A --ro tree inside a --rw one cannot stay read-only (the
+ * program could rename a directory above it, or reach it through a
+ * symlink of its own), so lstar refuses to start, in either order.  A
+ * --rw tree inside a --ro one is fine: nothing done through it may change
+ * the read-only tree around it.
+ */
+static const char want_nested[] =
+	"open w/own.txt O_WRONLY: ok\n"
+	"open file.txt O_WRONLY: EROFS\n"
+	"open w/../file.txt O_WRONLY: EROFS\n"
+	"open w/up (-> ../file.txt) O_RDONLY: EACCES\n"
+	"open w/up O_WRONLY: EACCES\n"
+	"truncate w/up: EACCES\n"
+	"rename w/own.txt moved.txt: EROFS\n"
+	"rename file.txt w/stolen.txt: EROFS\n"
+	"link file.txt w/hard: EROFS\n"
+	"link w/own.txt hard: EROFS\n"
+	"symlink ../file.txt w/l2: ok\n"
+	"  open w/l2 O_WRONLY: EACCES\n"
+	"  chmod w/l2: EACCES\n"
+	"  unlink w/l2: ok\n"
+	"chmod file.txt: EROFS\n"
+	"utimensat w/up: EACCES\n"
+	"rename w w2 (the tree's root): EBUSY\n"
+	"rmdir w: EBUSY\n"
+	"mkdir w/d: ok\n"
+	"rename w/d d (out into the --ro tree): EROFS\n"
+	"rmdir w/d: ok\n"
+	"chdir w: ok\n"
+	"  open ../file.txt O_WRONLY: EROFS\n"
+	"  creat ../new.txt: EROFS\n"
+	"  rename own.txt ../own.txt: EROFS\n";
+
+START_TEST(escape_nested)
+{
+	const char *const ro_in_rw[][8] = {
+		{ "--rw", "@/tree", "--ro", "@/tree/w", NULL },
+		{ "--ro", "@/tree/w", "--rw", "@/tree", NULL },
+		{ "--ro", "@/tree", "--rw", "@/tree", NULL },
+	};
+	const char *const rw_in_ro[] = { "--ro", "@/tree", "--rw", "@/tree/w", "--cwd", "@/tree",
+					 NULL };
+	const char *const args[] = { "nested", "@", NULL };
+	char root[PATH_MAX], tree[PATH_MAX], *before, *after;
+	struct outside_state s;
+
+	escape_layout(root);
+	snprintf(tree, sizeof(tree), "%s/tree", root);
+	make_dir(tree, "w");
+	write_str(tree, "w/own.txt", "writable\n");
+	make_link(tree, "w/up", "../file.txt");
+	outside_snapshot(root, &s);
+	before = tree_text(tree);
+	for (size_t i = 0; i < NELEM(ro_in_rw); i++) {
+		struct run_result r;
+		struct cmd c;
+
+		build_cmd(&c, ro_in_rw[i], probe("fs_escape", _i), args, root);
+		run_in(c.argv, NULL, NULL, &r);
+		ck_assert_msg(r.status == 125 && r.out[0] == '\0' &&
+			      strstr(r.err,
+				     "a read-only tree cannot lie inside a writable one"),
+			      "%s %s %s %s: status %d\n--- stdout\n%.1000s--- stderr\n%.1000s",
+			      ro_in_rw[i][0], ro_in_rw[i][1], ro_in_rw[i][2], ro_in_rw[i][3],
+			      r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	after = tree_text(tree);
+	ck_assert_msg(!strcmp(before, after),
+		      "the tree changed though lstar refused to start");
+	free(after);
+	escape_run(root, _i, "nested", rw_in_ro, want_nested);
+	/* Only w/own.txt may have changed (opened for writing: not even that). */
+	after = tree_text(tree);
+	ck_assert_msg(!strcmp(before, after),
+		      "the trees changed\n--- before\n%.1500s--- after\n%.1500s",
+		      before, after);
+	free(before);
+	free(after);
+	outside_unchanged("nested", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+/*
+ * A directory moved out of the tree while the program holds a descriptor
+ * of it.  The guest cannot race the check itself (one thread, and every
+ * ".." is gone from a path before the host resolves it); what a racer on
+ * the host could do is move a directory between two calls.  The program
+ * opens tree/sub_m, says so (creates tree/ready) and waits for tree/go;
+ * meanwhile the test moves sub_m to ROOT/outside/sub_m (then, in the
+ * second round, also puts a symlink to it in its place).  Every later
+ * call through the descriptor or a working directory inside it must stay
+ * in the tree.
+ */
+static const char *const want_moved[] = {
+	/* sub_m moved out: its old path no longer exists in the tree */
+	"open sub_m O_DIRECTORY: ok\n"
+	"open sub_m/secret.txt: ok\n"
+	"creat ready: ok\n"
+	"the test moved sub_m: yes\n"
+	"openat(sub_m, secret.txt): ENOENT\n"
+	"openat(sub_m, new.txt, O_CREAT): ENOENT\n"
+	"openat(sub_m, ../canary.txt): ENOENT\n"
+	"mkdirat(sub_m, m): ENOENT\n"
+	"unlinkat(sub_m, secret.txt): ENOENT\n"
+	"renameat(sub_m, secret.txt, AT_FDCWD, got.txt): ENOENT\n"
+	"fchdir(sub_m): ok\n"
+	"  open secret.txt: ENOENT\n"
+	"  creat here.txt: ENOENT\n"
+	"  chdir ..: ok\n"
+	"  getcwd is ROOT/tree: yes\n"
+	"read the file opened before: ok secret\n"
+	"fstat(sub_m): ok\n",
+	/* and a symlink to where it went, in its place */
+	"open sub_m O_DIRECTORY: ok\n"
+	"open sub_m/secret.txt: ok\n"
+	"creat ready: ok\n"
+	"the test moved sub_m: yes\n"
+	"openat(sub_m, secret.txt): EACCES\n"
+	"openat(sub_m, new.txt, O_CREAT): EACCES\n"
+	"openat(sub_m, ../canary.txt): ENOENT\n"
+	"mkdirat(sub_m, m): EACCES\n"
+	"unlinkat(sub_m, secret.txt): EACCES\n"
+	"renameat(sub_m, secret.txt, AT_FDCWD, got.txt): EACCES\n"
+	"fchdir(sub_m): ok\n"
+	"  open secret.txt: EACCES\n"
+	"  creat here.txt: EACCES\n"
+	"  chdir ..: ok\n"
+	"  getcwd is ROOT/tree: yes\n"
+	"read the file opened before: ok secret\n"
+	"fstat(sub_m): ok\n",
+};
+
+START_TEST(escape_dir_moved_out)
+{
+	const int round = _i / 2, libc = _i % 2;
+	const char *const args[] = { "moved", "@", NULL };
+	const char *const opts[] = { "--rw", "@/tree", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX], path[PATH_MAX], moved[PATH_MAX], out[PATH_MAX], *text, *names, *before;
+	struct cmd c;
+	int status = 0, i;
+	pid_t pid;
+
+	escape_layout(root);
+	make_dir(root, "tree/sub_m");
+	write_str(root, "tree/sub_m/secret.txt", "secret\n");
+	snprintf(path, sizeof(path), "%s/tree/sub_m", root);
+	before = tree_text(path);
+	snprintf(out, sizeof(out), "%s/out", root);
+	build_cmd(&c, opts, probe("fs_escape", libc), args, root);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int nul = open("/dev/null", O_RDONLY);
+
+		dup2(nul, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close_range(3, ~0U, 0);
+		execv(c.argv[0], c.argv);
+		_exit(127);
+	}
+	/* Wait for the program to hold sub_m, then move it out. */
+	snprintf(path, sizeof(path), "%s/tree/ready", root);
+	for (i = 0; i < 2000 && access(path, F_OK) < 0; i++)
+		usleep(10000);
+	snprintf(path, sizeof(path), "%s/tree/sub_m", root);
+	snprintf(moved, sizeof(moved), "%s/outside/sub_m", root);
+	ck_assert_int_eq(rename(path, moved), 0);
+	if (round == 1)
+		ck_assert_int_eq(symlink("../outside/sub_m", path), 0);
+	snprintf(path, sizeof(path), "%s/tree/go", root);
+	write_file(path, "", 0);
+	for (i = 0; i < 3000 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 3000) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	text = slurp(out);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 && text &&
+		      !strcmp(text, want_moved[round]),
+		      "fs_escape.%s moved (round %d): status 0x%x\n--- output\n%s--- expected\n%s",
+		      libcs[libc], round, status, text ? text : "(none)", want_moved[round]);
+	free(text);
+	/* Nothing was made, changed or removed in the moved directory. */
+	names = tree_text(moved);
+	ck_assert_msg(!strcmp(names, before), "the moved directory changed:\n--- before\n%s"
+		      "--- after\n%s", before, names);
+	free(names);
+	free(before);
+	snprintf(path, sizeof(path), "%s/secret.txt", moved);
+	text = slurp(path);
+	ck_assert_msg(text && !strcmp(text, "secret\n"), "secret.txt changed");
+	free(text);
+	assert_canary_intact();
+	rm_rf(root);
+}
+END_TEST
+
+/*
+ * ".." inside the tree (a symlink sub/ok -> ../file.txt) while something
+ * on the host renames files: natively every open works.  openat2 with
+ * RESOLVE_BENEATH answers EAGAIN when a rename anywhere on the system
+ * raced with a ".." step (it cannot prove the walk stayed beneath); the
+ * program must not see that.  A child of the test renames a file to and
+ * fro, in a directory of its own, during the whole run.
+ */
+static const char want_dotdot_race[] =
+	"open sub/ok (-> ../file.txt) x1000: ok 1000\n"
+	"stat sub/ok x1000: ok 1000\n"
+	"open sub/inner.txt x500: ok 500\n";
+
+START_TEST(dotdot_while_host_renames)
+{
+	const char *const opts[] = { "--ro", "@/tree", "--cwd", "@/tree", NULL };
+	char root[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+	struct outside_state s;
+	pid_t renamer;
+
+	escape_layout(root);
+	make_dir(root, "racer");
+	snprintf(a, sizeof(a), "%s/racer/a", root);
+	snprintf(b, sizeof(b), "%s/racer/b", root);
+	write_file(a, "", 0);
+	outside_snapshot(root, &s);
+	renamer = fork();
+	ck_assert_int_ge(renamer, 0);
+	if (renamer == 0) {
+		/* Ends with the test, even one that fails; at most 60 s anyway. */
+		time_t end = time(NULL) + 60;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		while (time(NULL) < end) {
+			for (int i = 0; i < 1000; i++) {
+				rename(a, b);
+				rename(b, a);
+			}
+		}
+		_exit(0);
+	}
+	{
+		const char *const args[] = { "dotdot_race", "@", NULL };
+		char tree[PATH_MAX];
+		struct run_result r;
+		struct cmd c;
+
+		snprintf(tree, sizeof(tree), "%s/tree", root);
+		build_cmd(&c, NULL, probe("fs_escape", _i), args, root);
+		run_in(c.argv, tree, NULL, &r);
+		/* natively first: the same calls all work there */
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, want_dotdot_race),
+			      "natively: status %d\n%.1000s", r.status, r.out);
+		run_result_free(&r);
+	}
+	escape_run(root, _i, "dotdot_race", opts, want_dotdot_race);
+	kill(renamer, SIGKILL);
+	waitpid(renamer, NULL, 0);
+	if (access(a, F_OK) < 0)
+		rename(b, a);
+	outside_unchanged("dotdot_race", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+/*
+ * The descriptor table holds 1024 (docs/DECISIONS.md): 1021 files after
+ * 0, 1 and 2, then EMFILE; also when lstar itself may have only 1024
+ * descriptors (a common default soft limit), since it holds a host
+ * descriptor for each of the program's and some of its own.
+ */
+static const char want_emfile[] =
+	"opened 1021, the last as 1023, then EMFILE\n"
+	"close 500: ok\n"
+	"open again: 500\n"
+	"dup: EMFILE\n";
+
+START_TEST(descriptor_limit)
+{
+	const char *const opts[] = { "--ro", "@/tree", "--cwd", "@/tree", NULL };
+	struct rlimit old, low;
+	char root[PATH_MAX];
+
+	escape_layout(root);
+	escape_run(root, _i, "emfile", opts, want_emfile);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = (struct rlimit){ old.rlim_max < 1024 ? old.rlim_max : 1024, old.rlim_max };
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	escape_run(root, _i, "emfile", opts, want_emfile);
+	setrlimit(RLIMIT_NOFILE, &old);
+	rm_rf(root);
+}
+END_TEST
+
+Suite *suite_fs(void)
+{
+	Suite *s = suite_create("fs");
+	TCase *diff = tcase_create("differential");
+	TCase *conf = tcase_create("confinement");
+
+	tcase_set_timeout(diff, 120);
+	tcase_add_unchecked_fixture(diff, base_setup, base_teardown);
+	tcase_add_loop_test(diff, io_read, 0, 2);
+	tcase_add_loop_test(diff, io_write, 0, 2);
+	tcase_add_loop_test(diff, io_list, 0, 2);
+	tcase_add_loop_test(diff, io_path_corners, 0, 2);
+	tcase_add_loop_test(diff, io_path_corners_rw, 0, 2);
+	tcase_add_test(diff, big_file_read);
+	tcase_add_test(diff, big_file_write);
+	tcase_add_loop_test(diff, busybox_ro, 0, NELEM(bb_ro));
+	tcase_add_loop_test(diff, busybox_rw, 0, NELEM(bb_rw));
+	tcase_add_test(diff, busybox_rw_sequence);
+	tcase_add_test(diff, canary_unchanged);	/* last */
+	suite_add_tcase(s, diff);
+
+	tcase_set_timeout(conf, 120);
+	tcase_add_unchecked_fixture(conf, base_setup, base_teardown);
+	tcase_add_loop_test(conf, escape_dotdot, 0, 2);
+	tcase_add_loop_test(conf, escape_symlinks, 0, 2);
+	tcase_add_loop_test(conf, escape_rw_tricks, 0, 2);
+	tcase_add_loop_test(conf, escape_rofs, 0, 2);
+	tcase_add_loop_test(conf, escape_exdev, 0, 2);
+	tcase_add_loop_test(conf, escape_proc, 0, 2);
+	tcase_add_loop_test(conf, escape_nested, 0, 2);
+	tcase_add_loop_test(conf, escape_dir_moved_out, 0, 4);
+	tcase_add_loop_test(conf, dotdot_while_host_renames, 0, 2);
+	tcase_add_loop_test(conf, descriptor_limit, 0, 2);
+	tcase_add_loop_test(conf, no_file_system, 0, 2);
+	tcase_add_test(conf, no_file_system_busybox);
+	tcase_add_test(conf, canary_unchanged);	/* last */
+	suite_add_tcase(s, conf);
+	return s;
+}
