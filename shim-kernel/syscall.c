@@ -453,6 +453,10 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[__NR_pipe] = sys_forward,
 	[__NR_pipe2] = sys_forward,
 	[__NR_umask] = sys_forward,
+	[__NR_preadv] = sys_forward,
+	[__NR_pwritev] = sys_forward_write,
+	[__NR_sendfile] = sys_forward_write,
+	[__NR_copy_file_range] = sys_forward,
 	/* Path calls: the VMM resolves them beneath the granted trees. */
 	[__NR_open] = sys_forward,
 	[__NR_creat] = sys_forward,

@@ -726,6 +726,17 @@ START_TEST(io_write)
 }
 END_TEST
 
+/* sendfile, copy_file_range, preadv, pwritev in a writable tree. */
+START_TEST(io_copy_calls)
+{
+	struct rw_fixture f;
+
+	rw_fixture(&f, 0);
+	diff_rw(&f, probe("fs_copy", _i), NULL, NULL);
+	rm_rf(f.dir);
+}
+END_TEST
+
 /* getdents64 through a 128-byte buffer, of the tree's root, subdirectories,
  * a symlink to one and a directory of 300 entries. */
 START_TEST(io_list)
@@ -1953,6 +1964,7 @@ Suite *suite_fs(void)
 	tcase_add_unchecked_fixture(diff, base_setup, base_teardown);
 	tcase_add_loop_test(diff, io_read, 0, 2);
 	tcase_add_loop_test(diff, io_write, 0, 2);
+	tcase_add_loop_test(diff, io_copy_calls, 0, 2);
 	tcase_add_loop_test(diff, io_list, 0, 2);
 	tcase_add_loop_test(diff, io_path_corners, 0, 2);
 	tcase_add_loop_test(diff, io_path_corners_rw, 0, 2);

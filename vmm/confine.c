@@ -69,6 +69,8 @@ static int add_rules(scmp_filter_ctx ctx, int vcpu_fd)
 	err |= ALLOW(pwrite64, 0);
 	err |= ALLOW(preadv, 0);
 	err |= ALLOW(pwritev, 0);
+	err |= ALLOW(sendfile, 0);
+	err |= ALLOW(copy_file_range, 0);
 	err |= ALLOW(pipe2, 0);
 	err |= ALLOW(symlinkat, 0);
 	err |= ALLOW(linkat, 0);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -84,10 +85,11 @@ struct user_seg {
  * one call after another.  A short transfer ends it, as does the first
  * read from anything but a regular file (a pipe or a terminal returns
  * what it has, and a second read could block where Linux returns).
- * Returns bytes moved, or -errno if nothing moved.
+ * pos >= 0: at that file offset (preadv/pwritev), the file's own offset
+ * untouched.  Returns bytes moved, or -errno if nothing moved.
  */
 static long transfer(struct vmm *vm, int hfd, const struct user_seg *segs,
-		     uint64_t nsegs, bool to_user)
+		     uint64_t nsegs, bool to_user, int64_t pos)
 {
 	static struct iovec iov[HOST_IOV_MAX];
 	struct stat st;
@@ -120,7 +122,11 @@ static long transfer(struct vmm *vm, int hfd, const struct user_seg *segs,
 		}
 		if (n == 0)
 			break;
-		got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
+		if (pos >= 0)
+			got = to_user ? preadv(hfd, iov, n, pos + done) :
+					pwritev(hfd, iov, n, pos + done);
+		else
+			got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
 		if (got < 0)
 			return done ? done : -errno;
 		done += got;
@@ -153,7 +159,7 @@ static long xfer(struct vmm *vm, int hfd, uint64_t buf, uint64_t len, bool to_us
 	}
 	if (!user_accessible(vm, buf, seg.len, to_user))
 		return -EFAULT;
-	return transfer(vm, hfd, &seg, 1, to_user);
+	return transfer(vm, hfd, &seg, 1, to_user, -1);
 }
 
 static int64_t fwd_read(struct vmm *vm, const uint64_t *a)
@@ -171,7 +177,8 @@ static int64_t fwd_write(struct vmm *vm, const uint64_t *a)
 }
 
 
-static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
+static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user,
+			  int64_t pos)
 {
 	int hfd = host_fd(vm, a[0]);
 	uint64_t cnt = a[2], total = 0;
@@ -183,7 +190,9 @@ static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
 	if (cnt > IOV_MAX)
 		return -EINVAL;
 	if (cnt == 0) {
-		ssize_t r = to_user ? readv(hfd, NULL, 0) : writev(hfd, NULL, 0);
+		ssize_t r = pos >= 0 ?
+			    (to_user ? preadv(hfd, NULL, 0, pos) : pwritev(hfd, NULL, 0, pos)) :
+			    (to_user ? readv(hfd, NULL, 0) : writev(hfd, NULL, 0));
 
 		return r < 0 ? -errno : 0;
 	}
@@ -221,7 +230,7 @@ static int64_t fwd_rw_vec(struct vmm *vm, const uint64_t *a, bool to_user)
 	}
 	/* One host call over all of them: a readv returns what a pipe has,
 	 * as Linux's does, instead of waiting for every piece. */
-	done = transfer(vm, hfd, gv, cnt, to_user);
+	done = transfer(vm, hfd, gv, cnt, to_user, pos);
 out:
 	free(gv);
 	return done;
@@ -229,12 +238,81 @@ out:
 
 static int64_t fwd_readv(struct vmm *vm, const uint64_t *a)
 {
-	return fwd_rw_vec(vm, a, true);
+	return fwd_rw_vec(vm, a, true, -1);
 }
 
 static int64_t fwd_writev(struct vmm *vm, const uint64_t *a)
 {
-	return fwd_rw_vec(vm, a, false);
+	return fwd_rw_vec(vm, a, false, -1);
+}
+
+/* preadv/pwritev(fd, iov, cnt, pos_l, pos_h): on x86-64 pos_l is the
+ * whole offset. */
+static int64_t fwd_preadv(struct vmm *vm, const uint64_t *a)
+{
+	return (int64_t)a[3] < 0 ? -EINVAL : fwd_rw_vec(vm, a, true, (int64_t)a[3]);
+}
+
+static int64_t fwd_pwritev(struct vmm *vm, const uint64_t *a)
+{
+	return (int64_t)a[3] < 0 ? -EINVAL : fwd_rw_vec(vm, a, false, (int64_t)a[3]);
+}
+
+/* An in/out file offset the guest passes by pointer: copied in, copied
+ * back after the call. */
+static int get_offset(struct vmm *vm, uint64_t gva, off_t *off, off_t **p)
+{
+	*p = NULL;
+	if (!gva)
+		return 0;
+	if (vmm_mem_copy_from_user(&vm->mem, off, gva, sizeof(*off)))
+		return -EFAULT;
+	*p = off;
+	return 0;
+}
+
+/* sendfile(out, in, offset*, count): between two guest descriptors, on
+ * the host, without passing through guest memory. */
+static int64_t fwd_sendfile(struct vmm *vm, const uint64_t *a)
+{
+	int out = host_fd(vm, a[0]), in = host_fd(vm, a[1]), err;
+	off_t off, *poff;
+	ssize_t r;
+
+	if (out < 0 || in < 0)
+		return -EBADF;
+	if ((err = get_offset(vm, a[2], &off, &poff)))
+		return err;
+	r = sendfile(out, in, poff, a[3] < MAX_RW_COUNT ? a[3] : MAX_RW_COUNT);
+	if (r < 0)
+		return -errno;
+	if (poff && vmm_mem_copy_to_user(&vm->mem, a[2], &off, sizeof(off)))
+		return -EFAULT;
+	return r;
+}
+
+/* copy_file_range(in, off_in*, out, off_out*, len, flags) */
+static int64_t fwd_copy_file_range(struct vmm *vm, const uint64_t *a)
+{
+	int in = host_fd(vm, a[0]), out = host_fd(vm, a[2]), err;
+	off_t off_in, off_out, *pin, *pout;
+	ssize_t r;
+
+	if (in < 0 || out < 0)
+		return -EBADF;
+	if (a[5])
+		return -EINVAL;
+	if ((err = get_offset(vm, a[1], &off_in, &pin)) ||
+	    (err = get_offset(vm, a[3], &off_out, &pout)))
+		return err;
+	r = copy_file_range(in, pin, out, pout,
+			    a[4] < MAX_RW_COUNT ? a[4] : MAX_RW_COUNT, 0);
+	if (r < 0)
+		return -errno;
+	if ((pin && vmm_mem_copy_to_user(&vm->mem, a[1], &off_in, sizeof(off_in))) ||
+	    (pout && vmm_mem_copy_to_user(&vm->mem, a[3], &off_out, sizeof(off_out))))
+		return -EFAULT;
+	return r;
 }
 
 static int64_t fwd_lseek(struct vmm *vm, const uint64_t *a)
@@ -726,6 +804,10 @@ static const fwd_handler fwd_table[] = {
 	[SYS_pipe] = fwd_pipe,
 	[SYS_pipe2] = fwd_pipe2,
 	[SYS_umask] = fwd_umask,
+	[SYS_preadv] = fwd_preadv,
+	[SYS_pwritev] = fwd_pwritev,
+	[SYS_sendfile] = fwd_sendfile,
+	[SYS_copy_file_range] = fwd_copy_file_range,
 	/* Path calls (fs.c). */
 	[SYS_open] = vmm_fs_open,
 	[SYS_creat] = vmm_fs_creat,
