@@ -475,8 +475,13 @@ long sys_mmap(struct pt_regs *regs)
 	uint32_t type = flags & MAP_TYPE;
 	int err;
 
-	if (!(flags & MAP_ANONYMOUS))
-		return sys_ni_syscall(regs);	/* file mappings: part 2 */
+	bool file = !(flags & MAP_ANONYMOUS);
+
+	/* A shared file mapping would need the VMM to keep guest pages and
+	 * the host file in step: refused (docs/DECISIONS.md). */
+	if (file && type != MAP_PRIVATE)
+		return type == MAP_SHARED || type == MAP_SHARED_VALIDATE ?
+		       -ENODEV : -EINVAL;
 	if (prot & ~PROT_ALL)
 		return -EINVAL;
 	if (type != MAP_PRIVATE && type != MAP_SHARED)
@@ -514,6 +519,24 @@ long sys_mmap(struct pt_regs *regs)
 	/* Without fork, a shared anonymous mapping is a private one. */
 	if ((err = map_pages(addr, addr + len, prot)))
 		return err;
+	/* A private file mapping: fresh pages, which the VMM fills from the
+	 * file at native speed (a PROT_NONE one stays unbacked and empty). */
+	if (file && (prot & PROT_ALL)) {
+		struct lstar_hc_sys *s = &hc_block()->sys;
+
+		s->nr = __NR_mmap;
+		s->args[0] = addr;
+		s->args[1] = len;
+		s->args[2] = prot;
+		s->args[3] = flags;
+		s->args[4] = regs->r8;	/* fd */
+		s->args[5] = off;
+		hcall(LSTAR_HC_SYSCALL);
+		if (s->ret < 0) {
+			unmap_pages(addr, addr + len);
+			return s->ret;
+		}
+	}
 	vma_insert(addr, addr + len, prot, 0);
 	return (long)addr;
 }

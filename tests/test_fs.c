@@ -737,6 +737,34 @@ START_TEST(io_copy_calls)
 }
 END_TEST
 
+/* Private file mappings, natively and under lstar. */
+START_TEST(io_mmap_private)
+{
+	struct rw_fixture f;
+
+	rw_fixture(&f, 0);
+	diff_rw(&f, probe("fs_mmap", _i), NULL, NULL);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* A shared file mapping is refused: ENODEV (docs/DECISIONS.md). */
+START_TEST(mmap_shared_refused)
+{
+	const char *const args[] = { "shared", NULL };
+	char fx[PATH_MAX];
+	const char *opts[] = { "--ro", fx, "--cwd", fx, NULL };
+	struct run_result r;
+
+	ro_fixture(fx, 0);
+	run_lstar(opts, probe("fs_mmap", _i), args, &r);
+	ck_assert_str_eq(r.out, "shared: ENODEV\n");
+	ck_assert_int_eq(r.status, 0);
+	run_result_free(&r);
+	rm_rf(fx);
+}
+END_TEST
+
 /* getdents64 through a 128-byte buffer, of the tree's root, subdirectories,
  * a symlink to one and a directory of 300 entries. */
 START_TEST(io_list)
@@ -1965,6 +1993,8 @@ Suite *suite_fs(void)
 	tcase_add_loop_test(diff, io_read, 0, 2);
 	tcase_add_loop_test(diff, io_write, 0, 2);
 	tcase_add_loop_test(diff, io_copy_calls, 0, 2);
+	tcase_add_loop_test(diff, io_mmap_private, 0, 2);
+	tcase_add_loop_test(diff, mmap_shared_refused, 0, 2);
 	tcase_add_loop_test(diff, io_list, 0, 2);
 	tcase_add_loop_test(diff, io_path_corners, 0, 2);
 	tcase_add_loop_test(diff, io_path_corners_rw, 0, 2);

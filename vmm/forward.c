@@ -258,6 +258,53 @@ static int64_t fwd_pwritev(struct vmm *vm, const uint64_t *a)
 	return (int64_t)a[3] < 0 ? -EINVAL : fwd_rw_vec(vm, a, false, (int64_t)a[3]);
 }
 
+/*
+ * mmap of a file, MAP_PRIVATE: the shim has mapped fresh pages at
+ * [addr, addr + len) and asks for the file's bytes from off in them.
+ * Written through the page tables as ring 3 could read them (read-only
+ * pages too: they are the mapping's own).  Past the end of the file the
+ * pages stay zero, as Linux's do.
+ */
+static int64_t fwd_mmap(struct vmm *vm, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(vm, a[4]);
+	struct iovec iov[HOST_IOV_MAX];
+	uint64_t addr = a[0], len = a[1], done = 0;
+	struct stat st;
+	int fl;
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)a[5] < 0)
+		return -EINVAL;
+	if (fstat(f->host, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENODEV;
+	if ((fl = fcntl(f->host, F_GETFL)) < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if (!user_range(addr, len))
+		return -EFAULT;
+	while (done < len) {
+		int n;
+		long want = vmm_mem_user_iov(&vm->mem, addr + done, len - done,
+					     false, iov, HOST_IOV_MAX, &n);
+		ssize_t got;
+
+		if (want <= 0)
+			return -EFAULT;
+		got = preadv(f->host, iov, n, (off_t)(a[5] + done));
+		if (got < 0)
+			return -errno;
+		if (got < want)
+			break;	/* end of file: the rest stays zero */
+		done += got;
+	}
+	return 0;
+}
+
 /* An in/out file offset the guest passes by pointer: copied in, copied
  * back after the call. */
 static int get_offset(struct vmm *vm, uint64_t gva, off_t *off, off_t **p)
@@ -807,6 +854,7 @@ static const fwd_handler fwd_table[] = {
 	[SYS_preadv] = fwd_preadv,
 	[SYS_pwritev] = fwd_pwritev,
 	[SYS_sendfile] = fwd_sendfile,
+	[SYS_mmap] = fwd_mmap,
 	[SYS_copy_file_range] = fwd_copy_file_range,
 	/* Path calls (fs.c). */
 	[SYS_open] = vmm_fs_open,
