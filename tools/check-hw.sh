@@ -32,8 +32,8 @@
 #   into BUILD_DIR/hw-cache/ and reused from there on every later run.
 #   Packages the host needs (qemu-system-x86, xz-utils, busybox-static,
 #   cpio) are installed with apt-get only when missing.
-# - One vCPU, 512 MiB (lstar's guest memory is lazily backed; 512 leaves
-#   room for the uncompressed initramfs), -cpu max,-la57: TCG's AMD model
+# - One vCPU, 2 GiB (room for the uncompressed initramfs and for the fs
+#   tests' 64 MiB files in the tmpfs /tmp), -cpu max,-la57: TCG's AMD model
 #   with SVM, nested paging, SMEP, SMAP and FSGSBASE, with 4-level paging
 #   as on most KVM hosts (with LA57 the guest kernel's own mmap answers,
 #   the tests' native reference, change).
@@ -43,9 +43,9 @@
 #   an emulator deviation and does not fail the run: KNOWN_TCG below.  Each
 #   entry matches one exact Check failure line; any other failure counts.
 # - The boot, tests and power-off are bounded by HW_TIMEOUT seconds of
-#   wall clock (default 300; a run takes 15-80 s, depending on the suite).
+#   wall clock (default 600; the whole suite takes about 300 s).
 #
-# Environment: HW_TIMEOUT (seconds, default 300), HW_MEM (default 512M),
+# Environment: HW_TIMEOUT (seconds, default 600), HW_MEM (default 2G),
 # HW_CPU (QEMU's -cpu, default max,-la57; it must have svm), HW_STRICT=1
 # (count the known emulator deviations below as failures too),
 # LSTAR_HW_CACHE (default BUILD_DIR/hw-cache), HW_EXTRA (a directory
@@ -64,8 +64,8 @@ if [[ $# -gt 0 && $1 == -- ]]; then
 	CMD=("$@")
 fi
 
-TIMEOUT=${HW_TIMEOUT:-300}
-MEM=${HW_MEM:-512M}
+TIMEOUT=${HW_TIMEOUT:-600}
+MEM=${HW_MEM:-2G}
 CPU=${HW_CPU:-max,-la57}
 CACHE=${LSTAR_HW_CACHE:-$B/hw-cache}
 LOG=$B/hw-serial.log
@@ -203,7 +203,7 @@ export PATH=/lstar:/bin HOME=/tmp
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-mount -t tmpfs tmp /tmp
+mount -t tmpfs -o size=75% tmp /tmp	# the fs tests write 64 MiB files
 . /hw.env
 up() { read t _ </proc/uptime; echo "$t"; }
 echo "lstar-hw: guest up, kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu, uptime $(up) s"
