@@ -447,94 +447,15 @@ static char *tree_text(const char *dir)
 	return out;
 }
 
+
 /* --- running ----------------------------------------------------------------- */
 
-static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		*buf = realloc(*buf, *cap);
-		ck_assert_ptr_nonnull(*buf);
-	}
-	memcpy(*buf + *len, p, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-}
-
-/*
- * run_in - as tests/util.c's run_argv, but in directory cwd and with
- * stdin from the file in (NULL: /dev/null).
- */
+/* run_in - a program in directory cwd, stdin from the file in (or
+ * /dev/null), only descriptors 0-2 open. */
 static void run_in(char *const argv[], const char *cwd, const char *in,
 		   struct run_result *r)
 {
-	int outp[2], errp[2], wstatus;
-	size_t ocap = 0, ecap = 0;
-	struct timespec start, now;
-	bool killed = false;
-	pid_t pid;
-
-	memset(r, 0, sizeof(*r));
-	append(&r->out, &r->out_len, &ocap, "", 0);
-	append(&r->err, &r->err_len, &ecap, "", 0);
-	ck_assert_int_eq(pipe2(outp, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(errp, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		static char *const empty[] = { NULL };
-		int fd = open(in ? in : "/dev/null", O_RDONLY);
-
-		if (fd < 0 || (cwd && chdir(cwd) < 0)) {
-			fprintf(stderr, "run_in: %s: %s\n", fd < 0 ? in : cwd,
-				strerror(errno));
-			_exit(127);
-		}
-		dup2(fd, 0);
-		dup2(outp[1], 1);
-		dup2(errp[1], 2);
-		/* Only 0, 1 and 2, natively too (Check keeps a file open). */
-		close_range(3, ~0U, 0);
-		execve(argv[0], argv, empty);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(outp[1]);
-	close(errp[1]);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
-		char buf[65536];
-
-		if (poll(p, 2, 200) < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < 2; i++) {
-			ssize_t n;
-
-			if (!(p[i].revents & (POLLIN | POLLHUP)) || p[i].fd < 0)
-				continue;
-			n = read(p[i].fd, buf, sizeof(buf));
-			if (n <= 0) {
-				close(p[i].fd);
-				if (i)
-					errp[0] = -1;
-				else
-					outp[0] = -1;
-				open_fds--;
-			} else if (i) {
-				append(&r->err, &r->err_len, &ecap, buf, n);
-			} else {
-				append(&r->out, &r->out_len, &ocap, buf, n);
-			}
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (!killed && now.tv_sec - start.tv_sec > 60) {
-			kill(pid, SIGKILL);
-			killed = true;
-		}
-	}
-	waitpid(pid, &wstatus, 0);
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	run_argv_in(argv, NULL, 60, cwd, in, r);
 }
 
 /*

@@ -45,6 +45,11 @@ struct run_result {
  */
 void run_argv(char *const argv[], char *const env[], int timeout_s,
 	      struct run_result *r);
+
+/* run_argv_in - the same, in directory cwd (NULL: the test's) with stdin
+ * from the file in (NULL: /dev/null). */
+void run_argv_in(char *const argv[], char *const env[], int timeout_s,
+		 const char *cwd, const char *in, struct run_result *r);
 void run_result_free(struct run_result *r);
 
 /* Paths of build products, from the environment make check sets. */

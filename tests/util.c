@@ -25,8 +25,8 @@ static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n
 	(*buf)[*len] = '\0';
 }
 
-void run_argv(char *const argv[], char *const env[], int timeout_s,
-	      struct run_result *r)
+void run_argv_in(char *const argv[], char *const env[], int timeout_s,
+		 const char *cwd, const char *in, struct run_result *r)
 {
 	int outp[2], errp[2], wstatus;
 	size_t ocap = 0, ecap = 0;
@@ -43,11 +43,19 @@ void run_argv(char *const argv[], char *const env[], int timeout_s,
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		static char *const empty[] = { NULL };
-		int devnull = open("/dev/null", O_RDONLY);
+		int fd = open(in ? in : "/dev/null", O_RDONLY);
 
-		dup2(devnull, 0);
+		if (fd < 0 || (cwd && chdir(cwd) < 0)) {
+			fprintf(stderr, "run: %s: %s\n", fd < 0 ? in : cwd,
+				strerror(errno));
+			_exit(127);
+		}
+		dup2(fd, 0);
 		dup2(outp[1], 1);
 		dup2(errp[1], 2);
+		/* Only 0, 1 and 2 (Check keeps a file open): a native run and
+		 * lstar then number descriptors alike. */
+		close_range(3, ~0U, 0);
 		execve(argv[0], argv, env ? env : empty);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -57,7 +65,7 @@ void run_argv(char *const argv[], char *const env[], int timeout_s,
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int open_fds = 2; open_fds > 0;) {
 		struct pollfd p[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
-		char buf[4096];
+		char buf[65536];
 
 		if (poll(p, 2, 200) < 0 && errno != EINTR)
 			break;
@@ -68,7 +76,7 @@ void run_argv(char *const argv[], char *const env[], int timeout_s,
 				continue;
 			n = read(p[i].fd, buf, sizeof(buf));
 			if (n <= 0) {
-				close(i ? errp[0] : outp[0]);
+				close(p[i].fd);
 				if (i)
 					errp[0] = -1;
 				else
@@ -88,6 +96,12 @@ void run_argv(char *const argv[], char *const env[], int timeout_s,
 	}
 	waitpid(pid, &wstatus, 0);
 	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+void run_argv(char *const argv[], char *const env[], int timeout_s,
+	      struct run_result *r)
+{
+	run_argv_in(argv, env, timeout_s, NULL, NULL, r);
 }
 
 void run_result_free(struct run_result *r)
