@@ -13,13 +13,18 @@
  * of the walk can leave the tree.  Nothing outside the trees is opened,
  * created, changed or even stat'ed.
  *
+ * A symlink the host cannot follow beneath its tree (an absolute one, or
+ * one into another granted tree) lstar follows itself: settle() splices
+ * its target into the path and looks it up again.
+ *
  * Decisions (docs/DECISIONS.md): a path outside every tree does not exist
- * (ENOENT); a walk that tries to leave its tree is EACCES; changing a
+ * (ENOENT); a walk that tries to leave the trees is EACCES; changing a
  * read-only tree is EROFS.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,7 +294,22 @@ static void ancestor_stat(const char *abs, struct stat *st)
 }
 
 /* Copy the path at gva and look it up. */
-static int get_lookup(struct vmm *vm, int dirfd, uint64_t gva, struct fs_path *p)
+/* Whether a path's last component is followed when it is a symlink. */
+enum follow {
+	NOFOLLOW = 0,	/* not followed, unless the path ends in "/" */
+	FOLLOW = 1,	/* followed */
+	NEVER = 2,	/* never: the calls that remove or rename a name */
+};
+
+static int settle(struct vmm *vm, struct fs_path *p, enum follow follow);
+
+/*
+ * get_lookup - copy the path at gva, look it up, and settle it (follow the
+ * symlinks the host cannot follow beneath the tree; the last one as follow
+ * says).  After it, p->tree is the tree the call acts in.
+ */
+static int get_lookup(struct vmm *vm, int dirfd, uint64_t gva,
+		      struct fs_path *p, enum follow follow_last)
 {
 	char path[GUEST_PATH_MAX];
 	int err = get_path(vm, gva, path);
@@ -297,6 +317,8 @@ static int get_lookup(struct vmm *vm, int dirfd, uint64_t gva, struct fs_path *p
 	if (!err && (err = lookup(vm, dirfd, path, p)) == -ENOENT &&
 	    is_tree_ancestor(vm, p->abs))
 		err = -EISDIR;	/* an ancestor: callers that care say so */
+	if (!err)
+		err = settle(vm, p, follow_last);
 	return err;
 }
 
@@ -333,6 +355,110 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
 		return errno == ELOOP ? -ELOOP : -EACCES;
 	}
 	return errno == EXDEV ? -EACCES : -errno;
+}
+
+/*
+ * Symlinks the host cannot follow beneath a tree: an absolute one (even
+ * when it points back into the same tree), or a relative one that leaves
+ * its tree for another granted tree.  lstar follows such a link itself:
+ * it reads the link, splices its target into the path and looks the
+ * result up again, which picks the tree it now lies in (or none: the
+ * walk left the trees, EACCES).  The host still resolves every step
+ * beneath a tree's descriptor, so this never reaches outside the trees;
+ * and callers decide what the call may do (read-only or not) on the tree
+ * the path settles in.
+ *
+ * expand_link - rewrite p past the first such link among its components
+ * (the last one only with follow_last).  1 if p changed, 0 if there was
+ * nothing to follow, or -errno.
+ */
+static int expand_link(struct vmm *vm, struct fs_path *p, bool follow_last)
+{
+	char prefix[GUEST_PATH_MAX], target[GUEST_PATH_MAX];
+	char linkdir[2 * GUEST_PATH_MAX], next[4 * GUEST_PATH_MAX + 8];
+	const char *rel = p->rel;
+	size_t n = strlen(rel), off;
+	struct fs_path q;
+	bool root;
+
+	if (!strcmp(rel, "."))
+		return 0;
+	for (size_t i = 0, j; i < n; i = j + 1) {
+		struct statfs sfs;
+		struct stat st;
+		ssize_t tn;
+		int fd, ok;
+
+		for (j = i; j < n && rel[j] != '/'; j++)
+			;
+		if (j >= n && !follow_last)
+			return 0;
+		memcpy(prefix, rel, j);
+		prefix[j] = '\0';
+		if ((fd = open_beneath(p->tree, prefix, O_PATH | O_NOFOLLOW, 0)) < 0)
+			return 0;	/* the call itself will say why */
+		if (fstat(fd, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			close(fd);
+			continue;
+		}
+		/* A link the host follows beneath the tree needs no help, and
+		 * /proc's magic links stay refused (their text is no path). */
+		if (fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
+			close(fd);
+			return 0;
+		}
+		if ((ok = open_beneath(p->tree, prefix, O_PATH, 0)) != -EACCES) {
+			close(fd);
+			if (ok >= 0)
+				close(ok);
+			continue;
+		}
+		tn = readlinkat(fd, "", target, sizeof(target) - 1);
+		close(fd);
+		if (tn < 0)
+			return -errno;
+		target[tn] = '\0';
+		/* The directory holding the link, as a guest path. */
+		snprintf(linkdir, sizeof(linkdir), "%s/%s",
+			 p->tree->len ? p->tree->path : "", prefix);
+		*strrchr(linkdir, '/') = '\0';
+		snprintf(next, sizeof(next), "%s%s%s%s%s",
+			 target[0] == '/' ? "" : linkdir, target[0] == '/' ? "" : "/",
+			 target, rel + j,
+			 p->last == LAST_DOT ? "/." : p->must_dir ? "/" : "");
+		if (strlen(next) >= GUEST_PATH_MAX)
+			return -ENAMETOOLONG;
+		if (lookup(vm, AT_FDCWD, next, &q))
+			return -EACCES;	/* the link leads out of every tree */
+		/* rel is "." or points into abs: keep it pointing into p's. */
+		root = !strcmp(q.rel, ".");
+		off = root ? 0 : (size_t)(q.rel - q.abs);
+		*p = q;
+		p->rel = root ? "." : p->abs + off;
+		return 1;
+	}
+	return 0;
+}
+
+/* settle - expand such links until none is left (40 at most, as Linux). */
+static int settle(struct vmm *vm, struct fs_path *p, enum follow follow)
+{
+	/* "link/" follows the link, except for removing or renaming it. */
+	bool follow_last = follow == FOLLOW || (follow == NOFOLLOW && p->must_dir);
+	int fd;
+
+	fd = open_beneath(p->tree, p->walk, O_PATH | (follow_last ? 0 : O_NOFOLLOW), 0);
+	if (fd >= 0) {		/* the common case: the host can walk it */
+		close(fd);
+		return 0;
+	}
+	for (int hops = 0; hops < 40; hops++) {
+		int r = expand_link(vm, p, follow_last);
+
+		if (r <= 0)
+			return r;
+	}
+	return -ELOOP;
 }
 
 /* The host's path of a directory we hold: the guest's, since the trees
@@ -399,7 +525,8 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 	if (flags & ~(uint64_t)OPEN_FLAGS_KNOWN)
 		return -EINVAL;	/* O_TMPFILE and friends: not in a sandbox */
 	flags &= ~(uint64_t)KERNEL_O_LARGEFILE;	/* always so on x86-64 */
-	if ((err = get_lookup(vm, dirfd, gva, &p)) == -EISDIR)
+	err = get_lookup(vm, dirfd, gva, &p, (flags & O_NOFOLLOW) ? NOFOLLOW : FOLLOW);
+	if (err == -EISDIR)
 		/* An ancestor of a tree: there, but not to be listed. */
 		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
 	if (err)
@@ -483,7 +610,8 @@ static int stat_path(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow,
 	const char *last;
 	int err, fd;
 
-	if ((err = get_lookup(vm, dirfd, gva, &p)) == -EISDIR) {
+	err = get_lookup(vm, dirfd, gva, &p, nofollow ? NOFOLLOW : FOLLOW);
+	if (err == -EISDIR) {
 		ancestor_stat(p.abs, st);
 		return 0;
 	}
@@ -541,7 +669,9 @@ int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
 	const char *last;
 	int err, fd;
 
-	if ((err = get_lookup(vm, (int)a[0], a[1], &p)) == -EISDIR) {
+	err = get_lookup(vm, (int)a[0], a[1], &p,
+			 (a[2] & AT_SYMLINK_NOFOLLOW) ? NOFOLLOW : FOLLOW);
+	if (err == -EISDIR) {
 		struct stat st;
 
 		ancestor_stat(p.abs, &st);
@@ -582,7 +712,9 @@ static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
 		return -EINVAL;
 	if (flags & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	if ((err = get_lookup(vm, dirfd, gva, &p)) == -EISDIR)
+	err = get_lookup(vm, dirfd, gva, &p,
+			 (flags & AT_SYMLINK_NOFOLLOW) ? NOFOLLOW : FOLLOW);
+	if (err == -EISDIR)
 		return (mode & W_OK) ? -EROFS : 0;
 	if (err)
 		return err;
@@ -623,7 +755,7 @@ static int64_t do_readlink(struct vmm *vm, int dirfd, uint64_t gva,
 
 	if ((int64_t)size <= 0)
 		return -EINVAL;
-	if ((err = get_lookup(vm, dirfd, gva, &p)))
+	if ((err = get_lookup(vm, dirfd, gva, &p, NOFOLLOW)))
 		return err == -EISDIR ? -EINVAL : err;	/* no link */
 	if (p.must_dir) {	/* "link/" names what the link points at */
 		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
@@ -684,7 +816,7 @@ int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a)
 	struct fs_path p;
 	int err, fd;
 
-	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)) && err != -EISDIR)
+	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW)) && err != -EISDIR)
 		return err;
 	if (!err) {	/* (an ancestor of a tree needs no check) */
 		if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
@@ -717,7 +849,7 @@ int64_t vmm_fs_fchdir(struct vmm *vm, const uint64_t *a)
 static int lookup_for_change(struct vmm *vm, int dirfd, uint64_t gva,
 			     struct fs_path *p, const char **last)
 {
-	int err = get_lookup(vm, dirfd, gva, p);
+	int err = get_lookup(vm, dirfd, gva, p, NEVER);
 
 	if (err)
 		return err;
@@ -873,7 +1005,7 @@ int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
 
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
-	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)))
+	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW)))
 		return err;
 	if (!p.tree->writable)
 		return -EROFS;
@@ -970,7 +1102,7 @@ static void fd_path(int fd, char *buf, size_t len)
 static int open_for_meta(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow)
 {
 	struct fs_path p;
-	int err = get_lookup(vm, dirfd, gva, &p);
+	int err = get_lookup(vm, dirfd, gva, &p, nofollow ? NOFOLLOW : FOLLOW);
 
 	if (err)
 		return err == -EISDIR ? -EROFS : err;
@@ -1060,7 +1192,7 @@ int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a)
 	struct statfs sf;
 	int err, fd;
 
-	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p)))
+	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW)))
 		return err == -EISDIR ? -EACCES : err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 		return fd;
