@@ -5,6 +5,9 @@
  *   limits sleep       sleep for an hour in one nanosleep (--timeout)
  *   limits alloc       map 1 MiB chunks until ENOMEM (--mem), then use
  *                      what it got and exit 0
+ *   limits tables      map and unmap one page at 1500 addresses 1 GiB
+ *                      apart: each needs page tables of its own, which
+ *                      must be given back (or --mem runs out)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +27,21 @@ int main(int argc, char **argv)
 
 		nanosleep(&ts, NULL);
 		return 1;
+	} else if (!strcmp(mode, "tables")) {
+		int i;
+
+		for (i = 0; i < 1500; i++) {
+			char *want = (char *)0x100000000000UL + ((unsigned long)i << 30);
+			char *p = mmap(want, 4096, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+			if (p == MAP_FAILED)
+				break;
+			p[0] = 1;
+			munmap(p, 4096);
+		}
+		printf("mapped and unmapped %d times\n", i);
+		return 0;
 	} else if (!strcmp(mode, "alloc")) {
 		long mib = 0;
 

@@ -152,7 +152,9 @@ struct lstar_boot_info {
 	lstar_gva_t brk_start;		/* initial program break */
 	lstar_gva_t mmap_top;		/* mmaps are placed below this */
 	lstar_gva_t mmap_min;		/* ... and at or above this */
-	uint64_t _pad1;
+	lstar_gpa_t table_counts;	/* one uint16_t per pool page: the
+					 * entries in use of each page-table
+					 * page (filled in for the VMM's) */
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 

@@ -41,6 +41,8 @@ static struct {
 	/* Physical pages. */
 	uint64_t pool_next, pool_end;
 	uint32_t *free_pfns;		/* [0, nclean) zeroed, [nclean, nfree) dirty */
+	uint16_t *table_counts;		/* per pool page: entries in use, if a table */
+	bool tables_freed;		/* a table page went: flush everything */
 	uint64_t nfree, nclean, free_slots;
 	uint64_t pml4;
 	/* Address space. */
@@ -111,6 +113,19 @@ static void page_free(uint64_t pa)
 /* --- page tables -------------------------------------------------------- */
 
 /*
+ * Every page-table page counts its entries in use (the VMM counted those
+ * it made); when the last one goes, the page goes back to the pool, so a
+ * program that maps and unmaps all over its address space does not run
+ * out of memory in tables it no longer needs.
+ */
+static inline uint16_t *count_of(const uint64_t *table)
+{
+	uint64_t pa = (uint64_t)table - LSTAR_DIRECT_MAP;
+
+	return &mm.table_counts[(pa - LSTAR_POOL_GPA) >> 12];
+}
+
+/*
  * pt_leaf - the last-level table that maps user address va, creating the
  * tables above it when alloc is set; NULL when absent or out of pages.
  */
@@ -128,10 +143,46 @@ static uint64_t *pt_leaf(uint64_t va, bool alloc)
 				return NULL;
 			/* Leaves decide access; the levels above allow it. */
 			*e = pa | PTE_P | PTE_W | PTE_U;
+			(*count_of(t))++;
 		}
 		t = phys_to_virt(*e & PTE_ADDR);
 	}
 	return t;
+}
+
+/*
+ * A leaf PTE of table leaf changes from old to new: keep the count, and
+ * when the table is empty, free it and every table above that empties
+ * with it (never the root).
+ */
+static void pte_set(uint64_t *leaf, uint64_t *pte, uint64_t new, uint64_t va)
+{
+	uint64_t *tables[4], *entries[3], *t = phys_to_virt(mm.pml4);
+	bool was = *pte != 0;
+
+	*pte = new;
+	if (was == (new != 0))
+		return;
+	if (new) {
+		(*count_of(leaf))++;
+		return;
+	}
+	if (--(*count_of(leaf)))
+		return;
+	/* The leaf emptied: find the entries that lead to it. */
+	for (int level = 0, shift = 39; level < 3; level++, shift -= 9) {
+		tables[level] = t;
+		entries[level] = &t[(va >> shift) & 511];
+		t = phys_to_virt(*entries[level] & PTE_ADDR);
+	}
+	tables[3] = t;
+	for (int level = 2; level >= 0; level--) {
+		page_free((uint64_t)tables[level + 1] - LSTAR_DIRECT_MAP);
+		*entries[level] = 0;
+		mm.tables_freed = true;
+		if (level == 0 || --(*count_of(tables[level])))
+			break;
+	}
 }
 
 static inline uint64_t *pte_of(uint64_t *leaf, uint64_t va)
@@ -161,7 +212,9 @@ static uint64_t prot_to_pte(uint32_t prot)
 
 static void flush_range(uint64_t start, uint64_t end)
 {
-	if (end - start > 32 * PAGE_SIZE) {
+	/* Freed table pages may sit in the paging-structure caches. */
+	if (end - start > 32 * PAGE_SIZE || mm.tables_freed) {
+		mm.tables_freed = false;
 		write_cr3(read_cr3());
 		return;
 	}
@@ -180,7 +233,8 @@ static void unmap_pages(uint64_t start, uint64_t end)
 
 			if (*pte & (PTE_P | PTE_BACKED))
 				page_free(*pte & PTE_ADDR);
-			*pte = 0;
+			if (*pte)
+				pte_set(leaf, pte, 0, va);	/* may free leaf */
 		}
 		va = stop;
 	}
@@ -208,7 +262,7 @@ static int map_pages(uint64_t start, uint64_t end, uint32_t prot)
 
 			if (!pa)
 				goto out_unmap;
-			*pte_of(leaf, va) = pa | flags;
+			pte_set(leaf, pte_of(leaf, va), pa | flags, va);
 		}
 	}
 	return 0;
@@ -242,7 +296,7 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 					break;
 				}
 			}
-			*pte = pa | flags;
+			pte_set(leaf, pte, pa | flags, va);
 		}
 	}
 	flush_range(start, end);
@@ -595,12 +649,13 @@ static int move_pages(uint64_t src, uint64_t dst, uint64_t len)
 		if (!pt_leaf(va, true))
 			return -ENOMEM;
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *s = pt_leaf(src + off, false);
+		uint64_t *s = pt_leaf(src + off, false), *d, pte;
 
-		if (!s)
+		if (!s || !(pte = *pte_of(s, src + off)))
 			continue;
-		*pte_of(pt_leaf(dst + off, false), dst + off) = *pte_of(s, src + off);
-		*pte_of(s, src + off) = 0;
+		d = pt_leaf(dst + off, false);
+		pte_set(d, pte_of(d, dst + off), pte, dst + off);
+		pte_set(s, pte_of(s, src + off), 0, src + off);	/* may free s */
 	}
 	flush_range(src, src + len);
 	return 0;
@@ -729,6 +784,7 @@ void mm_init(void)
 	mm.pool_end = bi->pool_end;
 	mm.free_pfns = phys_to_virt(bi->free_stack);
 	mm.free_slots = bi->free_stack_slots;
+	mm.table_counts = phys_to_virt(bi->table_counts);
 	mm.brk_start = mm.brk = bi->brk_start;
 	mm.mmap_top = bi->mmap_top;
 	mm.mmap_min = bi->mmap_min;

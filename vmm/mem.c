@@ -69,6 +69,19 @@ static uint64_t *table_entry(struct vmm_mem *m, uint64_t table, uint64_t gva,
 	return t ? &t[(gva >> shift) & 511] : NULL;
 }
 
+/* One more entry in use in the page-table page at gpa (for the shim, which
+ * frees a table page when its last entry goes). */
+static void count_entry(struct vmm_mem *m, uint64_t table)
+{
+	uint16_t *c;
+
+	if (!m->table_counts || table < LSTAR_POOL_GPA)
+		return;
+	c = vmm_mem_ptr(m, m->table_counts + ((table - LSTAR_POOL_GPA) >> 12) * 2, 2);
+	if (c)
+		(*c)++;
+}
+
 static int walk_create(struct vmm_mem *m, uint64_t gva, int stop_shift,
 		       uint64_t **out)
 {
@@ -90,6 +103,7 @@ static int walk_create(struct vmm_mem *m, uint64_t gva, int stop_shift,
 			if (!next)
 				return -ENOMEM;
 			*e = next | VMM_PTE_P | VMM_PTE_W | (user ? VMM_PTE_U : 0);
+			count_entry(m, table);
 		}
 		table = *e & VMM_PTE_ADDR;
 	}
@@ -107,6 +121,7 @@ int vmm_mem_map(struct vmm_mem *m, uint64_t gva, uint64_t gpa, uint64_t flags)
 	if (*pte & VMM_PTE_P)
 		return -EEXIST;	/* two things at one address: a loader bug */
 	*pte = gpa | flags | VMM_PTE_P;
+	count_entry(m, ((uint64_t)pte - (uint64_t)m->host) & ~(uint64_t)(PAGE_SIZE - 1));
 	return 0;
 }
 

@@ -464,6 +464,9 @@ int vmm_run(const struct vmm_options *opt)
 	vm->mem.free_stack = vm->mem.pool_next;
 	vm->mem.pool_next += (vm->mem.free_stack_slots * 4 + PAGE_SIZE - 1) &
 			     ~(uint64_t)(PAGE_SIZE - 1);
+	vm->mem.table_counts = vm->mem.pool_next;
+	vm->mem.pool_next += (vm->mem.free_stack_slots * 2 + PAGE_SIZE - 1) &
+			     ~(uint64_t)(PAGE_SIZE - 1);
 
 	/* 3. The shim, its mappings and the direct map of the pool. */
 	if ((err = load_shim(vm, &hdr))) {
@@ -527,6 +530,7 @@ int vmm_run(const struct vmm_options *opt)
 	bi.pool_next = vm->mem.pool_next;
 	bi.free_stack = vm->mem.free_stack;
 	bi.free_stack_slots = vm->mem.free_stack_slots;
+	bi.table_counts = vm->mem.table_counts;
 	bi.pml4 = vm->mem.pml4;
 	bi.entry = elf.entry + bias;
 	memcpy(vmm_mem_ptr(&vm->mem, LSTAR_BOOT_GPA, sizeof(bi)), &bi, sizeof(bi));

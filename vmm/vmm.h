@@ -47,6 +47,7 @@ struct vmm_mem {
 	uint64_t pml4;		/* guest-physical root of the page tables */
 	uint64_t free_stack;	/* the shim's free-page stack ... */
 	uint64_t free_stack_slots; /* ... and its capacity, in entries */
+	uint64_t table_counts;	/* uint16_t per pool page: entries in use */
 };
 
 /* Page-table entry bits, as the shim uses them. */
