@@ -31,14 +31,16 @@ static int open2(const char *path)
 
 START_TEST(vmm_opens_only_beneath_its_trees)
 {
-	char dir[] = "/tmp/lstar-confine-XXXXXX", inside[64], outside[64];
+	char dir[64] = "/tmp/lstar-confine-XXXXXX", inside[96], outside[96];
+	char tree_dir[80];
 	int status, fd;
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(inside, sizeof(inside), "%s/tree/in", dir);
 	snprintf(outside, sizeof(outside), "%s/out", dir);
-	ck_assert_int_eq(mkdir(strcat(strcpy((char[64]){ 0 }, dir), "/tree"), 0755), 0);
+	snprintf(tree_dir, sizeof(tree_dir), "%s/tree", dir);
+	ck_assert_int_eq(mkdir(tree_dir, 0755), 0);
 	ck_assert_int_ge(fd = open(inside, O_CREAT | O_WRONLY, 0644), 0);
 	close(fd);
 	ck_assert_int_ge(fd = open(outside, O_CREAT | O_WRONLY, 0644), 0);
@@ -48,11 +50,11 @@ START_TEST(vmm_opens_only_beneath_its_trees)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct vmm *vm = calloc(1, sizeof(*vm));
-		char tree[64];
 
-		snprintf(tree, sizeof(tree), "%s/tree", dir);
+		if (!vm)
+			_exit(SETUP_FAILED);
 		vm->vcpu_fd = -1;
-		if (!vm || vmm_fs_grant(vm, tree, false) || vmm_confine(vm))
+		if (vmm_fs_grant(vm, tree_dir, false) || vmm_confine(vm))
 			_exit(SETUP_FAILED);
 		/* Only calls the filter allows from here on: openat2, _exit. */
 #ifndef LSTAR_SANITIZE
@@ -66,9 +68,7 @@ START_TEST(vmm_opens_only_beneath_its_trees)
 	waitpid(pid, &status, 0);
 	unlink(inside);
 	unlink(outside);
-	strcat(dir, "/tree");
-	rmdir(dir);
-	dir[strlen(dir) - 5] = '\0';
+	rmdir(tree_dir);
 	rmdir(dir);
 	ck_assert_msg(WIFEXITED(status), "the confined child died (signal %d)",
 		      WTERMSIG(status));

@@ -92,3 +92,10 @@ int vmm_fd_close(struct vmm *vm, uint64_t fd)
 	file_put(f);
 	return 0;
 }
+
+void vmm_fd_close_all(struct vmm *vm)
+{
+	for (uint64_t fd = 0; fd < VMM_MAX_FDS; fd++)
+		if (vm->fds[fd].file)
+			vmm_fd_close(vm, fd);
+}

@@ -273,6 +273,7 @@ static int create_vcpu(struct vmm *vm)
 
 static void destroy_vm(struct vmm *vm)
 {
+	vmm_fd_close_all(vm);
 	for (int i = 0; i < vm->ntrees; i++) {
 		close(vm->trees[i].dirfd);
 		free(vm->trees[i].path);

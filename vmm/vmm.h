@@ -302,6 +302,7 @@ int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
 int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
 		      bool cloexec);		/* replaces what fd named */
 int vmm_fd_close(struct vmm *vm, uint64_t fd);	/* 0 or -EBADF */
+void vmm_fd_close_all(struct vmm *vm);		/* the run is over */
 
 /*
  * fs.c: the granted trees and the path calls.  vmm_fs_grant opens a tree
