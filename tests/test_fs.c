@@ -623,27 +623,43 @@ static void diff_rw(const struct rw_fixture *f, const char *prog,
 	free(tb);
 }
 
-/* --- 1. differential: guest/fs_io ------------------------------------------- */
+/*
+ * The file probes, each natively and under lstar (musl, then glibc):
+ * file I/O with lseek/pread/fstat, writes, path corner cases that a
+ * lexical normalizer could get wrong, the data-moving calls (sendfile,
+ * copy_file_range, preadv, pwritev) and private file mappings.
+ */
+static const struct {
+	const char *probe;
+	const char *mode;	/* argv[1], or NULL */
+	bool rw;		/* --rw on two copies, else --ro */
+} io_cases[] = {
+	{ "fs_io", "read", false },
+	{ "fs_io", "write", true },
+	{ "fs_io", "paths", false },
+	{ "fs_io", "paths_rw", true },
+	{ "fs_copy", NULL, true },
+	{ "fs_mmap", NULL, true },
+};
 
-START_TEST(io_read)
+START_TEST(io_probes)
 {
-	const char *const args[] = { "read", NULL };
-	char fx[PATH_MAX];
+	const char *const args[] = { io_cases[_i / 2].mode, NULL };
+	const char *prog = probe(io_cases[_i / 2].probe, _i % 2);
 
-	ro_fixture(fx, 0);
-	diff_ro(fx, probe("fs_io", _i), args, NULL);
-	rm_rf(fx);
-}
-END_TEST
+	if (io_cases[_i / 2].rw) {
+		struct rw_fixture f;
 
-START_TEST(io_write)
-{
-	const char *const args[] = { "write", NULL };
-	struct rw_fixture f;
+		rw_fixture(&f, 0);
+		diff_rw(&f, prog, args[0] ? args : NULL, NULL);
+		rm_rf(f.dir);
+	} else {
+		char fx[PATH_MAX];
 
-	rw_fixture(&f, 0);
-	diff_rw(&f, probe("fs_io", _i), args, NULL);
-	rm_rf(f.dir);
+		ro_fixture(fx, 0);
+		diff_ro(fx, prog, args[0] ? args : NULL, NULL);
+		rm_rf(fx);
+	}
 }
 END_TEST
 
@@ -667,28 +683,6 @@ START_TEST(absolute_symlinks_inside)
 	diff_ro(fx, "/bin/busybox", ls, NULL);
 	diff_ro(fx, "/bin/busybox", stat, NULL);
 	rm_rf(fx);
-}
-END_TEST
-
-/* sendfile, copy_file_range, preadv, pwritev in a writable tree. */
-START_TEST(io_copy_calls)
-{
-	struct rw_fixture f;
-
-	rw_fixture(&f, 0);
-	diff_rw(&f, probe("fs_copy", _i), NULL, NULL);
-	rm_rf(f.dir);
-}
-END_TEST
-
-/* Private file mappings, natively and under lstar. */
-START_TEST(io_mmap_private)
-{
-	struct rw_fixture f;
-
-	rw_fixture(&f, 0);
-	diff_rw(&f, probe("fs_mmap", _i), NULL, NULL);
-	rm_rf(f.dir);
 }
 END_TEST
 
@@ -723,29 +717,6 @@ START_TEST(io_list)
 		diff_ro(fx, probe("fs_io", _i), args, NULL);
 	}
 	rm_rf(fx);
-}
-END_TEST
-
-/* Path corner cases that a lexical normalizer could get wrong. */
-START_TEST(io_path_corners)
-{
-	const char *const args[] = { "paths", NULL };
-	char fx[PATH_MAX];
-
-	ro_fixture(fx, 0);
-	diff_ro(fx, probe("fs_io", _i), args, NULL);
-	rm_rf(fx);
-}
-END_TEST
-
-START_TEST(io_path_corners_rw)
-{
-	const char *const args[] = { "paths_rw", NULL };
-	struct rw_fixture f;
-
-	rw_fixture(&f, 0);
-	diff_rw(&f, probe("fs_io", _i), args, NULL);
-	rm_rf(f.dir);
 }
 END_TEST
 
@@ -1934,15 +1905,10 @@ Suite *suite_fs(void)
 
 	tcase_set_timeout(diff, 120);
 	tcase_add_unchecked_fixture(diff, base_setup, base_teardown);
-	tcase_add_loop_test(diff, io_read, 0, 2);
-	tcase_add_loop_test(diff, io_write, 0, 2);
-	tcase_add_loop_test(diff, io_copy_calls, 0, 2);
+	tcase_add_loop_test(diff, io_probes, 0, 2 * (int)(sizeof(io_cases) / sizeof(io_cases[0])));
 	tcase_add_test(diff, absolute_symlinks_inside);
-	tcase_add_loop_test(diff, io_mmap_private, 0, 2);
 	tcase_add_loop_test(diff, mmap_shared_refused, 0, 2);
 	tcase_add_loop_test(diff, io_list, 0, 2);
-	tcase_add_loop_test(diff, io_path_corners, 0, 2);
-	tcase_add_loop_test(diff, io_path_corners_rw, 0, 2);
 	tcase_add_test(diff, big_file_read);
 	tcase_add_test(diff, big_file_write);
 	tcase_add_loop_test(diff, busybox_ro, 0, NELEM(bb_ro));
