@@ -40,48 +40,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-static const char *root;	/* argv[2] */
-
-static const char *ename(int e)
-{
-	static char buf[16];
-
-	switch (e) {
-	case 0: return "ok";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EXDEV: return "EXDEV";
-	case ENOTDIR: return "ENOTDIR";
-	case EISDIR: return "EISDIR";
-	case EINVAL: return "EINVAL";
-	case EMFILE: return "EMFILE";
-	case EROFS: return "EROFS";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ENOSYS: return "ENOSYS";
-	case ENOTEMPTY: return "ENOTEMPTY";
-	case ELOOP: return "ELOOP";
-	case ENXIO: return "ENXIO";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default:
-		snprintf(buf, sizeof(buf), "E#%d", e);
-		return buf;
-	}
-}
-
-/* r < 0: failed with errno; else ok. */
+static const char *root;	/* r < 0: failed with errno; else ok. */
 static void res(const char *what, long r)
 {
-	printf("%s: %s\n", what, r < 0 ? ename(errno) : "ok");
+	printf("%s: %s\n", what, r < 0 ? errname(errno) : "ok");
 }
 
 static long sys(long nr, long a, long b, long c, long d, long e)
@@ -347,7 +315,7 @@ static void mode_symlinks(void)
 	/* The links themselves are in the tree: lstat and readlink see them. */
 	try_stat("lstat abs_canary", "abs_canary", false);
 	n = sys(SYS_readlink, (long)"abs_passwd", (long)buf, sizeof(buf), 0, 0);
-	printf("readlink abs_passwd: %s %.*s\n", n < 0 ? ename(errno) : "ok",
+	printf("readlink abs_passwd: %s %.*s\n", n < 0 ? errname(errno) : "ok",
 	       n < 0 ? 0 : (int)n, buf);
 	fd = sys(SYS_open, (long)"abs_passwd", O_PATH | O_NOFOLLOW, 0, 0, 0);
 	res("open abs_passwd O_PATH|O_NOFOLLOW", fd);
@@ -725,7 +693,7 @@ static void mode_moved(void)
 	cwd_is("  getcwd is ROOT/tree", "tree");
 	/* What was open stays open, as on Linux. */
 	r = sys(SYS_read, fd, (long)buf, sizeof(buf), 0, 0);
-	printf("read the file opened before: %s %.*s", r < 0 ? ename(errno) : "ok",
+	printf("read the file opened before: %s %.*s", r < 0 ? errname(errno) : "ok",
 	       r < 0 ? 0 : (int)r, buf);
 	res("fstat(sub_m)", sys(SYS_fstat, dfd, (long)&st, 0, 0, 0));
 }
@@ -746,7 +714,7 @@ static void tally(const char *what, int n, long (*call)(void))
 	printf("%s x%d:", what, n);
 	for (int e = 0, first = 1; e < 256; e++) {
 		if (counts[e]) {
-			printf("%s %s %d", first ? "" : ",", ename(e), counts[e]);
+			printf("%s %s %d", first ? "" : ",", e ? errname(e) : "ok", counts[e]);
 			first = 0;
 		}
 	}
@@ -802,7 +770,7 @@ static void mode_emfile(void)
 		last = fd;
 		n++;
 	}
-	printf("opened %d, the last as %ld, then %s\n", n, last, ename(errno));
+	printf("opened %d, the last as %ld, then %s\n", n, last, errname(errno));
 	res("close 500", sys(SYS_close, 500, 0, 0, 0, 0));
 	fd = s1(SYS_open, "file.txt");
 	printf("open again: %ld\n", fd);

@@ -39,6 +39,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #define RENAME_EXCHANGE (1 << 1)
@@ -57,46 +59,11 @@ struct kstatx {
 
 #define KSTATX_BASIC_STATS 0x7ffU
 
-static const char *ename(int e)
-{
-	static char buf[16];
-
-	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EXDEV: return "EXDEV";
-	case ENOTDIR: return "ENOTDIR";
-	case EISDIR: return "EISDIR";
-	case EINVAL: return "EINVAL";
-	case EMFILE: return "EMFILE";
-	case EFBIG: return "EFBIG";
-	case ESPIPE: return "ESPIPE";
-	case EROFS: return "EROFS";
-	case ERANGE: return "ERANGE";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ENOSYS: return "ENOSYS";
-	case ENOTEMPTY: return "ENOTEMPTY";
-	case ELOOP: return "ELOOP";
-	case ENXIO: return "ENXIO";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default:
-		snprintf(buf, sizeof(buf), "E#%d", e);
-		return buf;
-	}
-}
-
 /* Print "what: value" or "what: ENAME" (r < 0: failed with errno). */
 static long show(const char *what, long r)
 {
 	if (r < 0)
-		printf("%s: %s\n", what, ename(errno));
+		printf("%s: %s\n", what, errname(errno));
 	else
 		printf("%s: %ld\n", what, r);
 	return r;
@@ -113,7 +80,7 @@ static void show_bytes(const char *what, const char *buf, long n)
 {
 	printf("%s: ", what);
 	if (n < 0) {
-		printf("%s\n", ename(errno));
+		printf("%s\n", errname(errno));
 		return;
 	}
 	printf("%ld \"", n);
@@ -134,7 +101,7 @@ static void show_stat(const char *what, long r, const struct stat *st)
 	const char *type;
 
 	if (r < 0) {
-		printf("%s: %s\n", what, ename(errno));
+		printf("%s: %s\n", what, errname(errno));
 		return;
 	}
 	type = S_ISREG(st->st_mode) ? "file" : S_ISDIR(st->st_mode) ? "dir" :
@@ -185,7 +152,7 @@ static void show_file(const char *what, const char *path)
 	long n;
 
 	if (fd < 0) {
-		printf("%s: %s\n", what, ename(errno));
+		printf("%s: %s\n", what, errname(errno));
 		return;
 	}
 	n = read(fd, buf, sizeof(buf));
@@ -332,18 +299,18 @@ static int mode_read(void)
 
 		r = sys(SYS_statx, AT_FDCWD, (long)"hello.txt", 0, KSTATX_BASIC_STATS,
 			(long)&stx);
-		printf("statx hello.txt: %s size %llu mode %04o\n", ename(r < 0 ? errno : 0),
+		printf("statx hello.txt: %s size %llu mode %04o\n", errname(r < 0 ? errno : 0),
 		       r < 0 ? 0ULL : (unsigned long long)stx.size,
 		       r < 0 ? 0 : stx.mode & 07777);
 		r = sys(SYS_statx, AT_FDCWD, (long)"link", AT_SYMLINK_NOFOLLOW,
 			KSTATX_BASIC_STATS,
 			(long)&stx);
-		printf("statx link nofollow: %s size %llu link %d\n", ename(r < 0 ? errno : 0),
+		printf("statx link nofollow: %s size %llu link %d\n", errname(r < 0 ? errno : 0),
 		       r < 0 ? 0ULL : (unsigned long long)stx.size,
 		       r < 0 ? 0 : S_ISLNK(stx.mode));
 		r = sys(SYS_statx, AT_FDCWD, (long)"missing", 0, KSTATX_BASIC_STATS,
 			(long)&stx);
-		printf("statx missing: %s\n", ename(r < 0 ? errno : 0));
+		printf("statx missing: %s\n", errname(r < 0 ? errno : 0));
 	}
 
 	/* readlink and access. */
@@ -662,7 +629,7 @@ static int mode_list(const char *dir)
 		int count = 0;
 
 		if (!d) {
-			printf("opendir: %s\n", ename(errno));
+			printf("opendir: %s\n", errname(errno));
 			return 0;
 		}
 		while (readdir(d))

@@ -34,6 +34,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "rawsys.h"
+
 #include "lstar_abi.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -53,17 +55,6 @@ static const struct {
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
-static long sys6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 static const char *result(long r)
 {

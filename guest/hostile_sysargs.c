@@ -28,6 +28,8 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
+#include "rawsys.h"
+
 #include "lstar_abi.h"
 
 #define SHIM_TEXT	(long)(LSTAR_KERNEL_BASE + LSTAR_SHIM_GPA)
@@ -42,17 +44,6 @@
 #define ARCH_GET_FS	0x1003
 #define ARCH_GET_GS	0x1004
 
-static long sys6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 #define sys(nr, ...) sys_n(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
 #define sys_n(nr, a, b, c, d, e, f, ...) \

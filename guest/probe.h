@@ -42,6 +42,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "errname.h"
+
 /* The width of the name column in a check's line. */
 #define PROBE_COL 52
 
@@ -57,35 +59,6 @@ static inline void probe_init(int argc, char **argv)
 	verbose = argc > 1 && !strcmp(argv[1], "-v");
 }
 
-/*
- * errname - e's symbolic name ("0" for 0), for every errno a probe
- * checks for; "E?" for any other.  Never a number: the output must not
- * depend on which errno an unexpected failure happened to be.
- */
-static inline const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EINTR: return "EINTR";
-	case E2BIG: return "E2BIG";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EEXIST: return "EEXIST";
-	case EINVAL: return "EINVAL";
-	case EMFILE: return "EMFILE";
-	case ENOTTY: return "ENOTTY";
-	case ESPIPE: return "ESPIPE";
-	case ENOSYS: return "ENOSYS";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default: return "E?";
-	}
-}
 
 /*
  * say - print to stdout, printf-style.  With PROBE_UNBUFFERED the text
