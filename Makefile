@@ -22,7 +22,7 @@ endif
 
 # Host side (the VMM, tools, tests).
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
-	-Wmissing-prototypes -Werror -D_GNU_SOURCE -Iinclude -Ivmm -MMD -MP
+	-Wmissing-prototypes -Werror -D_GNU_SOURCE -Iinclude -Ipolicy -Ivmm -MMD -MP
 HOST_LDLIBS := -lelf -lseccomp -lcap-ng
 ifeq ($(SAN),1)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -DLSTAR_SANITIZE
@@ -34,17 +34,25 @@ SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror -Wno-override-init -ffreestanding -fno-pie -fno-pic \
 	-fno-stack-protector -fno-builtin -mno-red-zone -mno-sse -mno-sse2 \
 	-mno-mmx -mno-avx -mcmodel=kernel -fno-asynchronous-unwind-tables \
-	-fcf-protection=none -Iinclude -Ishim-kernel -I$(B)/shim -MMD -MP
+	-fcf-protection=none -Iinclude -Ipolicy -Ishim-kernel -I$(B)/shim -MMD -MP
 SHIM_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-T,shim-kernel/shim.lds -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
 
 SHIM_SRCS := $(wildcard shim-kernel/*.c)
 SHIM_SRCS := $(filter-out shim-kernel/asm-offsets.c,$(SHIM_SRCS))
-SHIM_OBJS := $(SHIM_SRCS:%.c=$(B)/%.o) $(B)/shim-kernel/entry.o
+SHIM_OBJS := $(SHIM_SRCS:%.c=$(B)/%.o) $(B)/shim-kernel/entry.o \
+	$(B)/shim-kernel/policy_eval.o
 SHIM_ELF  := $(B)/shim/shim.elf
 
+# The policy language (policy/): the evaluator is built into the shim and
+# into every host binary; the compiler and the stock profiles (embedded as
+# C strings) into the host binaries.
+POLICY_SRCS := $(wildcard policy/*.c)
+POLICY_OBJS := $(POLICY_SRCS:%.c=$(B)/%.o) $(B)/policy/profiles.o
+PROFILES    := $(sort $(wildcard policy/profiles/*.policy))
+
 VMM_SRCS  := $(wildcard vmm/*.c)
-VMM_OBJS  := $(VMM_SRCS:%.c=$(B)/%.o) $(B)/vmm/shim_image.o
+VMM_OBJS  := $(VMM_SRCS:%.c=$(B)/%.o) $(B)/vmm/shim_image.o $(POLICY_OBJS)
 LIB_OBJS  := $(filter-out $(B)/vmm/main.o,$(VMM_OBJS))
 
 # The vDSO (vdso/): a tiny shared object the VMM maps into every program
@@ -63,7 +71,7 @@ VMM_OBJS  += $(B)/vmm/vdso_image.o
 LIB_OBJS  += $(B)/vmm/vdso_image.o
 
 .PHONY: all bench bench-deps check check-hw clean deps examples guest tests
-all: $(B)/lstar examples
+all: $(B)/lstar $(B)/lstar-policy examples
 
 # --- the shim ------------------------------------------------------------
 $(B)/shim/asm-offsets.h: shim-kernel/asm-offsets.c shim-kernel/pt_regs.h shim-kernel/percpu.h
@@ -82,6 +90,12 @@ $(B)/shim-kernel/%.o: shim-kernel/%.c
 $(B)/shim-kernel/entry.o: shim-kernel/entry.S $(B)/shim/asm-offsets.h
 	@mkdir -p $(dir $@)
 	@echo "  AS      $@"
+	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+# The one policy evaluator, built freestanding for the shim.
+$(B)/shim-kernel/policy_eval.o: policy/eval.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
 $(SHIM_ELF): $(SHIM_OBJS) shim-kernel/shim.lds
@@ -127,6 +141,30 @@ $(B)/vmm/shim_image.o: vmm/shim_image.S $(SHIM_ELF)
 	$(Q)$(CC) -DSHIM_ELF='"$(SHIM_ELF)"' -c -o $@ $<
 
 $(B)/lstar: $(VMM_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+# --- the policy language and lstar-policy --------------------------------
+$(B)/policy/%.o: policy/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(B)/policy/profiles.c: $(PROFILES) tools/embed-profiles.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)tools/embed-profiles.sh $@ $(PROFILES)
+
+$(B)/policy/profiles.o: $(B)/policy/profiles.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(B)/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(B)/lstar-policy: $(B)/tools/lstar-policy.o $(POLICY_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
 
@@ -183,12 +221,12 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 
 tests: $(TEST_BIN)
 
-check: $(B)/lstar guest tests
-	@LSTAR=$(abspath $(B)/lstar) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
+check: $(B)/lstar $(B)/lstar-policy guest tests
+	@LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
 
 # The same tests on hardware KVM (AMD SVM), emulated by QEMU, so that the
 # shim's CPL-0 syscall path really runs: docs/HARDWARE-TESTS.md.
-check-hw: $(B)/lstar guest tests
+check-hw: $(B)/lstar $(B)/lstar-policy guest tests
 	@tools/check-hw.sh $(B)
 
 # --- benchmark -------------------------------------------------------------

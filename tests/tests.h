@@ -21,6 +21,7 @@ Suite *suite_mem(void);
 Suite *suite_cli(void);
 Suite *suite_entry(void);
 Suite *suite_confine(void);
+Suite *suite_policy(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);

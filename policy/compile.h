@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compile.h - the policy language's host side: reading policy files,
+ * reporting mistakes as FILE:LINE:COL, compiling to the table policy.h
+ * describes, and explaining a compiled policy.  docs/POLICY.md is the
+ * language's reference.
+ *
+ * Used by `lstar run` (vmm/main.c) and by `lstar-policy` (tools/).
+ */
+#ifndef LSTAR_POLICY_COMPILE_H
+#define LSTAR_POLICY_COMPILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+/* Bounds of the `limit` values (the VMM's own limits; vmm/main.c shares
+ * them with --mem and --timeout). */
+#define LSTAR_LIMIT_MEM_MIN	(16ULL << 20)
+#define LSTAR_LIMIT_MEM_MAX	(64ULL << 30)
+#define LSTAR_LIMIT_TIME_MAX	1e9		/* seconds */
+#define LSTAR_LIMIT_FILES_MIN	3		/* stdin, stdout, stderr */
+#define LSTAR_LIMIT_FILES_MAX	1024		/* VMM_MAX_FDS */
+
+/* Where a rule, path or limit was written: sources[src] of the policy. */
+struct lstar_policy_source {
+	const char *file;		/* as the user named it, or a profile's
+					 * name ("stdio"), or "command line" */
+	int line;			/* 1-based; 0 for the built-in fallback */
+	const char *text;		/* the line itself, trimmed, no comment */
+};
+
+/* A `path ro|rw PATH` rule, in source order. */
+struct lstar_policy_path {
+	char *path;			/* absolute, as written (normalized:
+					 * no "//", "." or trailing "/") */
+	bool writable;			/* rw */
+	uint32_t src;
+};
+
+/* A compiled policy.  Everything in it is owned by it. */
+struct lstar_policy {
+	struct lstar_policy_table *table;	/* validated; 8-byte aligned */
+	size_t table_size;
+	struct lstar_policy_source *sources;
+	uint32_t nsources;
+	struct lstar_policy_path *paths;
+	int npaths;
+	/* `limit` lines; 0 when the policy sets none. */
+	uint64_t mem;			/* bytes */
+	double time;			/* seconds */
+	int files;			/* descriptors open at once */
+	uint32_t mem_src, time_src, files_src;
+};
+
+/*
+ * One piece of policy text to compile.  Inputs are read in order, as if
+ * each `use`d the previous ones' rules before its own: the last matching
+ * rule across all of them wins.  With text NULL, name is a file to read
+ * or, when no such file exists and name has no '/', a stock profile
+ * (policy/profiles/NAME.policy, built into the binary).
+ */
+struct lstar_policy_input {
+	const char *name;
+	const char *text;
+};
+
+/*
+ * lstar_policy_compile - compile the n inputs into *out.  Every error and
+ * warning goes to diag (NULL: nowhere) as "FILE:LINE:COL: error: ..."
+ * or "...: warning: ...", with a "  hint: ..." line where one helps.
+ * Returns the number of errors: 0 means *out is complete and must be
+ * released with lstar_policy_free(); otherwise *out is empty.
+ */
+int lstar_policy_compile(const struct lstar_policy_input *in, int n,
+			 struct lstar_policy *out, FILE *diag);
+
+void lstar_policy_free(struct lstar_policy *p);
+
+/* lstar_policy_where - "FILE:LINE" of source src into buf (always
+ * NUL-terminated; "?" for an index out of range); returns buf. */
+const char *lstar_policy_where(const struct lstar_policy *p, uint32_t src,
+			       char *buf, size_t len);
+
+/*
+ * lstar_policy_explain - the compiled policy as a table a person can read:
+ * the default, each syscall that has rules with its verdicts, conditions
+ * (constants by name where one fits) and the FILE:LINE each came from, the
+ * paths and the limits.
+ */
+void lstar_policy_explain(const struct lstar_policy *p, FILE *out);
+
+/* The stock profiles built into the binary (policy/profiles/). */
+struct lstar_profile {
+	const char *name;		/* "default", "stdio", ... */
+	const char *text;
+};
+extern const struct lstar_profile lstar_profiles[];	/* ends with { NULL } */
+
+/* Names of syscalls and constants, for the compiler, explain and trace. */
+const char *lstar_syscall_name(uint64_t nr);	/* NULL when unknown */
+int lstar_syscall_number(const char *name);	/* -1 when unknown */
+const char *lstar_errno_name(int err);		/* "EACCES", or NULL */
+
+#endif /* LSTAR_POLICY_COMPILE_H */
