@@ -54,7 +54,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	1
+#define LSTAR_ABI_VERSION	2
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -96,7 +96,7 @@ typedef uint64_t lstar_gva_t;	/* guest-virtual address */
 enum lstar_hc_nr {
 	LSTAR_HC_SYSCALL = 1,	/* forward a syscall: hc.sys */
 	LSTAR_HC_EXIT = 2,	/* the program ended: hc.exit */
-	LSTAR_HC_LOG_SYSCALL = 3, /* -v: a refused/unimplemented call: hc.sys */
+	LSTAR_HC_TRACE = 3,	/* a call the shim decided: hc.trace */
 	LSTAR_HC_ZERO_PAGES = 4, /* re-zero freed pages: hc.zero */
 	LSTAR_HC_MAX
 };
@@ -114,6 +114,8 @@ enum lstar_platform {
 #define LSTAR_BOOT_PROBE_MSR	(1u << 1)	/* doctor: read an MSR the
 						 * VMM's filter forbids; the
 						 * #GP proves the filter */
+#define LSTAR_BOOT_TRACE	(1u << 2)	/* --trace, --learn: report every
+						 * call answered in the guest */
 
 /* One mapping the VMM made before boot (the ELF image, the stack). */
 struct lstar_boot_vma {
@@ -155,10 +157,14 @@ struct lstar_boot_info {
 	lstar_gpa_t table_counts;	/* one uint16_t per pool page: the
 					 * entries in use of each page-table
 					 * page (filled in for the VMM's) */
+	/* The compiled policy (policy/policy.h), in the pool below
+	 * pool_next: supervisor-only, reached through the direct map. */
+	lstar_gpa_t policy;
+	uint64_t policy_size;		/* bytes */
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
-/* LSTAR_HC_SYSCALL, LSTAR_HC_LOG_SYSCALL */
+/* LSTAR_HC_SYSCALL */
 struct lstar_hc_sys {
 	/* IN */
 	uint64_t nr;			/* Linux x86-64 syscall number */
@@ -167,12 +173,42 @@ struct lstar_hc_sys {
 	int64_t ret;			/* result or -errno */
 };
 
+/* What a trace record says of the call (struct lstar_hc_trace). */
+enum lstar_trace_kind {
+	LSTAR_TRACE_GUEST = 0,		/* allowed, answered in the guest */
+	LSTAR_TRACE_DENIED = 1,		/* the policy failed it with -errno */
+	LSTAR_TRACE_NOSYS = 2,		/* allowed, but lstar lacks it: -ENOSYS */
+};
+
+/*
+ * LSTAR_HC_TRACE: a call the shim answered without forwarding it, sent
+ * when the boot flags ask for a trace (LSTAR_BOOT_TRACE: all of them;
+ * LSTAR_BOOT_VERBOSE: denied and missing ones) or the deciding rule is a
+ * `log` rule.  Forwarded calls are traced by the VMM itself, on its own
+ * verdict.  Nothing in it is trusted beyond printing it.
+ */
+struct lstar_hc_trace {
+	/* IN */
+	uint64_t nr;
+	uint64_t args[6];
+	int64_t ret;			/* what the program gets */
+	uint32_t src;			/* the deciding rule's src */
+	uint8_t action;			/* its enum lstar_action */
+	uint8_t kind;			/* enum lstar_trace_kind */
+	uint16_t _pad0;
+};
+
 /* Why the program ended. */
 enum lstar_exit_kind {
 	LSTAR_EXIT_NORMAL = 0,		/* exit/exit_group: status */
 	LSTAR_EXIT_SIGNAL = 1,		/* killed as signal `signo` would */
 	LSTAR_EXIT_PANIC = 2,		/* the shim itself faulted */
 };
+
+/* hc_exit.vector of a program the policy killed (a `kill` rule):
+ * fault_addr is the rule's src, regs[] the frame of the call (orig_rax
+ * its number). */
+#define LSTAR_EXIT_VECTOR_POLICY 256
 
 /* LSTAR_HC_EXIT */
 struct lstar_hc_exit {
@@ -201,6 +237,7 @@ struct lstar_hc {
 		struct lstar_hc_sys sys;
 		struct lstar_hc_exit exit;
 		struct lstar_hc_zero zero;
+		struct lstar_hc_trace trace;
 		uint8_t _size[512];
 	};
 };
@@ -257,10 +294,11 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 504, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 520, "boot info layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
+_Static_assert(sizeof(struct lstar_hc_trace) == 72, "hc_trace layout");
 _Static_assert(sizeof(struct lstar_hc) == 520, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
 _Static_assert(sizeof(struct lstar_shim_header) == 48, "shim header layout");

@@ -127,6 +127,7 @@ noreturn void shim_start(void)
 		hc_exit(LSTAR_EXIT_NORMAL, 0, NULL, 0, 0);
 	}
 	mm_init();
+	policy_init();
 
 	/* The program's first frame, as Linux's start_thread(): every GPR
 	 * zero, IF set, the stack at argc. */

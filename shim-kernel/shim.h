@@ -166,6 +166,7 @@ noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
 bool do_syscall_64(struct pt_regs *regs, int nr);
 bool syscall_exit_to_user(struct pt_regs *regs);
 long sys_ni_syscall(struct pt_regs *regs);
+void policy_init(void);		/* validate boot_info's policy table */
 
 /* Memory (mm.c). */
 void mm_init(void);

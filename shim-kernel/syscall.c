@@ -13,6 +13,7 @@
 #include <asm-generic/resource.h>
 #include <asm-generic/signal.h>
 #include <linux/utsname.h>
+#include "policy.h"
 #include "shim.h"
 #include "sysret.h"
 
@@ -27,21 +28,58 @@ typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
 #define LSTAR_UID	1000
 #define LSTAR_GID	1000
 
+/* The compiled policy (policy/policy.h). */
+static const struct lstar_policy_table *policy;
+
+void policy_init(void)
+{
+	const struct lstar_policy_table *t =
+		(const void *)(LSTAR_DIRECT_MAP + boot_info.policy);
+
+	/*
+	 * The VMM compiled the table and validated it before boot; it lies
+	 * below pool_next, where the page pool never hands pages out.  Only
+	 * its place and header are checked again here: a full walk costs
+	 * milliseconds of emulated instructions on PVM, and would guard
+	 * against nothing but a VMM bug (the VMM decides forwarded calls on
+	 * its own copy anyway).
+	 */
+	if (boot_info.policy < boot_info.pool_start ||
+	    boot_info.policy > boot_info.pool_next ||
+	    boot_info.policy_size > boot_info.pool_next - boot_info.policy ||
+	    boot_info.policy_size < sizeof(*t) ||
+	    t->magic != LSTAR_POLICY_MAGIC || t->size != boot_info.policy_size)
+		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
+	policy = t;
+}
+
+/*
+ * Tell the VMM about a call the shim answered itself, for the trace, -v
+ * or a `log` rule.  The block is the VMM's to print; nothing in it comes
+ * back.
+ */
+static void trace_call(const struct pt_regs *regs, struct lstar_verdict v,
+		       uint8_t kind, long ret)
+{
+	struct lstar_hc_trace *t = &hc_block()->trace;
+
+	t->nr = regs->orig_ax;
+	t->args[0] = regs->di;
+	t->args[1] = regs->si;
+	t->args[2] = regs->dx;
+	t->args[3] = regs->r10;
+	t->args[4] = regs->r8;
+	t->args[5] = regs->r9;
+	t->ret = ret;
+	t->src = v.src;
+	t->action = v.action;
+	t->kind = kind;
+	hcall(LSTAR_HC_TRACE);
+}
+
 long sys_ni_syscall(struct pt_regs *regs)
 {
-	if (boot_info.flags & LSTAR_BOOT_VERBOSE) {
-		struct lstar_hc_sys *s = &hc_block()->sys;
-
-		s->nr = (uint32_t)regs->orig_ax;
-		s->args[0] = regs->di;
-		s->args[1] = regs->si;
-		s->args[2] = regs->dx;
-		s->args[3] = regs->r10;
-		s->args[4] = regs->r8;
-		s->args[5] = regs->r9;
-		s->ret = -ENOSYS;
-		hcall(LSTAR_HC_LOG_SYSCALL);
-	}
+	(void)regs;
 	return -ENOSYS;
 }
 
@@ -100,8 +138,9 @@ static long sys_forward_write(struct pt_regs *regs)
 
 static long sys_exit_group(struct pt_regs *regs)
 {
-	/* Only the low 8 bits reach a parent, as on Linux. */
-	hc_exit(LSTAR_EXIT_NORMAL, (int)(regs->di & 0xff), NULL, 0, 0);
+	/* Only the low 8 bits reach a parent, as on Linux.  The frame
+	 * goes along for the trace (exit or exit_group, and its argument). */
+	hc_exit(LSTAR_EXIT_NORMAL, (int)(regs->di & 0xff), regs, 0, 0);
 }
 
 static long sys_getpid(struct pt_regs *regs)
@@ -391,6 +430,12 @@ static long sys_sigaltstack(struct pt_regs *regs)
 	return 0;
 }
 
+/* Calls the VMM answers: it traces them itself, on its own verdict. */
+static bool is_forwarded(sys_call_ptr_t handler)
+{
+	return handler == sys_forward || handler == sys_forward_write;
+}
+
 static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[0 ... NR_syscalls - 1] = sys_ni_syscall,
 
@@ -511,20 +556,67 @@ bool syscall_exit_to_user(struct pt_regs *regs)
 }
 
 /*
+ * A call the table's fast-path hint does not simply allow (or any call,
+ * while the VMM wants to hear of them: --trace, --learn, -v): the
+ * policy's verdict on the arguments, its other actions and the trace
+ * record.  Out of line: do_syscall_64's common path stays short, which
+ * matters where every shim instruction is emulated (PVM).
+ */
+static __attribute__((noinline)) void syscall_slow(struct pt_regs *regs,
+						   unsigned long nr,
+						   sys_call_ptr_t handler)
+{
+	const uint64_t args[6] = { regs->di, regs->si, regs->dx,
+				   regs->r10, regs->r8, regs->r9 };
+	struct lstar_verdict v = lstar_policy_eval(policy, nr, args);
+	uint8_t kind = LSTAR_TRACE_GUEST;
+
+	switch (v.action) {
+	case LSTAR_ACT_ALLOW:
+	case LSTAR_ACT_LOG:
+		regs->ax = handler(regs);
+		if (handler == sys_ni_syscall)
+			kind = LSTAR_TRACE_NOSYS;
+		else if (is_forwarded(handler))
+			return;		/* the VMM traced it, on its own verdict */
+		break;
+	case LSTAR_ACT_KILL:
+		hc_exit(LSTAR_EXIT_SIGNAL, SIGSYS, regs, LSTAR_EXIT_VECTOR_POLICY,
+			v.src);
+	default:
+		regs->ax = -(long)v.err;
+		kind = LSTAR_TRACE_DENIED;
+		break;
+	}
+	if ((boot_info.flags & LSTAR_BOOT_TRACE) || v.action == LSTAR_ACT_LOG ||
+	    ((boot_info.flags & LSTAR_BOOT_VERBOSE) && kind != LSTAR_TRACE_GUEST))
+		trace_call(regs, v, kind, regs->ax);
+}
+
+/*
  * do_syscall_64 - run syscall nr for the frame in regs (ax is -ENOSYS).
  * nr is the low 32 bits of rax, sign-extended, as Linux takes it; it is
  * bounds-checked and clamped before it indexes the table, so not even a
  * speculative load can go past its end.
+ *
+ * The policy decides first: a denied call never leaves the guest (the VMM
+ * decides again on what it forwards).  Most calls are allowed whatever
+ * their arguments, which the table's fast-path hint says in one load; the
+ * rest are evaluated out of line.
  */
 bool do_syscall_64(struct pt_regs *regs, int nr)
 {
 	unsigned long unr = (unsigned int)nr;
 
+	_Static_assert(LSTAR_POLICY_NR == NR_syscalls, "one table size");
 	if (likely(unr < NR_syscalls)) {
 		unr = array_index_nospec(unr, NR_syscalls);
-		regs->ax = sys_call_table[unr](regs);
+		if (likely(policy->fast[unr]))
+			regs->ax = sys_call_table[unr](regs);
+		else
+			syscall_slow(regs, unr, sys_call_table[unr]);
 	} else {
-		regs->ax = sys_ni_syscall(regs);
+		syscall_slow(regs, unr, sys_ni_syscall);
 	}
 	return syscall_exit_to_user(regs);
 }

@@ -29,6 +29,8 @@ Suite *suite_hostile(void);
 Suite *suite_limits(void);
 Suite *suite_vdso(void);
 Suite *suite_fs(void);
+Suite *suite_trace(void);
+Suite *suite_policy_run(void);
 
 /* The result of running a command to completion. */
 struct run_result {

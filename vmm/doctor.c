@@ -116,6 +116,20 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The policy the loop program runs under: the default profile, the one
+ * a user gets without -p (compiled once). */
+static const struct lstar_policy *default_policy(void)
+{
+	static struct lstar_policy policy;
+	static bool compiled;
+	const struct lstar_policy_input in = { "default", NULL };
+
+	if (!compiled && lstar_policy_compile(&in, 1, &policy, stderr))
+		return NULL;
+	compiled = true;
+	return &policy;
+}
+
 /* Run the loop program once (the shim probing the MSR filter instead,
  * with probe); seconds taken, or -1 when it did not exit 0. */
 static double run_loop(uint32_t iterations, uint32_t nr, bool probe)
@@ -129,6 +143,10 @@ static double run_loop(uint32_t iterations, uint32_t nr, bool probe)
 
 	if (fd < 0)
 		return -1;
+	if (!(opt.policy = default_policy())) {
+		close(fd);
+		return -1;
+	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	opt.program = path;
 	opt.probe_msr = probe;

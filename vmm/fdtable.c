@@ -47,6 +47,8 @@ static void file_put(struct vmm_file *f)
 
 void vmm_fd_init(struct vmm *vm)
 {
+	/* `limit files`: the table is as long as the policy allows. */
+	vm->max_fds = vm->policy->files ? vm->policy->files : VMM_MAX_FDS;
 	memset(vm->fds, 0, sizeof(vm->fds));
 	for (int i = 0; i < 3; i++) {
 		std_files[i] = (struct vmm_file){ .host = i, .std = true };
@@ -56,7 +58,7 @@ void vmm_fd_init(struct vmm *vm)
 
 struct vmm_file *vmm_fd_get(const struct vmm *vm, uint64_t fd)
 {
-	if (fd >= VMM_MAX_FDS)
+	if (fd >= (uint64_t)vm->max_fds)
 		return NULL;
 	return vm->fds[fd].file;
 }
@@ -64,7 +66,7 @@ struct vmm_file *vmm_fd_get(const struct vmm *vm, uint64_t fd)
 int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
 		   bool cloexec)
 {
-	for (uint64_t i = min; i < VMM_MAX_FDS; i++)
+	for (uint64_t i = min; i < (uint64_t)vm->max_fds; i++)
 		if (!vm->fds[i].file)
 			return vmm_fd_install_at(vm, f, i, cloexec);
 	return -EMFILE;
@@ -73,7 +75,7 @@ int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
 int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
 		      bool cloexec)
 {
-	if (fd >= VMM_MAX_FDS)
+	if (fd >= (uint64_t)vm->max_fds)
 		return -EBADF;
 	f->refs++;	/* first: f may be the file being replaced */
 	if (vm->fds[fd].file)

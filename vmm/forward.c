@@ -505,7 +505,7 @@ static int64_t fwd_fcntl(struct vmm *vm, const uint64_t *a)
 		       -errno : 0;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (a[2] >= VMM_MAX_FDS)
+		if (a[2] >= (uint64_t)vm->max_fds)
 			return -EINVAL;
 		return vmm_fd_install(vm, f, a[2], a[1] == F_DUPFD_CLOEXEC);
 	default:
@@ -894,37 +894,36 @@ static const fwd_handler fwd_table[] = {
 
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6])
 {
-	int64_t ret;
+	/* The VMM's own verdict, on its own copy of the arguments: whatever
+	 * the shim decided, a call the policy refuses is not run here. */
+	struct lstar_verdict v = lstar_policy_eval(vm->policy->table, nr, args);
+	struct vmm_trace_call c = {
+		.nr = nr, .args = args, .v = v, .forwarded = true,
+		.kind = LSTAR_TRACE_GUEST,
+	};
 
-	if (nr >= sizeof(fwd_table) / sizeof(fwd_table[0]) || !fwd_table[nr]) {
-		/* The shim never forwards these: it is broken or hostile. */
-		vmm_log_syscall(vm, nr, args, -ENOSYS, "refused by the VMM");
+	switch (v.action) {
+	case LSTAR_ACT_KILL:
+		/* The shim should have ended the program already. */
+		c.ret = -ENOSYS;
+		c.kind = LSTAR_TRACE_DENIED;
+		vmm_trace_call(vm, &c);
+		vmm_policy_kill(vm, nr, v.src);
 		return -ENOSYS;
+	case LSTAR_ACT_ERRNO:
+		c.ret = -(int64_t)v.err;
+		c.kind = LSTAR_TRACE_DENIED;
+		break;
+	default:
+		if (nr >= sizeof(fwd_table) / sizeof(fwd_table[0]) || !fwd_table[nr]) {
+			/* The shim never forwards these: it is broken or hostile. */
+			c.ret = -ENOSYS;
+			c.kind = LSTAR_TRACE_NOSYS;
+			break;
+		}
+		c.ret = fwd_table[nr](vm, args);
+		break;
 	}
-	ret = fwd_table[nr](vm, args);
-	if (ret == -ENOSYS && vm->opt->verbose)
-		vmm_log_syscall(vm, nr, args, ret, "not implemented");
-	return ret;
-}
-
-void vmm_log_syscall(const struct vmm *vm, uint64_t nr, const uint64_t args[6],
-		     int64_t ret, const char *why)
-{
-	char *name = nr <= INT_MAX ?
-		     seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)nr) : NULL;
-	const char *err = ret < 0 && ret > -4096 ? strerrorname_np((int)-ret) : NULL;
-	char num[32], res[32];
-
-	(void)vm;
-	snprintf(num, sizeof(num), "syscall_%llu", (unsigned long long)nr);
-	if (err)
-		snprintf(res, sizeof(res), "-%s", err);
-	else
-		snprintf(res, sizeof(res), "%lld", (long long)ret);
-	vmm_err("%s(0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx, 0x%llx) = %s (%s)",
-		name ? name : num, (unsigned long long)args[0],
-		(unsigned long long)args[1], (unsigned long long)args[2],
-		(unsigned long long)args[3], (unsigned long long)args[4],
-		(unsigned long long)args[5], res, why);
-	free(name);
+	vmm_trace_call(vm, &c);
+	return c.ret;
 }

@@ -319,6 +319,8 @@ static int get_lookup(struct vmm *vm, int dirfd, uint64_t gva,
 		err = -EISDIR;	/* an ancestor: callers that care say so */
 	if (!err)
 		err = settle(vm, p, follow_last);
+	if (!err && vm->learn)
+		vmm_learn_path(vm, p->abs, false);
 	return err;
 }
 
@@ -531,6 +533,8 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
 	if (err)
 		return err;
+	if (vm->learn && (flags & OPEN_FLAGS_WRITE))
+		vmm_learn_path(vm, p.abs, true);
 	if (!p.tree->writable && (flags & OPEN_FLAGS_WRITE)) {
 		struct stat dst;
 
@@ -853,6 +857,8 @@ static int lookup_for_change(struct vmm *vm, int dirfd, uint64_t gva,
 
 	if (err)
 		return err;
+	if (vm->learn)
+		vmm_learn_path(vm, p->abs, true);
 	if (!p->tree->writable)
 		return -EROFS;
 	return open_parent(p, last);
@@ -1007,6 +1013,8 @@ int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
 		return -EINVAL;
 	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW)))
 		return err;
+	if (vm->learn)
+		vmm_learn_path(vm, p.abs, true);
 	if (!p.tree->writable)
 		return -EROFS;
 	/* O_NONBLOCK: a FIFO must not block the VMM (it then fails EINVAL). */
@@ -1106,6 +1114,8 @@ static int open_for_meta(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow)
 
 	if (err)
 		return err == -EISDIR ? -EROFS : err;
+	if (vm->learn)
+		vmm_learn_path(vm, p.abs, true);
 	if (!p.tree->writable)
 		return -EROFS;
 	return open_beneath(p.tree, p.walk, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);

@@ -21,7 +21,8 @@ static const char *const pt_regs_names[21] = {
 	"rsp", "ss",
 };
 
-/* Index of rip in the regs copy (struct pt_regs order). */
+/* Indices in the regs copy (struct pt_regs order). */
+#define PT_REGS_ORIG_RAX 15
 #define PT_REGS_RIP 16
 
 static const char *vector_name(uint64_t v)
@@ -41,11 +42,30 @@ static const char *vector_name(uint64_t v)
 	return v < 32 && names[v] ? names[v] : "exception";
 }
 
+void vmm_policy_kill(struct vmm *vm, uint64_t nr, uint32_t src)
+{
+	const char *name = lstar_syscall_name(nr);
+	char where[256];
+
+	vm->done = true;
+	vm->status = 128 + SIGSYS;
+	if (vm->opt->quiet)
+		return;
+	lstar_policy_where(vm->policy, src, where, sizeof(where));
+	if (name)
+		vmm_err("%s: killed by SIGSYS: the policy kills %s (%s)",
+			vm->opt->program, name, where);
+	else
+		vmm_err("%s: killed by SIGSYS: the policy kills system call %llu (%s)",
+			vm->opt->program, (unsigned long long)nr, where);
+}
+
 static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 {
 	const struct lstar_hc_exit *e = &hc->exit;
 
 	vm->done = true;
+	vmm_trace_exit(vm, e);
 	switch (e->kind) {
 	case LSTAR_EXIT_NORMAL:
 		vm->status = e->status & 0xff;
@@ -53,6 +73,13 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 	case LSTAR_EXIT_SIGNAL:
 		if (e->status < 1 || e->status > 31)	/* named signals only */
 			break;
+		if (e->vector == LSTAR_EXIT_VECTOR_POLICY) {
+			/* A kill rule; the shim's word for which one, checked
+			 * against the VMM's own sources when printed. */
+			vmm_policy_kill(vm, e->regs[PT_REGS_ORIG_RAX],
+					(uint32_t)e->fault_addr);
+			return;
+		}
 		vm->status = 128 + e->status;
 		/* A shell says nothing of SIGPIPE either. */
 		if (e->status == SIGPIPE || vm->opt->quiet)
@@ -94,13 +121,20 @@ static void hc_syscall(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *liv
 	live->sys.ret = ret;
 }
 
-static void hc_log_syscall(struct vmm *vm, struct lstar_hc *hc,
-			   struct lstar_hc *live)
+/* A call the shim answered or refused itself: for the trace only. */
+static void hc_trace(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
 {
+	const struct lstar_hc_trace *t = &hc->trace;
+	struct vmm_trace_call c = {
+		.nr = t->nr, .args = t->args, .ret = t->ret,
+		.v = { .action = t->action, .err = 0, .src = t->src },
+		.kind = t->kind,
+	};
+
 	(void)live;
-	if (vm->opt->verbose)
-		vmm_log_syscall(vm, hc->sys.nr, hc->sys.args, hc->sys.ret,
-				"not implemented");
+	if (t->action >= LSTAR_ACT_MAX || t->kind > LSTAR_TRACE_NOSYS)
+		return;		/* not a record the shim makes */
+	vmm_trace_call(vm, &c);
 }
 
 /*
@@ -153,7 +187,7 @@ static void hc_exit_handler(struct vmm *vm, struct lstar_hc *hc,
 static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_SYSCALL] = hc_syscall,
 	[LSTAR_HC_EXIT] = hc_exit_handler,
-	[LSTAR_HC_LOG_SYSCALL] = hc_log_syscall,
+	[LSTAR_HC_TRACE] = hc_trace,
 	[LSTAR_HC_ZERO_PAGES] = hc_zero_pages,
 };
 

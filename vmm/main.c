@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,8 @@
 #include "vmm.h"
 
 #define DEFAULT_MEM	(512ULL << 20)
-#define MIN_MEM		(16ULL << 20)
-#define MAX_MEM		(64ULL << 30)
+#define MIN_MEM		LSTAR_LIMIT_MEM_MIN
+#define MAX_MEM		LSTAR_LIMIT_MEM_MAX
 
 static const char usage_text[] =
 "usage: lstar run [options] -- PROGRAM [ARGS...]\n"
@@ -31,6 +32,13 @@ static const char usage_text[] =
 "either answered inside the VM or checked and forwarded to the host.\n"
 "\n"
 "run options:\n"
+"  -p, --policy FILE  what the program may do: a policy file, or the name\n"
+"                     of a stock profile (default, stdio, compute,\n"
+"                     readonly); see docs/POLICY.md.  Without -p: the\n"
+"                     default profile (stdio, memory, time, process\n"
+"                     information, no file system).  The options below\n"
+"                     add to the policy; --mem and --timeout override its\n"
+"                     limits\n"
 "  --env NAME=VALUE   add NAME=VALUE to the program's environment (repeat);\n"
 "                     nothing is inherited from lstar's own environment\n"
 "  --cwd DIR          start the program in DIR (default: the current one)\n"
@@ -44,14 +52,23 @@ static const char usage_text[] =
 "                     remove, truncate below PATH\n"
 "  -v, --verbose      one line on stderr per refused or unimplemented\n"
 "                     system call (name, arguments)\n"
+"  --trace[=FILE]     one line per system call (arguments, result, the\n"
+"                     policy's verdict and the rule that decided) to\n"
+"                     stderr, or to FILE\n"
+"  --learn FILE       a trial run: write to FILE a policy that allows what\n"
+"                     the program did (its system calls, constant\n"
+"                     arguments, the paths it used).  The run itself is\n"
+"                     under -p's policy (default: the default profile)\n"
+"                     with the trees given; run it on inputs you trust\n"
 "\n"
 "The program has its standard input, output and error, and sees only the\n"
-"trees given with --ro and --rw, at their own paths; with neither, it has\n"
-"no file system at all (every path is ENOENT).\n"
+"trees given with --ro and --rw or the policy's `path` rules, at their own\n"
+"paths; with none, it has no file system at all (every path is ENOENT).\n"
 "\n"
 "exit status: the program's own; 128+N when it dies as signal N would kill\n"
-"it; 124 when --timeout expires; 125 when lstar cannot run the program\n"
-"(bad option, bad ELF, no usable /dev/kvm, shim failure), with a reason on\n"
+"it (159, SIGSYS, when a `kill` rule ends it); 124 when --timeout expires;\n"
+"125 when lstar cannot run the program (bad option, a policy that does not\n"
+"compile, bad ELF, no usable /dev/kvm, shim failure), with a reason on\n"
 "stderr.\n"
 "\n"
 "doctor: check this machine's /dev/kvm, say which KVM it is, and measure\n"
@@ -127,6 +144,32 @@ static void raise_fd_limit(void)
 	}
 }
 
+/*
+ * --ro PATH / --rw PATH: a `path` line of the command line's policy input,
+ * for the path as the host resolves it now (a relative PATH is relative
+ * to lstar's working directory; a policy file's paths must be absolute).
+ */
+static int add_tree(FILE *out, const char *path, bool writable)
+{
+	char canon[PATH_MAX];
+
+	if (!realpath(path, canon)) {
+		fprintf(stderr, "lstar: --%s %s: %s\n", writable ? "rw" : "ro",
+			path, strerror(errno));
+		return -1;
+	}
+	if (strchr(canon, '\n')) {
+		fprintf(stderr, "lstar: --%s %s: a path with a newline cannot be granted\n",
+			writable ? "rw" : "ro", path);
+		return -1;
+	}
+	fprintf(out, "path %s \"", writable ? "rw" : "ro");
+	for (const char *p = canon; *p; p++)
+		fprintf(out, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+	fputs("\"\n", out);
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -137,22 +180,28 @@ static int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "ro", required_argument, NULL, 'r' },
 		{ "rw", required_argument, NULL, 'w' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "trace", optional_argument, NULL, 'T' },
+		{ "learn", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmm_options opt = { .mem = DEFAULT_MEM, .confine = true };
+	struct vmm_options opt = { .mem = 0, .confine = true };
+	struct lstar_policy policy;
 	char *envp[argc + 1];	/* --env values: at most one per argument */
-	const char *tree_paths[argc + 1];
-	bool tree_writable[argc + 1];
-	int c;
+	const char *policy_name = "default";
+	char *trees = NULL;	/* --ro/--rw, as `path` lines */
+	size_t trees_len = 0;
+	FILE *trees_out = open_memstream(&trees, &trees_len);
+	int c, status;
 
+	if (!trees_out)
+		return usage_error("out of memory");
 	opt.envp = envp;
-	opt.tree_paths = tree_paths;
-	opt.tree_writable = tree_writable;
 	/* '+': options end at the first non-option (the program). */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:vp:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
@@ -177,8 +226,20 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'r':
 		case 'w':
-			tree_paths[opt.ntrees] = optarg;
-			tree_writable[opt.ntrees++] = c == 'w';
+			if (add_tree(trees_out, optarg, c == 'w'))
+				goto out_trees;
+			break;
+		case 'p':
+			policy_name = optarg;
+			break;
+		case 'T':
+			opt.trace = true;
+			opt.trace_path = optarg;
+			if (optarg && !*optarg)
+				return usage_error("--trace=: expected a file name");
+			break;
+		case 'L':
+			opt.learn_path = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -191,6 +252,31 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("run: no program given");
+	if (fclose(trees_out))
+		return usage_error("out of memory");
+	trees_out = NULL;
+	/* The policy, then what the command line adds to it: its trees come
+	 * last, so that they hold whatever the file said of those calls. */
+	{
+		const struct lstar_policy_input in[2] = {
+			{ policy_name, NULL },
+			{ "command line", trees },
+		};
+
+		if (lstar_policy_compile(in, trees_len ? 2 : 1, &policy, stderr)) {
+			fprintf(stderr, "lstar: %s: the policy does not compile; "
+				"the program was not run\n", policy_name);
+			goto out_trees;
+		}
+	}
+	free(trees);
+	trees = NULL;
+	opt.policy = &policy;
+	/* --mem and --timeout override the policy's limits. */
+	if (!opt.mem)
+		opt.mem = policy.mem ? policy.mem : DEFAULT_MEM;
+	if (!opt.timeout)
+		opt.timeout = policy.time;
 	/* Round the pool up to whole 2 MiB pages (the direct map's unit). */
 	opt.mem = (opt.mem + (2ULL << 20) - 1) & ~((2ULL << 20) - 1);
 	/* Whatever lstar inherited beyond its standard streams is nothing
@@ -201,7 +287,15 @@ static int cmd_run(int argc, char **argv)
 	opt.argc = argc - optind;
 	opt.argv = argv + optind;
 	envp[opt.envc] = NULL;
-	return vmm_run(&opt);
+	status = vmm_run(&opt);
+	lstar_policy_free(&policy);
+	return status;
+
+out_trees:
+	if (trees_out)
+		fclose(trees_out);
+	free(trees);
+	return LSTAR_EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)

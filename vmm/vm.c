@@ -394,6 +394,28 @@ int vmm_vcpu_loop(struct vmm *vm)
 	return vm->status;
 }
 
+/* Copy the compiled policy into pool pages of its own; 0 or -ENOMEM. */
+static int place_policy(struct vmm *vm, struct lstar_boot_info *bi)
+{
+	uint64_t size = vm->policy->table_size;
+	uint64_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+	void *dst;
+
+	if (pages > (vm->mem.pool_end - vm->mem.pool_next) / PAGE_SIZE)
+		return -ENOMEM;
+	bi->policy = vm->mem.pool_next;
+	bi->policy_size = size;
+	vm->mem.pool_next += pages * PAGE_SIZE;
+	dst = vmm_mem_ptr(&vm->mem, bi->policy, size);
+	if (!dst)
+		return -ENOMEM;
+	memcpy(dst, vm->policy->table, size);
+	/* Every call reported: no call may take the shim's fast path. */
+	if (vm->opt->trace || vm->opt->learn_path || vm->opt->verbose)
+		memset(((struct lstar_policy_table *)dst)->fast, 0, LSTAR_POLICY_NR);
+	return 0;
+}
+
 /* What the program's user and group ids read (docs/DECISIONS.md). */
 #define GUEST_UID 1000
 #define GUEST_GID 1000
@@ -414,6 +436,7 @@ int vmm_run(const struct vmm_options *opt)
 	if (!(vm = calloc(1, sizeof(*vm))))
 		return LSTAR_EXIT_FAILURE;
 	vm->opt = opt;
+	vm->policy = opt->policy;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
 
 	/* 1. The program: read and check it before touching KVM. */
@@ -431,12 +454,17 @@ int vmm_run(const struct vmm_options *opt)
 			(unsigned long long)IMAGE_TOP);
 		goto out;
 	}
-	/* The trees the program may see, opened now (never by path later),
-	 * and its working directory. */
-	for (int i = 0; i < opt->ntrees; i++) {
-		if ((err = vmm_fs_grant(vm, opt->tree_paths[i], opt->tree_writable[i]))) {
-			vmm_err("--%s %s: %s", opt->tree_writable[i] ? "rw" : "ro",
-				opt->tree_paths[i], err == -EXDEV ?
+	/* The trees the program may see (the policy's path rules, --ro and
+	 * --rw among them), opened now (never by path later), and its
+	 * working directory. */
+	for (int i = 0; i < vm->policy->npaths; i++) {
+		const struct lstar_policy_path *p = &vm->policy->paths[i];
+		char where[256];
+
+		if ((err = vmm_fs_grant(vm, p->path, p->writable))) {
+			lstar_policy_where(vm->policy, p->src, where, sizeof(where));
+			vmm_err("%s: path %s %s: %s", where, p->writable ? "rw" : "ro",
+				p->path, err == -EXDEV ?
 				"a read-only tree cannot lie inside a writable one" :
 				strerror(-err));
 			goto out;
@@ -468,6 +496,10 @@ int vmm_run(const struct vmm_options *opt)
 	vm->mem.table_counts = vm->mem.pool_next;
 	vm->mem.pool_next += (vm->mem.free_stack_slots * 2 + PAGE_SIZE - 1) &
 			     ~(uint64_t)(PAGE_SIZE - 1);
+	/* The policy table, for the shim; the pool never hands out pages
+	 * below pool_next, and the direct map is supervisor-only. */
+	if ((err = place_policy(vm, &bi)))
+		goto out_nomem;
 
 	/* 3. The shim, its mappings and the direct map of the pool. */
 	if ((err = load_shim(vm, &hdr))) {
@@ -525,7 +557,8 @@ int vmm_run(const struct vmm_options *opt)
 	bi.abi_version = LSTAR_ABI_VERSION;
 	bi.platform = vm->platform;
 	bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
-		   (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0);
+		   (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
+		   (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0);
 	bi.pool_start = LSTAR_POOL_GPA;
 	bi.pool_end = vm->mem.pool_end;
 	bi.pool_next = vm->mem.pool_next;
@@ -542,6 +575,14 @@ int vmm_run(const struct vmm_options *opt)
 	 * shim to decide on, not kill lstar. */
 	signal(SIGPIPE, SIG_IGN);
 	vmm_fd_init(vm);
+	if ((err = vmm_trace_open(vm))) {
+		vmm_err("--trace=%s: %s", opt->trace_path, strerror(-err));
+		goto out;
+	}
+	if (opt->learn_path && (err = vmm_learn_open(vm))) {
+		vmm_err("--learn %s: %s", opt->learn_path, strerror(-err));
+		goto out;
+	}
 	if ((err = start_timer(opt->timeout))) {
 		vmm_err("cannot start the timer: %s", strerror(-err));
 		goto out;
@@ -551,6 +592,10 @@ int vmm_run(const struct vmm_options *opt)
 		goto out;
 	}
 	status = vmm_vcpu_loop(vm);
+	if (opt->learn_path && (err = vmm_learn_finish(vm))) {
+		vmm_err("--learn %s: %s", opt->learn_path, strerror(-err));
+		status = LSTAR_EXIT_FAILURE;
+	}
 	goto out;
 
 out_nomem:
@@ -558,6 +603,8 @@ out_nomem:
 		(unsigned long long)(opt->mem >> 20));
 out:
 	free(file);
+	vmm_learn_close(vm);
+	vmm_trace_close(vm);
 	destroy_vm(vm);
 	free(vm);
 	return status;

@@ -16,6 +16,8 @@
  *   fdtable.c  the guest's descriptor table
  *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   confine.c  the VMM's own seccomp filter and capability drop
+ *   trace.c    --trace, -v and `log` rules: one line per system call
+ *   learn.c    --learn: what a run did, written out as a policy
  *   doctor.c   `lstar doctor`
  *
  * Functions return 0 or -errno unless their contract says otherwise; only
@@ -27,8 +29,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/uio.h>
 
+#include "compile.h"
 #include "lstar_abi.h"
 
 #define LSTAR_VERSION "0.1.0"
@@ -185,9 +189,12 @@ struct vmm_options {
 	bool quiet;			/* no report line (doctor) */
 	bool probe_msr;			/* doctor: LSTAR_BOOT_PROBE_MSR */
 	bool confine;			/* seccomp + capabilities before running */
-	int ntrees;			/* --ro/--rw, in order given */
-	const char **tree_paths;
-	bool *tree_writable;
+	const struct lstar_policy *policy; /* compiled: -p (or the default
+					 * profile) and --ro/--rw; its paths
+					 * are the trees */
+	bool trace;			/* --trace */
+	const char *trace_path;		/* --trace=FILE; NULL: stderr */
+	const char *learn_path;		/* --learn FILE, or NULL */
 };
 
 /* A tree of the host's file system granted to the guest (--ro, --rw). */
@@ -233,20 +240,26 @@ struct vmm_vdso {
 	struct lstar_vvar page;		/* what the page holds */
 };
 
+struct vmm_learn;
+
 struct vmm {
 	const struct vmm_options *opt;
+	const struct lstar_policy *policy;	/* == opt->policy */
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
 	struct vmm_mem mem;
 	enum lstar_platform platform;
 	struct vmm_fd fds[VMM_MAX_FDS];
+	int max_fds;			/* `limit files`, at most VMM_MAX_FDS */
 	struct vmm_tree trees[VMM_MAX_TREES];	/* --ro, --rw */
 	int ntrees;
 	char cwd[4096];			/* the guest's working directory */
 	bool done;			/* the program ended */
 	int status;			/* lstar's exit status once done */
 	struct vmm_vdso vdso;		/* the vDSO's time page */
+	FILE *trace;			/* --trace's stream, or NULL */
+	struct vmm_learn *learn;	/* --learn's record, or NULL */
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -349,10 +362,58 @@ int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a);
 int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a);
 int64_t vmm_fs_fstatfs(struct vmm *vm, const uint64_t *a);
 
-/* forward.c */
+/*
+ * forward.c: run forwarded call nr on the VMM's copy of its arguments,
+ * after deciding it again under the policy.  Returns the result for the
+ * program (a policy kill ends the run: vm->done).
+ */
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6]);
-void vmm_log_syscall(const struct vmm *vm, uint64_t nr,
-		     const uint64_t args[6], int64_t ret, const char *why);
+
+/*
+ * The program broke a `kill` rule (in the shim, or in the VMM's own
+ * check): end the run with status 128 + SIGSYS and say which call and
+ * which rule (hcall.c).
+ */
+void vmm_policy_kill(struct vmm *vm, uint64_t nr, uint32_t src);
+
+/*
+ * trace.c: one system call's outcome, from the shim (LSTAR_HC_TRACE) or
+ * from vmm_forward.  It is printed with --trace (every call), with -v
+ * (refused and missing ones) and for a `log` rule (to the trace, or
+ * stderr without --trace), and recorded with --learn.
+ */
+struct vmm_trace_call {
+	uint64_t nr;
+	const uint64_t *args;		/* six */
+	int64_t ret;			/* what the program got */
+	struct lstar_verdict v;		/* the policy's verdict */
+	uint8_t kind;			/* enum lstar_trace_kind */
+	bool forwarded;			/* answered by the VMM */
+};
+
+/* vmm_trace_open - open --trace=FILE (before confinement); 0 or -errno. */
+int vmm_trace_open(struct vmm *vm);
+void vmm_trace_call(struct vmm *vm, const struct vmm_trace_call *c);
+/* The program ended: exit_group's line, or the call a kill rule ended. */
+void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e);
+void vmm_trace_close(struct vmm *vm);
+
+/*
+ * learn.c: --learn.  vmm_learn_open creates the output file (before
+ * confinement: afterwards lstar cannot create files); vmm_learn_path
+ * records a path the program used (abs: normalized guest path; write:
+ * it changed or created something there); vmm_learn_finish writes the
+ * policy (after the run) and frees the record; 0 or -errno.
+ */
+int vmm_learn_open(struct vmm *vm);
+void vmm_learn_path(struct vmm *vm, const char *abs, bool write);
+int vmm_learn_finish(struct vmm *vm);
+/* vmm_learn_call - record one call's outcome (trace.c calls it for each
+ * call it is told of, the last one of a run included). */
+void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c);
+/* vmm_learn_close - drop the record and close the file without writing
+ * a policy (a run that never started); harmless after vmm_learn_finish. */
+void vmm_learn_close(struct vmm *vm);
 
 /* The shim image embedded in the lstar binary (shim_image.S). */
 extern const uint8_t lstar_shim_image[];

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_trace.c - `lstar run --trace`, -v, `log` rules and --learn
+ * (docs/TRACE.md).
+ *
+ * 1. Golden: guest/trace_probe, after its start-up, makes fixed raw
+ *    system calls under tests/trace/trace.policy; its trace from the
+ *    "BEGIN" write on must equal tests/trace/probe.trace (addresses
+ *    masked) for musl and glibc alike, and every line of the whole trace,
+ *    start-up included, must have the documented shape.
+ * 2. --trace=FILE writes the file and leaves the program's own stdout,
+ *    stderr and status as they are; a `log` rule's line reaches stderr
+ *    without --trace; -v shows the refused and missing calls and nothing
+ *    else; a `kill` rule's call is the trace's last line, "= ?".
+ * 3. Learning: guest/learn_probe copies a file from an --ro tree into an
+ *    --rw tree under --learn; the learned policy passes `lstar-policy
+ *    check`, replays the run with nothing but `-p` (same stdout, stderr,
+ *    status, same file written), and refuses a different run: another
+ *    file of the same tree, or a call the run never made.  A call the
+ *    learning run's policy denied stays denied, with its errno.
+ *
+ * Each test that needs files makes its own directory under /tmp.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+static const char *const libcs[] = { "musl", "glibc" };
+
+static const char *probe(const char *name, int libc)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s.%s", name, libcs[libc]);
+	return guest_path(buf);
+}
+
+/* The golden directory, absolute: the tests run from the top of the tree. */
+static const char *trace_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	if (!dir[0])
+		ck_assert_msg(realpath("tests/trace", dir) != NULL,
+			      "tests/trace: %s (run the tests from the top of the tree)",
+			      strerror(errno));
+	return dir;
+}
+
+/* An absolute path to build product p (LSTAR may be relative). */
+static const char *abs_of(const char *p, char *buf)
+{
+	ck_assert_msg(realpath(p, buf) != NULL, "%s: %s", p, strerror(errno));
+	return buf;
+}
+
+static const char *lstar_policy_tool(void)
+{
+	const char *p = getenv("LSTAR_POLICY");
+
+	return p ? p : "build/lstar-policy";
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+
+	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf = realloc(buf, len + n + 1);
+		ck_assert(buf != NULL);
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "create %s: %s", path, strerror(errno));
+	fputs(s, f);
+	fclose(f);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Run lstar with argv (after "lstar run") in cwd. */
+static void run_in(const char *cwd, const char *const argv[], struct run_result *r)
+{
+	const char *full[64];
+	char lstar[PATH_MAX];
+	int n = 0;
+
+	full[n++] = abs_of(lstar_path(), lstar);
+	full[n++] = "run";
+	for (int i = 0; argv[i]; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	ck_assert_int_lt(n, 64);
+	run_argv_in((char *const *)full, NULL, 60, cwd, NULL, r);
+}
+
+/* Mask what varies between runs and builds: addresses (6 to 12 hex
+ * digits: user space) become 0xADDR. */
+static char *mask_addresses(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	ck_assert(out != NULL);
+	while (*s) {
+		size_t n = 0;
+
+		if (s[0] == '0' && s[1] == 'x') {
+			while (strchr("0123456789abcdef", s[2 + n]) && s[2 + n])
+				n++;
+			if (n >= 6 && n <= 12) {
+				memcpy(o, "0xADDR", 6);
+				o += 6;
+				s += 2 + n;
+				continue;
+			}
+		}
+		*o++ = *s++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Does every line of trace have the documented shape? */
+static void assert_trace_shape(const char *trace)
+{
+	regex_t re;
+	const char *line = trace;
+	int lines = 0;
+
+	ck_assert_int_eq(regcomp(&re,
+		"^([a-z0-9_]+)\\(.*\\) = (\\?|-?[0-9]+|-E[A-Z0-9]+|0x[0-9a-f]+) "
+		"(\\[(allowed|denied|killed|logged): [^]]+\\]|\\[not implemented\\]) "
+		"\\((guest|vmm)\\)$", REG_EXTENDED | REG_NOSUB), 0);
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		char buf[8192];
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+
+		ck_assert_uint_lt(n, sizeof(buf));
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		ck_assert_msg(regexec(&re, buf, 0, NULL, 0) == 0,
+			      "trace line of an unexpected shape: '%s'", buf);
+		lines++;
+		line += n + (end != NULL);
+	}
+	regfree(&re);
+	ck_assert_int_gt(lines, 0);
+}
+
+/* --- --trace -------------------------------------------------------------- */
+
+/* The probe's trace from its BEGIN on, masked, equals the golden file. */
+START_TEST(test_golden)
+{
+	char out[] = "/tmp/lstar-trace-XXXXXX", file[PATH_MAX], golden[PATH_MAX];
+	const char *argv[] = { "-p", "trace.policy", NULL, "--", probe("trace_probe", _i), NULL };
+	struct run_result r;
+	char *trace, *want, *got;
+	const char *begin;
+
+	ck_assert(mkdtemp(out) != NULL);
+	snprintf(file, sizeof(file), "--trace=%s/trace", out);
+	argv[2] = file;
+	run_in(trace_dir(), argv, &r);
+	ck_assert_msg(r.status == 3, "status %d, stderr:\n%s", r.status, r.err);
+	ck_assert_str_eq(r.out, "BEGIN\nesc: \t\"\\\x01\xff\na\nbc\n");
+	ck_assert_str_eq(r.err, "0123456789abcdef0123456789ABCDEF++++\n");
+	snprintf(file, sizeof(file), "%s/trace", out);
+	trace = slurp(file);
+	assert_trace_shape(trace);
+	begin = strstr(trace, "write(1, \"BEGIN\\n\", 6)");
+	ck_assert_msg(begin != NULL, "no BEGIN in the trace:\n%s", trace);
+	got = mask_addresses(begin);
+	snprintf(golden, sizeof(golden), "%s/probe.trace", trace_dir());
+	want = slurp(golden);
+	ck_assert_msg(!strcmp(got, want), "%s: the trace differs from %s\n--- got\n%s--- want\n%s",
+		      libcs[_i], golden, got, want);
+	free(want);
+	free(got);
+	free(trace);
+	run_result_free(&r);
+	rm_rf(out);
+}
+END_TEST
+
+/* --trace=FILE: the program's output and status are what they are
+ * without it. */
+START_TEST(test_trace_file_keeps_output)
+{
+	char dir[] = "/tmp/lstar-trace-XXXXXX", in[PATH_MAX], outf[PATH_MAX];
+	char opt[PATH_MAX], tracef[PATH_MAX], ro[PATH_MAX], rw[PATH_MAX];
+	struct run_result plain, traced;
+	char *trace;
+
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(ro, sizeof(ro), "%s/ro", dir);
+	snprintf(rw, sizeof(rw), "%s/rw", dir);
+	mkdir(ro, 0755);
+	mkdir(rw, 0755);
+	snprintf(in, sizeof(in), "%s/in.txt", ro);
+	snprintf(outf, sizeof(outf), "%s/out.txt", rw);
+	snprintf(tracef, sizeof(tracef), "%s/trace", dir);
+	snprintf(opt, sizeof(opt), "--trace=%s", tracef);
+	write_str(in, "some text\n");
+	{
+		const char *a[] = { "--ro", ro, "--rw", rw, "--",
+				    probe("learn_probe", _i), "copy", in, outf, NULL };
+		const char *b[] = { opt, "--ro", ro, "--rw", rw, "--",
+				    probe("learn_probe", _i), "copy", in, outf, NULL };
+
+		run_in(NULL, a, &plain);
+		run_in(NULL, b, &traced);
+	}
+	ck_assert_msg(plain.status == 0, "status %d: %s%s", plain.status, plain.out, plain.err);
+	ck_assert_int_eq(traced.status, plain.status);
+	ck_assert_str_eq(traced.out, plain.out);
+	ck_assert_str_eq(traced.err, plain.err);
+	ck_assert_str_eq(plain.out, "copied 10 bytes\n");
+	ck_assert_str_eq(plain.err, "learn_probe: done\n");
+	trace = slurp(tracef);
+	assert_trace_shape(trace);
+	ck_assert_msg(strstr(trace, "\nexit_group(0) = ? [allowed: ") != NULL,
+		      "no exit_group line:\n%s", trace);
+	ck_assert_msg(strstr(trace, "in.txt\", O_RDONLY") != NULL,
+		      "the open of in.txt is not decoded:\n%s", trace);
+	free(trace);
+	run_result_free(&plain);
+	run_result_free(&traced);
+	rm_rf(dir);
+}
+END_TEST
+
+/* Lines of text s that contain needle. */
+static int count_lines_with(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A `log` rule's line reaches stderr without --trace, and only it. */
+START_TEST(test_log_without_trace)
+{
+	const char *argv[] = { "-p", "trace.policy", "--", probe("trace_probe", _i), NULL };
+	struct run_result r;
+
+	run_in(trace_dir(), argv, &r);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_str_eq(r.err, "0123456789abcdef0123456789ABCDEF++++\n"
+		"getppid() = 1 [logged: trace.policy:10] (guest)\n");
+	run_result_free(&r);
+}
+END_TEST
+
+/* -v: the refused and missing calls, on stderr, nothing allowed. */
+START_TEST(test_verbose)
+{
+	const char *argv[] = { "-v", "-p", "trace.policy", "--", probe("trace_probe", _i), NULL };
+	struct run_result r;
+
+	run_in(trace_dir(), argv, &r);
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_msg(strstr(r.err, "\nopenat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC) = "
+			     "-EACCES [denied: trace.policy:8] (guest)\n") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.err, "\nsocket(AF_INET, SOCK_STREAM, 0) = -EAFNOSUPPORT "
+			     "[denied: trace.policy:9] (guest)\n") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.err, "\nfutex(NULL, 0, 0, NULL, NULL, 0) = -ENOSYS "
+			     "[not implemented] (guest)\n") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.err, "\nsyscall_500(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -ENOSYS "
+			     "[denied: trace.policy:3] (guest)\n") != NULL, "%s", r.err);
+	ck_assert_msg(count_lines_with(r.err, "[allowed:") == 0, "%s", r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* A kill: the call's line ends the trace, "= ? [killed: ...]". */
+START_TEST(test_kill)
+{
+	char dir[] = "/tmp/lstar-trace-XXXXXX", opt[PATH_MAX], file[PATH_MAX];
+	const char *argv[] = { "-p", "trace.policy", opt, "--", probe("trace_probe", _i),
+			       "kill", NULL };
+	struct run_result r;
+	char *trace;
+	const char *last = "ptrace(0, 0, NULL, NULL) = ? [killed: trace.policy:11] (guest)\n";
+
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(file, sizeof(file), "%s/trace", dir);
+	snprintf(opt, sizeof(opt), "--trace=%s", file);
+	run_in(trace_dir(), argv, &r);
+	ck_assert_int_eq(r.status, 159);
+	ck_assert_str_eq(r.out, "BEGIN\n");
+	trace = slurp(file);
+	assert_trace_shape(trace);
+	ck_assert_msg(strlen(trace) > strlen(last) &&
+		      !strcmp(trace + strlen(trace) - strlen(last), last),
+		      "the trace does not end with the kill:\n%s", trace);
+	free(trace);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/* --- --learn -------------------------------------------------------------- */
+
+struct learn_fixture {
+	char dir[64];
+	char ro[PATH_MAX], rw[PATH_MAX];
+	char in[PATH_MAX], other[PATH_MAX], out[PATH_MAX];
+	char policy[PATH_MAX];
+};
+
+static void learn_fixture(struct learn_fixture *f)
+{
+	char p[PATH_MAX];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/lstar-learn-XXXXXX");
+	ck_assert(mkdtemp(f->dir) != NULL);
+	snprintf(f->ro, sizeof(f->ro), "%s/ro", f->dir);
+	snprintf(f->rw, sizeof(f->rw), "%s/rw", f->dir);
+	mkdir(f->ro, 0755);
+	mkdir(f->rw, 0755);
+	snprintf(p, sizeof(p), "%s/in", f->ro);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/other", f->ro);
+	mkdir(p, 0755);
+	snprintf(f->in, sizeof(f->in), "%s/in/data.txt", f->ro);
+	snprintf(f->other, sizeof(f->other), "%s/other/secret.txt", f->ro);
+	snprintf(f->out, sizeof(f->out), "%s/out.txt", f->rw);
+	snprintf(f->policy, sizeof(f->policy), "%s/learned.policy", f->dir);
+	write_str(f->in, "hello, world\n");
+	write_str(f->other, "not for this program\n");
+}
+
+/* `lstar-policy check FILE` accepts the learned policy. */
+static void assert_checks(const char *policy)
+{
+	const char *argv[] = { lstar_policy_tool(), "check", policy, NULL };
+	struct run_result r;
+
+	run_argv((char *const *)argv, NULL, 60, &r);
+	ck_assert_msg(r.status == 0, "lstar-policy check %s: status %d\n%s%s\n--- policy\n%s",
+		      policy, r.status, r.out, r.err, slurp(policy));
+	run_result_free(&r);
+}
+
+static void assert_same_run(const char *what, const struct run_result *a,
+			    const struct run_result *b)
+{
+	ck_assert_msg(a->status == b->status && !strcmp(a->out, b->out) &&
+		      !strcmp(a->err, b->err),
+		      "%s: the runs differ\nlearning: status %d\n%s%s\nreplay: status %d\n%s%s",
+		      what, a->status, a->out, a->err, b->status, b->out, b->err);
+}
+
+/* Learn a copy, check the policy, replay it, refuse a different run. */
+START_TEST(test_learn_replay)
+{
+	struct learn_fixture f;
+	struct run_result learn, replay, r;
+	char *text, *copy, want[PATH_MAX + 32];
+
+	learn_fixture(&f);
+	{
+		const char *argv[] = { "--learn", f.policy, "--ro", f.ro, "--rw", f.rw, "--",
+				       probe("learn_probe", _i), "copy", f.in, f.out, NULL };
+
+		run_in(NULL, argv, &learn);
+	}
+	ck_assert_msg(learn.status == 0, "learning run: status %d\n%s%s", learn.status,
+		      learn.out, learn.err);
+	ck_assert_str_eq(learn.out, "copied 13 bytes\n");
+	copy = slurp(f.out);
+	ck_assert_str_eq(copy, "HELLO, WORLD\n");
+	assert_checks(f.policy);
+
+	/* Never wider than the learning run: the directory used, inside
+	 * the tree it was given, read-only as it was used. */
+	text = slurp(f.policy);
+	snprintf(want, sizeof(want), "\npath ro %s/in ", f.ro);
+	ck_assert_msg(strstr(text, want) != NULL, "no '%s' in\n%s", want + 1, text);
+	snprintf(want, sizeof(want), "\npath rw %s ", f.rw);
+	ck_assert_msg(strstr(text, want) != NULL, "no '%s' in\n%s", want + 1, text);
+	ck_assert_msg(strstr(text, "\ndefault deny errno ENOSYS") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "\nallow exit_group ") != NULL, "%s", text);
+	ck_assert_msg(!strstr(text, "uname"), "%s", text);
+
+	/* The same run with nothing but the policy: the same in every way. */
+	unlink(f.out);
+	{
+		const char *argv[] = { "-p", f.policy, "--",
+				       probe("learn_probe", _i), "copy", f.in, f.out, NULL };
+
+		run_in(NULL, argv, &replay);
+	}
+	assert_same_run("replay", &learn, &replay);
+	free(copy);
+	copy = slurp(f.out);
+	ck_assert_str_eq(copy, "HELLO, WORLD\n");
+
+	/* Another file of the same tree: outside what was learned. */
+	{
+		const char *argv[] = { "-p", f.policy, "--",
+				       probe("learn_probe", _i), "copy", f.other, f.out, NULL };
+
+		run_in(NULL, argv, &r);
+	}
+	snprintf(want, sizeof(want), "open %s: ENOENT\n", f.other);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.out, want);
+	run_result_free(&r);
+
+	/* A call the run never made: the default, ENOSYS ... */
+	{
+		const char *argv[] = { "-p", f.policy, "--",
+				       probe("learn_probe", _i), "uname", f.in, f.out, NULL };
+
+		run_in(NULL, argv, &r);
+	}
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.out, "copied 13 bytes\nuname: ENOSYS\n");
+	run_result_free(&r);
+	/* ... where the learning run's own policy allowed it. */
+	{
+		const char *argv[] = { "--ro", f.ro, "--rw", f.rw, "--",
+				       probe("learn_probe", _i), "uname", f.in, f.out, NULL };
+
+		run_in(NULL, argv, &r);
+	}
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "copied 13 bytes\nuname: ok\n");
+	run_result_free(&r);
+
+	free(copy);
+	free(text);
+	run_result_free(&learn);
+	run_result_free(&replay);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* A call the learning run's policy denied stays denied, with its errno;
+ * the replay meets exactly what the learning run met. */
+START_TEST(test_learn_keeps_denials)
+{
+	struct learn_fixture f;
+	struct run_result learn, replay;
+	char lp[PATH_MAX], *text;
+
+	learn_fixture(&f);
+	snprintf(lp, sizeof(lp), "%s/learn.policy", trace_dir());
+	{
+		const char *argv[] = { "-p", lp, "--learn", f.policy, "--ro", f.ro, "--rw", f.rw,
+				       "--", probe("learn_probe", _i), "uname", f.in, f.out, NULL };
+
+		run_in(NULL, argv, &learn);
+	}
+	ck_assert_msg(learn.status == 2, "learning run: status %d\n%s%s", learn.status,
+		      learn.out, learn.err);
+	ck_assert_str_eq(learn.out, "copied 13 bytes\nuname: EACCES\n");
+	assert_checks(f.policy);
+	text = slurp(f.policy);
+	ck_assert_msg(strstr(text, "\ndeny uname errno EACCES ") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "denied during learning (") != NULL, "%s", text);
+	{
+		const char *argv[] = { "-p", f.policy, "--",
+				       probe("learn_probe", _i), "uname", f.in, f.out, NULL };
+
+		run_in(NULL, argv, &replay);
+	}
+	assert_same_run("replay", &learn, &replay);
+	free(text);
+	run_result_free(&learn);
+	run_result_free(&replay);
+	rm_rf(f.dir);
+}
+END_TEST
+
+/* --learn into a file lstar cannot create: refused before the run. */
+START_TEST(test_learn_bad_file)
+{
+	const char *argv[] = { "--learn", "/nonexistent/dir/x.policy", "--",
+			       probe("learn_probe", 0), "copy", "/a", "/b", NULL };
+	struct run_result r;
+
+	run_in(NULL, argv, &r);
+	ck_assert_int_eq(r.status, 125);
+	ck_assert_msg(strstr(r.err, "--learn /nonexistent/dir/x.policy: No such file") != NULL,
+		      "%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	run_result_free(&r);
+}
+END_TEST
+
+Suite *suite_trace(void)
+{
+	Suite *s = suite_create("trace");
+	TCase *tc = tcase_create("trace");
+	TCase *lc = tcase_create("learn");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_golden, 0, 2);
+	tcase_add_loop_test(tc, test_trace_file_keeps_output, 0, 2);
+	tcase_add_loop_test(tc, test_log_without_trace, 0, 2);
+	tcase_add_loop_test(tc, test_verbose, 0, 2);
+	tcase_add_loop_test(tc, test_kill, 0, 2);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(lc, 120);
+	tcase_add_loop_test(lc, test_learn_replay, 0, 2);
+	tcase_add_loop_test(lc, test_learn_keeps_denials, 0, 2);
+	tcase_add_test(lc, test_learn_bad_file);
+	suite_add_tcase(s, lc);
+	return s;
+}

@@ -1,0 +1,932 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * learn.c - --learn: record what a trial run did, and write it out as a
+ * policy that allows exactly that (docs/TRACE.md, "Learning a policy").
+ *
+ * What is recorded, all of it in host memory of a fixed size (a run of
+ * any length costs the same):
+ *
+ *  - per syscall number: how many calls the policy allowed (or logged),
+ *    denied (and with which errno), killed, or lstar lacked (ENOSYS); and
+ *    for the calls where one argument says something a reviewer can
+ *    judge (write's descriptor, ioctl's request, openat's access mode,
+ *    mprotect's protection, ...) up to LEARN_MAX_VALUES distinct values
+ *    of it, for the allowed calls and for the refused ones;
+ *  - per granted tree: the deepest directory that holds every name the
+ *    program looked up below it, apart for reading and for changing.
+ *
+ * The policy written from it:
+ *
+ *    default deny errno ENOSYS
+ *    path ro|rw DIR ...         one per tree and use, never wider than it
+ *    allow NAME [if COND]       per syscall, grouped, with its count
+ *    deny NAME errno E / kill   for what the learning run refused
+ *
+ * Why ENOSYS for the default: every call the run made has its own rule,
+ * so the replay of the same run meets the default only for calls lstar
+ * does not implement, which failed with ENOSYS in the learning run too;
+ * and a program that takes a different path meets "this kernel lacks
+ * that call", which libcs and runtimes fall back from gracefully.
+ *
+ * The output file is opened before lstar confines itself (afterwards it
+ * can create nothing) and written once, at the end, with plain write().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "vmm.h"
+
+#define LEARN_MAX_VALUES 4	/* distinct values that still make a condition */
+#define LEARN_COMMENT_COL 40	/* where a rule's "# N calls" starts */
+
+/* Distinct values of one argument, with how often each came. */
+struct learn_vals {
+	uint64_t v[LEARN_MAX_VALUES];
+	uint64_t count[LEARN_MAX_VALUES];
+	uint8_t n;
+	bool many;		/* more than LEARN_MAX_VALUES */
+};
+
+struct learn_sys {
+	uint64_t allowed;	/* the policy let it run (allow or log) */
+	uint64_t logged;	/* ... by a `log` rule */
+	uint64_t denied;	/* failed by the policy with an errno */
+	uint64_t killed;	/* ended the run (a `kill` rule) */
+	uint64_t nosys;		/* allowed, but lstar lacks it */
+	uint16_t err;		/* the denied calls' errno (the last one's) */
+	bool errs_differ;	/* ... and they were not all the same */
+	uint32_t refused_src;	/* the rule that refused it (the last) */
+	struct learn_vals ok;	/* the telling argument, allowed calls */
+	struct learn_vals bad;	/* ... refused calls */
+};
+
+/* What the program used below one granted tree. */
+struct learn_cover {
+	char *dir[2];		/* [0] read, [1] changed: the deepest common
+				 * directory, or NULL when nothing */
+	uint64_t names[2];	/* lookups recorded */
+};
+
+struct vmm_learn {
+	int fd;				/* the output, opened before confinement */
+	uint64_t calls;
+	uint64_t unnamed;		/* numbers x86-64 has no syscall for */
+	bool oom;			/* a path could not be recorded */
+	struct learn_sys sys[LSTAR_POLICY_NR];
+	struct learn_cover cover[VMM_MAX_TREES];
+	/* At the end: the calls the written path rules allow by themselves. */
+	bool implied[LSTAR_POLICY_NR];
+};
+
+/* --- which argument tells, and how rules are grouped ------------------------ */
+
+enum learn_group {
+	G_OTHER = 0, G_START, G_MEMORY, G_IO, G_PATHS, G_TIME, G_MAX
+};
+
+static const char *const group_title[G_MAX] = {
+	[G_START] = "Start-up, signals' bookkeeping and exit",
+	[G_MEMORY] = "Memory",
+	[G_IO] = "Descriptors and I/O",
+	[G_PATHS] = "Paths (which ones: the path rules above)",
+	[G_TIME] = "Time",
+	[G_OTHER] = "Process information and the rest",
+};
+
+struct learn_info {
+	uint8_t group;		/* enum learn_group */
+	uint8_t arg;		/* the telling argument + 1; 0: none */
+	uint8_t cls;		/* its constants' class (policy/names.h) */
+	bool std_only;		/* a descriptor: a condition only when every
+				 * value is 0, 1 or 2 (other numbers depend
+				 * on what was opened before) */
+	uint64_t mask;		/* compare (arg & mask); 0: the whole register */
+	const char *mask_name;
+};
+
+#define G(g)			{ .group = g }
+#define A(g, n, c)		{ .group = g, .arg = n + 1, .cls = POLICY_CLS_##c }
+#define FD(g, n)		{ .group = g, .arg = n + 1, .std_only = true }
+#define ACC(g, n)		{ .group = g, .arg = n + 1, .cls = POLICY_CLS_OPEN, \
+				  .mask = O_ACCMODE, .mask_name = "O_ACCMODE" }
+
+/*
+ * The argument conditions are meant for a reviewer: values that say what
+ * the program does (which stream it writes, which ioctl, whether memory
+ * becomes executable), not values that merely differ from run to run
+ * (addresses, sizes, descriptors beyond the standard ones).
+ */
+static const struct learn_info learn_info[LSTAR_POLICY_NR] = {
+	[SYS_arch_prctl] = A(G_START, 0, ARCH),
+	[SYS_set_tid_address] = G(G_START),
+	[SYS_set_robust_list] = G(G_START),
+	[SYS_rseq] = G(G_START),
+	[SYS_rt_sigaction] = A(G_START, 0, SIG),
+	[SYS_rt_sigprocmask] = A(G_START, 0, SIGHOW),
+	[SYS_rt_sigreturn] = G(G_START),
+	[SYS_sigaltstack] = G(G_START),
+	[SYS_prlimit64] = A(G_START, 1, NONE),
+	[SYS_getrlimit] = A(G_START, 0, NONE),
+	[SYS_setrlimit] = A(G_START, 0, NONE),
+	[SYS_exit] = G(G_START),
+	[SYS_exit_group] = G(G_START),
+
+	[SYS_brk] = G(G_MEMORY),
+	[SYS_mmap] = A(G_MEMORY, 2, PROT),
+	[SYS_mprotect] = A(G_MEMORY, 2, PROT),
+	[SYS_munmap] = G(G_MEMORY),
+	[SYS_mremap] = G(G_MEMORY),
+	[SYS_madvise] = A(G_MEMORY, 2, MADV),
+
+	[SYS_read] = FD(G_IO, 0),
+	[SYS_write] = FD(G_IO, 0),
+	[SYS_readv] = FD(G_IO, 0),
+	[SYS_writev] = FD(G_IO, 0),
+	[SYS_pread64] = G(G_IO),
+	[SYS_pwrite64] = G(G_IO),
+	[SYS_preadv] = G(G_IO),
+	[SYS_pwritev] = G(G_IO),
+	[SYS_sendfile] = G(G_IO),
+	[SYS_copy_file_range] = G(G_IO),
+	[SYS_close] = G(G_IO),
+	[SYS_dup] = G(G_IO),
+	[SYS_dup2] = G(G_IO),
+	[SYS_dup3] = G(G_IO),
+	[SYS_fcntl] = A(G_IO, 1, FCNTL),
+	[SYS_ioctl] = A(G_IO, 1, IOCTL),
+	[SYS_lseek] = A(G_IO, 2, SEEK),
+	[SYS_fstat] = G(G_IO),
+	[SYS_pipe] = G(G_IO),
+	[SYS_pipe2] = G(G_IO),
+	[SYS_fsync] = G(G_IO),
+	[SYS_fdatasync] = G(G_IO),
+	[SYS_ftruncate] = G(G_IO),
+	[SYS_getdents64] = G(G_IO),
+	[SYS_fstatfs] = G(G_IO),
+	[SYS_fchdir] = G(G_IO),
+	[SYS_fchmod] = G(G_IO),
+	[SYS_poll] = G(G_IO),
+	[SYS_socket] = A(G_IO, 0, AF),
+
+	[SYS_open] = ACC(G_PATHS, 1),
+	[SYS_openat] = ACC(G_PATHS, 2),
+	[SYS_creat] = G(G_PATHS),
+	[SYS_stat] = G(G_PATHS),
+	[SYS_lstat] = G(G_PATHS),
+	[SYS_newfstatat] = G(G_PATHS),
+	[SYS_statx] = G(G_PATHS),
+	[SYS_access] = G(G_PATHS),
+	[SYS_faccessat] = G(G_PATHS),
+	[SYS_faccessat2] = G(G_PATHS),
+	[SYS_readlink] = G(G_PATHS),
+	[SYS_readlinkat] = G(G_PATHS),
+	[SYS_getcwd] = G(G_PATHS),
+	[SYS_chdir] = G(G_PATHS),
+	[SYS_mkdir] = G(G_PATHS),
+	[SYS_mkdirat] = G(G_PATHS),
+	[SYS_rmdir] = G(G_PATHS),
+	[SYS_unlink] = G(G_PATHS),
+	[SYS_unlinkat] = G(G_PATHS),
+	[SYS_rename] = G(G_PATHS),
+	[SYS_renameat] = G(G_PATHS),
+	[SYS_renameat2] = G(G_PATHS),
+	[SYS_truncate] = G(G_PATHS),
+	[SYS_symlink] = G(G_PATHS),
+	[SYS_symlinkat] = G(G_PATHS),
+	[SYS_link] = G(G_PATHS),
+	[SYS_linkat] = G(G_PATHS),
+	[SYS_chmod] = G(G_PATHS),
+	[SYS_fchmodat] = G(G_PATHS),
+	[SYS_utimensat] = G(G_PATHS),
+	[SYS_statfs] = G(G_PATHS),
+	[SYS_umask] = G(G_PATHS),
+
+	[SYS_clock_gettime] = A(G_TIME, 0, CLOCK),
+	[SYS_clock_getres] = A(G_TIME, 0, CLOCK),
+	[SYS_clock_nanosleep] = A(G_TIME, 0, CLOCK),
+	[SYS_gettimeofday] = G(G_TIME),
+	[SYS_time] = G(G_TIME),
+	[SYS_nanosleep] = G(G_TIME),
+};
+
+/* --- recording ------------------------------------------------------------ */
+
+static void vals_add(struct learn_vals *s, uint64_t v)
+{
+	for (uint8_t i = 0; i < s->n; i++) {
+		if (s->v[i] == v) {
+			s->count[i]++;
+			return;
+		}
+	}
+	if (s->n == LEARN_MAX_VALUES) {
+		s->many = true;
+		return;
+	}
+	s->v[s->n] = v;
+	s->count[s->n++] = 1;
+}
+
+static bool vals_has(const struct learn_vals *s, uint64_t v)
+{
+	for (uint8_t i = 0; i < s->n; i++)
+		if (s->v[i] == v)
+			return true;
+	return false;
+}
+
+void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
+{
+	struct vmm_learn *L = vm->learn;
+	const struct learn_info *info;
+	struct learn_sys *s;
+	uint64_t v = 0;
+
+	if (!L)
+		return;
+	L->calls++;
+	/* A number outside the table has no name a policy could use. */
+	if (c->nr >= LSTAR_POLICY_NR || !lstar_syscall_name(c->nr)) {
+		L->unnamed++;
+		return;
+	}
+	s = &L->sys[c->nr];
+	info = &learn_info[c->nr];
+	if (info->arg) {
+		v = c->args[info->arg - 1];
+		if (info->mask)
+			v &= info->mask;
+	}
+	if (c->kind == LSTAR_TRACE_NOSYS) {
+		s->nosys++;
+		return;
+	}
+	if (c->v.action == LSTAR_ACT_KILL || c->kind == LSTAR_TRACE_DENIED ||
+	    c->v.action == LSTAR_ACT_ERRNO) {
+		if (c->v.action == LSTAR_ACT_KILL) {
+			s->killed++;
+		} else {
+			/* What the program got is the errno (the shim's record
+			 * carries it in ret only). */
+			uint16_t err = c->ret < 0 && c->ret >= -LSTAR_POLICY_MAX_ERRNO ?
+				       (uint16_t)-c->ret : EPERM;
+
+			if (s->denied && s->err != err)
+				s->errs_differ = true;
+			s->err = err;
+			s->denied++;
+		}
+		s->refused_src = c->v.src;
+		if (info->arg)
+			vals_add(&s->bad, v);
+		return;
+	}
+	s->allowed++;
+	if (c->v.action == LSTAR_ACT_LOG)
+		s->logged++;
+	if (info->arg)
+		vals_add(&s->ok, v);
+}
+
+/* The tree that holds abs: the longest that does, as fs.c's lookup. */
+static int tree_of(const struct vmm *vm, const char *abs)
+{
+	int best = -1;
+
+	for (int i = 0; i < vm->ntrees; i++) {
+		const struct vmm_tree *t = &vm->trees[i];
+
+		if (strncmp(abs, t->path, t->len) ||
+		    (abs[t->len] != '/' && abs[t->len] != '\0'))
+			continue;
+		if (best < 0 || t->len >= vm->trees[best].len)
+			best = i;
+	}
+	return best;
+}
+
+/* Does directory outer contain inner (or equal it)? */
+static bool dir_contains(const char *outer, const char *inner)
+{
+	size_t n = strcmp(outer, "/") ? strlen(outer) : 0;
+
+	return !strncmp(outer, inner, n) && (inner[n] == '/' || inner[n] == '\0');
+}
+
+/* Cut *dir back to the deepest directory that holds it and d as well. */
+static void common_dir(char *dir, const char *d)
+{
+	while (!dir_contains(dir, d)) {
+		char *slash = strrchr(dir, '/');
+
+		if (slash == dir)
+			slash[1] = '\0';	/* "/x" -> "/" */
+		else
+			*slash = '\0';
+	}
+}
+
+void vmm_learn_path(struct vmm *vm, const char *abs, bool write)
+{
+	struct vmm_learn *L = vm->learn;
+	const struct vmm_tree *t;
+	struct learn_cover *cv;
+	char dir[4096];
+	char *slash;
+	int ti, w;
+
+	if (!L || abs[0] != '/' || strlen(abs) >= sizeof(dir))
+		return;
+	if ((ti = tree_of(vm, abs)) < 0)
+		return;		/* outside every tree: nothing to grant */
+	t = &vm->trees[ti];
+	/*
+	 * The directory that holds the name (a path rule grants directory
+	 * trees), but never above the tree the learning run granted.  A
+	 * change in a read-only tree was refused (EROFS): it counts as a
+	 * read, so a learned rule is never wider than the learning run's.
+	 */
+	snprintf(dir, sizeof(dir), "%s", abs);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (!dir_contains(t->len ? t->path : "/", dir))
+		snprintf(dir, sizeof(dir), "%s", t->len ? t->path : "/");
+	w = write && t->writable;
+	cv = &L->cover[ti];
+	cv->names[w]++;
+	if (!cv->dir[w]) {
+		if (!(cv->dir[w] = strdup(dir)))
+			L->oom = true;
+		return;
+	}
+	common_dir(cv->dir[w], dir);
+}
+
+/* --- open and close ------------------------------------------------------- */
+
+int vmm_learn_open(struct vmm *vm)
+{
+	struct vmm_learn *L;
+
+	if (!vm->opt->learn_path)
+		return 0;
+	if (!(L = calloc(1, sizeof(*L))))
+		return -ENOMEM;
+	/*
+	 * Created now, emptied and written at the end: a run that fails
+	 * before it starts leaves a file that was there as it was (a new
+	 * one empty).
+	 */
+	L->fd = open(vm->opt->learn_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (L->fd < 0) {
+		int err = -errno;
+
+		free(L);
+		return err;
+	}
+	vm->learn = L;
+	return 0;
+}
+
+void vmm_learn_close(struct vmm *vm)
+{
+	struct vmm_learn *L = vm->learn;
+
+	if (!L)
+		return;
+	for (int i = 0; i < VMM_MAX_TREES; i++) {
+		free(L->cover[i].dir[0]);
+		free(L->cover[i].dir[1]);
+	}
+	close(L->fd);
+	free(L);
+	vm->learn = NULL;
+}
+
+/* --- writing the policy --------------------------------------------------- */
+
+/* Text for a comment: control characters (a newline would end it) as '?'. */
+static void put_comment_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+/* Can the policy language spell path p (quoted if need be)? */
+static bool path_spellable(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Path p as the language reads it: bare when plain, else quoted. */
+static void put_path(FILE *f, const char *p)
+{
+	bool plain = true;
+
+	for (const char *s = p; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789/._-+", *s))
+			plain = false;
+	if (plain) {
+		fputs(p, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * settle_dir - make dir (inside tree t) a directory a replay can grant:
+ * it must exist and be reached without symlinks (the replay's grant takes
+ * its real path, and guest paths are matched against that).  Walk up
+ * until it is, at worst to the tree's root.  Opened beneath the tree's
+ * descriptor, as fs.c opens everything.
+ */
+static void settle_dir(const struct vmm_tree *t, char *dir)
+{
+	for (;;) {
+		const char *rel = dir + t->len;
+		struct open_how how = {
+			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				   RESOLVE_NO_MAGICLINKS,
+		};
+		char *slash;
+		int fd;
+
+		while (*rel == '/')
+			rel++;
+		if (!*rel)
+			return;		/* the tree's root */
+		fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
+		if (fd >= 0 && path_spellable(dir)) {
+			close(fd);
+			return;
+		}
+		if (fd >= 0)
+			close(fd);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (strlen(dir) < t->len || !*dir) {
+			snprintf(dir, strlen(t->path) + 1, "%s", t->path);
+			return;
+		}
+	}
+}
+
+/* One rule line and its comment, the comments lined up. */
+static void put_rule(FILE *f, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void put_rule(FILE *f, const char *rule, const char *fmt, ...)
+{
+	int n = fprintf(f, "%s", rule);
+	va_list ap;
+
+	fprintf(f, "%*s# ", n < LEARN_COMMENT_COL ? LEARN_COMMENT_COL - n : 1, "");
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
+/* A value of the telling argument, as a name where one fits. */
+static void spell_value(char *buf, size_t len, uint64_t v, int cls)
+{
+	if (cls != POLICY_CLS_NONE && policy_const_spell(v, cls, buf, len) == 0)
+		return;
+	snprintf(buf, len, v < 0x10000 ? "%llu" : "0x%llx", (unsigned long long)v);
+}
+
+/* "argN == V" or "(argN & MASK) == V". */
+static void spell_cond(char *buf, size_t len, const struct learn_info *info,
+		       uint64_t v)
+{
+	char val[128];
+
+	spell_value(val, sizeof(val), v, info->cls);
+	if (info->mask)
+		snprintf(buf, len, "(arg%d & %s) == %s", info->arg - 1,
+			 info->mask_name, val);
+	else
+		snprintf(buf, len, "arg%d == %s", info->arg - 1, val);
+}
+
+static const char *rule_text(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static const char *rule_text(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* The refusal of syscall nr the learning run made: deny with its errno,
+ * or kill; cond NULL for every call. */
+static void put_refusal(FILE *f, const struct vmm *vm, int nr,
+			const struct learn_sys *s, const char *cond)
+{
+	const char *name = lstar_syscall_name(nr);
+	const char *ename = lstar_errno_name(s->err);
+	char rule[512], errbuf[16], where[256];
+
+	lstar_policy_where(vm->policy, s->refused_src, where, sizeof(where));
+	/* The compiler knows the names in its own table; any other errno
+	 * is written as its number. */
+	if (!ename || policy_errno_find(ename, strlen(ename)) < 0) {
+		snprintf(errbuf, sizeof(errbuf), "%u", s->err);
+		ename = errbuf;
+	}
+	if (s->killed && !s->denied)
+		snprintf(rule, sizeof(rule), "kill %s%s%s", name,
+			 cond ? " if " : "", cond ? cond : "");
+	else
+		snprintf(rule, sizeof(rule), "deny %s errno %s%s%s", name, ename,
+			 cond ? " if " : "", cond ? cond : "");
+	if (s->killed && !s->denied)
+		put_rule(f, rule, "ended the learning run (%s)", where);
+	else
+		put_rule(f, rule, "%llu call%s denied during learning (%s)%s",
+			 (unsigned long long)s->denied, plural(s->denied), where,
+			 s->killed ? ", and one killed it" :
+			 s->errs_differ ? ", not all with this errno" : "");
+}
+
+/*
+ * The rules for one syscall the run used.  The last matching rule wins,
+ * so a refusal for every call goes before the allow rules that carve
+ * out the values that were allowed, and a refusal for some values after
+ * an allow for every call: either way the replay meets what the learning
+ * run met.
+ */
+static void put_syscall(FILE *f, const struct vmm *vm, int nr,
+			const struct learn_sys *s)
+{
+	const struct learn_info *info = &learn_info[nr];
+	const char *name = lstar_syscall_name(nr);
+	const char *verb = s->logged == s->allowed ? "log" : "allow";
+	uint64_t refused = s->denied + s->killed;
+	bool cond_ok = info->arg && !s->ok.many;
+	char rule[512], cond[256];
+
+	for (uint8_t i = 0; cond_ok && info->std_only && i < s->ok.n; i++)
+		if (s->ok.v[i] > 2)
+			cond_ok = false;
+	if (!s->allowed) {
+		put_refusal(f, vm, nr, s, NULL);
+		return;
+	}
+	if (refused && cond_ok) {
+		put_refusal(f, vm, nr, s, NULL);
+		for (uint8_t i = 0; i < s->bad.n; i++)
+			if (vals_has(&s->ok, s->bad.v[i]) || s->bad.many) {
+				fprintf(f, "# review: some calls of %s refused during learning had "
+					"the values allowed below\n", name);
+				break;
+			}
+	} else if (cond_ok && vm->learn->implied[nr])
+		/* A path rule above allows every call of it: without this the
+		 * conditions below would narrow nothing. */
+		put_rule(f, rule_text(rule, sizeof(rule), "deny %s errno ENOSYS", name),
+			 "other values: as the default");
+	if (cond_ok) {
+		for (uint8_t i = 0; i < s->ok.n; i++) {
+			spell_cond(cond, sizeof(cond), info, s->ok.v[i]);
+			snprintf(rule, sizeof(rule), "%s %s if %s", verb, name, cond);
+			put_rule(f, rule, "%llu call%s", (unsigned long long)s->ok.count[i],
+				 plural(s->ok.count[i]));
+		}
+		return;
+	}
+	snprintf(rule, sizeof(rule), "%s %s", verb, name);
+	put_rule(f, rule, "%llu call%s%s", (unsigned long long)s->allowed,
+		 plural(s->allowed), s->logged && s->logged < s->allowed ?
+		 ", some of them logged during learning" : "");
+	if (!refused)
+		return;
+	if (info->arg && !s->bad.many) {
+		bool disjoint = true;
+
+		for (uint8_t i = 0; i < s->bad.n; i++)
+			disjoint = disjoint && !vals_has(&s->ok, s->bad.v[i]);
+		if (disjoint && !s->ok.many) {
+			for (uint8_t i = 0; i < s->bad.n; i++) {
+				spell_cond(cond, sizeof(cond), info, s->bad.v[i]);
+				put_refusal(f, vm, nr, s, cond);
+			}
+			return;
+		}
+	}
+	fprintf(f, "# review: %llu call%s of %s %s refused during learning; the "
+		"rule above\n# allows them too (their arguments were not told apart)\n",
+		(unsigned long long)refused, plural(refused), name,
+		refused == 1 ? "was" : "were");
+}
+
+/* The covers, settled, and the read ones that a changed one holds
+ * dropped (a read-only tree inside a writable one cannot be granted). */
+static void settle_covers(struct vmm *vm)
+{
+	struct vmm_learn *L = vm->learn;
+
+	for (int i = 0; i < vm->ntrees; i++)
+		for (int w = 0; w < 2; w++)
+			if (L->cover[i].dir[w])
+				settle_dir(&vm->trees[i], L->cover[i].dir[w]);
+	for (int i = 0; i < vm->ntrees; i++) {
+		struct learn_cover *ro = &L->cover[i];
+
+		if (!ro->dir[0])
+			continue;
+		for (int j = 0; j < vm->ntrees; j++) {
+			struct learn_cover *rw = &L->cover[j];
+
+			if (rw->dir[1] && dir_contains(rw->dir[1], ro->dir[0])) {
+				rw->names[1] += ro->names[0];
+				free(ro->dir[0]);
+				ro->dir[0] = NULL;
+				break;
+			}
+		}
+	}
+}
+
+static void put_header(FILE *f, const struct vmm *vm)
+{
+	const struct lstar_policy *p = vm->policy;
+	const struct vmm_options *o = vm->opt;
+
+	fprintf(f, "# Learned by lstar %s (lstar run --learn) from one run of:\n#  ",
+		LSTAR_VERSION);
+	for (int i = 0; i < o->argc; i++) {
+		fputc(' ', f);
+		put_comment_text(f, o->argv[i]);
+	}
+	fprintf(f, "\n# under the policy:");
+	for (uint32_t i = 0, shown = 0; i < p->nsources && shown < 8; i++) {
+		bool seen = false;
+
+		for (uint32_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(p->sources[j].file, p->sources[i].file);
+		if (seen)
+			continue;
+		fprintf(f, "%s", shown++ ? ", " : " ");
+		put_comment_text(f, p->sources[i].file);
+	}
+	fprintf(f, "\n# with the trees:");
+	if (!vm->ntrees)
+		fprintf(f, " none");
+	for (int i = 0; i < vm->ntrees; i++) {
+		fprintf(f, " %s ", vm->trees[i].writable ? "rw" : "ro");
+		put_comment_text(f, vm->trees[i].path);
+	}
+	fprintf(f, "\n# It made %llu system call%s and ended with status %d.\n#\n",
+		(unsigned long long)vm->learn->calls, plural(vm->learn->calls),
+		vm->status);
+	fprintf(f,
+		"# This policy allows what that run did, no more: every call it made\n"
+		"# has a rule below, and the directories are the deepest that hold\n"
+		"# what it used, inside the trees the run was given.  Review it\n"
+		"# before use.  Learn only from runs on inputs you trust: whatever\n"
+		"# the program did in the run, this policy allows.\n\n");
+	fprintf(f, "default deny errno ENOSYS        # calls the run never made: as if this kernel lacked them\n");
+}
+
+static void put_paths(FILE *f, const struct vmm *vm)
+{
+	const struct vmm_learn *L = vm->learn;
+	bool any = false;
+
+	for (int i = 0; i < vm->ntrees; i++) {
+		for (int w = 1; w >= 0; w--) {
+			const struct learn_cover *cv = &L->cover[i];
+			char *rule;
+			size_t len;
+			FILE *r;
+
+			if (!cv->dir[w])
+				continue;
+			if (!path_spellable(cv->dir[w])) {
+				fprintf(f, "# (a tree whose name the policy language cannot spell is left out)\n");
+				continue;
+			}
+			if (!any)
+				fprintf(f, "\n# Files: the directories that hold the names the program used.\n");
+			any = true;
+			if (!(r = open_memstream(&rule, &len)))
+				continue;
+			fprintf(r, "path %s ", w ? "rw" : "ro");
+			put_path(r, cv->dir[w]);
+			fclose(r);
+			put_rule(f, rule, "%llu lookup%s%s", (unsigned long long)cv->names[w],
+				 plural(cv->names[w]), w ? ", changing something" : "");
+			free(rule);
+		}
+	}
+	if (L->oom)
+		fprintf(f, "# (lstar ran out of memory recording paths: some may be missing)\n");
+}
+
+/* The learning run's limits: a replay gets no more than it had. */
+static void put_limits(FILE *f, const struct vmm *vm)
+{
+	const struct vmm_options *o = vm->opt;
+	char rule[64];
+
+	fprintf(f, "\n# Limits: those of the learning run.\n");
+	if (o->mem % (1ULL << 20) == 0)
+		snprintf(rule, sizeof(rule), "limit memory %lluM",
+			 (unsigned long long)(o->mem >> 20));
+	else
+		snprintf(rule, sizeof(rule), "limit memory %lluK",
+			 (unsigned long long)(o->mem >> 10));
+	put_rule(f, rule, "the most it may map");
+	if (o->timeout > 0) {
+		snprintf(rule, sizeof(rule), "limit time %.3fs", o->timeout);
+		put_rule(f, rule, "wall-clock time");
+	}
+	if (vm->policy->files) {
+		snprintf(rule, sizeof(rule), "limit files %d", vm->policy->files);
+		put_rule(f, rule, "descriptors open at once");
+	}
+}
+
+/*
+ * implied_calls - which calls a `path ro` (rw: `path rw`) rule allows by
+ * itself, asked of the compiler, so that this never falls behind the
+ * language (docs/POLICY.md).  Adds them to L->implied.
+ */
+static void implied_calls(struct vmm_learn *L, bool rw)
+{
+	const struct lstar_policy_input in = {
+		"--learn", rw ? "path rw /\n" : "path ro /\n",
+	};
+	struct lstar_policy p;
+
+	if (lstar_policy_compile(&in, 1, &p, NULL))
+		return;
+	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
+		if (p.table->sys[nr].nrules)
+			L->implied[nr] = true;
+	lstar_policy_free(&p);
+}
+
+/*
+ * A path rule allows the file calls below it without naming them; the
+ * ones the run never made are refused again, as the default would: the
+ * policy allows what the run did, not all a path rule could.
+ */
+static void put_unused_implied(FILE *f, const struct vmm *vm)
+{
+	struct vmm_learn *L = vm->learn;
+	bool any_path = false, any_rw = false;
+	int col = 0;
+
+	for (int i = 0; i < vm->ntrees; i++) {
+		any_path |= L->cover[i].dir[0] || L->cover[i].dir[1];
+		any_rw |= L->cover[i].dir[1] != NULL;
+	}
+	if (any_path)
+		implied_calls(L, false);
+	if (any_rw)
+		implied_calls(L, true);
+	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
+		const struct learn_sys *s = &L->sys[nr];
+
+		if (!L->implied[nr] || s->allowed || s->denied || s->killed || s->nosys)
+			continue;
+		if (!col)
+			fprintf(f, "\n# The path rules allow these too; the run never made them.\n");
+		if (col > 60) {
+			fputs(" errno ENOSYS\n", f);
+			col = 0;
+		}
+		if (!col)
+			col = fprintf(f, "deny");
+		col += fprintf(f, " %s", lstar_syscall_name(nr));
+	}
+	if (col)
+		fputs(" errno ENOSYS\n", f);
+}
+
+static void put_syscalls(FILE *f, const struct vmm *vm)
+{
+	const struct vmm_learn *L = vm->learn;
+	static const uint8_t order[] = { G_START, G_MEMORY, G_IO, G_PATHS, G_TIME, G_OTHER };
+	int col = 0;
+
+	for (size_t g = 0; g < sizeof(order); g++) {
+		bool any = false;
+
+		for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
+			const struct learn_sys *s = &L->sys[nr];
+
+			if (learn_info[nr].group != order[g] ||
+			    !(s->allowed || s->denied || s->killed))
+				continue;
+			if (!any)
+				fprintf(f, "\n# %s\n", group_title[order[g]]);
+			any = true;
+			put_syscall(f, vm, nr, s);
+		}
+	}
+	/* What lstar lacks needs no rule: the default gives the same ENOSYS. */
+	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
+		const struct learn_sys *s = &L->sys[nr];
+
+		if (!s->nosys || s->allowed || s->denied || s->killed)
+			continue;
+		if (!col)
+			col = fprintf(f, "\n# Not implemented by lstar (ENOSYS in the run; the default gives the same):\n#");
+		if (col > 60) {
+			fprintf(f, "\n#");
+			col = 1;
+		}
+		col += fprintf(f, " %s (%llu)", lstar_syscall_name(nr),
+			       (unsigned long long)s->nosys);
+	}
+	if (col)
+		fputc('\n', f);
+	if (L->unnamed)
+		fprintf(f, "\n# %llu call%s with numbers x86-64 has no system call for (no rule can\n"
+			"# name them; the default refuses them)\n",
+			(unsigned long long)L->unnamed, plural(L->unnamed));
+}
+
+/* Write len bytes of buf to fd from offset 0, replacing what it held. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	if (ftruncate(fd, 0) < 0)
+		return -errno;
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int vmm_learn_finish(struct vmm *vm)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (!vm->learn)
+		return 0;
+	/* The whole policy in memory first: the file is written in one go. */
+	if (!(f = open_memstream(&text, &len))) {
+		vmm_learn_close(vm);
+		return -ENOMEM;
+	}
+	settle_covers(vm);
+	put_header(f, vm);
+	put_paths(f, vm);
+	put_limits(f, vm);
+	put_unused_implied(f, vm);
+	put_syscalls(f, vm);
+	if (fclose(f) != 0) {
+		free(text);
+		vmm_learn_close(vm);
+		return -ENOMEM;
+	}
+	err = write_all(vm->learn->fd, text, len);
+	free(text);
+	vmm_learn_close(vm);
+	return err;
+}

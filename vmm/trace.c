@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trace.c - one line per system call, strace-like (docs/TRACE.md):
+ *
+ *   openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = -ENOENT [denied: p.policy:4] (guest)
+ *
+ * Every call with --trace, refused and missing ones with -v, and the
+ * calls a `log` rule names.  The tag is the verdict and the FILE:LINE of
+ * the rule that decided it; the suffix says where the call was answered:
+ * "(guest)" by the shim, "(vmm)" by the VMM (forwarded).
+ *
+ * Everything printed comes from the guest and is untrusted: numbers are
+ * shown as numbers, and what a pointer points at (a path, the bytes a
+ * write sends) is copied out of guest memory through its page tables,
+ * bounded, and escaped.  A pointer ring 3 could not read shows as the
+ * number it is.  Nothing of the host (its pointers, its descriptors)
+ * appears in a line.
+ *
+ * Each line is built whole in a buffer and written with one call, so
+ * lines never interleave with the program's own output mid-line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "vmm.h"
+
+#define TRACE_LINE_MAX	8192	/* a line longer than this is cut, "..." */
+#define TRACE_DATA_MAX	32	/* bytes of a read's or write's data shown */
+#define TRACE_PATH_MAX	4096	/* bytes of a path read from the guest */
+#define TRACE_PATH_SHOW	512	/* ... and shown */
+#define TRACE_IOV_MAX	4	/* iovec entries shown */
+
+/* How to show one argument. */
+enum trace_arg {
+	T_HEX = 0,	/* a number in hex (the default: unknown calls) */
+	T_PTR,		/* an address: hex, NULL for 0 */
+	T_INT,		/* an int: the low 32 bits, signed decimal */
+	T_FD,		/* a descriptor (an int) */
+	T_DIRFD,	/* a descriptor or AT_FDCWD */
+	T_SIZE,		/* unsigned decimal */
+	T_OFF,		/* signed 64-bit decimal */
+	T_MODE,		/* file mode: octal */
+	T_PATH,		/* NUL-terminated string */
+	T_WBUF,		/* bytes the call writes; the count is the next arg */
+	T_RBUF,		/* bytes the call read: as many as it returned */
+	T_WIOV,		/* iovec array the call writes from; count next */
+	T_RIOV,		/* iovec array the call read into */
+	T_OPEN,		/* O_* flags, access mode first */
+	T_OFLAGS,	/* O_* flags without an access mode (pipe2, dup3) */
+	T_AT,		/* AT_* flags */
+	T_PROT,		/* PROT_* */
+	T_MAP,		/* MAP_* */
+	T_MADV,		/* MADV_* */
+	T_IOCTL,	/* ioctl request */
+	T_FCNTL,	/* fcntl command */
+	T_CLOCK,	/* clock id */
+	T_SIG,		/* signal number */
+	T_SIGHOW,	/* SIG_BLOCK, ... */
+	T_ARCH,		/* arch_prctl code */
+	T_SEEK,		/* lseek whence */
+	T_ACCESS,	/* F_OK or R_OK|W_OK|X_OK */
+	T_AF,		/* address family */
+	T_SOCK,		/* socket type and flags */
+};
+
+/* How to show the result. */
+enum trace_ret {
+	R_DEC = 0,	/* decimal, or -ENAME */
+	R_ADDR,		/* an address (mmap, brk): hex, or -ENAME */
+};
+
+/* A syscall's shape: how many arguments it takes and what they are. */
+struct trace_sig {
+	uint8_t known;			/* listed: nargs is its count */
+	uint8_t nargs;
+	uint8_t ret;			/* enum trace_ret */
+	uint8_t arg[6];			/* enum trace_arg */
+};
+
+#define S(n, ...)	{ 1, n, R_DEC, { __VA_ARGS__ } }
+#define SA(n, ...)	{ 1, n, R_ADDR, { __VA_ARGS__ } }
+
+/*
+ * The calls lstar implements (the shim's sys_call_table, the VMM's
+ * fwd_table) and a few common ones it refuses; any other number shows
+ * six hex arguments.
+ */
+static const struct trace_sig trace_sigs[] = {
+	[SYS_read] = S(3, T_FD, T_RBUF, T_SIZE),
+	[SYS_write] = S(3, T_FD, T_WBUF, T_SIZE),
+	[SYS_open] = S(3, T_PATH, T_OPEN, T_MODE),
+	[SYS_close] = S(1, T_FD),
+	[SYS_stat] = S(2, T_PATH, T_PTR),
+	[SYS_fstat] = S(2, T_FD, T_PTR),
+	[SYS_lstat] = S(2, T_PATH, T_PTR),
+	[SYS_poll] = S(3, T_PTR, T_SIZE, T_INT),
+	[SYS_lseek] = S(3, T_FD, T_OFF, T_SEEK),
+	[SYS_mmap] = SA(6, T_PTR, T_SIZE, T_PROT, T_MAP, T_FD, T_HEX),
+	[SYS_mprotect] = S(3, T_PTR, T_SIZE, T_PROT),
+	[SYS_munmap] = S(2, T_PTR, T_SIZE),
+	[SYS_brk] = SA(1, T_PTR),
+	[SYS_rt_sigaction] = S(4, T_SIG, T_PTR, T_PTR, T_SIZE),
+	[SYS_rt_sigprocmask] = S(4, T_SIGHOW, T_PTR, T_PTR, T_SIZE),
+	[SYS_rt_sigreturn] = S(0),
+	[SYS_ioctl] = S(3, T_FD, T_IOCTL, T_PTR),
+	[SYS_pread64] = S(4, T_FD, T_RBUF, T_SIZE, T_OFF),
+	[SYS_pwrite64] = S(4, T_FD, T_WBUF, T_SIZE, T_OFF),
+	[SYS_readv] = S(3, T_FD, T_RIOV, T_SIZE),
+	[SYS_writev] = S(3, T_FD, T_WIOV, T_SIZE),
+	[SYS_access] = S(2, T_PATH, T_ACCESS),
+	[SYS_pipe] = S(1, T_PTR),
+	[SYS_sched_yield] = S(0),
+	[SYS_mremap] = SA(5, T_PTR, T_SIZE, T_SIZE, T_HEX, T_PTR),
+	[SYS_madvise] = S(3, T_PTR, T_SIZE, T_MADV),
+	[SYS_dup] = S(1, T_FD),
+	[SYS_dup2] = S(2, T_FD, T_FD),
+	[SYS_nanosleep] = S(2, T_PTR, T_PTR),
+	[SYS_getpid] = S(0),
+	[SYS_sendfile] = S(4, T_FD, T_FD, T_PTR, T_SIZE),
+	[SYS_socket] = S(3, T_AF, T_SOCK, T_INT),
+	[SYS_connect] = S(3, T_FD, T_PTR, T_SIZE),
+	[SYS_clone] = S(5, T_HEX, T_PTR, T_PTR, T_PTR, T_HEX),
+	[SYS_fork] = S(0),
+	[SYS_vfork] = S(0),
+	[SYS_execve] = S(3, T_PATH, T_PTR, T_PTR),
+	[SYS_exit] = S(1, T_INT),
+	[SYS_wait4] = S(4, T_INT, T_PTR, T_HEX, T_PTR),
+	[SYS_kill] = S(2, T_INT, T_SIG),
+	[SYS_uname] = S(1, T_PTR),
+	[SYS_fcntl] = S(3, T_FD, T_FCNTL, T_HEX),
+	[SYS_fsync] = S(1, T_FD),
+	[SYS_fdatasync] = S(1, T_FD),
+	[SYS_truncate] = S(2, T_PATH, T_OFF),
+	[SYS_ftruncate] = S(2, T_FD, T_OFF),
+	[SYS_getcwd] = S(2, T_PTR, T_SIZE),
+	[SYS_chdir] = S(1, T_PATH),
+	[SYS_fchdir] = S(1, T_FD),
+	[SYS_rename] = S(2, T_PATH, T_PATH),
+	[SYS_mkdir] = S(2, T_PATH, T_MODE),
+	[SYS_rmdir] = S(1, T_PATH),
+	[SYS_creat] = S(2, T_PATH, T_MODE),
+	[SYS_link] = S(2, T_PATH, T_PATH),
+	[SYS_unlink] = S(1, T_PATH),
+	[SYS_symlink] = S(2, T_PATH, T_PATH),
+	[SYS_readlink] = S(3, T_PATH, T_PTR, T_SIZE),
+	[SYS_chmod] = S(2, T_PATH, T_MODE),
+	[SYS_fchmod] = S(2, T_FD, T_MODE),
+	[SYS_umask] = S(1, T_MODE),
+	[SYS_gettimeofday] = S(2, T_PTR, T_PTR),
+	[SYS_getrlimit] = S(2, T_INT, T_PTR),
+	[SYS_ptrace] = S(4, T_INT, T_INT, T_PTR, T_PTR),
+	[SYS_getuid] = S(0),
+	[SYS_getgid] = S(0),
+	[SYS_geteuid] = S(0),
+	[SYS_getegid] = S(0),
+	[SYS_getppid] = S(0),
+	[SYS_sigaltstack] = S(2, T_PTR, T_PTR),
+	[SYS_statfs] = S(2, T_PATH, T_PTR),
+	[SYS_fstatfs] = S(2, T_FD, T_PTR),
+	[SYS_arch_prctl] = S(2, T_ARCH, T_PTR),
+	[SYS_setrlimit] = S(2, T_INT, T_PTR),
+	[SYS_gettid] = S(0),
+	[SYS_time] = S(1, T_PTR),
+	[SYS_futex] = S(6, T_PTR, T_INT, T_INT, T_PTR, T_PTR, T_INT),
+	[SYS_getdents64] = S(3, T_FD, T_PTR, T_SIZE),
+	[SYS_set_tid_address] = S(1, T_PTR),
+	[SYS_clock_gettime] = S(2, T_CLOCK, T_PTR),
+	[SYS_clock_getres] = S(2, T_CLOCK, T_PTR),
+	[SYS_clock_nanosleep] = S(4, T_CLOCK, T_HEX, T_PTR, T_PTR),
+	[SYS_exit_group] = S(1, T_INT),
+	[SYS_tgkill] = S(3, T_INT, T_INT, T_SIG),
+	[SYS_openat] = S(4, T_DIRFD, T_PATH, T_OPEN, T_MODE),
+	[SYS_mkdirat] = S(3, T_DIRFD, T_PATH, T_MODE),
+	[SYS_newfstatat] = S(4, T_DIRFD, T_PATH, T_PTR, T_AT),
+	[SYS_unlinkat] = S(3, T_DIRFD, T_PATH, T_AT),
+	[SYS_renameat] = S(4, T_DIRFD, T_PATH, T_DIRFD, T_PATH),
+	[SYS_linkat] = S(5, T_DIRFD, T_PATH, T_DIRFD, T_PATH, T_AT),
+	[SYS_symlinkat] = S(3, T_PATH, T_DIRFD, T_PATH),
+	[SYS_readlinkat] = S(4, T_DIRFD, T_PATH, T_PTR, T_SIZE),
+	[SYS_fchmodat] = S(3, T_DIRFD, T_PATH, T_MODE),
+	[SYS_faccessat] = S(3, T_DIRFD, T_PATH, T_ACCESS),
+	[SYS_set_robust_list] = S(2, T_PTR, T_SIZE),
+	[SYS_utimensat] = S(4, T_DIRFD, T_PATH, T_PTR, T_AT),
+	[SYS_dup3] = S(3, T_FD, T_FD, T_OFLAGS),
+	[SYS_pipe2] = S(2, T_PTR, T_OFLAGS),
+	[SYS_preadv] = S(4, T_FD, T_RIOV, T_SIZE, T_OFF),
+	[SYS_pwritev] = S(4, T_FD, T_WIOV, T_SIZE, T_OFF),
+	[SYS_prlimit64] = S(4, T_INT, T_INT, T_PTR, T_PTR),
+	[SYS_getcpu] = S(3, T_PTR, T_PTR, T_PTR),
+	[SYS_renameat2] = S(5, T_DIRFD, T_PATH, T_DIRFD, T_PATH, T_HEX),
+	[SYS_getrandom] = S(3, T_PTR, T_SIZE, T_HEX),
+	[SYS_copy_file_range] = S(6, T_FD, T_PTR, T_FD, T_PTR, T_SIZE, T_HEX),
+	[SYS_statx] = S(5, T_DIRFD, T_PATH, T_AT, T_HEX, T_PTR),
+	[SYS_rseq] = S(4, T_PTR, T_SIZE, T_HEX, T_HEX),
+	[SYS_faccessat2] = S(4, T_DIRFD, T_PATH, T_ACCESS, T_AT),
+};
+
+#define NSIGS	(sizeof(trace_sigs) / sizeof(trace_sigs[0]))
+
+/* The constants' class (policy/names.h) of the kinds that have names. */
+static const uint8_t arg_cls[] = {
+	[T_OPEN] = POLICY_CLS_OPEN, [T_OFLAGS] = POLICY_CLS_OPEN,
+	[T_AT] = POLICY_CLS_AT,
+	[T_PROT] = POLICY_CLS_PROT, [T_MAP] = POLICY_CLS_MAP,
+	[T_MADV] = POLICY_CLS_MADV, [T_IOCTL] = POLICY_CLS_IOCTL,
+	[T_FCNTL] = POLICY_CLS_FCNTL, [T_CLOCK] = POLICY_CLS_CLOCK,
+	[T_SIG] = POLICY_CLS_SIG, [T_SIGHOW] = POLICY_CLS_SIGHOW,
+	[T_ARCH] = POLICY_CLS_ARCH, [T_SEEK] = POLICY_CLS_SEEK,
+	[T_ACCESS] = POLICY_CLS_ACCESS, [T_AF] = POLICY_CLS_AF,
+	[T_SOCK] = POLICY_CLS_SOCK,
+};
+
+/* --- the line ------------------------------------------------------------- */
+
+/* One line being built; what does not fit is cut and marked. */
+struct tline {
+	char buf[TRACE_LINE_MAX];
+	size_t len;
+	bool cut;
+};
+
+static void put(struct tline *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct tline *l, const char *fmt, ...)
+{
+	size_t room = sizeof(l->buf) - l->len;
+	va_list ap;
+	int n;
+
+	if (l->cut)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		l->len = sizeof(l->buf) - 1;
+		l->cut = true;
+		return;
+	}
+	l->len += (size_t)n;
+}
+
+/*
+ * Bytes from the guest as a C string literal: printable ASCII as is,
+ * \n \t \r \" \\ by name, anything else \xNN; "..." after it when more
+ * followed than is shown.
+ */
+static void put_quoted(struct tline *l, const uint8_t *s, size_t n, bool more)
+{
+	put(l, "\"");
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = s[i];
+
+		switch (ch) {
+		case '\n': put(l, "\\n"); break;
+		case '\t': put(l, "\\t"); break;
+		case '\r': put(l, "\\r"); break;
+		case '"': put(l, "\\\""); break;
+		case '\\': put(l, "\\\\"); break;
+		default:
+			if (ch >= 0x20 && ch < 0x7f)
+				put(l, "%c", ch);
+			else
+				put(l, "\\x%02x", ch);
+		}
+	}
+	put(l, more ? "\"..." : "\"");
+}
+
+/* --- reading the guest ---------------------------------------------------- */
+
+static void put_ptr(struct tline *l, uint64_t v)
+{
+	if (v)
+		put(l, "0x%llx", (unsigned long long)v);
+	else
+		put(l, "NULL");
+}
+
+/*
+ * A NUL-terminated string at gva: copied page by page (a string that
+ * ends just before an unmapped page is fine), at most TRACE_PATH_MAX
+ * bytes.  Shown quoted, or as the pointer when not even its first byte
+ * can be read or no NUL comes before a fault.
+ */
+static void put_path(struct vmm *vm, struct tline *l, uint64_t gva)
+{
+	static uint8_t s[TRACE_PATH_MAX];
+	size_t n = 0;
+
+	while (n < sizeof(s)) {
+		uint64_t chunk = LSTAR_PAGE_SIZE - ((gva + n) & (LSTAR_PAGE_SIZE - 1));
+		const uint8_t *nul;
+
+		if (chunk > sizeof(s) - n)
+			chunk = sizeof(s) - n;
+		/* gva + n cannot wrap to a user address: copy_from_user
+		 * refuses anything outside user space first. */
+		if (gva + n < gva || vmm_mem_copy_from_user(&vm->mem, s + n, gva + n, chunk)) {
+			put_ptr(l, gva);
+			return;
+		}
+		if ((nul = memchr(s + n, '\0', chunk))) {
+			size_t len = (size_t)(nul - s);
+
+			put_quoted(l, s, len < TRACE_PATH_SHOW ? len : TRACE_PATH_SHOW,
+				   len > TRACE_PATH_SHOW);
+			return;
+		}
+		n += chunk;
+	}
+	put_quoted(l, s, TRACE_PATH_SHOW, true);
+}
+
+/*
+ * Up to TRACE_DATA_MAX of the len bytes at gva, quoted; the pointer when
+ * they cannot be read.  Whole or nothing: copy_from_user fails the copy
+ * on any fault.
+ */
+static void put_data(struct vmm *vm, struct tline *l, uint64_t gva, uint64_t len)
+{
+	uint8_t d[TRACE_DATA_MAX];
+	uint64_t n = len < sizeof(d) ? len : sizeof(d);
+
+	if (n && vmm_mem_copy_from_user(&vm->mem, d, gva, n)) {
+		put_ptr(l, gva);
+		return;
+	}
+	put_quoted(l, d, (size_t)n, len > n);
+}
+
+/*
+ * An iovec array: the first TRACE_IOV_MAX entries, each with its data
+ * (write: all of it, read: what the result covers, in order), as strace
+ * shows them.  The array itself is copied once; an unreadable one shows
+ * as its pointer.
+ */
+static void put_iov(struct vmm *vm, struct tline *l, uint64_t gva, uint64_t cnt,
+		    bool read, int64_t ret)
+{
+	struct { uint64_t base, len; } iov[TRACE_IOV_MAX];
+	uint64_t n = cnt < TRACE_IOV_MAX ? cnt : TRACE_IOV_MAX;
+	uint64_t left = read ? (ret > 0 ? (uint64_t)ret : 0) : UINT64_MAX;
+
+	if (n && vmm_mem_copy_from_user(&vm->mem, iov, gva, n * sizeof(iov[0]))) {
+		put_ptr(l, gva);
+		return;
+	}
+	put(l, "[");
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t show = iov[i].len < left ? iov[i].len : left;
+
+		put(l, "%s{iov_base=", i ? ", " : "");
+		if (read && ret < 0)
+			put_ptr(l, iov[i].base);
+		else
+			put_data(vm, l, iov[i].base, show);
+		put(l, ", iov_len=%llu}", (unsigned long long)iov[i].len);
+		left -= show;
+	}
+	put(l, "%s]", cnt > n ? ", ..." : "");
+}
+
+/* --- numbers -------------------------------------------------------------- */
+
+/* An int argument: the kernel reads the low 32 bits.  Upper bits that are
+ * neither zero nor the sign's are shown, in hex: the whole register. */
+static bool is_int(uint64_t v)
+{
+	return v <= 0xffffffffULL || (int64_t)v == (int64_t)(int32_t)(uint32_t)v;
+}
+
+static void put_int(struct tline *l, uint64_t v)
+{
+	if (is_int(v))
+		put(l, "%d", (int32_t)(uint32_t)v);
+	else
+		put(l, "0x%llx", (unsigned long long)v);
+}
+
+static void put_hex(struct tline *l, uint64_t v)
+{
+	put(l, v ? "0x%llx" : "0", (unsigned long long)v);
+}
+
+/*
+ * v as constants of class cls: one name, or flags joined by '|' with any
+ * bits no name covers left in hex (O_RDONLY|0x40000000).  Hex when
+ * nothing fits.
+ */
+static void put_named(struct tline *l, uint64_t v, int cls, bool flags)
+{
+	char name[256];
+	uint64_t left = v;
+	bool any = false;
+
+	if (policy_const_spell(v, cls, name, sizeof(name)) == 0) {
+		put(l, "%s", name);
+		return;
+	}
+	for (size_t i = 0; flags && i < policy_nconsts && left; i++) {
+		const struct policy_const *k = &policy_consts[i];
+
+		if (k->cls != cls || !k->flag || !k->value || (k->value & ~left))
+			continue;
+		put(l, "%s%s", any ? "|" : "", k->name);
+		left &= ~k->value;
+		any = true;
+	}
+	if (!any)
+		put_hex(l, v);
+	else if (left)
+		put(l, "|0x%llx", (unsigned long long)left);
+}
+
+/* Open flags the strace way: the access mode always, then the rest. */
+static void put_open(struct tline *l, uint64_t v)
+{
+	static const char *const acc[4] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+
+	put(l, "%s", acc[v & O_ACCMODE]);
+	if (v & ~(uint64_t)O_ACCMODE) {
+		put(l, "|");
+		put_named(l, v & ~(uint64_t)O_ACCMODE, POLICY_CLS_OPEN, true);
+	}
+}
+
+/* --- one line ------------------------------------------------------------- */
+
+static void put_arg(struct vmm *vm, struct tline *l, const struct vmm_trace_call *c,
+		    uint8_t kind, int i, bool ran)
+{
+	const uint64_t *a = c->args;
+	uint64_t v = a[i];
+
+	switch (kind) {
+	case T_PTR:
+		put_ptr(l, v);
+		break;
+	case T_INT:
+	case T_FD:
+		put_int(l, v);
+		break;
+	case T_DIRFD:
+		if (is_int(v) && (int32_t)(uint32_t)v == AT_FDCWD)
+			put(l, "AT_FDCWD");
+		else
+			put_int(l, v);
+		break;
+	case T_SIZE:
+		put(l, "%llu", (unsigned long long)v);
+		break;
+	case T_OFF:
+		put(l, "%lld", (long long)v);
+		break;
+	case T_MODE:
+		put(l, v ? "0%llo" : "0", (unsigned long long)v);
+		break;
+	case T_PATH:
+		put_path(vm, l, v);
+		break;
+	case T_WBUF:
+		put_data(vm, l, v, i < 5 ? a[i + 1] : 0);
+		break;
+	case T_RBUF:
+		/* What the program got: the bytes the call returned. */
+		if (ran && c->ret >= 0)
+			put_data(vm, l, v, (uint64_t)c->ret);
+		else
+			put_ptr(l, v);
+		break;
+	case T_WIOV:
+	case T_RIOV:
+		put_iov(vm, l, v, i < 5 ? a[i + 1] : 0, kind == T_RIOV,
+			ran ? c->ret : -1);
+		break;
+	case T_OPEN:
+		put_open(l, v);
+		break;
+	case T_OFLAGS:
+		if (!v) {
+			put(l, "0");
+			break;
+		}
+		/* fall through */
+	case T_PROT:
+	case T_MAP:
+	case T_AT:
+	case T_ACCESS:
+	case T_SOCK:
+		put_named(l, v, arg_cls[kind], true);
+		break;
+	case T_MADV:
+	case T_IOCTL:
+	case T_FCNTL:
+	case T_CLOCK:
+	case T_SIG:
+	case T_SIGHOW:
+	case T_ARCH:
+	case T_SEEK:
+	case T_AF:
+		put_named(l, v, arg_cls[kind], false);
+		break;
+	default:
+		put_hex(l, v);
+		break;
+	}
+}
+
+/* The verdict's word: what the policy (or lstar) did with the call. */
+static const char *verdict_word(const struct vmm_trace_call *c)
+{
+	if (c->kind == LSTAR_TRACE_NOSYS)
+		return "not implemented";
+	if (c->v.action == LSTAR_ACT_KILL)
+		return "killed";
+	if (c->kind == LSTAR_TRACE_DENIED || c->v.action == LSTAR_ACT_ERRNO)
+		return "denied";
+	if (c->v.action == LSTAR_ACT_LOG)
+		return "logged";
+	return "allowed";
+}
+
+/* Write the finished line whole: one write for the stream's buffer. */
+static void trace_write(struct vmm *vm, struct tline *l)
+{
+	FILE *out = vm->trace ? vm->trace : stderr;
+
+	if (l->cut) {
+		/* Keep the end readable: "...\n" over the last bytes. */
+		l->len = sizeof(l->buf) - 5;
+		memcpy(l->buf + l->len, "...", 3);
+		l->len += 3;
+	}
+	l->buf[l->len++] = '\n';
+	fwrite(l->buf, 1, l->len, out);
+	fflush(out);
+}
+
+/*
+ * Format call c as a line: name(args) = result [verdict: FILE:LINE] (where).
+ * noret: the call never returned (exit_group, a kill): "= ?".
+ */
+static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool noret)
+{
+	static struct tline line;	/* 8 KiB: not on the vCPU thread's stack */
+	struct tline *l = &line;
+	const char *name = lstar_syscall_name(c->nr);
+	const struct trace_sig *sig = c->nr < NSIGS && trace_sigs[c->nr].known ?
+				      &trace_sigs[c->nr] : NULL;
+	/* The call ran: its results (a read's bytes) are there to show. */
+	bool ran = !noret && c->kind == LSTAR_TRACE_GUEST;
+	int nargs = sig ? sig->nargs : 6;
+	char where[256];
+
+	l->len = 0;
+	l->cut = false;
+	if (name)
+		put(l, "%s(", name);
+	else
+		put(l, "syscall_%llu(", (unsigned long long)c->nr);
+	/* open's mode means something only when the call may create. */
+	if ((c->nr == SYS_open || c->nr == SYS_openat) &&
+	    !(c->args[nargs - 2] & (O_CREAT | __O_TMPFILE)))
+		nargs--;
+	for (int i = 0; i < nargs; i++) {
+		if (i)
+			put(l, ", ");
+		put_arg(vm, l, c, sig ? sig->arg[i] : T_HEX, i, ran);
+	}
+	put(l, ") = ");
+	if (noret)
+		put(l, "?");
+	else if (c->ret < 0 && c->ret >= -LSTAR_POLICY_MAX_ERRNO) {
+		const char *e = lstar_errno_name((int)-c->ret);
+
+		if (e)
+			put(l, "-%s", e);
+		else
+			put(l, "%lld", (long long)c->ret);
+	} else if (sig && sig->ret == R_ADDR) {
+		put(l, "0x%llx", (unsigned long long)c->ret);
+	} else {
+		put(l, "%lld", (long long)c->ret);
+	}
+	if (c->kind == LSTAR_TRACE_NOSYS) {
+		put(l, " [not implemented]");
+	} else {
+		if (vm->policy)
+			lstar_policy_where(vm->policy, c->v.src, where, sizeof(where));
+		else
+			snprintf(where, sizeof(where), "?");
+		put(l, " [%s: %s]", verdict_word(c), where);
+	}
+	put(l, c->forwarded ? " (vmm)" : " (guest)");
+	trace_write(vm, l);
+}
+
+/*
+ * Is c to be printed?  --trace: all.  A `log` rule: its calls (to the
+ * trace, or stderr).  -v: what was refused or is missing.  And always a
+ * call the shim forwarded that the VMM does not have: the shim never
+ * does that unless it is broken or taken over (docs/DECISIONS.md).
+ */
+static bool trace_wanted(const struct vmm *vm, const struct vmm_trace_call *c)
+{
+	return vm->opt->trace || c->v.action == LSTAR_ACT_LOG ||
+	       (vm->opt->verbose && c->kind != LSTAR_TRACE_GUEST) ||
+	       (c->forwarded && c->kind == LSTAR_TRACE_NOSYS);
+}
+
+/* --- the API -------------------------------------------------------------- */
+
+int vmm_trace_open(struct vmm *vm)
+{
+	int fd;
+
+	if (!vm->opt->trace_path)
+		return 0;
+	/* Created now: once lstar is confined it can create nothing. */
+	fd = open(vm->opt->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (!(vm->trace = fdopen(fd, "w"))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return 0;
+}
+
+void vmm_trace_close(struct vmm *vm)
+{
+	if (vm->trace)
+		fclose(vm->trace);
+	vm->trace = NULL;
+}
+
+void vmm_trace_call(struct vmm *vm, const struct vmm_trace_call *c)
+{
+	if (vm->learn)
+		vmm_learn_call(vm, c);
+	if (trace_wanted(vm, c))
+		trace_line(vm, c, c->v.action == LSTAR_ACT_KILL);
+}
+
+/* Indices in struct lstar_hc_exit's regs (struct pt_regs order). */
+enum { PT_R10 = 7, PT_R9 = 8, PT_R8 = 9, PT_RDX = 12, PT_RSI = 13,
+       PT_RDI = 14, PT_ORIG_RAX = 15 };
+
+/* The six argument registers of the frame in regs. */
+static void frame_args(const uint64_t *regs, uint64_t args[6])
+{
+	args[0] = regs[PT_RDI];
+	args[1] = regs[PT_RSI];
+	args[2] = regs[PT_RDX];
+	args[3] = regs[PT_R10];
+	args[4] = regs[PT_R8];
+	args[5] = regs[PT_R9];
+}
+
+void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
+{
+	uint64_t args[6] = { 0 };
+	struct vmm_trace_call c = { .args = args, .kind = LSTAR_TRACE_GUEST };
+
+	switch (e->kind) {
+	case LSTAR_EXIT_NORMAL:
+		/*
+		 * exit or exit_group.  The shim may send the call's frame
+		 * (error_code is then its number, as orig_rax); without it,
+		 * the call is exit_group with the status as its argument.
+		 */
+		if ((e->error_code == SYS_exit || e->error_code == SYS_exit_group) &&
+		    e->regs[PT_ORIG_RAX] == e->error_code) {
+			c.nr = e->error_code;
+			frame_args(e->regs, args);
+		} else {
+			c.nr = SYS_exit_group;
+			args[0] = (uint32_t)e->status;
+		}
+		/* The shim's verdict is not in the block: the VMM's own, on
+		 * the same table, is the same one. */
+		if (vm->policy)
+			c.v = lstar_policy_eval(vm->policy->table, c.nr, args);
+		break;
+	case LSTAR_EXIT_SIGNAL:
+		if (e->vector != LSTAR_EXIT_VECTOR_POLICY) {
+			if (vm->opt->trace && e->status >= 1 && e->status <= 31) {
+				FILE *out = vm->trace ? vm->trace : stderr;
+
+				fprintf(out, "+++ killed by SIG%s +++\n",
+					sigabbrev_np(e->status));
+				fflush(out);
+			}
+			return;
+		}
+		/* A kill rule: the frame is the call's (orig_rax its number)
+		 * and fault_addr the rule's src. */
+		c.nr = e->regs[PT_ORIG_RAX];
+		frame_args(e->regs, args);
+		c.v.action = LSTAR_ACT_KILL;
+		c.v.src = (uint32_t)e->fault_addr;
+		c.kind = LSTAR_TRACE_DENIED;
+		break;
+	default:
+		return;		/* a shim panic: hcall.c reports it */
+	}
+	if (vm->learn)
+		vmm_learn_call(vm, &c);
+	if (trace_wanted(vm, &c))
+		trace_line(vm, &c, true);
+}
