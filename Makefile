@@ -221,12 +221,12 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 
 tests: $(TEST_BIN)
 
-check: $(B)/lstar $(B)/lstar-policy guest tests
-	@LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
+check: $(B)/lstar $(B)/lstar-policy guest tests examples
+	@LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) LSTAR_SRC=$(abspath .) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
 
 # The same tests on hardware KVM (AMD SVM), emulated by QEMU, so that the
 # shim's CPL-0 syscall path really runs: docs/HARDWARE-TESTS.md.
-check-hw: $(B)/lstar $(B)/lstar-policy guest tests
+check-hw: $(B)/lstar $(B)/lstar-policy guest tests examples
 	@tools/check-hw.sh $(B)
 
 # --- benchmark -------------------------------------------------------------

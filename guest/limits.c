@@ -8,11 +8,13 @@
  *   limits tables      map and unmap one page at 1500 addresses 1 GiB
  *                      apart: each needs page tables of its own, which
  *                      must be given back (or --mem runs out)
+ *   limits nofile      print RLIMIT_NOFILE (`limit files`)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 
 int main(int argc, char **argv)
@@ -41,6 +43,14 @@ int main(int argc, char **argv)
 			munmap(p, 4096);
 		}
 		printf("mapped and unmapped %d times\n", i);
+		return 0;
+	} else if (!strcmp(mode, "nofile")) {
+		struct rlimit r;
+
+		if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+			return 1;
+		printf("nofile %llu %llu\n", (unsigned long long)r.rlim_cur,
+		       (unsigned long long)r.rlim_max);
 		return 0;
 	} else if (!strcmp(mode, "alloc")) {
 		long mib = 0;

@@ -161,6 +161,8 @@ struct lstar_boot_info {
 	 * pool_next: supervisor-only, reached through the direct map. */
 	lstar_gpa_t policy;
 	uint64_t policy_size;		/* bytes */
+	uint64_t nofile;		/* descriptors the VMM's table holds
+					 * (`limit files`): RLIMIT_NOFILE */
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -206,9 +208,21 @@ enum lstar_exit_kind {
 };
 
 /* hc_exit.vector of a program the policy killed (a `kill` rule):
- * fault_addr is the rule's src, regs[] the frame of the call (orig_rax
- * its number). */
+ * fault_addr is the rule's src, regs[] the frame of the call (the low
+ * 32 bits of orig_rax its number, as dispatched).  For every exit of a
+ * frame, error_code repeats orig_rax. */
 #define LSTAR_EXIT_VECTOR_POLICY 256
+
+/* Indices of struct lstar_hc_exit's regs[]: the shim's struct pt_regs,
+ * in its order (shim-kernel/pt_regs.h asserts it). */
+enum lstar_exit_reg {
+	LSTAR_REG_R15, LSTAR_REG_R14, LSTAR_REG_R13, LSTAR_REG_R12,
+	LSTAR_REG_RBP, LSTAR_REG_RBX, LSTAR_REG_R11, LSTAR_REG_R10,
+	LSTAR_REG_R9, LSTAR_REG_R8, LSTAR_REG_RAX, LSTAR_REG_RCX,
+	LSTAR_REG_RDX, LSTAR_REG_RSI, LSTAR_REG_RDI, LSTAR_REG_ORIG_RAX,
+	LSTAR_REG_RIP, LSTAR_REG_CS, LSTAR_REG_RFLAGS, LSTAR_REG_RSP,
+	LSTAR_REG_SS, LSTAR_NR_REGS
+};
 
 /* LSTAR_HC_EXIT */
 struct lstar_hc_exit {
@@ -218,7 +232,7 @@ struct lstar_hc_exit {
 	uint64_t vector;		/* exception vector, for the report */
 	uint64_t error_code;
 	uint64_t fault_addr;		/* CR2 for page faults */
-	uint64_t regs[21];		/* struct pt_regs, for the report */
+	uint64_t regs[LSTAR_NR_REGS];	/* struct pt_regs, for the report */
 };
 
 /* LSTAR_HC_ZERO_PAGES: the pages at entries [0, count) of the free stack. */
@@ -294,7 +308,7 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 520, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 528, "boot info layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

@@ -28,6 +28,9 @@
 
 #define MAX_TEXT	(1 << 20)	/* bytes of one policy file */
 #define MAX_USE_DEPTH	16		/* files open at once through `use` */
+#define MAX_USE_FILES	256		/* files read through `use`, in all */
+#define MAX_WARNINGS	50		/* then say no more of them */
+#define EFTYPE_NOT_REGULAR 1000		/* read_file: a FIFO, device, socket */
 #define MAX_RULE_CONDS	64		/* conditions joined by `and` */
 #define MAX_ERRORS	50		/* then stop: the rest is likely noise */
 #define MAX_PATH_LEN	4096		/* PATH_MAX */
@@ -117,6 +120,8 @@ struct compiler {
 	FILE *diag;
 	int errors;
 	bool stopped;		/* MAX_ERRORS reached: read no further */
+	int files_read;		/* through `use`, for MAX_USE_FILES */
+	int warnings;		/* reported so far, for MAX_WARNINGS */
 
 	struct frame stack[MAX_USE_DEPTH];
 	int depth;
@@ -127,6 +132,9 @@ struct compiler {
 	size_t nsrcs, srcs_cap;
 	struct rule *rules;
 	size_t nrules, rules_cap;
+	/* implied[nr] - 1: the index in rules of nr's one implied allow (a
+	 * `path` line's), 0: none yet. */
+	uint32_t implied[LSTAR_POLICY_NR];
 	struct lstar_pol_cond *conds;
 	size_t nconds, conds_cap;
 	struct lstar_policy_path *paths;
@@ -223,8 +231,14 @@ static void warning(struct compiler *c, int col, const char *hint, const char *f
 {
 	va_list ap;
 
-	if (c->stopped)
+	if (c->stopped || c->warnings > MAX_WARNINGS)
 		return;
+	if (++c->warnings > MAX_WARNINGS) {
+		if (c->diag)
+			fprintf(c->diag, "too many warnings (%d); no more are shown\n",
+				MAX_WARNINGS);
+		return;
+	}
 	va_start(ap, fmt);
 	vreport(c, "warning", col, hint, fmt, ap);
 	va_end(ap);
@@ -604,6 +618,15 @@ static int parse_arg(struct compiler *c, const struct tok *t, uint8_t *arg)
  */
 static const char *never_holds(const struct lstar_pol_cond *k, char *buf, size_t size)
 {
+	/* A zero mask leaves 0 to compare, whatever the argument. */
+	if (k->mask == 0) {
+		uint64_t v = k->value;
+		bool holds = k->op == LSTAR_CMP_EQ ? v == 0 : k->op == LSTAR_CMP_NE ? v != 0 :
+			     k->op == LSTAR_CMP_LT ? 0 < v : k->op == LSTAR_CMP_LE ? true :
+			     k->op == LSTAR_CMP_GT ? false : v == 0;
+
+		return holds ? NULL : "the mask 0 leaves 0 to compare, whatever the argument";
+	}
 	switch (k->op) {
 	case LSTAR_CMP_EQ:
 		if (k->value & ~k->mask) {
@@ -706,23 +729,6 @@ static int parse_cond(struct compiler *c, const struct tok *toks, size_t n, size
 
 /* --- rules ---------------------------------------------------------------- */
 
-/* "allow", "deny EACCES", ... for the warnings (buf when it needs one). */
-static const char *verdict_text(uint8_t action, uint16_t err, char *buf, size_t size)
-{
-	const char *name;
-
-	switch (action) {
-	case LSTAR_ACT_ALLOW: return "allow";
-	case LSTAR_ACT_KILL: return "kill";
-	case LSTAR_ACT_LOG: return "log";
-	}
-	name = lstar_errno_name(err);
-	if (name)
-		snprintf(buf, size, "deny %s", name);
-	else
-		snprintf(buf, size, "deny errno %u", err);
-	return buf;
-}
 
 /* The same test on the same argument: the warnings' notion of "same". */
 static bool cond_eq(const struct lstar_pol_cond *a, const struct lstar_pol_cond *b)
@@ -799,8 +805,8 @@ static void check_repeat(struct compiler *c, size_t idx, int col, const char *sy
 			warning(c, col, "with the same conditions only the later line ever decides",
 				"overrides line %d: '%s' was %s there, %s here",
 				c->srcs[old->src].line, sysname,
-				verdict_text(old->action, old->err, a, sizeof(a)),
-				verdict_text(r->action, r->err, b, sizeof(b)));
+				policy_verdict_text(old->action, old->err, a, sizeof(a)),
+				policy_verdict_text(r->action, r->err, b, sizeof(b)));
 		break;
 	}
 	c->seen[slot] = (uint32_t)idx + 1;
@@ -1181,7 +1187,14 @@ static void stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 	c->paths[c->npaths++] = (struct lstar_policy_path){
 		.path = path, .writable = rw, .src = (uint32_t)src,
 	};
-	/* The implied rules go where the line is, as if written there. */
+	/*
+	 * The implied allows form the lowest layer of the policy: they decide
+	 * only calls that no explicit rule matches, wherever the lines are.
+	 * So a `path` line (or --ro, read after the file) never undoes a
+	 * `deny` or `kill` written for a file syscall, and a tree's grant
+	 * never widens what the policy says of calls in another tree.  One
+	 * implied rule per syscall; the latest path line is its source.
+	 */
 	for (int pass = 0; pass < (rw ? 2 : 1); pass++) {
 		const char *const *names = pass ? path_rw_syscalls : path_ro_syscalls;
 		size_t count = pass ? sizeof(path_rw_syscalls) / sizeof(path_rw_syscalls[0]) :
@@ -1200,8 +1213,13 @@ static void stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 				return;
 			}
 			r.nr = (uint16_t)nr;
+			if (c->implied[nr]) {
+				c->rules[c->implied[nr] - 1].src = (uint32_t)src;
+				continue;
+			}
 			if (add_rule(c, &r) < 0)
 				return;
+			c->implied[nr] = (uint32_t)c->nrules;
 		}
 	}
 }
@@ -1402,11 +1420,18 @@ static int read_file(const char *path, char **buf, size_t *len, struct stat *st)
 	char *b;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO or a device must not hang the open; only a
+	 * regular file is read. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, st) < 0 || S_ISDIR(st->st_mode)) {
-		err = S_ISDIR(st->st_mode) ? -EISDIR : -errno;
+	if (fstat(fd, st) < 0)
+		err = -errno;
+	else if (S_ISDIR(st->st_mode))
+		err = -EISDIR;
+	else if (!S_ISREG(st->st_mode))
+		err = -EFTYPE_NOT_REGULAR;
+	if (err) {
 		close(fd);
 		return err;
 	}
@@ -1444,7 +1469,11 @@ static int read_file(const char *path, char **buf, size_t *len, struct stat *st)
 /* The reason read_file gave, as a message says it. */
 static const char *read_error(int err)
 {
-	return err == -EFBIG ? "file is too large (more than 1 MiB)" : strerror(-err);
+	if (err == -EFBIG)
+		return "file is too large (more than 1 MiB)";
+	if (err == -EFTYPE_NOT_REGULAR)
+		return "not a regular file";
+	return strerror(-err);
 }
 
 /* The directory part of path ("/" for "/x"), or NULL when it has none:
@@ -1490,6 +1519,14 @@ static void compile_text(struct compiler *c, struct frame *f, const char *text, 
  */
 static void enter(struct compiler *c, struct frame *f, const char *text, size_t len, int col)
 {
+	/* The same file `use`d from many places is read each time: a few
+	 * levels of that multiply, so the whole read is bounded too. */
+	if (++c->files_read > MAX_USE_FILES) {
+		error(c, col, "is one file `use`d from many places? use it once",
+		      "more than %d files read through 'use'", MAX_USE_FILES);
+		c->stopped = true;
+		return;
+	}
 	if (c->depth == MAX_USE_DEPTH) {
 		error(c, col, "a loop of profiles? otherwise flatten a few of them",
 		      "'use' nested too deeply (more than %d files)", MAX_USE_DEPTH);
@@ -1768,8 +1805,10 @@ static int pack_sources(struct compiler *c, struct lstar_policy *out)
 }
 
 /*
- * build - the table from the rules in source order: grouped by syscall
- * number, each group in source order (a stable counting sort).
+ * build - the table from the rules: grouped by syscall number, each group
+ * with its implied rule (a `path` line's) first, then the explicit ones in
+ * source order (a stable counting sort).  The evaluator tries a group from
+ * its end: explicit rules, last written first, then the implied one.
  */
 static int build(struct compiler *c, struct lstar_policy *out)
 {
@@ -1793,13 +1832,18 @@ static int build(struct compiler *c, struct lstar_policy *out)
 		pos[nr] = next;
 		next += t->sys[nr].nrules;
 	}
-	for (size_t i = 0; i < c->nrules; i++) {
-		const struct rule *r = &c->rules[i];
+	for (int implicit = 1; implicit >= 0; implicit--) {
+		for (size_t i = 0; i < c->nrules; i++) {
+			const struct rule *r = &c->rules[i];
 
-		t->rules[pos[r->nr]++] = (struct lstar_pol_rule){
-			.action = r->action, .err = r->err, .first_cond = r->first_cond,
-			.ncond = r->ncond, .src = r->src,
-		};
+			if (r->implicit != implicit)
+				continue;
+			t->rules[pos[r->nr]++] = (struct lstar_pol_rule){
+				.action = r->action, .err = r->err,
+				.first_cond = r->first_cond, .ncond = r->ncond,
+				.src = r->src,
+			};
+		}
 	}
 	if (c->nconds)
 		memcpy((void *)lstar_policy_conds(t), c->conds, c->nconds * sizeof(*c->conds));

@@ -11,68 +11,6 @@
 #include "compile.h"
 #include "names.h"
 
-/* Which arguments hold which kind of constant, so that explain can print
- * O_RDONLY for openat's flags but 0 for write's descriptor. */
-static const struct {
-	const char *sys;
-	uint8_t arg;
-	uint8_t cls;
-} arg_cls[] = {
-	{ "open", 1, POLICY_CLS_OPEN },
-	{ "openat", 0, POLICY_CLS_DIRFD }, { "openat", 2, POLICY_CLS_OPEN },
-	{ "newfstatat", 0, POLICY_CLS_DIRFD }, { "newfstatat", 3, POLICY_CLS_AT },
-	{ "statx", 0, POLICY_CLS_DIRFD }, { "statx", 2, POLICY_CLS_AT },
-	{ "access", 1, POLICY_CLS_ACCESS },
-	{ "faccessat", 0, POLICY_CLS_DIRFD }, { "faccessat", 2, POLICY_CLS_ACCESS },
-	{ "faccessat2", 0, POLICY_CLS_DIRFD }, { "faccessat2", 2, POLICY_CLS_ACCESS },
-	{ "faccessat2", 3, POLICY_CLS_AT },
-	{ "readlinkat", 0, POLICY_CLS_DIRFD }, { "mkdirat", 0, POLICY_CLS_DIRFD },
-	{ "mknodat", 0, POLICY_CLS_DIRFD }, { "fchmodat", 0, POLICY_CLS_DIRFD },
-	{ "fchownat", 0, POLICY_CLS_DIRFD }, { "fchownat", 4, POLICY_CLS_AT },
-	{ "unlinkat", 0, POLICY_CLS_DIRFD }, { "unlinkat", 2, POLICY_CLS_AT },
-	{ "linkat", 0, POLICY_CLS_DIRFD }, { "linkat", 2, POLICY_CLS_DIRFD },
-	{ "linkat", 4, POLICY_CLS_AT },
-	{ "renameat", 0, POLICY_CLS_DIRFD }, { "renameat", 2, POLICY_CLS_DIRFD },
-	{ "renameat2", 0, POLICY_CLS_DIRFD }, { "renameat2", 2, POLICY_CLS_DIRFD },
-	{ "symlinkat", 1, POLICY_CLS_DIRFD },
-	{ "utimensat", 0, POLICY_CLS_DIRFD }, { "utimensat", 3, POLICY_CLS_AT },
-	{ "pipe2", 1, POLICY_CLS_OPEN }, { "dup3", 2, POLICY_CLS_OPEN },
-	{ "fcntl", 1, POLICY_CLS_FCNTL }, { "ioctl", 1, POLICY_CLS_IOCTL },
-	{ "lseek", 2, POLICY_CLS_SEEK },
-	{ "mmap", 2, POLICY_CLS_PROT }, { "mmap", 3, POLICY_CLS_MAP },
-	{ "mprotect", 2, POLICY_CLS_PROT }, { "madvise", 2, POLICY_CLS_MADV },
-	{ "socket", 0, POLICY_CLS_AF }, { "socket", 1, POLICY_CLS_SOCK },
-	{ "socketpair", 0, POLICY_CLS_AF }, { "socketpair", 1, POLICY_CLS_SOCK },
-	{ "accept4", 3, POLICY_CLS_SOCK },
-	{ "clock_gettime", 0, POLICY_CLS_CLOCK }, { "clock_getres", 0, POLICY_CLS_CLOCK },
-	{ "clock_nanosleep", 0, POLICY_CLS_CLOCK },
-	{ "kill", 1, POLICY_CLS_SIG }, { "tkill", 1, POLICY_CLS_SIG },
-	{ "tgkill", 2, POLICY_CLS_SIG }, { "rt_sigaction", 0, POLICY_CLS_SIG },
-	{ "rt_sigprocmask", 0, POLICY_CLS_SIGHOW }, { "arch_prctl", 0, POLICY_CLS_ARCH },
-};
-
-static int class_of(uint32_t nr, uint8_t arg)
-{
-	const char *name = lstar_syscall_name(nr);
-
-	for (size_t i = 0; name && i < sizeof(arg_cls) / sizeof(arg_cls[0]); i++)
-		if (arg_cls[i].arg == arg && !strcmp(arg_cls[i].sys, name))
-			return arg_cls[i].cls;
-	return POLICY_CLS_NONE;
-}
-
-/* A value as a constant of class cls where one fits, else a number:
- * small ones in decimal, others in hex. */
-static void spell(uint64_t v, int cls, char *buf, size_t len)
-{
-	if (policy_const_spell(v, cls, buf, len) == 0)
-		return;
-	if (v < 0x1000)
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-	else
-		snprintf(buf, len, "0x%llx", (unsigned long long)v);
-}
-
 static const char *const cmp_text[LSTAR_CMP_MAX] = { "==", "!=", "<", "<=", ">", ">=" };
 
 /* The conditions of rule r as the language writes them, into a new
@@ -91,10 +29,12 @@ static char *conds_text(const struct lstar_policy_table *t, uint32_t nr,
 		fputs("-", f);
 	for (uint16_t i = 0; i < r->ncond; i++) {
 		const struct lstar_pol_cond *k = &conds[r->first_cond + i];
-		int cls = class_of(nr, k->arg);
+		/* Constants by name only where the argument means them:
+		 * O_RDONLY in openat's flags, 0 in write's descriptor. */
+		int kind = policy_arg_kind(nr, k->arg);
 		char mask[256], value[256];
 
-		spell(k->value, cls, value, sizeof(value));
+		policy_arg_spell(k->value, kind, value, sizeof(value));
 		if (i)
 			fputs(" and ", f);
 		if (k->mask == UINT64_MAX) {
@@ -102,7 +42,7 @@ static char *conds_text(const struct lstar_policy_table *t, uint32_t nr,
 			continue;
 		}
 		/* A mask is bits: hex unless a name fits. */
-		if (policy_const_spell(k->mask, cls, mask, sizeof(mask)) < 0)
+		if (policy_const_spell(k->mask, policy_arg_cls(kind), mask, sizeof(mask)) < 0)
 			snprintf(mask, sizeof(mask), "0x%llx", (unsigned long long)k->mask);
 		fprintf(f, "(arg%u & %s) %s %s", k->arg, mask, cmp_text[k->op], value);
 	}
@@ -111,23 +51,6 @@ static char *conds_text(const struct lstar_policy_table *t, uint32_t nr,
 		return NULL;
 	}
 	return s;
-}
-
-/* "allow", "deny EACCES", "kill", "log": a rule's verdict as a word. */
-static void verdict(const struct lstar_pol_rule *r, char *buf, size_t len)
-{
-	const char *name;
-
-	switch (r->action) {
-	case LSTAR_ACT_ALLOW: snprintf(buf, len, "allow"); return;
-	case LSTAR_ACT_KILL: snprintf(buf, len, "kill"); return;
-	case LSTAR_ACT_LOG: snprintf(buf, len, "log"); return;
-	}
-	name = lstar_errno_name(r->err);
-	if (name)
-		snprintf(buf, len, "deny %s", name);
-	else
-		snprintf(buf, len, "deny %u", r->err);
 }
 
 /* One row of the rules table, kept until the column widths are known. */
@@ -214,7 +137,8 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 			struct row *row = &rows[nrows++];
 
 			snprintf(row->sys, sizeof(row->sys), "%s", sys_label(order[i], buf, sizeof(buf)));
-			verdict(r, row->verdict, sizeof(row->verdict));
+			snprintf(row->verdict, sizeof(row->verdict), "%s",
+				 policy_verdict_text(r->action, r->err, v, sizeof(v)));
 			row->conds = conds_text(t, order[i], r);
 			where(p, r->src, row->where, sizeof(row->where));
 			if (strlen(row->sys) > wsys)
@@ -228,8 +152,9 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 
 	/* Every row was made (above) before any is printed: the column
 	 * widths depend on the longest entry of each. */
-	verdict(&t->dflt, v, sizeof(v));
-	fprintf(out, "default: %s (%s)\n\n", v, lstar_policy_where(p, t->dflt.src, w, sizeof(w)));
+	fprintf(out, "default: %s (%s)\n\n",
+		policy_verdict_text(t->dflt.action, t->dflt.err, v, sizeof(v)),
+		lstar_policy_where(p, t->dflt.src, w, sizeof(w)));
 	fputs("Rules are listed per syscall in the order they are tried: the first\n"
 	      "that matches decides (it is the last matching line of the policy).\n"
 	      "A call that no rule matches gets the default.\n\n", out);

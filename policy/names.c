@@ -2,7 +2,9 @@
 /*
  * names.c - the names a policy may use: syscalls (through libseccomp, so
  * every x86-64 name is known), constants, errno names, and the "did you
- * mean" search behind the compiler's hints.
+ * mean" search behind the compiler's hints; the one table of what each
+ * syscall argument means (for --trace, explain and --learn), and how the
+ * language spells values, verdicts and strings.
  *
  * The constants' values come from the headers, never typed as numbers.
  * Where the kernel and libc disagree, the kernel's UAPI header wins: a
@@ -26,6 +28,7 @@
 #include <linux/mman.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -267,6 +270,310 @@ int policy_const_spell(uint64_t value, int cls, char *buf, size_t len)
 		buf[0] = '\0';
 		return -1;
 	}
+	return 0;
+}
+
+/* --- what each syscall argument is ---------------------------------------- */
+
+/* Short names for the table below only. */
+#define NUM	POLICY_ARG_NUM
+#define PTR	POLICY_ARG_PTR
+#define INT	POLICY_ARG_INT
+#define FD	POLICY_ARG_FD
+#define DIRFD	POLICY_ARG_DIRFD
+#define SIZE	POLICY_ARG_SIZE
+#define OFF	POLICY_ARG_OFF
+#define MODE	POLICY_ARG_MODE
+#define PATH	POLICY_ARG_PATH
+#define WBUF	POLICY_ARG_WBUF
+#define RBUF	POLICY_ARG_RBUF
+#define WIOV	POLICY_ARG_WIOV
+#define RIOV	POLICY_ARG_RIOV
+#define OPEN	POLICY_ARG_OPEN
+#define OFLAGS	POLICY_ARG_OFLAGS
+#define ATF	POLICY_ARG_AT
+#define ACCESS	POLICY_ARG_ACCESS
+#define PROT	POLICY_ARG_PROT
+#define MAPF	POLICY_ARG_MAP
+#define MADV	POLICY_ARG_MADV
+#define IOCTL	POLICY_ARG_IOCTL
+#define FCNTL	POLICY_ARG_FCNTL
+#define SEEK	POLICY_ARG_SEEK
+#define CLOCK	POLICY_ARG_CLOCK
+#define SIG	POLICY_ARG_SIG
+#define SIGHOW	POLICY_ARG_SIGHOW
+#define ARCH	POLICY_ARG_ARCH
+#define AF	POLICY_ARG_AF
+#define SOCK	POLICY_ARG_SOCK
+
+/*
+ * S: n arguments; SA: the result is an address; TELL(i) in the second
+ * place names the argument that tells uses apart, NOTELL none.
+ */
+#define NOTELL		0
+#define TELL(i)		((i) + 1)
+#define S(n, t, ...)	{ .listed = 1, .nargs = n, .tell = t, .arg = { __VA_ARGS__ } }
+#define SA(n, t, ...)	{ .listed = 1, .nargs = n, .ret_addr = 1, .tell = t, \
+			  .arg = { __VA_ARGS__ } }
+
+/*
+ * The calls lstar implements (the shim's sys_call_table, the VMM's
+ * fwd_table) and a few common ones it refuses.
+ *
+ * The telling argument is for --learn, whose conditions are meant for a
+ * reviewer: a value that says what the program does (which stream it
+ * writes, which ioctl, whether memory becomes executable), never one
+ * that merely differs from run to run (an address, a size, a descriptor
+ * the program opened: learn.c keeps a descriptor condition only for 0, 1
+ * and 2).
+ */
+static const struct policy_sys_args sys_args[] = {
+	[SYS_read] = S(3, TELL(0), FD, RBUF, SIZE),
+	[SYS_write] = S(3, TELL(0), FD, WBUF, SIZE),
+	[SYS_open] = S(3, TELL(1), PATH, OPEN, MODE),
+	[SYS_close] = S(1, NOTELL, FD),
+	[SYS_stat] = S(2, NOTELL, PATH, PTR),
+	[SYS_fstat] = S(2, NOTELL, FD, PTR),
+	[SYS_lstat] = S(2, NOTELL, PATH, PTR),
+	[SYS_poll] = S(3, NOTELL, PTR, SIZE, INT),
+	[SYS_lseek] = S(3, TELL(2), FD, OFF, SEEK),
+	[SYS_mmap] = SA(6, TELL(2), PTR, SIZE, PROT, MAPF, FD, NUM),
+	[SYS_mprotect] = S(3, TELL(2), PTR, SIZE, PROT),
+	[SYS_munmap] = S(2, NOTELL, PTR, SIZE),
+	[SYS_brk] = SA(1, NOTELL, PTR),
+	[SYS_rt_sigaction] = S(4, TELL(0), SIG, PTR, PTR, SIZE),
+	[SYS_rt_sigprocmask] = S(4, TELL(0), SIGHOW, PTR, PTR, SIZE),
+	[SYS_rt_sigreturn] = S(0, NOTELL),
+	[SYS_ioctl] = S(3, TELL(1), FD, IOCTL, PTR),
+	[SYS_pread64] = S(4, NOTELL, FD, RBUF, SIZE, OFF),
+	[SYS_pwrite64] = S(4, NOTELL, FD, WBUF, SIZE, OFF),
+	[SYS_readv] = S(3, TELL(0), FD, RIOV, SIZE),
+	[SYS_writev] = S(3, TELL(0), FD, WIOV, SIZE),
+	[SYS_access] = S(2, NOTELL, PATH, ACCESS),
+	[SYS_pipe] = S(1, NOTELL, PTR),
+	[SYS_sched_yield] = S(0, NOTELL),
+	[SYS_mremap] = SA(5, NOTELL, PTR, SIZE, SIZE, NUM, PTR),
+	[SYS_madvise] = S(3, TELL(2), PTR, SIZE, MADV),
+	[SYS_dup] = S(1, NOTELL, FD),
+	[SYS_dup2] = S(2, NOTELL, FD, FD),
+	[SYS_nanosleep] = S(2, NOTELL, PTR, PTR),
+	[SYS_getpid] = S(0, NOTELL),
+	[SYS_sendfile] = S(4, NOTELL, FD, FD, PTR, SIZE),
+	[SYS_socket] = S(3, TELL(0), AF, SOCK, INT),
+	[SYS_connect] = S(3, NOTELL, FD, PTR, SIZE),
+	[SYS_socketpair] = S(4, NOTELL, AF, SOCK, INT, PTR),
+	[SYS_clone] = S(5, NOTELL, NUM, PTR, PTR, PTR, NUM),
+	[SYS_fork] = S(0, NOTELL),
+	[SYS_vfork] = S(0, NOTELL),
+	[SYS_execve] = S(3, NOTELL, PATH, PTR, PTR),
+	[SYS_exit] = S(1, NOTELL, INT),
+	[SYS_wait4] = S(4, NOTELL, INT, PTR, NUM, PTR),
+	[SYS_kill] = S(2, NOTELL, INT, SIG),
+	[SYS_uname] = S(1, NOTELL, PTR),
+	[SYS_fcntl] = S(3, TELL(1), FD, FCNTL, NUM),
+	[SYS_fsync] = S(1, NOTELL, FD),
+	[SYS_fdatasync] = S(1, NOTELL, FD),
+	[SYS_truncate] = S(2, NOTELL, PATH, OFF),
+	[SYS_ftruncate] = S(2, NOTELL, FD, OFF),
+	[SYS_getcwd] = S(2, NOTELL, PTR, SIZE),
+	[SYS_chdir] = S(1, NOTELL, PATH),
+	[SYS_fchdir] = S(1, NOTELL, FD),
+	[SYS_rename] = S(2, NOTELL, PATH, PATH),
+	[SYS_mkdir] = S(2, NOTELL, PATH, MODE),
+	[SYS_rmdir] = S(1, NOTELL, PATH),
+	[SYS_creat] = S(2, NOTELL, PATH, MODE),
+	[SYS_link] = S(2, NOTELL, PATH, PATH),
+	[SYS_unlink] = S(1, NOTELL, PATH),
+	[SYS_symlink] = S(2, NOTELL, PATH, PATH),
+	[SYS_readlink] = S(3, NOTELL, PATH, PTR, SIZE),
+	[SYS_chmod] = S(2, NOTELL, PATH, MODE),
+	[SYS_fchmod] = S(2, NOTELL, FD, MODE),
+	[SYS_umask] = S(1, NOTELL, MODE),
+	[SYS_gettimeofday] = S(2, NOTELL, PTR, PTR),
+	/* The resource (an RLIMIT_* number) tells: a stack or descriptor
+	 * limit says something, which the policy has no names for. */
+	[SYS_getrlimit] = S(2, TELL(0), INT, PTR),
+	[SYS_ptrace] = S(4, NOTELL, INT, INT, PTR, PTR),
+	[SYS_getuid] = S(0, NOTELL),
+	[SYS_getgid] = S(0, NOTELL),
+	[SYS_geteuid] = S(0, NOTELL),
+	[SYS_getegid] = S(0, NOTELL),
+	[SYS_getppid] = S(0, NOTELL),
+	[SYS_sigaltstack] = S(2, NOTELL, PTR, PTR),
+	[SYS_statfs] = S(2, NOTELL, PATH, PTR),
+	[SYS_fstatfs] = S(2, NOTELL, FD, PTR),
+	[SYS_arch_prctl] = S(2, TELL(0), ARCH, PTR),
+	[SYS_setrlimit] = S(2, TELL(0), INT, PTR),
+	[SYS_gettid] = S(0, NOTELL),
+	[SYS_tkill] = S(2, NOTELL, INT, SIG),
+	[SYS_time] = S(1, NOTELL, PTR),
+	[SYS_futex] = S(6, NOTELL, PTR, INT, INT, PTR, PTR, INT),
+	[SYS_getdents64] = S(3, NOTELL, FD, PTR, SIZE),
+	[SYS_set_tid_address] = S(1, NOTELL, PTR),
+	[SYS_clock_gettime] = S(2, TELL(0), CLOCK, PTR),
+	[SYS_clock_getres] = S(2, TELL(0), CLOCK, PTR),
+	[SYS_clock_nanosleep] = S(4, TELL(0), CLOCK, NUM, PTR, PTR),
+	[SYS_exit_group] = S(1, NOTELL, INT),
+	[SYS_tgkill] = S(3, NOTELL, INT, INT, SIG),
+	[SYS_openat] = S(4, TELL(2), DIRFD, PATH, OPEN, MODE),
+	[SYS_mkdirat] = S(3, NOTELL, DIRFD, PATH, MODE),
+	[SYS_mknodat] = S(4, NOTELL, DIRFD, PATH, MODE, NUM),
+	[SYS_fchownat] = S(5, NOTELL, DIRFD, PATH, INT, INT, ATF),
+	[SYS_newfstatat] = S(4, NOTELL, DIRFD, PATH, PTR, ATF),
+	[SYS_unlinkat] = S(3, NOTELL, DIRFD, PATH, ATF),
+	[SYS_renameat] = S(4, NOTELL, DIRFD, PATH, DIRFD, PATH),
+	[SYS_linkat] = S(5, NOTELL, DIRFD, PATH, DIRFD, PATH, ATF),
+	[SYS_symlinkat] = S(3, NOTELL, PATH, DIRFD, PATH),
+	[SYS_readlinkat] = S(4, NOTELL, DIRFD, PATH, PTR, SIZE),
+	[SYS_fchmodat] = S(3, NOTELL, DIRFD, PATH, MODE),
+	[SYS_faccessat] = S(3, NOTELL, DIRFD, PATH, ACCESS),
+	[SYS_set_robust_list] = S(2, NOTELL, PTR, SIZE),
+	[SYS_utimensat] = S(4, NOTELL, DIRFD, PATH, PTR, ATF),
+	[SYS_accept4] = S(4, NOTELL, FD, PTR, PTR, SOCK),
+	[SYS_dup3] = S(3, NOTELL, FD, FD, OFLAGS),
+	[SYS_pipe2] = S(2, NOTELL, PTR, OFLAGS),
+	[SYS_preadv] = S(4, NOTELL, FD, RIOV, SIZE, OFF),
+	[SYS_pwritev] = S(4, NOTELL, FD, WIOV, SIZE, OFF),
+	[SYS_prlimit64] = S(4, TELL(1), INT, INT, PTR, PTR),
+	[SYS_getcpu] = S(3, NOTELL, PTR, PTR, PTR),
+	[SYS_renameat2] = S(5, NOTELL, DIRFD, PATH, DIRFD, PATH, NUM),
+	[SYS_getrandom] = S(3, NOTELL, PTR, SIZE, NUM),
+	[SYS_copy_file_range] = S(6, NOTELL, FD, PTR, FD, PTR, SIZE, NUM),
+	[SYS_statx] = S(5, NOTELL, DIRFD, PATH, ATF, NUM, PTR),
+	[SYS_rseq] = S(4, NOTELL, PTR, SIZE, NUM, NUM),
+	[SYS_faccessat2] = S(4, NOTELL, DIRFD, PATH, ACCESS, ATF),
+};
+
+#undef NUM
+#undef PTR
+#undef INT
+#undef FD
+#undef DIRFD
+#undef SIZE
+#undef OFF
+#undef MODE
+#undef PATH
+#undef WBUF
+#undef RBUF
+#undef WIOV
+#undef RIOV
+#undef OPEN
+#undef OFLAGS
+#undef ATF
+#undef ACCESS
+#undef PROT
+#undef MAPF
+#undef MADV
+#undef IOCTL
+#undef FCNTL
+#undef SEEK
+#undef CLOCK
+#undef SIG
+#undef SIGHOW
+#undef ARCH
+#undef AF
+#undef SOCK
+#undef NOTELL
+#undef TELL
+#undef S
+#undef SA
+
+#define NSYS_ARGS	(sizeof(sys_args) / sizeof(sys_args[0]))
+
+const struct policy_sys_args *policy_sys_args(uint64_t nr)
+{
+	return nr < NSYS_ARGS && sys_args[nr].listed ? &sys_args[nr] : NULL;
+}
+
+int policy_arg_kind(uint64_t nr, unsigned int arg)
+{
+	const struct policy_sys_args *a = policy_sys_args(nr);
+
+	return a && arg < a->nargs ? a->arg[arg] : POLICY_ARG_NUM;
+}
+
+int policy_arg_cls(int kind)
+{
+	static const uint8_t cls[POLICY_ARG_MAX] = {
+		[POLICY_ARG_DIRFD] = POLICY_CLS_DIRFD,
+		[POLICY_ARG_OPEN] = POLICY_CLS_OPEN,
+		[POLICY_ARG_OFLAGS] = POLICY_CLS_OPEN,
+		[POLICY_ARG_AT] = POLICY_CLS_AT,
+		[POLICY_ARG_ACCESS] = POLICY_CLS_ACCESS,
+		[POLICY_ARG_PROT] = POLICY_CLS_PROT,
+		[POLICY_ARG_MAP] = POLICY_CLS_MAP,
+		[POLICY_ARG_MADV] = POLICY_CLS_MADV,
+		[POLICY_ARG_IOCTL] = POLICY_CLS_IOCTL,
+		[POLICY_ARG_FCNTL] = POLICY_CLS_FCNTL,
+		[POLICY_ARG_SEEK] = POLICY_CLS_SEEK,
+		[POLICY_ARG_CLOCK] = POLICY_CLS_CLOCK,
+		[POLICY_ARG_SIG] = POLICY_CLS_SIG,
+		[POLICY_ARG_SIGHOW] = POLICY_CLS_SIGHOW,
+		[POLICY_ARG_ARCH] = POLICY_CLS_ARCH,
+		[POLICY_ARG_AF] = POLICY_CLS_AF,
+		[POLICY_ARG_SOCK] = POLICY_CLS_SOCK,
+	};
+
+	return kind >= 0 && kind < POLICY_ARG_MAX ? cls[kind] : POLICY_CLS_NONE;
+}
+
+void policy_arg_spell(uint64_t v, int kind, char *buf, size_t len)
+{
+	/* pipe2's and dup3's 0 is "no flags": O_RDONLY would say an access
+	 * mode, which these calls do not take. */
+	if (!(kind == POLICY_ARG_OFLAGS && v == 0) &&
+	    policy_const_spell(v, policy_arg_cls(kind), buf, len) == 0)
+		return;
+	snprintf(buf, len, v < 0x1000 ? "%llu" : "0x%llx", (unsigned long long)v);
+}
+
+/* --- verdicts and strings ------------------------------------------------- */
+
+const char *policy_verdict_text(uint8_t action, uint16_t err, char *buf, size_t len)
+{
+	const char *name;
+
+	switch (action) {
+	case LSTAR_ACT_ALLOW: return "allow";
+	case LSTAR_ACT_KILL: return "kill";
+	case LSTAR_ACT_LOG: return "log";
+	}
+	name = lstar_errno_name(err);
+	if (name)
+		snprintf(buf, len, "deny %s", name);
+	else
+		snprintf(buf, len, "deny %u", err);
+	return buf;
+}
+
+bool policy_quotable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+int policy_quote(FILE *out, const char *s)
+{
+	/* A word ends at whitespace or the language's punctuation: these
+	 * bytes never end one (nor start a number or a comment). */
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789/._-+";
+
+	if (!policy_quotable(s))
+		return -EINVAL;
+	if (*s && strspn(s, plain) == strlen(s)) {
+		fputs(s, out);
+		return 0;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
 	return 0;
 }
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * names.h - the names the policy language knows, private to policy/:
- * constants (O_RDONLY, TCGETS, ...), errno names, and the "did you mean"
- * search the compiler's messages use.  The public lookups (syscall and
- * errno names) are in compile.h.
+ * names.h - the names the policy language knows: constants (O_RDONLY,
+ * TCGETS, ...), errno names, the "did you mean" search the compiler's
+ * messages use, what each syscall argument means, and how the language
+ * spells values, verdicts and strings.  Host-only (names.c asks
+ * libseccomp); used by policy/ and by the VMM's --trace and --learn
+ * (vmm/trace.c, vmm/learn.c).  The public lookups (syscall and errno
+ * names) are in compile.h.
  */
 #ifndef LSTAR_POLICY_NAMES_H
 #define LSTAR_POLICY_NAMES_H
@@ -11,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * What a constant means, so that explain can name a value only where the
@@ -61,6 +65,104 @@ const struct policy_const *policy_const_find(const char *name, size_t len);
  * (buf is then empty).
  */
 int policy_const_spell(uint64_t value, int cls, char *buf, size_t len);
+
+/*
+ * What one syscall argument is.  The one table of it (policy_sys_args)
+ * serves --trace (how to show the argument), explain (which constants
+ * name a value in a condition) and --learn (which argument tells one use
+ * of a call from another).
+ */
+enum policy_arg {
+	POLICY_ARG_NUM = 0,	/* a number nothing more is known of */
+	POLICY_ARG_PTR,		/* an address in the program's memory */
+	POLICY_ARG_INT,		/* an int: the kernel reads the low 32 bits */
+	POLICY_ARG_FD,		/* a descriptor (an int) */
+	POLICY_ARG_DIRFD,	/* a descriptor or AT_FDCWD */
+	POLICY_ARG_SIZE,	/* a size or a count: unsigned */
+	POLICY_ARG_OFF,		/* a file offset: signed 64-bit */
+	POLICY_ARG_MODE,	/* a file mode */
+	POLICY_ARG_PATH,	/* a NUL-terminated path */
+	POLICY_ARG_WBUF,	/* bytes the call writes; the count is the next argument */
+	POLICY_ARG_RBUF,	/* a buffer the call fills: as many bytes as it returns */
+	POLICY_ARG_WIOV,	/* an iovec array the call writes from; count next */
+	POLICY_ARG_RIOV,	/* an iovec array the call reads into; count next */
+	POLICY_ARG_OPEN,	/* open flags: an access mode and O_* flags */
+	POLICY_ARG_OFLAGS,	/* O_* flags without an access mode (pipe2, dup3) */
+	POLICY_ARG_AT,		/* AT_* flags */
+	POLICY_ARG_ACCESS,	/* F_OK, or R_OK|W_OK|X_OK */
+	POLICY_ARG_PROT,	/* PROT_* */
+	POLICY_ARG_MAP,		/* MAP_* flags */
+	POLICY_ARG_MADV,	/* MADV_* advice */
+	POLICY_ARG_IOCTL,	/* an ioctl request */
+	POLICY_ARG_FCNTL,	/* an fcntl command */
+	POLICY_ARG_SEEK,	/* lseek's whence */
+	POLICY_ARG_CLOCK,	/* a clock id */
+	POLICY_ARG_SIG,		/* a signal number */
+	POLICY_ARG_SIGHOW,	/* SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK */
+	POLICY_ARG_ARCH,	/* an arch_prctl code */
+	POLICY_ARG_AF,		/* an address family */
+	POLICY_ARG_SOCK,	/* a socket type and SOCK_* flags */
+	POLICY_ARG_MAX
+};
+
+/* One syscall's arguments. */
+struct policy_sys_args {
+	uint8_t listed;		/* set in every entry: tells one from a gap */
+	uint8_t nargs;		/* how many it takes */
+	uint8_t ret_addr;	/* its result is an address (mmap, brk) */
+	uint8_t tell;		/* 1 + the argument whose value tells one use
+				 * from another (write's descriptor, ioctl's
+				 * request, mprotect's protection); 0: none */
+	uint8_t arg[6];		/* enum policy_arg, nargs of them */
+};
+
+/*
+ * policy_sys_args - what the arguments of x86-64 syscall nr are: the
+ * calls lstar implements and a few common ones it refuses.  NULL for any
+ * other number (its arguments are six POLICY_ARG_NUM).  Points into a
+ * static table.
+ */
+const struct policy_sys_args *policy_sys_args(uint64_t nr);
+
+/* The kind (enum policy_arg) of argument arg of syscall nr:
+ * POLICY_ARG_NUM when the table does not know it. */
+int policy_arg_kind(uint64_t nr, unsigned int arg);
+
+/* The class of constants (enum policy_cls) that name the values of an
+ * argument of kind kind (enum policy_arg); POLICY_CLS_NONE when none do. */
+int policy_arg_cls(int kind);
+
+/*
+ * policy_arg_spell - value v of an argument of kind kind (enum policy_arg)
+ * as a policy would write it, into buf (len bytes, always NUL-terminated):
+ * a constant, or flags joined by "|", where the kind's constants make it
+ * up exactly; else a number, decimal below 0x1000 and hex from there (a
+ * descriptor is 3, a request or a bit mask 0x5401).  O_* flags without an
+ * access mode (pipe2, dup3) spell 0 as "0", never O_RDONLY.
+ */
+void policy_arg_spell(uint64_t v, int kind, char *buf, size_t len);
+
+/*
+ * policy_verdict_text - a rule's verdict as a word or two, as explain's
+ * table and the compiler's warnings show it: "allow", "kill", "log",
+ * "deny EACCES" (an errno without a name: "deny 4095").  action is a
+ * LSTAR_ACT_*, err the errno of LSTAR_ACT_ERRNO.  Returns a string
+ * constant, or buf (len bytes) when the text needs one.
+ */
+const char *policy_verdict_text(uint8_t action, uint16_t err, char *buf, size_t len);
+
+/* Can the policy language spell s, quoted if need be?  (No control
+ * characters: a string token cannot hold them.) */
+bool policy_quotable(const char *s);
+
+/*
+ * policy_quote - write s to out as one token of the policy language: as
+ * is when it is made of letters, digits and "/._-+" only, else in double
+ * quotes with '"' and '\\' escaped (the language's only escapes).  For a
+ * path of a `path` line, whatever its bytes.  Returns 0, or -EINVAL (and
+ * writes nothing) when !policy_quotable(s).
+ */
+int policy_quote(FILE *out, const char *s);
 
 /* Is name a syscall of another architecture, not of x86-64 (socketcall)? */
 bool policy_syscall_elsewhere(const char *name);

@@ -166,7 +166,8 @@ noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
 bool do_syscall_64(struct pt_regs *regs, int nr);
 bool syscall_exit_to_user(struct pt_regs *regs);
 long sys_ni_syscall(struct pt_regs *regs);
-void policy_init(void);		/* validate boot_info's policy table */
+void policy_init(void);		/* find boot_info's policy table */
+void rlimit_init(void);		/* limits the VMM set (boot_info) */
 
 /* Memory (mm.c). */
 void mm_init(void);

@@ -58,18 +58,15 @@ void policy_init(void)
  * or a `log` rule.  The block is the VMM's to print; nothing in it comes
  * back.
  */
-static void trace_call(const struct pt_regs *regs, struct lstar_verdict v,
-		       uint8_t kind, long ret)
+static void trace_call(unsigned long nr, const uint64_t args[6],
+		       struct lstar_verdict v, uint8_t kind, long ret)
 {
 	struct lstar_hc_trace *t = &hc_block()->trace;
 
-	t->nr = regs->orig_ax;
-	t->args[0] = regs->di;
-	t->args[1] = regs->si;
-	t->args[2] = regs->dx;
-	t->args[3] = regs->r10;
-	t->args[4] = regs->r8;
-	t->args[5] = regs->r9;
+	/* What the policy decided on: the number as dispatched, and the
+	 * arguments as they were before the handler ran. */
+	t->nr = nr;
+	memcpy(t->args, args, sizeof(t->args));
 	t->ret = ret;
 	t->src = v.src;
 	t->action = v.action;
@@ -256,6 +253,7 @@ struct rlimit64 {
 };
 
 #define RLIM_INF (~0ULL)
+#define RLIMIT_NOFILE_DEFAULT 1024	/* the VMM's VMM_MAX_FDS */
 
 static struct rlimit64 rlimits[RLIM_NLIMITS] = {
 	[RLIMIT_CPU] = { RLIM_INF, RLIM_INF },
@@ -265,7 +263,7 @@ static struct rlimit64 rlimits[RLIM_NLIMITS] = {
 	[RLIMIT_CORE] = { 0, RLIM_INF },
 	[RLIMIT_RSS] = { RLIM_INF, RLIM_INF },
 	[RLIMIT_NPROC] = { 1024, 1024 },
-	[RLIMIT_NOFILE] = { 1024, 1024 },
+	[RLIMIT_NOFILE] = { RLIMIT_NOFILE_DEFAULT, RLIMIT_NOFILE_DEFAULT },
 	[RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
 	[RLIMIT_AS] = { RLIM_INF, RLIM_INF },
 	[RLIMIT_LOCKS] = { RLIM_INF, RLIM_INF },
@@ -314,6 +312,14 @@ static long sys_prlimit64(struct pt_regs *regs)
 static long sys_getrlimit(struct pt_regs *regs)
 {
 	return do_prlimit(regs->di, 0, regs->si);
+}
+
+/* `limit files`: the VMM's descriptor table is that long. */
+void rlimit_init(void)
+{
+	if (boot_info.nofile && boot_info.nofile < RLIMIT_NOFILE_DEFAULT)
+		rlimits[RLIMIT_NOFILE] = (struct rlimit64){ boot_info.nofile,
+							    boot_info.nofile };
 }
 
 static long sys_setrlimit(struct pt_regs *regs)
@@ -590,7 +596,7 @@ static __attribute__((noinline)) void syscall_slow(struct pt_regs *regs,
 	}
 	if ((boot_info.flags & LSTAR_BOOT_TRACE) || v.action == LSTAR_ACT_LOG ||
 	    ((boot_info.flags & LSTAR_BOOT_VERBOSE) && kind != LSTAR_TRACE_GUEST))
-		trace_call(regs, v, kind, regs->ax);
+		trace_call(nr, args, v, kind, regs->ax);
 }
 
 /*

@@ -27,40 +27,14 @@
 
 /* --- finding the golden files --------------------------------------------- */
 
-/*
- * The tests/policy directory: beside the test binary's build directory
- * (build/tests/lstar-tests -> tests/policy), or below the working
- * directory (make check runs from the top of the tree).  A test that
- * cannot find it fails, naming where it looked.
- */
+/* The golden files: tests/policy in the source tree. */
 static const char *policy_dir(void)
 {
 	static char dir[PATH_MAX];
-	char exe[PATH_MAX], cand[PATH_MAX + 32];
-	struct stat st;
-	ssize_t n;
 
-	if (dir[0])
-		return dir;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		/* Strip the file, then tests/, then the build directory. */
-		for (int i = 0; i < 3; i++) {
-			char *slash = strrchr(exe, '/');
-
-			if (slash)
-				*slash = '\0';
-		}
-		snprintf(cand, sizeof(cand), "%s/tests/policy", exe);
-		if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cand, dir))
-			return dir;
-	}
-	if (stat("tests/policy", &st) == 0 && S_ISDIR(st.st_mode) && realpath("tests/policy", dir))
-		return dir;
-	ck_abort_msg("tests/policy not found: not beside the test binary's build directory "
-		     "(%s), nor below the working directory; run from the top of the tree", cand);
-	return NULL;
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "%s", source_path("tests/policy"));
+	return dir;
 }
 
 static char *read_all(const char *path)
@@ -516,11 +490,12 @@ START_TEST(limits)
 END_TEST
 
 /* Several inputs: a file, then the command line's paths, as lstar run
- * gives them; the last input's rules come last. */
+ * gives them.  The paths' implied allows decide what no explicit rule
+ * does (openat under compute), never what one does (default's). */
 START_TEST(inputs)
 {
 	const struct lstar_policy_input in[] = {
-		{ .name = "default" },
+		{ .name = "compute" },
 		{ .name = "command line", .text = "path ro \"/usr/share\"\npath rw \"/tmp/x y\"\n" },
 	};
 	const uint64_t args[6] = { 0 };
@@ -536,6 +511,36 @@ START_TEST(inputs)
 	ck_assert_str_eq(lstar_policy_where(&p, v.src, w, sizeof(w)), "command line:2");
 	v = lstar_policy_eval(p.table, SYS_socket, args);
 	ck_assert_int_eq(v.err, ENOSYS);
+	lstar_policy_free(&p);
+}
+END_TEST
+
+/* A path line, wherever it is, never undoes an explicit rule: not a
+ * `deny` before it, not one of another tree's. */
+START_TEST(implied_rules_lowest)
+{
+	const struct lstar_policy_input in[] = {
+		{ .name = "t.policy", .text = "use default\npath rw /tmp/out\n"
+					      "deny unlink unlinkat errno EPERM\n"
+					      "kill truncate\npath ro /tmp/in\n" },
+		{ .name = "command line", .text = "path ro \"/usr/share\"\n" },
+	};
+	const uint64_t args[6] = { 0 };
+	struct lstar_policy p;
+	struct lstar_verdict v;
+	char w[64];
+
+	ck_assert_int_eq(lstar_policy_compile(in, 2, &p, NULL), 0);
+	v = lstar_policy_eval(p.table, SYS_unlinkat, args);
+	ck_assert_int_eq(v.action, LSTAR_ACT_ERRNO);
+	ck_assert_int_eq(v.err, EPERM);
+	ck_assert_str_eq(lstar_policy_where(&p, v.src, w, sizeof(w)), "t.policy:3");
+	v = lstar_policy_eval(p.table, SYS_truncate, args);
+	ck_assert_int_eq(v.action, LSTAR_ACT_KILL);
+	/* pwrite64: only the rw path's implied rule names it */
+	v = lstar_policy_eval(p.table, SYS_pwrite64, args);
+	ck_assert_int_eq(v.action, LSTAR_ACT_ALLOW);
+	ck_assert_int_eq(p.table->sys[SYS_pwrite64].nrules, 2);	/* stdio's + one implied */
 	lstar_policy_free(&p);
 }
 END_TEST
@@ -703,10 +708,14 @@ START_TEST(hostile_sizes)
 	struct lstar_policy p;
 	int errors;
 
-	/* 1300 `path rw` lines imply 53 rules each: more than 65535. */
+	/* 1400 lines of 50 rules each: more than 65535. */
 	m = open_memstream(&text, &len);
-	for (int i = 0; i < 1300; i++)
-		fprintf(m, "path rw /tmp/%d\n", i);
+	for (int i = 0; i < 1400; i++) {
+		fputs("allow", m);
+		for (int k = 0; k < 50; k++)
+			fprintf(m, " %s", lstar_syscall_name((uint64_t)k));
+		fprintf(m, " if arg0 == %d\n", i);
+	}
 	fclose(m);
 	ck_assert_int_eq(compile_text(text, &p, &diag), 1);
 	ck_assert_ptr_nonnull(strstr(diag, "error: too many rules: a policy holds at most 65535"));
@@ -727,19 +736,12 @@ END_TEST
 
 /* --- lstar-policy ----------------------------------------------------------- */
 
-static const char *tool_path(void)
-{
-	const char *p = getenv("LSTAR_POLICY");
-
-	return p ? p : "build/lstar-policy";
-}
-
 static void run_tool(const char *const args[], const char *in, struct run_result *r)
 {
 	const char *argv[16];
 	int n = 0;
 
-	argv[n++] = tool_path();
+	argv[n++] = lstar_policy_path();
 	for (int i = 0; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -834,6 +836,7 @@ Suite *suite_policy(void)
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, inputs);
+	tcase_add_test(tc, implied_rules_lowest);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");

@@ -1183,6 +1183,19 @@ START_TEST(limit_files)
 		   "dup: 3\ndup: 4\ndup: 5\ndup: 6\ndup: 7\ndup: 8\nclose: 0\ndup: 5\ndup: 9\n",
 		   false);
 	run_result_free(&r);
+	/* getrlimit(RLIMIT_NOFILE) says what the table holds */
+	{
+		const char *const nofile[] = { "nofile", NULL };
+		char pol[PATH_MAX];
+
+		policy_file(pol, dir, "p.policy", "use default\nlimit files 8\n");
+		run_p(pol, NULL, probe("limits", _i), nofile, &r);
+		expect_run("limit files 8: RLIMIT_NOFILE", &r, 0, "nofile 8 8\n", false);
+		run_result_free(&r);
+		run_p(NULL, NULL, probe("limits", _i), nofile, &r);
+		expect_run("no limit: RLIMIT_NOFILE", &r, 0, "nofile 1024 1024\n", false);
+		run_result_free(&r);
+	}
 	rm_rf(dir);
 }
 END_TEST
@@ -1389,6 +1402,97 @@ START_TEST(stock_profiles)
 }
 END_TEST
 
+/*
+ * A `path` line never undoes an explicit rule: `deny unlink` holds in a
+ * writable tree even when --ro grants another tree afterwards (whose
+ * implied allows name unlink too).
+ */
+START_TEST(paths_keep_denials)
+{
+	char dir[PATH_MAX], out[PATH_MAX], in[PATH_MAX], f[PATH_MAX], text[3 * PATH_MAX];
+	char call[PATH_MAX + 16];
+	const char *const calls[] = { call, NULL };
+	const char *const ro[] = { "--ro", in, NULL };
+	struct run_result r;
+	struct stat st;
+
+	fresh_dir(dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(in, sizeof(in), "%s/in", dir);
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+	ck_assert_int_eq(mkdir(in, 0755), 0);
+	put_file(f, out, "precious", "keep me\n");
+	snprintf(call, sizeof(call), "unlink,@%s", f);
+	snprintf(text, sizeof(text), "use default\npath rw %s\ndeny unlink unlinkat\n", out);
+	run_sys(dir, text, NULL, _i, calls, &r);
+	expect_run("deny unlink", &r, 0, "unlink: EPERM\n", false);
+	run_result_free(&r);
+	run_sys(dir, text, ro, _i, calls, &r);
+	expect_run("deny unlink, then --ro elsewhere", &r, 0, "unlink: EPERM\n", false);
+	run_result_free(&r);
+	ck_assert_msg(stat(f, &st) == 0, "the file was removed");
+	/* the control: without the deny the same call removes it */
+	snprintf(text, sizeof(text), "use default\npath rw %s\n", out);
+	run_sys(dir, text, ro, _i, calls, &r);
+	expect_run("no deny", &r, 0, "unlink: 0\n", false);
+	run_result_free(&r);
+	ck_assert_msg(stat(f, &st) < 0, "the control run did not remove the file");
+	rm_rf(dir);
+}
+END_TEST
+
+/*
+ * A policy's path is taken literally: a symlink in it (one an earlier
+ * run could have planted in a tree it could write) is refused before the
+ * program runs, not followed to wherever it points.
+ */
+START_TEST(paths_no_symlinks)
+{
+	char dir[PATH_MAX], link[PATH_MAX], text[2 * PATH_MAX], pol[PATH_MAX];
+	const char *const calls[] = { "openat,-100,@/etc/hostname,0", NULL };
+	struct run_result r;
+
+	fresh_dir(dir);
+	snprintf(link, sizeof(link), "%s/data", dir);
+	ck_assert_int_eq(symlink("/etc", link), 0);
+	snprintf(text, sizeof(text), "use default\npath ro %s\n", link);
+	policy_file(pol, dir, "p.policy", text);
+	run_p(pol, NULL, probe("policy_sys", _i), calls, &r);
+	ck_assert_msg(r.status == 125 && !r.out[0] &&
+		      strstr(r.err, "p.policy:2: path ro ") &&
+		      strstr(r.err, "a component is a symlink"),
+		      "a symlinked policy path: " RUN_FMT, RUN_ARGS(r));
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/* The README's walk-through: examples/hello.policy runs examples/hello,
+ * and kills a program that needs more (glibc's start-up calls rseq). */
+START_TEST(example_hello)
+{
+	char pol[PATH_MAX], hello[PATH_MAX];
+	const char *const args[] = { "world", NULL };
+	const char *const popts[] = { "-p", pol, NULL };
+	struct run_result r;
+
+	snprintf(pol, sizeof(pol), "%s", source_path("examples/hello.policy"));
+	snprintf(hello, sizeof(hello), "%s", guest_path("../examples/hello"));
+	run_lstar(popts, hello, args, &r);
+	const char *want = "hello, world\nI am pid 2, uid 1000, on Linux ";
+
+	ck_assert_msg(r.status == 0 && !strncmp(r.out, want, strlen(want)) && !r.err[0],
+		      "hello under its policy: " RUN_FMT, RUN_ARGS(r));
+	run_result_free(&r);
+	run_lstar(popts, guest_path("args.glibc"), args, &r);
+	ck_assert_msg(r.status == 159 && !r.out[0] &&
+		      strstr(r.err, "killed by SIGSYS: the policy kills rseq (") &&
+		      strstr(r.err, "hello.policy:8)"),
+		      "a glibc program under hello.policy: " RUN_FMT, RUN_ARGS(r));
+	run_result_free(&r);
+}
+END_TEST
+
 /* --- 10. the default profile ----------------------------------------------------------- */
 
 START_TEST(default_profile)
@@ -1442,6 +1546,8 @@ Suite *suite_policy_run(void)
 	tcase_add_loop_test(paths, paths_from_policy, 0, 2);
 	tcase_add_loop_test(paths, paths_escapes, 0, 2 * (int)NELEM(escapes));
 	tcase_add_loop_test(paths, paths_dir_moved_out, 0, 2);
+	tcase_add_loop_test(paths, paths_keep_denials, 0, 2);
+	tcase_add_loop_test(paths, paths_no_symlinks, 0, 2);
 	suite_add_tcase(s, paths);
 
 	tcase_set_timeout(lim, 60);
@@ -1454,6 +1560,7 @@ Suite *suite_policy_run(void)
 	tcase_set_timeout(cli, 60);
 	tcase_add_loop_test(cli, policy_does_not_compile, 0, 2);
 	tcase_add_loop_test(cli, stock_profiles, 0, 2);
+	tcase_add_test(cli, example_hello);
 	tcase_add_loop_test(cli, default_profile, 0, 2);
 	suite_add_tcase(s, cli);
 	return s;

@@ -57,7 +57,13 @@ void run_result_free(struct run_result *r);
 
 /* Paths of build products, from the environment make check sets. */
 const char *lstar_path(void);		/* build/lstar */
+const char *lstar_policy_path(void);	/* build/lstar-policy */
 const char *guest_path(const char *name); /* build/guest/NAME (static buffer) */
+
+/* source_path - the absolute path of rel in the source tree (LSTAR_SRC,
+ * else the working directory), in a static buffer; fails the test when
+ * it does not exist. */
+const char *source_path(const char *rel);
 
 /*
  * run_lstar - `lstar run [opts...] -- prog args...`; opts and args are

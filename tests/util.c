@@ -118,6 +118,26 @@ const char *lstar_path(void)
 	return p ? p : "build/lstar";
 }
 
+const char *lstar_policy_path(void)
+{
+	const char *p = getenv("LSTAR_POLICY");
+
+	return p ? p : "build/lstar-policy";
+}
+
+const char *source_path(const char *rel)
+{
+	static char buf[4096];
+	const char *src = getenv("LSTAR_SRC");
+	char want[4096];
+
+	snprintf(want, sizeof(want), "%s/%s", src ? src : ".", rel);
+	ck_assert_msg(realpath(want, buf) != NULL,
+		      "%s: %s (LSTAR_SRC names the source tree; make check sets it)",
+		      want, strerror(errno));
+	return buf;
+}
+
 const char *guest_path(const char *name)
 {
 	static char buf[4096];

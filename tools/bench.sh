@@ -6,7 +6,9 @@
 #   tools/bench.sh [BUILD_DIR]        (make bench calls it)
 #
 # Peers: strace -f (ptrace), gVisor runsc with its ptrace platform, bwrap
-# (namespaces).  A peer that is missing or fails is shown as "n/a" with
+# (namespaces).  "lstar -p args" runs lstar under a policy whose rules for
+# getpid and write look at an argument, so that the shim evaluates them
+# out of line instead of taking the fast path (docs/POLICY.md).  A peer that is missing or fails is shown as "n/a" with
 # the reason below the table; it is never silently dropped.
 set -u
 B=${1:-build}
@@ -26,8 +28,17 @@ workloads=(
 	"busybox seq 1 200000|/bin/busybox seq 1 200000"
 )
 
-runners=(native strace runsc bwrap lstar)
+runners=(native strace runsc bwrap lstar "lstar -p args")
 declare -A note
+
+# A policy whose conditions make the shim look at the arguments.
+ARGS_POLICY=$(mktemp /tmp/lstar-bench-XXXXXX.policy)
+trap 'rm -f "$ARGS_POLICY" /tmp/lstar-bench.err' EXIT
+cat > "$ARGS_POLICY" <<'POLICY'
+use default
+allow getpid if arg0 != 0xdeadbeefdeadbeef   # always true, but evaluated
+allow write if arg0 == 1                      # standard output
+POLICY
 
 run_with() {	# runner, command...
 	local r=$1
@@ -38,6 +49,7 @@ run_with() {	# runner, command...
 	runsc) runsc --platform=ptrace --network=none --ignore-cgroups do "$@" ;;
 	bwrap) bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all "$@" ;;
 	lstar) "$LSTAR" run -- "$@" ;;
+	"lstar -p args") "$LSTAR" run -p "$ARGS_POLICY" -- "$@" ;;
 	esac
 }
 

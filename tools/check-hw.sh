@@ -75,9 +75,11 @@ say() { printf 'check-hw: %s\n' "$*" >&2; }
 die() { say "FAIL: $*"; exit 1; }
 
 # --- inputs -----------------------------------------------------------------
-for f in "$B/lstar" "$B/tests/lstar-tests"; do
+for f in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests"; do
 	[[ -x $f ]] || die "$f is missing: build it first (make B=$B $f)"
 done
+# The source files the tests read (golden files, example policies).
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 shopt -s nullglob
 guests=("$B"/guest/*)
 shopt -u nullglob
@@ -156,7 +158,7 @@ KVER=$(basename "$DEB" | sed 's/^linux-image-\([^_]*\)_.*/\1/')
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lstar-hw.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 R=$WORK/root
-mkdir -p "$R"/{bin,dev,proc,sys,tmp,etc,modules,lstar/guest}
+mkdir -p "$R"/{bin,dev,proc,sys,tmp,etc,modules,lstar/guest,lstar/examples,lstar/src/tests,lstar/src/examples}
 
 cp_lib() {	# copy a file to the same path under $R, dereferencing links
 	mkdir -p "$R$(dirname "$1")"
@@ -164,7 +166,7 @@ cp_lib() {	# copy a file to the same path under $R, dereferencing links
 }
 # /bin/true first, so that busybox's applet links do not replace it.
 cp -L /bin/true "$R/bin/true"
-for bin in "$B/lstar" "$B/tests/lstar-tests" /bin/true; do
+for bin in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests" /bin/true; do
 	nf=$(ldd "$bin" | grep 'not found' || true)
 	[[ -z $nf ]] || die "$bin: a library is missing: $nf"
 	while read -r lib; do
@@ -176,8 +178,12 @@ for a in $("$BUSYBOX" --list); do
 	[[ -e $R/bin/$a ]] || ln -s busybox "$R/bin/$a"
 done
 cp "$B/lstar" "$R/lstar/lstar"
+cp "$B/lstar-policy" "$R/lstar/lstar-policy"
 cp "$B/tests/lstar-tests" "$R/lstar/lstar-tests"
 cp "${guests[@]}" "$R/lstar/guest/"
+cp "$B"/examples/* "$R/lstar/examples/"
+cp -r "$SRC/tests/policy" "$SRC/tests/trace" "$R/lstar/src/tests/"
+cp "$SRC"/examples/*.policy "$R/lstar/src/examples/"
 cp "$KDIR"/modules/*.ko "$R/modules/"
 if [[ -n ${HW_EXTRA:-} ]]; then
 	[[ -d $HW_EXTRA ]] || die "HW_EXTRA=$HW_EXTRA is not a directory"
@@ -229,7 +235,8 @@ if [ -n "$HW_CMD" ]; then
 else
 	t0=$(up)
 	echo "lstar-hw: runner begin at $t0 s"
-	LSTAR=/lstar/lstar LSTAR_GUEST_DIR=/lstar/guest /lstar/lstar-tests
+	LSTAR=/lstar/lstar LSTAR_POLICY=/lstar/lstar-policy LSTAR_SRC=/lstar/src \
+		LSTAR_GUEST_DIR=/lstar/guest /lstar/lstar-tests
 	rc=$?
 	echo "lstar-hw: runner exit $rc, $t0 -> $(up) s"
 fi

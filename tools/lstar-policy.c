@@ -66,6 +66,11 @@ static int read_stdin(char **out)
 		return ferror(stdin) ? -EIO : -EFBIG;
 	}
 	buf[n] = '\0';
+	/* The compiler reads a C string: a NUL would end it early. */
+	if (memchr(buf, '\0', n)) {
+		free(buf);
+		return -EILSEQ;
+	}
 	*out = buf;
 	return 0;
 }
@@ -83,7 +88,8 @@ static int compile(const char *name, struct lstar_policy *p)
 	if (!strcmp(name, "-")) {
 		if ((r = read_stdin(&text)) < 0) {
 			fprintf(stderr, "(stdin): error: %s\n",
-				r == -EFBIG ? "more than 1 MiB" : strerror(-r));
+				r == -EFBIG ? "more than 1 MiB" :
+				r == -EILSEQ ? "a NUL byte in the policy" : strerror(-r));
 			return 1;
 		}
 		in.name = "(stdin)";

@@ -15,15 +15,12 @@
 
 #include "vmm.h"
 
-static const char *const pt_regs_names[21] = {
+static const char *const pt_regs_names[LSTAR_NR_REGS] = {
 	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
 	"rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "rflags",
 	"rsp", "ss",
 };
 
-/* Indices in the regs copy (struct pt_regs order). */
-#define PT_REGS_ORIG_RAX 15
-#define PT_REGS_RIP 16
 
 static const char *vector_name(uint64_t v)
 {
@@ -76,7 +73,7 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 		if (e->vector == LSTAR_EXIT_VECTOR_POLICY) {
 			/* A kill rule; the shim's word for which one, checked
 			 * against the VMM's own sources when printed. */
-			vmm_policy_kill(vm, e->regs[PT_REGS_ORIG_RAX],
+			vmm_policy_kill(vm, (uint32_t)e->regs[LSTAR_REG_ORIG_RAX],
 					(uint32_t)e->fault_addr);
 			return;
 		}
@@ -89,12 +86,12 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 				vm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
 				(unsigned long long)e->fault_addr,
-				(unsigned long long)e->regs[PT_REGS_RIP]);
+				(unsigned long long)e->regs[LSTAR_REG_RIP]);
 		else
 			vmm_err("%s: killed by SIG%s: %s (rip 0x%llx)",
 				vm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
-				(unsigned long long)e->regs[PT_REGS_RIP]);
+				(unsigned long long)e->regs[LSTAR_REG_RIP]);
 		return;
 	case LSTAR_EXIT_PANIC:
 		vm->status = LSTAR_EXIT_FAILURE;
@@ -103,7 +100,7 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 		vmm_err("shim panic: %s, error code 0x%llx, cr2 0x%llx",
 			vector_name(e->vector), (unsigned long long)e->error_code,
 			(unsigned long long)e->fault_addr);
-		for (int i = 0; i < 21; i++)
+		for (int i = 0; i < LSTAR_NR_REGS; i++)
 			fprintf(stderr, "  %-8s 0x%016llx%s", pt_regs_names[i],
 				(unsigned long long)e->regs[i], i % 3 == 2 ? "\n" : "");
 		vm->status = LSTAR_EXIT_FAILURE;
@@ -121,19 +118,29 @@ static void hc_syscall(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *liv
 	live->sys.ret = ret;
 }
 
-/* A call the shim answered or refused itself: for the trace only. */
+/*
+ * A call the shim answered or refused itself, for the trace and --learn.
+ * The verdict printed and learned from is the VMM's own, on the record's
+ * number and arguments: a record whose verdict disagrees is not one a
+ * sound shim makes, and ends the run (a learned policy must never be
+ * wider than the policy it was learned under).
+ */
 static void hc_trace(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
 {
 	const struct lstar_hc_trace *t = &hc->trace;
 	struct vmm_trace_call c = {
-		.nr = t->nr, .args = t->args, .ret = t->ret,
-		.v = { .action = t->action, .err = 0, .src = t->src },
-		.kind = t->kind,
+		.nr = t->nr, .args = t->args, .ret = t->ret, .kind = t->kind,
+		.v = lstar_policy_eval(vm->policy->table, t->nr, t->args),
 	};
 
 	(void)live;
-	if (t->action >= LSTAR_ACT_MAX || t->kind > LSTAR_TRACE_NOSYS)
-		return;		/* not a record the shim makes */
+	if (t->kind > LSTAR_TRACE_NOSYS || t->action != c.v.action) {
+		vmm_err("shim failure: a trace record disagrees with the policy "
+			"(syscall %llu)", (unsigned long long)t->nr);
+		vm->status = LSTAR_EXIT_FAILURE;
+		vm->done = true;
+		return;
+	}
 	vmm_trace_call(vm, &c);
 }
 

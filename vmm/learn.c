@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * learn.c - --learn: record what a trial run did, and write it out as a
- * policy that allows exactly that (docs/TRACE.md, "Learning a policy").
+ * policy that allows the calls its policy let it make, refuses the others
+ * (docs/TRACE.md, "Learning a policy").  Arguments are narrowed only by
+ * the conditions it writes, one argument per call at most: what else the
+ * learning run's policy said of a call's arguments is not carried over,
+ * and a comment says so where it applies.
  *
  * What is recorded, all of it in host memory of a fixed size (a run of
  * any length costs the same):
@@ -64,6 +68,8 @@ struct learn_sys {
 	uint16_t err;		/* the denied calls' errno (the last one's) */
 	bool errs_differ;	/* ... and they were not all the same */
 	uint32_t refused_src;	/* the rule that refused it (the last) */
+	bool narrowed;		/* allowed by a rule with conditions ... */
+	uint32_t narrowed_src;	/* ... this one (the first) */
 	struct learn_vals ok;	/* the telling argument, allowed calls */
 	struct learn_vals bad;	/* ... refused calls */
 };
@@ -101,10 +107,56 @@ static const char *const group_title[G_MAX] = {
 	[G_OTHER] = "Process information and the rest",
 };
 
-struct learn_info {
-	uint8_t group;		/* enum learn_group */
-	uint8_t arg;		/* the telling argument + 1; 0: none */
-	uint8_t cls;		/* its constants' class (policy/names.h) */
+/* The group of each syscall's rules; G_OTHER for any not listed. */
+static const uint8_t learn_group[LSTAR_POLICY_NR] = {
+	[SYS_arch_prctl] = G_START, [SYS_set_tid_address] = G_START,
+	[SYS_set_robust_list] = G_START, [SYS_rseq] = G_START,
+	[SYS_rt_sigaction] = G_START, [SYS_rt_sigprocmask] = G_START,
+	[SYS_rt_sigreturn] = G_START, [SYS_sigaltstack] = G_START,
+	[SYS_prlimit64] = G_START, [SYS_getrlimit] = G_START,
+	[SYS_setrlimit] = G_START, [SYS_exit] = G_START,
+	[SYS_exit_group] = G_START,
+
+	[SYS_brk] = G_MEMORY, [SYS_mmap] = G_MEMORY, [SYS_mprotect] = G_MEMORY,
+	[SYS_munmap] = G_MEMORY, [SYS_mremap] = G_MEMORY, [SYS_madvise] = G_MEMORY,
+
+	[SYS_read] = G_IO, [SYS_write] = G_IO, [SYS_readv] = G_IO,
+	[SYS_writev] = G_IO, [SYS_pread64] = G_IO, [SYS_pwrite64] = G_IO,
+	[SYS_preadv] = G_IO, [SYS_pwritev] = G_IO, [SYS_sendfile] = G_IO,
+	[SYS_copy_file_range] = G_IO, [SYS_close] = G_IO, [SYS_dup] = G_IO,
+	[SYS_dup2] = G_IO, [SYS_dup3] = G_IO, [SYS_fcntl] = G_IO,
+	[SYS_ioctl] = G_IO, [SYS_lseek] = G_IO, [SYS_fstat] = G_IO,
+	[SYS_pipe] = G_IO, [SYS_pipe2] = G_IO, [SYS_fsync] = G_IO,
+	[SYS_fdatasync] = G_IO, [SYS_ftruncate] = G_IO, [SYS_getdents64] = G_IO,
+	[SYS_fstatfs] = G_IO, [SYS_fchdir] = G_IO, [SYS_fchmod] = G_IO,
+	[SYS_poll] = G_IO, [SYS_socket] = G_IO,
+
+	[SYS_open] = G_PATHS, [SYS_openat] = G_PATHS, [SYS_creat] = G_PATHS,
+	[SYS_stat] = G_PATHS, [SYS_lstat] = G_PATHS, [SYS_newfstatat] = G_PATHS,
+	[SYS_statx] = G_PATHS, [SYS_access] = G_PATHS, [SYS_faccessat] = G_PATHS,
+	[SYS_faccessat2] = G_PATHS, [SYS_readlink] = G_PATHS,
+	[SYS_readlinkat] = G_PATHS, [SYS_getcwd] = G_PATHS, [SYS_chdir] = G_PATHS,
+	[SYS_mkdir] = G_PATHS, [SYS_mkdirat] = G_PATHS, [SYS_rmdir] = G_PATHS,
+	[SYS_unlink] = G_PATHS, [SYS_unlinkat] = G_PATHS, [SYS_rename] = G_PATHS,
+	[SYS_renameat] = G_PATHS, [SYS_renameat2] = G_PATHS,
+	[SYS_truncate] = G_PATHS, [SYS_symlink] = G_PATHS,
+	[SYS_symlinkat] = G_PATHS, [SYS_link] = G_PATHS, [SYS_linkat] = G_PATHS,
+	[SYS_chmod] = G_PATHS, [SYS_fchmodat] = G_PATHS, [SYS_utimensat] = G_PATHS,
+	[SYS_statfs] = G_PATHS, [SYS_umask] = G_PATHS,
+
+	[SYS_clock_gettime] = G_TIME, [SYS_clock_getres] = G_TIME,
+	[SYS_clock_nanosleep] = G_TIME, [SYS_gettimeofday] = G_TIME,
+	[SYS_time] = G_TIME, [SYS_nanosleep] = G_TIME,
+};
+
+/*
+ * The argument that tells one use of a call from another, as the one
+ * table of arguments (policy_sys_args, policy/names.c) names it, and
+ * what of it a condition compares.
+ */
+struct learn_tell {
+	int arg;		/* its index; -1: the call has none */
+	int kind;		/* enum policy_arg */
 	bool std_only;		/* a descriptor: a condition only when every
 				 * value is 0, 1 or 2 (other numbers depend
 				 * on what was opened before) */
@@ -112,110 +164,24 @@ struct learn_info {
 	const char *mask_name;
 };
 
-#define G(g)			{ .group = g }
-#define A(g, n, c)		{ .group = g, .arg = n + 1, .cls = POLICY_CLS_##c }
-#define FD(g, n)		{ .group = g, .arg = n + 1, .std_only = true }
-#define ACC(g, n)		{ .group = g, .arg = n + 1, .cls = POLICY_CLS_OPEN, \
-				  .mask = O_ACCMODE, .mask_name = "O_ACCMODE" }
+static struct learn_tell tell_of(uint64_t nr)
+{
+	const struct policy_sys_args *a = policy_sys_args(nr);
+	struct learn_tell t = { .arg = -1 };
 
-/*
- * The argument conditions are meant for a reviewer: values that say what
- * the program does (which stream it writes, which ioctl, whether memory
- * becomes executable), not values that merely differ from run to run
- * (addresses, sizes, descriptors beyond the standard ones).
- */
-static const struct learn_info learn_info[LSTAR_POLICY_NR] = {
-	[SYS_arch_prctl] = A(G_START, 0, ARCH),
-	[SYS_set_tid_address] = G(G_START),
-	[SYS_set_robust_list] = G(G_START),
-	[SYS_rseq] = G(G_START),
-	[SYS_rt_sigaction] = A(G_START, 0, SIG),
-	[SYS_rt_sigprocmask] = A(G_START, 0, SIGHOW),
-	[SYS_rt_sigreturn] = G(G_START),
-	[SYS_sigaltstack] = G(G_START),
-	[SYS_prlimit64] = A(G_START, 1, NONE),
-	[SYS_getrlimit] = A(G_START, 0, NONE),
-	[SYS_setrlimit] = A(G_START, 0, NONE),
-	[SYS_exit] = G(G_START),
-	[SYS_exit_group] = G(G_START),
-
-	[SYS_brk] = G(G_MEMORY),
-	[SYS_mmap] = A(G_MEMORY, 2, PROT),
-	[SYS_mprotect] = A(G_MEMORY, 2, PROT),
-	[SYS_munmap] = G(G_MEMORY),
-	[SYS_mremap] = G(G_MEMORY),
-	[SYS_madvise] = A(G_MEMORY, 2, MADV),
-
-	[SYS_read] = FD(G_IO, 0),
-	[SYS_write] = FD(G_IO, 0),
-	[SYS_readv] = FD(G_IO, 0),
-	[SYS_writev] = FD(G_IO, 0),
-	[SYS_pread64] = G(G_IO),
-	[SYS_pwrite64] = G(G_IO),
-	[SYS_preadv] = G(G_IO),
-	[SYS_pwritev] = G(G_IO),
-	[SYS_sendfile] = G(G_IO),
-	[SYS_copy_file_range] = G(G_IO),
-	[SYS_close] = G(G_IO),
-	[SYS_dup] = G(G_IO),
-	[SYS_dup2] = G(G_IO),
-	[SYS_dup3] = G(G_IO),
-	[SYS_fcntl] = A(G_IO, 1, FCNTL),
-	[SYS_ioctl] = A(G_IO, 1, IOCTL),
-	[SYS_lseek] = A(G_IO, 2, SEEK),
-	[SYS_fstat] = G(G_IO),
-	[SYS_pipe] = G(G_IO),
-	[SYS_pipe2] = G(G_IO),
-	[SYS_fsync] = G(G_IO),
-	[SYS_fdatasync] = G(G_IO),
-	[SYS_ftruncate] = G(G_IO),
-	[SYS_getdents64] = G(G_IO),
-	[SYS_fstatfs] = G(G_IO),
-	[SYS_fchdir] = G(G_IO),
-	[SYS_fchmod] = G(G_IO),
-	[SYS_poll] = G(G_IO),
-	[SYS_socket] = A(G_IO, 0, AF),
-
-	[SYS_open] = ACC(G_PATHS, 1),
-	[SYS_openat] = ACC(G_PATHS, 2),
-	[SYS_creat] = G(G_PATHS),
-	[SYS_stat] = G(G_PATHS),
-	[SYS_lstat] = G(G_PATHS),
-	[SYS_newfstatat] = G(G_PATHS),
-	[SYS_statx] = G(G_PATHS),
-	[SYS_access] = G(G_PATHS),
-	[SYS_faccessat] = G(G_PATHS),
-	[SYS_faccessat2] = G(G_PATHS),
-	[SYS_readlink] = G(G_PATHS),
-	[SYS_readlinkat] = G(G_PATHS),
-	[SYS_getcwd] = G(G_PATHS),
-	[SYS_chdir] = G(G_PATHS),
-	[SYS_mkdir] = G(G_PATHS),
-	[SYS_mkdirat] = G(G_PATHS),
-	[SYS_rmdir] = G(G_PATHS),
-	[SYS_unlink] = G(G_PATHS),
-	[SYS_unlinkat] = G(G_PATHS),
-	[SYS_rename] = G(G_PATHS),
-	[SYS_renameat] = G(G_PATHS),
-	[SYS_renameat2] = G(G_PATHS),
-	[SYS_truncate] = G(G_PATHS),
-	[SYS_symlink] = G(G_PATHS),
-	[SYS_symlinkat] = G(G_PATHS),
-	[SYS_link] = G(G_PATHS),
-	[SYS_linkat] = G(G_PATHS),
-	[SYS_chmod] = G(G_PATHS),
-	[SYS_fchmodat] = G(G_PATHS),
-	[SYS_utimensat] = G(G_PATHS),
-	[SYS_statfs] = G(G_PATHS),
-	[SYS_umask] = G(G_PATHS),
-
-	[SYS_clock_gettime] = A(G_TIME, 0, CLOCK),
-	[SYS_clock_getres] = A(G_TIME, 0, CLOCK),
-	[SYS_clock_nanosleep] = A(G_TIME, 0, CLOCK),
-	[SYS_gettimeofday] = G(G_TIME),
-	[SYS_time] = G(G_TIME),
-	[SYS_nanosleep] = G(G_TIME),
-};
+	if (!a || !a->tell)
+		return t;
+	t.arg = a->tell - 1;
+	t.kind = a->arg[t.arg];
+	t.std_only = t.kind == POLICY_ARG_FD;
+	/* Open flags: the access mode says whether it reads or writes; the
+	 * other flags (O_CLOEXEC, O_LARGEFILE) differ between libcs. */
+	if (t.kind == POLICY_ARG_OPEN) {
+		t.mask = O_ACCMODE;
+		t.mask_name = "O_ACCMODE";
+	}
+	return t;
+}
 
 /* --- recording ------------------------------------------------------------ */
 
@@ -243,10 +209,25 @@ static bool vals_has(const struct learn_vals *s, uint64_t v)
 	return false;
 }
 
+/* Did a rule of syscall nr written at src, with conditions, decide?
+ * (The learned policy keeps at most one argument's condition.) */
+static bool rule_has_conds(const struct lstar_policy_table *t, uint64_t nr, uint32_t src)
+{
+	const struct lstar_pol_sys *sys = &t->sys[nr];
+
+	for (uint32_t i = 0; i < sys->nrules; i++) {
+		const struct lstar_pol_rule *r = &t->rules[sys->first_rule + i];
+
+		if (r->src == src && r->ncond)
+			return true;
+	}
+	return false;
+}
+
 void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
 {
 	struct vmm_learn *L = vm->learn;
-	const struct learn_info *info;
+	struct learn_tell tell;
 	struct learn_sys *s;
 	uint64_t v = 0;
 
@@ -259,11 +240,11 @@ void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
 		return;
 	}
 	s = &L->sys[c->nr];
-	info = &learn_info[c->nr];
-	if (info->arg) {
-		v = c->args[info->arg - 1];
-		if (info->mask)
-			v &= info->mask;
+	tell = tell_of(c->nr);
+	if (tell.arg >= 0) {
+		v = c->args[tell.arg];
+		if (tell.mask)
+			v &= tell.mask;
 	}
 	if (c->kind == LSTAR_TRACE_NOSYS) {
 		s->nosys++;
@@ -285,14 +266,18 @@ void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
 			s->denied++;
 		}
 		s->refused_src = c->v.src;
-		if (info->arg)
+		if (tell.arg >= 0)
 			vals_add(&s->bad, v);
 		return;
 	}
 	s->allowed++;
 	if (c->v.action == LSTAR_ACT_LOG)
 		s->logged++;
-	if (info->arg)
+	if (!s->narrowed && rule_has_conds(vm->policy->table, c->nr, c->v.src)) {
+		s->narrowed = true;
+		s->narrowed_src = c->v.src;
+	}
+	if (tell.arg >= 0)
 		vals_add(&s->ok, v);
 }
 
@@ -423,37 +408,6 @@ static void put_comment_text(FILE *f, const char *s)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
 }
 
-/* Can the policy language spell path p (quoted if need be)? */
-static bool path_spellable(const char *p)
-{
-	for (; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
-/* Path p as the language reads it: bare when plain, else quoted. */
-static void put_path(FILE *f, const char *p)
-{
-	bool plain = true;
-
-	for (const char *s = p; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789/._-+", *s))
-			plain = false;
-	if (plain) {
-		fputs(p, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fputc('\\', f);
-		fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 /*
  * settle_dir - make dir (inside tree t) a directory a replay can grant:
  * it must exist and be reached without symlinks (the replay's grant takes
@@ -478,7 +432,7 @@ static void settle_dir(const struct vmm_tree *t, char *dir)
 		if (!*rel)
 			return;		/* the tree's root */
 		fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
-		if (fd >= 0 && path_spellable(dir)) {
+		if (fd >= 0 && policy_quotable(dir)) {
 			close(fd);
 			return;
 		}
@@ -509,26 +463,18 @@ static void put_rule(FILE *f, const char *rule, const char *fmt, ...)
 	fputc('\n', f);
 }
 
-/* A value of the telling argument, as a name where one fits. */
-static void spell_value(char *buf, size_t len, uint64_t v, int cls)
-{
-	if (cls != POLICY_CLS_NONE && policy_const_spell(v, cls, buf, len) == 0)
-		return;
-	snprintf(buf, len, v < 0x10000 ? "%llu" : "0x%llx", (unsigned long long)v);
-}
-
-/* "argN == V" or "(argN & MASK) == V". */
-static void spell_cond(char *buf, size_t len, const struct learn_info *info,
+/* "argN == V" or "(argN & MASK) == V", V as a name where one fits. */
+static void spell_cond(char *buf, size_t len, const struct learn_tell *tell,
 		       uint64_t v)
 {
 	char val[128];
 
-	spell_value(val, sizeof(val), v, info->cls);
-	if (info->mask)
-		snprintf(buf, len, "(arg%d & %s) == %s", info->arg - 1,
-			 info->mask_name, val);
+	policy_arg_spell(v, tell->kind, val, sizeof(val));
+	if (tell->mask)
+		snprintf(buf, len, "(arg%d & %s) == %s", tell->arg,
+			 tell->mask_name, val);
 	else
-		snprintf(buf, len, "arg%d == %s", info->arg - 1, val);
+		snprintf(buf, len, "arg%d == %s", tell->arg, val);
 }
 
 static const char *rule_text(char *buf, size_t len, const char *fmt, ...)
@@ -581,28 +527,38 @@ static void put_refusal(FILE *f, const struct vmm *vm, int nr,
 }
 
 /*
- * The rules for one syscall the run used.  The last matching rule wins,
- * so a refusal for every call goes before the allow rules that carve
- * out the values that were allowed, and a refusal for some values after
- * an allow for every call: either way the replay meets what the learning
- * run met.
+ * The rules for one syscall the run used.  The last matching explicit
+ * rule wins (a path line's implied allow decides only what none
+ * matches), so a refusal for every call goes before the allow rules that
+ * carve out the values that were allowed, and a refusal for some values
+ * after an allow for every call: either way the replay meets what the
+ * learning run met.
  */
 static void put_syscall(FILE *f, const struct vmm *vm, int nr,
 			const struct learn_sys *s)
 {
-	const struct learn_info *info = &learn_info[nr];
+	const struct learn_tell tell = tell_of((uint64_t)nr);
 	const char *name = lstar_syscall_name(nr);
 	const char *verb = s->logged == s->allowed ? "log" : "allow";
 	uint64_t refused = s->denied + s->killed;
-	bool cond_ok = info->arg && !s->ok.many;
+	bool cond_ok = tell.arg >= 0 && !s->ok.many;
 	char rule[512], cond[256];
 
-	for (uint8_t i = 0; cond_ok && info->std_only && i < s->ok.n; i++)
+	for (uint8_t i = 0; cond_ok && tell.std_only && i < s->ok.n; i++)
 		if (s->ok.v[i] > 2)
 			cond_ok = false;
 	if (!s->allowed) {
 		put_refusal(f, vm, nr, s, NULL);
 		return;
+	}
+	if (s->narrowed) {
+		char where[256];
+
+		lstar_policy_where(vm->policy, s->narrowed_src, where, sizeof(where));
+		/* The header's promise: narrowed only where noted. */
+		fprintf(f, "# review: during learning, %s was allowed under conditions (", name);
+		put_comment_text(f, where);
+		fprintf(f, ");\n# they are not carried over: only the rules below narrow it\n");
 	}
 	if (refused && cond_ok) {
 		put_refusal(f, vm, nr, s, NULL);
@@ -613,13 +569,18 @@ static void put_syscall(FILE *f, const struct vmm *vm, int nr,
 				break;
 			}
 	} else if (cond_ok && vm->learn->implied[nr])
-		/* A path rule above allows every call of it: without this the
-		 * conditions below would narrow nothing. */
+		/*
+		 * A path rule above allows every call of it that no explicit
+		 * rule matches (the implied allows are the policy's lowest
+		 * layer): without this explicit refusal, a value the
+		 * conditions below do not list would get that allow, and
+		 * they would narrow nothing.
+		 */
 		put_rule(f, rule_text(rule, sizeof(rule), "deny %s errno ENOSYS", name),
 			 "other values: as the default");
 	if (cond_ok) {
 		for (uint8_t i = 0; i < s->ok.n; i++) {
-			spell_cond(cond, sizeof(cond), info, s->ok.v[i]);
+			spell_cond(cond, sizeof(cond), &tell, s->ok.v[i]);
 			snprintf(rule, sizeof(rule), "%s %s if %s", verb, name, cond);
 			put_rule(f, rule, "%llu call%s", (unsigned long long)s->ok.count[i],
 				 plural(s->ok.count[i]));
@@ -632,14 +593,14 @@ static void put_syscall(FILE *f, const struct vmm *vm, int nr,
 		 ", some of them logged during learning" : "");
 	if (!refused)
 		return;
-	if (info->arg && !s->bad.many) {
+	if (tell.arg >= 0 && !s->bad.many) {
 		bool disjoint = true;
 
 		for (uint8_t i = 0; i < s->bad.n; i++)
 			disjoint = disjoint && !vals_has(&s->ok, s->bad.v[i]);
 		if (disjoint && !s->ok.many) {
 			for (uint8_t i = 0; i < s->bad.n; i++) {
-				spell_cond(cond, sizeof(cond), info, s->bad.v[i]);
+				spell_cond(cond, sizeof(cond), &tell, s->bad.v[i]);
 				put_refusal(f, vm, nr, s, cond);
 			}
 			return;
@@ -712,11 +673,14 @@ static void put_header(FILE *f, const struct vmm *vm)
 		(unsigned long long)vm->learn->calls, plural(vm->learn->calls),
 		vm->status);
 	fprintf(f,
-		"# This policy allows what that run did, no more: every call it made\n"
-		"# has a rule below, and the directories are the deepest that hold\n"
-		"# what it used, inside the trees the run was given.  Review it\n"
-		"# before use.  Learn only from runs on inputs you trust: whatever\n"
-		"# the program did in the run, this policy allows.\n\n");
+		"# This policy allows the calls that run was allowed to make, and\n"
+		"# refuses the others.  Arguments are narrowed only where a rule below\n"
+		"# says so (`if ...`, one argument per call at most): a rule without a\n"
+		"# condition allows the call with any arguments, whatever the learning\n"
+		"# run's policy said of them.  The directories are the deepest that\n"
+		"# hold what the run used, inside the trees it was given.  Review it\n"
+		"# before use.  Learn only from runs on inputs you trust: whatever the\n"
+		"# program did in the run, this policy allows.\n\n");
 	fprintf(f, "default deny errno ENOSYS        # calls the run never made: as if this kernel lacked them\n");
 }
 
@@ -734,7 +698,7 @@ static void put_paths(FILE *f, const struct vmm *vm)
 
 			if (!cv->dir[w])
 				continue;
-			if (!path_spellable(cv->dir[w])) {
+			if (!policy_quotable(cv->dir[w])) {
 				fprintf(f, "# (a tree whose name the policy language cannot spell is left out)\n");
 				continue;
 			}
@@ -744,7 +708,7 @@ static void put_paths(FILE *f, const struct vmm *vm)
 			if (!(r = open_memstream(&rule, &len)))
 				continue;
 			fprintf(r, "path %s ", w ? "rw" : "ro");
-			put_path(r, cv->dir[w]);
+			policy_quote(r, cv->dir[w]);	/* quotable: checked above */
 			fclose(r);
 			put_rule(f, rule, "%llu lookup%s%s", (unsigned long long)cv->names[w],
 				 plural(cv->names[w]), w ? ", changing something" : "");
@@ -753,6 +717,30 @@ static void put_paths(FILE *f, const struct vmm *vm)
 	}
 	if (L->oom)
 		fprintf(f, "# (lstar ran out of memory recording paths: some may be missing)\n");
+}
+
+/*
+ * A timeout as a `limit time` the compiler reads back to the same timer:
+ * whole microseconds (the timer's resolution, vm.c), at least one (the
+ * language has no zero time limit), in seconds without trailing zeros:
+ * "30s", "1.5s", "0.0002s".
+ */
+static void duration_text(char *buf, size_t len, double secs)
+{
+	unsigned long long us = (unsigned long long)(secs * 1e6 + 0.5);
+	int n;
+
+	if (us == 0)
+		us = 1;
+	if (us % 1000000 == 0) {
+		snprintf(buf, len, "%llus", us / 1000000);
+		return;
+	}
+	n = snprintf(buf, len, "%llu.%06llu", us / 1000000, us % 1000000);
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+		n--;
+	if (n > 0 && (size_t)n + 1 < len)
+		snprintf(buf + n, len - (size_t)n, "s");
 }
 
 /* The learning run's limits: a replay gets no more than it had. */
@@ -770,7 +758,10 @@ static void put_limits(FILE *f, const struct vmm *vm)
 			 (unsigned long long)(o->mem >> 10));
 	put_rule(f, rule, "the most it may map");
 	if (o->timeout > 0) {
-		snprintf(rule, sizeof(rule), "limit time %.3fs", o->timeout);
+		char secs[32];
+
+		duration_text(secs, sizeof(secs), o->timeout);
+		snprintf(rule, sizeof(rule), "limit time %s", secs);
 		put_rule(f, rule, "wall-clock time");
 	}
 	if (vm->policy->files) {
@@ -802,7 +793,9 @@ static void implied_calls(struct vmm_learn *L, bool rw)
 /*
  * A path rule allows the file calls below it without naming them; the
  * ones the run never made are refused again, as the default would: the
- * policy allows what the run did, not all a path rule could.
+ * policy allows what the run did, not all a path rule could.  These are
+ * explicit rules, so they win over the implied allows wherever they are
+ * written (the implied allows decide only calls no explicit rule matches).
  */
 static void put_unused_implied(FILE *f, const struct vmm *vm)
 {
@@ -849,7 +842,7 @@ static void put_syscalls(FILE *f, const struct vmm *vm)
 		for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
 			const struct learn_sys *s = &L->sys[nr];
 
-			if (learn_info[nr].group != order[g] ||
+			if (learn_group[nr] != order[g] ||
 			    !(s->allowed || s->denied || s->killed))
 				continue;
 			if (!any)

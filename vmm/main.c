@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "names.h"
 #include "vmm.h"
 
 #define DEFAULT_MEM	(512ULL << 20)
@@ -158,15 +159,14 @@ static int add_tree(FILE *out, const char *path, bool writable)
 			path, strerror(errno));
 		return -1;
 	}
-	if (strchr(canon, '\n')) {
-		fprintf(stderr, "lstar: --%s %s: a path with a newline cannot be granted\n",
-			writable ? "rw" : "ro", path);
+	if (!policy_quotable(canon)) {
+		fprintf(stderr, "lstar: --%s %s: a path with a control character "
+			"cannot be granted\n", writable ? "rw" : "ro", path);
 		return -1;
 	}
-	fprintf(out, "path %s \"", writable ? "rw" : "ro");
-	for (const char *p = canon; *p; p++)
-		fprintf(out, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
-	fputs("\"\n", out);
+	fprintf(out, "path %s ", writable ? "rw" : "ro");
+	policy_quote(out, canon);
+	fputc('\n', out);
 	return 0;
 }
 

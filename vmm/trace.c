@@ -36,185 +36,12 @@
 #define TRACE_PATH_SHOW	512	/* ... and shown */
 #define TRACE_IOV_MAX	4	/* iovec entries shown */
 
-/* How to show one argument. */
-enum trace_arg {
-	T_HEX = 0,	/* a number in hex (the default: unknown calls) */
-	T_PTR,		/* an address: hex, NULL for 0 */
-	T_INT,		/* an int: the low 32 bits, signed decimal */
-	T_FD,		/* a descriptor (an int) */
-	T_DIRFD,	/* a descriptor or AT_FDCWD */
-	T_SIZE,		/* unsigned decimal */
-	T_OFF,		/* signed 64-bit decimal */
-	T_MODE,		/* file mode: octal */
-	T_PATH,		/* NUL-terminated string */
-	T_WBUF,		/* bytes the call writes; the count is the next arg */
-	T_RBUF,		/* bytes the call read: as many as it returned */
-	T_WIOV,		/* iovec array the call writes from; count next */
-	T_RIOV,		/* iovec array the call read into */
-	T_OPEN,		/* O_* flags, access mode first */
-	T_OFLAGS,	/* O_* flags without an access mode (pipe2, dup3) */
-	T_AT,		/* AT_* flags */
-	T_PROT,		/* PROT_* */
-	T_MAP,		/* MAP_* */
-	T_MADV,		/* MADV_* */
-	T_IOCTL,	/* ioctl request */
-	T_FCNTL,	/* fcntl command */
-	T_CLOCK,	/* clock id */
-	T_SIG,		/* signal number */
-	T_SIGHOW,	/* SIG_BLOCK, ... */
-	T_ARCH,		/* arch_prctl code */
-	T_SEEK,		/* lseek whence */
-	T_ACCESS,	/* F_OK or R_OK|W_OK|X_OK */
-	T_AF,		/* address family */
-	T_SOCK,		/* socket type and flags */
-};
-
-/* How to show the result. */
-enum trace_ret {
-	R_DEC = 0,	/* decimal, or -ENAME */
-	R_ADDR,		/* an address (mmap, brk): hex, or -ENAME */
-};
-
-/* A syscall's shape: how many arguments it takes and what they are. */
-struct trace_sig {
-	uint8_t known;			/* listed: nargs is its count */
-	uint8_t nargs;
-	uint8_t ret;			/* enum trace_ret */
-	uint8_t arg[6];			/* enum trace_arg */
-};
-
-#define S(n, ...)	{ 1, n, R_DEC, { __VA_ARGS__ } }
-#define SA(n, ...)	{ 1, n, R_ADDR, { __VA_ARGS__ } }
-
 /*
- * The calls lstar implements (the shim's sys_call_table, the VMM's
- * fwd_table) and a few common ones it refuses; any other number shows
- * six hex arguments.
+ * What each argument of a call is (a descriptor, a path, open flags, ...)
+ * comes from the one table of it, policy_sys_args() in policy/names.c,
+ * which explain and --learn read too: a value the trace names is named
+ * the same way everywhere.
  */
-static const struct trace_sig trace_sigs[] = {
-	[SYS_read] = S(3, T_FD, T_RBUF, T_SIZE),
-	[SYS_write] = S(3, T_FD, T_WBUF, T_SIZE),
-	[SYS_open] = S(3, T_PATH, T_OPEN, T_MODE),
-	[SYS_close] = S(1, T_FD),
-	[SYS_stat] = S(2, T_PATH, T_PTR),
-	[SYS_fstat] = S(2, T_FD, T_PTR),
-	[SYS_lstat] = S(2, T_PATH, T_PTR),
-	[SYS_poll] = S(3, T_PTR, T_SIZE, T_INT),
-	[SYS_lseek] = S(3, T_FD, T_OFF, T_SEEK),
-	[SYS_mmap] = SA(6, T_PTR, T_SIZE, T_PROT, T_MAP, T_FD, T_HEX),
-	[SYS_mprotect] = S(3, T_PTR, T_SIZE, T_PROT),
-	[SYS_munmap] = S(2, T_PTR, T_SIZE),
-	[SYS_brk] = SA(1, T_PTR),
-	[SYS_rt_sigaction] = S(4, T_SIG, T_PTR, T_PTR, T_SIZE),
-	[SYS_rt_sigprocmask] = S(4, T_SIGHOW, T_PTR, T_PTR, T_SIZE),
-	[SYS_rt_sigreturn] = S(0),
-	[SYS_ioctl] = S(3, T_FD, T_IOCTL, T_PTR),
-	[SYS_pread64] = S(4, T_FD, T_RBUF, T_SIZE, T_OFF),
-	[SYS_pwrite64] = S(4, T_FD, T_WBUF, T_SIZE, T_OFF),
-	[SYS_readv] = S(3, T_FD, T_RIOV, T_SIZE),
-	[SYS_writev] = S(3, T_FD, T_WIOV, T_SIZE),
-	[SYS_access] = S(2, T_PATH, T_ACCESS),
-	[SYS_pipe] = S(1, T_PTR),
-	[SYS_sched_yield] = S(0),
-	[SYS_mremap] = SA(5, T_PTR, T_SIZE, T_SIZE, T_HEX, T_PTR),
-	[SYS_madvise] = S(3, T_PTR, T_SIZE, T_MADV),
-	[SYS_dup] = S(1, T_FD),
-	[SYS_dup2] = S(2, T_FD, T_FD),
-	[SYS_nanosleep] = S(2, T_PTR, T_PTR),
-	[SYS_getpid] = S(0),
-	[SYS_sendfile] = S(4, T_FD, T_FD, T_PTR, T_SIZE),
-	[SYS_socket] = S(3, T_AF, T_SOCK, T_INT),
-	[SYS_connect] = S(3, T_FD, T_PTR, T_SIZE),
-	[SYS_clone] = S(5, T_HEX, T_PTR, T_PTR, T_PTR, T_HEX),
-	[SYS_fork] = S(0),
-	[SYS_vfork] = S(0),
-	[SYS_execve] = S(3, T_PATH, T_PTR, T_PTR),
-	[SYS_exit] = S(1, T_INT),
-	[SYS_wait4] = S(4, T_INT, T_PTR, T_HEX, T_PTR),
-	[SYS_kill] = S(2, T_INT, T_SIG),
-	[SYS_uname] = S(1, T_PTR),
-	[SYS_fcntl] = S(3, T_FD, T_FCNTL, T_HEX),
-	[SYS_fsync] = S(1, T_FD),
-	[SYS_fdatasync] = S(1, T_FD),
-	[SYS_truncate] = S(2, T_PATH, T_OFF),
-	[SYS_ftruncate] = S(2, T_FD, T_OFF),
-	[SYS_getcwd] = S(2, T_PTR, T_SIZE),
-	[SYS_chdir] = S(1, T_PATH),
-	[SYS_fchdir] = S(1, T_FD),
-	[SYS_rename] = S(2, T_PATH, T_PATH),
-	[SYS_mkdir] = S(2, T_PATH, T_MODE),
-	[SYS_rmdir] = S(1, T_PATH),
-	[SYS_creat] = S(2, T_PATH, T_MODE),
-	[SYS_link] = S(2, T_PATH, T_PATH),
-	[SYS_unlink] = S(1, T_PATH),
-	[SYS_symlink] = S(2, T_PATH, T_PATH),
-	[SYS_readlink] = S(3, T_PATH, T_PTR, T_SIZE),
-	[SYS_chmod] = S(2, T_PATH, T_MODE),
-	[SYS_fchmod] = S(2, T_FD, T_MODE),
-	[SYS_umask] = S(1, T_MODE),
-	[SYS_gettimeofday] = S(2, T_PTR, T_PTR),
-	[SYS_getrlimit] = S(2, T_INT, T_PTR),
-	[SYS_ptrace] = S(4, T_INT, T_INT, T_PTR, T_PTR),
-	[SYS_getuid] = S(0),
-	[SYS_getgid] = S(0),
-	[SYS_geteuid] = S(0),
-	[SYS_getegid] = S(0),
-	[SYS_getppid] = S(0),
-	[SYS_sigaltstack] = S(2, T_PTR, T_PTR),
-	[SYS_statfs] = S(2, T_PATH, T_PTR),
-	[SYS_fstatfs] = S(2, T_FD, T_PTR),
-	[SYS_arch_prctl] = S(2, T_ARCH, T_PTR),
-	[SYS_setrlimit] = S(2, T_INT, T_PTR),
-	[SYS_gettid] = S(0),
-	[SYS_time] = S(1, T_PTR),
-	[SYS_futex] = S(6, T_PTR, T_INT, T_INT, T_PTR, T_PTR, T_INT),
-	[SYS_getdents64] = S(3, T_FD, T_PTR, T_SIZE),
-	[SYS_set_tid_address] = S(1, T_PTR),
-	[SYS_clock_gettime] = S(2, T_CLOCK, T_PTR),
-	[SYS_clock_getres] = S(2, T_CLOCK, T_PTR),
-	[SYS_clock_nanosleep] = S(4, T_CLOCK, T_HEX, T_PTR, T_PTR),
-	[SYS_exit_group] = S(1, T_INT),
-	[SYS_tgkill] = S(3, T_INT, T_INT, T_SIG),
-	[SYS_openat] = S(4, T_DIRFD, T_PATH, T_OPEN, T_MODE),
-	[SYS_mkdirat] = S(3, T_DIRFD, T_PATH, T_MODE),
-	[SYS_newfstatat] = S(4, T_DIRFD, T_PATH, T_PTR, T_AT),
-	[SYS_unlinkat] = S(3, T_DIRFD, T_PATH, T_AT),
-	[SYS_renameat] = S(4, T_DIRFD, T_PATH, T_DIRFD, T_PATH),
-	[SYS_linkat] = S(5, T_DIRFD, T_PATH, T_DIRFD, T_PATH, T_AT),
-	[SYS_symlinkat] = S(3, T_PATH, T_DIRFD, T_PATH),
-	[SYS_readlinkat] = S(4, T_DIRFD, T_PATH, T_PTR, T_SIZE),
-	[SYS_fchmodat] = S(3, T_DIRFD, T_PATH, T_MODE),
-	[SYS_faccessat] = S(3, T_DIRFD, T_PATH, T_ACCESS),
-	[SYS_set_robust_list] = S(2, T_PTR, T_SIZE),
-	[SYS_utimensat] = S(4, T_DIRFD, T_PATH, T_PTR, T_AT),
-	[SYS_dup3] = S(3, T_FD, T_FD, T_OFLAGS),
-	[SYS_pipe2] = S(2, T_PTR, T_OFLAGS),
-	[SYS_preadv] = S(4, T_FD, T_RIOV, T_SIZE, T_OFF),
-	[SYS_pwritev] = S(4, T_FD, T_WIOV, T_SIZE, T_OFF),
-	[SYS_prlimit64] = S(4, T_INT, T_INT, T_PTR, T_PTR),
-	[SYS_getcpu] = S(3, T_PTR, T_PTR, T_PTR),
-	[SYS_renameat2] = S(5, T_DIRFD, T_PATH, T_DIRFD, T_PATH, T_HEX),
-	[SYS_getrandom] = S(3, T_PTR, T_SIZE, T_HEX),
-	[SYS_copy_file_range] = S(6, T_FD, T_PTR, T_FD, T_PTR, T_SIZE, T_HEX),
-	[SYS_statx] = S(5, T_DIRFD, T_PATH, T_AT, T_HEX, T_PTR),
-	[SYS_rseq] = S(4, T_PTR, T_SIZE, T_HEX, T_HEX),
-	[SYS_faccessat2] = S(4, T_DIRFD, T_PATH, T_ACCESS, T_AT),
-};
-
-#define NSIGS	(sizeof(trace_sigs) / sizeof(trace_sigs[0]))
-
-/* The constants' class (policy/names.h) of the kinds that have names. */
-static const uint8_t arg_cls[] = {
-	[T_OPEN] = POLICY_CLS_OPEN, [T_OFLAGS] = POLICY_CLS_OPEN,
-	[T_AT] = POLICY_CLS_AT,
-	[T_PROT] = POLICY_CLS_PROT, [T_MAP] = POLICY_CLS_MAP,
-	[T_MADV] = POLICY_CLS_MADV, [T_IOCTL] = POLICY_CLS_IOCTL,
-	[T_FCNTL] = POLICY_CLS_FCNTL, [T_CLOCK] = POLICY_CLS_CLOCK,
-	[T_SIG] = POLICY_CLS_SIG, [T_SIGHOW] = POLICY_CLS_SIGHOW,
-	[T_ARCH] = POLICY_CLS_ARCH, [T_SEEK] = POLICY_CLS_SEEK,
-	[T_ACCESS] = POLICY_CLS_ACCESS, [T_AF] = POLICY_CLS_AF,
-	[T_SOCK] = POLICY_CLS_SOCK,
-};
 
 /* --- the line ------------------------------------------------------------- */
 
@@ -290,7 +117,7 @@ static void put_ptr(struct tline *l, uint64_t v)
  * bytes.  Shown quoted, or as the pointer when not even its first byte
  * can be read or no NUL comes before a fault.
  */
-static void put_path(struct vmm *vm, struct tline *l, uint64_t gva)
+static void put_guest_path(struct vmm *vm, struct tline *l, uint64_t gva)
 {
 	static uint8_t s[TRACE_PATH_MAX];
 	size_t n = 0;
@@ -434,79 +261,80 @@ static void put_open(struct tline *l, uint64_t v)
 
 /* --- one line ------------------------------------------------------------- */
 
+/* Argument i of call c, of kind kind (enum policy_arg, policy/names.h). */
 static void put_arg(struct vmm *vm, struct tline *l, const struct vmm_trace_call *c,
-		    uint8_t kind, int i, bool ran)
+		    int kind, int i, bool ran)
 {
 	const uint64_t *a = c->args;
 	uint64_t v = a[i];
 
 	switch (kind) {
-	case T_PTR:
+	case POLICY_ARG_PTR:
 		put_ptr(l, v);
 		break;
-	case T_INT:
-	case T_FD:
+	case POLICY_ARG_INT:
+	case POLICY_ARG_FD:
 		put_int(l, v);
 		break;
-	case T_DIRFD:
+	case POLICY_ARG_DIRFD:
 		if (is_int(v) && (int32_t)(uint32_t)v == AT_FDCWD)
 			put(l, "AT_FDCWD");
 		else
 			put_int(l, v);
 		break;
-	case T_SIZE:
+	case POLICY_ARG_SIZE:
 		put(l, "%llu", (unsigned long long)v);
 		break;
-	case T_OFF:
+	case POLICY_ARG_OFF:
 		put(l, "%lld", (long long)v);
 		break;
-	case T_MODE:
+	case POLICY_ARG_MODE:
 		put(l, v ? "0%llo" : "0", (unsigned long long)v);
 		break;
-	case T_PATH:
-		put_path(vm, l, v);
+	case POLICY_ARG_PATH:
+		put_guest_path(vm, l, v);
 		break;
-	case T_WBUF:
+	case POLICY_ARG_WBUF:
 		put_data(vm, l, v, i < 5 ? a[i + 1] : 0);
 		break;
-	case T_RBUF:
+	case POLICY_ARG_RBUF:
 		/* What the program got: the bytes the call returned. */
 		if (ran && c->ret >= 0)
 			put_data(vm, l, v, (uint64_t)c->ret);
 		else
 			put_ptr(l, v);
 		break;
-	case T_WIOV:
-	case T_RIOV:
-		put_iov(vm, l, v, i < 5 ? a[i + 1] : 0, kind == T_RIOV,
+	case POLICY_ARG_WIOV:
+	case POLICY_ARG_RIOV:
+		put_iov(vm, l, v, i < 5 ? a[i + 1] : 0, kind == POLICY_ARG_RIOV,
 			ran ? c->ret : -1);
 		break;
-	case T_OPEN:
+	case POLICY_ARG_OPEN:
 		put_open(l, v);
 		break;
-	case T_OFLAGS:
+	case POLICY_ARG_OFLAGS:
 		if (!v) {
 			put(l, "0");
 			break;
 		}
 		/* fall through */
-	case T_PROT:
-	case T_MAP:
-	case T_AT:
-	case T_ACCESS:
-	case T_SOCK:
-		put_named(l, v, arg_cls[kind], true);
+	case POLICY_ARG_PROT:
+	case POLICY_ARG_MAP:
+	case POLICY_ARG_AT:
+	case POLICY_ARG_ACCESS:
+	case POLICY_ARG_SOCK:
+		put_named(l, v, policy_arg_cls(kind), true);
 		break;
-	case T_MADV:
-	case T_IOCTL:
-	case T_FCNTL:
-	case T_CLOCK:
-	case T_SIG:
-	case T_SIGHOW:
-	case T_ARCH:
-	case T_SEEK:
-	case T_AF:
-		put_named(l, v, arg_cls[kind], false);
+	case POLICY_ARG_MADV:
+	case POLICY_ARG_IOCTL:
+	case POLICY_ARG_FCNTL:
+	case POLICY_ARG_CLOCK:
+	case POLICY_ARG_SIG:
+	case POLICY_ARG_SIGHOW:
+	case POLICY_ARG_ARCH:
+	case POLICY_ARG_SEEK:
+	case POLICY_ARG_AF:
+		put_named(l, v, policy_arg_cls(kind), false);
 		break;
 	default:
 		put_hex(l, v);
@@ -553,11 +381,11 @@ static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool nore
 	static struct tline line;	/* 8 KiB: not on the vCPU thread's stack */
 	struct tline *l = &line;
 	const char *name = lstar_syscall_name(c->nr);
-	const struct trace_sig *sig = c->nr < NSIGS && trace_sigs[c->nr].known ?
-				      &trace_sigs[c->nr] : NULL;
+	/* Unknown to the table: six numbers in hex. */
+	const struct policy_sys_args *shape = policy_sys_args(c->nr);
 	/* The call ran: its results (a read's bytes) are there to show. */
 	bool ran = !noret && c->kind == LSTAR_TRACE_GUEST;
-	int nargs = sig ? sig->nargs : 6;
+	int nargs = shape ? shape->nargs : 6;
 	char where[256];
 
 	l->len = 0;
@@ -573,7 +401,7 @@ static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool nore
 	for (int i = 0; i < nargs; i++) {
 		if (i)
 			put(l, ", ");
-		put_arg(vm, l, c, sig ? sig->arg[i] : T_HEX, i, ran);
+		put_arg(vm, l, c, shape ? shape->arg[i] : POLICY_ARG_NUM, i, ran);
 	}
 	put(l, ") = ");
 	if (noret)
@@ -585,7 +413,7 @@ static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool nore
 			put(l, "-%s", e);
 		else
 			put(l, "%lld", (long long)c->ret);
-	} else if (sig && sig->ret == R_ADDR) {
+	} else if (shape && shape->ret_addr) {
 		put(l, "0x%llx", (unsigned long long)c->ret);
 	} else {
 		put(l, "%lld", (long long)c->ret);
@@ -593,10 +421,7 @@ static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool nore
 	if (c->kind == LSTAR_TRACE_NOSYS) {
 		put(l, " [not implemented]");
 	} else {
-		if (vm->policy)
-			lstar_policy_where(vm->policy, c->v.src, where, sizeof(where));
-		else
-			snprintf(where, sizeof(where), "?");
+		lstar_policy_where(vm->policy, c->v.src, where, sizeof(where));
 		put(l, " [%s: %s]", verdict_word(c), where);
 	}
 	put(l, c->forwarded ? " (vmm)" : " (guest)");
@@ -652,19 +477,15 @@ void vmm_trace_call(struct vmm *vm, const struct vmm_trace_call *c)
 		trace_line(vm, c, c->v.action == LSTAR_ACT_KILL);
 }
 
-/* Indices in struct lstar_hc_exit's regs (struct pt_regs order). */
-enum { PT_R10 = 7, PT_R9 = 8, PT_R8 = 9, PT_RDX = 12, PT_RSI = 13,
-       PT_RDI = 14, PT_ORIG_RAX = 15 };
-
 /* The six argument registers of the frame in regs. */
 static void frame_args(const uint64_t *regs, uint64_t args[6])
 {
-	args[0] = regs[PT_RDI];
-	args[1] = regs[PT_RSI];
-	args[2] = regs[PT_RDX];
-	args[3] = regs[PT_R10];
-	args[4] = regs[PT_R8];
-	args[5] = regs[PT_R9];
+	args[0] = regs[LSTAR_REG_RDI];
+	args[1] = regs[LSTAR_REG_RSI];
+	args[2] = regs[LSTAR_REG_RDX];
+	args[3] = regs[LSTAR_REG_R10];
+	args[4] = regs[LSTAR_REG_R8];
+	args[5] = regs[LSTAR_REG_R9];
 }
 
 void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
@@ -680,7 +501,7 @@ void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
 		 * the call is exit_group with the status as its argument.
 		 */
 		if ((e->error_code == SYS_exit || e->error_code == SYS_exit_group) &&
-		    e->regs[PT_ORIG_RAX] == e->error_code) {
+		    e->regs[LSTAR_REG_ORIG_RAX] == e->error_code) {
 			c.nr = e->error_code;
 			frame_args(e->regs, args);
 		} else {
@@ -689,8 +510,7 @@ void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
 		}
 		/* The shim's verdict is not in the block: the VMM's own, on
 		 * the same table, is the same one. */
-		if (vm->policy)
-			c.v = lstar_policy_eval(vm->policy->table, c.nr, args);
+		c.v = lstar_policy_eval(vm->policy->table, c.nr, args);
 		break;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->vector != LSTAR_EXIT_VECTOR_POLICY) {
@@ -705,7 +525,7 @@ void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
 		}
 		/* A kill rule: the frame is the call's (orig_rax its number)
 		 * and fault_addr the rule's src. */
-		c.nr = e->regs[PT_ORIG_RAX];
+		c.nr = (uint32_t)e->regs[LSTAR_REG_ORIG_RAX];	/* as dispatched */
 		frame_args(e->regs, args);
 		c.v.action = LSTAR_ACT_KILL;
 		c.v.src = (uint32_t)e->fault_addr;

@@ -6,6 +6,7 @@
  * until the program ends, lstar gives up, or the timeout fires.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -462,11 +463,18 @@ int vmm_run(const struct vmm_options *opt)
 		char where[256];
 
 		if ((err = vmm_fs_grant(vm, p->path, p->writable))) {
+			char real[PATH_MAX];
+
 			lstar_policy_where(vm->policy, p->src, where, sizeof(where));
-			vmm_err("%s: path %s %s: %s", where, p->writable ? "rw" : "ro",
-				p->path, err == -EXDEV ?
-				"a read-only tree cannot lie inside a writable one" :
-				strerror(-err));
+			if (err == -ELOOP && realpath(p->path, real))
+				vmm_err("%s: path %s %s: a component is a symlink; "
+					"a policy names directories as they are (%s?)",
+					where, p->writable ? "rw" : "ro", p->path, real);
+			else
+				vmm_err("%s: path %s %s: %s", where, p->writable ? "rw" : "ro",
+					p->path, err == -EXDEV ?
+					"a read-only tree cannot lie inside a writable one" :
+					strerror(-err));
 			goto out;
 		}
 	}
@@ -566,6 +574,7 @@ int vmm_run(const struct vmm_options *opt)
 	bi.free_stack_slots = vm->mem.free_stack_slots;
 	bi.table_counts = vm->mem.table_counts;
 	bi.pml4 = vm->mem.pml4;
+	bi.nofile = vm->policy->files ? (uint64_t)vm->policy->files : VMM_MAX_FDS;
 	bi.entry = elf.entry + bias;
 	memcpy(vmm_mem_ptr(&vm->mem, LSTAR_BOOT_GPA, sizeof(bi)), &bi, sizeof(bi));
 	free(file);
