@@ -107,6 +107,8 @@ struct rule {
 	uint32_t src;
 	uint32_t file;		/* the file instance it was written in */
 	bool implicit;		/* added by a `path` line */
+	uint32_t prev;		/* index + 1 of the explicit rule before it
+				 * for the same syscall, 0: none */
 };
 
 /* A source entry before the result is packed. */
@@ -135,6 +137,8 @@ struct compiler {
 	/* implied[nr] - 1: the index in rules of nr's one implied allow (a
 	 * `path` line's), 0: none yet. */
 	uint32_t implied[LSTAR_POLICY_NR];
+	/* last[nr] - 1: the index of nr's latest explicit rule, 0: none. */
+	uint32_t last[LSTAR_POLICY_NR];
 	struct lstar_pol_cond *conds;
 	size_t nconds, conds_cap;
 	struct lstar_policy_path *paths;
@@ -812,6 +816,32 @@ static void check_repeat(struct compiler *c, size_t idx, int col, const char *sy
 	c->seen[slot] = (uint32_t)idx + 1;
 }
 
+/*
+ * check_shadowed - rule idx (just added) matches every call to its
+ * syscall: warn of the earlier rules of the same file for it that have
+ * conditions, which it leaves nothing to decide.  (Rules of other files,
+ * a `use`d profile's, are overridden on purpose.)  The walk stops at an
+ * earlier unconditional rule: what lies before it was reported then.
+ */
+static void check_shadowed(struct compiler *c, size_t idx, int col, const char *sysname)
+{
+	const struct rule *r = &c->rules[idx];
+
+	if (r->ncond)
+		return;
+	for (uint32_t o = r->prev; o; o = c->rules[o - 1].prev) {
+		const struct rule *old = &c->rules[o - 1];
+
+		if (old->file != r->file)
+			continue;
+		if (!old->ncond)
+			break;
+		warning(c, col, "put the narrower rule after the wider one",
+			"line %d can never decide '%s': this rule, later, matches every call",
+			c->srcs[old->src].line, sysname);
+	}
+}
+
 /* Add one rule; 0, or -1 after reporting that the table is full. */
 static int add_rule(struct compiler *c, const struct rule *r)
 {
@@ -1045,9 +1075,12 @@ static void stmt_rule(struct compiler *c, const struct tok *toks, size_t n,
 			snprintf(num, sizeof(num), "%d", nrs[k]);
 			name = num;
 		}
+		r.prev = c->last[r.nr];
 		if (add_rule(c, &r) < 0)
 			return;
+		c->last[r.nr] = (uint32_t)c->nrules;
 		check_repeat(c, c->nrules - 1, cols[k], name);
+		check_shadowed(c, c->nrules - 1, cols[k], name);
 	}
 }
 
