@@ -89,9 +89,15 @@ void lstar_policy_fast_hints(struct lstar_policy_table *t)
 	}
 }
 
-static int cond_holds(const struct lstar_pol_cond *c, const uint64_t args[6])
+/*
+ * The argument registers are read in place: args[index[n]] is argument n.
+ * The host passes its array of six (index 0..5); the shim its saved frame
+ * with the frame's slots, sparing a copy where every store is emulated.
+ */
+static int cond_holds(const struct lstar_pol_cond *c, const uint64_t *args,
+		      const uint8_t index[6])
 {
-	uint64_t v = args[c->arg] & c->mask;
+	uint64_t v = args[index[c->arg]] & c->mask;
 
 	switch (c->op) {
 	case LSTAR_CMP_EQ: return v == c->value;
@@ -109,8 +115,9 @@ static struct lstar_verdict verdict_of(const struct lstar_pol_rule *r)
 	return (struct lstar_verdict){ .action = r->action, .err = r->err, .src = r->src };
 }
 
-struct lstar_verdict lstar_policy_eval(const struct lstar_policy_table *t,
-				       uint64_t nr, const uint64_t args[6])
+struct lstar_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
+					  uint64_t nr, const uint64_t *args,
+					  const uint8_t index[6])
 {
 	const struct lstar_pol_cond *conds = lstar_policy_conds(t);
 	const struct lstar_pol_sys *s;
@@ -127,10 +134,18 @@ struct lstar_verdict lstar_policy_eval(const struct lstar_policy_table *t,
 		const struct lstar_pol_rule *r = &t->rules[s->first_rule + i];
 		uint32_t c = 0;
 
-		while (c < r->ncond && cond_holds(&conds[r->first_cond + c], args))
+		while (c < r->ncond && cond_holds(&conds[r->first_cond + c], args, index))
 			c++;
 		if (c == r->ncond)
 			return verdict_of(r);
 	}
 	return verdict_of(&t->dflt);
+}
+
+struct lstar_verdict lstar_policy_eval(const struct lstar_policy_table *t,
+				       uint64_t nr, const uint64_t args[6])
+{
+	static const uint8_t in_order[6] = { 0, 1, 2, 3, 4, 5 };
+
+	return lstar_policy_eval_at(t, nr, args, in_order);
 }

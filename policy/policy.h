@@ -153,4 +153,13 @@ int lstar_policy_validate(const void *buf, size_t size);
 struct lstar_verdict lstar_policy_eval(const struct lstar_policy_table *t,
 				       uint64_t nr, const uint64_t args[6]);
 
+/*
+ * lstar_policy_eval_at - the same, reading argument n at args[index[n]]
+ * (each index[n] a valid index of args): the shim passes its saved
+ * register frame as it is.
+ */
+struct lstar_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
+					  uint64_t nr, const uint64_t *args,
+					  const uint8_t index[6]);
+
 #endif /* LSTAR_POLICY_H */
