@@ -170,6 +170,45 @@ static int add_tree(FILE *out, const char *path, bool writable)
 	return 0;
 }
 
+/*
+ * The policy -p names (a file or a stock profile), and what the command
+ * line adds to it: --ro and --rw as `path` lines of a second input.  0,
+ * or -1 after saying why (the policy's own errors on stderr).
+ */
+static int compile_policy(const char *name, int ntrees, const char *const paths[],
+			  const bool rw[], struct lstar_policy *out)
+{
+	char *trees = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&trees, &len);
+	int err = 0;
+
+	if (!m) {
+		fprintf(stderr, "lstar: out of memory\n");
+		return -1;
+	}
+	for (int i = 0; i < ntrees && !err; i++)
+		err = add_tree(m, paths[i], rw[i]);
+	if (fclose(m) && !err) {
+		fprintf(stderr, "lstar: out of memory\n");
+		err = -1;
+	}
+	if (!err) {
+		const struct lstar_policy_input in[2] = {
+			{ name, NULL },
+			{ "command line", trees },
+		};
+
+		if (lstar_policy_compile(in, len ? 2 : 1, out, stderr)) {
+			fprintf(stderr, "lstar: %s: the policy does not compile; "
+				"the program was not run\n", name);
+			err = -1;
+		}
+	}
+	free(trees);
+	return err;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -190,13 +229,10 @@ static int cmd_run(int argc, char **argv)
 	struct lstar_policy policy;
 	char *envp[argc + 1];	/* --env values: at most one per argument */
 	const char *policy_name = "default";
-	char *trees = NULL;	/* --ro/--rw, as `path` lines */
-	size_t trees_len = 0;
-	FILE *trees_out = open_memstream(&trees, &trees_len);
-	int c, status;
+	const char *tree_paths[argc + 1];	/* --ro/--rw, in order */
+	bool tree_rw[argc + 1];
+	int ntrees = 0, c, status;
 
-	if (!trees_out)
-		return usage_error("out of memory");
 	opt.envp = envp;
 	/* '+': options end at the first non-option (the program). */
 	optind = 1;
@@ -226,8 +262,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'r':
 		case 'w':
-			if (add_tree(trees_out, optarg, c == 'w'))
-				goto out_trees;
+			tree_paths[ntrees] = optarg;
+			tree_rw[ntrees++] = c == 'w';
 			break;
 		case 'p':
 			policy_name = optarg;
@@ -252,25 +288,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("run: no program given");
-	if (fclose(trees_out))
-		return usage_error("out of memory");
-	trees_out = NULL;
-	/* The policy, then what the command line adds to it: its trees come
-	 * last, so that they hold whatever the file said of those calls. */
-	{
-		const struct lstar_policy_input in[2] = {
-			{ policy_name, NULL },
-			{ "command line", trees },
-		};
-
-		if (lstar_policy_compile(in, trees_len ? 2 : 1, &policy, stderr)) {
-			fprintf(stderr, "lstar: %s: the policy does not compile; "
-				"the program was not run\n", policy_name);
-			goto out_trees;
-		}
-	}
-	free(trees);
-	trees = NULL;
+	if (compile_policy(policy_name, ntrees, tree_paths, tree_rw, &policy))
+		return LSTAR_EXIT_FAILURE;
 	opt.policy = &policy;
 	/* --mem and --timeout override the policy's limits. */
 	if (!opt.mem)
@@ -290,12 +309,6 @@ static int cmd_run(int argc, char **argv)
 	status = vmm_run(&opt);
 	lstar_policy_free(&policy);
 	return status;
-
-out_trees:
-	if (trees_out)
-		fclose(trees_out);
-	free(trees);
-	return LSTAR_EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)
