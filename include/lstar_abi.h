@@ -23,9 +23,13 @@
  *              | data, bss (stacks, GDT,  |  W^X per segment
  *              | IDT, TSS, per-CPU area)  |
  *   0x00400000 +--------------------------+ LSTAR_POOL_GPA
+ *              | free-page stack, table   |  the VMM's, at load time: the
+ *              | counts, the compiled     |  pool never hands these out
+ *              | policy (boot_info.policy)|
+ *              +--------------------------+
  *              | page pool: page tables,  |  handed out page by page; the
- *              | free-page stack, program |  VMM uses the bottom at load
- *              | memory (--mem bytes)     |  time, the shim owns the rest
+ *              | program memory (--mem    |  VMM uses the bottom at load
+ *              | bytes)                   |  time, the shim owns the rest
  *   pool_end   +--------------------------+
  *
  * Guest-virtual memory (one address space, 4-level paging):
