@@ -155,8 +155,9 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 	fprintf(out, "default: %s (%s)\n\n",
 		policy_verdict_text(t->dflt.action, t->dflt.err, v, sizeof(v)),
 		lstar_policy_where(p, t->dflt.src, w, sizeof(w)));
-	fputs("Rules are listed per syscall in the order they are tried: the first\n"
-	      "that matches decides (it is the last matching line of the policy).\n"
+	fputs("Rules are listed per syscall in the order they are tried; the first\n"
+	      "that matches decides.  That is the policy's last matching rule, but\n"
+	      "the rules a `path` line implies come after all the others.\n"
 	      "A call that no rule matches gets the default.\n\n", out);
 	if (nrows == 0)
 		fputs("(no rules)\n", out);
