@@ -104,43 +104,6 @@ static void make_link(const char *dir, const char *name, const char *target)
 	ck_assert_msg(symlink(target, path) == 0, "symlink %s: %s", path, strerror(errno));
 }
 
-/* Read a whole (small) file; NULL if it cannot be read. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = (n + 4096 + 1) * 2;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		got = fread(buf + n, 1, 4096, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* --- the canary and the directory every fixture of a case lives in ---------- */
 
 static char base[PATH_MAX];		/* /tmp/lstar-fs-XXXXXX */
@@ -207,7 +170,7 @@ static void assert_canary_intact(void)
 	struct stat st;
 
 	ck_assert_msg(stat(canary, &st) == 0, "canary %s: %s", canary, strerror(errno));
-	text = slurp(canary);
+	text = read_text(canary);
 	ck_assert_msg(text && !strcmp(text, canary_text), "the canary's content changed");
 	free(text);
 	ck_assert_msg(st.st_mtim.tv_sec == canary_st.st_mtim.tv_sec &&
@@ -1782,7 +1745,7 @@ START_TEST(escape_dir_moved_out)
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
-	text = slurp(out);
+	text = read_text(out);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 && text &&
 		      !strcmp(text, want_moved[round]),
 		      "fs_escape.%s moved (round %d): status 0x%x\n--- output\n%s--- expected\n%s",
@@ -1795,7 +1758,7 @@ START_TEST(escape_dir_moved_out)
 	free(names);
 	free(before);
 	snprintf(path, sizeof(path), "%s/secret.txt", moved);
-	text = slurp(path);
+	text = read_text(path);
 	ck_assert_msg(text && !strcmp(text, "secret\n"), "secret.txt changed");
 	free(text);
 	assert_canary_intact();

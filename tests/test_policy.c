@@ -37,25 +37,6 @@ static const char *policy_dir(void)
 	return dir;
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	int ch;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(m);
-	while ((ch = fgetc(f)) != EOF)
-		fputc(ch, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
-
 static bool regen(void)
 {
 	const char *r = getenv("LSTAR_POLICY_REGEN");
@@ -78,7 +59,7 @@ static int golden(const char *expected, const char *got)
 		fclose(f);
 		return 0;
 	}
-	want = read_all(expected);
+	want = read_text(expected);
 	if (!want) {
 		fprintf(stderr, "%s: %s\n", expected, strerror(errno));
 		return -1;

@@ -29,7 +29,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -63,20 +62,6 @@ static const char *probe(const char *name, int libc)
 
 /* --- fixtures: one directory per test ---------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void fresh_dir(char *out)
 {
 	snprintf(out, PATH_MAX, "/tmp/lstar-prun-XXXXXX");
@@ -99,28 +84,6 @@ static const char *put_file(char *out, const char *dir, const char *name, const 
 	snprintf(out, PATH_MAX, "%s/%s", dir, name);
 	write_file(out, text);
 	return out;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = (n + 4096 + 1) * 2;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		got = fread(buf + n, 1, 4096, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
 }
 
 /* --- running ------------------------------------------------------------------- */
@@ -835,12 +798,12 @@ START_TEST(paths_from_policy)
 		   "unlink: ENOENT\nrename: ENOENT\n", false);
 	run_result_free(&r);
 	snprintf(f, sizeof(f), "%s/d/moved.txt", tree);
-	s = slurp(f);
+	s = read_text(f);
 	ck_assert_msg(s && !strcmp(s, "data\n"), "tree/d/moved.txt: %s", s ? s : "(missing)");
 	free(s);
 	snprintf(f, sizeof(f), "%s/f.txt", tree);
 	ck_assert_int_ne(access(f, F_OK), 0);
-	s = slurp(canary);
+	s = read_text(canary);
 	ck_assert_msg(s && !strcmp(s, "canary\n"), "the canary changed");
 	free(s);
 	ck_assert_int_eq(stat(canary, &st1), 0);
@@ -1014,7 +977,7 @@ START_TEST(paths_escapes)
 	/* Nothing outside changed, in either run. */
 	for (int k = 0; k < 2; k++) {
 		snprintf(path, sizeof(path), "%s/outside/canary.txt", k ? root2 : root);
-		s = slurp(path);
+		s = read_text(path);
 		ck_assert_msg(s && !strcmp(s, "outside: must not change\n"), "%s changed", path);
 		free(s);
 		snprintf(path, sizeof(path), "%s/outside/created.txt", k ? root2 : root);
@@ -1022,7 +985,7 @@ START_TEST(paths_escapes)
 		snprintf(path, sizeof(path), "%s/outside/created2.txt", k ? root2 : root);
 		ck_assert_int_ne(access(path, F_OK), 0);
 	}
-	s = slurp(suite_canary);
+	s = read_text(suite_canary);
 	ck_assert_msg(s && !strcmp(s, "the suite's canary\n"), "the suite's canary changed");
 	free(s);
 	run_result_free(&by_pol);
@@ -1104,14 +1067,14 @@ START_TEST(paths_dir_moved_out)
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
-	s = slurp(out);
+	s = read_text(out);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 && s &&
 		      !strcmp(s, want_moved),
 		      "fs_escape.%s moved: status 0x%x\n--- output\n%s--- expected\n%s",
 		      libcs[_i], status, s ? s : "(none)", want_moved);
 	free(s);
 	snprintf(path, sizeof(path), "%s/secret.txt", moved);
-	s = slurp(path);
+	s = read_text(path);
 	ck_assert_msg(s && !strcmp(s, "secret\n"), "secret.txt changed");
 	free(s);
 	snprintf(path, sizeof(path), "%s/new.txt", moved);

@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdio.h>
@@ -63,25 +62,13 @@ static const char *abs_of(const char *p, char *buf)
 	return buf;
 }
 
-static char *slurp(const char *path)
+/* The whole file at path; a file that cannot be read fails the test. */
+static char *must_slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, n;
-	char chunk[4096];
+	char *s = read_text(path);
 
-	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf = realloc(buf, len + n + 1);
-		ck_assert(buf != NULL);
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	fclose(f);
-	if (!buf)
-		buf = calloc(1, 1);
-	buf[len] = '\0';
-	return buf;
+	ck_assert_msg(s != NULL, "open %s: %s", path, strerror(errno));
+	return s;
 }
 
 static void write_str(const char *path, const char *s)
@@ -91,20 +78,6 @@ static void write_str(const char *path, const char *s)
 	ck_assert_msg(f != NULL, "create %s: %s", path, strerror(errno));
 	fputs(s, f);
 	fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Run lstar with argv (after "lstar run") in cwd. */
@@ -196,13 +169,13 @@ START_TEST(test_golden)
 	ck_assert_str_eq(r.out, "BEGIN\nesc: \t\"\\\x01\xff\na\nbc\n");
 	ck_assert_str_eq(r.err, "0123456789abcdef0123456789ABCDEF++++\n");
 	snprintf(file, sizeof(file), "%s/trace", out);
-	trace = slurp(file);
+	trace = must_slurp(file);
 	assert_trace_shape(trace);
 	begin = strstr(trace, "write(1, \"BEGIN\\n\", 6)");
 	ck_assert_msg(begin != NULL, "no BEGIN in the trace:\n%s", trace);
 	got = mask_addresses(begin);
 	snprintf(golden, sizeof(golden), "%s/probe.trace", trace_dir());
-	want = slurp(golden);
+	want = must_slurp(golden);
 	ck_assert_msg(!strcmp(got, want), "%s: the trace differs from %s\n--- got\n%s--- want\n%s",
 		      libcs[_i], golden, got, want);
 	free(want);
@@ -247,7 +220,7 @@ START_TEST(test_trace_file_keeps_output)
 	ck_assert_str_eq(traced.err, plain.err);
 	ck_assert_str_eq(plain.out, "copied 10 bytes\n");
 	ck_assert_str_eq(plain.err, "learn_probe: done\n");
-	trace = slurp(tracef);
+	trace = must_slurp(tracef);
 	assert_trace_shape(trace);
 	ck_assert_msg(strstr(trace, "\nexit_group(0) = ? [allowed: ") != NULL,
 		      "no exit_group line:\n%s", trace);
@@ -321,7 +294,7 @@ START_TEST(test_kill)
 	run_in(trace_dir(), argv, &r);
 	ck_assert_int_eq(r.status, 159);
 	ck_assert_str_eq(r.out, "BEGIN\n");
-	trace = slurp(file);
+	trace = must_slurp(file);
 	assert_trace_shape(trace);
 	ck_assert_msg(strlen(trace) > strlen(last) &&
 		      !strcmp(trace + strlen(trace) - strlen(last), last),
@@ -371,7 +344,7 @@ static void assert_checks(const char *policy)
 
 	run_argv((char *const *)argv, NULL, 60, &r);
 	ck_assert_msg(r.status == 0, "lstar-policy check %s: status %d\n%s%s\n--- policy\n%s",
-		      policy, r.status, r.out, r.err, slurp(policy));
+		      policy, r.status, r.out, r.err, must_slurp(policy));
 	run_result_free(&r);
 }
 
@@ -401,13 +374,13 @@ START_TEST(test_learn_replay)
 	ck_assert_msg(learn.status == 0, "learning run: status %d\n%s%s", learn.status,
 		      learn.out, learn.err);
 	ck_assert_str_eq(learn.out, "copied 13 bytes\n");
-	copy = slurp(f.out);
+	copy = must_slurp(f.out);
 	ck_assert_str_eq(copy, "HELLO, WORLD\n");
 	assert_checks(f.policy);
 
 	/* Never wider than the learning run: the directory used, inside
 	 * the tree it was given, read-only as it was used. */
-	text = slurp(f.policy);
+	text = must_slurp(f.policy);
 	snprintf(want, sizeof(want), "\npath ro %s/in ", f.ro);
 	ck_assert_msg(strstr(text, want) != NULL, "no '%s' in\n%s", want + 1, text);
 	snprintf(want, sizeof(want), "\npath rw %s ", f.rw);
@@ -426,7 +399,7 @@ START_TEST(test_learn_replay)
 	}
 	assert_same_run("replay", &learn, &replay);
 	free(copy);
-	copy = slurp(f.out);
+	copy = must_slurp(f.out);
 	ck_assert_str_eq(copy, "HELLO, WORLD\n");
 
 	/* Another file of the same tree: outside what was learned. */
@@ -490,7 +463,7 @@ START_TEST(test_learn_keeps_denials)
 		      learn.out, learn.err);
 	ck_assert_str_eq(learn.out, "copied 13 bytes\nuname: EACCES\n");
 	assert_checks(f.policy);
-	text = slurp(f.policy);
+	text = must_slurp(f.policy);
 	ck_assert_msg(strstr(text, "\ndeny uname errno EACCES ") != NULL, "%s", text);
 	ck_assert_msg(strstr(text, "denied during learning (") != NULL, "%s", text);
 	{
