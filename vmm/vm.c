@@ -411,8 +411,9 @@ static int place_policy(struct vmm *vm, struct lstar_boot_info *bi)
 	if (!dst)
 		return -ENOMEM;
 	memcpy(dst, vm->policy->table, size);
-	/* Every call reported: no call may take the shim's fast path. */
-	if (vm->opt->trace || vm->opt->learn_path || vm->opt->verbose)
+	/* The shim reports calls (boot flags, set before): none may take
+	 * the fast path, which reports nothing. */
+	if (bi->flags & (LSTAR_BOOT_TRACE | LSTAR_BOOT_VERBOSE))
 		memset(((struct lstar_policy_table *)dst)->fast, 0, LSTAR_POLICY_NR);
 	return 0;
 }
@@ -505,7 +506,11 @@ int vmm_run(const struct vmm_options *opt)
 	vm->mem.pool_next += (vm->mem.free_stack_slots * 2 + PAGE_SIZE - 1) &
 			     ~(uint64_t)(PAGE_SIZE - 1);
 	/* The policy table, for the shim; the pool never hands out pages
-	 * below pool_next, and the direct map is supervisor-only. */
+	 * below pool_next, and the direct map is supervisor-only.  Which
+	 * calls the shim reports decides what the table may say. */
+	bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
+		   (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
+		   (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0);
 	if ((err = place_policy(vm, &bi)))
 		goto out_nomem;
 
@@ -564,9 +569,6 @@ int vmm_run(const struct vmm_options *opt)
 	bi.magic = LSTAR_BOOT_MAGIC;
 	bi.abi_version = LSTAR_ABI_VERSION;
 	bi.platform = vm->platform;
-	bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
-		   (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
-		   (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0);
 	bi.pool_start = LSTAR_POOL_GPA;
 	bi.pool_end = vm->mem.pool_end;
 	bi.pool_next = vm->mem.pool_next;
