@@ -1259,9 +1259,7 @@ static void stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 
 /* --- limits -------------------------------------------------------------- */
 
-/* SIZE: decimal with an optional K, M or G (powers of 2; "Mi", "MiB" and
- * "MB" say the same).  0 or -1. */
-static int parse_size(const char *s, size_t len, uint64_t *out)
+int lstar_parse_size(const char *s, size_t len, uint64_t *out)
 {
 	size_t i = 0;
 	uint64_t v = 0;
@@ -1281,13 +1279,16 @@ static int parse_size(const char *s, size_t len, uint64_t *out)
 		case 'k': case 'K': shift = 10; break;
 		case 'm': case 'M': shift = 20; break;
 		case 'g': case 'G': shift = 30; break;
+		case 'B': shift = -1; break;	/* bytes, said so */
 		default: return -1;
 		}
 		i++;
-		if (i < len && s[i] == 'i')
+		if (shift >= 0 && i < len && s[i] == 'i')
 			i++;
-		if (i < len && s[i] == 'B')
+		if (shift >= 0 && i < len && s[i] == 'B')
 			i++;
+		if (shift < 0)
+			shift = 0;
 	}
 	if (i != len || v > (UINT64_MAX >> shift))
 		return -1;
@@ -1295,8 +1296,6 @@ static int parse_size(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
-/* DURATION: a decimal number, maybe with a fraction, then ms, s, m or h
- * (none: seconds).  0 or -1. */
 static int parse_duration(const char *s, size_t len, double *out)
 {
 	char buf[64];
@@ -1378,7 +1377,7 @@ static void stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 	}
 	switch (kind) {
 	case 0:
-		if (parse_size(v->s, v->len, &mem) < 0) {
+		if (lstar_parse_size(v->s, v->len, &mem) < 0) {
 			error(c, v->col, "sizes are bytes, or a number with K, M or G (256M, 2G)",
 			      "bad size '%s'", show(q, sizeof(q), v->s, v->len));
 			return;

@@ -92,6 +92,14 @@ const char *lstar_policy_where(const struct lstar_policy *p, uint32_t src,
  */
 void lstar_policy_explain(const struct lstar_policy *p, FILE *out);
 
+/*
+ * lstar_parse_size - SIZE, as `limit memory` and `lstar run --mem` take
+ * it: decimal digits with an optional K, M or G (powers of two; "Mi",
+ * "MiB" and "MB" say the same) or B.  The len bytes at s, all of them;
+ * 0 and *out, or -1 (also when the value does not fit 64 bits).
+ */
+int lstar_parse_size(const char *s, size_t len, uint64_t *out);
+
 /* The stock profiles built into the binary (policy/profiles/). */
 struct lstar_profile {
 	const char *name;		/* "default", "stdio", ... */

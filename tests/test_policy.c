@@ -483,6 +483,31 @@ START_TEST(limits)
 }
 END_TEST
 
+/* SIZE, as `limit memory` and lstar run --mem share it. */
+START_TEST(sizes)
+{
+	static const struct { const char *s; int ok; uint64_t v; } cases[] = {
+		{ "0", 0, 0 }, { "4096", 0, 4096 }, { "16777216B", 0, 16 << 20 },
+		{ "64K", 0, 64 << 10 }, { "64k", 0, 64 << 10 }, { "256M", 0, 256 << 20 },
+		{ "256MiB", 0, 256 << 20 }, { "256Mi", 0, 256 << 20 },
+		{ "256MB", 0, 256 << 20 }, { "2G", 0, 2ULL << 30 },
+		{ "18446744073709551615", 0, UINT64_MAX },
+		{ "18446744073709551616", -1, 0 }, { "17179869184G", -1, 0 },
+		{ "", -1, 0 }, { "M", -1, 0 }, { "lots", -1, 0 }, { "12Q", -1, 0 },
+		{ "256MX", -1, 0 }, { "64iB", -1, 0 }, { "64BB", -1, 0 }, { "-1", -1, 0 },
+		{ " 64M", -1, 0 }, { "64M ", -1, 0 }, { "0x10", -1, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+		int r = lstar_parse_size(cases[i].s, strlen(cases[i].s), &v);
+
+		ck_assert_msg(r == cases[i].ok && (r || v == cases[i].v),
+			      "size '%s': got %d, %llu", cases[i].s, r, (unsigned long long)v);
+	}
+}
+END_TEST
+
 /* Several inputs: a file, then the command line's paths, as lstar run
  * gives them.  The paths' implied allows decide what no explicit rule
  * does (openat under compute), never what one does (default's). */
@@ -830,6 +855,7 @@ Suite *suite_policy(void)
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, inputs);
+	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, implied_rules_lowest);
 	suite_add_tcase(s, tc);
 

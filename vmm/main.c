@@ -89,34 +89,6 @@ static int usage_error(const char *fmt, ...)
 	return LSTAR_EXIT_FAILURE;
 }
 
-/* Parse SIZE: a number with an optional K, M or G suffix (powers of 2). */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case '\0': break;
-	default: return -EINVAL;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (*end || v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static int parse_seconds(const char *s, double *out)
 {
 	char *end;
@@ -248,7 +220,7 @@ static int cmd_run(int argc, char **argv)
 			opt.cwd = optarg;
 			break;
 		case 'm':
-			if (parse_size(optarg, &opt.mem) < 0)
+			if (lstar_parse_size(optarg, strlen(optarg), &opt.mem) < 0)
 				return usage_error("--mem %s: expected a size such as 64M or 2G", optarg);
 			if (opt.mem < MIN_MEM || opt.mem > MAX_MEM)
 				return usage_error("--mem %s: must be between 16M and 64G", optarg);
