@@ -19,6 +19,7 @@
 
 #include "lstar_abi.h"
 #include "pt_regs.h"
+#include "x86.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -58,12 +59,6 @@ enum {
 	X86_TRAP_MC = 18, X86_TRAP_XF = 19, X86_TRAP_CP = 21,
 	NR_EXCEPTION_VECTORS = 32,
 };
-
-/* Page-fault error code bits. */
-#define X86_PF_PROT	0x01
-#define X86_PF_WRITE	0x02
-#define X86_PF_USER	0x04
-#define X86_PF_INSTR	0x10
 
 /* MSRs. */
 #define MSR_EFER		0xc0000080

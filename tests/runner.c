@@ -44,6 +44,7 @@ int main(void)
 	SRunner *sr = srunner_create(NULL);
 	int failed;
 
+	printf("lstar tests: on %s\n", host_describe());
 	for (size_t i = 0; i < sizeof(unit) / sizeof(unit[0]); i++)
 		srunner_add_suite(sr, unit[i]());
 	if (why)

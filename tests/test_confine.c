@@ -85,7 +85,12 @@ Suite *suite_confine(void)
 	Suite *s = suite_create("confine");
 	TCase *tc = tcase_create("vmm");
 
-	tcase_add_test(tc, vmm_opens_only_beneath_its_trees);
+	/* Without Landlock (Linux before 5.13, or not in lsm=) lstar's path
+	 * checks stand alone and there is no fence to test: say so. */
+	if (syscall(SYS_landlock_create_ruleset, NULL, 0, 1U /* VERSION */) > 0)
+		tcase_add_test(tc, vmm_opens_only_beneath_its_trees);
+	else
+		printf("lstar tests: 1 confine test not run: no Landlock here\n");
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -32,6 +32,27 @@ Suite *suite_fs(void);
 Suite *suite_trace(void);
 Suite *suite_policy_run(void);
 
+/*
+ * host_facts - what the tests can observe of this machine (host.c), for
+ * the expectations that differ between machines.  host_describe - the
+ * same, in words (the runner prints it first).
+ */
+struct host_facts {
+	int platform;			/* enum lstar_platform, as lstar detects it */
+	bool intel;			/* the CPU's vendor */
+	bool amd;
+	bool tcg;			/* QEMU's emulator: `make check-hw` */
+	bool la57;			/* 5-level paging: user space above 2^47 */
+	bool hypercall_patching;	/* KVM rewrites the other vendor's
+					 * vmcall/vmmcall in guest memory */
+	bool umip;			/* ring 3 under lstar cannot read the
+					 * descriptor-table registers */
+};
+const struct host_facts *host_facts(void);
+const char *host_describe(void);
+/* kvm_has - does /dev/kvm offer capability cap (KVM_CAP_*)? */
+bool kvm_has(long cap);
+
 /* The result of running a command to completion. */
 struct run_result {
 	char *out;		/* captured stdout, NUL-terminated */

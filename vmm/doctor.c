@@ -268,6 +268,13 @@ int vmm_doctor(void)
 		return 1;
 	}
 	printf("  KVM_CREATE_VM ok\n");
+	if (vmm_disable_hypercall_patching(kvm, vm))
+		printf("  hypercalls    KVM leaves the program's vmcall/vmmcall bytes alone:\n"
+		       "                the other vendor's instruction just faults\n");
+	else
+		printf("  hypercalls    KVM rewrites the other vendor's vmcall/vmmcall in\n"
+		       "                guest memory (no KVM_CAP_DISABLE_QUIRKS2): such an\n"
+		       "                instruction ends in a #PF at its own address\n");
 	close(vm);
 	close(kvm);
 

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "vmm.h"
+#include "x86.h"
 
 static const char *const pt_regs_names[LSTAR_NR_REGS] = {
 	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
@@ -37,6 +38,33 @@ static const char *vector_name(uint64_t v)
 	};
 
 	return v < 32 && names[v] ? names[v] : "exception";
+}
+
+/*
+ * What the error code of a ring-3 page fault says, in words: the access
+ * and why it failed, then the instruction.  A data access at the very
+ * address of the faulting instruction is no ordinary wild pointer (it is
+ * what a hypervisor rewriting the instruction would cause): it is named.
+ */
+static const char *page_fault_reason(const struct lstar_hc_exit *e, char *buf,
+				     size_t len)
+{
+	uint64_t ec = e->error_code, rip = e->regs[LSTAR_REG_RIP];
+	const char *access = (ec & X86_PF_INSTR) ? "instruction fetch" :
+			     (ec & X86_PF_SHSTK) ? "shadow-stack access" :
+			     (ec & X86_PF_WRITE) ? "write" : "read";
+	const char *cause = !(ec & X86_PF_PROT) ? "nothing mapped there" :
+			    (ec & X86_PF_RSVD) ? "reserved bit in a page-table entry" :
+			    (ec & X86_PF_PK) ? "protection key" :
+			    (ec & X86_PF_INSTR) ? "page not executable" :
+			    (ec & X86_PF_WRITE) ? "page not writable" :
+			    "page not accessible";
+
+	snprintf(buf, len, "%s, %s (error code 0x%llx, rip 0x%llx%s)", access,
+		 cause, (unsigned long long)ec, (unsigned long long)rip,
+		 e->fault_addr == rip && !(ec & X86_PF_INSTR) ?
+		 ", the faulting instruction's own address" : "");
+	return buf;
 }
 
 void vmm_policy_kill(struct vmm *vm, uint64_t nr, uint32_t src)
@@ -81,17 +109,20 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 		/* A shell says nothing of SIGPIPE either. */
 		if (e->status == SIGPIPE || vm->opt->quiet)
 			return;
-		if (e->vector == 14)
-			vmm_err("%s: killed by SIG%s: %s at address 0x%llx (rip 0x%llx)",
+		if (e->vector == 14) {
+			char why[96];
+
+			vmm_err("%s: killed by SIG%s: %s at address 0x%llx: %s",
 				vm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
 				(unsigned long long)e->fault_addr,
-				(unsigned long long)e->regs[LSTAR_REG_RIP]);
-		else
+				page_fault_reason(e, why, sizeof(why)));
+		} else {
 			vmm_err("%s: killed by SIG%s: %s (rip 0x%llx)",
 				vm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
 				(unsigned long long)e->regs[LSTAR_REG_RIP]);
+		}
 		return;
 	case LSTAR_EXIT_PANIC:
 		vm->status = LSTAR_EXIT_FAILURE;

@@ -241,7 +241,30 @@ static int create_vm(struct vmm *vm)
 		vmm_err("KVM_CREATE_VM failed: %s (see `lstar doctor`)", strerror(errno));
 		return ret;
 	}
+	vmm_disable_hypercall_patching(vm->kvm_fd, vm->vm_fd);
 	return 0;
+}
+
+/*
+ * By default KVM "fixes" the other CPU vendor's hypercall instruction
+ * (vmmcall on Intel, vmcall on AMD) by writing the native one over it in
+ * guest memory: a ring-3 vmmcall on an Intel host then ends in a #PF at
+ * its own address (the write to read-only text), and in a writable code
+ * page the program's bytes change behind its back.  With the quirk off
+ * KVM raises #UD, which is what the CPU itself reports for the
+ * instruction.  Kernels before 5.19 lack the switch; lstar runs there
+ * with KVM's default.  Returns whether the patching is off.
+ */
+bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_DISABLE_QUIRKS2,
+		.args[0] = KVM_X86_QUIRK_FIX_HYPERCALL_INSN,
+	};
+	int quirks = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
+
+	return quirks > 0 && (quirks & KVM_X86_QUIRK_FIX_HYPERCALL_INSN) &&
+	       ioctl(vm_fd, KVM_ENABLE_CAP, &cap) == 0;
 }
 
 static int create_vcpu(struct vmm *vm)
