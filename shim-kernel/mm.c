@@ -52,9 +52,15 @@ static struct {
 	struct vma vmas[MAX_VMAS];
 } mm;
 
+/* The direct map: guest-physical gpa is at SHIM_DIRECT_MAP + gpa. */
 static inline void *phys_to_virt(uint64_t gpa)
 {
-	return (void *)(LSTAR_DIRECT_MAP + gpa);
+	return (void *)(SHIM_DIRECT_MAP + gpa);
+}
+
+static inline uint64_t virt_to_phys(const void *p)
+{
+	return (uint64_t)p - SHIM_DIRECT_MAP;
 }
 
 /* --- physical pages ---------------------------------------------------- */
@@ -116,20 +122,81 @@ static void page_free(uint64_t pa)
  * Every page-table page counts its entries in use (the VMM counted those
  * it made); when the last one goes, the page goes back to the pool, so a
  * program that maps and unmaps all over its address space does not run
- * out of memory in tables it no longer needs.
+ * out of memory in tables it no longer needs.  No table but the root is
+ * ever left empty.
  */
 static inline uint16_t *count_of(const uint64_t *table)
 {
-	uint64_t pa = (uint64_t)table - LSTAR_DIRECT_MAP;
+	return &mm.table_counts[(virt_to_phys(table) - LSTAR_POOL_GPA) >> 12];
+}
 
-	return &mm.table_counts[(pa - LSTAR_POOL_GPA) >> 12];
+/* The next 2 MiB boundary above va: where the next leaf table starts. */
+static inline uint64_t next_leaf(uint64_t va)
+{
+	return (va | ((1ULL << 21) - 1)) + 1;
+}
+
+/*
+ * pt_lookup - the leaf table that maps user address va, or NULL when a
+ * table on the way is absent.  *next is where the next lookup of a walk
+ * over a range should start: past this leaf's 2 MiB, or past the whole
+ * hole (up to 512 GiB), so a walk costs by what is mapped, never by the
+ * size of the range it names (a 64 TiB PROT_NONE reservation has no
+ * tables at all).
+ */
+static uint64_t *pt_lookup(uint64_t va, uint64_t *next)
+{
+	uint64_t *t = phys_to_virt(mm.pml4);
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+
+		if (!(e & PTE_P)) {
+			*next = (va | ((1ULL << shift) - 1)) + 1;
+			return NULL;
+		}
+		t = phys_to_virt(e & PTE_ADDR);
+	}
+	*next = next_leaf(va);
+	return t;
+}
+
+/*
+ * pt_prune - free the tables on the way to va that hold no entry, from
+ * the deepest up (never the root).  Returns whether any went.
+ */
+static bool pt_prune(uint64_t va)
+{
+	uint64_t *tables[4], *entries[3], *t = phys_to_virt(mm.pml4);
+	int depth = 0;
+
+	tables[0] = t;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(va >> shift) & 511];
+
+		if (!(*e & PTE_P))
+			break;
+		entries[depth] = e;
+		t = phys_to_virt(*e & PTE_ADDR);
+		tables[++depth] = t;
+	}
+	if (depth == 0 || *count_of(tables[depth]))
+		return false;
+	/* The paging-structure caches may hold the freed tables. */
+	mm.tables_freed = true;
+	do {
+		page_free(virt_to_phys(tables[depth]));
+		*entries[depth - 1] = 0;
+		depth--;
+	} while (--(*count_of(tables[depth])) == 0 && depth > 0);
+	return true;
 }
 
 /*
  * pt_leaf - the last-level table that maps user address va, creating the
- * tables above it when alloc is set; NULL when absent or out of pages.
+ * tables on the way; NULL when out of pages (nothing half-made stays).
  */
-static uint64_t *pt_leaf(uint64_t va, bool alloc)
+static uint64_t *pt_leaf(uint64_t va)
 {
 	uint64_t *t = phys_to_virt(mm.pml4);
 
@@ -137,10 +204,12 @@ static uint64_t *pt_leaf(uint64_t va, bool alloc)
 		uint64_t *e = &t[(va >> shift) & 511];
 
 		if (!(*e & PTE_P)) {
-			uint64_t pa;
+			uint64_t pa = page_alloc();
 
-			if (!alloc || !(pa = page_alloc()))
+			if (!pa) {
+				pt_prune(va);
 				return NULL;
+			}
 			/* Leaves decide access; the levels above allow it. */
 			*e = pa | PTE_P | PTE_W | PTE_U;
 			(*count_of(t))++;
@@ -151,49 +220,29 @@ static uint64_t *pt_leaf(uint64_t va, bool alloc)
 }
 
 /*
- * A leaf PTE of table leaf changes from old to new: keep the count, and
- * when the table is empty, free it and every table above that empties
- * with it (never the root).
+ * pte_set - a leaf PTE of table leaf changes to new: keep the table's
+ * count, and when the last entry goes, free the table and every table
+ * above that empties with it.  Returns whether leaf itself went.
  */
-static void pte_set(uint64_t *leaf, uint64_t *pte, uint64_t new, uint64_t va)
+static bool pte_set(uint64_t *leaf, uint64_t *pte, uint64_t new, uint64_t va)
 {
-	uint64_t *tables[4], *entries[3], *t = phys_to_virt(mm.pml4);
 	bool was = *pte != 0;
 
 	*pte = new;
 	if (was == (new != 0))
-		return;
+		return false;
 	if (new) {
 		(*count_of(leaf))++;
-		return;
+		return false;
 	}
 	if (--(*count_of(leaf)))
-		return;
-	/* The leaf emptied: find the entries that lead to it. */
-	for (int level = 0, shift = 39; level < 3; level++, shift -= 9) {
-		tables[level] = t;
-		entries[level] = &t[(va >> shift) & 511];
-		t = phys_to_virt(*entries[level] & PTE_ADDR);
-	}
-	tables[3] = t;
-	for (int level = 2; level >= 0; level--) {
-		page_free((uint64_t)tables[level + 1] - LSTAR_DIRECT_MAP);
-		*entries[level] = 0;
-		mm.tables_freed = true;
-		if (level == 0 || --(*count_of(tables[level])))
-			break;
-	}
+		return false;
+	return pt_prune(va);
 }
 
 static inline uint64_t *pte_of(uint64_t *leaf, uint64_t va)
 {
 	return &leaf[(va >> 12) & 511];
-}
-
-/* The next 2 MiB boundary above va: where the next leaf table starts. */
-static inline uint64_t next_leaf(uint64_t va)
-{
-	return (va | ((1ULL << 21) - 1)) + 1;
 }
 
 static uint64_t prot_to_pte(uint32_t prot)
@@ -224,19 +273,19 @@ static void flush_range(uint64_t start, uint64_t end)
 
 static void unmap_pages(uint64_t start, uint64_t end)
 {
-	for (uint64_t va = start; va < end;) {
-		uint64_t *leaf = pt_leaf(va, false);
-		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
+	for (uint64_t va = start, stop; va < end; va = stop) {
+		uint64_t *leaf = pt_lookup(va, &stop);
 
+		if (stop > end)
+			stop = end;
 		for (; leaf && va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va);
 
 			if (*pte & (PTE_P | PTE_BACKED))
 				page_free(*pte & PTE_ADDR);
-			if (*pte)
-				pte_set(leaf, pte, 0, va);	/* may free leaf */
+			if (*pte && pte_set(leaf, pte, 0, va))
+				break;		/* the leaf went: nothing left */
 		}
-		va = stop;
 	}
 	flush_range(start, end);
 }
@@ -252,7 +301,7 @@ static int map_pages(uint64_t start, uint64_t end, uint32_t prot)
 	if (!pages_available((end - start) / PAGE_SIZE))
 		return -ENOMEM;
 	while (va < end) {
-		uint64_t *leaf = pt_leaf(va, true);
+		uint64_t *leaf = pt_leaf(va);
 		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
 
 		if (!leaf)
@@ -260,8 +309,10 @@ static int map_pages(uint64_t start, uint64_t end, uint32_t prot)
 		for (; va < stop; va += PAGE_SIZE) {
 			uint64_t pa = page_alloc();
 
-			if (!pa)
+			if (!pa) {
+				pt_prune(va);	/* the leaf may be new and empty */
 				goto out_unmap;
+			}
 			pte_set(leaf, pte_of(leaf, va), pa | flags, va);
 		}
 	}
@@ -271,20 +322,29 @@ out_unmap:
 	return -ENOMEM;
 }
 
-/* Change the access of [start, end), backing pages that leave PROT_NONE. */
+/*
+ * Change the access of [start, end), backing pages that leave PROT_NONE.
+ * Where nothing is mapped and nothing needs backing, no table is made.
+ */
 static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 {
 	uint64_t flags = prot_to_pte(prot);
 	int err = 0;
 
-	for (uint64_t va = start; va < end && !err;) {
-		uint64_t *leaf = pt_leaf(va, true);
-		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
+	for (uint64_t va = start, stop; va < end && !err; va = stop) {
+		uint64_t *leaf = pt_lookup(va, &stop);
 
 		if (!leaf) {
-			err = -ENOMEM;
-			break;
+			if (!(flags & PTE_P))
+				continue;	/* unbacked and staying so */
+			if (!(leaf = pt_leaf(va))) {
+				err = -ENOMEM;
+				break;
+			}
+			stop = next_leaf(va);
 		}
+		if (stop > end)
+			stop = end;
 		for (; va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va), pa = *pte & PTE_ADDR;
 
@@ -292,6 +352,7 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 				if (!(flags & PTE_P))
 					continue;
 				if (!(pa = page_alloc())) {
+					pt_prune(va);	/* a new leaf may be empty */
 					err = -ENOMEM;
 					break;
 				}
@@ -308,7 +369,7 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 /* The shim's view of user address va, if ring 3 could access it so. */
 static uint8_t *user_ptr(uint64_t va, bool write)
 {
-	uint64_t *leaf = pt_leaf(va, false), pte;
+	uint64_t next, *leaf = pt_lookup(va, &next), pte;
 
 	if (!leaf)
 		return NULL;
@@ -381,16 +442,21 @@ static bool range_is_free(uint64_t start, uint64_t end)
 	return i == mm.nr_vmas || mm.vmas[i].start >= end;
 }
 
+/* The end of the mapped run that starts at start, at most end (start
+ * itself when nothing is mapped there). */
+static uint64_t mapped_run_end(uint64_t start, uint64_t end)
+{
+	for (int i = vma_first_above(start); i < mm.nr_vmas && start < end; i++) {
+		if (mm.vmas[i].start > start)
+			break;
+		start = mm.vmas[i].end;
+	}
+	return start < end ? start : end;
+}
+
 static bool range_is_mapped(uint64_t start, uint64_t end)
 {
-	for (int i = vma_first_above(start); i < mm.nr_vmas; i++) {
-		if (mm.vmas[i].start > start)
-			return false;
-		start = mm.vmas[i].end;
-		if (start >= end)
-			return true;
-	}
-	return false;
+	return mapped_run_end(start, end) == end;
 }
 
 /* Make addr a VMA boundary (split the VMA that straddles it). */
@@ -622,13 +688,15 @@ long sys_mprotect(struct pt_regs *regs)
 		return -ENOMEM;
 	if (len == 0)
 		return 0;
-	end = start + len;
-	if (!range_is_mapped(start, end))
+	/* As on Linux, the mapped run from start changes; a hole after it
+	 * ends the call with ENOMEM (nothing changes if start is a hole). */
+	end = mapped_run_end(start, start + len);
+	if (end == start)
 		return -ENOMEM;
 	if (!vma_room(2))
 		return -ENOMEM;
 	/* Opening PROT_NONE pages backs them: fail before changing any. */
-	if ((prot & PROT_ALL) && !pages_available(len / PAGE_SIZE))
+	if ((prot & PROT_ALL) && !pages_available((end - start) / PAGE_SIZE))
 		return -ENOMEM;
 	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
 		return err;
@@ -637,36 +705,84 @@ long sys_mprotect(struct pt_regs *regs)
 	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++)
 		mm.vmas[hi].prot = prot;
 	vma_merge(lo - 1, hi);
-	return err;
+	return err ? err : end < start + len ? -ENOMEM : 0;
 }
 
-/* Move the pages of [src, src + len) to dst (free), page tables only. */
+/*
+ * Move the pages of [src, src + len) to dst (free), page tables only: the
+ * frames travel, no byte is copied.  Every destination table is made
+ * first, so the move cannot fail half-way; every entry is copied before
+ * any is cleared, because clearing the last entry of a source table frees
+ * it, and that table may be a destination table too.
+ */
 static int move_pages(uint64_t src, uint64_t dst, uint64_t len)
 {
-	/* Allocate every destination table first, so the move cannot fail
-	 * half-way. */
-	for (uint64_t va = dst; va < dst + len; va = next_leaf(va))
-		if (!pt_leaf(va, true))
-			return -ENOMEM;
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *s = pt_leaf(src + off, false), *d, pte;
+	uint64_t va, stop;
 
-		if (!s || !(pte = *pte_of(s, src + off)))
-			continue;
-		d = pt_leaf(dst + off, false);
-		pte_set(d, pte_of(d, dst + off), pte, dst + off);
-		pte_set(s, pte_of(s, src + off), 0, src + off);	/* may free s */
+	for (va = dst; va < dst + len; va = next_leaf(va)) {
+		if (!pt_leaf(va)) {
+			for (uint64_t made = dst; made < va; made = next_leaf(made))
+				pt_prune(made);
+			return -ENOMEM;
+		}
 	}
+	for (va = src; va < src + len; va = stop) {
+		uint64_t *s = pt_lookup(va, &stop), next;
+
+		if (stop > src + len)
+			stop = src + len;
+		for (; s && va < stop; va += PAGE_SIZE) {
+			uint64_t pte = *pte_of(s, va), to = dst + (va - src);
+			uint64_t *d = pt_lookup(to, &next);
+
+			if (pte)
+				pte_set(d, pte_of(d, to), pte, to);
+		}
+	}
+	for (va = src; va < src + len; va = stop) {
+		uint64_t *s = pt_lookup(va, &stop);
+
+		if (stop > src + len)
+			stop = src + len;
+		for (; s && va < stop; va += PAGE_SIZE) {
+			uint64_t *pte = pte_of(s, va);
+
+			if (*pte && pte_set(s, pte, 0, va))
+				break;		/* the source leaf went */
+		}
+	}
+	/* Destination tables the source had no page for. */
+	for (va = dst; va < dst + len; va = next_leaf(va))
+		pt_prune(va);
 	flush_range(src, src + len);
 	return 0;
 }
 
+/* The VMA that holds [start, start + len), or NULL (EFAULT for mremap). */
+static const struct vma *vma_holding(uint64_t start, uint64_t len)
+{
+	int i = vma_first_above(start);
+
+	if (i == mm.nr_vmas || mm.vmas[i].start > start ||
+	    mm.vmas[i].end - start < len)
+		return NULL;
+	return &mm.vmas[i];
+}
+
+/*
+ * mremap, in Linux's order (mm/mremap.c): the old address must be
+ * mapped; a shrink just unmaps the tail (across VMAs, too); MREMAP_FIXED
+ * unmaps the destination and the tail first; what is kept or grown must
+ * lie in one VMA; growth happens in place when the VMA ends at the old
+ * end and the space after it is free, else by moving.
+ */
 long sys_mremap(struct pt_regs *regs)
 {
 	uint64_t old = regs->di, old_len = PAGE_ALIGN(regs->si);
 	uint64_t new_len = regs->dx, flags = regs->r10, new_addr = regs->r8;
+	const struct vma *pv;
 	struct vma v;
-	int i, err;
+	int err;
 
 	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return -EINVAL;
@@ -678,13 +794,8 @@ long sys_mremap(struct pt_regs *regs)
 	    new_len > LSTAR_USER_TOP || new_len == 0 || old_len == 0)
 		return -EINVAL;
 	new_len = PAGE_ALIGN(new_len);
-	if (!user_range_ok(old, old_len))
+	if (!user_range_ok(old, old_len) || !vma_holding(old, PAGE_SIZE))
 		return -EFAULT;
-	i = vma_first_above(old);
-	if (i == mm.nr_vmas || mm.vmas[i].start > old ||
-	    mm.vmas[i].end < old + old_len)
-		return -EFAULT;
-	v = mm.vmas[i];
 	if (!vma_room(4))
 		return -ENOMEM;
 
@@ -696,12 +807,22 @@ long sys_mremap(struct pt_regs *regs)
 			return -EINVAL;
 		if ((err = vma_remove(new_addr, new_addr + new_len)))
 			return err;
+		if (old_len > new_len) {
+			if ((err = vma_remove(old + new_len, old + old_len)))
+				return err;
+			old_len = new_len;
+		}
+		if (!(pv = vma_holding(old, old_len)))
+			return -EFAULT;
 	} else if (new_len <= old_len) {
 		if ((err = vma_remove(old + new_len, old + old_len)))
 			return err;
 		return (long)old;
-	} else if (range_is_free(old + old_len, old + new_len) &&
-		   user_range_ok(old, new_len)) {
+	} else if (!(pv = vma_holding(old, old_len))) {
+		return -EFAULT;
+	} else if (pv->end == old + old_len && user_range_ok(old, new_len) &&
+		   range_is_free(old + old_len, old + new_len)) {
+		v = *pv;
 		if ((err = map_pages(old + old_len, old + new_len, v.prot)))
 			return err;
 		vma_insert(old + old_len, old + new_len, v.prot, v.flags);
@@ -712,21 +833,17 @@ long sys_mremap(struct pt_regs *regs)
 		return -ENOMEM;
 	}
 
-	/* Move: the frames travel, no byte is copied. */
-	{
-		uint64_t keep = old_len < new_len ? old_len : new_len;
-
-		if ((err = move_pages(old, new_addr, keep)))
-			return err;
-		if (new_len > keep &&
-		    (err = map_pages(new_addr + keep, new_addr + new_len, v.prot))) {
-			move_pages(new_addr, old, keep);
-			return err;
-		}
-		vma_remove(old, old + old_len);	/* frees what did not move */
-		vma_insert(new_addr, new_addr + new_len, v.prot,
-			   v.flags & ~VMA_BRK);
+	/* Move: the frames travel, no byte is copied; old_len <= new_len. */
+	v = *pv;
+	if ((err = move_pages(old, new_addr, old_len)))
+		return err;
+	if (new_len > old_len &&
+	    (err = map_pages(new_addr + old_len, new_addr + new_len, v.prot))) {
+		move_pages(new_addr, old, old_len);
+		return err;
 	}
+	vma_remove(old, old + old_len);
+	vma_insert(new_addr, new_addr + new_len, v.prot, v.flags & ~VMA_BRK);
 	return (long)new_addr;
 }
 
@@ -742,25 +859,35 @@ long sys_madvise(struct pt_regs *regs)
 	if (len == 0)
 		return 0;
 	end = start + len;
+	/* As on Linux, what is mapped in the range is advised, and a hole
+	 * anywhere makes the answer ENOMEM. */
 	switch (regs->dx) {
 	case MADV_DONTNEED:
-		if (!range_is_mapped(start, end))
-			return -ENOMEM;
 		/* Swap each backed page for a zero one: the old frame is
 		 * rezeroed later by the VMM, in bulk. */
-		for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-			uint64_t *leaf = pt_leaf(va, false), *pte, pa;
+		for (uint64_t va = start, stop; va < end; va = stop) {
+			uint64_t *leaf = pt_lookup(va, &stop);
 
-			if (!leaf || !(*(pte = pte_of(leaf, va)) & (PTE_P | PTE_BACKED)))
-				continue;
-			/* The new page first: on failure the old one stays. */
-			if (!(pa = page_alloc()))
-				return -ENOMEM;
-			page_free(*pte & PTE_ADDR);
-			*pte = (*pte & ~PTE_ADDR) | pa;
+			if (stop > end)
+				stop = end;
+			for (; leaf && va < stop; va += PAGE_SIZE) {
+				uint64_t *pte = pte_of(leaf, va), pa;
+
+				if (!(*pte & (PTE_P | PTE_BACKED)))
+					continue;
+				/* The old page first: then a page is always
+				 * to be had (it may be this one, rezeroed). */
+				page_free(*pte & PTE_ADDR);
+				if (!(pa = page_alloc())) {
+					mm.nfree--;	/* the VMM refused to zero */
+					flush_range(start, end);
+					return -ENOMEM;
+				}
+				*pte = (*pte & ~PTE_ADDR) | pa;
+			}
 		}
 		flush_range(start, end);
-		return 0;
+		return range_is_mapped(start, end) ? 0 : -ENOMEM;
 	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL:
 	case MADV_WILLNEED: case MADV_FREE: case MADV_DONTFORK:
 	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:

@@ -70,6 +70,15 @@ enum {
 #define MSR_GS_BASE		0xc0000101
 #define MSR_KERNEL_GS_BASE	0xc0000102
 
+/*
+ * The privileged instructions and the guest's fixed windows.  The host
+ * build of the memory code (tests/test_shim_mm.c defines SHIM_HOST_TEST)
+ * provides these itself, over a mapping of its own.
+ */
+#ifndef SHIM_HOST_TEST
+/* Guest-physical gpa is at SHIM_DIRECT_MAP + gpa (the direct map). */
+#define SHIM_DIRECT_MAP	LSTAR_DIRECT_MAP
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -109,6 +118,13 @@ static inline void invlpg(uint64_t va)
 {
 	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
+#else
+#define SHIM_DIRECT_MAP	((uint64_t)shim_test_ram)
+extern uint8_t *shim_test_ram;
+uint64_t read_cr3(void);
+void write_cr3(uint64_t v);
+void invlpg(uint64_t va);
+#endif /* SHIM_HOST_TEST */
 
 /*
  * array_index_nospec - clamp idx to [0, size) without a branch the CPU
@@ -134,6 +150,7 @@ int memcmp(const void *a, const void *b, size_t n);
 extern struct lstar_boot_info boot_info;	/* copy taken at boot */
 
 /* Hypercalls (hcall.c). */
+#ifndef SHIM_HOST_TEST
 static inline struct lstar_hc *hc_block(void)
 {
 	return (struct lstar_hc *)(LSTAR_KERNEL_BASE + LSTAR_HC_GPA);
@@ -146,6 +163,10 @@ static inline void hcall(uint32_t nr)
 	asm volatile("outl %0, %1" : : "a"(nr), "Nd"((uint16_t)LSTAR_HC_PORT)
 		     : "memory");
 }
+#else
+struct lstar_hc *hc_block(void);
+void hcall(uint32_t nr);
+#endif
 
 /* hc_exit - end the run: the VMM reports and never resumes the shim. */
 noreturn void hc_exit(uint32_t kind, int32_t status,

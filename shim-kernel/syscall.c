@@ -34,7 +34,7 @@ static const struct lstar_policy_table *policy;
 void policy_init(void)
 {
 	const struct lstar_policy_table *t =
-		(const void *)(LSTAR_DIRECT_MAP + boot_info.policy);
+		(const void *)(SHIM_DIRECT_MAP + boot_info.policy);
 
 	/*
 	 * The VMM compiled the table and validated it before boot; it lies

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests.h"
 
@@ -54,6 +55,60 @@ PROBE_TEST(time)	/* clocks, sleeps, getrandom */
 PROBE_TEST(stdfd)	/* fstat/dup/fcntl/ioctl/lseek/readv/writev on 0-2 */
 PROBE_TEST(efault)	/* bad user pointers in every forwarded call */
 PROBE_TEST(sysinfo)	/* syscall numbers, uname, rlimits, signal state */
+
+/*
+ * Seeded random brk/mmap/munmap/mprotect/mremap/madvise calls in an arena
+ * (guest/mm_stress): every result and every probed page as natively.  A
+ * fresh seed each run, named in the failure message.
+ */
+START_TEST(memory_calls_random)
+{
+	char seed[24];
+	const char *const args[] = { "calls", seed, "150", NULL };
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	snprintf(seed, sizeof(seed), "%llu",
+		 (unsigned long long)t.tv_nsec * 2654435761u + (unsigned long long)t.tv_sec);
+	assert_same_as_native(probe("mm_stress", _i), args);
+}
+END_TEST
+
+/* A 64 TiB PROT_NONE reservation opened, written and dropped: quickly
+ * (it once took longer than a minute), and as natively. */
+START_TEST(memory_huge_reservation)
+{
+	const char *const opts[] = { "--timeout", "20", NULL };
+	const char *const args[] = { "huge", NULL };
+	const char *const want =
+		"mmap 64 TiB: ok\nmprotect 1 MiB: ok\nwritten: ok\n"
+		"mprotect all PROT_NONE: ok\nmadvise all DONTNEED: ok\n"
+		"munmap all: ok\nagain: ok\nmunmap again: ok\n";
+	struct run_result r;
+
+	run_lstar(opts, probe("mm_stress", _i), args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, want),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	assert_same_as_native(probe("mm_stress", _i), args);
+}
+END_TEST
+
+START_TEST(memory_grown_by_mremap)
+{
+	const char *const args[] = { "grow", NULL };
+
+	assert_same_as_native(probe("mm_stress", _i), args);
+}
+END_TEST
+
+START_TEST(stack_grows_deep)
+{
+	const char *const args[] = { "stack", NULL };
+
+	assert_same_as_native(probe("mm_stress", _i), args);
+}
+END_TEST
 
 /*
  * Busybox applets that need no files, no fork and no host identity,
@@ -145,6 +200,10 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, probe_stdfd, 0, 2);
 	tcase_add_loop_test(tc, probe_efault, 0, 2);
 	tcase_add_loop_test(tc, probe_sysinfo, 0, 2);
+	tcase_add_loop_test(tc, memory_calls_random, 0, 2);
+	tcase_add_loop_test(tc, memory_huge_reservation, 0, 2);
+	tcase_add_loop_test(tc, memory_grown_by_mremap, 0, 2);
+	tcase_add_loop_test(tc, stack_grows_deep, 0, 2);
 	tcase_add_loop_test(tc, busybox_applets, 0, N_BUSYBOX_CASES);
 	suite_add_tcase(s, tc);
 	return s;

@@ -22,6 +22,7 @@ Suite *suite_cli(void);
 Suite *suite_entry(void);
 Suite *suite_confine(void);
 Suite *suite_policy(void);
+Suite *suite_shim_mm(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);

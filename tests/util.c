@@ -204,27 +204,48 @@ void run_lstar(const char *const opts[], const char *prog,
 	run_argv((char *const *)argv, NULL, 60, r);
 }
 
+/*
+ * Where two outputs part: a pointer into a at the start of the first line
+ * that differs from b's, after a few lines of context.
+ */
+static const char *where_they_part(const char *a, const char *b)
+{
+	const char *lines[4] = { a, a, a, a };
+	size_t i = 0;
+
+	for (; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '\n') {
+			memmove(lines, lines + 1, 3 * sizeof(lines[0]));
+			lines[3] = a + i + 1;
+		}
+	return lines[0];
+}
+
 void assert_same_as_native(const char *prog, const char *const args[])
 {
 	const char *argv[64];
 	struct run_result native, boxed;
+	char cmd[512] = "";
 	int n = 0;
 
 	argv[n++] = prog;
-	for (int i = 0; args && args[i]; i++)
+	for (int i = 0; args && args[i]; i++) {
 		argv[n++] = args[i];
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s", args[i]);
+	}
 	argv[n] = NULL;
 	run_argv((char *const *)argv, NULL, 60, &native);
 	run_lstar(NULL, prog, args, &boxed);
+	/* Long outputs are shown from a little before they part. */
 	ck_assert_msg(native.status == boxed.status &&
 		      !strcmp(native.out, boxed.out) &&
 		      !strcmp(native.err, boxed.err),
-		      "%s %s: native and lstar differ\n"
+		      "%s%s: native and lstar differ\n"
 		      "native: status %d\n--- stdout\n%s--- stderr\n%s\n"
 		      "lstar:  status %d\n--- stdout\n%s--- stderr\n%s\n",
-		      prog, args && args[0] ? args[0] : "",
-		      native.status, native.out, native.err,
-		      boxed.status, boxed.out, boxed.err);
+		      prog, cmd, native.status, where_they_part(native.out, boxed.out),
+		      native.err, boxed.status, where_they_part(boxed.out, native.out),
+		      boxed.err);
 	run_result_free(&native);
 	run_result_free(&boxed);
 }

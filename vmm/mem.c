@@ -42,6 +42,17 @@ int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
 	return 0;
 }
 
+void vmm_mem_reserve_shim_books(struct vmm_mem *m)
+{
+	uint64_t pages = (m->pool_end - m->pool_next) / PAGE_SIZE;
+
+	m->free_stack_slots = pages;
+	m->free_stack = m->pool_next;
+	m->pool_next += (pages * 4 + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+	m->table_counts = m->pool_next;
+	m->pool_next += (pages * 2 + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
 void vmm_mem_destroy(struct vmm_mem *m)
 {
 	if (m->host)

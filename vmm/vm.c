@@ -521,13 +521,7 @@ int vmm_run(const struct vmm_options *opt)
 			(unsigned long long)(pool >> 20), strerror(-err));
 		goto out;
 	}
-	vm->mem.free_stack_slots = pool / PAGE_SIZE;
-	vm->mem.free_stack = vm->mem.pool_next;
-	vm->mem.pool_next += (vm->mem.free_stack_slots * 4 + PAGE_SIZE - 1) &
-			     ~(uint64_t)(PAGE_SIZE - 1);
-	vm->mem.table_counts = vm->mem.pool_next;
-	vm->mem.pool_next += (vm->mem.free_stack_slots * 2 + PAGE_SIZE - 1) &
-			     ~(uint64_t)(PAGE_SIZE - 1);
+	vmm_mem_reserve_shim_books(&vm->mem);
 	/* The policy table, for the shim; the pool never hands out pages
 	 * below pool_next, and the direct map is supervisor-only.  Which
 	 * calls the shim reports decides what the table may say. */

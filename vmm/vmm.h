@@ -80,6 +80,12 @@ void *vmm_mem_ptr(const struct vmm_mem *m, uint64_t gpa, uint64_t len);
 int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes);
 void vmm_mem_destroy(struct vmm_mem *m);
 
+/* vmm_mem_reserve_shim_books - take the shim's books from the bottom of
+ * the pool, before anything else: the free-page stack (one 32-bit frame
+ * number per pool page) and the page-table entry counts (16 bits per pool
+ * page).  The pool never hands these pages out. */
+void vmm_mem_reserve_shim_books(struct vmm_mem *m);
+
 /* vmm_mem_alloc - a zero page from the pool, or 0 when it is exhausted. */
 uint64_t vmm_mem_alloc(struct vmm_mem *m);
 
