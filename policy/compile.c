@@ -426,6 +426,13 @@ static int tokenize(struct compiler *c, const char *line, size_t len,
 		} else if (strchr("=!<>", ch)) {
 			bool eq = i + 1 < len && line[i + 1] == '=';
 
+			if (ch == '!' && i == 0 && c->stack[c->depth - 1].line == 1) {
+				/* lstar --learn's mark on a file it has not
+				 * finished writing (vmm/learn.c). */
+				error(c, t.col, "the learning run was cut short; run it again",
+				      "an unfinished `lstar run --learn` output, not a policy");
+				return -1;
+			}
 			if ((ch == '=' || ch == '!') && !eq) {
 				error(c, t.col, "comparisons are ==, !=, <, <=, > and >=",
 				      "'%c' alone is not a comparison", ch);

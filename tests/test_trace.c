@@ -122,17 +122,22 @@ static char *mask_addresses(const char *s)
 	return out;
 }
 
-/* Does every line of trace have the documented shape? */
+/* Does every line of trace have the documented shape: one line per
+ * call, and the last one saying how the run ended? */
 static void assert_trace_shape(const char *trace)
 {
-	regex_t re;
+	regex_t re, last;
 	const char *line = trace;
 	int lines = 0;
+	bool ended = false;
 
 	ck_assert_int_eq(regcomp(&re,
 		"^([a-z0-9_]+)\\(.*\\) = (\\?|-?[0-9]+|-E[A-Z0-9]+|0x[0-9a-f]+) "
 		"(\\[(allowed|denied|killed|logged): [^]]+\\]|\\[not implemented\\]) "
 		"\\((guest|vmm)\\)$", REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_int_eq(regcomp(&last,
+		"^\\+\\+\\+ (exited with [0-9]+|killed by SIG[A-Z]+|timed out|"
+		"stopped: lstar got SIG[A-Z]+) \\+\\+\\+$", REG_EXTENDED | REG_NOSUB), 0);
 	while (*line) {
 		const char *end = strchr(line, '\n');
 		char buf[8192];
@@ -141,13 +146,17 @@ static void assert_trace_shape(const char *trace)
 		ck_assert_uint_lt(n, sizeof(buf));
 		memcpy(buf, line, n);
 		buf[n] = '\0';
-		ck_assert_msg(regexec(&re, buf, 0, NULL, 0) == 0,
+		ck_assert_msg(!ended, "a trace line after the last: '%s'", buf);
+		ended = regexec(&last, buf, 0, NULL, 0) == 0;
+		ck_assert_msg(ended || regexec(&re, buf, 0, NULL, 0) == 0,
 			      "trace line of an unexpected shape: '%s'", buf);
 		lines++;
 		line += n + (end != NULL);
 	}
 	regfree(&re);
+	regfree(&last);
 	ck_assert_int_gt(lines, 0);
+	ck_assert_msg(ended, "the trace does not say how the run ended");
 }
 
 /* --- --trace -------------------------------------------------------------- */
@@ -278,7 +287,7 @@ START_TEST(test_verbose)
 }
 END_TEST
 
-/* A kill: the call's line ends the trace, "= ? [killed: ...]". */
+/* A kill: the call's line, "= ? [killed: ...]", and then the end. */
 START_TEST(test_kill)
 {
 	char dir[] = "/tmp/lstar-trace-XXXXXX", opt[PATH_MAX], file[PATH_MAX];
@@ -286,7 +295,8 @@ START_TEST(test_kill)
 			       "kill", NULL };
 	struct run_result r;
 	char *trace;
-	const char *last = "ptrace(0, 0, NULL, NULL) = ? [killed: trace.policy:11] (guest)\n";
+	const char *last = "ptrace(0, 0, NULL, NULL) = ? [killed: trace.policy:11] (guest)\n"
+			   "+++ killed by SIGSYS +++\n";
 
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(file, sizeof(file), "%s/trace", dir);

@@ -32,6 +32,7 @@ Suite *suite_vdso(void);
 Suite *suite_fs(void);
 Suite *suite_trace(void);
 Suite *suite_policy_run(void);
+Suite *suite_output(void);
 
 /*
  * host_facts - what the tests can observe of this machine (host.c), for

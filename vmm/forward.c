@@ -36,8 +36,6 @@
 #define IOV_CHUNK	64		/* host iovecs per translation step */
 #define HOST_IOV_MAX	1024		/* host iovecs per host call (IOV_MAX) */
 
-bool vmm_timed_out(void);
-
 /* The host descriptor behind guest fd, or -1 (EBADF). */
 static int host_fd(const struct vmm *vm, uint64_t fd)
 {

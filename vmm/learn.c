@@ -38,10 +38,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -360,23 +362,60 @@ void vmm_learn_path(struct vmm *vm, const char *abs, bool write)
 
 /* --- open and close ------------------------------------------------------- */
 
+/* Write len bytes of buf at offset off of fd; 0 or -errno. */
+static int put_at(int fd, const char *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A learned policy's file begins with '!' until it is complete: the
+ * policy language has no such line, so no tool takes a cut-short file
+ * for a policy.  The last write of a run turns that byte into the '#'
+ * of the policy's first comment: one byte, which cannot be half-written.
+ */
+static const char unfinished[] =
+	"! lstar --learn: the run has not finished, or was cut short: this is not a policy\n";
+
 int vmm_learn_open(struct vmm *vm)
 {
 	struct vmm_learn *L;
+	struct stat st;
 
 	if (!vm->opt->learn_path)
 		return 0;
 	if (!(L = calloc(1, sizeof(*L))))
 		return -ENOMEM;
 	/*
-	 * Created now, emptied and written at the end: a run that fails
-	 * before it starts leaves a file that was there as it was (a new
-	 * one empty).
+	 * Created now (once lstar is confined it can create nothing), and
+	 * marked unfinished until the policy is written whole at the end:
+	 * a run cut short, even by SIGKILL, never leaves a file that
+	 * `lstar-policy check` accepts.
 	 */
-	L->fd = open(vm->opt->learn_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	L->fd = vmm_output_open(vm, vm->opt->learn_path);
 	if (L->fd < 0) {
-		int err = -errno;
+		int err = L->fd;
 
+		free(L);
+		return err;
+	}
+	if (fstat(L->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    put_at(L->fd, unfinished, strlen(unfinished), 0) < 0) {
+		int err = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+
+		close(L->fd);
 		free(L);
 		return err;
 	}
@@ -669,9 +708,17 @@ static void put_header(FILE *f, const struct vmm *vm)
 		fprintf(f, " %s ", vm->trees[i].writable ? "rw" : "ro");
 		put_comment_text(f, vm->trees[i].path);
 	}
-	fprintf(f, "\n# It made %llu system call%s and ended with status %d.\n#\n",
+	fprintf(f, "\n# It made %llu system call%s and ended with status %d.\n",
 		(unsigned long long)vm->learn->calls, plural(vm->learn->calls),
 		vm->status);
+	if (vm->stopped_by == SIGALRM)
+		fprintf(f, "# THE RUN WAS CUT SHORT by --timeout: what the program would\n"
+			"# have done after that is not in this policy.\n");
+	else if (vm->stopped_by)
+		fprintf(f, "# THE RUN WAS CUT SHORT by SIG%s: what the program would\n"
+			"# have done after that is not in this policy.\n",
+			sigabbrev_np(vm->stopped_by));
+	fprintf(f, "#\n");
 	fprintf(f,
 		"# This policy allows the calls that run was allowed to make, and\n"
 		"# refuses the others.  Arguments are narrowed only where a rule below\n"
@@ -874,31 +921,13 @@ static void put_syscalls(FILE *f, const struct vmm *vm)
 			(unsigned long long)L->unnamed, plural(L->unnamed));
 }
 
-/* Write len bytes of buf to fd from offset 0, replacing what it held. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	if (ftruncate(fd, 0) < 0)
-		return -errno;
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int vmm_learn_finish(struct vmm *vm)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
-	int err;
+	int err, fd;
 
 	if (!vm->learn)
 		return 0;
@@ -918,7 +947,14 @@ int vmm_learn_finish(struct vmm *vm)
 		vmm_learn_close(vm);
 		return -ENOMEM;
 	}
-	err = write_all(vm->learn->fd, text, len);
+	/* All but the first byte, then the first: until that last write
+	 * the file still begins with the unfinished mark. */
+	fd = vm->learn->fd;
+	if (len < 2 || text[0] != '#')
+		err = -EINVAL;		/* put_header always opens with a comment */
+	else if (!(err = put_at(fd, text + 1, len - 1, 1)) &&
+		 !(err = ftruncate(fd, (off_t)len) < 0 || fdatasync(fd) < 0 ? -errno : 0))
+		err = put_at(fd, "#", 1, 0);
 	free(text);
 	vmm_learn_close(vm);
 	return err;

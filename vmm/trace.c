@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -450,9 +451,9 @@ int vmm_trace_open(struct vmm *vm)
 	if (!vm->opt->trace_path)
 		return 0;
 	/* Created now: once lstar is confined it can create nothing. */
-	fd = open(vm->opt->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = vmm_output_open(vm, vm->opt->trace_path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (!(vm->trace = fdopen(fd, "w"))) {
 		int err = -errno;
 
@@ -467,6 +468,28 @@ void vmm_trace_close(struct vmm *vm)
 	if (vm->trace)
 		fclose(vm->trace);
 	vm->trace = NULL;
+}
+
+/* The last line of a trace: how the run ended, as strace ends one.  A
+ * trace without it was cut off (lstar itself was killed). */
+static void trace_end(struct vmm *vm, const char *fmt, const char *what)
+{
+	FILE *out = vm->trace ? vm->trace : stderr;
+
+	if (!vm->opt->trace)
+		return;
+	fprintf(out, "+++ ");
+	fprintf(out, fmt, what);
+	fprintf(out, " +++\n");
+	fflush(out);
+}
+
+void vmm_trace_stop(struct vmm *vm)
+{
+	if (vm->stopped_by == SIGALRM)
+		trace_end(vm, "timed out%s", "");
+	else
+		trace_end(vm, "stopped: lstar got SIG%s", sigabbrev_np(vm->stopped_by));
 }
 
 void vmm_trace_call(struct vmm *vm, const struct vmm_trace_call *c)
@@ -514,13 +537,8 @@ void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
 		break;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->vector != LSTAR_EXIT_VECTOR_POLICY) {
-			if (vm->opt->trace && e->status >= 1 && e->status <= 31) {
-				FILE *out = vm->trace ? vm->trace : stderr;
-
-				fprintf(out, "+++ killed by SIG%s +++\n",
-					sigabbrev_np(e->status));
-				fflush(out);
-			}
+			if (e->status >= 1 && e->status <= 31)
+				trace_end(vm, "killed by SIG%s", sigabbrev_np(e->status));
 			return;
 		}
 		/* A kill rule: the frame is the call's (orig_rax its number)
@@ -538,4 +556,12 @@ void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
 		vmm_learn_call(vm, &c);
 	if (trace_wanted(vm, &c))
 		trace_line(vm, &c, true);
+	if (e->kind == LSTAR_EXIT_NORMAL) {
+		char status[16];
+
+		snprintf(status, sizeof(status), "%d", e->status & 0xff);
+		trace_end(vm, "exited with %s", status);
+	} else {
+		trace_end(vm, "killed by SIG%s", "SYS");
+	}
 }

@@ -45,16 +45,35 @@ void vmm_err(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Set by SIGALRM (--timeout); the vCPU loop and forwarders check it. */
-static volatile sig_atomic_t timed_out;
+/*
+ * The signal that stops the run: SIGALRM (--timeout), or SIGTERM, SIGINT
+ * or SIGHUP sent to lstar.  The handler only records it and kicks the
+ * vCPU out of KVM_RUN; a forwarded call blocked in the host returns EINTR
+ * (no SA_RESTART).  The vCPU loop then ends the run, and lstar finishes
+ * its trace and learned policy, saying the run was cut short.
+ */
+static volatile sig_atomic_t stop_signal;
 static struct kvm_run *volatile running;
 
-static void on_alarm(int sig)
+static void on_stop(int sig)
 {
-	(void)sig;
-	timed_out = 1;
+	if (!stop_signal)
+		stop_signal = sig;
 	if (running)
 		running->immediate_exit = 1;
+}
+
+/* Stop on SIGTERM, SIGINT and SIGHUP from now on; 0 or -errno. */
+static int catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -errno;
+	return 0;
 }
 
 static uint64_t random_u64(void)
@@ -315,7 +334,7 @@ static void destroy_vm(struct vmm *vm)
 
 static int start_timer(double seconds)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
+	struct sigaction sa = { .sa_handler = on_stop };
 	struct itimerval it = { 0 };
 
 	if (seconds <= 0)
@@ -331,12 +350,6 @@ static int start_timer(double seconds)
 	return setitimer(ITIMER_REAL, &it, NULL) < 0 ? -errno : 0;
 }
 
-bool vmm_timed_out(void);
-
-bool vmm_timed_out(void)
-{
-	return timed_out;
-}
 
 static const char *exit_reason_name(uint32_t r)
 {
@@ -356,7 +369,7 @@ int vmm_vcpu_loop(struct vmm *vm)
 
 	running = run;
 	while (!vm->done) {
-		if (timed_out)
+		if (stop_signal)
 			break;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -411,9 +424,18 @@ int vmm_vcpu_loop(struct vmm *vm)
 		}
 	}
 	running = NULL;
-	if (timed_out && !vm->done) {
-		vmm_err("%s: timed out after %g seconds", vm->opt->program, vm->opt->timeout);
-		vm->status = LSTAR_EXIT_TIMEOUT;
+	if (stop_signal && !vm->done) {
+		if (stop_signal == SIGALRM) {
+			vmm_err("%s: timed out after %g seconds", vm->opt->program,
+				vm->opt->timeout);
+			vm->status = LSTAR_EXIT_TIMEOUT;
+		} else {
+			vmm_err("%s: stopped: lstar got SIG%s", vm->opt->program,
+				sigabbrev_np(stop_signal));
+			vm->status = 128 + stop_signal;
+		}
+		vm->stopped_by = stop_signal;
+		vmm_trace_stop(vm);
 	}
 	return vm->status;
 }
@@ -604,14 +626,15 @@ int vmm_run(const struct vmm_options *opt)
 	signal(SIGPIPE, SIG_IGN);
 	vmm_fd_init(vm);
 	if ((err = vmm_trace_open(vm))) {
-		vmm_err("--trace=%s: %s", opt->trace_path, strerror(-err));
+		vmm_err("--trace=%s: %s", opt->trace_path, vmm_output_error(err));
 		goto out;
 	}
 	if (opt->learn_path && (err = vmm_learn_open(vm))) {
-		vmm_err("--learn %s: %s", opt->learn_path, strerror(-err));
+		vmm_err("--learn %s: %s", opt->learn_path,
+			err == -EINVAL ? "not a regular file" : vmm_output_error(err));
 		goto out;
 	}
-	if ((err = start_timer(opt->timeout))) {
+	if ((err = start_timer(opt->timeout)) || (err = catch_stop_signals())) {
 		vmm_err("cannot start the timer: %s", strerror(-err));
 		goto out;
 	}

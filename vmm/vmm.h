@@ -17,6 +17,7 @@
  *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   confine.c  the VMM's own seccomp filter and capability drop
  *   trace.c    --trace, -v and `log` rules: one line per system call
+ *   output.c   the files lstar writes itself: no links, not in --rw trees
  *   learn.c    --learn: what a run did, written out as a policy
  *   doctor.c   `lstar doctor`
  *
@@ -262,6 +263,8 @@ struct vmm {
 	int ntrees;
 	char cwd[4096];			/* the guest's working directory */
 	bool done;			/* the program ended */
+	int stopped_by;			/* the signal that stopped the run
+					 * (SIGALRM: --timeout), or 0 */
 	int status;			/* lstar's exit status once done */
 	struct vmm_vdso vdso;		/* the vDSO's time page */
 	FILE *trace;			/* --trace's stream, or NULL */
@@ -401,12 +404,24 @@ struct vmm_trace_call {
 	bool forwarded;			/* answered by the VMM */
 };
 
+/*
+ * output.c: vmm_output_open - create (or empty) a file lstar itself
+ * writes, at path as the user gave it: no symbolic link is followed in
+ * any component (-ELOOP), and it may not lie inside a tree the program
+ * can write (-EXDEV).  Returns the descriptor or -errno.
+ * vmm_output_error - the reason for such an error, in words.
+ */
+int vmm_output_open(const struct vmm *vm, const char *path);
+const char *vmm_output_error(int err);
+
 /* vmm_trace_open - open --trace=FILE (before confinement); 0 or -errno. */
 int vmm_trace_open(struct vmm *vm);
 void vmm_trace_call(struct vmm *vm, const struct vmm_trace_call *c);
 /* The program ended: exit_group's line, or the call a kill rule ended. */
 void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e);
 void vmm_trace_close(struct vmm *vm);
+/* The run was stopped (vm->stopped_by): the trace's last line says so. */
+void vmm_trace_stop(struct vmm *vm);
 
 /*
  * learn.c: --learn.  vmm_learn_open creates the output file (before

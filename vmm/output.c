@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * output.c - the files lstar itself writes (--trace=FILE, --learn FILE).
+ *
+ * lstar usually runs as root, and the program it runs may have written
+ * anything into its --rw trees, in this run or an earlier one: a link
+ * named like the next run's trace file, pointing at /etc/shadow.  So a
+ * file lstar writes is opened without following any symbolic link in any
+ * component of its path, and never inside a tree the program may write
+ * (where the program could rewrite or replace lstar's words with its own).
+ * Both are refused with a message that says so (docs/DECISIONS.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+static int openat2_path(int dirfd, const char *path, uint64_t flags, uint64_t mode)
+{
+	struct open_how how = {
+		.flags = flags,
+		.mode = mode,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	do
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Is the directory dirfd, or one above it, the root of a tree the
+ * program may write?  Compared by device and inode, so that another
+ * path to the same directory (a bind mount) is caught as well. */
+static bool in_writable_tree(const struct vmm *vm, int dirfd)
+{
+	struct stat st, up;
+	int fd = dup(dirfd);
+	bool inside = false;
+
+	while (fd >= 0 && !inside && fstat(fd, &st) == 0) {
+		int parent;
+
+		for (int i = 0; i < vm->ntrees && !inside; i++) {
+			struct stat root;
+
+			inside = vm->trees[i].writable &&
+				 fstat(vm->trees[i].dirfd, &root) == 0 &&
+				 root.st_dev == st.st_dev && root.st_ino == st.st_ino;
+		}
+		parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = parent;
+		/* "/" is its own parent: the walk is over. */
+		if (fd >= 0 && fstat(fd, &up) == 0 && up.st_dev == st.st_dev &&
+		    up.st_ino == st.st_ino)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return inside;
+}
+
+int vmm_output_open(const struct vmm *vm, const char *path)
+{
+	char dir[4096];
+	const char *name = strrchr(path, '/');
+	int dirfd, fd;
+
+	/* The directory part, then the name in it. */
+	if (!name) {
+		snprintf(dir, sizeof(dir), ".");
+		name = path;
+	} else if ((size_t)(name - path) >= sizeof(dir)) {
+		return -ENAMETOOLONG;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(name - path), path);
+		if (!dir[0])
+			snprintf(dir, sizeof(dir), "/");
+		name++;
+	}
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EISDIR;
+	dirfd = openat2_path(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dirfd < 0)
+		return dirfd;
+	if (in_writable_tree(vm, dirfd)) {
+		close(dirfd);
+		return -EXDEV;
+	}
+	fd = openat2_path(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+			  O_CLOEXEC, 0644);
+	close(dirfd);
+	return fd;
+}
+
+const char *vmm_output_error(int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return "a component of the path is a symbolic link; lstar writes its "
+		       "own files only through real directories";
+	case -EXDEV:
+		return "inside a tree the program may write (--rw), where it could "
+		       "change or replace lstar's output; write it elsewhere";
+	default:
+		return strerror(-err);
+	}
+}
