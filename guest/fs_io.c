@@ -657,6 +657,21 @@ static int mode_paths(void)
 	char buf[256];
 	struct stat st;
 
+	/* Hostile but legal arguments: Linux's answers. */
+	show("utimensat(AT_FDCWD, NULL)", sys(SYS_utimensat, AT_FDCWD, 0, 0, 0, 0));
+	{
+		long d = xopen(".", O_RDONLY | O_DIRECTORY);
+
+		show("getdents64 count 2^31", sys(SYS_getdents64, d, (long)buf, 0x80000000L, 0, 0));
+		/* An unsigned int: the upper half of the register is not read. */
+		show("getdents64 count 2^32 + 24 (too small)",
+		     sys(SYS_getdents64, d, (long)buf, 0x100000018L, 0, 0));
+		show("getdents64 count 2^32 + 256",
+		     sys(SYS_getdents64, d, (long)buf, 0x100000100L, 0, 0) > 0);
+		show("open O_RDONLY with garbage above the flags",
+		     sys(SYS_openat, AT_FDCWD, (long)"hello.txt", 0x100000000L, 0, 0) >= 0);
+		close((int)d);
+	}
 	show("open hello.txt/ (trailing slash on a file)", xopen("hello.txt/", O_RDONLY));
 	show("open hello.txt/.", xopen("hello.txt/.", O_RDONLY));
 	show("open sub/ (a directory: fine)", xopen("sub/", O_RDONLY));

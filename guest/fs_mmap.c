@@ -16,7 +16,7 @@ static const char *err(void *p)
 {
 	return p != MAP_FAILED ? "mapped" : errno == EBADF ? "EBADF" :
 	       errno == EACCES ? "EACCES" : errno == ENODEV ? "ENODEV" :
-	       errno == EINVAL ? "EINVAL" : "other";
+	       errno == EINVAL ? "EINVAL" : errno == EOVERFLOW ? "EOVERFLOW" : "other";
 }
 
 int main(int argc, char **argv)
@@ -41,6 +41,10 @@ int main(int argc, char **argv)
 	r = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
 	printf("offset past the end: %s, first byte %d\n", err(r),
 	       r == MAP_FAILED ? -1 : 0);	/* (touching it is SIGBUS natively) */
+	printf("offset 2^62: %s\n",
+	       err(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, (off_t)1 << 62)));
+	printf("offset past the largest file: %s\n",
+	       err(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, (off_t)-4096)));
 	printf("unaligned offset: %s\n",
 	       err(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 100)));
 	printf("bad fd: %s\n", err(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 99, 0)));

@@ -40,6 +40,14 @@ static const struct {
 	{ "nanosleep", SYS_nanosleep }, { "pipe2", SYS_pipe2 },
 	{ "getuid", SYS_getuid }, { "ptrace", SYS_ptrace }, { "lseek", SYS_lseek },
 	{ "fstat", SYS_fstat }, { "getcwd", SYS_getcwd },
+	{ "newfstatat", SYS_newfstatat }, { "statx", SYS_statx },
+	{ "faccessat", SYS_faccessat }, { "faccessat2", SYS_faccessat2 },
+	{ "readlinkat", SYS_readlinkat }, { "mkdirat", SYS_mkdirat },
+	{ "unlinkat", SYS_unlinkat }, { "renameat", SYS_renameat },
+	{ "renameat2", SYS_renameat2 }, { "symlinkat", SYS_symlinkat },
+	{ "linkat", SYS_linkat }, { "fchmodat", SYS_fchmodat },
+	{ "utimensat", SYS_utimensat }, { "dup3", SYS_dup3 },
+	{ "arch_prctl", SYS_arch_prctl }, { "rt_sigprocmask", SYS_rt_sigprocmask },
 };
 
 static char buf[4096] = "data\n";

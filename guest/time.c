@@ -223,6 +223,9 @@ static void test_random(void)
 	r = sys(SYS_getrandom, (long)b, 16, GRND_INSECURE, 0, 0, 0);
 	check("getrandom GRND_INSECURE", r == 16);
 	check_err("getrandom 0 bytes", sys(SYS_getrandom, (long)b, 0, 0, 0, 0, 0), 0);
+	/* The flags are an unsigned int: the upper half is not read. */
+	r = sys(SYS_getrandom, (long)b, 16, (1L << 32) | GRND_NONBLOCK, 0, 0, 0);
+	check("getrandom flags with garbage above", r == 16);
 	check_err("getrandom bad flags", sys(SYS_getrandom, (long)b, 16, 0x100, 0, 0, 0), EINVAL);
 	/* The two pools are exclusive: Linux refuses both at once. */
 	check_err("getrandom GRND_RANDOM|GRND_INSECURE",

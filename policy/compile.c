@@ -536,8 +536,8 @@ static int number_tok(struct compiler *c, const struct tok *t, uint64_t *out)
 	int r;
 
 	if (t->s[0] == '-') {
-		error(c, t->col, "arguments compare as unsigned 64-bit registers; for an int "
-		      "argument compare its low 32 bits: (arg0 & 0xffffffff) == 0xffffff9c",
+		error(c, t->col, "values are unsigned; an int argument is compared on its low "
+		      "32 bits, so -100 is 0xffffff9c (AT_FDCWD)",
 		      "negative number '%s'", show(q, sizeof(q), t->s, t->len));
 		return -1;
 	}
@@ -729,12 +729,7 @@ static int parse_cond(struct compiler *c, const struct tok *toks, size_t n, size
 		error(c, col, NULL, "this condition can never hold: %s", never);
 		return -1;
 	}
-	/* The one negative constant: which 64-bit value the register holds
-	 * depends on the libc (see names.c), only the low half is sure. */
-	if (dirfd && (out->mask >> 32) != 0)
-		warning(c, col, "write (argN & 0xffffffff) == AT_FDCWD: glibc passes "
-			"0x00000000ffffff9c, musl 0xffffffffffffff9c",
-			"AT_FDCWD is an int: compare only the low 32 bits of the register");
+	(void)dirfd;
 	return 0;
 }
 
@@ -947,12 +942,24 @@ static int end_col(const struct tok *toks, size_t n)
 	return n ? (int)toks[n - 1].end + 1 : 1;
 }
 
+/* A syscall's name for a message: its name, or its number. */
+static const char *syscall_label(uint64_t nr, char *buf, size_t len)
+{
+	const char *name = lstar_syscall_name(nr);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%llu", (unsigned long long)nr);
+	return buf;
+}
+
 /* "allow|deny|kill|log SYSCALL... [errno E] [if COND [and COND]...]" */
 static void stmt_rule(struct compiler *c, const struct tok *toks, size_t n,
 		      const char *text, size_t text_len)
 {
 	struct lstar_pol_cond conds[MAX_RULE_CONDS];
-	int nrs[LSTAR_POLICY_NR], cols[LSTAR_POLICY_NR];
+	int nrs[LSTAR_POLICY_NR], cols[LSTAR_POLICY_NR], ccols[MAX_RULE_CONDS];
+	struct lstar_pol_cond prev_wide[MAX_RULE_CONDS];
 	size_t nnames = 0, ncond = 0, i = 1;
 	bool bad = false, have_errno = false, have_if = false;
 	uint8_t action = LSTAR_ACT_ALLOW;
@@ -1038,6 +1045,7 @@ static void stmt_rule(struct compiler *c, const struct tok *toks, size_t n,
 					      MAX_RULE_CONDS);
 					return;
 				}
+				ccols[ncond] = i < n ? toks[i].col : end_col(toks, n);
 				if (parse_cond(c, toks, n, &i, &conds[ncond]) < 0)
 					return;
 				ncond++;
@@ -1064,20 +1072,56 @@ static void stmt_rule(struct compiler *c, const struct tok *toks, size_t n,
 		return;
 	if (action == LSTAR_ACT_ERRNO && !have_errno)
 		err = EPERM;
+	/* Each syscall compares only the bits its kernel reads (an int's
+	 * low half, a mode's low 16 bits): a condition that cannot hold on
+	 * them is an error, for that syscall. */
+	for (size_t k = 0; k < nnames; k++) {
+		for (size_t j = 0; j < ncond; j++) {
+			struct lstar_pol_cond w = conds[j];
+			uint64_t bits = policy_arg_bits(policy_arg_kind((uint64_t)nrs[k], w.arg));
+			char why[128];
+			const char *never;
+
+			w.mask &= bits;
+			if ((never = never_holds(&w, why, sizeof(why)))) {
+				error(c, ccols[j], bits == 0xffff ?
+				      "a mode is compared on its low 16 bits, as the kernel reads it" :
+				      "an int is compared on its low 32 bits, as the kernel reads it",
+				      "this condition can never hold for %s: %s",
+				      syscall_label((uint64_t)nrs[k], q, sizeof(q)), never);
+				return;
+			}
+		}
+	}
 	/* Only now, with the whole line parsed: a bad line adds nothing.
-	 * The rules of one line share its source and its conditions. */
+	 * The rules of one line share its source, and its conditions where
+	 * the syscalls read the same bits. */
 	src = add_source(c, text, text_len);
-	if (src < 0 || add_conds(c, conds, ncond, &first) < 0)
+	if (src < 0)
 		return;
 	for (size_t k = 0; k < nnames; k++) {
+		struct lstar_pol_cond wide[MAX_RULE_CONDS];
 		struct rule r = {
 			.nr = (uint16_t)nrs[k], .action = action, .err = err,
-			.first_cond = first, .ncond = (uint16_t)ncond,
+			.ncond = (uint16_t)ncond,
 			.src = (uint32_t)src, .file = c->stack[c->depth - 1].file,
 		};
 		const char *name = lstar_syscall_name((uint64_t)nrs[k]);
 		char num[16];
 
+		for (size_t j = 0; j < ncond; j++) {
+			wide[j] = conds[j];
+			wide[j].mask &= policy_arg_bits(policy_arg_kind((uint64_t)nrs[k],
+									conds[j].arg));
+		}
+		if (k > 0 && !memcmp(wide, prev_wide, ncond * sizeof(wide[0]))) {
+			r.first_cond = first;
+		} else {
+			if (add_conds(c, wide, ncond, &first) < 0)
+				return;
+			r.first_cond = first;
+			memcpy(prev_wide, wide, ncond * sizeof(wide[0]));
+		}
 		if (!name) {
 			snprintf(num, sizeof(num), "%d", nrs[k]);
 			name = num;

@@ -37,7 +37,9 @@ static char *conds_text(const struct lstar_policy_table *t, uint32_t nr,
 		policy_arg_spell(k->value, kind, value, sizeof(value));
 		if (i)
 			fputs(" and ", f);
-		if (k->mask == UINT64_MAX) {
+		/* Only the bits the kernel reads are ever compared: that
+		 * mask goes without saying. */
+		if (k->mask == UINT64_MAX || k->mask == policy_arg_bits(kind)) {
 			fprintf(f, "arg%u %s %s", k->arg, cmp_text[k->op], value);
 			continue;
 		}

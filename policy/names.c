@@ -305,6 +305,8 @@ int policy_const_spell(uint64_t value, int cls, char *buf, size_t len)
 #define ARCH	POLICY_ARG_ARCH
 #define AF	POLICY_ARG_AF
 #define SOCK	POLICY_ARG_SOCK
+#define FLAGS	POLICY_ARG_FLAGS
+#define UINT	POLICY_ARG_UINT
 
 /*
  * S: n arguments; SA: the result is an address; TELL(i) in the second
@@ -367,7 +369,7 @@ static const struct policy_sys_args sys_args[] = {
 	[SYS_vfork] = S(0, NOTELL),
 	[SYS_execve] = S(3, NOTELL, PATH, PTR, PTR),
 	[SYS_exit] = S(1, NOTELL, INT),
-	[SYS_wait4] = S(4, NOTELL, INT, PTR, NUM, PTR),
+	[SYS_wait4] = S(4, NOTELL, INT, PTR, FLAGS, PTR),
 	[SYS_kill] = S(2, NOTELL, INT, SIG),
 	[SYS_uname] = S(1, NOTELL, PTR),
 	[SYS_fcntl] = S(3, TELL(1), FD, FCNTL, NUM),
@@ -408,16 +410,16 @@ static const struct policy_sys_args sys_args[] = {
 	[SYS_tkill] = S(2, NOTELL, INT, SIG),
 	[SYS_time] = S(1, NOTELL, PTR),
 	[SYS_futex] = S(6, NOTELL, PTR, INT, INT, PTR, PTR, INT),
-	[SYS_getdents64] = S(3, NOTELL, FD, PTR, SIZE),
+	[SYS_getdents64] = S(3, NOTELL, FD, PTR, UINT),
 	[SYS_set_tid_address] = S(1, NOTELL, PTR),
 	[SYS_clock_gettime] = S(2, TELL(0), CLOCK, PTR),
 	[SYS_clock_getres] = S(2, TELL(0), CLOCK, PTR),
-	[SYS_clock_nanosleep] = S(4, TELL(0), CLOCK, NUM, PTR, PTR),
+	[SYS_clock_nanosleep] = S(4, TELL(0), CLOCK, FLAGS, PTR, PTR),
 	[SYS_exit_group] = S(1, NOTELL, INT),
 	[SYS_tgkill] = S(3, NOTELL, INT, INT, SIG),
 	[SYS_openat] = S(4, TELL(2), DIRFD, PATH, OPEN, MODE),
 	[SYS_mkdirat] = S(3, NOTELL, DIRFD, PATH, MODE),
-	[SYS_mknodat] = S(4, NOTELL, DIRFD, PATH, MODE, NUM),
+	[SYS_mknodat] = S(4, NOTELL, DIRFD, PATH, MODE, FLAGS),
 	[SYS_fchownat] = S(5, NOTELL, DIRFD, PATH, INT, INT, ATF),
 	[SYS_newfstatat] = S(4, NOTELL, DIRFD, PATH, PTR, ATF),
 	[SYS_unlinkat] = S(3, NOTELL, DIRFD, PATH, ATF),
@@ -436,10 +438,10 @@ static const struct policy_sys_args sys_args[] = {
 	[SYS_pwritev] = S(4, NOTELL, FD, WIOV, SIZE, OFF),
 	[SYS_prlimit64] = S(4, TELL(1), INT, INT, PTR, PTR),
 	[SYS_getcpu] = S(3, NOTELL, PTR, PTR, PTR),
-	[SYS_renameat2] = S(5, NOTELL, DIRFD, PATH, DIRFD, PATH, NUM),
-	[SYS_getrandom] = S(3, NOTELL, PTR, SIZE, NUM),
-	[SYS_copy_file_range] = S(6, NOTELL, FD, PTR, FD, PTR, SIZE, NUM),
-	[SYS_statx] = S(5, NOTELL, DIRFD, PATH, ATF, NUM, PTR),
+	[SYS_renameat2] = S(5, NOTELL, DIRFD, PATH, DIRFD, PATH, FLAGS),
+	[SYS_getrandom] = S(3, NOTELL, PTR, SIZE, FLAGS),
+	[SYS_copy_file_range] = S(6, NOTELL, FD, PTR, FD, PTR, SIZE, FLAGS),
+	[SYS_statx] = S(5, NOTELL, DIRFD, PATH, ATF, FLAGS, PTR),
 	[SYS_rseq] = S(4, NOTELL, PTR, SIZE, NUM, NUM),
 	[SYS_faccessat2] = S(4, NOTELL, DIRFD, PATH, ACCESS, ATF),
 };
@@ -473,6 +475,8 @@ static const struct policy_sys_args sys_args[] = {
 #undef ARCH
 #undef AF
 #undef SOCK
+#undef FLAGS
+#undef UINT
 #undef NOTELL
 #undef TELL
 #undef S
@@ -490,6 +494,26 @@ int policy_arg_kind(uint64_t nr, unsigned int arg)
 	const struct policy_sys_args *a = policy_sys_args(nr);
 
 	return a && arg < a->nargs ? a->arg[arg] : POLICY_ARG_NUM;
+}
+
+uint64_t policy_arg_bits(int kind)
+{
+	switch (kind) {
+	case POLICY_ARG_MODE:
+		return 0xffff;
+	case POLICY_ARG_INT: case POLICY_ARG_FD: case POLICY_ARG_DIRFD:
+	case POLICY_ARG_OPEN: case POLICY_ARG_OFLAGS: case POLICY_ARG_AT:
+	case POLICY_ARG_ACCESS: case POLICY_ARG_PROT: case POLICY_ARG_MAP:
+	case POLICY_ARG_MADV: case POLICY_ARG_IOCTL: case POLICY_ARG_FCNTL:
+	case POLICY_ARG_SEEK: case POLICY_ARG_CLOCK: case POLICY_ARG_SIG:
+	case POLICY_ARG_SIGHOW: case POLICY_ARG_ARCH: case POLICY_ARG_AF:
+	case POLICY_ARG_SOCK: case POLICY_ARG_FLAGS: case POLICY_ARG_UINT:
+		/* mmap's prot and flags are unsigned long in the kernel, but
+		 * no bit above 31 means anything to it: the same. */
+		return 0xffffffff;
+	default:
+		return UINT64_MAX;
+	}
 }
 
 int policy_arg_cls(int kind)

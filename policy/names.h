@@ -102,6 +102,8 @@ enum policy_arg {
 	POLICY_ARG_ARCH,	/* an arch_prctl code */
 	POLICY_ARG_AF,		/* an address family */
 	POLICY_ARG_SOCK,	/* a socket type and SOCK_* flags */
+	POLICY_ARG_FLAGS,	/* an int's worth of flags with no names here */
+	POLICY_ARG_UINT,	/* an unsigned int: a count the kernel reads as 32 bits */
 	POLICY_ARG_MAX
 };
 
@@ -127,6 +129,16 @@ const struct policy_sys_args *policy_sys_args(uint64_t nr);
 /* The kind (enum policy_arg) of argument arg of syscall nr:
  * POLICY_ARG_NUM when the table does not know it. */
 int policy_arg_kind(uint64_t nr, unsigned int arg);
+
+/*
+ * policy_arg_bits - the bits of the register the kernel reads for an
+ * argument of kind kind (enum policy_arg), as its C type in the kernel's
+ * syscall definition says: 0xffffffff for an int or unsigned int (a
+ * descriptor, flags, a command: the upper half is never looked at),
+ * 0xffff for a mode (umode_t), all 64 bits otherwise.  A policy compares
+ * only these bits, so it judges the value the call acts on.
+ */
+uint64_t policy_arg_bits(int kind);
 
 /* The class of constants (enum policy_cls) that name the values of an
  * argument of kind kind (enum policy_arg); POLICY_CLS_NONE when none do. */

@@ -24,9 +24,10 @@
  * value) has no rules: the default decides it too.
  *
  * A condition holds when ((args[arg] & mask) OP value) is true, compared
- * as unsigned 64-bit numbers on the whole register, exactly as the
- * program passed it (an `int` argument with garbage in its upper half
- * does not equal the small number: the handlers never truncate either).
+ * as unsigned 64-bit numbers.  The compiler folds into mask the bits the
+ * kernel reads of that argument (the low 32 of an int, policy/names.c),
+ * so garbage in an int's upper half is ignored here exactly as the
+ * kernel and lstar's handlers ignore it.
  */
 #ifndef LSTAR_POLICY_H
 #define LSTAR_POLICY_H

@@ -677,7 +677,8 @@ long sys_mprotect(struct pt_regs *regs)
 	uint32_t prot = (uint32_t)regs->dx;
 	int err, lo, hi;
 
-	if (prot & ~PROT_ALL)
+	/* prot is an unsigned long: Linux refuses any unknown bit in it. */
+	if (regs->dx & ~(uint64_t)PROT_ALL)
 		return -EINVAL;
 	if (len > LSTAR_USER_TOP)
 		return -ENOMEM;
@@ -861,7 +862,7 @@ long sys_madvise(struct pt_regs *regs)
 	end = start + len;
 	/* As on Linux, what is mapped in the range is advised, and a hole
 	 * anywhere makes the answer ENOMEM. */
-	switch (regs->dx) {
+	switch ((int)regs->dx) {	/* the advice is an int */
 	case MADV_DONTNEED:
 		/* Swap each backed page for a zero one: the old frame is
 		 * rezeroed later by the VMM, in bulk. */

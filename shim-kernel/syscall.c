@@ -205,7 +205,9 @@ static long sys_arch_prctl(struct pt_regs *regs)
 {
 	uint64_t addr = regs->si, val;
 
-	switch (regs->di) {
+	/* The option is an int: the upper half of the register is not read
+	 * (the policy judged the same 32 bits). */
+	switch ((int)regs->di) {
 	case ARCH_SET_FS:
 		if (addr >= LSTAR_USER_TOP)
 			return -EPERM;
@@ -369,7 +371,7 @@ static long sys_rt_sigprocmask(struct pt_regs *regs)
 		if (err)
 			return err;
 		set &= ~SIGMASK_UNBLOCKABLE;
-		switch (regs->di) {
+		switch ((int)regs->di) {
 		case SIG_BLOCK:
 			sigblocked |= set;
 			break;

@@ -99,6 +99,22 @@ static bool is_pvm_syscall(const struct pt_regs *regs, uint64_t cr2)
 }
 
 /*
+ * `int $N` through a gate ring 3 may not use (every vector but 3 and 4,
+ * `int $0x80` among them) is a #GP on the CPU, and so SIGSEGV on Linux
+ * and on hardware KVM; PVM delivers it as a #UD.  Only then, the shim
+ * reads the faulting instruction (through its page tables, never by
+ * touching user memory): `int imm8` is 0xcd imm8, and becomes the #GP it
+ * is.  (lstar has no 32-bit system calls: `int $0x80` is refused too.)
+ */
+static bool is_pvm_int_n(const struct pt_regs *regs)
+{
+	uint8_t insn[2];
+
+	return boot_info.platform == LSTAR_PLATFORM_PVM &&
+	       copy_from_user(insn, regs->ip, sizeof(insn)) == 0 && insn[0] == 0xcd;
+}
+
+/*
  * exc_dispatch - called by every exception stub with the frame it built.
  * Returns only to resume ring 3 (the PVM syscall entry); the result says
  * whether SYSRET is safe, as do_syscall_64()'s does.
@@ -130,5 +146,7 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 	    vector == X86_TRAP_DF || vector == X86_TRAP_MC)
 		hc_exit(LSTAR_EXIT_PANIC, 0, regs, vector, cr2);
 
+	if (vector == X86_TRAP_UD && is_pvm_int_n(regs))
+		vector = X86_TRAP_GP;
 	force_sig_exit(regs, signal_for_vector(vector), vector, cr2);
 }

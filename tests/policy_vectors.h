@@ -62,7 +62,9 @@ static const struct policy_vector pv_last_match[] = {
 	{ "write", SYS_write, { 3, 0, 100 }, PV_KILL, "policy:5" },
 	{ "write", SYS_write, { 3, 0, 101 }, PV_LOG, "policy:6" },
 	{ "write", SYS_write, { 3, 0, PV_MAX }, PV_LOG, "policy:6" },
-	{ "write", SYS_write, { 3 | PV_4G, 0, 101 }, PV_ALLOW, "policy:3" },
+	/* The descriptor is an int: its upper half is never looked at. */
+	{ "write", SYS_write, { 3 | PV_4G, 0, 101 }, PV_LOG, "policy:6" },
+	{ "write", SYS_write, { 2 | (PV_MAX << 32), 0, 0 }, PV_DENY(1), "policy:4" },
 	{ "read", SYS_read, { 0 }, PV_DENY(1), "policy:9" },
 	{ "close", SYS_close, { 0 }, PV_DENY(13), "policy:2" },
 	{ "511", 511, { 0 }, PV_ALLOW, "policy:7" },
@@ -72,47 +74,61 @@ static const struct policy_vector pv_last_match[] = {
 	{ "write+4G", SYS_write | PV_4G, { 1 }, PV_DENY(13), "policy:2" },
 };
 
-/* Every comparison at its boundaries, unsigned 64-bit, and the built-in
- * default (deny EPERM) when no line sets one. */
+/* Every comparison at its boundaries: unsigned 64-bit on the arguments
+ * the kernel reads whole (sizes, offsets, addresses), unsigned 32-bit on
+ * the ints (a descriptor, a command), and the built-in default (deny
+ * EPERM) when no line sets one. */
 static const char pv_compare_policy[] =
-	"allow read if arg0 == 0\n"			/* 1 */
-	"allow write if arg1 != 0x100000000\n"		/* 2 */
-	"allow close if arg0 < 1\n"			/* 3 */
-	"allow lseek if arg2 <= 0xffffffff\n"		/* 4 */
-	"allow dup if arg0 > 0xfffffffe\n"		/* 5 */
-	"allow dup2 if arg1 >= 0xffffffffffffffff\n"	/* 6 */
+	"allow read if arg2 == 0\n"			/* 1 */
+	"allow write if arg2 != 0x100000000\n"		/* 2 */
+	"allow munmap if arg1 < 1\n"			/* 3 */
+	"allow lseek if arg1 <= 0xffffffff\n"		/* 4 */
+	"allow mprotect if arg1 > 0xfffffffe\n"		/* 5 */
+	"allow pread64 if arg3 >= 0xffffffffffffffff\n"	/* 6 */
 	"allow fsync if arg5 == 18446744073709551615\n"	/* 7 */
-	"allow pipe if arg0 >= 0x100000001 and arg0 <= 0x100000002\n"; /* 8 */
+	"allow pipe if arg0 >= 0x100000001 and arg0 <= 0x100000002\n" /* 8 */
+	"allow dup if arg0 > 0xfffffffe\n"		/* 9: an int */
+	"allow close if arg0 <= 2\n";			/* 10: an int */
 
 static const struct policy_vector pv_compare[] = {
-	{ "read", SYS_read, { 0 }, PV_ALLOW, "policy:1" },
-	{ "read", SYS_read, { 1 }, PV_DENY(1), "(built-in)" },
-	{ "read", SYS_read, { PV_4G }, PV_DENY(1), "(built-in)" },
-	{ "read", SYS_read, { PV_MAX }, PV_DENY(1), "(built-in)" },
-	{ "write", SYS_write, { 0, 0 }, PV_ALLOW, "policy:2" },
-	{ "write", SYS_write, { 0, PV_4G }, PV_DENY(1), "(built-in)" },
-	{ "write", SYS_write, { 0, PV_4G - 1 }, PV_ALLOW, "policy:2" },
-	{ "write", SYS_write, { 0, PV_4G + 1 }, PV_ALLOW, "policy:2" },
-	{ "write", SYS_write, { 0, PV_MAX }, PV_ALLOW, "policy:2" },
-	{ "close", SYS_close, { 0 }, PV_ALLOW, "policy:3" },
-	{ "close", SYS_close, { 1 }, PV_DENY(1), "(built-in)" },
-	{ "close", SYS_close, { PV_MAX }, PV_DENY(1), "(built-in)" },
-	{ "lseek", SYS_lseek, { 0, 0, 0 }, PV_ALLOW, "policy:4" },
-	{ "lseek", SYS_lseek, { 0, 0, PV_4G - 1 }, PV_ALLOW, "policy:4" },
-	{ "lseek", SYS_lseek, { 0, 0, PV_4G }, PV_DENY(1), "(built-in)" },
-	{ "lseek", SYS_lseek, { 0, 0, PV_MAX }, PV_DENY(1), "(built-in)" },
-	{ "dup", SYS_dup, { 0xfffffffe }, PV_DENY(1), "(built-in)" },
-	{ "dup", SYS_dup, { 0xffffffff }, PV_ALLOW, "policy:5" },
-	{ "dup", SYS_dup, { PV_MAX }, PV_ALLOW, "policy:5" },
-	{ "dup", SYS_dup, { 0 }, PV_DENY(1), "(built-in)" },
-	{ "dup2", SYS_dup2, { 0, PV_MAX }, PV_ALLOW, "policy:6" },
-	{ "dup2", SYS_dup2, { 0, PV_MAX - 1 }, PV_DENY(1), "(built-in)" },
+	{ "read", SYS_read, { 0, 0, 0 }, PV_ALLOW, "policy:1" },
+	{ "read", SYS_read, { 0, 0, 1 }, PV_DENY(1), "(built-in)" },
+	{ "read", SYS_read, { 0, 0, PV_4G }, PV_DENY(1), "(built-in)" },
+	{ "read", SYS_read, { 0, 0, PV_MAX }, PV_DENY(1), "(built-in)" },
+	{ "write", SYS_write, { 0, 0, 0 }, PV_ALLOW, "policy:2" },
+	{ "write", SYS_write, { 0, 0, PV_4G }, PV_DENY(1), "(built-in)" },
+	{ "write", SYS_write, { 0, 0, PV_4G - 1 }, PV_ALLOW, "policy:2" },
+	{ "write", SYS_write, { 0, 0, PV_4G + 1 }, PV_ALLOW, "policy:2" },
+	{ "write", SYS_write, { 0, 0, PV_MAX }, PV_ALLOW, "policy:2" },
+	{ "munmap", SYS_munmap, { 0, 0 }, PV_ALLOW, "policy:3" },
+	{ "munmap", SYS_munmap, { 0, 1 }, PV_DENY(1), "(built-in)" },
+	{ "munmap", SYS_munmap, { 0, PV_MAX }, PV_DENY(1), "(built-in)" },
+	{ "lseek", SYS_lseek, { 0, 0 }, PV_ALLOW, "policy:4" },
+	{ "lseek", SYS_lseek, { 0, PV_4G - 1 }, PV_ALLOW, "policy:4" },
+	{ "lseek", SYS_lseek, { 0, PV_4G }, PV_DENY(1), "(built-in)" },
+	{ "lseek", SYS_lseek, { 0, PV_MAX }, PV_DENY(1), "(built-in)" },
+	{ "mprotect", SYS_mprotect, { 0, 0xfffffffe }, PV_DENY(1), "(built-in)" },
+	{ "mprotect", SYS_mprotect, { 0, 0xffffffff }, PV_ALLOW, "policy:5" },
+	{ "mprotect", SYS_mprotect, { 0, PV_MAX }, PV_ALLOW, "policy:5" },
+	{ "mprotect", SYS_mprotect, { 0, 0 }, PV_DENY(1), "(built-in)" },
+	{ "pread64", SYS_pread64, { 0, 0, 0, PV_MAX }, PV_ALLOW, "policy:6" },
+	{ "pread64", SYS_pread64, { 0, 0, 0, PV_MAX - 1 }, PV_DENY(1), "(built-in)" },
 	{ "fsync", SYS_fsync, { 0, 0, 0, 0, 0, PV_MAX }, PV_ALLOW, "policy:7" },
 	{ "fsync", SYS_fsync, { PV_MAX, PV_MAX, PV_MAX, PV_MAX, PV_MAX, 0 }, PV_DENY(1), "(built-in)" },
 	{ "pipe", SYS_pipe, { PV_4G }, PV_DENY(1), "(built-in)" },
 	{ "pipe", SYS_pipe, { PV_4G + 1 }, PV_ALLOW, "policy:8" },
 	{ "pipe", SYS_pipe, { PV_4G + 2 }, PV_ALLOW, "policy:8" },
 	{ "pipe", SYS_pipe, { PV_4G + 3 }, PV_DENY(1), "(built-in)" },
+	/* An int's low 32 bits, unsigned: -1 is above everything, and the
+	 * upper half of the register never counts. */
+	{ "dup", SYS_dup, { 0xfffffffe }, PV_DENY(1), "(built-in)" },
+	{ "dup", SYS_dup, { 0xffffffff }, PV_ALLOW, "policy:9" },
+	{ "dup", SYS_dup, { PV_MAX }, PV_ALLOW, "policy:9" },
+	{ "dup", SYS_dup, { PV_4G | 0xfffffffe }, PV_DENY(1), "(built-in)" },
+	{ "close", SYS_close, { 2 }, PV_ALLOW, "policy:10" },
+	{ "close", SYS_close, { 3 }, PV_DENY(1), "(built-in)" },
+	{ "close", SYS_close, { PV_4G | 2 }, PV_ALLOW, "policy:10" },
+	{ "close", SYS_close, { PV_MAX }, PV_DENY(1), "(built-in)" },
 };
 
 /* Masks and constants by name. */
@@ -123,7 +139,7 @@ static const char pv_mask_policy[] =
 	"allow ioctl if arg1 == TCGETS\n"				/* 4 */
 	"allow mmap if (arg2 & PROT_WRITE|PROT_EXEC) != PROT_WRITE|PROT_EXEC\n" /* 5 */
 	"allow newfstatat if (arg3 & AT_EMPTY_PATH) == AT_EMPTY_PATH\n"	/* 6 */
-	"allow fcntl if (arg0 & 0xffffffff) == AT_FDCWD\n"		/* 7 */
+	"allow fcntl if arg0 == AT_FDCWD\n"				/* 7 */
 	"allow fchmod if (arg1 & 0o7000) == 0 and (arg1 & 0777) <= 0755\n"; /* 8 */
 
 static const struct policy_vector pv_mask[] = {
@@ -136,7 +152,8 @@ static const struct policy_vector pv_mask[] = {
 	{ "openat", SYS_openat, { 0, 0, 0102 }, PV_DENY(30), "policy:3" },
 	{ "ioctl", SYS_ioctl, { 1, 0x5401 }, PV_ALLOW, "policy:4" },
 	{ "ioctl", SYS_ioctl, { 1, 0x5402 }, PV_KILL, "policy:1" },
-	{ "ioctl", SYS_ioctl, { 1, 0x5401 | PV_4G }, PV_KILL, "policy:1" },
+	/* The request is an unsigned int: the upper half is not read. */
+	{ "ioctl", SYS_ioctl, { 1, 0x5401 | PV_4G }, PV_ALLOW, "policy:4" },
 	{ "mmap", SYS_mmap, { 0, 4096, 3 }, PV_ALLOW, "policy:5" },
 	{ "mmap", SYS_mmap, { 0, 4096, 5 }, PV_ALLOW, "policy:5" },
 	{ "mmap", SYS_mmap, { 0, 4096, 7 }, PV_KILL, "policy:1" },
@@ -152,6 +169,9 @@ static const struct policy_vector pv_mask[] = {
 	{ "fchmod", SYS_fchmod, { 0, 0755 }, PV_ALLOW, "policy:8" },
 	{ "fchmod", SYS_fchmod, { 0, 0777 }, PV_KILL, "policy:1" },
 	{ "fchmod", SYS_fchmod, { 0, 04755 }, PV_KILL, "policy:1" },
+	/* A mode is the low 16 bits (umode_t): 0x10000 | 04755 is 04755. */
+	{ "fchmod", SYS_fchmod, { 0, 0x10000 | 04755 }, PV_KILL, "policy:1" },
+	{ "fchmod", SYS_fchmod, { 0, 0x10000 | 0644 }, PV_ALLOW, "policy:8" },
 };
 
 /* `use` a profile, then narrow and widen it. */

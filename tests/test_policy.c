@@ -624,22 +624,27 @@ START_TEST(hostile_long_line)
 }
 END_TEST
 
-/* Numbers at and past 64 bits, in every base. */
+/* Numbers at and past 64 bits, in every base (read's count is a size:
+ * all 64 bits count). */
 START_TEST(hostile_numbers)
 {
 	static const struct {
 		const char *text;
 		int errors;
 	} cases[] = {
-		{ "allow read if arg0 == 18446744073709551615", 0 },
-		{ "allow read if arg0 == 18446744073709551616", 1 },
-		{ "allow read if arg0 == 0xffffffffffffffff", 0 },
-		{ "allow read if arg0 == 0x10000000000000000", 1 },
-		{ "allow read if arg0 == 0o1777777777777777777777", 0 },
-		{ "allow read if arg0 == 02000000000000000000000", 1 },
-		{ "allow read if arg0 == 08", 1 },
-		{ "allow read if arg0 == 0x", 1 },
-		{ "allow read if arg0 == -1", 1 },
+		{ "allow read if arg2 == 18446744073709551615", 0 },
+		{ "allow read if arg2 == 18446744073709551616", 1 },
+		{ "allow read if arg2 == 0xffffffffffffffff", 0 },
+		{ "allow read if arg2 == 0x10000000000000000", 1 },
+		{ "allow read if arg2 == 0o1777777777777777777777", 0 },
+		{ "allow read if arg2 == 02000000000000000000000", 1 },
+		{ "allow read if arg2 == 08", 1 },
+		{ "allow read if arg2 == 0x", 1 },
+		{ "allow read if arg2 == -1", 1 },
+		/* read's descriptor is an int: 32 bits are all there is. */
+		{ "allow read if arg0 == 0xffffffff", 0 },
+		{ "allow read if arg0 == 0x100000000", 1 },
+		{ "allow read if (arg0 & 0xffffffff00000000) != 0", 1 },
 		{ "limit memory 99999999999999999999G", 1 },
 		{ "limit memory 17179869184G", 1 },
 		{ "limit time 1e9", 1 },

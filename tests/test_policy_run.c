@@ -277,7 +277,7 @@ END_TEST
 
 /*
  * `default deny` with start-up from compute and the report's writev:
- * write only to fd 1 exactly (the whole register), and the comparisons
+ * write only to fd 1 (an int: its low 32 bits), and the comparisons
  * on getppid and getpid, which the shim answers.
  */
 static const char args_policy[] =
@@ -300,9 +300,11 @@ START_TEST(argument_rules)
 	} cases[] = {
 		{ "write,1,@buf,5", "data\nwrite: 5\n" },
 		{ "write,2,@buf,5", "write: EPERM\n" },
-		/* fd 1 in the low half, garbage above: not `arg0 == 1` */
-		{ "write,0x100000001,@buf,5", "write: EPERM\n" },
-		{ "write,0xffffffff00000001,@buf,5", "write: EPERM\n" },
+		/* fd 1 in the low half, garbage above: fd 1, as the kernel
+		 * reads an int, for the policy and the write alike */
+		{ "write,0x100000001,@buf,5", "data\nwrite: 5\n" },
+		{ "write,0xffffffff00000001,@buf,5", "data\nwrite: 5\n" },
+		{ "write,0x100000002,@buf,5", "write: EPERM\n" },
 		{ "write,1,@buf,101", "write: E2BIG\n" },
 		{ "write,1,@buf,0xffffffffffffffff", "write: E2BIG\n" },
 		{ "getppid,7", "getppid: EPERM\n" },		/* != fails: default */
@@ -378,6 +380,85 @@ START_TEST(argument_mask_after_path)
 	run_sys(dir, text, NULL, _i, calls, &r);
 	expect_run("openat, path rw alone", &r, 0,
 		   "openat: 3\nopenat: 4\nopenat: 5\nopenat: 6\n", false);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/*
+ * An int argument is judged as it is used: its low 32 bits, which is
+ * all the kernel (and lstar's handlers) read of it.  Directory 3 with
+ * garbage in the upper half is directory 3, for the policy (which
+ * refuses it here) and for the call (which, allowed, acts on it): every
+ * *at call, each descriptor argument.
+ */
+START_TEST(int_arguments_judged_as_used)
+{
+	static const char *const at_calls[] = {
+		"openat,0x100000003,@f,0",
+		"newfstatat,0x100000003,@f,@stat,0",
+		"statx,0x100000003,@f,0,0x7ff,@stat",
+		"faccessat,0x100000003,@f,0",
+		"faccessat2,0x100000003,@f,0,0",
+		"readlinkat,0x100000003,@l,@buf,100",
+		"mkdirat,0x100000003,@m,0755",
+		"unlinkat,0x100000003,@m,0x200",
+		"fchmodat,0x100000003,@f,0644",
+		"utimensat,0x100000003,@f,0,0",
+		"symlinkat,@f,0xffffffff00000003,@l2",
+		"linkat,0x100000003,@f,0x100000003,@h,0",
+		"renameat,0x100000003,@h,0xffffffff00000003,@h2",
+		"renameat2,0x100000003,@h2,0x100000003,@h3,0",
+		"dup3,0x100000003,0x100000009,0",
+		/* and one the shim answers itself */
+		"arch_prctl,0x100001003,@buf",
+	};
+	const char *const refused =
+		"openat: EACCES\nnewfstatat: EACCES\nstatx: EACCES\nfaccessat: EACCES\n"
+		"faccessat2: EACCES\nreadlinkat: EACCES\nmkdirat: EACCES\nunlinkat: EACCES\n"
+		"fchmodat: EACCES\nutimensat: EACCES\nsymlinkat: EACCES\nlinkat: EACCES\n"
+		"renameat: EACCES\nrenameat2: EACCES\ndup3: EACCES\narch_prctl: EACCES\n";
+	const char *const done =
+		"openat: 4\nnewfstatat: 0\nstatx: 0\nfaccessat: 0\nfaccessat2: 0\n"
+		"readlinkat: 1\nmkdirat: 0\nunlinkat: 0\nfchmodat: 0\nutimensat: 0\n"
+		"symlinkat: 0\nlinkat: 0\nrenameat: 0\nrenameat2: 0\ndup3: 9\n"
+		"arch_prctl: 0\n";
+	char dir[PATH_MAX], tree[PATH_MAX], f[PATH_MAX], text[3 * PATH_MAX];
+	char open_tree[PATH_MAX + 32], want[1024];
+	const char *calls[32];
+	struct run_result r;
+	int n = 0;
+
+	fresh_dir(dir);
+	snprintf(tree, sizeof(tree), "%s/tree", dir);
+	ck_assert_int_eq(mkdir(tree, 0755), 0);
+	put_file(f, tree, "f", "inside\n");
+	snprintf(f, sizeof(f), "%s/l", tree);
+	ck_assert_int_eq(symlink("f", f), 0);
+	/* The tree as directory 3, then every call through it. */
+	snprintf(open_tree, sizeof(open_tree), "openat,-100,@%s,0x10000", tree);
+	calls[n++] = open_tree;
+	for (size_t i = 0; i < NELEM(at_calls); i++)
+		calls[n++] = at_calls[i];
+	calls[n] = NULL;
+
+	snprintf(text, sizeof(text),
+		 "use default\n"
+		 "path rw %s\n"
+		 "allow dup3\n"
+		 "deny openat newfstatat statx faccessat faccessat2 readlinkat mkdirat unlinkat"
+		 " fchmodat utimensat renameat renameat2 linkat dup3 errno EACCES if arg0 == 3\n"
+		 "deny symlinkat errno EACCES if arg1 == 3\n"
+		 "deny arch_prctl errno EACCES if arg0 == ARCH_GET_FS\n", tree);
+	run_sys(dir, text, (const char *const[]){ "--cwd", tree, NULL }, _i, calls, &r);
+	snprintf(want, sizeof(want), "openat: 3\n%s", refused);
+	expect_run("dirfd 3 with garbage above, refused", &r, 0, want, false);
+	run_result_free(&r);
+
+	snprintf(text, sizeof(text), "use default\npath rw %s\nallow dup3\n", tree);
+	run_sys(dir, text, (const char *const[]){ "--cwd", tree, NULL }, _i, calls, &r);
+	snprintf(want, sizeof(want), "openat: 3\n%s", done);
+	expect_run("dirfd 3 with garbage above, allowed", &r, 0, want, false);
 	run_result_free(&r);
 	rm_rf(dir);
 }
@@ -714,12 +795,12 @@ START_TEST(vmm_decides_again)
 	ck_assert(!vm->done);
 	free(vm);
 
-	/* on the VMM's own copy of the arguments, the whole register */
+	/* on the VMM's own copy of the arguments, the int's 32 bits */
 	vm = vmm_bare(&opt, &deny_if);
 	ck_assert_int_eq(vmm_forward(vm, SYS_write, a1), -E2BIG);
 	ck_assert_int_eq(vmm_forward(vm, SYS_write, abuf), -E2BIG);
 	ck_assert_int_eq(vmm_forward(vm, SYS_write, a2), 0);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, ahi), -EBADF);
+	ck_assert_int_eq(vmm_forward(vm, SYS_write, ahi), -E2BIG);
 	ck_assert_int_eq(pipe_drain(pfd[0]), 0);
 	free(vm);
 
@@ -1497,6 +1578,7 @@ Suite *suite_policy_run(void)
 	tcase_add_loop_test(act, actions_log, 0, 2);
 	tcase_add_loop_test(act, argument_rules, 0, 2);
 	tcase_add_loop_test(act, argument_mask_after_path, 0, 2);
+	tcase_add_loop_test(act, int_arguments_judged_as_used, 0, 2);
 	suite_add_tcase(s, act);
 
 	tcase_set_timeout(eval, 60);

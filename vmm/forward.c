@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "names.h"
 #include "vmm.h"
 
 #define MAX_RW_COUNT	0x7ffff000L	/* Linux's cap on one read/write */
@@ -273,8 +274,10 @@ static int64_t fwd_mmap(struct vmm *vm, const uint64_t *a)
 
 	if (!f)
 		return -EBADF;
-	if ((int64_t)a[5] < 0)
-		return -EINVAL;
+	/* As Linux's file_mmap_ok: the mapping must end within the largest
+	 * file offset there is. */
+	if (a[5] > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - a[5])
+		return -EOVERFLOW;
 	if (fstat(f->host, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
@@ -294,6 +297,10 @@ static int64_t fwd_mmap(struct vmm *vm, const uint64_t *a)
 		if (want <= 0)
 			return -EFAULT;
 		got = preadv(f->host, iov, n, (off_t)(a[5] + done));
+		/* An offset past what the file system holds is past the end:
+		 * Linux maps it (and a touch is SIGBUS); here it reads zero. */
+		if (got < 0 && errno == EINVAL)
+			break;
 		if (got < 0)
 			return -errno;
 		if (got < want)
@@ -895,6 +902,7 @@ int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6])
 	/* The VMM's own verdict, on its own copy of the arguments: whatever
 	 * the shim decided, a call the policy refuses is not run here. */
 	struct lstar_verdict v = lstar_policy_eval(vm->policy->table, nr, args);
+	uint64_t a[6];
 	struct vmm_trace_call c = {
 		.nr = nr, .args = args, .v = v, .forwarded = true,
 		.kind = LSTAR_TRACE_GUEST,
@@ -919,7 +927,13 @@ int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6])
 			c.kind = LSTAR_TRACE_NOSYS;
 			break;
 		}
-		c.ret = fwd_table[nr](vm, args);
+		/* The values the kernel would act on, which are the values the
+		 * policy judged: an int's low 32 bits, a mode's low 16
+		 * (policy_arg_bits); the upper half of an int is garbage the
+		 * program may put there, as on Linux. */
+		for (int i = 0; i < 6; i++)
+			a[i] = args[i] & policy_arg_bits(policy_arg_kind(nr, i));
+		c.ret = fwd_table[nr](vm, a);
 		break;
 	}
 	vmm_trace_call(vm, &c);

@@ -809,6 +809,10 @@ int64_t vmm_fs_getdents64(struct vmm *vm, const uint64_t *a)
 
 	if (!f)
 		return -EBADF;
+	/* The count is an unsigned int, kept in an int: above INT_MAX no
+	 * entry fits, EINVAL as on Linux. */
+	if (a[2] > INT_MAX)
+		return -EINVAL;
 	n = syscall(SYS_getdents64, f->host, buf, count);
 	if (n < 0)
 		return -errno;
@@ -1191,6 +1195,10 @@ int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a)
 	if (!a[1]) {
 		struct vmm_file *f = vmm_fd_get(vm, a[0]);
 
+		/* No path names the descriptor itself; with AT_FDCWD there
+		 * is none: Linux reads the path, and it is NULL. */
+		if ((int)a[0] == AT_FDCWD)
+			return -EFAULT;
 		if (!f)
 			return -EBADF;
 		if (f->std || (f->tree && !f->tree->writable))

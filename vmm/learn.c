@@ -244,7 +244,8 @@ void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
 	s = &L->sys[c->nr];
 	tell = tell_of(c->nr);
 	if (tell.arg >= 0) {
-		v = c->args[tell.arg];
+		/* The bits the kernel reads: what a rule compares. */
+		v = c->args[tell.arg] & policy_arg_bits(tell.kind);
 		if (tell.mask)
 			v &= tell.mask;
 	}

@@ -286,6 +286,12 @@ static void put_arg(struct vmm *vm, struct tline *l, const struct vmm_trace_call
 	case POLICY_ARG_SIZE:
 		put(l, "%llu", (unsigned long long)v);
 		break;
+	case POLICY_ARG_UINT:
+		if (v >> 32)
+			put_hex(l, v);		/* garbage above: show it all */
+		else
+			put(l, "%llu", (unsigned long long)v);
+		break;
 	case POLICY_ARG_OFF:
 		put(l, "%lld", (long long)v);
 		break;
