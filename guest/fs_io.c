@@ -107,11 +107,15 @@ static void show_stat(const char *what, long r, const struct stat *st)
 	type = S_ISREG(st->st_mode) ? "file" : S_ISDIR(st->st_mode) ? "dir" :
 	       S_ISLNK(st->st_mode) ? "link" : S_ISCHR(st->st_mode) ? "chr" :
 	       S_ISFIFO(st->st_mode) ? "fifo" : "other";
-	printf("%s: %s %04o size %lld nlink %ld uid %u gid %u\n", what, type,
+	/* The owner as the program's own or not: natively the program is
+	 * whoever runs the test, under lstar uid 1000; either way its own
+	 * files are its own. */
+	printf("%s: %s %04o size %lld nlink %ld owner %s group %s\n", what, type,
 	       (unsigned)(st->st_mode & 07777),
 	       S_ISDIR(st->st_mode) ? -1LL : (long long)st->st_size,
 	       S_ISDIR(st->st_mode) ? -1L : (long)st->st_nlink,
-	       (unsigned)st->st_uid, (unsigned)st->st_gid);
+	       st->st_uid == geteuid() ? "mine" : "other",
+	       st->st_gid == getegid() ? "mine" : "other");
 }
 
 static void do_stat(const char *what, const char *path)
@@ -731,6 +735,82 @@ static int mode_paths_rw(void)
 	return 0;
 }
 
+/*
+ * follow: a directory held by a descriptor, or as the working directory,
+ * is the directory itself: renamed, it takes its files along, and a new
+ * directory at the old name is another one.
+ */
+static int mode_follow(void)
+{
+	char cwd[4096];
+	int fd, f;
+
+	show("mkdir a", mkdir("a", 0755));
+	fd = xopen("a", O_RDONLY | O_DIRECTORY);
+	show("rename a b", rename("a", "b"));
+	show("mkdir a again", mkdir("a", 0755));
+	f = openat(fd, "f", O_WRONLY | O_CREAT, 0644);
+	show("openat(the directory held, f, O_CREAT)", f < 0 ? -1 : 0);
+	if (f >= 0)
+		close(f);
+	show("  b/f is there", access("b/f", F_OK));
+	show("  a/f is not", access("a/f", F_OK) == 0 ? 0 : -2);
+	show("mkdirat(the directory held, m)", mkdirat(fd, "m", 0755));
+	show("  b/m is there", access("b/m", F_OK));
+	close(fd);
+
+	show("chdir b", chdir("b"));
+	show("rename ../b ../c", rename("../b", "../c"));
+	f = open("g", O_WRONLY | O_CREAT, 0644);
+	show("creat g in the working directory", f < 0 ? -1 : 0);
+	if (f >= 0)
+		close(f);
+	printf("getcwd ends in /c: %s\n",
+	       getcwd(cwd, sizeof(cwd)) && strlen(cwd) >= 2 &&
+	       !strcmp(cwd + strlen(cwd) - 2, "/c") ? "yes" : "no");
+	show("chdir ..", chdir(".."));
+	show("  c/g is there", access("c/g", F_OK));
+	show("rmdir c/m", rmdir("c/m"));
+
+	/* The working directory removed: gone, as Linux says. */
+	show("mkdir gone", mkdir("gone", 0755));
+	show("chdir gone", chdir("gone"));
+	show("rmdir ../gone", rmdir("../gone"));
+	printf("getcwd after rmdir: %s\n", getcwd(cwd, sizeof(cwd)) ? "a path" :
+	       errname(errno));
+	show("creat x there", open("x", O_WRONLY | O_CREAT, 0644) < 0 ? -1 : 0);
+	return 0;
+}
+
+/* ids FILE...: who owns each file as the program sees it, and what
+ * access() says it may do there. */
+static int mode_ids(int n, char **files)
+{
+	printf("getuid %u getgid %u\n", (unsigned)getuid(), (unsigned)getgid());
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		struct kstatx stx;
+		int fd = open(files[i], O_RDONLY | O_PATH);
+
+		if (stat(files[i], &st) < 0 ||
+		    sys(SYS_statx, AT_FDCWD, (long)files[i], 0, KSTATX_BASIC_STATS,
+			(long)&stx) < 0) {
+			printf("%s: %s\n", files[i], errname(errno));
+			continue;
+		}
+		printf("%s: stat %u:%u statx %u:%u", files[i], (unsigned)st.st_uid,
+		       (unsigned)st.st_gid, stx.uid, stx.gid);
+		if (fd >= 0 && fstat(fd, &st) == 0)
+			printf(" fstat %u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
+		printf(" access r %s w %s\n",
+		       access(files[i], R_OK) ? errname(errno) : "ok",
+		       access(files[i], W_OK) ? errname(errno) : "ok");
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -747,6 +827,10 @@ int main(int argc, char **argv)
 		return mode_paths();
 	if (!strcmp(mode, "paths_rw"))
 		return mode_paths_rw();
-	fprintf(stderr, "usage: fs_io read|write|big|list DIR|paths|paths_rw\n");
+	if (!strcmp(mode, "follow"))
+		return mode_follow();
+	if (!strcmp(mode, "ids"))
+		return mode_ids(argc - 2, argv + 2);
+	fprintf(stderr, "usage: fs_io read|write|big|list DIR|paths|paths_rw|follow|ids FILE...\n");
 	return 2;
 }

@@ -88,6 +88,15 @@
 #define LSTAR_USER_CS		0x33
 #define LSTAR_TSS_SEL		0x40
 
+/* Who the program is (docs/DECISIONS.md): its pid, uid and gid, which the
+ * shim answers and the auxv carries; files the host user running lstar owns
+ * show as its own, every other owner as LSTAR_NOBODY. */
+#define LSTAR_GUEST_PID		2	/* alone in its VM, under an init */
+#define LSTAR_GUEST_PPID	1
+#define LSTAR_GUEST_UID		1000
+#define LSTAR_GUEST_GID		1000
+#define LSTAR_NOBODY		65534	/* Linux's overflowuid/overflowgid */
+
 /* I/O port the shim's `out` targets. */
 #define LSTAR_HC_PORT		0x0510
 

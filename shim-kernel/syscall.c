@@ -22,12 +22,6 @@ _Static_assert(__NR_faccessat2 < NR_syscalls, "table covers the x86-64 calls");
 
 typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
 
-/* Fixed identities (docs/DECISIONS.md): the program is alone in its VM. */
-#define LSTAR_PID	2
-#define LSTAR_PPID	1
-#define LSTAR_UID	1000
-#define LSTAR_GID	1000
-
 /* The compiled policy (policy/policy.h). */
 static const struct lstar_policy_table *policy;
 
@@ -143,25 +137,25 @@ static long sys_exit_group(struct pt_regs *regs)
 static long sys_getpid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_PID;
+	return LSTAR_GUEST_PID;
 }
 
 static long sys_getppid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_PPID;
+	return LSTAR_GUEST_PPID;
 }
 
 static long sys_getuid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_UID;
+	return LSTAR_GUEST_UID;
 }
 
 static long sys_getgid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_GID;
+	return LSTAR_GUEST_GID;
 }
 
 static long sys_zero(struct pt_regs *regs)
@@ -188,7 +182,7 @@ static uint64_t clear_child_tid;
 static long sys_set_tid_address(struct pt_regs *regs)
 {
 	clear_child_tid = regs->di;	/* kept for when threads exist */
-	return LSTAR_PID;
+	return LSTAR_GUEST_PID;
 }
 
 static uint64_t robust_list_head;
@@ -306,7 +300,7 @@ static long do_prlimit(uint64_t resource, uint64_t new_ptr, uint64_t old_ptr)
 
 static long sys_prlimit64(struct pt_regs *regs)
 {
-	if (regs->di != 0 && regs->di != LSTAR_PID)
+	if (regs->di != 0 && regs->di != LSTAR_GUEST_PID)
 		return -ESRCH;
 	return do_prlimit(regs->si, regs->dx, regs->r10);
 }

@@ -64,6 +64,7 @@ static const struct {
 	{ { "run", "--env", "NOVALUE", "--", "x", NULL }, "--env NOVALUE: expected NAME=VALUE" },
 	{ { "run", "--mem", NULL }, "--mem needs a value" },
 	{ { "run", "--cwd", "/nonexistent-lstar-dir", "--", "@ARGS", NULL }, "--cwd /nonexistent-lstar-dir: No such file or directory" },
+	{ { "run", "--cwd", "/tmp", "--", "@ARGS", NULL }, "--cwd /tmp: outside every tree the program sees (grant it with --ro or --rw)" },
 };
 
 START_TEST(bad_option)

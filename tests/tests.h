@@ -55,6 +55,10 @@ const char *host_describe(void);
 /* kvm_has - does /dev/kvm offer capability cap (KVM_CAP_*)? */
 bool kvm_has(long cap);
 
+/* What guest/fs_escape `moved` prints when a test moves its directory
+ * out of the tree (test_fs.c, test_policy_run.c). */
+extern const char want_dir_moved_out[];
+
 /* The result of running a command to completion. */
 struct run_result {
 	char *out;		/* captured stdout, NUL-terminated */

@@ -388,6 +388,7 @@ static int64_t stat_to_user(struct vmm *vm, int hfd, uint64_t dst)
 
 	if (fstat(hfd, &st) < 0)
 		return -errno;
+	vmm_fs_guest_ids(vm, &st);
 	return vmm_mem_copy_to_user(&vm->mem, dst, &st, sizeof(st));
 }
 
@@ -422,7 +423,10 @@ static int64_t fwd_newfstatat(struct vmm *vm, const uint64_t *a)
 		struct stat st;
 		int err = vmm_fs_stat_cwd(vm, &st);
 
-		return err ? err : vmm_mem_copy_to_user(&vm->mem, a[2], &st, sizeof(st));
+		if (err)
+			return err;
+		vmm_fs_guest_ids(vm, &st);
+		return vmm_mem_copy_to_user(&vm->mem, a[2], &st, sizeof(st));
 	}
 	if ((hfd = host_fd(vm, a[0])) < 0)
 		return -EBADF;
@@ -445,6 +449,7 @@ static int64_t fwd_statx(struct vmm *vm, const uint64_t *a)
 		return -EBADF;
 	if (statx(hfd, "", (int)a[2], (unsigned)a[3], &stx) < 0)
 		return -errno;
+	vmm_fs_guest_statx_ids(vm, &stx);
 	return vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
 }
 

@@ -119,15 +119,6 @@ int vmm_fs_grant(struct vmm *vm, const char *path, bool writable)
 	return t->path ? 0 : -ENOMEM;
 }
 
-int vmm_fs_set_cwd(struct vmm *vm, const char *path)
-{
-	char canon[PATH_MAX];
-
-	if (!realpath(path, canon))
-		return -errno;
-	snprintf(vm->cwd, sizeof(vm->cwd), "%s", canon);
-	return 0;
-}
 
 /* --- paths ---------------------------------------------------------------- */
 
@@ -220,24 +211,19 @@ static void classify_last(const char *path, struct fs_path *p)
  * lookup - resolve guest path (already copied) against dirfd to a tree.
  * -ENOENT when no tree holds it, -EBADF/-ENOTDIR for a bad dirfd.
  */
+static int base_dir(struct vmm *vm, int dirfd, char *out);
+
 static int lookup(struct vmm *vm, int dirfd, const char *path, struct fs_path *p)
 {
+	char base_buf[GUEST_PATH_MAX];
 	const char *base = NULL;
 	size_t best = 0;
 	int err;
 
 	if (path[0] != '/') {
-		if (dirfd == AT_FDCWD) {
-			base = vm->cwd;
-		} else {
-			struct vmm_file *f = vmm_fd_get(vm, (uint64_t)dirfd);
-
-			if (dirfd < 0 || !f)
-				return -EBADF;
-			if (!f->path)
-				return -ENOTDIR;
-			base = f->path;
-		}
+		if ((err = base_dir(vm, dirfd, p->abs)))
+			return err;
+		base = strcpy(base_buf, p->abs);
 	}
 	if ((err = normalize(p->abs, base, path)))
 		return err;
@@ -287,7 +273,35 @@ static bool is_tree_ancestor(const struct vmm *vm, const char *abs)
 	return false;
 }
 
-/* What stat says of such an ancestor: root's, read-only, no history. */
+/*
+ * Who owns a file, for the program: the host user running lstar is the
+ * program (its files show as the program's own uid and gid); every other
+ * owner is nobody, as an unmapped id reads in a user namespace.  stat,
+ * statx and access all see the same (docs/DECISIONS.md).
+ */
+static uint32_t guest_uid(const struct vmm *vm, uint32_t uid)
+{
+	return uid == vm->host_uid ? LSTAR_GUEST_UID : LSTAR_NOBODY;
+}
+
+static uint32_t guest_gid(const struct vmm *vm, uint32_t gid)
+{
+	return gid == vm->host_gid ? LSTAR_GUEST_GID : LSTAR_NOBODY;
+}
+
+void vmm_fs_guest_ids(const struct vmm *vm, struct stat *st)
+{
+	st->st_uid = guest_uid(vm, st->st_uid);
+	st->st_gid = guest_gid(vm, st->st_gid);
+}
+
+void vmm_fs_guest_statx_ids(const struct vmm *vm, struct statx *stx)
+{
+	stx->stx_uid = guest_uid(vm, stx->stx_uid);
+	stx->stx_gid = guest_gid(vm, stx->stx_gid);
+}
+
+/* What stat says of such an ancestor: nobody's, read-only, no history. */
 static void ancestor_stat(const char *abs, struct stat *st)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -296,6 +310,8 @@ static void ancestor_stat(const char *abs, struct stat *st)
 		h = (h ^ (uint8_t)*c) * 1099511628211ULL;
 	memset(st, 0, sizeof(*st));
 	st->st_ino = h | 1;
+	st->st_uid = LSTAR_NOBODY;
+	st->st_gid = LSTAR_NOBODY;
 	st->st_mode = S_IFDIR | 0555;
 	st->st_nlink = 2;
 	st->st_size = 4096;
@@ -515,6 +531,100 @@ static int64_t result(long r)
 	return r < 0 ? -errno : r;
 }
 
+/* --- the working directory and directory descriptors ------------------------ */
+
+/*
+ * The program's working directory, and each directory descriptor, is a
+ * directory lstar holds (a host descriptor), not a path: when the
+ * directory is renamed, relative paths follow it, as on Linux.  Its path
+ * is read back from the host when needed.  A directory above the trees
+ * (made up by lstar, see is_tree_ancestor) is only a path.
+ */
+
+/* Make fd (a directory inside a tree, or -1 with path abs for one above
+ * the trees) the working directory. */
+static void set_cwd(struct vmm *vm, int fd, const char *abs)
+{
+	if (vm->cwd_fd >= 0)
+		close(vm->cwd_fd);
+	vm->cwd_fd = fd;
+	snprintf(vm->cwd, sizeof(vm->cwd), "%s", abs);
+}
+
+/*
+ * base_dir - the path, now, of the directory a relative path starts from
+ * (dirfd, or AT_FDCWD for the working directory), into out (PATH_MAX).
+ * -EBADF or -ENOTDIR for a bad dirfd; -ENOENT when the directory has been
+ * removed, or has left every tree (the host moved it): it is not there
+ * for the program any more.
+ */
+static int base_dir(struct vmm *vm, int dirfd, char *out)
+{
+	struct fs_path p;
+	struct stat st;
+	int hfd, err;
+
+	if (dirfd == AT_FDCWD) {
+		if (vm->cwd_fd < 0) {
+			snprintf(out, PATH_MAX, "%s", vm->cwd);
+			return 0;
+		}
+		hfd = vm->cwd_fd;
+	} else {
+		struct vmm_file *f = vmm_fd_get(vm, (uint64_t)dirfd);
+
+		if (dirfd < 0 || !f)
+			return -EBADF;
+		if (!f->path)
+			return -ENOTDIR;
+		hfd = f->host;
+	}
+	if (fstat(hfd, &st) < 0)
+		return -errno;
+	if (st.st_nlink == 0)
+		return -ENOENT;		/* removed, as Linux says of it */
+	if ((err = real_path(hfd, out, PATH_MAX)))
+		return err;
+	if ((err = lookup(vm, AT_FDCWD, out, &p)))
+		return err;
+	if (dirfd == AT_FDCWD)
+		snprintf(vm->cwd, sizeof(vm->cwd), "%s", out);
+	return 0;
+}
+
+/*
+ * The first working directory: path (--cwd), which must lie in a tree or
+ * above one (-EXDEV otherwise); without --cwd, lstar's own directory
+ * when the program can see it, else "/" (docs/DECISIONS.md).  With no
+ * tree at all, "/" is only what getcwd says: nothing exists.
+ */
+int vmm_fs_set_cwd(struct vmm *vm, const char *path)
+{
+	char canon[PATH_MAX];
+	struct fs_path p;
+	int err, fd;
+
+	if (!realpath(path ? path : ".", canon))
+		return -errno;
+	err = lookup(vm, AT_FDCWD, canon, &p);
+	if (err == -ENOENT && !is_tree_ancestor(vm, canon)) {
+		if (path)
+			return -EXDEV;		/* outside every tree */
+		snprintf(canon, sizeof(canon), "/");
+		err = lookup(vm, AT_FDCWD, canon, &p);	/* "/" may be a tree */
+	}
+	if (err == -ENOENT) {
+		set_cwd(vm, -1, canon);
+		return 0;
+	}
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
+		return fd;
+	set_cwd(vm, fd, canon);
+	return 0;
+}
+
 /* --- open, stat, access ---------------------------------------------------- */
 
 /* The kernel's O_LARGEFILE: musl passes it, glibc's headers define it 0. */
@@ -640,6 +750,8 @@ static int stat_path(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow,
 		err = fstat(fd, st) < 0 ? -errno : 0;
 	}
 	close(fd);
+	if (!err)
+		vmm_fs_guest_ids(vm, st);
 	return err;
 }
 
@@ -690,6 +802,8 @@ int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
 		ancestor_stat(p.abs, &st);
 		memset(&stx, 0, sizeof(stx));
 		stx.stx_mask = STATX_BASIC_STATS;
+		stx.stx_uid = st.st_uid;
+		stx.stx_gid = st.st_gid;
 		stx.stx_mode = st.st_mode;
 		stx.stx_ino = st.st_ino;
 		stx.stx_nlink = st.st_nlink;
@@ -712,7 +826,10 @@ int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
 	}
 	err = err < 0 ? -errno : 0;
 	close(fd);
-	return err ? err : vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
+	if (err)
+		return err;
+	vmm_fs_guest_statx_ids(vm, &stx);
+	return vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
 }
 
 static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
@@ -734,11 +851,29 @@ static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH |
 			       ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0)) < 0)
 		return fd;
+	/* What lstar itself may do there, then what the program may: a
+	 * read-only tree first (as Linux checks a read-only mount first),
+	 * then the mode bits of the class the program is in for this file,
+	 * by the owner stat shows it (guest_uid). */
 	err = syscall(SYS_faccessat2, fd, "", (int)mode,
 		      AT_EMPTY_PATH | ((int)flags & AT_EACCESS)) < 0 ? -errno : 0;
-	close(fd);
 	if (!err && (mode & W_OK) && !p.tree->writable)
 		err = -EROFS;
+	if (!err && mode) {
+		struct stat st;
+		unsigned int bits;
+
+		if (fstat(fd, &st) < 0) {
+			err = -errno;
+		} else {
+			bits = st.st_uid == vm->host_uid ? (st.st_mode >> 6) & 7 :
+			       st.st_gid == vm->host_gid ? (st.st_mode >> 3) & 7 :
+			       st.st_mode & 7;
+			if ((mode & bits) != mode)
+				err = -EACCES;
+		}
+	}
+	close(fd);
 	return err;
 }
 
@@ -821,11 +956,18 @@ int64_t vmm_fs_getdents64(struct vmm *vm, const uint64_t *a)
 
 int64_t vmm_fs_getcwd(struct vmm *vm, const uint64_t *a)
 {
-	size_t len = strlen(vm->cwd) + 1;
+	char cwd[GUEST_PATH_MAX];
+	size_t len;
+	int err;
 
+	/* Removed, or moved out of the trees by the host: not reachable,
+	 * ENOENT as Linux says for a removed working directory. */
+	if ((err = base_dir(vm, AT_FDCWD, cwd)))
+		return err;
+	len = strlen(cwd) + 1;
 	if (a[1] < len)
 		return -ERANGE;
-	return vmm_mem_copy_to_user(&vm->mem, a[0], vm->cwd, len) ?: (int64_t)len;
+	return vmm_mem_copy_to_user(&vm->mem, a[0], cwd, len) ?: (int64_t)len;
 }
 
 int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a)
@@ -833,29 +975,42 @@ int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a)
 	struct fs_path p;
 	int err, fd;
 
-	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW)) && err != -EISDIR)
-		return err;
-	if (!err) {	/* (an ancestor of a tree needs no check) */
-		if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
-			return fd;
-		err = real_path(fd, p.abs, sizeof(p.abs));
-		close(fd);
-		if (err)
-			return err;
+	err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW);
+	if (err == -EISDIR) {	/* an ancestor of a tree: only a path */
+		set_cwd(vm, -1, p.abs);
+		return 0;
 	}
-	snprintf(vm->cwd, sizeof(vm->cwd), "%s", p.abs);
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
+		return fd;
+	if ((err = real_path(fd, p.abs, sizeof(p.abs)))) {
+		close(fd);
+		return err;
+	}
+	set_cwd(vm, fd, p.abs);
 	return 0;
 }
 
 int64_t vmm_fs_fchdir(struct vmm *vm, const uint64_t *a)
 {
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	char path[GUEST_PATH_MAX];
 	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	int err, fd;
 
 	if (!f)
 		return -EBADF;
-	if (!f->path)
-		return -ENOTDIR;
-	snprintf(vm->cwd, sizeof(vm->cwd), "%s", f->path);
+	if ((err = base_dir(vm, (int)a[0], path)))
+		return err;
+	/* A descriptor of its own for the working directory: the guest
+	 * may close the one it passed. */
+	if ((fd = (int)syscall(SYS_openat2, f->host, ".", &how, sizeof(how))) < 0)
+		return -errno;
+	set_cwd(vm, fd, path);
 	return 0;
 }
 

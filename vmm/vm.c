@@ -321,6 +321,8 @@ static void destroy_vm(struct vmm *vm)
 		close(vm->trees[i].dirfd);
 		free(vm->trees[i].path);
 	}
+	if (vm->cwd_fd >= 0)
+		close(vm->cwd_fd);
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
@@ -463,9 +465,6 @@ static int place_policy(struct vmm *vm, struct lstar_boot_info *bi)
 	return 0;
 }
 
-/* What the program's user and group ids read (docs/DECISIONS.md). */
-#define GUEST_UID 1000
-#define GUEST_GID 1000
 
 int vmm_run(const struct vmm_options *opt)
 {
@@ -484,7 +483,11 @@ int vmm_run(const struct vmm_options *opt)
 		return LSTAR_EXIT_FAILURE;
 	vm->opt = opt;
 	vm->policy = opt->policy;
+	/* Whose files are the program's own (fs.c): lstar's user's. */
+	vm->host_uid = geteuid();
+	vm->host_gid = getegid();
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->cwd_fd = -1;
 
 	/* 1. The program: read and check it before touching KVM. */
 	if ((err = read_program(opt->program, &file, &size))) {
@@ -524,8 +527,11 @@ int vmm_run(const struct vmm_options *opt)
 			goto out;
 		}
 	}
-	if ((err = vmm_fs_set_cwd(vm, opt->cwd ? opt->cwd : "."))) {
-		if (opt->cwd)
+	if ((err = vmm_fs_set_cwd(vm, opt->cwd))) {
+		if (opt->cwd && err == -EXDEV)
+			vmm_err("--cwd %s: outside every tree the program sees "
+				"(grant it with --ro or --rw)", opt->cwd);
+		else if (opt->cwd)
 			vmm_err("--cwd %s: %s", opt->cwd, strerror(-err));
 		else
 			vmm_err("cannot find the current directory: %s", strerror(-err));
@@ -588,8 +594,8 @@ int vmm_run(const struct vmm_options *opt)
 	args.at_phnum = elf.phnum;
 	args.at_phent = elf.phentsize;
 	args.at_entry = elf.entry + bias;
-	args.uid = GUEST_UID;
-	args.gid = GUEST_GID;
+	args.uid = LSTAR_GUEST_UID;
+	args.gid = LSTAR_GUEST_GID;
 	if (getrandom(args.random, sizeof(args.random), 0) != sizeof(args.random)) {
 		vmm_err("getrandom: %s", strerror(errno));
 		goto out;

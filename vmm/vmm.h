@@ -217,7 +217,9 @@ struct vmm_file {
 	int host;			/* the host descriptor */
 	int refs;			/* guest descriptors naming it */
 	bool std;			/* lstar's own 0/1/2: never closed */
-	char *path;			/* guest path, for directories (or NULL) */
+	char *path;			/* guest path when opened, for directories
+					 * (or NULL); fs.c follows the directory
+					 * itself (its host descriptor) */
 	const struct vmm_tree *tree;	/* the grant it came from, or NULL */
 };
 
@@ -259,6 +261,11 @@ struct vmm {
 	enum lstar_platform platform;
 	struct vmm_fd fds[VMM_MAX_FDS];
 	int max_fds;			/* `limit files`, at most VMM_MAX_FDS */
+	int cwd_fd;			/* it, held (O_PATH), so that it follows
+					 * the directory when it is renamed;
+					 * -1 for a directory above the trees */
+	uint32_t host_uid, host_gid;	/* who runs lstar: their files are
+					 * the program's own (fs.c) */
 	struct vmm_tree trees[VMM_MAX_TREES];	/* --ro, --rw */
 	int ntrees;
 	char cwd[4096];			/* the guest's working directory */
@@ -339,6 +346,12 @@ int vmm_fs_grant(struct vmm *vm, const char *path, bool writable);
 int vmm_fs_set_cwd(struct vmm *vm, const char *path);
 struct stat;
 int vmm_fs_stat_cwd(struct vmm *vm, struct stat *st);
+/* vmm_fs_guest_ids, vmm_fs_guest_statx_ids - a host file's owner as the
+ * program sees it (LSTAR_GUEST_UID for the host user's files, else
+ * LSTAR_NOBODY), set in what stat or statx filled in. */
+void vmm_fs_guest_ids(const struct vmm *vm, struct stat *st);
+struct statx;
+void vmm_fs_guest_statx_ids(const struct vmm *vm, struct statx *stx);
 int64_t vmm_fs_open(struct vmm *vm, const uint64_t *a);
 int64_t vmm_fs_creat(struct vmm *vm, const uint64_t *a);
 int64_t vmm_fs_openat(struct vmm *vm, const uint64_t *a);
