@@ -8,6 +8,7 @@
  * failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +103,36 @@ static void test_rlimits(void)
 	check("prlimit64 set 100, old is 64", r == 0 && old.cur == 64);
 	getrlimit(RLIMIT_NOFILE, &rl2);
 	check("  now 100", rl2.rlim_cur == 100);
+	/* The soft limit is obeyed by every call that makes a descriptor;
+	 * those above it stay usable. */
+	{
+		long fd, last = -1;
+
+		rl2.rlim_cur = 20;
+		check_err("setrlimit(NOFILE, soft 20)", setrlimit(RLIMIT_NOFILE, &rl2), 0);
+		while ((fd = sys(SYS_dup, 0, 0, 0, 0, 0, 0)) >= 0)
+			last = fd;
+		check_err("  dup at the limit", fd, EMFILE);
+		check("  the last descriptor is 19", last == 19);
+		check_err("  dup2(0, 20)", sys(SYS_dup2, 0, 20, 0, 0, 0, 0), EBADF);
+		check_err("  dup3(0, 20, 0)", sys(SYS_dup3, 0, 20, 0, 0, 0, 0), EBADF);
+		check_err("  fcntl(0, F_DUPFD, 20)", sys(SYS_fcntl, 0, F_DUPFD, 20, 0, 0, 0),
+			  EINVAL);
+		check_err("  pipe2 at the limit", sys(SYS_pipe2, (long)&old, 0, 0, 0, 0, 0),
+			  EMFILE);
+		rl2.rlim_cur = 10;
+		check_err("setrlimit(NOFILE, soft 10) with 19 open",
+			  setrlimit(RLIMIT_NOFILE, &rl2), 0);
+		check_err("  descriptor 15 still reads", sys(SYS_read, 15, (long)&old, 0, 0, 0, 0),
+			  0);
+		check_err("  close(15)", sys(SYS_close, 15, 0, 0, 0, 0, 0), 0);
+		check_err("  dup2(0, 15) above the limit", sys(SYS_dup2, 0, 15, 0, 0, 0, 0),
+			  EBADF);
+		for (fd = 3; fd <= last; fd++)
+			close((int)fd);
+		rl2.rlim_cur = 100;
+		check_err("setrlimit(NOFILE, soft 100)", setrlimit(RLIMIT_NOFILE, &rl2), 0);
+	}
 	rl2.rlim_cur = rl2.rlim_max;
 	rl2.rlim_max = rl2.rlim_max == RLIM_INFINITY ? RLIM_INFINITY : rl2.rlim_max - 1;
 	if (rl2.rlim_max != RLIM_INFINITY) {

@@ -58,7 +58,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	2
+#define LSTAR_ABI_VERSION	3
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -174,8 +174,6 @@ struct lstar_boot_info {
 	 * pool_next: supervisor-only, reached through the direct map. */
 	lstar_gpa_t policy;
 	uint64_t policy_size;		/* bytes */
-	uint64_t nofile;		/* descriptors the VMM's table holds
-					 * (`limit files`): RLIMIT_NOFILE */
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -321,7 +319,7 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 528, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 520, "boot info layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

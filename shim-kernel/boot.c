@@ -128,7 +128,6 @@ noreturn void shim_start(void)
 	}
 	mm_init();
 	policy_init();
-	rlimit_init();
 
 	/* The program's first frame, as Linux's start_thread(): every GPR
 	 * zero, IF set, the stack at argc. */

@@ -183,7 +183,6 @@ bool do_syscall_64(struct pt_regs *regs, int nr);
 bool syscall_exit_to_user(struct pt_regs *regs);
 long sys_ni_syscall(struct pt_regs *regs);
 void policy_init(void);		/* find boot_info's policy table */
-void rlimit_init(void);		/* limits the VMM set (boot_info) */
 
 /* Memory (mm.c). */
 void mm_init(void);

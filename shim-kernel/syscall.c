@@ -240,92 +240,9 @@ static long sys_uname(struct pt_regs *regs)
 	return copy_to_user(regs->di, &uts, sizeof(uts));
 }
 
-/* Resource limits: Linux's defaults for a fresh login; the program may
- * lower them (and raise soft up to hard).  They are recorded, not yet
- * enforced beyond what --mem and the descriptor table enforce. */
-struct rlimit64 {
-	uint64_t cur;
-	uint64_t max;
-};
-
-#define RLIM_INF (~0ULL)
-#define RLIMIT_NOFILE_DEFAULT 1024	/* the VMM's VMM_MAX_FDS */
-
-static struct rlimit64 rlimits[RLIM_NLIMITS] = {
-	[RLIMIT_CPU] = { RLIM_INF, RLIM_INF },
-	[RLIMIT_FSIZE] = { RLIM_INF, RLIM_INF },
-	[RLIMIT_DATA] = { RLIM_INF, RLIM_INF },
-	[RLIMIT_STACK] = { 8 << 20, RLIM_INF },
-	[RLIMIT_CORE] = { 0, RLIM_INF },
-	[RLIMIT_RSS] = { RLIM_INF, RLIM_INF },
-	[RLIMIT_NPROC] = { 1024, 1024 },
-	[RLIMIT_NOFILE] = { RLIMIT_NOFILE_DEFAULT, RLIMIT_NOFILE_DEFAULT },
-	[RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
-	[RLIMIT_AS] = { RLIM_INF, RLIM_INF },
-	[RLIMIT_LOCKS] = { RLIM_INF, RLIM_INF },
-	[RLIMIT_SIGPENDING] = { 1024, 1024 },
-	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
-	[RLIMIT_NICE] = { 0, 0 },
-	[RLIMIT_RTPRIO] = { 0, 0 },
-	[RLIMIT_RTTIME] = { RLIM_INF, RLIM_INF },
-};
-
-static long do_prlimit(uint64_t resource, uint64_t new_ptr, uint64_t old_ptr)
-{
-	struct rlimit64 new;
-	long err;
-
-	if (resource >= RLIM_NLIMITS)
-		return -EINVAL;
-	resource = array_index_nospec(resource, RLIM_NLIMITS);
-	if (new_ptr) {
-		err = copy_from_user(&new, new_ptr, sizeof(new));
-		if (err)
-			return err;
-		if (new.cur > new.max)
-			return -EINVAL;
-		if (new.max > rlimits[resource].max)
-			return -EPERM;	/* no privilege to raise it */
-	}
-	if (old_ptr) {
-		err = copy_to_user(old_ptr, &rlimits[resource],
-				   sizeof(rlimits[resource]));
-		if (err)
-			return err;
-	}
-	if (new_ptr)
-		rlimits[resource] = new;
-	return 0;
-}
-
-static long sys_prlimit64(struct pt_regs *regs)
-{
-	if (regs->di != 0 && regs->di != LSTAR_GUEST_PID)
-		return -ESRCH;
-	return do_prlimit(regs->si, regs->dx, regs->r10);
-}
-
-static long sys_getrlimit(struct pt_regs *regs)
-{
-	return do_prlimit(regs->di, 0, regs->si);
-}
-
-/* `limit files`: the VMM's descriptor table is that long. */
-void rlimit_init(void)
-{
-	if (boot_info.nofile && boot_info.nofile < RLIMIT_NOFILE_DEFAULT)
-		rlimits[RLIMIT_NOFILE] = (struct rlimit64){ boot_info.nofile,
-							    boot_info.nofile };
-}
-
-static long sys_setrlimit(struct pt_regs *regs)
-{
-	return do_prlimit(regs->di, regs->si, 0);
-}
-
 static long sys_rt_sigaction(struct pt_regs *regs)
 {
-	uint64_t sig = regs->di;
+	int sig = (int)regs->di;	/* an int, as Linux reads it */
 	struct k_sigaction new, *k;
 	long err;
 
@@ -459,9 +376,6 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[__NR_getgid] = sys_getgid,
 	[__NR_getegid] = sys_getgid,
 	[__NR_uname] = sys_uname,
-	[__NR_prlimit64] = sys_prlimit64,
-	[__NR_getrlimit] = sys_getrlimit,
-	[__NR_setrlimit] = sys_setrlimit,
 	[__NR_sched_yield] = sys_zero,
 	[__NR_getcpu] = sys_getcpu,
 	[__NR_rt_sigaction] = sys_rt_sigaction,
@@ -504,6 +418,10 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[__NR_pwritev] = sys_forward_write,
 	[__NR_sendfile] = sys_forward_write,
 	[__NR_copy_file_range] = sys_forward,
+	/* The process's limits: the VMM's, with its descriptor table. */
+	[__NR_prlimit64] = sys_forward,
+	[__NR_getrlimit] = sys_forward,
+	[__NR_setrlimit] = sys_forward,
 	/* Path calls: the VMM resolves them beneath the granted trees. */
 	[__NR_open] = sys_forward,
 	[__NR_creat] = sys_forward,

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -47,8 +48,10 @@ static void file_put(struct vmm_file *f)
 
 void vmm_fd_init(struct vmm *vm)
 {
-	/* `limit files`: the table is as long as the policy allows. */
+	/* `limit files`: the table is as long as the policy allows, and
+	 * RLIMIT_NOFILE starts there. */
 	vm->max_fds = vm->policy->files ? vm->policy->files : VMM_MAX_FDS;
+	vmm_rlimit_init(vm);
 	memset(vm->fds, 0, sizeof(vm->fds));
 	for (int i = 0; i < 3; i++) {
 		std_files[i] = (struct vmm_file){ .host = i, .std = true };
@@ -63,10 +66,17 @@ struct vmm_file *vmm_fd_get(const struct vmm *vm, uint64_t fd)
 	return vm->fds[fd].file;
 }
 
+uint64_t vmm_fd_limit(const struct vmm *vm)
+{
+	uint64_t soft = vm->rlimits[RLIMIT_NOFILE].cur;
+
+	return soft < (uint64_t)vm->max_fds ? soft : (uint64_t)vm->max_fds;
+}
+
 int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
 		   bool cloexec)
 {
-	for (uint64_t i = min; i < (uint64_t)vm->max_fds; i++)
+	for (uint64_t i = min; i < vmm_fd_limit(vm); i++)
 		if (!vm->fds[i].file)
 			return vmm_fd_install_at(vm, f, i, cloexec);
 	return -EMFILE;
@@ -75,7 +85,8 @@ int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
 int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
 		      bool cloexec)
 {
-	if (fd >= (uint64_t)vm->max_fds)
+	/* Descriptors above a lowered limit stay usable; new ones not. */
+	if (fd >= vmm_fd_limit(vm))
 		return -EBADF;
 	f->refs++;	/* first: f may be the file being replaced */
 	if (vm->fds[fd].file)

@@ -515,7 +515,7 @@ static int64_t fwd_fcntl(struct vmm *vm, const uint64_t *a)
 		       -errno : 0;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (a[2] >= (uint64_t)vm->max_fds)
+		if (a[2] >= vmm_fd_limit(vm))
 			return -EINVAL;
 		return vmm_fd_install(vm, f, a[2], a[1] == F_DUPFD_CLOEXEC);
 	default:
@@ -866,6 +866,10 @@ static const fwd_handler fwd_table[] = {
 	[SYS_sendfile] = fwd_sendfile,
 	[SYS_mmap] = fwd_mmap,
 	[SYS_copy_file_range] = fwd_copy_file_range,
+	/* The process's limits (rlimit.c). */
+	[SYS_prlimit64] = vmm_rlimit_prlimit64,
+	[SYS_getrlimit] = vmm_rlimit_getrlimit,
+	[SYS_setrlimit] = vmm_rlimit_setrlimit,
 	/* Path calls (fs.c). */
 	[SYS_open] = vmm_fs_open,
 	[SYS_creat] = vmm_fs_creat,

@@ -621,7 +621,6 @@ int vmm_run(const struct vmm_options *opt)
 	bi.free_stack_slots = vm->mem.free_stack_slots;
 	bi.table_counts = vm->mem.table_counts;
 	bi.pml4 = vm->mem.pml4;
-	bi.nofile = vm->policy->files ? (uint64_t)vm->policy->files : VMM_MAX_FDS;
 	bi.entry = elf.entry + bias;
 	memcpy(vmm_mem_ptr(&vm->mem, LSTAR_BOOT_GPA, sizeof(bi)), &bi, sizeof(bi));
 	free(file);

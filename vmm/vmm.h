@@ -14,6 +14,7 @@
  *   hcall.c    the hypercall handlers
  *   forward.c  forwarded syscalls: I/O, descriptors, time, randomness
  *   fdtable.c  the guest's descriptor table
+ *   rlimit.c   the program's resource limits
  *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   confine.c  the VMM's own seccomp filter and capability drop
  *   trace.c    --trace, -v and `log` rules: one line per system call
@@ -251,6 +252,13 @@ struct vmm_vdso {
 
 struct vmm_learn;
 
+/* One resource limit (rlimit.c). */
+struct vmm_rlimit {
+	uint64_t cur, max;
+};
+
+#define VMM_RLIM_NLIMITS 16	/* RLIM_NLIMITS */
+
 struct vmm {
 	const struct vmm_options *opt;
 	const struct lstar_policy *policy;	/* == opt->policy */
@@ -260,15 +268,17 @@ struct vmm {
 	struct vmm_mem mem;
 	enum lstar_platform platform;
 	struct vmm_fd fds[VMM_MAX_FDS];
-	int max_fds;			/* `limit files`, at most VMM_MAX_FDS */
+	int max_fds;			/* `limit files`, at most VMM_MAX_FDS:
+					 * the table's length */
+	struct vmm_rlimit rlimits[VMM_RLIM_NLIMITS];	/* the program's */
+	struct vmm_tree trees[VMM_MAX_TREES];	/* --ro, --rw */
+	int ntrees;
+	char cwd[4096];			/* the guest's working directory */
 	int cwd_fd;			/* it, held (O_PATH), so that it follows
 					 * the directory when it is renamed;
 					 * -1 for a directory above the trees */
 	uint32_t host_uid, host_gid;	/* who runs lstar: their files are
 					 * the program's own (fs.c) */
-	struct vmm_tree trees[VMM_MAX_TREES];	/* --ro, --rw */
-	int ntrees;
-	char cwd[4096];			/* the guest's working directory */
 	bool done;			/* the program ended */
 	int stopped_by;			/* the signal that stopped the run
 					 * (SIGALRM: --timeout), or 0 */
@@ -335,7 +345,21 @@ int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
 int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
 		      bool cloexec);		/* replaces what fd named */
 int vmm_fd_close(struct vmm *vm, uint64_t fd);	/* 0 or -EBADF */
+/* vmm_fd_limit - how many descriptors the program may number: its
+ * RLIMIT_NOFILE, at most the table's length.  A new descriptor is below
+ * it; one the program names to dup2/dup3 must be (EBADF). */
+uint64_t vmm_fd_limit(const struct vmm *vm);
 void vmm_fd_close_all(struct vmm *vm);		/* the run is over */
+
+/*
+ * rlimit.c: the program's resource limits.  vmm_rlimit_init sets Linux's
+ * defaults, RLIMIT_NOFILE from the table's length (vmm_fd_init calls
+ * it); the three calls take the six syscall arguments.
+ */
+void vmm_rlimit_init(struct vmm *vm);
+int64_t vmm_rlimit_prlimit64(struct vmm *vm, const uint64_t *a);
+int64_t vmm_rlimit_getrlimit(struct vmm *vm, const uint64_t *a);
+int64_t vmm_rlimit_setrlimit(struct vmm *vm, const uint64_t *a);
 
 /*
  * fs.c: the granted trees and the path calls.  vmm_fs_grant opens a tree
