@@ -3,6 +3,8 @@
 #   make            build/lstar (the shim image embedded in it)
 #   make deps       install the Debian packages the build and tests need
 #   make check      build and run every test (Check)
+#   make stress     the load tests, longer (CI runs it)
+#   make check-hw   the tests on emulated hardware KVM (CI runs it)
 #   make clean
 #
 # V=1 shows the commands.  SAN=1 builds the host side with ASan + UBSan.
@@ -70,7 +72,7 @@ VDSO_SO   := $(B)/vdso/vdso.so
 VMM_OBJS  += $(B)/vmm/vdso_image.o
 LIB_OBJS  += $(B)/vmm/vdso_image.o
 
-.PHONY: all bench bench-deps check check-hw clean deps examples guest tests
+.PHONY: all bench bench-deps check check-hw clean deps examples guest stress tests
 all: $(B)/lstar $(B)/lstar-policy examples
 
 # --- the shim ------------------------------------------------------------
@@ -223,6 +225,16 @@ tests: $(TEST_BIN)
 
 check: $(B)/lstar $(B)/lstar-policy guest tests examples
 	@LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) LSTAR_SRC=$(abspath .) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
+
+# Longer runs of the tests that look for what shows only under load:
+# sixteen sandboxes at once, twenty rounds; the shim's memory code with
+# forty seeds; 2000 random memory calls natively and under lstar.
+STRESS_ENV = LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) \
+	LSTAR_SRC=$(abspath .) LSTAR_GUEST_DIR=$(abspath $(B)/guest) LSTAR_STRESS=1
+stress: $(B)/lstar $(B)/lstar-policy guest tests
+	@$(STRESS_ENV) CK_RUN_SUITE=load $(TEST_BIN)
+	@$(STRESS_ENV) CK_RUN_SUITE=shim_mm $(TEST_BIN)
+	@$(STRESS_ENV) CK_RUN_SUITE=run CK_RUN_CASE=differential $(TEST_BIN)
 
 # The same tests on hardware KVM (AMD SVM), emulated by QEMU, so that the
 # shim's CPL-0 syscall path really runs: docs/HARDWARE-TESTS.md.

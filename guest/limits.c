@@ -9,13 +9,26 @@
  *                      apart: each needs page tables of its own, which
  *                      must be given back (or --mem runs out)
  *   limits nofile      print RLIMIT_NOFILE (`limit files`)
+ *   limits fill FILE   write FILE in 64 KiB pieces until a write fails
+ *                      (a full file system: ENOSPC), say when and how
+ *   limits fds         dup(0) until it fails: how many, and the errno
+ *   limits pipefull    fill a pipe nobody reads, then block writing to it
+ *   limits job N       one sandboxed job among many: write a file of its
+ *                      own (./job.data), read it back, print its checksum;
+ *                      jobs end differently by N (status N % 8, a crash
+ *                      when N % 4 == 3, a spin for --timeout when N % 8 == 5)
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
@@ -70,6 +83,75 @@ int main(int argc, char **argv)
 		printf("malloc after: %s\n", mib > 0 ? "ok" : "nothing mapped");
 		fprintf(stderr, "%ld\n", mib);
 		return 0;
+	} else if (!strcmp(mode, "fill") && argc > 2) {
+		static char buf[65536];
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		long long total = 0;
+		ssize_t n;
+
+		if (fd < 0)
+			return 1;
+		memset(buf, 'x', sizeof(buf));
+		while ((n = write(fd, buf, sizeof(buf))) > 0)
+			total += n;
+		printf("write failed with %s after %s bytes\n",
+		       n == 0 ? "0" : errno == ENOSPC ? "ENOSPC" : errno == EFBIG ? "EFBIG" :
+		       "another error", total > 0 ? "some" : "no");
+		printf("close: %s\n", close(fd) ? "failed" : "ok");
+		printf("unlink: %s\n", unlink(argv[2]) ? "failed" : "ok");
+		return 0;
+	} else if (!strcmp(mode, "fds")) {
+		int fd, n = 0;
+
+		while ((fd = dup(0)) >= 0)
+			n = fd;
+		printf("dup failed with %s; the last descriptor was %d\n",
+		       errno == EMFILE ? "EMFILE" : "another error", n);
+		return 0;
+	} else if (!strcmp(mode, "pipefull")) {
+		int p[2];
+		long long total = 0;
+		ssize_t n;
+		char buf[4096] = { 0 };
+
+		if (pipe2(p, O_NONBLOCK))
+			return 1;
+		while ((n = write(p[1], buf, sizeof(buf))) > 0)
+			total += n;
+		printf("the pipe holds %lld bytes; now a blocking write\n", total);
+		fflush(stdout);
+		fcntl(p[1], F_SETFL, 0);
+		n = write(p[1], buf, sizeof(buf));	/* never returns */
+		printf("write returned %zd\n", n);
+		return 1;
+	} else if (!strcmp(mode, "job") && argc > 2) {
+		int n = atoi(argv[2]), fd;
+		unsigned long sum = 0;
+		static unsigned char data[256 << 10];
+
+		for (size_t i = 0; i < sizeof(data); i++)
+			data[i] = (unsigned char)(i * 31 + n * 7);
+		fd = open("job.data", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, data, sizeof(data)) != (ssize_t)sizeof(data) || close(fd))
+			return 100;
+		memset(data, 0, sizeof(data));
+		fd = open("job.data", O_RDONLY);
+		if (fd < 0 || read(fd, data, sizeof(data)) != (ssize_t)sizeof(data))
+			return 101;
+		close(fd);
+		for (size_t i = 0; i < sizeof(data); i++)
+			sum = sum * 131 + data[i];
+		printf("job %d: sum %lx\n", n, sum);
+		fflush(stdout);
+		if (n % 4 == 3) {
+			static volatile uintptr_t wild = 16;	/* hidden from -Warray-bounds */
+
+			*(volatile int *)wild = n;	/* SIGSEGV, 139 */
+		}
+		if (n % 8 == 5)
+			for (;;)
+				;			/* --timeout: 124 */
+		return n % 8;
 	}
 	return 2;
 }

@@ -735,7 +735,9 @@ Suite *suite_shim_mm(void)
 	TCase *tc = tcase_create("mm");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, random_calls_keep_tables_true, 0, 4);
+	/* `make stress` (LSTAR_STRESS=1): ten times the seeds. */
+	tcase_add_loop_test(tc, random_calls_keep_tables_true, 0,
+			    getenv("LSTAR_STRESS") && !strcmp(getenv("LSTAR_STRESS"), "1") ? 40 : 4);
 	tcase_add_test(tc, mremap_down_into_shared_leaf);
 	tcase_add_test(tc, huge_reservation_costs_by_what_is_mapped);
 	suite_add_tcase(s, tc);

@@ -33,6 +33,7 @@ Suite *suite_fs(void);
 Suite *suite_trace(void);
 Suite *suite_policy_run(void);
 Suite *suite_output(void);
+Suite *suite_load(void);
 
 /*
  * host_facts - what the tests can observe of this machine (host.c), for
