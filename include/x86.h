@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86.h - architectural constants that both the shim and the VMM read:
- * facts of the CPU (Intel SDM vol. 3, AMD APM vol. 2), not of lstar.
+ * x86.h - architectural constants that the shim, the VMM and the tests
+ * read: facts of the CPU (Intel SDM vol. 3, AMD APM vol. 2), not of lstar,
+ * written once.
  */
 #ifndef LSTAR_X86_H
 #define LSTAR_X86_H
@@ -14,5 +15,74 @@
 #define X86_PF_INSTR	0x10	/* an instruction fetch */
 #define X86_PF_PK	0x20	/* a protection key forbade it */
 #define X86_PF_SHSTK	0x40	/* a shadow-stack access */
+
+/* RFLAGS bits. */
+#define X86_EFLAGS_CF	0x00000001UL
+#define X86_EFLAGS_FIXED 0x00000002UL
+#define X86_EFLAGS_PF	0x00000004UL
+#define X86_EFLAGS_AF	0x00000010UL
+#define X86_EFLAGS_ZF	0x00000040UL
+#define X86_EFLAGS_SF	0x00000080UL
+#define X86_EFLAGS_TF	0x00000100UL
+#define X86_EFLAGS_IF	0x00000200UL
+#define X86_EFLAGS_DF	0x00000400UL
+#define X86_EFLAGS_OF	0x00000800UL
+#define X86_EFLAGS_IOPL	0x00003000UL
+#define X86_EFLAGS_NT	0x00004000UL
+#define X86_EFLAGS_RF	0x00010000UL
+#define X86_EFLAGS_VM	0x00020000UL
+#define X86_EFLAGS_AC	0x00040000UL
+#define X86_EFLAGS_VIF	0x00080000UL
+#define X86_EFLAGS_VIP	0x00100000UL
+#define X86_EFLAGS_ID	0x00200000UL
+
+/* Exception vectors. */
+enum {
+	X86_TRAP_DE = 0, X86_TRAP_DB = 1, X86_TRAP_NMI = 2, X86_TRAP_BP = 3,
+	X86_TRAP_OF = 4, X86_TRAP_BR = 5, X86_TRAP_UD = 6, X86_TRAP_NM = 7,
+	X86_TRAP_DF = 8, X86_TRAP_TS = 10, X86_TRAP_NP = 11, X86_TRAP_SS = 12,
+	X86_TRAP_GP = 13, X86_TRAP_PF = 14, X86_TRAP_MF = 16, X86_TRAP_AC = 17,
+	X86_TRAP_MC = 18, X86_TRAP_XF = 19, X86_TRAP_CP = 21,
+	NR_EXCEPTION_VECTORS = 32,
+};
+
+/* MSRs. */
+#define MSR_EFER		0xc0000080
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+
+/* Control registers and EFER. */
+#define X86_CR0_PE		(1ULL << 0)
+#define X86_CR0_MP		(1ULL << 1)
+#define X86_CR0_ET		(1ULL << 4)
+#define X86_CR0_NE		(1ULL << 5)
+#define X86_CR0_WP		(1ULL << 16)
+#define X86_CR0_AM		(1ULL << 18)
+#define X86_CR0_PG		(1ULL << 31)
+#define X86_CR4_PAE		(1ULL << 5)
+#define X86_CR4_OSFXSR		(1ULL << 9)
+#define X86_CR4_OSXMMEXCPT	(1ULL << 10)
+#define X86_CR4_UMIP		(1ULL << 11)
+#define X86_CR4_FSGSBASE	(1ULL << 16)
+#define X86_CR4_OSXSAVE		(1ULL << 18)
+#define X86_CR4_SMEP		(1ULL << 20)
+#define X86_CR4_SMAP		(1ULL << 21)
+#define X86_EFER_SCE		(1ULL << 0)
+#define X86_EFER_LME		(1ULL << 8)
+#define X86_EFER_LMA		(1ULL << 10)
+#define X86_EFER_NXE		(1ULL << 11)
+
+/* Page-table entries (4-level paging, 4 KiB pages; PS at the PDE). */
+#define X86_PTE_P		(1ULL << 0)
+#define X86_PTE_W		(1ULL << 1)
+#define X86_PTE_U		(1ULL << 2)
+#define X86_PTE_PS		(1ULL << 7)
+#define X86_PTE_NX		(1ULL << 63)
+#define X86_PTE_ADDR		0x000ffffffffff000ULL
 
 #endif /* LSTAR_X86_H */

@@ -1433,10 +1433,10 @@ static void stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 			      "bad size '%s'", show(q, sizeof(q), v->s, v->len));
 			return;
 		}
-		if (mem < LSTAR_LIMIT_MEM_MIN || mem > LSTAR_LIMIT_MEM_MAX) {
+		if (mem < LSTAR_MEM_MIN || mem > LSTAR_MEM_MAX) {
 			error(c, v->col, NULL, "memory limit %s is out of range: %lluM..%lluG",
-			      show(q, sizeof(q), v->s, v->len), LSTAR_LIMIT_MEM_MIN >> 20,
-			      LSTAR_LIMIT_MEM_MAX >> 30);
+			      show(q, sizeof(q), v->s, v->len), LSTAR_MEM_MIN >> 20,
+			      LSTAR_MEM_MAX >> 30);
 			return;
 		}
 		file = &c->mem_file;
@@ -1465,10 +1465,10 @@ static void stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 		}
 		if (number_tok(c, v, &files) < 0)
 			return;
-		if (files < LSTAR_LIMIT_FILES_MIN || files > LSTAR_LIMIT_FILES_MAX) {
+		if (files < LSTAR_LIMIT_FILES_MIN || files > LSTAR_MAX_FDS) {
 			error(c, v->col, NULL, "files limit %s is out of range: %d..%d",
 			      show(q, sizeof(q), v->s, v->len), LSTAR_LIMIT_FILES_MIN,
-			      LSTAR_LIMIT_FILES_MAX);
+			      LSTAR_MAX_FDS);
 			return;
 		}
 		file = &c->files_file;

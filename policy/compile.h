@@ -14,15 +14,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lstar_limits.h"
 #include "policy.h"
 
-/* Bounds of the `limit` values (the VMM's own limits; vmm/main.c shares
- * them with --mem and --timeout). */
-#define LSTAR_LIMIT_MEM_MIN	(16ULL << 20)
-#define LSTAR_LIMIT_MEM_MAX	(64ULL << 30)
+/* Bounds of the `limit` values (with include/lstar_limits.h's; vmm/main.c
+ * shares them with --mem and --timeout). */
 #define LSTAR_LIMIT_TIME_MAX	1e9		/* seconds */
 #define LSTAR_LIMIT_FILES_MIN	3		/* stdin, stdout, stderr */
-#define LSTAR_LIMIT_FILES_MAX	1024		/* VMM_MAX_FDS */
 
 /* Where a rule, path or limit was written: sources[src] of the policy. */
 struct lstar_policy_source {

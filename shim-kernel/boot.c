@@ -115,7 +115,7 @@ noreturn void shim_start(void)
 		uint64_t cr4;
 
 		asm volatile("mov %%cr4, %0" : "=r"(cr4));
-		smap_enabled = !!(cr4 & (1ULL << 21));
+		smap_enabled = !!(cr4 & X86_CR4_SMAP);
 	}
 	tss_init();
 	idt_init();

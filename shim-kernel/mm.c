@@ -18,12 +18,7 @@
 #include <linux/mman.h>
 #include "shim.h"
 
-#define PTE_P		(1ULL << 0)
-#define PTE_W		(1ULL << 1)
-#define PTE_U		(1ULL << 2)
 #define PTE_BACKED	(1ULL << 9)	/* software: PROT_NONE, frame kept */
-#define PTE_NX		(1ULL << 63)
-#define PTE_ADDR	0x000ffffffffff000ULL
 
 #define PROT_ALL	(PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAX_VMAS	4096
@@ -151,11 +146,11 @@ static uint64_t *pt_lookup(uint64_t va, uint64_t *next)
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t e = t[(va >> shift) & 511];
 
-		if (!(e & PTE_P)) {
+		if (!(e & X86_PTE_P)) {
 			*next = (va | ((1ULL << shift) - 1)) + 1;
 			return NULL;
 		}
-		t = phys_to_virt(e & PTE_ADDR);
+		t = phys_to_virt(e & X86_PTE_ADDR);
 	}
 	*next = next_leaf(va);
 	return t;
@@ -174,10 +169,10 @@ static bool pt_prune(uint64_t va)
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t *e = &t[(va >> shift) & 511];
 
-		if (!(*e & PTE_P))
+		if (!(*e & X86_PTE_P))
 			break;
 		entries[depth] = e;
-		t = phys_to_virt(*e & PTE_ADDR);
+		t = phys_to_virt(*e & X86_PTE_ADDR);
 		tables[++depth] = t;
 	}
 	if (depth == 0 || *count_of(tables[depth]))
@@ -203,7 +198,7 @@ static uint64_t *pt_leaf(uint64_t va)
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t *e = &t[(va >> shift) & 511];
 
-		if (!(*e & PTE_P)) {
+		if (!(*e & X86_PTE_P)) {
 			uint64_t pa = page_alloc();
 
 			if (!pa) {
@@ -211,10 +206,10 @@ static uint64_t *pt_leaf(uint64_t va)
 				return NULL;
 			}
 			/* Leaves decide access; the levels above allow it. */
-			*e = pa | PTE_P | PTE_W | PTE_U;
+			*e = pa | X86_PTE_P | X86_PTE_W | X86_PTE_U;
 			(*count_of(t))++;
 		}
-		t = phys_to_virt(*e & PTE_ADDR);
+		t = phys_to_virt(*e & X86_PTE_ADDR);
 	}
 	return t;
 }
@@ -251,11 +246,11 @@ static uint64_t prot_to_pte(uint32_t prot)
 
 	if (!(prot & PROT_ALL))
 		return PTE_BACKED;
-	f = PTE_P | PTE_U;
+	f = X86_PTE_P | X86_PTE_U;
 	if (prot & PROT_WRITE)
-		f |= PTE_W;
+		f |= X86_PTE_W;
 	if (!(prot & PROT_EXEC))
-		f |= PTE_NX;
+		f |= X86_PTE_NX;
 	return f;
 }
 
@@ -281,8 +276,8 @@ static void unmap_pages(uint64_t start, uint64_t end)
 		for (; leaf && va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va);
 
-			if (*pte & (PTE_P | PTE_BACKED))
-				page_free(*pte & PTE_ADDR);
+			if (*pte & (X86_PTE_P | PTE_BACKED))
+				page_free(*pte & X86_PTE_ADDR);
 			if (*pte && pte_set(leaf, pte, 0, va))
 				break;		/* the leaf went: nothing left */
 		}
@@ -296,7 +291,7 @@ static int map_pages(uint64_t start, uint64_t end, uint32_t prot)
 {
 	uint64_t flags = prot_to_pte(prot), va = start;
 
-	if (!(flags & PTE_P))
+	if (!(flags & X86_PTE_P))
 		return 0;
 	if (!pages_available((end - start) / PAGE_SIZE))
 		return -ENOMEM;
@@ -335,7 +330,7 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 		uint64_t *leaf = pt_lookup(va, &stop);
 
 		if (!leaf) {
-			if (!(flags & PTE_P))
+			if (!(flags & X86_PTE_P))
 				continue;	/* unbacked and staying so */
 			if (!(leaf = pt_leaf(va))) {
 				err = -ENOMEM;
@@ -346,10 +341,10 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 		if (stop > end)
 			stop = end;
 		for (; va < stop; va += PAGE_SIZE) {
-			uint64_t *pte = pte_of(leaf, va), pa = *pte & PTE_ADDR;
+			uint64_t *pte = pte_of(leaf, va), pa = *pte & X86_PTE_ADDR;
 
-			if (!(*pte & (PTE_P | PTE_BACKED))) {
-				if (!(flags & PTE_P))
+			if (!(*pte & (X86_PTE_P | PTE_BACKED))) {
+				if (!(flags & X86_PTE_P))
 					continue;
 				if (!(pa = page_alloc())) {
 					pt_prune(va);	/* a new leaf may be empty */
@@ -374,10 +369,10 @@ static uint8_t *user_ptr(uint64_t va, bool write)
 	if (!leaf)
 		return NULL;
 	pte = *pte_of(leaf, va);
-	if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
-	    (write && !(pte & PTE_W)))
+	if ((pte & (X86_PTE_P | X86_PTE_U)) != (X86_PTE_P | X86_PTE_U) ||
+	    (write && !(pte & X86_PTE_W)))
 		return NULL;
-	return (uint8_t *)phys_to_virt(pte & PTE_ADDR) + (va & (PAGE_SIZE - 1));
+	return (uint8_t *)phys_to_virt(pte & X86_PTE_ADDR) + (va & (PAGE_SIZE - 1));
 }
 
 static int copy_user(uint64_t uaddr, void *buf, size_t n, bool to_user)
@@ -874,17 +869,17 @@ long sys_madvise(struct pt_regs *regs)
 			for (; leaf && va < stop; va += PAGE_SIZE) {
 				uint64_t *pte = pte_of(leaf, va), pa;
 
-				if (!(*pte & (PTE_P | PTE_BACKED)))
+				if (!(*pte & (X86_PTE_P | PTE_BACKED)))
 					continue;
 				/* The old page first: then a page is always
 				 * to be had (it may be this one, rezeroed). */
-				page_free(*pte & PTE_ADDR);
+				page_free(*pte & X86_PTE_ADDR);
 				if (!(pa = page_alloc())) {
 					mm.nfree--;	/* the VMM refused to zero */
 					flush_range(start, end);
 					return -ENOMEM;
 				}
-				*pte = (*pte & ~PTE_ADDR) | pa;
+				*pte = (*pte & ~X86_PTE_ADDR) | pa;
 			}
 		}
 		flush_range(start, end);

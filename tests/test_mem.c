@@ -23,8 +23,8 @@
 #define RUN	0x20000000ULL		/* a run of pages (adjacency) */
 #define LAST	(LSTAR_USER_TOP - PAGE)	/* the highest user page */
 
-#define UFLAGS_RW	(VMM_PTE_U | VMM_PTE_W | VMM_PTE_NX)
-#define UFLAGS_RO	(VMM_PTE_U | VMM_PTE_NX)
+#define UFLAGS_RW	(X86_PTE_U | X86_PTE_W | X86_PTE_NX)
+#define UFLAGS_RO	(X86_PTE_U | X86_PTE_NX)
 
 static struct vmm_mem m;
 static uint64_t rw_gpa, ro_gpa, sup_gpa, last_gpa;
@@ -45,7 +45,7 @@ static void setup(void)
 	ck_assert_int_eq(vmm_mem_init(&m, POOL), 0);
 	rw_gpa = map_new(RW, UFLAGS_RW, 0x11);
 	ro_gpa = map_new(RO, UFLAGS_RO, 0x22);
-	sup_gpa = map_new(SUP, VMM_PTE_W | VMM_PTE_NX, 0x33);
+	sup_gpa = map_new(SUP, X86_PTE_W | X86_PTE_NX, 0x33);
 	last_gpa = map_new(LAST, UFLAGS_RW, 0x44);
 }
 
@@ -65,8 +65,8 @@ static uint64_t *entry(uint64_t gva, int shift)
 		ck_assert_ptr_nonnull(t);
 		if (s == shift)
 			return &t[(gva >> s) & 511];
-		ck_assert(t[(gva >> s) & 511] & VMM_PTE_P);
-		table = t[(gva >> s) & 511] & VMM_PTE_ADDR;
+		ck_assert(t[(gva >> s) & 511] & X86_PTE_P);
+		table = t[(gva >> s) & 511] & X86_PTE_ADDR;
 	}
 }
 
@@ -197,15 +197,15 @@ START_TEST(map_sets_user_only_below_top)
 {
 	uint64_t kva = LSTAR_KERNEL_BASE + 0x100000;
 
-	map_new(kva, VMM_PTE_W, 0);
+	map_new(kva, X86_PTE_W, 0);
 	for (int shift = 39; shift > 12; shift -= 9) {
-		ck_assert(*entry(RW, shift) & VMM_PTE_U);
-		ck_assert(*entry(RW, shift) & VMM_PTE_W);
-		ck_assert(!(*entry(kva, shift) & VMM_PTE_U));
+		ck_assert(*entry(RW, shift) & X86_PTE_U);
+		ck_assert(*entry(RW, shift) & X86_PTE_W);
+		ck_assert(!(*entry(kva, shift) & X86_PTE_U));
 	}
-	ck_assert_uint_eq(*entry(RW, 12), rw_gpa | UFLAGS_RW | VMM_PTE_P);
-	ck_assert_uint_eq(*entry(kva, 12), (*entry(kva, 12) & VMM_PTE_ADDR) |
-					   VMM_PTE_W | VMM_PTE_P);
+	ck_assert_uint_eq(*entry(RW, 12), rw_gpa | UFLAGS_RW | X86_PTE_P);
+	ck_assert_uint_eq(*entry(kva, 12), (*entry(kva, 12) & X86_PTE_ADDR) |
+					   X86_PTE_W | X86_PTE_P);
 }
 END_TEST
 
@@ -213,10 +213,10 @@ END_TEST
  * beyond the address (NX, ignored ones) their entries carry. */
 START_TEST(map_reuses_tables)
 {
-	uint64_t *pde = entry(RW, 21), pt = *pde & VMM_PTE_ADDR;
+	uint64_t *pde = entry(RW, 21), pt = *pde & X86_PTE_ADDR;
 	uint64_t next = m.pool_next;
 
-	*pde |= VMM_PTE_NX | (0x7fULL << 52);
+	*pde |= X86_PTE_NX | (0x7fULL << 52);
 	map_new(RW + 10 * PAGE, UFLAGS_RW, 0);
 	ck_assert_uint_eq(m.pool_next, next + PAGE);	/* the page, no table */
 	ck_assert_ptr_eq(entry(RW + 10 * PAGE, 12),
@@ -287,9 +287,9 @@ START_TEST(supervisor_page_refused)
 	/* A user leaf under a table entry without U is no better. */
 	for (int shift = 39; shift > 12; shift -= 9) {
 		map_new(gva, UFLAGS_RW, 0);
-		*entry(gva, shift) &= ~VMM_PTE_U;
+		*entry(gva, shift) &= ~X86_PTE_U;
 		unreachable(gva);
-		*entry(gva, shift) |= VMM_PTE_U;
+		*entry(gva, shift) |= X86_PTE_U;
 		gva += 1ULL << shift;	/* fresh tables below this level */
 	}
 }
@@ -304,7 +304,7 @@ START_TEST(write_needs_w_at_every_level)
 	uint8_t b = 0;
 	int n;
 
-	*entry(RW, shifts[_i]) &= ~VMM_PTE_W;
+	*entry(RW, shifts[_i]) &= ~X86_PTE_W;
 	ck_assert_int_eq(user_iov(RW, 8, true, iov, 2, &n), -EFAULT);
 	ck_assert_int_eq(vmm_mem_copy_to_user(&m, RW, &b, 1), -EFAULT);
 	ck_assert_int_eq(user_iov(RW, 8, false, iov, 2, &n), 8);
@@ -320,7 +320,7 @@ START_TEST(unmapped_refused)
 	unreachable(LAST - PAGE);
 	/* Not present, though every other bit says yes. */
 	map_new(HOLE + PAGE, UFLAGS_RW, 0);
-	*entry(HOLE + PAGE, 12) &= ~VMM_PTE_P;
+	*entry(HOLE + PAGE, 12) &= ~X86_PTE_P;
 	unreachable(HOLE + PAGE);
 }
 END_TEST
@@ -344,7 +344,7 @@ START_TEST(kernel_half_refused)
 
 	map_new(gva & ~(PAGE - 1), UFLAGS_RW, 0x55);
 	for (int shift = 39; shift >= 12; shift -= 9)
-		*entry(gva, shift) |= VMM_PTE_U | VMM_PTE_W;
+		*entry(gva, shift) |= X86_PTE_U | X86_PTE_W;
 	unreachable(gva);
 	ck_assert_int_eq(user_iov(gva, 0, false, iov, 2, &n), 0);
 	/* The top user page is fine, and a range stops where it ends. */
@@ -518,12 +518,12 @@ static const struct hostile hostiles[] = {
 	{ "PDE outside", 21, LSTAR_POOL_GPA + POOL, true, 0, 0 },
 	{ "PDPTE outside", 30, 0x000ffffffffff000ULL, true, 0, 0 },
 	{ "PML4E outside", 39, LSTAR_POOL_GPA + 2 * POOL, true, 0, 0 },
-	{ "PDE huge", 21, 0, false, VMM_PTE_PS, 0 },
-	{ "PDPTE huge", 30, 0, false, VMM_PTE_PS, 0 },
-	{ "PML4E PS", 39, 0, false, VMM_PTE_PS, 0 },
-	{ "PDE huge at 0", 21, 0, true, VMM_PTE_PS, 0 },
-	{ "PDE not present", 21, 0, false, 0, VMM_PTE_P },
-	{ "PML4E not present", 39, 0, false, 0, VMM_PTE_P },
+	{ "PDE huge", 21, 0, false, X86_PTE_PS, 0 },
+	{ "PDPTE huge", 30, 0, false, X86_PTE_PS, 0 },
+	{ "PML4E PS", 39, 0, false, X86_PTE_PS, 0 },
+	{ "PDE huge at 0", 21, 0, true, X86_PTE_PS, 0 },
+	{ "PDE not present", 21, 0, false, 0, X86_PTE_P },
+	{ "PML4E not present", 39, 0, false, 0, X86_PTE_P },
 };
 
 START_TEST(hostile_tables)
@@ -534,7 +534,7 @@ START_TEST(hostile_tables)
 	map_new(HOSTILE, UFLAGS_RW, 0x66);
 	e = entry(HOSTILE, h->shift);
 	if (h->set_addr)
-		*e = (*e & ~VMM_PTE_ADDR) | h->addr;
+		*e = (*e & ~X86_PTE_ADDR) | h->addr;
 	*e = (*e | h->set) & ~h->clear;
 	unreachable(HOSTILE);
 	unreachable(HOSTILE + PAGE - 1);
@@ -551,10 +551,10 @@ START_TEST(hostile_but_inside)
 
 	map_new(HOSTILE, UFLAGS_RW, 0);
 	e = entry(HOSTILE, 12);
-	*e = (*e & ~VMM_PTE_ADDR) | (m.size - PAGE);
+	*e = (*e & ~X86_PTE_ADDR) | (m.size - PAGE);
 	ck_assert_int_eq(user_iov(HOSTILE, PAGE, true, iov, 2, &n), PAGE);
 	ck_assert_ptr_eq(iov[0].iov_base, m.host + m.size - PAGE);
-	*e = (*e & ~VMM_PTE_ADDR) | rw_gpa | (0x7ffULL << 52);
+	*e = (*e & ~X86_PTE_ADDR) | rw_gpa | (0x7ffULL << 52);
 	ck_assert_int_eq(user_iov(HOSTILE, PAGE, true, iov, 2, &n), PAGE);
 	ck_assert_ptr_eq(iov[0].iov_base, m.host + rw_gpa);
 	/* A root outside memory reaches nothing. */

@@ -173,21 +173,21 @@ static void boot(void)
 	shim_test_ram = vm.mem.host;
 	/* The kernel half: a shim page and the direct map. */
 	ck_assert_int_eq(vmm_mem_map(&vm.mem, LSTAR_KERNEL_BASE + LSTAR_HC_GPA,
-				     LSTAR_HC_GPA, VMM_PTE_W | VMM_PTE_NX), 0);
+				     LSTAR_HC_GPA, X86_PTE_W | X86_PTE_NX), 0);
 	ck_assert_int_eq(vmm_mem_map_direct(&vm.mem), 0);
 	/* The program: text, data, a stack, a vDSO. */
 	add_boot_vma(image, image + 4 * PAGE_SIZE, PROT_READ | PROT_EXEC,
-		     LSTAR_VMA_IMAGE, VMM_PTE_U);
+		     LSTAR_VMA_IMAGE, X86_PTE_U);
 	add_boot_vma(image + 4 * PAGE_SIZE, image + 7 * PAGE_SIZE,
 		     PROT_READ | PROT_WRITE, LSTAR_VMA_IMAGE,
-		     VMM_PTE_U | VMM_PTE_W | VMM_PTE_NX);
+		     X86_PTE_U | X86_PTE_W | X86_PTE_NX);
 	stack_high = LSTAR_USER_TOP - below(65536) * PAGE_SIZE;
 	stack_low = stack_high - 32 * PAGE_SIZE;
 	add_boot_vma(stack_low, stack_high, PROT_READ | PROT_WRITE, LSTAR_VMA_STACK,
-		     VMM_PTE_U | VMM_PTE_W | VMM_PTE_NX);
+		     X86_PTE_U | X86_PTE_W | X86_PTE_NX);
 	boot_info.mmap_top = stack_low - (1ULL << 20) - below(65536) * PAGE_SIZE;
 	add_boot_vma(boot_info.mmap_top, boot_info.mmap_top + 2 * PAGE_SIZE,
-		     PROT_READ | PROT_EXEC, LSTAR_VMA_VDSO, VMM_PTE_U);
+		     PROT_READ | PROT_EXEC, LSTAR_VMA_VDSO, X86_PTE_U);
 	boot_info.mmap_min = 0x10000;
 	boot_info.brk_start = image + 7 * PAGE_SIZE + below(8192) * PAGE_SIZE;
 	boot_info.pml4 = vm.mem.pml4;
@@ -247,7 +247,7 @@ static const struct vma *vma_at(uint64_t va)
 /* The PTE a page of VMA v may have (PROT_NONE: 0 or a kept frame). */
 static bool pte_agrees(const struct vma *v, uint64_t pte)
 {
-	uint64_t flags = pte & ~PTE_ADDR;
+	uint64_t flags = pte & ~X86_PTE_ADDR;
 
 	if (!(v->prot & PROT_ALL))
 		return pte == 0 || flags == PTE_BACKED;
@@ -274,12 +274,12 @@ static void walk_user(uint64_t gpa, int shift, uint64_t base)
 			continue;
 		used++;
 		if (shift > 12) {
-			if ((e & ~PTE_ADDR) != (PTE_P | PTE_W | PTE_U))
+			if ((e & ~X86_PTE_ADDR) != (X86_PTE_P | X86_PTE_W | X86_PTE_U))
 				FAIL("table entry 0x%llx for 0x%llx has flags 0x%llx",
 				     (unsigned long long)e, (unsigned long long)va,
-				     (unsigned long long)(e & ~PTE_ADDR));
-			own(e & PTE_ADDR, O_TABLE);
-			walk_user(e & PTE_ADDR, shift - 9, va);
+				     (unsigned long long)(e & ~X86_PTE_ADDR));
+			own(e & X86_PTE_ADDR, O_TABLE);
+			walk_user(e & X86_PTE_ADDR, shift - 9, va);
 			continue;
 		}
 		{
@@ -291,7 +291,7 @@ static void walk_user(uint64_t gpa, int shift, uint64_t base)
 			if (!pte_agrees(v, e))
 				FAIL("0x%llx: pte 0x%llx for a VMA of prot %u",
 				     (unsigned long long)va, (unsigned long long)e, v->prot);
-			own(e & PTE_ADDR, O_FRAME);
+			own(e & X86_PTE_ADDR, O_FRAME);
 			mapped_pages++;
 		}
 	}
@@ -313,10 +313,10 @@ static void walk_kernel(uint64_t gpa, int shift)
 	for (unsigned i = shift == 39 ? 256 : 0; i < 512; i++) {
 		uint64_t e = t[i];
 
-		if (!(e & PTE_P) || shift == 12 || (e & VMM_PTE_PS))
+		if (!(e & X86_PTE_P) || shift == 12 || (e & X86_PTE_PS))
 			continue;
-		own(e & PTE_ADDR, O_KTABLE);
-		walk_kernel(e & PTE_ADDR, shift - 9);
+		own(e & X86_PTE_ADDR, O_KTABLE);
+		walk_kernel(e & X86_PTE_ADDR, shift - 9);
 	}
 }
 
@@ -382,9 +382,9 @@ static uint64_t *word_of(uint64_t va, unsigned w)
 {
 	uint64_t next, *leaf = pt_lookup(va, &next), pte;
 
-	if (!leaf || !((pte = *pte_of(leaf, va)) & (PTE_P | PTE_BACKED)))
+	if (!leaf || !((pte = *pte_of(leaf, va)) & (X86_PTE_P | PTE_BACKED)))
 		return NULL;
-	return (uint64_t *)phys_to_virt(pte & PTE_ADDR) + w;
+	return (uint64_t *)phys_to_virt(pte & X86_PTE_ADDR) + w;
 }
 
 /* Tag the page at va (if it has a frame and no tag yet). */

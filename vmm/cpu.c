@@ -14,25 +14,6 @@
 
 #include "vmm.h"
 
-#define CR0_PE	(1ULL << 0)
-#define CR0_MP	(1ULL << 1)
-#define CR0_ET	(1ULL << 4)
-#define CR0_NE	(1ULL << 5)
-#define CR0_WP	(1ULL << 16)
-#define CR0_AM	(1ULL << 18)
-#define CR0_PG	(1ULL << 31)
-#define CR4_PAE	(1ULL << 5)
-#define CR4_OSFXSR	(1ULL << 9)
-#define CR4_UMIP	(1ULL << 11)
-#define CR4_OSXMMEXCPT	(1ULL << 10)
-#define CR4_FSGSBASE	(1ULL << 16)
-#define CR4_OSXSAVE	(1ULL << 18)
-#define CR4_SMEP	(1ULL << 20)
-#define CR4_SMAP	(1ULL << 21)
-#define EFER_SCE	(1ULL << 0)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA	(1ULL << 10)
-#define EFER_NXE	(1ULL << 11)
 
 /* XCR0 components lstar enables when KVM offers them: x87, SSE, AVX and
  * AVX-512 state.  AMX needs a per-process permission and is left out. */
@@ -149,9 +130,9 @@ static int msr_filter(struct vmm *vm)
 		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
 		.ranges = {
 			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
-			  .base = 0xc0000080, .nmsrs = 5, .bitmap = &allow_all },
+			  .base = MSR_EFER, .nmsrs = 5, .bitmap = &allow_all },
 			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
-			  .base = 0xc0000100, .nmsrs = 3, .bitmap = &allow_all },
+			  .base = MSR_FS_BASE, .nmsrs = 3, .bitmap = &allow_all },
 		},
 	};
 
@@ -207,26 +188,26 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	sregs.gdt.limit = LSTAR_GDT_ENTRIES * 8 - 1;
 	sregs.idt.base = 0;	/* the shim loads its own */
 	sregs.idt.limit = 0;
-	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
+	sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_PG;
 	sregs.cr3 = vm->mem.pml4;
-	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	sregs.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	if (ecx1 & (1u << 26))
-		sregs.cr4 |= CR4_OSXSAVE;
+		sregs.cr4 |= X86_CR4_OSXSAVE;
 	if (fsgsbase)
-		sregs.cr4 |= CR4_FSGSBASE;
+		sregs.cr4 |= X86_CR4_FSGSBASE;
 	/* The shim never touches user memory through user addresses. */
 	if (ebx7 & (1u << 7))
-		sregs.cr4 |= CR4_SMEP;
+		sregs.cr4 |= X86_CR4_SMEP;
 	if (ebx7 & (1u << 20))
-		sregs.cr4 |= CR4_SMAP;
+		sregs.cr4 |= X86_CR4_SMAP;
 	/* Ring 3 has no business reading the descriptor-table registers. */
 	if (ecx7 & (1u << 2))
-		sregs.cr4 |= CR4_UMIP;
-	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+		sregs.cr4 |= X86_CR4_UMIP;
+	sregs.efer = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return -errno;
 
-	if ((sregs.cr4 & CR4_OSXSAVE) && xcr0) {
+	if ((sregs.cr4 & X86_CR4_OSXSAVE) && xcr0) {
 		struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
 
 		xcrs.xcrs[0].xcr = 0;
@@ -245,11 +226,11 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = hdr->entry;
 	regs.rsp = hdr->boot_stack_top;
-	regs.rflags = 2;
+	regs.rflags = X86_EFLAGS_FIXED;
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		return -errno;
 
 	/* HWCAP2_FSGSBASE: ring 3 may use {rd,wr}{fs,gs}base. */
-	*hwcap2 = (sregs.cr4 & CR4_FSGSBASE) ? 2 : 0;
+	*hwcap2 = (sregs.cr4 & X86_CR4_FSGSBASE) ? 2 : 0;
 	return 0;
 }

@@ -290,8 +290,8 @@ static int add_vma(struct lstar_boot_info *bi, uint64_t start, uint64_t end,
 
 static uint64_t pte_flags(uint32_t prot)
 {
-	return VMM_PTE_U | ((prot & PROT_WRITE) ? VMM_PTE_W : 0) |
-	       ((prot & PROT_EXEC) ? 0 : VMM_PTE_NX);
+	return X86_PTE_U | ((prot & PROT_WRITE) ? X86_PTE_W : 0) |
+	       ((prot & PROT_EXEC) ? 0 : X86_PTE_NX);
 }
 
 int vmm_elf_load(struct vmm_mem *m, const struct vmm_elf *e, const void *buf,

@@ -50,7 +50,7 @@ void vmm_fd_init(struct vmm *vm)
 {
 	/* `limit files`: the table is as long as the policy allows, and
 	 * RLIMIT_NOFILE starts there. */
-	vm->max_fds = vm->policy->files ? vm->policy->files : VMM_MAX_FDS;
+	vm->max_fds = vm->policy->files ? vm->policy->files : LSTAR_MAX_FDS;
 	vmm_rlimit_init(vm);
 	memset(vm->fds, 0, sizeof(vm->fds));
 	for (int i = 0; i < 3; i++) {
@@ -108,7 +108,7 @@ int vmm_fd_close(struct vmm *vm, uint64_t fd)
 
 void vmm_fd_close_all(struct vmm *vm)
 {
-	for (uint64_t fd = 0; fd < VMM_MAX_FDS; fd++)
+	for (uint64_t fd = 0; fd < LSTAR_MAX_FDS; fd++)
 		if (vm->fds[fd].file)
 			vmm_fd_close(vm, fd);
 }

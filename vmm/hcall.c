@@ -25,19 +25,23 @@ static const char *const pt_regs_names[LSTAR_NR_REGS] = {
 
 static const char *vector_name(uint64_t v)
 {
-	static const char *const names[32] = {
-		[0] = "divide error (#DE)", [1] = "debug trap (#DB)",
-		[2] = "NMI", [3] = "breakpoint (#BP)", [4] = "overflow (#OF)",
-		[5] = "bound range (#BR)", [6] = "invalid opcode (#UD)",
-		[7] = "device not available (#NM)", [8] = "double fault (#DF)",
-		[10] = "invalid TSS (#TS)", [11] = "segment not present (#NP)",
-		[12] = "stack fault (#SS)", [13] = "general protection (#GP)",
-		[14] = "page fault (#PF)", [16] = "x87 error (#MF)",
-		[17] = "alignment check (#AC)", [18] = "machine check (#MC)",
-		[19] = "SIMD error (#XM)", [21] = "control protection (#CP)",
+	static const char *const names[NR_EXCEPTION_VECTORS] = {
+		[X86_TRAP_DE] = "divide error (#DE)", [X86_TRAP_DB] = "debug trap (#DB)",
+		[X86_TRAP_NMI] = "NMI", [X86_TRAP_BP] = "breakpoint (#BP)",
+		[X86_TRAP_OF] = "overflow (#OF)", [X86_TRAP_BR] = "bound range (#BR)",
+		[X86_TRAP_UD] = "invalid opcode (#UD)",
+		[X86_TRAP_NM] = "device not available (#NM)",
+		[X86_TRAP_DF] = "double fault (#DF)", [X86_TRAP_TS] = "invalid TSS (#TS)",
+		[X86_TRAP_NP] = "segment not present (#NP)",
+		[X86_TRAP_SS] = "stack fault (#SS)",
+		[X86_TRAP_GP] = "general protection (#GP)",
+		[X86_TRAP_PF] = "page fault (#PF)", [X86_TRAP_MF] = "x87 error (#MF)",
+		[X86_TRAP_AC] = "alignment check (#AC)",
+		[X86_TRAP_MC] = "machine check (#MC)", [X86_TRAP_XF] = "SIMD error (#XM)",
+		[X86_TRAP_CP] = "control protection (#CP)",
 	};
 
-	return v < 32 && names[v] ? names[v] : "exception";
+	return v < NR_EXCEPTION_VECTORS && names[v] ? names[v] : "exception";
 }
 
 /*
@@ -109,7 +113,7 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 		/* A shell says nothing of SIGPIPE either. */
 		if (e->status == SIGPIPE || vm->opt->quiet)
 			return;
-		if (e->vector == 14) {
+		if (e->vector == X86_TRAP_PF) {
 			char why[96];
 
 			vmm_err("%s: killed by SIG%s: %s at address 0x%llx: %s",

@@ -20,8 +20,8 @@
 #include "vmm.h"
 
 #define DEFAULT_MEM	(512ULL << 20)
-#define MIN_MEM		LSTAR_LIMIT_MEM_MIN
-#define MAX_MEM		LSTAR_LIMIT_MEM_MAX
+#define MIN_MEM		LSTAR_MEM_MIN
+#define MAX_MEM		LSTAR_MEM_MAX
 
 static const char usage_text[] =
 "usage: lstar run [options] -- PROGRAM [ARGS...]\n"
@@ -108,7 +108,7 @@ static int parse_seconds(const char *s, double *out)
 
 /*
  * Each guest descriptor is a host descriptor of lstar's, next to a few of
- * its own: let lstar hold what the guest's table (VMM_MAX_FDS) can, as far
+ * its own: let lstar hold what the guest's table (LSTAR_MAX_FDS) can, as far
  * as the hard limit allows.
  */
 static void raise_fd_limit(void)
@@ -117,8 +117,8 @@ static void raise_fd_limit(void)
 
 	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
 		return;
-	if (r.rlim_cur < VMM_MAX_FDS + 64) {
-		r.rlim_cur = r.rlim_max < VMM_MAX_FDS + 64 ? r.rlim_max : VMM_MAX_FDS + 64;
+	if (r.rlim_cur < LSTAR_MAX_FDS + 64) {
+		r.rlim_cur = r.rlim_max < LSTAR_MAX_FDS + 64 ? r.rlim_max : LSTAR_MAX_FDS + 64;
 		setrlimit(RLIMIT_NOFILE, &r);
 	}
 }

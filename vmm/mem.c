@@ -108,15 +108,15 @@ static int walk_create(struct vmm_mem *m, uint64_t gva, int stop_shift,
 			*out = e;
 			return 0;
 		}
-		if (!(*e & VMM_PTE_P)) {
+		if (!(*e & X86_PTE_P)) {
 			uint64_t next = vmm_mem_alloc(m);
 
 			if (!next)
 				return -ENOMEM;
-			*e = next | VMM_PTE_P | VMM_PTE_W | (user ? VMM_PTE_U : 0);
+			*e = next | X86_PTE_P | X86_PTE_W | (user ? X86_PTE_U : 0);
 			count_entry(m, table);
 		}
-		table = *e & VMM_PTE_ADDR;
+		table = *e & X86_PTE_ADDR;
 	}
 }
 
@@ -129,9 +129,9 @@ int vmm_mem_map(struct vmm_mem *m, uint64_t gva, uint64_t gpa, uint64_t flags)
 		return -ENOMEM;
 	if ((err = walk_create(m, gva, 12, &pte)))
 		return err;
-	if (*pte & VMM_PTE_P)
+	if (*pte & X86_PTE_P)
 		return -EEXIST;	/* two things at one address: a loader bug */
-	*pte = gpa | flags | VMM_PTE_P;
+	*pte = gpa | flags | X86_PTE_P;
 	count_entry(m, ((uint64_t)pte - (uint64_t)m->host) & ~(uint64_t)(PAGE_SIZE - 1));
 	return 0;
 }
@@ -143,9 +143,9 @@ int vmm_mem_reflag(struct vmm_mem *m, uint64_t gva, uint64_t flags)
 
 	if ((err = walk_create(m, gva, 12, &pte)))
 		return err;
-	if (!(*pte & VMM_PTE_P))
+	if (!(*pte & X86_PTE_P))
 		return -ENOENT;
-	*pte = (*pte & VMM_PTE_ADDR) | flags | VMM_PTE_P;
+	*pte = (*pte & X86_PTE_ADDR) | flags | X86_PTE_P;
 	return 0;
 }
 
@@ -159,7 +159,7 @@ int vmm_mem_map_direct(struct vmm_mem *m)
 			return -ENOMEM;
 		if ((err = walk_create(m, LSTAR_DIRECT_MAP + gpa, 21, &pde)))
 			return err;
-		*pde = gpa | VMM_PTE_P | VMM_PTE_W | VMM_PTE_PS | VMM_PTE_NX;
+		*pde = gpa | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_NX;
 	}
 	return 0;
 }
@@ -174,7 +174,7 @@ int vmm_mem_map_direct(struct vmm_mem *m)
 static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
 		     uint64_t *gpa)
 {
-	uint64_t need = VMM_PTE_P | VMM_PTE_U | (write ? VMM_PTE_W : 0);
+	uint64_t need = X86_PTE_P | X86_PTE_U | (write ? X86_PTE_W : 0);
 	uint64_t table = m->pml4;
 
 	if (gva >= LSTAR_USER_TOP)
@@ -188,9 +188,9 @@ static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
 		e = t[(gva >> shift) & 511];
 		if ((e & need) != need)
 			return -EFAULT;
-		if (shift > 12 && (e & VMM_PTE_PS))
+		if (shift > 12 && (e & X86_PTE_PS))
 			return -EFAULT;	/* the shim maps user memory in 4 KiB */
-		table = e & VMM_PTE_ADDR;
+		table = e & X86_PTE_ADDR;
 	}
 	if (!vmm_mem_range_ok(m, table, PAGE_SIZE))
 		return -EFAULT;

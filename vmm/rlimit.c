@@ -4,7 +4,7 @@
  * prlimit64 on its own process.
  *
  * Linux's defaults for a fresh login, except RLIMIT_NOFILE, which is the
- * descriptor table's length (`limit files`, at most VMM_MAX_FDS).  The
+ * descriptor table's length (`limit files`, at most LSTAR_MAX_FDS).  The
  * program may lower any limit and raise a soft one up to its hard one;
  * raising a hard one needs a privilege it does not have.  RLIMIT_NOFILE's
  * soft limit is obeyed by every call that makes a descriptor (fdtable.c);

@@ -379,8 +379,8 @@ int vmm_vdso_setup(struct vmm *vm, struct lstar_boot_info *bi, uint64_t top)
 	/* The time page: read-only for ring 3, never executable.  The
 	 * image: read and execute for ring 3, never writable. */
 	if (map_copy(&vm->mem, v->vvar_gva, NULL, PAGE_SIZE,
-		     VMM_PTE_U | VMM_PTE_NX, &v->vvar_gpa) ||
-	    map_copy(&vm->mem, base, lstar_vdso_image, map, VMM_PTE_U, &gpa))
+		     X86_PTE_U | X86_PTE_NX, &v->vvar_gpa) ||
+	    map_copy(&vm->mem, base, lstar_vdso_image, map, X86_PTE_U, &gpa))
 		return -ENOMEM;
 
 	if (bi->nr_vmas + 2 > LSTAR_BOOT_MAX_VMAS)

@@ -163,8 +163,8 @@ static int load_shim(struct vmm *vm, struct lstar_shim_header *hdr)
 		if ((ph.p_flags & PF_W) && (ph.p_flags & PF_X))
 			goto out;
 		for (uint64_t off = 0; off < ph.p_memsz; off += PAGE_SIZE) {
-			uint64_t flags = ((ph.p_flags & PF_W) ? VMM_PTE_W : 0) |
-					 ((ph.p_flags & PF_X) ? 0 : VMM_PTE_NX);
+			uint64_t flags = ((ph.p_flags & PF_W) ? X86_PTE_W : 0) |
+					 ((ph.p_flags & PF_X) ? 0 : X86_PTE_NX);
 
 			if ((err = vmm_mem_map(&vm->mem, ph.p_vaddr + off, pa + off, flags)))
 				goto out;
@@ -180,9 +180,9 @@ static int load_shim(struct vmm *vm, struct lstar_shim_header *hdr)
 	    hdr->abi_version != LSTAR_ABI_VERSION)
 		goto out;
 	if ((err = vmm_mem_map(&vm->mem, LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA,
-			       LSTAR_BOOT_GPA, VMM_PTE_NX)) ||
+			       LSTAR_BOOT_GPA, X86_PTE_NX)) ||
 	    (err = vmm_mem_map(&vm->mem, LSTAR_KERNEL_BASE + LSTAR_HC_GPA,
-			       LSTAR_HC_GPA, VMM_PTE_W | VMM_PTE_NX)))
+			       LSTAR_HC_GPA, X86_PTE_W | X86_PTE_NX)))
 		goto out;
 	err = 0;
 out:
@@ -201,7 +201,7 @@ static int build_stack(struct vmm *vm, const struct vmm_stack_args *args_in,
 	const size_t window = 256 * 1024;	/* argv + envp + auxv, at most */
 	uint64_t high = LSTAR_USER_TOP - (random_u64() % 65536) * PAGE_SIZE;
 	uint64_t low = high - STACK_SIZE, sp, top;
-	uint64_t flags = VMM_PTE_U | VMM_PTE_W | (exec ? 0 : VMM_PTE_NX);
+	uint64_t flags = X86_PTE_U | X86_PTE_W | (exec ? 0 : X86_PTE_NX);
 	struct vmm_stack_args a = *args_in, *args = &a;
 	uint8_t *buf;
 	int err;

@@ -36,6 +36,8 @@
 
 #include "compile.h"
 #include "lstar_abi.h"
+#include "lstar_limits.h"
+#include "x86.h"
 
 #define LSTAR_VERSION "0.1.0"
 
@@ -56,13 +58,6 @@ struct vmm_mem {
 	uint64_t table_counts;	/* uint16_t per pool page: entries in use */
 };
 
-/* Page-table entry bits, as the shim uses them. */
-#define VMM_PTE_P	(1ULL << 0)
-#define VMM_PTE_W	(1ULL << 1)
-#define VMM_PTE_U	(1ULL << 2)
-#define VMM_PTE_PS	(1ULL << 7)
-#define VMM_PTE_NX	(1ULL << 63)
-#define VMM_PTE_ADDR	0x000ffffffffff000ULL
 
 /*
  * vmm_mem_range_ok - is [gpa, gpa + len) inside guest memory?  Written so
@@ -230,7 +225,6 @@ struct vmm_fd {
 	bool cloexec;
 };
 
-#define VMM_MAX_FDS 1024
 #define VMM_MAX_TREES 64
 
 /*
@@ -267,8 +261,8 @@ struct vmm {
 	size_t run_size;
 	struct vmm_mem mem;
 	enum lstar_platform platform;
-	struct vmm_fd fds[VMM_MAX_FDS];
-	int max_fds;			/* `limit files`, at most VMM_MAX_FDS:
+	struct vmm_fd fds[LSTAR_MAX_FDS];
+	int max_fds;			/* `limit files`, at most LSTAR_MAX_FDS:
 					 * the table's length */
 	struct vmm_rlimit rlimits[VMM_RLIM_NLIMITS];	/* the program's */
 	struct vmm_tree trees[VMM_MAX_TREES];	/* --ro, --rw */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lstar_limits.h - the limits the policy language, the VMM and the shim
+ * agree on, written once.
+ */
+#ifndef LSTAR_LIMITS_H
+#define LSTAR_LIMITS_H
+
+/* The guest's descriptor table: `limit files` at most, RLIMIT_NOFILE's
+ * default and hard limit. */
+#define LSTAR_MAX_FDS		1024
+
+/* `limit memory` and --mem: the page pool's size. */
+#define LSTAR_MEM_MIN		(16ULL << 20)
+#define LSTAR_MEM_MAX		(64ULL << 30)
+
+#endif /* LSTAR_LIMITS_H */
