@@ -58,7 +58,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	3
+#define LSTAR_ABI_VERSION	4
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -111,6 +111,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_EXIT = 2,	/* the program ended: hc.exit */
 	LSTAR_HC_TRACE = 3,	/* a call the shim decided: hc.trace */
 	LSTAR_HC_ZERO_PAGES = 4, /* re-zero freed pages: hc.zero */
+	LSTAR_HC_MMAP_FILE = 5,	/* fill a private file mapping: hc.mmap */
 	LSTAR_HC_MAX
 };
 
@@ -254,6 +255,22 @@ struct lstar_hc_zero {
 	int64_t ret;			/* 0 or -errno */
 };
 
+/*
+ * LSTAR_HC_MMAP_FILE: the program's mmap of a file (MAP_PRIVATE), which
+ * the shim has mapped at addr with fresh zero pages; the VMM decides the
+ * policy on the program's own arguments, fills the pages from the file
+ * and traces the call (with addr as its result).  On failure the shim
+ * unmaps the pages again.
+ */
+struct lstar_hc_mmap {
+	/* IN */
+	uint64_t args[6];		/* the program's call, as it made it */
+	lstar_gva_t addr;		/* where the shim put it, page aligned */
+	uint64_t len;			/* bytes mapped there, page aligned */
+	/* OUT */
+	int64_t ret;			/* 0, or -errno for the program */
+};
+
 /* The hypercall block at LSTAR_HC_GPA. */
 struct lstar_hc {
 	uint32_t nr;			/* enum lstar_hc_nr, as in eax */
@@ -263,6 +280,7 @@ struct lstar_hc {
 		struct lstar_hc_exit exit;
 		struct lstar_hc_zero zero;
 		struct lstar_hc_trace trace;
+		struct lstar_hc_mmap mmap;
 		uint8_t _size[512];
 	};
 };
@@ -324,6 +342,7 @@ _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fit
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
 _Static_assert(sizeof(struct lstar_hc_trace) == 72, "hc_trace layout");
+_Static_assert(sizeof(struct lstar_hc_mmap) == 72, "hc_mmap layout");
 _Static_assert(sizeof(struct lstar_hc) == 520, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
 _Static_assert(sizeof(struct lstar_shim_header) == 48, "shim header layout");

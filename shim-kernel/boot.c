@@ -96,6 +96,7 @@ static void syscall_msr_init(void)
 	wrmsr(MSR_SYSCALL_MASK, SYSCALL_MASK);
 	/* GS is the per-CPU area in the shim and the user's (0) in ring 3;
 	 * return_to_user's swapgs trades them. */
+	percpu_area.self = &percpu_area;
 	wrmsr(MSR_GS_BASE, (uint64_t)&percpu_area);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }

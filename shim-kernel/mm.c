@@ -635,21 +635,25 @@ long sys_mmap(struct pt_regs *regs)
 	if ((err = map_pages(addr, addr + len, prot)))
 		return err;
 	/* A private file mapping: fresh pages, which the VMM fills from the
-	 * file at native speed (a PROT_NONE one stays unbacked and empty). */
-	if (file && (prot & PROT_ALL)) {
-		struct lstar_hc_sys *s = &hc_block()->sys;
+	 * file at native speed, deciding the policy again on the program's
+	 * own arguments (a PROT_NONE mapping stays unbacked and empty, but
+	 * the VMM still sees the call, to check the descriptor). */
+	if (file) {
+		struct lstar_hc_mmap *m = &hc_block()->mmap;
 
-		s->nr = __NR_mmap;
-		s->args[0] = addr;
-		s->args[1] = len;
-		s->args[2] = prot;
-		s->args[3] = flags;
-		s->args[4] = regs->r8;	/* fd */
-		s->args[5] = off;
-		hcall(LSTAR_HC_SYSCALL);
-		if (s->ret < 0) {
+		m->args[0] = regs->di;
+		m->args[1] = regs->si;
+		m->args[2] = regs->dx;
+		m->args[3] = regs->r10;
+		m->args[4] = regs->r8;
+		m->args[5] = regs->r9;
+		m->addr = addr;
+		m->len = (prot & PROT_ALL) ? len : 0;
+		hcall(LSTAR_HC_MMAP_FILE);
+		shim_saw_vmm_call();
+		if (m->ret < 0) {
 			unmap_pages(addr, addr + len);
-			return s->ret;
+			return m->ret;
 		}
 	}
 	vma_insert(addr, addr + len, prot, 0);

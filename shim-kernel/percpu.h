@@ -8,6 +8,7 @@
 #ifndef SHIM_PERCPU_H
 #define SHIM_PERCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The 64-bit TSS (Intel SDM vol. 3, 8.7). */
@@ -29,6 +30,21 @@ _Static_assert(sizeof(struct x86_hw_tss) == 104, "TSS is 104 bytes");
 struct percpu {
 	struct x86_hw_tss tss;
 	uint64_t user_rsp_scratch;	/* user RSP between SYSCALL and the push */
+	struct percpu *self;		/* this area's address: this_cpu() */
+	/* The system call being answered: whether the VMM saw it (it
+	 * forwarded it, or a hypercall the VMM traces was made for it), in
+	 * which case the VMM traces it and the shim does not. */
+	bool vmm_saw_call;
 } __attribute__((aligned(64)));
+
+/* this_cpu - the per-CPU area of the CPU running the shim (GS holds it). */
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("movq %%gs:%c1, %0" : "=r"(p)
+		     : "i"(__builtin_offsetof(struct percpu, self)));
+	return p;
+}
 
 #endif /* SHIM_PERCPU_H */

@@ -18,6 +18,7 @@
 #include <asm/unistd_64.h>
 
 #include "lstar_abi.h"
+#include "percpu.h"
 #include "pt_regs.h"
 #include "x86.h"
 
@@ -126,6 +127,18 @@ static inline void hcall(uint32_t nr)
 #else
 struct lstar_hc *hc_block(void);
 void hcall(uint32_t nr);
+#endif
+
+/* shim_saw_vmm_call - the VMM saw the system call being answered (it was
+ * forwarded, or a hypercall the VMM traces was made for it): the VMM
+ * traces it, the shim must not. */
+#ifndef SHIM_HOST_TEST
+static inline void shim_saw_vmm_call(void)
+{
+	this_cpu()->vmm_saw_call = true;
+}
+#else
+void shim_saw_vmm_call(void);
 #endif
 
 /* hc_exit - end the run: the VMM reports and never resumes the shim. */

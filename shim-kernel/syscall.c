@@ -107,6 +107,7 @@ static long sys_forward(struct pt_regs *regs)
 	s->args[4] = regs->r8;
 	s->args[5] = regs->r9;
 	hcall(LSTAR_HC_SYSCALL);
+	shim_saw_vmm_call();
 	return s->ret;
 }
 
@@ -349,12 +350,6 @@ static long sys_sigaltstack(struct pt_regs *regs)
 	return 0;
 }
 
-/* Calls the VMM answers: it traces them itself, on its own verdict. */
-static bool is_forwarded(sys_call_ptr_t handler)
-{
-	return handler == sys_forward || handler == sys_forward_write;
-}
-
 static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[0 ... NR_syscalls - 1] = sys_ni_syscall,
 
@@ -511,10 +506,11 @@ static __attribute__((noinline)) void syscall_slow(struct pt_regs *regs,
 	switch (v.action) {
 	case LSTAR_ACT_ALLOW:
 	case LSTAR_ACT_LOG:
+		this_cpu()->vmm_saw_call = false;
 		regs->ax = handler(regs);
 		if (handler == sys_ni_syscall)
 			kind = LSTAR_TRACE_NOSYS;
-		else if (is_forwarded(handler))
+		else if (this_cpu()->vmm_saw_call)
 			return;		/* the VMM traced it, on its own verdict */
 		break;
 	case LSTAR_ACT_KILL:

@@ -464,6 +464,56 @@ START_TEST(int_arguments_judged_as_used)
 }
 END_TEST
 
+/*
+ * A file mapping is decided on the program's own call, in the shim and in
+ * the VMM alike, and traced once as the program made it: a rule on the
+ * address hint (0 here) cannot see the address the shim chose.
+ */
+START_TEST(file_mmap_decided_once)
+{
+	char dir[PATH_MAX], tree[PATH_MAX], f[PATH_MAX], text[3 * PATH_MAX];
+	char open_f[PATH_MAX + 32], trace_opt[PATH_MAX + 16], trace_file[PATH_MAX];
+	const char *const calls[] = { open_f, "mmap,0,4096,1,2,3,0", "mmap,0,4096,0,2,3,0",
+				      "mmap,0x10000000,4096,1,2,3,0", NULL };
+	const char *const opts[] = { trace_opt, NULL };
+	struct run_result r;
+	char *trace, *line;
+	int mmaps = 0;
+
+	fresh_dir(dir);
+	snprintf(tree, sizeof(tree), "%s/tree", dir);
+	ck_assert_int_eq(mkdir(tree, 0755), 0);
+	put_file(f, tree, "f", "file contents\n");
+	snprintf(open_f, sizeof(open_f), "openat,-100,@%s,0", f);
+	snprintf(trace_file, sizeof(trace_file), "%s/trace", dir);
+	snprintf(trace_opt, sizeof(trace_opt), "--trace=%s", trace_file);
+	snprintf(text, sizeof(text),
+		 "use default\n"
+		 "path ro %s\n"
+		 "deny mmap errno EACCES\n"
+		 "allow mmap if arg0 == 0\n", tree);
+	run_sys(dir, text, opts, _i, calls, &r);
+	/* With a hint of 0: mapped (a file, readable or PROT_NONE); with
+	 * another hint: refused, by the same rule in the shim. */
+	expect_run("file mmap, hint 0 allowed", &r, 0,
+		   "openat: 3\nmmap: ptr\nmmap: ptr\nmmap: EACCES\n", false);
+	ck_assert_ptr_nonnull(trace = read_text(trace_file));
+	for (line = trace; (line = strstr(line, "\nmmap(")); line++)
+		if (strstr(line, ", 3, 0) = ")) {
+			mmaps++;
+			ck_assert_msg(!strncmp(line, "\nmmap(NULL, 4096, ", strlen("\nmmap(NULL, 4096, ")) ||
+				      !strncmp(line, "\nmmap(0x10000000, 4096, ",
+					       strlen("\nmmap(0x10000000, 4096, ")),
+				      "a file mmap traced with an address the program did not "
+				      "pass:\n%.200s", line + 1);
+		}
+	ck_assert_msg(mmaps == 3, "%d file mmaps traced, want 3:\n%s", mmaps, trace);
+	free(trace);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
 /* --- 3. the shim's evaluator, table-driven ----------------------------------------- */
 
 /*
@@ -1560,6 +1610,7 @@ Suite *suite_policy_run(void)
 	tcase_add_loop_test(act, argument_rules, 0, 2);
 	tcase_add_loop_test(act, argument_mask_after_path, 0, 2);
 	tcase_add_loop_test(act, int_arguments_judged_as_used, 0, 2);
+	tcase_add_loop_test(act, file_mmap_decided_once, 0, 2);
 	suite_add_tcase(s, act);
 
 	tcase_set_timeout(eval, 60);

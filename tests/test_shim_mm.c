@@ -87,6 +87,10 @@ noreturn void hc_exit(uint32_t kind, int32_t status, const struct pt_regs *regs,
 	abort();
 }
 
+void shim_saw_vmm_call(void)
+{
+}
+
 long sys_ni_syscall(struct pt_regs *regs)
 {
 	(void)regs;

@@ -258,17 +258,18 @@ static int64_t fwd_pwritev(struct vmm *vm, const uint64_t *a)
 }
 
 /*
- * mmap of a file, MAP_PRIVATE: the shim has mapped fresh pages at
- * [addr, addr + len) and asks for the file's bytes from off in them.
- * Written through the page tables as ring 3 could read them (read-only
- * pages too: they are the mapping's own).  Past the end of the file the
- * pages stay zero, as Linux's do.
+ * Fill the private file mapping the shim made at [addr, addr + len) from
+ * descriptor a[4] at offset a[5] (the program's mmap arguments, as the
+ * kernel reads them).  Written through the page tables as ring 3 could
+ * read them (read-only pages too: they are the mapping's own).  Past the
+ * end of the file the pages stay zero (Linux would raise SIGBUS).
  */
-static int64_t fwd_mmap(struct vmm *vm, const uint64_t *a)
+static int64_t fill_file_mapping(struct vmm *vm, const uint64_t *a, uint64_t addr,
+				 uint64_t len)
 {
 	struct vmm_file *f = vmm_fd_get(vm, a[4]);
 	struct iovec iov[HOST_IOV_MAX];
-	uint64_t addr = a[0], len = a[1], done = 0;
+	uint64_t done = 0;
 	struct stat st;
 	int fl;
 
@@ -276,7 +277,7 @@ static int64_t fwd_mmap(struct vmm *vm, const uint64_t *a)
 		return -EBADF;
 	/* As Linux's file_mmap_ok: the mapping must end within the largest
 	 * file offset there is. */
-	if (a[5] > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - a[5])
+	if (a[5] > (uint64_t)INT64_MAX || a[1] > (uint64_t)INT64_MAX - a[5])
 		return -EOVERFLOW;
 	if (fstat(f->host, &st) < 0)
 		return -errno;
@@ -286,7 +287,7 @@ static int64_t fwd_mmap(struct vmm *vm, const uint64_t *a)
 		return -errno;
 	if ((fl & O_ACCMODE) == O_WRONLY)
 		return -EACCES;
-	if (!user_range(addr, len))
+	if (len && !user_range(addr, len))
 		return -EFAULT;
 	while (done < len) {
 		int n;
@@ -308,6 +309,41 @@ static int64_t fwd_mmap(struct vmm *vm, const uint64_t *a)
 		done += got;
 	}
 	return 0;
+}
+
+int64_t vmm_mmap_file(struct vmm *vm, const struct lstar_hc_mmap *m)
+{
+	/* The policy, again, on the program's own call: the address the
+	 * shim chose is no argument of it. */
+	struct lstar_verdict v = lstar_policy_eval(vm->policy->table, SYS_mmap, m->args);
+	struct vmm_trace_call c = {
+		.nr = SYS_mmap, .args = m->args, .v = v, .forwarded = true,
+		.kind = LSTAR_TRACE_GUEST,
+	};
+	uint64_t a[6];
+
+	switch (v.action) {
+	case LSTAR_ACT_KILL:
+		c.ret = -ENOSYS;
+		c.kind = LSTAR_TRACE_DENIED;
+		vmm_trace_call(vm, &c);
+		vmm_policy_kill(vm, SYS_mmap, v.src);
+		return -ENOSYS;
+	case LSTAR_ACT_ERRNO:
+		c.ret = -(int64_t)v.err;
+		c.kind = LSTAR_TRACE_DENIED;
+		break;
+	default:
+		for (int i = 0; i < 6; i++)
+			a[i] = m->args[i] & policy_arg_bits(policy_arg_kind(SYS_mmap, i));
+		c.ret = fill_file_mapping(vm, a, m->addr, m->len);
+		break;
+	}
+	/* What the program got: the address, or the error. */
+	if (c.ret == 0)
+		c.ret = (int64_t)m->addr;
+	vmm_trace_call(vm, &c);
+	return c.ret < 0 ? c.ret : 0;
 }
 
 /* An in/out file offset the guest passes by pointer: copied in, copied
@@ -864,7 +900,6 @@ static const fwd_handler fwd_table[] = {
 	[SYS_preadv] = fwd_preadv,
 	[SYS_pwritev] = fwd_pwritev,
 	[SYS_sendfile] = fwd_sendfile,
-	[SYS_mmap] = fwd_mmap,
 	[SYS_copy_file_range] = fwd_copy_file_range,
 	/* The process's limits (rlimit.c). */
 	[SYS_prlimit64] = vmm_rlimit_prlimit64,

@@ -216,6 +216,11 @@ out:
 	free(pfns);
 }
 
+static void hc_mmap_file(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	live->mmap.ret = vmm_mmap_file(vm, &hc->mmap);
+}
+
 typedef void (*hc_handler)(struct vmm *vm, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -231,6 +236,7 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_EXIT] = hc_exit_handler,
 	[LSTAR_HC_TRACE] = hc_trace,
 	[LSTAR_HC_ZERO_PAGES] = hc_zero_pages,
+	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
 };
 
 void vmm_hcall(struct vmm *vm, uint32_t nr)

@@ -414,6 +414,13 @@ int64_t vmm_fs_fstatfs(struct vmm *vm, const uint64_t *a);
 int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6]);
 
 /*
+ * forward.c: the program's mmap of a file (LSTAR_HC_MMAP_FILE): decided
+ * under the policy on the program's own arguments, the shim's pages
+ * filled from the file, the call traced with its address.  0 or -errno.
+ */
+int64_t vmm_mmap_file(struct vmm *vm, const struct lstar_hc_mmap *m);
+
+/*
  * The program broke a `kill` rule (in the shim, or in the VMM's own
  * check): end the run with status 128 + SIGSYS and say which call and
  * which rule (hcall.c).
