@@ -36,32 +36,6 @@
 #define MAX_PATH_LEN	4096		/* PATH_MAX */
 #define SHOW_MAX	64		/* bytes of a token quoted in a message */
 
-/*
- * The syscalls a `path` rule allows without naming them (docs/POLICY.md).
- * The VMM decides which paths they may name and whether the tree may
- * change; these only let them out of the shim.  A read-only tree still
- * lets the calls that would change it through, so that the program hears
- * what it would from a read-only mount (EROFS) rather than a refusal;
- * writing data through a descriptor is what only `rw` adds.
- */
-static const char *const path_ro_syscalls[] = {
-	/* looking things up and reading them */
-	"open", "openat", "stat", "lstat", "newfstatat", "statx", "access",
-	"faccessat", "faccessat2", "readlink", "readlinkat", "getdents64",
-	"getcwd", "chdir", "fchdir", "statfs", "fstatfs", "read", "readv",
-	"pread64", "preadv", "lseek", "close", "fstat", "fcntl", "dup",
-	"dup2", "dup3",
-	/* changing the tree: EROFS below a read-only path */
-	"creat", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
-	"renameat", "renameat2", "truncate", "ftruncate", "symlink",
-	"symlinkat", "link", "linkat", "chmod", "fchmod", "fchmodat",
-	"utimensat", "fsync", "fdatasync",
-};
-static const char *const path_rw_syscalls[] = {
-	/* writing data through a descriptor */
-	"write", "writev", "pwrite64", "pwritev",
-};
-
 /* --- tokens -------------------------------------------------------------- */
 
 enum tok_kind {
@@ -1279,32 +1253,26 @@ static void stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 	 * never widens what the policy says of calls in another tree.  One
 	 * implied rule per syscall; the latest path line is its source.
 	 */
-	for (int pass = 0; pass < (rw ? 2 : 1); pass++) {
-		const char *const *names = pass ? path_rw_syscalls : path_ro_syscalls;
-		size_t count = pass ? sizeof(path_rw_syscalls) / sizeof(path_rw_syscalls[0]) :
-				      sizeof(path_ro_syscalls) / sizeof(path_ro_syscalls[0]);
+	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
+		const struct policy_sys_args *sa = policy_sys_args((uint64_t)nr);
+		struct rule r = {
+			.nr = (uint16_t)nr, .action = LSTAR_ACT_ALLOW, .src = (uint32_t)src,
+			.file = c->stack[c->depth - 1].file, .implicit = true,
+		};
 
-		for (size_t k = 0; k < count; k++) {
-			int nr = lstar_syscall_number(names[k]);
-			struct rule r = {
-				.action = LSTAR_ACT_ALLOW, .src = (uint32_t)src,
-				.file = c->stack[c->depth - 1].file, .implicit = true,
-			};
-
-			if (nr < 0) {
-				error(c, 0, NULL, "internal error: libseccomp does not know '%s'",
-				      names[k]);
-				return;
-			}
-			r.nr = (uint16_t)nr;
-			if (c->implied[nr]) {
-				c->rules[c->implied[nr] - 1].src = (uint32_t)src;
-				continue;
-			}
-			if (add_rule(c, &r) < 0)
-				return;
-			c->implied[nr] = (uint32_t)c->nrules;
+		/* include/syscalls.def says which calls a path rule implies:
+		 * RO for any (the tree's reading calls, and the changing ones,
+		 * which are EROFS below a read-only tree), RW for writable
+		 * ones (writing data through a descriptor). */
+		if (!sa || !(sa->path == POLICY_PATH_RO || (rw && sa->path == POLICY_PATH_RW)))
+			continue;
+		if (c->implied[nr]) {
+			c->rules[c->implied[nr] - 1].src = (uint32_t)src;
+			continue;
 		}
+		if (add_rule(c, &r) < 0)
+			return;
+		c->implied[nr] = (uint32_t)c->nrules;
 	}
 }
 

@@ -275,7 +275,10 @@ int policy_const_spell(uint64_t value, int cls, char *buf, size_t len)
 
 /* --- what each syscall argument is ---------------------------------------- */
 
-/* Short names for the table below only. */
+/*
+ * The table, from include/syscalls.def: the short names it uses are
+ * spelled out here, for this one inclusion.
+ */
 #define NUM	POLICY_ARG_NUM
 #define PTR	POLICY_ARG_PTR
 #define INT	POLICY_ARG_INT
@@ -307,143 +310,27 @@ int policy_const_spell(uint64_t value, int cls, char *buf, size_t len)
 #define SOCK	POLICY_ARG_SOCK
 #define FLAGS	POLICY_ARG_FLAGS
 #define UINT	POLICY_ARG_UINT
-
-/*
- * S: n arguments; SA: the result is an address; TELL(i) in the second
- * place names the argument that tells uses apart, NOTELL none.
- */
+#define NA	0xff		/* past the last argument */
+#define KIND(k)		((k) == NA ? POLICY_ARG_NUM : (k))
+#define IS_ARG(k)	((k) != NA)
 #define NOTELL		0
 #define TELL(i)		((i) + 1)
-#define S(n, t, ...)	{ .listed = 1, .nargs = n, .tell = t, .arg = { __VA_ARGS__ } }
-#define SA(n, t, ...)	{ .listed = 1, .nargs = n, .ret_addr = 1, .tell = t, \
-			  .arg = { __VA_ARGS__ } }
+#define RET_NUM		0
+#define RET_ADDR	1
 
-/*
- * The calls lstar implements (the shim's sys_call_table, the VMM's
- * fwd_table) and a few common ones it refuses.
- *
- * The telling argument is for --learn, whose conditions are meant for a
- * reviewer: a value that says what the program does (which stream it
- * writes, which ioctl, whether memory becomes executable), never one
- * that merely differs from run to run (an address, a size, a descriptor
- * the program opened: learn.c keeps a descriptor condition only for 0, 1
- * and 2).
- */
+#define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5)			\
+	[SYS_##nm] = {								\
+		.listed = 1,							\
+		.nargs = IS_ARG(a0) + IS_ARG(a1) + IS_ARG(a2) + IS_ARG(a3) +	\
+			 IS_ARG(a4) + IS_ARG(a5),				\
+		.ret_addr = RET_##r, .tell = t,					\
+		.arg = { KIND(a0), KIND(a1), KIND(a2), KIND(a3), KIND(a4), KIND(a5) }, \
+		.where = POLICY_WHERE_##w, .group = POLICY_GROUP_##g,		\
+		.path = POLICY_PATH_##p,					\
+	},
+
 static const struct policy_sys_args sys_args[] = {
-	[SYS_read] = S(3, TELL(0), FD, RBUF, SIZE),
-	[SYS_write] = S(3, TELL(0), FD, WBUF, SIZE),
-	[SYS_open] = S(3, TELL(1), PATH, OPEN, MODE),
-	[SYS_close] = S(1, NOTELL, FD),
-	[SYS_stat] = S(2, NOTELL, PATH, PTR),
-	[SYS_fstat] = S(2, NOTELL, FD, PTR),
-	[SYS_lstat] = S(2, NOTELL, PATH, PTR),
-	[SYS_poll] = S(3, NOTELL, PTR, SIZE, INT),
-	[SYS_lseek] = S(3, TELL(2), FD, OFF, SEEK),
-	[SYS_mmap] = SA(6, TELL(2), PTR, SIZE, PROT, MAPF, FD, NUM),
-	[SYS_mprotect] = S(3, TELL(2), PTR, SIZE, PROT),
-	[SYS_munmap] = S(2, NOTELL, PTR, SIZE),
-	[SYS_brk] = SA(1, NOTELL, PTR),
-	[SYS_rt_sigaction] = S(4, TELL(0), SIG, PTR, PTR, SIZE),
-	[SYS_rt_sigprocmask] = S(4, TELL(0), SIGHOW, PTR, PTR, SIZE),
-	[SYS_rt_sigreturn] = S(0, NOTELL),
-	[SYS_ioctl] = S(3, TELL(1), FD, IOCTL, PTR),
-	[SYS_pread64] = S(4, NOTELL, FD, RBUF, SIZE, OFF),
-	[SYS_pwrite64] = S(4, NOTELL, FD, WBUF, SIZE, OFF),
-	[SYS_readv] = S(3, TELL(0), FD, RIOV, SIZE),
-	[SYS_writev] = S(3, TELL(0), FD, WIOV, SIZE),
-	[SYS_access] = S(2, NOTELL, PATH, ACCESS),
-	[SYS_pipe] = S(1, NOTELL, PTR),
-	[SYS_sched_yield] = S(0, NOTELL),
-	[SYS_mremap] = SA(5, NOTELL, PTR, SIZE, SIZE, NUM, PTR),
-	[SYS_madvise] = S(3, TELL(2), PTR, SIZE, MADV),
-	[SYS_dup] = S(1, NOTELL, FD),
-	[SYS_dup2] = S(2, NOTELL, FD, FD),
-	[SYS_nanosleep] = S(2, NOTELL, PTR, PTR),
-	[SYS_getpid] = S(0, NOTELL),
-	[SYS_sendfile] = S(4, NOTELL, FD, FD, PTR, SIZE),
-	[SYS_socket] = S(3, TELL(0), AF, SOCK, INT),
-	[SYS_connect] = S(3, NOTELL, FD, PTR, SIZE),
-	[SYS_socketpair] = S(4, NOTELL, AF, SOCK, INT, PTR),
-	[SYS_clone] = S(5, NOTELL, NUM, PTR, PTR, PTR, NUM),
-	[SYS_fork] = S(0, NOTELL),
-	[SYS_vfork] = S(0, NOTELL),
-	[SYS_execve] = S(3, NOTELL, PATH, PTR, PTR),
-	[SYS_exit] = S(1, NOTELL, INT),
-	[SYS_wait4] = S(4, NOTELL, INT, PTR, FLAGS, PTR),
-	[SYS_kill] = S(2, NOTELL, INT, SIG),
-	[SYS_uname] = S(1, NOTELL, PTR),
-	[SYS_fcntl] = S(3, TELL(1), FD, FCNTL, NUM),
-	[SYS_fsync] = S(1, NOTELL, FD),
-	[SYS_fdatasync] = S(1, NOTELL, FD),
-	[SYS_truncate] = S(2, NOTELL, PATH, OFF),
-	[SYS_ftruncate] = S(2, NOTELL, FD, OFF),
-	[SYS_getcwd] = S(2, NOTELL, PTR, SIZE),
-	[SYS_chdir] = S(1, NOTELL, PATH),
-	[SYS_fchdir] = S(1, NOTELL, FD),
-	[SYS_rename] = S(2, NOTELL, PATH, PATH),
-	[SYS_mkdir] = S(2, NOTELL, PATH, MODE),
-	[SYS_rmdir] = S(1, NOTELL, PATH),
-	[SYS_creat] = S(2, NOTELL, PATH, MODE),
-	[SYS_link] = S(2, NOTELL, PATH, PATH),
-	[SYS_unlink] = S(1, NOTELL, PATH),
-	[SYS_symlink] = S(2, NOTELL, PATH, PATH),
-	[SYS_readlink] = S(3, NOTELL, PATH, PTR, SIZE),
-	[SYS_chmod] = S(2, NOTELL, PATH, MODE),
-	[SYS_fchmod] = S(2, NOTELL, FD, MODE),
-	[SYS_umask] = S(1, NOTELL, MODE),
-	[SYS_gettimeofday] = S(2, NOTELL, PTR, PTR),
-	/* The resource (an RLIMIT_* number) tells: a stack or descriptor
-	 * limit says something, which the policy has no names for. */
-	[SYS_getrlimit] = S(2, TELL(0), INT, PTR),
-	[SYS_ptrace] = S(4, NOTELL, INT, INT, PTR, PTR),
-	[SYS_getuid] = S(0, NOTELL),
-	[SYS_getgid] = S(0, NOTELL),
-	[SYS_geteuid] = S(0, NOTELL),
-	[SYS_getegid] = S(0, NOTELL),
-	[SYS_getppid] = S(0, NOTELL),
-	[SYS_sigaltstack] = S(2, NOTELL, PTR, PTR),
-	[SYS_statfs] = S(2, NOTELL, PATH, PTR),
-	[SYS_fstatfs] = S(2, NOTELL, FD, PTR),
-	[SYS_arch_prctl] = S(2, TELL(0), ARCH, PTR),
-	[SYS_setrlimit] = S(2, TELL(0), INT, PTR),
-	[SYS_gettid] = S(0, NOTELL),
-	[SYS_tkill] = S(2, NOTELL, INT, SIG),
-	[SYS_time] = S(1, NOTELL, PTR),
-	[SYS_futex] = S(6, NOTELL, PTR, INT, INT, PTR, PTR, INT),
-	[SYS_getdents64] = S(3, NOTELL, FD, PTR, UINT),
-	[SYS_set_tid_address] = S(1, NOTELL, PTR),
-	[SYS_clock_gettime] = S(2, TELL(0), CLOCK, PTR),
-	[SYS_clock_getres] = S(2, TELL(0), CLOCK, PTR),
-	[SYS_clock_nanosleep] = S(4, TELL(0), CLOCK, FLAGS, PTR, PTR),
-	[SYS_exit_group] = S(1, NOTELL, INT),
-	[SYS_tgkill] = S(3, NOTELL, INT, INT, SIG),
-	[SYS_openat] = S(4, TELL(2), DIRFD, PATH, OPEN, MODE),
-	[SYS_mkdirat] = S(3, NOTELL, DIRFD, PATH, MODE),
-	[SYS_mknodat] = S(4, NOTELL, DIRFD, PATH, MODE, FLAGS),
-	[SYS_fchownat] = S(5, NOTELL, DIRFD, PATH, INT, INT, ATF),
-	[SYS_newfstatat] = S(4, NOTELL, DIRFD, PATH, PTR, ATF),
-	[SYS_unlinkat] = S(3, NOTELL, DIRFD, PATH, ATF),
-	[SYS_renameat] = S(4, NOTELL, DIRFD, PATH, DIRFD, PATH),
-	[SYS_linkat] = S(5, NOTELL, DIRFD, PATH, DIRFD, PATH, ATF),
-	[SYS_symlinkat] = S(3, NOTELL, PATH, DIRFD, PATH),
-	[SYS_readlinkat] = S(4, NOTELL, DIRFD, PATH, PTR, SIZE),
-	[SYS_fchmodat] = S(3, NOTELL, DIRFD, PATH, MODE),
-	[SYS_faccessat] = S(3, NOTELL, DIRFD, PATH, ACCESS),
-	[SYS_set_robust_list] = S(2, NOTELL, PTR, SIZE),
-	[SYS_utimensat] = S(4, NOTELL, DIRFD, PATH, PTR, ATF),
-	[SYS_accept4] = S(4, NOTELL, FD, PTR, PTR, SOCK),
-	[SYS_dup3] = S(3, NOTELL, FD, FD, OFLAGS),
-	[SYS_pipe2] = S(2, NOTELL, PTR, OFLAGS),
-	[SYS_preadv] = S(4, NOTELL, FD, RIOV, SIZE, OFF),
-	[SYS_pwritev] = S(4, NOTELL, FD, WIOV, SIZE, OFF),
-	[SYS_prlimit64] = S(4, TELL(1), INT, INT, PTR, PTR),
-	[SYS_getcpu] = S(3, NOTELL, PTR, PTR, PTR),
-	[SYS_renameat2] = S(5, NOTELL, DIRFD, PATH, DIRFD, PATH, FLAGS),
-	[SYS_getrandom] = S(3, NOTELL, PTR, SIZE, FLAGS),
-	[SYS_copy_file_range] = S(6, NOTELL, FD, PTR, FD, PTR, SIZE, FLAGS),
-	[SYS_statx] = S(5, NOTELL, DIRFD, PATH, ATF, FLAGS, PTR),
-	[SYS_rseq] = S(4, NOTELL, PTR, SIZE, NUM, NUM),
-	[SYS_faccessat2] = S(4, NOTELL, DIRFD, PATH, ACCESS, ATF),
+#include "syscalls.def"
 };
 
 #undef NUM
@@ -477,10 +364,13 @@ static const struct policy_sys_args sys_args[] = {
 #undef SOCK
 #undef FLAGS
 #undef UINT
+#undef NA
+#undef KIND
+#undef IS_ARG
 #undef NOTELL
 #undef TELL
-#undef S
-#undef SA
+#undef RET_NUM
+#undef RET_ADDR
 
 #define NSYS_ARGS	(sizeof(sys_args) / sizeof(sys_args[0]))
 

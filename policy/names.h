@@ -107,7 +107,28 @@ enum policy_arg {
 	POLICY_ARG_MAX
 };
 
-/* One syscall's arguments. */
+/* Who answers a syscall (include/syscalls.def's `where`). */
+enum policy_where {
+	POLICY_WHERE_NONE = 0,		/* nobody: ENOSYS */
+	POLICY_WHERE_SHIM,		/* the shim */
+	POLICY_WHERE_VMM,		/* the VMM, forwarded */
+	POLICY_WHERE_VMM_WRITE,		/* the same; EPIPE raises SIGPIPE */
+};
+
+/* --learn's sections (include/syscalls.def's `group`). */
+enum policy_group {
+	POLICY_GROUP_OTHER = 0, POLICY_GROUP_START, POLICY_GROUP_MEMORY,
+	POLICY_GROUP_IO, POLICY_GROUP_PATHS, POLICY_GROUP_TIME, POLICY_GROUP_MAX
+};
+
+/* What a `path` rule implies for a syscall (syscalls.def's `path`). */
+enum policy_path {
+	POLICY_PATH_NOPATH = 0,		/* nothing */
+	POLICY_PATH_RO,			/* any path rule allows it */
+	POLICY_PATH_RW,			/* a `path rw` rule allows it */
+};
+
+/* One syscall, as include/syscalls.def describes it. */
 struct policy_sys_args {
 	uint8_t listed;		/* set in every entry: tells one from a gap */
 	uint8_t nargs;		/* how many it takes */
@@ -116,13 +137,16 @@ struct policy_sys_args {
 				 * from another (write's descriptor, ioctl's
 				 * request, mprotect's protection); 0: none */
 	uint8_t arg[6];		/* enum policy_arg, nargs of them */
+	uint8_t where;		/* enum policy_where */
+	uint8_t group;		/* enum policy_group */
+	uint8_t path;		/* enum policy_path */
 };
 
 /*
- * policy_sys_args - what the arguments of x86-64 syscall nr are: the
- * calls lstar implements and a few common ones it refuses.  NULL for any
- * other number (its arguments are six POLICY_ARG_NUM).  Points into a
- * static table.
+ * policy_sys_args - what x86-64 syscall nr is: the calls lstar implements
+ * and a few common ones it refuses, from include/syscalls.def.  NULL for
+ * any other number (its arguments are six POLICY_ARG_NUM, nobody answers
+ * it).  Points into a static table.
  */
 const struct policy_sys_args *policy_sys_args(uint64_t nr);
 

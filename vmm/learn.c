@@ -96,60 +96,28 @@ struct vmm_learn {
 
 /* --- which argument tells, and how rules are grouped ------------------------ */
 
-enum learn_group {
-	G_OTHER = 0, G_START, G_MEMORY, G_IO, G_PATHS, G_TIME, G_MAX
+/* --learn's sections, in the order it writes them; each syscall's is its
+ * `group` in include/syscalls.def (OTHER for one not listed there). */
+static const char *const group_title[POLICY_GROUP_MAX] = {
+	[POLICY_GROUP_START] = "Start-up, signals' bookkeeping and exit",
+	[POLICY_GROUP_MEMORY] = "Memory",
+	[POLICY_GROUP_IO] = "Descriptors and I/O",
+	[POLICY_GROUP_PATHS] = "Paths (which ones: the path rules above)",
+	[POLICY_GROUP_TIME] = "Time",
+	[POLICY_GROUP_OTHER] = "Process information and the rest",
 };
 
-static const char *const group_title[G_MAX] = {
-	[G_START] = "Start-up, signals' bookkeeping and exit",
-	[G_MEMORY] = "Memory",
-	[G_IO] = "Descriptors and I/O",
-	[G_PATHS] = "Paths (which ones: the path rules above)",
-	[G_TIME] = "Time",
-	[G_OTHER] = "Process information and the rest",
+static const uint8_t group_order[] = {
+	POLICY_GROUP_START, POLICY_GROUP_MEMORY, POLICY_GROUP_IO,
+	POLICY_GROUP_PATHS, POLICY_GROUP_TIME, POLICY_GROUP_OTHER,
 };
 
-/* The group of each syscall's rules; G_OTHER for any not listed. */
-static const uint8_t learn_group[LSTAR_POLICY_NR] = {
-	[SYS_arch_prctl] = G_START, [SYS_set_tid_address] = G_START,
-	[SYS_set_robust_list] = G_START, [SYS_rseq] = G_START,
-	[SYS_rt_sigaction] = G_START, [SYS_rt_sigprocmask] = G_START,
-	[SYS_rt_sigreturn] = G_START, [SYS_sigaltstack] = G_START,
-	[SYS_prlimit64] = G_START, [SYS_getrlimit] = G_START,
-	[SYS_setrlimit] = G_START, [SYS_exit] = G_START,
-	[SYS_exit_group] = G_START,
+static int group_of(int nr)
+{
+	const struct policy_sys_args *a = policy_sys_args(nr);
 
-	[SYS_brk] = G_MEMORY, [SYS_mmap] = G_MEMORY, [SYS_mprotect] = G_MEMORY,
-	[SYS_munmap] = G_MEMORY, [SYS_mremap] = G_MEMORY, [SYS_madvise] = G_MEMORY,
-
-	[SYS_read] = G_IO, [SYS_write] = G_IO, [SYS_readv] = G_IO,
-	[SYS_writev] = G_IO, [SYS_pread64] = G_IO, [SYS_pwrite64] = G_IO,
-	[SYS_preadv] = G_IO, [SYS_pwritev] = G_IO, [SYS_sendfile] = G_IO,
-	[SYS_copy_file_range] = G_IO, [SYS_close] = G_IO, [SYS_dup] = G_IO,
-	[SYS_dup2] = G_IO, [SYS_dup3] = G_IO, [SYS_fcntl] = G_IO,
-	[SYS_ioctl] = G_IO, [SYS_lseek] = G_IO, [SYS_fstat] = G_IO,
-	[SYS_pipe] = G_IO, [SYS_pipe2] = G_IO, [SYS_fsync] = G_IO,
-	[SYS_fdatasync] = G_IO, [SYS_ftruncate] = G_IO, [SYS_getdents64] = G_IO,
-	[SYS_fstatfs] = G_IO, [SYS_fchdir] = G_IO, [SYS_fchmod] = G_IO,
-	[SYS_poll] = G_IO, [SYS_socket] = G_IO,
-
-	[SYS_open] = G_PATHS, [SYS_openat] = G_PATHS, [SYS_creat] = G_PATHS,
-	[SYS_stat] = G_PATHS, [SYS_lstat] = G_PATHS, [SYS_newfstatat] = G_PATHS,
-	[SYS_statx] = G_PATHS, [SYS_access] = G_PATHS, [SYS_faccessat] = G_PATHS,
-	[SYS_faccessat2] = G_PATHS, [SYS_readlink] = G_PATHS,
-	[SYS_readlinkat] = G_PATHS, [SYS_getcwd] = G_PATHS, [SYS_chdir] = G_PATHS,
-	[SYS_mkdir] = G_PATHS, [SYS_mkdirat] = G_PATHS, [SYS_rmdir] = G_PATHS,
-	[SYS_unlink] = G_PATHS, [SYS_unlinkat] = G_PATHS, [SYS_rename] = G_PATHS,
-	[SYS_renameat] = G_PATHS, [SYS_renameat2] = G_PATHS,
-	[SYS_truncate] = G_PATHS, [SYS_symlink] = G_PATHS,
-	[SYS_symlinkat] = G_PATHS, [SYS_link] = G_PATHS, [SYS_linkat] = G_PATHS,
-	[SYS_chmod] = G_PATHS, [SYS_fchmodat] = G_PATHS, [SYS_utimensat] = G_PATHS,
-	[SYS_statfs] = G_PATHS, [SYS_umask] = G_PATHS,
-
-	[SYS_clock_gettime] = G_TIME, [SYS_clock_getres] = G_TIME,
-	[SYS_clock_nanosleep] = G_TIME, [SYS_gettimeofday] = G_TIME,
-	[SYS_time] = G_TIME, [SYS_nanosleep] = G_TIME,
-};
+	return a ? a->group : POLICY_GROUP_OTHER;
+}
 
 /*
  * The argument that tells one use of a call from another, as the one
@@ -881,20 +849,19 @@ static void put_unused_implied(FILE *f, const struct vmm *vm)
 static void put_syscalls(FILE *f, const struct vmm *vm)
 {
 	const struct vmm_learn *L = vm->learn;
-	static const uint8_t order[] = { G_START, G_MEMORY, G_IO, G_PATHS, G_TIME, G_OTHER };
 	int col = 0;
 
-	for (size_t g = 0; g < sizeof(order); g++) {
+	for (size_t g = 0; g < sizeof(group_order); g++) {
 		bool any = false;
 
 		for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
 			const struct learn_sys *s = &L->sys[nr];
 
-			if (learn_group[nr] != order[g] ||
+			if (group_of(nr) != group_order[g] ||
 			    !(s->allowed || s->denied || s->killed))
 				continue;
 			if (!any)
-				fprintf(f, "\n# %s\n", group_title[order[g]]);
+				fprintf(f, "\n# %s\n", group_title[group_order[g]]);
 			any = true;
 			put_syscall(f, vm, nr, s);
 		}
