@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * process.c - the calls about the process itself that the shim answers:
+ * exit, its identities, uname, getcpu, the thread's TLS base and its
+ * futex and robust-list books.
+ */
+#include <asm/prctl.h>
+#include <linux/utsname.h>
+#include "shim.h"
+
+long sys_exit_group(struct pt_regs *regs)
+{
+	/* Only the low 8 bits reach a parent, as on Linux.  The frame
+	 * goes along for the trace (exit or exit_group, and its argument). */
+	hc_exit(LSTAR_EXIT_NORMAL, (int)(regs->di & 0xff), regs, 0, 0);
+}
+
+/* exit: with one thread, the same as exit_group. */
+long sys_exit(struct pt_regs *regs)
+{
+	return sys_exit_group(regs);
+}
+
+long sys_getpid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_GUEST_PID;
+}
+
+long sys_getppid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_GUEST_PPID;
+}
+
+long sys_getuid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_GUEST_UID;
+}
+
+long sys_getgid(struct pt_regs *regs)
+{
+	(void)regs;
+	return LSTAR_GUEST_GID;
+}
+
+long sys_geteuid(struct pt_regs *regs)
+{
+	return sys_getuid(regs);
+}
+
+long sys_getegid(struct pt_regs *regs)
+{
+	return sys_getgid(regs);
+}
+
+/* The one thread's id is the process's, as for any main thread. */
+long sys_gettid(struct pt_regs *regs)
+{
+	return sys_getpid(regs);
+}
+
+long sys_sched_yield(struct pt_regs *regs)
+{
+	(void)regs;
+	return 0;
+}
+
+/* One vCPU: always CPU 0 on node 0, as the vDSO's __vdso_getcpu says. */
+long sys_getcpu(struct pt_regs *regs)
+{
+	const uint32_t zero = 0;
+	long err;
+
+	if (regs->di && (err = copy_to_user(regs->di, &zero, sizeof(zero))))
+		return err;
+	if (regs->si && (err = copy_to_user(regs->si, &zero, sizeof(zero))))
+		return err;
+	return 0;
+}
+
+static uint64_t clear_child_tid;
+
+long sys_set_tid_address(struct pt_regs *regs)
+{
+	clear_child_tid = regs->di;	/* kept for when threads exist */
+	return LSTAR_GUEST_PID;
+}
+
+static uint64_t robust_list_head;
+
+long sys_set_robust_list(struct pt_regs *regs)
+{
+	if (regs->si != 24)	/* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	robust_list_head = regs->di;
+	return 0;
+}
+
+long sys_arch_prctl(struct pt_regs *regs)
+{
+	uint64_t addr = regs->si, val;
+
+	/* The option is an int: the upper half of the register is not read
+	 * (the policy judged the same 32 bits). */
+	switch ((int)regs->di) {
+	case ARCH_SET_FS:
+		if (addr >= LSTAR_USER_TOP)
+			return -EPERM;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_SET_GS:
+		if (addr >= LSTAR_USER_TOP)
+			return -EPERM;
+		/* The user's GS base sits in KERNEL_GS_BASE until swapgs. */
+		wrmsr(MSR_KERNEL_GS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		/* The MSR, not a remembered value: ring 3 may wrfsbase. */
+		val = rdmsr(MSR_FS_BASE);
+		return copy_to_user(addr, &val, sizeof(val));
+	case ARCH_GET_GS:
+		val = rdmsr(MSR_KERNEL_GS_BASE);
+		return copy_to_user(addr, &val, sizeof(val));
+	default:
+		return -EINVAL;
+	}
+}
+
+/* uname: fixed, documented in docs/DECISIONS.md. */
+long sys_uname(struct pt_regs *regs)
+{
+	static const struct new_utsname uts = {
+		.sysname = "Linux",
+		.nodename = "lstar",
+		.release = "6.1.0-lstar",
+		.version = "#1 SMP lstar",
+		.machine = "x86_64",
+		.domainname = "(none)",
+	};
+
+	return copy_to_user(regs->di, &uts, sizeof(uts));
+}
