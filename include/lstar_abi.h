@@ -97,6 +97,9 @@
 #define LSTAR_GUEST_GID		1000
 #define LSTAR_NOBODY		65534	/* Linux's overflowuid/overflowgid */
 
+/* The most vCPUs (threads running at once) one VM has. */
+#define LSTAR_MAX_VCPUS		32
+
 /* I/O port the shim's `out` targets. */
 #define LSTAR_HC_PORT		0x0510
 

@@ -49,12 +49,13 @@ START_TEST(vmm_opens_only_beneath_its_trees)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct vmm *vm = calloc(1, sizeof(*vm));
+		static const struct vmm_options opt = { .program = "confine" };
+		struct vmm *vmm = malloc(sizeof(*vmm));
 
-		if (!vm)
+		if (!vmm)
 			_exit(SETUP_FAILED);
-		vm->vcpu_fd = -1;
-		if (vmm_fs_grant(vm, tree_dir, false) || vmm_confine(vm))
+		vmm_init(vmm, &opt);
+		if (vmm_fs_grant(&vmm->proc, tree_dir, false) || vmm_confine(vmm))
 			_exit(SETUP_FAILED);
 		/* Only calls the filter allows from here on: openat2, _exit. */
 #ifndef LSTAR_SANITIZE

@@ -787,14 +787,22 @@ static void compile_text(const char *text, struct lstar_policy *p)
  * descriptor table (as test_confine.c builds one). */
 static struct vmm *vmm_bare(const struct vmm_options *opt, const struct lstar_policy *p)
 {
-	struct vmm *vm = calloc(1, sizeof(*vm));
+	struct vmm_options *o = malloc(sizeof(*o));
+	struct vmm *vm = malloc(sizeof(*vm));
 
+	ck_assert_ptr_nonnull(o);
 	ck_assert_ptr_nonnull(vm);
-	vm->opt = opt;
-	vm->policy = p;
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
-	vmm_fd_init(vm);
+	*o = *opt;
+	o->policy = p;
+	vmm_init(vm, o);
+	vmm_fd_init(&vm->proc);
 	return vm;
+}
+
+static void vmm_bare_free(struct vmm *vm)
+{
+	free((void *)vm->opt);
+	free(vm);
 }
 
 /* Bytes waiting in the pipe's read end fd (drained). */
@@ -833,33 +841,33 @@ START_TEST(vmm_decides_again)
 
 	/* allowed: a zero-length write reaches the host and returns 0 */
 	vm = vmm_bare(&opt, &allow);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, a1), 0);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, a1), 0);
 	ck_assert(!vm->done);
-	free(vm);
+	vmm_bare_free(vm);
 
 	vm = vmm_bare(&opt, &deny);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, a1), -E2BIG);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, abuf), -E2BIG);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, a2), -E2BIG);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, a1), -E2BIG);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, abuf), -E2BIG);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, a2), -E2BIG);
 	ck_assert_int_eq(pipe_drain(pfd[0]), 0);
 	ck_assert(!vm->done);
-	free(vm);
+	vmm_bare_free(vm);
 
 	/* on the VMM's own copy of the arguments, the int's 32 bits */
 	vm = vmm_bare(&opt, &deny_if);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, a1), -E2BIG);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, abuf), -E2BIG);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, a2), 0);
-	ck_assert_int_eq(vmm_forward(vm, SYS_write, ahi), -E2BIG);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, a1), -E2BIG);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, abuf), -E2BIG);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, a2), 0);
+	ck_assert_int_eq(vmm_forward(&vm->vcpu[0], SYS_write, ahi), -E2BIG);
 	ck_assert_int_eq(pipe_drain(pfd[0]), 0);
-	free(vm);
+	vmm_bare_free(vm);
 
 	vm = vmm_bare(&opt, &kill);
-	vmm_forward(vm, SYS_write, abuf);
+	vmm_forward(&vm->vcpu[0], SYS_write, abuf);
 	ck_assert_msg(vm->done && vm->status == 159,
 		      "kill write in the VMM: done %d, status %d", vm->done, vm->status);
 	ck_assert_int_eq(pipe_drain(pfd[0]), 0);
-	free(vm);
+	vmm_bare_free(vm);
 
 	dup2(saved, 1);
 	close(saved);

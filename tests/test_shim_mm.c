@@ -49,7 +49,7 @@ static const char *step;		/* the call being checked, for messages */
 
 uint64_t read_cr3(void)
 {
-	return vm.mem.pml4;
+	return vm.vm.mem.pml4;
 }
 
 void write_cr3(uint64_t v)
@@ -65,7 +65,7 @@ void invlpg(uint64_t va)
 /* The block lives where the VMM reads it: the real handlers run. */
 struct lstar_hc *hc_block(void)
 {
-	return vmm_mem_ptr(&vm.mem, LSTAR_HC_GPA, sizeof(struct lstar_hc));
+	return vmm_mem_ptr(&vm.vm.mem, LSTAR_HC_GPA, sizeof(struct lstar_hc));
 }
 
 void hcall(uint32_t nr)
@@ -73,7 +73,7 @@ void hcall(uint32_t nr)
 	ck_assert_msg(nr == LSTAR_HC_ZERO_PAGES, "seed %llu, %s: hypercall %u",
 		      (unsigned long long)seed, step, nr);
 	hc_block()->nr = nr;
-	vmm_hcall(&vm, nr);
+	vmm_hcall(&vm.vcpu[0], nr);
 }
 
 noreturn void hc_exit(uint32_t kind, int32_t status, const struct pt_regs *regs,
@@ -134,10 +134,10 @@ static uint64_t stack_low, stack_high;
 static void vmm_map_pages(uint64_t va, uint64_t n, uint64_t flags)
 {
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t gpa = vmm_mem_alloc(&vm.mem);
+		uint64_t gpa = vmm_mem_alloc(&vm.vm.mem);
 
 		ck_assert_uint_ne(gpa, 0);
-		ck_assert_int_eq(vmm_mem_map(&vm.mem, va + i * PAGE_SIZE, gpa, flags), 0);
+		ck_assert_int_eq(vmm_mem_map(&vm.vm.mem, va + i * PAGE_SIZE, gpa, flags), 0);
 	}
 }
 
@@ -170,15 +170,17 @@ static void boot(void)
 
 	signal(SIGSEGV, on_crash);
 	signal(SIGBUS, on_crash);
-	memset(&vm, 0, sizeof(vm));
+	static const struct vmm_options opt = { .program = "mm" };
+
+	vmm_init(&vm, &opt);
 	memset(&boot_info, 0, sizeof(boot_info));
-	ck_assert_int_eq(vmm_mem_init(&vm.mem, POOL), 0);
-	vmm_mem_reserve_shim_books(&vm.mem);
-	shim_test_ram = vm.mem.host;
+	ck_assert_int_eq(vmm_mem_init(&vm.vm.mem, POOL), 0);
+	vmm_mem_reserve_shim_books(&vm.vm.mem);
+	shim_test_ram = vm.vm.mem.host;
 	/* The kernel half: a shim page and the direct map. */
-	ck_assert_int_eq(vmm_mem_map(&vm.mem, LSTAR_KERNEL_BASE + LSTAR_HC_GPA,
+	ck_assert_int_eq(vmm_mem_map(&vm.vm.mem, LSTAR_KERNEL_BASE + LSTAR_HC_GPA,
 				     LSTAR_HC_GPA, X86_PTE_W | X86_PTE_NX), 0);
-	ck_assert_int_eq(vmm_mem_map_direct(&vm.mem), 0);
+	ck_assert_int_eq(vmm_mem_map_direct(&vm.vm.mem), 0);
 	/* The program: text, data, a stack, a vDSO. */
 	add_boot_vma(image, image + 4 * PAGE_SIZE, PROT_READ | PROT_EXEC,
 		     LSTAR_VMA_IMAGE, X86_PTE_U);
@@ -194,20 +196,20 @@ static void boot(void)
 		     PROT_READ | PROT_EXEC, LSTAR_VMA_VDSO, X86_PTE_U);
 	boot_info.mmap_min = 0x10000;
 	boot_info.brk_start = image + 7 * PAGE_SIZE + below(8192) * PAGE_SIZE;
-	boot_info.pml4 = vm.mem.pml4;
+	boot_info.pml4 = vm.vm.mem.pml4;
 	boot_info.pool_start = LSTAR_POOL_GPA;
-	boot_info.pool_next = vm.mem.pool_next;
-	boot_info.pool_end = vm.mem.pool_end;
-	boot_info.free_stack = vm.mem.free_stack;
-	boot_info.free_stack_slots = vm.mem.free_stack_slots;
-	boot_info.table_counts = vm.mem.table_counts;
+	boot_info.pool_next = vm.vm.mem.pool_next;
+	boot_info.pool_end = vm.vm.mem.pool_end;
+	boot_info.free_stack = vm.vm.mem.free_stack;
+	boot_info.free_stack_slots = vm.vm.mem.free_stack_slots;
+	boot_info.table_counts = vm.vm.mem.table_counts;
 	step = "mm_init";
 	mm_init();
 }
 
 static void teardown(void)
 {
-	vmm_mem_destroy(&vm.mem);
+	vmm_mem_destroy(&vm.vm.mem);
 }
 
 /* --- the checks -------------------------------------------------------------- */
@@ -231,7 +233,7 @@ static void own(uint64_t gpa, enum owner o)
 {
 	uint64_t i;
 
-	if (gpa < LSTAR_POOL_GPA || gpa >= vm.mem.pool_end || gpa % PAGE_SIZE)
+	if (gpa < LSTAR_POOL_GPA || gpa >= vm.vm.mem.pool_end || gpa % PAGE_SIZE)
 		FAIL("page 0x%llx (%s) is outside the pool", (unsigned long long)gpa,
 		     owner_names[o]);
 	i = (gpa - LSTAR_POOL_GPA) / PAGE_SIZE;
@@ -340,8 +342,8 @@ static void check_tables(void)
 			     (unsigned long long)v->start, (unsigned long long)v->end);
 	}
 	own(mm.pml4, O_ROOT);
-	for (uint64_t p = vm.mem.free_stack;
-	     p < vm.mem.table_counts + PAGE_ALIGN(vm.mem.free_stack_slots * 2); p += PAGE_SIZE)
+	for (uint64_t p = vm.vm.mem.free_stack;
+	     p < vm.vm.mem.table_counts + PAGE_ALIGN(vm.vm.mem.free_stack_slots * 2); p += PAGE_SIZE)
 		own(p, O_BOOKS);
 	walk_kernel(mm.pml4, 39);
 	walk_user(mm.pml4, 39, 0);

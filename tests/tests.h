@@ -23,6 +23,7 @@ Suite *suite_entry(void);
 Suite *suite_confine(void);
 Suite *suite_policy(void);
 Suite *suite_shim_mm(void);
+Suite *suite_syscalls(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);

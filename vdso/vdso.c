@@ -178,7 +178,7 @@ int __vdso_gettimeofday(struct vdso_timeval *tv, struct vdso_timezone *tz)
 		tv->tv_usec = ns % NSEC_PER_SEC / 1000;
 	}
 	if (tz) {
-		/* lstar's guest time zone is UTC (vmm/forward.c says the same). */
+		/* lstar's guest time zone is UTC (vmm/sys_time.c says the same). */
 		tz->tz_minuteswest = 0;
 		tz->tz_dsttime = 0;
 	}

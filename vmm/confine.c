@@ -3,10 +3,11 @@
  * confine.c - the VMM boxes itself in before it runs any guest code.
  *
  * Once the VM is built, lstar needs very little of the host: KVM_RUN on
- * its vCPU, the forwarded calls on descriptors it already holds, time,
- * randomness, and memory for itself.  Everything else is refused by a
- * seccomp filter that kills the whole process, so that a VMM bug the
- * guest manages to exploit is still boxed in.  Capabilities are dropped
+ * its vCPUs, the host calls that answer the program's (each row of
+ * include/syscalls.def names its own), and memory and output for itself.
+ * Everything else is refused by a seccomp filter that kills the whole
+ * process, so that a VMM bug the guest manages to exploit is still boxed
+ * in.  Capabilities are dropped
  * (lstar may run as root to reach /dev/kvm) and no exec can regain them.
  *
  * seccomp cannot see paths, so the file system gets its own fence:
@@ -31,66 +32,37 @@
 #define ALLOW(call, ...) \
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(call), __VA_ARGS__)
 
-static int add_rules(scmp_filter_ctx ctx, int vcpu_fd)
+/* The host calls that answer the program's calls: include/syscalls.def's
+ * HOST rows, all of them (libseccomp merges repeats). */
+static int allow_answers(scmp_filter_ctx ctx)
 {
 	int err = 0;
 
-	/* Each allowed call, and why lstar needs it after set-up: */
-	/* the vCPU loop runs the guest: KVM_RUN on this vCPU, nothing else */
-	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu_fd),
-		     SCMP_A1(SCMP_CMP_EQ, KVM_RUN));
-	/* forwarded ioctls: the two terminal queries of forward.c */
-	err |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, TCGETS));
-	err |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ));
-	/* forwarded I/O and descriptor queries on the guest's streams */
-	err |= ALLOW(read, 0);
-	err |= ALLOW(write, 0);		/* also lstar's own reports */
-	err |= ALLOW(readv, 0);
-	err |= ALLOW(writev, 0);
-	err |= ALLOW(lseek, 0);
-	err |= ALLOW(fstat, 0);
-	err |= ALLOW(newfstatat, 0);	/* glibc's fstat */
-	err |= ALLOW(statx, 0);
-	err |= ALLOW(fcntl, 0);
-	/* the file system (fs.c): every open is openat2 beneath a granted
-	 * tree's descriptor, every change an *at() call on a directory
-	 * opened that way */
-	err |= ALLOW(openat2, 0);
-	err |= ALLOW(getdents64, 0);
-	err |= ALLOW(readlinkat, 0);
-	err |= ALLOW(faccessat2, 0);
-	err |= ALLOW(mkdirat, 0);
-	err |= ALLOW(unlinkat, 0);
-	err |= ALLOW(renameat2, 0);
-	err |= ALLOW(ftruncate, 0);
-	err |= ALLOW(fsync, 0);
-	err |= ALLOW(fdatasync, 0);
-	err |= ALLOW(pread64, 0);
+#define HOST(name, hostcall)	err |= ALLOW(hostcall, 0);
+#define HOST_IOCTL(name, req)	err |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, req));
+#include "syscalls.def"
+	return err;
+}
+
+/* What lstar needs for itself once the program runs, and why. */
+static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
+{
+	int err = 0;
+
+	/* the vCPU loops run the guest: KVM_RUN on the run's vCPUs */
+	for (int i = 0; i < vmm->nvcpus; i++)
+		err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vcpu[i].fd),
+			     SCMP_A1(SCMP_CMP_EQ, KVM_RUN));
+	/* lstar's reports and the trace */
+	err |= ALLOW(write, 0);
+	/* --learn's file, written in place at the end; the directories it
+	 * grants are checked beneath their trees */
 	err |= ALLOW(pwrite64, 0);
-	err |= ALLOW(preadv, 0);
-	err |= ALLOW(pwritev, 0);
-	err |= ALLOW(sendfile, 0);
-	err |= ALLOW(copy_file_range, 0);
-	err |= ALLOW(pipe2, 0);
-	err |= ALLOW(symlinkat, 0);
-	err |= ALLOW(linkat, 0);
-	/* chmod and utimensat go through /proc/self/fd/N of an O_PATH
-	 * descriptor opened beneath a tree (fs.c) */
-	err |= ALLOW(chmod, 0);
-	err |= ALLOW(fchmod, 0);
-	err |= ALLOW(utimensat, 0);
-	err |= ALLOW(fstatfs, 0);
-	/* the guest's umask is the VMM's own (it creates the files) */
-	err |= ALLOW(umask, 0);
-	err |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, FIONREAD));
-	/* forwarded time and randomness */
+	err |= ALLOW(ftruncate, 0);
+	err |= ALLOW(fdatasync, 0);
+	err |= ALLOW(openat2, 0);
+	/* the time page's anchors (vdso.c), when the host's vDSO cannot */
 	err |= ALLOW(clock_gettime, 0);
-	err |= ALLOW(clock_getres, 0);
-	err |= ALLOW(clock_nanosleep, 0);
-	err |= ALLOW(nanosleep, 0);
-	err |= ALLOW(gettimeofday, 0);
-	err |= ALLOW(time, 0);
-	err |= ALLOW(getrandom, 0);
 	/* rezeroing freed guest pages (MADV_DONTNEED), and malloc's own */
 	err |= ALLOW(madvise, 0);
 	/* lstar's heap (iovec copies): never executable memory */
@@ -107,7 +79,7 @@ static int add_rules(scmp_filter_ctx ctx, int vcpu_fd)
 	/* the end */
 	err |= ALLOW(exit_group, 0);
 	err |= ALLOW(exit, 0);
-	return err ? -EINVAL : 0;
+	return err;
 }
 
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE	/* Linux 6.2, Landlock ABI 3 */
@@ -131,7 +103,7 @@ static int add_rules(scmp_filter_ctx ctx, int vcpu_fd)
  * lstar goes on with fs.c's checks alone (`lstar doctor` tells).  0 or
  * -errno.
  */
-static int landlock(const struct vmm *vm)
+static int landlock(const struct vmm *vmm)
 {
 	struct landlock_ruleset_attr attr = { 0 };
 	uint64_t rw_extra = 0;
@@ -150,11 +122,11 @@ static int landlock(const struct vmm *vm)
 	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (rs < 0)
 		return -errno;
-	for (int i = 0; i < vm->ntrees && !err; i++) {
+	for (int i = 0; i < vmm->proc.ntrees && !err; i++) {
 		struct landlock_path_beneath_attr rule = {
 			.allowed_access = LL_READ |
-				(vm->trees[i].writable ? LL_WRITE | rw_extra : 0),
-			.parent_fd = vm->trees[i].dirfd,
+				(vmm->proc.trees[i].writable ? LL_WRITE | rw_extra : 0),
+			.parent_fd = vmm->proc.trees[i].dirfd,
 		};
 
 		if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH,
@@ -167,7 +139,7 @@ static int landlock(const struct vmm *vm)
 	return err;
 }
 
-int vmm_confine(const struct vmm *vm)
+int vmm_confine(const struct vmm *vmm)
 {
 	scmp_filter_ctx ctx;
 	int err;
@@ -185,19 +157,20 @@ int vmm_confine(const struct vmm *vm)
 #ifdef LSTAR_SANITIZE
 	/* ASan and LSan need clone, ptrace and /proc at exit: a sanitizer
 	 * build keeps the capability drop and skips Landlock and the filter. */
-	(void)vm;
-	(void)add_rules;
+	(void)vmm;
+	(void)allow_answers;
+	(void)allow_own;
 	(void)landlock;
 	(void)ctx;
 	(void)err;
 	return 0;
 #else
-	if ((err = landlock(vm)))
+	if ((err = landlock(vmm)))
 		return err;
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
-	err = add_rules(ctx, vm->vcpu_fd);
+	err = allow_answers(ctx) || allow_own(ctx, vmm) ? -EINVAL : 0;
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

@@ -123,7 +123,7 @@ static uint64_t filter_cpuid(struct kvm_cpuid2 *c, uint64_t *hwcap,
  * turns off user/supervisor isolation) or any other.  Returns 0, or
  * -ENOTSUP where KVM has no MSR filter (lstar then goes on without).
  */
-static int msr_filter(struct vmm *vm)
+static int msr_filter(struct vmm_vm *vm)
 {
 	static uint8_t allow_all = 0xff;	/* one bit per MSR: 1 allows */
 	struct kvm_msr_filter f = {
@@ -138,10 +138,10 @@ static int msr_filter(struct vmm *vm)
 
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
 		return -ENOTSUP;
-	return ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0 ? -errno : 0;
+	return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0 ? -errno : 0;
 }
 
-int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
+int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 		  uint64_t *hwcap, uint64_t *hwcap2)
 {
 	struct kvm_cpuid2 *cpuid;
@@ -153,10 +153,10 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	int err = 0;
 
 	*hwcap = 0;
-	if ((err = msr_filter(vm)) && err != -ENOTSUP)
+	if ((err = msr_filter(&cpu->vmm->vm)) && err != -ENOTSUP)
 		return err;
 	err = 0;
-	if (!(cpuid = supported_cpuid(vm->kvm_fd)))
+	if (!(cpuid = supported_cpuid(cpu->vmm->vm.kvm_fd)))
 		return -errno ? -errno : -ENOMEM;
 	xcr0 = filter_cpuid(cpuid, hwcap, &fsgsbase);
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
@@ -167,13 +167,13 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 			ecx7 = cpuid->entries[i].ecx;
 		}
 	}
-	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+	if (ioctl(cpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		err = -errno;
 	free(cpuid);
 	if (err)
 		return err;
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(cpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
 	sregs.cs = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
 		.selector = LSTAR_KERNEL_CS, .type = 11, .present = 1,
@@ -189,7 +189,7 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	sregs.idt.base = 0;	/* the shim loads its own */
 	sregs.idt.limit = 0;
 	sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_PG;
-	sregs.cr3 = vm->mem.pml4;
+	sregs.cr3 = cpu->mem->pml4;
 	sregs.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	if (ecx1 & (1u << 26))
 		sregs.cr4 |= X86_CR4_OSXSAVE;
@@ -204,7 +204,7 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	if (ecx7 & (1u << 2))
 		sregs.cr4 |= X86_CR4_UMIP;
 	sregs.efer = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+	if (ioctl(cpu->fd, KVM_SET_SREGS, &sregs) < 0)
 		return -errno;
 
 	if ((sregs.cr4 & X86_CR4_OSXSAVE) && xcr0) {
@@ -212,7 +212,7 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 
 		xcrs.xcrs[0].xcr = 0;
 		xcrs.xcrs[0].value = xcr0;
-		if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs) < 0)
+		if (ioctl(cpu->fd, KVM_SET_XCRS, &xcrs) < 0)
 			return -errno;
 	}
 
@@ -220,14 +220,14 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
 	memset(&fpu, 0, sizeof(fpu));
 	fpu.fcw = 0x37f;
 	fpu.mxcsr = 0x1f80;
-	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+	if (ioctl(cpu->fd, KVM_SET_FPU, &fpu) < 0)
 		return -errno;
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = hdr->entry;
 	regs.rsp = hdr->boot_stack_top;
 	regs.rflags = X86_EFLAGS_FIXED;
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+	if (ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0)
 		return -errno;
 
 	/* HWCAP2_FSGSBASE: ring 3 may use {rd,wr}{fs,gs}base. */

@@ -2,7 +2,7 @@
 /*
  * fdtable.c - the guest's descriptor table, owned by the VMM.
  *
- * A guest descriptor is an index into vm->fds; each entry points at a
+ * A guest descriptor is an index into the process's fds; each entry points at a
  * struct vmm_file, which holds one host descriptor.  dup() makes two
  * entries point at one file (as two descriptors share one open file
  * description on Linux); the host descriptor closes with the last entry.
@@ -17,8 +17,6 @@
 #include <unistd.h>
 
 #include "vmm.h"
-
-static struct vmm_file std_files[3];
 
 struct vmm_file *vmm_file_new(int host, const char *path,
 			      const struct vmm_tree *tree)
@@ -46,69 +44,76 @@ static void file_put(struct vmm_file *f)
 	free(f);
 }
 
-void vmm_fd_init(struct vmm *vm)
+void vmm_fd_init(struct vmm_process *proc)
 {
 	/* `limit files`: the table is as long as the policy allows, and
 	 * RLIMIT_NOFILE starts there. */
-	vm->max_fds = vm->policy->files ? vm->policy->files : LSTAR_MAX_FDS;
-	vmm_rlimit_init(vm);
-	memset(vm->fds, 0, sizeof(vm->fds));
+	proc->max_fds = proc->policy->files ? proc->policy->files : LSTAR_MAX_FDS;
+	vmm_rlimit_init(proc);
+	memset(proc->fds, 0, sizeof(proc->fds));
 	for (int i = 0; i < 3; i++) {
-		std_files[i] = (struct vmm_file){ .host = i, .std = true };
-		vmm_fd_install_at(vm, &std_files[i], i, false);
+		proc->std_files[i] = (struct vmm_file){ .host = i, .std = true };
+		vmm_fd_install_at(proc, &proc->std_files[i], i, false);
 	}
 }
 
-struct vmm_file *vmm_fd_get(const struct vmm *vm, uint64_t fd)
+struct vmm_file *vmm_fd_get(const struct vmm_process *proc, uint64_t fd)
 {
-	if (fd >= (uint64_t)vm->max_fds)
+	if (fd >= (uint64_t)proc->max_fds)
 		return NULL;
-	return vm->fds[fd].file;
+	return proc->fds[fd].file;
 }
 
-uint64_t vmm_fd_limit(const struct vmm *vm)
+int vmm_fd_host(const struct vmm_process *proc, uint64_t fd)
 {
-	uint64_t soft = vm->rlimits[RLIMIT_NOFILE].cur;
+	struct vmm_file *f = vmm_fd_get(proc, fd);
 
-	return soft < (uint64_t)vm->max_fds ? soft : (uint64_t)vm->max_fds;
+	return f ? f->host : -EBADF;
 }
 
-int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
+uint64_t vmm_fd_limit(const struct vmm_process *proc)
+{
+	uint64_t soft = proc->rlimits[RLIMIT_NOFILE].cur;
+
+	return soft < (uint64_t)proc->max_fds ? soft : (uint64_t)proc->max_fds;
+}
+
+int vmm_fd_install(struct vmm_process *proc, struct vmm_file *f, uint64_t min,
 		   bool cloexec)
 {
-	for (uint64_t i = min; i < vmm_fd_limit(vm); i++)
-		if (!vm->fds[i].file)
-			return vmm_fd_install_at(vm, f, i, cloexec);
+	for (uint64_t i = min; i < vmm_fd_limit(proc); i++)
+		if (!proc->fds[i].file)
+			return vmm_fd_install_at(proc, f, i, cloexec);
 	return -EMFILE;
 }
 
-int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
+int vmm_fd_install_at(struct vmm_process *proc, struct vmm_file *f, uint64_t fd,
 		      bool cloexec)
 {
 	/* Descriptors above a lowered limit stay usable; new ones not. */
-	if (fd >= vmm_fd_limit(vm))
+	if (fd >= vmm_fd_limit(proc))
 		return -EBADF;
 	f->refs++;	/* first: f may be the file being replaced */
-	if (vm->fds[fd].file)
-		file_put(vm->fds[fd].file);
-	vm->fds[fd] = (struct vmm_fd){ .file = f, .cloexec = cloexec };
+	if (proc->fds[fd].file)
+		file_put(proc->fds[fd].file);
+	proc->fds[fd] = (struct vmm_fd){ .file = f, .cloexec = cloexec };
 	return (int)fd;
 }
 
-int vmm_fd_close(struct vmm *vm, uint64_t fd)
+int vmm_fd_close(struct vmm_process *proc, uint64_t fd)
 {
-	struct vmm_file *f = vmm_fd_get(vm, fd);
+	struct vmm_file *f = vmm_fd_get(proc, fd);
 
 	if (!f)
 		return -EBADF;
-	vm->fds[fd] = (struct vmm_fd){ 0 };
+	proc->fds[fd] = (struct vmm_fd){ 0 };
 	file_put(f);
 	return 0;
 }
 
-void vmm_fd_close_all(struct vmm *vm)
+void vmm_fd_close_all(struct vmm_process *proc)
 {
 	for (uint64_t fd = 0; fd < LSTAR_MAX_FDS; fd++)
-		if (vm->fds[fd].file)
-			vmm_fd_close(vm, fd);
+		if (proc->fds[fd].file)
+			vmm_fd_close(proc, fd);
 }

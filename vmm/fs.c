@@ -60,8 +60,7 @@ struct fs_path {
 
 /* --- the trees ------------------------------------------------------------ */
 
-/* Does tree path outer contain inner (or equal it)? */
-static bool tree_contains(const char *outer, const char *inner)
+bool vmm_fs_tree_contains(const char *outer, const char *inner)
 {
 	size_t n = strcmp(outer, "/") ? strlen(outer) : 0;
 
@@ -74,26 +73,26 @@ static bool tree_contains(const char *outer, const char *inner)
  * reach its files through the writable tree.  Such grants are refused
  * (-EXDEV, reported by the caller); the other way round is fine.
  */
-static int check_nesting(const struct vmm *vm, const char *canon, bool writable)
+static int check_nesting(struct vmm_process *proc, const char *canon, bool writable)
 {
-	for (int i = 0; i < vm->ntrees; i++) {
-		const struct vmm_tree *t = &vm->trees[i];
+	for (int i = 0; i < proc->ntrees; i++) {
+		const struct vmm_tree *t = &proc->trees[i];
 
 		if (t->writable != writable &&
-		    tree_contains(writable ? canon : t->path,
+		    vmm_fs_tree_contains(writable ? canon : t->path,
 				  writable ? t->path : canon))
 			return -EXDEV;
 	}
 	return 0;
 }
 
-int vmm_fs_grant(struct vmm *vm, const char *path, bool writable)
+int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 {
 	/*
 	 * Taken literally: no component may be a symlink.  A policy says
 	 * which directory it grants; a link planted by an earlier run (in a
 	 * tree it could write) must not turn that into another one.  The
-	 * command line's paths come here already resolved (vmm/main.c).
+	 * command line's paths come here already resolved (cpu/main.c).
 	 */
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -102,16 +101,16 @@ int vmm_fs_grant(struct vmm *vm, const char *path, bool writable)
 	struct vmm_tree *t;
 	int fd, err;
 
-	if (vm->ntrees == VMM_MAX_TREES)
+	if (proc->ntrees == VMM_MAX_TREES)
 		return -E2BIG;
 	if (path[0] != '/')
 		return -EINVAL;
-	if ((err = check_nesting(vm, path, writable)))
+	if ((err = check_nesting(proc, path, writable)))
 		return err;
 	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	if (fd < 0)
 		return -errno;
-	t = &vm->trees[vm->ntrees++];
+	t = &proc->trees[proc->ntrees++];
 	t->path = strdup(path);
 	t->len = strcmp(path, "/") ? strlen(path) : 0;	/* "/" matches all */
 	t->dirfd = fd;
@@ -127,7 +126,7 @@ int vmm_fs_grant(struct vmm *vm, const char *path, bool writable)
  * Reads page by page so that a path ending just before an unmapped page
  * is fine.  -EFAULT, -ENAMETOOLONG, or -ENOENT for "".
  */
-static int get_path(struct vmm *vm, uint64_t gva, char *buf)
+static int get_path(struct vmm_vcpu *cpu, uint64_t gva, char *buf)
 {
 	for (size_t n = 0; n < GUEST_PATH_MAX;) {
 		size_t chunk = LSTAR_PAGE_SIZE - ((gva + n) & (LSTAR_PAGE_SIZE - 1));
@@ -135,7 +134,7 @@ static int get_path(struct vmm *vm, uint64_t gva, char *buf)
 
 		if (chunk > GUEST_PATH_MAX - n)
 			chunk = GUEST_PATH_MAX - n;
-		if (vmm_mem_copy_from_user(&vm->mem, buf + n, gva + n, chunk))
+		if (vmm_mem_copy_from_user(cpu->mem, buf + n, gva + n, chunk))
 			return -EFAULT;
 		if ((nul = memchr(buf + n, '\0', chunk)))
 			return nul == buf ? -ENOENT : 0;
@@ -207,42 +206,47 @@ static void classify_last(const char *path, struct fs_path *p)
 		p->must_dir = true;
 }
 
+const struct vmm_tree *vmm_fs_tree_of(const struct vmm_process *proc,
+				      const char *abs)
+{
+	const struct vmm_tree *best = NULL;
+
+	for (int i = 0; i < proc->ntrees; i++) {
+		const struct vmm_tree *t = &proc->trees[i];
+
+		if (strncmp(abs, t->path, t->len) ||
+		    (abs[t->len] != '/' && abs[t->len] != '\0'))
+			continue;
+		if (!best || t->len >= best->len)
+			best = t;
+	}
+	return best;
+}
+
 /*
  * lookup - resolve guest path (already copied) against dirfd to a tree.
  * -ENOENT when no tree holds it, -EBADF/-ENOTDIR for a bad dirfd.
  */
-static int base_dir(struct vmm *vm, int dirfd, char *out);
+static int base_dir(struct vmm_process *proc, int dirfd, char *out);
 
-static int lookup(struct vmm *vm, int dirfd, const char *path, struct fs_path *p)
+static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct fs_path *p)
 {
 	char base_buf[GUEST_PATH_MAX];
 	const char *base = NULL;
-	size_t best = 0;
 	int err;
 
 	if (path[0] != '/') {
-		if ((err = base_dir(vm, dirfd, p->abs)))
+		if ((err = base_dir(proc, dirfd, p->abs)))
 			return err;
 		base = strcpy(base_buf, p->abs);
 	}
 	if ((err = normalize(p->abs, base, path)))
 		return err;
-	p->tree = NULL;
-	for (int i = 0; i < vm->ntrees; i++) {
-		const struct vmm_tree *t = &vm->trees[i];
-
-		if (strncmp(p->abs, t->path, t->len) ||
-		    (p->abs[t->len] != '/' && p->abs[t->len] != '\0'))
-			continue;
-		if (!p->tree || t->len >= best) {
-			p->tree = t;
-			best = t->len;
-		}
-	}
+	p->tree = vmm_fs_tree_of(proc, p->abs);
 	classify_last(path, p);
 	if (!p->tree)
 		return -ENOENT;
-	p->rel = p->abs + best;
+	p->rel = p->abs + p->tree->len;
 	while (*p->rel == '/')
 		p->rel++;
 	if (!*p->rel)
@@ -260,12 +264,12 @@ static int lookup(struct vmm *vm, int dirfd, const char *path, struct fs_path *p
  * and `mkdir -p` reach the tree without telling the guest anything about
  * the host's directory (lstar never looks at it).
  */
-static bool is_tree_ancestor(const struct vmm *vm, const char *abs)
+static bool is_tree_ancestor(struct vmm_process *proc, const char *abs)
 {
 	size_t n = strcmp(abs, "/") ? strlen(abs) : 0;
 
-	for (int i = 0; i < vm->ntrees; i++) {
-		const struct vmm_tree *t = &vm->trees[i];
+	for (int i = 0; i < proc->ntrees; i++) {
+		const struct vmm_tree *t = &proc->trees[i];
 
 		if (t->len > n && !strncmp(t->path, abs, n) && t->path[n] == '/')
 			return true;
@@ -279,26 +283,26 @@ static bool is_tree_ancestor(const struct vmm *vm, const char *abs)
  * owner is nobody, as an unmapped id reads in a user namespace.  stat,
  * statx and access all see the same (docs/DECISIONS.md).
  */
-static uint32_t guest_uid(const struct vmm *vm, uint32_t uid)
+static uint32_t guest_uid(struct vmm_process *proc, uint32_t uid)
 {
-	return uid == vm->host_uid ? LSTAR_GUEST_UID : LSTAR_NOBODY;
+	return uid == proc->host_uid ? LSTAR_GUEST_UID : LSTAR_NOBODY;
 }
 
-static uint32_t guest_gid(const struct vmm *vm, uint32_t gid)
+static uint32_t guest_gid(struct vmm_process *proc, uint32_t gid)
 {
-	return gid == vm->host_gid ? LSTAR_GUEST_GID : LSTAR_NOBODY;
+	return gid == proc->host_gid ? LSTAR_GUEST_GID : LSTAR_NOBODY;
 }
 
-void vmm_fs_guest_ids(const struct vmm *vm, struct stat *st)
+static void guest_ids(struct vmm_process *proc, struct stat *st)
 {
-	st->st_uid = guest_uid(vm, st->st_uid);
-	st->st_gid = guest_gid(vm, st->st_gid);
+	st->st_uid = guest_uid(proc, st->st_uid);
+	st->st_gid = guest_gid(proc, st->st_gid);
 }
 
-void vmm_fs_guest_statx_ids(const struct vmm *vm, struct statx *stx)
+static void guest_statx_ids(struct vmm_process *proc, struct statx *stx)
 {
-	stx->stx_uid = guest_uid(vm, stx->stx_uid);
-	stx->stx_gid = guest_gid(vm, stx->stx_gid);
+	stx->stx_uid = guest_uid(proc, stx->stx_uid);
+	stx->stx_gid = guest_gid(proc, stx->stx_gid);
 }
 
 /* What stat says of such an ancestor: nobody's, read-only, no history. */
@@ -326,26 +330,26 @@ enum follow {
 	NEVER = 2,	/* never: the calls that remove or rename a name */
 };
 
-static int settle(struct vmm *vm, struct fs_path *p, enum follow follow);
+static int settle(struct vmm_process *proc, struct fs_path *p, enum follow follow);
 
 /*
  * get_lookup - copy the path at gva, look it up, and settle it (follow the
  * symlinks the host cannot follow beneath the tree; the last one as follow
  * says).  After it, p->tree is the tree the call acts in.
  */
-static int get_lookup(struct vmm *vm, int dirfd, uint64_t gva,
+static int get_lookup(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 		      struct fs_path *p, enum follow follow_last)
 {
 	char path[GUEST_PATH_MAX];
-	int err = get_path(vm, gva, path);
+	int err = get_path(cpu, gva, path);
 
-	if (!err && (err = lookup(vm, dirfd, path, p)) == -ENOENT &&
-	    is_tree_ancestor(vm, p->abs))
+	if (!err && (err = lookup(cpu->proc, dirfd, path, p)) == -ENOENT &&
+	    is_tree_ancestor(cpu->proc, p->abs))
 		err = -EISDIR;	/* an ancestor: callers that care say so */
 	if (!err)
-		err = settle(vm, p, follow_last);
-	if (!err && vm->learn)
-		vmm_learn_path(vm, p->abs, false);
+		err = settle(cpu->proc, p, follow_last);
+	if (!err)
+		vmm_call_path(cpu, p->abs, false);
 	return err;
 }
 
@@ -384,6 +388,20 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
 	return errno == EXDEV ? -EACCES : -errno;
 }
 
+bool vmm_fs_plain_dir(const struct vmm_tree *t, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /*
  * Symlinks the host cannot follow beneath a tree: an absolute one (even
  * when it points back into the same tree), or a relative one that leaves
@@ -399,7 +417,7 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
  * (the last one only with follow_last).  1 if p changed, 0 if there was
  * nothing to follow, or -errno.
  */
-static int expand_link(struct vmm *vm, struct fs_path *p, bool follow_last)
+static int expand_link(struct vmm_process *proc, struct fs_path *p, bool follow_last)
 {
 	char prefix[GUEST_PATH_MAX], target[GUEST_PATH_MAX];
 	char linkdir[2 * GUEST_PATH_MAX], next[4 * GUEST_PATH_MAX + 8];
@@ -455,7 +473,7 @@ static int expand_link(struct vmm *vm, struct fs_path *p, bool follow_last)
 			 p->last == LAST_DOT ? "/." : p->must_dir ? "/" : "");
 		if (strlen(next) >= GUEST_PATH_MAX)
 			return -ENAMETOOLONG;
-		if (lookup(vm, AT_FDCWD, next, &q))
+		if (lookup(proc, AT_FDCWD, next, &q))
 			return -EACCES;	/* the link leads out of every tree */
 		/* rel is "." or points into abs: keep it pointing into p's. */
 		root = !strcmp(q.rel, ".");
@@ -468,7 +486,7 @@ static int expand_link(struct vmm *vm, struct fs_path *p, bool follow_last)
 }
 
 /* settle - expand such links until none is left (40 at most, as Linux). */
-static int settle(struct vmm *vm, struct fs_path *p, enum follow follow)
+static int settle(struct vmm_process *proc, struct fs_path *p, enum follow follow)
 {
 	/* "link/" follows the link, except for removing or renaming it. */
 	bool follow_last = follow == FOLLOW || (follow == NOFOLLOW && p->must_dir);
@@ -480,7 +498,7 @@ static int settle(struct vmm *vm, struct fs_path *p, enum follow follow)
 		return 0;
 	}
 	for (int hops = 0; hops < 40; hops++) {
-		int r = expand_link(vm, p, follow_last);
+		int r = expand_link(proc, p, follow_last);
 
 		if (r <= 0)
 			return r;
@@ -543,12 +561,12 @@ static int64_t result(long r)
 
 /* Make fd (a directory inside a tree, or -1 with path abs for one above
  * the trees) the working directory. */
-static void set_cwd(struct vmm *vm, int fd, const char *abs)
+static void set_cwd(struct vmm_process *proc, int fd, const char *abs)
 {
-	if (vm->cwd_fd >= 0)
-		close(vm->cwd_fd);
-	vm->cwd_fd = fd;
-	snprintf(vm->cwd, sizeof(vm->cwd), "%s", abs);
+	if (proc->cwd_fd >= 0)
+		close(proc->cwd_fd);
+	proc->cwd_fd = fd;
+	snprintf(proc->cwd, sizeof(proc->cwd), "%s", abs);
 }
 
 /*
@@ -558,20 +576,20 @@ static void set_cwd(struct vmm *vm, int fd, const char *abs)
  * removed, or has left every tree (the host moved it): it is not there
  * for the program any more.
  */
-static int base_dir(struct vmm *vm, int dirfd, char *out)
+static int base_dir(struct vmm_process *proc, int dirfd, char *out)
 {
 	struct fs_path p;
 	struct stat st;
 	int hfd, err;
 
 	if (dirfd == AT_FDCWD) {
-		if (vm->cwd_fd < 0) {
-			snprintf(out, PATH_MAX, "%s", vm->cwd);
+		if (proc->cwd_fd < 0) {
+			snprintf(out, PATH_MAX, "%s", proc->cwd);
 			return 0;
 		}
-		hfd = vm->cwd_fd;
+		hfd = proc->cwd_fd;
 	} else {
-		struct vmm_file *f = vmm_fd_get(vm, (uint64_t)dirfd);
+		struct vmm_file *f = vmm_fd_get(proc, (uint64_t)dirfd);
 
 		if (dirfd < 0 || !f)
 			return -EBADF;
@@ -585,10 +603,10 @@ static int base_dir(struct vmm *vm, int dirfd, char *out)
 		return -ENOENT;		/* removed, as Linux says of it */
 	if ((err = real_path(hfd, out, PATH_MAX)))
 		return err;
-	if ((err = lookup(vm, AT_FDCWD, out, &p)))
+	if ((err = lookup(proc, AT_FDCWD, out, &p)))
 		return err;
 	if (dirfd == AT_FDCWD)
-		snprintf(vm->cwd, sizeof(vm->cwd), "%s", out);
+		snprintf(proc->cwd, sizeof(proc->cwd), "%s", out);
 	return 0;
 }
 
@@ -598,7 +616,7 @@ static int base_dir(struct vmm *vm, int dirfd, char *out)
  * when the program can see it, else "/" (docs/DECISIONS.md).  With no
  * tree at all, "/" is only what getcwd says: nothing exists.
  */
-int vmm_fs_set_cwd(struct vmm *vm, const char *path)
+int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 {
 	char canon[PATH_MAX];
 	struct fs_path p;
@@ -606,22 +624,22 @@ int vmm_fs_set_cwd(struct vmm *vm, const char *path)
 
 	if (!realpath(path ? path : ".", canon))
 		return -errno;
-	err = lookup(vm, AT_FDCWD, canon, &p);
-	if (err == -ENOENT && !is_tree_ancestor(vm, canon)) {
+	err = lookup(proc, AT_FDCWD, canon, &p);
+	if (err == -ENOENT && !is_tree_ancestor(proc, canon)) {
 		if (path)
 			return -EXDEV;		/* outside every tree */
 		snprintf(canon, sizeof(canon), "/");
-		err = lookup(vm, AT_FDCWD, canon, &p);	/* "/" may be a tree */
+		err = lookup(proc, AT_FDCWD, canon, &p);	/* "/" may be a tree */
 	}
 	if (err == -ENOENT) {
-		set_cwd(vm, -1, canon);
+		set_cwd(proc, -1, canon);
 		return 0;
 	}
 	if (err)
 		return err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
 		return fd;
-	set_cwd(vm, fd, canon);
+	set_cwd(proc, fd, canon);
 	return 0;
 }
 
@@ -635,7 +653,7 @@ int vmm_fs_set_cwd(struct vmm *vm, const char *path)
 			  O_PATH)
 #define OPEN_FLAGS_WRITE (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
 
-static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
+static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t flags,
 		       uint64_t mode)
 {
 	struct fs_path p;
@@ -646,14 +664,14 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 	if (flags & ~(uint64_t)OPEN_FLAGS_KNOWN)
 		return -EINVAL;	/* O_TMPFILE and friends: not in a sandbox */
 	flags &= ~(uint64_t)KERNEL_O_LARGEFILE;	/* always so on x86-64 */
-	err = get_lookup(vm, dirfd, gva, &p, (flags & O_NOFOLLOW) ? NOFOLLOW : FOLLOW);
+	err = get_lookup(cpu, dirfd, gva, &p, (flags & O_NOFOLLOW) ? NOFOLLOW : FOLLOW);
 	if (err == -EISDIR)
 		/* An ancestor of a tree: there, but not to be listed. */
 		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
 	if (err)
 		return err;
-	if (vm->learn && (flags & OPEN_FLAGS_WRITE))
-		vmm_learn_path(vm, p.abs, true);
+	if (flags & OPEN_FLAGS_WRITE)
+		vmm_call_path(cpu, p.abs, true);
 	if (!p.tree->writable && (flags & OPEN_FLAGS_WRITE)) {
 		struct stat dst;
 
@@ -687,7 +705,7 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 		close(fd);
 		return -ENOMEM;
 	}
-	gfd = vmm_fd_install(vm, f, 0, flags & O_CLOEXEC);
+	gfd = vmm_fd_install(cpu->proc, f, 0, flags & O_CLOEXEC);
 	if (gfd < 0) {		/* EMFILE: nothing holds f */
 		close(fd);
 		free(f->path);
@@ -696,25 +714,25 @@ static int64_t do_open(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags,
 	return gfd;
 }
 
-int64_t vmm_fs_open(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_open(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_open(vm, AT_FDCWD, a[0], a[1], a[2]);
+	return do_open(cpu, AT_FDCWD, a[0], a[1], a[2]);
 }
 
-int64_t vmm_fs_creat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_creat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_open(vm, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]);
+	return do_open(cpu, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]);
 }
 
-int64_t vmm_fs_openat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_openat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_open(vm, (int)a[0], a[1], a[2], a[3]);
+	return do_open(cpu, (int)a[0], a[1], a[2], a[3]);
 }
 
-int vmm_fs_stat_cwd(struct vmm *vm, struct stat *st)
+static int stat_cwd(struct vmm_process *proc, struct stat *st)
 {
 	struct fs_path p;
-	int err = lookup(vm, AT_FDCWD, ".", &p), fd;
+	int err = lookup(proc, AT_FDCWD, ".", &p), fd;
 
 	if (err)
 		return err;
@@ -726,14 +744,14 @@ int vmm_fs_stat_cwd(struct vmm *vm, struct stat *st)
 }
 
 /* stat the path (following a final symlink unless nofollow) into st. */
-static int stat_path(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow,
+static int stat_path(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, bool nofollow,
 		     struct stat *st)
 {
 	struct fs_path p;
 	const char *last;
 	int err, fd;
 
-	err = get_lookup(vm, dirfd, gva, &p, nofollow ? NOFOLLOW : FOLLOW);
+	err = get_lookup(cpu, dirfd, gva, &p, nofollow ? NOFOLLOW : FOLLOW);
 	if (err == -EISDIR) {
 		ancestor_stat(p.abs, st);
 		return 0;
@@ -751,50 +769,50 @@ static int stat_path(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow,
 	}
 	close(fd);
 	if (!err)
-		vmm_fs_guest_ids(vm, st);
+		guest_ids(cpu->proc, st);
 	return err;
 }
 
-static int64_t stat_out(struct vmm *vm, int err, const struct stat *st,
+static int64_t stat_out(struct vmm_vcpu *cpu, int err, const struct stat *st,
 			uint64_t dst)
 {
-	return err ? err : vmm_mem_copy_to_user(&vm->mem, dst, st, sizeof(*st));
+	return err ? err : vmm_mem_copy_to_user(cpu->mem, dst, st, sizeof(*st));
 }
 
-int64_t vmm_fs_stat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_stat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct stat st;
 
-	return stat_out(vm, stat_path(vm, AT_FDCWD, a[0], false, &st), &st, a[1]);
+	return stat_out(cpu, stat_path(cpu, AT_FDCWD, a[0], false, &st), &st, a[1]);
 }
 
-int64_t vmm_fs_lstat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_lstat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct stat st;
 
-	return stat_out(vm, stat_path(vm, AT_FDCWD, a[0], true, &st), &st, a[1]);
+	return stat_out(cpu, stat_path(cpu, AT_FDCWD, a[0], true, &st), &st, a[1]);
 }
 
-/* newfstatat(dirfd, path, buf, flags); the empty path is the caller's. */
-int64_t vmm_fs_fstatat(struct vmm *vm, const uint64_t *a)
+/* newfstatat(dirfd, path, buf, flags) on a path. */
+static int64_t stat_at_path(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct stat st;
 
 	if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
 		return -EINVAL;
-	return stat_out(vm, stat_path(vm, (int)a[0], a[1],
+	return stat_out(cpu, stat_path(cpu, (int)a[0], a[1],
 				      a[3] & AT_SYMLINK_NOFOLLOW, &st), &st, a[2]);
 }
 
 /* statx(dirfd, path, flags, mask, buf) on a path. */
-int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
+static int64_t statx_at_path(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct fs_path p;
 	struct statx stx;
 	const char *last;
 	int err, fd;
 
-	err = get_lookup(vm, (int)a[0], a[1], &p,
+	err = get_lookup(cpu, (int)a[0], a[1], &p,
 			 (a[2] & AT_SYMLINK_NOFOLLOW) ? NOFOLLOW : FOLLOW);
 	if (err == -EISDIR) {
 		struct stat st;
@@ -809,7 +827,7 @@ int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
 		stx.stx_nlink = st.st_nlink;
 		stx.stx_size = st.st_size;
 		stx.stx_blksize = st.st_blksize;
-		return vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
+		return vmm_mem_copy_to_user(cpu->mem, a[4], &stx, sizeof(stx));
 	}
 	if (err)
 		return err;
@@ -828,11 +846,90 @@ int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a)
 	close(fd);
 	if (err)
 		return err;
-	vmm_fs_guest_statx_ids(vm, &stx);
-	return vmm_mem_copy_to_user(&vm->mem, a[4], &stx, sizeof(stx));
+	guest_statx_ids(cpu->proc, &stx);
+	return vmm_mem_copy_to_user(cpu->mem, a[4], &stx, sizeof(stx));
 }
 
-static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
+static int64_t stat_to_user(struct vmm_vcpu *cpu, int hfd, uint64_t dst)
+{
+	struct stat st;
+
+	if (fstat(hfd, &st) < 0)
+		return -errno;
+	guest_ids(cpu->proc, &st);
+	return vmm_mem_copy_to_user(cpu->mem, dst, &st, sizeof(st));
+}
+
+int64_t vmm_sys_fstat(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+
+	return hfd < 0 ? hfd : stat_to_user(cpu, hfd, a[1]);
+}
+
+/* Is the guest string at gva empty?  -EFAULT if unreadable. */
+static int empty_path(struct vmm_vcpu *cpu, uint64_t gva)
+{
+	char c;
+
+	if (vmm_mem_copy_from_user(cpu->mem, &c, gva, 1))
+		return -EFAULT;
+	return c == '\0';
+}
+
+/* newfstatat(fd, "", buf, AT_EMPTY_PATH) is how libcs spell fstat(fd);
+ * with a path it is a path call. */
+int64_t vmm_sys_newfstatat(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd, empty;
+
+	if (!(a[3] & AT_EMPTY_PATH) || (empty = empty_path(cpu, a[1])) == 0)
+		return stat_at_path(cpu, a);
+	if (empty < 0)
+		return empty;
+	if ((int)a[0] == AT_FDCWD) {
+		struct stat st;
+		int err = stat_cwd(cpu->proc, &st);
+
+		if (err)
+			return err;
+		guest_ids(cpu->proc, &st);
+		return vmm_mem_copy_to_user(cpu->mem, a[2], &st, sizeof(st));
+	}
+	if ((hfd = vmm_fd_host(cpu->proc, a[0])) < 0)
+		return hfd;
+	return stat_to_user(cpu, hfd, a[2]);
+}
+
+int64_t vmm_sys_statx(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct statx stx;
+	int hfd, empty;
+
+	if (a[2] & ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW |
+			       AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	if (!(a[2] & AT_EMPTY_PATH) || (empty = empty_path(cpu, a[1])) == 0)
+		return statx_at_path(cpu, a);
+	if (empty < 0)
+		return empty;
+	if ((hfd = vmm_fd_host(cpu->proc, a[0])) < 0)
+		return hfd;
+	if (statx(hfd, "", (int)a[2], (unsigned)a[3], &stx) < 0)
+		return -errno;
+	guest_statx_ids(cpu->proc, &stx);
+	return vmm_mem_copy_to_user(cpu->mem, a[4], &stx, sizeof(stx));
+}
+
+/* umask: the VMM creates the guest's files, so its umask is the guest's
+ * (inherited from lstar's caller, as a program's would be). */
+int64_t vmm_sys_umask(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	(void)cpu;
+	return umask((mode_t)a[0] & 0777);
+}
+
+static int64_t do_access(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 			 uint64_t mode, uint64_t flags)
 {
 	struct fs_path p;
@@ -842,7 +939,7 @@ static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
 		return -EINVAL;
 	if (flags & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	err = get_lookup(vm, dirfd, gva, &p,
+	err = get_lookup(cpu, dirfd, gva, &p,
 			 (flags & AT_SYMLINK_NOFOLLOW) ? NOFOLLOW : FOLLOW);
 	if (err == -EISDIR)
 		return (mode & W_OK) ? -EROFS : 0;
@@ -866,8 +963,8 @@ static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
 		if (fstat(fd, &st) < 0) {
 			err = -errno;
 		} else {
-			bits = st.st_uid == vm->host_uid ? (st.st_mode >> 6) & 7 :
-			       st.st_gid == vm->host_gid ? (st.st_mode >> 3) & 7 :
+			bits = st.st_uid == cpu->proc->host_uid ? (st.st_mode >> 6) & 7 :
+			       st.st_gid == cpu->proc->host_gid ? (st.st_mode >> 3) & 7 :
 			       st.st_mode & 7;
 			if ((mode & bits) != mode)
 				err = -EACCES;
@@ -877,22 +974,22 @@ static int64_t do_access(struct vmm *vm, int dirfd, uint64_t gva,
 	return err;
 }
 
-int64_t vmm_fs_access(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_access(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_access(vm, AT_FDCWD, a[0], a[1], 0);
+	return do_access(cpu, AT_FDCWD, a[0], a[1], 0);
 }
 
-int64_t vmm_fs_faccessat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_faccessat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_access(vm, (int)a[0], a[1], a[2], 0);
+	return do_access(cpu, (int)a[0], a[1], a[2], 0);
 }
 
-int64_t vmm_fs_faccessat2(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_faccessat2(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_access(vm, (int)a[0], a[1], a[2], a[3]);
+	return do_access(cpu, (int)a[0], a[1], a[2], a[3]);
 }
 
-static int64_t do_readlink(struct vmm *vm, int dirfd, uint64_t gva,
+static int64_t do_readlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 			   uint64_t buf, uint64_t size)
 {
 	char target[GUEST_PATH_MAX];
@@ -903,7 +1000,7 @@ static int64_t do_readlink(struct vmm *vm, int dirfd, uint64_t gva,
 
 	if ((int64_t)size <= 0)
 		return -EINVAL;
-	if ((err = get_lookup(vm, dirfd, gva, &p, NOFOLLOW)))
+	if ((err = get_lookup(cpu, dirfd, gva, &p, NOFOLLOW)))
 		return err == -EISDIR ? -EINVAL : err;	/* no link */
 	if (p.must_dir) {	/* "link/" names what the link points at */
 		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
@@ -920,24 +1017,24 @@ static int64_t do_readlink(struct vmm *vm, int dirfd, uint64_t gva,
 		return err;
 	if ((uint64_t)n > size)
 		n = (ssize_t)size;
-	return vmm_mem_copy_to_user(&vm->mem, buf, target, n) ?: n;
+	return vmm_mem_copy_to_user(cpu->mem, buf, target, n) ?: n;
 }
 
-int64_t vmm_fs_readlink(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_readlink(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_readlink(vm, AT_FDCWD, a[0], a[1], a[2]);
+	return do_readlink(cpu, AT_FDCWD, a[0], a[1], a[2]);
 }
 
-int64_t vmm_fs_readlinkat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_readlinkat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_readlink(vm, (int)a[0], a[1], a[2], a[3]);
+	return do_readlink(cpu, (int)a[0], a[1], a[2], a[3]);
 }
 
 /* --- directories ----------------------------------------------------------- */
 
-int64_t vmm_fs_getdents64(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_getdents64(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 	uint64_t count = a[2] < 65536 ? a[2] : 65536;
 	char buf[65536];
 	long n;
@@ -951,10 +1048,10 @@ int64_t vmm_fs_getdents64(struct vmm *vm, const uint64_t *a)
 	n = syscall(SYS_getdents64, f->host, buf, count);
 	if (n < 0)
 		return -errno;
-	return vmm_mem_copy_to_user(&vm->mem, a[1], buf, n) ?: n;
+	return vmm_mem_copy_to_user(cpu->mem, a[1], buf, n) ?: n;
 }
 
-int64_t vmm_fs_getcwd(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_getcwd(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	char cwd[GUEST_PATH_MAX];
 	size_t len;
@@ -962,22 +1059,22 @@ int64_t vmm_fs_getcwd(struct vmm *vm, const uint64_t *a)
 
 	/* Removed, or moved out of the trees by the host: not reachable,
 	 * ENOENT as Linux says for a removed working directory. */
-	if ((err = base_dir(vm, AT_FDCWD, cwd)))
+	if ((err = base_dir(cpu->proc, AT_FDCWD, cwd)))
 		return err;
 	len = strlen(cwd) + 1;
 	if (a[1] < len)
 		return -ERANGE;
-	return vmm_mem_copy_to_user(&vm->mem, a[0], cwd, len) ?: (int64_t)len;
+	return vmm_mem_copy_to_user(cpu->mem, a[0], cwd, len) ?: (int64_t)len;
 }
 
-int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_chdir(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct fs_path p;
 	int err, fd;
 
-	err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW);
+	err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW);
 	if (err == -EISDIR) {	/* an ancestor of a tree: only a path */
-		set_cwd(vm, -1, p.abs);
+		set_cwd(cpu->proc, -1, p.abs);
 		return 0;
 	}
 	if (err)
@@ -988,29 +1085,29 @@ int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a)
 		close(fd);
 		return err;
 	}
-	set_cwd(vm, fd, p.abs);
+	set_cwd(cpu->proc, fd, p.abs);
 	return 0;
 }
 
-int64_t vmm_fs_fchdir(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_fchdir(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	char path[GUEST_PATH_MAX];
-	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 	int err, fd;
 
 	if (!f)
 		return -EBADF;
-	if ((err = base_dir(vm, (int)a[0], path)))
+	if ((err = base_dir(cpu->proc, (int)a[0], path)))
 		return err;
 	/* A descriptor of its own for the working directory: the guest
 	 * may close the one it passed. */
 	if ((fd = (int)syscall(SYS_openat2, f->host, ".", &how, sizeof(how))) < 0)
 		return -errno;
-	set_cwd(vm, fd, path);
+	set_cwd(cpu->proc, fd, path);
 	return 0;
 }
 
@@ -1018,15 +1115,14 @@ int64_t vmm_fs_fchdir(struct vmm *vm, const uint64_t *a)
 
 /* Look up a path whose last component is to be created, removed or
  * renamed: its parent directory opened beneath a writable tree. */
-static int lookup_for_change(struct vmm *vm, int dirfd, uint64_t gva,
+static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 			     struct fs_path *p, const char **last)
 {
-	int err = get_lookup(vm, dirfd, gva, p, NEVER);
+	int err = get_lookup(cpu, dirfd, gva, p, NEVER);
 
 	if (err)
 		return err;
-	if (vm->learn)
-		vmm_learn_path(vm, p->abs, true);
+	vmm_call_path(cpu, p->abs, true);
 	if (!p->tree->writable)
 		return -EROFS;
 	return open_parent(p, last);
@@ -1058,11 +1154,11 @@ static int check_removable(const struct fs_path *p, int dot_err, int dotdot_err)
 	return err;
 }
 
-static int64_t do_mkdir(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode)
+static int64_t do_mkdir(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t mode)
 {
 	struct fs_path p;
 	const char *last;
-	int fd = lookup_for_change(vm, dirfd, gva, &p, &last);
+	int fd = lookup_for_change(cpu, dirfd, gva, &p, &last);
 	int64_t r;
 
 	if (fd < 0)	/* a tree's root or an ancestor exists already */
@@ -1081,17 +1177,17 @@ static int64_t do_mkdir(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode)
 	return r;
 }
 
-int64_t vmm_fs_mkdir(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_mkdir(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_mkdir(vm, AT_FDCWD, a[0], a[1]);
+	return do_mkdir(cpu, AT_FDCWD, a[0], a[1]);
 }
 
-int64_t vmm_fs_mkdirat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_mkdirat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_mkdir(vm, (int)a[0], a[1], a[2]);
+	return do_mkdir(cpu, (int)a[0], a[1], a[2]);
 }
 
-static int64_t do_unlink(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags)
+static int64_t do_unlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t flags)
 {
 	struct fs_path p;
 	const char *last;
@@ -1100,7 +1196,7 @@ static int64_t do_unlink(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags
 
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
-	fd = lookup_for_change(vm, dirfd, gva, &p, &last);
+	fd = lookup_for_change(cpu, dirfd, gva, &p, &last);
 	if (fd < 0 && !(fd == -EBUSY && p.last != LAST_NORM))
 		return fd == -EISDIR ? -EROFS : fd;
 	/* rmdir("x/.") is EINVAL and rmdir("x/..") ENOTEMPTY; unlink of
@@ -1114,22 +1210,22 @@ static int64_t do_unlink(struct vmm *vm, int dirfd, uint64_t gva, uint64_t flags
 	return r;
 }
 
-int64_t vmm_fs_unlink(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_unlink(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_unlink(vm, AT_FDCWD, a[0], 0);
+	return do_unlink(cpu, AT_FDCWD, a[0], 0);
 }
 
-int64_t vmm_fs_rmdir(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_rmdir(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_unlink(vm, AT_FDCWD, a[0], AT_REMOVEDIR);
+	return do_unlink(cpu, AT_FDCWD, a[0], AT_REMOVEDIR);
 }
 
-int64_t vmm_fs_unlinkat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_unlinkat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_unlink(vm, (int)a[0], a[1], a[2]);
+	return do_unlink(cpu, (int)a[0], a[1], a[2]);
 }
 
-static int64_t do_rename(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
+static int64_t do_rename(struct vmm_vcpu *cpu, int olddir, uint64_t oldp, int newdir,
 			 uint64_t newp, uint64_t flags)
 {
 	struct fs_path from, to;
@@ -1139,9 +1235,9 @@ static int64_t do_rename(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
 
 	if (flags & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
-	if ((from_fd = lookup_for_change(vm, olddir, oldp, &from, &from_last)) < 0)
+	if ((from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last)) < 0)
 		return from_fd == -EISDIR ? -EROFS : from_fd;
-	if ((to_fd = lookup_for_change(vm, newdir, newp, &to, &to_last)) < 0) {
+	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last)) < 0) {
 		close(from_fd);
 		return to_fd == -EISDIR ? -EROFS : to_fd;
 	}
@@ -1156,22 +1252,22 @@ static int64_t do_rename(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
 	return r;
 }
 
-int64_t vmm_fs_rename(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_rename(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_rename(vm, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+	return do_rename(cpu, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
-int64_t vmm_fs_renameat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_renameat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_rename(vm, (int)a[0], a[1], (int)a[2], a[3], 0);
+	return do_rename(cpu, (int)a[0], a[1], (int)a[2], a[3], 0);
 }
 
-int64_t vmm_fs_renameat2(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_renameat2(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_rename(vm, (int)a[0], a[1], (int)a[2], a[3], a[4]);
+	return do_rename(cpu, (int)a[0], a[1], (int)a[2], a[3], a[4]);
 }
 
-int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_truncate(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct fs_path p;
 	int err, fd;
@@ -1179,10 +1275,9 @@ int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
 
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
-	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW)))
+	if ((err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW)))
 		return err;
-	if (vm->learn)
-		vmm_learn_path(vm, p.abs, true);
+	vmm_call_path(cpu, p.abs, true);
 	if (!p.tree->writable)
 		return -EROFS;
 	/* O_NONBLOCK: a FIFO must not block the VMM (it then fails EINVAL). */
@@ -1197,39 +1292,39 @@ int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a)
 
 /* symlink(target, path): the link is made in a writable tree; its target
  * is only text, resolved (beneath a tree) when someone follows it. */
-static int64_t do_symlink(struct vmm *vm, uint64_t target_gva, int dirfd,
+static int64_t do_symlink(struct vmm_vcpu *cpu, uint64_t target_gva, int dirfd,
 			  uint64_t gva)
 {
 	char target[GUEST_PATH_MAX];
 	struct fs_path p;
 	const char *last;
-	int err = get_path(vm, target_gva, target), fd;
+	int err = get_path(cpu, target_gva, target), fd;
 	int64_t r;
 
 	if (err)
 		return err;
-	if ((fd = lookup_for_change(vm, dirfd, gva, &p, &last)) < 0)
+	if ((fd = lookup_for_change(cpu, dirfd, gva, &p, &last)) < 0)
 		return fd == -EISDIR || fd == -EBUSY ? -EEXIST : fd;
 	r = result(symlinkat(target, fd, last));
 	close(fd);
 	return r;
 }
 
-int64_t vmm_fs_symlink(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_symlink(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_symlink(vm, a[0], AT_FDCWD, a[1]);
+	return do_symlink(cpu, a[0], AT_FDCWD, a[1]);
 }
 
-int64_t vmm_fs_symlinkat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_symlinkat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_symlink(vm, a[0], (int)a[1], a[2]);
+	return do_symlink(cpu, a[0], (int)a[1], a[2]);
 }
 
 /*
  * link(old, new): both ends in the same writable tree.  AT_SYMLINK_FOLLOW
  * is refused: the host would follow a symlink with no tree around it.
  */
-static int64_t do_link(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
+static int64_t do_link(struct vmm_vcpu *cpu, int olddir, uint64_t oldp, int newdir,
 		       uint64_t newp, uint64_t flags)
 {
 	struct fs_path from, to;
@@ -1241,9 +1336,9 @@ static int64_t do_link(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
 		return -EINVAL;
 	if (flags & AT_SYMLINK_FOLLOW)
 		return -EPERM;	/* docs/DECISIONS.md */
-	if ((from_fd = lookup_for_change(vm, olddir, oldp, &from, &from_last)) < 0)
+	if ((from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last)) < 0)
 		return from_fd == -EISDIR ? -EPERM : from_fd;
-	if ((to_fd = lookup_for_change(vm, newdir, newp, &to, &to_last)) < 0) {
+	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last)) < 0) {
 		close(from_fd);
 		return to_fd == -EISDIR ? -EEXIST : to_fd;
 	}
@@ -1254,14 +1349,14 @@ static int64_t do_link(struct vmm *vm, int olddir, uint64_t oldp, int newdir,
 	return r;
 }
 
-int64_t vmm_fs_link(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_link(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_link(vm, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+	return do_link(cpu, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
 }
 
-int64_t vmm_fs_linkat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_linkat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_link(vm, (int)a[0], a[1], (int)a[2], a[3], a[4]);
+	return do_link(cpu, (int)a[0], a[1], (int)a[2], a[3], a[4]);
 }
 
 /*
@@ -1275,21 +1370,20 @@ static void fd_path(int fd, char *buf, size_t len)
 }
 
 /* Open path p for a metadata change: writable tree, O_PATH, beneath. */
-static int open_for_meta(struct vmm *vm, int dirfd, uint64_t gva, bool nofollow)
+static int open_for_meta(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, bool nofollow)
 {
 	struct fs_path p;
-	int err = get_lookup(vm, dirfd, gva, &p, nofollow ? NOFOLLOW : FOLLOW);
+	int err = get_lookup(cpu, dirfd, gva, &p, nofollow ? NOFOLLOW : FOLLOW);
 
 	if (err)
 		return err == -EISDIR ? -EROFS : err;
-	if (vm->learn)
-		vmm_learn_path(vm, p.abs, true);
+	vmm_call_path(cpu, p.abs, true);
 	if (!p.tree->writable)
 		return -EROFS;
 	return open_beneath(p.tree, p.walk, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
 }
 
-static int64_t do_chmod(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode,
+static int64_t do_chmod(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t mode,
 			uint64_t flags)
 {
 	char path[64];
@@ -1300,7 +1394,7 @@ static int64_t do_chmod(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode,
 		return -EINVAL;
 	if (flags & AT_SYMLINK_NOFOLLOW)
 		return -EOPNOTSUPP;	/* Linux cannot chmod a symlink either */
-	if ((fd = open_for_meta(vm, dirfd, gva, false)) < 0)
+	if ((fd = open_for_meta(cpu, dirfd, gva, false)) < 0)
 		return fd;
 	fd_path(fd, path, sizeof(path));
 	r = result(chmod(path, (mode_t)mode & 0777));
@@ -1308,19 +1402,19 @@ static int64_t do_chmod(struct vmm *vm, int dirfd, uint64_t gva, uint64_t mode,
 	return r;
 }
 
-int64_t vmm_fs_chmod(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_chmod(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_chmod(vm, AT_FDCWD, a[0], a[1], 0);
+	return do_chmod(cpu, AT_FDCWD, a[0], a[1], 0);
 }
 
-int64_t vmm_fs_fchmodat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_fchmodat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_chmod(vm, (int)a[0], a[1], a[2], 0);
+	return do_chmod(cpu, (int)a[0], a[1], a[2], 0);
 }
 
-int64_t vmm_fs_fchmod(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_fchmod(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 
 	if (!f)
 		return -EBADF;
@@ -1332,7 +1426,7 @@ int64_t vmm_fs_fchmod(struct vmm *vm, const uint64_t *a)
 }
 
 /* utimensat(dirfd, path, times, flags); a NULL path is futimens(dirfd). */
-int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_utimensat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct timespec ts[2];
 	const struct timespec *times = NULL;
@@ -1343,12 +1437,12 @@ int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a)
 	if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	if (a[2]) {
-		if (vmm_mem_copy_from_user(&vm->mem, ts, a[2], sizeof(ts)))
+		if (vmm_mem_copy_from_user(cpu->mem, ts, a[2], sizeof(ts)))
 			return -EFAULT;
 		times = ts;
 	}
 	if (!a[1]) {
-		struct vmm_file *f = vmm_fd_get(vm, a[0]);
+		struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 
 		/* No path names the descriptor itself; with AT_FDCWD there
 		 * is none: Linux reads the path, and it is NULL. */
@@ -1360,7 +1454,7 @@ int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a)
 			return -EROFS;
 		return result(futimens(f->host, times));
 	}
-	if ((fd = open_for_meta(vm, (int)a[0], a[1], a[3] & AT_SYMLINK_NOFOLLOW)) < 0)
+	if ((fd = open_for_meta(cpu, (int)a[0], a[1], a[3] & AT_SYMLINK_NOFOLLOW)) < 0)
 		return fd == -ELOOP ? -EOPNOTSUPP : fd;
 	fd_path(fd, path, sizeof(path));
 	r = result(utimensat(AT_FDCWD, path, times, 0));
@@ -1368,13 +1462,13 @@ int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a)
 	return r;
 }
 
-int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_statfs(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct fs_path p;
 	struct statfs sf;
 	int err, fd;
 
-	if ((err = get_lookup(vm, AT_FDCWD, a[0], &p, FOLLOW)))
+	if ((err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW)))
 		return err == -EISDIR ? -EACCES : err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 		return fd;
@@ -1382,12 +1476,12 @@ int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a)
 	close(fd);
 	if (!err && !p.tree->writable)
 		sf.f_flags |= ST_RDONLY;
-	return err ? err : vmm_mem_copy_to_user(&vm->mem, a[1], &sf, sizeof(sf));
+	return err ? err : vmm_mem_copy_to_user(cpu->mem, a[1], &sf, sizeof(sf));
 }
 
-int64_t vmm_fs_fstatfs(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_fstatfs(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct vmm_file *f = vmm_fd_get(vm, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 	struct statfs sf;
 
 	if (!f)
@@ -1396,5 +1490,5 @@ int64_t vmm_fs_fstatfs(struct vmm *vm, const uint64_t *a)
 		return -errno;
 	if (f->tree && !f->tree->writable)
 		sf.f_flags |= ST_RDONLY;
-	return vmm_mem_copy_to_user(&vm->mem, a[1], &sf, sizeof(sf));
+	return vmm_mem_copy_to_user(cpu->mem, a[1], &sf, sizeof(sf));
 }

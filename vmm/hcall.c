@@ -71,33 +71,34 @@ static const char *page_fault_reason(const struct lstar_hc_exit *e, char *buf,
 	return buf;
 }
 
-void vmm_policy_kill(struct vmm *vm, uint64_t nr, uint32_t src)
+void vmm_policy_kill(struct vmm *vmm, uint64_t nr, uint32_t src)
 {
 	const char *name = lstar_syscall_name(nr);
 	char where[256];
 
-	vm->done = true;
-	vm->status = 128 + SIGSYS;
-	if (vm->opt->quiet)
+	vmm->done = true;
+	vmm->status = 128 + SIGSYS;
+	if (vmm->opt->quiet)
 		return;
-	lstar_policy_where(vm->policy, src, where, sizeof(where));
+	lstar_policy_where(vmm->proc.policy, src, where, sizeof(where));
 	if (name)
 		vmm_err("%s: killed by SIGSYS: the policy kills %s (%s)",
-			vm->opt->program, name, where);
+			vmm->opt->program, name, where);
 	else
 		vmm_err("%s: killed by SIGSYS: the policy kills system call %llu (%s)",
-			vm->opt->program, (unsigned long long)nr, where);
+			vmm->opt->program, (unsigned long long)nr, where);
 }
 
-static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
+static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 {
+	struct vmm *vmm = cpu->vmm;
 	const struct lstar_hc_exit *e = &hc->exit;
 
-	vm->done = true;
-	vmm_trace_exit(vm, e);
+	vmm->done = true;
+	vmm_trace_exit(cpu, e);
 	switch (e->kind) {
 	case LSTAR_EXIT_NORMAL:
-		vm->status = e->status & 0xff;
+		vmm->status = e->status & 0xff;
 		return;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->status < 1 || e->status > 31)	/* named signals only */
@@ -105,32 +106,32 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 		if (e->vector == LSTAR_EXIT_VECTOR_POLICY) {
 			/* A kill rule; the shim's word for which one, checked
 			 * against the VMM's own sources when printed. */
-			vmm_policy_kill(vm, (uint32_t)e->regs[LSTAR_REG_ORIG_RAX],
+			vmm_policy_kill(vmm, (uint32_t)e->regs[LSTAR_REG_ORIG_RAX],
 					(uint32_t)e->fault_addr);
 			return;
 		}
-		vm->status = 128 + e->status;
+		vmm->status = 128 + e->status;
 		/* A shell says nothing of SIGPIPE either. */
-		if (e->status == SIGPIPE || vm->opt->quiet)
+		if (e->status == SIGPIPE || vmm->opt->quiet)
 			return;
 		if (e->vector == X86_TRAP_PF) {
 			char why[96];
 
 			vmm_err("%s: killed by SIG%s: %s at address 0x%llx: %s",
-				vm->opt->program, sigabbrev_np(e->status),
+				vmm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
 				(unsigned long long)e->fault_addr,
 				page_fault_reason(e, why, sizeof(why)));
 		} else {
 			vmm_err("%s: killed by SIG%s: %s (rip 0x%llx)",
-				vm->opt->program, sigabbrev_np(e->status),
+				vmm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
 				(unsigned long long)e->regs[LSTAR_REG_RIP]);
 		}
 		return;
 	case LSTAR_EXIT_PANIC:
-		vm->status = LSTAR_EXIT_FAILURE;
-		if (vm->opt->quiet)
+		vmm->status = LSTAR_EXIT_FAILURE;
+		if (vmm->opt->quiet)
 			return;
 		vmm_err("shim panic: %s, error code 0x%llx, cr2 0x%llx",
 			vector_name(e->vector), (unsigned long long)e->error_code,
@@ -138,17 +139,17 @@ static void hc_exit(struct vmm *vm, const struct lstar_hc *hc)
 		for (int i = 0; i < LSTAR_NR_REGS; i++)
 			fprintf(stderr, "  %-8s 0x%016llx%s", pt_regs_names[i],
 				(unsigned long long)e->regs[i], i % 3 == 2 ? "\n" : "");
-		vm->status = LSTAR_EXIT_FAILURE;
+		vmm->status = LSTAR_EXIT_FAILURE;
 		return;
 	}
 	vmm_err("shim failure: malformed exit hypercall (kind %u, status %d)",
 		e->kind, e->status);
-	vm->status = LSTAR_EXIT_FAILURE;
+	vmm->status = LSTAR_EXIT_FAILURE;
 }
 
-static void hc_syscall(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
+static void hc_syscall(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
-	int64_t ret = vmm_forward(vm, hc->sys.nr, hc->sys.args);
+	int64_t ret = vmm_forward(cpu, hc->sys.nr, hc->sys.args);
 
 	live->sys.ret = ret;
 }
@@ -160,23 +161,23 @@ static void hc_syscall(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *liv
  * sound shim makes, and ends the run (a learned policy must never be
  * wider than the policy it was learned under).
  */
-static void hc_trace(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
+static void hc_trace(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
 	const struct lstar_hc_trace *t = &hc->trace;
-	struct vmm_trace_call c = {
+	struct vmm_call c = {
 		.nr = t->nr, .args = t->args, .ret = t->ret, .kind = t->kind,
-		.v = lstar_policy_eval(vm->policy->table, t->nr, t->args),
+		.v = lstar_policy_eval(cpu->proc->policy->table, t->nr, t->args),
 	};
 
 	(void)live;
 	if (t->kind > LSTAR_TRACE_NOSYS || t->action != c.v.action) {
 		vmm_err("shim failure: a trace record disagrees with the policy "
 			"(syscall %llu)", (unsigned long long)t->nr);
-		vm->status = LSTAR_EXIT_FAILURE;
-		vm->done = true;
+		cpu->vmm->status = LSTAR_EXIT_FAILURE;
+		cpu->vmm->done = true;
 		return;
 	}
-	vmm_trace_call(vm, &c);
+	vmm_observe(cpu, &c);
 }
 
 /*
@@ -184,7 +185,7 @@ static void hc_trace(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
  * [0, count)), by dropping them from the host mapping: the next touch
  * reads zeros.  The stack's place and size are the VMM's own numbers.
  */
-static void hc_zero_pages(struct vmm *vm, struct lstar_hc *hc,
+static void hc_zero_pages(struct vmm_vcpu *cpu, struct lstar_hc *hc,
 			  struct lstar_hc *live)
 {
 	uint64_t count = hc->zero.count;
@@ -192,9 +193,9 @@ static void hc_zero_pages(struct vmm *vm, struct lstar_hc *hc,
 	uint32_t *pfns;
 
 	live->zero.ret = -EINVAL;
-	if (count > vm->mem.free_stack_slots)
+	if (count > cpu->mem->free_stack_slots)
 		return;
-	guest = vmm_mem_ptr(&vm->mem, vm->mem.free_stack, count * 4);
+	guest = vmm_mem_ptr(cpu->mem, cpu->mem->free_stack, count * 4);
 	if (!guest || !(pfns = malloc(count * 4 + 1)))
 		return;
 	/* Copy once: every check and use below reads the copy. */
@@ -206,8 +207,8 @@ static void hc_zero_pages(struct vmm *vm, struct lstar_hc *hc,
 		while (i + run < count && pfns[i + run] == pfns[i] + run)
 			run++;
 		if (gpa < LSTAR_POOL_GPA ||
-		    !vmm_mem_range_ok(&vm->mem, gpa, run * LSTAR_PAGE_SIZE) ||
-		    madvise(vm->mem.host + gpa, run * LSTAR_PAGE_SIZE, MADV_DONTNEED))
+		    !vmm_mem_range_ok(cpu->mem, gpa, run * LSTAR_PAGE_SIZE) ||
+		    madvise(cpu->mem->host + gpa, run * LSTAR_PAGE_SIZE, MADV_DONTNEED))
 			goto out;
 		i += run - 1;
 	}
@@ -216,19 +217,19 @@ out:
 	free(pfns);
 }
 
-static void hc_mmap_file(struct vmm *vm, struct lstar_hc *hc, struct lstar_hc *live)
+static void hc_mmap_file(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
-	live->mmap.ret = vmm_mmap_file(vm, &hc->mmap);
+	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap);
 }
 
-typedef void (*hc_handler)(struct vmm *vm, struct lstar_hc *copy,
+typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
-static void hc_exit_handler(struct vmm *vm, struct lstar_hc *hc,
+static void hc_exit_handler(struct vmm_vcpu *cpu, struct lstar_hc *hc,
 			    struct lstar_hc *live)
 {
 	(void)live;
-	hc_exit(vm, hc);
+	hc_exit(cpu, hc);
 }
 
 static const hc_handler hc_table[LSTAR_HC_MAX] = {
@@ -239,9 +240,9 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
 };
 
-void vmm_hcall(struct vmm *vm, uint32_t nr)
+void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr)
 {
-	struct lstar_hc *live = vmm_mem_ptr(&vm->mem, LSTAR_HC_GPA, sizeof(*live));
+	struct lstar_hc *live = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*live));
 	struct lstar_hc copy;
 
 	/* Copy before validating: the guest could change the block while
@@ -249,9 +250,9 @@ void vmm_hcall(struct vmm *vm, uint32_t nr)
 	memcpy(&copy, live, sizeof(copy));
 	if (nr >= LSTAR_HC_MAX || !hc_table[nr]) {
 		vmm_err("shim failure: unknown hypercall %u", nr);
-		vm->status = LSTAR_EXIT_FAILURE;
-		vm->done = true;
+		cpu->vmm->status = LSTAR_EXIT_FAILURE;
+		cpu->vmm->done = true;
 		return;
 	}
-	hc_table[nr](vm, &copy, live);
+	hc_table[nr](cpu, &copy, live);
 }

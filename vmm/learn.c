@@ -37,14 +37,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "names.h"
@@ -194,15 +192,19 @@ static bool rule_has_conds(const struct lstar_policy_table *t, uint64_t nr, uint
 	return false;
 }
 
-void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
+static void learn_path(struct vmm *vmm, const char *abs, bool write);
+
+void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c)
 {
-	struct vmm_learn *L = vm->learn;
+	struct vmm_learn *L = vmm->obs.learn;
 	struct learn_tell tell;
 	struct learn_sys *s;
 	uint64_t v = 0;
 
 	if (!L)
 		return;
+	for (int i = 0; i < c->npaths; i++)
+		learn_path(vmm, c->paths[i].abs, c->paths[i].write);
 	L->calls++;
 	/* A number outside the table has no name a policy could use. */
 	if (c->nr >= LSTAR_POLICY_NR || !lstar_syscall_name(c->nr)) {
@@ -244,7 +246,7 @@ void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
 	s->allowed++;
 	if (c->v.action == LSTAR_ACT_LOG)
 		s->logged++;
-	if (!s->narrowed && rule_has_conds(vm->policy->table, c->nr, c->v.src)) {
+	if (!s->narrowed && rule_has_conds(vmm->proc.policy->table, c->nr, c->v.src)) {
 		s->narrowed = true;
 		s->narrowed_src = c->v.src;
 	}
@@ -252,35 +254,10 @@ void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c)
 		vals_add(&s->ok, v);
 }
 
-/* The tree that holds abs: the longest that does, as fs.c's lookup. */
-static int tree_of(const struct vmm *vm, const char *abs)
-{
-	int best = -1;
-
-	for (int i = 0; i < vm->ntrees; i++) {
-		const struct vmm_tree *t = &vm->trees[i];
-
-		if (strncmp(abs, t->path, t->len) ||
-		    (abs[t->len] != '/' && abs[t->len] != '\0'))
-			continue;
-		if (best < 0 || t->len >= vm->trees[best].len)
-			best = i;
-	}
-	return best;
-}
-
-/* Does directory outer contain inner (or equal it)? */
-static bool dir_contains(const char *outer, const char *inner)
-{
-	size_t n = strcmp(outer, "/") ? strlen(outer) : 0;
-
-	return !strncmp(outer, inner, n) && (inner[n] == '/' || inner[n] == '\0');
-}
-
 /* Cut *dir back to the deepest directory that holds it and d as well. */
 static void common_dir(char *dir, const char *d)
 {
-	while (!dir_contains(dir, d)) {
+	while (!vmm_fs_tree_contains(dir, d)) {
 		char *slash = strrchr(dir, '/');
 
 		if (slash == dir)
@@ -290,9 +267,9 @@ static void common_dir(char *dir, const char *d)
 	}
 }
 
-void vmm_learn_path(struct vmm *vm, const char *abs, bool write)
+static void learn_path(struct vmm *vmm, const char *abs, bool write)
 {
-	struct vmm_learn *L = vm->learn;
+	struct vmm_learn *L = vmm->obs.learn;
 	const struct vmm_tree *t;
 	struct learn_cover *cv;
 	char dir[4096];
@@ -301,9 +278,9 @@ void vmm_learn_path(struct vmm *vm, const char *abs, bool write)
 
 	if (!L || abs[0] != '/' || strlen(abs) >= sizeof(dir))
 		return;
-	if ((ti = tree_of(vm, abs)) < 0)
+	if (!(t = vmm_fs_tree_of(&vmm->proc, abs)))
 		return;		/* outside every tree: nothing to grant */
-	t = &vm->trees[ti];
+	ti = (int)(t - vmm->proc.trees);
 	/*
 	 * The directory that holds the name (a path rule grants directory
 	 * trees), but never above the tree the learning run granted.  A
@@ -316,7 +293,7 @@ void vmm_learn_path(struct vmm *vm, const char *abs, bool write)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	if (!dir_contains(t->len ? t->path : "/", dir))
+	if (!vmm_fs_tree_contains(t->len ? t->path : "/", dir))
 		snprintf(dir, sizeof(dir), "%s", t->len ? t->path : "/");
 	w = write && t->writable;
 	cv = &L->cover[ti];
@@ -358,12 +335,12 @@ static int put_at(int fd, const char *buf, size_t len, off_t off)
 static const char unfinished[] =
 	"! lstar --learn: the run has not finished, or was cut short: this is not a policy\n";
 
-int vmm_learn_open(struct vmm *vm)
+int vmm_learn_open(struct vmm *vmm)
 {
 	struct vmm_learn *L;
 	struct stat st;
 
-	if (!vm->opt->learn_path)
+	if (!vmm->opt->learn_path)
 		return 0;
 	if (!(L = calloc(1, sizeof(*L))))
 		return -ENOMEM;
@@ -373,7 +350,7 @@ int vmm_learn_open(struct vmm *vm)
 	 * a run cut short, even by SIGKILL, never leaves a file that
 	 * `lstar-policy check` accepts.
 	 */
-	L->fd = vmm_output_open(vm, vm->opt->learn_path);
+	L->fd = vmm_output_open(vmm, vmm->opt->learn_path);
 	if (L->fd < 0) {
 		int err = L->fd;
 
@@ -388,13 +365,13 @@ int vmm_learn_open(struct vmm *vm)
 		free(L);
 		return err;
 	}
-	vm->learn = L;
+	vmm->obs.learn = L;
 	return 0;
 }
 
-void vmm_learn_close(struct vmm *vm)
+void vmm_learn_close(struct vmm *vmm)
 {
-	struct vmm_learn *L = vm->learn;
+	struct vmm_learn *L = vmm->obs.learn;
 
 	if (!L)
 		return;
@@ -404,7 +381,7 @@ void vmm_learn_close(struct vmm *vm)
 	}
 	close(L->fd);
 	free(L);
-	vm->learn = NULL;
+	vmm->obs.learn = NULL;
 }
 
 /* --- writing the policy --------------------------------------------------- */
@@ -420,32 +397,20 @@ static void put_comment_text(FILE *f, const char *s)
  * settle_dir - make dir (inside tree t) a directory a replay can grant:
  * it must exist and be reached without symlinks (the replay's grant takes
  * its real path, and guest paths are matched against that).  Walk up
- * until it is, at worst to the tree's root.  Opened beneath the tree's
- * descriptor, as fs.c opens everything.
+ * until it is, at worst to the tree's root.
  */
 static void settle_dir(const struct vmm_tree *t, char *dir)
 {
 	for (;;) {
 		const char *rel = dir + t->len;
-		struct open_how how = {
-			.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-				   RESOLVE_NO_MAGICLINKS,
-		};
 		char *slash;
-		int fd;
 
 		while (*rel == '/')
 			rel++;
 		if (!*rel)
 			return;		/* the tree's root */
-		fd = (int)syscall(SYS_openat2, t->dirfd, rel, &how, sizeof(how));
-		if (fd >= 0 && policy_quotable(dir)) {
-			close(fd);
+		if (vmm_fs_plain_dir(t, rel) && policy_quotable(dir))
 			return;
-		}
-		if (fd >= 0)
-			close(fd);
 		slash = strrchr(dir, '/');
 		*slash = '\0';
 		if (strlen(dir) < t->len || !*dir) {
@@ -505,14 +470,14 @@ static const char *plural(uint64_t n)
 
 /* The refusal of syscall nr the learning run made: deny with its errno,
  * or kill; cond NULL for every call. */
-static void put_refusal(FILE *f, const struct vmm *vm, int nr,
+static void put_refusal(FILE *f, const struct vmm *vmm, int nr,
 			const struct learn_sys *s, const char *cond)
 {
 	const char *name = lstar_syscall_name(nr);
 	const char *ename = lstar_errno_name(s->err);
 	char rule[512], errbuf[16], where[256];
 
-	lstar_policy_where(vm->policy, s->refused_src, where, sizeof(where));
+	lstar_policy_where(vmm->proc.policy, s->refused_src, where, sizeof(where));
 	/* The compiler knows the names in its own table; any other errno
 	 * is written as its number. */
 	if (!ename || policy_errno_find(ename, strlen(ename)) < 0) {
@@ -542,7 +507,7 @@ static void put_refusal(FILE *f, const struct vmm *vm, int nr,
  * after an allow for every call: either way the replay meets what the
  * learning run met.
  */
-static void put_syscall(FILE *f, const struct vmm *vm, int nr,
+static void put_syscall(FILE *f, const struct vmm *vmm, int nr,
 			const struct learn_sys *s)
 {
 	const struct learn_tell tell = tell_of((uint64_t)nr);
@@ -556,27 +521,27 @@ static void put_syscall(FILE *f, const struct vmm *vm, int nr,
 		if (s->ok.v[i] > 2)
 			cond_ok = false;
 	if (!s->allowed) {
-		put_refusal(f, vm, nr, s, NULL);
+		put_refusal(f, vmm, nr, s, NULL);
 		return;
 	}
 	if (s->narrowed) {
 		char where[256];
 
-		lstar_policy_where(vm->policy, s->narrowed_src, where, sizeof(where));
+		lstar_policy_where(vmm->proc.policy, s->narrowed_src, where, sizeof(where));
 		/* The header's promise: narrowed only where noted. */
 		fprintf(f, "# review: during learning, %s was allowed under conditions (", name);
 		put_comment_text(f, where);
 		fprintf(f, ");\n# they are not carried over: only the rules below narrow it\n");
 	}
 	if (refused && cond_ok) {
-		put_refusal(f, vm, nr, s, NULL);
+		put_refusal(f, vmm, nr, s, NULL);
 		for (uint8_t i = 0; i < s->bad.n; i++)
 			if (vals_has(&s->ok, s->bad.v[i]) || s->bad.many) {
 				fprintf(f, "# review: some calls of %s refused during learning had "
 					"the values allowed below\n", name);
 				break;
 			}
-	} else if (cond_ok && vm->learn->implied[nr])
+	} else if (cond_ok && vmm->obs.learn->implied[nr])
 		/*
 		 * A path rule above allows every call of it that no explicit
 		 * rule matches (the implied allows are the policy's lowest
@@ -609,7 +574,7 @@ static void put_syscall(FILE *f, const struct vmm *vm, int nr,
 		if (disjoint && !s->ok.many) {
 			for (uint8_t i = 0; i < s->bad.n; i++) {
 				spell_cond(cond, sizeof(cond), &tell, s->bad.v[i]);
-				put_refusal(f, vm, nr, s, cond);
+				put_refusal(f, vmm, nr, s, cond);
 			}
 			return;
 		}
@@ -622,23 +587,23 @@ static void put_syscall(FILE *f, const struct vmm *vm, int nr,
 
 /* The covers, settled, and the read ones that a changed one holds
  * dropped (a read-only tree inside a writable one cannot be granted). */
-static void settle_covers(struct vmm *vm)
+static void settle_covers(struct vmm *vmm)
 {
-	struct vmm_learn *L = vm->learn;
+	struct vmm_learn *L = vmm->obs.learn;
 
-	for (int i = 0; i < vm->ntrees; i++)
+	for (int i = 0; i < vmm->proc.ntrees; i++)
 		for (int w = 0; w < 2; w++)
 			if (L->cover[i].dir[w])
-				settle_dir(&vm->trees[i], L->cover[i].dir[w]);
-	for (int i = 0; i < vm->ntrees; i++) {
+				settle_dir(&vmm->proc.trees[i], L->cover[i].dir[w]);
+	for (int i = 0; i < vmm->proc.ntrees; i++) {
 		struct learn_cover *ro = &L->cover[i];
 
 		if (!ro->dir[0])
 			continue;
-		for (int j = 0; j < vm->ntrees; j++) {
+		for (int j = 0; j < vmm->proc.ntrees; j++) {
 			struct learn_cover *rw = &L->cover[j];
 
-			if (rw->dir[1] && dir_contains(rw->dir[1], ro->dir[0])) {
+			if (rw->dir[1] && vmm_fs_tree_contains(rw->dir[1], ro->dir[0])) {
 				rw->names[1] += ro->names[0];
 				free(ro->dir[0]);
 				ro->dir[0] = NULL;
@@ -648,10 +613,10 @@ static void settle_covers(struct vmm *vm)
 	}
 }
 
-static void put_header(FILE *f, const struct vmm *vm)
+static void put_header(FILE *f, const struct vmm *vmm)
 {
-	const struct lstar_policy *p = vm->policy;
-	const struct vmm_options *o = vm->opt;
+	const struct lstar_policy *p = vmm->proc.policy;
+	const struct vmm_options *o = vmm->opt;
 
 	fprintf(f, "# Learned by lstar %s (lstar run --learn) from one run of:\n#  ",
 		LSTAR_VERSION);
@@ -671,22 +636,22 @@ static void put_header(FILE *f, const struct vmm *vm)
 		put_comment_text(f, p->sources[i].file);
 	}
 	fprintf(f, "\n# with the trees:");
-	if (!vm->ntrees)
+	if (!vmm->proc.ntrees)
 		fprintf(f, " none");
-	for (int i = 0; i < vm->ntrees; i++) {
-		fprintf(f, " %s ", vm->trees[i].writable ? "rw" : "ro");
-		put_comment_text(f, vm->trees[i].path);
+	for (int i = 0; i < vmm->proc.ntrees; i++) {
+		fprintf(f, " %s ", vmm->proc.trees[i].writable ? "rw" : "ro");
+		put_comment_text(f, vmm->proc.trees[i].path);
 	}
 	fprintf(f, "\n# It made %llu system call%s and ended with status %d.\n",
-		(unsigned long long)vm->learn->calls, plural(vm->learn->calls),
-		vm->status);
-	if (vm->stopped_by == SIGALRM)
+		(unsigned long long)vmm->obs.learn->calls, plural(vmm->obs.learn->calls),
+		vmm->status);
+	if (vmm->stopped_by == SIGALRM)
 		fprintf(f, "# THE RUN WAS CUT SHORT by --timeout: what the program would\n"
 			"# have done after that is not in this policy.\n");
-	else if (vm->stopped_by)
+	else if (vmm->stopped_by)
 		fprintf(f, "# THE RUN WAS CUT SHORT by SIG%s: what the program would\n"
 			"# have done after that is not in this policy.\n",
-			sigabbrev_np(vm->stopped_by));
+			sigabbrev_np(vmm->stopped_by));
 	fprintf(f, "#\n");
 	fprintf(f,
 		"# This policy allows the calls that run was allowed to make, and\n"
@@ -700,12 +665,12 @@ static void put_header(FILE *f, const struct vmm *vm)
 	fprintf(f, "default deny errno ENOSYS        # calls the run never made: as if this kernel lacked them\n");
 }
 
-static void put_paths(FILE *f, const struct vmm *vm)
+static void put_paths(FILE *f, const struct vmm *vmm)
 {
-	const struct vmm_learn *L = vm->learn;
+	const struct vmm_learn *L = vmm->obs.learn;
 	bool any = false;
 
-	for (int i = 0; i < vm->ntrees; i++) {
+	for (int i = 0; i < vmm->proc.ntrees; i++) {
 		for (int w = 1; w >= 0; w--) {
 			const struct learn_cover *cv = &L->cover[i];
 			char *rule;
@@ -760,9 +725,9 @@ static void duration_text(char *buf, size_t len, double secs)
 }
 
 /* The learning run's limits: a replay gets no more than it had. */
-static void put_limits(FILE *f, const struct vmm *vm)
+static void put_limits(FILE *f, const struct vmm *vmm)
 {
-	const struct vmm_options *o = vm->opt;
+	const struct vmm_options *o = vmm->opt;
 	char rule[64];
 
 	fprintf(f, "\n# Limits: those of the learning run.\n");
@@ -780,8 +745,8 @@ static void put_limits(FILE *f, const struct vmm *vm)
 		snprintf(rule, sizeof(rule), "limit time %s", secs);
 		put_rule(f, rule, "wall-clock time");
 	}
-	if (vm->policy->files) {
-		snprintf(rule, sizeof(rule), "limit files %d", vm->policy->files);
+	if (vmm->proc.policy->files) {
+		snprintf(rule, sizeof(rule), "limit files %d", vmm->proc.policy->files);
 		put_rule(f, rule, "descriptors open at once");
 	}
 }
@@ -813,13 +778,13 @@ static void implied_calls(struct vmm_learn *L, bool rw)
  * explicit rules, so they win over the implied allows wherever they are
  * written (the implied allows decide only calls no explicit rule matches).
  */
-static void put_unused_implied(FILE *f, const struct vmm *vm)
+static void put_unused_implied(FILE *f, const struct vmm *vmm)
 {
-	struct vmm_learn *L = vm->learn;
+	struct vmm_learn *L = vmm->obs.learn;
 	bool any_path = false, any_rw = false;
 	int col = 0;
 
-	for (int i = 0; i < vm->ntrees; i++) {
+	for (int i = 0; i < vmm->proc.ntrees; i++) {
 		any_path |= L->cover[i].dir[0] || L->cover[i].dir[1];
 		any_rw |= L->cover[i].dir[1] != NULL;
 	}
@@ -846,9 +811,9 @@ static void put_unused_implied(FILE *f, const struct vmm *vm)
 		fputs(" errno ENOSYS\n", f);
 }
 
-static void put_syscalls(FILE *f, const struct vmm *vm)
+static void put_syscalls(FILE *f, const struct vmm *vmm)
 {
-	const struct vmm_learn *L = vm->learn;
+	const struct vmm_learn *L = vmm->obs.learn;
 	int col = 0;
 
 	for (size_t g = 0; g < sizeof(group_order); g++) {
@@ -863,7 +828,7 @@ static void put_syscalls(FILE *f, const struct vmm *vm)
 			if (!any)
 				fprintf(f, "\n# %s\n", group_title[group_order[g]]);
 			any = true;
-			put_syscall(f, vm, nr, s);
+			put_syscall(f, vmm, nr, s);
 		}
 	}
 	/* What lstar lacks needs no rule: the default gives the same ENOSYS. */
@@ -890,40 +855,40 @@ static void put_syscalls(FILE *f, const struct vmm *vm)
 }
 
 
-int vmm_learn_finish(struct vmm *vm)
+int vmm_learn_finish(struct vmm *vmm)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
 	int err, fd;
 
-	if (!vm->learn)
+	if (!vmm->obs.learn)
 		return 0;
 	/* The whole policy in memory first: the file is written in one go. */
 	if (!(f = open_memstream(&text, &len))) {
-		vmm_learn_close(vm);
+		vmm_learn_close(vmm);
 		return -ENOMEM;
 	}
-	settle_covers(vm);
-	put_header(f, vm);
-	put_paths(f, vm);
-	put_limits(f, vm);
-	put_unused_implied(f, vm);
-	put_syscalls(f, vm);
+	settle_covers(vmm);
+	put_header(f, vmm);
+	put_paths(f, vmm);
+	put_limits(f, vmm);
+	put_unused_implied(f, vmm);
+	put_syscalls(f, vmm);
 	if (fclose(f) != 0) {
 		free(text);
-		vmm_learn_close(vm);
+		vmm_learn_close(vmm);
 		return -ENOMEM;
 	}
 	/* All but the first byte, then the first: until that last write
 	 * the file still begins with the unfinished mark. */
-	fd = vm->learn->fd;
+	fd = vmm->obs.learn->fd;
 	if (len < 2 || text[0] != '#')
 		err = -EINVAL;		/* put_header always opens with a comment */
 	else if (!(err = put_at(fd, text + 1, len - 1, 1)) &&
 		 !(err = ftruncate(fd, (off_t)len) < 0 || fdatasync(fd) < 0 ? -errno : 0))
 		err = put_at(fd, "#", 1, 0);
 	free(text);
-	vmm_learn_close(vm);
+	vmm_learn_close(vmm);
 	return err;
 }

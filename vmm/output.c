@@ -39,7 +39,7 @@ static int openat2_path(int dirfd, const char *path, uint64_t flags, uint64_t mo
 /* Is the directory dirfd, or one above it, the root of a tree the
  * program may write?  Compared by device and inode, so that another
  * path to the same directory (a bind mount) is caught as well. */
-static bool in_writable_tree(const struct vmm *vm, int dirfd)
+static bool in_writable_tree(const struct vmm *vmm, int dirfd)
 {
 	struct stat st, up;
 	int fd = dup(dirfd);
@@ -48,11 +48,11 @@ static bool in_writable_tree(const struct vmm *vm, int dirfd)
 	while (fd >= 0 && !inside && fstat(fd, &st) == 0) {
 		int parent;
 
-		for (int i = 0; i < vm->ntrees && !inside; i++) {
+		for (int i = 0; i < vmm->proc.ntrees && !inside; i++) {
 			struct stat root;
 
-			inside = vm->trees[i].writable &&
-				 fstat(vm->trees[i].dirfd, &root) == 0 &&
+			inside = vmm->proc.trees[i].writable &&
+				 fstat(vmm->proc.trees[i].dirfd, &root) == 0 &&
 				 root.st_dev == st.st_dev && root.st_ino == st.st_ino;
 		}
 		parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -68,7 +68,7 @@ static bool in_writable_tree(const struct vmm *vm, int dirfd)
 	return inside;
 }
 
-int vmm_output_open(const struct vmm *vm, const char *path)
+int vmm_output_open(const struct vmm *vmm, const char *path)
 {
 	char dir[4096];
 	const char *name = strrchr(path, '/');
@@ -91,7 +91,7 @@ int vmm_output_open(const struct vmm *vm, const char *path)
 	dirfd = openat2_path(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (dirfd < 0)
 		return dirfd;
-	if (in_writable_tree(vm, dirfd)) {
+	if (in_writable_tree(vmm, dirfd)) {
 		close(dirfd);
 		return -EXDEV;
 	}

@@ -26,7 +26,7 @@ struct guest_rlimit {
 
 _Static_assert(VMM_RLIM_NLIMITS == RLIM_NLIMITS, "one limit per resource");
 
-void vmm_rlimit_init(struct vmm *vm)
+void vmm_rlimit_init(struct vmm_process *proc)
 {
 	static const struct vmm_rlimit defaults[RLIM_NLIMITS] = {
 		[RLIMIT_CPU] = { RLIM_INF, RLIM_INF },
@@ -47,12 +47,12 @@ void vmm_rlimit_init(struct vmm *vm)
 	};
 
 	for (int i = 0; i < RLIM_NLIMITS; i++)
-		vm->rlimits[i] = defaults[i];
-	vm->rlimits[RLIMIT_NOFILE] = (struct vmm_rlimit){ vm->max_fds, vm->max_fds };
+		proc->rlimits[i] = defaults[i];
+	proc->rlimits[RLIMIT_NOFILE] = (struct vmm_rlimit){ proc->max_fds, proc->max_fds };
 }
 
 /* Read (old) and set (new) one resource; either guest pointer may be 0. */
-static int64_t do_prlimit(struct vmm *vm, uint64_t resource, uint64_t new_gva,
+static int64_t do_prlimit(struct vmm_vcpu *cpu, uint64_t resource, uint64_t new_gva,
 			  uint64_t old_gva)
 {
 	struct guest_rlimit new, old;
@@ -61,10 +61,10 @@ static int64_t do_prlimit(struct vmm *vm, uint64_t resource, uint64_t new_gva,
 
 	if (resource >= RLIM_NLIMITS)
 		return -EINVAL;
-	l = &vm->rlimits[resource];
+	l = &cpu->proc->rlimits[resource];
 	if (new_gva) {
 		/* Copied once: every check and the store read the copy. */
-		if ((err = vmm_mem_copy_from_user(&vm->mem, &new, new_gva, sizeof(new))))
+		if ((err = vmm_mem_copy_from_user(cpu->mem, &new, new_gva, sizeof(new))))
 			return err;
 		if (new.cur > new.max)
 			return -EINVAL;
@@ -73,7 +73,7 @@ static int64_t do_prlimit(struct vmm *vm, uint64_t resource, uint64_t new_gva,
 	}
 	if (old_gva) {
 		old = (struct guest_rlimit){ l->cur, l->max };
-		if ((err = vmm_mem_copy_to_user(&vm->mem, old_gva, &old, sizeof(old))))
+		if ((err = vmm_mem_copy_to_user(cpu->mem, old_gva, &old, sizeof(old))))
 			return err;
 	}
 	if (new_gva)
@@ -83,19 +83,19 @@ static int64_t do_prlimit(struct vmm *vm, uint64_t resource, uint64_t new_gva,
 
 /* The calls' arguments are as the kernel reads them (vmm_forward): the
  * pid and the resource are 32-bit. */
-int64_t vmm_rlimit_prlimit64(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_prlimit64(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	if (a[0] != 0 && (int)a[0] != LSTAR_GUEST_PID)
 		return -ESRCH;
-	return do_prlimit(vm, a[1], a[2], a[3]);
+	return do_prlimit(cpu, a[1], a[2], a[3]);
 }
 
-int64_t vmm_rlimit_getrlimit(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_getrlimit(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_prlimit(vm, a[0], 0, a[1]);
+	return do_prlimit(cpu, a[0], 0, a[1]);
 }
 
-int64_t vmm_rlimit_setrlimit(struct vmm *vm, const uint64_t *a)
+int64_t vmm_sys_setrlimit(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_prlimit(vm, a[0], a[1], 0);
+	return do_prlimit(cpu, a[0], a[1], 0);
 }

@@ -118,9 +118,9 @@ static void put_ptr(struct tline *l, uint64_t v)
  * bytes.  Shown quoted, or as the pointer when not even its first byte
  * can be read or no NUL comes before a fault.
  */
-static void put_guest_path(struct vmm *vm, struct tline *l, uint64_t gva)
+static void put_guest_path(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva)
 {
-	static uint8_t s[TRACE_PATH_MAX];
+	uint8_t s[TRACE_PATH_MAX];
 	size_t n = 0;
 
 	while (n < sizeof(s)) {
@@ -131,7 +131,7 @@ static void put_guest_path(struct vmm *vm, struct tline *l, uint64_t gva)
 			chunk = sizeof(s) - n;
 		/* gva + n cannot wrap to a user address: copy_from_user
 		 * refuses anything outside user space first. */
-		if (gva + n < gva || vmm_mem_copy_from_user(&vm->mem, s + n, gva + n, chunk)) {
+		if (gva + n < gva || vmm_mem_copy_from_user(cpu->mem, s + n, gva + n, chunk)) {
 			put_ptr(l, gva);
 			return;
 		}
@@ -152,12 +152,12 @@ static void put_guest_path(struct vmm *vm, struct tline *l, uint64_t gva)
  * they cannot be read.  Whole or nothing: copy_from_user fails the copy
  * on any fault.
  */
-static void put_data(struct vmm *vm, struct tline *l, uint64_t gva, uint64_t len)
+static void put_data(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva, uint64_t len)
 {
 	uint8_t d[TRACE_DATA_MAX];
 	uint64_t n = len < sizeof(d) ? len : sizeof(d);
 
-	if (n && vmm_mem_copy_from_user(&vm->mem, d, gva, n)) {
+	if (n && vmm_mem_copy_from_user(cpu->mem, d, gva, n)) {
 		put_ptr(l, gva);
 		return;
 	}
@@ -170,14 +170,14 @@ static void put_data(struct vmm *vm, struct tline *l, uint64_t gva, uint64_t len
  * shows them.  The array itself is copied once; an unreadable one shows
  * as its pointer.
  */
-static void put_iov(struct vmm *vm, struct tline *l, uint64_t gva, uint64_t cnt,
+static void put_iov(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva, uint64_t cnt,
 		    bool read, int64_t ret)
 {
 	struct { uint64_t base, len; } iov[TRACE_IOV_MAX];
 	uint64_t n = cnt < TRACE_IOV_MAX ? cnt : TRACE_IOV_MAX;
 	uint64_t left = read ? (ret > 0 ? (uint64_t)ret : 0) : UINT64_MAX;
 
-	if (n && vmm_mem_copy_from_user(&vm->mem, iov, gva, n * sizeof(iov[0]))) {
+	if (n && vmm_mem_copy_from_user(cpu->mem, iov, gva, n * sizeof(iov[0]))) {
 		put_ptr(l, gva);
 		return;
 	}
@@ -189,7 +189,7 @@ static void put_iov(struct vmm *vm, struct tline *l, uint64_t gva, uint64_t cnt,
 		if (read && ret < 0)
 			put_ptr(l, iov[i].base);
 		else
-			put_data(vm, l, iov[i].base, show);
+			put_data(cpu, l, iov[i].base, show);
 		put(l, ", iov_len=%llu}", (unsigned long long)iov[i].len);
 		left -= show;
 	}
@@ -263,7 +263,7 @@ static void put_open(struct tline *l, uint64_t v)
 /* --- one line ------------------------------------------------------------- */
 
 /* Argument i of call c, of kind kind (enum policy_arg, policy/names.h). */
-static void put_arg(struct vmm *vm, struct tline *l, const struct vmm_trace_call *c,
+static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call *c,
 		    int kind, int i, bool ran)
 {
 	const uint64_t *a = c->args;
@@ -299,21 +299,21 @@ static void put_arg(struct vmm *vm, struct tline *l, const struct vmm_trace_call
 		put(l, v ? "0%llo" : "0", (unsigned long long)v);
 		break;
 	case POLICY_ARG_PATH:
-		put_guest_path(vm, l, v);
+		put_guest_path(cpu, l, v);
 		break;
 	case POLICY_ARG_WBUF:
-		put_data(vm, l, v, i < 5 ? a[i + 1] : 0);
+		put_data(cpu, l, v, i < 5 ? a[i + 1] : 0);
 		break;
 	case POLICY_ARG_RBUF:
 		/* What the program got: the bytes the call returned. */
 		if (ran && c->ret >= 0)
-			put_data(vm, l, v, (uint64_t)c->ret);
+			put_data(cpu, l, v, (uint64_t)c->ret);
 		else
 			put_ptr(l, v);
 		break;
 	case POLICY_ARG_WIOV:
 	case POLICY_ARG_RIOV:
-		put_iov(vm, l, v, i < 5 ? a[i + 1] : 0, kind == POLICY_ARG_RIOV,
+		put_iov(cpu, l, v, i < 5 ? a[i + 1] : 0, kind == POLICY_ARG_RIOV,
 			ran ? c->ret : -1);
 		break;
 	case POLICY_ARG_OPEN:
@@ -350,7 +350,7 @@ static void put_arg(struct vmm *vm, struct tline *l, const struct vmm_trace_call
 }
 
 /* The verdict's word: what the policy (or lstar) did with the call. */
-static const char *verdict_word(const struct vmm_trace_call *c)
+static const char *verdict_word(const struct vmm_call *c)
 {
 	if (c->kind == LSTAR_TRACE_NOSYS)
 		return "not implemented";
@@ -364,9 +364,9 @@ static const char *verdict_word(const struct vmm_trace_call *c)
 }
 
 /* Write the finished line whole: one write for the stream's buffer. */
-static void trace_write(struct vmm *vm, struct tline *l)
+static void trace_write(struct vmm *vmm, struct tline *l)
 {
-	FILE *out = vm->trace ? vm->trace : stderr;
+	FILE *out = vmm->obs.trace ? vmm->obs.trace : stderr;
 
 	if (l->cut) {
 		/* Keep the end readable: "...\n" over the last bytes. */
@@ -383,9 +383,9 @@ static void trace_write(struct vmm *vm, struct tline *l)
  * Format call c as a line: name(args) = result [verdict: FILE:LINE] (where).
  * noret: the call never returned (exit_group, a kill): "= ?".
  */
-static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool noret)
+static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool noret)
 {
-	static struct tline line;	/* 8 KiB: not on the vCPU thread's stack */
+	struct tline line;		/* 8 KiB: a vCPU thread's stack has room */
 	struct tline *l = &line;
 	const char *name = lstar_syscall_name(c->nr);
 	/* Unknown to the table: six numbers in hex. */
@@ -408,7 +408,7 @@ static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool nore
 	for (int i = 0; i < nargs; i++) {
 		if (i)
 			put(l, ", ");
-		put_arg(vm, l, c, shape ? shape->arg[i] : POLICY_ARG_NUM, i, ran);
+		put_arg(cpu, l, c, shape ? shape->arg[i] : POLICY_ARG_NUM, i, ran);
 	}
 	put(l, ") = ");
 	if (noret)
@@ -428,11 +428,11 @@ static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool nore
 	if (c->kind == LSTAR_TRACE_NOSYS) {
 		put(l, " [not implemented]");
 	} else {
-		lstar_policy_where(vm->policy, c->v.src, where, sizeof(where));
+		lstar_policy_where(cpu->vmm->proc.policy, c->v.src, where, sizeof(where));
 		put(l, " [%s: %s]", verdict_word(c), where);
 	}
 	put(l, c->forwarded ? " (vmm)" : " (guest)");
-	trace_write(vm, l);
+	trace_write(cpu->vmm, l);
 }
 
 /*
@@ -441,26 +441,26 @@ static void trace_line(struct vmm *vm, const struct vmm_trace_call *c, bool nore
  * call the shim forwarded that the VMM does not have: the shim never
  * does that unless it is broken or taken over (docs/DECISIONS.md).
  */
-static bool trace_wanted(const struct vmm *vm, const struct vmm_trace_call *c)
+static bool trace_wanted(const struct vmm *vmm, const struct vmm_call *c)
 {
-	return vm->opt->trace || c->v.action == LSTAR_ACT_LOG ||
-	       (vm->opt->verbose && c->kind != LSTAR_TRACE_GUEST) ||
+	return vmm->opt->trace || c->v.action == LSTAR_ACT_LOG ||
+	       (vmm->opt->verbose && c->kind != LSTAR_TRACE_GUEST) ||
 	       (c->forwarded && c->kind == LSTAR_TRACE_NOSYS);
 }
 
 /* --- the API -------------------------------------------------------------- */
 
-int vmm_trace_open(struct vmm *vm)
+int vmm_trace_open(struct vmm *vmm)
 {
 	int fd;
 
-	if (!vm->opt->trace_path)
+	if (!vmm->opt->trace_path)
 		return 0;
 	/* Created now: once lstar is confined it can create nothing. */
-	fd = vmm_output_open(vm, vm->opt->trace_path);
+	fd = vmm_output_open(vmm, vmm->opt->trace_path);
 	if (fd < 0)
 		return fd;
-	if (!(vm->trace = fdopen(fd, "w"))) {
+	if (!(vmm->obs.trace = fdopen(fd, "w"))) {
 		int err = -errno;
 
 		close(fd);
@@ -469,20 +469,20 @@ int vmm_trace_open(struct vmm *vm)
 	return 0;
 }
 
-void vmm_trace_close(struct vmm *vm)
+void vmm_trace_close(struct vmm *vmm)
 {
-	if (vm->trace)
-		fclose(vm->trace);
-	vm->trace = NULL;
+	if (vmm->obs.trace)
+		fclose(vmm->obs.trace);
+	vmm->obs.trace = NULL;
 }
 
 /* The last line of a trace: how the run ended, as strace ends one.  A
  * trace without it was cut off (lstar itself was killed). */
-static void trace_end(struct vmm *vm, const char *fmt, const char *what)
+static void trace_end(struct vmm *vmm, const char *fmt, const char *what)
 {
-	FILE *out = vm->trace ? vm->trace : stderr;
+	FILE *out = vmm->obs.trace ? vmm->obs.trace : stderr;
 
-	if (!vm->opt->trace)
+	if (!vmm->opt->trace)
 		return;
 	fprintf(out, "+++ ");
 	fprintf(out, fmt, what);
@@ -490,20 +490,18 @@ static void trace_end(struct vmm *vm, const char *fmt, const char *what)
 	fflush(out);
 }
 
-void vmm_trace_stop(struct vmm *vm)
+void vmm_trace_stop(struct vmm *vmm)
 {
-	if (vm->stopped_by == SIGALRM)
-		trace_end(vm, "timed out%s", "");
+	if (vmm->stopped_by == SIGALRM)
+		trace_end(vmm, "timed out%s", "");
 	else
-		trace_end(vm, "stopped: lstar got SIG%s", sigabbrev_np(vm->stopped_by));
+		trace_end(vmm, "stopped: lstar got SIG%s", sigabbrev_np(vmm->stopped_by));
 }
 
-void vmm_trace_call(struct vmm *vm, const struct vmm_trace_call *c)
+void vmm_trace_call(struct vmm_vcpu *cpu, const struct vmm_call *c)
 {
-	if (vm->learn)
-		vmm_learn_call(vm, c);
-	if (trace_wanted(vm, c))
-		trace_line(vm, c, c->v.action == LSTAR_ACT_KILL);
+	if (trace_wanted(cpu->vmm, c))
+		trace_line(cpu, c, c->noreturn || c->v.action == LSTAR_ACT_KILL);
 }
 
 /* The six argument registers of the frame in regs. */
@@ -517,10 +515,10 @@ static void frame_args(const uint64_t *regs, uint64_t args[6])
 	args[5] = regs[LSTAR_REG_R9];
 }
 
-void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
+void vmm_trace_exit(struct vmm_vcpu *cpu, const struct lstar_hc_exit *e)
 {
 	uint64_t args[6] = { 0 };
-	struct vmm_trace_call c = { .args = args, .kind = LSTAR_TRACE_GUEST };
+	struct vmm_call c = { .args = args, .kind = LSTAR_TRACE_GUEST };
 
 	switch (e->kind) {
 	case LSTAR_EXIT_NORMAL:
@@ -539,12 +537,12 @@ void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
 		}
 		/* The shim's verdict is not in the block: the VMM's own, on
 		 * the same table, is the same one. */
-		c.v = lstar_policy_eval(vm->policy->table, c.nr, args);
+		c.v = lstar_policy_eval(cpu->vmm->proc.policy->table, c.nr, args);
 		break;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->vector != LSTAR_EXIT_VECTOR_POLICY) {
 			if (e->status >= 1 && e->status <= 31)
-				trace_end(vm, "killed by SIG%s", sigabbrev_np(e->status));
+				trace_end(cpu->vmm, "killed by SIG%s", sigabbrev_np(e->status));
 			return;
 		}
 		/* A kill rule: the frame is the call's (orig_rax its number)
@@ -558,16 +556,14 @@ void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e)
 	default:
 		return;		/* a shim panic: hcall.c reports it */
 	}
-	if (vm->learn)
-		vmm_learn_call(vm, &c);
-	if (trace_wanted(vm, &c))
-		trace_line(vm, &c, true);
+	c.noreturn = true;
+	vmm_observe(cpu, &c);
 	if (e->kind == LSTAR_EXIT_NORMAL) {
 		char status[16];
 
 		snprintf(status, sizeof(status), "%d", e->status & 0xff);
-		trace_end(vm, "exited with %s", status);
+		trace_end(cpu->vmm, "exited with %s", status);
 	} else {
-		trace_end(vm, "killed by SIG%s", "SYS");
+		trace_end(cpu->vmm, "killed by SIG%s", "SYS");
 	}
 }

@@ -220,15 +220,15 @@ static int guest_tsc_offset(int vcpu_fd, int64_t *offset)
 
 /* Decide whether the vDSO may use the TSC; if so, fill in its rate and
  * offset.  Any doubt means no: the vDSO then makes the system call. */
-static bool tsc_usable(struct vmm *vm)
+static bool tsc_usable(struct vmm_vcpu *cpu)
 {
-	struct vmm_vdso *v = &vm->vdso;
+	struct vmm_vdso *v = &cpu->vmm->vm.vdso;
 	int khz;
 
 	if (!host_tsc_stable())
 		return false;
-	khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
-	if (khz <= 0 || guest_tsc_offset(vm->vcpu_fd, &v->tsc_offset))
+	khz = ioctl(cpu->fd, KVM_GET_TSC_KHZ, 0);
+	if (khz <= 0 || guest_tsc_offset(cpu->fd, &v->tsc_offset))
 		return false;
 	v->tsc_khz = (uint64_t)khz;
 	v->mult_nominal = (uint64_t)(((unsigned __int128)1000000 << TSC_SHIFT) /
@@ -237,7 +237,7 @@ static bool tsc_usable(struct vmm *vm)
 }
 
 /* Write next into the page: seq odd, the fields, seq even again. */
-static void publish(struct vmm *vm, const struct lstar_vvar *next)
+static void publish(struct vmm_vm *vm, const struct lstar_vvar *next)
 {
 	struct lstar_vvar *page = vmm_mem_ptr(&vm->mem, vm->vdso.vvar_gpa,
 					      sizeof(*page));
@@ -262,7 +262,7 @@ static void publish(struct vmm *vm, const struct lstar_vvar *next)
  * past the host's value, the anchor keeps the guest's (by at most what
  * the rate was off since the last anchor, well under a microsecond).
  */
-static void anchor(struct vmm *vm)
+static void anchor(struct vmm_vm *vm)
 {
 	struct vmm_vdso *v = &vm->vdso;
 	struct lstar_vvar next = v->page;
@@ -319,7 +319,7 @@ static void anchor(struct vmm *vm)
 
 /* Is the time page still mapped, by the program's page tables, at the
  * address and frame the VMM gave it? */
-static bool still_attached(const struct vmm *vm)
+static bool still_attached(const struct vmm_vm *vm)
 {
 	struct iovec iov;
 	int n;
@@ -330,7 +330,7 @@ static bool still_attached(const struct vmm *vm)
 	return iov.iov_base == vm->mem.host + vm->vdso.vvar_gpa;
 }
 
-void vmm_vdso_update(struct vmm *vm)
+void vmm_vdso_update(struct vmm_vm *vm)
 {
 	if (!vm->vdso.tsc || !vm->vdso.attached)
 		return;
@@ -361,8 +361,9 @@ static int map_copy(struct vmm_mem *m, uint64_t gva, const uint8_t *src,
 	return 0;
 }
 
-int vmm_vdso_setup(struct vmm *vm, struct lstar_boot_info *bi, uint64_t top)
+int vmm_vdso_setup(struct vmm_vcpu *cpu, struct lstar_boot_info *bi, uint64_t top)
 {
+	struct vmm_vm *vm = &cpu->vmm->vm;
 	struct vmm_vdso *v = &vm->vdso;
 	size_t size = lstar_vdso_image_end - lstar_vdso_image, map;
 	uint64_t base, gpa;
@@ -393,7 +394,7 @@ int vmm_vdso_setup(struct vmm *vm, struct lstar_boot_info *bi, uint64_t top)
 
 	/* Without a TSC to trust the page stays zero: every call traps. */
 	v->attached = true;
-	if ((v->tsc = tsc_usable(vm)))
+	if ((v->tsc = tsc_usable(cpu)))
 		anchor(vm);
 	return 0;
 }

@@ -52,15 +52,21 @@ void vmm_err(const char *fmt, ...)
  * (no SA_RESTART).  The vCPU loop then ends the run, and lstar finishes
  * its trace and learned policy, saying the run was cut short.
  */
+/* A signal handler is given no context: these two are how it reaches
+ * the run, the one file-scope state of the VMM.  `running` is set while
+ * the vCPUs run. */
 static volatile sig_atomic_t stop_signal;
-static struct kvm_run *volatile running;
+static struct vmm *volatile running;
 
 static void on_stop(int sig)
 {
+	struct vmm *vmm = running;
+
 	if (!stop_signal)
 		stop_signal = sig;
-	if (running)
-		running->immediate_exit = 1;
+	if (vmm)
+		for (int i = 0; i < vmm->nvcpus; i++)
+			vmm->vcpu[i].run->immediate_exit = 1;
 }
 
 /* Stop on SIGTERM, SIGINT and SIGHUP from now on; 0 or -errno. */
@@ -131,7 +137,7 @@ static int read_program(const char *path, uint8_t **out, size_t *size)
  * physical addresses and map each with its own permissions, supervisor
  * only.  Also maps the boot page (read-only) and the hypercall page.
  */
-static int load_shim(struct vmm *vm, struct lstar_shim_header *hdr)
+static int load_shim(struct vmm *vmm, struct lstar_shim_header *hdr)
 {
 	size_t size = lstar_shim_image_end - lstar_shim_image;
 	Elf *elf;
@@ -156,7 +162,7 @@ static int load_shim(struct vmm *vm, struct lstar_shim_header *hdr)
 		    ph.p_offset > size || ph.p_filesz > size - ph.p_offset ||
 		    ph.p_vaddr != LSTAR_KERNEL_BASE + pa || pa % PAGE_SIZE)
 			goto out;
-		if (!(dst = vmm_mem_ptr(&vm->mem, pa, ph.p_memsz)))
+		if (!(dst = vmm_mem_ptr(&vmm->vm.mem, pa, ph.p_memsz)))
 			goto out;
 		memcpy(dst, lstar_shim_image + ph.p_offset, ph.p_filesz);
 		/* W^X: the linker script gives each permission its pages. */
@@ -166,7 +172,7 @@ static int load_shim(struct vmm *vm, struct lstar_shim_header *hdr)
 			uint64_t flags = ((ph.p_flags & PF_W) ? X86_PTE_W : 0) |
 					 ((ph.p_flags & PF_X) ? 0 : X86_PTE_NX);
 
-			if ((err = vmm_mem_map(&vm->mem, ph.p_vaddr + off, pa + off, flags)))
+			if ((err = vmm_mem_map(&vmm->vm.mem, ph.p_vaddr + off, pa + off, flags)))
 				goto out;
 		}
 		/* The header opens the read-only segment. */
@@ -179,9 +185,9 @@ static int load_shim(struct vmm *vm, struct lstar_shim_header *hdr)
 	if (!have_header || hdr->magic != LSTAR_SHIM_MAGIC ||
 	    hdr->abi_version != LSTAR_ABI_VERSION)
 		goto out;
-	if ((err = vmm_mem_map(&vm->mem, LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA,
+	if ((err = vmm_mem_map(&vmm->vm.mem, LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA,
 			       LSTAR_BOOT_GPA, X86_PTE_NX)) ||
-	    (err = vmm_mem_map(&vm->mem, LSTAR_KERNEL_BASE + LSTAR_HC_GPA,
+	    (err = vmm_mem_map(&vmm->vm.mem, LSTAR_KERNEL_BASE + LSTAR_HC_GPA,
 			       LSTAR_HC_GPA, X86_PTE_W | X86_PTE_NX)))
 		goto out;
 	err = 0;
@@ -195,7 +201,7 @@ out:
  * vectors written at its top.  Records the stack VMA.  The mmap area
  * starts a random distance below it, with the vDSO at its top (its
  * address goes into the auxv). */
-static int build_stack(struct vmm *vm, const struct vmm_stack_args *args_in,
+static int build_stack(struct vmm_vcpu *cpu, const struct vmm_stack_args *args_in,
 		       bool exec, struct lstar_boot_info *bi)
 {
 	const size_t window = 256 * 1024;	/* argv + envp + auxv, at most */
@@ -207,18 +213,18 @@ static int build_stack(struct vmm *vm, const struct vmm_stack_args *args_in,
 	int err;
 
 	for (uint64_t va = low; va < high; va += PAGE_SIZE) {
-		uint64_t gpa = vmm_mem_alloc(&vm->mem);
+		uint64_t gpa = vmm_mem_alloc(cpu->mem);
 
 		if (!gpa)
 			return -ENOMEM;
-		if ((err = vmm_mem_map(&vm->mem, va, gpa, flags)))
+		if ((err = vmm_mem_map(cpu->mem, va, gpa, flags)))
 			return err;
 	}
 	bi->mmap_top = low - (1ULL << 20) - (random_u64() % 65536) * PAGE_SIZE;
 	bi->mmap_min = MMAP_MIN;
-	if ((err = vmm_vdso_setup(vm, bi, bi->mmap_top)))
+	if ((err = vmm_vdso_setup(cpu, bi, bi->mmap_top)))
 		return err;
-	a.sysinfo_ehdr = vm->vdso.ehdr;
+	a.sysinfo_ehdr = cpu->vmm->vm.vdso.ehdr;
 	/* As Linux's arch_align_stack: a random offset below the top. */
 	top = (high - (random_u64() % 8192)) & ~15ULL;
 	if (!(buf = calloc(1, window)))
@@ -228,7 +234,7 @@ static int build_stack(struct vmm *vm, const struct vmm_stack_args *args_in,
 		free(buf);
 		return -E2BIG;
 	}
-	err = vmm_mem_copy_to_user(&vm->mem, sp, buf + window - (top - sp), top - sp);
+	err = vmm_mem_copy_to_user(cpu->mem, sp, buf + window - (top - sp), top - sp);
 	free(buf);
 	if (err)
 		return err;
@@ -240,7 +246,8 @@ static int build_stack(struct vmm *vm, const struct vmm_stack_args *args_in,
 	return 0;
 }
 
-static int create_vm(struct vmm *vm)
+/* Open /dev/kvm and create the VM. */
+static int create_vm(struct vmm_vm *vm)
 {
 	int ret;
 
@@ -254,13 +261,14 @@ static int create_vm(struct vmm *vm)
 		vmm_err("/dev/kvm speaks an unknown KVM API version");
 		return -ENOTSUP;
 	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0) {
+	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
 		ret = -errno;
 		vmm_err("KVM_CREATE_VM failed: %s (see `lstar doctor`)", strerror(errno));
 		return ret;
 	}
-	vmm_disable_hypercall_patching(vm->kvm_fd, vm->vm_fd);
+	vmm_disable_hypercall_patching(vm->kvm_fd, vm->fd);
+	vm->platform = vmm_detect_platform();
 	return 0;
 }
 
@@ -286,7 +294,8 @@ bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd)
 	       ioctl(vm_fd, KVM_ENABLE_CAP, &cap) == 0;
 }
 
-static int create_vcpu(struct vmm *vm)
+/* Give guest memory to KVM: one slot, guest-physical 0 up. */
+static int add_memory(struct vmm_vm *vm)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = 0,
@@ -294,41 +303,56 @@ static int create_vcpu(struct vmm *vm)
 		.memory_size = vm->mem.size,
 		.userspace_addr = (uint64_t)vm->mem.host,
 	};
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
+}
+
+/* Create vCPU index of the run, with its kvm_run and hypercall block. */
+static int create_vcpu(struct vmm *vmm, int index)
+{
+	struct vmm_vcpu *cpu = &vmm->vcpu[index];
 	int size;
 
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+	cpu->fd = ioctl(vmm->vm.fd, KVM_CREATE_VCPU, index);
+	if (cpu->fd < 0)
 		return -errno;
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
-		return -errno;
-	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vmm->nvcpus = index + 1;
+	size = ioctl(vmm->vm.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0)
 		return -EINVAL;
-	vm->run_size = size;
-	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED) {
-		vm->run = NULL;
+	cpu->run_size = size;
+	cpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED) {
+		cpu->run = NULL;
 		return -errno;
 	}
 	return 0;
 }
 
-static void destroy_vm(struct vmm *vm)
+static void destroy_vcpu(struct vmm_vcpu *cpu)
 {
-	vmm_fd_close_all(vm);
-	for (int i = 0; i < vm->ntrees; i++) {
-		close(vm->trees[i].dirfd);
-		free(vm->trees[i].path);
+	if (cpu->run)
+		munmap(cpu->run, cpu->run_size);
+	if (cpu->fd >= 0)
+		close(cpu->fd);
+}
+
+/* What the process holds: its descriptors, trees and working directory. */
+static void destroy_process(struct vmm_process *proc)
+{
+	vmm_fd_close_all(proc);
+	for (int i = 0; i < proc->ntrees; i++) {
+		close(proc->trees[i].dirfd);
+		free(proc->trees[i].path);
 	}
-	if (vm->cwd_fd >= 0)
-		close(vm->cwd_fd);
-	if (vm->run)
-		munmap(vm->run, vm->run_size);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
+	if (proc->cwd_fd >= 0)
+		close(proc->cwd_fd);
+}
+
+static void destroy_vm(struct vmm_vm *vm)
+{
+	if (vm->fd >= 0)
+		close(vm->fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vmm_mem_destroy(&vm->mem);
@@ -352,7 +376,6 @@ static int start_timer(double seconds)
 	return setitimer(ITIMER_REAL, &it, NULL) < 0 ? -errno : 0;
 }
 
-
 static const char *exit_reason_name(uint32_t r)
 {
 	switch (r) {
@@ -365,99 +388,108 @@ static const char *exit_reason_name(uint32_t r)
 	}
 }
 
-int vmm_vcpu_loop(struct vmm *vm)
+/* The shim failed in a way only KVM saw: say how, and end the run. */
+static void shim_failure(struct vmm_vcpu *cpu)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = cpu->run;
 
-	running = run;
-	while (!vm->done) {
-		if (stop_signal)
-			break;
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vmm_err("shim failure: %s (port 0x%x)", exit_reason_name(run->exit_reason),
+			run->io.port);
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		vmm_err("shim failure: the guest triple-faulted (KVM_EXIT_SHUTDOWN)");
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		vmm_err("shim failure: %s (reason 0x%llx)", exit_reason_name(run->exit_reason),
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vmm_err("shim failure: %s (suberror %u)", exit_reason_name(run->exit_reason),
+			run->internal.suberror);
+		break;
+	default:
+		vmm_err("shim failure: %s (KVM exit reason %u)",
+			exit_reason_name(run->exit_reason), run->exit_reason);
+		break;
+	}
+	cpu->vmm->status = LSTAR_EXIT_FAILURE;
+	cpu->vmm->done = true;
+}
+
+/* Is this exit a hypercall: one `out` of 32 bits to the port? */
+static bool is_hypercall(const struct kvm_run *run)
+{
+	return run->exit_reason == KVM_EXIT_IO &&
+	       run->io.direction == KVM_EXIT_IO_OUT &&
+	       run->io.port == LSTAR_HC_PORT && run->io.size == 4 &&
+	       run->io.count == 1;
+}
+
+static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
+{
+	struct vmm *vmm = cpu->vmm;
+	struct kvm_run *run = cpu->run;
+
+	while (!vmm->done && !stop_signal) {
+		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				run->immediate_exit = 0;
 				continue;
 			}
 			vmm_err("KVM_RUN failed: %s", strerror(errno));
-			vm->status = LSTAR_EXIT_FAILURE;
+			vmm->status = LSTAR_EXIT_FAILURE;
 			break;
 		}
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO:
-			if (run->io.direction == KVM_EXIT_IO_OUT &&
-			    run->io.port == LSTAR_HC_PORT && run->io.size == 4 &&
-			    run->io.count == 1) {
-				uint32_t nr;
+		if (is_hypercall(run)) {
+			uint32_t nr;
 
-				memcpy(&nr, (uint8_t *)run + run->io.data_offset, 4);
-				vmm_hcall(vm, nr);
-				/* The VMM runs anyway: re-anchor the time page. */
-				vmm_vdso_update(vm);
-				continue;
-			}
-			vmm_err("shim failure: %s (port 0x%x)", exit_reason_name(run->exit_reason),
-				run->io.port);
-			vm->status = LSTAR_EXIT_FAILURE;
-			vm->done = true;
-			break;
-		case KVM_EXIT_SHUTDOWN:
-			vmm_err("shim failure: the guest triple-faulted (KVM_EXIT_SHUTDOWN)");
-			vm->status = LSTAR_EXIT_FAILURE;
-			vm->done = true;
-			break;
-		case KVM_EXIT_FAIL_ENTRY:
-			vmm_err("shim failure: %s (reason 0x%llx)", exit_reason_name(run->exit_reason),
-				(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-			vm->status = LSTAR_EXIT_FAILURE;
-			vm->done = true;
-			break;
-		case KVM_EXIT_INTERNAL_ERROR:
-			vmm_err("shim failure: %s (suberror %u)", exit_reason_name(run->exit_reason),
-				run->internal.suberror);
-			vm->status = LSTAR_EXIT_FAILURE;
-			vm->done = true;
-			break;
-		default:
-			vmm_err("shim failure: %s (KVM exit reason %u)",
-				exit_reason_name(run->exit_reason), run->exit_reason);
-			vm->status = LSTAR_EXIT_FAILURE;
-			vm->done = true;
-			break;
+			memcpy(&nr, (uint8_t *)run + run->io.data_offset, 4);
+			vmm_hcall(cpu, nr);
+			/* The VMM runs anyway: re-anchor the time page. */
+			vmm_vdso_update(&vmm->vm);
+			continue;
 		}
+		shim_failure(cpu);
 	}
-	running = NULL;
-	if (stop_signal && !vm->done) {
-		if (stop_signal == SIGALRM) {
-			vmm_err("%s: timed out after %g seconds", vm->opt->program,
-				vm->opt->timeout);
-			vm->status = LSTAR_EXIT_TIMEOUT;
-		} else {
-			vmm_err("%s: stopped: lstar got SIG%s", vm->opt->program,
-				sigabbrev_np(stop_signal));
-			vm->status = 128 + stop_signal;
-		}
-		vm->stopped_by = stop_signal;
-		vmm_trace_stop(vm);
+	return vmm->status;
+}
+
+/* The run was cut short by a signal to lstar: say so, in the status
+ * and in the trace. */
+static void stopped(struct vmm *vmm)
+{
+	if (stop_signal == SIGALRM) {
+		vmm_err("%s: timed out after %g seconds", vmm->opt->program,
+			vmm->opt->timeout);
+		vmm->status = LSTAR_EXIT_TIMEOUT;
+	} else {
+		vmm_err("%s: stopped: lstar got SIG%s", vmm->opt->program,
+			sigabbrev_np(stop_signal));
+		vmm->status = 128 + stop_signal;
 	}
-	return vm->status;
+	vmm->stopped_by = stop_signal;
+	vmm_trace_stop(vmm);
 }
 
 /* Copy the compiled policy into pool pages of its own; 0 or -ENOMEM. */
-static int place_policy(struct vmm *vm, struct lstar_boot_info *bi)
+static int place_policy(struct vmm *vmm, struct lstar_boot_info *bi)
 {
-	uint64_t size = vm->policy->table_size;
+	struct vmm_mem *m = &vmm->vm.mem;
+	uint64_t size = vmm->proc.policy->table_size;
 	uint64_t pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
 	void *dst;
 
-	if (pages > (vm->mem.pool_end - vm->mem.pool_next) / PAGE_SIZE)
+	if (pages > (m->pool_end - m->pool_next) / PAGE_SIZE)
 		return -ENOMEM;
-	bi->policy = vm->mem.pool_next;
+	bi->policy = m->pool_next;
 	bi->policy_size = size;
-	vm->mem.pool_next += pages * PAGE_SIZE;
-	dst = vmm_mem_ptr(&vm->mem, bi->policy, size);
+	m->pool_next += pages * PAGE_SIZE;
+	dst = vmm_mem_ptr(m, bi->policy, size);
 	if (!dst)
 		return -ENOMEM;
-	memcpy(dst, vm->policy->table, size);
+	memcpy(dst, vmm->proc.policy->table, size);
 	/* The shim reports calls (boot flags, set before): none may take
 	 * the fast path, which reports nothing. */
 	if (bi->flags & (LSTAR_BOOT_TRACE | LSTAR_BOOT_VERBOSE))
@@ -465,56 +497,67 @@ static int place_policy(struct vmm *vm, struct lstar_boot_info *bi)
 	return 0;
 }
 
-
-int vmm_run(const struct vmm_options *opt)
-{
-	struct vmm *vm;
-	struct lstar_shim_header hdr;
-	struct lstar_boot_info bi = { 0 };
+/* What the steps of a run hand on to each other. */
+struct boot {
+	uint8_t *file;			/* the program file, read whole */
+	size_t size;
 	struct vmm_elf elf;
-	struct vmm_stack_args args = { 0 };
-	uint8_t *file = NULL;
-	size_t size = 0;
+	uint64_t bias;			/* static-PIE's load address */
+	struct lstar_shim_header hdr;
+	struct lstar_boot_info bi;
+};
+
+/* -ENOMEM from a step that fills guest memory: the program does not fit
+ * --mem.  Other errors the step reported itself. */
+static int no_room(struct vmm *vmm, int err)
+{
+	if (err == -ENOMEM)
+		vmm_err("%s: does not fit in --mem %llu MiB", vmm->opt->program,
+			(unsigned long long)(vmm->opt->mem >> 20));
+	return err;
+}
+
+/* 1. The program: read and checked before KVM is touched. */
+static int read_image(struct vmm *vmm, struct boot *b)
+{
+	const char *program = vmm->opt->program;
 	char why[256];
-	uint64_t bias = 0, pool;
-	int err, status = LSTAR_EXIT_FAILURE;
+	int err;
 
-	if (!(vm = calloc(1, sizeof(*vm))))
-		return LSTAR_EXIT_FAILURE;
-	vm->opt = opt;
-	vm->policy = opt->policy;
-	/* Whose files are the program's own (fs.c): lstar's user's. */
-	vm->host_uid = geteuid();
-	vm->host_gid = getegid();
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
-	vm->cwd_fd = -1;
-
-	/* 1. The program: read and check it before touching KVM. */
-	if ((err = read_program(opt->program, &file, &size))) {
-		vmm_err("%s: %s", opt->program, strerror(-err));
-		goto out;
+	if ((err = read_program(program, &b->file, &b->size))) {
+		vmm_err("%s: %s", program, strerror(-err));
+		return err;
 	}
-	if (vmm_elf_parse(file, size, &elf, why, sizeof(why))) {
-		vmm_err("%s: %s", opt->program, why);
-		goto out;
+	if (vmm_elf_parse(b->file, b->size, &b->elf, why, sizeof(why))) {
+		vmm_err("%s: %s", program, why);
+		return -ENOEXEC;
 	}
-	if (!elf.pie && elf.hi > IMAGE_TOP) {
+	if (!b->elf.pie && b->elf.hi > IMAGE_TOP) {
 		vmm_err("%s: segments reach 0x%llx, into the stack's area (above 0x%llx)",
-			opt->program, (unsigned long long)elf.hi,
+			program, (unsigned long long)b->elf.hi,
 			(unsigned long long)IMAGE_TOP);
-		goto out;
+		return -ENOEXEC;
 	}
-	/* The trees the program may see (the policy's path rules, --ro and
-	 * --rw among them), opened now (never by path later), and its
-	 * working directory. */
-	for (int i = 0; i < vm->policy->npaths; i++) {
-		const struct lstar_policy_path *p = &vm->policy->paths[i];
+	return 0;
+}
+
+/* 2. The process: the trees the program may see (the policy's path rules,
+ * --ro and --rw among them), opened now (never by path later), and its
+ * working directory. */
+static int open_process(struct vmm *vmm)
+{
+	struct vmm_process *proc = &vmm->proc;
+	const struct vmm_options *opt = vmm->opt;
+	int err;
+
+	for (int i = 0; i < proc->policy->npaths; i++) {
+		const struct lstar_policy_path *p = &proc->policy->paths[i];
 		char where[256];
 
-		if ((err = vmm_fs_grant(vm, p->path, p->writable))) {
+		if ((err = vmm_fs_grant(proc, p->path, p->writable))) {
 			char real[PATH_MAX];
 
-			lstar_policy_where(vm->policy, p->src, where, sizeof(where));
+			lstar_policy_where(proc->policy, p->src, where, sizeof(where));
 			if (err == -ELOOP && realpath(p->path, real))
 				vmm_err("%s: path %s %s: a component is a symlink; "
 					"a policy names directories as they are (%s?)",
@@ -524,10 +567,10 @@ int vmm_run(const struct vmm_options *opt)
 					p->path, err == -EXDEV ?
 					"a read-only tree cannot lie inside a writable one" :
 					strerror(-err));
-			goto out;
+			return err;
 		}
 	}
-	if ((err = vmm_fs_set_cwd(vm, opt->cwd))) {
+	if ((err = vmm_fs_set_cwd(proc, opt->cwd))) {
 		if (opt->cwd && err == -EXDEV)
 			vmm_err("--cwd %s: outside every tree the program sees "
 				"(grant it with --ro or --rw)", opt->cwd);
@@ -535,133 +578,229 @@ int vmm_run(const struct vmm_options *opt)
 			vmm_err("--cwd %s: %s", opt->cwd, strerror(-err));
 		else
 			vmm_err("cannot find the current directory: %s", strerror(-err));
-		goto out;
+		return err;
 	}
+	vmm_fd_init(proc);
+	return 0;
+}
 
-	/* 2. The VM and its memory: the fixed low 4 MiB, then the pool,
-	 * which also holds the page tables and the free-page stack. */
-	if (create_vm(vm))
-		goto out;
-	vm->platform = vmm_detect_platform();
-	pool = opt->mem;
-	if ((err = vmm_mem_init(&vm->mem, pool))) {
+/* 3. The VM and its memory: the fixed low 4 MiB, then the pool, which
+ * also holds the page tables, the shim's books and the policy table. */
+static int build_vm(struct vmm *vmm, struct boot *b)
+{
+	const struct vmm_options *opt = vmm->opt;
+	int err;
+
+	if ((err = create_vm(&vmm->vm)))
+		return err;
+	if ((err = vmm_mem_init(&vmm->vm.mem, opt->mem))) {
 		vmm_err("cannot reserve %llu MiB of guest memory: %s",
-			(unsigned long long)(pool >> 20), strerror(-err));
-		goto out;
+			(unsigned long long)(opt->mem >> 20), strerror(-err));
+		return err;
 	}
-	vmm_mem_reserve_shim_books(&vm->mem);
-	/* The policy table, for the shim; the pool never hands out pages
-	 * below pool_next, and the direct map is supervisor-only.  Which
-	 * calls the shim reports decides what the table may say. */
-	bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
-		   (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
-		   (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0);
-	if ((err = place_policy(vm, &bi)))
-		goto out_nomem;
+	vmm_mem_reserve_shim_books(&vmm->vm.mem);
+	if ((err = add_memory(&vmm->vm))) {
+		vmm_err("cannot give guest memory to KVM: %s", strerror(-err));
+		return err;
+	}
+	/* Which calls the shim reports decides what the table may say. */
+	b->bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
+		      (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
+		      (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0);
+	return no_room(vmm, place_policy(vmm, &b->bi));
+}
 
-	/* 3. The shim, its mappings and the direct map of the pool. */
-	if ((err = load_shim(vm, &hdr))) {
+/* 4. The shim, the direct map of the pool, and the program's segments
+ * (static-PIE at a random base); the break starts past the image, at a
+ * random page offset. */
+static int load_images(struct vmm *vmm, struct boot *b)
+{
+	int err;
+
+	if ((err = load_shim(vmm, &b->hdr))) {
 		vmm_err("the embedded shim image is unusable (%s)", strerror(-err));
-		goto out;
+		return err;
 	}
-	if ((err = vmm_mem_map_direct(&vm->mem)))
-		goto out_nomem;
-
-	/* 4. The program's segments; static-PIE at a random base. */
-	if (elf.pie)
-		bias = 0x555555554000ULL + (random_u64() % (1ULL << 28)) * PAGE_SIZE;
-	if ((err = vmm_elf_load(&vm->mem, &elf, file, bias, &bi))) {
-		if (err == -ENOMEM)
-			goto out_nomem;
-		vmm_err("%s: cannot load: %s", opt->program, strerror(-err));
-		goto out;
+	if ((err = vmm_mem_map_direct(&vmm->vm.mem)))
+		return no_room(vmm, err);
+	if (b->elf.pie)
+		b->bias = 0x555555554000ULL + (random_u64() % (1ULL << 28)) * PAGE_SIZE;
+	if ((err = vmm_elf_load(&vmm->vm.mem, &b->elf, b->file, b->bias, &b->bi))) {
+		if (err != -ENOMEM)
+			vmm_err("%s: cannot load: %s", vmm->opt->program, strerror(-err));
+		return no_room(vmm, err);
 	}
-	/* The break starts past the image, at a random page offset. */
-	bi.brk_start = elf.hi + bias + (random_u64() % 8192) * PAGE_SIZE;
+	b->bi.brk_start = b->elf.hi + b->bias + (random_u64() % 8192) * PAGE_SIZE;
+	free(b->file);
+	b->file = NULL;
+	return 0;
+}
 
-	/* 5. The vCPU (its CPUID decides AT_HWCAP), then the stack. */
-	if ((err = create_vcpu(vm)) ||
-	    (err = vmm_cpu_setup(vm, &hdr, &args.hwcap, &args.hwcap2))) {
+/* 5. The first vCPU (its CPUID decides AT_HWCAP), the stack and the vDSO. */
+static int start_cpu(struct vmm *vmm, struct boot *b)
+{
+	const struct vmm_options *opt = vmm->opt;
+	struct vmm_stack_args args = {
+		.argc = opt->argc, .argv = opt->argv,
+		.envc = opt->envc, .envp = opt->envp,
+		.execfn = opt->program,
+		.at_phdr = b->elf.phdr_vaddr + b->bias,
+		.at_phnum = b->elf.phnum, .at_phent = b->elf.phentsize,
+		.at_entry = b->elf.entry + b->bias,
+		.uid = LSTAR_GUEST_UID, .gid = LSTAR_GUEST_GID,
+	};
+	struct vmm_vcpu *cpu = &vmm->vcpu[0];
+	int err;
+
+	if ((err = create_vcpu(vmm, 0)) ||
+	    (err = vmm_cpu_setup(cpu, &b->hdr, &args.hwcap, &args.hwcap2))) {
 		vmm_err("cannot set up the vCPU: %s", strerror(-err));
-		goto out;
+		return err;
 	}
-	args.argc = opt->argc;
-	args.argv = opt->argv;
-	args.envc = opt->envc;
-	args.envp = opt->envp;
-	args.execfn = opt->program;
-	args.at_phdr = elf.phdr_vaddr + bias;
-	args.at_phnum = elf.phnum;
-	args.at_phent = elf.phentsize;
-	args.at_entry = elf.entry + bias;
-	args.uid = LSTAR_GUEST_UID;
-	args.gid = LSTAR_GUEST_GID;
 	if (getrandom(args.random, sizeof(args.random), 0) != sizeof(args.random)) {
+		err = -errno;
 		vmm_err("getrandom: %s", strerror(errno));
-		goto out;
+		return err;
 	}
-	if ((err = build_stack(vm, &args, elf.exec_stack, &bi))) {
-		if (err == -ENOMEM)
-			goto out_nomem;
+	if ((err = build_stack(cpu, &args, b->elf.exec_stack, &b->bi))) {
 		if (err == -ENOEXEC)
 			vmm_err("the embedded vDSO image is unusable");
-		else
-			vmm_err("%s: arguments and environment do not fit the stack", opt->program);
-		goto out;
+		else if (err != -ENOMEM)
+			vmm_err("%s: arguments and environment do not fit the stack",
+				opt->program);
+		return no_room(vmm, err);
 	}
+	return 0;
+}
 
-	/* 6. The boot information, last: it records where everything is. */
-	bi.magic = LSTAR_BOOT_MAGIC;
-	bi.abi_version = LSTAR_ABI_VERSION;
-	bi.platform = vm->platform;
-	bi.pool_start = LSTAR_POOL_GPA;
-	bi.pool_end = vm->mem.pool_end;
-	bi.pool_next = vm->mem.pool_next;
-	bi.free_stack = vm->mem.free_stack;
-	bi.free_stack_slots = vm->mem.free_stack_slots;
-	bi.table_counts = vm->mem.table_counts;
-	bi.pml4 = vm->mem.pml4;
-	bi.entry = elf.entry + bias;
-	memcpy(vmm_mem_ptr(&vm->mem, LSTAR_BOOT_GPA, sizeof(bi)), &bi, sizeof(bi));
-	free(file);
-	file = NULL;
+/* 6. The boot information, last: it records where everything is. */
+static void write_boot_info(struct vmm *vmm, struct boot *b)
+{
+	struct lstar_boot_info *bi = &b->bi;
+	const struct vmm_mem *m = &vmm->vm.mem;
 
-	/* 7. Run.  A write to a closed pipe must come back as EPIPE for the
-	 * shim to decide on, not kill lstar. */
+	bi->magic = LSTAR_BOOT_MAGIC;
+	bi->abi_version = LSTAR_ABI_VERSION;
+	bi->platform = vmm->vm.platform;
+	bi->pool_start = LSTAR_POOL_GPA;
+	bi->pool_end = m->pool_end;
+	bi->pool_next = m->pool_next;
+	bi->free_stack = m->free_stack;
+	bi->free_stack_slots = m->free_stack_slots;
+	bi->table_counts = m->table_counts;
+	bi->pml4 = m->pml4;
+	bi->entry = b->elf.entry + b->bias;
+	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
+}
+
+/* 7. The observers (--trace, --learn: their files are created now, as
+ * nothing can be once lstar is confined), the timer and the signals that
+ * stop a run.  A write to a closed pipe must come back as EPIPE for the
+ * shim to decide on, not kill lstar. */
+static int start_observers(struct vmm *vmm)
+{
+	const struct vmm_options *opt = vmm->opt;
+	int err;
+
 	signal(SIGPIPE, SIG_IGN);
-	vmm_fd_init(vm);
-	if ((err = vmm_trace_open(vm))) {
+	if ((err = vmm_trace_open(vmm))) {
 		vmm_err("--trace=%s: %s", opt->trace_path, vmm_output_error(err));
-		goto out;
+		return err;
 	}
-	if (opt->learn_path && (err = vmm_learn_open(vm))) {
+	if (opt->learn_path && (err = vmm_learn_open(vmm))) {
 		vmm_err("--learn %s: %s", opt->learn_path,
 			err == -EINVAL ? "not a regular file" : vmm_output_error(err));
-		goto out;
+		return err;
 	}
 	if ((err = start_timer(opt->timeout)) || (err = catch_stop_signals())) {
 		vmm_err("cannot start the timer: %s", strerror(-err));
-		goto out;
+		return err;
 	}
-	if (opt->confine && (err = vmm_confine(vm))) {
-		vmm_err("cannot confine lstar itself: %s", strerror(-err));
-		goto out;
-	}
-	status = vmm_vcpu_loop(vm);
-	if (opt->learn_path && (err = vmm_learn_finish(vm))) {
-		vmm_err("--learn %s: %s", opt->learn_path, strerror(-err));
-		status = LSTAR_EXIT_FAILURE;
-	}
-	goto out;
+	return 0;
+}
 
-out_nomem:
-	vmm_err("%s: does not fit in --mem %llu MiB", opt->program,
-		(unsigned long long)(opt->mem >> 20));
+/* 8. lstar boxes itself in (confine.c). */
+static int confine(struct vmm *vmm)
+{
+	int err;
+
+	if (vmm->opt->confine && (err = vmm_confine(vmm))) {
+		vmm_err("cannot confine lstar itself: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* 9. Run the program until it ends, lstar gives up, or a signal stops it;
+ * then write what --learn learned. */
+static int run_program(struct vmm *vmm)
+{
+	int err;
+
+	running = vmm;
+	vmm_vcpu_loop(&vmm->vcpu[0]);
+	running = NULL;
+	if (stop_signal && !vmm->done)
+		stopped(vmm);
+	if (vmm->opt->learn_path && (err = vmm_learn_finish(vmm))) {
+		vmm_err("--learn %s: %s", vmm->opt->learn_path, strerror(-err));
+		vmm->status = LSTAR_EXIT_FAILURE;
+	}
+	return vmm->status;
+}
+
+void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
+{
+	memset(vmm, 0, sizeof(*vmm));
+	vmm->opt = opt;
+	vmm->status = LSTAR_EXIT_FAILURE;
+	vmm->vm.kvm_fd = vmm->vm.fd = -1;
+	for (int i = 0; i < LSTAR_MAX_VCPUS; i++) {
+		struct vmm_vcpu *cpu = &vmm->vcpu[i];
+
+		cpu->vmm = vmm;
+		cpu->proc = &vmm->proc;
+		cpu->mem = &vmm->vm.mem;
+		cpu->index = i;
+		cpu->fd = -1;
+		cpu->hc_gpa = LSTAR_HC_GPA;
+	}
+	vmm->proc.policy = opt->policy;
+	vmm->proc.cwd_fd = -1;
+	/* Whose files are the program's own (fs.c): lstar's user's. */
+	vmm->proc.host_uid = geteuid();
+	vmm->proc.host_gid = getegid();
+}
+
+int vmm_run(const struct vmm_options *opt)
+{
+	struct vmm *vmm = malloc(sizeof(*vmm));
+	struct boot *b = calloc(1, sizeof(*b));
+	int status = LSTAR_EXIT_FAILURE;
+
+	if (!vmm || !b)
+		goto out;
+	vmm_init(vmm, opt);
+
+	if (read_image(vmm, b) || open_process(vmm) || build_vm(vmm, b) ||
+	    load_images(vmm, b) || start_cpu(vmm, b))
+		goto out;
+	write_boot_info(vmm, b);
+	if (start_observers(vmm) || confine(vmm))
+		goto out;
+	status = run_program(vmm);
 out:
-	free(file);
-	vmm_learn_close(vm);
-	vmm_trace_close(vm);
-	destroy_vm(vm);
-	free(vm);
+	if (vmm) {
+		vmm_learn_close(vmm);
+		vmm_trace_close(vmm);
+		for (int i = 0; i < vmm->nvcpus; i++)
+			destroy_vcpu(&vmm->vcpu[i]);
+		destroy_process(&vmm->proc);
+		destroy_vm(&vmm->vm);
+	}
+	if (b)
+		free(b->file);
+	free(b);
+	free(vmm);
 	return status;
 }

@@ -3,8 +3,9 @@
  * vmm.h - the VMM's modules and what they share.
  *
  *   main.c     the `lstar` command: options, `run`, `doctor`
- *   vm.c       one run, in a fixed order: program, VM, memory, shim,
- *              image, stack, vCPU, then the vCPU loop
+ *   vm.c       one run, as a list of named steps: program, process, VM
+ *              and memory, shim and image, vCPU and stack, boot
+ *              information, observers, confinement, then the vCPU loop
  *   mem.c      guest memory: range checks, page tables, guest-virtual
  *              access for hypercalls
  *   elf.c      reading and loading the program (libelf)
@@ -12,9 +13,12 @@
  *   vdso.c     the program's vDSO and the time page it reads
  *   cpu.c      the vCPU's initial state: long mode, CPUID, XCR0, FPU
  *   hcall.c    the hypercall handlers
- *   forward.c  forwarded syscalls: I/O, descriptors, time, randomness
+ *   syscall.c  forwarded syscalls: decided again, dispatched, observed
+ *   sys_io.c   read, write and friends: guest buffers, file mappings
+ *   sys_fd.c   descriptors: close, dup, fcntl, ioctl, pipes, sync
+ *   sys_time.c clocks and sleeping
  *   fdtable.c  the guest's descriptor table
- *   rlimit.c   the program's resource limits
+ *   rlimit.c   the program's resource limits (and their three calls)
  *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   confine.c  the VMM's own seccomp filter and capability drop
  *   trace.c    --trace, -v and `log` rules: one line per system call
@@ -253,14 +257,50 @@ struct vmm_rlimit {
 
 #define VMM_RLIM_NLIMITS 16	/* RLIM_NLIMITS */
 
-struct vmm {
-	const struct vmm_options *opt;
-	const struct lstar_policy *policy;	/* == opt->policy */
-	int kvm_fd, vm_fd, vcpu_fd;
-	struct kvm_run *run;
-	size_t run_size;
-	struct vmm_mem mem;
+/*
+ * One run of lstar is four things, each in a struct of its own (the
+ * layout is DESIGN-level: docs/LAYOUT.md):
+ *
+ *   struct vmm_vm        the machine: KVM's descriptors, guest memory,
+ *                        the vDSO's time page (vm.c, mem.c, vdso.c)
+ *   struct vmm_vcpu      one per vCPU: its descriptor, kvm_run, hypercall
+ *                        block and the call it is answering (vm.c, hcall.c)
+ *   struct vmm_process   the program: policy, descriptors, limits, trees,
+ *                        working directory; what fork will copy and
+ *                        execve replace (fdtable.c, rlimit.c, fs.c)
+ *   struct vmm_observers what watches the calls: --trace, --learn
+ *                        (trace.c, learn.c), told of each call when it
+ *                        completes
+ *
+ * struct vmm holds them and how the run ends.
+ */
+struct vmm_call;
+
+struct vmm_vm {
+	int kvm_fd, fd;			/* /dev/kvm, the VM */
 	enum lstar_platform platform;
+	struct vmm_mem mem;
+	struct vmm_vdso vdso;		/* the vDSO's time page */
+};
+
+#define VMM_HOST_IOV_MAX 1024		/* host iovecs per host call (IOV_MAX) */
+
+struct vmm_vcpu {
+	struct vmm *vmm;		/* the run it belongs to */
+	struct vmm_process *proc;	/* the process it runs */
+	struct vmm_mem *mem;		/* the memory it runs in */
+	int index;			/* 0 .. LSTAR_MAX_VCPUS - 1 */
+	int fd;				/* KVM_CREATE_VCPU's */
+	struct kvm_run *run;		/* mmap of fd */
+	size_t run_size;
+	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_GPA(index) */
+	struct vmm_call *call;		/* the call it is answering, or NULL */
+	struct iovec iov[VMM_HOST_IOV_MAX]; /* scratch for one host transfer */
+};
+
+struct vmm_process {
+	const struct lstar_policy *policy;	/* == opt->policy */
+	struct vmm_file std_files[3];	/* lstar's own 0, 1, 2 */
 	struct vmm_fd fds[LSTAR_MAX_FDS];
 	int max_fds;			/* `limit files`, at most LSTAR_MAX_FDS:
 					 * the table's length */
@@ -273,13 +313,24 @@ struct vmm {
 					 * -1 for a directory above the trees */
 	uint32_t host_uid, host_gid;	/* who runs lstar: their files are
 					 * the program's own (fs.c) */
+};
+
+struct vmm_observers {
+	FILE *trace;			/* --trace's stream, or NULL */
+	struct vmm_learn *learn;	/* --learn's record, or NULL */
+};
+
+struct vmm {
+	const struct vmm_options *opt;
+	struct vmm_vm vm;
+	struct vmm_vcpu vcpu[LSTAR_MAX_VCPUS];
+	int nvcpus;
+	struct vmm_process proc;
+	struct vmm_observers obs;
 	bool done;			/* the program ended */
 	int stopped_by;			/* the signal that stopped the run
 					 * (SIGALRM: --timeout), or 0 */
 	int status;			/* lstar's exit status once done */
-	struct vmm_vdso vdso;		/* the vDSO's time page */
-	FILE *trace;			/* --trace's stream, or NULL */
-	struct vmm_learn *learn;	/* --learn's record, or NULL */
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -291,7 +342,7 @@ const char *vmm_platform_name(enum lstar_platform p);
 bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd);
 
 /* cpu.c: the vCPU's initial state. */
-int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
+int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 		  uint64_t *hwcap, uint64_t *hwcap2);
 /* cpu.c: the AT_HWCAP values the guest's CPUID reports. */
 
@@ -300,147 +351,153 @@ int vmm_cpu_setup(struct vmm *vm, const struct lstar_shim_header *hdr,
  * its time page one page below that, record both as boot VMAs, decide
  * whether the vDSO may use the TSC (invariant, host clocksource `tsc`,
  * KVM_GET_TSC_KHZ, the guest's TSC offset) and write the first anchor.
- * Needs the vCPU.  Sets vm->vdso.ehdr (for AT_SYSINFO_EHDR).  0 or
+ * Needs the vCPU.  Sets vmm->vm.vdso.ehdr (for AT_SYSINFO_EHDR).  0 or
  * -errno (-ENOMEM: the pool is full; -ENOEXEC: the image is unusable).
  */
-int vmm_vdso_setup(struct vmm *vm, struct lstar_boot_info *bi, uint64_t top);
+int vmm_vdso_setup(struct vmm_vcpu *cpu, struct lstar_boot_info *bi, uint64_t top);
 
 /*
  * vdso.c: re-anchor the time page on the host's clocks; the vCPU loop
  * calls it after each hypercall.  Stops for good once the program has
  * unmapped or replaced the page (its frame may then be someone else's).
  */
-void vmm_vdso_update(struct vmm *vm);
+void vmm_vdso_update(struct vmm_vm *vm);
 
 /* The vDSO image embedded in the lstar binary (vdso_image.S). */
 extern const uint8_t lstar_vdso_image[];
 extern const uint8_t lstar_vdso_image_end[];
 
+/* vm.c: a run with nothing built yet: no descriptor open, the process's
+ * policy and owner set, each vCPU slot tied to the run. */
+void vmm_init(struct vmm *vmm, const struct vmm_options *opt);
+
 /* vm.c: run the program; returns lstar's exit status. */
 int vmm_run(const struct vmm_options *opt);
 
-/* vm.c: the vCPU loop; returns lstar's exit status. */
-int vmm_vcpu_loop(struct vmm *vm);
 
 /* hcall.c: handle one `out` to LSTAR_HC_PORT with value nr. */
-void vmm_hcall(struct vmm *vm, uint32_t nr);
+void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr);
 
 /*
  * fdtable.c: the guest's descriptors.  vmm_file_new makes a file with no
  * references (NULL on ENOMEM); installing it takes one, closing the last
  * descriptor that names it closes its host descriptor.
  */
-void vmm_fd_init(struct vmm *vm);
+void vmm_fd_init(struct vmm_process *proc);
 struct vmm_file *vmm_file_new(int host, const char *path,
 			      const struct vmm_tree *tree);
-struct vmm_file *vmm_fd_get(const struct vmm *vm, uint64_t fd);
-int vmm_fd_install(struct vmm *vm, struct vmm_file *f, uint64_t min,
+struct vmm_file *vmm_fd_get(const struct vmm_process *proc, uint64_t fd);
+int vmm_fd_host(const struct vmm_process *proc, uint64_t fd); /* or -EBADF */
+int vmm_fd_install(struct vmm_process *proc, struct vmm_file *f, uint64_t min,
 		   bool cloexec);		/* lowest free >= min, or -EMFILE */
-int vmm_fd_install_at(struct vmm *vm, struct vmm_file *f, uint64_t fd,
+int vmm_fd_install_at(struct vmm_process *proc, struct vmm_file *f, uint64_t fd,
 		      bool cloexec);		/* replaces what fd named */
-int vmm_fd_close(struct vmm *vm, uint64_t fd);	/* 0 or -EBADF */
+int vmm_fd_close(struct vmm_process *proc, uint64_t fd);	/* 0 or -EBADF */
 /* vmm_fd_limit - how many descriptors the program may number: its
  * RLIMIT_NOFILE, at most the table's length.  A new descriptor is below
  * it; one the program names to dup2/dup3 must be (EBADF). */
-uint64_t vmm_fd_limit(const struct vmm *vm);
-void vmm_fd_close_all(struct vmm *vm);		/* the run is over */
+uint64_t vmm_fd_limit(const struct vmm_process *proc);
+void vmm_fd_close_all(struct vmm_process *proc);		/* the run is over */
 
 /*
  * rlimit.c: the program's resource limits.  vmm_rlimit_init sets Linux's
- * defaults, RLIMIT_NOFILE from the table's length (vmm_fd_init calls
- * it); the three calls take the six syscall arguments.
+ * defaults, RLIMIT_NOFILE from the table's length (vmm_fd_init calls it).
  */
-void vmm_rlimit_init(struct vmm *vm);
-int64_t vmm_rlimit_prlimit64(struct vmm *vm, const uint64_t *a);
-int64_t vmm_rlimit_getrlimit(struct vmm *vm, const uint64_t *a);
-int64_t vmm_rlimit_setrlimit(struct vmm *vm, const uint64_t *a);
+void vmm_rlimit_init(struct vmm_process *proc);
 
 /*
- * fs.c: the granted trees and the path calls.  vmm_fs_grant opens a tree
- * (before confinement); vmm_fs_set_cwd sets the guest's working directory.
- * Each vmm_fs_<call> takes the six syscall arguments.
+ * fs.c: the granted trees.  vmm_fs_grant opens a tree (before
+ * confinement); vmm_fs_set_cwd sets the program's working directory.
  */
-int vmm_fs_grant(struct vmm *vm, const char *path, bool writable);
-int vmm_fs_set_cwd(struct vmm *vm, const char *path);
-struct stat;
-int vmm_fs_stat_cwd(struct vmm *vm, struct stat *st);
-/* vmm_fs_guest_ids, vmm_fs_guest_statx_ids - a host file's owner as the
- * program sees it (LSTAR_GUEST_UID for the host user's files, else
- * LSTAR_NOBODY), set in what stat or statx filled in. */
-void vmm_fs_guest_ids(const struct vmm *vm, struct stat *st);
-struct statx;
-void vmm_fs_guest_statx_ids(const struct vmm *vm, struct statx *stx);
-int64_t vmm_fs_open(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_creat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_openat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_stat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_lstat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_fstatat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_statx(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_access(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_faccessat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_faccessat2(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_readlink(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_readlinkat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_getdents64(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_getcwd(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_chdir(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_fchdir(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_mkdir(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_mkdirat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_unlink(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_rmdir(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_unlinkat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_rename(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_renameat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_renameat2(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_truncate(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_symlink(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_symlinkat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_link(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_linkat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_chmod(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_fchmodat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_fchmod(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_utimensat(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_statfs(struct vmm *vm, const uint64_t *a);
-int64_t vmm_fs_fstatfs(struct vmm *vm, const uint64_t *a);
+int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable);
+int vmm_fs_set_cwd(struct vmm_process *proc, const char *path);
+/* vmm_fs_tree_of - the tree that holds the normalized guest path abs (the
+ * longest that does), or NULL.  vmm_fs_tree_contains - does tree path
+ * outer contain inner, or equal it?  vmm_fs_plain_dir - is rel a
+ * directory beneath t, reached without a symlink? */
+const struct vmm_tree *vmm_fs_tree_of(const struct vmm_process *proc,
+				      const char *abs);
+bool vmm_fs_tree_contains(const char *outer, const char *inner);
+bool vmm_fs_plain_dir(const struct vmm_tree *t, const char *rel);
 
 /*
- * forward.c: run forwarded call nr on the VMM's copy of its arguments,
+ * The system calls the VMM answers: vmm_sys_<name> for each
+ * include/syscalls.def row whose `where` is VMM or VMM_WRITE (sys_io.c,
+ * sys_fd.c, sys_time.c, fs.c, rlimit.c), given the six arguments as the
+ * kernel reads them.  A row without its function does not link; a
+ * function without a row has no prototype, which -Wmissing-prototypes
+ * makes a build error.
+ */
+#define VMM_HANDLER_SHIM(nm)
+#define VMM_HANDLER_VMM(nm) int64_t vmm_sys_##nm(struct vmm_vcpu *cpu, const uint64_t *a);
+#define VMM_HANDLER_VMM_WRITE(nm) VMM_HANDLER_VMM(nm)
+#define VMM_HANDLER_NONE(nm)
+#define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) VMM_HANDLER_##w(nm)
+#include "syscalls.def"
+#undef VMM_HANDLER_SHIM
+#undef VMM_HANDLER_VMM
+#undef VMM_HANDLER_VMM_WRITE
+#undef VMM_HANDLER_NONE
+
+/*
+ * sys_io.c: fill the private file mapping the shim made at [addr, addr +
+ * len) from the file and offset of mmap's arguments a.  0 or -errno.
+ */
+int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a,
+			    uint64_t addr, uint64_t len);
+
+/*
+ * syscall.c: run forwarded call nr on the VMM's copy of its arguments,
  * after deciding it again under the policy.  Returns the result for the
- * program (a policy kill ends the run: vm->done).
+ * program (a policy kill ends the run: vmm->done).
  */
-int64_t vmm_forward(struct vmm *vm, uint64_t nr, const uint64_t args[6]);
+int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6]);
 
 /*
- * forward.c: the program's mmap of a file (LSTAR_HC_MMAP_FILE): decided
+ * syscall.c: the program's mmap of a file (LSTAR_HC_MMAP_FILE): decided
  * under the policy on the program's own arguments, the shim's pages
  * filled from the file, the call traced with its address.  0 or -errno.
  */
-int64_t vmm_mmap_file(struct vmm *vm, const struct lstar_hc_mmap *m);
+int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m);
 
 /*
  * The program broke a `kill` rule (in the shim, or in the VMM's own
  * check): end the run with status 128 + SIGSYS and say which call and
  * which rule (hcall.c).
  */
-void vmm_policy_kill(struct vmm *vm, uint64_t nr, uint32_t src);
+void vmm_policy_kill(struct vmm *vmm, uint64_t nr, uint32_t src);
 
 /*
- * trace.c: one system call's outcome, from the shim (LSTAR_HC_TRACE) or
- * from vmm_forward.  It is printed with --trace (every call), with -v
- * (refused and missing ones) and for a `log` rule (to the trace, or
- * stderr without --trace), and recorded with --learn.
+ * One system call, as the observers see it once it is answered: from the
+ * shim (LSTAR_HC_TRACE, LSTAR_HC_EXIT) or from the VMM's own dispatch
+ * (syscall.c).  The path calls add the paths they used (vmm_call_path).
  */
-struct vmm_trace_call {
+#define VMM_CALL_PATHS 4		/* rename: each name looked up, then changed */
+
+struct vmm_call {
 	uint64_t nr;
 	const uint64_t *args;		/* six */
 	int64_t ret;			/* what the program got */
 	struct lstar_verdict v;		/* the policy's verdict */
 	uint8_t kind;			/* enum lstar_trace_kind */
 	bool forwarded;			/* answered by the VMM */
+	bool noreturn;			/* it never returned (exit, a kill) */
+	bool want_paths;		/* an observer wants the paths */
+	int npaths;
+	struct {
+		char abs[4096];		/* normalized guest path */
+		bool write;		/* it changed or created something there */
+	} paths[VMM_CALL_PATHS];
 };
+
+/*
+ * vmm_call_path - the call cpu is answering used path abs (to change or
+ * create something there: write).  Kept only when an observer wants it.
+ */
+void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write);
+
+/* vmm_observe - tell the observers (trace, learn) of a completed call. */
+void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c);
 
 /*
  * output.c: vmm_output_open - create (or empty) a file lstar itself
@@ -449,34 +506,33 @@ struct vmm_trace_call {
  * can write (-EXDEV).  Returns the descriptor or -errno.
  * vmm_output_error - the reason for such an error, in words.
  */
-int vmm_output_open(const struct vmm *vm, const char *path);
+int vmm_output_open(const struct vmm *vmm, const char *path);
 const char *vmm_output_error(int err);
 
 /* vmm_trace_open - open --trace=FILE (before confinement); 0 or -errno. */
-int vmm_trace_open(struct vmm *vm);
-void vmm_trace_call(struct vmm *vm, const struct vmm_trace_call *c);
+int vmm_trace_open(struct vmm *vmm);
+/* vmm_trace_call - print c if --trace, -v or a `log` rule wants it: to
+ * the trace, or stderr. */
+void vmm_trace_call(struct vmm_vcpu *cpu, const struct vmm_call *c);
 /* The program ended: exit_group's line, or the call a kill rule ended. */
-void vmm_trace_exit(struct vmm *vm, const struct lstar_hc_exit *e);
-void vmm_trace_close(struct vmm *vm);
-/* The run was stopped (vm->stopped_by): the trace's last line says so. */
-void vmm_trace_stop(struct vmm *vm);
+void vmm_trace_exit(struct vmm_vcpu *cpu, const struct lstar_hc_exit *e);
+void vmm_trace_close(struct vmm *vmm);
+/* The run was stopped (vmm->stopped_by): the trace's last line says so. */
+void vmm_trace_stop(struct vmm *vmm);
 
 /*
  * learn.c: --learn.  vmm_learn_open creates the output file (before
- * confinement: afterwards lstar cannot create files); vmm_learn_path
- * records a path the program used (abs: normalized guest path; write:
- * it changed or created something there); vmm_learn_finish writes the
- * policy (after the run) and frees the record; 0 or -errno.
+ * confinement: afterwards lstar cannot create files); vmm_learn_finish
+ * writes the policy (after the run) and frees the record; 0 or -errno.
  */
-int vmm_learn_open(struct vmm *vm);
-void vmm_learn_path(struct vmm *vm, const char *abs, bool write);
-int vmm_learn_finish(struct vmm *vm);
-/* vmm_learn_call - record one call's outcome (trace.c calls it for each
- * call it is told of, the last one of a run included). */
-void vmm_learn_call(struct vmm *vm, const struct vmm_trace_call *c);
+int vmm_learn_open(struct vmm *vmm);
+int vmm_learn_finish(struct vmm *vmm);
+/* vmm_learn_call - record one call's outcome and the paths it used
+ * (vmm_observe calls it for each call, the last one of a run included). */
+void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c);
 /* vmm_learn_close - drop the record and close the file without writing
  * a policy (a run that never started); harmless after vmm_learn_finish. */
-void vmm_learn_close(struct vmm *vm);
+void vmm_learn_close(struct vmm *vmm);
 
 /* The shim image embedded in the lstar binary (shim_image.S). */
 extern const uint8_t lstar_shim_image[];
@@ -487,7 +543,7 @@ extern const uint8_t lstar_shim_image_end[];
  * no capabilities, and a seccomp filter that kills lstar on any call the
  * vCPU loop and the forwarders do not need.  0 or -errno.
  */
-int vmm_confine(const struct vmm *vm);
+int vmm_confine(const struct vmm *vmm);
 
 /* doctor.c */
 int vmm_doctor(void);

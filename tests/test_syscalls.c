@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_syscalls.c - include/syscalls.def against what it describes: each
+ * row is the kernel's call of that name and number, and the handlers
+ * built into the shim and the VMM are exactly the rows that name them
+ * (read from the symbol tables of the shim image and of this binary,
+ * which links the VMM): no row without its function, no function without
+ * its row.
+ */
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "compile.h"
+#include "names.h"
+#include "tests.h"
+
+struct row {
+	const char *name;
+	long nr;
+	int where;
+};
+
+#define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) \
+	{ #nm, SYS_##nm, POLICY_WHERE_##w },
+static const struct row rows[] = {
+#include "syscalls.def"
+};
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* Every row is the kernel's: its name is the number's, in libseccomp and
+ * in the policy's names, and the policy table says what the row says. */
+START_TEST(rows_are_the_kernels)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &rows[i];
+		const struct policy_sys_args *a = policy_sys_args(r->nr);
+		const char *name = lstar_syscall_name(r->nr);
+
+		ck_assert_msg(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, r->name) == r->nr,
+			      "%s: libseccomp gives another number than %ld", r->name, r->nr);
+		ck_assert_msg(name && !strcmp(name, r->name), "%ld: %s, not %s", r->nr,
+			      name ? name : "(none)", r->name);
+		ck_assert_msg(a && a->listed && a->where == r->where,
+			      "%s: the policy's table disagrees", r->name);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_msg(rows[j].nr != r->nr, "%s: two rows", r->name);
+	}
+}
+END_TEST
+
+/*
+ * The global functions named prefix<name> in ELF file path, each looked
+ * up in the rows: one that no row of kind `where` names fails.  Returns
+ * how many there are; *found gets a mark per row found.
+ */
+static size_t handlers_in(const char *path, const char *prefix, int where,
+			  int where2, bool *found)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t plen = strlen(prefix), n = 0;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+
+	ck_assert_msg(fd >= 0, "cannot open %s", path);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	ck_assert_ptr_nonnull(elf);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name, *call;
+			bool known = false;
+
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    GELF_ST_BIND(sym.st_info) != STB_GLOBAL ||
+			    sym.st_shndx == SHN_UNDEF)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || strncmp(name, prefix, plen))
+				continue;
+			call = name + plen;
+			if (!strcmp(call, "ni_syscall"))
+				continue;	/* the shim's ENOSYS, no call of its own */
+			for (size_t r = 0; r < NROWS; r++) {
+				if (strcmp(rows[r].name, call))
+					continue;
+				ck_assert_msg(rows[r].where == where || rows[r].where == where2,
+					      "%s in %s: its row does not say so", name, path);
+				found[r] = known = true;
+			}
+			ck_assert_msg(known, "%s in %s has no row in include/syscalls.def",
+				      name, path);
+			n++;
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return n;
+}
+
+/* The shim's sys_<name> are the SHIM rows. */
+START_TEST(shim_handlers_are_the_rows)
+{
+	char path[PATH_MAX], *slash;
+	bool found[NROWS] = { false };
+
+	snprintf(path, sizeof(path), "%s", lstar_path());
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path, sizeof(path) - (slash ? slash + 1 - path : 0),
+		 "shim/shim.elf");
+	ck_assert_uint_gt(handlers_in(path, "sys_", POLICY_WHERE_SHIM, POLICY_WHERE_SHIM,
+				      found), 10);
+	for (size_t r = 0; r < NROWS; r++)
+		ck_assert_msg(found[r] || rows[r].where != POLICY_WHERE_SHIM,
+			      "%s: a SHIM row without sys_%s", rows[r].name, rows[r].name);
+}
+END_TEST
+
+/* The VMM's vmm_sys_<name> are the VMM rows (this binary links the VMM). */
+START_TEST(vmm_handlers_are_the_rows)
+{
+	bool found[NROWS] = { false };
+
+	ck_assert_uint_gt(handlers_in("/proc/self/exe", "vmm_sys_", POLICY_WHERE_VMM,
+				      POLICY_WHERE_VMM_WRITE, found), 50);
+	for (size_t r = 0; r < NROWS; r++)
+		ck_assert_msg(found[r] || (rows[r].where != POLICY_WHERE_VMM &&
+					   rows[r].where != POLICY_WHERE_VMM_WRITE),
+			      "%s: a VMM row without vmm_sys_%s", rows[r].name, rows[r].name);
+}
+END_TEST
+
+/* A HOST row's host call is one libseccomp knows (the filter is built
+ * from them: a typo would not compile, a call missing from x86-64 would
+ * fail at run time). */
+START_TEST(host_calls_exist)
+{
+	static const char *const host[] = {
+#define HOST(name, hostcall) #hostcall,
+#include "syscalls.def"
+	};
+
+	for (size_t i = 0; i < sizeof(host) / sizeof(host[0]); i++)
+		ck_assert_msg(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, host[i]) >= 0,
+			      "host call %s: unknown on x86-64", host[i]);
+}
+END_TEST
+
+Suite *suite_syscalls(void)
+{
+	Suite *s = suite_create("syscalls");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_test(tc, rows_are_the_kernels);
+	tcase_add_test(tc, shim_handlers_are_the_rows);
+	tcase_add_test(tc, vmm_handlers_are_the_rows);
+	tcase_add_test(tc, host_calls_exist);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sys_fd.c - the calls on descriptors themselves: close, dup and fcntl
+ * on the guest's table (fdtable.c), pipes, the terminal queries, and
+ * truncating and syncing a file the guest holds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+int64_t vmm_sys_close(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return vmm_fd_close(cpu->proc, a[0]);
+}
+
+int64_t vmm_sys_dup(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+
+	return f ? vmm_fd_install(cpu->proc, f, 0, false) : -EBADF;
+}
+
+int64_t vmm_sys_dup2(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+
+	if (!f)
+		return -EBADF;
+	if (a[0] == a[1])
+		return (int64_t)a[1];
+	return vmm_fd_install_at(cpu->proc, f, a[1], false);
+}
+
+int64_t vmm_sys_dup3(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+
+	if (a[2] & ~(uint64_t)O_CLOEXEC)
+		return -EINVAL;
+	if (!f)
+		return -EBADF;
+	if (a[0] == a[1])
+		return -EINVAL;
+	return vmm_fd_install_at(cpu->proc, f, a[1], a[2] & O_CLOEXEC);
+}
+
+int64_t vmm_sys_fcntl(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+	int fl;
+
+	if (!f)
+		return -EBADF;
+	switch (a[1]) {
+	case F_GETFD:
+		return cpu->proc->fds[a[0]].cloexec ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		cpu->proc->fds[a[0]].cloexec = a[2] & FD_CLOEXEC;
+		return 0;
+	case F_GETFL:
+		fl = fcntl(f->host, F_GETFL);
+		return fl < 0 ? -errno : fl;
+	case F_SETFL:
+		/* The status flags a program may change, as Linux's SETFL_MASK
+		 * less O_DIRECT and O_ASYNC (no signals yet). */
+		return fcntl(f->host, F_SETFL,
+			     (int)a[2] & (O_APPEND | O_NONBLOCK | O_NOATIME)) < 0 ?
+		       -errno : 0;
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (a[2] >= vmm_fd_limit(cpu->proc))
+			return -EINVAL;
+		return vmm_fd_install(cpu->proc, f, a[2], a[1] == F_DUPFD_CLOEXEC);
+	default:
+		return -EINVAL;
+	}
+}
+
+int64_t vmm_sys_ioctl(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+	uint8_t buf[64];	/* larger than either answer */
+	size_t len;
+
+	if (hfd < 0)
+		return hfd;
+	switch (a[1]) {
+	case TCGETS:
+		len = 36;	/* the kernel's struct termios */
+		break;
+	case TIOCGWINSZ:
+		len = sizeof(struct winsize);
+		break;
+	case FIONREAD:
+		len = sizeof(int);
+		break;
+	default:
+		return -ENOTTY;
+	}
+	memset(buf, 0, sizeof(buf));
+	if (ioctl(hfd, a[1], buf) < 0)
+		return -errno;
+	return vmm_mem_copy_to_user(cpu->mem, a[2], buf, len);
+}
+
+/* pipe2(fds, flags): a host pipe, both ends the guest's. */
+int64_t vmm_sys_pipe2(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *ends[2] = { NULL, NULL };
+	int host[2], gfd[2] = { -1, -1 };
+	int32_t out[2];
+	int64_t err = -ENOMEM;
+
+	if (a[1] & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	if (pipe2(host, O_CLOEXEC | ((int)a[1] & (O_NONBLOCK | O_DIRECT))) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++)
+		if (!(ends[i] = vmm_file_new(host[i], NULL, NULL)))
+			goto out_close;
+	for (int i = 0; i < 2; i++)
+		if ((gfd[i] = vmm_fd_install(cpu->proc, ends[i], 0, a[1] & O_CLOEXEC)) < 0) {
+			err = gfd[i];
+			goto out_uninstall;
+		}
+	out[0] = gfd[0];
+	out[1] = gfd[1];
+	if (vmm_mem_copy_to_user(cpu->mem, a[0], out, sizeof(out))) {
+		err = -EFAULT;
+		goto out_uninstall;
+	}
+	return 0;
+
+out_uninstall:
+	/* Closing an installed end frees it and its host descriptor. */
+	for (int i = 0; i < 2; i++) {
+		if (gfd[i] >= 0) {
+			vmm_fd_close(cpu->proc, gfd[i]);
+			ends[i] = NULL;
+			host[i] = -1;
+		}
+	}
+out_close:
+	for (int i = 0; i < 2; i++) {
+		if (host[i] >= 0)
+			close(host[i]);
+		if (ends[i])
+			free(ends[i]);
+	}
+	return err;
+}
+
+int64_t vmm_sys_pipe(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	const uint64_t args[6] = { a[0], 0 };
+
+	return vmm_sys_pipe2(cpu, args);
+}
+
+int64_t vmm_sys_ftruncate(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)a[1] < 0)
+		return -EINVAL;
+	return ftruncate(f->host, (off_t)a[1]) < 0 ? -errno : 0;
+}
+
+int64_t vmm_sys_fsync(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+
+	return hfd < 0 ? hfd : fsync(hfd) < 0 ? -errno : 0;
+}
+
+int64_t vmm_sys_fdatasync(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+
+	return hfd < 0 ? hfd : fdatasync(hfd) < 0 ? -errno : 0;
+}

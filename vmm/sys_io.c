@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sys_io.c - reading and writing: between a host descriptor and guest
+ * buffers (read, write and their vector and positioned kinds), between
+ * two descriptors (sendfile, copy_file_range), the file offset (lseek),
+ * the host's entropy (getrandom) and the pages of a file mapping.
+ *
+ * Guest buffers are reached through the guest page tables as ring 3
+ * could reach them (vmm_mem_user_iov), so a bad pointer is -EFAULT and
+ * shim memory is out of reach.  A whole buffer is checked before any
+ * byte moves.  Structures the host reads (iovec arrays, offsets) are
+ * copied into host memory before they are checked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define MAX_RW_COUNT	0x7ffff000L	/* Linux's cap on one read/write */
+#define IOV_CHUNK	64		/* host iovecs per translation step */
+
+/* Linux's access_ok(): does [buf, buf + len) lie in user space at all? */
+static bool user_range(uint64_t buf, uint64_t len)
+{
+	return buf <= LSTAR_USER_TOP && len <= LSTAR_USER_TOP - buf;
+}
+
+/* Could ring 3 access every byte of [buf, buf + len) (write: store)? */
+static bool user_accessible(struct vmm_vcpu *cpu, uint64_t buf, uint64_t len, bool write)
+{
+	struct iovec iov[IOV_CHUNK];
+	int n;
+
+	while (len) {
+		long got = vmm_mem_user_iov(cpu->mem, buf, len, write, iov,
+					    IOV_CHUNK, &n);
+
+		if (got <= 0 || ((uint64_t)got < len && n < IOV_CHUNK))
+			return false;
+		buf += got;
+		len -= got;
+	}
+	return true;
+}
+
+/* A piece of user memory a call moves data to or from; also the layout
+ * of the guest's struct iovec. */
+struct user_seg {
+	uint64_t base;
+	uint64_t len;
+};
+
+/*
+ * transfer - move data between host descriptor hfd and the user segments,
+ * already checked accessible: as many host iovecs as one host call takes,
+ * one call after another.  A short transfer ends it, as does the first
+ * read from anything but a regular file (a pipe or a terminal returns
+ * what it has, and a second read could block where Linux returns).
+ * pos >= 0: at that file offset (preadv/pwritev), the file's own offset
+ * untouched.  Returns bytes moved, or -errno if nothing moved.
+ */
+static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
+		     uint64_t nsegs, bool to_user, int64_t pos)
+{
+	struct iovec *iov = cpu->iov;
+	struct stat st;
+	bool regular = fstat(hfd, &st) == 0 && S_ISREG(st.st_mode);
+	uint64_t si = 0, off = 0;
+	long done = 0;
+
+	while (si < nsegs) {
+		long want = 0;
+		ssize_t got;
+		int n = 0;
+
+		while (si < nsegs && n < VMM_HOST_IOV_MAX) {
+			int more;
+			long covered;
+
+			if (off == segs[si].len) {
+				si++;
+				off = 0;
+				continue;
+			}
+			covered = vmm_mem_user_iov(cpu->mem, segs[si].base + off,
+						   segs[si].len - off, to_user,
+						   iov + n, VMM_HOST_IOV_MAX - n, &more);
+			if (covered <= 0)
+				break;
+			n += more;
+			want += covered;
+			off += covered;
+		}
+		if (n == 0)
+			break;
+		if (pos >= 0)
+			got = to_user ? preadv(hfd, iov, n, pos + done) :
+					pwritev(hfd, iov, n, pos + done);
+		else
+			got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
+		if (got < 0)
+			return done ? done : -errno;
+		done += got;
+		if (got < want || (to_user && !regular))
+			break;
+	}
+	return done;
+}
+
+/*
+ * One read or write between host descriptor hfd and [buf, buf + len).
+ * The whole buffer is checked before the host call: a range outside user
+ * space, or with any page ring 3 could not access, is -EFAULT and nothing
+ * moves (Linux checks the range first too, and a pipe moves all or
+ * nothing).  A zero-length call still reaches the host, which decides
+ * EBADF for a descriptor open the other way.
+ */
+static long xfer(struct vmm_vcpu *cpu, int hfd, uint64_t buf, uint64_t len, bool to_user)
+{
+	struct user_seg seg = { buf, len };
+
+	if (!user_range(buf, len))
+		return -EFAULT;
+	if (len > MAX_RW_COUNT)
+		seg.len = MAX_RW_COUNT;
+	if (seg.len == 0) {
+		ssize_t r = to_user ? read(hfd, NULL, 0) : write(hfd, NULL, 0);
+
+		return r < 0 ? -errno : 0;
+	}
+	if (!user_accessible(cpu, buf, seg.len, to_user))
+		return -EFAULT;
+	return transfer(cpu, hfd, &seg, 1, to_user, -1);
+}
+
+int64_t vmm_sys_read(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+
+	return hfd < 0 ? hfd : xfer(cpu, hfd, a[1], a[2], true);
+}
+
+int64_t vmm_sys_write(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+
+	return hfd < 0 ? hfd : xfer(cpu, hfd, a[1], a[2], false);
+}
+
+static int64_t rw_vec(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
+			  int64_t pos)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+	uint64_t cnt = a[2], total = 0;
+	struct user_seg *gv;
+	int64_t done = 0;
+
+	if (hfd < 0)
+		return hfd;
+	if (cnt > IOV_MAX)
+		return -EINVAL;
+	if (cnt == 0) {
+		ssize_t r = pos >= 0 ?
+			    (to_user ? preadv(hfd, NULL, 0, pos) : pwritev(hfd, NULL, 0, pos)) :
+			    (to_user ? readv(hfd, NULL, 0) : writev(hfd, NULL, 0));
+
+		return r < 0 ? -errno : 0;
+	}
+	if (!(gv = calloc(cnt, sizeof(*gv))))
+		return -ENOMEM;
+	/* Copy the array once, then check the copy: every piece in user
+	 * space and accessible, the total within what one call may move
+	 * (Linux's import_iovec rules), before anything moves. */
+	if (vmm_mem_copy_from_user(cpu->mem, gv, a[1], cnt * sizeof(*gv))) {
+		done = -EFAULT;
+		goto out;
+	}
+	for (uint64_t i = 0; i < cnt; i++) {
+		if (gv[i].len > (uint64_t)SSIZE_MAX - total) {
+			done = -EINVAL;
+			goto out;
+		}
+		total += gv[i].len;
+		if (!user_range(gv[i].base, gv[i].len)) {
+			done = -EFAULT;
+			goto out;
+		}
+	}
+	total = 0;
+	for (uint64_t i = 0; i < cnt && total < MAX_RW_COUNT; i++) {
+		uint64_t len = gv[i].len < MAX_RW_COUNT - total ?
+			       gv[i].len : MAX_RW_COUNT - total;
+
+		if (!user_accessible(cpu, gv[i].base, len, to_user)) {
+			done = -EFAULT;
+			goto out;
+		}
+		gv[i].len = len;
+		total += len;
+	}
+	/* One host call over all of them: a readv returns what a pipe has,
+	 * as Linux's does, instead of waiting for every piece. */
+	done = transfer(cpu, hfd, gv, cnt, to_user, pos);
+out:
+	free(gv);
+	return done;
+}
+
+int64_t vmm_sys_readv(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return rw_vec(cpu, a, true, -1);
+}
+
+int64_t vmm_sys_writev(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return rw_vec(cpu, a, false, -1);
+}
+
+/* preadv/pwritev(fd, iov, cnt, pos_l, pos_h): on x86-64 pos_l is the
+ * whole offset. */
+int64_t vmm_sys_preadv(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return (int64_t)a[3] < 0 ? -EINVAL : rw_vec(cpu, a, true, (int64_t)a[3]);
+}
+
+int64_t vmm_sys_pwritev(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return (int64_t)a[3] < 0 ? -EINVAL : rw_vec(cpu, a, false, (int64_t)a[3]);
+}
+
+/* pread64/pwrite64: one host call on the whole (checked) buffer. */
+static int64_t prw(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user)
+{
+	struct iovec iov[IOV_CHUNK];
+	int hfd = vmm_fd_host(cpu->proc, a[0]), n;
+	uint64_t len = a[2];
+	long want;
+	ssize_t got;
+
+	if (hfd < 0)
+		return hfd;
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	if (!user_range(a[1], len))
+		return -EFAULT;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	if (len == 0) {
+		got = to_user ? pread(hfd, NULL, 0, (off_t)a[3]) :
+				pwrite(hfd, NULL, 0, (off_t)a[3]);
+		return got < 0 ? -errno : 0;
+	}
+	if (!user_accessible(cpu, a[1], len, to_user))
+		return -EFAULT;
+	want = vmm_mem_user_iov(cpu->mem, a[1], len, to_user, iov, IOV_CHUNK, &n);
+	if (want < 0)
+		return want;
+	got = to_user ? preadv(hfd, iov, n, (off_t)a[3]) :
+			pwritev(hfd, iov, n, (off_t)a[3]);
+	return got < 0 ? -errno : got;
+}
+
+int64_t vmm_sys_pread64(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return prw(cpu, a, true);
+}
+
+int64_t vmm_sys_pwrite64(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return prw(cpu, a, false);
+}
+
+/* An in/out file offset the guest passes by pointer: copied in, copied
+ * back after the call. */
+static int get_offset(struct vmm_vcpu *cpu, uint64_t gva, off_t *off, off_t **p)
+{
+	*p = NULL;
+	if (!gva)
+		return 0;
+	if (vmm_mem_copy_from_user(cpu->mem, off, gva, sizeof(*off)))
+		return -EFAULT;
+	*p = off;
+	return 0;
+}
+
+/* sendfile(out, in, offset*, count): between two guest descriptors, on
+ * the host, without passing through guest memory. */
+int64_t vmm_sys_sendfile(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int out = vmm_fd_host(cpu->proc, a[0]), in = vmm_fd_host(cpu->proc, a[1]), err;
+	off_t off, *poff;
+	ssize_t r;
+
+	if (out < 0 || in < 0)
+		return -EBADF;
+	if ((err = get_offset(cpu, a[2], &off, &poff)))
+		return err;
+	r = sendfile(out, in, poff, a[3] < MAX_RW_COUNT ? a[3] : MAX_RW_COUNT);
+	if (r < 0)
+		return -errno;
+	if (poff && vmm_mem_copy_to_user(cpu->mem, a[2], &off, sizeof(off)))
+		return -EFAULT;
+	return r;
+}
+
+/* copy_file_range(in, off_in*, out, off_out*, len, flags) */
+int64_t vmm_sys_copy_file_range(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int in = vmm_fd_host(cpu->proc, a[0]), out = vmm_fd_host(cpu->proc, a[2]), err;
+	off_t off_in, off_out, *pin, *pout;
+	ssize_t r;
+
+	if (in < 0 || out < 0)
+		return -EBADF;
+	if (a[5])
+		return -EINVAL;
+	if ((err = get_offset(cpu, a[1], &off_in, &pin)) ||
+	    (err = get_offset(cpu, a[3], &off_out, &pout)))
+		return err;
+	r = copy_file_range(in, pin, out, pout,
+			    a[4] < MAX_RW_COUNT ? a[4] : MAX_RW_COUNT, 0);
+	if (r < 0)
+		return -errno;
+	if ((pin && vmm_mem_copy_to_user(cpu->mem, a[1], &off_in, sizeof(off_in))) ||
+	    (pout && vmm_mem_copy_to_user(cpu->mem, a[3], &off_out, sizeof(off_out))))
+		return -EFAULT;
+	return r;
+}
+
+int64_t vmm_sys_lseek(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int hfd = vmm_fd_host(cpu->proc, a[0]);
+	off_t r;
+
+	if (hfd < 0)
+		return hfd;
+	if (a[2] > SEEK_HOLE)
+		return -EINVAL;
+	r = lseek(hfd, (off_t)a[1], (int)a[2]);
+	return r < 0 ? -errno : r;
+}
+
+int64_t vmm_sys_getrandom(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct iovec iov[IOV_CHUNK];
+	uint64_t len = a[1];
+	long want;
+	int64_t done = 0;
+	int n;
+
+	if (a[2] & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	if (len == 0)
+		return 0;
+	want = vmm_mem_user_iov(cpu->mem, a[0], len, true, iov, IOV_CHUNK, &n);
+	if (want < 0)
+		return want;
+	for (int i = 0; i < n; i++) {
+		ssize_t got = getrandom(iov[i].iov_base, iov[i].iov_len,
+					(unsigned)a[2]);
+
+		if (got < 0)
+			return done ? done : -errno;
+		done += got;
+		if ((size_t)got < iov[i].iov_len)
+			break;
+	}
+	return done;
+}
+
+/*
+ * Fill the private file mapping the shim made at [addr, addr + len) from
+ * descriptor a[4] at offset a[5] (the program's mmap arguments, as the
+ * kernel reads them).  Written through the page tables as ring 3 could
+ * read them (read-only pages too: they are the mapping's own).  Past the
+ * end of the file the pages stay zero (Linux would raise SIGBUS).
+ */
+int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
+			    uint64_t len)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[4]);
+	struct iovec *iov = cpu->iov;
+	uint64_t done = 0;
+	struct stat st;
+	int fl;
+
+	if (!f)
+		return -EBADF;
+	/* As Linux's file_mmap_ok: the mapping must end within the largest
+	 * file offset there is. */
+	if (a[5] > (uint64_t)INT64_MAX || a[1] > (uint64_t)INT64_MAX - a[5])
+		return -EOVERFLOW;
+	if (fstat(f->host, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENODEV;
+	if ((fl = fcntl(f->host, F_GETFL)) < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if (len && !user_range(addr, len))
+		return -EFAULT;
+	while (done < len) {
+		int n;
+		long want = vmm_mem_user_iov(cpu->mem, addr + done, len - done,
+					     false, iov, VMM_HOST_IOV_MAX, &n);
+		ssize_t got;
+
+		if (want <= 0)
+			return -EFAULT;
+		got = preadv(f->host, iov, n, (off_t)(a[5] + done));
+		/* An offset past what the file system holds is past the end:
+		 * Linux maps it (and a touch is SIGBUS); here it reads zero. */
+		if (got < 0 && errno == EINVAL)
+			break;
+		if (got < 0)
+			return -errno;
+		if (got < want)
+			break;	/* end of file: the rest stays zero */
+		done += got;
+	}
+	return 0;
+}

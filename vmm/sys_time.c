@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sys_time.c - the clocks and sleeping.  Most reads of the clocks never
+ * get here: the vDSO answers them in ring 3 (vdso.c); these are its
+ * fallbacks, the clocks it does not serve, and the sleeps.
+ */
+#include <errno.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* The clocks a program may read; CPU clocks of other processes are not. */
+static bool clock_ok(uint64_t id)
+{
+	switch (id) {
+	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID: case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME: case CLOCK_TAI:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int64_t vmm_sys_clock_gettime(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct timespec ts;
+
+	if (!clock_ok(a[0]))
+		return -EINVAL;
+	if (clock_gettime((clockid_t)a[0], &ts) < 0)
+		return -errno;
+	return vmm_mem_copy_to_user(cpu->mem, a[1], &ts, sizeof(ts));
+}
+
+int64_t vmm_sys_clock_getres(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct timespec ts;
+
+	if (!clock_ok(a[0]))
+		return -EINVAL;
+	if (clock_getres((clockid_t)a[0], &ts) < 0)
+		return -errno;
+	return a[1] ? vmm_mem_copy_to_user(cpu->mem, a[1], &ts, sizeof(ts)) : 0;
+}
+
+int64_t vmm_sys_gettimeofday(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct timespec ts;
+	struct { int64_t sec, usec; } tv;
+	struct { int32_t minuteswest, dsttime; } tz = { 0, 0 };
+	int err;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	tv.sec = ts.tv_sec;
+	tv.usec = ts.tv_nsec / 1000;
+	if (a[0] && (err = vmm_mem_copy_to_user(cpu->mem, a[0], &tv, sizeof(tv))))
+		return err;
+	if (a[1] && (err = vmm_mem_copy_to_user(cpu->mem, a[1], &tz, sizeof(tz))))
+		return err;
+	return 0;
+}
+
+int64_t vmm_sys_time(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int64_t t = (int64_t)time(NULL);
+
+	if (a[0] && vmm_mem_copy_to_user(cpu->mem, a[0], &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+/* Copy and check a guest timespec. */
+static int get_timespec(struct vmm_vcpu *cpu, uint64_t gva, struct timespec *ts)
+{
+	struct { int64_t sec, nsec; } g;
+
+	if (vmm_mem_copy_from_user(cpu->mem, &g, gva, sizeof(g)))
+		return -EFAULT;
+	if (g.sec < 0 || g.nsec < 0 || g.nsec >= 1000000000)
+		return -EINVAL;
+	ts->tv_sec = g.sec;
+	ts->tv_nsec = g.nsec;
+	return 0;
+}
+
+static int64_t sleep_result(struct vmm_vcpu *cpu, int r, uint64_t rem_gva,
+			    const struct timespec *rem)
+{
+	if (r == 0)
+		return 0;
+	/* Interrupted only by lstar's own timer: the run is over anyway. */
+	if (r == EINTR && rem_gva)
+		vmm_mem_copy_to_user(cpu->mem, rem_gva, rem, sizeof(*rem));
+	return -r;
+}
+
+int64_t vmm_sys_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct timespec req, rem = { 0, 0 };
+	int err;
+
+	if ((err = get_timespec(cpu, a[0], &req)))
+		return err;
+	err = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
+	return sleep_result(cpu, err, a[1], &rem);
+}
+
+int64_t vmm_sys_clock_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct timespec req, rem = { 0, 0 };
+	int err;
+
+	if (!clock_ok(a[0]))
+		return -EINVAL;
+	if ((err = get_timespec(cpu, a[2], &req)))
+		return err;
+	/* Linux looks at TIMER_ABSTIME only and ignores other flag bits;
+	 * the host decides the rest (EOPNOTSUPP for the thread CPU clock). */
+	err = syscall(SYS_clock_nanosleep, (clockid_t)a[0],
+		      (int)(a[1] & TIMER_ABSTIME), &req, &rem) < 0 ? errno : 0;
+	return sleep_result(cpu, err, (a[1] & TIMER_ABSTIME) ? 0 : a[3], &rem);
+}

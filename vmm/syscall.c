@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * syscall.c - the system calls the shim forwards: decided again, run,
+ * observed.
+ *
+ * The VMM decides on its own copy of the arguments, whatever the shim
+ * said: a call the policy refuses is not run here, and a call that is
+ * not in the table (include/syscalls.def's VMM rows) is refused however
+ * it arrives.  The handler, vmm_sys_<name>, gets the arguments as the
+ * kernel reads them; once it returns, the observers (trace, learn) are
+ * told of the call.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "names.h"
+#include "vmm.h"
+
+typedef int64_t (*vmm_sys_fn)(struct vmm_vcpu *cpu, const uint64_t *a);
+
+#define ENTRY_SHIM(nm)
+#define ENTRY_VMM(nm)		[SYS_##nm] = vmm_sys_##nm,
+#define ENTRY_VMM_WRITE(nm)	ENTRY_VMM(nm)
+#define ENTRY_NONE(nm)
+#define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
+
+static const vmm_sys_fn sys_table[LSTAR_POLICY_NR] = {
+#include "syscalls.def"
+};
+
+#undef ENTRY_SHIM
+#undef ENTRY_VMM
+#undef ENTRY_VMM_WRITE
+#undef ENTRY_NONE
+
+void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)
+{
+	struct vmm_call *c = cpu->call;
+
+	if (!c || !c->want_paths || c->npaths == VMM_CALL_PATHS)
+		return;
+	snprintf(c->paths[c->npaths].abs, sizeof(c->paths[0].abs), "%s", abs);
+	c->paths[c->npaths++].write = write;
+}
+
+void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c)
+{
+	vmm_learn_call(cpu->vmm, c);
+	vmm_trace_call(cpu, c);
+}
+
+/* The call is over: the observers hear of it, and a kill rule it broke
+ * ends the run. */
+static void complete(struct vmm_vcpu *cpu, const struct vmm_call *c)
+{
+	vmm_observe(cpu, c);
+	if (c->v.action == LSTAR_ACT_KILL)
+		vmm_policy_kill(cpu->vmm, c->nr, c->v.src);
+}
+
+/*
+ * decide - the VMM's verdict on call c (its number and the program's own
+ * arguments).  True when it is to run, with a[] its arguments as the
+ * kernel reads them: an int's low 32 bits, a mode's low 16
+ * (policy_arg_bits), which are the values the policy judged; the upper
+ * half of an int is garbage the program may put there, as on Linux.
+ * False when it is refused: c->ret holds what the program gets.
+ */
+static bool decide(struct vmm_vcpu *cpu, struct vmm_call *c, uint64_t a[6])
+{
+	c->v = lstar_policy_eval(cpu->proc->policy->table, c->nr, c->args);
+	c->forwarded = true;
+	c->kind = LSTAR_TRACE_GUEST;
+	c->want_paths = cpu->vmm->obs.learn != NULL;
+	switch (c->v.action) {
+	case LSTAR_ACT_KILL:
+		/* The shim should have ended the program already. */
+		c->ret = -ENOSYS;
+		c->kind = LSTAR_TRACE_DENIED;
+		c->noreturn = true;
+		return false;
+	case LSTAR_ACT_ERRNO:
+		c->ret = -(int64_t)c->v.err;
+		c->kind = LSTAR_TRACE_DENIED;
+		return false;
+	default:
+		for (int i = 0; i < 6; i++)
+			a[i] = c->args[i] & policy_arg_bits(policy_arg_kind(c->nr, i));
+		return true;
+	}
+}
+
+int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
+{
+	struct vmm_call c = { .nr = nr, .args = args };
+	uint64_t a[6];
+
+	if (decide(cpu, &c, a)) {
+		if (nr >= LSTAR_POLICY_NR || !sys_table[nr]) {
+			/* The shim never forwards these: it is broken or hostile. */
+			c.ret = -ENOSYS;
+			c.kind = LSTAR_TRACE_NOSYS;
+		} else {
+			cpu->call = &c;
+			c.ret = sys_table[nr](cpu, a);
+			cpu->call = NULL;
+		}
+	}
+	complete(cpu, &c);
+	return c.ret;
+}
+
+int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m)
+{
+	/* The policy, again, on the program's own call: the address the
+	 * shim chose is no argument of it. */
+	struct vmm_call c = { .nr = SYS_mmap, .args = m->args };
+	uint64_t a[6];
+
+	if (decide(cpu, &c, a)) {
+		c.ret = vmm_io_fill_mapping(cpu, a, m->addr, m->len);
+		/* What the program got: the address, or the error. */
+		if (c.ret == 0)
+			c.ret = (int64_t)m->addr;
+	}
+	complete(cpu, &c);
+	return c.ret < 0 ? c.ret : 0;
+}
