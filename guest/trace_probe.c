@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	sys6(SYS_read, fds[0], (long)buf, sizeof(buf), 0, 0, 0);
 	sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
 	sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
-	sys6(SYS_close, (long)0xffffffff00000003UL, 0, 0, 0, 0, 0);	/* upper bits set */
+	sys6(SYS_close, (long)0xffffffff00000003UL, 0, 0, 0, 0, 0);	/* fd 3 (closed) to the kernel, and in the trace */
 	sys6(SYS_read, 0, (long)buf, 16, 0, 0, 0);
 	sys6(SYS_ioctl, 1, TCGETS, (long)buf, 0, 0, 0);
 	sys6(SYS_fcntl, 1, F_GETFD, 0, 0, 0, 0);

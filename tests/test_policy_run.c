@@ -424,7 +424,7 @@ START_TEST(int_arguments_judged_as_used)
 		"symlinkat: 0\nlinkat: 0\nrenameat: 0\nrenameat2: 0\ndup3: 9\n"
 		"arch_prctl: 0\n";
 	char dir[PATH_MAX], tree[PATH_MAX], f[PATH_MAX], text[3 * PATH_MAX];
-	char open_tree[PATH_MAX + 32], want[1024];
+	char open_tree[PATH_MAX + 32], want[1024], trace_opt[PATH_MAX + 16], *trace;
 	const char *calls[32];
 	struct run_result r;
 	int n = 0;
@@ -455,11 +455,23 @@ START_TEST(int_arguments_judged_as_used)
 	expect_run("dirfd 3 with garbage above, refused", &r, 0, want, false);
 	run_result_free(&r);
 
+	/* Allowed, and traced as used: the trace shows directory 3. */
 	snprintf(text, sizeof(text), "use default\npath rw %s\nallow dup3\n", tree);
-	run_sys(dir, text, (const char *const[]){ "--cwd", tree, NULL }, _i, calls, &r);
+	snprintf(trace_opt, sizeof(trace_opt), "--trace=%s/trace", dir);
+	run_sys(dir, text, (const char *const[]){ "--cwd", tree, trace_opt, NULL }, _i,
+		calls, &r);
 	snprintf(want, sizeof(want), "openat: 3\n%s", done);
 	expect_run("dirfd 3 with garbage above, allowed", &r, 0, want, false);
 	run_result_free(&r);
+	snprintf(f, sizeof(f), "%s/trace", dir);
+	trace = read_text(f);
+	ck_assert_ptr_nonnull(trace);
+	ck_assert_msg(strstr(trace, "\nopenat(3, \"f\", O_RDONLY) = 4") &&
+		      strstr(trace, "\ndup3(3, 9, 0) = 9") &&
+		      strstr(trace, "\nsymlinkat(\"f\", 3, \"l2\") = 0") &&
+		      !strstr(trace, "0x100000003") && !strstr(trace, "0xffffffff00000003"),
+		      "the trace shows an int as the kernel reads it:\n%.3000s", trace);
+	free(trace);
 	rm_rf(dir);
 }
 END_TEST

@@ -267,7 +267,9 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 		    int kind, int i, bool ran)
 {
 	const uint64_t *a = c->args;
-	uint64_t v = a[i];
+	/* The bits the kernel reads, which are what the policy judged and
+	 * the handler got: an int's low 32. */
+	uint64_t v = a[i] & policy_arg_bits(kind);
 
 	switch (kind) {
 	case POLICY_ARG_PTR:
@@ -287,10 +289,7 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 		put(l, "%llu", (unsigned long long)v);
 		break;
 	case POLICY_ARG_UINT:
-		if (v >> 32)
-			put_hex(l, v);		/* garbage above: show it all */
-		else
-			put(l, "%llu", (unsigned long long)v);
+		put(l, "%llu", (unsigned long long)v);
 		break;
 	case POLICY_ARG_OFF:
 		put(l, "%lld", (long long)v);
