@@ -15,13 +15,15 @@
  *              | struct lstar_boot_info   |  written by the VMM, read-only
  *              |                          |  for the shim after boot
  *   0x00002000 +--------------------------+ LSTAR_HC_GPA
- *              | struct lstar_hc          |  hypercall block (shim <-> VMM)
- *   0x00003000 +--------------------------+
+ *              | struct lstar_hc, one     |  hypercall blocks (shim <-> VMM),
+ *              | page per vCPU            |  LSTAR_HC_BLOCK_GPA(cpu)
+ *   0x00022000 +--------------------------+
  *              | unused                   |
  *   0x00100000 +--------------------------+ LSTAR_SHIM_GPA
  *              | shim image: text, rodata,|  loaded from the embedded ELF,
- *              | data, bss (stacks, GDT,  |  W^X per segment
- *              | IDT, TSS, per-CPU area)  |
+ *              | data, bss (per vCPU: its |  W^X per segment
+ *              | stacks, GDT, TSS, per-CPU|
+ *              | area; the IDT)           |
  *   0x00400000 +--------------------------+ LSTAR_POOL_GPA
  *              | free-page stack, table   |  the VMM's, at load time: the
  *              | counts, the compiled     |  pool never hands these out
@@ -45,10 +47,11 @@
  *                                              hypercall block, shim image,
  *                                              supervisor (LSTAR_KERNEL_BASE)
  *
- * Hypercalls: the shim fills struct lstar_hc at LSTAR_HC_GPA and executes
- * `outl %eax, $LSTAR_HC_PORT` with eax = the call number (LSTAR_HC_*).  The
- * VMM copies the block into host memory before it looks at any field, runs
- * the call and writes only the OUT fields back.  Ring 3 cannot reach the
+ * Hypercalls: the shim fills its vCPU's struct lstar_hc and executes
+ * `outl %eax, %dx` with eax = the block's guest-physical address and dx =
+ * LSTAR_HC_PORT + the call number (LSTAR_HC_*).  The VMM checks that the
+ * block is the calling vCPU's, copies it into host memory before it looks
+ * at any field, runs the call and writes only the OUT fields back.  Ring 3 cannot reach the
  * port: user RFLAGS.IOPL is 0 and the TSS has no I/O permission bitmap.
  */
 #ifndef LSTAR_ABI_H
@@ -58,7 +61,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	4
+#define LSTAR_ABI_VERSION	5
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -70,7 +73,8 @@
 
 /* Guest-physical layout. */
 #define LSTAR_BOOT_GPA		0x1000
-#define LSTAR_HC_GPA		0x2000
+#define LSTAR_HC_GPA		0x2000		/* vCPU 0's hypercall block */
+#define LSTAR_HC_BLOCK_GPA(cpu)	(LSTAR_HC_GPA + (uint64_t)(cpu) * LSTAR_PAGE_SIZE)
 #define LSTAR_SHIM_GPA		0x100000
 #define LSTAR_SHIM_LIMIT	0x400000	/* shim image must end below */
 #define LSTAR_POOL_GPA		LSTAR_SHIM_LIMIT
@@ -97,10 +101,11 @@
 #define LSTAR_GUEST_GID		1000
 #define LSTAR_NOBODY		65534	/* Linux's overflowuid/overflowgid */
 
-/* The most vCPUs (threads running at once) one VM has. */
+/* The most vCPUs (threads running at once) one VM has; their hypercall
+ * blocks and the shim's per-CPU areas are laid out for this many. */
 #define LSTAR_MAX_VCPUS		32
 
-/* I/O port the shim's `out` targets. */
+/* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
 
 #ifndef __ASSEMBLER__
@@ -108,7 +113,7 @@
 typedef uint64_t lstar_gpa_t;	/* guest-physical address */
 typedef uint64_t lstar_gva_t;	/* guest-virtual address */
 
-/* Hypercall numbers (the value in eax at the `out`). */
+/* Hypercall numbers (the port of the `out`, less LSTAR_HC_PORT). */
 enum lstar_hc_nr {
 	LSTAR_HC_SYSCALL = 1,	/* forward a syscall: hc.sys */
 	LSTAR_HC_EXIT = 2,	/* the program ended: hc.exit */
@@ -274,10 +279,8 @@ struct lstar_hc_mmap {
 	int64_t ret;			/* 0, or -errno for the program */
 };
 
-/* The hypercall block at LSTAR_HC_GPA. */
+/* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
-	uint32_t nr;			/* enum lstar_hc_nr, as in eax */
-	uint32_t _pad0;
 	union {
 		struct lstar_hc_sys sys;
 		struct lstar_hc_exit exit;
@@ -331,10 +334,13 @@ struct lstar_shim_header {
 	uint64_t magic;			/* LSTAR_SHIM_MAGIC */
 	uint32_t abi_version;		/* LSTAR_ABI_VERSION */
 	uint32_t _pad0;
-	lstar_gva_t entry;		/* shim boot entry (64-bit, CPL 0) */
+	lstar_gva_t entry;		/* shim boot entry (64-bit, CPL 0, RDI
+					 * = the vCPU's index) */
+	/* vCPU 0's; vCPU n's are n * cpu_stride bytes further */
 	lstar_gva_t boot_stack_top;	/* RSP at entry */
 	lstar_gva_t gdt;		/* GDT base, LSTAR_GDT_ENTRIES entries */
 	lstar_gva_t tss;		/* the TSS the VMM loads into TR */
+	uint64_t cpu_stride;		/* bytes from one vCPU's area to the next */
 };
 
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
@@ -346,9 +352,9 @@ _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
 _Static_assert(sizeof(struct lstar_hc_trace) == 72, "hc_trace layout");
 _Static_assert(sizeof(struct lstar_hc_mmap) == 72, "hc_mmap layout");
-_Static_assert(sizeof(struct lstar_hc) == 520, "hc layout");
+_Static_assert(sizeof(struct lstar_hc) == 512, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
-_Static_assert(sizeof(struct lstar_shim_header) == 48, "shim header layout");
+_Static_assert(sizeof(struct lstar_shim_header) == 56, "shim header layout");
 _Static_assert(sizeof(struct lstar_vvar) == 72, "vvar layout");
 _Static_assert(__builtin_offsetof(struct lstar_vvar, mono_ns) == 32, "vvar layout");
 _Static_assert(sizeof(struct lstar_vvar) <= LSTAR_PAGE_SIZE, "vvar fits a page");

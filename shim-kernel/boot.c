@@ -1,25 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * boot.c - the shim's first and only boot step.  The VMM has already put
- * the vCPU in 64-bit mode on our page tables, GDT and TSS (see vmm/cpu.c);
- * shim_start() takes its copy of the boot information, finishes the CPU
- * state only the kernel should own (IDT, syscall MSRs, per-CPU area), sets
- * up memory management and drops to ring 3 at the program's entry.
+ * the vCPU in 64-bit mode on our page tables and on its CPU's GDT, TSS
+ * and boot stack (see vmm/cpu.c); shim_start() points GS at its CPU's
+ * area, takes its copy of the boot information, finishes the CPU state
+ * only the kernel should own (IDT, syscall MSRs), sets up memory
+ * management and drops to ring 3 at the program's entry.
  */
+#include <linux/signal.h>
 #include "shim.h"
 #include "percpu.h"
 
 struct lstar_boot_info boot_info;
+struct spinlock process_lock;
 
 #define KERNEL_STACK_SIZE	16384
 #define IST_STACK_SIZE		4096
 #define BOOT_STACK_SIZE		8192
 
-static uint8_t kernel_stack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t boot_stack[BOOT_STACK_SIZE] __attribute__((aligned(16)));
+/*
+ * What each CPU has of its own: its per-CPU area (the TSS first), its GDT
+ * (the TSS descriptor's busy bit is per CPU) and its stacks.  The VMM
+ * starts vCPU n on cpus[n]'s GDT, TSS and boot stack (the header gives
+ * cpus[0]'s and the stride).
+ */
+struct cpu_area {
+	struct percpu percpu;
+	uint64_t gdt[LSTAR_GDT_ENTRIES] __attribute__((aligned(16)));
+	uint8_t kernel_stack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
+	uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+	uint8_t boot_stack[BOOT_STACK_SIZE] __attribute__((aligned(16)));
+} __attribute__((aligned(4096)));
 
-static struct percpu percpu_area;
+static struct cpu_area cpus[LSTAR_MAX_VCPUS];
+
+/* The program's first thread. */
+static struct task init_task = {
+	.tid = LSTAR_GUEST_PID,
+	.altstack.flags = SS_DISABLE,
+};
 
 /* Read by entry.S: whether `clac` may be executed. */
 uint8_t smap_enabled;
@@ -29,9 +48,9 @@ uint8_t smap_enabled;
  * (STAR[47:32] = 0x10, STAR[63:48] = 0x23), as Linux lays it out.  The
  * 32-bit user code slot (0x20) stays null: SYSRET to 64-bit mode never
  * reads it, and a ring-3 far transfer to 0x23 faults instead of leaving
- * 64-bit mode.  The TSS descriptor is filled in at boot.
+ * 64-bit mode.  Each CPU's copy gets its TSS descriptor at boot.
  */
-static uint64_t gdt[LSTAR_GDT_ENTRIES] __attribute__((aligned(16))) = {
+static const uint64_t gdt_template[LSTAR_GDT_ENTRIES] = {
 	[0] = 0,			/* null */
 	[1] = 0,			/* 0x08: unused */
 	[2] = 0x00af9b000000ffffULL,	/* 0x10: kernel code, 64-bit, DPL 0 */
@@ -43,17 +62,18 @@ static uint64_t gdt[LSTAR_GDT_ENTRIES] __attribute__((aligned(16))) = {
 	/* [8], [9]: the 16-byte TSS descriptor at LSTAR_TSS_SEL */
 };
 
-noreturn void shim_start(void);
+noreturn void shim_start(uint64_t cpu);
 
-/* Read by the VMM before it loads anything (vmm/shim.c). */
+/* Read by the VMM before it loads anything (vmm/vm.c). */
 const struct lstar_shim_header shim_header
 	__attribute__((section(".lstar.header"), used)) = {
 	.magic = LSTAR_SHIM_MAGIC,
 	.abi_version = LSTAR_ABI_VERSION,
 	.entry = (uint64_t)shim_start,
-	.boot_stack_top = (uint64_t)(boot_stack + BOOT_STACK_SIZE),
-	.gdt = (uint64_t)gdt,
-	.tss = (uint64_t)&percpu_area.tss,
+	.boot_stack_top = (uint64_t)(cpus[0].boot_stack + BOOT_STACK_SIZE),
+	.gdt = (uint64_t)cpus[0].gdt,
+	.tss = (uint64_t)&cpus[0].percpu.tss,
+	.cpu_stride = sizeof(struct cpu_area),
 };
 
 /* Syscall entry masks, as Linux's syscall_init(): every flag that could
@@ -66,25 +86,26 @@ const struct lstar_shim_header shim_header
 
 void ignore_sysret(void);
 
-static void tss_init(void)
+static void tss_init(struct cpu_area *c)
 {
-	struct x86_hw_tss *tss = &percpu_area.tss;
+	struct x86_hw_tss *tss = &c->percpu.tss;
 	uint64_t base = (uint64_t)tss;
 	uint64_t limit = sizeof(*tss) - 1;
 
-	tss->sp0 = (uint64_t)(kernel_stack + KERNEL_STACK_SIZE);
-	tss->ist[0] = (uint64_t)(ist_stacks[0] + IST_STACK_SIZE); /* #DF */
-	tss->ist[1] = (uint64_t)(ist_stacks[1] + IST_STACK_SIZE); /* NMI */
-	tss->ist[2] = (uint64_t)(ist_stacks[2] + IST_STACK_SIZE); /* #MC */
+	tss->sp0 = (uint64_t)(c->kernel_stack + KERNEL_STACK_SIZE);
+	tss->ist[0] = (uint64_t)(c->ist_stacks[0] + IST_STACK_SIZE); /* #DF */
+	tss->ist[1] = (uint64_t)(c->ist_stacks[1] + IST_STACK_SIZE); /* NMI */
+	tss->ist[2] = (uint64_t)(c->ist_stacks[2] + IST_STACK_SIZE); /* #MC */
 	/* Past the limit: no I/O permission bitmap, so every ring-3 in/out
 	 * faults (on PVM this, not IOPL, is what the hardware checks). */
 	tss->io_bitmap_base = sizeof(*tss);
 
 	/* Busy 64-bit TSS (type 0xb): the VMM loaded TR from it already. */
-	gdt[LSTAR_TSS_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-				 (0x8bULL << 40) | (((limit >> 16) & 0xf) << 48) |
-				 (((base >> 24) & 0xff) << 56);
-	gdt[LSTAR_TSS_SEL / 8 + 1] = base >> 32;
+	memcpy(c->gdt, gdt_template, sizeof(c->gdt));
+	c->gdt[LSTAR_TSS_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+				    (0x8bULL << 40) | (((limit >> 16) & 0xf) << 48) |
+				    (((base >> 24) & 0xff) << 56);
+	c->gdt[LSTAR_TSS_SEL / 8 + 1] = base >> 32;
 }
 
 static void syscall_msr_init(void)
@@ -94,19 +115,40 @@ static void syscall_msr_init(void)
 	wrmsr(MSR_LSTAR, (uint64_t)entry_SYSCALL_64);
 	wrmsr(MSR_CSTAR, (uint64_t)ignore_sysret);
 	wrmsr(MSR_SYSCALL_MASK, SYSCALL_MASK);
-	/* GS is the per-CPU area in the shim and the user's (0) in ring 3;
-	 * return_to_user's swapgs trades them. */
-	percpu_area.self = &percpu_area;
-	wrmsr(MSR_GS_BASE, (uint64_t)&percpu_area);
+}
+
+/*
+ * GS is the per-CPU area in the shim and the user's (0) in ring 3;
+ * return_to_user's swapgs trades them.  First thing at boot: hc_exit
+ * needs it.
+ */
+static void percpu_init(struct cpu_area *c, unsigned int cpu)
+{
+	struct percpu *p = &c->percpu;
+
+	p->self = p;
+	p->cpu = cpu;
+	p->hc_gpa = (uint32_t)LSTAR_HC_BLOCK_GPA(cpu);
+	p->hc = (struct lstar_hc *)(LSTAR_KERNEL_BASE + LSTAR_HC_BLOCK_GPA(cpu));
+	p->current = &init_task;
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-noreturn void shim_start(void)
+noreturn void shim_start(uint64_t cpu)
 {
 	const struct lstar_boot_info *bi =
 		(const void *)(LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA);
+	struct cpu_area *c;
 	struct pt_regs *regs;
 
+	/* Only the first vCPU boots (until threads exist); without an area
+	 * of its own it cannot even report: halt, which the VMM reports. */
+	if (cpu != 0)
+		for (;;)
+			asm volatile("hlt");
+	c = &cpus[cpu];
+	percpu_init(c, cpu);
 	boot_info = *bi;
 	if (boot_info.magic != LSTAR_BOOT_MAGIC ||
 	    boot_info.abi_version != LSTAR_ABI_VERSION)
@@ -118,7 +160,7 @@ noreturn void shim_start(void)
 		asm volatile("mov %%cr4, %0" : "=r"(cr4));
 		smap_enabled = !!(cr4 & X86_CR4_SMAP);
 	}
-	tss_init();
+	tss_init(c);
 	idt_init();
 	syscall_msr_init();
 	if (boot_info.flags & LSTAR_BOOT_PROBE_MSR) {
@@ -132,7 +174,7 @@ noreturn void shim_start(void)
 
 	/* The program's first frame, as Linux's start_thread(): every GPR
 	 * zero, IF set, the stack at argc. */
-	regs = (struct pt_regs *)(kernel_stack + KERNEL_STACK_SIZE) - 1;
+	regs = (struct pt_regs *)(c->kernel_stack + KERNEL_STACK_SIZE) - 1;
 	memset(regs, 0, sizeof(*regs));
 	regs->ip = boot_info.entry;
 	regs->cs = LSTAR_USER_CS;

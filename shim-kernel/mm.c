@@ -562,7 +562,7 @@ static inline bool user_range_ok(uint64_t addr, uint64_t len)
 
 /* --- syscalls ------------------------------------------------------------ */
 
-long sys_brk(struct pt_regs *regs)
+static long do_brk(struct pt_regs *regs)
 {
 	uint64_t want = regs->di;
 	uint64_t old_end = PAGE_ALIGN(mm.brk), new_end;
@@ -583,7 +583,7 @@ long sys_brk(struct pt_regs *regs)
 	return mm.brk;
 }
 
-long sys_mmap(struct pt_regs *regs)
+static long do_mmap(struct pt_regs *regs)
 {
 	uint64_t addr = regs->di, len = regs->si, off = regs->r9;
 	uint32_t prot = (uint32_t)regs->dx, flags = (uint32_t)regs->r10;
@@ -660,7 +660,7 @@ long sys_mmap(struct pt_regs *regs)
 	return (long)addr;
 }
 
-long sys_munmap(struct pt_regs *regs)
+static long do_munmap(struct pt_regs *regs)
 {
 	uint64_t addr = regs->di, len = PAGE_ALIGN(regs->si);
 
@@ -670,7 +670,7 @@ long sys_munmap(struct pt_regs *regs)
 	return vma_remove(addr, addr + len);
 }
 
-long sys_mprotect(struct pt_regs *regs)
+static long do_mprotect(struct pt_regs *regs)
 {
 	uint64_t start = regs->di, len = regs->si, end;
 	uint32_t prot = (uint32_t)regs->dx;
@@ -776,7 +776,7 @@ static const struct vma *vma_holding(uint64_t start, uint64_t len)
  * lie in one VMA; growth happens in place when the VMA ends at the old
  * end and the space after it is free, else by moving.
  */
-long sys_mremap(struct pt_regs *regs)
+static long do_mremap(struct pt_regs *regs)
 {
 	uint64_t old = regs->di, old_len = PAGE_ALIGN(regs->si);
 	uint64_t new_len = regs->dx, flags = regs->r10, new_addr = regs->r8;
@@ -847,7 +847,7 @@ long sys_mremap(struct pt_regs *regs)
 	return (long)new_addr;
 }
 
-long sys_madvise(struct pt_regs *regs)
+static long do_madvise(struct pt_regs *regs)
 {
 	uint64_t start = regs->di, len = regs->si, end;
 
@@ -901,6 +901,29 @@ long sys_madvise(struct pt_regs *regs)
 	}
 }
 
+
+
+/*
+ * The memory calls, each under process_lock: the map and the page tables
+ * are the process's, which its threads share.
+ */
+#define LOCKED(name)						\
+	long sys_##name(struct pt_regs *regs)			\
+	{							\
+		long ret;					\
+								\
+		spin_lock(&process_lock);			\
+		ret = do_##name(regs);				\
+		spin_unlock(&process_lock);			\
+		return ret;					\
+	}
+
+LOCKED(brk)
+LOCKED(mmap)
+LOCKED(munmap)
+LOCKED(mprotect)
+LOCKED(mremap)
+LOCKED(madvise)
 void mm_init(void)
 {
 	const struct lstar_boot_info *bi = &boot_info;

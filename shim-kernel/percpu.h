@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-CPU area: GS points at it while the shim runs (KERNEL_GS_BASE
- * holds it while ring 3 runs; `swapgs` on every entry from and exit to
- * ring 3 trades the two).  It begins with the TSS, so the syscall stub
- * loads its stack straight from TSS.rsp0, as Linux's does.
+ * The per-CPU area: one per vCPU (boot.c), GS points at it while the shim
+ * runs (KERNEL_GS_BASE holds it while ring 3 runs; `swapgs` on every
+ * entry from and exit to ring 3 trades the two).  It begins with the TSS,
+ * so the syscall stub loads its stack straight from TSS.rsp0, as Linux's
+ * does.
  */
 #ifndef SHIM_PERCPU_H
 #define SHIM_PERCPU_H
@@ -27,24 +28,36 @@ struct x86_hw_tss {
 
 _Static_assert(sizeof(struct x86_hw_tss) == 104, "TSS is 104 bytes");
 
+struct task;
+struct lstar_hc;
+
 struct percpu {
 	struct x86_hw_tss tss;
 	uint64_t user_rsp_scratch;	/* user RSP between SYSCALL and the push */
 	struct percpu *self;		/* this area's address: this_cpu() */
+	struct task *current;		/* the thread this CPU runs */
+	struct lstar_hc *hc;		/* this CPU's hypercall block ... */
+	uint32_t hc_gpa;		/* ... and its guest-physical address,
+					 * which each hypercall passes */
+	uint32_t cpu;			/* this CPU's index */
 	/* The system call being answered: whether the VMM saw it (it
 	 * forwarded it, or a hypercall the VMM traces was made for it), in
 	 * which case the VMM traces it and the shim does not. */
 	bool vmm_saw_call;
 } __attribute__((aligned(64)));
 
+/* this_cpu_read - one field of the running CPU's area, in one load. */
+#define this_cpu_read(field) ({						\
+	__typeof__(((struct percpu *)0)->field) v__;			\
+	asm volatile("mov %%gs:%c1, %0" : "=r"(v__)			\
+		     : "i"(__builtin_offsetof(struct percpu, field)));	\
+	v__;								\
+})
+
 /* this_cpu - the per-CPU area of the CPU running the shim (GS holds it). */
 static inline struct percpu *this_cpu(void)
 {
-	struct percpu *p;
-
-	asm volatile("movq %%gs:%c1, %0" : "=r"(p)
-		     : "i"(__builtin_offsetof(struct percpu, self)));
-	return p;
+	return this_cpu_read(self);
 }
 
 #endif /* SHIM_PERCPU_H */

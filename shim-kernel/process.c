@@ -55,10 +55,10 @@ long sys_getegid(struct pt_regs *regs)
 	return sys_getgid(regs);
 }
 
-/* The one thread's id is the process's, as for any main thread. */
 long sys_gettid(struct pt_regs *regs)
 {
-	return sys_getpid(regs);
+	(void)regs;
+	return current()->tid;
 }
 
 long sys_sched_yield(struct pt_regs *regs)
@@ -80,21 +80,19 @@ long sys_getcpu(struct pt_regs *regs)
 	return 0;
 }
 
-static uint64_t clear_child_tid;
-
 long sys_set_tid_address(struct pt_regs *regs)
 {
-	clear_child_tid = regs->di;	/* kept for when threads exist */
-	return LSTAR_GUEST_PID;
-}
+	struct task *t = current();
 
-static uint64_t robust_list_head;
+	t->clear_child_tid = regs->di;	/* kept for when threads exist */
+	return t->tid;
+}
 
 long sys_set_robust_list(struct pt_regs *regs)
 {
 	if (regs->si != 24)	/* sizeof(struct robust_list_head) */
 		return -EINVAL;
-	robust_list_head = regs->di;
+	current()->robust_list = regs->di;
 	return 0;
 }
 

@@ -110,24 +110,76 @@ int memcmp(const void *a, const void *b, size_t n);
 /* Boot (boot.c). */
 extern struct lstar_boot_info boot_info;	/* copy taken at boot */
 
-/* Hypercalls (hcall.c). */
+/*
+ * Hypercalls (hcall.c).  Each CPU has its block (LSTAR_HC_BLOCK_GPA); a
+ * hypercall is `out` of the block's guest-physical address to the port
+ * LSTAR_HC_PORT + nr, so the VMM knows which block, and checks it is the
+ * calling vCPU's.
+ */
 #ifndef SHIM_HOST_TEST
 static inline struct lstar_hc *hc_block(void)
 {
-	return (struct lstar_hc *)(LSTAR_KERNEL_BASE + LSTAR_HC_GPA);
+	return this_cpu_read(hc);
 }
 
 /* hcall - hand the block to the VMM; returns when the VMM resumes us. */
 static inline void hcall(uint32_t nr)
 {
-	hc_block()->nr = nr;
-	asm volatile("outl %0, %1" : : "a"(nr), "Nd"((uint16_t)LSTAR_HC_PORT)
-		     : "memory");
+	asm volatile("outl %0, %w1" : : "a"(this_cpu_read(hc_gpa)),
+		     "d"((uint16_t)(LSTAR_HC_PORT + nr)) : "memory");
 }
 #else
 struct lstar_hc *hc_block(void);
 void hcall(uint32_t nr);
 #endif
+
+/*
+ * A thread of the program (one, until threads exist): what is its own and
+ * not the process's.  The running CPU's is current().
+ */
+struct task {
+	int tid;
+	uint64_t clear_child_tid;	/* set_tid_address */
+	uint64_t robust_list;		/* set_robust_list */
+	uint64_t sigblocked;		/* the signals it blocks */
+	struct {			/* sigaltstack, as stack_t */
+		uint64_t sp;
+		int32_t flags;
+		int32_t _pad;
+		uint64_t size;
+	} altstack;
+};
+
+#ifndef SHIM_HOST_TEST
+static inline struct task *current(void)
+{
+	return this_cpu_read(current);
+}
+#endif
+
+/*
+ * The process's lock: it guards what the process's threads share, its
+ * memory (mm.c) and its signal actions (signal.c).  One lock for now;
+ * finer ones when threads show contention.  Not taken on the forwarding
+ * path, which shares nothing in the shim.
+ */
+struct spinlock {
+	uint32_t locked;
+};
+
+extern struct spinlock process_lock;
+
+static inline void spin_lock(struct spinlock *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
 
 /* shim_saw_vmm_call - the VMM saw the system call being answered (it was
  * forwarded, or a hypercall the VMM traces was made for it): the VMM

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * signal.c - the program's signal books: actions, the blocked mask and
- * the alternate stack.  Recorded for the day delivery exists (a later
- * issue); today they decide only what a write to a broken pipe does.
+ * signal.c - the program's signal books: the process's actions (under
+ * process_lock) and each thread's blocked mask and alternate stack (its
+ * struct task).  Recorded for the day delivery exists (a later issue);
+ * today they decide only what a write to a broken pipe does.
  */
-#include <asm-generic/signal.h>
+#include <linux/signal.h>
 #include "shim.h"
 
 struct k_sigaction {
@@ -22,19 +23,22 @@ struct k_sigaction {
 			SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND | \
 			0x04000000 /* SA_RESTORER */)
 
-static struct k_sigaction sigactions[NSIG_MAX];
-static uint64_t sigblocked;
+static struct k_sigaction sigactions[NSIG_MAX];	/* under process_lock */
 
 
 /* sig_default_unblocked - would sig take its default action now: no
  * handler set, and not blocked? */
 bool sig_default_unblocked(int sig)
 {
-	return sigactions[sig - 1].handler == (uint64_t)SIG_DFL &&
-	       !(sigblocked & (1ULL << (sig - 1)));
+	bool dfl;
+
+	spin_lock(&process_lock);
+	dfl = sigactions[sig - 1].handler == (uint64_t)SIG_DFL;
+	spin_unlock(&process_lock);
+	return dfl && !(current()->sigblocked & (1ULL << (sig - 1)));
 }
 
-long sys_rt_sigaction(struct pt_regs *regs)
+static long do_sigaction(struct pt_regs *regs)
 {
 	int sig = (int)regs->di;	/* an int, as Linux reads it */
 	struct k_sigaction new, *k;
@@ -64,9 +68,20 @@ long sys_rt_sigaction(struct pt_regs *regs)
 	return 0;
 }
 
+long sys_rt_sigaction(struct pt_regs *regs)
+{
+	long ret;
+
+	spin_lock(&process_lock);
+	ret = do_sigaction(regs);
+	spin_unlock(&process_lock);
+	return ret;
+}
+
 long sys_rt_sigprocmask(struct pt_regs *regs)
 {
-	uint64_t set = 0, old = sigblocked;
+	struct task *t = current();
+	uint64_t set = 0, old = t->sigblocked;
 	long err;
 
 	if (regs->r10 != sizeof(uint64_t))
@@ -78,13 +93,13 @@ long sys_rt_sigprocmask(struct pt_regs *regs)
 		set &= ~SIGMASK_UNBLOCKABLE;
 		switch ((int)regs->di) {
 		case SIG_BLOCK:
-			sigblocked |= set;
+			t->sigblocked |= set;
 			break;
 		case SIG_UNBLOCK:
-			sigblocked &= ~set;
+			t->sigblocked &= ~set;
 			break;
 		case SIG_SETMASK:
-			sigblocked = set;
+			t->sigblocked = set;
 			break;
 		default:
 			return -EINVAL;
@@ -93,30 +108,19 @@ long sys_rt_sigprocmask(struct pt_regs *regs)
 	if (regs->dx) {
 		err = copy_to_user(regs->dx, &old, sizeof(old));
 		if (err) {
-			sigblocked = old;
+			t->sigblocked = old;
 			return err;
 		}
 	}
 	return 0;
 }
 
-struct user_stack_t {
-	uint64_t sp;
-	int32_t flags;
-	int32_t _pad;
-	uint64_t size;
-};
-
-#define SS_ONSTACK	1
-#define SS_DISABLE	2
-#define SS_AUTODISARM	(1U << 31)
 #define MINSIGSTKSZ_LINUX 2048
-
-static struct user_stack_t altstack = { .flags = SS_DISABLE };
 
 long sys_sigaltstack(struct pt_regs *regs)
 {
-	struct user_stack_t new, old = altstack;
+	struct task *t = current();
+	__typeof__(t->altstack) new, old = t->altstack;
 	long err;
 
 	if (regs->di) {
@@ -139,6 +143,6 @@ long sys_sigaltstack(struct pt_regs *regs)
 			return err;
 	}
 	if (regs->di)
-		altstack = new;
+		t->altstack = new;
 	return 0;
 }

@@ -42,7 +42,7 @@ END_TEST
 
 START_TEST(abi_layout)
 {
-	ck_assert_uint_eq(offsetof(struct lstar_hc, sys), 8);
+	ck_assert_uint_eq(offsetof(struct lstar_hc, sys), 0);
 	ck_assert_uint_eq(offsetof(struct lstar_hc_sys, ret), 56);
 	ck_assert_uint_le(sizeof(struct lstar_boot_info), LSTAR_PAGE_SIZE);
 	/* SYSRET's arithmetic: CS = STAR[63:48] + 16, SS = + 8. */
@@ -51,7 +51,9 @@ START_TEST(abi_layout)
 	ck_assert_uint_eq(LSTAR_KERNEL_CS + 8, LSTAR_KERNEL_DS);
 	/* The pool begins where the shim region ends, 2 MiB aligned. */
 	ck_assert_uint_eq(LSTAR_POOL_GPA % (2u << 20), 0);
-	ck_assert_uint_lt(LSTAR_HC_GPA, LSTAR_SHIM_GPA);
+	/* Every vCPU's hypercall block below the shim; the ports in range. */
+	ck_assert_uint_le(LSTAR_HC_BLOCK_GPA(LSTAR_MAX_VCPUS), LSTAR_SHIM_GPA);
+	ck_assert_uint_lt(LSTAR_HC_PORT + LSTAR_HC_MAX, 0x10000);
 }
 END_TEST
 

@@ -829,6 +829,36 @@ static ssize_t pipe_drain(int fd)
 }
 
 /*
+ * A hypercall names its block; the VMM takes only the calling vCPU's own
+ * (another's may be in use by that vCPU), whatever the call.
+ */
+START_TEST(hypercall_block_is_the_vcpus_own)
+{
+	struct vmm_options opt = { .program = "guest", .quiet = true };
+	struct lstar_policy allow;
+	static const uint32_t wrong[] = {
+		LSTAR_HC_BLOCK_GPA(1), LSTAR_HC_GPA - LSTAR_PAGE_SIZE, LSTAR_HC_GPA + 8, 0,
+		0xffffffff,
+	};
+	struct vmm *vm;
+
+	compile_text("use default\n", &allow);
+	for (size_t i = 0; i < NELEM(wrong); i++) {
+		vm = vmm_bare(&opt, &allow);
+		vmm_hcall(&vm->vcpu[0], LSTAR_HC_SYSCALL, wrong[i]);
+		ck_assert_msg(vm->done && vm->status == 125,
+			      "block 0x%x taken from vCPU 0", wrong[i]);
+		vmm_bare_free(vm);
+	}
+	vm = vmm_bare(&opt, &allow);
+	vmm_hcall(&vm->vcpu[1], LSTAR_HC_EXIT, LSTAR_HC_BLOCK_GPA(0));
+	ck_assert_msg(vm->done && vm->status == 125, "vCPU 0's block taken from vCPU 1");
+	vmm_bare_free(vm);
+	lstar_policy_free(&allow);
+}
+END_TEST
+
+/*
  * The VMM decides again on what the shim forwards: a shim that forwarded
  * a denied write (broken, or taken over by the program) gets the policy's
  * errno back and nothing is written; a kill rule ends the run.  Guest fd
@@ -1636,6 +1666,7 @@ Suite *suite_policy_run(void)
 	tcase_set_timeout(eval, 60);
 	tcase_add_loop_test(eval, shim_evaluator_vectors, 0, 2);
 	tcase_add_test(eval, vmm_decides_again);
+	tcase_add_test(eval, hypercall_block_is_the_vcpus_own);
 	tcase_add_loop_test(eval, table_unreachable, 0, 2);
 	suite_add_tcase(s, eval);
 

@@ -43,6 +43,7 @@
 
 uint8_t *shim_test_ram;
 struct lstar_boot_info boot_info;
+struct spinlock process_lock;
 static struct vmm vm;			/* the VMM, for the zeroing hypercall */
 static uint64_t seed;
 static const char *step;		/* the call being checked, for messages */
@@ -72,8 +73,7 @@ void hcall(uint32_t nr)
 {
 	ck_assert_msg(nr == LSTAR_HC_ZERO_PAGES, "seed %llu, %s: hypercall %u",
 		      (unsigned long long)seed, step, nr);
-	hc_block()->nr = nr;
-	vmm_hcall(&vm.vcpu[0], nr);
+	vmm_hcall(&vm.vcpu[0], nr, LSTAR_HC_BLOCK_GPA(0));
 }
 
 noreturn void hc_exit(uint32_t kind, int32_t status, const struct pt_regs *regs,

@@ -150,6 +150,7 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 	struct kvm_fpu fpu;
 	uint64_t xcr0, fsgsbase = 0;
 	uint32_t ecx1 = 0, ebx7 = 0, ecx7 = 0;
+	uint64_t stride = (uint64_t)cpu->index * hdr->cpu_stride;
 	int err = 0;
 
 	*hwcap = 0;
@@ -182,9 +183,11 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 		.selector = LSTAR_KERNEL_DS, .type = 3, .present = 1,
 		.dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
 	sregs.es = sregs.ss = sregs.fs = sregs.gs = sregs.ds;
-	sregs.tr = (struct kvm_segment){ .base = hdr->tss, .limit = 103,
+	/* This vCPU's TSS and GDT (the shim's area for it, load_shim checked
+	 * that each lies in the image). */
+	sregs.tr = (struct kvm_segment){ .base = hdr->tss + stride, .limit = 103,
 		.selector = LSTAR_TSS_SEL, .type = 11, .present = 1 };
-	sregs.gdt.base = hdr->gdt;
+	sregs.gdt.base = hdr->gdt + stride;
 	sregs.gdt.limit = LSTAR_GDT_ENTRIES * 8 - 1;
 	sregs.idt.base = 0;	/* the shim loads its own */
 	sregs.idt.limit = 0;
@@ -225,7 +228,8 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = hdr->entry;
-	regs.rsp = hdr->boot_stack_top;
+	regs.rsp = hdr->boot_stack_top + stride;
+	regs.rdi = (uint64_t)cpu->index;
 	regs.rflags = X86_EFLAGS_FIXED;
 	if (ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0)
 		return -errno;

@@ -2,8 +2,8 @@
 /*
  * hcall.c - the VMM side of the hypercalls: a table of small handlers.
  *
- * The block at LSTAR_HC_GPA is guest memory: the shim (which ring 3 may
- * have taken over) can change it at any time.  Each handler works on a
+ * Each vCPU's block (LSTAR_HC_BLOCK_GPA) is guest memory: the shim (which
+ * ring 3 may have taken over) can change it at any time.  Each handler works on a
  * copy taken once, checks the copy, and writes back only its OUT fields.
  */
 #include <errno.h>
@@ -240,19 +240,33 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
 };
 
-void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr)
+/* The shim is broken (or taken over): end the run. */
+static void hc_failure(struct vmm_vcpu *cpu)
 {
-	struct lstar_hc *live = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*live));
+	cpu->vmm->status = LSTAR_EXIT_FAILURE;
+	cpu->vmm->done = true;
+}
+
+void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
+{
+	struct lstar_hc *live;
 	struct lstar_hc copy;
 
+	/* The vCPU's own block, and no other: another vCPU's is in use. */
+	if (gpa != cpu->hc_gpa ||
+	    !(live = vmm_mem_ptr(cpu->mem, gpa, sizeof(*live)))) {
+		vmm_err("shim failure: vCPU %d passed hypercall block 0x%x, not its own",
+			cpu->index, gpa);
+		hc_failure(cpu);
+		return;
+	}
+	if (nr >= LSTAR_HC_MAX || !hc_table[nr]) {
+		vmm_err("shim failure: unknown hypercall %u", nr);
+		hc_failure(cpu);
+		return;
+	}
 	/* Copy before validating: the guest could change the block while
 	 * we look at it. */
 	memcpy(&copy, live, sizeof(copy));
-	if (nr >= LSTAR_HC_MAX || !hc_table[nr]) {
-		vmm_err("shim failure: unknown hypercall %u", nr);
-		cpu->vmm->status = LSTAR_EXIT_FAILURE;
-		cpu->vmm->done = true;
-		return;
-	}
 	hc_table[nr](cpu, &copy, live);
 }

@@ -132,10 +132,22 @@ static int read_program(const char *path, uint8_t **out, size_t *size)
 	return 0;
 }
 
+/* Do gva and the same place in every other vCPU's area (stride bytes
+ * apart) lie in the shim's region? */
+static bool in_shim(uint64_t gva, uint64_t stride)
+{
+	const uint64_t lo = LSTAR_KERNEL_BASE + LSTAR_SHIM_GPA;
+	const uint64_t hi = LSTAR_KERNEL_BASE + LSTAR_SHIM_LIMIT;
+
+	return stride && stride < hi - lo && gva >= lo && gva < hi &&
+	       (hi - gva) / stride >= LSTAR_MAX_VCPUS;
+}
+
 /*
  * Load the embedded shim: check its header, copy its segments to their
  * physical addresses and map each with its own permissions, supervisor
- * only.  Also maps the boot page (read-only) and the hypercall page.
+ * only.  Also maps the boot page (read-only) and every vCPU's hypercall
+ * block.
  */
 static int load_shim(struct vmm *vmm, struct lstar_shim_header *hdr)
 {
@@ -185,11 +197,18 @@ static int load_shim(struct vmm *vmm, struct lstar_shim_header *hdr)
 	if (!have_header || hdr->magic != LSTAR_SHIM_MAGIC ||
 	    hdr->abi_version != LSTAR_ABI_VERSION)
 		goto out;
-	if ((err = vmm_mem_map(&vmm->vm.mem, LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA,
-			       LSTAR_BOOT_GPA, X86_PTE_NX)) ||
-	    (err = vmm_mem_map(&vmm->vm.mem, LSTAR_KERNEL_BASE + LSTAR_HC_GPA,
-			       LSTAR_HC_GPA, X86_PTE_W | X86_PTE_NX)))
+	/* Each vCPU's GDT, TSS and boot stack must lie in the image. */
+	if (!in_shim(hdr->gdt, hdr->cpu_stride) || !in_shim(hdr->tss, hdr->cpu_stride) ||
+	    !in_shim(hdr->boot_stack_top - 8, hdr->cpu_stride))
 		goto out;
+	if ((err = vmm_mem_map(&vmm->vm.mem, LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA,
+			       LSTAR_BOOT_GPA, X86_PTE_NX)))
+		goto out;
+	for (int i = 0; i < LSTAR_MAX_VCPUS; i++)
+		if ((err = vmm_mem_map(&vmm->vm.mem,
+				       LSTAR_KERNEL_BASE + LSTAR_HC_BLOCK_GPA(i),
+				       LSTAR_HC_BLOCK_GPA(i), X86_PTE_W | X86_PTE_NX)))
+			goto out;
 	err = 0;
 out:
 	if (elf)
@@ -418,13 +437,14 @@ static void shim_failure(struct vmm_vcpu *cpu)
 	cpu->vmm->done = true;
 }
 
-/* Is this exit a hypercall: one `out` of 32 bits to the port? */
+/* Is this exit a hypercall: one `out` of 32 bits to a hypercall port? */
 static bool is_hypercall(const struct kvm_run *run)
 {
 	return run->exit_reason == KVM_EXIT_IO &&
 	       run->io.direction == KVM_EXIT_IO_OUT &&
-	       run->io.port == LSTAR_HC_PORT && run->io.size == 4 &&
-	       run->io.count == 1;
+	       run->io.port >= LSTAR_HC_PORT &&
+	       run->io.port < LSTAR_HC_PORT + LSTAR_HC_MAX &&
+	       run->io.size == 4 && run->io.count == 1;
 }
 
 static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
@@ -443,10 +463,10 @@ static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 			break;
 		}
 		if (is_hypercall(run)) {
-			uint32_t nr;
+			uint32_t gpa;
 
-			memcpy(&nr, (uint8_t *)run + run->io.data_offset, 4);
-			vmm_hcall(cpu, nr);
+			memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
+			vmm_hcall(cpu, run->io.port - LSTAR_HC_PORT, gpa);
 			/* The VMM runs anyway: re-anchor the time page. */
 			vmm_vdso_update(&vmm->vm);
 			continue;
@@ -763,7 +783,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 		cpu->mem = &vmm->vm.mem;
 		cpu->index = i;
 		cpu->fd = -1;
-		cpu->hc_gpa = LSTAR_HC_GPA;
+		cpu->hc_gpa = LSTAR_HC_BLOCK_GPA(i);
 	}
 	vmm->proc.policy = opt->policy;
 	vmm->proc.cwd_fd = -1;

@@ -375,8 +375,9 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt);
 int vmm_run(const struct vmm_options *opt);
 
 
-/* hcall.c: handle one `out` to LSTAR_HC_PORT with value nr. */
-void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr);
+/* hcall.c: handle hypercall nr (an `out` to LSTAR_HC_PORT + nr) of
+ * block gpa (its value), which must be the vCPU's own. */
+void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa);
 
 /*
  * fdtable.c: the guest's descriptors.  vmm_file_new makes a file with no
