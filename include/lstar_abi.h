@@ -215,7 +215,7 @@ struct lstar_hc_trace {
 	uint64_t args[6];
 	int64_t ret;			/* what the program gets */
 	uint32_t src;			/* the deciding rule's src */
-	uint8_t action;			/* its enum lstar_action */
+	uint8_t action;			/* its enum lstar_policy_action */
 	uint8_t kind;			/* enum lstar_trace_kind */
 	uint16_t _pad0;
 };

@@ -91,23 +91,23 @@ const char *lstar_policy_where(const struct lstar_policy *p, uint32_t src,
 void lstar_policy_explain(const struct lstar_policy *p, FILE *out);
 
 /*
- * lstar_parse_size - SIZE, as `limit memory` and `lstar run --mem` take
+ * lstar_policy_parse_size - SIZE, as `limit memory` and `lstar run --mem` take
  * it: decimal digits with an optional K, M or G (powers of two; "Mi",
  * "MiB" and "MB" say the same) or B.  The len bytes at s, all of them;
  * 0 and *out, or -1 (also when the value does not fit 64 bits).
  */
-int lstar_parse_size(const char *s, size_t len, uint64_t *out);
+int lstar_policy_parse_size(const char *s, size_t len, uint64_t *out);
 
 /* The stock profiles built into the binary (policy/profiles/). */
-struct lstar_profile {
+struct lstar_policy_profile {
 	const char *name;		/* "default", "stdio", ... */
 	const char *text;
 };
-extern const struct lstar_profile lstar_profiles[];	/* ends with { NULL } */
+extern const struct lstar_policy_profile lstar_policy_profiles[];	/* ends with { NULL } */
 
 /* Names of syscalls and constants, for the compiler, explain and trace. */
-const char *lstar_syscall_name(uint64_t nr);	/* NULL when unknown */
-int lstar_syscall_number(const char *name);	/* -1 when unknown */
-const char *lstar_errno_name(int err);		/* "EACCES", or NULL */
+const char *lstar_policy_syscall_name(uint64_t nr);	/* NULL when unknown */
+int lstar_policy_syscall_number(const char *name);	/* -1 when unknown */
+const char *lstar_policy_errno_name(int err);		/* "EACCES", or NULL */
 
 #endif /* LSTAR_POLICY_COMPILE_H */

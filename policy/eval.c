@@ -13,24 +13,24 @@
  * 1 and *v set when it decided, 0 when the arguments are needed.
  */
 static int eval_quick(const struct lstar_policy_table *t, uint32_t nr,
-		      struct lstar_verdict *v)
+		      struct lstar_policy_verdict *v)
 {
-	const struct lstar_pol_sys *s = &t->sys[nr];
-	const struct lstar_pol_rule *r = &t->dflt;
+	const struct lstar_policy_sys *s = &t->sys[nr];
+	const struct lstar_policy_rule *r = &t->dflt;
 
 	if (s->nrules) {
 		r = &t->rules[s->first_rule + s->nrules - 1];
 		if (r->ncond)
 			return 0;
 	}
-	*v = (struct lstar_verdict){ .action = r->action, .err = r->err, .src = r->src };
+	*v = (struct lstar_policy_verdict){ .action = r->action, .err = r->err, .src = r->src };
 	return 1;
 }
 
 int lstar_policy_validate(const void *buf, size_t size)
 {
 	const struct lstar_policy_table *t = buf;
-	const struct lstar_pol_cond *conds;
+	const struct lstar_policy_cond *conds;
 	uint32_t next = 0;
 
 	if (size < sizeof(*t) || ((uintptr_t)buf & 7) || t->magic != LSTAR_POLICY_MAGIC)
@@ -54,7 +54,7 @@ int lstar_policy_validate(const void *buf, size_t size)
 	if (next != t->nrules)
 		return -1;
 	for (uint32_t i = 0; i < t->nrules; i++) {
-		const struct lstar_pol_rule *r = &t->rules[i];
+		const struct lstar_policy_rule *r = &t->rules[i];
 
 		if (r->action >= LSTAR_ACT_MAX ||
 		    (uint32_t)r->first_cond + r->ncond > t->nconds)
@@ -69,7 +69,7 @@ int lstar_policy_validate(const void *buf, size_t size)
 			return -1;
 	/* A hint may be missing (0), never wrong. */
 	for (uint32_t nr = 0; nr < LSTAR_POLICY_NR; nr++) {
-		struct lstar_verdict v;
+		struct lstar_policy_verdict v;
 
 		if (t->fast[nr] > 1 ||
 		    (t->fast[nr] && (!eval_quick(t, nr, &v) ||
@@ -82,7 +82,7 @@ int lstar_policy_validate(const void *buf, size_t size)
 void lstar_policy_fast_hints(struct lstar_policy_table *t)
 {
 	for (uint32_t nr = 0; nr < LSTAR_POLICY_NR; nr++) {
-		struct lstar_verdict v;
+		struct lstar_policy_verdict v;
 
 		t->fast[nr] = eval_quick(t, nr, &v) &&
 			      v.action == LSTAR_ACT_ALLOW;
@@ -94,7 +94,7 @@ void lstar_policy_fast_hints(struct lstar_policy_table *t)
  * The host passes its array of six (index 0..5); the shim its saved frame
  * with the frame's slots, sparing a copy where every store is emulated.
  */
-static int cond_holds(const struct lstar_pol_cond *c, const uint64_t *args,
+static int cond_holds(const struct lstar_policy_cond *c, const uint64_t *args,
 		      const uint8_t index[6])
 {
 	uint64_t v = args[index[c->arg]] & c->mask;
@@ -110,17 +110,17 @@ static int cond_holds(const struct lstar_pol_cond *c, const uint64_t *args,
 	return 0;	/* unreachable in a validated table */
 }
 
-static struct lstar_verdict verdict_of(const struct lstar_pol_rule *r)
+static struct lstar_policy_verdict verdict_of(const struct lstar_policy_rule *r)
 {
-	return (struct lstar_verdict){ .action = r->action, .err = r->err, .src = r->src };
+	return (struct lstar_policy_verdict){ .action = r->action, .err = r->err, .src = r->src };
 }
 
-struct lstar_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
+struct lstar_policy_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
 					  uint64_t nr, const uint64_t *args,
 					  const uint8_t index[6])
 {
-	const struct lstar_pol_cond *conds = lstar_policy_conds(t);
-	const struct lstar_pol_sys *s;
+	const struct lstar_policy_cond *conds = lstar_policy_conds(t);
+	const struct lstar_policy_sys *s;
 
 	if (nr >= LSTAR_POLICY_NR)
 		return verdict_of(&t->dflt);
@@ -131,7 +131,7 @@ struct lstar_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
 	s = &t->sys[nr];
 	/* The last matching rule wins: walk back from the end. */
 	for (uint32_t i = s->nrules; i-- > 0;) {
-		const struct lstar_pol_rule *r = &t->rules[s->first_rule + i];
+		const struct lstar_policy_rule *r = &t->rules[s->first_rule + i];
 		uint32_t c = 0;
 
 		while (c < r->ncond && cond_holds(&conds[r->first_cond + c], args, index))
@@ -142,7 +142,7 @@ struct lstar_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
 	return verdict_of(&t->dflt);
 }
 
-struct lstar_verdict lstar_policy_eval(const struct lstar_policy_table *t,
+struct lstar_policy_verdict lstar_policy_eval(const struct lstar_policy_table *t,
 				       uint64_t nr, const uint64_t args[6])
 {
 	static const uint8_t in_order[6] = { 0, 1, 2, 3, 4, 5 };

@@ -16,9 +16,9 @@ static const char *const cmp_text[LSTAR_CMP_MAX] = { "==", "!=", "<", "<=", ">",
 /* The conditions of rule r as the language writes them, into a new
  * string (the caller frees it); NULL when out of memory. */
 static char *conds_text(const struct lstar_policy_table *t, uint32_t nr,
-			const struct lstar_pol_rule *r)
+			const struct lstar_policy_rule *r)
 {
-	const struct lstar_pol_cond *conds = lstar_policy_conds(t);
+	const struct lstar_policy_cond *conds = lstar_policy_conds(t);
 	char *s = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&s, &len);
@@ -28,7 +28,7 @@ static char *conds_text(const struct lstar_policy_table *t, uint32_t nr,
 	if (r->ncond == 0)
 		fputs("-", f);
 	for (uint16_t i = 0; i < r->ncond; i++) {
-		const struct lstar_pol_cond *k = &conds[r->first_cond + i];
+		const struct lstar_policy_cond *k = &conds[r->first_cond + i];
 		/* Constants by name only where the argument means them:
 		 * O_RDONLY in openat's flags, 0 in write's descriptor. */
 		int kind = policy_arg_kind(nr, k->arg);
@@ -66,7 +66,7 @@ struct row {
 /* A syscall's name, or its number when libseccomp has no name for it. */
 static const char *sys_label(uint32_t nr, char *buf, size_t len)
 {
-	const char *name = lstar_syscall_name(nr);
+	const char *name = lstar_policy_syscall_name(nr);
 
 	if (name)
 		return name;
@@ -132,10 +132,10 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 	/* Each syscall's rules from the last to the first: the order the
 	 * evaluator tries them in. */
 	for (uint32_t i = 0; i < nsys; i++) {
-		const struct lstar_pol_sys *s = &t->sys[order[i]];
+		const struct lstar_policy_sys *s = &t->sys[order[i]];
 
 		for (uint32_t j = s->nrules; j-- > 0;) {
-			const struct lstar_pol_rule *r = &t->rules[s->first_rule + j];
+			const struct lstar_policy_rule *r = &t->rules[s->first_rule + j];
 			struct row *row = &rows[nrows++];
 
 			snprintf(row->sys, sizeof(row->sys), "%s", sys_label(order[i], buf, sizeof(buf)));

@@ -134,7 +134,7 @@ const size_t policy_nconsts = sizeof(policy_consts) / sizeof(policy_consts[0]);
 #define E(n)	{ #n, n }
 
 /* errno names, the usual name of each value first (EAGAIN before
- * EWOULDBLOCK): lstar_errno_name() returns the first. */
+ * EWOULDBLOCK): lstar_policy_errno_name() returns the first. */
 static const struct {
 	const char *name;
 	int value;
@@ -180,7 +180,7 @@ static void load_sys_names(void)
 	sys_names_loaded = 1;
 }
 
-const char *lstar_syscall_name(uint64_t nr)
+const char *lstar_policy_syscall_name(uint64_t nr)
 {
 	if (nr >= LSTAR_POLICY_NR)
 		return NULL;
@@ -188,7 +188,7 @@ const char *lstar_syscall_name(uint64_t nr)
 	return sys_names[nr];
 }
 
-int lstar_syscall_number(const char *name)
+int lstar_policy_syscall_number(const char *name)
 {
 	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
 
@@ -206,7 +206,7 @@ bool policy_syscall_elsewhere(const char *name)
 	return seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name) < -1;
 }
 
-const char *lstar_errno_name(int err)
+const char *lstar_policy_errno_name(int err)
 {
 	for (size_t i = 0; i < NERRNOS; i++)
 		if (errnos[i].value == err)
@@ -452,7 +452,7 @@ const char *policy_verdict_text(uint8_t action, uint16_t err, char *buf, size_t 
 	case LSTAR_ACT_KILL: return "kill";
 	case LSTAR_ACT_LOG: return "log";
 	}
-	name = lstar_errno_name(err);
+	name = lstar_policy_errno_name(err);
 	if (name)
 		snprintf(buf, len, "deny %s", name);
 	else
@@ -566,7 +566,7 @@ const char *policy_errno_at(size_t i, void *ctx)
 const char *policy_syscall_at(size_t i, void *ctx)
 {
 	(void)ctx;
-	return lstar_syscall_name(i);
+	return lstar_policy_syscall_name(i);
 }
 
 size_t policy_nerrnos(void)

@@ -10,11 +10,11 @@
  * The table, one contiguous block of table->size bytes:
  *
  *   struct lstar_policy_table   header, the default rule, one
- *                               struct lstar_pol_sys per syscall number
+ *                               struct lstar_policy_sys per syscall number
  *                               and the fast-path hints
- *   struct lstar_pol_rule[nrules]   every rule, grouped by syscall, each
+ *   struct lstar_policy_rule[nrules]   every rule, grouped by syscall, each
  *                                   group in the order of the source
- *   struct lstar_pol_cond[nconds]   the conditions the rules point at
+ *   struct lstar_policy_cond[nconds]   the conditions the rules point at
  *
  * Evaluation of syscall nr with arguments args[6]: the rules of nr are
  * tried from the last to the first (the last matching rule wins, as in
@@ -42,7 +42,7 @@
 #define LSTAR_POLICY_MAX_ERRNO	4095	/* as Linux's MAX_ERRNO */
 
 /* What a rule does with a call it matches. */
-enum lstar_action {
+enum lstar_policy_action {
 	LSTAR_ACT_ALLOW = 0,	/* run it */
 	LSTAR_ACT_ERRNO = 1,	/* fail it with -err, without running it */
 	LSTAR_ACT_KILL = 2,	/* end the program as SIGSYS would (159) */
@@ -51,7 +51,7 @@ enum lstar_action {
 };
 
 /* How a condition compares. */
-enum lstar_cmp {
+enum lstar_policy_cmp {
 	LSTAR_CMP_EQ = 0,
 	LSTAR_CMP_NE = 1,
 	LSTAR_CMP_LT = 2,
@@ -62,17 +62,17 @@ enum lstar_cmp {
 };
 
 /* (args[arg] & mask) OP value; mask is ~0 when the rule names none. */
-struct lstar_pol_cond {
+struct lstar_policy_cond {
 	uint8_t arg;			/* 0..5 */
-	uint8_t op;			/* enum lstar_cmp */
+	uint8_t op;			/* enum lstar_policy_cmp */
 	uint8_t _pad[6];
 	uint64_t mask;
 	uint64_t value;
 };
 
 /* One rule: an action, taken when all of its conditions hold. */
-struct lstar_pol_rule {
-	uint8_t action;			/* enum lstar_action */
+struct lstar_policy_rule {
+	uint8_t action;			/* enum lstar_policy_action */
 	uint8_t _pad0;
 	uint16_t err;			/* LSTAR_ACT_ERRNO: 1..LSTAR_POLICY_MAX_ERRNO */
 	uint16_t first_cond;		/* conds[first_cond, first_cond + ncond) */
@@ -84,7 +84,7 @@ struct lstar_pol_rule {
 };
 
 /* The rules of one syscall number: rules[first_rule, first_rule + nrules). */
-struct lstar_pol_sys {
+struct lstar_policy_sys {
 	uint16_t first_rule;
 	uint16_t nrules;
 };
@@ -95,9 +95,9 @@ struct lstar_policy_table {
 	uint32_t nrules;
 	uint32_t nconds;
 	uint32_t _pad0;
-	struct lstar_pol_rule dflt;	/* decides what no rule matches;
+	struct lstar_policy_rule dflt;	/* decides what no rule matches;
 					 * has no conditions */
-	struct lstar_pol_sys sys[LSTAR_POLICY_NR];
+	struct lstar_policy_sys sys[LSTAR_POLICY_NR];
 	/*
 	 * fast[nr] is 1 when nr is allowed whatever its arguments (its last
 	 * rule is an `allow` without conditions, or it has no rules and the
@@ -107,12 +107,12 @@ struct lstar_policy_table {
 	 * call reported (--trace, --learn, -v).
 	 */
 	uint8_t fast[LSTAR_POLICY_NR];
-	struct lstar_pol_rule rules[];	/* then the conditions */
+	struct lstar_policy_rule rules[];	/* then the conditions */
 };
 
 /* The decision on one call. */
-struct lstar_verdict {
-	uint8_t action;			/* enum lstar_action */
+struct lstar_policy_verdict {
+	uint8_t action;			/* enum lstar_policy_action */
 	uint16_t err;			/* for LSTAR_ACT_ERRNO */
 	uint32_t src;			/* the deciding rule's src */
 };
@@ -125,15 +125,15 @@ void lstar_policy_fast_hints(struct lstar_policy_table *t);
 static inline size_t lstar_policy_table_size(uint32_t nrules, uint32_t nconds)
 {
 	return sizeof(struct lstar_policy_table) +
-	       (size_t)nrules * sizeof(struct lstar_pol_rule) +
-	       (size_t)nconds * sizeof(struct lstar_pol_cond);
+	       (size_t)nrules * sizeof(struct lstar_policy_rule) +
+	       (size_t)nconds * sizeof(struct lstar_policy_cond);
 }
 
 /* The conditions array of a (validated) table. */
-static inline const struct lstar_pol_cond *
+static inline const struct lstar_policy_cond *
 lstar_policy_conds(const struct lstar_policy_table *t)
 {
-	return (const struct lstar_pol_cond *)&t->rules[t->nrules];
+	return (const struct lstar_policy_cond *)&t->rules[t->nrules];
 }
 
 /*
@@ -151,7 +151,7 @@ int lstar_policy_validate(const void *buf, size_t size);
  * it, sign-extended from 32 bits or not: any value is fine) with the six
  * argument registers args, under the validated table t.
  */
-struct lstar_verdict lstar_policy_eval(const struct lstar_policy_table *t,
+struct lstar_policy_verdict lstar_policy_eval(const struct lstar_policy_table *t,
 				       uint64_t nr, const uint64_t args[6]);
 
 /*
@@ -159,7 +159,7 @@ struct lstar_verdict lstar_policy_eval(const struct lstar_policy_table *t,
  * (each index[n] a valid index of args): the shim passes its saved
  * register frame as it is.
  */
-struct lstar_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
+struct lstar_policy_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
 					  uint64_t nr, const uint64_t *args,
 					  const uint8_t index[6]);
 

@@ -52,7 +52,7 @@ void policy_init(void)
  * back.
  */
 static void trace_call(unsigned long nr, const uint64_t args[6],
-		       struct lstar_verdict v, uint8_t kind, long ret)
+		       struct lstar_policy_verdict v, uint8_t kind, long ret)
 {
 	struct lstar_hc_trace *t = &hc_block()->trace;
 
@@ -160,7 +160,7 @@ static __attribute__((noinline)) void syscall_slow(struct pt_regs *regs,
 		__builtin_offsetof(struct pt_regs, r8) / 8,
 		__builtin_offsetof(struct pt_regs, r9) / 8,
 	};
-	struct lstar_verdict v = lstar_policy_eval_at(policy, nr,
+	struct lstar_policy_verdict v = lstar_policy_eval_at(policy, nr,
 						      (const uint64_t *)regs, arg_slots);
 	bool tell = (boot_info.flags & (LSTAR_BOOT_TRACE | LSTAR_BOOT_VERBOSE)) ||
 		    v.action == LSTAR_ACT_LOG;

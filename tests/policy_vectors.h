@@ -26,7 +26,7 @@ struct policy_vector {
 	const char *sys;		/* the syscall's name, for messages */
 	uint64_t nr;			/* what the program puts in rax */
 	uint64_t args[6];
-	uint8_t action;			/* expected: enum lstar_action */
+	uint8_t action;			/* expected: enum lstar_policy_action */
 	uint16_t err;			/* expected errno for LSTAR_ACT_ERRNO */
 	const char *where;		/* expected FILE:LINE of the deciding rule */
 };

@@ -182,7 +182,7 @@ START_TEST(golden_explain)
 	}
 	free_names(names, n);
 	/* Each stock profile, by name. */
-	for (const struct lstar_profile *p = lstar_profiles; p->name; p++) {
+	for (const struct lstar_policy_profile *p = lstar_policy_profiles; p->name; p++) {
 		struct lstar_policy_input in = { .name = p->name };
 
 		got = compile_in(dir, &in, 1, true, &errors);
@@ -212,12 +212,12 @@ START_TEST(vectors)
 	free(diag);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct policy_vector *v = &set->v[i];
-		struct lstar_verdict got = lstar_policy_eval(p.table, v->nr, v->args);
+		struct lstar_policy_verdict got = lstar_policy_eval(p.table, v->nr, v->args);
 		/* The shim's way: the arguments read in place from a frame,
 		 * scattered as the shim's struct pt_regs has them. */
 		static const uint8_t slots[6] = { 14, 13, 12, 7, 9, 8 };
 		uint64_t frame[21];
-		struct lstar_verdict at;
+		struct lstar_policy_verdict at;
 		char where[256];
 
 		for (int k = 0; k < 21; k++)
@@ -228,8 +228,8 @@ START_TEST(vectors)
 		ck_assert_msg(at.action == got.action && at.err == got.err && at.src == got.src,
 			      "set %s, vector %zu: eval_at differs from eval", set->name, i);
 
-		if (v->nr < LSTAR_POLICY_NR && lstar_syscall_name(v->nr))
-			ck_assert_str_eq(lstar_syscall_name(v->nr), v->sys);
+		if (v->nr < LSTAR_POLICY_NR && lstar_policy_syscall_name(v->nr))
+			ck_assert_str_eq(lstar_policy_syscall_name(v->nr), v->sys);
 		lstar_policy_where(&p, got.src, where, sizeof(where));
 		ck_assert_msg(got.action == v->action && got.err == v->err &&
 			      !strcmp(where, v->where),
@@ -268,9 +268,9 @@ static struct lstar_policy_table *sample_table(size_t *size, struct lstar_policy
 	return t;
 }
 
-static struct lstar_pol_cond *conds_of(struct lstar_policy_table *t)
+static struct lstar_policy_cond *conds_of(struct lstar_policy_table *t)
 {
-	return (struct lstar_pol_cond *)&t->rules[t->nrules];
+	return (struct lstar_policy_cond *)&t->rules[t->nrules];
 }
 
 /* Each breaks one thing; size may be changed too. */
@@ -395,19 +395,19 @@ static int compile_text(const char *text, struct lstar_policy *p, char **diag)
 
 START_TEST(names)
 {
-	ck_assert_str_eq(lstar_syscall_name(0), "read");
-	ck_assert_str_eq(lstar_syscall_name(SYS_openat), "openat");
-	ck_assert_ptr_null(lstar_syscall_name(LSTAR_POLICY_NR));
-	ck_assert_ptr_null(lstar_syscall_name(UINT64_MAX));
-	ck_assert_int_eq(lstar_syscall_number("newfstatat"), SYS_newfstatat);
-	ck_assert_int_eq(lstar_syscall_number("socketcall"), -1);	/* i386 only */
-	ck_assert_int_eq(lstar_syscall_number("nosuchcall"), -1);
-	ck_assert_int_eq(lstar_syscall_number(""), -1);
-	ck_assert_str_eq(lstar_errno_name(EACCES), "EACCES");
-	ck_assert_str_eq(lstar_errno_name(EAGAIN), "EAGAIN");
-	ck_assert_str_eq(lstar_errno_name(ENOSYS), "ENOSYS");
-	ck_assert_ptr_null(lstar_errno_name(0));
-	ck_assert_ptr_null(lstar_errno_name(-1));
+	ck_assert_str_eq(lstar_policy_syscall_name(0), "read");
+	ck_assert_str_eq(lstar_policy_syscall_name(SYS_openat), "openat");
+	ck_assert_ptr_null(lstar_policy_syscall_name(LSTAR_POLICY_NR));
+	ck_assert_ptr_null(lstar_policy_syscall_name(UINT64_MAX));
+	ck_assert_int_eq(lstar_policy_syscall_number("newfstatat"), SYS_newfstatat);
+	ck_assert_int_eq(lstar_policy_syscall_number("socketcall"), -1);	/* i386 only */
+	ck_assert_int_eq(lstar_policy_syscall_number("nosuchcall"), -1);
+	ck_assert_int_eq(lstar_policy_syscall_number(""), -1);
+	ck_assert_str_eq(lstar_policy_errno_name(EACCES), "EACCES");
+	ck_assert_str_eq(lstar_policy_errno_name(EAGAIN), "EAGAIN");
+	ck_assert_str_eq(lstar_policy_errno_name(ENOSYS), "ENOSYS");
+	ck_assert_ptr_null(lstar_policy_errno_name(0));
+	ck_assert_ptr_null(lstar_policy_errno_name(-1));
 }
 END_TEST
 
@@ -416,7 +416,7 @@ START_TEST(paths)
 {
 	struct lstar_policy p;
 	char *diag = NULL, w[64];
-	struct lstar_verdict v;
+	struct lstar_policy_verdict v;
 	const uint64_t args[6] = { 0 };
 
 	ck_assert_int_eq(compile_text("default deny errno ENOENT\n"
@@ -500,7 +500,7 @@ START_TEST(sizes)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t v = 12345;
-		int r = lstar_parse_size(cases[i].s, strlen(cases[i].s), &v);
+		int r = lstar_policy_parse_size(cases[i].s, strlen(cases[i].s), &v);
 
 		ck_assert_msg(r == cases[i].ok && (r || v == cases[i].v),
 			      "size '%s': got %d, %llu", cases[i].s, r, (unsigned long long)v);
@@ -519,7 +519,7 @@ START_TEST(inputs)
 	};
 	const uint64_t args[6] = { 0 };
 	struct lstar_policy p;
-	struct lstar_verdict v;
+	struct lstar_policy_verdict v;
 	char w[64];
 
 	ck_assert_int_eq(lstar_policy_compile(in, 2, &p, NULL), 0);
@@ -546,7 +546,7 @@ START_TEST(implied_rules_lowest)
 	};
 	const uint64_t args[6] = { 0 };
 	struct lstar_policy p;
-	struct lstar_verdict v;
+	struct lstar_policy_verdict v;
 	char w[64];
 
 	ck_assert_int_eq(lstar_policy_compile(in, 2, &p, NULL), 0);
@@ -737,7 +737,7 @@ START_TEST(hostile_sizes)
 	for (int i = 0; i < 1400; i++) {
 		fputs("allow", m);
 		for (int k = 0; k < 50; k++)
-			fprintf(m, " %s", lstar_syscall_name((uint64_t)k));
+			fprintf(m, " %s", lstar_policy_syscall_name((uint64_t)k));
 		fprintf(m, " if arg0 == %d\n", i);
 	}
 	fclose(m);

@@ -672,7 +672,7 @@ static int64_t vector_expect(const struct lstar_policy *p, const struct vec *v)
 {
 	/* The shim takes the number from eax, sign-extended, as Linux does. */
 	uint64_t nr = (uint64_t)(int64_t)(int32_t)v->rax;
-	struct lstar_verdict vd = lstar_policy_eval(p->table, nr, v->a);
+	struct lstar_policy_verdict vd = lstar_policy_eval(p->table, nr, v->a);
 
 	switch (vd.action) {
 	case LSTAR_ACT_ALLOW:

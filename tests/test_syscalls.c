@@ -43,7 +43,7 @@ START_TEST(rows_are_the_kernels)
 	for (size_t i = 0; i < NROWS; i++) {
 		const struct row *r = &rows[i];
 		const struct policy_sys_args *a = policy_sys_args(r->nr);
-		const char *name = lstar_syscall_name(r->nr);
+		const char *name = lstar_policy_syscall_name(r->nr);
 
 		ck_assert_msg(seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, r->name) == r->nr,
 			      "%s: libseccomp gives another number than %ld", r->name, r->nr);

@@ -34,8 +34,8 @@ static const char usage_text[] =
 static void usage(FILE *out)
 {
 	fputs(usage_text, out);
-	for (const struct lstar_profile *p = lstar_profiles; p->name; p++)
-		fprintf(out, "%s%s", p == lstar_profiles ? "" : ", ", p->name);
+	for (const struct lstar_policy_profile *p = lstar_policy_profiles; p->name; p++)
+		fprintf(out, "%s%s", p == lstar_policy_profiles ? "" : ", ", p->name);
 	fputs(")\nor - for standard input.  The language: docs/POLICY.md.\n", out);
 }
 

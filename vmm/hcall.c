@@ -73,7 +73,7 @@ static const char *page_fault_reason(const struct lstar_hc_exit *e, char *buf,
 
 void vmm_policy_kill(struct vmm *vmm, uint64_t nr, uint32_t src)
 {
-	const char *name = lstar_syscall_name(nr);
+	const char *name = lstar_policy_syscall_name(nr);
 	char where[256];
 
 	vmm->done = true;

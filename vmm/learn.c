@@ -181,10 +181,10 @@ static bool vals_has(const struct learn_vals *s, uint64_t v)
  * (The learned policy keeps at most one argument's condition.) */
 static bool rule_has_conds(const struct lstar_policy_table *t, uint64_t nr, uint32_t src)
 {
-	const struct lstar_pol_sys *sys = &t->sys[nr];
+	const struct lstar_policy_sys *sys = &t->sys[nr];
 
 	for (uint32_t i = 0; i < sys->nrules; i++) {
-		const struct lstar_pol_rule *r = &t->rules[sys->first_rule + i];
+		const struct lstar_policy_rule *r = &t->rules[sys->first_rule + i];
 
 		if (r->src == src && r->ncond)
 			return true;
@@ -207,7 +207,7 @@ void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c)
 		learn_path(vmm, c->paths[i].abs, c->paths[i].write);
 	L->calls++;
 	/* A number outside the table has no name a policy could use. */
-	if (c->nr >= LSTAR_POLICY_NR || !lstar_syscall_name(c->nr)) {
+	if (c->nr >= LSTAR_POLICY_NR || !lstar_policy_syscall_name(c->nr)) {
 		L->unnamed++;
 		return;
 	}
@@ -473,8 +473,8 @@ static const char *plural(uint64_t n)
 static void put_refusal(FILE *f, const struct vmm *vmm, int nr,
 			const struct learn_sys *s, const char *cond)
 {
-	const char *name = lstar_syscall_name(nr);
-	const char *ename = lstar_errno_name(s->err);
+	const char *name = lstar_policy_syscall_name(nr);
+	const char *ename = lstar_policy_errno_name(s->err);
 	char rule[512], errbuf[16], where[256];
 
 	lstar_policy_where(vmm->proc.policy, s->refused_src, where, sizeof(where));
@@ -511,7 +511,7 @@ static void put_syscall(FILE *f, const struct vmm *vmm, int nr,
 			const struct learn_sys *s)
 {
 	const struct learn_tell tell = tell_of((uint64_t)nr);
-	const char *name = lstar_syscall_name(nr);
+	const char *name = lstar_policy_syscall_name(nr);
 	const char *verb = s->logged == s->allowed ? "log" : "allow";
 	uint64_t refused = s->denied + s->killed;
 	bool cond_ok = tell.arg >= 0 && !s->ok.many;
@@ -805,7 +805,7 @@ static void put_unused_implied(FILE *f, const struct vmm *vmm)
 		}
 		if (!col)
 			col = fprintf(f, "deny");
-		col += fprintf(f, " %s", lstar_syscall_name(nr));
+		col += fprintf(f, " %s", lstar_policy_syscall_name(nr));
 	}
 	if (col)
 		fputs(" errno ENOSYS\n", f);
@@ -843,7 +843,7 @@ static void put_syscalls(FILE *f, const struct vmm *vmm)
 			fprintf(f, "\n#");
 			col = 1;
 		}
-		col += fprintf(f, " %s (%llu)", lstar_syscall_name(nr),
+		col += fprintf(f, " %s (%llu)", lstar_policy_syscall_name(nr),
 			       (unsigned long long)s->nosys);
 	}
 	if (col)

@@ -226,7 +226,7 @@ static int cmd_run(int argc, char **argv)
 			opt.cwd = optarg;
 			break;
 		case 'm':
-			if (lstar_parse_size(optarg, strlen(optarg), &opt.mem) < 0)
+			if (lstar_policy_parse_size(optarg, strlen(optarg), &opt.mem) < 0)
 				return usage_error("--mem %s: expected a size such as 64M or 2G", optarg);
 			if (opt.mem < MIN_MEM || opt.mem > MAX_MEM)
 				return usage_error("--mem %s: must be between 16M and 64G", optarg);

@@ -386,7 +386,7 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 {
 	struct tline line;		/* 8 KiB: a vCPU thread's stack has room */
 	struct tline *l = &line;
-	const char *name = lstar_syscall_name(c->nr);
+	const char *name = lstar_policy_syscall_name(c->nr);
 	/* Unknown to the table: six numbers in hex. */
 	const struct policy_sys_args *shape = policy_sys_args(c->nr);
 	/* The call ran: its results (a read's bytes) are there to show. */
@@ -413,7 +413,7 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 	if (noret)
 		put(l, "?");
 	else if (c->ret < 0 && c->ret >= -LSTAR_POLICY_MAX_ERRNO) {
-		const char *e = lstar_errno_name((int)-c->ret);
+		const char *e = lstar_policy_errno_name((int)-c->ret);
 
 		if (e)
 			put(l, "-%s", e);

@@ -479,7 +479,7 @@ struct vmm_call {
 	uint64_t nr;
 	const uint64_t *args;		/* six */
 	int64_t ret;			/* what the program got */
-	struct lstar_verdict v;		/* the policy's verdict */
+	struct lstar_policy_verdict v;		/* the policy's verdict */
 	uint8_t kind;			/* enum lstar_trace_kind */
 	bool forwarded;			/* answered by the VMM */
 	bool noreturn;			/* it never returned (exit, a kill) */
