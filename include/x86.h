@@ -47,6 +47,7 @@ enum {
 };
 
 /* MSRs. */
+#define MSR_IA32_TSC		0x00000010
 #define MSR_EFER		0xc0000080
 #define MSR_STAR		0xc0000081
 #define MSR_LSTAR		0xc0000082

@@ -27,7 +27,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define noreturn	__attribute__((noreturn))
 
-#define PAGE_SIZE	4096UL
+#define PAGE_SIZE	((unsigned long)LSTAR_PAGE_SIZE)
 #define PAGE_MASK	(~(PAGE_SIZE - 1))
 #define PAGE_ALIGN(x)	(((x) + PAGE_SIZE - 1) & PAGE_MASK)
 

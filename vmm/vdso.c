@@ -41,7 +41,6 @@
 
 #define PAGE_SIZE	LSTAR_PAGE_SIZE
 #define VDSO_MAX_PAGES	4		/* the image is ~3 KiB */
-#define MSR_IA32_TSC	0x10
 #define TSC_SHIFT	32		/* mult = ns per tick << 32 */
 /* The measured rate may differ from the nominal one by this much at most
  * (NTP slews at most 500 ppm; a bigger gap means a bad measurement). */
