@@ -242,8 +242,9 @@ check-hw: $(B)/lstar $(B)/lstar-policy guest tests examples
 	@tools/check-hw.sh $(B)
 
 # --- benchmark -------------------------------------------------------------
+# BASE=/path/to/lstar adds a column for another build (before/after).
 bench: $(B)/lstar guest
-	@tools/bench.sh $(B)
+	@BASE=$(BASE) tools/bench.sh $(B)
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
 

@@ -4,6 +4,9 @@
 # (best of $REPS runs) and the ratio to native for each workload.
 #
 #   tools/bench.sh [BUILD_DIR]        (make bench calls it)
+#   BASE=/path/to/old/lstar tools/bench.sh    adds a column for another
+#                                     lstar binary: before/after a change,
+#                                     in the same run on the same machine
 #
 # Peers: strace -f (ptrace), gVisor runsc with its ptrace platform, bwrap
 # (namespaces).  "lstar -p args" runs lstar under a policy whose rules for
@@ -29,6 +32,10 @@ workloads=(
 )
 
 runners=(native strace runsc bwrap lstar "lstar -p args")
+BASE=${BASE:-}
+if [[ -n $BASE ]]; then
+	runners+=("base")
+fi
 declare -A note
 
 # A policy whose conditions make the shim look at the arguments.
@@ -50,6 +57,7 @@ run_with() {	# runner, command...
 	bwrap) bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all "$@" ;;
 	lstar) "$LSTAR" run -- "$@" ;;
 	"lstar -p args") "$LSTAR" run -p "$ARGS_POLICY" -- "$@" ;;
+	base) "$BASE" run -- "$@" ;;
 	esac
 }
 
@@ -105,3 +113,6 @@ done
 for r in "${!note[@]}"; do
 	echo "note: $r: ${note[$r]}"
 done
+if [[ -n $BASE ]]; then
+	echo "base: $BASE"
+fi

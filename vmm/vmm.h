@@ -293,7 +293,7 @@ struct vmm_vcpu {
 	int fd;				/* KVM_CREATE_VCPU's */
 	struct kvm_run *run;		/* mmap of fd */
 	size_t run_size;
-	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_GPA(index) */
+	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_BLOCK_GPA(index) */
 	struct vmm_call *call;		/* the call it is answering, or NULL */
 	struct iovec iov[VMM_HOST_IOV_MAX]; /* scratch for one host transfer */
 };
