@@ -840,8 +840,13 @@ START_TEST(hypercall_block_is_the_vcpus_own)
 		LSTAR_HC_BLOCK_GPA(1), LSTAR_HC_GPA - LSTAR_PAGE_SIZE, LSTAR_HC_GPA + 8, 0,
 		0xffffffff,
 	};
+	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	struct vmm *vm;
 
+	/* The refusals' "shim failure" lines are expected here: out of the
+	 * log, where check-hw looks for real ones. */
+	ck_assert_int_ge(null, 0);
+	ck_assert_int_eq(dup2(null, 2), 2);
 	compile_text("use default\n", &allow);
 	for (size_t i = 0; i < NELEM(wrong); i++) {
 		vm = vmm_bare(&opt, &allow);
@@ -855,6 +860,9 @@ START_TEST(hypercall_block_is_the_vcpus_own)
 	ck_assert_msg(vm->done && vm->status == 125, "vCPU 0's block taken from vCPU 1");
 	vmm_bare_free(vm);
 	lstar_policy_free(&allow);
+	dup2(saved, 2);
+	close(saved);
+	close(null);
 }
 END_TEST
 

@@ -125,7 +125,7 @@ static uint64_t filter_cpuid(struct kvm_cpuid2 *c, uint64_t *hwcap,
  */
 static int msr_filter(struct vmm_vm *vm)
 {
-	static uint8_t allow_all = 0xff;	/* one bit per MSR: 1 allows */
+	uint8_t allow_all = 0xff;	/* one bit per MSR: 1 allows; KVM copies it */
 	struct kvm_msr_filter f = {
 		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
 		.ranges = {
