@@ -54,6 +54,13 @@ struct percpu {
 	v__;								\
 })
 
+/* this_cpu_write - set one field of the running CPU's area, in one store. */
+#define this_cpu_write(field, val) do {					\
+	__typeof__(((struct percpu *)0)->field) v__ = (val);		\
+	asm volatile("mov %0, %%gs:%c1" : : "r"(v__),			\
+		     "i"(__builtin_offsetof(struct percpu, field)) : "memory"); \
+} while (0)
+
 /* this_cpu - the per-CPU area of the CPU running the shim (GS holds it). */
 static inline struct percpu *this_cpu(void)
 {

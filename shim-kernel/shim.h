@@ -187,7 +187,7 @@ static inline void spin_unlock(struct spinlock *l)
 #ifndef SHIM_HOST_TEST
 static inline void shim_saw_vmm_call(void)
 {
-	this_cpu()->vmm_saw_call = true;
+	this_cpu_write(vmm_saw_call, true);
 }
 #else
 void shim_saw_vmm_call(void);

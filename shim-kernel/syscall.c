@@ -96,13 +96,21 @@ static long sys_forward(struct pt_regs *regs)
  * default action ends the program.  Until signals are delivered: end it
  * when the action is the default and the signal is not blocked; otherwise
  * the call fails with EPIPE, as it does on Linux after a handler returns.
+ * Out of line: the common path keeps no frame.
  */
+static __attribute__((noinline, cold)) long broken_pipe(struct pt_regs *regs)
+{
+	if (sig_default_unblocked(SIGPIPE))
+		force_sig_exit(regs, SIGPIPE, ~0ULL, 0);
+	return -EPIPE;
+}
+
 static long sys_forward_write(struct pt_regs *regs)
 {
 	long ret = sys_forward(regs);
 
-	if (unlikely(ret == -EPIPE) && sig_default_unblocked(SIGPIPE))
-		force_sig_exit(regs, SIGPIPE, ~0ULL, 0);
+	if (unlikely(ret == -EPIPE))
+		return broken_pipe(regs);
 	return ret;
 }
 

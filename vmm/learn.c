@@ -205,6 +205,8 @@ void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c)
 		return;
 	for (int i = 0; i < c->npaths; i++)
 		learn_path(vmm, c->paths[i].abs, c->paths[i].write);
+	if (c->lost_paths)
+		L->oom = true;
 	L->calls++;
 	/* A number outside the table has no name a policy could use. */
 	if (c->nr >= LSTAR_POLICY_NR || !lstar_policy_syscall_name(c->nr)) {

@@ -25,6 +25,7 @@
 
 #define MAX_RW_COUNT	0x7ffff000L	/* Linux's cap on one read/write */
 #define IOV_CHUNK	64		/* host iovecs per translation step */
+#define HOST_IOV_MAX	1024		/* host iovecs per host call (IOV_MAX) */
 
 /* Linux's access_ok(): does [buf, buf + len) lie in user space at all? */
 static bool user_range(uint64_t buf, uint64_t len)
@@ -69,7 +70,7 @@ struct user_seg {
 static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
 		     uint64_t nsegs, bool to_user, int64_t pos)
 {
-	struct iovec *iov = cpu->iov;
+	struct iovec iov[HOST_IOV_MAX];	/* 16 KiB: the thread's stack has room */
 	struct stat st;
 	bool regular = fstat(hfd, &st) == 0 && S_ISREG(st.st_mode);
 	uint64_t si = 0, off = 0;
@@ -80,7 +81,7 @@ static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
 		ssize_t got;
 		int n = 0;
 
-		while (si < nsegs && n < VMM_HOST_IOV_MAX) {
+		while (si < nsegs && n < HOST_IOV_MAX) {
 			int more;
 			long covered;
 
@@ -91,7 +92,7 @@ static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
 			}
 			covered = vmm_mem_user_iov(cpu->mem, segs[si].base + off,
 						   segs[si].len - off, to_user,
-						   iov + n, VMM_HOST_IOV_MAX - n, &more);
+						   iov + n, HOST_IOV_MAX - n, &more);
 			if (covered <= 0)
 				break;
 			n += more;
@@ -388,7 +389,7 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 			    uint64_t len)
 {
 	struct vmm_file *f = vmm_fd_get(cpu->proc, a[4]);
-	struct iovec *iov = cpu->iov;
+	struct iovec iov[HOST_IOV_MAX];
 	uint64_t done = 0;
 	struct stat st;
 	int fl;
@@ -412,7 +413,7 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 	while (done < len) {
 		int n;
 		long want = vmm_mem_user_iov(cpu->mem, addr + done, len - done,
-					     false, iov, VMM_HOST_IOV_MAX, &n);
+					     false, iov, HOST_IOV_MAX, &n);
 		ssize_t got;
 
 		if (want <= 0)

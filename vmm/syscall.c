@@ -11,6 +11,8 @@
  * told of the call.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -38,10 +40,16 @@ void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)
 {
 	struct vmm_call *c = cpu->call;
 
-	if (!c || !c->want_paths || c->npaths == VMM_CALL_PATHS)
+	if (!c || !c->want_paths)
 		return;
-	snprintf(c->paths[c->npaths].abs, sizeof(c->paths[0].abs), "%s", abs);
-	c->paths[c->npaths++].write = write;
+	if (c->npaths == VMM_CALL_PATHS ||
+	    (!cpu->paths && !(cpu->paths = malloc(VMM_CALL_PATHS * sizeof(*cpu->paths))))) {
+		c->lost_paths = true;
+		return;
+	}
+	snprintf(cpu->paths[c->npaths].abs, sizeof(cpu->paths[0].abs), "%s", abs);
+	cpu->paths[c->npaths++].write = write;
+	c->paths = cpu->paths;
 }
 
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c)

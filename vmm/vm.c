@@ -350,6 +350,7 @@ static int create_vcpu(struct vmm *vmm, int index)
 
 static void destroy_vcpu(struct vmm_vcpu *cpu)
 {
+	free(cpu->paths);
 	if (cpu->run)
 		munmap(cpu->run, cpu->run_size);
 	if (cpu->fd >= 0)
@@ -813,7 +814,7 @@ out:
 	if (vmm) {
 		vmm_learn_close(vmm);
 		vmm_trace_close(vmm);
-		for (int i = 0; i < vmm->nvcpus; i++)
+		for (int i = 0; i < LSTAR_MAX_VCPUS; i++)
 			destroy_vcpu(&vmm->vcpu[i]);
 		destroy_process(&vmm->proc);
 		destroy_vm(&vmm->vm);

@@ -275,6 +275,7 @@ struct vmm_rlimit {
  * struct vmm holds them and how the run ends.
  */
 struct vmm_call;
+struct vmm_path_use;
 
 struct vmm_vm {
 	int kvm_fd, fd;			/* /dev/kvm, the VM */
@@ -282,8 +283,6 @@ struct vmm_vm {
 	struct vmm_mem mem;
 	struct vmm_vdso vdso;		/* the vDSO's time page */
 };
-
-#define VMM_HOST_IOV_MAX 1024		/* host iovecs per host call (IOV_MAX) */
 
 struct vmm_vcpu {
 	struct vmm *vmm;		/* the run it belongs to */
@@ -295,7 +294,9 @@ struct vmm_vcpu {
 	size_t run_size;
 	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_BLOCK_GPA(index) */
 	struct vmm_call *call;		/* the call it is answering, or NULL */
-	struct iovec iov[VMM_HOST_IOV_MAX]; /* scratch for one host transfer */
+	struct vmm_path_use *paths;	/* VMM_CALL_PATHS, for the call's record
+					 * when an observer wants them (malloc'd
+					 * on first use) */
 };
 
 struct vmm_process {
@@ -475,20 +476,24 @@ void vmm_policy_kill(struct vmm *vmm, uint64_t nr, uint32_t src);
  */
 #define VMM_CALL_PATHS 4		/* rename: each name looked up, then changed */
 
+/* A path a call used. */
+struct vmm_path_use {
+	char abs[4096];			/* normalized guest path */
+	bool write;			/* it changed or created something there */
+};
+
 struct vmm_call {
 	uint64_t nr;
 	const uint64_t *args;		/* six */
 	int64_t ret;			/* what the program got */
-	struct lstar_policy_verdict v;		/* the policy's verdict */
+	struct lstar_policy_verdict v;	/* the policy's verdict */
 	uint8_t kind;			/* enum lstar_trace_kind */
 	bool forwarded;			/* answered by the VMM */
 	bool noreturn;			/* it never returned (exit, a kill) */
 	bool want_paths;		/* an observer wants the paths */
+	bool lost_paths;		/* some could not be kept */
 	int npaths;
-	struct {
-		char abs[4096];		/* normalized guest path */
-		bool write;		/* it changed or created something there */
-	} paths[VMM_CALL_PATHS];
+	const struct vmm_path_use *paths; /* npaths of them: the vCPU's buffer */
 };
 
 /*
