@@ -24,6 +24,7 @@ Suite *suite_confine(void);
 Suite *suite_policy(void);
 Suite *suite_shim_mm(void);
 Suite *suite_syscalls(void);
+Suite *suite_shim_lib(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);
