@@ -23,6 +23,7 @@
 #include <asm/ioctls.h>
 #include <asm/prctl.h>
 #include <asm/termbits.h>
+#include <linux/futex.h>
 #include <linux/errno.h>
 #include <linux/fcntl.h>
 #include <linux/mman.h>
@@ -128,6 +129,19 @@ const struct policy_const policy_consts[] = {
 	/* lseek(2) whence, arg2. */
 	C(SEEK_SET, SEEK), C(SEEK_CUR, SEEK), C(SEEK_END, SEEK),
 	C(SEEK_DATA, SEEK), C(SEEK_HOLE, SEEK),
+	/* futex(2) operations, arg1, alone and with the private flag. */
+	C(FUTEX_WAIT, FUTEX), C(FUTEX_WAKE, FUTEX), C(FUTEX_FD, FUTEX),
+	C(FUTEX_REQUEUE, FUTEX), C(FUTEX_CMP_REQUEUE, FUTEX), C(FUTEX_WAKE_OP, FUTEX),
+	C(FUTEX_LOCK_PI, FUTEX), C(FUTEX_UNLOCK_PI, FUTEX), C(FUTEX_TRYLOCK_PI, FUTEX),
+	C(FUTEX_WAIT_BITSET, FUTEX), C(FUTEX_WAKE_BITSET, FUTEX),
+	C(FUTEX_WAIT_REQUEUE_PI, FUTEX), C(FUTEX_CMP_REQUEUE_PI, FUTEX),
+	C(FUTEX_LOCK_PI2, FUTEX),
+	C(FUTEX_WAIT_PRIVATE, FUTEX), C(FUTEX_WAKE_PRIVATE, FUTEX),
+	C(FUTEX_REQUEUE_PRIVATE, FUTEX), C(FUTEX_CMP_REQUEUE_PRIVATE, FUTEX),
+	C(FUTEX_WAKE_OP_PRIVATE, FUTEX), C(FUTEX_LOCK_PI_PRIVATE, FUTEX),
+	C(FUTEX_UNLOCK_PI_PRIVATE, FUTEX), C(FUTEX_TRYLOCK_PI_PRIVATE, FUTEX),
+	C(FUTEX_WAIT_BITSET_PRIVATE, FUTEX), C(FUTEX_WAKE_BITSET_PRIVATE, FUTEX),
+	FLAG(FUTEX_PRIVATE_FLAG, FUTEX), FLAG(FUTEX_CLOCK_REALTIME, FUTEX),
 };
 const size_t policy_nconsts = sizeof(policy_consts) / sizeof(policy_consts[0]);
 
@@ -310,6 +324,7 @@ int policy_const_spell(uint64_t value, int cls, char *buf, size_t len)
 #define SOCK	POLICY_ARG_SOCK
 #define FLAGS	POLICY_ARG_FLAGS
 #define UINT	POLICY_ARG_UINT
+#define FUTEX	POLICY_ARG_FUTEX
 #define NA	0xff		/* past the last argument */
 #define KIND(k)		((k) == NA ? POLICY_ARG_NUM : (k))
 #define IS_ARG(k)	((k) != NA)
@@ -364,6 +379,7 @@ static const struct policy_sys_args sys_args[] = {
 #undef SOCK
 #undef FLAGS
 #undef UINT
+#undef FUTEX
 #undef NA
 #undef KIND
 #undef IS_ARG
@@ -398,6 +414,7 @@ uint64_t policy_arg_bits(int kind)
 	case POLICY_ARG_SEEK: case POLICY_ARG_CLOCK: case POLICY_ARG_SIG:
 	case POLICY_ARG_SIGHOW: case POLICY_ARG_ARCH: case POLICY_ARG_AF:
 	case POLICY_ARG_SOCK: case POLICY_ARG_FLAGS: case POLICY_ARG_UINT:
+	case POLICY_ARG_FUTEX:
 		/* mmap's prot and flags are unsigned long in the kernel, but
 		 * no bit above 31 means anything to it: the same. */
 		return 0xffffffff;
@@ -423,6 +440,7 @@ int policy_arg_cls(int kind)
 		[POLICY_ARG_CLOCK] = POLICY_CLS_CLOCK,
 		[POLICY_ARG_SIG] = POLICY_CLS_SIG,
 		[POLICY_ARG_SIGHOW] = POLICY_CLS_SIGHOW,
+		[POLICY_ARG_FUTEX] = POLICY_CLS_FUTEX,
 		[POLICY_ARG_ARCH] = POLICY_CLS_ARCH,
 		[POLICY_ARG_AF] = POLICY_CLS_AF,
 		[POLICY_ARG_SOCK] = POLICY_CLS_SOCK,

@@ -40,6 +40,7 @@ enum policy_cls {
 	POLICY_CLS_ARCH,	/* ARCH_* arch_prctl codes */
 	POLICY_CLS_SEEK,	/* SEEK_* */
 	POLICY_CLS_ACCESS,	/* F_OK, R_OK, W_OK, X_OK */
+	POLICY_CLS_FUTEX,	/* FUTEX_* operations and flags */
 };
 
 /* One named constant.  A flag may be combined with others of its class
@@ -104,6 +105,7 @@ enum policy_arg {
 	POLICY_ARG_SOCK,	/* a socket type and SOCK_* flags */
 	POLICY_ARG_FLAGS,	/* an int's worth of flags with no names here */
 	POLICY_ARG_UINT,	/* an unsigned int: a count the kernel reads as 32 bits */
+	POLICY_ARG_FUTEX,	/* a futex operation and its flags */
 	POLICY_ARG_MAX
 };
 

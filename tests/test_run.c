@@ -56,6 +56,7 @@ PROBE_TEST(time)	/* clocks, sleeps, getrandom */
 PROBE_TEST(stdfd)	/* fstat/dup/fcntl/ioctl/lseek/readv/writev on 0-2 */
 PROBE_TEST(efault)	/* bad user pointers in every forwarded call */
 PROBE_TEST(sysinfo)	/* syscall numbers, uname, rlimits, signal state */
+PROBE_TEST(futex)	/* one thread's futex answers; glibc's locks */
 
 /*
  * Seeded random brk/mmap/munmap/mprotect/mremap/madvise calls in an arena
@@ -204,6 +205,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, probe_stdfd, 0, 2);
 	tcase_add_loop_test(tc, probe_efault, 0, 2);
 	tcase_add_loop_test(tc, probe_sysinfo, 0, 2);
+	tcase_add_loop_test(tc, probe_futex, 0, 2);
 	tcase_add_loop_test(tc, memory_calls_random, 0, 2);
 	tcase_add_loop_test(tc, memory_huge_reservation, 0, 2);
 	tcase_add_loop_test(tc, memory_grown_by_mremap, 0, 2);

@@ -340,6 +340,7 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 	case POLICY_ARG_ARCH:
 	case POLICY_ARG_SEEK:
 	case POLICY_ARG_AF:
+	case POLICY_ARG_FUTEX:
 		put_named(l, v, policy_arg_cls(kind), false);
 		break;
 	default:

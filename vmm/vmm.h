@@ -17,6 +17,7 @@
  *   sys_io.c   read, write and friends: guest buffers, file mappings
  *   sys_fd.c   descriptors: close, dup, fcntl, ioctl, pipes, sync
  *   sys_time.c clocks and sleeping
+ *   sys_thread.c futexes
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
  *   fs.c       the granted trees (--ro, --rw) and the path calls
