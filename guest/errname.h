@@ -22,6 +22,7 @@ static inline const char *errname(int e)
 	case ESRCH: return "ESRCH";
 	case EINTR: return "EINTR";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case EPIPE: return "EPIPE";
 	case E2BIG: return "E2BIG";
 	case EBADF: return "EBADF";
 	case EAGAIN: return "EAGAIN";

@@ -61,7 +61,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	5
+#define LSTAR_ABI_VERSION	6
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -120,6 +120,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_TRACE = 3,	/* a call the shim decided: hc.trace */
 	LSTAR_HC_ZERO_PAGES = 4, /* re-zero freed pages: hc.zero */
 	LSTAR_HC_MMAP_FILE = 5,	/* fill a private file mapping: hc.mmap */
+	LSTAR_HC_FPU = 6,	/* the FPU state and a signal frame: hc.fpu */
 	LSTAR_HC_MAX
 };
 
@@ -183,6 +184,11 @@ struct lstar_boot_info {
 	 * pool_next: supervisor-only, reached through the direct map. */
 	lstar_gpa_t policy;
 	uint64_t policy_size;		/* bytes */
+	/* Bytes of a signal frame's FPU area: the XSAVE image of the
+	 * features the program sees and its closing magic (LSTAR_HC_FPU
+	 * fills it); 0: no FPU state in frames. */
+	uint32_t fpstate_size;
+	uint32_t _pad0;
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -233,6 +239,10 @@ enum lstar_exit_kind {
  * frame, error_code repeats orig_rax. */
 #define LSTAR_EXIT_VECTOR_POLICY 256
 
+/* hc_exit.vector of a program ended by a signal it was sent (kill, tgkill,
+ * a broken pipe) whose default action terminates: no fault to report. */
+#define LSTAR_EXIT_VECTOR_SENT	257
+
 /* Indices of struct lstar_hc_exit's regs[]: the shim's struct pt_regs,
  * in its order (shim-kernel/pt_regs.h asserts it). */
 enum lstar_exit_reg {
@@ -279,6 +289,32 @@ struct lstar_hc_mmap {
 	int64_t ret;			/* 0, or -errno for the program */
 };
 
+/*
+ * LSTAR_HC_FPU: the calling vCPU's FPU state and a signal frame's FPU
+ * area at addr (a user address, boot_info.fpstate_size bytes, 64-byte
+ * aligned), in Linux's format: the XSAVE image (or FXSAVE's 512 bytes
+ * where there is no XSAVE), its software bytes saying which, and the
+ * closing FP_XSTATE_MAGIC2.
+ *   SAVE     write the state there, then reset it for the handler
+ *   RESTORE  load it from there; -EINVAL for an image XRSTOR would
+ *            fault on, -EFAULT for memory ring 3 could not access
+ *   INIT     reset it (a frame without an FPU area)
+ */
+enum lstar_fpu_op {
+	LSTAR_FPU_SAVE = 1,
+	LSTAR_FPU_RESTORE = 2,
+	LSTAR_FPU_INIT = 3,
+};
+
+struct lstar_hc_fpu {
+	/* IN */
+	uint32_t op;			/* enum lstar_fpu_op */
+	uint32_t _pad0;
+	lstar_gva_t addr;
+	/* OUT */
+	int64_t ret;			/* 0 or -errno */
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -287,6 +323,7 @@ struct lstar_hc {
 		struct lstar_hc_zero zero;
 		struct lstar_hc_trace trace;
 		struct lstar_hc_mmap mmap;
+		struct lstar_hc_fpu fpu;
 		uint8_t _size[512];
 	};
 };
@@ -346,7 +383,8 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 520, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 528, "boot info layout");
+_Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

@@ -9,6 +9,7 @@
  */
 #include <linux/signal.h>
 #include "shim.h"
+#include "task.h"
 #include "percpu.h"
 
 struct lstar_boot_info boot_info;

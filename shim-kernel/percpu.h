@@ -40,6 +40,7 @@ struct percpu {
 	uint32_t hc_gpa;		/* ... and its guest-physical address,
 					 * which each hypercall passes */
 	uint32_t cpu;			/* this CPU's index */
+	uint8_t sig_work;		/* current has a signal to deliver */
 	/* The system call being answered: whether the VMM saw it (it
 	 * forwarded it, or a hypercall the VMM traces was made for it), in
 	 * which case the VMM traces it and the shim does not. */

@@ -7,6 +7,7 @@
 #include <asm/prctl.h>
 #include <linux/utsname.h>
 #include "shim.h"
+#include "task.h"
 
 long sys_exit_group(struct pt_regs *regs)
 {

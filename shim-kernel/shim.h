@@ -133,29 +133,6 @@ struct lstar_hc *hc_block(void);
 void hcall(uint32_t nr);
 #endif
 
-/*
- * A thread of the program (one, until threads exist): what is its own and
- * not the process's.  The running CPU's is current().
- */
-struct task {
-	int tid;
-	uint64_t clear_child_tid;	/* set_tid_address */
-	uint64_t robust_list;		/* set_robust_list */
-	uint64_t sigblocked;		/* the signals it blocks */
-	struct {			/* sigaltstack, as stack_t */
-		uint64_t sp;
-		int32_t flags;
-		int32_t _pad;
-		uint64_t size;
-	} altstack;
-};
-
-#ifndef SHIM_HOST_TEST
-static inline struct task *current(void)
-{
-	return this_cpu_read(current);
-}
-#endif
 
 /*
  * The process's lock: it guards what the process's threads share, its
@@ -226,8 +203,17 @@ void policy_init(void);		/* find boot_info's policy table */
 #undef SHIM_HANDLER_VMM_WRITE
 #undef SHIM_HANDLER_NONE
 
-/* Signals (signal.c): would sig take its default action now? */
-bool sig_default_unblocked(int sig);
+/*
+ * Signals (signal.c).  signal_deliver - on the way back to ring 3, with
+ * a signal ready (the per-CPU sig_work): the default action, or the
+ * handler's frame.  force_sig_fault - the program faulted: queue sig
+ * with Linux's si_code and si_addr for its handler, or end the program
+ * when none may run.  sig_send_pipe - a write hit a pipe nobody reads.
+ */
+void signal_deliver(struct pt_regs *regs);
+void force_sig_fault(struct pt_regs *regs, int sig, int code, uint64_t addr,
+		     uint64_t vector, uint64_t error_code);
+void sig_send_pipe(void);
 
 /* Memory (mm.c). */
 void mm_init(void);

@@ -1,12 +1,59 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * signal.c - the program's signal books: the process's actions (under
- * process_lock) and each thread's blocked mask and alternate stack (its
- * struct task).  Recorded for the day delivery exists (a later issue);
- * today they decide only what a write to a broken pipe does.
+ * signal.c - signals, as Linux's kernel/signal.c and arch/x86/kernel/
+ * signal.c keep and deliver them, cut to one process.
+ *
+ * The books: the process's actions (under process_lock); each thread's
+ * blocked mask, pending set with one siginfo per signal, and alternate
+ * stack (its struct task).  A signal is queued by kill, tgkill and tkill
+ * to the program itself, by a write to a broken pipe, or by a fault
+ * (traps.c); it is delivered on the way back to ring 3 (signal_deliver,
+ * from syscall_exit_to_user): the default action, or an rt_sigframe on
+ * the user or alternate stack laid out exactly as Linux lays it out, with
+ * the FPU state the VMM saves into it (LSTAR_HC_FPU: the shim cannot
+ * execute XSAVE on PVM) and the handler started on it.  rt_sigreturn
+ * takes the frame back; everything in it is the program's and is checked
+ * as hostile: the exit path forces user selectors, sanitizes RFLAGS and
+ * refuses a RIP ring 3 cannot resume at, and the VMM refuses an FPU image
+ * XRSTOR would fault on.
+ *
+ * Default actions: terminate for most, ignore for SIGCHLD, SIGURG,
+ * SIGWINCH and SIGCONT; the stop signals are ignored too (lstar has no
+ * job control: docs/DECISIONS.md).  A program killed by a signal it was
+ * sent ends silently with 128 + N, as under a shell that does not
+ * comment; one killed by a fault is reported (traps.c).
  */
+#include <asm/sigcontext.h>
+#include <asm-generic/siginfo.h>
 #include <linux/signal.h>
 #include "shim.h"
+#include "task.h"
+
+/* asm/ucontext.h's flags (the header itself needs libc's types). */
+#define UC_FP_XSTATE		0x1
+#define UC_SIGCONTEXT_SS	0x2
+#define UC_STRICT_RESTORE_SS	0x4
+
+#define NSIG_MAX	64
+#define sigmask(sig)	(1ULL << ((sig) - 1))
+#define SIGMASK_UNBLOCKABLE (sigmask(SIGKILL) | sigmask(SIGSTOP))
+#define SIG_DEFAULT_IGNORE (sigmask(SIGCHLD) | sigmask(SIGURG) | sigmask(SIGWINCH) | \
+			    sigmask(SIGCONT) | sigmask(SIGSTOP) | sigmask(SIGTSTP) | \
+			    sigmask(SIGTTIN) | sigmask(SIGTTOU))
+
+/* The sa_flags x86-64 Linux keeps (UAPI_SA_FLAGS). */
+#define SA_RESTORER_LINUX 0x04000000
+#define SA_KNOWN_FLAGS (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | \
+			SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND | \
+			SA_RESTORER_LINUX)
+
+/* The flags rt_sigreturn may restore (Linux's FIX_EFLAGS); the exit path
+ * sanitizes the rest. */
+#define FIX_EFLAGS (X86_EFLAGS_AC | X86_EFLAGS_OF | X86_EFLAGS_DF | X86_EFLAGS_TF | \
+		    X86_EFLAGS_SF | X86_EFLAGS_ZF | X86_EFLAGS_AF | X86_EFLAGS_PF | \
+		    X86_EFLAGS_CF | X86_EFLAGS_RF)
+
+#define MINSIGSTKSZ_LINUX 2048
 
 struct k_sigaction {
 	uint64_t handler;
@@ -15,28 +62,313 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-#define NSIG_MAX 64
-#define SIGMASK_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
-
-/* The sa_flags x86-64 Linux keeps (UAPI_SA_FLAGS). */
-#define SA_KNOWN_FLAGS (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | \
-			SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND | \
-			0x04000000 /* SA_RESTORER */)
-
 static struct k_sigaction sigactions[NSIG_MAX];	/* under process_lock */
 
+/* The kernel's struct ucontext and x86-64 struct rt_sigframe. */
+struct user_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct {
+		uint64_t ss_sp;
+		int32_t ss_flags;
+		int32_t _pad;
+		uint64_t ss_size;
+	} uc_stack;
+	struct sigcontext_64 uc_mcontext;
+	uint64_t uc_sigmask;
+};
 
-/* sig_default_unblocked - would sig take its default action now: no
- * handler set, and not blocked? */
-bool sig_default_unblocked(int sig)
+struct rt_sigframe {
+	uint64_t pretcode;		/* the restorer: the handler returns to it */
+	struct user_ucontext uc;
+	siginfo_t info;
+};
+
+_Static_assert(__builtin_offsetof(struct rt_sigframe, uc.uc_mcontext) == 48, "sigframe");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "sigframe");
+_Static_assert(sizeof(struct rt_sigframe) == 440, "sigframe");
+_Static_assert(sizeof(siginfo_t) == 128, "siginfo");
+
+/* --- the books ------------------------------------------------------------- */
+
+/* Whether the running thread has a signal to deliver: the exit path's
+ * one-load test. */
+static void recalc_sigpending(struct task *t)
 {
-	bool dfl;
+	this_cpu_write(sig_work, (uint8_t)((t->sigpending & ~t->sigblocked) != 0));
+}
+
+static void set_blocked(struct task *t, uint64_t mask)
+{
+	t->sigblocked = mask & ~SIGMASK_UNBLOCKABLE;
+	recalc_sigpending(t);
+}
+
+/* Queue sig to t with info.  A standard signal already pending is not
+ * queued twice (its first siginfo stays), as on Linux. */
+static void send_signal(struct task *t, int sig, const siginfo_t *info)
+{
+	if (t->sigpending & sigmask(sig))
+		return;
+	t->pending_info[sig - 1] = *info;
+	t->sigpending |= sigmask(sig);
+	recalc_sigpending(t);
+}
+
+/* What sig's action is now. */
+static struct k_sigaction action_of(int sig)
+{
+	struct k_sigaction ka;
 
 	spin_lock(&process_lock);
-	dfl = sigactions[sig - 1].handler == (uint64_t)SIG_DFL;
+	ka = sigactions[sig - 1];
 	spin_unlock(&process_lock);
-	return dfl && !(current()->sigblocked & (1ULL << (sig - 1)));
+	return ka;
 }
+
+/* A signal the program sends itself (kill, tgkill, tkill, a broken pipe). */
+static void send_to_self(int sig, int code)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	info.si_signo = sig;
+	info.si_code = code;
+	info.si_pid = LSTAR_GUEST_PID;
+	info.si_uid = LSTAR_GUEST_UID;
+	send_signal(current(), sig, &info);
+}
+
+void sig_send_pipe(void)
+{
+	send_to_self(SIGPIPE, SI_USER);
+}
+
+void force_sig_fault(struct pt_regs *regs, int sig, int code, uint64_t addr,
+		     uint64_t vector, uint64_t error_code)
+{
+	struct task *t = current();
+	struct k_sigaction ka = action_of(sig);
+	siginfo_t info;
+
+	/*
+	 * As Linux's force_sig_fault: a fault signal that is blocked or
+	 * ignored cannot be, and a handler that faults again (its own signal
+	 * blocked) is not run again: the default action, which for every
+	 * fault signal ends the program (reported, with the fault).
+	 */
+	if ((t->sigblocked & sigmask(sig)) || ka.handler == (uint64_t)SIG_IGN ||
+	    ka.handler == (uint64_t)SIG_DFL)
+		force_sig_exit(regs, sig, vector, addr);
+	memset(&info, 0, sizeof(info));
+	info.si_signo = sig;
+	info.si_code = code;
+	info.si_addr = (void *)addr;
+	t->trapno = vector;
+	t->error_code = error_code;
+	t->cr2 = vector == X86_TRAP_PF ? addr : 0;
+	/* A fault goes first: drop an older queued one of the same signal. */
+	t->sigpending &= ~sigmask(sig);
+	send_signal(t, sig, &info);
+}
+
+/* --- delivery -------------------------------------------------------------- */
+
+static bool on_altstack(const struct task *t, uint64_t sp)
+{
+	return t->altstack.size && sp > t->altstack.sp &&
+	       sp - t->altstack.sp <= t->altstack.size;
+}
+
+/* sigaltstack's ss_flags for a thread whose stack pointer is sp. */
+static int32_t altstack_flags(const struct task *t, uint64_t sp)
+{
+	if (!t->altstack.size)
+		return SS_DISABLE;
+	return (on_altstack(t, sp) ? SS_ONSTACK : 0) | (t->altstack.flags & (int32_t)SS_AUTODISARM);
+}
+
+/* Ask the VMM to save the FPU state at fpstate (and reset it for the
+ * handler), restore it from there, or reset it. */
+static int64_t fpu_call(uint32_t op, uint64_t fpstate)
+{
+	struct lstar_hc_fpu *f = &hc_block()->fpu;
+
+	f->op = op;
+	f->addr = fpstate;
+	hcall(LSTAR_HC_FPU);
+	return f->ret;
+}
+
+/*
+ * Build sig's frame for handler ka and point regs at the handler, as
+ * Linux's setup_rt_frame: below the red zone (or at the top of the
+ * alternate stack), the FPU area 64-byte aligned, the frame below it so
+ * that the handler starts as if called (rsp + 8 16-byte aligned).
+ * 0, or -EFAULT when the stack cannot take it.
+ */
+static int setup_rt_frame(struct pt_regs *regs, int sig, const struct k_sigaction *ka,
+			  const siginfo_t *info)
+{
+	struct task *t = current();
+	uint64_t sp = regs->sp - 128, fpstate = 0, frame_addr;
+	struct rt_sigframe frame;
+	bool to_altstack = (ka->flags & SA_ONSTACK) && t->altstack.size &&
+			   !on_altstack(t, regs->sp);
+
+	if (!(ka->flags & SA_RESTORER_LINUX))
+		return -EFAULT;		/* x86-64 has no default restorer */
+	if (to_altstack)
+		sp = t->altstack.sp + t->altstack.size;
+	if (boot_info.fpstate_size) {
+		sp = (sp - boot_info.fpstate_size) & ~63ULL;
+		fpstate = sp;
+	}
+	frame_addr = ((sp - sizeof(frame)) & ~15ULL) - 8;
+
+	memset(&frame, 0, sizeof(frame));
+	frame.pretcode = ka->restorer;
+	frame.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS |
+			    (boot_info.fpstate_size > 512 ? UC_FP_XSTATE : 0);
+	frame.uc.uc_stack.ss_sp = t->altstack.sp;
+	frame.uc.uc_stack.ss_flags = altstack_flags(t, regs->sp);
+	frame.uc.uc_stack.ss_size = t->altstack.size;
+	frame.uc.uc_mcontext = (struct sigcontext_64){
+		.r8 = regs->r8, .r9 = regs->r9, .r10 = regs->r10, .r11 = regs->r11,
+		.r12 = regs->r12, .r13 = regs->r13, .r14 = regs->r14, .r15 = regs->r15,
+		.di = regs->di, .si = regs->si, .bp = regs->bp, .bx = regs->bx,
+		.dx = regs->dx, .ax = regs->ax, .cx = regs->cx, .sp = regs->sp,
+		.ip = regs->ip, .flags = regs->flags, .cs = LSTAR_USER_CS,
+		.ss = LSTAR_USER_DS, .err = t->error_code, .trapno = t->trapno,
+		.oldmask = t->sigblocked, .cr2 = t->cr2, .fpstate = fpstate,
+	};
+	frame.uc.uc_sigmask = t->sigblocked;
+	frame.info = *info;
+	if (copy_to_user(frame_addr, &frame, sizeof(frame)))
+		return -EFAULT;
+	if (fpstate && fpu_call(LSTAR_FPU_SAVE, fpstate))
+		return -EFAULT;
+
+	regs->di = (uint64_t)sig;
+	regs->si = frame_addr + __builtin_offsetof(struct rt_sigframe, info);
+	regs->dx = frame_addr + __builtin_offsetof(struct rt_sigframe, uc);
+	regs->ax = 0;
+	regs->sp = frame_addr;
+	regs->ip = ka->handler;
+	regs->flags &= ~(X86_EFLAGS_DF | X86_EFLAGS_RF | X86_EFLAGS_TF);
+	regs->cs = LSTAR_USER_CS;
+	regs->ss = LSTAR_USER_DS;
+	if (to_altstack && (t->altstack.flags & (int32_t)SS_AUTODISARM))
+		t->altstack.sp = t->altstack.size = 0;
+	return 0;
+}
+
+/* The lowest deliverable signal, taken off the pending set, or 0. */
+static int dequeue(struct task *t, siginfo_t *info)
+{
+	uint64_t ready = t->sigpending & ~t->sigblocked;
+	int sig;
+
+	if (!ready)
+		return 0;
+	sig = __builtin_ctzll(ready) + 1;
+	*info = t->pending_info[sig - 1];
+	t->sigpending &= ~sigmask(sig);
+	recalc_sigpending(t);
+	return sig;
+}
+
+void signal_deliver(struct pt_regs *regs)
+{
+	struct task *t = current();
+	siginfo_t info;
+	int sig;
+
+	while ((sig = dequeue(t, &info))) {
+		struct k_sigaction ka = action_of(sig);
+
+		if (ka.handler == (uint64_t)SIG_IGN)
+			continue;
+		if (ka.handler == (uint64_t)SIG_DFL) {
+			if (sigmask(sig) & SIG_DEFAULT_IGNORE)
+				continue;
+			hc_exit(LSTAR_EXIT_SIGNAL, sig, regs, LSTAR_EXIT_VECTOR_SENT, 0);
+		}
+		if (setup_rt_frame(regs, sig, &ka, &info)) {
+			/* As Linux's signal_setup_done failing: SIGSEGV, which
+			 * ends the program if it was SIGSEGV's own handler. */
+			if (sig == SIGSEGV) {
+				spin_lock(&process_lock);
+				sigactions[SIGSEGV - 1].handler = (uint64_t)SIG_DFL;
+				spin_unlock(&process_lock);
+			}
+			force_sig_fault(regs, SIGSEGV, SI_KERNEL, 0, X86_TRAP_GP, 0);
+			continue;
+		}
+		if (ka.flags & SA_RESETHAND) {
+			spin_lock(&process_lock);
+			sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
+			sigactions[sig - 1].flags &= ~(uint64_t)SA_SIGINFO;
+			spin_unlock(&process_lock);
+		}
+		set_blocked(t, t->sigblocked | ka.mask |
+			       ((ka.flags & SA_NODEFER) ? 0 : sigmask(sig)));
+		/* A fault's details belong to its own frame only. */
+		t->trapno = t->error_code = t->cr2 = 0;
+	}
+}
+
+long sys_rt_sigreturn(struct pt_regs *regs)
+{
+	struct task *t = current();
+	struct user_ucontext uc;
+	const struct sigcontext_64 *sc = &uc.uc_mcontext;
+	uint64_t frame_addr = regs->sp - 8;	/* the handler's ret took pretcode */
+	bool bad_selectors;
+
+	if (copy_from_user(&uc, frame_addr + __builtin_offsetof(struct rt_sigframe, uc),
+			   sizeof(uc)))
+		goto badframe;
+	regs->r8 = sc->r8; regs->r9 = sc->r9; regs->r10 = sc->r10; regs->r11 = sc->r11;
+	regs->r12 = sc->r12; regs->r13 = sc->r13; regs->r14 = sc->r14; regs->r15 = sc->r15;
+	regs->di = sc->di; regs->si = sc->si; regs->bp = sc->bp; regs->bx = sc->bx;
+	regs->dx = sc->dx; regs->ax = sc->ax; regs->cx = sc->cx; regs->sp = sc->sp;
+	regs->ip = sc->ip;
+	regs->flags = (regs->flags & ~FIX_EFLAGS) | (sc->flags & FIX_EFLAGS);
+	regs->cs = LSTAR_USER_CS;
+	regs->ss = LSTAR_USER_DS;
+	regs->orig_ax = -1;		/* no system call to restart */
+	if (fpu_call(sc->fpstate ? LSTAR_FPU_RESTORE : LSTAR_FPU_INIT, sc->fpstate))
+		goto badframe;
+	/* Linux returns to the frame's selectors (with RPL 3): anything but
+	 * the 64-bit user code and data segments faults the IRET, which is
+	 * SIGSEGV.  lstar returns with its own selectors, and so raises the
+	 * SIGSEGV itself. */
+	bad_selectors = (sc->cs | 3) != LSTAR_USER_CS || (sc->ss | 3) != LSTAR_USER_DS;
+	set_blocked(t, uc.uc_sigmask);
+	/* The alternate stack as the frame says, when it may change: any
+	 * error but a fault is ignored, as Linux's restore_altstack does. */
+	if (!on_altstack(t, regs->sp)) {
+		if (uc.uc_stack.ss_flags & SS_DISABLE) {
+			t->altstack.sp = t->altstack.size = 0;
+			t->altstack.flags = SS_DISABLE;
+		} else if (uc.uc_stack.ss_size >= MINSIGSTKSZ_LINUX &&
+			   !(uc.uc_stack.ss_flags & ~(SS_ONSTACK | (int32_t)SS_AUTODISARM))) {
+			t->altstack.sp = uc.uc_stack.ss_sp;
+			t->altstack.size = uc.uc_stack.ss_size;
+			t->altstack.flags = uc.uc_stack.ss_flags & (int32_t)SS_AUTODISARM;
+		}
+	}
+	if (bad_selectors)
+		force_sig_fault(regs, SIGSEGV, SI_KERNEL, 0, X86_TRAP_GP, 0);
+	return (long)regs->ax;
+
+badframe:
+	force_sig_fault(regs, SIGSEGV, SI_KERNEL, 0, X86_TRAP_GP, 0);
+	return (long)regs->ax;
+}
+
+/* --- the calls ------------------------------------------------------------- */
 
 static long do_sigaction(struct pt_regs *regs)
 {
@@ -70,18 +402,29 @@ static long do_sigaction(struct pt_regs *regs)
 
 long sys_rt_sigaction(struct pt_regs *regs)
 {
+	int sig = (int)regs->di;
 	long ret;
 
 	spin_lock(&process_lock);
 	ret = do_sigaction(regs);
 	spin_unlock(&process_lock);
+	/* A signal now ignored is discarded if pending, as on Linux. */
+	if (!ret && regs->si) {
+		struct k_sigaction ka = action_of(sig);
+
+		if (ka.handler == (uint64_t)SIG_IGN ||
+		    (ka.handler == (uint64_t)SIG_DFL && (sigmask(sig) & SIG_DEFAULT_IGNORE))) {
+			current()->sigpending &= ~sigmask(sig);
+			recalc_sigpending(current());
+		}
+	}
 	return ret;
 }
 
 long sys_rt_sigprocmask(struct pt_regs *regs)
 {
 	struct task *t = current();
-	uint64_t set = 0, old = t->sigblocked;
+	uint64_t set = 0, old = t->sigblocked, next = old;
 	long err;
 
 	if (regs->r10 != sizeof(uint64_t))
@@ -90,16 +433,15 @@ long sys_rt_sigprocmask(struct pt_regs *regs)
 		err = copy_from_user(&set, regs->si, sizeof(set));
 		if (err)
 			return err;
-		set &= ~SIGMASK_UNBLOCKABLE;
 		switch ((int)regs->di) {
 		case SIG_BLOCK:
-			t->sigblocked |= set;
+			next = old | set;
 			break;
 		case SIG_UNBLOCK:
-			t->sigblocked &= ~set;
+			next = old & ~set;
 			break;
 		case SIG_SETMASK:
-			t->sigblocked = set;
+			next = set;
 			break;
 		default:
 			return -EINVAL;
@@ -107,26 +449,41 @@ long sys_rt_sigprocmask(struct pt_regs *regs)
 	}
 	if (regs->dx) {
 		err = copy_to_user(regs->dx, &old, sizeof(old));
-		if (err) {
-			t->sigblocked = old;
+		if (err)
 			return err;
-		}
 	}
+	set_blocked(t, next);
 	return 0;
 }
 
-#define MINSIGSTKSZ_LINUX 2048
+long sys_rt_sigpending(struct pt_regs *regs)
+{
+	struct task *t = current();
+	uint64_t set = t->sigpending & t->sigblocked;
+
+	if (regs->si > sizeof(uint64_t))
+		return -EINVAL;
+	return copy_to_user(regs->di, &set, regs->si);
+}
 
 long sys_sigaltstack(struct pt_regs *regs)
 {
 	struct task *t = current();
-	__typeof__(t->altstack) new, old = t->altstack;
+	__typeof__(t->altstack) new;
+	struct {
+		uint64_t sp;
+		int32_t flags;
+		int32_t _pad;
+		uint64_t size;
+	} old = { t->altstack.sp, altstack_flags(t, regs->sp), 0, t->altstack.size };
 	long err;
 
 	if (regs->di) {
 		err = copy_from_user(&new, regs->di, sizeof(new));
 		if (err)
 			return err;
+		if (on_altstack(t, regs->sp))
+			return -EPERM;
 		if (new.flags & ~(SS_DISABLE | SS_ONSTACK | (int32_t)SS_AUTODISARM))
 			return -EINVAL;
 		if (new.flags & SS_DISABLE) {
@@ -135,14 +492,67 @@ long sys_sigaltstack(struct pt_regs *regs)
 		} else if (new.size < MINSIGSTKSZ_LINUX) {
 			return -ENOMEM;
 		}
+		new.flags &= (int32_t)SS_AUTODISARM;
 	}
 	if (regs->si) {
-		old._pad = 0;
 		err = copy_to_user(regs->si, &old, sizeof(old));
 		if (err)
 			return err;
 	}
 	if (regs->di)
 		t->altstack = new;
+	return 0;
+}
+
+/* The number is a signal (or 0, the check alone)?  -EINVAL if not. */
+static int check_sig(int sig)
+{
+	return sig < 0 || sig > NSIG_MAX ? -EINVAL : 0;
+}
+
+/*
+ * kill: the program is alone, so only its own pid (or 0, its process
+ * group, or its group's number) names anyone; -1 names every process
+ * but the caller and init: nobody here.
+ */
+long sys_kill(struct pt_regs *regs)
+{
+	int pid = (int)regs->di, sig = (int)regs->si;
+	int err = check_sig(sig);
+
+	if (err)
+		return err;
+	if (pid != LSTAR_GUEST_PID && pid != 0 && pid != -LSTAR_GUEST_PID)
+		return -ESRCH;
+	if (sig)
+		send_to_self(sig, SI_USER);
+	return 0;
+}
+
+long sys_tgkill(struct pt_regs *regs)
+{
+	int tgid = (int)regs->di, tid = (int)regs->si, sig = (int)regs->dx;
+	int err = check_sig(sig);
+
+	if (err || tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	if (tgid != LSTAR_GUEST_PID || tid != current()->tid)
+		return -ESRCH;
+	if (sig)
+		send_to_self(sig, SI_TKILL);
+	return 0;
+}
+
+long sys_tkill(struct pt_regs *regs)
+{
+	int tid = (int)regs->di, sig = (int)regs->si;
+	int err = check_sig(sig);
+
+	if (err || tid <= 0)
+		return -EINVAL;
+	if (tid != current()->tid)
+		return -ESRCH;
+	if (sig)
+		send_to_self(sig, SI_TKILL);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "policy.h"
 #include "shim.h"
 #include "sysret.h"
+#include "task.h"
 
 #define NR_syscalls 512
 _Static_assert(__NR_faccessat2 < NR_syscalls, "table covers the x86-64 calls");
@@ -92,16 +93,14 @@ static long sys_forward(struct pt_regs *regs)
 }
 
 /*
- * write and writev: a write to a pipe nobody reads raises SIGPIPE, whose
- * default action ends the program.  Until signals are delivered: end it
- * when the action is the default and the signal is not blocked; otherwise
- * the call fails with EPIPE, as it does on Linux after a handler returns.
- * Out of line: the common path keeps no frame.
+ * write and writev: a write to a pipe nobody reads raises SIGPIPE, on the
+ * way back to ring 3 (its default action ends the program, quietly); the
+ * call fails with EPIPE, which a program that handles or ignores SIGPIPE
+ * sees.  Out of line: the common path keeps no frame.
  */
-static __attribute__((noinline, cold)) long broken_pipe(struct pt_regs *regs)
+static __attribute__((noinline, cold)) long broken_pipe(void)
 {
-	if (sig_default_unblocked(SIGPIPE))
-		force_sig_exit(regs, SIGPIPE, ~0ULL, 0);
+	sig_send_pipe();
 	return -EPIPE;
 }
 
@@ -110,7 +109,7 @@ static long sys_forward_write(struct pt_regs *regs)
 	long ret = sys_forward(regs);
 
 	if (unlikely(ret == -EPIPE))
-		return broken_pipe(regs);
+		return broken_pipe();
 	return ret;
 }
 
@@ -131,19 +130,29 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 #undef ENTRY_NONE
 
 /*
- * syscall_exit_to_user - make the frame fit to return to ring 3 and say
- * whether SYSRET may do it (true) or IRET must (false).  Whatever the exit
- * instruction, ring 3 gets sanitized RFLAGS and the 64-bit user selectors
- * back; a frame whose ip ring 3 could never resume at ends the program.
- * The checks themselves are in sysret.h, where the host tests them.
+ * syscall_exit_to_user - deliver a signal that is ready, then make the
+ * frame fit to return to ring 3 and say whether SYSRET may do it (true)
+ * or IRET must (false).  Whatever the exit instruction, ring 3 gets
+ * sanitized RFLAGS and the 64-bit user selectors back; a RIP ring 3
+ * could never resume at is SIGSEGV.  The checks themselves are in
+ * sysret.h, where the host tests them.
  */
 bool syscall_exit_to_user(struct pt_regs *regs)
 {
+	if (unlikely(this_cpu_read(sig_work)))
+		signal_deliver(regs);
 	regs->flags = user_flags(regs->flags);
 	regs->cs = LSTAR_USER_CS;
 	regs->ss = LSTAR_USER_DS;
-	if (unlikely(!user_ip_ok(regs->ip)))
-		force_sig_exit(regs, SIGSEGV, X86_TRAP_GP, regs->ip);
+	if (unlikely(!user_ip_ok(regs->ip))) {
+		/* What Linux's IRET to such a RIP ends in: SIGSEGV, which a
+		 * handler may catch (its frame keeps the RIP it cannot use). */
+		force_sig_fault(regs, SIGSEGV, SI_KERNEL, 0, X86_TRAP_GP, 0);
+		signal_deliver(regs);
+		regs->flags = user_flags(regs->flags);
+		if (!user_ip_ok(regs->ip))
+			force_sig_exit(regs, SIGSEGV, X86_TRAP_GP, regs->ip);
+	}
 	return sysret_is_safe(regs);
 }
 

@@ -2,13 +2,15 @@
 /*
  * traps.c - the IDT and what each exception means.
  *
- * From ring 3 an exception ends the program as the matching signal would
- * end a Linux process (no signal delivery yet): the VMM reports signal,
- * RIP and fault address and exits 128+N.  From ring 0 it is a shim bug:
+ * From ring 3 an exception is the signal Linux would send, with its
+ * si_code and si_addr: the program's handler runs, or (none, blocked or
+ * ignored) the program ends and the VMM reports the signal, RIP and
+ * fault address and exits 128+N.  From ring 0 it is a shim bug:
  * a "shim panic" with the registers.  One exception is not an exception:
  * on PVM a ring-3 `syscall` arrives as a #PF at the LSTAR address.
  */
 #include <asm-generic/signal.h>
+#include <asm-generic/siginfo.h>
 #include "shim.h"
 
 struct idt_gate {
@@ -55,25 +57,41 @@ void idt_init(void)
 	asm volatile("lidt %0" : : "m"(idtr));
 }
 
-/* The signal Linux sends for each exception raised in ring 3. */
-static int signal_for_vector(unsigned long vector)
+/* The signal Linux sends for an exception raised in ring 3, with its
+ * si_code and si_addr (arch/x86/kernel/traps.c, fault.c). */
+struct fault_signal {
+	int sig;
+	int code;
+	uint64_t addr;
+};
+
+static struct fault_signal signal_for(const struct pt_regs *regs, unsigned long vector,
+				      uint64_t cr2)
 {
 	switch (vector) {
+	case X86_TRAP_PF:
+		return (struct fault_signal){ SIGSEGV,
+			(regs->orig_ax & X86_PF_PROT) ? SEGV_ACCERR : SEGV_MAPERR, cr2 };
 	case X86_TRAP_DE:
+		return (struct fault_signal){ SIGFPE, FPE_INTDIV, regs->ip };
 	case X86_TRAP_MF:
 	case X86_TRAP_XF:
-		return SIGFPE;
-	case X86_TRAP_DB:
-	case X86_TRAP_BP:
-		return SIGTRAP;
+		/* Linux reads the cause from the FPU's status; lstar does
+		 * not look at the FPU: the generic "invalid operation". */
+		return (struct fault_signal){ SIGFPE, FPE_FLTINV, regs->ip };
 	case X86_TRAP_UD:
-		return SIGILL;
+		return (struct fault_signal){ SIGILL, ILL_ILLOPN, regs->ip };
+	case X86_TRAP_DB:
+		return (struct fault_signal){ SIGTRAP, TRAP_TRACE, regs->ip };
+	case X86_TRAP_BP:
+		return (struct fault_signal){ SIGTRAP, SI_KERNEL, 0 };
+	case X86_TRAP_AC:
+		return (struct fault_signal){ SIGBUS, BUS_ADRALN, 0 };
 	case X86_TRAP_NP:
 	case X86_TRAP_SS:
-	case X86_TRAP_AC:
-		return SIGBUS;
-	default:	/* #OF, #BR, #GP, #PF, #TS, #CP, ... */
-		return SIGSEGV;
+		return (struct fault_signal){ SIGBUS, SI_KERNEL, 0 };
+	default:	/* #OF, #BR, #GP, #TS, #CP, ... */
+		return (struct fault_signal){ SIGSEGV, SI_KERNEL, 0 };
 	}
 }
 
@@ -116,8 +134,8 @@ static bool is_pvm_int_n(const struct pt_regs *regs)
 
 /*
  * exc_dispatch - called by every exception stub with the frame it built.
- * Returns only to resume ring 3 (the PVM syscall entry); the result says
- * whether SYSRET is safe, as do_syscall_64()'s does.
+ * Returns only to resume ring 3 (a PVM syscall, or a signal's handler);
+ * the result says whether SYSRET is safe, as do_syscall_64()'s does.
  */
 bool exc_dispatch(struct pt_regs *regs, unsigned long vector);
 
@@ -148,5 +166,13 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 
 	if (vector == X86_TRAP_UD && is_pvm_int_n(regs))
 		vector = X86_TRAP_GP;
-	force_sig_exit(regs, signal_for_vector(vector), vector, cr2);
+	{
+		struct fault_signal f = signal_for(regs, vector, cr2);
+
+		/* regs->orig_ax holds the error code (or -1). */
+		force_sig_fault(regs, f.sig, f.code, f.addr, vector,
+				regs->orig_ax == ~0ULL ? 0 : regs->orig_ax);
+	}
+	regs->orig_ax = -1;		/* no system call to restart */
+	return syscall_exit_to_user(regs);
 }

@@ -116,6 +116,90 @@ START_TEST(stack_grows_deep)
 END_TEST
 
 /*
+ * Signals a single thread sends itself and takes from its own faults
+ * (guest/signals): handlers with their siginfo, frames, masks, the
+ * alternate stack and the FPU state, exactly as natively.
+ */
+START_TEST(signal_handlers)
+{
+	const char *const args[] = { "handlers", NULL };
+
+	assert_same_as_native(probe("signals", _i), args);
+}
+END_TEST
+
+/*
+ * Deaths by signal: the status and output as natively.  A signal the
+ * program was sent ends it silently; a fault is reported on stderr (the
+ * report is lstar's own), so only those runs may differ there.
+ */
+START_TEST(signal_deaths)
+{
+	static const struct {
+		const char *mode;
+		int status;
+		bool fault;
+	} cases[] = {
+		{ "abort", 134, false }, { "default", 138, false }, { "ignored", 138, false },
+		{ "resethand", 138, false }, { "pipe", 141, false }, { "segv", 139, true },
+		{ "segv-again", 139, true }, { "badframe", 139, true },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const args[] = { cases[i].mode, NULL };
+		char *const argv[] = { (char *)probe("signals", _i), (char *)cases[i].mode, NULL };
+		struct run_result native, boxed;
+
+		run_argv(argv, NULL, 30, &native);
+		run_lstar(NULL, probe("signals", _i), args, &boxed);
+		ck_assert_msg(native.status == cases[i].status && boxed.status == native.status &&
+			      !strcmp(native.out, boxed.out) &&
+			      (cases[i].fault ? strstr(boxed.err, "killed by SIGSEGV") != NULL :
+					       !strcmp(native.err, boxed.err)),
+			      "signals %s: native status %d, lstar %d\n--- native stdout\n%s"
+			      "--- lstar stdout\n%s--- lstar stderr\n%s", cases[i].mode,
+			      native.status, boxed.status, native.out, boxed.out, boxed.err);
+		run_result_free(&native);
+		run_result_free(&boxed);
+	}
+}
+END_TEST
+
+/*
+ * A handler rewrites its frame as an attacker would before rt_sigreturn
+ * (guest/hostile_sigreturn): the status and output are Linux's.  Where
+ * lstar's frames hold FXSAVE's area only (no XSAVE in the guest's CPUID:
+ * PVM), the XSAVE header cases have nothing to change, and say so.
+ */
+START_TEST(signal_frames_hostile)
+{
+	static const char *const modes[] = {
+		"rip-noncanonical", "rip-kernel", "cs-kernel", "ss-kernel", "flags", "tf",
+		"xstate-bv", "xcomp", "mxcsr", "fpstate-bad", "mask", "xmm",
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		const char *const args[] = { modes[i], NULL };
+		char *const argv[] = { (char *)probe("hostile_sigreturn", _i), (char *)modes[i],
+				       NULL };
+		struct run_result native, boxed;
+		bool no_xstate;
+
+		run_argv(argv, NULL, 30, &native);
+		run_lstar(NULL, probe("hostile_sigreturn", _i), args, &boxed);
+		no_xstate = !strcmp(boxed.out, "raising\nno XSAVE state in the frame\n");
+		ck_assert_msg((boxed.status == native.status && !strcmp(native.out, boxed.out)) ||
+			      (boxed.status == 0 && no_xstate && native.status == 139),
+			      "hostile_sigreturn %s: native status %d, lstar %d\n--- native stdout\n"
+			      "%s--- lstar stdout\n%s--- lstar stderr\n%s", modes[i],
+			      native.status, boxed.status, native.out, boxed.out, boxed.err);
+		run_result_free(&native);
+		run_result_free(&boxed);
+	}
+}
+END_TEST
+
+/*
  * Busybox applets that need no files, no fork and no host identity,
  * against the same static /bin/busybox natively.  Each row is the
  * argument list after the program: the applet, then its arguments.
@@ -206,6 +290,9 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, probe_efault, 0, 2);
 	tcase_add_loop_test(tc, probe_sysinfo, 0, 2);
 	tcase_add_loop_test(tc, probe_futex, 0, 2);
+	tcase_add_loop_test(tc, signal_handlers, 0, 2);
+	tcase_add_loop_test(tc, signal_deaths, 0, 2);
+	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);
 	tcase_add_loop_test(tc, memory_calls_random, 0, 2);
 	tcase_add_loop_test(tc, memory_huge_reservation, 0, 2);
 	tcase_add_loop_test(tc, memory_grown_by_mremap, 0, 2);

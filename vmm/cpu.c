@@ -70,6 +70,23 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 	return NULL;
 }
 
+/* The bytes of an XSAVE image (standard format) of the components in
+ * xcr0: the legacy area and the header, then each component at its offset
+ * (CPUID leaf 0xD). */
+static uint32_t xsave_size(const struct kvm_cpuid2 *c, uint64_t xcr0)
+{
+	uint32_t size = 512 + 64;
+
+	for (uint32_t i = 0; i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 0xd && e->index >= 2 && e->index < 64 &&
+		    (xcr0 & (1ULL << e->index)) && e->ebx + e->eax > size)
+			size = e->ebx + e->eax;
+	}
+	return size;
+}
+
 /*
  * The guest's CPUID: what KVM supports, minus what a sandboxed program has
  * no use for: no VMX/SVM (no nesting from inside), no hypervisor bit and
@@ -170,6 +187,10 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 	}
 	if (ioctl(cpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		err = -errno;
+	/* The FPU state a signal frame holds: the XSAVE image of the
+	 * components the program sees, or FXSAVE's where there is no XSAVE. */
+	cpu->fpu_features = (ecx1 & (1u << 26)) ? xcr0 : 0;
+	cpu->fpu_size = cpu->fpu_features ? xsave_size(cpuid, xcr0) : 512;
 	free(cpuid);
 	if (err)
 		return err;

@@ -101,8 +101,13 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 		vmm->status = e->status & 0xff;
 		return;
 	case LSTAR_EXIT_SIGNAL:
-		if (e->status < 1 || e->status > 31)	/* named signals only */
+		if (e->status < 1 || e->status > 64)
 			break;
+		vmm->status = 128 + e->status;
+		/* A signal the program was sent (by itself, or from
+		 * outside): no fault to report, as a shell says nothing. */
+		if (e->vector == LSTAR_EXIT_VECTOR_SENT)
+			return;
 		if (e->vector == LSTAR_EXIT_VECTOR_POLICY) {
 			/* A kill rule; the shim's word for which one, checked
 			 * against the VMM's own sources when printed. */
@@ -110,8 +115,10 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 					(uint32_t)e->fault_addr);
 			return;
 		}
-		vmm->status = 128 + e->status;
-		/* A shell says nothing of SIGPIPE either. */
+		/* A fault: one of the named signals.  A shell says nothing
+		 * of SIGPIPE either. */
+		if (e->status > 31)
+			break;
 		if (e->status == SIGPIPE || vmm->opt->quiet)
 			return;
 		if (e->vector == X86_TRAP_PF) {
@@ -222,6 +229,11 @@ static void hc_mmap_file(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar
 	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap);
 }
 
+static void hc_fpu(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	live->fpu.ret = vmm_fpu(cpu, &hc->fpu);
+}
+
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -238,6 +250,7 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_TRACE] = hc_trace,
 	[LSTAR_HC_ZERO_PAGES] = hc_zero_pages,
 	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
+	[LSTAR_HC_FPU] = hc_fpu,
 };
 
 /* The shim is broken (or taken over): end the run. */

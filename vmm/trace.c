@@ -541,8 +541,15 @@ void vmm_trace_exit(struct vmm_vcpu *cpu, const struct lstar_hc_exit *e)
 		break;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->vector != LSTAR_EXIT_VECTOR_POLICY) {
+			char name[16];
+
 			if (e->status >= 1 && e->status <= 31)
-				trace_end(cpu->vmm, "killed by SIG%s", sigabbrev_np(e->status));
+				snprintf(name, sizeof(name), "SIG%s", sigabbrev_np(e->status));
+			else if (e->status >= 32 && e->status <= 64)
+				snprintf(name, sizeof(name), "signal %d", e->status);
+			else
+				return;
+			trace_end(cpu->vmm, "killed by %s", name);
 			return;
 		}
 		/* A kill rule: the frame is the call's (orig_rax its number)

@@ -711,6 +711,7 @@ static void write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->table_counts = m->table_counts;
 	bi->pml4 = m->pml4;
 	bi->entry = b->elf.entry + b->bias;
+	bi->fpstate_size = vmm_fpu_frame_size(&vmm->vcpu[0]);
 	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
 }
 

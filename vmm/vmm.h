@@ -18,6 +18,7 @@
  *   sys_fd.c   descriptors: close, dup, fcntl, ioctl, pipes, sync
  *   sys_time.c clocks and sleeping
  *   sys_thread.c futexes
+ *   fpu.c      the FPU state in signal frames (through KVM)
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
  *   fs.c       the granted trees (--ro, --rw) and the path calls
@@ -295,6 +296,8 @@ struct vmm_vcpu {
 	size_t run_size;
 	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_BLOCK_GPA(index) */
 	struct vmm_call *call;		/* the call it is answering, or NULL */
+	uint64_t fpu_features;		/* XSAVE components in its frames; 0: FXSAVE */
+	uint32_t fpu_size;		/* bytes of that image (512 for FXSAVE) */
 	struct vmm_path_use *paths;	/* VMM_CALL_PATHS, for the call's record
 					 * when an observer wants them (malloc'd
 					 * on first use) */
@@ -462,6 +465,14 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6]);
  * filled from the file, the call traced with its address.  0 or -errno.
  */
 int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m);
+
+/*
+ * fpu.c: the vCPU's FPU state and a signal frame's FPU area
+ * (LSTAR_HC_FPU); 0 or -errno.  vmm_fpu_frame_size - the bytes of that
+ * area (boot_info.fpstate_size).
+ */
+int64_t vmm_fpu(struct vmm_vcpu *cpu, const struct lstar_hc_fpu *f);
+uint32_t vmm_fpu_frame_size(const struct vmm_vcpu *cpu);
 
 /*
  * The program broke a `kill` rule (in the shim, or in the VMM's own
