@@ -183,13 +183,18 @@ START_TEST(signal_frames_hostile)
 		char *const argv[] = { (char *)probe("hostile_sigreturn", _i), (char *)modes[i],
 				       NULL };
 		struct run_result native, boxed;
-		bool no_xstate;
+		bool no_xstate, tcg_mxcsr;
 
 		run_argv(argv, NULL, 30, &native);
 		run_lstar(NULL, probe("hostile_sigreturn", _i), args, &boxed);
 		no_xstate = !strcmp(boxed.out, "raising\nno XSAVE state in the frame\n");
+		/* QEMU's emulator restores a reserved MXCSR bit without the
+		 * #GP, so a native run there goes on; lstar refuses the frame
+		 * as Linux on any CPU does (docs/DECISIONS.md). */
+		tcg_mxcsr = host_facts()->tcg && !strcmp(modes[i], "mxcsr");
 		ck_assert_msg((boxed.status == native.status && !strcmp(native.out, boxed.out)) ||
-			      (boxed.status == 0 && no_xstate && native.status == 139),
+			      (boxed.status == 0 && no_xstate && native.status == 139) ||
+			      (tcg_mxcsr && boxed.status == 139 && !strcmp(boxed.out, "raising\n")),
 			      "hostile_sigreturn %s: native status %d, lstar %d\n--- native stdout\n"
 			      "%s--- lstar stdout\n%s--- lstar stderr\n%s", modes[i],
 			      native.status, boxed.status, native.out, boxed.out, boxed.err);
