@@ -19,6 +19,12 @@
  *   signals segv-again a SIGSEGV handler that faults itself (139)
  *   signals pipe       a write to a closed pipe, no handler (141)
  *   signals badframe   a handler whose stack cannot hold the frame (139)
+ *   signals outside    signals sent from outside (the test drives it: it
+ *                      sends the next one when a line says "ready ..."):
+ *                      a busy loop interrupted, a sleep cut short (EINTR,
+ *                      with the time left), a read restarted by
+ *                      SA_RESTART and then one cut short, and SIGINT's
+ *                      default action (130)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +36,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -279,6 +286,45 @@ static void on_segv_again(int sig)
 	*(volatile int *)addr_0x20 = 1;
 }
 
+static volatile sig_atomic_t got;
+
+static void on_outside(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got = sig;
+	printf("  handler: %s, %s, from %s\n", strsignal(sig), code_name(sig, si->si_code),
+	       si->si_pid != getpid() ? "outside" : "itself");
+}
+
+static int outside(void)
+{
+	struct timespec t = { 30, 0 }, rem = { 0, 0 };
+	char c;
+	int fds[2];
+	long r;
+
+	set(SIGUSR1, on_outside, 0);
+	set(SIGUSR2, on_outside, SA_RESTART);
+	set(SIGTERM, on_outside, 0);
+	printf("ready: spinning\n");
+	while (!got)
+		;
+	printf("spin interrupted by %s\n", strsignal(got));
+	got = 0;
+	printf("ready: sleeping\n");
+	r = nanosleep(&t, &rem);
+	printf("sleep: %s, time left %s\n", r ? errname(errno) : "0",
+	       rem.tv_sec > 0 && rem.tv_sec < 30 ? "between 0 and 30 s" : "wrong");
+	pipe(fds);
+	printf("ready: reading\n");
+	r = read(fds[0], &c, 1);
+	printf("read: %s\n", r < 0 ? errname(errno) : "data");
+	printf("ready: end\n");
+	for (;;)
+		pause();
+	return 0;
+}
+
 static void on_usr1_once(int sig)
 {
 	(void)sig;
@@ -292,6 +338,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (!strcmp(m, "handlers"))
 		return handlers();
+	if (!strcmp(m, "outside"))
+		return outside();
 	if (!strcmp(m, "abort")) {
 		abort();
 	} else if (!strcmp(m, "default")) {
@@ -324,8 +372,8 @@ int main(int argc, char **argv)
 		set_plain(SIGUSR1, on_usr1_once, SA_ONSTACK);
 		raise(SIGUSR1);
 	} else {
-		fprintf(stderr, "usage: signals handlers|abort|default|ignored|resethand|"
-			"segv|segv-again|pipe|badframe\n");
+		fprintf(stderr, "usage: signals handlers|outside|abort|default|ignored|"
+			"resethand|segv|segv-again|pipe|badframe\n");
 		return 2;
 	}
 	printf("still here\n");

@@ -61,7 +61,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	6
+#define LSTAR_ABI_VERSION	7
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -105,6 +105,23 @@
  * blocks and the shim's per-CPU areas are laid out for this many. */
 #define LSTAR_MAX_VCPUS		32
 
+/*
+ * What a forwarded call the VMM had to interrupt for a signal returns
+ * (Linux's kernel-internal codes, never seen by the program): the shim
+ * restarts the call, or fails it with EINTR, by the signal's handler and
+ * its SA_RESTART, as Linux does.  RESTARTBLOCK: the call resumes through
+ * restart_syscall with what is left of it (a sleep's time).
+ */
+#define LSTAR_ERESTARTSYS	512	/* restart unless a handler ran without SA_RESTART */
+#define LSTAR_ERESTARTNOINTR	513	/* restart always */
+#define LSTAR_ERESTARTNOHAND	514	/* restart unless a handler ran */
+#define LSTAR_ERESTART_RESTARTBLOCK 516	/* the same, through restart_syscall */
+
+/* The vector the VMM injects (KVM_INTERRUPT) into a vCPU running ring 3
+ * when a signal from outside the guest waits for it (a timer, a signal
+ * sent to lstar): the shim then takes them (LSTAR_HC_EVENTS). */
+#define LSTAR_VECTOR_EVENT	0xf0
+
 /* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
 
@@ -121,6 +138,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_ZERO_PAGES = 4, /* re-zero freed pages: hc.zero */
 	LSTAR_HC_MMAP_FILE = 5,	/* fill a private file mapping: hc.mmap */
 	LSTAR_HC_FPU = 6,	/* the FPU state and a signal frame: hc.fpu */
+	LSTAR_HC_EVENTS = 7,	/* signals from outside the guest: hc.events */
 	LSTAR_HC_MAX
 };
 
@@ -315,6 +333,32 @@ struct lstar_hc_fpu {
 	int64_t ret;			/* 0 or -errno */
 };
 
+/*
+ * LSTAR_HC_EVENTS: the signals from outside the guest waiting for the
+ * calling vCPU's thread, as siginfo's fields: up to LSTAR_HC_MAX_EVENTS
+ * at a time (ask again while count is that).  code is the si_code (SI_USER
+ * for a signal sent to lstar, SI_TIMER for a POSIX timer, SI_KERNEL for
+ * the interval timer).  Taking them clears them.
+ */
+#define LSTAR_HC_MAX_EVENTS	14
+
+struct lstar_hc_event {
+	int32_t signo;
+	int32_t code;
+	int32_t pid;			/* SI_USER: the sender (0: outside) */
+	uint32_t uid;
+	int32_t timerid;		/* SI_TIMER */
+	int32_t overrun;
+	uint64_t value;			/* SI_TIMER: the sigevent's value */
+};
+
+struct lstar_hc_events {
+	/* OUT */
+	uint32_t count;
+	uint32_t _pad0;
+	struct lstar_hc_event ev[LSTAR_HC_MAX_EVENTS];
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -324,6 +368,7 @@ struct lstar_hc {
 		struct lstar_hc_trace trace;
 		struct lstar_hc_mmap mmap;
 		struct lstar_hc_fpu fpu;
+		struct lstar_hc_events events;
 		uint8_t _size[512];
 	};
 };
@@ -385,6 +430,7 @@ struct lstar_shim_header {
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
 _Static_assert(sizeof(struct lstar_boot_info) == 528, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
+_Static_assert(sizeof(struct lstar_hc_events) == 456, "hc_events layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

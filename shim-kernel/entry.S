@@ -222,6 +222,10 @@ idtentry 29, 1
 idtentry 30, 1
 idtentry 31, 0
 
+/* LSTAR_VECTOR_EVENT: the VMM's interrupt, taken in ring 3 only. */
+idtentry 240, 0
+	.globl	asm_exc_240
+
 /* The stubs' addresses, for idt_init(). */
 	.section .rodata
 	.balign	8

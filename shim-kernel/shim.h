@@ -214,6 +214,9 @@ void signal_deliver(struct pt_regs *regs);
 void force_sig_fault(struct pt_regs *regs, int sig, int code, uint64_t addr,
 		     uint64_t vector, uint64_t error_code);
 void sig_send_pipe(void);
+/* signal_take_events - queue the signals from outside the guest that the
+ * VMM holds for this thread (LSTAR_HC_EVENTS). */
+void signal_take_events(void);
 
 /* Memory (mm.c). */
 void mm_init(void);
@@ -224,5 +227,6 @@ int copy_from_user(void *dst, uint64_t src, size_t n);
 void entry_SYSCALL_64(void);
 noreturn void return_to_user(struct pt_regs *regs, bool sysret);
 extern const uint64_t exception_stubs[NR_EXCEPTION_VECTORS];
+void asm_exc_240(void);		/* LSTAR_VECTOR_EVENT */
 
 #endif /* SHIM_H */

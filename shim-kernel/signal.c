@@ -278,9 +278,40 @@ static int dequeue(struct task *t, siginfo_t *info)
 	return sig;
 }
 
+/* Was the system call that regs return from interrupted (an ERESTART
+ * code in ax)? */
+static bool interrupted(const struct pt_regs *regs)
+{
+	long ret = (long)regs->ax;
+
+	return (long)regs->orig_ax >= 0 && ret <= -LSTAR_ERESTARTSYS &&
+	       ret >= -LSTAR_ERESTART_RESTARTBLOCK;
+}
+
+/*
+ * The interrupted call's fate, as Linux's handle_signal and
+ * arch_do_signal_or_restart decide it: EINTR when a handler runs (unless
+ * SA_RESTART allows a restartable call again), else run it again (the
+ * syscall instruction is the two bytes before ip), or resume it through
+ * restart_syscall.
+ */
+static void restart_or_eintr(struct pt_regs *regs, const struct k_sigaction *ka)
+{
+	long code = -(long)regs->ax;
+
+	if (ka && (code == LSTAR_ERESTARTNOHAND || code == LSTAR_ERESTART_RESTARTBLOCK ||
+		   (code == LSTAR_ERESTARTSYS && !(ka->flags & SA_RESTART)))) {
+		regs->ax = -EINTR;
+		return;
+	}
+	regs->ax = code == LSTAR_ERESTART_RESTARTBLOCK ? __NR_restart_syscall : regs->orig_ax;
+	regs->ip -= 2;
+}
+
 void signal_deliver(struct pt_regs *regs)
 {
 	struct task *t = current();
+	bool restart = interrupted(regs);
 	siginfo_t info;
 	int sig;
 
@@ -293,6 +324,10 @@ void signal_deliver(struct pt_regs *regs)
 			if (sigmask(sig) & SIG_DEFAULT_IGNORE)
 				continue;
 			hc_exit(LSTAR_EXIT_SIGNAL, sig, regs, LSTAR_EXIT_VECTOR_SENT, 0);
+		}
+		if (restart) {
+			restart_or_eintr(regs, &ka);
+			restart = false;
 		}
 		if (setup_rt_frame(regs, sig, &ka, &info)) {
 			/* As Linux's signal_setup_done failing: SIGSEGV, which
@@ -316,6 +351,40 @@ void signal_deliver(struct pt_regs *regs)
 		/* A fault's details belong to its own frame only. */
 		t->trapno = t->error_code = t->cr2 = 0;
 	}
+	/* Nothing ran a handler: the call goes on. */
+	if (restart)
+		restart_or_eintr(regs, NULL);
+	recalc_sigpending(t);
+}
+
+void signal_take_events(void)
+{
+	const struct lstar_hc_events *e = &hc_block()->events;
+	uint32_t n;
+
+	do {
+		hcall(LSTAR_HC_EVENTS);
+		n = e->count < LSTAR_HC_MAX_EVENTS ? e->count : LSTAR_HC_MAX_EVENTS;
+		for (uint32_t i = 0; i < n; i++) {
+			struct lstar_hc_event ev = e->ev[i];	/* read once */
+			siginfo_t info;
+
+			if (ev.signo < 1 || ev.signo > NSIG_MAX)
+				continue;
+			memset(&info, 0, sizeof(info));
+			info.si_signo = ev.signo;
+			info.si_code = ev.code;
+			if (ev.code == SI_TIMER) {
+				info.si_tid = ev.timerid;
+				info.si_overrun = ev.overrun;
+				info.si_value.sival_ptr = (void *)ev.value;
+			} else {
+				info.si_pid = ev.pid;
+				info.si_uid = ev.uid;
+			}
+			send_signal(current(), ev.signo, &info);
+		}
+	} while (n == LSTAR_HC_MAX_EVENTS);
 }
 
 long sys_rt_sigreturn(struct pt_regs *regs)

@@ -76,9 +76,17 @@ long sys_ni_syscall(struct pt_regs *regs)
 
 /* Hand the call to the VMM.  The VMM copies the block before it reads it
  * and decides again whether the call is allowed. */
+/* Out of line: the events the VMM holds, and a signal to deliver. */
+static __attribute__((noinline, cold)) void interrupted_call(void)
+{
+	signal_take_events();
+	this_cpu_write(sig_work, 1);
+}
+
 static long sys_forward(struct pt_regs *regs)
 {
 	struct lstar_hc_sys *s = &hc_block()->sys;
+	long ret;
 
 	s->nr = (uint32_t)regs->orig_ax;	/* what do_syscall_64 dispatched on */
 	s->args[0] = regs->di;
@@ -89,7 +97,12 @@ static long sys_forward(struct pt_regs *regs)
 	s->args[5] = regs->r9;
 	hcall(LSTAR_HC_SYSCALL);
 	shim_saw_vmm_call();
-	return s->ret;
+	ret = s->ret;
+	/* Interrupted for a signal from outside the guest: take it now, and
+	 * let the exit path restart the call or fail it with EINTR. */
+	if (unlikely(ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_ERESTART_RESTARTBLOCK))
+		interrupted_call();
+	return ret;
 }
 
 /*

@@ -53,7 +53,18 @@ void idt_init(void)
 		g->ist = v == X86_TRAP_DF ? 1 : v == X86_TRAP_NMI ? 2 :
 			 v == X86_TRAP_MC ? 3 : 0;
 	}
-	/* Vectors 32..255 stay not-present: `int $0x80` and friends #GP. */
+	/* The VMM's event vector: DPL 0, so `int $0xf0` from ring 3 is a
+	 * #GP like every other vector above 31 (not present). */
+	{
+		uint64_t addr = (uint64_t)asm_exc_240;
+		struct idt_gate *g = &idt[LSTAR_VECTOR_EVENT];
+
+		g->offset_low = addr & 0xffff;
+		g->selector = LSTAR_KERNEL_CS;
+		g->offset_mid = (addr >> 16) & 0xffff;
+		g->offset_high = addr >> 32;
+		g->type_attr = GATE_INTERRUPT_DPL0;
+	}
 	asm volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -158,6 +169,13 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 			regs->ax = -ENOSYS;
 			return do_syscall_64(regs, nr);
 		}
+	}
+
+	/* Signals from outside the guest wait: take them, deliver them on
+	 * the way back (the interrupt comes only while ring 3 runs). */
+	if (vector == LSTAR_VECTOR_EVENT && user_mode(regs)) {
+		signal_take_events();
+		return syscall_exit_to_user(regs);
 	}
 
 	if (!user_mode(regs) || vector == X86_TRAP_NMI ||

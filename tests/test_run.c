@@ -4,9 +4,11 @@
  * under lstar; stdout, stderr and exit status must match.  Every probe in
  * guest/ is built twice, with musl and with glibc.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "tests.h"
@@ -205,6 +207,82 @@ START_TEST(signal_frames_hostile)
 END_TEST
 
 /*
+ * Drive `signals outside` natively or under lstar (opts non-NULL): send
+ * each signal once the output shows its cue, then wait for the end.
+ * Returns the output; *status gets the exit status (128 + N for N).
+ */
+static char *outside_run(const char *prog, const char *const *opts, int *status)
+{
+	static const struct {
+		const char *cue;
+		int sig;
+	} steps[] = {
+		{ "ready: spinning\n", SIGUSR1 },
+		{ "ready: sleeping\n", SIGUSR1 },
+		{ "ready: reading\n", SIGUSR2 },
+		{ "handler: User defined signal 2", SIGTERM },
+		{ "ready: end\n", SIGINT },
+	};
+	char dir[] = "/tmp/lstar-sig-XXXXXX", out[64], err[64];
+	const char *argv[16];
+	int n = 0, ws;
+	char *text;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	if (opts) {
+		argv[n++] = lstar_path();
+		argv[n++] = "run";
+		while (*opts)
+			argv[n++] = *opts++;
+		argv[n++] = "--";
+	}
+	argv[n++] = prog;
+	argv[n++] = "outside";
+	argv[n] = NULL;
+	pid = spawn_to_files(argv, out, err);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		bool cued = wait_for_text(out, steps[i].cue, 30);
+
+		if (!cued)
+			kill(pid, SIGKILL);
+		ck_assert_msg(cued, "%s: no \"%s\" in time", opts ? "lstar" : "native",
+			      steps[i].cue);
+		/* A moment, so that the program is in the wait it announced. */
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+		kill(pid, steps[i].sig);
+	}
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	text = read_text(out);
+	ck_assert_ptr_nonnull(text);
+	rm_rf(dir);
+	return text;
+}
+
+/*
+ * Signals sent from outside reach the program: a busy loop (the VMM
+ * interrupts ring 3), a sleep (EINTR and the time left), a read restarted
+ * by SA_RESTART then cut short, and SIGINT's default action, as natively.
+ */
+START_TEST(signals_from_outside)
+{
+	static const char *const opts[] = { "--timeout", "60", NULL };
+	int native_status, boxed_status;
+	char *native = outside_run(probe("signals", _i), NULL, &native_status);
+	char *boxed = outside_run(probe("signals", _i), opts, &boxed_status);
+
+	ck_assert_msg(native_status == 130 && boxed_status == native_status &&
+		      !strcmp(native, boxed),
+		      "native %d:\n%slstar %d:\n%s", native_status, native, boxed_status, boxed);
+	free(native);
+	free(boxed);
+}
+END_TEST
+
+/*
  * Busybox applets that need no files, no fork and no host identity,
  * against the same static /bin/busybox natively.  Each row is the
  * argument list after the program: the applet, then its arguments.
@@ -298,6 +376,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, signal_handlers, 0, 2);
 	tcase_add_loop_test(tc, signal_deaths, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);
+	tcase_add_loop_test(tc, signals_from_outside, 0, 2);
 	tcase_add_loop_test(tc, memory_calls_random, 0, 2);
 	tcase_add_loop_test(tc, memory_huge_reservation, 0, 2);
 	tcase_add_loop_test(tc, memory_grown_by_mremap, 0, 2);

@@ -12,6 +12,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Unit suites (no KVM needed). */
 Suite *suite_abi(void);
@@ -112,5 +113,14 @@ void run_lstar(const char *const opts[], const char *prog,
  * fail the test unless stdout, stderr and exit status all match.
  */
 void assert_same_as_native(const char *prog, const char *const args[]);
+
+/*
+ * spawn_to_files - start argv[0] (a path) with stdin at /dev/null and
+ * stdout and stderr into the files out and err; returns the pid.
+ * wait_for_text - wait until file holds needle (true), at most
+ * timeout_s seconds (false).
+ */
+pid_t spawn_to_files(const char *const argv[], const char *out, const char *err);
+bool wait_for_text(const char *file, const char *needle, int timeout_s);
 
 #endif /* LSTAR_TESTS_H */

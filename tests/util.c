@@ -249,3 +249,39 @@ void assert_same_as_native(const char *prog, const char *const args[])
 	run_result_free(&native);
 	run_result_free(&boxed);
 }
+
+pid_t spawn_to_files(const char *const argv[], const char *out, const char *err)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int in = open("/dev/null", O_RDONLY);
+
+		if (o < 0 || e < 0 || in < 0)
+			_exit(127);
+		dup2(in, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		close_range(3, ~0U, 0);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+bool wait_for_text(const char *file, const char *needle, int timeout_s)
+{
+	for (int i = 0; i < timeout_s * 50; i++) {
+		char *t = read_text(file);
+		bool found = t && strstr(t, needle);
+
+		free(t);
+		if (found)
+			return true;
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+	return false;
+}

@@ -62,7 +62,8 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	int err = 0;
 
 	/* the vCPU loops run the guest: KVM_RUN on the run's vCPUs; a
-	 * signal frame's FPU state (fpu.c) is read and written through KVM */
+	 * signal frame's FPU state (fpu.c) is read and written through KVM,
+	 * and signals from outside interrupt the guest (signal.c) */
 	for (int i = 0; i < vmm->nvcpus; i++) {
 		scmp_datum_t fd = (scmp_datum_t)vmm->vcpu[i].fd;
 
@@ -71,6 +72,8 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 			     SCMP_A1(SCMP_CMP_EQ, KVM_GET_XSAVE));
 		err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, fd),
 			     SCMP_A1(SCMP_CMP_EQ, KVM_SET_XSAVE));
+		err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, fd),
+			     SCMP_A1(SCMP_CMP_EQ, KVM_INTERRUPT));
 	}
 	/* lstar's reports and the trace */
 	err |= ALLOW(write, 0);

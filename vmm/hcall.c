@@ -234,6 +234,12 @@ static void hc_fpu(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *l
 	live->fpu.ret = vmm_fpu(cpu, &hc->fpu);
 }
 
+static void hc_events(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	(void)hc;
+	vmm_signal_take(cpu, &live->events);
+}
+
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -251,6 +257,7 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_ZERO_PAGES] = hc_zero_pages,
 	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
 	[LSTAR_HC_FPU] = hc_fpu,
+	[LSTAR_HC_EVENTS] = hc_events,
 };
 
 /* The shim is broken (or taken over): end the run. */

@@ -87,31 +87,67 @@ static int get_timespec(struct vmm_vcpu *cpu, uint64_t gva, struct timespec *ts)
 	return 0;
 }
 
-static int64_t sleep_result(struct vmm_vcpu *cpu, int r, uint64_t rem_gva,
-			    const struct timespec *rem)
+static void ts_add(struct timespec *t, const struct timespec *d)
 {
-	if (r == 0)
+	t->tv_sec += d->tv_sec;
+	t->tv_nsec += d->tv_nsec;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
+/*
+ * Sleep on clock until the absolute time deadline.  0 when it came, or
+ * -errno; interrupted by a signal for the program: what is left goes to
+ * rem_gva (if any) and into the vCPU's restart block, and the result is
+ * LSTAR_ERESTART_RESTARTBLOCK: EINTR if a handler runs, else the shim
+ * resumes the sleep through restart_syscall, as Linux's nanosleep does.
+ */
+static int64_t sleep_until(struct vmm_vcpu *cpu, clockid_t clock,
+			   const struct timespec *deadline, uint64_t rem_gva)
+{
+	struct timespec now, rem = { 0, 0 };
+
+	if (syscall(SYS_clock_nanosleep, clock, TIMER_ABSTIME, deadline, NULL) == 0)
 		return 0;
-	/* Interrupted only by lstar's own timer: the run is over anyway. */
-	if (r == EINTR && rem_gva)
-		vmm_mem_copy_to_user(cpu->mem, rem_gva, rem, sizeof(*rem));
-	return -r;
+	if (errno != EINTR)
+		return -errno;
+	if (rem_gva) {
+		clock_gettime(clock, &now);
+		if (now.tv_sec < deadline->tv_sec ||
+		    (now.tv_sec == deadline->tv_sec && now.tv_nsec < deadline->tv_nsec)) {
+			rem.tv_sec = deadline->tv_sec - now.tv_sec;
+			rem.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+			if (rem.tv_nsec < 0) {
+				rem.tv_sec--;
+				rem.tv_nsec += 1000000000;
+			}
+		}
+		if (vmm_mem_copy_to_user(cpu->mem, rem_gva, &rem, sizeof(rem)))
+			return -EFAULT;
+	}
+	cpu->restart = (struct vmm_restart){ .active = true, .clock = clock,
+					     .deadline = *deadline, .rem_gva = rem_gva };
+	return -LSTAR_ERESTART_RESTARTBLOCK;
 }
 
 int64_t vmm_sys_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct timespec req, rem = { 0, 0 };
+	struct timespec req, deadline;
 	int err;
 
 	if ((err = get_timespec(cpu, a[0], &req)))
 		return err;
-	err = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
-	return sleep_result(cpu, err, a[1], &rem);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	ts_add(&deadline, &req);
+	return sleep_until(cpu, CLOCK_MONOTONIC, &deadline, a[1]);
 }
 
 int64_t vmm_sys_clock_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct timespec req, rem = { 0, 0 };
+	struct timespec req, deadline;
+	clockid_t clock = (clockid_t)a[0];
 	int err;
 
 	if (!clock_ok(a[0]))
@@ -119,8 +155,27 @@ int64_t vmm_sys_clock_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
 	if ((err = get_timespec(cpu, a[2], &req)))
 		return err;
 	/* Linux looks at TIMER_ABSTIME only and ignores other flag bits;
-	 * the host decides the rest (EOPNOTSUPP for the thread CPU clock). */
-	err = syscall(SYS_clock_nanosleep, (clockid_t)a[0],
-		      (int)(a[1] & TIMER_ABSTIME), &req, &rem) < 0 ? errno : 0;
-	return sleep_result(cpu, err, (a[1] & TIMER_ABSTIME) ? 0 : a[3], &rem);
+	 * the host decides the rest (EOPNOTSUPP for the thread CPU clock).
+	 * An absolute sleep interrupted is simply run again. */
+	if (a[1] & TIMER_ABSTIME) {
+		if (syscall(SYS_clock_nanosleep, clock, TIMER_ABSTIME, &req, NULL) == 0)
+			return 0;
+		return errno == EINTR ? -LSTAR_ERESTARTNOHAND : -errno;
+	}
+	if (clock_gettime(clock, &deadline) < 0)
+		return -errno;
+	ts_add(&deadline, &req);
+	return sleep_until(cpu, clock, &deadline, a[3]);
+}
+
+/* restart_syscall: what is left of the sleep a signal interrupted. */
+int64_t vmm_sys_restart_syscall(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_restart r = cpu->restart;
+
+	(void)a;
+	cpu->restart.active = false;
+	if (!r.active)
+		return -EINTR;
+	return sleep_until(cpu, r.clock, &r.deadline, r.rem_gva);
 }

@@ -113,6 +113,11 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 			cpu->call = &c;
 			c.ret = sys_table[nr](cpu, a);
 			cpu->call = NULL;
+			/* A host call interrupted for a signal: the shim
+			 * restarts it, or fails it with EINTR when a handler
+			 * runs without SA_RESTART, as Linux does. */
+			if (c.ret == -EINTR)
+				c.ret = -LSTAR_ERESTARTSYS;
 		}
 	}
 	complete(cpu, &c);

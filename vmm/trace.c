@@ -379,6 +379,19 @@ static void trace_write(struct vmm *vmm, struct tline *l)
 	fflush(out);
 }
 
+/* A call interrupted for a signal: what becomes of it is decided when the
+ * signal is delivered (strace shows the same). */
+static const char *restart_name(int64_t ret)
+{
+	switch (-ret) {
+	case LSTAR_ERESTARTSYS: return "ERESTARTSYS (restarted if SA_RESTART is set)";
+	case LSTAR_ERESTARTNOINTR: return "ERESTARTNOINTR (restarted)";
+	case LSTAR_ERESTARTNOHAND: return "ERESTARTNOHAND (restarted if no handler runs)";
+	case LSTAR_ERESTART_RESTARTBLOCK: return "ERESTART_RESTARTBLOCK (interrupted)";
+	default: return NULL;
+	}
+}
+
 /*
  * Format call c as a line: name(args) = result [verdict: FILE:LINE] (where).
  * noret: the call never returned (exit_group, a kill): "= ?".
@@ -413,6 +426,8 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 	put(l, ") = ");
 	if (noret)
 		put(l, "?");
+	else if (restart_name(c->ret))
+		put(l, "? %s", restart_name(c->ret));
 	else if (c->ret < 0 && c->ret >= -LSTAR_POLICY_MAX_ERRNO) {
 		const char *e = lstar_policy_errno_name((int)-c->ret);
 

@@ -46,15 +46,17 @@ void vmm_err(const char *fmt, ...)
 }
 
 /*
- * The signal that stops the run: SIGALRM (--timeout), or SIGTERM, SIGINT
- * or SIGHUP sent to lstar.  The handler only records it and kicks the
- * vCPU out of KVM_RUN; a forwarded call blocked in the host returns EINTR
- * (no SA_RESTART).  The vCPU loop then ends the run, and lstar finishes
- * its trace and learned policy, saying the run was cut short.
+ * The signal that stops the run: SIGALRM, --timeout's.  The handler only
+ * records it and kicks the vCPU out of KVM_RUN; a forwarded call blocked
+ * in the host returns EINTR (no SA_RESTART).  The vCPU loop then ends the
+ * run, and lstar finishes its trace and learned policy, saying the run
+ * was cut short.  (The signals a user sends lstar are the program's:
+ * signal.c.)
+ *
+ * A signal handler is given no context: these two are how it reaches the
+ * run, file-scope state as signal.c's is.  `running` is set while the
+ * vCPUs run.
  */
-/* A signal handler is given no context: these two are how it reaches
- * the run, the one file-scope state of the VMM.  `running` is set while
- * the vCPUs run. */
 static volatile sig_atomic_t stop_signal;
 static struct vmm *volatile running;
 
@@ -67,19 +69,6 @@ static void on_stop(int sig)
 	if (vmm)
 		for (int i = 0; i < vmm->nvcpus; i++)
 			vmm->vcpu[i].run->immediate_exit = 1;
-}
-
-/* Stop on SIGTERM, SIGINT and SIGHUP from now on; 0 or -errno. */
-static int catch_stop_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigaction(sigs[i], &sa, NULL) < 0)
-			return -errno;
-	return 0;
 }
 
 static uint64_t random_u64(void)
@@ -454,6 +443,7 @@ static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 	struct kvm_run *run = cpu->run;
 
 	while (!vmm->done && !stop_signal) {
+		vmm_signal_inject(cpu);
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				run->immediate_exit = 0;
@@ -463,6 +453,8 @@ static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 			vmm->status = LSTAR_EXIT_FAILURE;
 			break;
 		}
+		if (run->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN)
+			continue;	/* ring 3 takes interrupts: inject now */
 		if (is_hypercall(run)) {
 			uint32_t gpa;
 
@@ -477,8 +469,8 @@ static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 	return vmm->status;
 }
 
-/* The run was cut short by a signal to lstar: say so, in the status
- * and in the trace. */
+/* The run was cut short by --timeout: say so, in the status and in the
+ * trace. */
 static void stopped(struct vmm *vmm)
 {
 	if (stop_signal == SIGALRM) {
@@ -734,7 +726,7 @@ static int start_observers(struct vmm *vmm)
 			err == -EINVAL ? "not a regular file" : vmm_output_error(err));
 		return err;
 	}
-	if ((err = start_timer(opt->timeout)) || (err = catch_stop_signals())) {
+	if ((err = start_timer(opt->timeout)) || (err = vmm_signal_catch())) {
 		vmm_err("cannot start the timer: %s", strerror(-err));
 		return err;
 	}
@@ -760,7 +752,9 @@ static int run_program(struct vmm *vmm)
 	int err;
 
 	running = vmm;
+	vmm_signal_kick_target(&vmm->vcpu[0]);
 	vmm_vcpu_loop(&vmm->vcpu[0]);
+	vmm_signal_kick_target(NULL);
 	running = NULL;
 	if (stop_signal && !vmm->done)
 		stopped(vmm);

@@ -19,6 +19,7 @@
  *   sys_time.c clocks and sleeping
  *   sys_thread.c futexes
  *   fpu.c      the FPU state in signal frames (through KVM)
+ *   signal.c   signals sent to lstar, passed on to the program
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
  *   fs.c       the granted trees (--ro, --rw) and the path calls
@@ -39,6 +40,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "compile.h"
 #include "lstar_abi.h"
@@ -279,6 +281,14 @@ struct vmm_rlimit {
 struct vmm_call;
 struct vmm_path_use;
 
+/* A sleep a signal interrupted, for restart_syscall (sys_time.c). */
+struct vmm_restart {
+	bool active;
+	int clock;			/* clockid_t */
+	struct timespec deadline;	/* absolute, on clock */
+	uint64_t rem_gva;		/* where the time left goes, or 0 */
+};
+
 struct vmm_vm {
 	int kvm_fd, fd;			/* /dev/kvm, the VM */
 	enum lstar_platform platform;
@@ -296,6 +306,8 @@ struct vmm_vcpu {
 	size_t run_size;
 	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_BLOCK_GPA(index) */
 	struct vmm_call *call;		/* the call it is answering, or NULL */
+	bool event_injected;		/* LSTAR_VECTOR_EVENT is on its way in */
+	struct vmm_restart restart;	/* what restart_syscall resumes */
 	uint64_t fpu_features;		/* XSAVE components in its frames; 0: FXSAVE */
 	uint32_t fpu_size;		/* bytes of that image (512 for FXSAVE) */
 	struct vmm_path_use *paths;	/* VMM_CALL_PATHS, for the call's record
@@ -465,6 +477,20 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6]);
  * filled from the file, the call traced with its address.  0 or -errno.
  */
 int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m);
+
+/*
+ * signal.c: the signals sent to lstar, passed on to the program.
+ * vmm_signal_catch - install the handlers (before the run); 0 or -errno.
+ * vmm_signal_kick_target - the vCPU a signal kicks out of KVM_RUN (NULL:
+ * none).  vmm_signal_pending - do signals wait for cpu's thread?
+ * vmm_signal_inject - before KVM_RUN: interrupt the guest for them.
+ * vmm_signal_take - hand them to the shim (LSTAR_HC_EVENTS).
+ */
+int vmm_signal_catch(void);
+void vmm_signal_kick_target(struct vmm_vcpu *cpu);
+bool vmm_signal_pending(const struct vmm_vcpu *cpu);
+void vmm_signal_inject(struct vmm_vcpu *cpu);
+int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e);
 
 /*
  * fpu.c: the vCPU's FPU state and a signal frame's FPU area

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * signal.c - signals from outside the guest, on their way to the program.
+ *
+ * The signals a user sends lstar (SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+ * SIGUSR1, SIGUSR2, SIGWINCH) are the program's: lstar passes them on,
+ * and the program's disposition decides (its default action ends it with
+ * 128 + N, as it would end outside lstar).  SIGALRM is lstar's own
+ * --timeout, which stops the run whatever the program does, and SIGKILL
+ * stops lstar.  lstar's own terminal stop (SIGTSTP) stops the whole VM.
+ *
+ * A host signal handler has no context: it records the signal in the one
+ * file-scope set below and kicks the vCPU out of KVM_RUN (a forwarded
+ * call blocked in the host returns EINTR, and the program's call is then
+ * restarted or fails with EINTR, as the shim decides).  The vCPU loop
+ * sees the set non-empty and interrupts the guest with LSTAR_VECTOR_EVENT
+ * as soon as ring 3 runs with interrupts on; the shim's handler takes the
+ * signals (LSTAR_HC_EVENTS) and delivers them.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+/* Signals sent to lstar for the program, bit n - 1 for signal n. */
+static _Atomic uint64_t outside;
+/* The vCPU to kick when one comes: vCPU 0's run (set while it runs). */
+static struct kvm_run *_Atomic kick_run;
+
+static const int passed_on[] = {
+	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+};
+
+static void on_outside(int sig)
+{
+	struct kvm_run *run = atomic_load(&kick_run);
+
+	atomic_fetch_or(&outside, 1ULL << (sig - 1));
+	if (run)
+		run->immediate_exit = 1;
+}
+
+int vmm_signal_catch(void)
+{
+	struct sigaction sa = { .sa_handler = on_outside };
+
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a forwarded call blocked in the host returns EINTR. */
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		if (sigaction(passed_on[i], &sa, NULL) < 0)
+			return -errno;
+	return 0;
+}
+
+void vmm_signal_kick_target(struct vmm_vcpu *cpu)
+{
+	atomic_store(&kick_run, cpu ? cpu->run : NULL);
+}
+
+bool vmm_signal_pending(const struct vmm_vcpu *cpu)
+{
+	(void)cpu;
+	return atomic_load(&outside) != 0;
+}
+
+int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
+{
+	uint64_t set = atomic_load(&outside), taken = 0;
+
+	memset(e, 0, sizeof(*e));
+	while (set && e->count < LSTAR_HC_MAX_EVENTS) {
+		int sig = __builtin_ctzll(set) + 1;
+
+		/* From outside the program's pid and user namespaces, as
+		 * Linux reports such a sender: pid 0, the overflow uid. */
+		e->ev[e->count++] = (struct lstar_hc_event){
+			.signo = sig, .code = SI_USER, .pid = 0, .uid = LSTAR_NOBODY,
+		};
+		taken |= 1ULL << (sig - 1);
+		set &= set - 1;
+	}
+	atomic_fetch_and(&outside, ~taken);
+	cpu->event_injected = false;
+	return 0;
+}
+
+/*
+ * Before the vCPU runs again: if signals wait, interrupt the guest, now
+ * when ring 3 runs with interrupts on, else as soon as it does (an
+ * interrupt window).  Once per batch: the shim takes them all.
+ */
+void vmm_signal_inject(struct vmm_vcpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+
+	if (!vmm_signal_pending(cpu) || cpu->event_injected) {
+		run->request_interrupt_window = 0;
+		return;
+	}
+	if (run->ready_for_interrupt_injection && run->if_flag) {
+		struct kvm_interrupt irq = { .irq = LSTAR_VECTOR_EVENT };
+
+		if (ioctl(cpu->fd, KVM_INTERRUPT, &irq) == 0) {
+			cpu->event_injected = true;
+			run->request_interrupt_window = 0;
+			return;
+		}
+	}
+	run->request_interrupt_window = 1;
+}
