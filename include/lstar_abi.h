@@ -61,7 +61,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	7
+#define LSTAR_ABI_VERSION	8
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -139,6 +139,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_MMAP_FILE = 5,	/* fill a private file mapping: hc.mmap */
 	LSTAR_HC_FPU = 6,	/* the FPU state and a signal frame: hc.fpu */
 	LSTAR_HC_EVENTS = 7,	/* signals from outside the guest: hc.events */
+	LSTAR_HC_WAIT = 8,	/* sleep until events come: hc.wait */
 	LSTAR_HC_MAX
 };
 
@@ -359,6 +360,20 @@ struct lstar_hc_events {
 	struct lstar_hc_event ev[LSTAR_HC_MAX_EVENTS];
 };
 
+/*
+ * LSTAR_HC_WAIT: the calling vCPU's thread sleeps in the host until
+ * events wait for it (LSTAR_HC_EVENTS) or timeout_ns passes, for pause,
+ * rt_sigsuspend and rt_sigtimedwait.  timeout_ns is IN and OUT: at most
+ * that long (-1: no limit), and what is left of it on return, so that the
+ * shim waits again with the same block after events it did not want.
+ */
+struct lstar_hc_wait {
+	/* IN, OUT */
+	int64_t timeout_ns;
+	/* OUT */
+	int64_t ret;			/* 1: events wait, 0: time is up */
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -369,6 +384,7 @@ struct lstar_hc {
 		struct lstar_hc_mmap mmap;
 		struct lstar_hc_fpu fpu;
 		struct lstar_hc_events events;
+		struct lstar_hc_wait wait;
 		uint8_t _size[512];
 	};
 };

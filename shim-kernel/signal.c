@@ -104,18 +104,35 @@ static void set_blocked(struct task *t, uint64_t mask)
 	recalc_sigpending(t);
 }
 
+/* What sig's action is now. */
+static struct k_sigaction action_of(int sig);
+
+/* Would sig be dropped on arrival: not blocked, and its action is to
+ * ignore it (as Linux's sig_ignored; a blocked one waits, as its action
+ * may change before it is unblocked)? */
+static bool ignored(const struct task *t, int sig)
+{
+	struct k_sigaction ka;
+
+	if (t->sigblocked & sigmask(sig))
+		return false;
+	ka = action_of(sig);
+	return ka.handler == (uint64_t)SIG_IGN ||
+	       (ka.handler == (uint64_t)SIG_DFL && (sigmask(sig) & SIG_DEFAULT_IGNORE));
+}
+
 /* Queue sig to t with info.  A standard signal already pending is not
- * queued twice (its first siginfo stays), as on Linux. */
+ * queued twice (its first siginfo stays), and one that would be ignored is
+ * dropped, as on Linux. */
 static void send_signal(struct task *t, int sig, const siginfo_t *info)
 {
-	if (t->sigpending & sigmask(sig))
+	if ((t->sigpending & sigmask(sig)) || ignored(t, sig))
 		return;
 	t->pending_info[sig - 1] = *info;
 	t->sigpending |= sigmask(sig);
 	recalc_sigpending(t);
 }
 
-/* What sig's action is now. */
 static struct k_sigaction action_of(int sig)
 {
 	struct k_sigaction ka;
@@ -212,6 +229,8 @@ static int setup_rt_frame(struct pt_regs *regs, int sig, const struct k_sigactio
 {
 	struct task *t = current();
 	uint64_t sp = regs->sp - 128, fpstate = 0, frame_addr;
+	/* The mask rt_sigreturn puts back: rt_sigsuspend's caller's. */
+	uint64_t mask = t->restore_sigmask ? t->saved_sigmask : t->sigblocked;
 	struct rt_sigframe frame;
 	bool to_altstack = (ka->flags & SA_ONSTACK) && t->altstack.size &&
 			   !on_altstack(t, regs->sp);
@@ -240,9 +259,9 @@ static int setup_rt_frame(struct pt_regs *regs, int sig, const struct k_sigactio
 		.dx = regs->dx, .ax = regs->ax, .cx = regs->cx, .sp = regs->sp,
 		.ip = regs->ip, .flags = regs->flags, .cs = LSTAR_USER_CS,
 		.ss = LSTAR_USER_DS, .err = t->error_code, .trapno = t->trapno,
-		.oldmask = t->sigblocked, .cr2 = t->cr2, .fpstate = fpstate,
+		.oldmask = mask, .cr2 = t->cr2, .fpstate = fpstate,
 	};
-	frame.uc.uc_sigmask = t->sigblocked;
+	frame.uc.uc_sigmask = mask;
 	frame.info = *info;
 	if (copy_to_user(frame_addr, &frame, sizeof(frame)))
 		return -EFAULT;
@@ -346,15 +365,38 @@ void signal_deliver(struct pt_regs *regs)
 			sigactions[sig - 1].flags &= ~(uint64_t)SA_SIGINFO;
 			spin_unlock(&process_lock);
 		}
+		t->restore_sigmask = false;	/* the frame holds it */
 		set_blocked(t, t->sigblocked | ka.mask |
 			       ((ka.flags & SA_NODEFER) ? 0 : sigmask(sig)));
 		/* A fault's details belong to its own frame only. */
 		t->trapno = t->error_code = t->cr2 = 0;
 	}
-	/* Nothing ran a handler: the call goes on. */
+	/* Nothing ran a handler: the call goes on, under its caller's mask. */
 	if (restart)
 		restart_or_eintr(regs, NULL);
+	if (t->restore_sigmask) {
+		t->restore_sigmask = false;
+		t->sigblocked = t->saved_sigmask;
+	}
 	recalc_sigpending(t);
+}
+
+/*
+ * A timer's expiry while its signal still waits to be delivered: counted
+ * in that signal's overrun, as Linux counts it, not queued.  True when
+ * info was so counted.
+ */
+static bool timer_overrun(struct task *t, const siginfo_t *info)
+{
+	siginfo_t *p = &t->pending_info[info->si_signo - 1];
+	int64_t sum;
+
+	if (info->si_code != SI_TIMER || !(t->sigpending & sigmask(info->si_signo)) ||
+	    p->si_code != SI_TIMER || p->si_tid != info->si_tid)
+		return false;
+	sum = (int64_t)p->si_overrun + 1 + info->si_overrun;
+	p->si_overrun = sum > INT32_MAX ? INT32_MAX : (int32_t)sum;
+	return true;
 }
 
 void signal_take_events(void)
@@ -382,7 +424,8 @@ void signal_take_events(void)
 				info.si_pid = ev.pid;
 				info.si_uid = ev.uid;
 			}
-			send_signal(current(), ev.signo, &info);
+			if (!timer_overrun(current(), &info))
+				send_signal(current(), ev.signo, &info);
 		}
 	} while (n == LSTAR_HC_MAX_EVENTS);
 }
@@ -572,6 +615,127 @@ long sys_sigaltstack(struct pt_regs *regs)
 		t->altstack = new;
 	return 0;
 }
+
+/* --- waiting for signals --------------------------------------------------- */
+
+/*
+ * Sleep in the host until events come from outside the guest (a signal
+ * sent to lstar, a timer) or *timeout_ns passes (-1: no limit; what is
+ * left is written back), and queue what came.  False once time is up.
+ */
+static bool wait_events(int64_t *timeout_ns)
+{
+	struct lstar_hc_wait *w = &hc_block()->wait;
+	int64_t left;
+	bool came;
+
+	w->timeout_ns = *timeout_ns;
+	hcall(LSTAR_HC_WAIT);
+	left = w->timeout_ns;
+	came = w->ret == 1;
+	if (*timeout_ns >= 0)
+		*timeout_ns = left < 0 ? 0 : left < *timeout_ns ? left : *timeout_ns;
+	if (came)
+		signal_take_events();
+	return came || *timeout_ns != 0;
+}
+
+/* Has t a signal to deliver? */
+static bool signal_ready(const struct task *t)
+{
+	return (t->sigpending & ~t->sigblocked) != 0;
+}
+
+/* pause and rt_sigsuspend end when a signal is delivered: EINTR once a
+ * handler ran, else (the signal was ignored by then) they sleep again. */
+long sys_pause(struct pt_regs *regs)
+{
+	struct task *t = current();
+	int64_t forever = -1;
+
+	(void)regs;
+	while (!signal_ready(t))
+		wait_events(&forever);
+	return -LSTAR_ERESTARTNOHAND;
+}
+
+long sys_rt_sigsuspend(struct pt_regs *regs)
+{
+	struct task *t = current();
+	int64_t forever = -1;
+	uint64_t mask;
+	long err;
+
+	if (regs->si != sizeof(uint64_t))
+		return -EINVAL;
+	if ((err = copy_from_user(&mask, regs->di, sizeof(mask))))
+		return err;
+	t->saved_sigmask = t->sigblocked;
+	t->restore_sigmask = true;
+	set_blocked(t, mask);
+	while (!signal_ready(t))
+		wait_events(&forever);
+	return -LSTAR_ERESTARTNOHAND;
+}
+
+/* Take the lowest pending signal of set, blocked or not; 0 if none. */
+static int dequeue_from(struct task *t, uint64_t set, siginfo_t *info)
+{
+	uint64_t ready = t->sigpending & set;
+	int sig;
+
+	if (!ready)
+		return 0;
+	sig = __builtin_ctzll(ready) + 1;
+	*info = t->pending_info[sig - 1];
+	t->sigpending &= ~sigmask(sig);
+	recalc_sigpending(t);
+	return sig;
+}
+
+/*
+ * rt_sigtimedwait: take a signal of the set, waiting for one as long as
+ * the timeout says (none: for ever; zero: not at all).  EAGAIN when time
+ * is up, EINTR when another signal is to be delivered first.
+ */
+long sys_rt_sigtimedwait(struct pt_regs *regs)
+{
+	struct task *t = current();
+	struct { int64_t sec, nsec; } ts;
+	int64_t timeout = -1;
+	uint64_t set;
+	siginfo_t info;
+	long err;
+	int sig;
+
+	if (regs->r10 != sizeof(uint64_t))
+		return -EINVAL;
+	if ((err = copy_from_user(&set, regs->di, sizeof(set))))
+		return err;
+	set &= ~SIGMASK_UNBLOCKABLE;
+	if (regs->dx) {
+		if ((err = copy_from_user(&ts, regs->dx, sizeof(ts))))
+			return err;
+		if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+			return -EINVAL;
+		timeout = ts.sec > INT64_MAX / 1000000000 - 1 ? -1 :
+			  ts.sec * 1000000000 + ts.nsec;
+	}
+	while (!(sig = dequeue_from(t, set, &info))) {
+		if (signal_ready(t))
+			return -EINTR;
+		if (timeout == 0 || !wait_events(&timeout)) {
+			if ((sig = dequeue_from(t, set, &info)))
+				break;
+			return -EAGAIN;
+		}
+	}
+	if (regs->si && (err = copy_to_user(regs->si, &info, sizeof(info))))
+		return err;
+	return sig;
+}
+
+/* --- sending ----------------------------------------------------------------- */
 
 /* The number is a signal (or 0, the check alone)?  -EINVAL if not. */
 static int check_sig(int sig)

@@ -14,6 +14,8 @@ struct task {
 	uint64_t clear_child_tid;	/* set_tid_address */
 	uint64_t robust_list;		/* set_robust_list */
 	uint64_t sigblocked;		/* the signals it blocks */
+	uint64_t saved_sigmask;		/* rt_sigsuspend's caller's mask, ... */
+	bool restore_sigmask;		/* ... back once a signal is delivered */
 	uint64_t sigpending;		/* the signals waiting for it ... */
 	siginfo_t pending_info[64];	/* ... and each one's siginfo */
 	uint64_t trapno, error_code, cr2; /* the fault being signalled */

@@ -131,6 +131,20 @@ START_TEST(signal_handlers)
 END_TEST
 
 /*
+ * Timers that end as signals (alarm, setitimer, POSIX timers with their
+ * siginfo and overruns) and waiting for signals (pause, sigsuspend,
+ * sigtimedwait), exactly as natively; SIGALRM's default action ends it.
+ */
+START_TEST(timers_and_waits)
+{
+	const char *const all[] = { "all", NULL }, *const dflt[] = { "default", NULL };
+
+	assert_same_as_native(probe("timers", _i), all);
+	assert_same_as_native(probe("timers", _i), dflt);
+}
+END_TEST
+
+/*
  * Deaths by signal: the status and output as natively.  A signal the
  * program was sent ends it silently; a fault is reported on stderr (the
  * report is lstar's own), so only those runs may differ there.
@@ -375,6 +389,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, probe_futex, 0, 2);
 	tcase_add_loop_test(tc, signal_handlers, 0, 2);
 	tcase_add_loop_test(tc, signal_deaths, 0, 2);
+	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);
 	tcase_add_loop_test(tc, signals_from_outside, 0, 2);
 	tcase_add_loop_test(tc, memory_calls_random, 0, 2);

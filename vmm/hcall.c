@@ -240,6 +240,14 @@ static void hc_events(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc
 	vmm_signal_take(cpu, &live->events);
 }
 
+static void hc_wait(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	int64_t timeout = hc->wait.timeout_ns < 0 ? -1 : hc->wait.timeout_ns;
+
+	live->wait.ret = vmm_signal_wait(cpu, &timeout);
+	live->wait.timeout_ns = timeout;
+}
+
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -258,6 +266,7 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
 	[LSTAR_HC_FPU] = hc_fpu,
 	[LSTAR_HC_EVENTS] = hc_events,
+	[LSTAR_HC_WAIT] = hc_wait,
 };
 
 /* The shim is broken (or taken over): end the run. */

@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -35,13 +37,18 @@ static const int passed_on[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 
-static void on_outside(int sig)
+void vmm_signal_kick(void)
 {
 	struct kvm_run *run = atomic_load(&kick_run);
 
-	atomic_fetch_or(&outside, 1ULL << (sig - 1));
 	if (run)
 		run->immediate_exit = 1;
+}
+
+static void on_outside(int sig)
+{
+	atomic_fetch_or(&outside, 1ULL << (sig - 1));
+	vmm_signal_kick();
 }
 
 int vmm_signal_catch(void)
@@ -63,8 +70,7 @@ void vmm_signal_kick_target(struct vmm_vcpu *cpu)
 
 bool vmm_signal_pending(const struct vmm_vcpu *cpu)
 {
-	(void)cpu;
-	return atomic_load(&outside) != 0;
+	return atomic_load(&outside) != 0 || vmm_timer_pending(cpu->proc);
 }
 
 int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
@@ -84,8 +90,42 @@ int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
 		set &= set - 1;
 	}
 	atomic_fetch_and(&outside, ~taken);
+	vmm_timer_take(cpu->proc, e);
 	cpu->event_injected = false;
 	return 0;
+}
+
+/*
+ * LSTAR_HC_WAIT.  The signals that bring events are blocked while the
+ * books are looked at, then let in by ppoll as it starts to sleep, so
+ * that one coming in between still wakes it.  --timeout's SIGALRM is
+ * never blocked: it ends the sleep, and the vCPU loop then the run.
+ */
+int64_t vmm_signal_wait(struct vmm_vcpu *cpu, int64_t *timeout_ns)
+{
+	struct timespec t0, t1, ts;
+	sigset_t wake, old;
+	int64_t spent;
+
+	sigemptyset(&wake);
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		sigaddset(&wake, passed_on[i]);
+	sigaddset(&wake, vmm_timer_signal());
+	pthread_sigmask(SIG_BLOCK, &wake, &old);
+	if (vmm_signal_pending(cpu) || *timeout_ns == 0)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ts.tv_sec = *timeout_ns / 1000000000;
+	ts.tv_nsec = *timeout_ns % 1000000000;
+	ppoll(NULL, 0, *timeout_ns < 0 ? NULL : &ts, &old);
+	if (*timeout_ns > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		spent = (t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+		*timeout_ns = spent >= *timeout_ns ? 0 : *timeout_ns - spent;
+	}
+out:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return vmm_signal_pending(cpu);
 }
 
 /*

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -324,6 +325,9 @@ static int create_vcpu(struct vmm *vmm, int index)
 	cpu->fd = ioctl(vmm->vm.fd, KVM_CREATE_VCPU, index);
 	if (cpu->fd < 0)
 		return -errno;
+	/* The program's first thread, run by lstar's own. */
+	cpu->tid = LSTAR_GUEST_PID;
+	cpu->host_tid = (int)syscall(SYS_gettid);
 	vmm->nvcpus = index + 1;
 	size = ioctl(vmm->vm.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0)
@@ -726,7 +730,8 @@ static int start_observers(struct vmm *vmm)
 			err == -EINVAL ? "not a regular file" : vmm_output_error(err));
 		return err;
 	}
-	if ((err = start_timer(opt->timeout)) || (err = vmm_signal_catch())) {
+	if ((err = start_timer(opt->timeout)) || (err = vmm_signal_catch()) ||
+	    (err = vmm_timer_catch(&vmm->proc))) {
 		vmm_err("cannot start the timer: %s", strerror(-err));
 		return err;
 	}

@@ -20,6 +20,7 @@
  *   sys_thread.c futexes
  *   fpu.c      the FPU state in signal frames (through KVM)
  *   signal.c   signals sent to lstar, passed on to the program
+ *   timer.c    the program's timers: alarm, setitimer, timer_create
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
  *   fs.c       the granted trees (--ro, --rw) and the path calls
@@ -35,6 +36,7 @@
 #ifndef VMM_H
 #define VMM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -289,6 +291,30 @@ struct vmm_restart {
 	uint64_t rem_gva;		/* where the time left goes, or 0 */
 };
 
+/*
+ * The program's timers (timer.c): POSIX timers by id, then ITIMER_REAL,
+ * ITIMER_VIRTUAL and ITIMER_PROF.  fired[] counts the expiries the shim
+ * has not taken yet; the host signal handler adds to it.
+ */
+#define VMM_MAX_TIMERS	256
+#define VMM_TIMER_SLOTS	(VMM_MAX_TIMERS + 3)
+
+struct vmm_timer {
+	bool used;
+	int host;			/* the host timer's id */
+	int notify;			/* SIGEV_SIGNAL, SIGEV_NONE, ... */
+	int signo;
+	uint64_t value;			/* the sigevent's value */
+	int32_t overrun;		/* the last expiry taken: timer_getoverrun */
+};
+
+struct vmm_timers {
+	struct vmm_timer t[VMM_TIMER_SLOTS];
+	int next_id;
+	_Atomic uint32_t fired[VMM_TIMER_SLOTS];
+	_Atomic bool any_fired;
+};
+
 struct vmm_vm {
 	int kvm_fd, fd;			/* /dev/kvm, the VM */
 	enum lstar_platform platform;
@@ -301,6 +327,8 @@ struct vmm_vcpu {
 	struct vmm_process *proc;	/* the process it runs */
 	struct vmm_mem *mem;		/* the memory it runs in */
 	int index;			/* 0 .. LSTAR_MAX_VCPUS - 1 */
+	int tid;			/* the program's thread it runs */
+	int host_tid;			/* the host thread that runs it */
 	int fd;				/* KVM_CREATE_VCPU's */
 	struct kvm_run *run;		/* mmap of fd */
 	size_t run_size;
@@ -330,6 +358,7 @@ struct vmm_process {
 					 * -1 for a directory above the trees */
 	uint32_t host_uid, host_gid;	/* who runs lstar: their files are
 					 * the program's own (fs.c) */
+	struct vmm_timers timers;	/* timer_create, setitimer, alarm */
 };
 
 struct vmm_observers {
@@ -488,9 +517,25 @@ int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m);
  */
 int vmm_signal_catch(void);
 void vmm_signal_kick_target(struct vmm_vcpu *cpu);
+void vmm_signal_kick(void);	/* from a host signal handler */
 bool vmm_signal_pending(const struct vmm_vcpu *cpu);
 void vmm_signal_inject(struct vmm_vcpu *cpu);
 int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e);
+/* vmm_signal_wait - LSTAR_HC_WAIT: sleep until events wait for cpu's
+ * thread or *timeout_ns (-1: none) passes, leaving what is left of it;
+ * 1 when events wait, else 0. */
+int64_t vmm_signal_wait(struct vmm_vcpu *cpu, int64_t *timeout_ns);
+
+/*
+ * timer.c: the program's timers.  vmm_timer_catch - install the handler
+ * of their host signal (before the run); 0 or -errno.  vmm_timer_signal -
+ * that signal.  vmm_timer_pending - have timers expired since the last
+ * vmm_timer_take, which adds their signals to e?
+ */
+int vmm_timer_catch(struct vmm_process *proc);
+int vmm_timer_signal(void);
+bool vmm_timer_pending(const struct vmm_process *proc);
+void vmm_timer_take(struct vmm_process *proc, struct lstar_hc_events *e);
 
 /*
  * fpu.c: the vCPU's FPU state and a signal frame's FPU area
