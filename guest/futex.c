@@ -5,7 +5,7 @@
  * line: wakes with nobody waiting, waits whose value differs, waits that
  * time out on each clock, WAKE_OP's update, the requeues' value check,
  * and the errors (alignment, unmapped words, bad timeouts, unknown
- * operations).  Then what made glibc abort before futexes existed under
+ * operations), timed waits a signal interrupts.  Then what made glibc abort before futexes existed under
  * lstar: iconv_open and a locked stdio stream.
  *
  *   futex           all of it
@@ -13,11 +13,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <iconv.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +63,11 @@ static void show(const char *what, long r)
 		printf("%s: %s\n", what, errname((int)-r));
 	else
 		printf("%s: %ld\n", what, r);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
 }
 
 int main(void)
@@ -114,6 +121,29 @@ int main(void)
 	show("wake_op into PROT_NONE", fx(&w[0], FUTEX_WAKE_OP, 1, 1, none,
 					  FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_EQ, 0)));
 	show("unknown operation", fx(&w[0], 99, 0, 0, NULL, 0));
+
+	/* A timed wait a signal interrupts: EINTR once a handler ran (even
+	 * with SA_RESTART), resumed to its own deadline when none did. */
+	{
+		struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+		struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+		struct itimerspec its = { { 0, 50000000 }, { 0, 50000000 } };
+		struct timespec ten = { 10, 0 }, t300 = { 0, 300000000 };
+		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGWINCH };
+		timer_t t;
+
+		sigaction(SIGALRM, &sa, NULL);
+		setitimer(ITIMER_REAL, &it, NULL);
+		show("wait 10 s, a handler runs at 20 ms (SA_RESTART)",
+		     fx(&w[0], FUTEX_WAIT_PRIVATE, 7, (long)&ten, NULL, 0));
+		/* SIGWINCH's default is to ignore it: every 50 ms, the wait
+		 * goes on; a wait restarted whole would never end. */
+		timer_create(CLOCK_MONOTONIC, &sev, &t);
+		timer_settime(t, 0, &its, NULL);
+		show("wait 300 ms, an ignored signal every 50 ms",
+		     fx(&w[0], FUTEX_WAIT_PRIVATE, 7, (long)&t300, NULL, 0));
+		timer_delete(t);
+	}
 
 	/* glibc's iconv_open takes a lock a futex wakes; a FILE is locked. */
 	cd = iconv_open("UTF-8", "ASCII");	/* built in: no gconv module to load */

@@ -44,30 +44,92 @@ static uint32_t *futex_word(struct vmm_vcpu *cpu, uint64_t gva, bool write, int 
 	return iov.iov_base;
 }
 
+/*
+ * Wait on the word at uaddr while it holds val, until woken (one of
+ * bitset's wakes) or the absolute deadline on the clock flags name (NULL:
+ * none).  Interrupted by a signal for the program: with a deadline, the
+ * vCPU's restart block keeps it and the call resumes through
+ * restart_syscall (EINTR if a handler runs), as Linux's futex_wait does;
+ * without, it is restarted or fails with EINTR by SA_RESTART.
+ */
+static int64_t futex_wait(struct vmm_vcpu *cpu, uint64_t uaddr, int flags, uint32_t val,
+			  const struct timespec *deadline, uint32_t bitset)
+{
+	int err = 0;
+	uint32_t *word = futex_word(cpu, uaddr, false, &err);
+
+	if (!word)
+		return err;
+	if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET | flags, val, deadline, NULL, bitset) == 0)
+		return 0;
+	if (errno != EINTR || !deadline)
+		return -errno;
+	cpu->restart = (struct vmm_restart){
+		.kind = VMM_RESTART_FUTEX, .deadline = *deadline, .uaddr = uaddr,
+		.val = val, .bitset = bitset, .flags = flags,
+	};
+	return -LSTAR_ERESTART_RESTARTBLOCK;
+}
+
+int64_t vmm_futex_restart(struct vmm_vcpu *cpu, const struct vmm_restart *r)
+{
+	return futex_wait(cpu, r->uaddr, r->flags, r->val, &r->deadline, r->bitset);
+}
+
+/*
+ * WAIT and WAIT_BITSET, as Linux's futex_init_timeout reads them: WAIT's
+ * timeout is relative to CLOCK_MONOTONIC (FUTEX_CLOCK_REALTIME is ENOSYS
+ * with it), WAIT_BITSET's absolute on the clock the op names; either must
+ * be a valid timespec.  Both become one absolute wait.
+ */
+static int64_t futex_wait_op(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int op = (int)a[1], cmd = op & FUTEX_CMD_MASK;
+	int flags = op & (FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	uint32_t bitset = cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5];
+	struct timespec deadline;
+	struct { int64_t sec, nsec; } g;
+
+	/* In Linux's order: the timeout, the clock, the bitset, the word. */
+	if (a[3]) {
+		if (vmm_mem_copy_from_user(cpu->mem, &g, a[3], sizeof(g)))
+			return -EFAULT;
+		if (g.sec < 0 || g.nsec < 0 || g.nsec >= 1000000000)
+			return -EINVAL;
+	}
+	if (cmd == FUTEX_WAIT && (op & FUTEX_CLOCK_REALTIME))
+		return -ENOSYS;
+	if (!bitset)
+		return -EINVAL;
+	if (!a[3])
+		return futex_wait(cpu, a[0], flags, (uint32_t)a[2], NULL, bitset);
+	deadline.tv_sec = g.sec;
+	deadline.tv_nsec = g.nsec;
+	if (cmd == FUTEX_WAIT) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		deadline.tv_sec = g.sec > INT64_MAX / 2 ? INT64_MAX / 2 : g.sec + now.tv_sec;
+		deadline.tv_nsec += now.tv_nsec;
+		if (deadline.tv_nsec >= 1000000000) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000;
+		}
+	}
+	return futex_wait(cpu, a[0], flags, (uint32_t)a[2], &deadline, bitset);
+}
+
 int64_t vmm_sys_futex(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	int op = (int)a[1], cmd = op & FUTEX_CMD_MASK, err = 0;
 	uint32_t *uaddr, *uaddr2 = NULL;
-	struct timespec ts, *timeout = NULL;
 	uint64_t arg3 = a[3];
 	long r;
 
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		/* A timeout: relative for WAIT, absolute for WAIT_BITSET;
-		 * the host checks its values and its clock. */
-		if (a[3]) {
-			struct { int64_t sec, nsec; } g;
-
-			if (vmm_mem_copy_from_user(cpu->mem, &g, a[3], sizeof(g)))
-				return -EFAULT;
-			ts.tv_sec = g.sec;
-			ts.tv_nsec = g.nsec;
-			timeout = &ts;
-		}
-		arg3 = (uint64_t)(uintptr_t)timeout;
-		break;
+		return futex_wait_op(cpu, a);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		break;

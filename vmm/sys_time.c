@@ -127,7 +127,7 @@ static int64_t sleep_until(struct vmm_vcpu *cpu, clockid_t clock,
 		if (vmm_mem_copy_to_user(cpu->mem, rem_gva, &rem, sizeof(rem)))
 			return -EFAULT;
 	}
-	cpu->restart = (struct vmm_restart){ .active = true, .clock = clock,
+	cpu->restart = (struct vmm_restart){ .kind = VMM_RESTART_SLEEP, .clock = clock,
 					     .deadline = *deadline, .rem_gva = rem_gva };
 	return -LSTAR_ERESTART_RESTARTBLOCK;
 }
@@ -168,14 +168,20 @@ int64_t vmm_sys_clock_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
 	return sleep_until(cpu, clock, &deadline, a[3]);
 }
 
-/* restart_syscall: what is left of the sleep a signal interrupted. */
+/* restart_syscall: what is left of the timed wait a signal interrupted.
+ * With none, EINTR, as Linux's do_no_restart_syscall answers. */
 int64_t vmm_sys_restart_syscall(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct vmm_restart r = cpu->restart;
 
 	(void)a;
-	cpu->restart.active = false;
-	if (!r.active)
+	cpu->restart.kind = VMM_RESTART_NONE;
+	switch (r.kind) {
+	case VMM_RESTART_SLEEP:
+		return sleep_until(cpu, r.clock, &r.deadline, r.rem_gva);
+	case VMM_RESTART_FUTEX:
+		return vmm_futex_restart(cpu, &r);
+	default:
 		return -EINTR;
-	return sleep_until(cpu, r.clock, &r.deadline, r.rem_gva);
+	}
 }

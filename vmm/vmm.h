@@ -283,12 +283,23 @@ struct vmm_rlimit {
 struct vmm_call;
 struct vmm_path_use;
 
-/* A sleep a signal interrupted, for restart_syscall (sys_time.c). */
+/* A timed wait a signal interrupted, for restart_syscall: a sleep
+ * (sys_time.c) or a futex wait (sys_thread.c), resumed until the same
+ * deadline. */
+enum vmm_restart_kind {
+	VMM_RESTART_NONE,
+	VMM_RESTART_SLEEP,
+	VMM_RESTART_FUTEX,
+};
+
 struct vmm_restart {
-	bool active;
+	enum vmm_restart_kind kind;
 	int clock;			/* clockid_t */
 	struct timespec deadline;	/* absolute, on clock */
-	uint64_t rem_gva;		/* where the time left goes, or 0 */
+	uint64_t rem_gva;		/* SLEEP: where the time left goes, or 0 */
+	uint64_t uaddr;			/* FUTEX: the word, its expected value, */
+	uint32_t val, bitset;		/* the bitset and the op's flags */
+	int flags;
 };
 
 /*
@@ -525,6 +536,9 @@ int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e);
  * thread or *timeout_ns (-1: none) passes, leaving what is left of it;
  * 1 when events wait, else 0. */
 int64_t vmm_signal_wait(struct vmm_vcpu *cpu, int64_t *timeout_ns);
+
+/* sys_thread.c: restart_syscall of an interrupted timed futex wait. */
+int64_t vmm_futex_restart(struct vmm_vcpu *cpu, const struct vmm_restart *r);
 
 /*
  * timer.c: the program's timers.  vmm_timer_catch - install the handler
