@@ -7,7 +7,11 @@
  *   bench touch MIB   touch MIB mebibytes of fresh heap, one byte a page
  *   bench clock N     N clock_gettime(CLOCK_MONOTONIC) calls through libc
  *                     (the vDSO where there is one)
+ *   bench signal N    N signals raised and handled (tkill, the frame, the
+ *                     handler, rt_sigreturn)
+ *   bench futex N     N FUTEX_WAKE calls that find no waiter
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,16 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#define FUTEX_WAKE_PRIVATE 129	/* FUTEX_WAKE | FUTEX_PRIVATE_FLAG */
+
+static volatile long handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
 
 int main(int argc, char **argv)
 {
@@ -52,6 +66,18 @@ int main(int argc, char **argv)
 			sum += ts.tv_nsec & 1;
 		}
 		printf("%lld\n", (long long)(sum >= 0));
+	} else if (!strcmp(argv[1], "signal")) {
+		signal(SIGUSR1, on_usr1);
+		for (long i = 0; i < n; i++)
+			raise(SIGUSR1);
+		if (handled != n)
+			return 1;
+	} else if (!strcmp(argv[1], "futex")) {
+		static int word;
+
+		for (long i = 0; i < n; i++)
+			if (syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) != 0)
+				return 1;
 	} else {
 		return 2;
 	}

@@ -145,6 +145,30 @@ START_TEST(timers_and_waits)
 END_TEST
 
 /*
+ * A timer's signal reaches a program spinning in ring 3 and one asleep in
+ * sigsuspend: every one of 50 expiries runs its handler.  How long after
+ * the expiry is the machine's figure, printed for the log (and
+ * docs/PERFORMANCE.md), never compared.
+ */
+START_TEST(timer_signal_latency)
+{
+	const char *const args[] = { "latency", NULL };
+	struct run_result r;
+	long med, worst;
+
+	run_lstar(NULL, probe("timers", _i), args, &r);
+	ck_assert_msg(r.status == 0 &&
+		      sscanf(r.out, "latency spinning: median %ld us, worst %ld us\n", &med,
+			     &worst) == 2 &&
+		      strstr(r.out, "\nlatency sleeping: median ") != NULL,
+		      "timers latency: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out,
+		      r.err);
+	fprintf(stderr, "timers.%s under lstar: %s", _i ? "glibc" : "musl", r.out);
+	run_result_free(&r);
+}
+END_TEST
+
+/*
  * Deaths by signal: the status and output as natively.  A signal the
  * program was sent ends it silently; a fault is reported on stderr (the
  * report is lstar's own), so only those runs may differ there.
@@ -390,6 +414,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, signal_handlers, 0, 2);
 	tcase_add_loop_test(tc, signal_deaths, 0, 2);
 	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
+	tcase_add_loop_test(tc, timer_signal_latency, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);
 	tcase_add_loop_test(tc, signals_from_outside, 0, 2);
 	tcase_add_loop_test(tc, memory_calls_random, 0, 2);

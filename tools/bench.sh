@@ -24,6 +24,8 @@ workloads=(
 	"start-up (glibc, empty)|$G/bench.glibc getpid 0"
 	"2000 getpid (in-guest)|$G/bench.musl getpid 2000"
 	"2000 write (forwarded)|$G/bench.musl write 2000"
+	"2000 signals (handled)|$G/bench.musl signal 2000"
+	"2000 futex wakes (no waiter)|$G/bench.musl futex 2000"
 	"2000 clock_gettime (musl)|$G/bench.musl clock 2000"
 	"2000 clock_gettime (glibc)|$G/bench.glibc clock 2000"
 	"compute 300M rounds|$G/bench.musl compute 300"
