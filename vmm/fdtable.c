@@ -64,6 +64,20 @@ struct vmm_file *vmm_fd_get(const struct vmm_process *proc, uint64_t fd)
 	return proc->fds[fd].file;
 }
 
+struct vmm_file *vmm_fd_hold(const struct vmm_process *proc, uint64_t fd)
+{
+	struct vmm_file *f = vmm_fd_get(proc, fd);
+
+	if (f)
+		f->refs++;
+	return f;
+}
+
+void vmm_file_release(struct vmm_file *f)
+{
+	file_put(f);
+}
+
 int vmm_fd_host(const struct vmm_process *proc, uint64_t fd)
 {
 	struct vmm_file *f = vmm_fd_get(proc, fd);

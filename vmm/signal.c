@@ -117,7 +117,9 @@ int64_t vmm_signal_wait(struct vmm_vcpu *cpu, int64_t *timeout_ns)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ts.tv_sec = *timeout_ns / 1000000000;
 	ts.tv_nsec = *timeout_ns % 1000000000;
+	vmm_block_begin(cpu);
 	ppoll(NULL, 0, *timeout_ns < 0 ? NULL : &ts, &old);
+	vmm_block_end(cpu);
 	if (*timeout_ns > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		spent = (t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);

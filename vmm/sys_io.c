@@ -101,13 +101,21 @@ static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
 		}
 		if (n == 0)
 			break;
+		/* A pipe, a terminal, a socket may block: let the other
+		 * vCPUs' calls in meanwhile (the caller holds the file). */
+		if (!regular)
+			vmm_block_begin(cpu);
 		if (pos >= 0)
 			got = to_user ? preadv(hfd, iov, n, pos + done) :
 					pwritev(hfd, iov, n, pos + done);
 		else
 			got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
 		if (got < 0)
-			return done ? done : -errno;
+			got = -errno;
+		if (!regular)
+			vmm_block_end(cpu);
+		if (got < 0)
+			return done ? done : got;
 		done += got;
 		if (got < want || (to_user && !regular))
 			break;
@@ -141,30 +149,36 @@ static long xfer(struct vmm_vcpu *cpu, int hfd, uint64_t buf, uint64_t len, bool
 	return transfer(cpu, hfd, &seg, 1, to_user, -1);
 }
 
+/* read and write, on the file held for the call (it may block). */
+static int64_t rw(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user)
+{
+	struct vmm_file *f = vmm_fd_hold(cpu->proc, a[0]);
+	int64_t r;
+
+	if (!f)
+		return -EBADF;
+	r = xfer(cpu, f->host, a[1], a[2], to_user);
+	vmm_file_release(f);
+	return r;
+}
+
 int64_t vmm_sys_read(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	int hfd = vmm_fd_host(cpu->proc, a[0]);
-
-	return hfd < 0 ? hfd : xfer(cpu, hfd, a[1], a[2], true);
+	return rw(cpu, a, true);
 }
 
 int64_t vmm_sys_write(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	int hfd = vmm_fd_host(cpu->proc, a[0]);
-
-	return hfd < 0 ? hfd : xfer(cpu, hfd, a[1], a[2], false);
+	return rw(cpu, a, false);
 }
 
-static int64_t rw_vec(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
-			  int64_t pos)
+static int64_t rw_vec_file(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
+			   int64_t pos, int hfd)
 {
-	int hfd = vmm_fd_host(cpu->proc, a[0]);
 	uint64_t cnt = a[2], total = 0;
 	struct user_seg *gv;
 	int64_t done = 0;
 
-	if (hfd < 0)
-		return hfd;
 	if (cnt > IOV_MAX)
 		return -EINVAL;
 	if (cnt == 0) {
@@ -212,6 +226,20 @@ static int64_t rw_vec(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
 out:
 	free(gv);
 	return done;
+}
+
+/* readv, writev, preadv, pwritev, on the file held for the call. */
+static int64_t rw_vec(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
+		      int64_t pos)
+{
+	struct vmm_file *f = vmm_fd_hold(cpu->proc, a[0]);
+	int64_t r;
+
+	if (!f)
+		return -EBADF;
+	r = rw_vec_file(cpu, a, to_user, pos, f->host);
+	vmm_file_release(f);
+	return r;
 }
 
 int64_t vmm_sys_readv(struct vmm_vcpu *cpu, const uint64_t *a)

@@ -60,10 +60,12 @@ static int64_t futex_wait(struct vmm_vcpu *cpu, uint64_t uaddr, int flags, uint3
 
 	if (!word)
 		return err;
-	if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET | flags, val, deadline, NULL, bitset) == 0)
-		return 0;
-	if (errno != EINTR || !deadline)
-		return -errno;
+	vmm_block_begin(cpu);
+	err = syscall(SYS_futex, word, FUTEX_WAIT_BITSET | flags, val, deadline, NULL, bitset) ?
+	      errno : 0;
+	vmm_block_end(cpu);
+	if (err != EINTR || !deadline)
+		return -err;
 	cpu->restart = (struct vmm_restart){
 		.kind = VMM_RESTART_FUTEX, .deadline = *deadline, .uaddr = uaddr,
 		.val = val, .bitset = bitset, .flags = flags,

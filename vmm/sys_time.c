@@ -108,11 +108,15 @@ static int64_t sleep_until(struct vmm_vcpu *cpu, clockid_t clock,
 			   const struct timespec *deadline, uint64_t rem_gva)
 {
 	struct timespec now, rem = { 0, 0 };
+	long r;
 
-	if (syscall(SYS_clock_nanosleep, clock, TIMER_ABSTIME, deadline, NULL) == 0)
+	vmm_block_begin(cpu);
+	r = syscall(SYS_clock_nanosleep, clock, TIMER_ABSTIME, deadline, NULL) ? errno : 0;
+	vmm_block_end(cpu);
+	if (r == 0)
 		return 0;
-	if (errno != EINTR)
-		return -errno;
+	if (r != EINTR)
+		return -r;
 	if (rem_gva) {
 		clock_gettime(clock, &now);
 		if (now.tv_sec < deadline->tv_sec ||
@@ -158,9 +162,14 @@ int64_t vmm_sys_clock_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
 	 * the host decides the rest (EOPNOTSUPP for the thread CPU clock).
 	 * An absolute sleep interrupted is simply run again. */
 	if (a[1] & TIMER_ABSTIME) {
-		if (syscall(SYS_clock_nanosleep, clock, TIMER_ABSTIME, &req, NULL) == 0)
+		long r;
+
+		vmm_block_begin(cpu);
+		r = syscall(SYS_clock_nanosleep, clock, TIMER_ABSTIME, &req, NULL) ? errno : 0;
+		vmm_block_end(cpu);
+		if (r == 0)
 			return 0;
-		return errno == EINTR ? -LSTAR_ERESTARTNOHAND : -errno;
+		return r == EINTR ? -LSTAR_ERESTARTNOHAND : -r;
 	}
 	if (clock_gettime(clock, &deadline) < 0)
 		return -errno;

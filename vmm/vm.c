@@ -441,6 +441,16 @@ static bool is_hypercall(const struct kvm_run *run)
 	       run->io.size == 4 && run->io.count == 1;
 }
 
+void vmm_block_begin(struct vmm_vcpu *cpu)
+{
+	pthread_mutex_unlock(&cpu->vmm->lock);
+}
+
+void vmm_block_end(struct vmm_vcpu *cpu)
+{
+	pthread_mutex_lock(&cpu->vmm->lock);
+}
+
 static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
@@ -463,9 +473,11 @@ static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 			uint32_t gpa;
 
 			memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
+			pthread_mutex_lock(&vmm->lock);
 			vmm_hcall(cpu, run->io.port - LSTAR_HC_PORT, gpa);
 			/* The VMM runs anyway: re-anchor the time page. */
 			vmm_vdso_update(&vmm->vm);
+			pthread_mutex_unlock(&vmm->lock);
 			continue;
 		}
 		shim_failure(cpu);
@@ -773,6 +785,7 @@ static int run_program(struct vmm *vmm)
 void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 {
 	memset(vmm, 0, sizeof(*vmm));
+	pthread_mutex_init(&vmm->lock, NULL);
 	vmm->opt = opt;
 	vmm->status = LSTAR_EXIT_FAILURE;
 	vmm->vm.kvm_fd = vmm->vm.fd = -1;

@@ -36,6 +36,7 @@
 #ifndef VMM_H
 #define VMM_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -378,6 +379,11 @@ struct vmm_observers {
 };
 
 struct vmm {
+	/* Held by a vCPU's thread while it answers a hypercall, so that the
+	 * VMM's state (the process's books, the observers, the time page)
+	 * has one writer at a time; let go while the call blocks in the
+	 * host (vmm_block_begin, vmm_block_end). */
+	pthread_mutex_t lock;
 	const struct vmm_options *opt;
 	struct vmm_vm vm;
 	struct vmm_vcpu vcpu[LSTAR_MAX_VCPUS];
@@ -432,6 +438,15 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt);
 int vmm_run(const struct vmm_options *opt);
 
 
+/*
+ * vm.c: around a host call that may block (a read from a pipe, a futex
+ * wait, a sleep): let the other vCPUs' calls in meanwhile.  What the call
+ * uses must not go away while the lock is not held: a file is held
+ * (vmm_fd_hold), guest pages are not reused while a vCPU is in a call.
+ */
+void vmm_block_begin(struct vmm_vcpu *cpu);
+void vmm_block_end(struct vmm_vcpu *cpu);
+
 /* hcall.c: handle hypercall nr (an `out` to LSTAR_HC_PORT + nr) of
  * block gpa (its value), which must be the vCPU's own. */
 void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa);
@@ -446,6 +461,11 @@ struct vmm_file *vmm_file_new(int host, const char *path,
 			      const struct vmm_tree *tree);
 struct vmm_file *vmm_fd_get(const struct vmm_process *proc, uint64_t fd);
 int vmm_fd_host(const struct vmm_process *proc, uint64_t fd); /* or -EBADF */
+/* vmm_fd_hold - the file fd names, with a reference of the caller's, so
+ * that it stays open while the call blocks unlocked (NULL: EBADF);
+ * vmm_file_release drops it. */
+struct vmm_file *vmm_fd_hold(const struct vmm_process *proc, uint64_t fd);
+void vmm_file_release(struct vmm_file *f);
 int vmm_fd_install(struct vmm_process *proc, struct vmm_file *f, uint64_t min,
 		   bool cloexec);		/* lowest free >= min, or -EMFILE */
 int vmm_fd_install_at(struct vmm_process *proc, struct vmm_file *f, uint64_t fd,
