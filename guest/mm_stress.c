@@ -211,6 +211,10 @@ static int calls(uint64_t seed, long n)
 					     g.len + (1 + below(SLOT_PAGES)) * PAGE;
 			if (move && to + new_len > ARENA)
 				to = ARENA - new_len;
+			/* Grown in place, it stays in the arena: what lies past
+			 * the arena's end is the layout's, not the test's. */
+			if (!move && g.off + new_len > ARENA)
+				new_len = ARENA - g.off;
 			r = raw(SYS_mremap, (long)(arena + g.off), g.len, new_len,
 				move ? MREMAP_MAYMOVE | MREMAP_FIXED : 0, (long)(arena + to));
 			snprintf(what, sizeof(what), "mremap(0x%lx, 0x%lx, 0x%lx, %s0x%lx)", g.off,
