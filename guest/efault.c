@@ -25,7 +25,7 @@
 #include "probe.h"
 
 #define PG 4096UL
-#define KTEXT	0xffffffff80100000UL	/* the kernel's text */
+#define KTEXT	0xffffffff80200000UL	/* the kernel's text */
 #define KDIRECT	0xffff888000000000UL	/* the kernel's direct map */
 #define NONCANON 0x0000800000000000UL	/* first non-canonical address */
 

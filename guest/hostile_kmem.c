@@ -3,10 +3,10 @@
  * hostile_kmem.c - ring 3 reaches for the shim's memory.
  *
  *   hostile_kmem {r|w|x}_{text|boot|hc|direct|usertop}
- *       read, write or execute at the shim's text (0xffffffff80100000),
+ *       read, write or execute at the shim's text (0xffffffff80200000),
  *       the boot information (0xffffffff80001000), the hypercall block
  *       (0xffffffff80002000), the direct map of the page pool
- *       (0xffff888000400000, the page tables live there) or the first
+ *       (0xffff888001200000, the page tables live there) or the first
  *       byte above user space (0x7ffffffff000).  Every one is a #PF and
  *       SIGSEGV (139), natively too.  "trying MODE" comes first; after a
  *       read that got through, the value read.  x_text executes one page

@@ -26,7 +26,7 @@
  *   noncanon     rcx = 0x0000800000000000 (non-canonical)
  *   noncanon_hi  rcx = 0x8000000000000000 (non-canonical)
  *   usertop      rcx = LSTAR_USER_TOP (canonical, above user space)
- *   kernel       rcx = 0xffffffff80100000 (shim text)
+ *   kernel       rcx = 0xffffffff80200000 (shim text)
  *   tf           r11 = TF | IF (0x302); prints "step 0x.." first, the
  *                address one instruction past the return label, where a
  *                single-step trap after the return would stop
@@ -35,8 +35,8 @@
  *                unaligned accesses would end the run with SIGBUS)
  *   badrsp       rsp = 0x0000800000000000, r11 = IF (SYSRET path)
  *   badrsp_iret  rsp = 0x0000800000000000, r11 = IOPL 3 | IF (IRET path)
- *   krsp         rsp = 0xffffffff80100000, r11 = IF
- *   krsp_iret    rsp = 0xffffffff80100000, r11 = IOPL 3 | IF
+ *   krsp         rsp = 0xffffffff80200000, r11 = IF
+ *   krsp_iret    rsp = 0xffffffff80200000, r11 = IOPL 3 | IF
  *   exit         rax 231 (exit_group), rdi 42, rcx = 0
  *   bignr        rax 0xffffffff: -ENOSYS, and the program goes on
  *   hinr         rax 0x100000027: the low 32 bits count (getpid)
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(m, "usertop")) {
 		fake_in[CX] = LSTAR_USER_TOP;
 	} else if (!strcmp(m, "kernel")) {
-		fake_in[CX] = 0xffffffff80100000ULL;
+		fake_in[CX] = 0xffffffff80200000ULL;
 	} else if (!strcmp(m, "tf")) {
 		fake_in[R11] |= X86_EFLAGS_TF;
 	} else if (!strcmp(m, "flags")) {
@@ -206,9 +206,9 @@ int main(int argc, char **argv)
 		fake_in[SP] = 0x0000800000000000ULL;
 		fake_in[R11] |= X86_EFLAGS_IOPL;
 	} else if (!strcmp(m, "krsp")) {
-		fake_in[SP] = 0xffffffff80100000ULL;
+		fake_in[SP] = 0xffffffff80200000ULL;
 	} else if (!strcmp(m, "krsp_iret")) {
-		fake_in[SP] = 0xffffffff80100000ULL;
+		fake_in[SP] = 0xffffffff80200000ULL;
 		fake_in[R11] |= X86_EFLAGS_IOPL;
 	} else if (!strcmp(m, "exit")) {
 		fake_in[AX] = 231;

@@ -123,7 +123,7 @@ static void do_ltr(void) { __asm__ volatile("ltr %w0" : : "r"(LSTAR_TSS_SEL) : "
 
 static void do_invlpg(void)
 {
-	__asm__ volatile("invlpg (%0)" : : "r"(0xffffffff80100000UL) : "memory");
+	__asm__ volatile("invlpg (%0)" : : "r"(0xffffffff80200000UL) : "memory");
 }
 
 static void do_wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }

@@ -17,14 +17,15 @@
  *   0x00002000 +--------------------------+ LSTAR_HC_GPA
  *              | struct lstar_hc, one     |  hypercall blocks (shim <-> VMM),
  *              | page per vCPU            |  LSTAR_HC_BLOCK_GPA(cpu)
- *   0x00022000 +--------------------------+
+ *   0x00102000 +--------------------------+
  *              | unused                   |
- *   0x00100000 +--------------------------+ LSTAR_SHIM_GPA
+ *   0x00200000 +--------------------------+ LSTAR_SHIM_GPA
  *              | shim image: text, rodata,|  loaded from the embedded ELF,
- *              | data, bss (per vCPU: its |  W^X per segment
- *              | stacks, GDT, TSS, per-CPU|
- *              | area; the IDT)           |
- *   0x00400000 +--------------------------+ LSTAR_POOL_GPA
+ *              | data, bss (per vCPU: its |  W^X per segment; the bss of
+ *              | stacks, GDT, TSS, per-CPU|  vCPUs never started is never
+ *              | area, thread; the IDT)   |  touched, and costs the host
+ *              |                          |  nothing
+ *   0x01200000 +--------------------------+ LSTAR_POOL_GPA
  *              | free-page stack, table   |  the VMM's, at load time: the
  *              | counts, the compiled     |  pool never hands these out
  *              | policy (boot_info.policy)|
@@ -43,7 +44,7 @@
  *                                              at the top of the mmap area
  *   0xffff888000000000 + gpa                   direct map of the page pool,
  *                                              supervisor, NX (LSTAR_DIRECT_MAP)
- *   0xffffffff80000000 + gpa                   the low 4 MiB: boot info,
+ *   0xffffffff80000000 + gpa                   the low 18 MiB: boot info,
  *                                              hypercall block, shim image,
  *                                              supervisor (LSTAR_KERNEL_BASE)
  *
@@ -61,7 +62,7 @@
 #include <stdint.h>
 #endif
 
-#define LSTAR_ABI_VERSION	8
+#define LSTAR_ABI_VERSION	9
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -75,8 +76,8 @@
 #define LSTAR_BOOT_GPA		0x1000
 #define LSTAR_HC_GPA		0x2000		/* vCPU 0's hypercall block */
 #define LSTAR_HC_BLOCK_GPA(cpu)	(LSTAR_HC_GPA + (uint64_t)(cpu) * LSTAR_PAGE_SIZE)
-#define LSTAR_SHIM_GPA		0x100000
-#define LSTAR_SHIM_LIMIT	0x400000	/* shim image must end below */
+#define LSTAR_SHIM_GPA		0x200000
+#define LSTAR_SHIM_LIMIT	0x1200000	/* shim image must end below */
 #define LSTAR_POOL_GPA		LSTAR_SHIM_LIMIT
 
 /* Guest-virtual layout. */
@@ -101,9 +102,9 @@
 #define LSTAR_GUEST_GID		1000
 #define LSTAR_NOBODY		65534	/* Linux's overflowuid/overflowgid */
 
-/* The most vCPUs (threads running at once) one VM has; their hypercall
+/* The most vCPUs (threads alive at once) one VM has; their hypercall
  * blocks and the shim's per-CPU areas are laid out for this many. */
-#define LSTAR_MAX_VCPUS		32
+#define LSTAR_MAX_VCPUS		256
 
 /*
  * What a forwarded call the VMM had to interrupt for a signal returns
@@ -140,6 +141,9 @@ enum lstar_hc_nr {
 	LSTAR_HC_FPU = 6,	/* the FPU state and a signal frame: hc.fpu */
 	LSTAR_HC_EVENTS = 7,	/* signals from outside the guest: hc.events */
 	LSTAR_HC_WAIT = 8,	/* sleep until events come: hc.wait */
+	LSTAR_HC_CLONE = 9,	/* start a vCPU for a new thread: hc.clone */
+	LSTAR_HC_THREAD_EXIT = 10, /* this vCPU's thread ended: hc.thread_exit */
+	LSTAR_HC_KICK = 11,	/* interrupt another vCPU: hc.kick */
 	LSTAR_HC_MAX
 };
 
@@ -207,7 +211,9 @@ struct lstar_boot_info {
 	 * features the program sees and its closing magic (LSTAR_HC_FPU
 	 * fills it); 0: no FPU state in frames. */
 	uint32_t fpstate_size;
-	uint32_t _pad0;
+	/* The most threads the program may have at once (`limit threads`,
+	 * at most LSTAR_MAX_VCPUS): clone is EAGAIN past it. */
+	uint32_t max_threads;
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -341,7 +347,7 @@ struct lstar_hc_fpu {
  * for a signal sent to lstar, SI_TIMER for a POSIX timer, SI_KERNEL for
  * the interval timer).  Taking them clears them.
  */
-#define LSTAR_HC_MAX_EVENTS	14
+#define LSTAR_HC_MAX_EVENTS	12
 
 struct lstar_hc_event {
 	int32_t signo;
@@ -351,6 +357,9 @@ struct lstar_hc_event {
 	int32_t timerid;		/* SI_TIMER */
 	int32_t overrun;
 	uint64_t value;			/* SI_TIMER: the sigevent's value */
+	uint32_t to_thread;		/* for the calling vCPU's thread only
+					 * (SIGEV_THREAD_ID), not the process */
+	uint32_t _pad;
 };
 
 struct lstar_hc_events {
@@ -374,6 +383,40 @@ struct lstar_hc_wait {
 	int64_t ret;			/* 1: events wait, 0: time is up */
 };
 
+/*
+ * LSTAR_HC_CLONE: start vCPU cpu (1 .. LSTAR_MAX_VCPUS - 1, one the shim
+ * has free) for the program's new thread tid, with the calling vCPU's FPU
+ * state: a vCPU made now starts at the shim's entry with its index, one
+ * that ran a thread before returns from its LSTAR_HC_THREAD_EXIT.
+ */
+struct lstar_hc_clone {
+	/* IN */
+	uint32_t cpu;
+	int32_t tid;
+	/* OUT */
+	int64_t ret;			/* 0, or -EAGAIN: no vCPU to be had */
+};
+
+/*
+ * LSTAR_HC_THREAD_EXIT: the calling vCPU's thread ended (not the last
+ * one).  The VMM wakes one waiter on the futex word at clear_tid (the
+ * shim has zeroed it), then keeps the vCPU until LSTAR_HC_CLONE gives it
+ * a thread again, and only then returns.
+ */
+struct lstar_hc_thread_exit {
+	/* IN */
+	lstar_gva_t clear_tid;		/* 0: none */
+};
+
+/* LSTAR_HC_KICK: make vCPU cpu take LSTAR_VECTOR_EVENT as soon as ring 3
+ * runs there, and end a host call it is blocked in (a signal for its
+ * thread, a flush of its TLB). */
+struct lstar_hc_kick {
+	/* IN */
+	uint32_t cpu;
+	uint32_t _pad;
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -385,6 +428,9 @@ struct lstar_hc {
 		struct lstar_hc_fpu fpu;
 		struct lstar_hc_events events;
 		struct lstar_hc_wait wait;
+		struct lstar_hc_clone clone;
+		struct lstar_hc_thread_exit thread_exit;
+		struct lstar_hc_kick kick;
 		uint8_t _size[512];
 	};
 };
@@ -446,7 +492,8 @@ struct lstar_shim_header {
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
 _Static_assert(sizeof(struct lstar_boot_info) == 528, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
-_Static_assert(sizeof(struct lstar_hc_events) == 456, "hc_events layout");
+_Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
+_Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

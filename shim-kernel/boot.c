@@ -35,11 +35,11 @@ struct cpu_area {
 
 static struct cpu_area cpus[LSTAR_MAX_VCPUS];
 
-/* The program's first thread. */
-static struct task init_task = {
-	.tid = LSTAR_GUEST_PID,
-	.altstack.flags = SS_DISABLE,
-};
+struct percpu *percpu_of(unsigned int cpu)
+{
+	return &cpus[cpu].percpu;
+}
+
 
 /* Read by entry.S: whether `clac` may be executed. */
 uint8_t smap_enabled;
@@ -131,9 +131,25 @@ static void percpu_init(struct cpu_area *c, unsigned int cpu)
 	p->cpu = cpu;
 	p->hc_gpa = (uint32_t)LSTAR_HC_BLOCK_GPA(cpu);
 	p->hc = (struct lstar_hc *)(LSTAR_KERNEL_BASE + LSTAR_HC_BLOCK_GPA(cpu));
-	p->current = &init_task;
+	p->current = &tasks[cpu];
+	tasks[cpu].cpu = cpu;
+	tasks[cpu].pcpu = p;
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+/* Another vCPU, started for a new thread (LSTAR_HC_CLONE): its own area
+ * and descriptor tables, the shared IDT and syscall entry, then the
+ * thread the clone put in its slot. */
+static noreturn void secondary_start(unsigned int cpu)
+{
+	struct cpu_area *c = &cpus[cpu];
+
+	percpu_init(c, cpu);
+	tss_init(c);
+	idt_load();
+	syscall_msr_init();
+	task_start();
 }
 
 noreturn void shim_start(uint64_t cpu)
@@ -143,12 +159,16 @@ noreturn void shim_start(uint64_t cpu)
 	struct cpu_area *c;
 	struct pt_regs *regs;
 
-	/* Only the first vCPU boots (until threads exist); without an area
-	 * of its own it cannot even report: halt, which the VMM reports. */
-	if (cpu != 0)
+	/* Without an area of its own a vCPU cannot even report: halt,
+	 * which the VMM reports. */
+	if (cpu >= LSTAR_MAX_VCPUS)
 		for (;;)
 			asm volatile("hlt");
+	if (cpu != 0)
+		secondary_start((unsigned int)cpu);
 	c = &cpus[cpu];
+	tasks[0] = (struct task){ .tid = LSTAR_GUEST_PID, .altstack.flags = SS_DISABLE };
+	nr_threads = 1;
 	percpu_init(c, cpu);
 	boot_info = *bi;
 	if (boot_info.magic != LSTAR_BOOT_MAGIC ||

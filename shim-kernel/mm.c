@@ -13,10 +13,25 @@
  * the tables to reach a syscall buffer, and --mem is a strict commit limit:
  * mapping more than the pool holds fails with ENOMEM, as Linux does with
  * overcommit disabled.  Untouched pages still cost the host nothing.
+ *
+ * With several threads, a page freed here may still be mapped by another
+ * vCPU's TLB, or be in use by a call another vCPU is in the middle of (the
+ * VMM reading into it, the shim copying).  Such pages wait in limbo, in
+ * batches stamped with the mm generation that freed them, until every
+ * other live thread's CPU has flushed its TLB since (tlb_sync, on each
+ * entry from ring 3: that CPU then holds nothing from before) or is
+ * parked in a wait that touches no guest memory.  Other CPUs are told to
+ * flush by their tlb_stale flag; one that does not come back to the shim
+ * on its own is kicked when the pages are needed.  Until it flushes, a
+ * thread running in ring 3 may still reach a page another thread
+ * unmapped; the page is never anyone else's meanwhile.
  */
 #include <asm-generic/mman-common.h>
 #include <linux/mman.h>
 #include "shim.h"
+#ifndef SHIM_HOST_TEST
+#include "task.h"
+#endif
 
 #define PTE_BACKED	(1ULL << 9)	/* software: PROT_NONE, frame kept */
 
@@ -47,6 +62,13 @@ static struct {
 	struct vma vmas[MAX_VMAS];
 } mm;
 
+/* The map, the page tables and the pages: every memory call, and every
+ * walk of the tables by another CPU (copy_user). */
+static struct spinlock mm_lock;
+
+/* Bumped (under mm_lock) each time pages go to limbo; CPUs read it. */
+static uint32_t mm_gen;
+
 /* The direct map: guest-physical gpa is at SHIM_DIRECT_MAP + gpa. */
 static inline void *phys_to_virt(uint64_t gpa)
 {
@@ -59,6 +81,154 @@ static inline uint64_t virt_to_phys(const void *p)
 }
 
 /* --- physical pages ---------------------------------------------------- */
+
+/* --- pages other CPUs may still use ------------------------------------- */
+
+/* Limbo: a ring of frames, in batches by the generation that freed them.
+ * Full (another CPU has not flushed for 64K frees), a freed frame is
+ * dropped for good rather than reused early. */
+#define LIMBO_MAX	65536
+#define LIMBO_BATCHES	64
+
+static struct {
+	uint32_t pfn[LIMBO_MAX];
+	uint64_t head, tail;		/* counters: [head, tail) are in it */
+	struct {
+		uint64_t end;		/* the batch is [previous end, end) */
+		uint32_t gen;		/* 0 while its call runs */
+	} batch[LIMBO_BATCHES];
+	uint64_t bhead, btail;		/* counters into batch[] */
+	bool open;			/* the newest batch is the running call's */
+	uint64_t dropped;
+} limbo;
+
+#ifndef SHIM_HOST_TEST
+void tlb_sync(bool force)
+{
+	struct percpu *p = this_cpu();
+	uint32_t gen;
+
+	if (!force && !__atomic_load_n(&p->tlb_stale, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&p->tlb_stale, 0, __ATOMIC_RELAXED);
+	gen = __atomic_load_n(&mm_gen, __ATOMIC_ACQUIRE);
+	write_cr3(read_cr3());
+	__atomic_store_n(&p->tlb_gen, gen, __ATOMIC_RELEASE);
+}
+
+/* Are other threads alive, whose CPUs may map what this one frees? */
+static bool others_run(void)
+{
+	return __atomic_load_n(&nr_threads, __ATOMIC_RELAXED) > 1;
+}
+#else
+/* The host test (tests/test_shim_mm.c) runs one thread. */
+static bool others_run(void)
+{
+	return false;
+}
+#endif
+
+/* Tell the other live CPUs to flush before they use a user address. */
+static void others_stale(void)
+{
+#ifndef SHIM_HOST_TEST
+	for (unsigned int i = 0; i < task_slots; i++)
+		if (tasks[i].tid && &tasks[i] != current())
+			__atomic_store_n(&tasks[i].pcpu->tlb_stale, 1, __ATOMIC_RELAXED);
+#endif
+}
+
+/* Put frame pa in the running call's batch. */
+static void limbo_add(uint64_t pa)
+{
+	if (limbo.tail - limbo.head == LIMBO_MAX) {
+		limbo.dropped++;
+		return;
+	}
+	if (!limbo.open) {
+		if (limbo.btail - limbo.bhead == LIMBO_BATCHES)
+			limbo.btail--;		/* merge into the newest */
+		limbo.batch[limbo.btail++ % LIMBO_BATCHES].gen = 0;
+		limbo.open = true;
+	}
+	limbo.pfn[limbo.tail++ % LIMBO_MAX] = (uint32_t)(pa >> 12);
+	limbo.batch[(limbo.btail - 1) % LIMBO_BATCHES].end = limbo.tail;
+}
+
+/* The end of a call that changed mappings: stamp its batch. */
+static void limbo_close(void)
+{
+	if (!limbo.open)
+		return;
+	limbo.open = false;
+	limbo.batch[(limbo.btail - 1) % LIMBO_BATCHES].gen =
+		__atomic_add_fetch(&mm_gen, 1, __ATOMIC_RELEASE);
+}
+
+/* The oldest generation some other live, unparked CPU has not flushed
+ * past (how far limbo may be freed); kick those if asked. */
+static uint32_t limbo_horizon(bool kick_laggards)
+{
+	uint32_t horizon = __atomic_load_n(&mm_gen, __ATOMIC_ACQUIRE);
+
+#ifdef SHIM_HOST_TEST
+	(void)kick_laggards;
+#else
+	for (unsigned int i = 0; i < task_slots; i++) {
+		const struct percpu *p = tasks[i].pcpu;
+		uint32_t seen;
+
+		if (!tasks[i].tid || &tasks[i] == current() ||
+		    __atomic_load_n(&p->parked, __ATOMIC_ACQUIRE))
+			continue;
+		seen = __atomic_load_n(&p->tlb_gen, __ATOMIC_ACQUIRE);
+		if ((int32_t)(seen - horizon) < 0) {
+			horizon = seen;
+			if (kick_laggards) {
+				hc_block()->kick.cpu = tasks[i].cpu;
+				hcall(LSTAR_HC_KICK);
+			}
+		}
+	}
+#endif
+	return horizon;
+}
+
+/* Free the batches every other CPU is past, to the dirty pages (for the
+ * VMM to rezero).  Returns how many pages came back. */
+static uint64_t limbo_reclaim(bool kick_laggards)
+{
+	uint32_t horizon;
+	uint64_t freed = 0;
+
+	if (limbo.bhead == limbo.btail)
+		return 0;
+	horizon = limbo_horizon(kick_laggards);
+	while (limbo.bhead != limbo.btail) {
+		const __typeof__(limbo.batch[0]) *b = &limbo.batch[limbo.bhead % LIMBO_BATCHES];
+
+		if (!b->gen || (int32_t)(b->gen - horizon) > 0)
+			break;
+		for (; limbo.head < b->end; limbo.head++, freed++)
+			mm.free_pfns[mm.nfree++] = limbo.pfn[limbo.head % LIMBO_MAX];
+		limbo.bhead++;
+	}
+	return freed;
+}
+
+/* When no page is left: limbo's, once the other CPUs are past them
+ * (kicked for it, and waited for a while). */
+static bool limbo_wait(void)
+{
+	for (int i = 0; i < 200 && limbo.bhead != limbo.btail; i++) {
+		if (limbo_reclaim(i % 50 == 0))
+			return true;
+		for (int spin = 0; spin < 64; spin++)
+			__builtin_ia32_pause();
+	}
+	return false;
+}
 
 static int rezero_free_pages(void)
 {
@@ -82,7 +252,9 @@ static uint64_t page_alloc(void)
 		mm.pool_next += PAGE_SIZE;
 		return pa;
 	}
-	if (mm.nclean == 0 && (mm.nfree == 0 || rezero_free_pages() < 0))
+	if (mm.nclean == 0 && mm.nfree == 0 && !limbo_reclaim(false) && !limbo_wait())
+		return 0;
+	if (mm.nclean == 0 && rezero_free_pages() < 0)
 		return 0;
 	pa = (uint64_t)mm.free_pfns[mm.nclean - 1] << 12;
 	/* Keep [0, nclean) clean: the last dirty entry fills the hole. */
@@ -99,13 +271,18 @@ static uint64_t page_alloc(void)
  */
 static bool pages_available(uint64_t n)
 {
-	uint64_t have = (mm.pool_end - mm.pool_next) / PAGE_SIZE + mm.nfree;
+	uint64_t have = (mm.pool_end - mm.pool_next) / PAGE_SIZE + mm.nfree +
+			(limbo.tail - limbo.head);
 
 	return n + n / 512 + 3 <= have;
 }
 
 static void page_free(uint64_t pa)
 {
+	if (others_run()) {
+		limbo_add(pa);
+		return;
+	}
 	if (unlikely(mm.nfree >= mm.free_slots))
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, pa);
 	mm.free_pfns[mm.nfree++] = (uint32_t)(pa >> 12);
@@ -256,6 +433,11 @@ static uint64_t prot_to_pte(uint32_t prot)
 
 static void flush_range(uint64_t start, uint64_t end)
 {
+	/* Other CPUs may map what changed: they flush too, before they use
+	 * a user address again; what was freed waits for them. */
+	limbo_close();
+	if (others_run())
+		others_stale();
 	/* Freed table pages may sit in the paging-structure caches. */
 	if (end - start > 32 * PAGE_SIZE || mm.tables_freed) {
 		mm.tables_freed = false;
@@ -378,17 +560,23 @@ static uint8_t *user_ptr(uint64_t va, bool write)
 static int copy_user(uint64_t uaddr, void *buf, size_t n, bool to_user)
 {
 	uint8_t *b = buf;
+	int err = 0;
 
 	if (uaddr >= LSTAR_USER_TOP || n > LSTAR_USER_TOP - uaddr)
 		return -EFAULT;
+	/* The walk and the copy under the map's lock: no other CPU frees
+	 * the page meanwhile. */
+	spin_lock(&mm_lock);
 	while (n) {
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
 		uint8_t *p = user_ptr(uaddr, to_user);
 
 		if (chunk > n)
 			chunk = n;
-		if (!p)
-			return -EFAULT;
+		if (!p) {
+			err = -EFAULT;
+			break;
+		}
 		if (to_user)
 			memcpy(p, b, chunk);
 		else
@@ -397,7 +585,8 @@ static int copy_user(uint64_t uaddr, void *buf, size_t n, bool to_user)
 		b += chunk;
 		n -= chunk;
 	}
-	return 0;
+	spin_unlock(&mm_lock);
+	return err;
 }
 
 /* Copy through the page tables, never by touching user addresses: a bad
@@ -875,14 +1064,22 @@ static long do_madvise(struct pt_regs *regs)
 
 				if (!(*pte & (X86_PTE_P | PTE_BACKED)))
 					continue;
-				/* The old page first: then a page is always
-				 * to be had (it may be this one, rezeroed). */
-				page_free(*pte & X86_PTE_ADDR);
+				/* Alone, the old page first: then a page is
+				 * always to be had (it may be this one,
+				 * rezeroed).  With other threads it goes to
+				 * limbo, after the new one is had. */
+				bool alone = !others_run();
+
+				if (alone)
+					page_free(*pte & X86_PTE_ADDR);
 				if (!(pa = page_alloc())) {
-					mm.nfree--;	/* the VMM refused to zero */
+					if (alone)
+						mm.nfree--;	/* the VMM refused to zero */
 					flush_range(start, end);
 					return -ENOMEM;
 				}
+				if (!alone)
+					page_free(*pte & X86_PTE_ADDR);
 				*pte = (*pte & ~X86_PTE_ADDR) | pa;
 			}
 		}
@@ -904,17 +1101,17 @@ static long do_madvise(struct pt_regs *regs)
 
 
 /*
- * The memory calls, each under process_lock: the map and the page tables
- * are the process's, which its threads share.
+ * The memory calls, each under mm_lock: the map and the page tables are
+ * the process's, which its threads share.
  */
 #define LOCKED(name)						\
 	long sys_##name(struct pt_regs *regs)			\
 	{							\
 		long ret;					\
 								\
-		spin_lock(&process_lock);			\
+		spin_lock(&mm_lock);				\
 		ret = do_##name(regs);				\
-		spin_unlock(&process_lock);			\
+		spin_unlock(&mm_lock);				\
 		return ret;					\
 	}
 

@@ -41,6 +41,13 @@ struct percpu {
 					 * which each hypercall passes */
 	uint32_t cpu;			/* this CPU's index */
 	uint8_t sig_work;		/* current has a signal to deliver */
+	/* Another CPU freed pages this one's TLB may still map: flush it
+	 * (tlb_sync) before the shim or ring 3 uses a user address. */
+	uint8_t tlb_stale;
+	/* In a call that waits in the host touching no guest memory (a
+	 * futex wait): freed pages need not wait for this CPU. */
+	uint8_t parked;
+	uint32_t tlb_gen;		/* the mm generation its TLB has seen */
 	/* The system call being answered: whether the VMM saw it (it
 	 * forwarded it, or a hypercall the VMM traces was made for it), in
 	 * which case the VMM traces it and the shim does not. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * process.c - the calls about the process itself that the shim answers:
- * exit, its identities, uname, getcpu, the thread's TLS base and its
+ * exit_group, its identities, uname, getcpu, the thread's TLS base and its
  * futex and robust-list books.
  */
 #include <asm/prctl.h>
@@ -14,12 +14,6 @@ long sys_exit_group(struct pt_regs *regs)
 	/* Only the low 8 bits reach a parent, as on Linux.  The frame
 	 * goes along for the trace (exit or exit_group, and its argument). */
 	hc_exit(LSTAR_EXIT_NORMAL, (int)(regs->di & 0xff), regs, 0, 0);
-}
-
-/* exit: with one thread, the same as exit_group. */
-long sys_exit(struct pt_regs *regs)
-{
-	return sys_exit_group(regs);
 }
 
 long sys_getpid(struct pt_regs *regs)

@@ -177,6 +177,15 @@ noreturn void hc_exit(uint32_t kind, int32_t status,
 
 /* Traps (traps.c). */
 void idt_init(void);
+/* percpu_of - vCPU cpu's per-CPU area (boot.c). */
+struct percpu *percpu_of(unsigned int cpu);
+/*
+ * tlb_sync - flush this CPU's TLB if another CPU freed pages since it
+ * last did (force: whatever it holds), and say it has (mm.c).  On every
+ * entry from ring 3, before the shim touches a user address.
+ */
+void tlb_sync(bool force);
+void idt_load(void);
 noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
 			     uint64_t addr);
 
@@ -195,12 +204,14 @@ void policy_init(void);		/* find boot_info's policy table */
 #define SHIM_HANDLER_SHIM(nm)		long sys_##nm(struct pt_regs *regs);
 #define SHIM_HANDLER_VMM(nm)
 #define SHIM_HANDLER_VMM_WRITE(nm)
+#define SHIM_HANDLER_VMM_PARK(nm)
 #define SHIM_HANDLER_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) SHIM_HANDLER_##w(nm)
 #include "syscalls.def"
 #undef SHIM_HANDLER_SHIM
 #undef SHIM_HANDLER_VMM
 #undef SHIM_HANDLER_VMM_WRITE
+#undef SHIM_HANDLER_VMM_PARK
 #undef SHIM_HANDLER_NONE
 
 /*

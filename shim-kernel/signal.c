@@ -91,48 +91,124 @@ _Static_assert(sizeof(siginfo_t) == 128, "siginfo");
 
 /* --- the books ------------------------------------------------------------- */
 
-/* Whether the running thread has a signal to deliver: the exit path's
- * one-load test. */
+/*
+ * The process's pending signals (kill, signals from outside, timers not
+ * aimed at a thread): whichever thread does not block one takes it.  These
+ * and every thread's own books are under process_lock: other CPUs send.
+ */
+static uint64_t shared_pending;
+static siginfo_t shared_info[NSIG_MAX];
+
+/* Whether t has a signal to deliver: its CPU's exit path's one-load test
+ * (written from the sender's CPU too). */
 static void recalc_sigpending(struct task *t)
 {
-	this_cpu_write(sig_work, (uint8_t)((t->sigpending & ~t->sigblocked) != 0));
+	__atomic_store_n(&t->pcpu->sig_work,
+			 (uint8_t)(((t->sigpending | shared_pending) & ~t->sigblocked) != 0),
+			 __ATOMIC_RELAXED);
 }
 
 static void set_blocked(struct task *t, uint64_t mask)
 {
+	spin_lock(&process_lock);
 	t->sigblocked = mask & ~SIGMASK_UNBLOCKABLE;
 	recalc_sigpending(t);
+	spin_unlock(&process_lock);
 }
 
-/* What sig's action is now. */
-static struct k_sigaction action_of(int sig);
-
-/* Would sig be dropped on arrival: not blocked, and its action is to
+/* Would sig be dropped on arrival at t: not blocked, and its action is to
  * ignore it (as Linux's sig_ignored; a blocked one waits, as its action
- * may change before it is unblocked)? */
+ * may change before it is unblocked)?  Under process_lock. */
 static bool ignored(const struct task *t, int sig)
 {
-	struct k_sigaction ka;
+	const struct k_sigaction *ka = &sigactions[sig - 1];
 
 	if (t->sigblocked & sigmask(sig))
 		return false;
-	ka = action_of(sig);
-	return ka.handler == (uint64_t)SIG_IGN ||
-	       (ka.handler == (uint64_t)SIG_DFL && (sigmask(sig) & SIG_DEFAULT_IGNORE));
+	return ka->handler == (uint64_t)SIG_IGN ||
+	       (ka->handler == (uint64_t)SIG_DFL && (sigmask(sig) & SIG_DEFAULT_IGNORE));
 }
 
-/* Queue sig to t with info.  A standard signal already pending is not
- * queued twice (its first siginfo stays), and one that would be ignored is
- * dropped, as on Linux. */
+/*
+ * Add sig with info to a pending set.  A standard signal already pending
+ * is not queued twice (its first siginfo stays), as on Linux; a timer's
+ * expiry while its own signal waits is counted in that signal's overrun.
+ * False when nothing new is pending.
+ */
+static bool queue(uint64_t *set, siginfo_t *infos, int sig, const siginfo_t *info)
+{
+	siginfo_t *p = &infos[sig - 1];
+
+	if (*set & sigmask(sig)) {
+		if (info->si_code == SI_TIMER && p->si_code == SI_TIMER &&
+		    p->si_tid == info->si_tid) {
+			int64_t sum = (int64_t)p->si_overrun + 1 + info->si_overrun;
+
+			p->si_overrun = sum > INT32_MAX ? INT32_MAX : (int32_t)sum;
+		}
+		return false;
+	}
+	*p = *info;
+	*set |= sigmask(sig);
+	return true;
+}
+
+/* Interrupt t's CPU, so that it delivers what it now has pending: at its
+ * next return to ring 3, or at once if it runs there or waits. */
+static void kick(const struct task *t)
+{
+	struct lstar_hc_kick *k = &hc_block()->kick;
+
+	k->cpu = t->cpu;
+	hcall(LSTAR_HC_KICK);
+}
+
+/* Does t take sig now: it does not block it, or waits for it in
+ * rt_sigtimedwait? */
+static bool wants(const struct task *t, int sig)
+{
+	return !(t->sigblocked & sigmask(sig)) || (t->waiting_for & sigmask(sig));
+}
+
+/* Queue sig to thread t (a fault, tgkill, a broken pipe). */
 static void send_signal(struct task *t, int sig, const siginfo_t *info)
 {
-	if ((t->sigpending & sigmask(sig)) || ignored(t, sig))
-		return;
-	t->pending_info[sig - 1] = *info;
-	t->sigpending |= sigmask(sig);
-	recalc_sigpending(t);
+	bool wake = false;
+
+	spin_lock(&process_lock);
+	if (t->tid && !ignored(t, sig) && queue(&t->sigpending, t->pending_info, sig, info)) {
+		recalc_sigpending(t);
+		wake = wants(t, sig) && t != current();
+	}
+	spin_unlock(&process_lock);
+	if (wake)
+		kick(t);
 }
 
+/* Queue sig to the process, and wake the thread that will take it: this
+ * one unless it blocks sig, else the first that does not (as Linux's
+ * complete_signal picks).  If every thread blocks it, it waits for one
+ * that unblocks it. */
+static void send_process(int sig, const siginfo_t *info)
+{
+	struct task *self = current(), *to = NULL;
+
+	spin_lock(&process_lock);
+	if (!ignored(self, sig) && queue(&shared_pending, shared_info, sig, info)) {
+		if (wants(self, sig))
+			to = self;
+		for (unsigned int i = 0; !to && i < task_slots; i++)
+			if (tasks[i].tid && wants(&tasks[i], sig))
+				to = &tasks[i];
+		if (to)
+			recalc_sigpending(to);
+	}
+	spin_unlock(&process_lock);
+	if (to && to != self)
+		kick(to);
+}
+
+/* What sig's action is now. */
 static struct k_sigaction action_of(int sig)
 {
 	struct k_sigaction ka;
@@ -143,8 +219,9 @@ static struct k_sigaction action_of(int sig)
 	return ka;
 }
 
-/* A signal the program sends itself (kill, tgkill, tkill, a broken pipe). */
-static void send_to_self(int sig, int code)
+/* The siginfo of a signal the program sends (kill, tgkill, tkill, a
+ * broken pipe). */
+static siginfo_t sent_info(int sig, int code)
 {
 	siginfo_t info;
 
@@ -153,12 +230,14 @@ static void send_to_self(int sig, int code)
 	info.si_code = code;
 	info.si_pid = LSTAR_GUEST_PID;
 	info.si_uid = LSTAR_GUEST_UID;
-	send_signal(current(), sig, &info);
+	return info;
 }
 
 void sig_send_pipe(void)
 {
-	send_to_self(SIGPIPE, SI_USER);
+	siginfo_t info = sent_info(SIGPIPE, SI_USER);
+
+	send_signal(current(), SIGPIPE, &info);
 }
 
 void force_sig_fault(struct pt_regs *regs, int sig, int code, uint64_t addr,
@@ -185,7 +264,9 @@ void force_sig_fault(struct pt_regs *regs, int sig, int code, uint64_t addr,
 	t->error_code = error_code;
 	t->cr2 = vector == X86_TRAP_PF ? addr : 0;
 	/* A fault goes first: drop an older queued one of the same signal. */
+	spin_lock(&process_lock);
 	t->sigpending &= ~sigmask(sig);
+	spin_unlock(&process_lock);
 	send_signal(t, sig, &info);
 }
 
@@ -282,19 +363,33 @@ static int setup_rt_frame(struct pt_regs *regs, int sig, const struct k_sigactio
 	return 0;
 }
 
-/* The lowest deliverable signal, taken off the pending set, or 0. */
+/* The lowest signal of want pending for t, taken off its pending set (its
+ * own first, then the process's), or 0. */
+static int dequeue_from(struct task *t, uint64_t want, siginfo_t *info)
+{
+	uint64_t *set = &t->sigpending;
+	siginfo_t *infos = t->pending_info;
+	int sig = 0;
+
+	spin_lock(&process_lock);
+	if (!(*set & want)) {
+		set = &shared_pending;
+		infos = shared_info;
+	}
+	if (*set & want) {
+		sig = __builtin_ctzll(*set & want) + 1;
+		*info = infos[sig - 1];
+		*set &= ~sigmask(sig);
+	}
+	recalc_sigpending(t);
+	spin_unlock(&process_lock);
+	return sig;
+}
+
+/* The lowest deliverable signal, taken off the pending sets, or 0. */
 static int dequeue(struct task *t, siginfo_t *info)
 {
-	uint64_t ready = t->sigpending & ~t->sigblocked;
-	int sig;
-
-	if (!ready)
-		return 0;
-	sig = __builtin_ctzll(ready) + 1;
-	*info = t->pending_info[sig - 1];
-	t->sigpending &= ~sigmask(sig);
-	recalc_sigpending(t);
-	return sig;
+	return dequeue_from(t, ~t->sigblocked, info);
 }
 
 /* Was the system call that regs return from interrupted (an ERESTART
@@ -376,27 +471,8 @@ void signal_deliver(struct pt_regs *regs)
 		restart_or_eintr(regs, NULL);
 	if (t->restore_sigmask) {
 		t->restore_sigmask = false;
-		t->sigblocked = t->saved_sigmask;
+		set_blocked(t, t->saved_sigmask);
 	}
-	recalc_sigpending(t);
-}
-
-/*
- * A timer's expiry while its signal still waits to be delivered: counted
- * in that signal's overrun, as Linux counts it, not queued.  True when
- * info was so counted.
- */
-static bool timer_overrun(struct task *t, const siginfo_t *info)
-{
-	siginfo_t *p = &t->pending_info[info->si_signo - 1];
-	int64_t sum;
-
-	if (info->si_code != SI_TIMER || !(t->sigpending & sigmask(info->si_signo)) ||
-	    p->si_code != SI_TIMER || p->si_tid != info->si_tid)
-		return false;
-	sum = (int64_t)p->si_overrun + 1 + info->si_overrun;
-	p->si_overrun = sum > INT32_MAX ? INT32_MAX : (int32_t)sum;
-	return true;
 }
 
 void signal_take_events(void)
@@ -424,8 +500,10 @@ void signal_take_events(void)
 				info.si_pid = ev.pid;
 				info.si_uid = ev.uid;
 			}
-			if (!timer_overrun(current(), &info))
+			if (ev.to_thread)
 				send_signal(current(), ev.signo, &info);
+			else
+				send_process(ev.signo, &info);
 		}
 	} while (n == LSTAR_HC_MAX_EVENTS);
 }
@@ -526,8 +604,14 @@ long sys_rt_sigaction(struct pt_regs *regs)
 
 		if (ka.handler == (uint64_t)SIG_IGN ||
 		    (ka.handler == (uint64_t)SIG_DFL && (sigmask(sig) & SIG_DEFAULT_IGNORE))) {
-			current()->sigpending &= ~sigmask(sig);
-			recalc_sigpending(current());
+			spin_lock(&process_lock);
+			shared_pending &= ~sigmask(sig);
+			for (unsigned int i = 0; i < task_slots; i++)
+				if (tasks[i].tid) {
+					tasks[i].sigpending &= ~sigmask(sig);
+					recalc_sigpending(&tasks[i]);
+				}
+			spin_unlock(&process_lock);
 		}
 	}
 	return ret;
@@ -571,7 +655,7 @@ long sys_rt_sigprocmask(struct pt_regs *regs)
 long sys_rt_sigpending(struct pt_regs *regs)
 {
 	struct task *t = current();
-	uint64_t set = t->sigpending & t->sigblocked;
+	uint64_t set = (t->sigpending | shared_pending) & t->sigblocked;
 
 	if (regs->si > sizeof(uint64_t))
 		return -EINVAL;
@@ -643,7 +727,7 @@ static bool wait_events(int64_t *timeout_ns)
 /* Has t a signal to deliver? */
 static bool signal_ready(const struct task *t)
 {
-	return (t->sigpending & ~t->sigblocked) != 0;
+	return ((t->sigpending | shared_pending) & ~t->sigblocked) != 0;
 }
 
 /* pause and rt_sigsuspend end when a signal is delivered: EINTR once a
@@ -678,21 +762,6 @@ long sys_rt_sigsuspend(struct pt_regs *regs)
 	return -LSTAR_ERESTARTNOHAND;
 }
 
-/* Take the lowest pending signal of set, blocked or not; 0 if none. */
-static int dequeue_from(struct task *t, uint64_t set, siginfo_t *info)
-{
-	uint64_t ready = t->sigpending & set;
-	int sig;
-
-	if (!ready)
-		return 0;
-	sig = __builtin_ctzll(ready) + 1;
-	*info = t->pending_info[sig - 1];
-	t->sigpending &= ~sigmask(sig);
-	recalc_sigpending(t);
-	return sig;
-}
-
 /*
  * rt_sigtimedwait: take a signal of the set, waiting for one as long as
  * the timeout says (none: for ever; zero: not at all).  EAGAIN when time
@@ -722,9 +791,20 @@ long sys_rt_sigtimedwait(struct pt_regs *regs)
 			  ts.sec * 1000000000 + ts.nsec;
 	}
 	while (!(sig = dequeue_from(t, set, &info))) {
+		bool more;
+
 		if (signal_ready(t))
 			return -EINTR;
-		if (timeout == 0 || !wait_events(&timeout)) {
+		if (timeout == 0)
+			return -EAGAIN;
+		/* A signal of the set sent now wakes this thread. */
+		__atomic_store_n(&t->waiting_for, set, __ATOMIC_SEQ_CST);
+		sig = dequeue_from(t, set, &info);
+		more = sig || wait_events(&timeout);
+		__atomic_store_n(&t->waiting_for, 0, __ATOMIC_SEQ_CST);
+		if (sig)
+			break;
+		if (!more) {
 			if ((sig = dequeue_from(t, set, &info)))
 				break;
 			return -EAGAIN;
@@ -757,8 +837,27 @@ long sys_kill(struct pt_regs *regs)
 		return err;
 	if (pid != LSTAR_GUEST_PID && pid != 0 && pid != -LSTAR_GUEST_PID)
 		return -ESRCH;
+	if (sig) {
+		siginfo_t info = sent_info(sig, SI_USER);
+
+		send_process(sig, &info);
+	}
+	return 0;
+}
+
+/* Send sig to the program's thread tid (tgkill, tkill): ESRCH if none. */
+static long send_to_thread(int tid, int sig)
+{
+	siginfo_t info = sent_info(sig, SI_TKILL);
+	struct task *t;
+
+	spin_lock(&process_lock);
+	t = task_by_tid(tid);
+	spin_unlock(&process_lock);
+	if (!t)
+		return -ESRCH;
 	if (sig)
-		send_to_self(sig, SI_USER);
+		send_signal(t, sig, &info);
 	return 0;
 }
 
@@ -769,11 +868,9 @@ long sys_tgkill(struct pt_regs *regs)
 
 	if (err || tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != LSTAR_GUEST_PID || tid != current()->tid)
+	if (tgid != LSTAR_GUEST_PID)
 		return -ESRCH;
-	if (sig)
-		send_to_self(sig, SI_TKILL);
-	return 0;
+	return send_to_thread(tid, sig);
 }
 
 long sys_tkill(struct pt_regs *regs)
@@ -783,9 +880,5 @@ long sys_tkill(struct pt_regs *regs)
 
 	if (err || tid <= 0)
 		return -EINVAL;
-	if (tid != current()->tid)
-		return -ESRCH;
-	if (sig)
-		send_to_self(sig, SI_TKILL);
-	return 0;
+	return send_to_thread(tid, sig);
 }

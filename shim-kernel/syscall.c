@@ -12,6 +12,7 @@
  * and sys_ni_syscall for everything else: -ENOSYS, and a line with -v.
  */
 #include <asm-generic/signal.h>
+#include <linux/futex.h>
 #include "policy.h"
 #include "shim.h"
 #include "sysret.h"
@@ -106,6 +107,27 @@ static long sys_forward(struct pt_regs *regs)
 }
 
 /*
+ * futex: a wait may last; while it does, this vCPU touches no guest memory
+ * (the VMM read the word before it slept), so pages other threads free
+ * need not wait for it (mm.c's limbo).  Back, it flushes what it missed.
+ */
+static long sys_forward_park(struct pt_regs *regs)
+{
+	int cmd = (int)regs->si & FUTEX_CMD_MASK;
+	bool wait = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
+	long ret;
+
+	if (wait)
+		__atomic_store_n(&this_cpu()->parked, 1, __ATOMIC_RELEASE);
+	ret = sys_forward(regs);
+	if (wait) {
+		__atomic_store_n(&this_cpu()->parked, 0, __ATOMIC_RELEASE);
+		tlb_sync(false);
+	}
+	return ret;
+}
+
+/*
  * write and writev: a write to a pipe nobody reads raises SIGPIPE, on the
  * way back to ring 3 (its default action ends the program, quietly); the
  * call fails with EPIPE, which a program that handles or ignores SIGPIPE
@@ -129,6 +151,7 @@ static long sys_forward_write(struct pt_regs *regs)
 #define ENTRY_SHIM(nm)		[__NR_##nm] = sys_##nm,
 #define ENTRY_VMM(nm)		[__NR_##nm] = sys_forward,
 #define ENTRY_VMM_WRITE(nm)	[__NR_##nm] = sys_forward_write,
+#define ENTRY_VMM_PARK(nm)	[__NR_##nm] = sys_forward_park,
 #define ENTRY_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
 
@@ -140,6 +163,7 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 #undef ENTRY_SHIM
 #undef ENTRY_VMM
 #undef ENTRY_VMM_WRITE
+#undef ENTRY_VMM_PARK
 #undef ENTRY_NONE
 
 /*
@@ -241,6 +265,8 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 	unsigned long unr = (unsigned int)nr;
 
 	_Static_assert(LSTAR_POLICY_NR == NR_syscalls, "one table size");
+	if (unlikely(this_cpu_read(tlb_stale)))
+		tlb_sync(false);
 	if (likely(unr < NR_syscalls)) {
 		unr = array_index_nospec(unr, NR_syscalls);
 		if (likely(policy->fast[unr]))

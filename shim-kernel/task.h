@@ -10,12 +10,15 @@
 #include "shim.h"
 
 struct task {
-	int tid;
+	int tid;			/* 0: the slot is free */
+	unsigned int cpu;		/* the vCPU that runs it, for good */
+	struct percpu *pcpu;		/* that vCPU's per-CPU area */
 	uint64_t clear_child_tid;	/* set_tid_address */
 	uint64_t robust_list;		/* set_robust_list */
 	uint64_t sigblocked;		/* the signals it blocks */
 	uint64_t saved_sigmask;		/* rt_sigsuspend's caller's mask, ... */
 	bool restore_sigmask;		/* ... back once a signal is delivered */
+	uint64_t waiting_for;		/* rt_sigtimedwait's set, while it waits */
 	uint64_t sigpending;		/* the signals waiting for it ... */
 	siginfo_t pending_info[64];	/* ... and each one's siginfo */
 	uint64_t trapno, error_code, cr2; /* the fault being signalled */
@@ -25,7 +28,25 @@ struct task {
 		int32_t _pad;
 		uint64_t size;		/* 0: none */
 	} altstack;
+	/* How a new thread starts (clone): its frame, TLS and GS bases. */
+	struct pt_regs start_regs;
+	uint64_t start_fs, start_gs;
 };
+
+/*
+ * The program's threads: one per vCPU, tasks[n] on vCPU n for as long as
+ * it lives (lstar schedules nothing: the host schedules the vCPUs).  The
+ * slots and the counts are under process_lock.
+ */
+extern struct task tasks[LSTAR_MAX_VCPUS];
+extern unsigned int nr_threads;
+extern unsigned int task_slots;		/* tasks[] ever used: [0, task_slots) */
+
+/* The thread with tid, or NULL (under process_lock). */
+struct task *task_by_tid(int tid);
+
+/* Start current() on this vCPU from its start_regs (thread.c). */
+noreturn void task_start(void);
 
 static inline struct task *current(void)
 {

@@ -32,11 +32,6 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 void idt_init(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
-
 	for (unsigned v = 0; v < NR_EXCEPTION_VECTORS; v++) {
 		uint64_t addr = exception_stubs[v];
 		struct idt_gate *g = &idt[v];
@@ -65,6 +60,17 @@ void idt_init(void)
 		g->offset_high = addr >> 32;
 		g->type_attr = GATE_INTERRUPT_DPL0;
 	}
+	idt_load();
+}
+
+/* Point this CPU at the one IDT (every CPU's after the first boots). */
+void idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
 	asm volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -171,8 +177,11 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 		}
 	}
 
-	/* Signals from outside the guest wait: take them, deliver them on
-	 * the way back (the interrupt comes only while ring 3 runs). */
+	if (user_mode(regs))
+		tlb_sync(false);
+	/* Signals from outside the guest wait, or another CPU kicked this
+	 * one: take them, deliver on the way back (the interrupt comes only
+	 * while ring 3 runs). */
 	if (vector == LSTAR_VECTOR_EVENT && user_mode(regs)) {
 		signal_take_events();
 		return syscall_exit_to_user(regs);

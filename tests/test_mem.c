@@ -195,7 +195,7 @@ END_TEST
 /* Intermediate tables are user-accessible only in the user half. */
 START_TEST(map_sets_user_only_below_top)
 {
-	uint64_t kva = LSTAR_KERNEL_BASE + 0x100000;
+	uint64_t kva = LSTAR_KERNEL_BASE + LSTAR_SHIM_GPA;
 
 	map_new(kva, X86_PTE_W, 0);
 	for (int shift = 39; shift > 12; shift -= 9) {
@@ -333,7 +333,7 @@ END_TEST
 static const uint64_t kernel_gvas[] = {
 	LSTAR_USER_TOP, LSTAR_USER_TOP + 0x123, 0x800000000000ULL,
 	0xffff800000000000ULL, LSTAR_DIRECT_MAP + LSTAR_POOL_GPA,
-	0xffffffff80100000ULL, UINT64_MAX & ~(PAGE - 1), UINT64_MAX,
+	0xffffffff80200000ULL, UINT64_MAX & ~(PAGE - 1), UINT64_MAX,
 };
 
 START_TEST(kernel_half_refused)

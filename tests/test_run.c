@@ -131,6 +131,25 @@ START_TEST(signal_handlers)
 END_TEST
 
 /*
+ * pthread programs (guest/threads): a mutex-guarded counter, condition
+ * variables, __thread values, 64 threads, detached threads, barriers,
+ * cancellation, pthread_exit; signals to one thread and to the process;
+ * threads mapping and unmapping memory at once; exit from a thread and
+ * the main thread leaving first.  Exactly as natively, on both libcs.
+ */
+START_TEST(pthreads)
+{
+	static const char *const modes[] = { "basic", "signals", "memory", "exit", "main-exit" };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		const char *const args[] = { modes[i], NULL };
+
+		assert_same_as_native(probe("threads", _i), args);
+	}
+}
+END_TEST
+
+/*
  * Timers that end as signals (alarm, setitimer, POSIX timers with their
  * siginfo and overruns) and waiting for signals (pause, sigsuspend,
  * sigtimedwait), exactly as natively; SIGALRM's default action ends it.
@@ -413,6 +432,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, probe_futex, 0, 2);
 	tcase_add_loop_test(tc, signal_handlers, 0, 2);
 	tcase_add_loop_test(tc, signal_deaths, 0, 2);
+	tcase_add_loop_test(tc, pthreads, 0, 2);
 	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
 	tcase_add_loop_test(tc, timer_signal_latency, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);

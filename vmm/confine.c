@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 
 #include "vmm.h"
 
@@ -61,20 +62,37 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 {
 	int err = 0;
 
-	/* the vCPU loops run the guest: KVM_RUN on the run's vCPUs; a
-	 * signal frame's FPU state (fpu.c) is read and written through KVM,
-	 * and signals from outside interrupt the guest (signal.c) */
-	for (int i = 0; i < vmm->nvcpus; i++) {
-		scmp_datum_t fd = (scmp_datum_t)vmm->vcpu[i].fd;
+	/* the vCPU loops run the guest (KVM_RUN); a signal frame's FPU
+	 * state (fpu.c) is read and written through KVM, and signals
+	 * interrupt the guest (signal.c).  The program's threads get vCPUs
+	 * made now (thread.c), so these name no descriptor: a vCPU request
+	 * on any other descriptor lstar holds is ENOTTY. */
+	static const unsigned long vcpu_ioctls[] = {
+		KVM_RUN, KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_INTERRUPT,
+		KVM_SET_CPUID2, KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_XCRS,
+		KVM_SET_FPU, KVM_SET_REGS,
+	};
 
-		err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, fd), SCMP_A1(SCMP_CMP_EQ, KVM_RUN));
-		err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, fd),
-			     SCMP_A1(SCMP_CMP_EQ, KVM_GET_XSAVE));
-		err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, fd),
-			     SCMP_A1(SCMP_CMP_EQ, KVM_SET_XSAVE));
-		err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, fd),
-			     SCMP_A1(SCMP_CMP_EQ, KVM_INTERRUPT));
-	}
+	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
+		err |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]));
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_CREATE_VCPU));
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.kvm_fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_GET_VCPU_MMAP_SIZE));
+	/* a host thread per vCPU (pthread_create: a thread, never a new
+	 * process; glibc falls back from clone3, whose flags a filter cannot
+	 * see), and the kick that interrupts one */
+	err |= ALLOW(clone, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_VM,
+				       CLONE_THREAD | CLONE_VM));
+	err |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* glibc's first pthread_create installs its own two handlers
+	 * (cancellation, setxid: 32 and 33) */
+	err |= ALLOW(rt_sigaction, 1, SCMP_A0(SCMP_CMP_EQ, 32));
+	err |= ALLOW(rt_sigaction, 1, SCMP_A0(SCMP_CMP_EQ, 33));
+	err |= ALLOW(set_robust_list, 0);
+	err |= ALLOW(rseq, 0);
+	err |= ALLOW(gettid, 0);
+	err |= ALLOW(tgkill, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	/* lstar's reports and the trace */
 	err |= ALLOW(write, 0);
 	/* --learn's file, written in place at the end; the directories it

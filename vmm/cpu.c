@@ -171,12 +171,24 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 	int err = 0;
 
 	*hwcap = 0;
-	if ((err = msr_filter(&cpu->vmm->vm)) && err != -ENOTSUP)
-		return err;
-	err = 0;
-	if (!(cpuid = supported_cpuid(cpu->vmm->vm.kvm_fd)))
-		return -errno ? -errno : -ENOMEM;
-	xcr0 = filter_cpuid(cpuid, hwcap, &fsgsbase);
+	/* The first vCPU decides what every vCPU of the VM gets: its MSR
+	 * filter (the VM's) and its CPUID, kept for the threads' vCPUs,
+	 * which are made once lstar is confined. */
+	if (cpu->index == 0) {
+		if ((err = msr_filter(&cpu->vmm->vm)) && err != -ENOTSUP)
+			return err;
+		err = 0;
+		if (!(cpuid = supported_cpuid(cpu->vmm->vm.kvm_fd)))
+			return -errno ? -errno : -ENOMEM;
+		cpu->vmm->vm.xcr0 = filter_cpuid(cpuid, &cpu->vmm->vm.hwcap,
+						 &cpu->vmm->vm.fsgsbase);
+		cpu->vmm->vm.cpuid = cpuid;
+	}
+	if (!(cpuid = cpu->vmm->vm.cpuid))
+		return -EINVAL;
+	*hwcap = cpu->vmm->vm.hwcap;
+	xcr0 = cpu->vmm->vm.xcr0;
+	fsgsbase = cpu->vmm->vm.fsgsbase;
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		if (cpuid->entries[i].function == 1)
 			ecx1 = cpuid->entries[i].ecx;
@@ -191,7 +203,6 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 	 * components the program sees, or FXSAVE's where there is no XSAVE. */
 	cpu->fpu_features = (ecx1 & (1u << 26)) ? xcr0 : 0;
 	cpu->fpu_size = cpu->fpu_features ? xsave_size(cpuid, xcr0) : 512;
-	free(cpuid);
 	if (err)
 		return err;
 

@@ -248,6 +248,23 @@ static void hc_wait(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *
 	live->wait.timeout_ns = timeout;
 }
 
+static void hc_clone(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	live->clone.ret = vmm_thread_clone(cpu, &hc->clone);
+}
+
+static void hc_thread_exit(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	(void)live;
+	vmm_thread_exit(cpu, &hc->thread_exit);
+}
+
+static void hc_kick(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	(void)live;
+	vmm_thread_kick(cpu, &hc->kick);
+}
+
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -267,6 +284,9 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_FPU] = hc_fpu,
 	[LSTAR_HC_EVENTS] = hc_events,
 	[LSTAR_HC_WAIT] = hc_wait,
+	[LSTAR_HC_CLONE] = hc_clone,
+	[LSTAR_HC_THREAD_EXIT] = hc_thread_exit,
+	[LSTAR_HC_KICK] = hc_kick,
 };
 
 /* The shim is broken (or taken over): end the run. */

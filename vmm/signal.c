@@ -25,24 +25,52 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
 /* Signals sent to lstar for the program, bit n - 1 for signal n. */
 static _Atomic uint64_t outside;
-/* The vCPU to kick when one comes: vCPU 0's run (set while it runs). */
-static struct kvm_run *_Atomic kick_run;
+/* The run whose vCPUs a signal kicks (set while it runs), and lstar's
+ * pid, for tgkill. */
+static struct vmm *_Atomic kick_vmm;
+static pid_t host_pid;
+
+/* The kick: a signal to a vCPU's host thread whose handler does nothing,
+ * but whose arrival ends KVM_RUN or the host call the thread is in. */
+#define KICK_SIGNAL	(SIGRTMIN + 1)
+
+static void on_kick(int sig)
+{
+	(void)sig;
+}
 
 static const int passed_on[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 
+void vmm_signal_kick_vcpu(struct vmm_vcpu *cpu)
+{
+	atomic_store(&cpu->kicked, true);
+	if (cpu->run)
+		cpu->run->immediate_exit = 1;
+	syscall(SYS_tgkill, host_pid, cpu->host_tid, KICK_SIGNAL);
+}
+
 void vmm_signal_kick(void)
 {
-	struct kvm_run *run = atomic_load(&kick_run);
+	struct vmm *vmm = atomic_load(&kick_vmm);
 
-	if (run)
-		run->immediate_exit = 1;
+	if (!vmm)
+		return;
+	/* A vCPU that runs a thread of the program: the shim passes the
+	 * signal on to one that can take it. */
+	for (int i = 0; i < vmm->nvcpus; i++)
+		if (atomic_load(&vmm->vcpu[i].state) == VMM_VCPU_RUNNING) {
+			vmm_signal_kick_vcpu(&vmm->vcpu[i]);
+			return;
+		}
 }
 
 static void on_outside(int sig)
@@ -53,24 +81,27 @@ static void on_outside(int sig)
 
 int vmm_signal_catch(void)
 {
-	struct sigaction sa = { .sa_handler = on_outside };
+	struct sigaction sa = { .sa_handler = on_outside }, kick = { .sa_handler = on_kick };
 
+	host_pid = getpid();
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&kick.sa_mask);
 	/* No SA_RESTART: a forwarded call blocked in the host returns EINTR. */
 	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
 		if (sigaction(passed_on[i], &sa, NULL) < 0)
 			return -errno;
-	return 0;
+	return sigaction(KICK_SIGNAL, &kick, NULL) < 0 ? -errno : 0;
 }
 
-void vmm_signal_kick_target(struct vmm_vcpu *cpu)
+void vmm_signal_kick_target(struct vmm *vmm)
 {
-	atomic_store(&kick_run, cpu ? cpu->run : NULL);
+	atomic_store(&kick_vmm, vmm);
 }
 
 bool vmm_signal_pending(const struct vmm_vcpu *cpu)
 {
-	return atomic_load(&outside) != 0 || vmm_timer_pending(cpu->proc);
+	return atomic_load(&outside) != 0 || vmm_timer_pending(cpu->proc) ||
+	       atomic_load(&cpu->kicked);
 }
 
 int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
@@ -90,7 +121,8 @@ int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
 		set &= set - 1;
 	}
 	atomic_fetch_and(&outside, ~taken);
-	vmm_timer_take(cpu->proc, e);
+	atomic_store(&cpu->kicked, false);
+	vmm_timer_take(cpu, e);
 	cpu->event_injected = false;
 	return 0;
 }
@@ -111,6 +143,7 @@ int64_t vmm_signal_wait(struct vmm_vcpu *cpu, int64_t *timeout_ns)
 	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
 		sigaddset(&wake, passed_on[i]);
 	sigaddset(&wake, vmm_timer_signal());
+	sigaddset(&wake, KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &wake, &old);
 	if (vmm_signal_pending(cpu) || *timeout_ns == 0)
 		goto out;

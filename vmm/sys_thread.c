@@ -73,6 +73,11 @@ static int64_t futex_wait(struct vmm_vcpu *cpu, uint64_t uaddr, int flags, uint3
 	return -LSTAR_ERESTART_RESTARTBLOCK;
 }
 
+uint32_t *vmm_futex_word(struct vmm_vcpu *cpu, uint64_t gva, int *err)
+{
+	return futex_word(cpu, gva, false, err);
+}
+
 int64_t vmm_futex_restart(struct vmm_vcpu *cpu, const struct vmm_restart *r)
 {
 	return futex_wait(cpu, r->uaddr, r->flags, r->val, &r->deadline, r->bitset);

@@ -24,6 +24,7 @@ typedef int64_t (*vmm_sys_fn)(struct vmm_vcpu *cpu, const uint64_t *a);
 #define ENTRY_SHIM(nm)
 #define ENTRY_VMM(nm)		[SYS_##nm] = vmm_sys_##nm,
 #define ENTRY_VMM_WRITE(nm)	ENTRY_VMM(nm)
+#define ENTRY_VMM_PARK(nm)	ENTRY_VMM(nm)
 #define ENTRY_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
 
@@ -34,6 +35,7 @@ static const vmm_sys_fn sys_table[LSTAR_POLICY_NR] = {
 #undef ENTRY_SHIM
 #undef ENTRY_VMM
 #undef ENTRY_VMM_WRITE
+#undef ENTRY_VMM_PARK
 #undef ENTRY_NONE
 
 void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)

@@ -87,10 +87,11 @@ bool vmm_timer_pending(const struct vmm_process *proc)
 	return atomic_load(&proc->timers.any_fired);
 }
 
-void vmm_timer_take(struct vmm_process *proc, struct lstar_hc_events *e)
+void vmm_timer_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
 {
 	static const int itimer_signal[] = { SIGALRM, SIGVTALRM, SIGPROF };
-	struct vmm_timers *ts = &proc->timers;
+	struct vmm_timers *ts = &cpu->proc->timers;
+	bool others = false;
 
 	atomic_store(&ts->any_fired, false);
 	for (int slot = 0; slot < VMM_TIMER_SLOTS; slot++) {
@@ -99,6 +100,12 @@ void vmm_timer_take(struct vmm_process *proc, struct lstar_hc_events *e)
 
 		if (!atomic_load(&ts->fired[slot]))
 			continue;
+		/* A SIGEV_THREAD_ID timer's signal is its thread's. */
+		if (t->used && t->notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID) &&
+		    t->tid != cpu->tid) {
+			others = true;
+			continue;
+		}
 		if (e->count == LSTAR_HC_MAX_EVENTS) {
 			atomic_store(&ts->any_fired, true);	/* the next call's */
 			return;
@@ -115,8 +122,11 @@ void vmm_timer_take(struct vmm_process *proc, struct lstar_hc_events *e)
 			e->ev[e->count++] = (struct lstar_hc_event){
 				.signo = t->signo, .code = SI_TIMER, .timerid = slot,
 				.overrun = t->overrun, .value = t->value,
+				.to_thread = t->notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID),
 			};
 	}
+	if (others)
+		atomic_store(&ts->any_fired, true);
 }
 
 /* Make slot's host timer on clock, signalling cpu's thread (or not at
@@ -192,6 +202,7 @@ static int timer_clock_ok(uint64_t clock)
 int64_t vmm_sys_timer_create(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct vmm_timers *ts = &cpu->proc->timers;
+	struct vmm_vcpu *target = cpu;
 	struct k_sigevent sev;
 	int err = timer_clock_ok(a[0]), id = -1;
 	int32_t id32;
@@ -205,7 +216,7 @@ int64_t vmm_sys_timer_create(struct vmm_vcpu *cpu, const uint64_t *a)
 		 * signal number, and one of the ways to be told. */
 		switch (sev.notify) {
 		case SIGEV_SIGNAL | SIGEV_THREAD_ID:
-			if (sev.tid != cpu->tid)
+			if (!(target = vmm_vcpu_of_tid(cpu->vmm, sev.tid)))
 				return -EINVAL;
 			/* fall through */
 		case SIGEV_SIGNAL:
@@ -233,8 +244,9 @@ int64_t vmm_sys_timer_create(struct vmm_vcpu *cpu, const uint64_t *a)
 	if (!a[1])
 		sev = (struct k_sigevent){ .value = (uint64_t)id, .signo = SIGALRM,
 					   .notify = SIGEV_SIGNAL };
-	if ((err = host_timer(cpu, id, (clockid_t)a[0], sev.notify)))
+	if ((err = host_timer(target, id, (clockid_t)a[0], sev.notify)))
 		return err;
+	ts->t[id].tid = target->tid;
 	ts->t[id].notify = sev.notify;
 	ts->t[id].signo = sev.signo;
 	ts->t[id].value = sev.value;

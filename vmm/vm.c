@@ -69,7 +69,13 @@ static void on_stop(int sig)
 		stop_signal = sig;
 	if (vmm)
 		for (int i = 0; i < vmm->nvcpus; i++)
-			vmm->vcpu[i].run->immediate_exit = 1;
+			if (atomic_load(&vmm->vcpu[i].state) == VMM_VCPU_RUNNING)
+				vmm_signal_kick_vcpu(&vmm->vcpu[i]);
+}
+
+bool vmm_run_over(const struct vmm *vmm)
+{
+	return vmm->done || stop_signal;
 }
 
 static uint64_t random_u64(void)
@@ -316,8 +322,7 @@ static int add_memory(struct vmm_vm *vm)
 	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
 }
 
-/* Create vCPU index of the run, with its kvm_run and hypercall block. */
-static int create_vcpu(struct vmm *vmm, int index)
+int vmm_vcpu_create(struct vmm *vmm, int index)
 {
 	struct vmm_vcpu *cpu = &vmm->vcpu[index];
 	int size;
@@ -325,10 +330,8 @@ static int create_vcpu(struct vmm *vmm, int index)
 	cpu->fd = ioctl(vmm->vm.fd, KVM_CREATE_VCPU, index);
 	if (cpu->fd < 0)
 		return -errno;
-	/* The program's first thread, run by lstar's own. */
-	cpu->tid = LSTAR_GUEST_PID;
-	cpu->host_tid = (int)syscall(SYS_gettid);
-	vmm->nvcpus = index + 1;
+	if (vmm->nvcpus < index + 1)
+		vmm->nvcpus = index + 1;
 	size = ioctl(vmm->vm.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0)
 		return -EINVAL;
@@ -364,6 +367,7 @@ static void destroy_process(struct vmm_process *proc)
 
 static void destroy_vm(struct vmm_vm *vm)
 {
+	free(vm->cpuid);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->kvm_fd >= 0)
@@ -451,7 +455,7 @@ void vmm_block_end(struct vmm_vcpu *cpu)
 	pthread_mutex_lock(&cpu->vmm->lock);
 }
 
-static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
+int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
 	struct kvm_run *run = cpu->run;
@@ -477,10 +481,16 @@ static int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 			vmm_hcall(cpu, run->io.port - LSTAR_HC_PORT, gpa);
 			/* The VMM runs anyway: re-anchor the time page. */
 			vmm_vdso_update(&vmm->vm);
+			/* The program ended here: the other vCPUs stop. */
+			if (vmm->done)
+				vmm_threads_stop(vmm);
 			pthread_mutex_unlock(&vmm->lock);
 			continue;
 		}
+		pthread_mutex_lock(&vmm->lock);
 		shim_failure(cpu);
+		vmm_threads_stop(vmm);
+		pthread_mutex_unlock(&vmm->lock);
 	}
 	return vmm->status;
 }
@@ -613,7 +623,7 @@ static int open_process(struct vmm *vmm)
 	return 0;
 }
 
-/* 3. The VM and its memory: the fixed low 4 MiB, then the pool, which
+/* 3. The VM and its memory: the fixed low 18 MiB, then the pool, which
  * also holds the page tables, the shim's books and the policy table. */
 static int build_vm(struct vmm *vmm, struct boot *b)
 {
@@ -681,7 +691,12 @@ static int start_cpu(struct vmm *vmm, struct boot *b)
 	struct vmm_vcpu *cpu = &vmm->vcpu[0];
 	int err;
 
-	if ((err = create_vcpu(vmm, 0)) ||
+	/* The program's first thread, run by lstar's own. */
+	cpu->tid = LSTAR_GUEST_PID;
+	cpu->host_tid = (int)syscall(SYS_gettid);
+	cpu->thread = pthread_self();
+	vmm->vm.shim = b->hdr;
+	if ((err = vmm_vcpu_create(vmm, 0)) ||
 	    (err = vmm_cpu_setup(cpu, &b->hdr, &args.hwcap, &args.hwcap2))) {
 		vmm_err("cannot set up the vCPU: %s", strerror(-err));
 		return err;
@@ -720,6 +735,7 @@ static void write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->pml4 = m->pml4;
 	bi->entry = b->elf.entry + b->bias;
 	bi->fpstate_size = vmm_fpu_frame_size(&vmm->vcpu[0]);
+	bi->max_threads = LSTAR_MAX_VCPUS;
 	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
 }
 
@@ -769,8 +785,13 @@ static int run_program(struct vmm *vmm)
 	int err;
 
 	running = vmm;
-	vmm_signal_kick_target(&vmm->vcpu[0]);
+	atomic_store(&vmm->vcpu[0].state, VMM_VCPU_RUNNING);
+	vmm_signal_kick_target(vmm);
 	vmm_vcpu_loop(&vmm->vcpu[0]);
+	pthread_mutex_lock(&vmm->lock);
+	vmm_threads_stop(vmm);
+	pthread_mutex_unlock(&vmm->lock);
+	vmm_threads_join(vmm);
 	vmm_signal_kick_target(NULL);
 	running = NULL;
 	if (stop_signal && !vmm->done)
@@ -786,6 +807,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 {
 	memset(vmm, 0, sizeof(*vmm));
 	pthread_mutex_init(&vmm->lock, NULL);
+	pthread_cond_init(&vmm->idle, NULL);
 	vmm->opt = opt;
 	vmm->status = LSTAR_EXIT_FAILURE;
 	vmm->vm.kvm_fd = vmm->vm.fd = -1;
@@ -793,6 +815,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 		struct vmm_vcpu *cpu = &vmm->vcpu[i];
 
 		cpu->vmm = vmm;
+		pthread_cond_init(&cpu->wake, NULL);
 		cpu->proc = &vmm->proc;
 		cpu->mem = &vmm->vm.mem;
 		cpu->index = i;

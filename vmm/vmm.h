@@ -316,6 +316,7 @@ struct vmm_timer {
 	int host;			/* the host timer's id */
 	int notify;			/* SIGEV_SIGNAL, SIGEV_NONE, ... */
 	int signo;
+	int tid;			/* SIGEV_THREAD_ID: the thread's */
 	uint64_t value;			/* the sigevent's value */
 	int32_t overrun;		/* the last expiry taken: timer_getoverrun */
 };
@@ -327,15 +328,35 @@ struct vmm_timers {
 	_Atomic bool any_fired;
 };
 
+struct kvm_cpuid2;
+
 struct vmm_vm {
 	int kvm_fd, fd;			/* /dev/kvm, the VM */
 	enum lstar_platform platform;
+	/* What every vCPU gets (cpu.c, from the first): its CPUID, XCR0,
+	 * whether it has FSGSBASE, AT_HWCAP. */
+	struct kvm_cpuid2 *cpuid;
+	uint64_t xcr0, fsgsbase, hwcap;
+	/* The shim's header, for the vCPUs made later (threads). */
+	struct lstar_shim_header shim;
 	struct vmm_mem mem;
 	struct vmm_vdso vdso;		/* the vDSO's time page */
 };
 
+/* What a vCPU is doing (under vmm->lock; signal handlers read it). */
+enum vmm_vcpu_state {
+	VMM_VCPU_UNUSED,		/* never started */
+	VMM_VCPU_RUNNING,		/* runs a thread of the program */
+	VMM_VCPU_IDLE,			/* its thread exited: waits for another */
+};
+
 struct vmm_vcpu {
 	struct vmm *vmm;		/* the run it belongs to */
+	_Atomic int state;		/* enum vmm_vcpu_state */
+	pthread_t thread;		/* its host thread (vCPU 0: lstar's own) */
+	bool has_thread;		/* thread was created for it */
+	pthread_cond_t wake;		/* idle, it waits here for a thread */
+	_Atomic bool kicked;		/* LSTAR_HC_KICK: take the events */
 	struct vmm_process *proc;	/* the process it runs */
 	struct vmm_mem *mem;		/* the memory it runs in */
 	int index;			/* 0 .. LSTAR_MAX_VCPUS - 1 */
@@ -384,6 +405,7 @@ struct vmm {
 	 * has one writer at a time; let go while the call blocks in the
 	 * host (vmm_block_begin, vmm_block_end). */
 	pthread_mutex_t lock;
+	pthread_cond_t idle;		/* a vCPU went idle */
 	const struct vmm_options *opt;
 	struct vmm_vm vm;
 	struct vmm_vcpu vcpu[LSTAR_MAX_VCPUS];
@@ -437,6 +459,33 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt);
 /* vm.c: run the program; returns lstar's exit status. */
 int vmm_run(const struct vmm_options *opt);
 
+
+/* vm.c: make vCPU index (KVM_CREATE_VCPU, its kvm_run); 0 or -errno.
+ * vmm_vcpu_loop - run cpu until the run ends (on its own host thread).
+ * vmm_run_over - has the program ended, or lstar been stopped? */
+int vmm_vcpu_create(struct vmm *vmm, int index);
+int vmm_vcpu_loop(struct vmm_vcpu *cpu);
+bool vmm_run_over(const struct vmm *vmm);
+
+/*
+ * thread.c: the program's threads, a vCPU each (under vmm->lock).
+ * vmm_thread_clone - LSTAR_HC_CLONE; 0 or -errno.  vmm_thread_exit -
+ * LSTAR_HC_THREAD_EXIT: returns once the vCPU has a thread again, or the
+ * run is over.  vmm_thread_kick - LSTAR_HC_KICK.  vmm_threads_stop - the
+ * run is over: every vCPU's host thread is told.  vmm_threads_join - wait
+ * for them (lstar's main thread, unlocked).  vmm_vcpu_of_tid - the vCPU
+ * running the program's thread tid, or NULL.
+ */
+int64_t vmm_thread_clone(struct vmm_vcpu *cpu, const struct lstar_hc_clone *hc);
+void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc);
+int64_t vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc);
+void vmm_threads_stop(struct vmm *vmm);
+void vmm_threads_join(struct vmm *vmm);
+struct vmm_vcpu *vmm_vcpu_of_tid(struct vmm *vmm, int tid);
+
+/* sys_thread.c: the host address of the futex word at gva (aligned, in a
+ * present user page), or NULL with *err set. */
+uint32_t *vmm_futex_word(struct vmm_vcpu *cpu, uint64_t gva, int *err);
 
 /*
  * vm.c: around a host call that may block (a read from a pipe, a futex
@@ -509,12 +558,14 @@ bool vmm_fs_plain_dir(const struct vmm_tree *t, const char *rel);
 #define VMM_HANDLER_SHIM(nm)
 #define VMM_HANDLER_VMM(nm) int64_t vmm_sys_##nm(struct vmm_vcpu *cpu, const uint64_t *a);
 #define VMM_HANDLER_VMM_WRITE(nm) VMM_HANDLER_VMM(nm)
+#define VMM_HANDLER_VMM_PARK(nm) VMM_HANDLER_VMM(nm)
 #define VMM_HANDLER_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) VMM_HANDLER_##w(nm)
 #include "syscalls.def"
 #undef VMM_HANDLER_SHIM
 #undef VMM_HANDLER_VMM
 #undef VMM_HANDLER_VMM_WRITE
+#undef VMM_HANDLER_VMM_PARK
 #undef VMM_HANDLER_NONE
 
 /*
@@ -541,14 +592,17 @@ int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m);
 /*
  * signal.c: the signals sent to lstar, passed on to the program.
  * vmm_signal_catch - install the handlers (before the run); 0 or -errno.
- * vmm_signal_kick_target - the vCPU a signal kicks out of KVM_RUN (NULL:
+ * vmm_signal_kick_target - the run whose vCPUs a signal kicks (NULL:
  * none).  vmm_signal_pending - do signals wait for cpu's thread?
  * vmm_signal_inject - before KVM_RUN: interrupt the guest for them.
  * vmm_signal_take - hand them to the shim (LSTAR_HC_EVENTS).
  */
 int vmm_signal_catch(void);
-void vmm_signal_kick_target(struct vmm_vcpu *cpu);
+void vmm_signal_kick_target(struct vmm *vmm);
 void vmm_signal_kick(void);	/* from a host signal handler */
+/* vmm_signal_kick_vcpu - make cpu take LSTAR_VECTOR_EVENT, ending its
+ * KVM_RUN or the host call it is blocked in (LSTAR_HC_KICK). */
+void vmm_signal_kick_vcpu(struct vmm_vcpu *cpu);
 bool vmm_signal_pending(const struct vmm_vcpu *cpu);
 void vmm_signal_inject(struct vmm_vcpu *cpu);
 int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e);
@@ -569,7 +623,7 @@ int64_t vmm_futex_restart(struct vmm_vcpu *cpu, const struct vmm_restart *r);
 int vmm_timer_catch(struct vmm_process *proc);
 int vmm_timer_signal(void);
 bool vmm_timer_pending(const struct vmm_process *proc);
-void vmm_timer_take(struct vmm_process *proc, struct lstar_hc_events *e);
+void vmm_timer_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e);
 
 /*
  * fpu.c: the vCPU's FPU state and a signal frame's FPU area

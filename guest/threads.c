@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * threads - what pthread programs do, printed so that a native run and a
+ * run under lstar compare line by line (nothing here depends on which
+ * thread runs first).
+ *
+ *   threads basic    a counter four threads raise under a mutex, a
+ *                    condition variable ping-pong, __thread values per
+ *                    thread, 64 threads created and joined, detached
+ *                    threads, a barrier, cancellation, a thread that
+ *                    exits while others run, gettid distinct per thread
+ *   threads signals  a signal sent to one thread (pthread_kill) runs its
+ *                    handler there; a process signal (kill) is taken by
+ *                    the thread that does not block it; sigwait in one
+ *                    thread
+ *   threads memory   threads mapping, touching and unmapping memory at
+ *                    once, each checking what it wrote
+ *   threads exit     exit_group from a thread while others spin
+ *                    (status 7)
+ *   threads main-exit the main thread leaves with pthread_exit, the last
+ *                    thread's return ends the process (status 0)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static long counter;
+static __thread long mine = 100;
+
+static void *add(void *arg)
+{
+	for (int i = 0; i < 2000; i++) {
+		pthread_mutex_lock(&lock);
+		counter++;
+		pthread_mutex_unlock(&lock);
+	}
+	mine += (long)(intptr_t)arg;
+	return (void *)(intptr_t)mine;
+}
+
+static int turn, rounds;
+
+static void *pong(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	while (rounds < 100) {
+		while (turn != 1)
+			pthread_cond_wait(&cond, &lock);
+		rounds++;
+		turn = 0;
+		pthread_cond_signal(&cond);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+static void *tid_of(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	return NULL;
+}
+
+static volatile int detached_done;
+
+static void *detached(void *arg)
+{
+	(void)arg;
+	__atomic_add_fetch(&detached_done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static pthread_barrier_t barrier;
+static volatile int past_barrier;
+
+static void *at_barrier(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&barrier);
+	__atomic_add_fetch(&past_barrier, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *cancelled(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();		/* a cancellation point */
+	return NULL;
+}
+
+static void *exits_early(void *arg)
+{
+	(void)arg;
+	pthread_exit((void *)42);
+}
+
+static void basic(void)
+{
+	pthread_t t[64];
+	pthread_attr_t small;
+	pid_t tids[64];
+	void *ret;
+	long sum = 0;
+	int distinct = 1;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, add, (void *)(intptr_t)i);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		sum += (long)(intptr_t)ret;
+	}
+	printf("counter %ld, thread values %ld, main's still %ld\n", counter, sum, mine);
+
+	pthread_create(&t[0], NULL, pong, NULL);
+	pthread_mutex_lock(&lock);
+	while (rounds < 100) {
+		turn = 1;
+		pthread_cond_signal(&cond);
+		while (turn != 0 && rounds < 100)
+			pthread_cond_wait(&cond, &lock);
+	}
+	pthread_mutex_unlock(&lock);
+	pthread_join(t[0], NULL);
+	printf("ping-pong: %d rounds\n", rounds);
+
+	/* Small stacks: lstar commits what a thread maps, and 64 of
+	 * glibc's 8 MiB stacks are its whole default --mem. */
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 256 * 1024);
+	for (int i = 0; i < 64; i++)
+		if (pthread_create(&t[i], &small, tid_of, &tids[i])) {
+			printf("create %d failed\n", i);
+			return;
+		}
+	pthread_attr_destroy(&small);
+	for (int i = 0; i < 64; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 64; i++)
+		for (int j = 0; j < i; j++)
+			if (tids[i] == tids[j] || tids[i] == getpid())
+				distinct = 0;
+	printf("64 threads joined, tids distinct %d\n", distinct);
+
+	for (int i = 0; i < 8; i++) {
+		pthread_attr_t a;
+
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		pthread_create(&t[i], &a, detached, NULL);
+		pthread_attr_destroy(&a);
+	}
+	while (__atomic_load_n(&detached_done, __ATOMIC_SEQ_CST) < 8)
+		sched_yield();
+	printf("8 detached threads ran\n");
+
+	pthread_barrier_init(&barrier, NULL, 5);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, at_barrier, NULL);
+	pthread_barrier_wait(&barrier);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("barrier: %d past\n", past_barrier);
+
+	pthread_create(&t[0], NULL, cancelled, NULL);
+	pthread_cancel(t[0]);
+	pthread_join(t[0], &ret);
+	printf("cancelled: %d\n", ret == PTHREAD_CANCELED);
+
+	pthread_create(&t[0], NULL, exits_early, NULL);
+	pthread_join(t[0], &ret);
+	printf("pthread_exit value %ld\n", (long)(intptr_t)ret);
+}
+
+/* --- signals ---------------------------------------------------------------- */
+
+static volatile pid_t handled_on;
+static volatile int go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled_on = gettid();
+}
+
+static void *waits_for_usr1(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	while (!handled_on)
+		sched_yield();
+	return NULL;
+}
+
+static void *unblocked(void *arg)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	*(pid_t *)arg = gettid();
+	__atomic_store_n(&go, 1, __ATOMIC_SEQ_CST);
+	while (!handled_on)
+		sched_yield();
+	return NULL;
+}
+
+static void *sigwaiter(void *arg)
+{
+	sigset_t s;
+	int sig = 0;
+
+	(void)arg;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR2);
+	sigwait(&s, &sig);
+	return (void *)(intptr_t)sig;
+}
+
+static void signals(void)
+{
+	pthread_t t;
+	pid_t tid = 0;
+	sigset_t s;
+	void *ret;
+
+	signal(SIGUSR1, on_usr1);
+	pthread_create(&t, NULL, waits_for_usr1, &tid);
+	while (!__atomic_load_n(&tid, __ATOMIC_SEQ_CST))
+		sched_yield();
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	printf("pthread_kill: handled on that thread %d\n", handled_on == tid);
+
+	/* Blocked here, unblocked in the thread: kill() goes to it. */
+	handled_on = 0;
+	tid = 0;
+	sigemptyset(&s);
+	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	pthread_create(&t, NULL, unblocked, &tid);
+	while (!__atomic_load_n(&go, __ATOMIC_SEQ_CST))
+		sched_yield();
+	kill(getpid(), SIGUSR1);
+	pthread_join(t, NULL);
+	printf("kill: taken by the thread that does not block it %d\n", handled_on == tid);
+
+	pthread_create(&t, NULL, sigwaiter, NULL);
+	kill(getpid(), SIGUSR2);
+	pthread_join(t, &ret);
+	printf("sigwait in a thread: %s\n", (intptr_t)ret == SIGUSR2 ? "SIGUSR2" : "?");
+}
+
+/* --- memory ------------------------------------------------------------------- */
+
+static void *churn(void *arg)
+{
+	long id = (long)(intptr_t)arg, bad = 0;
+
+	for (int round = 0; round < 200; round++) {
+		size_t len = (size_t)(1 + (round + id) % 8) * 4096;
+		unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return (void *)-1L;
+		for (size_t i = 0; i < len; i += 512)
+			if (p[i])
+				bad++;		/* fresh memory is zero */
+		memset(p, (int)(id + 1), len);
+		for (size_t i = 0; i < len; i += 512)
+			if (p[i] != (unsigned char)(id + 1))
+				bad++;
+		munmap(p, len);
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void memory(void)
+{
+	pthread_t t[4];
+	long bad = 0;
+	void *ret;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, churn, (void *)(intptr_t)i);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		bad += (long)(intptr_t)ret;
+	}
+	printf("4 threads mapped and unmapped 800 times: %ld bad bytes\n", bad);
+}
+
+/* --- ends ----------------------------------------------------------------------- */
+
+static void *spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return NULL;
+}
+
+static void *ends_all(void *arg)
+{
+	(void)arg;
+	printf("exiting from a thread\n");
+	fflush(stdout);
+	exit(7);
+}
+
+static void *last_one(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	printf("the last thread returns\n");
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "basic";
+	pthread_t t;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!strcmp(mode, "basic"))
+		basic();
+	else if (!strcmp(mode, "signals"))
+		signals();
+	else if (!strcmp(mode, "memory"))
+		memory();
+	else if (!strcmp(mode, "exit")) {
+		for (int i = 0; i < 3; i++)
+			pthread_create(&t, NULL, spin, NULL);
+		pthread_create(&t, NULL, ends_all, NULL);
+		for (;;)
+			pause();
+	} else if (!strcmp(mode, "main-exit")) {
+		pthread_create(&t, NULL, last_one, NULL);
+		pthread_exit(NULL);
+	} else {
+		fprintf(stderr, "usage: threads basic|signals|memory|exit|main-exit\n");
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * thread.c - the program's threads: clone and clone3 for a new thread,
+ * exit of one thread, and how a thread starts on its vCPU.
+ *
+ * Each thread is a vCPU of its own (tasks[n] runs on vCPU n), run by a
+ * host thread of the VMM: the host schedules them, the shim never
+ * switches between threads.  clone picks a free slot, lays out the new
+ * thread's first frame (the caller's registers, rax 0, the new stack and
+ * TLS), and asks the VMM to start the vCPU (LSTAR_HC_CLONE), which gets
+ * the caller's FPU state.  A thread that exits gives its vCPU back
+ * (LSTAR_HC_THREAD_EXIT) and that vCPU waits in the VMM for the next
+ * clone to need it.
+ *
+ * Only threads: a clone without CLONE_THREAD (a new process) is ENOSYS
+ * until processes exist, and so is a thread that would not share the
+ * files and the working directory (lstar keeps one of each per process).
+ */
+#include <linux/sched.h>
+#include <linux/signal.h>
+#include "shim.h"
+#include "task.h"
+
+struct task tasks[LSTAR_MAX_VCPUS];
+unsigned int nr_threads, task_slots = 1;
+static int next_tid = LSTAR_GUEST_PID + 1;
+
+/* What a thread must share with its creator, and what else clone may ask
+ * for (CLONE_DETACHED is ignored, as Linux ignores it). */
+#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_THREAD_MAY   (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED)
+
+struct task *task_by_tid(int tid)
+{
+	for (unsigned int i = 0; i < task_slots; i++)
+		if (tid > 0 && tasks[i].tid == tid)
+			return &tasks[i];
+	return NULL;
+}
+
+noreturn void task_start(void)
+{
+	struct task *t = current();
+	struct pt_regs *regs = (struct pt_regs *)this_cpu()->tss.sp0 - 1;
+
+	/* Whatever this vCPU mapped for an earlier thread is stale. */
+	tlb_sync(true);
+	*regs = t->start_regs;
+	wrmsr(MSR_FS_BASE, t->start_fs);
+	wrmsr(MSR_KERNEL_GS_BASE, t->start_gs);
+	return_to_user(regs, syscall_exit_to_user(regs));
+}
+
+/* The arguments of clone and clone3, as clone3 names them. */
+struct clone_req {
+	uint64_t flags;
+	uint64_t stack;			/* the new stack pointer, or 0 */
+	uint64_t parent_tid, child_tid;
+	uint64_t tls;
+};
+
+static long do_clone(struct pt_regs *regs, const struct clone_req *req)
+{
+	uint64_t flags = req->flags;
+	struct task *self = current(), *child = NULL;
+	struct lstar_hc_clone *hc = &hc_block()->clone;
+	int32_t tid;
+
+	/* Linux's own rules first: a thread shares the signal handlers,
+	 * which need the address space. */
+	if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) ||
+	    ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
+		return -EINVAL;
+	/* A new process, or a thread lstar cannot give what it asks. */
+	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
+	    (flags & ~(uint64_t)(CLONE_THREAD_FLAGS | CLONE_THREAD_MAY | CSIGNAL)))
+		return -ENOSYS;
+	if ((flags & CLONE_SETTLS) && req->tls >= LSTAR_USER_TOP)
+		return -EPERM;
+
+	spin_lock(&process_lock);
+	if (nr_threads < boot_info.max_threads)
+		for (unsigned int i = 1; i < LSTAR_MAX_VCPUS && !child; i++)
+			if (!tasks[i].tid)
+				child = &tasks[i];
+	if (!child) {
+		spin_unlock(&process_lock);
+		return -EAGAIN;		/* as Linux at RLIMIT_NPROC */
+	}
+	tid = next_tid++;
+	if ((unsigned int)(child - tasks) >= task_slots)
+		task_slots = (unsigned int)(child - tasks) + 1;
+	*child = (struct task){
+		.tid = tid,
+		.cpu = (unsigned int)(child - tasks),
+		.pcpu = percpu_of((unsigned int)(child - tasks)),
+		.sigblocked = self->sigblocked,
+		.clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? req->child_tid : 0,
+		.altstack.flags = SS_DISABLE,
+		.start_regs = *regs,
+		.start_fs = (flags & CLONE_SETTLS) ? req->tls : rdmsr(MSR_FS_BASE),
+		.start_gs = rdmsr(MSR_KERNEL_GS_BASE),
+	};
+	child->start_regs.ax = 0;
+	if (req->stack)
+		child->start_regs.sp = req->stack;
+	nr_threads++;
+	spin_unlock(&process_lock);
+
+	/* Both in the memory the threads share; a bad pointer is ignored,
+	 * as Linux ignores it. */
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(req->parent_tid, &tid, sizeof(tid));
+	if (flags & CLONE_CHILD_SETTID)
+		copy_to_user(req->child_tid, &tid, sizeof(tid));
+
+	hc->cpu = child->cpu;
+	hc->tid = tid;
+	hcall(LSTAR_HC_CLONE);
+	if (hc->ret < 0) {
+		long err = hc->ret;
+
+		spin_lock(&process_lock);
+		child->tid = 0;
+		nr_threads--;
+		spin_unlock(&process_lock);
+		return err;
+	}
+	return tid;
+}
+
+/* clone(flags, stack, parent_tid, child_tid, tls): x86-64's order. */
+long sys_clone(struct pt_regs *regs)
+{
+	struct clone_req req = {
+		.flags = regs->di & 0xffffffffULL,	/* an unsigned long of which
+							 * Linux reads 32 bits */
+		.stack = regs->si, .parent_tid = regs->dx, .child_tid = regs->r10,
+		.tls = regs->r8,
+	};
+
+	return do_clone(regs, &req);
+}
+
+long sys_clone3(struct pt_regs *regs)
+{
+	struct clone_args args;
+	struct clone_req req;
+	long err;
+
+	memset(&args, 0, sizeof(args));
+	if (regs->si > 4096)
+		return -E2BIG;
+	if (regs->si < CLONE_ARGS_SIZE_VER0)
+		return -EINVAL;
+	if ((err = copy_from_user(&args, regs->di,
+				  regs->si < sizeof(args) ? regs->si : sizeof(args))))
+		return err;
+	/* What lies past the struct lstar knows must be zero (E2BIG). */
+	for (uint64_t off = sizeof(args); off < regs->si; off += 8) {
+		uint64_t v = 0;
+
+		if ((err = copy_from_user(&v, regs->di + off,
+					  regs->si - off < 8 ? regs->si - off : 8)))
+			return err;
+		if (v)
+			return -E2BIG;
+	}
+	/* A thread's exit signal must be none; set_tid and cgroups are for
+	 * new processes. */
+	if ((args.exit_signal && (args.flags & CLONE_THREAD)) || args.exit_signal > 64 ||
+	    args.set_tid || args.set_tid_size || (args.flags & CSIGNAL))
+		return -EINVAL;
+	if (!args.stack != !args.stack_size)
+		return -EINVAL;
+	req = (struct clone_req){
+		.flags = args.flags,
+		.stack = args.stack ? args.stack + args.stack_size : 0,
+		.parent_tid = args.parent_tid, .child_tid = args.child_tid,
+		.tls = args.tls,
+	};
+	return do_clone(regs, &req);
+}
+
+/*
+ * exit: one thread ends.  Its clear_child_tid word is zeroed and one
+ * waiter on it woken (pthread_join's wait), as Linux's mm_release does;
+ * the last thread's exit is the process's.  The robust futex list is not
+ * walked: a robust mutex a thread dies holding stays locked.
+ */
+long sys_exit(struct pt_regs *regs)
+{
+	struct task *t = current();
+	struct lstar_hc_thread_exit *hc = &hc_block()->thread_exit;
+	uint64_t ctid;
+	const uint32_t zero = 0;
+
+	spin_lock(&process_lock);
+	if (nr_threads == 1) {
+		spin_unlock(&process_lock);
+		return sys_exit_group(regs);
+	}
+	nr_threads--;
+	ctid = t->clear_child_tid;
+	t->tid = 0;
+	t->sigpending = 0;
+	spin_unlock(&process_lock);
+	if (ctid && copy_to_user(ctid, &zero, sizeof(zero)))
+		ctid = 0;
+	hc->clear_tid = ctid;
+	hcall(LSTAR_HC_THREAD_EXIT);
+	/* Back: this vCPU runs a new thread, which clone put in its slot. */
+	task_start();
+}
