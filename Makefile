@@ -195,7 +195,17 @@ $(B)/guest/args.pie: guest/args.c $(SHIM_ELF)
 	@echo "  PIE     $@"
 	$(Q)$(CC) -static-pie -fPIE $(GUEST_CFLAGS) -o $@ $<
 
-guest: $(GUEST_BINS)
+# A static Go program (guest/go/NAME.go: CGO off, so the Go runtime makes
+# its own system calls): threads, futexes, signals, epoll.
+GO_BINS := $(patsubst guest/go/%.go,$(B)/guest/%.go,$(wildcard guest/go/*.go))
+
+$(B)/guest/%.go: guest/go/%.go
+	@mkdir -p $(dir $@)
+	@echo "  GO      $@"
+	$(Q)cd guest/go && CGO_ENABLED=0 GO111MODULE=off GOCACHE=$(abspath $(B))/go-cache \
+		GOPATH=$(abspath $(B))/go-path go build -o $(abspath $@) $(notdir $<)
+
+guest: $(GUEST_BINS) $(GO_BINS)
 
 # --- examples: static programs to try lstar on (built with musl) -----------
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
@@ -255,7 +265,7 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
-		libelf-dev check musl-tools busybox-static
+		libelf-dev check musl-tools busybox-static golang-go
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

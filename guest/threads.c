@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -180,6 +181,21 @@ static void basic(void)
 	pthread_create(&t[0], NULL, exits_early, NULL);
 	pthread_join(t[0], &ret);
 	printf("pthread_exit value %ld\n", (long)(intptr_t)ret);
+
+	/* The CPUs the threads may run on: the machine's; a mask naming
+	 * none of them is refused. */
+	{
+		cpu_set_t set, none;
+
+		CPU_ZERO(&none);
+		sched_getaffinity(0, sizeof(set), &set);
+		printf("affinity: every CPU %d, set back %d, none %s, another tid %s\n",
+		       CPU_COUNT(&set) == sysconf(_SC_NPROCESSORS_ONLN),
+		       sched_setaffinity(0, sizeof(set), &set),
+		       sched_setaffinity(0, sizeof(none), &none) ? strerror(errno) : "ok",
+		       sched_getaffinity(gettid() + 5000, sizeof(set), &set) ? strerror(errno) :
+									      "ok");
+	}
 }
 
 /* --- signals ---------------------------------------------------------------- */

@@ -214,6 +214,10 @@ struct lstar_boot_info {
 	/* The most threads the program may have at once (`limit threads`,
 	 * at most LSTAR_MAX_VCPUS): clone is EAGAIN past it. */
 	uint32_t max_threads;
+	/* The CPUs the program's threads run on (sched_getaffinity): the
+	 * host's that lstar may use, at most LSTAR_MAX_VCPUS. */
+	uint32_t nr_cpus;
+	uint32_t _pad0;
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -490,7 +494,7 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 528, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 536, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");

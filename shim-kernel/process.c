@@ -75,6 +75,77 @@ long sys_getcpu(struct pt_regs *regs)
 	return 0;
 }
 
+/* pid names one of the program's threads (0: the caller)?  -ESRCH if
+ * not. */
+static long thread_named(int pid)
+{
+	long err = 0;
+
+	if (pid == 0)
+		return 0;
+	spin_lock(&process_lock);
+	if (pid < 0 || !task_by_tid(pid))
+		err = -ESRCH;
+	spin_unlock(&process_lock);
+	return err;
+}
+
+/* The bytes of a CPU mask as the kernel keeps it: whole longs. */
+static uint32_t cpumask_bytes(void)
+{
+	return (boot_info.nr_cpus + 63) / 64 * 8;
+}
+
+/*
+ * The program's threads run on the host's CPUs lstar may use (each
+ * thread a vCPU, which the host schedules): that is the mask every
+ * thread has, and the one sched_setaffinity is checked against (it must
+ * name one of them); lstar does not pin vCPUs, so a narrower mask is
+ * accepted and not applied.
+ */
+long sys_sched_getaffinity(struct pt_regs *regs)
+{
+	uint32_t len = (uint32_t)regs->si, n = cpumask_bytes();
+	uint8_t mask[LSTAR_MAX_VCPUS / 8];
+	long err;
+
+	if ((uint64_t)len * 8 < boot_info.nr_cpus || (len & 7))
+		return -EINVAL;
+	if ((err = thread_named((int)regs->di)))
+		return err;
+	memset(mask, 0, sizeof(mask));
+	for (uint32_t cpu = 0; cpu < boot_info.nr_cpus && cpu < LSTAR_MAX_VCPUS; cpu++)
+		mask[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
+	if (n > sizeof(mask))
+		n = sizeof(mask);
+	if (n > len)
+		n = len;
+	if ((err = copy_to_user(regs->dx, mask, n)))
+		return err;
+	return n;
+}
+
+long sys_sched_setaffinity(struct pt_regs *regs)
+{
+	uint32_t len = (uint32_t)regs->si, n = cpumask_bytes();
+	uint8_t mask[LSTAR_MAX_VCPUS / 8];
+	bool any = false;
+	long err;
+
+	memset(mask, 0, sizeof(mask));
+	if (n > sizeof(mask))
+		n = sizeof(mask);
+	if (n > len)
+		n = len;
+	if ((err = copy_from_user(mask, regs->dx, n)))
+		return err;
+	if ((err = thread_named((int)regs->di)))
+		return err;
+	for (uint32_t cpu = 0; cpu < boot_info.nr_cpus && cpu / 8 < n; cpu++)
+		any |= (mask[cpu / 8] >> (cpu % 8)) & 1;
+	return any ? 0 : -EINVAL;
+}
+
 long sys_set_tid_address(struct pt_regs *regs)
 {
 	struct task *t = current();

@@ -59,6 +59,7 @@ PROBE_TEST(stdfd)	/* fstat/dup/fcntl/ioctl/lseek/readv/writev on 0-2 */
 PROBE_TEST(efault)	/* bad user pointers in every forwarded call */
 PROBE_TEST(sysinfo)	/* syscall numbers, uname, rlimits, signal state */
 PROBE_TEST(futex)	/* one thread's futex answers; glibc's locks */
+PROBE_TEST(epoll)	/* an event loop's calls on pipes */
 
 /*
  * Seeded random brk/mmap/munmap/mprotect/mremap/madvise calls in an arena
@@ -146,6 +147,16 @@ START_TEST(pthreads)
 
 		assert_same_as_native(probe("threads", _i), args);
 	}
+}
+END_TEST
+
+/*
+ * A static Go program (guest/go/goprobe.go): the runtime's threads,
+ * futexes, epoll timers and SIGURG preemption of a tight loop.
+ */
+START_TEST(go_runtime)
+{
+	assert_same_as_native(guest_path("goprobe.go"), NULL);
 }
 END_TEST
 
@@ -430,9 +441,11 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, probe_efault, 0, 2);
 	tcase_add_loop_test(tc, probe_sysinfo, 0, 2);
 	tcase_add_loop_test(tc, probe_futex, 0, 2);
+	tcase_add_loop_test(tc, probe_epoll, 0, 2);
 	tcase_add_loop_test(tc, signal_handlers, 0, 2);
 	tcase_add_loop_test(tc, signal_deaths, 0, 2);
 	tcase_add_loop_test(tc, pthreads, 0, 2);
+	tcase_add_test(tc, go_runtime);
 	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
 	tcase_add_loop_test(tc, timer_signal_latency, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);

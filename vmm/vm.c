@@ -11,6 +11,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +77,17 @@ static void on_stop(int sig)
 bool vmm_run_over(const struct vmm *vmm)
 {
 	return vmm->done || stop_signal;
+}
+
+/* The host CPUs lstar may run on: its threads' vCPUs run there. */
+static uint32_t host_cpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0 || (n = CPU_COUNT(&set)) < 1)
+		return 1;
+	return n > LSTAR_MAX_VCPUS ? LSTAR_MAX_VCPUS : (uint32_t)n;
 }
 
 static uint64_t random_u64(void)
@@ -736,6 +748,7 @@ static void write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->entry = b->elf.entry + b->bias;
 	bi->fpstate_size = vmm_fpu_frame_size(&vmm->vcpu[0]);
 	bi->max_threads = LSTAR_MAX_VCPUS;
+	bi->nr_cpus = host_cpus();
 	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
 }
 
