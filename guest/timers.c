@@ -180,6 +180,13 @@ static void posix_timers(void)
 	printf("after it expired: %ld.%09ld\n", (long)cur.it_value.tv_sec,
 	       (long)cur.it_value.tv_nsec);
 
+	/* Armed for a time already past: it expires at once. */
+	clock_gettime(CLOCK_MONOTONIC, &its.it_value);
+	its.it_value.tv_sec -= 1;
+	timer_settime(t, TIMER_ABSTIME, &its, NULL);
+	sig = take(SIGUSR1, &si);
+	printf("armed in the past: %s\n", sig == SIGUSR1 ? "SIGUSR1" : errname(errno));
+
 	/* Expiries while the signal waits become its overrun. */
 	its = (struct itimerspec){ { 0, 1000000 }, { 0, 1000000 } };
 	timer_settime(t, 0, &its, NULL);

@@ -271,10 +271,11 @@ int64_t vmm_sys_timer_settime(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -EINVAL;
 	if ((err = get_itimerspec(cpu, a[2], &new)))
 		return err;
+	/* Expiries of the old setting not yet taken are gone with it;
+	 * before the new one is armed, which may expire at once. */
+	atomic_store(&cpu->proc->timers.fired[t - cpu->proc->timers.t], 0);
 	if (syscall(SYS_timer_settime, t->host, (int)(a[1] & TIMER_ABSTIME), &new, &old) < 0)
 		return -errno;
-	/* Expiries of the old setting not yet taken are gone with it. */
-	atomic_store(&cpu->proc->timers.fired[t - cpu->proc->timers.t], 0);
 	return a[3] ? put_itimerspec(cpu, a[3], &old) : 0;
 }
 
@@ -330,9 +331,9 @@ static int set_itimer(struct vmm_vcpu *cpu, int which, const struct itimerspec *
 			return err;
 		t->notify = SIGEV_SIGNAL;
 	}
+	atomic_store(&cpu->proc->timers.fired[SLOT_ITIMER(which)], 0);
 	if (syscall(SYS_timer_settime, t->host, 0, new, old) < 0)
 		return -errno;
-	atomic_store(&cpu->proc->timers.fired[SLOT_ITIMER(which)], 0);
 	return 0;
 }
 
