@@ -10,7 +10,11 @@
  *   bench signal N    N signals raised and handled (tkill, the frame, the
  *                     handler, rt_sigreturn)
  *   bench futex N     N FUTEX_WAKE calls that find no waiter
+ *   bench threads N   N threads created and joined, one after another
+ *   bench pingpong N  N wake-ups each way between two threads that take
+ *                     turns on a futex word
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,9 +24,34 @@
 #include <time.h>
 #include <unistd.h>
 
+#define FUTEX_WAIT_PRIVATE 128	/* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
 #define FUTEX_WAKE_PRIVATE 129	/* FUTEX_WAKE | FUTEX_PRIVATE_FLAG */
 
 static volatile long handled;
+static int turn;
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* Wait until the word is mine (want), then hand it over (next). */
+static void take_turn(int want, int next)
+{
+	while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != want)
+		syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE, 1 - want, NULL, NULL, 0);
+	__atomic_store_n(&turn, next, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *ponger(void *arg)
+{
+	long n = (long)arg;
+
+	for (long i = 0; i < n; i++)
+		take_turn(1, 0);
+	return NULL;
+}
 
 static void on_usr1(int sig)
 {
@@ -78,6 +107,21 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			if (syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) != 0)
 				return 1;
+	} else if (!strcmp(argv[1], "threads")) {
+		for (long i = 0; i < n; i++) {
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL))
+				return 1;
+		}
+	} else if (!strcmp(argv[1], "pingpong")) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, ponger, (void *)n))
+			return 1;
+		for (long i = 0; i < n; i++)
+			take_turn(0, 1);
+		pthread_join(t, NULL);
 	} else {
 		return 2;
 	}

@@ -15,6 +15,9 @@
  *                    thread
  *   threads memory   threads mapping, touching and unmapping memory at
  *                    once, each checking what it wrote
+ *   threads files    threads making, using and closing pipes at once
+ *   threads race     memory unmapped by one thread while others' reads
+ *                    and writes use it: each call works or is EFAULT
  *   threads exit     exit_group from a thread while others spin
  *                    (status 7)
  *   threads main-exit the main thread leaves with pthread_exit, the last
@@ -22,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -318,6 +322,118 @@ static void memory(void)
 	printf("4 threads mapped and unmapped 800 times: %ld bad bytes\n", bad);
 }
 
+/* --- descriptors ---------------------------------------------------------------- */
+
+/* Pipes made, written, read through a dup and closed, by four threads at
+ * once: the VMM's descriptor table under concurrent calls. */
+static void *pipes(void *arg)
+{
+	long id = (long)(intptr_t)arg, bad = 0;
+
+	for (int round = 0; round < 200; round++) {
+		char out[16], in[16] = { 0 };
+		int p[2], d;
+
+		if (pipe(p))
+			return (void *)-1L;
+		snprintf(out, sizeof(out), "t%ld r%d", id, round);
+		if (write(p[1], out, strlen(out) + 1) != (ssize_t)strlen(out) + 1)
+			bad++;
+		if ((d = dup(p[0])) < 0 || read(d, in, sizeof(in)) != (ssize_t)strlen(out) + 1 ||
+		    strcmp(in, out))
+			bad++;
+		close(d);
+		close(p[0]);
+		close(p[1]);
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void files(void)
+{
+	pthread_t t[4];
+	long bad = 0;
+	void *ret;
+	int fd;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, pipes, (void *)(intptr_t)i);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		bad += (long)(intptr_t)ret;
+	}
+	/* Every descriptor came back: the next is the lowest free. */
+	fd = dup(0);
+	printf("4 threads, 800 pipes: %ld bad, next descriptor %d\n", bad, fd);
+}
+
+/* --- races ----------------------------------------------------------------------- */
+
+/* One thread maps and unmaps a window over and over while others read
+ * into it from a pipe and write from it: each call either works or is
+ * EFAULT, and a page freed under a call is never anyone else's. */
+static char *volatile window;
+static volatile int racing = 1;
+
+static void *remapper(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 400; i++) {
+		char *p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		window = p;
+		memset(p, 'w', 16 * 4096);
+		munmap(p, 16 * 4096);
+	}
+	racing = 0;
+	return NULL;
+}
+
+static void *user(void *arg)
+{
+	int *pp = arg;
+	long odd = 0;
+
+	while (racing) {
+		char *w = window;
+		ssize_t r;
+
+		if (!w)
+			continue;
+		r = write(pp[1], w, 4096);
+		if (r < 0 && errno != EFAULT && errno != EAGAIN)
+			odd++;
+		r = read(pp[0], w + 4096, 4096);
+		if (r < 0 && errno != EFAULT && errno != EAGAIN)
+			odd++;
+	}
+	return (void *)(intptr_t)odd;
+}
+
+static void race(void)
+{
+	pthread_t m, u[2];
+	int pp[2][2];
+	long odd = 0;
+	void *ret;
+
+	for (int i = 0; i < 2; i++) {
+		pipe(pp[i]);
+		fcntl(pp[i][0], F_SETFL, O_NONBLOCK);
+		fcntl(pp[i][1], F_SETFL, O_NONBLOCK);
+	}
+	pthread_create(&m, NULL, remapper, NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&u[i], NULL, user, pp[i]);
+	pthread_join(m, NULL);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(u[i], &ret);
+		odd += (long)(intptr_t)ret;
+	}
+	printf("race: unmapped under calls, only EFAULT or EAGAIN %d\n", odd == 0);
+}
+
 /* --- ends ----------------------------------------------------------------------- */
 
 static void *spin(void *arg)
@@ -356,6 +472,10 @@ int main(int argc, char **argv)
 		signals();
 	else if (!strcmp(mode, "memory"))
 		memory();
+	else if (!strcmp(mode, "files"))
+		files();
+	else if (!strcmp(mode, "race"))
+		race();
 	else if (!strcmp(mode, "exit")) {
 		for (int i = 0; i < 3; i++)
 			pthread_create(&t, NULL, spin, NULL);
@@ -366,7 +486,7 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, last_one, NULL);
 		pthread_exit(NULL);
 	} else {
-		fprintf(stderr, "usage: threads basic|signals|memory|exit|main-exit\n");
+		fprintf(stderr, "usage: threads basic|signals|memory|files|race|exit|main-exit\n");
 		return 2;
 	}
 	return 0;

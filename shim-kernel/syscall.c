@@ -231,7 +231,9 @@ static __attribute__((noinline)) void syscall_slow(struct pt_regs *regs,
 	case LSTAR_ACT_LOG:
 		this_cpu()->vmm_saw_call = false;
 		regs->ax = handler(regs);
-		if (handler == sys_ni_syscall)
+		/* Not there, or not for these arguments (a clone that would
+		 * make a process): -v says so. */
+		if (handler == sys_ni_syscall || (long)regs->ax == -ENOSYS)
 			kind = LSTAR_TRACE_NOSYS;
 		else if (this_cpu()->vmm_saw_call)
 			return;		/* the VMM traced it, on its own verdict */

@@ -135,12 +135,15 @@ END_TEST
  * pthread programs (guest/threads): a mutex-guarded counter, condition
  * variables, __thread values, 64 threads, detached threads, barriers,
  * cancellation, pthread_exit; signals to one thread and to the process;
- * threads mapping and unmapping memory at once; exit from a thread and
+ * threads mapping and unmapping memory at once, and making and closing
+ * descriptors at once (the VMM's table); exit from a thread and
  * the main thread leaving first.  Exactly as natively, on both libcs.
  */
 START_TEST(pthreads)
 {
-	static const char *const modes[] = { "basic", "signals", "memory", "exit", "main-exit" };
+	static const char *const modes[] = {
+		"basic", "signals", "memory", "files", "race", "exit", "main-exit",
+	};
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		const char *const args[] = { modes[i], NULL };

@@ -26,6 +26,8 @@ workloads=(
 	"2000 write (forwarded)|$G/bench.musl write 2000"
 	"2000 signals (handled)|$G/bench.musl signal 2000"
 	"2000 futex wakes (no waiter)|$G/bench.musl futex 2000"
+	"200 threads (create, join)|$G/bench.musl threads 200"
+	"2000 futex ping-pongs|$G/bench.musl pingpong 2000"
 	"2000 clock_gettime (musl)|$G/bench.musl clock 2000"
 	"2000 clock_gettime (glibc)|$G/bench.glibc clock 2000"
 	"compute 300M rounds|$G/bench.musl compute 300"
