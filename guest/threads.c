@@ -18,6 +18,8 @@
  *   threads files    threads making, using and closing pipes at once
  *   threads race     memory unmapped by one thread while others' reads
  *                    and writes use it: each call works or is EFAULT
+ *   threads limit    up to 16 threads alive at once, and the error past
+ *                    a limit (lstar's `limit threads`)
  *   threads exit     exit_group from a thread while others spin
  *                    (status 7)
  *   threads main-exit the main thread leaves with pthread_exit, the last
@@ -434,6 +436,37 @@ static void race(void)
 	printf("race: unmapped under calls, only EFAULT or EAGAIN %d\n", odd == 0);
 }
 
+/* --- limits ---------------------------------------------------------------------- */
+
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *held(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&hold_lock);
+	pthread_mutex_unlock(&hold_lock);
+	return NULL;
+}
+
+/* Threads that stay alive until released, as many as may be: how many
+ * came, and what the next pthread_create said. */
+static void limit(void)
+{
+	pthread_t t[16];
+	pthread_attr_t small;
+	int n = 0, err = 0;
+
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 64 * 1024);
+	pthread_mutex_lock(&hold_lock);
+	while (n < 16 && !(err = pthread_create(&t[n], &small, held, NULL)))
+		n++;
+	pthread_mutex_unlock(&hold_lock);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	printf("threads alive besides main: %d, then %s\n", n, err ? strerror(err) : "no error");
+}
+
 /* --- ends ----------------------------------------------------------------------- */
 
 static void *spin(void *arg)
@@ -476,6 +509,8 @@ int main(int argc, char **argv)
 		files();
 	else if (!strcmp(mode, "race"))
 		race();
+	else if (!strcmp(mode, "limit"))
+		limit();
 	else if (!strcmp(mode, "exit")) {
 		for (int i = 0; i < 3; i++)
 			pthread_create(&t, NULL, spin, NULL);
@@ -486,7 +521,7 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, last_one, NULL);
 		pthread_exit(NULL);
 	} else {
-		fprintf(stderr, "usage: threads basic|signals|memory|files|race|exit|main-exit\n");
+		fprintf(stderr, "usage: threads basic|signals|memory|files|race|limit|exit|main-exit\n");
 		return 2;
 	}
 	return 0;

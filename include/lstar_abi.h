@@ -61,6 +61,7 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 #endif
+#include "lstar_limits.h"
 
 #define LSTAR_ABI_VERSION	9
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
@@ -104,7 +105,7 @@
 
 /* The most vCPUs (threads alive at once) one VM has; their hypercall
  * blocks and the shim's per-CPU areas are laid out for this many. */
-#define LSTAR_MAX_VCPUS		256
+#define LSTAR_MAX_VCPUS		LSTAR_MAX_THREADS
 
 /*
  * What a forwarded call the VMM had to interrupt for a signal returns

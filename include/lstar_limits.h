@@ -10,6 +10,10 @@
  * default and hard limit. */
 #define LSTAR_MAX_FDS		1024
 
+/* Threads alive at once: `limit threads` at most, and the vCPUs a VM
+ * is laid out for (lstar_abi.h's LSTAR_MAX_VCPUS). */
+#define LSTAR_MAX_THREADS	256
+
 /* `limit memory` and --mem: the page pool's size. */
 #define LSTAR_MEM_MIN		(16ULL << 20)
 #define LSTAR_MEM_MAX		(64ULL << 30)

@@ -50,7 +50,8 @@ struct lstar_policy {
 	uint64_t mem;			/* bytes */
 	double time;			/* seconds */
 	int files;			/* descriptors open at once */
-	uint32_t mem_src, time_src, files_src;
+	int threads;			/* threads alive at once */
+	uint32_t mem_src, time_src, files_src, threads_src;
 };
 
 /*

@@ -199,4 +199,9 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 			lstar_policy_where(p, p->files_src, w, sizeof(w)));
 	else
 		fputs("  files   unset\n", out);
+	if (p->threads)
+		fprintf(out, "  threads %d  (%s)\n", p->threads,
+			lstar_policy_where(p, p->threads_src, w, sizeof(w)));
+	else
+		fputs("  threads unset\n", out);
 }

@@ -675,7 +675,8 @@ static int parse_duration(const char *s, size_t len, double *out)
 	return 0;
 }
 
-static const char *const limit_kinds[] = { "memory", "time", "files" };
+static const char *const limit_kinds[] = { "memory", "time", "files", "threads" };
+#define NLIMIT_KINDS (sizeof(limit_kinds) / sizeof(limit_kinds[0]))
 
 static const char *limit_kind_at(size_t i, void *ctx)
 {
@@ -683,7 +684,7 @@ static const char *limit_kind_at(size_t i, void *ctx)
 	return limit_kinds[i];
 }
 
-/* "limit memory SIZE | time DURATION | files N" */
+/* "limit memory SIZE | time DURATION | files N | threads N" */
 void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 		       const char *text, size_t text_len)
 {
@@ -697,17 +698,20 @@ void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 	uint64_t mem = 0, files = 0;
 	double secs = 0;
 
-	for (int k = 0; k < 3 && n >= 2; k++)
+	for (int k = 0; k < (int)NLIMIT_KINDS && n >= 2; k++)
 		if (policy_is_word(&toks[1], kinds[k]))
 			kind = k;
 	if (kind < 0 && n < 2) {
-		policy_error(c, policy_end_col(toks, n), "limits are: memory SIZE, time DURATION, files N",
-		      "expected memory, time or files after 'limit'");
+		policy_error(c, policy_end_col(toks, n),
+			     "limits are: memory SIZE, time DURATION, files N, threads N",
+			     "expected memory, time, files or threads after 'limit'");
 		return;
 	}
 	if (kind < 0) {
-		policy_did_you_mean(hint, sizeof(hint), toks[1].s, toks[1].len, limit_kind_at, 3, NULL);
-		policy_error(c, toks[1].col, *hint ? hint : "limits are: memory SIZE, time DURATION, files N",
+		policy_did_you_mean(hint, sizeof(hint), toks[1].s, toks[1].len, limit_kind_at,
+				    NLIMIT_KINDS, NULL);
+		policy_error(c, toks[1].col,
+			     *hint ? hint : "limits are: memory SIZE, time DURATION, files N, threads N",
 		      "unknown limit '%s'", policy_show(q, sizeof(q), toks[1].s, toks[1].len));
 		return;
 	}
@@ -754,22 +758,27 @@ void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 		file = &c->time_file;
 		srcp = &c->time_src;
 		break;
-	default:
+	default: {
+		/* files and threads: a count in a range. */
+		uint64_t lo = kind == 2 ? LSTAR_LIMIT_FILES_MIN : 1;
+		uint64_t hi = kind == 2 ? LSTAR_MAX_FDS : LSTAR_MAX_THREADS;
+
 		if (!policy_starts_number(v)) {
 			policy_error(c, v->col, NULL, "bad number '%s'", policy_show(q, sizeof(q), v->s, v->len));
 			return;
 		}
 		if (policy_number_tok(c, v, &files) < 0)
 			return;
-		if (files < LSTAR_LIMIT_FILES_MIN || files > LSTAR_MAX_FDS) {
-			policy_error(c, v->col, NULL, "files limit %s is out of range: %d..%d",
-			      policy_show(q, sizeof(q), v->s, v->len), LSTAR_LIMIT_FILES_MIN,
-			      LSTAR_MAX_FDS);
+		if (files < lo || files > hi) {
+			policy_error(c, v->col, NULL, "%s limit %s is out of range: %llu..%llu",
+				     kinds[kind], policy_show(q, sizeof(q), v->s, v->len),
+				     (unsigned long long)lo, (unsigned long long)hi);
 			return;
 		}
-		file = &c->files_file;
-		srcp = &c->files_src;
+		file = kind == 2 ? &c->files_file : &c->threads_file;
+		srcp = kind == 2 ? &c->files_src : &c->threads_src;
 		break;
+	}
 	}
 	if (*file == (int64_t)f->file)
 		policy_warning(c, toks[1].col, NULL, "%s limit set again (line %d set it too): this one counts",
@@ -782,6 +791,8 @@ void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 		c->mem = mem;
 	else if (kind == 1)
 		c->time = secs;
-	else
+	else if (kind == 2)
 		c->nfiles_limit = (int)files;
+	else
+		c->nthreads_limit = (int)files;
 }

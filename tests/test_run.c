@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tests.h"
 
@@ -150,6 +151,40 @@ START_TEST(pthreads)
 
 		assert_same_as_native(probe("threads", _i), args);
 	}
+}
+END_TEST
+
+/*
+ * `limit threads 4`: the main thread and three more; the next clone is
+ * EAGAIN, as Linux answers at RLIMIT_NPROC.  Without the limit, the 16
+ * the program wants.
+ */
+START_TEST(thread_limit)
+{
+	char dir[] = "/tmp/lstar-thr-XXXXXX", pol[64];
+	const char *const opts[] = { "-p", pol, NULL };
+	const char *const args[] = { "limit", NULL };
+	struct run_result r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pol, sizeof(pol), "%s/p", dir);
+	ck_assert_ptr_nonnull(f = fopen(pol, "w"));
+	fputs("use default\nlimit threads 4\n", f);
+	fclose(f);
+	run_lstar(opts, probe("threads", _i), args, &r);
+	ck_assert_msg(r.status == 0 &&
+		      !strcmp(r.out, "threads alive besides main: 3, then Resource temporarily "
+				     "unavailable\n"),
+		      "limit threads 4: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out,
+		      r.err);
+	run_result_free(&r);
+	run_lstar(NULL, probe("threads", _i), args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "threads alive besides main: 16, then no error\n"),
+		      "no limit: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	unlink(pol);
+	rmdir(dir);
 }
 END_TEST
 
@@ -449,6 +484,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, signal_deaths, 0, 2);
 	tcase_add_loop_test(tc, pthreads, 0, 2);
 	tcase_add_test(tc, go_runtime);
+	tcase_add_loop_test(tc, thread_limit, 0, 2);
 	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
 	tcase_add_loop_test(tc, timer_signal_latency, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);

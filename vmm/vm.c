@@ -747,7 +747,9 @@ static void write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->pml4 = m->pml4;
 	bi->entry = b->elf.entry + b->bias;
 	bi->fpstate_size = vmm_fpu_frame_size(&vmm->vcpu[0]);
-	bi->max_threads = LSTAR_MAX_VCPUS;
+	/* `limit threads`, else as many as there are vCPUs to have. */
+	bi->max_threads = vmm->proc.policy->threads ? (uint32_t)vmm->proc.policy->threads :
+						      LSTAR_MAX_VCPUS;
 	bi->nr_cpus = host_cpus();
 	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
 }
