@@ -18,6 +18,7 @@
  *   threads files    threads making, using and closing pipes at once
  *   threads race     memory unmapped by one thread while others' reads
  *                    and writes use it: each call works or is EFAULT
+ *   threads robust   a thread dies holding a robust mutex: EOWNERDEAD
  *   threads limit    up to 16 threads alive at once, and the error past
  *                    a limit (lstar's `limit threads`)
  *   threads exit     exit_group from a thread while others spin
@@ -436,6 +437,41 @@ static void race(void)
 	printf("race: unmapped under calls, only EFAULT or EAGAIN %d\n", odd == 0);
 }
 
+/* --- robust mutexes ---------------------------------------------------------------- */
+
+static pthread_mutex_t robust;
+
+static void *dies_holding(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&robust);
+	return NULL;			/* the thread ends, the mutex held */
+}
+
+/* A thread dies holding a robust mutex: the next locker gets EOWNERDEAD,
+ * makes it consistent, and it works again. */
+static void robust_mutex(void)
+{
+	pthread_mutexattr_t a;
+	pthread_t t;
+	int r;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&robust, &a);
+	pthread_create(&t, NULL, dies_holding, NULL);
+	pthread_join(t, NULL);
+	r = pthread_mutex_lock(&robust);
+	printf("robust mutex after its owner died: %s\n", r == EOWNERDEAD ? "EOWNERDEAD" :
+	       r ? strerror(r) : "locked");
+	if (r == EOWNERDEAD)
+		pthread_mutex_consistent(&robust);
+	pthread_mutex_unlock(&robust);
+	r = pthread_mutex_lock(&robust);
+	printf("and then: %s\n", r ? strerror(r) : "locked");
+	pthread_mutex_unlock(&robust);
+}
+
 /* --- limits ---------------------------------------------------------------------- */
 
 static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -511,6 +547,8 @@ int main(int argc, char **argv)
 		race();
 	else if (!strcmp(mode, "limit"))
 		limit();
+	else if (!strcmp(mode, "robust"))
+		robust_mutex();
 	else if (!strcmp(mode, "exit")) {
 		for (int i = 0; i < 3; i++)
 			pthread_create(&t, NULL, spin, NULL);
@@ -521,7 +559,7 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, last_one, NULL);
 		pthread_exit(NULL);
 	} else {
-		fprintf(stderr, "usage: threads basic|signals|memory|files|race|limit|exit|main-exit\n");
+		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|limit|exit|main-exit\n");
 		return 2;
 	}
 	return 0;

@@ -404,13 +404,21 @@ struct lstar_hc_clone {
 
 /*
  * LSTAR_HC_THREAD_EXIT: the calling vCPU's thread ended (not the last
- * one).  The VMM wakes one waiter on the futex word at clear_tid (the
- * shim has zeroed it), then keeps the vCPU until LSTAR_HC_CLONE gives it
- * a thread again, and only then returns.
+ * one).  The VMM wakes one waiter on each of the robust futexes in wake
+ * and on the futex word at clear_tid (the shim has zeroed it), then keeps
+ * the vCPU until LSTAR_HC_CLONE gives it a thread again, and only then
+ * returns.
  */
+#define LSTAR_HC_MAX_WAKES	32
+
 struct lstar_hc_thread_exit {
 	/* IN */
 	lstar_gva_t clear_tid;		/* 0: none */
+	/* Robust futexes the thread held, marked FUTEX_OWNER_DIED by the
+	 * shim: one waiter woken on each. */
+	uint32_t nwake;
+	uint32_t _pad;
+	lstar_gva_t wake[LSTAR_HC_MAX_WAKES];
 };
 
 /* LSTAR_HC_KICK: make vCPU cpu take LSTAR_VECTOR_EVENT as soon as ring 3

@@ -589,6 +589,25 @@ static int copy_user(uint64_t uaddr, void *buf, size_t n, bool to_user)
 	return err;
 }
 
+int user_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *cur)
+{
+	uint32_t *p;
+	int err = 0;
+
+	if (uaddr % 4 || uaddr >= LSTAR_USER_TOP)
+		return -EFAULT;
+	spin_lock(&mm_lock);
+	if (!(p = (uint32_t *)user_ptr(uaddr, true)))
+		err = -EFAULT;
+	else {
+		*cur = old;
+		__atomic_compare_exchange_n(p, cur, new, false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
+	}
+	spin_unlock(&mm_lock);
+	return err;
+}
+
 /* Copy through the page tables, never by touching user addresses: a bad
  * pointer is -EFAULT, not a shim fault, and SMAP can stay on. */
 int copy_to_user(uint64_t dst, const void *src, size_t n)

@@ -162,6 +162,30 @@ long sys_set_robust_list(struct pt_regs *regs)
 	return 0;
 }
 
+/* get_robust_list(pid, head, len): a thread's list head as it set it
+ * (pid 0: the caller's); musl asks at start whether robust mutexes work. */
+long sys_get_robust_list(struct pt_regs *regs)
+{
+	int pid = (int)regs->di;
+	uint64_t head, len = 24;
+	struct task *t = current();
+	long err;
+
+	if (pid) {
+		spin_lock(&process_lock);
+		t = task_by_tid(pid);
+		head = t ? t->robust_list : 0;
+		spin_unlock(&process_lock);
+		if (!t)
+			return -ESRCH;
+	} else {
+		head = t->robust_list;
+	}
+	if ((err = copy_to_user(regs->si, &head, sizeof(head))))
+		return err;
+	return copy_to_user(regs->dx, &len, sizeof(len));
+}
+
 long sys_arch_prctl(struct pt_regs *regs)
 {
 	uint64_t addr = regs->si, val;

@@ -233,6 +233,10 @@ void signal_take_events(void);
 void mm_init(void);
 int copy_to_user(uint64_t dst, const void *src, size_t n);
 int copy_from_user(void *dst, uint64_t src, size_t n);
+/* user_cmpxchg32 - compare the aligned user word at uaddr with old and
+ * store new if equal, atomically against ring 3 on any CPU; *cur gets
+ * what was there.  0 or -EFAULT (not mapped writable). */
+int user_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *cur);
 
 /* Entry code (entry.S). */
 void entry_SYSCALL_64(void);

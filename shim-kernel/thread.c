@@ -16,6 +16,7 @@
  * until processes exist, and so is a thread that would not share the
  * files and the working directory (lstar keeps one of each per process).
  */
+#include <linux/futex.h>
 #include <linux/sched.h>
 #include <linux/signal.h>
 #include "shim.h"
@@ -183,11 +184,78 @@ long sys_clone3(struct pt_regs *regs)
 	return do_clone(regs, &req);
 }
 
+/* The robust futex list's head (set_robust_list) and an entry. */
+struct robust_head {
+	uint64_t next;			/* the first entry, or the head itself */
+	int64_t futex_offset;		/* from an entry to its futex word */
+	uint64_t pending;		/* an entry being taken or released */
+};
+
+#define ROBUST_LIST_LIMIT	2048	/* Linux's: a loop in the list ends */
+
 /*
- * exit: one thread ends.  Its clear_child_tid word is zeroed and one
- * waiter on it woken (pthread_join's wait), as Linux's mm_release does;
- * the last thread's exit is the process's.  The robust futex list is not
- * walked: a robust mutex a thread dies holding stays locked.
+ * A robust futex at uaddr the dying thread tid may hold: if it does, mark
+ * it FUTEX_OWNER_DIED (keeping FUTEX_WAITERS) and have one waiter woken,
+ * as Linux's handle_futex_death; a pending one left at 0 is woken too.
+ * False when the word cannot be read (the walk stops).
+ */
+static bool futex_death(uint64_t uaddr, int tid, bool pending,
+			struct lstar_hc_thread_exit *hc)
+{
+	uint32_t val, cur;
+
+	if (uaddr % 4 || copy_from_user(&val, uaddr, sizeof(val)))
+		return false;
+	for (int tries = 0; tries < 64; tries++) {
+		if (pending && val == 0) {
+			if (hc->nwake < LSTAR_HC_MAX_WAKES)
+				hc->wake[hc->nwake++] = uaddr;
+			return true;
+		}
+		if ((val & FUTEX_TID_MASK) != (uint32_t)tid)
+			return true;
+		if (user_cmpxchg32(uaddr, val, (val & FUTEX_WAITERS) | FUTEX_OWNER_DIED, &cur))
+			return false;
+		if (cur == val) {
+			if ((val & FUTEX_WAITERS) && hc->nwake < LSTAR_HC_MAX_WAKES)
+				hc->wake[hc->nwake++] = uaddr;
+			return true;
+		}
+		val = cur;		/* changed under us: look again */
+	}
+	return true;
+}
+
+/* Walk the dying thread's robust list, as Linux's exit_robust_list: each
+ * entry's futex, then the pending one (PI entries, low bit set, are not
+ * lstar's: it has no PI futexes). */
+static void exit_robust_list(const struct task *t, struct lstar_hc_thread_exit *hc)
+{
+	struct robust_head head;
+	uint64_t entry;
+
+	if (!t->robust_list || copy_from_user(&head, t->robust_list, sizeof(head)))
+		return;
+	entry = head.next;
+	for (int n = 0; entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+
+		if (copy_from_user(&next, entry & ~1ULL, sizeof(next)))
+			return;
+		if (entry != head.pending && !(entry & 1) &&
+		    !futex_death(entry + (uint64_t)head.futex_offset, t->tid, false, hc))
+			return;
+		entry = next;
+	}
+	if (head.pending && !(head.pending & 1))
+		futex_death(head.pending + (uint64_t)head.futex_offset, t->tid, true, hc);
+}
+
+/*
+ * exit: one thread ends.  The robust futexes it holds are marked
+ * FUTEX_OWNER_DIED and a waiter of each woken, its clear_child_tid word
+ * is zeroed and one waiter on it woken (pthread_join's wait), as Linux's
+ * exit does; the last thread's exit is the process's.
  */
 long sys_exit(struct pt_regs *regs)
 {
@@ -202,6 +270,12 @@ long sys_exit(struct pt_regs *regs)
 		return sys_exit_group(regs);
 	}
 	nr_threads--;
+	spin_unlock(&process_lock);
+	/* The slot is still this thread's (its tid set): no clone takes it
+	 * while the list is walked. */
+	hc->nwake = 0;
+	exit_robust_list(t, hc);
+	spin_lock(&process_lock);
 	ctid = t->clear_child_tid;
 	t->tid = 0;
 	t->sigpending = 0;

@@ -121,8 +121,14 @@ void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc
 	struct vmm *vmm = cpu->vmm;
 	int err = 0;
 
-	/* pthread_join's wake: one waiter on the word the shim zeroed, as
-	 * Linux's mm_release wakes it (a shared futex). */
+	/* The robust futexes the thread died holding, then pthread_join's
+	 * wake: one waiter on each word, as Linux wakes them (shared). */
+	for (uint32_t i = 0; i < hc->nwake && i < LSTAR_HC_MAX_WAKES; i++) {
+		uint32_t *word = vmm_futex_word(cpu, hc->wake[i], &err);
+
+		if (word)
+			syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+	}
 	if (hc->clear_tid) {
 		uint32_t *word = vmm_futex_word(cpu, hc->clear_tid, &err);
 
