@@ -13,9 +13,13 @@
  *   bench threads N   N threads created and joined, one after another
  *   bench pingpong N  N wake-ups each way between two threads that take
  *                     turns on a futex word
+ *   bench map N       N one-page mmap+write+munmap
+ *   bench mapshared N the same while another thread runs (its TLB must
+ *                     be flushed before a freed page is reused)
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,30 @@ static void take_turn(int want, int next)
 		syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE, 1 - want, NULL, NULL, 0);
 	__atomic_store_n(&turn, next, __ATOMIC_RELEASE);
 	syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static volatile int spinning = 1;
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (spinning)
+		__asm__ volatile("" ::: "memory");
+	return NULL;
+}
+
+static int map_unmap(long n)
+{
+	for (long i = 0; i < n; i++) {
+		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+
+		if (p == MAP_FAILED)
+			return 1;
+		p[0] = 1;
+		munmap(p, 4096);
+	}
+	return 0;
 }
 
 static void *ponger(void *arg)
@@ -122,6 +150,18 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			take_turn(0, 1);
 		pthread_join(t, NULL);
+	} else if (!strcmp(argv[1], "map")) {
+		return map_unmap(n);
+	} else if (!strcmp(argv[1], "mapshared")) {
+		pthread_t t;
+		int r;
+
+		if (pthread_create(&t, NULL, spinner, NULL))
+			return 1;
+		r = map_unmap(n);
+		spinning = 0;
+		pthread_join(t, NULL);
+		return r;
 	} else {
 		return 2;
 	}

@@ -28,6 +28,8 @@ workloads=(
 	"2000 futex wakes (no waiter)|$G/bench.musl futex 2000"
 	"200 threads (create, join)|$G/bench.musl threads 200"
 	"2000 futex ping-pongs|$G/bench.musl pingpong 2000"
+	"2000 mmap+munmap|$G/bench.musl map 2000"
+	"2000 mmap+munmap, 2 threads|$G/bench.musl mapshared 2000"
 	"2000 clock_gettime (musl)|$G/bench.musl clock 2000"
 	"2000 clock_gettime (glibc)|$G/bench.glibc clock 2000"
 	"compute 300M rounds|$G/bench.musl compute 300"
