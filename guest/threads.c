@@ -19,6 +19,8 @@
  *   threads race     memory unmapped by one thread while others' reads
  *                    and writes use it: each call works or is EFAULT
  *   threads robust   a thread dies holding a robust mutex: EOWNERDEAD
+ *   threads unmap    a page one thread unmaps while another reads it in
+ *                    a loop: the reader's next read faults
  *   threads limit    up to 16 threads alive at once, and the error past
  *                    a limit (lstar's `limit threads`)
  *   threads exit     exit_group from a thread while others spin
@@ -31,6 +33,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -472,6 +475,53 @@ static void robust_mutex(void)
 	pthread_mutex_unlock(&robust);
 }
 
+/* --- what another thread unmapped --------------------------------------------------- */
+
+static volatile int *shared_page;
+static volatile int unmapped, reading;
+static sigjmp_buf fault_jb;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(fault_jb, 1);
+}
+
+/* Read the page until told it is gone, then once more: that read must
+ * fault, as on Linux, where munmap returns only once no CPU maps it. */
+static void *reader(void *arg)
+{
+	long sum = 0;
+
+	(void)arg;
+	if (sigsetjmp(fault_jb, 1))
+		return (void *)1;	/* faulted: the unmap was seen */
+	while (!unmapped) {
+		sum += *shared_page;
+		reading = 1;
+	}
+	sum += *shared_page;
+	return (void *)(intptr_t)(sum < 0 ? 3 : 2);	/* read an unmapped page */
+}
+
+static void unmap_seen(void)
+{
+	pthread_t t;
+	void *ret;
+
+	signal(SIGSEGV, on_segv);
+	shared_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	*shared_page = 1;
+	pthread_create(&t, NULL, reader, NULL);
+	while (!reading)
+		sched_yield();
+	munmap((void *)shared_page, 4096);
+	unmapped = 1;
+	pthread_join(t, &ret);
+	printf("a page another thread unmapped: %s\n",
+	       (intptr_t)ret == 1 ? "faults at once" : "still readable");
+}
+
 /* --- limits ---------------------------------------------------------------------- */
 
 static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -549,6 +599,8 @@ int main(int argc, char **argv)
 		limit();
 	else if (!strcmp(mode, "robust"))
 		robust_mutex();
+	else if (!strcmp(mode, "unmap"))
+		unmap_seen();
 	else if (!strcmp(mode, "exit")) {
 		for (int i = 0; i < 3; i++)
 			pthread_create(&t, NULL, spin, NULL);
@@ -559,7 +611,7 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, last_one, NULL);
 		pthread_exit(NULL);
 	} else {
-		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|limit|exit|main-exit\n");
+		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|unmap|limit|exit|main-exit\n");
 		return 2;
 	}
 	return 0;

@@ -14,17 +14,17 @@
  * mapping more than the pool holds fails with ENOMEM, as Linux does with
  * overcommit disabled.  Untouched pages still cost the host nothing.
  *
- * With several threads, a page freed here may still be mapped by another
- * vCPU's TLB, or be in use by a call another vCPU is in the middle of (the
- * VMM reading into it, the shim copying).  Such pages wait in limbo, in
- * batches stamped with the mm generation that freed them, until every
- * other live thread's CPU has flushed its TLB since (tlb_sync, on each
- * entry from ring 3: that CPU then holds nothing from before) or is
- * parked in a wait that touches no guest memory.  Other CPUs are told to
- * flush by their tlb_stale flag; one that does not come back to the shim
- * on its own is kicked when the pages are needed.  Until it flushes, a
- * thread running in ring 3 may still reach a page another thread
- * unmapped; the page is never anyone else's meanwhile.
+ * With several threads, a call that unmaps or narrows is a shootdown
+ * (others_stale): every other live CPU is flagged to flush its TLB before
+ * it uses a user address again, and those in ring 3 are kicked and waited
+ * for, so the change holds for all threads when the call returns.  A page
+ * freed here may also be in use by a call another CPU is in the middle of
+ * (the VMM reading into it, the shim copying): freed pages wait in limbo,
+ * in batches stamped with the mm generation that freed them, until every
+ * other live CPU has flushed since (tlb_sync, on each entry from ring 3:
+ * that CPU then holds nothing from before) or is parked in a wait that
+ * touches no guest memory; one that lags is kicked when the pages are
+ * needed.
  */
 #include <asm-generic/mman-common.h>
 #include <linux/mman.h>
@@ -129,13 +129,39 @@ static bool others_run(void)
 }
 #endif
 
-/* Tell the other live CPUs to flush before they use a user address. */
+/*
+ * A shootdown: the other live CPUs flush before they use a user address
+ * again, and those running ring 3 now are interrupted and waited for, so
+ * that what this call unmapped or made stricter holds for every thread
+ * when it returns, as on Linux.  A CPU in the shim or in the host flushes
+ * on its way back to ring 3 (tlb_leave_for_user); one that never comes
+ * to it is waited for a bounded time only (its freed pages still wait in
+ * limbo).
+ */
 static void others_stale(void)
 {
 #ifndef SHIM_HOST_TEST
+	uint32_t gen = __atomic_load_n(&mm_gen, __ATOMIC_SEQ_CST);
+
 	for (unsigned int i = 0; i < task_slots; i++)
 		if (tasks[i].tid && &tasks[i] != current())
-			__atomic_store_n(&tasks[i].pcpu->tlb_stale, 1, __ATOMIC_RELAXED);
+			__atomic_exchange_n(&tasks[i].pcpu->tlb_stale, 1, __ATOMIC_SEQ_CST);
+	for (unsigned int i = 0; i < task_slots; i++) {
+		const struct percpu *p = tasks[i].pcpu;
+
+		if (!tasks[i].tid || &tasks[i] == current() ||
+		    !__atomic_load_n(&p->in_user, __ATOMIC_SEQ_CST))
+			continue;
+		hc_block()->kick.cpu = tasks[i].cpu;
+		hcall(LSTAR_HC_KICK);
+		for (int spin = 0; spin < 100000; spin++) {
+			if (!__atomic_load_n(&p->in_user, __ATOMIC_SEQ_CST) ||
+			    (int32_t)(__atomic_load_n(&p->tlb_gen, __ATOMIC_ACQUIRE) - gen) >= 0 ||
+			    !tasks[i].tid)
+				break;
+			__builtin_ia32_pause();
+		}
+	}
 #endif
 }
 
@@ -433,9 +459,13 @@ static uint64_t prot_to_pte(uint32_t prot)
 
 static void flush_range(uint64_t start, uint64_t end)
 {
-	/* Other CPUs may map what changed: they flush too, before they use
-	 * a user address again; what was freed waits for them. */
-	limbo_close();
+	/* Other CPUs may map what changed: a new generation, which they
+	 * flush to before they use a user address again; what was freed
+	 * waits for them. */
+	if (limbo.open)
+		limbo_close();
+	else if (others_run())
+		__atomic_add_fetch(&mm_gen, 1, __ATOMIC_SEQ_CST);
 	if (others_run())
 		others_stale();
 	/* Freed table pages may sit in the paging-structure caches. */

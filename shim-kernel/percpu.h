@@ -44,6 +44,9 @@ struct percpu {
 	/* Another CPU freed pages this one's TLB may still map: flush it
 	 * (tlb_sync) before the shim or ring 3 uses a user address. */
 	uint8_t tlb_stale;
+	/* Ring 3 runs here (set on the way out, cleared on the way in): a
+	 * CPU that shrinks the map waits for such a CPU to flush. */
+	uint8_t in_user;
 	/* In a call that waits in the host touching no guest memory (a
 	 * futex wait): freed pages need not wait for this CPU. */
 	uint8_t parked;

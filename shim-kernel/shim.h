@@ -185,6 +185,18 @@ struct percpu *percpu_of(unsigned int cpu);
  * entry from ring 3, before the shim touches a user address.
  */
 void tlb_sync(bool force);
+/*
+ * tlb_leave_for_user - the last step before ring 3 (mm.c): say ring 3
+ * runs here, then flush if another CPU changed the map meanwhile (it
+ * either sees this CPU in ring 3 and waits for its flush, or this CPU
+ * sees its flag).
+ */
+static inline void tlb_leave_for_user(void)
+{
+	__atomic_exchange_n(&this_cpu()->in_user, 1, __ATOMIC_SEQ_CST);
+	if (__builtin_expect(this_cpu_read(tlb_stale), 0))
+		tlb_sync(false);
+}
 void idt_load(void);
 noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
 			     uint64_t addr);

@@ -178,6 +178,7 @@ bool syscall_exit_to_user(struct pt_regs *regs)
 {
 	if (unlikely(this_cpu_read(sig_work)))
 		signal_deliver(regs);
+	tlb_leave_for_user();
 	regs->flags = user_flags(regs->flags);
 	regs->cs = LSTAR_USER_CS;
 	regs->ss = LSTAR_USER_DS;
@@ -267,6 +268,7 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 	unsigned long unr = (unsigned int)nr;
 
 	_Static_assert(LSTAR_POLICY_NR == NR_syscalls, "one table size");
+	this_cpu_write(in_user, 0);
 	if (unlikely(this_cpu_read(tlb_stale)))
 		tlb_sync(false);
 	if (likely(unr < NR_syscalls)) {

@@ -177,8 +177,10 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 		}
 	}
 
-	if (user_mode(regs))
+	if (user_mode(regs)) {
+		this_cpu_write(in_user, 0);
 		tlb_sync(false);
+	}
 	/* Signals from outside the guest wait, or another CPU kicked this
 	 * one: take them, deliver on the way back (the interrupt comes only
 	 * while ring 3 runs). */

@@ -143,7 +143,8 @@ END_TEST
 START_TEST(pthreads)
 {
 	static const char *const modes[] = {
-		"basic", "signals", "memory", "files", "race", "robust", "exit", "main-exit",
+		"basic", "signals", "memory", "files", "race", "robust", "unmap", "exit",
+		"main-exit",
 	};
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
