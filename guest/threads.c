@@ -25,6 +25,9 @@
  *                    a limit (lstar's `limit threads`)
  *   threads exit     exit_group from a thread while others spin
  *                    (status 7)
+ *   threads spin [call]  three threads spin and the main thread blocks
+ *                    reading a pipe, for ever (with call: after
+ *                    getppid, for a policy to kill it)
  *   threads main-exit the main thread leaves with pthread_exit, the last
  *                    thread's return ends the process (status 0)
  */
@@ -607,11 +610,24 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, ends_all, NULL);
 		for (;;)
 			pause();
+	} else if (!strcmp(mode, "spin")) {
+		/* Threads that never end, one blocked in the host: only
+		 * something from outside (a timeout, a kill rule) ends it. */
+		int p[2];
+		char c;
+
+		for (int i = 0; i < 3; i++)
+			pthread_create(&t, NULL, spin, NULL);
+		pipe(p);
+		printf("spinning\n");
+		if (argc > 2)
+			getppid();	/* a call a `kill` rule may name */
+		read(p[0], &c, 1);
 	} else if (!strcmp(mode, "main-exit")) {
 		pthread_create(&t, NULL, last_one, NULL);
 		pthread_exit(NULL);
 	} else {
-		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|unmap|limit|exit|main-exit\n");
+		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|unmap|limit|exit|spin|main-exit\n");
 		return 2;
 	}
 	return 0;

@@ -190,6 +190,59 @@ START_TEST(thread_limit)
 END_TEST
 
 /*
+ * What ends a run ends every thread: --timeout (124), a `kill` rule (159)
+ * and SIGTERM sent to lstar (143, the program's default action) while
+ * three threads spin in ring 3 and one is blocked in the host; lstar must
+ * come back, with nothing left running.
+ */
+START_TEST(threads_all_stopped)
+{
+	char dir[] = "/tmp/lstar-stop-XXXXXX", pol[64];
+	const char *const timeout[] = { "--timeout", "2", NULL };
+	const char *const killing[] = { "-p", pol, NULL };
+	const char *const spin[] = { "spin", NULL }, *const spin_call[] = { "spin", "call", NULL };
+	struct run_result r;
+	FILE *f;
+
+	run_lstar(timeout, probe("threads", _i), spin, &r);
+	ck_assert_msg(r.status == 124 && !strcmp(r.out, "spinning\n"),
+		      "--timeout: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pol, sizeof(pol), "%s/p", dir);
+	ck_assert_ptr_nonnull(f = fopen(pol, "w"));
+	fputs("use default\nkill getppid\n", f);
+	fclose(f);
+	run_lstar(killing, probe("threads", _i), spin_call, &r);
+	ck_assert_msg(r.status == 159 && strstr(r.err, "the policy kills getppid"),
+		      "kill rule: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	unlink(pol);
+
+	/* SIGTERM sent to lstar: the program's default action, 143. */
+	{
+		char out[64], err[64];
+		const char *argv[] = { lstar_path(), "run", "--", probe("threads", _i), "spin",
+				       NULL };
+		pid_t pid;
+		int ws;
+
+		snprintf(out, sizeof(out), "%s/out", dir);
+		snprintf(err, sizeof(err), "%s/err", dir);
+		pid = spawn_to_files(argv, out, err);
+		ck_assert_msg(wait_for_text(out, "spinning\n", 20), "threads spin never started");
+		kill(pid, SIGTERM);
+		ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+		ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 143, "SIGTERM: wait status 0x%x", ws);
+		unlink(out);
+		unlink(err);
+	}
+	rmdir(dir);
+}
+END_TEST
+
+/*
  * A static Go program (guest/go/goprobe.go): the runtime's threads,
  * futexes, epoll timers and SIGURG preemption of a tight loop.
  */
@@ -486,6 +539,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, pthreads, 0, 2);
 	tcase_add_test(tc, go_runtime);
 	tcase_add_loop_test(tc, thread_limit, 0, 2);
+	tcase_add_loop_test(tc, threads_all_stopped, 0, 2);
 	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
 	tcase_add_loop_test(tc, timer_signal_latency, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);
