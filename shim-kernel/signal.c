@@ -3,11 +3,14 @@
  * signal.c - signals, as Linux's kernel/signal.c and arch/x86/kernel/
  * signal.c keep and deliver them, cut to one process.
  *
- * The books: the process's actions (under process_lock); each thread's
- * blocked mask, pending set with one siginfo per signal, and alternate
- * stack (its struct task).  A signal is queued by kill, tgkill and tkill
- * to the program itself, by a write to a broken pipe, or by a fault
- * (traps.c); it is delivered on the way back to ring 3 (signal_deliver,
+ * The books, all under process_lock (other CPUs send): the process's
+ * actions and its pending set (kill, signals from outside, timers not
+ * aimed at a thread); each thread's blocked mask, pending set with one
+ * siginfo per signal, and alternate stack (its struct task).  A signal is
+ * queued to a thread by tgkill and tkill, a write to a broken pipe or a
+ * fault (traps.c), to the process by kill and the events from outside;
+ * the thread that will take it is woken (LSTAR_HC_KICK interrupts its
+ * vCPU).  It is delivered on the way back to ring 3 (signal_deliver,
  * from syscall_exit_to_user): the default action, or an rt_sigframe on
  * the user or alternate stack laid out exactly as Linux lays it out, with
  * the FPU state the VMM saves into it (LSTAR_HC_FPU: the shim cannot
