@@ -9,9 +9,7 @@
 #include <stdio.h>
 
 #include "lstar_abi.h"
-
-#define X86_EFLAGS_IF	0x200UL
-#define X86_EFLAGS_IOPL	0x3000UL
+#include "x86.h"
 
 int main(void)
 {

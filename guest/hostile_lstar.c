@@ -48,16 +48,7 @@
 #include <string.h>
 
 #include "lstar_abi.h"
-
-#define X86_EFLAGS_TF	0x00000100UL
-#define X86_EFLAGS_IF	0x00000200UL
-#define X86_EFLAGS_IOPL	0x00003000UL
-#define X86_EFLAGS_NT	0x00004000UL
-#define X86_EFLAGS_RF	0x00010000UL
-#define X86_EFLAGS_VM	0x00020000UL
-#define X86_EFLAGS_AC	0x00040000UL
-#define X86_EFLAGS_VIF	0x00080000UL
-#define X86_EFLAGS_VIP	0x00100000UL
+#include "x86.h"
 
 #define RCX_LABEL	1UL	/* in.cx: the return label below */
 
