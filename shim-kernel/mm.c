@@ -99,7 +99,6 @@ static struct {
 	} batch[LIMBO_BATCHES];
 	uint64_t bhead, btail;		/* counters into batch[] */
 	bool open;			/* the newest batch is the running call's */
-	uint64_t dropped;
 } limbo;
 
 #ifndef SHIM_HOST_TEST
@@ -168,10 +167,8 @@ static void others_stale(void)
 /* Put frame pa in the running call's batch. */
 static void limbo_add(uint64_t pa)
 {
-	if (limbo.tail - limbo.head == LIMBO_MAX) {
-		limbo.dropped++;
-		return;
-	}
+	if (limbo.tail - limbo.head == LIMBO_MAX)
+		return;			/* full: the frame is not used again */
 	if (!limbo.open) {
 		if (limbo.btail - limbo.bhead == LIMBO_BATCHES)
 			limbo.btail--;		/* merge into the newest */

@@ -102,13 +102,17 @@ _Static_assert(sizeof(siginfo_t) == 128, "siginfo");
 static uint64_t shared_pending;
 static siginfo_t shared_info[NSIG_MAX];
 
-/* Whether t has a signal to deliver: its CPU's exit path's one-load test
+/* Has t a signal to deliver? */
+static bool signal_ready(const struct task *t)
+{
+	return ((t->sigpending | shared_pending) & ~t->sigblocked) != 0;
+}
+
+/* Keep the answer where t's CPU's exit path reads it in one load
  * (written from the sender's CPU too). */
 static void recalc_sigpending(struct task *t)
 {
-	__atomic_store_n(&t->pcpu->sig_work,
-			 (uint8_t)(((t->sigpending | shared_pending) & ~t->sigblocked) != 0),
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&t->pcpu->sig_work, (uint8_t)signal_ready(t), __ATOMIC_RELAXED);
 }
 
 static void set_blocked(struct task *t, uint64_t mask)
@@ -727,29 +731,26 @@ static bool wait_events(int64_t *timeout_ns)
 	return came || *timeout_ns != 0;
 }
 
-/* Has t a signal to deliver? */
-static bool signal_ready(const struct task *t)
-{
-	return ((t->sigpending | shared_pending) & ~t->sigblocked) != 0;
-}
-
 /* pause and rt_sigsuspend end when a signal is delivered: EINTR once a
  * handler ran, else (the signal was ignored by then) they sleep again. */
-long sys_pause(struct pt_regs *regs)
+static long sleep_for_signal(const struct task *t)
 {
-	struct task *t = current();
 	int64_t forever = -1;
 
-	(void)regs;
 	while (!signal_ready(t))
 		wait_events(&forever);
 	return -LSTAR_ERESTARTNOHAND;
 }
 
+long sys_pause(struct pt_regs *regs)
+{
+	(void)regs;
+	return sleep_for_signal(current());
+}
+
 long sys_rt_sigsuspend(struct pt_regs *regs)
 {
 	struct task *t = current();
-	int64_t forever = -1;
 	uint64_t mask;
 	long err;
 
@@ -760,9 +761,7 @@ long sys_rt_sigsuspend(struct pt_regs *regs)
 	t->saved_sigmask = t->sigblocked;
 	t->restore_sigmask = true;
 	set_blocked(t, mask);
-	while (!signal_ready(t))
-		wait_events(&forever);
-	return -LSTAR_ERESTARTNOHAND;
+	return sleep_for_signal(t);
 }
 
 /*

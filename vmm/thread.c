@@ -142,16 +142,16 @@ void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc
 		wait_on(vmm, &cpu->wake);
 }
 
-int64_t vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc)
+void vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc)
 {
 	struct vmm_vcpu *to;
 
+	/* A vCPU that runs a thread, and not the caller; else nothing. */
 	if (hc->cpu >= (uint32_t)cpu->vmm->nvcpus)
-		return -EINVAL;
+		return;
 	to = &cpu->vmm->vcpu[hc->cpu];
 	if (to != cpu && atomic_load(&to->state) == VMM_VCPU_RUNNING)
 		vmm_signal_kick_vcpu(to);
-	return 0;
 }
 
 void vmm_threads_stop(struct vmm *vmm)

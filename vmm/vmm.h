@@ -478,7 +478,7 @@ bool vmm_run_over(const struct vmm *vmm);
  */
 int64_t vmm_thread_clone(struct vmm_vcpu *cpu, const struct lstar_hc_clone *hc);
 void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc);
-int64_t vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc);
+void vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc);
 void vmm_threads_stop(struct vmm *vmm);
 void vmm_threads_join(struct vmm *vmm);
 struct vmm_vcpu *vmm_vcpu_of_tid(struct vmm *vmm, int tid);
