@@ -85,7 +85,7 @@ static void write_str(const char *dir, const char *name, const char *s)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	write_file(path, s, strlen(s));
+	write_text(path, s);
 }
 
 static void make_dir(const char *dir, const char *name)

@@ -68,21 +68,11 @@ static void fresh_dir(char *out)
 	ck_assert_msg(mkdtemp(out) != NULL, "mkdtemp: %s", strerror(errno));
 }
 
-static void write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t len = strlen(text);
-
-	ck_assert_msg(fd >= 0, "create %s: %s", path, strerror(errno));
-	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s", path);
-	close(fd);
-}
-
 /* dir/name := text; the path in out (PATH_MAX). */
 static const char *put_file(char *out, const char *dir, const char *name, const char *text)
 {
 	snprintf(out, PATH_MAX, "%s/%s", dir, name);
-	write_file(out, text);
+	write_text(out, text);
 	return out;
 }
 
@@ -1077,7 +1067,7 @@ static void escape_run(const char *root, int libc, const char *mode, bool rw, bo
 		snprintf(text, sizeof(text), "use default\npath %s %s\n%s", rw ? "rw" : "ro", tree,
 			 proc ? "path ro /proc\n" : "");
 		snprintf(pol, sizeof(pol), "%s.policy", root);
-		write_file(pol, text);
+		write_text(pol, text);
 		opts[n++] = "-p";
 		opts[n++] = pol;
 	} else {
@@ -1230,7 +1220,7 @@ START_TEST(paths_dir_moved_out)
 	snprintf(moved, sizeof(moved), "%s/outside/sub_m", root);
 	ck_assert_int_eq(rename(path, moved), 0);
 	snprintf(path, sizeof(path), "%s/go", tree);
-	write_file(path, "");
+	write_text(path, "");
 	for (i = 0; i < 3000 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(10000);
 	if (i == 3000) {

@@ -166,13 +166,10 @@ START_TEST(thread_limit)
 	const char *const opts[] = { "-p", pol, NULL };
 	const char *const args[] = { "limit", NULL };
 	struct run_result r;
-	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(pol, sizeof(pol), "%s/p", dir);
-	ck_assert_ptr_nonnull(f = fopen(pol, "w"));
-	fputs("use default\nlimit threads 4\n", f);
-	fclose(f);
+	write_text(pol, "use default\nlimit threads 4\n");
 	run_lstar(opts, probe("threads", _i), args, &r);
 	ck_assert_msg(r.status == 0 &&
 		      !strcmp(r.out, "threads alive besides main: 3, then Resource temporarily "
@@ -202,7 +199,6 @@ START_TEST(threads_all_stopped)
 	const char *const killing[] = { "-p", pol, NULL };
 	const char *const spin[] = { "spin", NULL }, *const spin_call[] = { "spin", "call", NULL };
 	struct run_result r;
-	FILE *f;
 
 	run_lstar(timeout, probe("threads", _i), spin, &r);
 	ck_assert_msg(r.status == 124 && !strcmp(r.out, "spinning\n"),
@@ -211,9 +207,7 @@ START_TEST(threads_all_stopped)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(pol, sizeof(pol), "%s/p", dir);
-	ck_assert_ptr_nonnull(f = fopen(pol, "w"));
-	fputs("use default\nkill getppid\n", f);
-	fclose(f);
+	write_text(pol, "use default\nkill getppid\n");
 	run_lstar(killing, probe("threads", _i), spin_call, &r);
 	ck_assert_msg(r.status == 159 && strstr(r.err, "the policy kills getppid"),
 		      "kill rule: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);

@@ -92,8 +92,11 @@ const char *lstar_policy_path(void);	/* build/lstar-policy */
 const char *guest_path(const char *name); /* build/guest/NAME (static buffer) */
 
 /* read_text - the whole of the file at path, NUL-terminated (free it), or
- * NULL when it cannot be opened.  rm_rf - remove a tree, as rm -rf. */
+ * NULL when it cannot be opened.  write_text - path := text (created or
+ * truncated, 0644), failing the test when it cannot.  rm_rf - remove a
+ * tree, as rm -rf. */
 char *read_text(const char *path);
+void write_text(const char *path, const char *text);
 void rm_rf(const char *path);
 
 /* source_path - the absolute path of rel in the source tree (LSTAR_SRC,

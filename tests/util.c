@@ -142,6 +142,16 @@ char *read_text(const char *path)
 	return buf;
 }
 
+void write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+
+	ck_assert_msg(fd >= 0, "create %s: %s", path, strerror(errno));
+	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s", path);
+	close(fd);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
