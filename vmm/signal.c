@@ -41,9 +41,11 @@ static pid_t host_pid;
  * but whose arrival ends KVM_RUN or the host call the thread is in. */
 #define KICK_SIGNAL	(SIGRTMIN + 1)
 
-static void on_kick(int sig)
+static void on_kick(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
+	(void)si;
+	vmm_block_interrupt(uc);
 }
 
 static const int passed_on[] = {
@@ -73,15 +75,18 @@ void vmm_signal_kick(void)
 		}
 }
 
-static void on_outside(int sig)
+static void on_outside(int sig, siginfo_t *si, void *uc)
 {
+	(void)si;
 	atomic_fetch_or(&outside, 1ULL << (sig - 1));
 	vmm_signal_kick();
+	vmm_block_interrupt(uc);
 }
 
 int vmm_signal_catch(void)
 {
-	struct sigaction sa = { .sa_handler = on_outside }, kick = { .sa_handler = on_kick };
+	struct sigaction sa = { .sa_sigaction = on_outside, .sa_flags = SA_SIGINFO };
+	struct sigaction kick = { .sa_sigaction = on_kick, .sa_flags = SA_SIGINFO };
 
 	host_pid = getpid();
 	sigemptyset(&sa.sa_mask);

@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -103,17 +104,21 @@ static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
 			break;
 		/* A pipe, a terminal, a socket may block: let the other
 		 * vCPUs' calls in meanwhile (the caller holds the file). */
-		if (!regular)
-			vmm_block_begin(cpu);
-		if (pos >= 0)
-			got = to_user ? preadv(hfd, iov, n, pos + done) :
-					pwritev(hfd, iov, n, pos + done);
-		else
-			got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
-		if (got < 0)
-			got = -errno;
-		if (!regular)
-			vmm_block_end(cpu);
+		if (regular) {
+			if (pos >= 0)
+				got = to_user ? preadv(hfd, iov, n, pos + done) :
+						pwritev(hfd, iov, n, pos + done);
+			else
+				got = to_user ? readv(hfd, iov, n) : writev(hfd, iov, n);
+			if (got < 0)
+				got = -errno;
+		} else if (pos >= 0) {
+			got = vmm_block_call(cpu, to_user ? SYS_preadv : SYS_pwritev, hfd,
+					     (long)iov, n, pos + done, 0, 0);
+		} else {
+			got = vmm_block_call(cpu, to_user ? SYS_readv : SYS_writev, hfd,
+					     (long)iov, n, 0, 0, 0);
+		}
 		if (got < 0)
 			return done ? done : got;
 		done += got;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,11 +93,7 @@ static int64_t wait_events(struct vmm_vcpu *cpu, uint64_t epfd, uint64_t gva, in
 		vmm_file_release(f);
 		return -ENOMEM;
 	}
-	vmm_block_begin(cpu);
-	n = epoll_wait(f->host, ev, max, timeout_ms);
-	if (n < 0)
-		n = -errno;
-	vmm_block_end(cpu);
+	n = (int)vmm_block_call(cpu, SYS_epoll_wait, f->host, (long)ev, max, timeout_ms, 0, 0);
 	if (n == -EINTR)
 		n = -LSTAR_ERESTARTNOHAND;
 	if (n > 0 && vmm_mem_copy_to_user(cpu->mem, gva, ev, (size_t)n * sizeof(*ev)))

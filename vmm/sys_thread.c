@@ -60,10 +60,8 @@ static int64_t futex_wait(struct vmm_vcpu *cpu, uint64_t uaddr, int flags, uint3
 
 	if (!word)
 		return err;
-	vmm_block_begin(cpu);
-	err = syscall(SYS_futex, word, FUTEX_WAIT_BITSET | flags, val, deadline, NULL, bitset) ?
-	      errno : 0;
-	vmm_block_end(cpu);
+	err = -(int)vmm_block_call(cpu, SYS_futex, (long)word, FUTEX_WAIT_BITSET | flags, val,
+				   (long)deadline, 0, bitset);
 	if (err != EINTR || !deadline)
 		return -err;
 	cpu->restart = (struct vmm_restart){

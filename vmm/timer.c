@@ -58,13 +58,13 @@ static void on_timer(int sig, siginfo_t *si, void *uc)
 	uint32_t n = 1 + (si->si_overrun > 0 ? (uint32_t)si->si_overrun : 0);
 
 	(void)sig;
-	(void)uc;
 	/* Only a host timer's, never one sent to lstar by hand. */
 	if (si->si_code != SI_TIMER || !ts || slot >= VMM_TIMER_SLOTS)
 		return;
 	atomic_fetch_add(&ts->fired[slot], n);
 	atomic_store(&ts->any_fired, true);
 	vmm_signal_kick();
+	vmm_block_interrupt(uc);
 }
 
 int vmm_timer_catch(struct vmm_process *proc)

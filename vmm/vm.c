@@ -62,16 +62,18 @@ void vmm_err(const char *fmt, ...)
 static volatile sig_atomic_t stop_signal;
 static struct vmm *volatile running;
 
-static void on_stop(int sig)
+static void on_stop(int sig, siginfo_t *si, void *uc)
 {
 	struct vmm *vmm = running;
 
+	(void)si;
 	if (!stop_signal)
 		stop_signal = sig;
 	if (vmm)
 		for (int i = 0; i < vmm->nvcpus; i++)
 			if (atomic_load(&vmm->vcpu[i].state) == VMM_VCPU_RUNNING)
 				vmm_signal_kick_vcpu(&vmm->vcpu[i]);
+	vmm_block_interrupt(uc);
 }
 
 bool vmm_run_over(const struct vmm *vmm)
@@ -389,7 +391,7 @@ static void destroy_vm(struct vmm_vm *vm)
 
 static int start_timer(double seconds)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction sa = { .sa_sigaction = on_stop, .sa_flags = SA_SIGINFO };
 	struct itimerval it = { 0 };
 
 	if (seconds <= 0)
@@ -455,16 +457,6 @@ static bool is_hypercall(const struct kvm_run *run)
 	       run->io.port >= LSTAR_HC_PORT &&
 	       run->io.port < LSTAR_HC_PORT + LSTAR_HC_MAX &&
 	       run->io.size == 4 && run->io.count == 1;
-}
-
-void vmm_block_begin(struct vmm_vcpu *cpu)
-{
-	pthread_mutex_unlock(&cpu->vmm->lock);
-}
-
-void vmm_block_end(struct vmm_vcpu *cpu)
-{
-	pthread_mutex_lock(&cpu->vmm->lock);
 }
 
 int vmm_vcpu_loop(struct vmm_vcpu *cpu)

@@ -488,13 +488,23 @@ struct vmm_vcpu *vmm_vcpu_of_tid(struct vmm *vmm, int tid);
 uint32_t *vmm_futex_word(struct vmm_vcpu *cpu, uint64_t gva, int *err);
 
 /*
- * vm.c: around a host call that may block (a read from a pipe, a futex
+ * block.c: around a host call that may block (a read from a pipe, a futex
  * wait, a sleep): let the other vCPUs' calls in meanwhile.  What the call
  * uses must not go away while the lock is not held: a file is held
  * (vmm_fd_hold), guest pages are not reused while a vCPU is in a call.
  */
 void vmm_block_begin(struct vmm_vcpu *cpu);
 void vmm_block_end(struct vmm_vcpu *cpu);
+/* Host call nr, made between the two above, that a kick ends at any
+ * point: its result, -EINTR if kicked before or while it blocks. */
+long vmm_block_call(struct vmm_vcpu *cpu, long nr, long a1, long a2, long a3, long a4,
+		    long a5, long a6);
+/* Every signal handler that may kick a vCPU's thread calls this with the
+ * context it interrupted (a ucontext_t): see block.c. */
+void vmm_block_interrupt(void *context);
+/* The stub's window, from the kick test to its `syscall` instruction, and
+ * its -EINTR exit (for tests). */
+extern const char vmm_block_window[], vmm_block_window_end[], vmm_block_cancelled[];
 
 /* hcall.c: handle hypercall nr (an `out` to LSTAR_HC_PORT + nr) of
  * block gpa (its value), which must be the vCPU's own. */
