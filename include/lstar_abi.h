@@ -63,7 +63,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	9
+#define LSTAR_ABI_VERSION	10
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -124,6 +124,12 @@
  * sent to lstar): the shim then takes them (LSTAR_HC_EVENTS). */
 #define LSTAR_VECTOR_EVENT	0xf0
 
+/* RSI at the shim's entry (RDI is the vCPU's index): what the vCPU
+ * starts. */
+#define LSTAR_START_BOOT	0	/* a program's first thread (boot_info) */
+#define LSTAR_START_FORK	1	/* a forked child's only thread */
+#define LSTAR_START_THREAD	2	/* a new thread, in its slot (LSTAR_HC_CLONE) */
+
 /* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
 
@@ -145,6 +151,10 @@ enum lstar_hc_nr {
 	LSTAR_HC_CLONE = 9,	/* start a vCPU for a new thread: hc.clone */
 	LSTAR_HC_THREAD_EXIT = 10, /* this vCPU's thread ended: hc.thread_exit */
 	LSTAR_HC_KICK = 11,	/* interrupt another vCPU: hc.kick */
+	LSTAR_HC_FORK = 12,	/* a new process, a copy of this one: hc.fork */
+	LSTAR_HC_NEW_TID = 13,	/* a thread id from the sandbox's pids: hc.new_tid */
+	LSTAR_HC_EXEC = 14,	/* replace the program: hc.exec */
+	LSTAR_HC_SIGNAL = 15,	/* signal other processes: hc.signal */
 	LSTAR_HC_MAX
 };
 
@@ -218,7 +228,13 @@ struct lstar_boot_info {
 	/* The CPUs the program's threads run on (sched_getaffinity): the
 	 * host's that lstar may use, at most LSTAR_MAX_VCPUS. */
 	uint32_t nr_cpus;
+	/* Who the process is: its pid in the sandbox and its parent's. */
+	int32_t pid, ppid;
 	uint32_t _pad0;
+	/* What survives execve of the signals (the first program: none
+	 * blocked, none ignored): the calling thread's blocked set and the
+	 * signals the process ignores, bit n - 1 for signal n. */
+	uint64_t sig_blocked, sig_ignored;
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -364,7 +380,8 @@ struct lstar_hc_event {
 	uint64_t value;			/* SI_TIMER: the sigevent's value */
 	uint32_t to_thread;		/* for the calling vCPU's thread only
 					 * (SIGEV_THREAD_ID), not the process */
-	uint32_t _pad;
+	int32_t status;			/* SIGCHLD: the child's exit code or
+					 * signal (si_status) */
 };
 
 struct lstar_hc_events {
@@ -430,6 +447,68 @@ struct lstar_hc_kick {
 	uint32_t _pad;
 };
 
+/*
+ * LSTAR_HC_FORK: a new process, a copy of the caller's (fork, vfork, and
+ * clone without CLONE_THREAD).  The VMM copies itself, the guest's memory
+ * with it (copy on write), and in the copy starts a new VM with one vCPU
+ * of the caller's index, which enters the shim with RSI =
+ * LSTAR_START_FORK: the shim there finds this block as the caller left it
+ * and pid filled in, and goes back to ring 3 from the calling thread's
+ * start_regs.  The caller gets ret; with vfork set, only once the child
+ * has replaced its program or ended.
+ */
+
+struct lstar_hc_fork {
+	/* IN */
+	uint32_t vfork;			/* the caller waits for exec or exit */
+	int32_t exit_signal;		/* sent to the parent when it ends */
+	/* OUT */
+	int32_t pid;			/* the child's (in the child too) */
+	int32_t ppid;			/* the child's parent (in the child) */
+	int64_t ret;			/* the child's pid, or -errno */
+};
+
+/* LSTAR_HC_NEW_TID: a new thread's id, from the pids of the whole
+ * sandbox (a thread id is never another process's pid). */
+struct lstar_hc_new_tid {
+	/* OUT */
+	int64_t ret;			/* the id, or -EAGAIN */
+};
+
+/*
+ * LSTAR_HC_EXEC: execve(path, argv, envp) or execveat(dirfd, path, argv,
+ * envp, flags) of the calling thread, the process's only one.  The VMM
+ * resolves and checks the program; on success it replaces the VM and
+ * never resumes this one (the new program starts with the process's pid,
+ * descriptors, working directory and what is given here).
+ */
+struct lstar_hc_exec {
+	/* IN */
+	uint64_t nr;			/* __NR_execve or __NR_execveat */
+	uint64_t args[5];		/* the call's arguments */
+	uint64_t sig_blocked;		/* the thread's blocked signals */
+	uint64_t sig_ignored;		/* the signals the process ignores */
+	/* OUT */
+	int64_t ret;			/* -errno: the call failed */
+};
+
+/*
+ * LSTAR_HC_SIGNAL: kill(pid, sig) as Linux reads pid (> 0 one process, 0
+ * the caller's group, -1 every process but the caller, < -1 group -pid),
+ * for the sandbox's other processes: the VMM sends sig (0: none, the
+ * check alone) with si_code code to each.  The shim delivers it to its
+ * own process itself when self says the caller is among the targets.
+ */
+struct lstar_hc_signal {
+	/* IN */
+	int32_t pid;
+	int32_t sig;
+	int32_t code;			/* SI_USER (kill) or SI_TKILL (tgkill) */
+	/* OUT */
+	uint32_t self;			/* the caller's process is a target */
+	int64_t ret;			/* 0, or -ESRCH: nobody */
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -444,6 +523,10 @@ struct lstar_hc {
 		struct lstar_hc_clone clone;
 		struct lstar_hc_thread_exit thread_exit;
 		struct lstar_hc_kick kick;
+		struct lstar_hc_fork fork;
+		struct lstar_hc_new_tid new_tid;
+		struct lstar_hc_exec exec;
+		struct lstar_hc_signal signal;
 		uint8_t _size[512];
 	};
 };
@@ -503,10 +586,13 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 536, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 560, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
+_Static_assert(sizeof(struct lstar_hc_fork) == 24, "hc_fork layout");
+_Static_assert(sizeof(struct lstar_hc_exec) == 72, "hc_exec layout");
+_Static_assert(sizeof(struct lstar_hc_signal) == 24, "hc_signal layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

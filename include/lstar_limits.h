@@ -14,6 +14,11 @@
  * is laid out for (lstar_abi.h's LSTAR_MAX_VCPUS). */
 #define LSTAR_MAX_THREADS	256
 
+/* Processes alive at once in one sandbox (zombies count until reaped):
+ * `limit processes` at most, and the default. */
+#define LSTAR_MAX_PROCS		1024
+#define LSTAR_DEFAULT_PROCS	64
+
 /* `limit memory` and --mem: the page pool's size. */
 #define LSTAR_MEM_MIN		(16ULL << 20)
 #define LSTAR_MEM_MAX		(64ULL << 30)

@@ -252,9 +252,11 @@ int policy_build(struct compiler *c, struct lstar_policy *out)
 	out->time = c->time;
 	out->files = c->nfiles_limit;
 	out->threads = c->nthreads_limit;
+	out->processes = c->nprocs_limit;
 	out->mem_src = c->mem_src;
 	out->time_src = c->time_src;
 	out->files_src = c->files_src;
 	out->threads_src = c->threads_src;
+	out->processes_src = c->procs_src;
 	return 0;
 }

@@ -149,6 +149,7 @@ int lstar_policy_compile(const struct lstar_policy_input *in, int n,
 		.dflt = { .action = LSTAR_ACT_ERRNO, .err = EPERM, .src = 0 },
 		.dflt_file = -1, .mem_file = -1, .time_file = -1, .files_file = -1,
 		.threads_file = -1,
+		.procs_file = -1,
 	};
 	uint32_t builtin;
 

@@ -51,7 +51,8 @@ struct lstar_policy {
 	double time;			/* seconds */
 	int files;			/* descriptors open at once */
 	int threads;			/* threads alive at once */
-	uint32_t mem_src, time_src, files_src, threads_src;
+	int processes;			/* processes alive at once */
+	uint32_t mem_src, time_src, files_src, threads_src, processes_src;
 };
 
 /*

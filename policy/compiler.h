@@ -130,9 +130,9 @@ struct compiler {
 
 	uint64_t mem;
 	double time;
-	int nfiles_limit, nthreads_limit;
-	uint32_t mem_src, time_src, files_src, threads_src;
-	int64_t mem_file, time_file, files_file, threads_file;	/* -1: not set */
+	int nfiles_limit, nthreads_limit, nprocs_limit;
+	uint32_t mem_src, time_src, files_src, threads_src, procs_src;
+	int64_t mem_file, time_file, files_file, threads_file, procs_file; /* -1: not set */
 };
 
 /* --- diag.c ---------------------------------------------------------------- */

@@ -96,6 +96,18 @@ static void where(const struct lstar_policy *p, uint32_t src, char *buf, size_t 
 		snprintf(buf, len, "%s", w);
 }
 
+/* One line of the limits: its value and where it was set, or unset. */
+static void limit_line(FILE *out, const char *kind, const char *value,
+		       const struct lstar_policy *p, uint32_t src)
+{
+	char w[256];
+
+	if (value)
+		fprintf(out, "  %-9s %s  (%s)\n", kind, value, lstar_policy_where(p, src, w, sizeof(w)));
+	else
+		fprintf(out, "  %-9s unset\n", kind);
+}
+
 /* A byte count in the largest unit that says it exactly (256M, not
  * 268435456), as a policy would write it. */
 static void size_text(uint64_t v, char *buf, size_t len)
@@ -185,23 +197,16 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 	fputs("\nLimits (unset: lstar run's --mem, --timeout or its own defaults):\n", out);
 	if (p->mem) {
 		size_text(p->mem, size, sizeof(size));
-		fprintf(out, "  memory  %s  (%s)\n", size, lstar_policy_where(p, p->mem_src, w, sizeof(w)));
+		limit_line(out, "memory", size, p, p->mem_src);
 	} else {
-		fputs("  memory  unset\n", out);
+		limit_line(out, "memory", NULL, p, 0);
 	}
-	if (p->time > 0)
-		fprintf(out, "  time    %gs  (%s)\n", p->time,
-			lstar_policy_where(p, p->time_src, w, sizeof(w)));
-	else
-		fputs("  time    unset\n", out);
-	if (p->files)
-		fprintf(out, "  files   %d  (%s)\n", p->files,
-			lstar_policy_where(p, p->files_src, w, sizeof(w)));
-	else
-		fputs("  files   unset\n", out);
-	if (p->threads)
-		fprintf(out, "  threads %d  (%s)\n", p->threads,
-			lstar_policy_where(p, p->threads_src, w, sizeof(w)));
-	else
-		fputs("  threads unset\n", out);
+	snprintf(size, sizeof(size), "%gs", p->time);
+	limit_line(out, "time", p->time > 0 ? size : NULL, p, p->time_src);
+	snprintf(size, sizeof(size), "%d", p->files);
+	limit_line(out, "files", p->files ? size : NULL, p, p->files_src);
+	snprintf(size, sizeof(size), "%d", p->threads);
+	limit_line(out, "threads", p->threads ? size : NULL, p, p->threads_src);
+	snprintf(size, sizeof(size), "%d", p->processes);
+	limit_line(out, "processes", p->processes ? size : NULL, p, p->processes_src);
 }

@@ -675,7 +675,7 @@ static int parse_duration(const char *s, size_t len, double *out)
 	return 0;
 }
 
-static const char *const limit_kinds[] = { "memory", "time", "files", "threads" };
+static const char *const limit_kinds[] = { "memory", "time", "files", "threads", "processes" };
 #define NLIMIT_KINDS (sizeof(limit_kinds) / sizeof(limit_kinds[0]))
 
 static const char *limit_kind_at(size_t i, void *ctx)
@@ -684,7 +684,7 @@ static const char *limit_kind_at(size_t i, void *ctx)
 	return limit_kinds[i];
 }
 
-/* "limit memory SIZE | time DURATION | files N | threads N" */
+/* "limit memory SIZE | time DURATION | files N | threads N | processes N" */
 void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 		       const char *text, size_t text_len)
 {
@@ -703,15 +703,15 @@ void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 			kind = k;
 	if (kind < 0 && n < 2) {
 		policy_error(c, policy_end_col(toks, n),
-			     "limits are: memory SIZE, time DURATION, files N, threads N",
-			     "expected memory, time, files or threads after 'limit'");
+			     "limits are: memory SIZE, time DURATION, files N, threads N, processes N",
+			     "expected memory, time, files, threads or processes after 'limit'");
 		return;
 	}
 	if (kind < 0) {
 		policy_did_you_mean(hint, sizeof(hint), toks[1].s, toks[1].len, limit_kind_at,
 				    NLIMIT_KINDS, NULL);
 		policy_error(c, toks[1].col,
-			     *hint ? hint : "limits are: memory SIZE, time DURATION, files N, threads N",
+			     *hint ? hint : "limits are: memory SIZE, time DURATION, files N, threads N, processes N",
 		      "unknown limit '%s'", policy_show(q, sizeof(q), toks[1].s, toks[1].len));
 		return;
 	}
@@ -759,9 +759,10 @@ void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 		srcp = &c->time_src;
 		break;
 	default: {
-		/* files and threads: a count in a range. */
+		/* files, threads and processes: a count in a range. */
 		uint64_t lo = kind == 2 ? LSTAR_LIMIT_FILES_MIN : 1;
-		uint64_t hi = kind == 2 ? LSTAR_MAX_FDS : LSTAR_MAX_THREADS;
+		uint64_t hi = kind == 2 ? LSTAR_MAX_FDS :
+			      kind == 3 ? LSTAR_MAX_THREADS : LSTAR_MAX_PROCS;
 
 		if (!policy_starts_number(v)) {
 			policy_error(c, v->col, NULL, "bad number '%s'", policy_show(q, sizeof(q), v->s, v->len));
@@ -775,8 +776,8 @@ void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 				     (unsigned long long)lo, (unsigned long long)hi);
 			return;
 		}
-		file = kind == 2 ? &c->files_file : &c->threads_file;
-		srcp = kind == 2 ? &c->files_src : &c->threads_src;
+		file = kind == 2 ? &c->files_file : kind == 3 ? &c->threads_file : &c->procs_file;
+		srcp = kind == 2 ? &c->files_src : kind == 3 ? &c->threads_src : &c->procs_src;
 		break;
 	}
 	}
@@ -793,6 +794,8 @@ void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n,
 		c->time = secs;
 	else if (kind == 2)
 		c->nfiles_limit = (int)files;
-	else
+	else if (kind == 3)
 		c->nthreads_limit = (int)files;
+	else
+		c->nprocs_limit = (int)files;
 }

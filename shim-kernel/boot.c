@@ -63,7 +63,7 @@ static const uint64_t gdt_template[LSTAR_GDT_ENTRIES] = {
 	/* [8], [9]: the 16-byte TSS descriptor at LSTAR_TSS_SEL */
 };
 
-noreturn void shim_start(uint64_t cpu);
+noreturn void shim_start(uint64_t cpu, uint64_t how);
 
 /* Read by the VMM before it loads anything (vmm/vm.c). */
 const struct lstar_shim_header shim_header
@@ -138,10 +138,10 @@ static void percpu_init(struct cpu_area *c, unsigned int cpu)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-/* Another vCPU, started for a new thread (LSTAR_HC_CLONE): its own area
- * and descriptor tables, the shared IDT and syscall entry, then the
- * thread the clone put in its slot. */
-static noreturn void secondary_start(unsigned int cpu)
+/* Another vCPU, started for a new thread (LSTAR_HC_CLONE) or as a
+ * forked child's (LSTAR_HC_FORK): its own area and descriptor tables,
+ * the shared IDT and syscall entry, then the thread in its slot. */
+static noreturn void secondary_start(unsigned int cpu, bool forked)
 {
 	struct cpu_area *c = &cpus[cpu];
 
@@ -149,10 +149,12 @@ static noreturn void secondary_start(unsigned int cpu)
 	tss_init(c);
 	idt_load();
 	syscall_msr_init();
+	if (forked)
+		fork_child_start();
 	task_start();
 }
 
-noreturn void shim_start(uint64_t cpu)
+noreturn void shim_start(uint64_t cpu, uint64_t how)
 {
 	const struct lstar_boot_info *bi =
 		(const void *)(LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA);
@@ -164,16 +166,24 @@ noreturn void shim_start(uint64_t cpu)
 	if (cpu >= LSTAR_MAX_VCPUS)
 		for (;;)
 			asm volatile("hlt");
-	if (cpu != 0)
-		secondary_start((unsigned int)cpu);
+	if (how != LSTAR_START_BOOT)
+		secondary_start((unsigned int)cpu, how == LSTAR_START_FORK);
 	c = &cpus[cpu];
-	tasks[0] = (struct task){ .tid = LSTAR_GUEST_PID, .altstack.flags = SS_DISABLE };
-	nr_threads = 1;
 	percpu_init(c, cpu);
 	boot_info = *bi;
 	if (boot_info.magic != LSTAR_BOOT_MAGIC ||
-	    boot_info.abi_version != LSTAR_ABI_VERSION)
+	    boot_info.abi_version != LSTAR_ABI_VERSION || boot_info.pid <= 0)
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
+	process_pid = boot_info.pid;
+	process_ppid = boot_info.ppid;
+	/* The first thread, on this vCPU: 0 at the start, the caller's
+	 * after execve. */
+	tasks[cpu] = (struct task){
+		.tid = process_pid, .cpu = (unsigned int)cpu, .pcpu = &c->percpu,
+		.sigblocked = boot_info.sig_blocked, .altstack.flags = SS_DISABLE,
+	};
+	nr_threads = 1;
+	task_slots = (unsigned int)cpu + 1;
 
 	{
 		uint64_t cr4;
@@ -192,6 +202,7 @@ noreturn void shim_start(uint64_t cpu)
 	}
 	mm_init();
 	policy_init();
+	signal_init();
 
 	/* The program's first frame, as Linux's start_thread(): every GPR
 	 * zero, IF set, the stack at argc. */

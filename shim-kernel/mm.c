@@ -66,6 +66,16 @@ static struct {
  * walk of the tables by another CPU (copy_user). */
 static struct spinlock mm_lock;
 
+void mm_fork_lock(void)
+{
+	spin_lock(&mm_lock);
+}
+
+void mm_fork_unlock(void)
+{
+	spin_unlock(&mm_lock);
+}
+
 /* Bumped (under mm_lock) each time pages go to limbo; CPUs read it. */
 static uint32_t mm_gen;
 

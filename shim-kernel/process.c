@@ -16,16 +16,18 @@ long sys_exit_group(struct pt_regs *regs)
 	hc_exit(LSTAR_EXIT_NORMAL, (int)(regs->di & 0xff), regs, 0, 0);
 }
 
+int process_pid, process_ppid;
+
 long sys_getpid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_GUEST_PID;
+	return process_pid;
 }
 
 long sys_getppid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_GUEST_PPID;
+	return process_ppid;
 }
 
 long sys_getuid(struct pt_regs *regs)
@@ -214,6 +216,42 @@ long sys_arch_prctl(struct pt_regs *regs)
 	default:
 		return -EINVAL;
 	}
+}
+
+/*
+ * execve and execveat: the VMM finds, checks and loads the new program
+ * (LSTAR_HC_EXEC) and, once it has, starts it in place of this one; only
+ * a failure comes back here.  What survives into the new program from
+ * the shim's books goes along: this thread's blocked signals and the
+ * signals the process ignores.  A process with other threads is refused
+ * (the VMM says so): Linux would end them first, which lstar does not do
+ * yet.
+ */
+static long do_exec(struct pt_regs *regs, uint64_t nr)
+{
+	struct lstar_hc_exec *hc = &hc_block()->exec;
+
+	hc->nr = nr;
+	hc->args[0] = regs->di;
+	hc->args[1] = regs->si;
+	hc->args[2] = regs->dx;
+	hc->args[3] = regs->r10;
+	hc->args[4] = regs->r8;
+	hc->sig_blocked = current()->sigblocked;
+	hc->sig_ignored = signal_ignored_set();
+	shim_saw_vmm_call();
+	hcall(LSTAR_HC_EXEC);
+	return hc->ret;
+}
+
+long sys_execve(struct pt_regs *regs)
+{
+	return do_exec(regs, __NR_execve);
+}
+
+long sys_execveat(struct pt_regs *regs)
+{
+	return do_exec(regs, __NR_execveat);
 }
 
 /* uname: fixed, documented in docs/DECISIONS.md. */

@@ -240,9 +240,20 @@ void sig_send_pipe(void);
 /* signal_take_events - queue the signals from outside the guest that the
  * VMM holds for this thread (LSTAR_HC_EVENTS). */
 void signal_take_events(void);
+/* signal_forked - a forked child starts with nothing pending (under
+ * process_lock).  signal_init - at boot: the signals the program that
+ * called execve ignored stay ignored (boot_info.sig_ignored).
+ * signal_ignored_set - those, for execve. */
+void signal_forked(void);
+void signal_init(void);
+uint64_t signal_ignored_set(void);
 
 /* Memory (mm.c). */
 void mm_init(void);
+/* mm_fork_lock, mm_fork_unlock - hold the memory's books whole while the
+ * VMM copies the VM for a fork (and let the copy's go in the child). */
+void mm_fork_lock(void);
+void mm_fork_unlock(void);
 int copy_to_user(uint64_t dst, const void *src, size_t n);
 int copy_from_user(void *dst, uint64_t src, size_t n);
 /* user_cmpxchg32 - compare the aligned user word at uaddr with old and

@@ -235,9 +235,33 @@ static siginfo_t sent_info(int sig, int code)
 	memset(&info, 0, sizeof(info));
 	info.si_signo = sig;
 	info.si_code = code;
-	info.si_pid = LSTAR_GUEST_PID;
+	info.si_pid = process_pid;
 	info.si_uid = LSTAR_GUEST_UID;
 	return info;
+}
+
+void signal_forked(void)
+{
+	shared_pending = 0;
+}
+
+void signal_init(void)
+{
+	for (int sig = 1; sig <= NSIG_MAX; sig++)
+		if (boot_info.sig_ignored & sigmask(sig) & ~SIGMASK_UNBLOCKABLE)
+			sigactions[sig - 1].handler = (uint64_t)SIG_IGN;
+}
+
+uint64_t signal_ignored_set(void)
+{
+	uint64_t set = 0;
+
+	spin_lock(&process_lock);
+	for (int sig = 1; sig <= NSIG_MAX; sig++)
+		if (sigactions[sig - 1].handler == (uint64_t)SIG_IGN)
+			set |= sigmask(sig);
+	spin_unlock(&process_lock);
+	return set;
 }
 
 void sig_send_pipe(void)
@@ -506,6 +530,9 @@ void signal_take_events(void)
 			} else {
 				info.si_pid = ev.pid;
 				info.si_uid = ev.uid;
+				/* A child's end: its exit code or signal. */
+				if (ev.code > 0)
+					info.si_status = ev.status;
 			}
 			if (ev.to_thread)
 				send_signal(current(), ev.signo, &info);
@@ -826,20 +853,40 @@ static int check_sig(int sig)
 }
 
 /*
- * kill: the program is alone, so only its own pid (or 0, its process
- * group, or its group's number) names anyone; -1 names every process
- * but the caller and init: nobody here.
+ * Signal the sandbox's other processes as kill(pid, ...) names them
+ * (LSTAR_HC_SIGNAL: the VMM sends to them); true when the caller's own
+ * process is among them too, for the caller to send itself.  0 or -ESRCH.
+ */
+static long send_others(int pid, int sig, int code, bool *self)
+{
+	struct lstar_hc_signal *hc = &hc_block()->signal;
+
+	hc->pid = pid;
+	hc->sig = sig;
+	hc->code = code;
+	hcall(LSTAR_HC_SIGNAL);
+	*self = hc->self;
+	return hc->ret;
+}
+
+/*
+ * kill: the caller's own pid is answered here; any other (0 and -pgid
+ * name groups, -1 everyone but the caller) goes to the VMM, which keeps
+ * the sandbox's processes.  No pid outside the sandbox exists.
  */
 long sys_kill(struct pt_regs *regs)
 {
 	int pid = (int)regs->di, sig = (int)regs->si;
+	bool self = pid == process_pid;
 	int err = check_sig(sig);
 
 	if (err)
 		return err;
-	if (pid != LSTAR_GUEST_PID && pid != 0 && pid != -LSTAR_GUEST_PID)
+	if (pid == INT32_MIN)
 		return -ESRCH;
-	if (sig) {
+	if (!self && (err = send_others(pid, sig, SI_USER, &self)))
+		return err;
+	if (self && sig) {
 		siginfo_t info = sent_info(sig, SI_USER);
 
 		send_process(sig, &info);
@@ -847,17 +894,23 @@ long sys_kill(struct pt_regs *regs)
 	return 0;
 }
 
-/* Send sig to the program's thread tid (tgkill, tkill): ESRCH if none. */
-static long send_to_thread(int tid, int sig)
+/* Send sig to the program's thread tid (tgkill, tkill), or with others to
+ * the process whose pid tid is: ESRCH if none. */
+static long send_to_thread(int tid, int sig, bool others)
 {
 	siginfo_t info = sent_info(sig, SI_TKILL);
 	struct task *t;
+	bool self;
 
 	spin_lock(&process_lock);
 	t = task_by_tid(tid);
 	spin_unlock(&process_lock);
-	if (!t)
-		return -ESRCH;
+	if (!t) {
+		/* Another process's main thread (its tid is its pid): that
+		 * process, as tgkill reaches it.  Its other threads are not
+		 * reachable from here (docs/DECISIONS.md). */
+		return others ? send_others(tid, sig, SI_TKILL, &self) : -ESRCH;
+	}
 	if (sig)
 		send_signal(t, sig, &info);
 	return 0;
@@ -870,9 +923,9 @@ long sys_tgkill(struct pt_regs *regs)
 
 	if (err || tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != LSTAR_GUEST_PID)
+	if (tgid != process_pid && tid != tgid)
 		return -ESRCH;
-	return send_to_thread(tid, sig);
+	return send_to_thread(tid, sig, tgid != process_pid);
 }
 
 long sys_tkill(struct pt_regs *regs)
@@ -882,5 +935,5 @@ long sys_tkill(struct pt_regs *regs)
 
 	if (err || tid <= 0)
 		return -EINVAL;
-	return send_to_thread(tid, sig);
+	return send_to_thread(tid, sig, true);
 }

@@ -31,6 +31,8 @@ struct task {
 	/* How a new thread starts (clone): its frame, TLS and GS bases. */
 	struct pt_regs start_regs;
 	uint64_t start_fs, start_gs;
+	/* A fork's clone flags and child_tid, for the child (do_fork). */
+	uint64_t fork_flags, fork_child_tid;
 };
 
 /*
@@ -42,11 +44,17 @@ extern struct task tasks[LSTAR_MAX_VCPUS];
 extern unsigned int nr_threads;
 extern unsigned int task_slots;		/* tasks[] ever used: [0, task_slots) */
 
+/* Who the process is (boot_info's at boot; a forked child's own). */
+extern int process_pid, process_ppid;
+
 /* The thread with tid, or NULL (under process_lock). */
 struct task *task_by_tid(int tid);
 
 /* Start current() on this vCPU from its start_regs (thread.c). */
 noreturn void task_start(void);
+/* This vCPU is a forked child's only one: become the process the fork
+ * made, then go on as current() (thread.c). */
+noreturn void fork_child_start(void);
 
 static inline struct task *current(void)
 {

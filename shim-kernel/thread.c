@@ -12,9 +12,12 @@
  * (LSTAR_HC_THREAD_EXIT) and that vCPU waits in the VMM for the next
  * clone to need it.
  *
- * Only threads: a clone without CLONE_THREAD (a new process) is ENOSYS
- * until processes exist, and so is a thread that would not share the
- * files and the working directory (lstar keeps one of each per process).
+ * A clone without CLONE_THREAD is a new process (do_fork): the VMM copies
+ * the whole VM (LSTAR_HC_FORK), and the copy's one vCPU comes back here,
+ * in fork_child_start, to become the child.  A thread that would not
+ * share the files and the working directory, or a process that would
+ * share memory or anything else with its parent (but vfork's CLONE_VM,
+ * see below), is ENOSYS: lstar keeps one of each per process.
  */
 #include <linux/futex.h>
 #include <linux/sched.h>
@@ -24,12 +27,16 @@
 
 struct task tasks[LSTAR_MAX_VCPUS];
 unsigned int nr_threads, task_slots = 1;
-static int next_tid = LSTAR_GUEST_PID + 1;
 
 /* What a thread must share with its creator, and what else clone may ask
  * for (CLONE_DETACHED is ignored, as Linux ignores it). */
 #define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
 #define CLONE_THREAD_MAY   (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED)
+/* What a new process may ask: vfork's pair (the child gets a copy of the
+ * memory all the same, see do_fork), the tid words, its TLS, its exit
+ * signal (CSIGNAL). */
+#define CLONE_FORK_MAY     (CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 			    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED)
 
 struct task *task_by_tid(int tid)
@@ -61,6 +68,79 @@ struct clone_req {
 	uint64_t tls;
 };
 
+/*
+ * A new process.  The VMM copies the VM while this thread waits in
+ * LSTAR_HC_FORK, so the copy must find the shim's books whole: the
+ * process's and the memory's locks are held across it (the copy's are
+ * let go in fork_child_start).  The child starts from this call's frame
+ * with rax 0 (and the stack and TLS clone gave it).
+ *
+ * vfork and glibc's posix_spawn (CLONE_VM | CLONE_VFORK) get a copy of
+ * the memory too, not the parent's own: a child that only execs or
+ * exits cannot tell, and the parent waits for that as vfork's does
+ * (docs/DECISIONS.md: what differs).
+ */
+static long do_fork(struct pt_regs *regs, const struct clone_req *req)
+{
+	uint64_t flags = req->flags;
+	struct task *self = current();
+	struct lstar_hc_fork *hc = &hc_block()->fork;
+	long ret;
+
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -ENOSYS;		/* a process sharing memory */
+	spin_lock(&process_lock);
+	self->start_regs = *regs;
+	self->start_regs.ax = 0;
+	if (req->stack)
+		self->start_regs.sp = req->stack;
+	self->start_fs = (flags & CLONE_SETTLS) ? req->tls : rdmsr(MSR_FS_BASE);
+	self->start_gs = rdmsr(MSR_KERNEL_GS_BASE);
+	self->fork_flags = flags;
+	self->fork_child_tid = req->child_tid;
+	mm_fork_lock();
+	hc->vfork = !!(flags & CLONE_VFORK);
+	hc->exit_signal = (int32_t)(flags & CSIGNAL);
+	hcall(LSTAR_HC_FORK);
+	ret = hc->ret;
+	mm_fork_unlock();
+	spin_unlock(&process_lock);
+	if (ret > 0 && (flags & CLONE_PARENT_SETTID)) {
+		int32_t pid = (int32_t)ret;
+
+		copy_to_user(req->parent_tid, &pid, sizeof(pid));
+	}
+	return ret;
+}
+
+noreturn void fork_child_start(void)
+{
+	struct task *self = current();
+	const struct lstar_hc_fork *hc = &hc_block()->fork;
+	int32_t pid = hc->pid;
+
+	/* The only thread of a new process: the others' slots are the
+	 * parent's, and so is everything pending (Linux starts a child with
+	 * nothing pending). */
+	for (unsigned int i = 0; i < task_slots; i++)
+		if (&tasks[i] != self)
+			tasks[i].tid = 0;
+	nr_threads = 1;
+	process_pid = pid;
+	process_ppid = hc->ppid;
+	self->tid = pid;
+	self->sigpending = 0;
+	self->waiting_for = 0;
+	self->clear_child_tid = (self->fork_flags & CLONE_CHILD_CLEARTID) ?
+				self->fork_child_tid : 0;
+	signal_forked();
+	mm_fork_unlock();
+	spin_unlock(&process_lock);
+	if (self->fork_flags & CLONE_CHILD_SETTID)
+		copy_to_user(self->fork_child_tid, &pid, sizeof(pid));
+	task_start();
+}
+
 static long do_clone(struct pt_regs *regs, const struct clone_req *req)
 {
 	uint64_t flags = req->flags;
@@ -73,12 +153,22 @@ static long do_clone(struct pt_regs *regs, const struct clone_req *req)
 	if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) ||
 	    ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
 		return -EINVAL;
-	/* A new process, or a thread lstar cannot give what it asks. */
+	if ((flags & CLONE_SETTLS) && req->tls >= LSTAR_USER_TOP)
+		return -EPERM;
+	if (!(flags & CLONE_THREAD)) {
+		if (flags & ~(uint64_t)(CLONE_FORK_MAY | CSIGNAL))
+			return -ENOSYS;
+		return do_fork(regs, req);
+	}
+	/* A thread lstar cannot give what it asks. */
 	if ((flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS ||
 	    (flags & ~(uint64_t)(CLONE_THREAD_FLAGS | CLONE_THREAD_MAY | CSIGNAL)))
 		return -ENOSYS;
-	if ((flags & CLONE_SETTLS) && req->tls >= LSTAR_USER_TOP)
-		return -EPERM;
+	/* Its id, from the sandbox's pids. */
+	hcall(LSTAR_HC_NEW_TID);
+	if (hc_block()->new_tid.ret < 0)
+		return hc_block()->new_tid.ret;
+	tid = (int32_t)hc_block()->new_tid.ret;
 
 	spin_lock(&process_lock);
 	if (nr_threads < boot_info.max_threads)
@@ -89,7 +179,6 @@ static long do_clone(struct pt_regs *regs, const struct clone_req *req)
 		spin_unlock(&process_lock);
 		return -EAGAIN;		/* as Linux at RLIMIT_NPROC */
 	}
-	tid = next_tid++;
 	if ((unsigned int)(child - tasks) >= task_slots)
 		task_slots = (unsigned int)(child - tasks) + 1;
 	*child = (struct task){
@@ -144,6 +233,20 @@ long sys_clone(struct pt_regs *regs)
 	return do_clone(regs, &req);
 }
 
+long sys_fork(struct pt_regs *regs)
+{
+	const struct clone_req req = { .flags = SIGCHLD };
+
+	return do_clone(regs, &req);
+}
+
+long sys_vfork(struct pt_regs *regs)
+{
+	const struct clone_req req = { .flags = CLONE_VM | CLONE_VFORK | SIGCHLD };
+
+	return do_clone(regs, &req);
+}
+
 long sys_clone3(struct pt_regs *regs)
 {
 	struct clone_args args;
@@ -176,7 +279,7 @@ long sys_clone3(struct pt_regs *regs)
 	if (!args.stack != !args.stack_size)
 		return -EINVAL;
 	req = (struct clone_req){
-		.flags = args.flags,
+		.flags = args.flags | args.exit_signal,
 		.stack = args.stack ? args.stack + args.stack_size : 0,
 		.parent_tid = args.parent_tid, .child_tid = args.child_tid,
 		.tls = args.tls,

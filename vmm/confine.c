@@ -22,7 +22,9 @@
 #include <cap-ng.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -70,7 +72,8 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	static const unsigned long vcpu_ioctls[] = {
 		KVM_RUN, KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_INTERRUPT,
 		KVM_SET_CPUID2, KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_XCRS,
-		KVM_SET_FPU, KVM_SET_REGS,
+		KVM_SET_FPU, KVM_SET_REGS, KVM_GET_MSRS, KVM_GET_DEVICE_ATTR,
+		KVM_GET_TSC_KHZ,
 	};
 
 	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
@@ -79,6 +82,30 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 		     SCMP_A1(SCMP_CMP_EQ, KVM_CREATE_VCPU));
 	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.kvm_fd),
 		     SCMP_A1(SCMP_CMP_EQ, KVM_GET_VCPU_MMAP_SIZE));
+	/* a forked process's VMM makes a new VM (procs.c) over the copied
+	 * memory, at the old one's descriptor number (dup2), and its vCPU
+	 * counts the TSC from an offset the time page must learn (vdso.c;
+	 * the vCPU requests above) */
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.kvm_fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_CREATE_VM));
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.kvm_fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_CHECK_EXTENSION));
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_ENABLE_CAP));
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_SET_USER_MEMORY_REGION));
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_X86_SET_MSR_FILTER));
+	err |= ALLOW(dup2, 1, SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd));
+	/* fork itself (glibc's: a new process with its exit signal, never
+	 * sharing anything), the parent reaping its VMMs, and the rusage a
+	 * process leaves for wait4 */
+	err |= ALLOW(clone, 1, SCMP_A0(SCMP_CMP_MASKED_EQ,
+				       ~(scmp_datum_t)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID),
+				       SIGCHLD));
+	err |= ALLOW(wait4, 0);
+	err |= ALLOW(getrusage, 1, SCMP_A0(SCMP_CMP_EQ, RUSAGE_SELF));
+	err |= ALLOW(getpid, 0);
 	/* a host thread per vCPU (pthread_create: a thread, never a new
 	 * process; glibc falls back from clone3, whose flags a filter cannot
 	 * see), and the kick that interrupts one */
@@ -93,6 +120,9 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	err |= ALLOW(rseq, 0);
 	err |= ALLOW(gettid, 0);
 	err |= ALLOW(tgkill, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	/* a forked VMM's pid is not known now: its kicks, SIGURG, which a
+	 * thread that does not expect it ignores */
+	err |= ALLOW(tgkill, 1, SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)vmm_signal_kick_signal()));
 	/* lstar's reports and the trace */
 	err |= ALLOW(write, 0);
 	/* --learn's file, written in place at the end; the directories it

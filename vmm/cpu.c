@@ -171,13 +171,16 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 	int err = 0;
 
 	*hwcap = 0;
-	/* The first vCPU decides what every vCPU of the VM gets: its MSR
-	 * filter (the VM's) and its CPUID, kept for the threads' vCPUs,
-	 * which are made once lstar is confined. */
-	if (cpu->index == 0) {
+	/* The first vCPU of a VM gives it its MSR filter; the first of the
+	 * run decides the CPUID every vCPU gets, kept for the threads'
+	 * vCPUs and forked VMs, which are made once lstar is confined. */
+	if (!cpu->vmm->vm.msr_filtered) {
 		if ((err = msr_filter(&cpu->vmm->vm)) && err != -ENOTSUP)
 			return err;
 		err = 0;
+		cpu->vmm->vm.msr_filtered = true;
+	}
+	if (!cpu->vmm->vm.cpuid) {
 		if (!(cpuid = supported_cpuid(cpu->vmm->vm.kvm_fd)))
 			return -errno ? -errno : -ENOMEM;
 		cpu->vmm->vm.xcr0 = filter_cpuid(cpuid, &cpu->vmm->vm.hwcap,
@@ -197,8 +200,11 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 			ecx7 = cpuid->entries[i].ecx;
 		}
 	}
-	if (ioctl(cpu->fd, KVM_SET_CPUID2, cpuid) < 0)
+	/* Once only: KVM refuses a CPUID set again after the vCPU ran
+	 * (execve starts the new program on the same vCPU). */
+	if (!cpu->cpuid_set && ioctl(cpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		err = -errno;
+	cpu->cpuid_set = !err;
 	/* The FPU state a signal frame holds: the XSAVE image of the
 	 * components the program sees, or FXSAVE's where there is no XSAVE. */
 	cpu->fpu_features = (ecx1 & (1u << 26)) ? xcr0 : 0;
@@ -262,6 +268,7 @@ int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 	regs.rip = hdr->entry;
 	regs.rsp = hdr->boot_stack_top + stride;
 	regs.rdi = (uint64_t)cpu->index;
+	regs.rsi = (uint64_t)cpu->start;
 	regs.rflags = X86_EFLAGS_FIXED;
 	if (ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0)
 		return -errno;

@@ -125,6 +125,13 @@ int vmm_fd_close(struct vmm_process *proc, uint64_t fd)
 	return 0;
 }
 
+void vmm_fd_close_on_exec(struct vmm_process *proc)
+{
+	for (uint64_t fd = 0; fd < LSTAR_MAX_FDS; fd++)
+		if (proc->fds[fd].file && proc->fds[fd].cloexec)
+			vmm_fd_close(proc, fd);
+}
+
 void vmm_fd_close_all(struct vmm_process *proc)
 {
 	for (uint64_t fd = 0; fd < LSTAR_MAX_FDS; fd++)

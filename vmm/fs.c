@@ -714,6 +714,28 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 	return gfd;
 }
 
+int vmm_fs_open_exec(struct vmm_vcpu *cpu, int dirfd, const char *path, bool nofollow)
+{
+	struct fs_path *p = malloc(sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	if (!*path)
+		err = -ENOENT;
+	else if ((err = lookup(cpu->proc, dirfd, path, p)) == -ENOENT &&
+		 is_tree_ancestor(cpu->proc, p->abs))
+		err = -EACCES;	/* a directory, and not one to run */
+	if (!err)
+		err = settle(cpu->proc, p, nofollow ? NOFOLLOW : FOLLOW);
+	if (!err) {
+		vmm_call_path(cpu, p->abs, false);
+		err = open_beneath(p->tree, p->walk, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), 0);
+	}
+	free(p);
+	return err;
+}
+
 int64_t vmm_sys_open(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	return do_open(cpu, AT_FDCWD, a[0], a[1], a[2]);

@@ -94,16 +94,26 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 	struct vmm *vmm = cpu->vmm;
 	const struct lstar_hc_exit *e = &hc->exit;
 
+	/* A forked process's end is its parent's to report (a shell says
+	 * "Segmentation fault" itself, or nothing): lstar speaks for the
+	 * first process only, and for the others with -v. */
+	bool quiet = vmm->opt->quiet || (vmm->child && !vmm->opt->verbose);
+
 	vmm->done = true;
+	/* Until said otherwise, as a process the VMM cannot go on with. */
+	vmm->killed_by = SIGKILL;
 	vmm_trace_exit(cpu, e);
 	switch (e->kind) {
 	case LSTAR_EXIT_NORMAL:
 		vmm->status = e->status & 0xff;
+		vmm->exit_code = e->status & 0xff;
+		vmm->killed_by = 0;
 		return;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->status < 1 || e->status > 64)
 			break;
 		vmm->status = 128 + e->status;
+		vmm->killed_by = e->status;
 		/* A signal the program was sent (by itself, or from
 		 * outside): no fault to report, as a shell says nothing. */
 		if (e->vector == LSTAR_EXIT_VECTOR_SENT)
@@ -119,7 +129,7 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 		 * of SIGPIPE either. */
 		if (e->status > 31)
 			break;
-		if (e->status == SIGPIPE || vmm->opt->quiet)
+		if (e->status == SIGPIPE || quiet)
 			return;
 		if (e->vector == X86_TRAP_PF) {
 			char why[96];
@@ -265,6 +275,31 @@ static void hc_kick(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *
 	vmm_thread_kick(cpu, &hc->kick);
 }
 
+static void hc_fork(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	live->fork.ret = vmm_fork(cpu, &hc->fork, &live->fork);
+}
+
+static void hc_new_tid(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	(void)hc;
+	live->new_tid.ret = vmm_procs_new_tid(cpu->vmm);
+}
+
+static void hc_exec(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	int64_t ret = vmm_exec(cpu, &hc->exec);
+
+	/* Done: the block belongs to the new program's memory now. */
+	if (ret != VMM_EXEC_DONE)
+		live->exec.ret = ret;
+}
+
+static void hc_signal(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	live->signal.ret = vmm_procs_signal(cpu->vmm, &hc->signal, &live->signal);
+}
+
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -287,6 +322,10 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_CLONE] = hc_clone,
 	[LSTAR_HC_THREAD_EXIT] = hc_thread_exit,
 	[LSTAR_HC_KICK] = hc_kick,
+	[LSTAR_HC_FORK] = hc_fork,
+	[LSTAR_HC_NEW_TID] = hc_new_tid,
+	[LSTAR_HC_EXEC] = hc_exec,
+	[LSTAR_HC_SIGNAL] = hc_signal,
 };
 
 /* The shim is broken (or taken over): end the run. */

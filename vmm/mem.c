@@ -53,6 +53,21 @@ void vmm_mem_reserve_shim_books(struct vmm_mem *m)
 	m->pool_next += (pages * 2 + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
 }
 
+int vmm_mem_reset(struct vmm_mem *m)
+{
+	uint8_t *host = m->host;
+	uint64_t size = m->size;
+
+	if (madvise(host, size, MADV_DONTNEED) < 0)
+		return -errno;
+	memset(m, 0, sizeof(*m));
+	m->host = host;
+	m->size = size;
+	m->pool_next = LSTAR_POOL_GPA;
+	m->pool_end = size;
+	return 0;
+}
+
 void vmm_mem_destroy(struct vmm_mem *m)
 {
 	if (m->host)

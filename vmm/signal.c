@@ -38,8 +38,11 @@ static struct vmm *_Atomic kick_vmm;
 static pid_t host_pid;
 
 /* The kick: a signal to a vCPU's host thread whose handler does nothing,
- * but whose arrival ends KVM_RUN or the host call the thread is in. */
-#define KICK_SIGNAL	(SIGRTMIN + 1)
+ * but whose arrival ends KVM_RUN or the host call the thread is in.
+ * SIGURG, whose default action is to ignore it: the filter lets every
+ * VMM of a sandbox (their pids are not known when it is made) send it to
+ * any thread, and one sent anywhere else does nothing. */
+#define KICK_SIGNAL	SIGURG
 
 static void on_kick(int sig, siginfo_t *si, void *uc)
 {
@@ -98,6 +101,16 @@ int vmm_signal_catch(void)
 	return sigaction(KICK_SIGNAL, &kick, NULL) < 0 ? -errno : 0;
 }
 
+void vmm_signal_forked(void)
+{
+	host_pid = getpid();
+}
+
+int vmm_signal_kick_signal(void)
+{
+	return KICK_SIGNAL;
+}
+
 void vmm_signal_kick_target(struct vmm *vmm)
 {
 	atomic_store(&kick_vmm, vmm);
@@ -106,7 +119,7 @@ void vmm_signal_kick_target(struct vmm *vmm)
 bool vmm_signal_pending(const struct vmm_vcpu *cpu)
 {
 	return atomic_load(&outside) != 0 || vmm_timer_pending(cpu->proc) ||
-	       atomic_load(&cpu->kicked);
+	       atomic_load(&cpu->kicked) || vmm_procs_mail_waits(cpu->vmm);
 }
 
 int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
@@ -127,6 +140,7 @@ int64_t vmm_signal_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
 	}
 	atomic_fetch_and(&outside, ~taken);
 	atomic_store(&cpu->kicked, false);
+	vmm_procs_take_mail(cpu->vmm, e);
 	vmm_timer_take(cpu, e);
 	cpu->event_injected = false;
 	return 0;

@@ -62,7 +62,7 @@ void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c)
 
 /* The call is over: the observers hear of it, and a kill rule it broke
  * ends the run. */
-static void complete(struct vmm_vcpu *cpu, const struct vmm_call *c)
+void vmm_call_complete(struct vmm_vcpu *cpu, const struct vmm_call *c)
 {
 	vmm_observe(cpu, c);
 	if (c->v.action == LSTAR_ACT_KILL)
@@ -77,7 +77,7 @@ static void complete(struct vmm_vcpu *cpu, const struct vmm_call *c)
  * half of an int is garbage the program may put there, as on Linux.
  * False when it is refused: c->ret holds what the program gets.
  */
-static bool decide(struct vmm_vcpu *cpu, struct vmm_call *c, uint64_t a[6])
+bool vmm_call_decide(struct vmm_vcpu *cpu, struct vmm_call *c, uint64_t a[6])
 {
 	c->v = lstar_policy_eval(cpu->proc->policy->table, c->nr, c->args);
 	c->forwarded = true;
@@ -106,7 +106,7 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 	struct vmm_call c = { .nr = nr, .args = args };
 	uint64_t a[6];
 
-	if (decide(cpu, &c, a)) {
+	if (vmm_call_decide(cpu, &c, a)) {
 		if (nr >= LSTAR_POLICY_NR || !sys_table[nr]) {
 			/* The shim never forwards these: it is broken or hostile. */
 			c.ret = -ENOSYS;
@@ -122,7 +122,7 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 				c.ret = -LSTAR_ERESTARTSYS;
 		}
 	}
-	complete(cpu, &c);
+	vmm_call_complete(cpu, &c);
 	return c.ret;
 }
 
@@ -133,12 +133,12 @@ int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m)
 	struct vmm_call c = { .nr = SYS_mmap, .args = m->args };
 	uint64_t a[6];
 
-	if (decide(cpu, &c, a)) {
+	if (vmm_call_decide(cpu, &c, a)) {
 		c.ret = vmm_io_fill_mapping(cpu, a, m->addr, m->len);
 		/* What the program got: the address, or the error. */
 		if (c.ret == 0)
 			c.ret = (int64_t)m->addr;
 	}
-	complete(cpu, &c);
+	vmm_call_complete(cpu, &c);
 	return c.ret < 0 ? c.ret : 0;
 }

@@ -90,6 +90,7 @@ int64_t vmm_thread_clone(struct vmm_vcpu *cpu, const struct lstar_hc_clone *hc)
 	if (vmm_run_over(vmm))
 		return -EAGAIN;
 	if (atomic_load(&child->state) == VMM_VCPU_UNUSED) {
+		child->start = LSTAR_START_THREAD;
 		if ((err = vmm_vcpu_create(vmm, child->index)) ||
 		    (err = vmm_cpu_setup(child, &vmm->vm.shim, &hwcap, &hwcap2)) ||
 		    (err = copy_fpu(cpu, child))) {
@@ -136,10 +137,32 @@ void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc
 			syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 	}
 	cpu->tid = 0;
+	/* The exit's I/O is completed now, no guest instruction run: the
+	 * vCPU then takes new registers as they are (vmm_threads_exec). */
+	cpu->run->immediate_exit = 1;
+	ioctl(cpu->fd, KVM_RUN, 0);
+	cpu->run->immediate_exit = 0;
 	atomic_store(&cpu->state, VMM_VCPU_IDLE);
 	pthread_cond_broadcast(&vmm->idle);
 	while (atomic_load(&cpu->state) == VMM_VCPU_IDLE && !vmm_run_over(vmm))
 		wait_on(vmm, &cpu->wake);
+}
+
+int vmm_threads_exec(struct vmm *vmm, struct vmm_vcpu *cpu)
+{
+	uint64_t hwcap, hwcap2;
+	int err;
+
+	for (int i = 0; i < vmm->nvcpus; i++) {
+		struct vmm_vcpu *c = &vmm->vcpu[i];
+
+		if (c == cpu || atomic_load(&c->state) != VMM_VCPU_IDLE)
+			continue;
+		c->start = LSTAR_START_THREAD;
+		if ((err = vmm_cpu_setup(c, &vmm->vm.shim, &hwcap, &hwcap2)))
+			return err;
+	}
+	return 0;
 }
 
 void vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc)

@@ -310,6 +310,18 @@ int64_t vmm_sys_timer_delete(struct vmm_vcpu *cpu, const uint64_t *a)
 	return 0;
 }
 
+void vmm_timer_exec(struct vmm_process *proc)
+{
+	struct vmm_timers *ts = &proc->timers;
+
+	for (int i = 0; i < VMM_MAX_TIMERS; i++)
+		if (ts->t[i].used) {
+			syscall(SYS_timer_delete, ts->t[i].host);
+			ts->t[i].used = false;
+			atomic_store(&ts->fired[i], 0);
+		}
+}
+
 /* --- interval timers --------------------------------------------------------- */
 
 /* Set interval timer which (ITIMER_*) to *new, returning the old setting

@@ -145,19 +145,26 @@ static bool has_word(const char *s, const char *w)
  * Is the host's TSC one the guest may keep time by?  It must be
  * invariant (CPUID 0x80000007 EDX bit 8: constant rate, runs in every
  * C- and P-state), and the host kernel must not have given up on it: a
- * TSC Linux marked unstable leaves its list of clocksources.
+ * TSC Linux marked unstable leaves its list of clocksources.  Asked
+ * once, at the first program's start: a later one (execve) is past
+ * confinement, where sysfs cannot be read, and gets the same answer.
  */
 static bool host_tsc_stable(void)
 {
 	static const char path[] =
 		"/sys/devices/system/clocksource/clocksource0/available_clocksource";
+	static int stable = -1;
 	unsigned int a, b, c, d;
 	char buf[256];
 	ssize_t n;
 	int fd;
 
+	if (stable >= 0)
+		return stable;
+	stable = 0;
 	if (!__get_cpuid(0x80000007, &a, &b, &c, &d) || !(d & (1u << 8)))
 		return false;
+	stable = 1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return true;	/* no sysfs: the CPU's word stands */
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -165,7 +172,8 @@ static bool host_tsc_stable(void)
 	if (n <= 0)
 		return true;
 	buf[n] = '\0';
-	return has_word(buf, "tsc");
+	stable = has_word(buf, "tsc");
+	return stable;
 }
 
 /*
@@ -337,6 +345,40 @@ void vmm_vdso_update(struct vmm_vm *vm)
 		vm->vdso.attached = false;	/* for good */
 		return;
 	}
+	anchor(vm);
+}
+
+/*
+ * A forked child's new vCPU counts the TSC from another offset: move the
+ * page's TSC numbers by the difference, so that time goes on from where
+ * the parent left it.  Should the offset be unknown, the vDSO makes
+ * system calls from now on.
+ */
+void vmm_vdso_rebase(struct vmm_vcpu *cpu)
+{
+	struct vmm_vm *vm = &cpu->vmm->vm;
+	struct vmm_vdso *v = &vm->vdso;
+	struct lstar_vvar next;
+	int64_t off, d;
+
+	if (!v->tsc || !v->attached)
+		return;
+	if (!still_attached(vm)) {
+		v->attached = false;
+		return;
+	}
+	next = v->page;
+	if (guest_tsc_offset(cpu->fd, &off)) {
+		next.flags &= ~LSTAR_VVAR_TSC;
+		v->tsc = false;
+		publish(vm, &next);
+		return;
+	}
+	d = off - v->tsc_offset;
+	v->tsc_offset = off;
+	v->cal_tsc += (uint64_t)d;
+	next.tsc_base += (uint64_t)d;
+	publish(vm, &next);
 	anchor(vm);
 }
 

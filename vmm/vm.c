@@ -81,15 +81,20 @@ bool vmm_run_over(const struct vmm *vmm)
 	return vmm->done || stop_signal;
 }
 
-/* The host CPUs lstar may run on: its threads' vCPUs run there. */
+/* The host CPUs lstar may run on: its threads' vCPUs run there.  Asked
+ * once, before confinement (a program execve starts gets the same). */
 static uint32_t host_cpus(void)
 {
+	static uint32_t cpus;
 	cpu_set_t set;
 	int n;
 
+	if (cpus)
+		return cpus;
 	if (sched_getaffinity(0, sizeof(set), &set) < 0 || (n = CPU_COUNT(&set)) < 1)
-		return 1;
-	return n > LSTAR_MAX_VCPUS ? LSTAR_MAX_VCPUS : (uint32_t)n;
+		n = 1;
+	cpus = n > LSTAR_MAX_VCPUS ? LSTAR_MAX_VCPUS : (uint32_t)n;
+	return cpus;
 }
 
 static uint64_t random_u64(void)
@@ -104,26 +109,29 @@ static uint64_t random_u64(void)
 /* Read the whole program file into memory (freed by the caller). */
 static int read_program(const char *path, uint8_t **out, size_t *size)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
+	return vmm_read_program(fd, out, size);
+}
+
+int vmm_read_program(int fd, uint8_t **out, size_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		int err = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
 
-		close(fd);
 		return err;
 	}
 	if ((uint64_t)st.st_size > PROGRAM_MAX) {
-		close(fd);
 		return -EFBIG;
 	}
 	buf = malloc(st.st_size ? st.st_size : 1);
 	if (!buf) {
-		close(fd);
 		return -ENOMEM;
 	}
 	while (done < (size_t)st.st_size) {
@@ -131,12 +139,10 @@ static int read_program(const char *path, uint8_t **out, size_t *size)
 
 		if (n <= 0) {
 			free(buf);
-			close(fd);
-			return n < 0 ? -errno : -EIO;
+				return n < 0 ? -errno : -EIO;
 		}
 		done += n;
 	}
-	close(fd);
 	*out = buf;
 	*size = done;
 	return 0;
@@ -324,7 +330,7 @@ bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd)
 }
 
 /* Give guest memory to KVM: one slot, guest-physical 0 up. */
-static int add_memory(struct vmm_vm *vm)
+int vmm_vm_add_memory(struct vmm_vm *vm)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = 0,
@@ -377,6 +383,8 @@ static void destroy_process(struct vmm_process *proc)
 	}
 	if (proc->cwd_fd >= 0)
 		close(proc->cwd_fd);
+	if (proc->exe_fd >= 0)
+		close(proc->exe_fd);
 }
 
 static void destroy_vm(struct vmm_vm *vm)
@@ -462,9 +470,11 @@ static bool is_hypercall(const struct kvm_run *run)
 int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
-	struct kvm_run *run = cpu->run;
+	struct kvm_run *run;
 
+	/* cpu->run is read anew each time: a fork's child has a new one. */
 	while (!vmm->done && !stop_signal) {
+		run = cpu->run;
 		vmm_signal_inject(cpu);
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -496,7 +506,20 @@ int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 		vmm_threads_stop(vmm);
 		pthread_mutex_unlock(&vmm->lock);
 	}
+	if (vmm->child && cpu == vmm->main)
+		vmm_child_end(vmm);
 	return vmm->status;
+}
+
+_Noreturn void vmm_child_end(struct vmm *vmm)
+{
+	pthread_mutex_lock(&vmm->lock);
+	vmm_threads_stop(vmm);
+	pthread_mutex_unlock(&vmm->lock);
+	vmm_threads_join(vmm);
+	fflush(NULL);
+	vmm_procs_exit(vmm);
+	_exit(0);
 }
 
 /* The run was cut short by --timeout: say so, in the status and in the
@@ -542,9 +565,9 @@ static int place_policy(struct vmm *vmm, struct lstar_boot_info *bi)
 
 /* What the steps of a run hand on to each other. */
 struct boot {
-	uint8_t *file;			/* the program file, read whole */
-	size_t size;
-	struct vmm_elf elf;
+	struct vmm_image img;		/* the program */
+	struct vmm_vcpu *cpu;		/* where its first thread runs */
+	bool exec;			/* execve's: the VM and vCPU are there */
 	uint64_t bias;			/* static-PIE's load address */
 	struct lstar_shim_header hdr;
 	struct lstar_boot_info bi;
@@ -567,18 +590,24 @@ static int read_image(struct vmm *vmm, struct boot *b)
 	char why[256];
 	int err;
 
-	if ((err = read_program(program, &b->file, &b->size))) {
+	if ((err = read_program(program, &b->img.file, &b->img.size))) {
 		vmm_err("%s: %s", program, strerror(-err));
 		return err;
 	}
-	if (vmm_elf_parse(b->file, b->size, &b->elf, why, sizeof(why))) {
+	if (vmm_image_check(&b->img, why, sizeof(why))) {
 		vmm_err("%s: %s", program, why);
 		return -ENOEXEC;
 	}
-	if (!b->elf.pie && b->elf.hi > IMAGE_TOP) {
-		vmm_err("%s: segments reach 0x%llx, into the stack's area (above 0x%llx)",
-			program, (unsigned long long)b->elf.hi,
-			(unsigned long long)IMAGE_TOP);
+	return 0;
+}
+
+int vmm_image_check(struct vmm_image *img, char *why, size_t len)
+{
+	if (vmm_elf_parse(img->file, img->size, &img->elf, why, len))
+		return -ENOEXEC;
+	if (!img->elf.pie && img->elf.hi > IMAGE_TOP) {
+		snprintf(why, len, "segments reach 0x%llx, into the stack's area (above 0x%llx)",
+			 (unsigned long long)img->elf.hi, (unsigned long long)IMAGE_TOP);
 		return -ENOEXEC;
 	}
 	return 0;
@@ -624,6 +653,8 @@ static int open_process(struct vmm *vmm)
 		return err;
 	}
 	vmm_fd_init(proc);
+	/* What /proc/self/exe runs (exec.c): the program as it was read. */
+	proc->exe_fd = open(opt->program, O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -634,15 +665,28 @@ static int build_vm(struct vmm *vmm, struct boot *b)
 	const struct vmm_options *opt = vmm->opt;
 	int err;
 
-	if ((err = create_vm(&vmm->vm)))
-		return err;
-	if ((err = vmm_mem_init(&vmm->vm.mem, opt->mem))) {
-		vmm_err("cannot reserve %llu MiB of guest memory: %s",
-			(unsigned long long)(opt->mem >> 20), strerror(-err));
-		return err;
+	if (b->exec) {
+		/* The same VM and memory, emptied: every page reads zero.  The
+		 * slot is given to KVM again, so that nothing it derived from
+		 * the old page tables (shadow pages, where the MMU is not the
+		 * hardware's) outlives them. */
+		struct kvm_userspace_memory_region none = { .slot = 0 };
+
+		if (ioctl(vmm->vm.fd, KVM_SET_USER_MEMORY_REGION, &none) < 0)
+			return -errno;
+		if ((err = vmm_mem_reset(&vmm->vm.mem)) || (err = vmm_vm_add_memory(&vmm->vm)))
+			return err;
+	} else {
+		if ((err = create_vm(&vmm->vm)))
+			return err;
+		if ((err = vmm_mem_init(&vmm->vm.mem, opt->mem))) {
+			vmm_err("cannot reserve %llu MiB of guest memory: %s",
+				(unsigned long long)(opt->mem >> 20), strerror(-err));
+			return err;
+		}
 	}
 	vmm_mem_reserve_shim_books(&vmm->vm.mem);
-	if ((err = add_memory(&vmm->vm))) {
+	if (!b->exec && (err = vmm_vm_add_memory(&vmm->vm))) {
 		vmm_err("cannot give guest memory to KVM: %s", strerror(-err));
 		return err;
 	}
@@ -666,41 +710,43 @@ static int load_images(struct vmm *vmm, struct boot *b)
 	}
 	if ((err = vmm_mem_map_direct(&vmm->vm.mem)))
 		return no_room(vmm, err);
-	if (b->elf.pie)
+	if (b->img.elf.pie)
 		b->bias = 0x555555554000ULL + (random_u64() % (1ULL << 28)) * PAGE_SIZE;
-	if ((err = vmm_elf_load(&vmm->vm.mem, &b->elf, b->file, b->bias, &b->bi))) {
+	if ((err = vmm_elf_load(&vmm->vm.mem, &b->img.elf, b->img.file, b->bias, &b->bi))) {
 		if (err != -ENOMEM)
-			vmm_err("%s: cannot load: %s", vmm->opt->program, strerror(-err));
+			vmm_err("%s: cannot load: %s", b->img.program, strerror(-err));
 		return no_room(vmm, err);
 	}
-	b->bi.brk_start = b->elf.hi + b->bias + (random_u64() % 8192) * PAGE_SIZE;
-	free(b->file);
-	b->file = NULL;
+	b->bi.brk_start = b->img.elf.hi + b->bias + (random_u64() % 8192) * PAGE_SIZE;
+	free(b->img.file);
+	b->img.file = NULL;
 	return 0;
 }
 
 /* 5. The first vCPU (its CPUID decides AT_HWCAP), the stack and the vDSO. */
 static int start_cpu(struct vmm *vmm, struct boot *b)
 {
-	const struct vmm_options *opt = vmm->opt;
+	const struct vmm_image *img = &b->img;
 	struct vmm_stack_args args = {
-		.argc = opt->argc, .argv = opt->argv,
-		.envc = opt->envc, .envp = opt->envp,
-		.execfn = opt->program,
-		.at_phdr = b->elf.phdr_vaddr + b->bias,
-		.at_phnum = b->elf.phnum, .at_phent = b->elf.phentsize,
-		.at_entry = b->elf.entry + b->bias,
+		.argc = img->argc, .argv = img->argv,
+		.envc = img->envc, .envp = img->envp,
+		.execfn = img->program,
+		.at_phdr = img->elf.phdr_vaddr + b->bias,
+		.at_phnum = img->elf.phnum, .at_phent = img->elf.phentsize,
+		.at_entry = img->elf.entry + b->bias,
 		.uid = LSTAR_GUEST_UID, .gid = LSTAR_GUEST_GID,
 	};
-	struct vmm_vcpu *cpu = &vmm->vcpu[0];
+	struct vmm_vcpu *cpu = b->cpu;
 	int err;
 
-	/* The program's first thread, run by lstar's own. */
-	cpu->tid = LSTAR_GUEST_PID;
+	/* The program's first thread, run by the calling host thread
+	 * (lstar's own, at the start). */
+	cpu->tid = img->pid;
 	cpu->host_tid = (int)syscall(SYS_gettid);
 	cpu->thread = pthread_self();
 	vmm->vm.shim = b->hdr;
-	if ((err = vmm_vcpu_create(vmm, 0)) ||
+	cpu->start = LSTAR_START_BOOT;
+	if ((!b->exec && (err = vmm_vcpu_create(vmm, cpu->index))) ||
 	    (err = vmm_cpu_setup(cpu, &b->hdr, &args.hwcap, &args.hwcap2))) {
 		vmm_err("cannot set up the vCPU: %s", strerror(-err));
 		return err;
@@ -710,12 +756,12 @@ static int start_cpu(struct vmm *vmm, struct boot *b)
 		vmm_err("getrandom: %s", strerror(errno));
 		return err;
 	}
-	if ((err = build_stack(cpu, &args, b->elf.exec_stack, &b->bi))) {
+	if ((err = build_stack(cpu, &args, img->elf.exec_stack, &b->bi))) {
 		if (err == -ENOEXEC)
 			vmm_err("the embedded vDSO image is unusable");
 		else if (err != -ENOMEM)
 			vmm_err("%s: arguments and environment do not fit the stack",
-				opt->program);
+				img->program);
 		return no_room(vmm, err);
 	}
 	return 0;
@@ -737,12 +783,16 @@ static void write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->free_stack_slots = m->free_stack_slots;
 	bi->table_counts = m->table_counts;
 	bi->pml4 = m->pml4;
-	bi->entry = b->elf.entry + b->bias;
-	bi->fpstate_size = vmm_fpu_frame_size(&vmm->vcpu[0]);
+	bi->entry = b->img.elf.entry + b->bias;
+	bi->fpstate_size = vmm_fpu_frame_size(b->cpu);
 	/* `limit threads`, else as many as there are vCPUs to have. */
 	bi->max_threads = vmm->proc.policy->threads ? (uint32_t)vmm->proc.policy->threads :
 						      LSTAR_MAX_VCPUS;
 	bi->nr_cpus = host_cpus();
+	bi->pid = b->img.pid;
+	bi->ppid = b->img.ppid;
+	bi->sig_blocked = b->img.sig_blocked;
+	bi->sig_ignored = b->img.sig_ignored;
 	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
 }
 
@@ -770,6 +820,10 @@ static int start_observers(struct vmm *vmm)
 		vmm_err("cannot start the timer: %s", strerror(-err));
 		return err;
 	}
+	if ((err = vmm_procs_create(vmm))) {
+		vmm_err("cannot start the process book: %s", strerror(-err));
+		return err;
+	}
 	return 0;
 }
 
@@ -794,6 +848,12 @@ static int run_program(struct vmm *vmm)
 	running = vmm;
 	atomic_store(&vmm->vcpu[0].state, VMM_VCPU_RUNNING);
 	vmm_signal_kick_target(vmm);
+	/* Confined already: threads inherit the filter and the rules only
+	 * from the thread that made them. */
+	if ((err = vmm_procs_watch(vmm))) {
+		vmm_err("cannot start the process watcher: %s", strerror(-err));
+		return LSTAR_EXIT_FAILURE;
+	}
 	vmm_vcpu_loop(&vmm->vcpu[0]);
 	pthread_mutex_lock(&vmm->lock);
 	vmm_threads_stop(vmm);
@@ -801,6 +861,8 @@ static int run_program(struct vmm *vmm)
 	vmm_threads_join(vmm);
 	vmm_signal_kick_target(NULL);
 	running = NULL;
+	/* The sandbox's init ended: so do the other processes. */
+	vmm_procs_end(vmm);
 	if (stop_signal && !vmm->done)
 		stopped(vmm);
 	if (vmm->opt->learn_path && (err = vmm_learn_finish(vmm))) {
@@ -818,6 +880,8 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->opt = opt;
 	vmm->status = LSTAR_EXIT_FAILURE;
 	vmm->vm.kvm_fd = vmm->vm.fd = -1;
+	vmm->lifeline[0] = vmm->lifeline[1] = -1;
+	vmm->main = &vmm->vcpu[0];
 	for (int i = 0; i < LSTAR_MAX_VCPUS; i++) {
 		struct vmm_vcpu *cpu = &vmm->vcpu[i];
 
@@ -831,9 +895,47 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	}
 	vmm->proc.policy = opt->policy;
 	vmm->proc.cwd_fd = -1;
+	vmm->proc.exe_fd = -1;
 	/* Whose files are the program's own (fs.c): lstar's user's. */
 	vmm->proc.host_uid = geteuid();
 	vmm->proc.host_gid = getegid();
+}
+
+/*
+ * execve, past the point of no return: the program in img (whose file is
+ * taken) replaces the one in the VM.  The memory is emptied and built
+ * again as for the first program; cpu starts it at the shim's entry, and
+ * the vCPUs of threads that ended are set to start new ones there.  0,
+ * or -errno when the process cannot go on.
+ */
+int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img)
+{
+	struct vmm *vmm = cpu->vmm;
+	struct boot *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b) {
+		free(img->file);
+		return -ENOMEM;
+	}
+	b->img = *img;
+	img->file = NULL;
+	b->cpu = cpu;
+	b->exec = true;
+	/* The hypercall that brought us here is finished first (its I/O
+	 * completed, no guest instruction run), so that the vCPU takes the
+	 * new registers as they are. */
+	cpu->run->immediate_exit = 1;
+	ioctl(cpu->fd, KVM_RUN, 0);
+	cpu->run->immediate_exit = 0;
+	if ((err = build_vm(vmm, b)) || (err = load_images(vmm, b)) || (err = start_cpu(vmm, b)))
+		goto out;
+	write_boot_info(vmm, b);
+	err = vmm_threads_exec(vmm, cpu);
+out:
+	free(b->img.file);
+	free(b);
+	return err;
 }
 
 int vmm_run(const struct vmm_options *opt)
@@ -845,6 +947,12 @@ int vmm_run(const struct vmm_options *opt)
 	if (!vmm || !b)
 		goto out;
 	vmm_init(vmm, opt);
+	b->img = (struct vmm_image){
+		.program = opt->program,
+		.argc = opt->argc, .argv = opt->argv, .envc = opt->envc, .envp = opt->envp,
+		.pid = LSTAR_GUEST_PID, .ppid = LSTAR_GUEST_PPID,
+	};
+	b->cpu = &vmm->vcpu[0];
 
 	if (read_image(vmm, b) || open_process(vmm) || build_vm(vmm, b) ||
 	    load_images(vmm, b) || start_cpu(vmm, b))
@@ -861,9 +969,12 @@ out:
 			destroy_vcpu(&vmm->vcpu[i]);
 		destroy_process(&vmm->proc);
 		destroy_vm(&vmm->vm);
+		for (int i = 0; i < 2; i++)
+			if (vmm->lifeline[i] >= 0)
+				close(vmm->lifeline[i]);
 	}
 	if (b)
-		free(b->file);
+		free(b->img.file);
 	free(b);
 	free(vmm);
 	return status;

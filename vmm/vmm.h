@@ -19,6 +19,10 @@
  *   sys_time.c clocks and sleeping
  *   sys_thread.c futexes
  *   fpu.c      the FPU state in signal frames (through KVM)
+ *   procs.c    the sandbox's processes: fork, the book they share, mail
+ *   sys_proc.c wait4, waitid, process groups and sessions
+ *   exec.c     execve: a new program in the same process
+ *   block.c    host calls that may block, and the kick that ends them
  *   signal.c   signals sent to lstar, passed on to the program
  *   timer.c    the program's timers: alarm, setitimer, timer_create
  *   fdtable.c  the guest's descriptor table
@@ -42,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -93,6 +98,10 @@ void vmm_mem_destroy(struct vmm_mem *m);
  * number per pool page) and the page-table entry counts (16 bits per pool
  * page).  The pool never hands these pages out. */
 void vmm_mem_reserve_shim_books(struct vmm_mem *m);
+
+/* vmm_mem_reset - empty guest memory for a new program (execve): every
+ * page reads zero, the pool starts over.  0 or -errno. */
+int vmm_mem_reset(struct vmm_mem *m);
 
 /* vmm_mem_alloc - a zero page from the pool, or 0 when it is exhausted. */
 uint64_t vmm_mem_alloc(struct vmm_mem *m);
@@ -337,6 +346,7 @@ struct vmm_vm {
 	 * whether it has FSGSBASE, AT_HWCAP. */
 	struct kvm_cpuid2 *cpuid;
 	uint64_t xcr0, fsgsbase, hwcap;
+	bool msr_filtered;		/* this VM has its MSR filter (cpu.c) */
 	/* The shim's header, for the vCPUs made later (threads). */
 	struct lstar_shim_header shim;
 	struct vmm_mem mem;
@@ -368,6 +378,9 @@ struct vmm_vcpu {
 	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_BLOCK_GPA(index) */
 	struct vmm_call *call;		/* the call it is answering, or NULL */
 	bool event_injected;		/* LSTAR_VECTOR_EVENT is on its way in */
+	int start;			/* LSTAR_START_*: what it starts at the
+					 * shim's entry (vmm_cpu_setup) */
+	bool cpuid_set;			/* KVM has its CPUID (cpu.c) */
 	struct vmm_restart restart;	/* what restart_syscall resumes */
 	uint64_t fpu_features;		/* XSAVE components in its frames; 0: FXSAVE */
 	uint32_t fpu_size;		/* bytes of that image (512 for FXSAVE) */
@@ -392,11 +405,52 @@ struct vmm_process {
 	uint32_t host_uid, host_gid;	/* who runs lstar: their files are
 					 * the program's own (fs.c) */
 	struct vmm_timers timers;	/* timer_create, setitimer, alarm */
+	int exe_fd;			/* the program it runs (read-only), for
+					 * execve of /proc/self/exe; -1: none */
 };
 
 struct vmm_observers {
 	FILE *trace;			/* --trace's stream, or NULL */
 	struct vmm_learn *learn;	/* --learn's record, or NULL */
+};
+
+/*
+ * The sandbox's processes (procs.c): the book every VMM of one sandbox
+ * shares (a MAP_SHARED mapping made by the first, before confinement),
+ * under its lock but for the atomic words.
+ */
+#define VMM_MAX_PROCS		LSTAR_MAX_PROCS
+#define VMM_DEFAULT_PROCS	LSTAR_DEFAULT_PROCS
+#define VMM_PID_MAX		4194304		/* Linux's pid_max at most */
+
+enum vmm_proc_state {
+	VMM_PROC_RUNNING = 1,
+	VMM_PROC_ZOMBIE,		/* ended, not reaped yet */
+};
+
+struct vmm_proc {
+	int32_t pid;			/* 0: a free entry */
+	int32_t ppid, pgid, sid;
+	int32_t host_pid;		/* its VMM */
+	int32_t state;			/* enum vmm_proc_state */
+	int32_t wstatus;		/* a zombie's, as wait4 reports it */
+	int32_t exit_signal;		/* sent to the parent at the end; 0: none */
+	bool execed;			/* it ran execve (setpgid: EACCES) */
+	struct timeval utime, stime;	/* a zombie's rusage */
+	_Atomic uint32_t child_seq;	/* futex: a child of this one ended */
+	_Atomic uint32_t mail_seq;	/* futex: mail came, or the sandbox ends */
+	_Atomic uint32_t vfork_done;	/* futex: 1 once it exec'd or ended */
+	uint64_t mail;			/* signals other processes sent it ... */
+	struct lstar_hc_event mail_ev[64];	/* ... and each one's siginfo */
+};
+
+struct vmm_procs {
+	pthread_mutex_t lock;		/* process-shared, robust */
+	int32_t next_pid;
+	int32_t alive;			/* entries in use: running or zombies */
+	int32_t limit;			/* `limit processes` */
+	_Atomic uint32_t ended;		/* the first process ended */
+	struct vmm_proc procs[VMM_MAX_PROCS];
 };
 
 struct vmm {
@@ -416,6 +470,17 @@ struct vmm {
 	int stopped_by;			/* the signal that stopped the run
 					 * (SIGALRM: --timeout), or 0 */
 	int status;			/* lstar's exit status once done */
+	int exit_code;			/* once done: exit's status, or ... */
+	int killed_by;			/* ... the signal that ended it */
+	/* The sandbox's processes (procs.c): the book, this process's
+	 * entry in it, and the life line (a pipe whose write end only the
+	 * first VMM holds).  A forked child's VMM is `child`; its process
+	 * ends when the vCPU loop of `main`, the vCPU that forked, does. */
+	struct vmm_procs *procs;
+	struct vmm_proc *me;
+	int lifeline[2];
+	bool child;
+	struct vmm_vcpu *main;
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -459,6 +524,36 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt);
 /* vm.c: run the program; returns lstar's exit status. */
 int vmm_run(const struct vmm_options *opt);
 
+/* A program to start in the VM: the first, or one execve names. */
+struct vmm_image {
+	const char *program;		/* as named: messages, AT_EXECFN */
+	uint8_t *file;			/* the file, read whole (malloc'd) */
+	size_t size;
+	struct vmm_elf elf;		/* vmm_image_check's */
+	int argc;
+	char *const *argv;
+	int envc;
+	char *const *envp;
+	int32_t pid, ppid;		/* the process's */
+	uint64_t sig_blocked, sig_ignored; /* what the shim keeps (boot_info) */
+};
+
+/* vm.c: vmm_read_program - the whole regular file fd (not closed) into
+ * *out (malloc'd); 0 or -errno.  vmm_image_check - can lstar run the
+ * file in img: its ELF parsed into img->elf, or -ENOEXEC with the reason
+ * in why.  vmm_exec_image - execve's point of no return: the VM emptied
+ * and img (its file taken) started on cpu; 0 or -errno (the process
+ * cannot go on). */
+int vmm_read_program(int fd, uint8_t **out, size_t *size);
+int vmm_image_check(struct vmm_image *img, char *why, size_t len);
+int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img);
+
+/* exec.c: LSTAR_HC_EXEC.  -errno when the call fails; VMM_EXEC_DONE when
+ * the process now runs the new program (or was killed trying): the old
+ * hypercall block is gone. */
+#define VMM_EXEC_DONE	1
+int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x);
+
 
 /* vm.c: make vCPU index (KVM_CREATE_VCPU, its kvm_run); 0 or -errno.
  * vmm_vcpu_loop - run cpu until the run ends (on its own host thread).
@@ -480,8 +575,52 @@ int64_t vmm_thread_clone(struct vmm_vcpu *cpu, const struct lstar_hc_clone *hc);
 void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc);
 void vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc);
 void vmm_threads_stop(struct vmm *vmm);
+/* vmm_threads_exec - execve replaced the program that cpu runs: the idle
+ * vCPUs start their next thread at the shim's entry. */
+int vmm_threads_exec(struct vmm *vmm, struct vmm_vcpu *cpu);
 void vmm_threads_join(struct vmm *vmm);
 struct vmm_vcpu *vmm_vcpu_of_tid(struct vmm *vmm, int tid);
+
+/*
+ * procs.c: the sandbox's processes.  vmm_procs_create - the book, by the
+ * first VMM before confinement; 0 or -errno.  vmm_procs_watch - start
+ * this VMM's watcher.  vmm_procs_new_tid - LSTAR_HC_NEW_TID.  vmm_fork -
+ * LSTAR_HC_FORK: in the parent the child's pid or -errno, in the child
+ * 0 (live is the caller's block, where the child's pid goes).
+ * vmm_procs_exit - this process ended (its wait status from exit_code
+ * and killed_by).  vmm_procs_end - the first process ended: every other
+ * VMM exits, and is reaped.  vmm_proc_of - the entry of pid, or NULL
+ * (under the lock).  Mail: vmm_procs_mail queues a signal for a process
+ * (under the lock); vmm_procs_take_mail adds this process's to e.
+ */
+int vmm_procs_create(struct vmm *vmm);
+int vmm_procs_watch(struct vmm *vmm);
+int64_t vmm_procs_new_tid(struct vmm *vmm);
+int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc,
+		 struct lstar_hc_fork *live);
+void vmm_procs_exit(struct vmm *vmm);
+void vmm_procs_end(struct vmm *vmm);
+void vmm_procs_lock(struct vmm_procs *b);
+void vmm_procs_unlock(struct vmm_procs *b);
+struct vmm_proc *vmm_proc_of(struct vmm_procs *b, int32_t pid);
+void vmm_procs_mail(struct vmm_procs *b, struct vmm_proc *to, const struct lstar_hc_event *ev);
+void vmm_procs_take_mail(struct vmm *vmm, struct lstar_hc_events *e);
+/* LSTAR_HC_SIGNAL: kill's targets among the other processes. */
+int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
+			 struct lstar_hc_signal *live);
+bool vmm_procs_mail_waits(const struct vmm *vmm);
+/* vm.c: the end of a forked child's process, on its main vCPU's thread,
+ * once its loop is over: stop its threads, tell the book, exit. */
+_Noreturn void vmm_child_end(struct vmm *vmm);
+/* vm.c: give guest memory to KVM (a new VM over the same memory). */
+int vmm_vm_add_memory(struct vmm_vm *vm);
+/* vdso.c: the vCPU was made anew over the same memory (a forked child):
+ * keep the time page's TSC in the new vCPU's terms. */
+void vmm_vdso_rebase(struct vmm_vcpu *cpu);
+/* signal.c: this VMM is a forked copy: kicks go to its own threads.
+ * vmm_signal_kick_signal - the host signal a kick is (confine.c). */
+void vmm_signal_forked(void);
+int vmm_signal_kick_signal(void);
 
 /* sys_thread.c: the host address of the futex word at gva (aligned, in a
  * present user page), or NULL with *err set. */
@@ -535,6 +674,7 @@ int vmm_fd_close(struct vmm_process *proc, uint64_t fd);	/* 0 or -EBADF */
  * it; one the program names to dup2/dup3 must be (EBADF). */
 uint64_t vmm_fd_limit(const struct vmm_process *proc);
 void vmm_fd_close_all(struct vmm_process *proc);		/* the run is over */
+void vmm_fd_close_on_exec(struct vmm_process *proc);		/* execve */
 
 /*
  * rlimit.c: the program's resource limits.  vmm_rlimit_init sets Linux's
@@ -556,6 +696,10 @@ const struct vmm_tree *vmm_fs_tree_of(const struct vmm_process *proc,
 				      const char *abs);
 bool vmm_fs_tree_contains(const char *outer, const char *inner);
 bool vmm_fs_plain_dir(const struct vmm_tree *t, const char *rel);
+/* vmm_fs_open_exec - open the guest path (a host string) for execve:
+ * beneath its tree, read-only, the last link followed unless nofollow;
+ * the host descriptor or -errno. */
+int vmm_fs_open_exec(struct vmm_vcpu *cpu, int dirfd, const char *path, bool nofollow);
 
 /*
  * The system calls the VMM answers: vmm_sys_<name> for each
@@ -591,6 +735,13 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a,
  * program (a policy kill ends the run: vmm->done).
  */
 int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6]);
+/* syscall.c: the parts of vmm_forward a call the shim hands over by a
+ * hypercall of its own uses (execve).  vmm_call_decide - the policy's
+ * verdict on c: true to run it, with a[] its arguments as the kernel
+ * reads them; false with c->ret set.  vmm_call_complete - the observers
+ * hear of it, and a kill rule ends the run. */
+bool vmm_call_decide(struct vmm_vcpu *cpu, struct vmm_call *c, uint64_t a[6]);
+void vmm_call_complete(struct vmm_vcpu *cpu, const struct vmm_call *c);
 
 /*
  * syscall.c: the program's mmap of a file (LSTAR_HC_MMAP_FILE): decided
@@ -634,6 +785,8 @@ int vmm_timer_catch(struct vmm_process *proc);
 int vmm_timer_signal(void);
 bool vmm_timer_pending(const struct vmm_process *proc);
 void vmm_timer_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e);
+/* vmm_timer_exec - execve: the POSIX timers go, the interval timers stay. */
+void vmm_timer_exec(struct vmm_process *proc);
 
 /*
  * fpu.c: the vCPU's FPU state and a signal frame's FPU area

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procs.c - the sandbox's processes: one VMM each, and the book they
+ * share.
+ *
+ * A program that forks gets a new process the way lstar can give one: the
+ * VMM forks itself (vmm_fork), so that the host copies the guest's memory
+ * on write, and the copy builds a new VM over it with one vCPU, which
+ * starts in the shim as the child (LSTAR_START_FORK).  KVM's objects do
+ * not survive a host fork; memory does.  Every VMM of a sandbox is thus a
+ * host descendant of the first, confined as it was (the filter and the
+ * Landlock rules are inherited), and each runs one guest process.
+ *
+ * What the processes must agree on lives in one shared mapping made
+ * before confinement, the book (struct vmm_procs): who is alive, each
+ * one's pid, parent, group and session, a finished one's wait status
+ * until its parent reaps it, and the signals sent to each by the others
+ * (its mail).  Pids and thread ids come from one counter in it, so that
+ * no two of them meet.  The book's lock is a robust process-shared
+ * mutex: a VMM killed while holding it does not stall the others.
+ *
+ * Each VMM has a watcher thread that sleeps on its entry's mail word: a
+ * signal from another process, or the end of the sandbox.  The first
+ * process is the sandbox's init: when it ends, the book says so and every
+ * other VMM exits at once (as the processes of a pid namespace are killed
+ * when its init dies); one that misses it (the first VMM was SIGKILLed)
+ * notices within a second, when the pipe only the first holds a write end
+ * of reads as closed.  The first VMM is the host's subreaper for all of
+ * them and reaps them all before it exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* --- the book ------------------------------------------------------------------ */
+
+void vmm_procs_lock(struct vmm_procs *b)
+{
+	/* The owner died holding it: what it wrote is whole or harmless
+	 * (each change is a few stores), so the book goes on. */
+	if (pthread_mutex_lock(&b->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&b->lock);
+}
+
+void vmm_procs_unlock(struct vmm_procs *b)
+{
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void futex_wake_all(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+struct vmm_proc *vmm_proc_of(struct vmm_procs *b, int32_t pid)
+{
+	if (pid <= 0)
+		return NULL;
+	for (int i = 0; i < VMM_MAX_PROCS; i++)
+		if (b->procs[i].pid == pid)
+			return &b->procs[i];
+	return NULL;
+}
+
+/* A fresh id, never a live process's pid (under the lock).  Ids run up to
+ * Linux's pid_max and start over above the first's. */
+static int32_t new_id(struct vmm_procs *b)
+{
+	for (int tries = 0; tries < VMM_PID_MAX; tries++) {
+		int32_t id = b->next_pid++;
+
+		if (b->next_pid >= VMM_PID_MAX)
+			b->next_pid = LSTAR_GUEST_PID + 1;
+		if (!vmm_proc_of(b, id))
+			return id;
+	}
+	return -EAGAIN;
+}
+
+int vmm_procs_create(struct vmm *vmm)
+{
+	struct vmm_procs *b;
+	pthread_mutexattr_t a;
+	int p[2];
+
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED)
+		return -errno;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&b->lock, &a);
+	pthread_mutexattr_destroy(&a);
+	b->next_pid = LSTAR_GUEST_PID + 1;
+	b->limit = vmm->proc.policy->processes ? vmm->proc.policy->processes :
+						 VMM_DEFAULT_PROCS;
+	b->procs[0] = (struct vmm_proc){
+		/* In the group and session of the init above it, as a
+		 * program a service manager starts. */
+		.pid = LSTAR_GUEST_PID, .ppid = LSTAR_GUEST_PPID,
+		.pgid = LSTAR_GUEST_PPID, .sid = LSTAR_GUEST_PPID,
+		.host_pid = getpid(), .state = VMM_PROC_RUNNING,
+	};
+	b->alive = 1;
+	/* The sandbox's life line: only this VMM keeps the write end. */
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		munmap(b, sizeof(*b));
+		return -errno;
+	}
+	vmm->procs = b;
+	vmm->me = &b->procs[0];
+	vmm->lifeline[0] = p[0];
+	vmm->lifeline[1] = p[1];
+	/* Orphans come to lstar itself, which reaps them. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	return 0;
+}
+
+int64_t vmm_procs_new_tid(struct vmm *vmm)
+{
+	int32_t id;
+
+	vmm_procs_lock(vmm->procs);
+	id = new_id(vmm->procs);
+	vmm_procs_unlock(vmm->procs);
+	return id;
+}
+
+static void proc_ended(struct vmm_procs *b, struct vmm_proc *p, int wstatus);
+
+/*
+ * Reap the host processes of VMMs that are gone (this VMM's children, and
+ * every orphan for the first VMM, their subreaper).  One that died
+ * without saying so in the book (a bug of lstar's own, the host's OOM
+ * killer) ends its process as SIGKILL would, and is reported.
+ */
+static void reap_hosts(struct vmm *vmm)
+{
+	int ws;
+	pid_t host;
+
+	while ((host = waitpid(-1, &ws, WNOHANG)) > 0) {
+		struct vmm_procs *b = vmm->procs;
+
+		vmm_procs_lock(b);
+		for (int i = 0; i < VMM_MAX_PROCS; i++) {
+			struct vmm_proc *p = &b->procs[i];
+
+			if (!p->pid || p->host_pid != host || p->state != VMM_PROC_RUNNING)
+				continue;
+			if (WIFSIGNALED(ws))
+				vmm_err("process %d: its VMM was killed by SIG%s", p->pid,
+					sigabbrev_np(WTERMSIG(ws)) ?: "?");
+			else
+				vmm_err("process %d: its VMM exited with %d", p->pid,
+					WEXITSTATUS(ws));
+			proc_ended(b, p, SIGKILL);
+		}
+		vmm_procs_unlock(b);
+	}
+}
+
+/* --- mail: signals between processes --------------------------------------------- */
+
+void vmm_procs_mail(struct vmm_procs *b, struct vmm_proc *to, const struct lstar_hc_event *ev)
+{
+	int sig = ev->signo;
+
+	if (sig < 1 || sig > 64 || to->state != VMM_PROC_RUNNING)
+		return;
+	/* A standard signal already pending keeps its first siginfo. */
+	if (!(to->mail & (1ULL << (sig - 1))))
+		to->mail_ev[sig - 1] = *ev;
+	to->mail |= 1ULL << (sig - 1);
+	atomic_fetch_add(&to->mail_seq, 1);
+	futex_wake_all(&to->mail_seq);
+	(void)b;
+}
+
+int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
+			 struct lstar_hc_signal *live)
+{
+	struct vmm_procs *b = vmm->procs;
+	struct vmm_proc *me = vmm->me;
+	struct lstar_hc_event ev = {
+		.signo = hc->sig, .code = hc->code == SI_TKILL ? SI_TKILL : SI_USER,
+		.pid = me->pid, .uid = LSTAR_GUEST_UID,
+	};
+	int32_t pid = hc->pid;
+	bool found = false, self = false;
+
+	if (hc->sig < 0 || hc->sig > 64 || pid == INT32_MIN)
+		return -EINVAL;
+	vmm_procs_lock(b);
+	for (int i = 0; i < VMM_MAX_PROCS; i++) {
+		struct vmm_proc *p = &b->procs[i];
+		bool named = pid > 0 ? p->pid == pid :
+			     pid == 0 ? p->pgid == me->pgid :
+			     pid == -1 ? p != me : p->pgid == -pid;
+
+		if (!p->pid || !named)
+			continue;
+		found = true;		/* a zombie too: nothing happens to it */
+		if (p == me)
+			self = true;
+		else if (hc->sig && p->state == VMM_PROC_RUNNING)
+			vmm_procs_mail(b, p, &ev);
+	}
+	vmm_procs_unlock(b);
+	live->self = self;
+	return found ? 0 : -ESRCH;
+}
+
+void vmm_procs_take_mail(struct vmm *vmm, struct lstar_hc_events *e)
+{
+	struct vmm_proc *me = vmm->me;
+
+	if (!vmm->procs)
+		return;
+	vmm_procs_lock(vmm->procs);
+	while (me->mail && e->count < LSTAR_HC_MAX_EVENTS) {
+		int sig = __builtin_ctzll(me->mail) + 1;
+
+		e->ev[e->count++] = me->mail_ev[sig - 1];
+		me->mail &= ~(1ULL << (sig - 1));
+	}
+	vmm_procs_unlock(vmm->procs);
+}
+
+bool vmm_procs_mail_waits(const struct vmm *vmm)
+{
+	return vmm->me && __atomic_load_n(&vmm->me->mail, __ATOMIC_RELAXED) != 0;
+}
+
+/*
+ * The watcher: sleeps on this process's mail word.  Mail kicks a vCPU
+ * (which takes it with the other events); the sandbox's end ends this
+ * VMM at once.  Every second, and whenever it wakes, it also reaps VMMs
+ * that are gone and checks that the first VMM still is.
+ */
+static void *watch(void *arg)
+{
+	struct vmm *vmm = arg;
+	struct vmm_proc *me = vmm->me;
+
+	for (;;) {
+		uint32_t seen = atomic_load(&me->mail_seq);
+		struct timespec second = { 1, 0 };
+		char c;
+
+		if (vmm->child && (atomic_load(&vmm->procs->ended) ||
+				   read(vmm->lifeline[0], &c, 1) == 0))
+			_exit(128 + SIGKILL);
+		reap_hosts(vmm);
+		if (vmm_procs_mail_waits(vmm))
+			vmm_signal_kick();
+		syscall(SYS_futex, &me->mail_seq, FUTEX_WAIT, seen, &second, NULL, 0);
+	}
+	return NULL;
+}
+
+int vmm_procs_watch(struct vmm *vmm)
+{
+	pthread_t t;
+	int err;
+
+	if ((err = pthread_create(&t, NULL, watch, vmm)))
+		return -err;
+	pthread_detach(t);
+	return 0;
+}
+
+/* --- the end of a process --------------------------------------------------------- */
+
+/* Linux's wait status of how the run ended. */
+static int wait_status(const struct vmm *vmm)
+{
+	if (vmm->killed_by)
+		return vmm->killed_by & 0x7f;
+	return (vmm->exit_code & 0xff) << 8;
+}
+
+/*
+ * Process me ended: its entry becomes a zombie for its parent to reap
+ * (or is freed at once when nobody will: its parent is the sandbox's
+ * init, or gone), its children are the init's now, and its parent gets
+ * its exit signal.  Under the book's lock.
+ */
+static void proc_ended(struct vmm_procs *b, struct vmm_proc *me, int wstatus)
+{
+	struct vmm_proc *parent = vmm_proc_of(b, me->ppid);
+
+	for (int i = 0; i < VMM_MAX_PROCS; i++)
+		if (b->procs[i].pid && b->procs[i].ppid == me->pid) {
+			b->procs[i].ppid = LSTAR_GUEST_PPID;
+			if (b->procs[i].state == VMM_PROC_ZOMBIE) {
+				b->procs[i].pid = 0;
+				b->alive--;
+			}
+		}
+	me->wstatus = wstatus;
+	me->state = VMM_PROC_ZOMBIE;
+	atomic_store(&me->vfork_done, 1);
+	futex_wake_all(&me->vfork_done);
+	if (!parent || parent->state != VMM_PROC_RUNNING) {
+		me->pid = 0;
+		b->alive--;
+		return;
+	}
+	if (me->exit_signal) {
+		struct lstar_hc_event ev = {
+			.signo = me->exit_signal, .pid = me->pid, .uid = LSTAR_GUEST_UID,
+		};
+
+		if (WIFEXITED(wstatus)) {
+			ev.code = CLD_EXITED;
+			ev.status = WEXITSTATUS(wstatus);
+		} else {
+			ev.code = CLD_KILLED;
+			ev.status = WTERMSIG(wstatus);
+		}
+		vmm_procs_mail(b, parent, &ev);
+	}
+	atomic_fetch_add(&parent->child_seq, 1);
+	futex_wake_all(&parent->child_seq);
+}
+
+void vmm_procs_exit(struct vmm *vmm)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	vmm_procs_lock(vmm->procs);
+	vmm->me->utime = ru.ru_utime;
+	vmm->me->stime = ru.ru_stime;
+	proc_ended(vmm->procs, vmm->me, wait_status(vmm));
+	vmm_procs_unlock(vmm->procs);
+}
+
+void vmm_procs_end(struct vmm *vmm)
+{
+	struct vmm_procs *b = vmm->procs;
+	struct timespec until, now;
+
+	if (!b)
+		return;
+	vmm_procs_lock(b);
+	atomic_store(&b->ended, 1);
+	for (int i = 0; i < VMM_MAX_PROCS; i++)
+		if (b->procs[i].pid) {
+			atomic_fetch_add(&b->procs[i].mail_seq, 1);
+			futex_wake_all(&b->procs[i].mail_seq);
+		}
+	vmm_procs_unlock(b);
+	close(vmm->lifeline[1]);
+	vmm->lifeline[1] = -1;
+	/* Each VMM exits as its watcher wakes: wait for them all, a few
+	 * seconds at most (one stopped by SIGSTOP would never come). */
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += 5;
+	for (;;) {
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+
+		if (r < 0)
+			break;		/* ECHILD: none left */
+		if (r > 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > until.tv_sec ||
+		    (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+			break;
+		nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL);
+	}
+}
+
+/* --- fork -------------------------------------------------------------------------- */
+
+/*
+ * The copy becomes the child: the parent's KVM objects are dropped (the
+ * host copied the descriptors, not the machines), and a new VM over the
+ * same (now copied) memory gets one vCPU of the forking one's index,
+ * with its FPU state, entering the shim as the forked child.  The new VM
+ * takes the old one's descriptor number, which the seccomp filter names.
+ */
+static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct kvm_xsave *xs)
+{
+	struct vmm *vmm = cpu->vmm;
+	uint64_t hwcap, hwcap2;
+	int fd, err;
+
+	vmm->child = true;
+	vmm->me = me;
+	vmm->main = cpu;
+	vmm_signal_forked();
+	if (vmm->lifeline[1] >= 0) {
+		close(vmm->lifeline[1]);
+		vmm->lifeline[1] = -1;
+	}
+	for (int i = 0; i < LSTAR_MAX_VCPUS; i++) {
+		struct vmm_vcpu *c = &vmm->vcpu[i];
+
+		if (c->run)
+			munmap(c->run, c->run_size);
+		if (c->fd >= 0)
+			close(c->fd);
+		c->run = NULL;
+		c->fd = -1;
+		c->cpuid_set = false;
+		c->has_thread = false;
+		c->tid = 0;
+		c->restart.kind = VMM_RESTART_NONE;
+		atomic_store(&c->kicked, false);
+		atomic_store(&c->state, VMM_VCPU_UNUSED);
+	}
+	vmm->nvcpus = 0;
+	/* Timers are not inherited (the host's were not either). */
+	memset(&vmm->proc.timers, 0, sizeof(vmm->proc.timers));
+
+	if ((fd = ioctl(vmm->vm.kvm_fd, KVM_CREATE_VM, 0)) < 0)
+		return -errno;
+	if (dup2(fd, vmm->vm.fd) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	close(fd);
+	vmm->vm.msr_filtered = false;
+	vmm_disable_hypercall_patching(vmm->vm.kvm_fd, vmm->vm.fd);
+	if ((err = vmm_vm_add_memory(&vmm->vm)) || (err = vmm_vcpu_create(vmm, cpu->index)))
+		return err;
+	cpu->start = LSTAR_START_FORK;
+	if ((err = vmm_cpu_setup(cpu, &vmm->vm.shim, &hwcap, &hwcap2)))
+		return err;
+	if (ioctl(cpu->fd, KVM_SET_XSAVE, xs) < 0)
+		return -errno;
+	vmm_vdso_rebase(cpu);
+	cpu->tid = me->pid;
+	cpu->host_tid = (int)syscall(SYS_gettid);
+	cpu->thread = pthread_self();
+	atomic_store(&cpu->state, VMM_VCPU_RUNNING);
+	return vmm_procs_watch(vmm);
+}
+
+/* Wait until the vfork child execs or ends (or this run is over). */
+static void vfork_wait(struct vmm_vcpu *cpu, struct vmm_proc *child, int32_t pid)
+{
+	while (!vmm_run_over(cpu->vmm)) {
+		if (child->pid != pid || atomic_load(&child->vfork_done))
+			return;
+		vmm_block_call(cpu, SYS_futex, (long)&child->vfork_done, FUTEX_WAIT, 0, 0, 0, 0);
+	}
+}
+
+int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct lstar_hc_fork *live)
+{
+	struct vmm *vmm = cpu->vmm;
+	struct vmm_procs *b = vmm->procs;
+	struct vmm_proc *child = NULL;
+	struct kvm_xsave *xs;
+	int32_t pid;
+	pid_t host;
+	int err;
+
+	if (hc->exit_signal < 0 || hc->exit_signal > 64)
+		return -EINVAL;
+	if (!(xs = malloc(sizeof(*xs))))
+		return -ENOMEM;
+	if (ioctl(cpu->fd, KVM_GET_XSAVE, xs) < 0) {
+		free(xs);
+		return -EAGAIN;
+	}
+	vmm_procs_lock(b);
+	for (int i = 0; i < VMM_MAX_PROCS && !child; i++)
+		if (!b->procs[i].pid)
+			child = &b->procs[i];
+	if (!child || b->alive >= b->limit || (pid = new_id(b)) < 0) {
+		vmm_procs_unlock(b);
+		free(xs);
+		if (vmm->opt->verbose)
+			vmm_err("fork: the sandbox has %d processes, its limit", b->alive);
+		return -EAGAIN;		/* as Linux at RLIMIT_NPROC */
+	}
+	*child = (struct vmm_proc){
+		.pid = pid, .ppid = vmm->me->pid, .pgid = vmm->me->pgid, .sid = vmm->me->sid,
+		.state = VMM_PROC_RUNNING, .exit_signal = hc->exit_signal,
+	};
+	b->alive++;
+	vmm_procs_unlock(b);
+
+	/* What lstar's streams hold is the parent's to write, once. */
+	fflush(NULL);
+	host = fork();
+	if (host == 0) {
+		if ((err = become_child(cpu, child, xs))) {
+			vmm_err("cannot start the forked process %d: %s", pid, strerror(-err));
+			vmm->killed_by = SIGKILL;
+			vmm_procs_exit(vmm);
+			_exit(LSTAR_EXIT_FAILURE);
+		}
+		free(xs);
+		live->pid = pid;
+		live->ppid = child->ppid;
+		return 0;
+	}
+	free(xs);
+	vmm_procs_lock(b);
+	if (host < 0) {
+		err = errno;
+		child->pid = 0;
+		b->alive--;
+	} else {
+		child->host_pid = host;
+	}
+	vmm_procs_unlock(b);
+	if (host < 0) {
+		vmm_err("fork: %s", strerror(err));
+		return -EAGAIN;
+	}
+	if (hc->vfork)
+		vfork_wait(cpu, child, pid);
+	return pid;
+}
