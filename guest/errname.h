@@ -47,6 +47,8 @@ static inline const char *errname(int e)
 	case ENOTEMPTY: return "ENOTEMPTY";
 	case ELOOP: return "ELOOP";
 	case ENXIO: return "ENXIO";
+	case ECHILD: return "ECHILD";
+	case ENOEXEC: return "ENOEXEC";
 	default: return "E?";
 	}
 }

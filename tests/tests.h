@@ -38,6 +38,7 @@ Suite *suite_trace(void);
 Suite *suite_policy_run(void);
 Suite *suite_output(void);
 Suite *suite_load(void);
+Suite *suite_procs(void);
 
 /*
  * host_facts - what the tests can observe of this machine (host.c), for
@@ -117,6 +118,9 @@ void run_lstar(const char *const opts[], const char *prog,
  * fail the test unless stdout, stderr and exit status all match.
  */
 void assert_same_as_native(const char *prog, const char *const args[]);
+/* ... with lstar's options opts (NULL-terminated; NULL for none). */
+void assert_same_as_native_with(const char *const opts[], const char *prog,
+				const char *const args[]);
 
 /*
  * spawn_to_files - start argv[0] (a path) with stdin at /dev/null and

@@ -233,6 +233,12 @@ static const char *where_they_part(const char *a, const char *b)
 
 void assert_same_as_native(const char *prog, const char *const args[])
 {
+	assert_same_as_native_with(NULL, prog, args);
+}
+
+void assert_same_as_native_with(const char *const opts[], const char *prog,
+				const char *const args[])
+{
 	const char *argv[64];
 	struct run_result native, boxed;
 	char cmd[512] = "";
@@ -245,7 +251,7 @@ void assert_same_as_native(const char *prog, const char *const args[])
 	}
 	argv[n] = NULL;
 	run_argv((char *const *)argv, NULL, 60, &native);
-	run_lstar(NULL, prog, args, &boxed);
+	run_lstar(opts, prog, args, &boxed);
 	/* Long outputs are shown from a little before they part. */
 	ck_assert_msg(native.status == boxed.status &&
 		      !strcmp(native.out, boxed.out) &&

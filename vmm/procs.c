@@ -23,15 +23,17 @@
  * signal from another process, or the end of the sandbox.  The first
  * process is the sandbox's init: when it ends, the book says so and every
  * other VMM exits at once (as the processes of a pid namespace are killed
- * when its init dies); one that misses it (the first VMM was SIGKILLed)
- * notices within a second, when the pipe only the first holds a write end
- * of reads as closed.  The first VMM is the host's subreaper for all of
- * them and reaps them all before it exits.
+ * when its init dies).  Should the first VMM die without a word (SIGKILL),
+ * a second thread in each of the others, which waits for the pipe only
+ * the first holds a write end of to close, ends it then.  The first VMM
+ * is the host's subreaper for all of them and reaps them all before it
+ * exits.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -266,10 +268,30 @@ static void *watch(void *arg)
 		if (vmm->child && (atomic_load(&vmm->procs->ended) ||
 				   read(vmm->lifeline[0], &c, 1) == 0))
 			_exit(128 + SIGKILL);
+		/* Ending, the others' VMMs go without a word. */
+		if (atomic_load(&vmm->procs->ended))
+			return NULL;
 		reap_hosts(vmm);
 		if (vmm_procs_mail_waits(vmm))
 			vmm_signal_kick();
 		syscall(SYS_futex, &me->mail_seq, FUTEX_WAIT, seen, &second, NULL, 0);
+	}
+	return NULL;
+}
+
+/* A forked VMM's second thread: the first VMM's death ends this one. */
+static void *hold_lifeline(void *arg)
+{
+	struct vmm *vmm = arg;
+	struct pollfd p = { .fd = vmm->lifeline[0], .events = POLLIN };
+
+	for (;;) {
+		char c;
+
+		if (ppoll(&p, 1, NULL, NULL) < 0 && errno == EINTR)
+			continue;
+		if (read(vmm->lifeline[0], &c, 1) == 0)
+			_exit(128 + SIGKILL);
 	}
 	return NULL;
 }
@@ -282,6 +304,11 @@ int vmm_procs_watch(struct vmm *vmm)
 	if ((err = pthread_create(&t, NULL, watch, vmm)))
 		return -err;
 	pthread_detach(t);
+	if (vmm->child) {
+		if ((err = pthread_create(&t, NULL, hold_lifeline, vmm)))
+			return -err;
+		pthread_detach(t);
+	}
 	return 0;
 }
 

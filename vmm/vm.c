@@ -135,7 +135,7 @@ int vmm_read_program(int fd, uint8_t **out, size_t *size)
 		return -ENOMEM;
 	}
 	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
+		ssize_t n = pread(fd, buf + done, st.st_size - done, (off_t)done);
 
 		if (n <= 0) {
 			free(buf);

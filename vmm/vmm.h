@@ -539,7 +539,8 @@ struct vmm_image {
 };
 
 /* vm.c: vmm_read_program - the whole regular file fd (not closed) into
- * *out (malloc'd); 0 or -errno.  vmm_image_check - can lstar run the
+ * *out (malloc'd), by offset (the descriptor may be shared: its own
+ * offset is left alone); 0 or -errno.  vmm_image_check - can lstar run the
  * file in img: its ELF parsed into img->elf, or -ENOEXEC with the reason
  * in why.  vmm_exec_image - execve's point of no return: the VM emptied
  * and img (its file taken) started on cpu; 0 or -errno (the process

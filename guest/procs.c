@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procs - what programs that start programs do, printed so that a native
+ * run and a run under lstar compare line by line: no pid is printed, only
+ * how pids relate.
+ *
+ *   procs pipe      fork, a pipe from the child, waitpid, the exit code,
+ *                   getppid in the child
+ *   procs signaled  children killed by SIGSEGV, by abort, by a signal
+ *                   sent to them: the statuses a parent sees
+ *   procs many      20 children one after another, then 8 at once
+ *   procs spawn     posix_spawn of this program (with a file action),
+ *                   vfork and _exit, vfork and execve
+ *   procs exec      execve: this program again (argv, envp and an open
+ *                   descriptor carried over, an O_CLOEXEC one closed), a
+ *                   path that does not exist, a directory (run under
+ *                   lstar with a tree granted, so that "/" is one)
+ *   procs sigchld   SIGCHLD to a handler, with the child's pid and code
+ *   procs waitid    waitid with WNOHANG, WNOWAIT, and ECHILD
+ *   procs groups    setpgid, getpgid, setsid, kill of a group
+ *   procs bomb      fork until fork fails (under lstar's `limit
+ *                   processes`), say after how many and with what
+ *   procs tree N    N children that wait for ever, then "ready" (for a
+ *                   test to stop lstar from outside)
+ *   procs run PATH  execve PATH, say how it failed
+ *   procs child N   (run by the others) print a line, exit N
+ *   procs execed    (run by exec) report what came over, exit 0
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "errname.h"
+
+extern char **environ;
+
+/* An address the compiler cannot see through. */
+static volatile uintptr_t addr_8 = 8;
+
+#define SELF "/proc/self/exe"
+
+static const char *sig_name(int sig)
+{
+	static char buf[16];
+
+	switch (sig) {
+	case SIGSEGV: return "SEGV";
+	case SIGABRT: return "ABRT";
+	case SIGTERM: return "TERM";
+	case SIGKILL: return "KILL";
+	case SIGUSR2: return "USR2";
+	}
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
+}
+
+static void status_line(const char *what, int st)
+{
+	if (WIFEXITED(st))
+		printf("%s: exited %d\n", what, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		printf("%s: killed by SIG%s%s\n", what, sig_name(WTERMSIG(st)),
+		       WCOREDUMP(st) ? " (core dumped)" : "");
+	else
+		printf("%s: status 0x%x\n", what, st);
+}
+
+static int wait_for(pid_t pid, const char *what)
+{
+	int st = 0;
+	pid_t got = waitpid(pid, &st, 0);
+
+	if (got != pid) {
+		printf("%s: waitpid gave %s\n", what, got < 0 ? errname(errno) : "another pid");
+		return -1;
+	}
+	status_line(what, st);
+	return st;
+}
+
+static int pipe_mode(void)
+{
+	int p[2];
+	char buf[64] = "";
+	pid_t parent = getpid(), child;
+	ssize_t n;
+
+	if (pipe(p))
+		return 1;
+	child = fork();
+	if (child == 0) {
+		char line[64];
+
+		close(p[0]);
+		snprintf(line, sizeof(line), "from the child, ppid %s\n",
+			 getppid() == parent ? "is the parent" : "is wrong");
+		write(p[1], line, strlen(line));
+		_exit(3);
+	}
+	close(p[1]);
+	printf("fork: child pid %s\n", child > 0 && child != parent ? "new" : "wrong");
+	while ((n = read(p[0], buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		printf("read: %s", buf);
+	}
+	printf("read: end of file\n");
+	wait_for(child, "child");
+	return 0;
+}
+
+static int signaled_mode(void)
+{
+	pid_t c;
+
+	if ((c = fork()) == 0) {
+		*(volatile int *)addr_8 = 1;
+		_exit(0);
+	}
+	wait_for(c, "null pointer");
+	if ((c = fork()) == 0)
+		abort();
+	wait_for(c, "abort");
+	if ((c = fork()) == 0) {
+		for (;;)
+			pause();
+	}
+	kill(c, SIGTERM);
+	wait_for(c, "SIGTERM");
+	if ((c = fork()) == 0)
+		_exit(300);
+	wait_for(c, "exit 300");
+	return 0;
+}
+
+static int many_mode(void)
+{
+	int sum = 0, p[2];
+	pid_t kids[8];
+
+	for (int i = 0; i < 20; i++) {
+		pid_t c = fork();
+		int st;
+
+		if (c == 0)
+			_exit(i);
+		if (waitpid(c, &st, 0) == c && WIFEXITED(st))
+			sum += WEXITSTATUS(st);
+	}
+	printf("20 in a row: exit codes sum to %d\n", sum);
+	if (pipe(p))
+		return 1;
+	for (int i = 0; i < 8; i++) {
+		if ((kids[i] = fork()) == 0) {
+			char c = (char)('a' + i);
+
+			write(p[1], &c, 1);
+			_exit(10 + i);
+		}
+	}
+	close(p[1]);
+	sum = 0;
+	for (int i = 0; i < 8; i++) {
+		int st;
+		pid_t got = wait(&st);
+
+		for (int k = 0; k < 8; k++)
+			if (got == kids[k] && WIFEXITED(st))
+				sum += WEXITSTATUS(st);
+	}
+	{
+		char buf[16];
+		int n = 0;
+		ssize_t r;
+
+		while ((r = read(p[0], buf, sizeof(buf))) > 0)
+			n += (int)r;
+		printf("8 at once: exit codes sum to %d, %d bytes through the pipe\n", sum, n);
+	}
+	printf("then: wait gives %s\n", wait(NULL) < 0 ? errname(errno) : "a child");
+	return 0;
+}
+
+static int spawn_mode(void)
+{
+	char *const argv[] = { "procs", "child", "7", NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t c;
+	int p[2], err;
+	char buf[128] = { 0 };
+	ssize_t n;
+
+	err = posix_spawn(&c, SELF, NULL, NULL, argv, environ);
+	printf("posix_spawn: %s\n", err ? errname(err) : "ok");
+	if (!err)
+		wait_for(c, "spawned");
+
+	/* Its output through a pipe, as popen would. */
+	if (pipe(p))
+		return 1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_addclose(&fa, p[0]);
+	err = posix_spawn(&c, SELF, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	for (size_t got = 0; got < sizeof(buf) - 1; got += (size_t)n) {
+		n = read(p[0], buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0) {
+			buf[got] = '\0';
+			break;
+		}
+	}
+	printf("posix_spawn with dup2: %s, read \"%.*s\"\n", err ? errname(err) : "ok",
+	       (int)strcspn(buf, "\n"), buf);
+	close(p[0]);
+	if (!err)
+		wait_for(c, "spawned");
+
+	if ((c = vfork()) == 0)
+		_exit(4);
+	wait_for(c, "vfork, _exit");
+	if ((c = vfork()) == 0) {
+		execv(SELF, argv);
+		_exit(127);
+	}
+	wait_for(c, "vfork, execv");
+	return 0;
+}
+
+static int exec_mode(void)
+{
+	char *const argv[] = { "procs", "execed", NULL };
+	char *const envp[] = { "LSTAR_TEST=carried", NULL };
+	int keep[2], gone[2];
+	pid_t c;
+
+	if (pipe(keep) || pipe2(gone, O_CLOEXEC))
+		return 1;
+	printf("execve of a missing file: %s\n",
+	       execve("/no/such/program", argv, envp) < 0 ? errname(errno) : "ran");
+	printf("execve of a directory: %s\n",
+	       execve("/", argv, envp) < 0 ? errname(errno) : "ran");
+	/* In a child, so that the parent can report: the descriptors
+	 * numbered keep and gone come over as open and closed. */
+	if ((c = fork()) == 0) {
+		char k[16], g[16];
+		char *const args[] = { "procs", "execed", "two words", k, g, NULL };
+
+		snprintf(k, sizeof(k), "%d", keep[0]);
+		snprintf(g, sizeof(g), "%d", gone[0]);
+		execve(SELF, args, envp);
+		printf("execve: %s\n", errname(errno));
+		_exit(127);
+	}
+	wait_for(c, "execve");
+	return 0;
+}
+
+static int execed_mode(int argc, char **argv)
+{
+	printf("execed: argv[2] \"%s\", environment %s\n", argc > 2 ? argv[2] : "",
+	       getenv("LSTAR_TEST") ? getenv("LSTAR_TEST") : "(none)");
+	if (argc > 4)
+		printf("execed: descriptor %s, the O_CLOEXEC one %s\n",
+		       fcntl(atoi(argv[3]), F_GETFD) >= 0 ? "kept" : "closed",
+		       fcntl(atoi(argv[4]), F_GETFD) >= 0 ? "kept" : "closed");
+	return 0;
+}
+
+static volatile sig_atomic_t chld_code, chld_status, chld_from_child, chld_count;
+static pid_t chld_expect;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	chld_code = si->si_code;
+	chld_status = si->si_status;
+	chld_from_child = si->si_pid == chld_expect;
+	chld_count++;
+}
+
+static int sigchld_mode(void)
+{
+	struct sigaction sa;
+	sigset_t block, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_chld;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if ((chld_expect = fork()) == 0)
+		_exit(5);
+	while (!chld_count)
+		sigsuspend(&old);
+	printf("SIGCHLD: code %s, status %d, from the child: %s\n",
+	       chld_code == CLD_EXITED ? "CLD_EXITED" : "other", (int)chld_status,
+	       chld_from_child ? "yes" : "no");
+	wait_for(chld_expect, "child");
+	chld_count = 0;
+	if ((chld_expect = fork()) == 0) {
+		for (;;)
+			pause();
+	}
+	kill(chld_expect, SIGKILL);
+	while (!chld_count)
+		sigsuspend(&old);
+	printf("SIGCHLD: code %s, status %d\n",
+	       chld_code == CLD_KILLED ? "CLD_KILLED" : "other", (int)chld_status);
+	wait_for(chld_expect, "child");
+	return 0;
+}
+
+static int waitid_mode(void)
+{
+	int p[2];
+	siginfo_t si;
+	pid_t c;
+	char x = 0;
+	int r;
+
+	if (pipe(p))
+		return 1;
+	if ((c = fork()) == 0) {
+		read(p[0], &x, 1);
+		_exit(9);
+	}
+	/* Each call before the line that shows it: arguments have no order. */
+	memset(&si, 0xff, sizeof(si));
+	r = waitid(P_PID, (id_t)c, &si, WEXITED | WNOHANG);
+	printf("WNOHANG while it runs: %d, si_pid %d, si_signo %d\n", r, si.si_pid, si.si_signo);
+	write(p[1], "g", 1);
+	r = waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT);
+	printf("WNOWAIT: %d, the child: %s, status %d\n", r, si.si_pid == c ? "yes" : "no",
+	       si.si_status);
+	r = waitid(P_ALL, 0, &si, WEXITED);
+	printf("then: %d, the child: %s, code %s, status %d\n", r, si.si_pid == c ? "yes" : "no",
+	       si.si_code == CLD_EXITED ? "CLD_EXITED" : "other", si.si_status);
+	r = waitid(P_ALL, 0, &si, WEXITED);
+	printf("again: %d %s\n", r, r < 0 ? errname(errno) : "");
+	r = waitid(P_ALL, 0, &si, 0);
+	printf("no options: %s\n", r < 0 ? errname(errno) : "ok");
+	return 0;
+}
+
+static int groups_mode(void)
+{
+	int p[2], st;
+	pid_t c, me = getpid();
+	char x;
+
+	if (pipe(p))
+		return 1;
+	if ((c = fork()) == 0) {
+		printf("child: own group: %s\n", setpgid(0, 0) == 0 ? "ok" : errname(errno));
+		printf("child: getpgrp is its pid: %s\n", getpgrp() == getpid() ? "yes" : "no");
+		printf("child: setsid as group leader: %s\n",
+		       setsid() < 0 ? errname(errno) : "ok");
+		fflush(stdout);
+		write(p[1], "r", 1);
+		for (;;)
+			pause();
+	}
+	read(p[0], &x, 1);
+	printf("parent: child's group is the child: %s\n", getpgid(c) == c ? "yes" : "no");
+	printf("parent: its own group unchanged: %s\n", getpgid(0) == getpgrp() ? "yes" : "no");
+	printf("parent: getsid of child is ours: %s\n", getsid(c) == getsid(0) ? "yes" : "no");
+	printf("parent: setpgid of a stranger: %s\n",
+	       setpgid(me == 1 ? 2 : 1, 0) < 0 ? errname(errno) : "ok");
+	printf("parent: kill of the child's group: %s\n",
+	       kill(-c, SIGUSR2) == 0 ? "ok" : errname(errno));
+	waitpid(c, &st, 0);
+	status_line("child", st);
+	printf("parent: kill of that group now: %s\n", kill(-c, 0) < 0 ? errname(errno) : "ok");
+	if ((c = fork()) == 0) {
+		pid_t sid = setsid();
+
+		printf("child 2: setsid: %s", sid == getpid() ? "ok" : errname(errno));
+		printf(", leads its session: %s, and its group: %s\n",
+		       getsid(0) == getpid() ? "yes" : "no", getpgrp() == getpid() ? "yes" : "no");
+		_exit(0);
+	}
+	wait_for(c, "child 2");
+	return 0;
+}
+
+static int bomb_mode(void)
+{
+	int n = 0;
+
+	for (;;) {
+		pid_t c = fork();
+
+		if (c == 0) {
+			for (;;)
+				pause();
+		}
+		if (c < 0)
+			break;
+		n++;
+	}
+	printf("fork failed with %s after %d children\n", errname(errno), n);
+	kill(0, SIGKILL);	/* the group: the children and this one */
+	return 0;
+}
+
+static int tree_mode(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t c = fork();
+
+		if (c == 0) {
+			for (;;)
+				pause();
+		}
+		if (c < 0) {
+			printf("fork: %s\n", errname(errno));
+			return 1;
+		}
+	}
+	printf("ready\n");
+	for (;;)
+		pause();
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "pipe";
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!strcmp(mode, "pipe"))
+		return pipe_mode();
+	if (!strcmp(mode, "signaled"))
+		return signaled_mode();
+	if (!strcmp(mode, "many"))
+		return many_mode();
+	if (!strcmp(mode, "spawn"))
+		return spawn_mode();
+	if (!strcmp(mode, "exec"))
+		return exec_mode();
+	if (!strcmp(mode, "execed"))
+		return execed_mode(argc, argv);
+	if (!strcmp(mode, "sigchld"))
+		return sigchld_mode();
+	if (!strcmp(mode, "waitid"))
+		return waitid_mode();
+	if (!strcmp(mode, "groups"))
+		return groups_mode();
+	if (!strcmp(mode, "bomb"))
+		return bomb_mode();
+	if (!strcmp(mode, "tree"))
+		return tree_mode(argc > 2 ? atoi(argv[2]) : 1);
+	if (!strcmp(mode, "run") && argc > 2) {
+		execv(argv[2], argv + 2);
+		printf("execv %s: %s\n", argv[2], errname(errno));
+		return 1;
+	}
+	if (!strcmp(mode, "child")) {
+		printf("child: running\n");
+		return argc > 2 ? atoi(argv[2]) : 0;
+	}
+	fprintf(stderr, "usage: procs pipe|signaled|many|spawn|exec|sigchld|waitid|groups|"
+		"bomb|tree N|run PATH\n");
+	return 2;
+}
