@@ -265,7 +265,7 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
-		libelf-dev check musl-tools busybox-static golang-go
+		libelf-dev check musl-tools busybox-static bash-static golang-go
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

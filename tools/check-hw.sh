@@ -30,7 +30,7 @@
 #   package linux-image-amd64 depends on, fetched with `apt-get download`
 #   into BUILD_DIR/hw-cache/ and reused from there on every later run.
 #   Packages the host needs (qemu-system-x86, xz-utils, busybox-static,
-#   cpio) are installed with apt-get only when missing.
+#   bash-static, cpio) are installed with apt-get only when missing.
 # - One vCPU, 2 GiB (room for the uncompressed initramfs and for the fs
 #   tests' 64 MiB files in the tmpfs /tmp), -cpu max,-la57: TCG's AMD model
 #   with SVM, nested paging, SMEP, SMAP and FSGSBASE, with 4-level paging
@@ -42,9 +42,9 @@
 #   "TCGTCGTCGTCG") and expect the emulator's answer there; the run must
 #   end with 0 failures and 0 errors, nothing excused here.
 # - The boot, tests and power-off are bounded by HW_TIMEOUT seconds of
-#   wall clock (default 600; the whole suite takes about 300 s).
+#   wall clock (default 900; the whole suite takes about 550 s quiet).
 #
-# Environment: HW_TIMEOUT (seconds, default 600), HW_MEM (default 2G),
+# Environment: HW_TIMEOUT (seconds, default 900), HW_MEM (default 2G),
 # HW_CPU (QEMU's -cpu, default max,-la57; it must have svm),
 # LSTAR_HW_CACHE (default BUILD_DIR/hw-cache), HW_EXTRA (a directory
 # copied to /extra in the guest, for "-- COMMAND").  CK_RUN_SUITE, CK_RUN_CASE,
@@ -62,7 +62,7 @@ if [[ $# -gt 0 && $1 == -- ]]; then
 	CMD=("$@")
 fi
 
-TIMEOUT=${HW_TIMEOUT:-600}
+TIMEOUT=${HW_TIMEOUT:-900}
 MEM=${HW_MEM:-2G}
 CPU=${HW_CPU:-max,-la57}
 CACHE=${LSTAR_HW_CACHE:-$B/hw-cache}
@@ -86,7 +86,7 @@ shopt -u nullglob
 # --- host packages ------------------------------------------------------------
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 missing=()
-for p in qemu-system-x86 xz-utils busybox-static cpio; do
+for p in qemu-system-x86 xz-utils busybox-static bash-static cpio; do
 	installed "$p" || missing+=("$p")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -156,7 +156,7 @@ KVER=$(basename "$DEB" | sed 's/^linux-image-\([^_]*\)_.*/\1/')
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lstar-hw.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 R=$WORK/root
-mkdir -p "$R"/{bin,dev,proc,sys,tmp,etc,modules,lstar/guest,lstar/examples,lstar/src/tests,lstar/src/examples}
+mkdir -p "$R"/{bin,usr/bin,dev,proc,sys,tmp,etc,modules,lstar/guest,lstar/examples,lstar/src/tests,lstar/src/examples}
 
 cp_lib() {	# copy a file to the same path under $R, dereferencing links
 	mkdir -p "$R$(dirname "$1")"
@@ -175,6 +175,10 @@ cp "$BUSYBOX" "$R/bin/busybox"
 for a in $("$BUSYBOX" --list); do
 	[[ -e $R/bin/$a ]] || ln -s busybox "$R/bin/$a"
 done
+# What the process tests run beneath --ro /usr/bin, as on the host: the
+# shells, and a dynamic program for execve to refuse.
+cp "$BUSYBOX" "$R/usr/bin/busybox"
+cp /usr/bin/bash-static /usr/bin/env "$R/usr/bin/"
 cp "$B/lstar" "$R/lstar/lstar"
 cp "$B/lstar-policy" "$R/lstar/lstar-policy"
 cp "$B/tests/lstar-tests" "$R/lstar/lstar-tests"
