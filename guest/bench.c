@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define FUTEX_WAIT_PRIVATE 128	/* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
@@ -162,6 +163,30 @@ int main(int argc, char **argv)
 		spinning = 0;
 		pthread_join(t, NULL);
 		return r;
+	} else if (!strcmp(argv[1], "fork")) {
+		/* fork, the child exits at once, the parent waits */
+		for (long i = 0; i < n; i++) {
+			pid_t c = fork();
+			int st;
+
+			if (c == 0)
+				_exit(0);
+			if (c < 0 || waitpid(c, &st, 0) != c || st)
+				return 1;
+		}
+	} else if (!strcmp(argv[1], "spawn")) {
+		/* fork, the child execs busybox true, the parent waits */
+		for (long i = 0; i < n; i++) {
+			pid_t c = fork();
+			int st;
+
+			if (c == 0) {
+				execl("/usr/bin/busybox", "true", (char *)NULL);
+				_exit(127);
+			}
+			if (c < 0 || waitpid(c, &st, 0) != c || st)
+				return 1;
+		}
 	} else {
 		return 2;
 	}

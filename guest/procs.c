@@ -23,6 +23,8 @@
  *   procs tree N    N children that wait for ever, then "ready" (for a
  *                   test to stop lstar from outside)
  *   procs run PATH  execve PATH, say how it failed
+ *   procs locks F   advisory locks on file F (made) between a parent and
+ *                   a child: fcntl's POSIX and OFD locks, flock
  *   procs child N   (run by the others) print a line, exit N
  *   procs execed    (run by exec) report what came over, exit 0
  */
@@ -35,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -194,14 +197,17 @@ static int spawn_mode(void)
 	char *const argv[] = { "procs", "child", "7", NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t c;
-	int p[2], err;
+	int p[2], err, st = 0;
 	char buf[128] = { 0 };
 	ssize_t n;
 
+	/* Said once the child is done: its own line comes first. */
 	err = posix_spawn(&c, SELF, NULL, NULL, argv, environ);
+	if (!err)
+		waitpid(c, &st, 0);
 	printf("posix_spawn: %s\n", err ? errname(err) : "ok");
 	if (!err)
-		wait_for(c, "spawned");
+		status_line("spawned", st);
 
 	/* Its output through a pipe, as popen would. */
 	if (pipe(p))
@@ -320,6 +326,26 @@ static int sigchld_mode(void)
 	printf("SIGCHLD: code %s, status %d\n",
 	       chld_code == CLD_KILLED ? "CLD_KILLED" : "other", (int)chld_status);
 	wait_for(chld_expect, "child");
+	/* Ignored, SIGCHLD leaves no zombie: a wait ends when the child
+	 * does, with ECHILD; so with SA_NOCLDWAIT. */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGCHLD, SIG_IGN);
+	if ((chld_expect = fork()) == 0)
+		_exit(1);
+	printf("SIGCHLD ignored: waitpid %s\n",
+	       waitpid(chld_expect, NULL, 0) < 0 ? errname(errno) : "found a zombie");
+	sa.sa_flags = SA_SIGINFO | SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+	if ((chld_expect = fork()) == 0)
+		_exit(1);
+	printf("SA_NOCLDWAIT: waitpid %s\n",
+	       waitpid(chld_expect, NULL, 0) < 0 ? errname(errno) : "found a zombie");
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGCHLD, &sa, NULL);
+	if ((chld_expect = fork()) == 0)
+		_exit(1);
+	printf("handled again: waitpid %s\n",
+	       waitpid(chld_expect, NULL, 0) < 0 ? errname(errno) : "found a zombie");
 	return 0;
 }
 
@@ -435,6 +461,49 @@ static int tree_mode(int n)
 		pause();
 }
 
+static const char *lock_try(int fd, int cmd, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+
+	return fcntl(fd, cmd, &fl) < 0 ? errname(errno) : "ok";
+}
+
+static int locks_mode(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644), p[2], q[2];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
+	pid_t parent = getpid(), c;
+	char x;
+
+	if (fd < 0 || pipe(p) || pipe(q))
+		return 1;
+	printf("parent: write lock: %s\n", lock_try(fd, F_SETLK, F_WRLCK));
+	printf("parent: flock: %s\n", flock(fd, LOCK_EX) ? errname(errno) : "ok");
+	if ((c = fork()) == 0) {
+		int mine = open(path, O_RDWR);
+
+		printf("child: write lock: %s\n", lock_try(mine, F_SETLK, F_WRLCK));
+		fcntl(mine, F_GETLK, &fl);
+		printf("child: F_GETLK: %s, held by the parent: %s\n",
+		       fl.l_type == F_WRLCK ? "F_WRLCK" : "other", fl.l_pid == parent ? "yes" : "no");
+		printf("child: flock on its own open: %s\n",
+		       flock(mine, LOCK_EX | LOCK_NB) ? errname(errno) : "ok");
+		write(p[1], "1", 1);
+		read(q[0], &x, 1);
+		/* The parent let go: the wait ends. */
+		printf("child: waiting write lock: %s\n", lock_try(mine, F_SETLKW, F_WRLCK));
+		printf("child: OFD lock on the same range: %s\n",
+		       lock_try(open(path, O_RDWR), F_OFD_SETLK, F_WRLCK));
+		_exit(0);
+	}
+	read(p[0], &x, 1);
+	printf("parent: unlock: %s\n", lock_try(fd, F_SETLK, F_UNLCK));
+	write(q[1], "1", 1);
+	wait_for(c, "child");
+	printf("parent: write lock again: %s\n", lock_try(fd, F_SETLK, F_WRLCK));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "pipe";
@@ -462,6 +531,8 @@ int main(int argc, char **argv)
 		return bomb_mode();
 	if (!strcmp(mode, "tree"))
 		return tree_mode(argc > 2 ? atoi(argv[2]) : 1);
+	if (!strcmp(mode, "locks") && argc > 2)
+		return locks_mode(argv[2]);
 	if (!strcmp(mode, "run") && argc > 2) {
 		execv(argv[2], argv + 2);
 		printf("execv %s: %s\n", argv[2], errname(errno));

@@ -155,6 +155,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_NEW_TID = 13,	/* a thread id from the sandbox's pids: hc.new_tid */
 	LSTAR_HC_EXEC = 14,	/* replace the program: hc.exec */
 	LSTAR_HC_SIGNAL = 15,	/* signal other processes: hc.signal */
+	LSTAR_HC_CHILDREN = 16,	/* how the children end: hc.children */
 	LSTAR_HC_MAX
 };
 
@@ -228,7 +229,8 @@ struct lstar_boot_info {
 	/* The CPUs the program's threads run on (sched_getaffinity): the
 	 * host's that lstar may use, at most LSTAR_MAX_VCPUS. */
 	uint32_t nr_cpus;
-	/* Who the process is: its pid in the sandbox and its parent's. */
+	/* Who the process is: its pid in the sandbox and its parent's (which
+	 * the VMM keeps up to date here: the shim's getppid reads it). */
 	int32_t pid, ppid;
 	uint32_t _pad0;
 	/* What survives execve of the signals (the first program: none
@@ -464,7 +466,7 @@ struct lstar_hc_fork {
 	int32_t exit_signal;		/* sent to the parent when it ends */
 	/* OUT */
 	int32_t pid;			/* the child's (in the child too) */
-	int32_t ppid;			/* the child's parent (in the child) */
+	uint32_t _pad;
 	int64_t ret;			/* the child's pid, or -errno */
 };
 
@@ -509,6 +511,14 @@ struct lstar_hc_signal {
 	int64_t ret;			/* 0, or -ESRCH: nobody */
 };
 
+/* LSTAR_HC_CHILDREN: the process's children are reaped as they end
+ * (SIGCHLD ignored, or SA_NOCLDWAIT) or become zombies for wait. */
+struct lstar_hc_children {
+	/* IN */
+	uint32_t reap;
+	uint32_t _pad;
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -527,6 +537,7 @@ struct lstar_hc {
 		struct lstar_hc_new_tid new_tid;
 		struct lstar_hc_exec exec;
 		struct lstar_hc_signal signal;
+		struct lstar_hc_children children;
 		uint8_t _size[512];
 	};
 };

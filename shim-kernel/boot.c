@@ -175,7 +175,6 @@ noreturn void shim_start(uint64_t cpu, uint64_t how)
 	    boot_info.abi_version != LSTAR_ABI_VERSION || boot_info.pid <= 0)
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
 	process_pid = boot_info.pid;
-	process_ppid = boot_info.ppid;
 	/* The first thread, on this vCPU: 0 at the start, the caller's
 	 * after execve. */
 	tasks[cpu] = (struct task){

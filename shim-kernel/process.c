@@ -16,7 +16,7 @@ long sys_exit_group(struct pt_regs *regs)
 	hc_exit(LSTAR_EXIT_NORMAL, (int)(regs->di & 0xff), regs, 0, 0);
 }
 
-int process_pid, process_ppid;
+int process_pid;
 
 long sys_getpid(struct pt_regs *regs)
 {
@@ -24,10 +24,15 @@ long sys_getpid(struct pt_regs *regs)
 	return process_pid;
 }
 
+/* The parent as the VMM last wrote it in the boot page: it becomes 1
+ * when the parent ends, as the sandbox's init takes the orphan. */
 long sys_getppid(struct pt_regs *regs)
 {
+	const volatile struct lstar_boot_info *bi =
+		(const void *)(LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA);
+
 	(void)regs;
-	return process_ppid;
+	return bi->ppid;
 }
 
 long sys_getuid(struct pt_regs *regs)

@@ -636,6 +636,13 @@ long sys_rt_sigaction(struct pt_regs *regs)
 	if (!ret && regs->si) {
 		struct k_sigaction ka = action_of(sig);
 
+		/* Whether the children are reaped as they end is the VMM's
+		 * to know (the book): SIGCHLD ignored, or SA_NOCLDWAIT. */
+		if (sig == SIGCHLD) {
+			hc_block()->children.reap = ka.handler == (uint64_t)SIG_IGN ||
+						    (ka.flags & SA_NOCLDWAIT);
+			hcall(LSTAR_HC_CHILDREN);
+		}
 		if (ka.handler == (uint64_t)SIG_IGN ||
 		    (ka.handler == (uint64_t)SIG_DFL && (sigmask(sig) & SIG_DEFAULT_IGNORE))) {
 			spin_lock(&process_lock);

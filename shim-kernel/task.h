@@ -44,8 +44,9 @@ extern struct task tasks[LSTAR_MAX_VCPUS];
 extern unsigned int nr_threads;
 extern unsigned int task_slots;		/* tasks[] ever used: [0, task_slots) */
 
-/* Who the process is (boot_info's at boot; a forked child's own). */
-extern int process_pid, process_ppid;
+/* Who the process is (boot_info's at boot; a forked child's own).  Its
+ * parent is the boot page's, which the VMM keeps (sys_getppid). */
+extern int process_pid;
 
 /* The thread with tid, or NULL (under process_lock). */
 struct task *task_by_tid(int tid);

@@ -127,7 +127,6 @@ noreturn void fork_child_start(void)
 			tasks[i].tid = 0;
 	nr_threads = 1;
 	process_pid = pid;
-	process_ppid = hc->ppid;
 	self->tid = pid;
 	self->sigpending = 0;
 	self->waiting_for = 0;

@@ -56,14 +56,39 @@ START_TEST(procs_as_native)
 }
 END_TEST
 
+/* Advisory locks between a parent and its child, in a writable tree. */
+START_TEST(locks_as_native)
+{
+	char dir[] = "/tmp/lstar-locks-XXXXXX", file[64];
+	const char *const opts[] = { "--rw", dir, "--timeout", "60", NULL };
+	const char *const args[] = { "locks", file, NULL };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/f", dir);
+	assert_same_as_native_with(opts, procs(_i), args);
+	rm_rf(dir);
+}
+END_TEST
+
 /* What lstar cannot run it says so, and the caller gets ENOEXEC; a file
- * outside every tree does not exist. */
+ * outside every tree does not exist; a policy may take execve away. */
 START_TEST(exec_refused)
 {
+	char dir[] = "/tmp/lstar-noexec-XXXXXX", pol[64];
 	const char *const usr_bin[] = { "--ro", "/usr/bin", NULL };
+	const char *const no_exec[] = { "-p", pol, "--ro", "/usr/bin", NULL };
 	const char *const dynamic[] = { "run", "/usr/bin/env", NULL };
 	const char *const outside[] = { "run", "/usr/bin/busybox", NULL };
 	struct run_result r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pol, sizeof(pol), "%s/p", dir);
+	write_text(pol, "use default\ndeny execve execveat\n");
+	run_lstar(no_exec, procs(_i), outside, &r);
+	ck_assert_msg(r.status == 1 && !strcmp(r.out, "execv /usr/bin/busybox: EPERM\n"),
+		      "denied: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	rm_rf(dir);
 
 	run_lstar(usr_bin, procs(_i), dynamic, &r);
 	ck_assert_msg(r.status == 1 && !strcmp(r.out, "execv /usr/bin/env: ENOEXEC\n") &&
@@ -179,6 +204,42 @@ START_TEST(hashbang_script)
 }
 END_TEST
 
+/* --trace names each process but the first; --learn hears them all:
+ * its policy runs the same pipeline again. */
+START_TEST(trace_and_learn_all)
+{
+	char dir[] = "/tmp/lstar-learn-XXXXXX", pol[64], trace[64], arg[80];
+	const char *const learn[] = { "--ro", "/usr/bin", "--learn", pol, arg, NULL };
+	const char *const replay[] = { "-p", pol, NULL };
+	const char *const args[] = { "sh", "-c",
+				     "echo a | tr a b; x=$(/usr/bin/busybox uname -s); echo $x", NULL };
+	struct run_result r;
+	char *text;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pol, sizeof(pol), "%s/learned.policy", dir);
+	snprintf(trace, sizeof(trace), "%s/trace", dir);
+	snprintf(arg, sizeof(arg), "--trace=%s", trace);
+	run_lstar(learn, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "b\nLinux\n"),
+		      "learning: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	ck_assert_ptr_nonnull(text = read_text(trace));
+	ck_assert_msg(strstr(text, "[pid 3] ") && strstr(text, "[pid 4] ") &&
+		      strstr(text, "clone(0x1200011"), "trace:\n%s", text);
+	free(text);
+	ck_assert_ptr_nonnull(text = read_text(pol));
+	ck_assert_msg(strstr(text, "\nallow execve") && strstr(text, "\nallow wait4") &&
+		      strstr(text, "\npath ro /usr/bin"), "learned:\n%s", text);
+	free(text);
+	run_lstar(replay, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "b\nLinux\n") && !*r.err,
+		      "replay: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
 /*
  * Reap what is left of lstar's processes: with this process their
  * subreaper, every VMM lstar started comes here if lstar is gone.  True
@@ -258,10 +319,12 @@ Suite *suite_procs(void)
 
 	tcase_set_timeout(tc, 180);
 	tcase_add_loop_test(tc, procs_as_native, 0, NMODES * 2);
+	tcase_add_loop_test(tc, locks_as_native, 0, 2);
 	tcase_add_loop_test(tc, exec_refused, 0, 2);
 	tcase_add_loop_test(tc, busybox_sh_scripts, 0, NSCRIPTS);
 	tcase_add_loop_test(tc, bash_scripts, 0, NSCRIPTS);
 	tcase_add_test(tc, hashbang_script);
+	tcase_add_test(tc, trace_and_learn_all);
 	tcase_add_loop_test(tc, fork_bomb_limited, 0, 2);
 	tcase_add_loop_test(tc, tree_stopped_from_outside, 0, 2);
 	suite_add_tcase(s, tc);

@@ -19,6 +19,14 @@ LSTAR=$B/lstar
 REPS=${REPS:-3}
 G=$B/guest
 
+# Shell scripts the workloads run (lstar is granted this directory and
+# /usr/bin, where busybox is).
+SCRIPTS=$(mktemp -d /tmp/lstar-bench-XXXXXX)
+{
+	echo 'i=0'
+	echo 'while [ $i -lt 200 ]; do /usr/bin/busybox true; i=$((i + 1)); done'
+} > "$SCRIPTS/200.sh"
+
 workloads=(
 	"start-up (musl, empty)|$G/bench.musl getpid 0"
 	"start-up (glibc, empty)|$G/bench.glibc getpid 0"
@@ -35,6 +43,9 @@ workloads=(
 	"compute 300M rounds|$G/bench.musl compute 300"
 	"touch 64 MiB|$G/bench.musl touch 64"
 	"busybox seq 1 200000|/bin/busybox seq 1 200000"
+	"100 fork+exit+wait|$G/bench.musl fork 100"
+	"100 fork+exec+wait (true)|$G/bench.musl spawn 100"
+	"200-command sh script|/usr/bin/busybox sh $SCRIPTS/200.sh"
 )
 
 runners=(native strace runsc bwrap lstar "lstar -p args")
@@ -46,7 +57,7 @@ declare -A note
 
 # A policy whose conditions make the shim look at the arguments.
 ARGS_POLICY=$(mktemp /tmp/lstar-bench-XXXXXX.policy)
-trap 'rm -f "$ARGS_POLICY" /tmp/lstar-bench.err' EXIT
+trap 'rm -rf "$ARGS_POLICY" "$SCRIPTS" /tmp/lstar-bench.err' EXIT
 cat > "$ARGS_POLICY" <<'POLICY'
 use default
 allow getpid if arg0 != 0xdeadbeefdeadbeef   # always true, but evaluated
@@ -61,9 +72,9 @@ run_with() {	# runner, command...
 	strace) strace -f -qq -o /dev/null "$@" ;;
 	runsc) runsc --platform=ptrace --network=none --ignore-cgroups do "$@" ;;
 	bwrap) bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all "$@" ;;
-	lstar) "$LSTAR" run -- "$@" ;;
-	"lstar -p args") "$LSTAR" run -p "$ARGS_POLICY" -- "$@" ;;
-	base) "$BASE" run -- "$@" ;;
+	lstar) "$LSTAR" run --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
+	"lstar -p args") "$LSTAR" run -p "$ARGS_POLICY" --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
+	base) "$BASE" run --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
 	esac
 }
 

@@ -333,6 +333,9 @@ int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)
 	if (vmm->procs) {
 		vmm_procs_lock(vmm->procs);
 		vmm->me->execed = true;
+		/* An ignored SIGCHLD stays ignored; SA_NOCLDWAIT goes with the
+		 * handler it came with. */
+		vmm->me->reaps = x->sig_ignored & (1ULL << (SIGCHLD - 1));
 		vmm_procs_unlock(vmm->procs);
 		atomic_store(&vmm->me->vfork_done, 1);
 		syscall(SYS_futex, &vmm->me->vfork_done, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);

@@ -300,6 +300,12 @@ static void hc_signal(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc
 	live->signal.ret = vmm_procs_signal(cpu->vmm, &hc->signal, &live->signal);
 }
 
+static void hc_children(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	(void)live;
+	vmm_procs_reaps(cpu->vmm, hc->children.reap != 0);
+}
+
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -326,6 +332,7 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_NEW_TID] = hc_new_tid,
 	[LSTAR_HC_EXEC] = hc_exec,
 	[LSTAR_HC_SIGNAL] = hc_signal,
+	[LSTAR_HC_CHILDREN] = hc_children,
 };
 
 /* The shim is broken (or taken over): end the run. */

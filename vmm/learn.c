@@ -34,6 +34,12 @@
  *
  * The output file is opened before lstar confines itself (afterwards it
  * can create nothing) and written once, at the end, with plain write().
+ *
+ * Every process of the sandbox records its own calls; a forked one adds
+ * its record, as it ends, to one the processes share (struct
+ * learn_shared, a MAP_SHARED mapping made with the file), which the first
+ * process adds to its own before it writes the policy: the policy allows
+ * what any process of the run did.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +90,7 @@ struct learn_cover {
 
 struct vmm_learn {
 	int fd;				/* the output, opened before confinement */
+	struct learn_shared *shared;	/* the forked processes' record */
 	uint64_t calls;
 	uint64_t unnamed;		/* numbers x86-64 has no syscall for */
 	bool oom;			/* a path could not be recorded */
@@ -90,6 +98,18 @@ struct vmm_learn {
 	struct learn_cover cover[VMM_MAX_TREES];
 	/* At the end: the calls the written path rules allow by themselves. */
 	bool implied[LSTAR_POLICY_NR];
+};
+
+/* The record the sandbox's processes share: what the forked ones did, as
+ * they end (fixed size: no pointers into one process's memory). */
+struct learn_shared {
+	uint64_t calls, unnamed;
+	bool oom;
+	struct learn_sys sys[LSTAR_POLICY_NR];
+	struct {
+		char dir[2][4096];	/* "" when nothing */
+		uint64_t names[2];
+	} cover[VMM_MAX_TREES];
 };
 
 /* --- which argument tells, and how rules are grouped ------------------------ */
@@ -367,8 +387,135 @@ int vmm_learn_open(struct vmm *vmm)
 		free(L);
 		return err;
 	}
+	L->shared = mmap(NULL, sizeof(*L->shared), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (L->shared == MAP_FAILED) {
+		close(L->fd);
+		free(L);
+		return -ENOMEM;
+	}
 	vmm->obs.learn = L;
 	return 0;
+}
+
+/* --- the sandbox's processes' records ----------------------------------------- */
+
+static void vals_merge(struct learn_vals *to, const struct learn_vals *from)
+{
+	for (uint8_t i = 0; i < from->n && i < LEARN_MAX_VALUES; i++) {
+		uint8_t k;
+
+		for (k = 0; k < to->n && to->v[k] != from->v[i]; k++)
+			;
+		if (k == to->n) {
+			if (to->n == LEARN_MAX_VALUES) {
+				to->many = true;
+				continue;
+			}
+			to->v[to->n] = from->v[i];
+			to->count[to->n++] = 0;
+		}
+		to->count[k] += from->count[i];
+	}
+	to->many |= from->many;
+}
+
+static void sys_merge(struct learn_sys *to, const struct learn_sys *from)
+{
+	if (from->denied) {
+		to->errs_differ |= from->errs_differ || (to->denied && to->err != from->err);
+		to->err = from->err;
+	}
+	if (from->denied || from->killed)
+		to->refused_src = from->refused_src;
+	if (from->narrowed && !to->narrowed) {
+		to->narrowed = true;
+		to->narrowed_src = from->narrowed_src;
+	}
+	to->allowed += from->allowed;
+	to->logged += from->logged;
+	to->denied += from->denied;
+	to->killed += from->killed;
+	to->nosys += from->nosys;
+	vals_merge(&to->ok, &from->ok);
+	vals_merge(&to->bad, &from->bad);
+}
+
+/* The deepest directory holding both dir (changed in place) and d. */
+static void common_dir(char *dir, const char *d);
+
+void vmm_learn_share(struct vmm *vmm)
+{
+	struct vmm_learn *L = vmm->obs.learn;
+	struct learn_shared *S;
+
+	if (!L || !(S = L->shared))
+		return;
+	vmm_procs_lock(vmm->procs);
+	S->calls += L->calls;
+	S->unnamed += L->unnamed;
+	S->oom |= L->oom;
+	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
+		sys_merge(&S->sys[nr], &L->sys[nr]);
+	for (int t = 0; t < VMM_MAX_TREES; t++)
+		for (int w = 0; w < 2; w++) {
+			const char *d = L->cover[t].dir[w];
+
+			S->cover[t].names[w] += L->cover[t].names[w];
+			if (!d)
+				continue;
+			if (!S->cover[t].dir[w][0])
+				snprintf(S->cover[t].dir[w], sizeof(S->cover[t].dir[w]), "%s", d);
+			else
+				common_dir(S->cover[t].dir[w], d);
+		}
+	vmm_procs_unlock(vmm->procs);
+}
+
+void vmm_learn_forked(struct vmm *vmm)
+{
+	struct vmm_learn *L = vmm->obs.learn;
+
+	if (!L)
+		return;
+	L->calls = L->unnamed = 0;
+	L->oom = false;
+	memset(L->sys, 0, sizeof(L->sys));
+	for (int t = 0; t < VMM_MAX_TREES; t++)
+		for (int w = 0; w < 2; w++) {
+			free(L->cover[t].dir[w]);
+			L->cover[t].dir[w] = NULL;
+			L->cover[t].names[w] = 0;
+		}
+}
+
+/* The first process, at the end: the others' record into its own. */
+static void take_shared(struct vmm *vmm)
+{
+	struct vmm_learn *L = vmm->obs.learn;
+	struct learn_shared *S = L->shared;
+
+	if (!S)
+		return;
+	L->calls += S->calls;
+	L->unnamed += S->unnamed;
+	L->oom |= S->oom;
+	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
+		sys_merge(&L->sys[nr], &S->sys[nr]);
+	for (int t = 0; t < VMM_MAX_TREES; t++)
+		for (int w = 0; w < 2; w++) {
+			const char *d = S->cover[t].dir[w];
+
+			L->cover[t].names[w] += S->cover[t].names[w];
+			if (!d[0])
+				continue;
+			if (!L->cover[t].dir[w]) {
+				if (!(L->cover[t].dir[w] = strdup(d)))
+					L->oom = true;
+			} else {
+				common_dir(L->cover[t].dir[w], d);
+			}
+		}
 }
 
 void vmm_learn_close(struct vmm *vmm)
@@ -382,6 +529,8 @@ void vmm_learn_close(struct vmm *vmm)
 		free(L->cover[i].dir[1]);
 	}
 	close(L->fd);
+	if (L->shared)
+		munmap(L->shared, sizeof(*L->shared));
 	free(L);
 	vmm->obs.learn = NULL;
 }
@@ -871,6 +1020,7 @@ int vmm_learn_finish(struct vmm *vmm)
 		vmm_learn_close(vmm);
 		return -ENOMEM;
 	}
+	take_shared(vmm);
 	settle_covers(vmm);
 	put_header(f, vmm);
 	put_paths(f, vmm);

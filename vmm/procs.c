@@ -133,6 +133,27 @@ int vmm_procs_create(struct vmm *vmm)
 	return 0;
 }
 
+int32_t vmm_procs_guest_pid(struct vmm *vmm, int32_t host_pid)
+{
+	int32_t pid = 0;
+
+	if (!vmm->procs)
+		return 0;
+	vmm_procs_lock(vmm->procs);
+	for (int i = 0; i < VMM_MAX_PROCS; i++)
+		if (vmm->procs->procs[i].pid && vmm->procs->procs[i].host_pid == host_pid)
+			pid = vmm->procs->procs[i].pid;
+	vmm_procs_unlock(vmm->procs);
+	return pid;
+}
+
+void vmm_procs_reaps(struct vmm *vmm, bool reaps)
+{
+	vmm_procs_lock(vmm->procs);
+	vmm->me->reaps = reaps;
+	vmm_procs_unlock(vmm->procs);
+}
+
 int64_t vmm_procs_new_tid(struct vmm *vmm)
 {
 	int32_t id;
@@ -175,6 +196,17 @@ static void reap_hosts(struct vmm *vmm)
 		}
 		vmm_procs_unlock(b);
 	}
+}
+
+/* The parent's pid the shim answers getppid with: kept in the boot page
+ * (the parent of an orphan is the sandbox's init, 1). */
+static void publish_ppid(struct vmm *vmm)
+{
+	struct lstar_boot_info *bi = vmm_mem_ptr(&vmm->vm.mem, LSTAR_BOOT_GPA, sizeof(*bi));
+	int32_t ppid = __atomic_load_n(&vmm->me->ppid, __ATOMIC_RELAXED);
+
+	if (bi && __atomic_load_n(&bi->ppid, __ATOMIC_RELAXED) != ppid)
+		__atomic_store_n(&bi->ppid, ppid, __ATOMIC_RELAXED);
 }
 
 /* --- mail: signals between processes --------------------------------------------- */
@@ -272,6 +304,7 @@ static void *watch(void *arg)
 		if (atomic_load(&vmm->procs->ended))
 			return NULL;
 		reap_hosts(vmm);
+		publish_ppid(vmm);
 		if (vmm_procs_mail_waits(vmm))
 			vmm_signal_kick();
 		syscall(SYS_futex, &me->mail_seq, FUTEX_WAIT, seen, &second, NULL, 0);
@@ -331,6 +364,7 @@ static int wait_status(const struct vmm *vmm)
 static void proc_ended(struct vmm_procs *b, struct vmm_proc *me, int wstatus)
 {
 	struct vmm_proc *parent = vmm_proc_of(b, me->ppid);
+	int32_t pid = me->pid;
 
 	for (int i = 0; i < VMM_MAX_PROCS; i++)
 		if (b->procs[i].pid && b->procs[i].ppid == me->pid) {
@@ -338,6 +372,10 @@ static void proc_ended(struct vmm_procs *b, struct vmm_proc *me, int wstatus)
 			if (b->procs[i].state == VMM_PROC_ZOMBIE) {
 				b->procs[i].pid = 0;
 				b->alive--;
+			} else {
+				/* Its watcher tells its shim (getppid). */
+				atomic_fetch_add(&b->procs[i].mail_seq, 1);
+				futex_wake_all(&b->procs[i].mail_seq);
 			}
 		}
 	me->wstatus = wstatus;
@@ -349,9 +387,15 @@ static void proc_ended(struct vmm_procs *b, struct vmm_proc *me, int wstatus)
 		b->alive--;
 		return;
 	}
+	/* A parent that ignores SIGCHLD (or asked SA_NOCLDWAIT) keeps no
+	 * zombie: a wait for this child now finds none. */
+	if (parent->reaps) {
+		me->pid = 0;
+		b->alive--;
+	}
 	if (me->exit_signal) {
 		struct lstar_hc_event ev = {
-			.signo = me->exit_signal, .pid = me->pid, .uid = LSTAR_GUEST_UID,
+			.signo = me->exit_signal, .pid = pid, .uid = LSTAR_GUEST_UID,
 		};
 
 		if (WIFEXITED(wstatus)) {
@@ -434,6 +478,7 @@ static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct 
 	vmm->me = me;
 	vmm->main = cpu;
 	vmm_signal_forked();
+	vmm_learn_forked(vmm);
 	if (vmm->lifeline[1] >= 0) {
 		close(vmm->lifeline[1]);
 		vmm->lifeline[1] = -1;
@@ -476,6 +521,7 @@ static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct 
 	if (ioctl(cpu->fd, KVM_SET_XSAVE, xs) < 0)
 		return -errno;
 	vmm_vdso_rebase(cpu);
+	publish_ppid(vmm);
 	cpu->tid = me->pid;
 	cpu->host_tid = (int)syscall(SYS_gettid);
 	cpu->thread = pthread_self();
@@ -525,6 +571,7 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 	*child = (struct vmm_proc){
 		.pid = pid, .ppid = vmm->me->pid, .pgid = vmm->me->pgid, .sid = vmm->me->sid,
 		.state = VMM_PROC_RUNNING, .exit_signal = hc->exit_signal,
+		.reaps = vmm->me->reaps,	/* the shim's dispositions come along */
 	};
 	b->alive++;
 	vmm_procs_unlock(b);
@@ -541,7 +588,6 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 		}
 		free(xs);
 		live->pid = pid;
-		live->ppid = child->ppid;
 		return 0;
 	}
 	free(xs);

@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -50,6 +52,54 @@ int64_t vmm_sys_dup3(struct vmm_vcpu *cpu, const uint64_t *a)
 	return vmm_fd_install_at(cpu->proc, f, a[1], a[2] & O_CLOEXEC);
 }
 
+/*
+ * Advisory record locks (F_GETLK, F_SETLK, F_SETLKW and the OFD ones) are
+ * the host's, on the host descriptor: each process of the sandbox is a
+ * VMM of its own, so the host's owner of a POSIX lock is exactly the
+ * guest's process, and an open file shared across a fork is shared on
+ * the host too (OFD locks, flock).  A wait lets the VMM's lock go and
+ * ends for a signal.  F_GETLK names the owner by its pid in the sandbox:
+ * 0 for a host process outside it, as Linux shows one of another pid
+ * namespace.
+ */
+static int64_t record_lock(struct vmm_vcpu *cpu, uint64_t fd, int cmd, uint64_t gva)
+{
+	struct flock fl;
+	struct vmm_file *f;
+	int64_t r;
+
+	if (vmm_mem_copy_from_user(cpu->mem, &fl, gva, sizeof(fl)))
+		return -EFAULT;
+	if (!(f = vmm_fd_hold(cpu->proc, fd)))
+		return -EBADF;
+	if (cmd == F_SETLKW || cmd == F_OFD_SETLKW)
+		r = vmm_block_call(cpu, SYS_fcntl, f->host, cmd, (long)&fl, 0, 0, 0);
+	else
+		r = fcntl(f->host, cmd, &fl) < 0 ? -errno : 0;
+	vmm_file_release(f);
+	if (r < 0 || (cmd != F_GETLK && cmd != F_OFD_GETLK))
+		return r;
+	if (fl.l_type != F_UNLCK && fl.l_pid > 0)
+		fl.l_pid = vmm_procs_guest_pid(cpu->vmm, fl.l_pid);
+	return vmm_mem_copy_to_user(cpu->mem, gva, &fl, sizeof(fl));
+}
+
+int64_t vmm_sys_flock(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int op = (int)a[1];
+	struct vmm_file *f;
+	int64_t r;
+
+	if (!(f = vmm_fd_hold(cpu->proc, a[0])))
+		return -EBADF;
+	if (op & LOCK_NB)
+		r = flock(f->host, op) < 0 ? -errno : 0;
+	else
+		r = vmm_block_call(cpu, SYS_flock, f->host, op, 0, 0, 0, 0);
+	vmm_file_release(f);
+	return r;
+}
+
 int64_t vmm_sys_fcntl(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
@@ -77,6 +127,13 @@ int64_t vmm_sys_fcntl(struct vmm_vcpu *cpu, const uint64_t *a)
 		if (a[2] >= vmm_fd_limit(cpu->proc))
 			return -EINVAL;
 		return vmm_fd_install(cpu->proc, f, a[2], a[1] == F_DUPFD_CLOEXEC);
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return record_lock(cpu, a[0], (int)a[1], a[2]);
 	default:
 		return -EINVAL;
 	}

@@ -363,10 +363,20 @@ static const char *verdict_word(const struct vmm_call *c)
 	return "allowed";
 }
 
-/* Write the finished line whole: one write for the stream's buffer. */
+/* The start of a line of another process than the first: which one, as
+ * strace -f says it. */
+static int pid_prefix(const struct vmm *vmm, char *buf, size_t len)
+{
+	return vmm->child ? snprintf(buf, len, "[pid %d] ", vmm->me->pid) : 0;
+}
+
+/* Write the finished line whole: one write for the stream's buffer (the
+ * processes of a sandbox share the stream, line by line). */
 static void trace_write(struct vmm *vmm, struct tline *l)
 {
 	FILE *out = vmm->obs.trace ? vmm->obs.trace : stderr;
+	char whole[sizeof(l->buf) + 32];
+	int n = pid_prefix(vmm, whole, 32);
 
 	if (l->cut) {
 		/* Keep the end readable: "...\n" over the last bytes. */
@@ -375,7 +385,8 @@ static void trace_write(struct vmm *vmm, struct tline *l)
 		l->len += 3;
 	}
 	l->buf[l->len++] = '\n';
-	fwrite(l->buf, 1, l->len, out);
+	memcpy(whole + n, l->buf, l->len);
+	fwrite(whole, 1, (size_t)n + l->len, out);
 	fflush(out);
 }
 
@@ -497,9 +508,12 @@ static void trace_end(struct vmm *vmm, const char *fmt, const char *what)
 {
 	FILE *out = vmm->obs.trace ? vmm->obs.trace : stderr;
 
+	char pre[32];
+
 	if (!vmm->opt->trace)
 		return;
-	fprintf(out, "+++ ");
+	pid_prefix(vmm, pre, sizeof(pre));
+	fprintf(out, "%s+++ ", vmm->child ? pre : "");
 	fprintf(out, fmt, what);
 	fprintf(out, " +++\n");
 	fflush(out);

@@ -518,6 +518,7 @@ _Noreturn void vmm_child_end(struct vmm *vmm)
 	pthread_mutex_unlock(&vmm->lock);
 	vmm_threads_join(vmm);
 	fflush(NULL);
+	vmm_learn_share(vmm);
 	vmm_procs_exit(vmm);
 	_exit(0);
 }

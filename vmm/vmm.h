@@ -436,6 +436,7 @@ struct vmm_proc {
 	int32_t wstatus;		/* a zombie's, as wait4 reports it */
 	int32_t exit_signal;		/* sent to the parent at the end; 0: none */
 	bool execed;			/* it ran execve (setpgid: EACCES) */
+	bool reaps;			/* its children are reaped as they end */
 	struct timeval utime, stime;	/* a zombie's rusage */
 	_Atomic uint32_t child_seq;	/* futex: a child of this one ended */
 	_Atomic uint32_t mail_seq;	/* futex: mail came, or the sandbox ends */
@@ -597,6 +598,12 @@ struct vmm_vcpu *vmm_vcpu_of_tid(struct vmm *vmm, int tid);
 int vmm_procs_create(struct vmm *vmm);
 int vmm_procs_watch(struct vmm *vmm);
 int64_t vmm_procs_new_tid(struct vmm *vmm);
+/* vmm_procs_guest_pid - the sandbox's pid of the process whose VMM is
+ * host_pid, or 0 (none of the sandbox's). */
+int32_t vmm_procs_guest_pid(struct vmm *vmm, int32_t host_pid);
+/* vmm_procs_reaps - LSTAR_HC_CHILDREN: this process's children are
+ * reaped as they end (reaps) or become zombies. */
+void vmm_procs_reaps(struct vmm *vmm, bool reaps);
 int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc,
 		 struct lstar_hc_fork *live);
 void vmm_procs_exit(struct vmm *vmm);
@@ -874,6 +881,12 @@ void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c);
 /* vmm_learn_close - drop the record and close the file without writing
  * a policy (a run that never started); harmless after vmm_learn_finish. */
 void vmm_learn_close(struct vmm *vmm);
+/* vmm_learn_share - a forked process ends: its record joins the one the
+ * sandbox's processes share, which the first writes out. */
+void vmm_learn_share(struct vmm *vmm);
+/* vmm_learn_forked - a forked process starts a record of its own (its
+ * parent's calls are the parent's to tell). */
+void vmm_learn_forked(struct vmm *vmm);
 
 /* The shim image embedded in the lstar binary (shim_image.S). */
 extern const uint8_t lstar_shim_image[];
