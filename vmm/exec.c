@@ -49,11 +49,14 @@ static void strv_free(struct strv *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Add str (taken) at index at (the end: s->n). */
+/* Add str (taken; NULL: out of memory) at index at (the end: s->n). */
 static int strv_insert(struct strv *s, int at, char *str)
 {
-	size_t len = strlen(str) + 1;
+	size_t len;
 
+	if (!str)
+		return -ENOMEM;
+	len = strlen(str) + 1;
 	if (s->bytes + len > EXEC_STRINGS_MAX) {
 		free(str);
 		return -E2BIG;

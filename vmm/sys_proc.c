@@ -58,7 +58,12 @@ static int64_t wait_child(struct vmm_vcpu *cpu, const struct wait_for *w, struct
 	struct vmm *vmm = cpu->vmm;
 	struct vmm_procs *b = vmm->procs;
 	struct vmm_proc *me = vmm->me;
+	bool interrupted = false;
 
+	/* Interrupted, the books are looked at once more, as Linux's
+	 * do_wait does: a child that ended with the signal's coming is
+	 * reaped, and none left is ECHILD, before the call fails with
+	 * EINTR. */
 	for (;;) {
 		uint32_t seen;
 		bool any = false;
@@ -94,9 +99,10 @@ static int64_t wait_child(struct vmm_vcpu *cpu, const struct wait_for *w, struct
 			return -ECHILD;
 		if (w->options & WNOHANG)
 			return 0;
-		if (vmm_block_call(cpu, SYS_futex, (long)&me->child_seq, FUTEX_WAIT, seen,
-				   0, 0, 0) == -EINTR || vmm_run_over(vmm))
+		if (interrupted || vmm_run_over(vmm))
 			return -EINTR;
+		interrupted = vmm_block_call(cpu, SYS_futex, (long)&me->child_seq, FUTEX_WAIT,
+					     seen, 0, 0, 0) == -EINTR;
 	}
 }
 
