@@ -247,6 +247,8 @@ void signal_forked(void)
 
 void signal_init(void)
 {
+	if (!boot_info.sig_ignored)
+		return;		/* the first program: every emulated step counts */
 	for (int sig = 1; sig <= NSIG_MAX; sig++)
 		if (boot_info.sig_ignored & sigmask(sig) & ~SIGMASK_UNBLOCKABLE)
 			sigactions[sig - 1].handler = (uint64_t)SIG_IGN;

@@ -73,7 +73,7 @@ struct vmm_proc *vmm_proc_of(struct vmm_procs *b, int32_t pid)
 {
 	if (pid <= 0)
 		return NULL;
-	for (int i = 0; i < VMM_MAX_PROCS; i++)
+	for (int i = 0; i < b->slots; i++)
 		if (b->procs[i].pid == pid)
 			return &b->procs[i];
 	return NULL;
@@ -119,6 +119,7 @@ int vmm_procs_create(struct vmm *vmm)
 		.host_pid = getpid(), .state = VMM_PROC_RUNNING,
 	};
 	b->alive = 1;
+	b->slots = 1;
 	/* The sandbox's life line: only this VMM keeps the write end. */
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
 		munmap(b, sizeof(*b));
@@ -140,7 +141,7 @@ int32_t vmm_procs_guest_pid(struct vmm *vmm, int32_t host_pid)
 	if (!vmm->procs)
 		return 0;
 	vmm_procs_lock(vmm->procs);
-	for (int i = 0; i < VMM_MAX_PROCS; i++)
+	for (int i = 0; i < vmm->procs->slots; i++)
 		if (vmm->procs->procs[i].pid && vmm->procs->procs[i].host_pid == host_pid)
 			pid = vmm->procs->procs[i].pid;
 	vmm_procs_unlock(vmm->procs);
@@ -181,7 +182,7 @@ static void reap_hosts(struct vmm *vmm)
 		struct vmm_procs *b = vmm->procs;
 
 		vmm_procs_lock(b);
-		for (int i = 0; i < VMM_MAX_PROCS; i++) {
+		for (int i = 0; i < b->slots; i++) {
 			struct vmm_proc *p = &b->procs[i];
 
 			if (!p->pid || p->host_pid != host || p->state != VMM_PROC_RUNNING)
@@ -241,7 +242,7 @@ int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 	if (hc->sig < 0 || hc->sig > 64 || pid == INT32_MIN)
 		return -EINVAL;
 	vmm_procs_lock(b);
-	for (int i = 0; i < VMM_MAX_PROCS; i++) {
+	for (int i = 0; i < b->slots; i++) {
 		struct vmm_proc *p = &b->procs[i];
 		bool named = pid > 0 ? p->pid == pid :
 			     pid == 0 ? p->pgid == me->pgid :
@@ -366,7 +367,7 @@ static void proc_ended(struct vmm_procs *b, struct vmm_proc *me, int wstatus)
 	struct vmm_proc *parent = vmm_proc_of(b, me->ppid);
 	int32_t pid = me->pid;
 
-	for (int i = 0; i < VMM_MAX_PROCS; i++)
+	for (int i = 0; i < b->slots; i++)
 		if (b->procs[i].pid && b->procs[i].ppid == me->pid) {
 			b->procs[i].ppid = LSTAR_GUEST_PPID;
 			if (b->procs[i].state == VMM_PROC_ZOMBIE) {
@@ -432,7 +433,7 @@ void vmm_procs_end(struct vmm *vmm)
 		return;
 	vmm_procs_lock(b);
 	atomic_store(&b->ended, 1);
-	for (int i = 0; i < VMM_MAX_PROCS; i++)
+	for (int i = 0; i < b->slots; i++)
 		if (b->procs[i].pid) {
 			atomic_fetch_add(&b->procs[i].mail_seq, 1);
 			futex_wake_all(&b->procs[i].mail_seq);
@@ -559,8 +560,11 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 	}
 	vmm_procs_lock(b);
 	for (int i = 0; i < VMM_MAX_PROCS && !child; i++)
-		if (!b->procs[i].pid)
+		if (!b->procs[i].pid) {
 			child = &b->procs[i];
+			if (i + 1 > b->slots)
+				b->slots = i + 1;
+		}
 	if (!child || b->alive >= b->limit || (pid = new_id(b)) < 0) {
 		vmm_procs_unlock(b);
 		free(xs);

@@ -71,7 +71,7 @@ static int64_t wait_child(struct vmm_vcpu *cpu, const struct wait_for *w, struct
 
 		vmm_procs_lock(b);
 		seen = atomic_load(&me->child_seq);
-		for (int i = 0; i < VMM_MAX_PROCS; i++) {
+		for (int i = 0; i < b->slots; i++) {
 			struct vmm_proc *c = &b->procs[i];
 
 			if (!names(me, c, w))
@@ -260,7 +260,7 @@ int64_t vmm_sys_getsid(struct vmm_vcpu *cpu, const uint64_t *a)
 /* Is any process of the sandbox in group pgid (of session sid, if set)? */
 static bool group_exists(struct vmm_procs *b, int32_t pgid, int32_t sid)
 {
-	for (int i = 0; i < VMM_MAX_PROCS; i++)
+	for (int i = 0; i < b->slots; i++)
 		if (b->procs[i].pid && b->procs[i].pgid == pgid &&
 		    (!sid || b->procs[i].sid == sid))
 			return true;

@@ -450,6 +450,8 @@ struct vmm_procs {
 	int32_t next_pid;
 	int32_t alive;			/* entries in use: running or zombies */
 	int32_t limit;			/* `limit processes` */
+	int32_t slots;			/* procs[] ever used: [0, slots), so that a
+					 * look at the book touches only those */
 	_Atomic uint32_t ended;		/* the first process ended */
 	struct vmm_proc procs[VMM_MAX_PROCS];
 };
