@@ -196,6 +196,14 @@ START_TEST(bash_scripts)
 }
 END_TEST
 
+/* A pipe whose reader is gone: the writer dies of SIGPIPE, as bash's
+ * PIPESTATUS shows. */
+START_TEST(sigpipe_between_processes)
+{
+	assert_script(BASH, "busybox yes | busybox head -2; echo \"${PIPESTATUS[@]}\"");
+}
+END_TEST
+
 /* A `#!/usr/bin/busybox sh` script in the tree, run by name. */
 START_TEST(hashbang_script)
 {
@@ -283,6 +291,39 @@ START_TEST(fork_bomb_limited)
 }
 END_TEST
 
+/* What ends a run ends every process of it: --timeout (124) with 10
+ * processes waiting, and a `kill` rule broken by a child (159, the child
+ * named), with nothing left on the host. */
+START_TEST(sandbox_ended_by_rules)
+{
+	char dir[] = "/tmp/lstar-rule-XXXXXX", pol[64];
+	const char *const timeout[] = { "--timeout", "2", NULL };
+	const char *const killing[] = { "-p", pol, "--timeout", "60", NULL };
+	const char *const tree[] = { "tree", "10", NULL };
+	const char *const pipe_mode[] = { "pipe", NULL };
+	struct run_result r;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	run_lstar(timeout, procs(_i), tree, &r);
+	ck_assert_msg(r.status == 124 && !strcmp(r.out, "ready\n") &&
+		      strstr(r.err, "timed out after 2 seconds"),
+		      "--timeout: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	ck_assert_msg(none_left(3000), "--timeout: processes outlived lstar");
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pol, sizeof(pol), "%s/p", dir);
+	write_text(pol, "use default\nkill getppid\n");
+	run_lstar(killing, procs(_i), pipe_mode, &r);
+	ck_assert_msg(r.status == 128 + SIGSYS &&
+		      strstr(r.err, "(process 3): killed by SIGSYS: the policy kills getppid"),
+		      "kill rule: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	rm_rf(dir);
+	ck_assert_msg(none_left(3000), "kill rule: processes outlived lstar");
+}
+END_TEST
+
 /* lstar stopped from outside while 20 processes live: SIGTERM is the
  * first process's (143), SIGKILL ends lstar at once; either way every
  * process of the sandbox ends with it. */
@@ -324,9 +365,11 @@ Suite *suite_procs(void)
 	tcase_add_loop_test(tc, busybox_sh_scripts, 0, NSCRIPTS);
 	tcase_add_loop_test(tc, bash_scripts, 0, NSCRIPTS);
 	tcase_add_test(tc, hashbang_script);
+	tcase_add_test(tc, sigpipe_between_processes);
 	tcase_add_test(tc, trace_and_learn_all);
 	tcase_add_loop_test(tc, fork_bomb_limited, 0, 2);
 	tcase_add_loop_test(tc, tree_stopped_from_outside, 0, 2);
+	tcase_add_loop_test(tc, sandbox_ended_by_rules, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -148,6 +148,17 @@ int32_t vmm_procs_guest_pid(struct vmm *vmm, int32_t host_pid)
 	return pid;
 }
 
+void vmm_procs_rule_killed(struct vmm *vmm)
+{
+	struct vmm_procs *b = vmm->procs;
+
+	if (!b || !vmm->child)
+		return;
+	atomic_store(&b->rule_killed, 1);
+	atomic_fetch_add(&b->procs[0].mail_seq, 1);
+	futex_wake_all(&b->procs[0].mail_seq);
+}
+
 void vmm_procs_reaps(struct vmm *vmm, bool reaps)
 {
 	vmm_procs_lock(vmm->procs);
@@ -304,6 +315,12 @@ static void *watch(void *arg)
 		/* Ending, the others' VMMs go without a word. */
 		if (atomic_load(&vmm->procs->ended))
 			return NULL;
+		/* Another process broke a kill rule: the first ends the run
+		 * (the process said which rule). */
+		if (!vmm->child && atomic_load(&vmm->procs->rule_killed)) {
+			vmm_stop_run(vmm, 128 + SIGSYS);
+			return NULL;
+		}
 		reap_hosts(vmm);
 		publish_ppid(vmm);
 		if (vmm_procs_mail_waits(vmm))

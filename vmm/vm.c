@@ -76,6 +76,17 @@ static void on_stop(int sig, siginfo_t *si, void *uc)
 	vmm_block_interrupt(uc);
 }
 
+void vmm_stop_run(struct vmm *vmm, int status)
+{
+	pthread_mutex_lock(&vmm->lock);
+	if (!vmm->done) {
+		vmm->status = status;
+		vmm->done = true;
+	}
+	vmm_threads_stop(vmm);
+	pthread_mutex_unlock(&vmm->lock);
+}
+
 bool vmm_run_over(const struct vmm *vmm)
 {
 	return vmm->done || stop_signal;

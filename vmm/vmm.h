@@ -453,6 +453,7 @@ struct vmm_procs {
 	int32_t slots;			/* procs[] ever used: [0, slots), so that a
 					 * look at the book touches only those */
 	_Atomic uint32_t ended;		/* the first process ended */
+	_Atomic uint32_t rule_killed;	/* a process broke a `kill` rule */
 	struct vmm_proc procs[VMM_MAX_PROCS];
 };
 
@@ -615,6 +616,12 @@ void vmm_procs_unlock(struct vmm_procs *b);
 struct vmm_proc *vmm_proc_of(struct vmm_procs *b, int32_t pid);
 void vmm_procs_mail(struct vmm_procs *b, struct vmm_proc *to, const struct lstar_hc_event *ev);
 void vmm_procs_take_mail(struct vmm *vmm, struct lstar_hc_events *e);
+/* vmm_procs_rule_killed - this (forked) process broke a `kill` rule: the
+ * first process's watcher ends the sandbox. */
+void vmm_procs_rule_killed(struct vmm *vmm);
+/* vm.c: end the run from outside the vCPU loops (the watcher), with
+ * lstar's exit status. */
+void vmm_stop_run(struct vmm *vmm, int status);
 /* LSTAR_HC_SIGNAL: kill's targets among the other processes. */
 int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 			 struct lstar_hc_signal *live);
