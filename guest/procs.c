@@ -25,12 +25,16 @@
  *   procs run PATH  execve PATH, say how it failed
  *   procs locks F   advisory locks on file F (made) between a parent and
  *                   a child: fcntl's POSIX and OFD locks, flock
+ *   procs exec-threads  execve with three other threads running (one
+ *                   spinning, one blocked reading a pipe, one in pause):
+ *                   they end, the new program runs
  *   procs child N   (run by the others) print a line, exit N
  *   procs execed    (run by exec) report what came over, exit 0
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -461,6 +465,49 @@ static int tree_mode(int n)
 		pause();
 }
 
+static int gate[2];
+
+static void *spin_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return NULL;
+}
+
+static void *read_thread(void *arg)
+{
+	char c;
+
+	(void)arg;
+	read(gate[0], &c, 1);
+	return NULL;
+}
+
+static void *pause_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int exec_threads_mode(void)
+{
+	char *const argv[] = { "procs", "execed", "after threads", NULL };
+	char *const envp[] = { "LSTAR_TEST=threads", NULL };
+	pthread_t t;
+
+	if (pipe(gate) || pthread_create(&t, NULL, spin_thread, NULL) ||
+	    pthread_create(&t, NULL, read_thread, NULL) ||
+	    pthread_create(&t, NULL, pause_thread, NULL))
+		return 1;
+	usleep(100000);
+	execve(SELF, argv, envp);
+	printf("execve: %s\n", errname(errno));
+	return 1;
+}
+
 static const char *lock_try(int fd, int cmd, short type)
 {
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
@@ -527,6 +574,8 @@ int main(int argc, char **argv)
 		return waitid_mode();
 	if (!strcmp(mode, "groups"))
 		return groups_mode();
+	if (!strcmp(mode, "exec-threads"))
+		return exec_threads_mode();
 	if (!strcmp(mode, "bomb"))
 		return bomb_mode();
 	if (!strcmp(mode, "tree"))

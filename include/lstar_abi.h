@@ -479,17 +479,22 @@ struct lstar_hc_new_tid {
 
 /*
  * LSTAR_HC_EXEC: execve(path, argv, envp) or execveat(dirfd, path, argv,
- * envp, flags) of the calling thread, the process's only one.  The VMM
- * resolves and checks the program; on success it replaces the VM and
- * never resumes this one (the new program starts with the process's pid,
- * descriptors, working directory and what is given here).
+ * envp, flags) of the calling thread.  The VMM resolves and checks the
+ * program; on success it replaces the VM and never resumes this one (the
+ * new program starts with the process's pid, descriptors, working
+ * directory and what is given here).  When the program is good but other
+ * threads run, ret is LSTAR_EXEC_ALONE: the shim ends them and asks
+ * again with alone set, and the VMM waits for their vCPUs.
  */
+#define LSTAR_EXEC_ALONE	1
+
 struct lstar_hc_exec {
 	/* IN */
 	uint64_t nr;			/* __NR_execve or __NR_execveat */
 	uint64_t args[5];		/* the call's arguments */
 	uint64_t sig_blocked;		/* the thread's blocked signals */
 	uint64_t sig_ignored;		/* the signals the process ignores */
+	uint64_t alone;			/* the other threads were told to end */
 	/* OUT */
 	int64_t ret;			/* -errno: the call failed */
 };
@@ -602,7 +607,7 @@ _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
 _Static_assert(sizeof(struct lstar_hc_fork) == 24, "hc_fork layout");
-_Static_assert(sizeof(struct lstar_hc_exec) == 72, "hc_exec layout");
+_Static_assert(sizeof(struct lstar_hc_exec) == 80, "hc_exec layout");
 _Static_assert(sizeof(struct lstar_hc_signal) == 24, "hc_signal layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");

@@ -228,14 +228,13 @@ long sys_arch_prctl(struct pt_regs *regs)
  * (LSTAR_HC_EXEC) and, once it has, starts it in place of this one; only
  * a failure comes back here.  What survives into the new program from
  * the shim's books goes along: this thread's blocked signals and the
- * signals the process ignores.  A process with other threads is refused
- * (the VMM says so): Linux would end them first, which lstar does not do
- * yet.
+ * signals the process ignores.  Other threads end first, as Linux's
+ * de_thread ends them, once the VMM has found the program good: they are
+ * told, and the VMM waits for their vCPUs.
  */
-static long do_exec(struct pt_regs *regs, uint64_t nr)
+static void exec_block(struct lstar_hc_exec *hc, const struct pt_regs *regs, uint64_t nr,
+		       bool alone)
 {
-	struct lstar_hc_exec *hc = &hc_block()->exec;
-
 	hc->nr = nr;
 	hc->args[0] = regs->di;
 	hc->args[1] = regs->si;
@@ -244,8 +243,21 @@ static long do_exec(struct pt_regs *regs, uint64_t nr)
 	hc->args[4] = regs->r8;
 	hc->sig_blocked = current()->sigblocked;
 	hc->sig_ignored = signal_ignored_set();
+	hc->alone = alone;
+}
+
+static long do_exec(struct pt_regs *regs, uint64_t nr)
+{
+	struct lstar_hc_exec *hc = &hc_block()->exec;
+
 	shim_saw_vmm_call();
+	exec_block(hc, regs, nr, false);
 	hcall(LSTAR_HC_EXEC);
+	if (hc->ret == LSTAR_EXEC_ALONE) {
+		signal_zap_others();	/* uses this CPU's block: fill it again */
+		exec_block(hc, regs, nr, true);
+		hcall(LSTAR_HC_EXEC);
+	}
 	return hc->ret;
 }
 

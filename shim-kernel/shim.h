@@ -245,6 +245,11 @@ void signal_take_events(void);
  * called execve ignored stay ignored (boot_info.sig_ignored).
  * signal_ignored_set - those, for execve. */
 void signal_forked(void);
+/* signal_zap_others - execve: every other thread ends, as soon as it
+ * next leaves the shim for ring 3 (it is kicked there);
+ * thread_zapped - that end (thread.c). */
+void signal_zap_others(void);
+noreturn void thread_zapped(void);
 void signal_init(void);
 uint64_t signal_ignored_set(void);
 

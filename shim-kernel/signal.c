@@ -105,7 +105,7 @@ static siginfo_t shared_info[NSIG_MAX];
 /* Has t a signal to deliver? */
 static bool signal_ready(const struct task *t)
 {
-	return ((t->sigpending | shared_pending) & ~t->sigblocked) != 0;
+	return t->must_exit || ((t->sigpending | shared_pending) & ~t->sigblocked) != 0;
 }
 
 /* Keep the answer where t's CPU's exit path reads it in one load
@@ -113,6 +113,25 @@ static bool signal_ready(const struct task *t)
 static void recalc_sigpending(struct task *t)
 {
 	__atomic_store_n(&t->pcpu->sig_work, (uint8_t)signal_ready(t), __ATOMIC_RELAXED);
+}
+
+void signal_zap_others(void)
+{
+	struct task *self = current();
+	unsigned int cpus[LSTAR_MAX_VCPUS], n = 0;
+
+	spin_lock(&process_lock);
+	for (unsigned int i = 0; i < task_slots; i++)
+		if (tasks[i].tid && &tasks[i] != self) {
+			tasks[i].must_exit = true;
+			recalc_sigpending(&tasks[i]);
+			cpus[n++] = tasks[i].cpu;
+		}
+	spin_unlock(&process_lock);
+	for (unsigned int i = 0; i < n; i++) {
+		hc_block()->kick.cpu = cpus[i];
+		hcall(LSTAR_HC_KICK);
+	}
 }
 
 static void set_blocked(struct task *t, uint64_t mask)
@@ -462,6 +481,8 @@ void signal_deliver(struct pt_regs *regs)
 	siginfo_t info;
 	int sig;
 
+	if (t->must_exit)
+		thread_zapped();
 	while ((sig = dequeue(t, &info))) {
 		struct k_sigaction ka = action_of(sig);
 

@@ -31,6 +31,7 @@ struct task {
 	/* How a new thread starts (clone): its frame, TLS and GS bases. */
 	struct pt_regs start_regs;
 	uint64_t start_fs, start_gs;
+	bool must_exit;			/* another thread's execve ends this one */
 	/* A fork's clone flags and child_tid, for the child (do_fork). */
 	uint64_t fork_flags, fork_child_tid;
 };

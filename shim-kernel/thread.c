@@ -219,6 +219,25 @@ static long do_clone(struct pt_regs *regs, const struct clone_req *req)
 	return tid;
 }
 
+noreturn void thread_zapped(void)
+{
+	struct task *t = current();
+	struct lstar_hc_thread_exit *hc = &hc_block()->thread_exit;
+
+	/* As Linux's de_thread: no robust list walked, no tid word
+	 * cleared, the memory being replaced. */
+	spin_lock(&process_lock);
+	t->tid = 0;
+	t->must_exit = false;
+	t->sigpending = 0;
+	nr_threads--;
+	spin_unlock(&process_lock);
+	hc->nwake = 0;
+	hc->clear_tid = 0;
+	hcall(LSTAR_HC_THREAD_EXIT);
+	task_start();
+}
+
 /* clone(flags, stack, parent_tid, child_tid, tls): x86-64's order. */
 long sys_clone(struct pt_regs *regs)
 {

@@ -310,18 +310,23 @@ int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)
 		return -ENOSYS;		/* a shim that asks for nothing else */
 	if (!vmm_call_decide(cpu, &c, a))
 		goto done;
-	for (int i = 0; i < vmm->nvcpus; i++)
-		if (&vmm->vcpu[i] != cpu && atomic_load(&vmm->vcpu[i].state) == VMM_VCPU_RUNNING) {
-			vmm_err("execve from a process with other threads running: "
-				"not supported yet (EAGAIN)");
-			c.ret = -EAGAIN;
-			goto done;
-		}
 	cpu->call = &c;
 	c.ret = find_program(cpu, x->nr, a, &r);
 	cpu->call = NULL;
 	if (c.ret)
 		goto done;
+	/* Good: the other threads end first (the shim tells them, then
+	 * asks again), as Linux's de_thread.  The first ask is no call of
+	 * the program's own: nothing is observed. */
+	if (!vmm_threads_alone(cpu, x->alone)) {
+		if (!x->alone) {
+			req_free(&r);
+			return LSTAR_EXEC_ALONE;
+		}
+		vmm_err("execve: the process's other threads did not end");
+		c.ret = -EAGAIN;
+		goto done;
+	}
 
 	/* The call succeeds: its record is made while its arguments can
 	 * still be read. */

@@ -148,6 +148,25 @@ void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc
 		wait_on(vmm, &cpu->wake);
 }
 
+bool vmm_threads_alone(struct vmm_vcpu *cpu, bool wait)
+{
+	struct vmm *vmm = cpu->vmm;
+
+	for (int tries = 0;; tries++) {
+		bool alone = true;
+
+		for (int i = 0; i < vmm->nvcpus; i++)
+			if (&vmm->vcpu[i] != cpu &&
+			    atomic_load(&vmm->vcpu[i].state) == VMM_VCPU_RUNNING)
+				alone = false;
+		/* Told to end, a thread does within a kick's time; 5 s is
+		 * a thread that cannot. */
+		if (alone || !wait || tries == 100 || vmm_run_over(vmm))
+			return alone;
+		wait_on(vmm, &vmm->idle);
+	}
+}
+
 int vmm_threads_exec(struct vmm *vmm, struct vmm_vcpu *cpu)
 {
 	uint64_t hwcap, hwcap2;

@@ -553,10 +553,11 @@ int vmm_read_program(int fd, uint8_t **out, size_t *size);
 int vmm_image_check(struct vmm_image *img, char *why, size_t len);
 int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img);
 
-/* exec.c: LSTAR_HC_EXEC.  -errno when the call fails; VMM_EXEC_DONE when
- * the process now runs the new program (or was killed trying): the old
- * hypercall block is gone. */
-#define VMM_EXEC_DONE	1
+/* exec.c: LSTAR_HC_EXEC.  -errno when the call fails; LSTAR_EXEC_ALONE
+ * when other threads must end first; VMM_EXEC_DONE when the process now
+ * runs the new program (or was killed trying): the old hypercall block
+ * is gone. */
+#define VMM_EXEC_DONE	INT64_MIN	/* never a call's result */
 int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x);
 
 
@@ -580,8 +581,11 @@ int64_t vmm_thread_clone(struct vmm_vcpu *cpu, const struct lstar_hc_clone *hc);
 void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc);
 void vmm_thread_kick(struct vmm_vcpu *cpu, const struct lstar_hc_kick *hc);
 void vmm_threads_stop(struct vmm *vmm);
-/* vmm_threads_exec - execve replaced the program that cpu runs: the idle
- * vCPUs start their next thread at the shim's entry. */
+/* vmm_threads_alone - is cpu's thread the only one running (waiting for
+ * the others to end, with wait)?  vmm_threads_exec - execve replaced the
+ * program that cpu runs: the idle vCPUs start their next thread at the
+ * shim's entry. */
+bool vmm_threads_alone(struct vmm_vcpu *cpu, bool wait);
 int vmm_threads_exec(struct vmm *vmm, struct vmm_vcpu *cpu);
 void vmm_threads_join(struct vmm *vmm);
 struct vmm_vcpu *vmm_vcpu_of_tid(struct vmm *vmm, int tid);
