@@ -28,6 +28,8 @@
  *   procs exec-threads  execve with three other threads running (one
  *                   spinning, one blocked reading a pipe, one in pause):
  *                   they end, the new program runs
+ *   procs tgkill    tgkill of a thread of another process (not its first):
+ *                   that thread's handler runs
  *   procs child N   (run by the others) print a line, exit N
  *   procs execed    (run by exec) report what came over, exit 0
  */
@@ -43,6 +45,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -508,6 +511,61 @@ static int exec_threads_mode(void)
 	return 1;
 }
 
+static int told[2];
+
+static void on_usr1_thread(int sig)
+{
+	char c = 'h';
+
+	(void)sig;
+	/* Which thread ran it: the worker says 'w', the main one 'm'. */
+	c = gettid() == getpid() ? 'm' : 'w';
+	write(told[1], &c, 1);
+}
+
+static void *worker(void *arg)
+{
+	pid_t tid = gettid();
+
+	(void)arg;
+	write(gate[1], &tid, sizeof(tid));
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int tgkill_mode(void)
+{
+	pid_t c, tid = 0;
+	char by = '?';
+
+	if (pipe(gate) || pipe(told))
+		return 1;
+	if ((c = fork()) == 0) {
+		sigset_t usr1;
+		pthread_t t;
+
+		signal(SIGUSR1, on_usr1_thread);
+		pthread_create(&t, NULL, worker, NULL);
+		/* Only the worker may take it. */
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+		for (;;)
+			pause();
+	}
+	read(gate[0], &tid, sizeof(tid));
+	printf("tgkill of the child's second thread: %s\n",
+	       syscall(SYS_tgkill, c, tid, SIGUSR1) ? errname(errno) : "ok");
+	read(told[0], &by, 1);
+	printf("handled by: %s\n", by == 'w' ? "that thread" : by == 'm' ? "the main thread" : "?");
+	printf("tgkill of a thread id the child lacks: %s\n",
+	       syscall(SYS_tgkill, c, tid + 1000, 0) ? errname(errno) : "ok");
+	kill(c, SIGKILL);
+	wait_for(c, "child");
+	return 0;
+}
+
 static const char *lock_try(int fd, int cmd, short type)
 {
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
@@ -574,6 +632,8 @@ int main(int argc, char **argv)
 		return waitid_mode();
 	if (!strcmp(mode, "groups"))
 		return groups_mode();
+	if (!strcmp(mode, "tgkill"))
+		return tgkill_mode();
 	if (!strcmp(mode, "exec-threads"))
 		return exec_threads_mode();
 	if (!strcmp(mode, "bomb"))

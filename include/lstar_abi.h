@@ -380,8 +380,9 @@ struct lstar_hc_event {
 	int32_t timerid;		/* SI_TIMER */
 	int32_t overrun;
 	uint64_t value;			/* SI_TIMER: the sigevent's value */
-	uint32_t to_thread;		/* for the calling vCPU's thread only
-					 * (SIGEV_THREAD_ID), not the process */
+	int32_t tid;			/* 0: for the process; else for its thread
+					 * tid only (a timer's SIGEV_THREAD_ID, a
+					 * tgkill from another process) */
 	int32_t status;			/* SIGCHLD: the child's exit code or
 					 * signal (si_status) */
 };
@@ -511,8 +512,10 @@ struct lstar_hc_signal {
 	int32_t pid;
 	int32_t sig;
 	int32_t code;			/* SI_USER (kill) or SI_TKILL (tgkill) */
+	int32_t tid;			/* tgkill: the thread of process pid; 0: kill */
 	/* OUT */
 	uint32_t self;			/* the caller's process is a target */
+	uint32_t _pad;
 	int64_t ret;			/* 0, or -ESRCH: nobody */
 };
 
@@ -608,7 +611,7 @@ _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout"
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
 _Static_assert(sizeof(struct lstar_hc_fork) == 24, "hc_fork layout");
 _Static_assert(sizeof(struct lstar_hc_exec) == 80, "hc_exec layout");
-_Static_assert(sizeof(struct lstar_hc_signal) == 24, "hc_signal layout");
+_Static_assert(sizeof(struct lstar_hc_signal) == 32, "hc_signal layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

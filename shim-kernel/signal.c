@@ -557,10 +557,17 @@ void signal_take_events(void)
 				if (ev.code > 0)
 					info.si_status = ev.status;
 			}
-			if (ev.to_thread)
-				send_signal(current(), ev.signo, &info);
-			else
+			if (ev.tid) {
+				struct task *t;
+
+				spin_lock(&process_lock);
+				t = task_by_tid(ev.tid);
+				spin_unlock(&process_lock);
+				if (t)		/* else it has ended: dropped */
+					send_signal(t, ev.signo, &info);
+			} else {
 				send_process(ev.signo, &info);
+			}
 		}
 	} while (n == LSTAR_HC_MAX_EVENTS);
 }
@@ -887,13 +894,14 @@ static int check_sig(int sig)
  * (LSTAR_HC_SIGNAL: the VMM sends to them); true when the caller's own
  * process is among them too, for the caller to send itself.  0 or -ESRCH.
  */
-static long send_others(int pid, int sig, int code, bool *self)
+static long send_others(int pid, int sig, int code, int tid, bool *self)
 {
 	struct lstar_hc_signal *hc = &hc_block()->signal;
 
 	hc->pid = pid;
 	hc->sig = sig;
 	hc->code = code;
+	hc->tid = tid;
 	hcall(LSTAR_HC_SIGNAL);
 	*self = hc->self;
 	return hc->ret;
@@ -914,7 +922,7 @@ long sys_kill(struct pt_regs *regs)
 		return err;
 	if (pid == INT32_MIN)
 		return -ESRCH;
-	if (!self && (err = send_others(pid, sig, SI_USER, &self)))
+	if (!self && (err = send_others(pid, sig, SI_USER, 0, &self)))
 		return err;
 	if (self && sig) {
 		siginfo_t info = sent_info(sig, SI_USER);
@@ -924,23 +932,17 @@ long sys_kill(struct pt_regs *regs)
 	return 0;
 }
 
-/* Send sig to the program's thread tid (tgkill, tkill), or with others to
- * the process whose pid tid is: ESRCH if none. */
-static long send_to_thread(int tid, int sig, bool others)
+/* Send sig to thread tid of this process (tgkill, tkill): ESRCH if none. */
+static long send_to_thread(int tid, int sig)
 {
 	siginfo_t info = sent_info(sig, SI_TKILL);
 	struct task *t;
-	bool self;
 
 	spin_lock(&process_lock);
 	t = task_by_tid(tid);
 	spin_unlock(&process_lock);
-	if (!t) {
-		/* Another process's main thread (its tid is its pid): that
-		 * process, as tgkill reaches it.  Its other threads are not
-		 * reachable from here (docs/DECISIONS.md). */
-		return others ? send_others(tid, sig, SI_TKILL, &self) : -ESRCH;
-	}
+	if (!t)
+		return -ESRCH;
 	if (sig)
 		send_signal(t, sig, &info);
 	return 0;
@@ -951,11 +953,14 @@ long sys_tgkill(struct pt_regs *regs)
 	int tgid = (int)regs->di, tid = (int)regs->si, sig = (int)regs->dx;
 	int err = check_sig(sig);
 
+	bool self;
+
 	if (err || tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != process_pid && tid != tgid)
-		return -ESRCH;
-	return send_to_thread(tid, sig, tgid != process_pid);
+	if (tgid == process_pid)
+		return send_to_thread(tid, sig);
+	/* Another process's thread: its shim finds it. */
+	return send_others(tgid, sig, SI_TKILL, tid, &self);
 }
 
 long sys_tkill(struct pt_regs *regs)
@@ -963,7 +968,14 @@ long sys_tkill(struct pt_regs *regs)
 	int tid = (int)regs->di, sig = (int)regs->si;
 	int err = check_sig(sig);
 
+	bool self;
+
 	if (err || tid <= 0)
 		return -EINVAL;
-	return send_to_thread(tid, sig, true);
+	if (!send_to_thread(tid, sig))
+		return 0;
+	/* Another process's main thread, whose tid is its pid (another
+	 * process's other threads are reached by tgkill, which names the
+	 * process). */
+	return send_others(tid, sig, SI_TKILL, tid, &self);
 }

@@ -357,6 +357,9 @@ int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)
 	r.img.ppid = vmm->me ? vmm->me->ppid : LSTAR_GUEST_PPID;
 	r.img.sig_blocked = x->sig_blocked;
 	r.img.sig_ignored = x->sig_ignored;
+	/* The thread that called is the process's only one, under its
+	 * pid, as after Linux's de_thread. */
+	vmm_procs_thread(vmm, cpu->index, r.img.pid);
 	if ((err = vmm_exec_image(cpu, &r.img))) {
 		/* Past the point of no return, as Linux: the process dies. */
 		vmm_err("%s: cannot start after execve: %s", r.path,

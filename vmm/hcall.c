@@ -81,19 +81,20 @@ void vmm_policy_kill(struct vmm *vmm, uint64_t nr, uint32_t src)
 	vmm->done = true;
 	vmm->status = 128 + SIGSYS;
 	vmm->killed_by = SIGSYS;
-	/* A kill rule ends the whole sandbox, whichever process broke it. */
+	if (!vmm->opt->quiet) {
+		if (vmm->child)
+			snprintf(who, sizeof(who), " (process %d)", vmm->me->pid);
+		lstar_policy_where(vmm->proc.policy, src, where, sizeof(where));
+		if (name)
+			vmm_err("%s%s: killed by SIGSYS: the policy kills %s (%s)",
+				vmm->opt->program, who, name, where);
+		else
+			vmm_err("%s%s: killed by SIGSYS: the policy kills system call %llu (%s)",
+				vmm->opt->program, who, (unsigned long long)nr, where);
+	}
+	/* A kill rule ends the whole sandbox, whichever process broke it:
+	 * said first, as the end comes at once. */
 	vmm_procs_rule_killed(vmm);
-	if (vmm->opt->quiet)
-		return;
-	if (vmm->child)
-		snprintf(who, sizeof(who), " (process %d)", vmm->me->pid);
-	lstar_policy_where(vmm->proc.policy, src, where, sizeof(where));
-	if (name)
-		vmm_err("%s%s: killed by SIGSYS: the policy kills %s (%s)",
-			vmm->opt->program, who, name, where);
-	else
-		vmm_err("%s%s: killed by SIGSYS: the policy kills system call %llu (%s)",
-			vmm->opt->program, who, (unsigned long long)nr, where);
 }
 
 static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)

@@ -118,6 +118,7 @@ int vmm_procs_create(struct vmm *vmm)
 		.pgid = LSTAR_GUEST_PPID, .sid = LSTAR_GUEST_PPID,
 		.host_pid = getpid(), .state = VMM_PROC_RUNNING,
 	};
+	b->procs[0].tids[0] = LSTAR_GUEST_PID;
 	b->alive = 1;
 	b->slots = 1;
 	/* The sandbox's life line: only this VMM keeps the write end. */
@@ -146,6 +147,15 @@ int32_t vmm_procs_guest_pid(struct vmm *vmm, int32_t host_pid)
 			pid = vmm->procs->procs[i].pid;
 	vmm_procs_unlock(vmm->procs);
 	return pid;
+}
+
+void vmm_procs_thread(struct vmm *vmm, int index, int32_t tid)
+{
+	if (!vmm->procs || index < 0 || index >= LSTAR_MAX_VCPUS)
+		return;
+	vmm_procs_lock(vmm->procs);
+	vmm->me->tids[index] = tid;
+	vmm_procs_unlock(vmm->procs);
 }
 
 void vmm_procs_rule_killed(struct vmm *vmm)
@@ -238,6 +248,15 @@ void vmm_procs_mail(struct vmm_procs *b, struct vmm_proc *to, const struct lstar
 	(void)b;
 }
 
+/* Does process p run thread tid (under the lock)? */
+static bool has_thread(const struct vmm_proc *p, int32_t tid)
+{
+	for (int i = 0; i < LSTAR_MAX_VCPUS; i++)
+		if (p->tids[i] == tid)
+			return true;
+	return false;
+}
+
 int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 			 struct lstar_hc_signal *live)
 {
@@ -245,12 +264,15 @@ int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 	struct vmm_proc *me = vmm->me;
 	struct lstar_hc_event ev = {
 		.signo = hc->sig, .code = hc->code == SI_TKILL ? SI_TKILL : SI_USER,
-		.pid = me->pid, .uid = LSTAR_GUEST_UID,
+		.pid = me->pid, .uid = LSTAR_GUEST_UID, .tid = hc->tid,
 	};
 	int32_t pid = hc->pid;
 	bool found = false, self = false;
 
-	if (hc->sig < 0 || hc->sig > 64 || pid == INT32_MIN)
+	/* A thread is named within one process (its shim finds it, or
+	 * drops the signal: the thread has ended). */
+	if (hc->sig < 0 || hc->sig > 64 || pid == INT32_MIN || hc->tid < 0 ||
+	    (hc->tid && pid <= 0))
 		return -EINVAL;
 	vmm_procs_lock(b);
 	for (int i = 0; i < b->slots; i++) {
@@ -259,7 +281,7 @@ int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 			     pid == 0 ? p->pgid == me->pgid :
 			     pid == -1 ? p != me : p->pgid == -pid;
 
-		if (!p->pid || !named)
+		if (!p->pid || !named || (hc->tid && !has_thread(p, hc->tid)))
 			continue;
 		found = true;		/* a zombie too: nothing happens to it */
 		if (p == me)
@@ -594,6 +616,7 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 		.state = VMM_PROC_RUNNING, .exit_signal = hc->exit_signal,
 		.reaps = vmm->me->reaps,	/* the shim's dispositions come along */
 	};
+	child->tids[cpu->index] = pid;	/* its one thread */
 	b->alive++;
 	vmm_procs_unlock(b);
 

@@ -98,6 +98,7 @@ int64_t vmm_thread_clone(struct vmm_vcpu *cpu, const struct lstar_hc_clone *hc)
 			return -EAGAIN;
 		}
 		child->tid = hc->tid;
+		vmm_procs_thread(vmm, child->index, hc->tid);
 		atomic_store(&child->state, VMM_VCPU_RUNNING);
 		if ((err = pthread_create(&child->thread, NULL, vcpu_thread, child))) {
 			vmm_err("cannot start a thread for a vCPU: %s", strerror(err));
@@ -110,6 +111,7 @@ int64_t vmm_thread_clone(struct vmm_vcpu *cpu, const struct lstar_hc_clone *hc)
 	if ((err = copy_fpu(cpu, child)))
 		return -EAGAIN;
 	child->tid = hc->tid;
+	vmm_procs_thread(vmm, child->index, hc->tid);
 	child->restart.kind = VMM_RESTART_NONE;
 	atomic_store(&child->kicked, false);
 	atomic_store(&child->state, VMM_VCPU_RUNNING);
@@ -137,6 +139,7 @@ void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc
 			syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 	}
 	cpu->tid = 0;
+	vmm_procs_thread(vmm, cpu->index, 0);
 	/* The exit's I/O is completed now, no guest instruction run: the
 	 * vCPU then takes new registers as they are (vmm_threads_exec). */
 	cpu->run->immediate_exit = 1;

@@ -122,7 +122,7 @@ void vmm_timer_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e)
 			e->ev[e->count++] = (struct lstar_hc_event){
 				.signo = t->signo, .code = SI_TIMER, .timerid = slot,
 				.overrun = t->overrun, .value = t->value,
-				.to_thread = t->notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID),
+				.tid = t->notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID) ? cpu->tid : 0,
 			};
 	}
 	if (others)

@@ -441,6 +441,7 @@ struct vmm_proc {
 	_Atomic uint32_t child_seq;	/* futex: a child of this one ended */
 	_Atomic uint32_t mail_seq;	/* futex: mail came, or the sandbox ends */
 	_Atomic uint32_t vfork_done;	/* futex: 1 once it exec'd or ended */
+	int32_t tids[LSTAR_MAX_VCPUS];	/* its threads, by vCPU (0: none) */
 	uint64_t mail;			/* signals other processes sent it ... */
 	struct lstar_hc_event mail_ev[64];	/* ... and each one's siginfo */
 };
@@ -620,6 +621,9 @@ void vmm_procs_unlock(struct vmm_procs *b);
 struct vmm_proc *vmm_proc_of(struct vmm_procs *b, int32_t pid);
 void vmm_procs_mail(struct vmm_procs *b, struct vmm_proc *to, const struct lstar_hc_event *ev);
 void vmm_procs_take_mail(struct vmm *vmm, struct lstar_hc_events *e);
+/* vmm_procs_thread - vCPU index now runs thread tid of this process (0:
+ * none), for tgkill from the others. */
+void vmm_procs_thread(struct vmm *vmm, int index, int32_t tid);
 /* vmm_procs_rule_killed - this (forked) process broke a `kill` rule: the
  * first process's watcher ends the sandbox. */
 void vmm_procs_rule_killed(struct vmm *vmm);
