@@ -30,6 +30,11 @@
  *                   they end, the new program runs
  *   procs tgkill    tgkill of a thread of another process (not its first):
  *                   that thread's handler runs
+ *   procs masked    ppoll, pselect6 and epoll_pwait with a signal mask
+ *                   that lets in a signal the caller blocks: another
+ *                   process's signal ends each wait (EINTR, the handler
+ *                   ran) and the caller's mask is back after; and one
+ *                   already pending ends it at once
  *   procs child N   (run by the others) print a line, exit N
  *   procs execed    (run by exec) report what came over, exit 0
  */
@@ -43,7 +48,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -566,6 +574,85 @@ static int tgkill_mode(void)
 	return 0;
 }
 
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1_count(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+/* Wait on an empty pipe with every signal let in; which: 0 ppoll, 1
+ * pselect6, 2 epoll_pwait. */
+static int masked_wait(int which, int fd)
+{
+	sigset_t none;
+	struct timespec five = { 5, 0 };
+
+	sigemptyset(&none);
+	if (which == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		return ppoll(&p, 1, &five, &none);
+	}
+	if (which == 1) {
+		fd_set r;
+
+		FD_ZERO(&r);
+		FD_SET(fd, &r);
+		return pselect(fd + 1, &r, NULL, NULL, &five, &none);
+	}
+	{
+		int ep = epoll_create1(0), n;
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		n = epoll_pwait(ep, &ev, 1, 5000, &none);
+		close(ep);
+		return n;
+	}
+}
+
+static int masked_mode(void)
+{
+	static const char *const names[] = { "ppoll", "pselect6", "epoll_pwait" };
+	struct sigaction sa;
+	sigset_t usr1, now;
+	int p[2];
+
+	if (pipe(p))
+		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1_count;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	for (int which = 0; which < 3; which++) {
+		pid_t parent = getpid(), c;
+		int r;
+
+		usr1_seen = 0;
+		if ((c = fork()) == 0) {
+			usleep(100000);
+			kill(parent, SIGUSR1);
+			_exit(0);
+		}
+		r = masked_wait(which, p[0]);
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		printf("%s: %s, handler ran %d, SIGUSR1 blocked after: %s\n", names[which],
+		       r < 0 ? errname(errno) : "returned", (int)usr1_seen,
+		       sigismember(&now, SIGUSR1) ? "yes" : "no");
+		waitpid(c, NULL, 0);
+		usr1_seen = 0;
+		raise(SIGUSR1);		/* pending, blocked */
+		r = masked_wait(which, p[0]);
+		printf("%s with it pending: %s, handler ran %d\n", names[which],
+		       r < 0 ? errname(errno) : "returned", (int)usr1_seen);
+	}
+	return 0;
+}
+
 static const char *lock_try(int fd, int cmd, short type)
 {
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
@@ -632,6 +719,8 @@ int main(int argc, char **argv)
 		return waitid_mode();
 	if (!strcmp(mode, "groups"))
 		return groups_mode();
+	if (!strcmp(mode, "masked"))
+		return masked_mode();
 	if (!strcmp(mode, "tgkill"))
 		return tgkill_mode();
 	if (!strcmp(mode, "exec-threads"))

@@ -245,6 +245,13 @@ void signal_take_events(void);
  * called execve ignored stay ignored (boot_info.sig_ignored).
  * signal_ignored_set - those, for execve. */
 void signal_forked(void);
+/* signal_mask_for_call - ppoll, pselect6, epoll_pwait(2): the call's
+ * signal mask (8 bytes at gva) in place of the thread's while it waits;
+ * 0, 1 when a signal it lets in is already pending (both: in place), or
+ * -errno (not).  signal_mask_after_call - the call returned ret: the
+ * caller's mask back, now or once the signal is delivered. */
+int signal_mask_for_call(uint64_t gva, uint64_t size);
+void signal_mask_after_call(long ret);
 /* signal_zap_others - execve: every other thread ends, as soon as it
  * next leaves the shim for ring 3 (it is kicked there);
  * thread_zapped - that end (thread.c). */

@@ -259,6 +259,37 @@ static siginfo_t sent_info(int sig, int code)
 	return info;
 }
 
+int signal_mask_for_call(uint64_t gva, uint64_t size)
+{
+	struct task *t = current();
+	uint64_t mask;
+	int err;
+
+	if (size != sizeof(mask))
+		return -EINVAL;
+	if ((err = copy_from_user(&mask, gva, sizeof(mask))))
+		return err;
+	t->saved_sigmask = t->sigblocked;
+	t->restore_sigmask = true;
+	set_blocked(t, mask);
+	/* A signal the mask lets in is already here: no wait. */
+	return signal_ready(t) ? 1 : 0;
+}
+
+void signal_mask_after_call(long ret)
+{
+	struct task *t = current();
+
+	/* Interrupted, the exit path delivers under the call's mask and
+	 * puts the caller's back (a handler's frame holds it). */
+	if (ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_ERESTART_RESTARTBLOCK) {
+		this_cpu_write(sig_work, 1);
+		return;
+	}
+	t->restore_sigmask = false;
+	set_blocked(t, t->saved_sigmask);
+}
+
 void signal_forked(void)
 {
 	shared_pending = 0;

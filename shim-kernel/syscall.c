@@ -106,17 +106,55 @@ static long sys_forward(struct pt_regs *regs)
 	return ret;
 }
 
+/* The signal mask a waiting call carries (ppoll, pselect6, epoll_pwait,
+ * epoll_pwait2): its address and size, or 0 (-EFAULT: unreadable). */
+static long call_mask(const struct pt_regs *regs, uint64_t *size)
+{
+	struct { uint64_t ss, len; } sel;
+
+	switch (regs->orig_ax) {
+	case __NR_ppoll:
+		*size = regs->r8;
+		return (long)regs->r10;
+	case __NR_epoll_pwait:
+	case __NR_epoll_pwait2:
+		*size = regs->r9;
+		return (long)regs->r8;
+	case __NR_pselect6:
+		if (!regs->r9)
+			return 0;
+		if (copy_from_user(&sel, regs->r9, sizeof(sel)))
+			return -EFAULT;
+		*size = sel.len;
+		return (long)sel.ss;
+	default:
+		return 0;
+	}
+}
+
 /*
- * futex: a wait may last; while it does, this vCPU touches no guest memory
- * (the VMM read the word before it slept), so pages other threads free
- * need not wait for it (mm.c's limbo).  Back, it flushes what it missed.
+ * A call that may wait long (futex waits, wait4, poll and friends): while
+ * it waits this vCPU touches no guest memory (the VMM read what it needed
+ * first, and writes back through the page tables), so pages other threads
+ * free need not wait for it (mm.c's limbo); back, it flushes what it
+ * missed.  A signal mask the call carries is the thread's meanwhile.
  */
 static long sys_forward_park(struct pt_regs *regs)
 {
 	int cmd = (int)regs->si & FUTEX_CMD_MASK;
-	bool wait = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
-	long ret;
+	bool wait = regs->orig_ax != __NR_futex || cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
+	uint64_t size = 0;
+	long mask = call_mask(regs, &size), ret;
 
+	if (mask < 0)
+		return mask;
+	if (mask && (ret = signal_mask_for_call((uint64_t)mask, size))) {
+		if (ret < 0)
+			return ret;
+		ret = -LSTAR_ERESTARTNOHAND;
+		signal_mask_after_call(ret);
+		return ret;
+	}
 	if (wait)
 		__atomic_store_n(&this_cpu()->parked, 1, __ATOMIC_RELEASE);
 	ret = sys_forward(regs);
@@ -124,6 +162,8 @@ static long sys_forward_park(struct pt_regs *regs)
 		__atomic_store_n(&this_cpu()->parked, 0, __ATOMIC_RELEASE);
 		tlb_sync(false);
 	}
+	if (mask)
+		signal_mask_after_call(ret);
 	return ret;
 }
 

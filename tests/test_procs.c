@@ -43,7 +43,7 @@ static const char *guest_dir(void)
 
 static const char *const modes[] = {
 	"pipe", "signaled", "many", "spawn", "exec", "sigchld", "waitid", "groups",
-	"exec-threads", "tgkill",
+	"exec-threads", "tgkill", "masked",
 };
 #define NMODES ((int)(sizeof(modes) / sizeof(modes[0])))
 

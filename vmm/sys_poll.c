@@ -13,9 +13,8 @@
  * poll, ppoll, select and pselect6 are the host's ppoll on the host
  * descriptors behind the guest's, each file held while the wait runs.
  *
- * epoll_pwait, epoll_pwait2, ppoll and pselect6 with a signal mask are
- * ENOSYS for now (the mask is the shim's to swap, around a call the VMM
- * answers).
+ * The signal mask epoll_pwait, epoll_pwait2, ppoll and pselect6 carry is
+ * the shim's: it swaps it in around the call the VMM answers.
  */
 #include <errno.h>
 #include <limits.h>
@@ -113,10 +112,10 @@ int64_t vmm_sys_epoll_wait(struct vmm_vcpu *cpu, const uint64_t *a)
 	return wait_events(cpu, a[0], a[1], (int)a[2], (int)a[3]);
 }
 
+/* The signal mask of epoll_pwait, epoll_pwait2, ppoll and pselect6 is
+ * the shim's, in place while the call waits (shim-kernel/syscall.c). */
 int64_t vmm_sys_epoll_pwait(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	if (a[4])
-		return -ENOSYS;		/* a signal mask: not yet */
 	return wait_events(cpu, a[0], a[1], (int)a[2], (int)a[3]);
 }
 
@@ -125,8 +124,6 @@ int64_t vmm_sys_epoll_pwait2(struct vmm_vcpu *cpu, const uint64_t *a)
 	struct { int64_t sec, nsec; } ts;
 	int ms = -1;
 
-	if (a[4])
-		return -ENOSYS;		/* a signal mask: not yet */
 	if (a[3]) {
 		if (vmm_mem_copy_from_user(cpu->mem, &ts, a[3], sizeof(ts)))
 			return -EFAULT;
@@ -201,13 +198,6 @@ static int get_timeout(struct vmm_vcpu *cpu, uint64_t gva, bool timeval, struct 
 	return 0;
 }
 
-/* A signal mask given with the wait: the shim's to swap, not yet done. */
-static int64_t no_mask(void)
-{
-	vmm_err("ppoll and pselect6 with a signal mask: not supported yet (ENOSYS)");
-	return -ENOSYS;
-}
-
 static int64_t do_poll(struct vmm_vcpu *cpu, uint64_t gva, uint64_t n,
 		       const struct timespec *ts)
 {
@@ -245,8 +235,6 @@ int64_t vmm_sys_ppoll(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	if (a[2] && (err = get_timeout(cpu, a[2], false, &ts)))
 		return err;
-	if (a[3])
-		return no_mask();
 	return do_poll(cpu, a[0], a[1], a[2] ? &ts : NULL);
 }
 
@@ -359,17 +347,12 @@ int64_t vmm_sys_select(struct vmm_vcpu *cpu, const uint64_t *a)
 
 int64_t vmm_sys_pselect6(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct { uint64_t ss, len; } sig = { 0, 0 };
 	struct timespec ts;
 	int64_t r;
 	int err;
 
 	if (a[4] && (err = get_timeout(cpu, a[4], false, &ts)))
 		return err;
-	if (a[5] && vmm_mem_copy_from_user(cpu->mem, &sig, a[5], sizeof(sig)))
-		return -EFAULT;
-	if (sig.ss)
-		return no_mask();
 	r = do_select(cpu, a, a[4] ? &ts : NULL);
 	if (a[4] && r >= 0) {
 		int64_t t[2] = { ts.tv_sec, ts.tv_nsec };
