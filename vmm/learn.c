@@ -88,13 +88,18 @@ struct learn_cover {
 	uint64_t names[2];	/* lookups recorded */
 };
 
-struct vmm_learn {
-	int fd;				/* the output, opened before confinement */
-	struct learn_shared *shared;	/* the forked processes' record */
+/* What the calls came to, in one process's record and in the shared one. */
+struct learn_counts {
 	uint64_t calls;
 	uint64_t unnamed;		/* numbers x86-64 has no syscall for */
 	bool oom;			/* a path could not be recorded */
 	struct learn_sys sys[LSTAR_POLICY_NR];
+};
+
+struct vmm_learn {
+	int fd;				/* the output, opened before confinement */
+	struct learn_shared *shared;	/* the forked processes' record */
+	struct learn_counts n;
 	struct learn_cover cover[VMM_MAX_TREES];
 	/* At the end: the calls the written path rules allow by themselves. */
 	bool implied[LSTAR_POLICY_NR];
@@ -103,9 +108,7 @@ struct vmm_learn {
 /* The record the sandbox's processes share: what the forked ones did, as
  * they end (fixed size: no pointers into one process's memory). */
 struct learn_shared {
-	uint64_t calls, unnamed;
-	bool oom;
-	struct learn_sys sys[LSTAR_POLICY_NR];
+	struct learn_counts n;
 	struct {
 		char dir[2][4096];	/* "" when nothing */
 		uint64_t names[2];
@@ -226,14 +229,14 @@ void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c)
 	for (int i = 0; i < c->npaths; i++)
 		learn_path(vmm, c->paths[i].abs, c->paths[i].write);
 	if (c->lost_paths)
-		L->oom = true;
-	L->calls++;
+		L->n.oom = true;
+	L->n.calls++;
 	/* A number outside the table has no name a policy could use. */
 	if (c->nr >= LSTAR_POLICY_NR || !lstar_policy_syscall_name(c->nr)) {
-		L->unnamed++;
+		L->n.unnamed++;
 		return;
 	}
-	s = &L->sys[c->nr];
+	s = &L->n.sys[c->nr];
 	tell = tell_of(c->nr);
 	if (tell.arg >= 0) {
 		/* The bits the kernel reads: what a rule compares. */
@@ -289,6 +292,17 @@ static void common_dir(char *dir, const char *d)
 	}
 }
 
+/* What a process used below a tree now includes dir (w: to change it). */
+static void cover_add(struct vmm_learn *L, struct learn_cover *cv, int w, const char *dir)
+{
+	if (!cv->dir[w]) {
+		if (!(cv->dir[w] = strdup(dir)))
+			L->n.oom = true;
+		return;
+	}
+	common_dir(cv->dir[w], dir);
+}
+
 static void learn_path(struct vmm *vmm, const char *abs, bool write)
 {
 	struct vmm_learn *L = vmm->obs.learn;
@@ -320,12 +334,7 @@ static void learn_path(struct vmm *vmm, const char *abs, bool write)
 	w = write && t->writable;
 	cv = &L->cover[ti];
 	cv->names[w]++;
-	if (!cv->dir[w]) {
-		if (!(cv->dir[w] = strdup(dir)))
-			L->oom = true;
-		return;
-	}
-	common_dir(cv->dir[w], dir);
+	cover_add(L, cv, w, dir);
 }
 
 /* --- open and close ------------------------------------------------------- */
@@ -441,8 +450,14 @@ static void sys_merge(struct learn_sys *to, const struct learn_sys *from)
 	vals_merge(&to->bad, &from->bad);
 }
 
-/* The deepest directory holding both dir (changed in place) and d. */
-static void common_dir(char *dir, const char *d);
+static void counts_merge(struct learn_counts *to, const struct learn_counts *from)
+{
+	to->calls += from->calls;
+	to->unnamed += from->unnamed;
+	to->oom |= from->oom;
+	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
+		sys_merge(&to->sys[nr], &from->sys[nr]);
+}
 
 void vmm_learn_share(struct vmm *vmm)
 {
@@ -452,11 +467,7 @@ void vmm_learn_share(struct vmm *vmm)
 	if (!L || !(S = L->shared))
 		return;
 	vmm_procs_lock(vmm->procs);
-	S->calls += L->calls;
-	S->unnamed += L->unnamed;
-	S->oom |= L->oom;
-	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
-		sys_merge(&S->sys[nr], &L->sys[nr]);
+	counts_merge(&S->n, &L->n);
 	for (int t = 0; t < VMM_MAX_TREES; t++)
 		for (int w = 0; w < 2; w++) {
 			const char *d = L->cover[t].dir[w];
@@ -478,9 +489,7 @@ void vmm_learn_forked(struct vmm *vmm)
 
 	if (!L)
 		return;
-	L->calls = L->unnamed = 0;
-	L->oom = false;
-	memset(L->sys, 0, sizeof(L->sys));
+	memset(&L->n, 0, sizeof(L->n));
 	for (int t = 0; t < VMM_MAX_TREES; t++)
 		for (int w = 0; w < 2; w++) {
 			free(L->cover[t].dir[w]);
@@ -497,24 +506,12 @@ static void take_shared(struct vmm *vmm)
 
 	if (!S)
 		return;
-	L->calls += S->calls;
-	L->unnamed += S->unnamed;
-	L->oom |= S->oom;
-	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
-		sys_merge(&L->sys[nr], &S->sys[nr]);
+	counts_merge(&L->n, &S->n);
 	for (int t = 0; t < VMM_MAX_TREES; t++)
 		for (int w = 0; w < 2; w++) {
-			const char *d = S->cover[t].dir[w];
-
 			L->cover[t].names[w] += S->cover[t].names[w];
-			if (!d[0])
-				continue;
-			if (!L->cover[t].dir[w]) {
-				if (!(L->cover[t].dir[w] = strdup(d)))
-					L->oom = true;
-			} else {
-				common_dir(L->cover[t].dir[w], d);
-			}
+			if (S->cover[t].dir[w][0])
+				cover_add(L, &L->cover[t], w, S->cover[t].dir[w]);
 		}
 }
 
@@ -794,7 +791,7 @@ static void put_header(FILE *f, const struct vmm *vmm)
 		put_comment_text(f, vmm->proc.trees[i].path);
 	}
 	fprintf(f, "\n# It made %llu system call%s and ended with status %d.\n",
-		(unsigned long long)vmm->obs.learn->calls, plural(vmm->obs.learn->calls),
+		(unsigned long long)vmm->obs.learn->n.calls, plural(vmm->obs.learn->n.calls),
 		vmm->status);
 	if (vmm->stopped_by == SIGALRM)
 		fprintf(f, "# THE RUN WAS CUT SHORT by --timeout: what the program would\n"
@@ -847,7 +844,7 @@ static void put_paths(FILE *f, const struct vmm *vmm)
 			free(rule);
 		}
 	}
-	if (L->oom)
+	if (L->n.oom)
 		fprintf(f, "# (lstar ran out of memory recording paths: some may be missing)\n");
 }
 
@@ -944,7 +941,7 @@ static void put_unused_implied(FILE *f, const struct vmm *vmm)
 	if (any_rw)
 		implied_calls(L, true);
 	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
-		const struct learn_sys *s = &L->sys[nr];
+		const struct learn_sys *s = &L->n.sys[nr];
 
 		if (!L->implied[nr] || s->allowed || s->denied || s->killed || s->nosys)
 			continue;
@@ -971,7 +968,7 @@ static void put_syscalls(FILE *f, const struct vmm *vmm)
 		bool any = false;
 
 		for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
-			const struct learn_sys *s = &L->sys[nr];
+			const struct learn_sys *s = &L->n.sys[nr];
 
 			if (group_of(nr) != group_order[g] ||
 			    !(s->allowed || s->denied || s->killed))
@@ -984,7 +981,7 @@ static void put_syscalls(FILE *f, const struct vmm *vmm)
 	}
 	/* What lstar lacks needs no rule: the default gives the same ENOSYS. */
 	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
-		const struct learn_sys *s = &L->sys[nr];
+		const struct learn_sys *s = &L->n.sys[nr];
 
 		if (!s->nosys || s->allowed || s->denied || s->killed)
 			continue;
@@ -999,10 +996,10 @@ static void put_syscalls(FILE *f, const struct vmm *vmm)
 	}
 	if (col)
 		fputc('\n', f);
-	if (L->unnamed)
+	if (L->n.unnamed)
 		fprintf(f, "\n# %llu call%s with numbers x86-64 has no system call for (no rule can\n"
 			"# name them; the default refuses them)\n",
-			(unsigned long long)L->unnamed, plural(L->unnamed));
+			(unsigned long long)L->n.unnamed, plural(L->n.unnamed));
 }
 
 
