@@ -327,38 +327,33 @@ out:
 	return r == -EINTR ? -LSTAR_ERESTARTNOHAND : r;
 }
 
-int64_t vmm_sys_select(struct vmm_vcpu *cpu, const uint64_t *a)
+/* select and pselect6: the timeout at a[4] is a timeval or a timespec,
+ * read, then written back with what is left of it. */
+static int64_t select_with_timeout(struct vmm_vcpu *cpu, const uint64_t *a, bool timeval)
 {
 	struct timespec ts;
 	int64_t r;
 	int err;
 
-	if (a[4] && (err = get_timeout(cpu, a[4], true, &ts)))
+	if (a[4] && (err = get_timeout(cpu, a[4], timeval, &ts)))
 		return err;
 	r = do_select(cpu, a, a[4] ? &ts : NULL);
 	if (a[4] && r >= 0) {
-		int64_t tv[2] = { ts.tv_sec, ts.tv_nsec / 1000 };
+		int64_t left[2] = { ts.tv_sec, timeval ? ts.tv_nsec / 1000 : ts.tv_nsec };
 
-		if (vmm_mem_copy_to_user(cpu->mem, a[4], tv, sizeof(tv)))
+		if (vmm_mem_copy_to_user(cpu->mem, a[4], left, sizeof(left)))
 			return -EFAULT;
 	}
 	return r;
 }
 
+int64_t vmm_sys_select(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return select_with_timeout(cpu, a, true);
+}
+
+/* Its signal mask is the shim's (see epoll_pwait). */
 int64_t vmm_sys_pselect6(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct timespec ts;
-	int64_t r;
-	int err;
-
-	if (a[4] && (err = get_timeout(cpu, a[4], false, &ts)))
-		return err;
-	r = do_select(cpu, a, a[4] ? &ts : NULL);
-	if (a[4] && r >= 0) {
-		int64_t t[2] = { ts.tv_sec, ts.tv_nsec };
-
-		if (vmm_mem_copy_to_user(cpu->mem, a[4], t, sizeof(t)))
-			return -EFAULT;
-	}
-	return r;
+	return select_with_timeout(cpu, a, false);
 }

@@ -216,45 +216,34 @@ int64_t vmm_sys_waitid(struct vmm_vcpu *cpu, const uint64_t *a)
 
 /* --- groups and sessions ------------------------------------------------------ */
 
-/* pid 0 is the caller; otherwise a process of the sandbox (a zombie
- * too), or NULL. */
-static struct vmm_proc *proc_named(struct vmm *vmm, int32_t pid)
+/* The group (or with sid, the session) of process pid: 0 is the caller,
+ * otherwise a process of the sandbox, a zombie too; -ESRCH if none. */
+static int64_t group_of(struct vmm *vmm, int32_t pid, bool sid)
 {
-	return pid == 0 ? vmm->me : vmm_proc_of(vmm->procs, pid);
+	struct vmm_proc *p;
+	int64_t r;
+
+	vmm_procs_lock(vmm->procs);
+	p = pid == 0 ? vmm->me : vmm_proc_of(vmm->procs, pid);
+	r = !p ? -ESRCH : sid ? p->sid : p->pgid;
+	vmm_procs_unlock(vmm->procs);
+	return r;
 }
 
 int64_t vmm_sys_getpgid(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct vmm *vmm = cpu->vmm;
-	struct vmm_proc *p;
-	int64_t r;
-
-	vmm_procs_lock(vmm->procs);
-	p = proc_named(vmm, (int32_t)a[0]);
-	r = p ? p->pgid : -ESRCH;
-	vmm_procs_unlock(vmm->procs);
-	return r;
+	return group_of(cpu->vmm, (int32_t)a[0], false);
 }
 
 int64_t vmm_sys_getpgrp(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	const uint64_t self[6] = { 0 };
-
 	(void)a;
-	return vmm_sys_getpgid(cpu, self);
+	return group_of(cpu->vmm, 0, false);
 }
 
 int64_t vmm_sys_getsid(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	struct vmm *vmm = cpu->vmm;
-	struct vmm_proc *p;
-	int64_t r;
-
-	vmm_procs_lock(vmm->procs);
-	p = proc_named(vmm, (int32_t)a[0]);
-	r = p ? p->sid : -ESRCH;
-	vmm_procs_unlock(vmm->procs);
-	return r;
+	return group_of(cpu->vmm, (int32_t)a[0], true);
 }
 
 /* Is any process of the sandbox in group pgid (of session sid, if set)? */
