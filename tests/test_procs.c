@@ -82,9 +82,7 @@ START_TEST(exec_refused)
 	const char *const outside[] = { "run", "/usr/bin/busybox", NULL };
 	struct run_result r;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(pol, sizeof(pol), "%s/p", dir);
-	write_text(pol, "use default\ndeny execve execveat\n");
+	write_policy(dir, pol, sizeof(pol), "use default\ndeny execve execveat\n");
 	run_lstar(no_exec, procs(_i), outside, &r);
 	ck_assert_msg(r.status == 1 && !strcmp(r.out, "execv /usr/bin/busybox: EPERM\n"),
 		      "denied: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
@@ -279,9 +277,7 @@ START_TEST(fork_bomb_limited)
 	struct run_result r;
 
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(pol, sizeof(pol), "%s/p", dir);
-	write_text(pol, "use default\nlimit processes 8\n");
+	write_policy(dir, pol, sizeof(pol), "use default\nlimit processes 8\n");
 	run_lstar(opts, procs(_i), args, &r);
 	ck_assert_msg(r.status == 128 + SIGKILL &&
 		      !strcmp(r.out, "fork failed with EAGAIN after 7 children\n") && !*r.err,
@@ -312,9 +308,7 @@ START_TEST(sandbox_ended_by_rules)
 	run_result_free(&r);
 	ck_assert_msg(none_left(3000), "--timeout: processes outlived lstar");
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(pol, sizeof(pol), "%s/p", dir);
-	write_text(pol, "use default\nkill getppid\n");
+	write_policy(dir, pol, sizeof(pol), "use default\nkill getppid\n");
 	run_lstar(killing, procs(_i), pipe_mode, &r);
 	ck_assert_msg(r.status == 128 + SIGSYS &&
 		      strstr(r.err, "(process 3): killed by SIGSYS: the policy kills getppid"),

@@ -167,9 +167,7 @@ START_TEST(thread_limit)
 	const char *const args[] = { "limit", NULL };
 	struct run_result r;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(pol, sizeof(pol), "%s/p", dir);
-	write_text(pol, "use default\nlimit threads 4\n");
+	write_policy(dir, pol, sizeof(pol), "use default\nlimit threads 4\n");
 	run_lstar(opts, probe("threads", _i), args, &r);
 	ck_assert_msg(r.status == 0 &&
 		      !strcmp(r.out, "threads alive besides main: 3, then Resource temporarily "
@@ -205,9 +203,7 @@ START_TEST(threads_all_stopped)
 		      "--timeout: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
 	run_result_free(&r);
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(pol, sizeof(pol), "%s/p", dir);
-	write_text(pol, "use default\nkill getppid\n");
+	write_policy(dir, pol, sizeof(pol), "use default\nkill getppid\n");
 	run_lstar(killing, probe("threads", _i), spin_call, &r);
 	ck_assert_msg(r.status == 159 && strstr(r.err, "the policy kills getppid"),
 		      "kill rule: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);

@@ -99,6 +99,9 @@ const char *guest_path(const char *name); /* build/guest/NAME (static buffer) */
  * tree, as rm -rf. */
 char *read_text(const char *path);
 void write_text(const char *path, const char *text);
+/* write_policy - make directory dir (a mkdtemp template) and the policy
+ * text in it as dir/p, whose path goes to path (len bytes). */
+void write_policy(char *dir, char *path, size_t len, const char *text);
 void rm_rf(const char *path);
 
 /* source_path - the absolute path of rel in the source tree (LSTAR_SRC,

@@ -152,6 +152,13 @@ void write_text(const char *path, const char *text)
 	close(fd);
 }
 
+void write_policy(char *dir, char *path, size_t len, const char *text)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, len, "%s/p", dir);
+	write_text(path, text);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
