@@ -140,11 +140,8 @@ void vmm_thread_exit(struct vmm_vcpu *cpu, const struct lstar_hc_thread_exit *hc
 	}
 	cpu->tid = 0;
 	vmm_procs_thread(vmm, cpu->index, 0);
-	/* The exit's I/O is completed now, no guest instruction run: the
-	 * vCPU then takes new registers as they are (vmm_threads_exec). */
-	cpu->run->immediate_exit = 1;
-	ioctl(cpu->fd, KVM_RUN, 0);
-	cpu->run->immediate_exit = 0;
+	/* It may get new registers (vmm_threads_exec). */
+	vmm_vcpu_settle(cpu);
 	atomic_store(&cpu->state, VMM_VCPU_IDLE);
 	pthread_cond_broadcast(&vmm->idle);
 	while (atomic_load(&cpu->state) == VMM_VCPU_IDLE && !vmm_run_over(vmm))

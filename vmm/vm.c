@@ -375,6 +375,15 @@ int vmm_vcpu_create(struct vmm *vmm, int index)
 	return 0;
 }
 
+void vmm_vcpu_settle(struct vmm_vcpu *cpu)
+{
+	/* KVM finishes what the exit left pending before it looks at
+	 * immediate_exit, and then runs nothing. */
+	cpu->run->immediate_exit = 1;
+	ioctl(cpu->fd, KVM_RUN, 0);
+	cpu->run->immediate_exit = 0;
+}
+
 static void destroy_vcpu(struct vmm_vcpu *cpu)
 {
 	free(cpu->paths);
@@ -934,12 +943,7 @@ int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img)
 	img->file = NULL;
 	b->cpu = cpu;
 	b->exec = true;
-	/* The hypercall that brought us here is finished first (its I/O
-	 * completed, no guest instruction run), so that the vCPU takes the
-	 * new registers as they are. */
-	cpu->run->immediate_exit = 1;
-	ioctl(cpu->fd, KVM_RUN, 0);
-	cpu->run->immediate_exit = 0;
+	vmm_vcpu_settle(cpu);
 	if ((err = build_vm(vmm, b)) || (err = load_images(vmm, b)) || (err = start_cpu(vmm, b)))
 		goto out;
 	write_boot_info(vmm, b);

@@ -568,6 +568,9 @@ int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x);
 int vmm_vcpu_create(struct vmm *vmm, int index);
 int vmm_vcpu_loop(struct vmm_vcpu *cpu);
 bool vmm_run_over(const struct vmm *vmm);
+/* vm.c: finish the hypercall cpu stopped at (its I/O completed, no guest
+ * instruction run), so that the vCPU takes new registers as they are. */
+void vmm_vcpu_settle(struct vmm_vcpu *cpu);
 
 /*
  * thread.c: the program's threads, a vCPU each (under vmm->lock).
