@@ -79,16 +79,24 @@ struct vmm_proc *vmm_proc_of(struct vmm_procs *b, int32_t pid)
 	return NULL;
 }
 
-/* A fresh id, never a live process's pid (under the lock).  Ids run up to
- * Linux's pid_max and start over above the first's. */
+static bool has_thread(const struct vmm_proc *p, int32_t tid);
+
+/* A fresh id, never a live process's pid nor a live thread's id (under
+ * the lock).  Ids run up to Linux's pid_max and start over above the
+ * first's; until they have, every id is fresh. */
 static int32_t new_id(struct vmm_procs *b)
 {
 	for (int tries = 0; tries < VMM_PID_MAX; tries++) {
 		int32_t id = b->next_pid++;
+		bool used = b->wrapped && vmm_proc_of(b, id);
 
-		if (b->next_pid >= VMM_PID_MAX)
+		if (b->next_pid >= VMM_PID_MAX) {
 			b->next_pid = LSTAR_GUEST_PID + 1;
-		if (!vmm_proc_of(b, id))
+			b->wrapped = true;
+		}
+		for (int i = 0; b->wrapped && i < b->slots && !used; i++)
+			used = b->procs[i].pid && has_thread(&b->procs[i], id);
+		if (!used)
 			return id;
 	}
 	return -EAGAIN;

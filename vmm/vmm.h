@@ -449,6 +449,7 @@ struct vmm_proc {
 struct vmm_procs {
 	pthread_mutex_t lock;		/* process-shared, robust */
 	int32_t next_pid;
+	bool wrapped;			/* next_pid has started over */
 	int32_t alive;			/* entries in use: running or zombies */
 	int32_t limit;			/* `limit processes` */
 	int32_t slots;			/* procs[] ever used: [0, slots), so that a
