@@ -215,7 +215,17 @@ $(B)/examples/%: examples/%.c
 	@echo "  MUSL    $@"
 	$(Q)$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-examples: $(EXAMPLES)
+# ... and the fuzzing example again, instrumented for AFL++ (afl-clang-fast,
+# static): what the README fuzzes, and the tests run under afl-fuzz.
+AFL_CC ?= afl-clang-fast
+AFL_EXAMPLES := $(B)/examples/fuzz_me.afl
+
+$(B)/examples/%.afl: examples/%.c
+	@mkdir -p $(dir $@)
+	@echo "  AFL     $@"
+	$(Q)AFL_QUIET=1 $(AFL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+examples: $(EXAMPLES) $(AFL_EXAMPLES)
 
 # --- tests (Check) -----------------------------------------------------------
 TEST_SRCS := $(wildcard tests/*.c)
@@ -265,7 +275,8 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
-		libelf-dev check musl-tools busybox-static bash-static golang-go
+		libelf-dev check musl-tools busybox-static bash-static golang-go \
+		afl++
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

@@ -63,7 +63,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	10
+#define LSTAR_ABI_VERSION	11
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -129,6 +129,8 @@
 #define LSTAR_START_BOOT	0	/* a program's first thread (boot_info) */
 #define LSTAR_START_FORK	1	/* a forked child's only thread */
 #define LSTAR_START_THREAD	2	/* a new thread, in its slot (LSTAR_HC_CLONE) */
+#define LSTAR_START_UNDO	3	/* lstar fuzz: undo the page-table writes
+					 * since the snapshot (LSTAR_HC_UNDONE) */
 
 /* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
@@ -156,6 +158,8 @@ enum lstar_hc_nr {
 	LSTAR_HC_EXEC = 14,	/* replace the program: hc.exec */
 	LSTAR_HC_SIGNAL = 15,	/* signal other processes: hc.signal */
 	LSTAR_HC_CHILDREN = 16,	/* how the children end: hc.children */
+	LSTAR_HC_UNDONE = 17,	/* lstar fuzz: the page tables are undone: hc.undone */
+	LSTAR_HC_SHM = 18,	/* shmat of the coverage map: hc.shm */
 	LSTAR_HC_MAX
 };
 
@@ -174,6 +178,9 @@ enum lstar_platform {
 						 * #GP proves the filter */
 #define LSTAR_BOOT_TRACE	(1u << 2)	/* --trace, --learn: report every
 						 * call answered in the guest */
+#define LSTAR_BOOT_FUZZ		(1u << 3)	/* lstar fuzz: forward the
+						 * program's LSTAR_FUZZ_SNAPSHOT
+						 * (lstar_fuzz.h) */
 
 /* One mapping the VMM made before boot (the ELF image, the stack). */
 struct lstar_boot_vma {
@@ -232,7 +239,10 @@ struct lstar_boot_info {
 	/* Who the process is: its pid in the sandbox and its parent's (which
 	 * the VMM keeps up to date here: the shim's getppid reads it). */
 	int32_t pid, ppid;
-	uint32_t _pad0;
+	/* lstar fuzz: set by the VMM (in this page, live) once the snapshot
+	 * is taken: the shim logs each page-table write from then on, so
+	 * that LSTAR_START_UNDO can write the old values back. */
+	uint32_t fuzz_undo;
 	/* What survives execve of the signals (the first program: none
 	 * blocked, none ignored): the calling thread's blocked set and the
 	 * signals the process ignores, bit n - 1 for signal n. */
@@ -527,6 +537,33 @@ struct lstar_hc_children {
 	uint32_t _pad;
 };
 
+/* LSTAR_HC_UNDONE: the shim, started with LSTAR_START_UNDO, wrote back
+ * every page-table entry it changed since the snapshot (complete), or
+ * could not (its log overflowed: the VMM puts the tables back itself). */
+struct lstar_hc_undone {
+	/* IN */
+	uint32_t complete;
+	uint32_t _pad;
+};
+
+/*
+ * LSTAR_HC_SHM: shmat(id) of the one System V segment a program can
+ * attach, the coverage map lstar fuzz shares with afl-fuzz.  Asked with
+ * addr 0, the VMM says how big the segment is (or -EINVAL: no such
+ * segment); the shim maps that many fresh pages and asks again with
+ * their address, which the VMM keeps, to copy the map out after each
+ * execution.
+ */
+struct lstar_hc_shm {
+	/* IN */
+	int32_t id;
+	uint32_t _pad;
+	lstar_gva_t addr;		/* 0: the size, please */
+	/* OUT */
+	uint64_t size;
+	int64_t ret;			/* 0 or -errno */
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -546,6 +583,8 @@ struct lstar_hc {
 		struct lstar_hc_exec exec;
 		struct lstar_hc_signal signal;
 		struct lstar_hc_children children;
+		struct lstar_hc_undone undone;
+		struct lstar_hc_shm shm;
 		uint8_t _size[512];
 	};
 };
@@ -612,6 +651,7 @@ _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
 _Static_assert(sizeof(struct lstar_hc_fork) == 24, "hc_fork layout");
 _Static_assert(sizeof(struct lstar_hc_exec) == 80, "hc_exec layout");
 _Static_assert(sizeof(struct lstar_hc_signal) == 32, "hc_signal layout");
+_Static_assert(sizeof(struct lstar_hc_shm) == 32, "hc_shm layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");

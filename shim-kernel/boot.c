@@ -166,6 +166,12 @@ noreturn void shim_start(uint64_t cpu, uint64_t how)
 	if (cpu >= LSTAR_MAX_VCPUS)
 		for (;;)
 			asm volatile("hlt");
+	if (how == LSTAR_START_UNDO) {
+		/* lstar fuzz, between executions: the area is set up (the
+		 * VMM started us on the snapshot's CPU state), GS is not. */
+		wrmsr(MSR_GS_BASE, (uint64_t)&cpus[cpu].percpu);
+		mm_fuzz_undo();
+	}
 	if (how != LSTAR_START_BOOT)
 		secondary_start((unsigned int)cpu, how == LSTAR_START_FORK);
 	c = &cpus[cpu];

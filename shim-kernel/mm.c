@@ -341,6 +341,66 @@ static inline uint64_t next_leaf(uint64_t va)
 	return (va | ((1ULL << 21) - 1)) + 1;
 }
 
+/* --- lstar fuzz: undoing the page-table writes of an execution ---------- */
+
+/*
+ * Once lstar fuzz has its snapshot (boot_info.fuzz_undo, in the live boot
+ * page), each page-table write is logged with the entry's old value;
+ * LSTAR_START_UNDO writes them back, newest first.  The host must not
+ * rewrite tables behind a shadow MMU (PVM's), so the tables are put back
+ * here, by writes KVM sees.  A full log says so, and the VMM puts the
+ * tables back its own, slower, way.
+ */
+#define UNDO_MAX	16384
+
+static struct {
+	uint64_t *entry;
+	uint64_t old;
+} undo_log[UNDO_MAX];
+static uint32_t undo_len;
+static bool undo_overflow;
+
+#ifndef SHIM_HOST_TEST
+static inline bool undo_logging(void)
+{
+	const volatile struct lstar_boot_info *live =
+		(const void *)(LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA);
+
+	return live->fuzz_undo;
+}
+#else
+static inline bool undo_logging(void)
+{
+	return false;	/* the host test has no boot page */
+}
+#endif
+
+static inline void pt_write(uint64_t *entry, uint64_t val)
+{
+	if (unlikely(undo_logging())) {
+		if (undo_len < UNDO_MAX)
+			undo_log[undo_len++] = (__typeof__(undo_log[0])){ entry, *entry };
+		else
+			undo_overflow = true;
+	}
+	*entry = val;
+}
+
+#ifndef SHIM_HOST_TEST
+noreturn void mm_fuzz_undo(void)
+{
+	struct lstar_hc_undone *u = &hc_block()->undone;
+
+	while (undo_len)
+		*undo_log[undo_len - 1].entry = undo_log[undo_len - 1].old, undo_len--;
+	write_cr3(read_cr3());
+	u->complete = !undo_overflow;
+	hcall(LSTAR_HC_UNDONE);
+	for (;;)
+		asm volatile("hlt");
+}
+#endif
+
 /*
  * pt_lookup - the leaf table that maps user address va, or NULL when a
  * table on the way is absent.  *next is where the next lookup of a walk
@@ -391,7 +451,7 @@ static bool pt_prune(uint64_t va)
 	mm.tables_freed = true;
 	do {
 		page_free(virt_to_phys(tables[depth]));
-		*entries[depth - 1] = 0;
+		pt_write(entries[depth - 1], 0);
 		depth--;
 	} while (--(*count_of(tables[depth])) == 0 && depth > 0);
 	return true;
@@ -416,7 +476,7 @@ static uint64_t *pt_leaf(uint64_t va)
 				return NULL;
 			}
 			/* Leaves decide access; the levels above allow it. */
-			*e = pa | X86_PTE_P | X86_PTE_W | X86_PTE_U;
+			pt_write(e, pa | X86_PTE_P | X86_PTE_W | X86_PTE_U);
 			(*count_of(t))++;
 		}
 		t = phys_to_virt(*e & X86_PTE_ADDR);
@@ -433,7 +493,7 @@ static bool pte_set(uint64_t *leaf, uint64_t *pte, uint64_t new, uint64_t va)
 {
 	bool was = *pte != 0;
 
-	*pte = new;
+	pt_write(pte, new);
 	if (was == (new != 0))
 		return false;
 	if (new) {
@@ -1136,7 +1196,7 @@ static long do_madvise(struct pt_regs *regs)
 				}
 				if (!alone)
 					page_free(*pte & X86_PTE_ADDR);
-				*pte = (*pte & ~X86_PTE_ADDR) | pa;
+				pt_write(pte, (*pte & ~X86_PTE_ADDR) | pa);
 			}
 		}
 		flush_range(start, end);
@@ -1155,6 +1215,44 @@ static long do_madvise(struct pt_regs *regs)
 }
 
 
+
+/*
+ * shmat(id, 0, 0): the one System V segment there is, lstar fuzz's
+ * coverage map, which the VMM copies out to afl-fuzz after each
+ * execution; fresh pages here.  Any other segment, address or flag is
+ * EINVAL, as for a segment that does not exist.
+ */
+static long do_shmat(struct pt_regs *regs)
+{
+	struct lstar_hc_shm *h = &hc_block()->shm;
+	uint64_t addr, len;
+	long err;
+
+	if (regs->si || regs->dx)
+		return -EINVAL;
+	if (!vma_room(3))
+		return -ENOMEM;
+	h->id = (int32_t)regs->di;
+	h->addr = 0;
+	hcall(LSTAR_HC_SHM);
+	if (h->ret < 0)
+		return h->ret;
+	len = PAGE_ALIGN(h->size);
+	if (!len || len > (64ULL << 20) || !(addr = find_gap(len)))
+		return -ENOMEM;
+	if ((err = map_pages(addr, addr + len, PROT_READ | PROT_WRITE)))
+		return err;
+	h->id = (int32_t)regs->di;
+	h->addr = addr;
+	h->size = len;
+	hcall(LSTAR_HC_SHM);
+	if (h->ret < 0) {
+		unmap_pages(addr, addr + len);
+		return h->ret;
+	}
+	vma_insert(addr, addr + len, PROT_READ | PROT_WRITE, 0);
+	return (long)addr;
+}
 
 /*
  * The memory calls, each under mm_lock: the map and the page tables are
@@ -1177,6 +1275,7 @@ LOCKED(munmap)
 LOCKED(mprotect)
 LOCKED(mremap)
 LOCKED(madvise)
+LOCKED(shmat)
 void mm_init(void)
 {
 	const struct lstar_boot_info *bi = &boot_info;

@@ -266,6 +266,9 @@ void mm_init(void);
  * VMM copies the VM for a fork (and let the copy's go in the child). */
 void mm_fork_lock(void);
 void mm_fork_unlock(void);
+/* mm_fuzz_undo - lstar fuzz (LSTAR_START_UNDO): write back the page-table
+ * entries changed since the snapshot, tell the VMM, and halt. */
+noreturn void mm_fuzz_undo(void);
 int copy_to_user(uint64_t dst, const void *src, size_t n);
 int copy_from_user(void *dst, uint64_t src, size_t n);
 /* user_cmpxchg32 - compare the aligned user word at uaddr with old and

@@ -39,6 +39,7 @@ Suite *suite_policy_run(void);
 Suite *suite_output(void);
 Suite *suite_load(void);
 Suite *suite_procs(void);
+Suite *suite_fuzz(void);
 
 /*
  * host_facts - what the tests can observe of this machine (host.c), for

@@ -59,6 +59,27 @@ static int allow_answers(scmp_filter_ctx ctx)
 	return err;
 }
 
+/* lstar fuzz (fuzz.c): the vCPU's state read and put back whole, KVM's
+ * log of the pages the guest wrote, the input file opened anew onto its
+ * descriptor (--input-file: afl-fuzz makes a new file each time), and
+ * the sentinel's host process (fork, allowed for all) waited for. */
+static int allow_fuzz(scmp_filter_ctx ctx, const struct vmm *vmm)
+{
+	static const unsigned long vcpu_ioctls[] = {
+		KVM_GET_REGS, KVM_GET_XCRS, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+		KVM_SET_MSRS,
+	};
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
+		err |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]));
+	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd),
+		     SCMP_A1(SCMP_CMP_EQ, KVM_GET_DIRTY_LOG));
+	err |= ALLOW(dup3, 0);
+	err |= ALLOW(ppoll, 0);
+	return err;
+}
+
 /* What lstar needs for itself once the program runs, and why. */
 static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 {
@@ -97,6 +118,8 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	err |= ALLOW(ioctl, 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd),
 		     SCMP_A1(SCMP_CMP_EQ, KVM_X86_SET_MSR_FILTER));
 	err |= ALLOW(dup2, 1, SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)vmm->vm.fd));
+	if (vmm->fuzz)
+		err |= allow_fuzz(ctx, vmm);
 	/* fork itself (glibc's: a new process with its exit signal, never
 	 * sharing anything), the parent reaping its VMMs, and the rusage a
 	 * process leaves for wait4 */

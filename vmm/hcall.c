@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "lstar_fuzz.h"
 #include "vmm.h"
 #include "x86.h"
 
@@ -174,7 +175,15 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 
 static void hc_syscall(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
-	int64_t ret = vmm_forward(cpu, hc->sys.nr, hc->sys.args);
+	int64_t ret;
+
+	/* The program's mark for lstar fuzz (the shim forwards it only
+	 * then): the snapshot is there, or was taken elsewhere. */
+	if (hc->sys.nr == LSTAR_FUZZ_SNAPSHOT_NR) {
+		live->sys.ret = cpu->vmm->fuzz ? 0 : -ENOSYS;
+		return;
+	}
+	ret = vmm_forward(cpu, hc->sys.nr, hc->sys.args);
 
 	live->sys.ret = ret;
 }
@@ -235,6 +244,7 @@ static void hc_zero_pages(struct vmm_vcpu *cpu, struct lstar_hc *hc,
 		    !vmm_mem_range_ok(cpu->mem, gpa, run * LSTAR_PAGE_SIZE) ||
 		    madvise(cpu->mem->host + gpa, run * LSTAR_PAGE_SIZE, MADV_DONTNEED))
 			goto out;
+		vmm_mem_mark(cpu->mem, gpa, run * LSTAR_PAGE_SIZE);
 		i += run - 1;
 	}
 	live->zero.ret = 0;
@@ -314,6 +324,11 @@ static void hc_children(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_
 	vmm_procs_reaps(cpu->vmm, hc->children.reap != 0);
 }
 
+static void hc_shm(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	live->shm.ret = vmm_fuzz_shm(cpu, &hc->shm, &live->shm);
+}
+
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,
 			   struct lstar_hc *live);
 
@@ -341,7 +356,41 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_EXEC] = hc_exec,
 	[LSTAR_HC_SIGNAL] = hc_signal,
 	[LSTAR_HC_CHILDREN] = hc_children,
+	[LSTAR_HC_SHM] = hc_shm,
 };
+
+/*
+ * lstar fuzz resets one process of one thread: a thread, a child process
+ * or a new program would outlive the snapshot.  Such a call fails with
+ * ENOSYS (docs/DECISIONS.md, "Fuzzing"), said once.
+ */
+static bool fuzz_refuses(struct vmm_vcpu *cpu, uint32_t nr, struct lstar_hc *live)
+{
+	static bool said;
+	const char *what;
+
+	switch (nr) {
+	case LSTAR_HC_CLONE:
+		live->clone.ret = -ENOSYS;
+		what = "a new thread";
+		break;
+	case LSTAR_HC_FORK:
+		live->fork.ret = -ENOSYS;
+		what = "a new process";
+		break;
+	case LSTAR_HC_EXEC:
+		live->exec.ret = -ENOSYS;
+		what = "execve";
+		break;
+	default:
+		return false;
+	}
+	if (!said)
+		vmm_err("fuzz: %s: %s is not supported while fuzzing (ENOSYS)",
+			cpu->vmm->opt->program, what);
+	said = true;
+	return true;
+}
 
 /* The shim is broken (or taken over): end the run. */
 static void hc_failure(struct vmm_vcpu *cpu)
@@ -368,6 +417,8 @@ void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 		hc_failure(cpu);
 		return;
 	}
+	if (cpu->vmm->fuzz && fuzz_refuses(cpu, nr, live))
+		return;
 	/* Copy before validating: the guest could change the block while
 	 * we look at it. */
 	memcpy(&copy, live, sizeof(copy));

@@ -7,6 +7,7 @@
  *   lstar --help | --version
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "lstar_fuzz.h"
 #include "names.h"
 #include "vmm.h"
 
@@ -25,6 +27,7 @@
 
 static const char usage_text[] =
 "usage: lstar run [options] -- PROGRAM [ARGS...]\n"
+"       lstar fuzz [options] (--stdin | --input-file PATH) -- PROGRAM [ARGS...]\n"
 "       lstar doctor\n"
 "       lstar --help | --version\n"
 "\n"
@@ -81,8 +84,50 @@ static const char usage_text[] =
 "compile, bad ELF, no usable /dev/kvm, shim failure), with a reason on\n"
 "stderr.\n"
 "\n"
+"fuzz: run PROGRAM once per input, each time from a snapshot taken where\n"
+"it first reads its input; see lstar fuzz --help.\n"
+"\n"
 "doctor: check this machine's /dev/kvm, say which KVM it is, and measure\n"
 "what a system call costs inside the sandbox.\n";
+
+static const char fuzz_usage_text[] =
+"usage: lstar fuzz [run options] (--stdin | --input-file PATH)\n"
+"                  [--corpus DIR [--crashes DIR]] -- PROGRAM [ARGS...]\n"
+"\n"
+"Run PROGRAM once per input, fast: it starts once, lstar takes a snapshot\n"
+"of the VM where it first reads its input (or where it calls\n"
+"lstar_fuzz_snapshot(), include/lstar_fuzz.h), and each input then runs\n"
+"from that snapshot, in the same VM, with the memory the last one changed\n"
+"put back.  The program may not start threads or processes (ENOSYS).\n"
+"\n"
+"  --stdin            each input is the program's standard input\n"
+"  --input-file PATH  each input is the file PATH, which the program opens\n"
+"                     (grant its directory with --ro); lstar --corpus\n"
+"                     writes each input there\n"
+"  --corpus DIR       run each file in DIR once, in name order, and say on\n"
+"                     stderr how each ended (exit status or signal, time)\n"
+"  --crashes DIR      copy there each input that killed the program (made\n"
+"                     if missing)\n"
+"  --timeout SECONDS  with --corpus: the most one input may take\n"
+"\n"
+"The run options are lstar run's (-p, --ro, --mem, --env, -v, --trace ...);\n"
+"--rw and --learn are refused: what an input wrote would outlive it.\n"
+"\n"
+"Without --corpus, lstar fuzz is an AFL++ target: under afl-fuzz it speaks\n"
+"the fork-server protocol on descriptors 198 and 199, each execution's\n"
+"status as the program's own (a `kill` rule: SIGSYS), afl-fuzz's -t is the\n"
+"time limit, and a program built with afl-clang-fast gets afl-fuzz's\n"
+"coverage map (__AFL_SHM_ID, AFL_MAP_SIZE are passed on):\n"
+"\n"
+"  AFL_SKIP_BIN_CHECK=1 afl-fuzz -i in -o out -- lstar fuzz --stdin -- ./target\n"
+"\n"
+"Started by a tool without those descriptors (afl-showmap, afl-tmin), it\n"
+"runs the program once, as lstar run does, and hands over the map.\n"
+"\n"
+"exit status: with --corpus, 0 when no input killed the program, 1 when one\n"
+"did; under afl-fuzz, 0 once it is done; run once, the program's own, as\n"
+"lstar run's; 125 when lstar cannot run the program, or it ends before\n"
+"reading its input.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -190,7 +235,25 @@ static int compile_policy(const char *name, int ntrees, const char *const paths[
 	return err;
 }
 
-static int cmd_run(int argc, char **argv)
+/* What `run` and `fuzz` were asked: the run options, and fuzz's own. */
+struct command {
+	struct vmm_options opt;
+	const char *policy_name;
+	int ntrees;
+	const char **tree_paths;	/* --ro/--rw, in order */
+	bool *tree_rw;
+	/* fuzz */
+	struct vmm_fuzz_options fuzz;
+	const char *corpus, *crashes;
+};
+
+enum { OPT_STDIN = 256, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+
+/*
+ * The options of `run` (and of `fuzz`, with its own), up to the program;
+ * 0, or lstar's exit status (after --help, or a message).
+ */
+static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 {
 	static const struct option longopts[] = {
 		{ "env", required_argument, NULL, 'e' },
@@ -204,63 +267,75 @@ static int cmd_run(int argc, char **argv)
 		{ "trace", optional_argument, NULL, 'T' },
 		{ "learn", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "stdin", no_argument, NULL, OPT_STDIN },
+		{ "input-file", required_argument, NULL, OPT_INPUT_FILE },
+		{ "corpus", required_argument, NULL, OPT_CORPUS },
+		{ "crashes", required_argument, NULL, OPT_CRASHES },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmm_options opt = { .mem = 0, .confine = true };
-	struct lstar_policy policy;
-	char *envp[argc + 1];	/* --env values: at most one per argument */
-	const char *policy_name = "default";
-	const char *tree_paths[argc + 1];	/* --ro/--rw, in order */
-	bool tree_rw[argc + 1];
-	int ntrees = 0, c, status;
+	struct vmm_options *opt = &cmd->opt;
+	int c;
 
-	opt.envp = envp;
 	/* '+': options end at the first non-option (the program). */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:vp:", longopts, NULL)) != -1) {
+		if (c >= OPT_STDIN && !fuzz)
+			return usage_error("run: %s is an option of lstar fuzz", argv[optind - 1]);
 		switch (c) {
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				return usage_error("--env %s: expected NAME=VALUE", optarg);
-			envp[opt.envc++] = optarg;
+			opt->envp[opt->envc++] = optarg;
 			break;
 		case 'C':
-			opt.cwd = optarg;
+			opt->cwd = optarg;
 			break;
 		case 'm':
-			if (lstar_policy_parse_size(optarg, strlen(optarg), &opt.mem) < 0)
+			if (lstar_policy_parse_size(optarg, strlen(optarg), &opt->mem) < 0)
 				return usage_error("--mem %s: expected a size such as 64M or 2G", optarg);
-			if (opt.mem < MIN_MEM || opt.mem > MAX_MEM)
+			if (opt->mem < MIN_MEM || opt->mem > MAX_MEM)
 				return usage_error("--mem %s: must be between 16M and 64G", optarg);
 			break;
 		case 't':
-			if (parse_seconds(optarg, &opt.timeout) < 0)
+			if (parse_seconds(optarg, &opt->timeout) < 0)
 				return usage_error("--timeout %s: expected a positive number of seconds", optarg);
 			break;
 		case 'v':
-			opt.verbose = true;
+			opt->verbose = true;
 			break;
 		case 'r':
 		case 'w':
-			tree_paths[ntrees] = optarg;
-			tree_rw[ntrees++] = c == 'w';
+			cmd->tree_paths[cmd->ntrees] = optarg;
+			cmd->tree_rw[cmd->ntrees++] = c == 'w';
 			break;
 		case 'p':
-			policy_name = optarg;
+			cmd->policy_name = optarg;
 			break;
 		case 'T':
-			opt.trace = true;
-			opt.trace_path = optarg;
+			opt->trace = true;
+			opt->trace_path = optarg;
 			if (optarg && !*optarg)
 				return usage_error("--trace=: expected a file name");
 			break;
 		case 'L':
-			opt.learn_path = optarg;
+			opt->learn_path = optarg;
+			break;
+		case OPT_STDIN:
+			cmd->fuzz.stdin_input = true;
+			break;
+		case OPT_INPUT_FILE:
+			cmd->fuzz.input_file = optarg;
+			break;
+		case OPT_CORPUS:
+			cmd->corpus = optarg;
+			break;
+		case OPT_CRASHES:
+			cmd->crashes = optarg;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
+			fputs(fuzz ? fuzz_usage_text : usage_text, stdout);
+			return -1;
 		case ':':
 			return usage_error("%s needs a value", argv[optind - 1]);
 		default:
@@ -268,26 +343,128 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return usage_error("run: no program given");
-	if (compile_policy(policy_name, ntrees, tree_paths, tree_rw, &policy))
+		return usage_error("%s: no program given", fuzz ? "fuzz" : "run");
+	return 0;
+}
+
+/* The policy and the program: what both commands do once the options are
+ * read.  0, or lstar's exit status. */
+static int prepare(int argc, char **argv, struct command *cmd, struct lstar_policy *policy)
+{
+	struct vmm_options *opt = &cmd->opt;
+
+	if (compile_policy(cmd->policy_name, cmd->ntrees, cmd->tree_paths, cmd->tree_rw, policy))
 		return LSTAR_EXIT_FAILURE;
-	opt.policy = &policy;
+	opt->policy = policy;
 	/* --mem and --timeout override the policy's limits. */
-	if (!opt.mem)
-		opt.mem = policy.mem ? policy.mem : DEFAULT_MEM;
-	if (!opt.timeout)
-		opt.timeout = policy.time;
+	if (!opt->mem)
+		opt->mem = policy->mem ? policy->mem : DEFAULT_MEM;
+	if (!opt->timeout)
+		opt->timeout = policy->time;
 	/* Round the pool up to whole 2 MiB pages (the direct map's unit). */
-	opt.mem = (opt.mem + (2ULL << 20) - 1) & ~((2ULL << 20) - 1);
+	opt->mem = (opt->mem + (2ULL << 20) - 1) & ~((2ULL << 20) - 1);
+	raise_fd_limit();
+	opt->program = argv[optind];
+	opt->argc = argc - optind;
+	opt->argv = argv + optind;
+	opt->envp[opt->envc] = NULL;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	char *envp[argc + 1];	/* --env values: at most one per argument */
+	const char *tree_paths[argc + 1];
+	bool tree_rw[argc + 1];
+	struct command cmd = {
+		.opt = { .confine = true, .envp = envp },
+		.policy_name = "default", .tree_paths = tree_paths, .tree_rw = tree_rw,
+	};
+	struct lstar_policy policy;
+	int status;
+
+	if ((status = parse_options(argc, argv, &cmd, false)))
+		return status < 0 ? 0 : status;
 	/* Whatever lstar inherited beyond its standard streams is nothing
 	 * the guest or a confused VMM should ever reach. */
 	close_range(3, ~0U, 0);
-	raise_fd_limit();
-	opt.program = argv[optind];
-	opt.argc = argc - optind;
-	opt.argv = argv + optind;
-	envp[opt.envc] = NULL;
-	status = vmm_run(&opt);
+	if ((status = prepare(argc, argv, &cmd, &policy)))
+		return status;
+	status = vmm_run(&cmd.opt);
+	lstar_policy_free(&policy);
+	return status;
+}
+
+/* Are descriptors 198 and 199 open: started by afl-fuzz? */
+static bool under_afl(void)
+{
+	return fcntl(LSTAR_FUZZ_CTL_FD, F_GETFD) >= 0 && fcntl(LSTAR_FUZZ_ST_FD, F_GETFD) >= 0;
+}
+
+/* Under afl-fuzz, the program's runtime finds the coverage map (and its
+ * size, when afl-fuzz was told one) in its environment, as natively. */
+static void pass_afl_env(struct vmm_options *opt)
+{
+	static const char *const names[] = { "__AFL_SHM_ID", "AFL_MAP_SIZE" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = getenv(names[i]);
+		char *kv;
+
+		if (v && asprintf(&kv, "%s=%s", names[i], v) > 0)
+			opt->envp[opt->envc++] = kv;
+	}
+}
+
+static int cmd_fuzz(int argc, char **argv)
+{
+	char *envp[argc + 3];	/* --env values, and afl-fuzz's two */
+	const char *tree_paths[argc + 1];
+	bool tree_rw[argc + 1];
+	struct command cmd = {
+		.opt = { .confine = true, .envp = envp },
+		.policy_name = "default", .tree_paths = tree_paths, .tree_rw = tree_rw,
+	};
+	struct lstar_policy policy;
+	bool afl = under_afl();
+	double timeout;
+	int status;
+
+	if ((status = parse_options(argc, argv, &cmd, true)))
+		return status < 0 ? 0 : status;
+	if (cmd.fuzz.stdin_input == !!cmd.fuzz.input_file)
+		return usage_error("fuzz: give one of --stdin and --input-file PATH");
+	if (cmd.crashes && !cmd.corpus)
+		return usage_error("fuzz: --crashes goes with --corpus");
+	if (afl && cmd.corpus)
+		return usage_error("fuzz: --corpus runs without afl-fuzz");
+	if (afl && cmd.opt.timeout)
+		return usage_error("fuzz: --timeout: under afl-fuzz, its -t limits each execution");
+	cmd.fuzz.fork_server = afl || cmd.corpus;
+	if (cmd.opt.learn_path)
+		return usage_error("fuzz: --learn is for one run (lstar run)");
+	/* Beyond the standard streams, only the fork server's descriptors. */
+	close_range(3, LSTAR_FUZZ_CTL_FD - 1, 0);
+	close_range(afl ? LSTAR_FUZZ_ST_FD + 1 : LSTAR_FUZZ_CTL_FD, ~0U, 0);
+	if (cmd.corpus)
+		unsetenv("__AFL_SHM_ID");	/* the driver's run, not afl-fuzz's */
+	pass_afl_env(&cmd.opt);
+	if ((status = prepare(argc, argv, &cmd, &policy)))
+		return status;
+	cmd.opt.fuzz = &cmd.fuzz;
+	/* With --corpus, the time limit is each execution's, kept by the
+	 * driver. */
+	timeout = cmd.opt.timeout;
+	if (cmd.corpus)
+		cmd.opt.timeout = 0;
+	if (!cmd.corpus && !afl)
+		setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	if (!cmd.corpus)
+		status = vmm_run(&cmd.opt);
+	if (!cmd.corpus && !afl)
+		vmm_fuzz_reraise();
+	else
+		status = vmm_fuzz_corpus(&cmd.opt, cmd.corpus, cmd.crashes, timeout);
 	lstar_policy_free(&policy);
 	return status;
 }
@@ -307,6 +484,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fuzz"))
+		return cmd_fuzz(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor"))
 		return vmm_doctor();
 	return usage_error("unknown command '%s'", argv[1]);

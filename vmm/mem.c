@@ -209,6 +209,8 @@ static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
 	}
 	if (!vmm_mem_range_ok(m, table, PAGE_SIZE))
 		return -EFAULT;
+	if (write)
+		vmm_mem_mark(m, table, PAGE_SIZE);
 	*gpa = table;
 	return 0;
 }

@@ -451,6 +451,9 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 
 		if (want <= 0)
 			return -EFAULT;
+		for (int i = 0; i < n; i++)	/* the VMM writes them (lstar fuzz) */
+			vmm_mem_mark(cpu->mem, (uint64_t)((uint8_t *)iov[i].iov_base -
+							  cpu->mem->host), iov[i].iov_len);
 		got = preadv(f->host, iov, n, (off_t)(a[5] + done));
 		/* An offset past what the file system holds is past the end:
 		 * Linux maps it (and a touch is SIGBUS); here it reads zero. */

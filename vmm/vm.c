@@ -348,6 +348,7 @@ int vmm_vm_add_memory(struct vmm_vm *vm)
 		.guest_phys_addr = 0,
 		.memory_size = vm->mem.size,
 		.userspace_addr = (uint64_t)vm->mem.host,
+		.flags = vm->log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 	};
 
 	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
@@ -492,8 +493,11 @@ int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 	struct vmm *vmm = cpu->vmm;
 	struct kvm_run *run;
 
+again:
 	/* cpu->run is read anew each time: a fork's child has a new one. */
 	while (!vmm->done && !stop_signal) {
+		if (vmm->fuzz && vmm_fuzz_cut(cpu))
+			break;
 		run = cpu->run;
 		vmm_signal_inject(cpu);
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
@@ -511,6 +515,9 @@ int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 			uint32_t gpa;
 
 			memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
+			if (vmm->fuzz && vmm_fuzz_point(cpu, run->io.port - LSTAR_HC_PORT, gpa) &&
+			    vmm->done)
+				break;
 			pthread_mutex_lock(&vmm->lock);
 			vmm_hcall(cpu, run->io.port - LSTAR_HC_PORT, gpa);
 			/* The VMM runs anyway: re-anchor the time page. */
@@ -526,6 +533,9 @@ int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 		vmm_threads_stop(vmm);
 		pthread_mutex_unlock(&vmm->lock);
 	}
+	/* lstar fuzz: the next execution, from the snapshot. */
+	if (vmm->fuzz && !stop_signal && vmm_fuzz_next(cpu))
+		goto again;
 	if (vmm->child && cpu == vmm->main)
 		vmm_child_end(vmm);
 	return vmm->status;
@@ -714,7 +724,8 @@ static int build_vm(struct vmm *vmm, struct boot *b)
 	/* Which calls the shim reports decides what the table may say. */
 	b->bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
 		      (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
-		      (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0);
+		      (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0) |
+		      (opt->fuzz ? LSTAR_BOOT_FUZZ : 0);
 	return no_room(vmm, place_policy(vmm, &b->bi));
 }
 
@@ -882,6 +893,7 @@ static int run_program(struct vmm *vmm)
 	vmm_threads_join(vmm);
 	vmm_signal_kick_target(NULL);
 	running = NULL;
+	vmm_fuzz_stop(vmm);
 	/* The sandbox's init ended: so do the other processes. */
 	vmm_procs_end(vmm);
 	if (stop_signal && !vmm->done)
@@ -974,11 +986,12 @@ int vmm_run(const struct vmm_options *opt)
 	    load_images(vmm, b) || start_cpu(vmm, b))
 		goto out;
 	write_boot_info(vmm, b);
-	if (start_observers(vmm) || confine(vmm))
+	if (start_observers(vmm) || vmm_fuzz_open(vmm) || confine(vmm))
 		goto out;
 	status = run_program(vmm);
 out:
 	if (vmm) {
+		vmm_fuzz_close(vmm);
 		vmm_learn_close(vmm);
 		vmm_trace_close(vmm);
 		for (int i = 0; i < LSTAR_MAX_VCPUS; i++)

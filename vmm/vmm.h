@@ -22,6 +22,8 @@
  *   procs.c    the sandbox's processes: fork, the book they share, mail
  *   sys_proc.c wait4, waitid, process groups and sessions
  *   exec.c     execve: a new program in the same process
+ *   fuzz.c     lstar fuzz: the snapshot, the reset, the fork-server protocol
+ *   fuzz_corpus.c  lstar fuzz --corpus: the stand-alone driver
  *   block.c    host calls that may block, and the kick that ends them
  *   signal.c   signals sent to lstar, passed on to the program
  *   timer.c    the program's timers: alarm, setitimer, timer_create
@@ -72,7 +74,19 @@ struct vmm_mem {
 	uint64_t free_stack;	/* the shim's free-page stack ... */
 	uint64_t free_stack_slots; /* ... and its capacity, in entries */
 	uint64_t table_counts;	/* uint16_t per pool page: entries in use */
+	uint64_t *written;	/* lstar fuzz: a bit per page the VMM writes,
+				 * or NULL (vmm_mem_mark) */
 };
+
+/* vmm_mem_mark - the VMM writes [gpa, gpa + len) of guest memory itself
+ * (KVM logs only the guest's writes): noted for lstar fuzz's reset. */
+static inline void vmm_mem_mark(const struct vmm_mem *m, uint64_t gpa, uint64_t len)
+{
+	if (!m->written || !len)
+		return;
+	for (uint64_t p = gpa / LSTAR_PAGE_SIZE; p <= (gpa + len - 1) / LSTAR_PAGE_SIZE; p++)
+		m->written[p / 64] |= 1ULL << (p % 64);
+}
 
 
 /*
@@ -218,6 +232,16 @@ struct vmm_options {
 	bool trace;			/* --trace */
 	const char *trace_path;		/* --trace=FILE; NULL: stderr */
 	const char *learn_path;		/* --learn FILE, or NULL */
+	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
+};
+
+/* lstar fuzz (fuzz.c): where the input comes from. */
+struct vmm_fuzz_options {
+	bool stdin_input;		/* --stdin */
+	const char *input_file;		/* --input-file PATH, or NULL */
+	bool fork_server;		/* executions for a driver on 198/199;
+					 * else one run, as afl-fuzz's tools
+					 * (afl-showmap, afl-tmin) expect */
 };
 
 /* A tree of the host's file system granted to the guest (--ro, --rw). */
@@ -347,6 +371,8 @@ struct vmm_vm {
 	struct kvm_cpuid2 *cpuid;
 	uint64_t xcr0, fsgsbase, hwcap;
 	bool msr_filtered;		/* this VM has its MSR filter (cpu.c) */
+	bool log_dirty;			/* KVM logs the pages the guest writes
+					 * (lstar fuzz) */
 	/* The shim's header, for the vCPUs made later (threads). */
 	struct lstar_shim_header shim;
 	struct vmm_mem mem;
@@ -487,6 +513,7 @@ struct vmm {
 	int lifeline[2];
 	bool child;
 	struct vmm_vcpu *main;
+	struct vmm_fuzz *fuzz;		/* lstar fuzz's state, or NULL */
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -641,6 +668,37 @@ bool vmm_procs_mail_waits(const struct vmm *vmm);
 /* vm.c: the end of a forked child's process, on its main vCPU's thread,
  * once its loop is over: stop its threads, tell the book, exit. */
 _Noreturn void vmm_child_end(struct vmm *vmm);
+/*
+ * fuzz.c: lstar fuzz.  vmm_fuzz_open - check the run suits fuzzing and
+ * start the sentinel (before confinement); 0 or -errno.  vmm_fuzz_point -
+ * before hypercall nr of block gpa: take the snapshot there if it is the
+ * place (true; vmm->done if that failed).  vmm_fuzz_cut - has the driver
+ * cut the execution short (it then ends: vmm->done)?  vmm_fuzz_next - the
+ * execution ended: report it, wait for the next input and reset to the
+ * snapshot, its hypercall answered (true), or the campaign is over
+ * (false; vmm->status says how).
+ */
+int vmm_fuzz_open(struct vmm *vmm);
+bool vmm_fuzz_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa);
+bool vmm_fuzz_cut(struct vmm_vcpu *cpu);
+bool vmm_fuzz_next(struct vmm_vcpu *cpu);
+/* vmm_fuzz_shm - LSTAR_HC_SHM: the coverage map's size, or where the
+ * program attached it; 0 or -errno (EINVAL: not that segment). */
+int64_t vmm_fuzz_shm(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
+		     struct lstar_hc_shm *live);
+/* vmm_fuzz_stop - the campaign is over: the sentinel ends.
+ * vmm_fuzz_close - free what is left. */
+void vmm_fuzz_stop(struct vmm *vmm);
+/* vmm_fuzz_reraise - lstar fuzz ran the program once and a signal it does
+ * not catch itself (SIGSEGV, SIGABRT, SIGSYS ...) ended it: lstar dies of
+ * it too (its core dump is off).  Returns otherwise. */
+void vmm_fuzz_reraise(void);
+void vmm_fuzz_close(struct vmm *vmm);
+/* fuzz_corpus.c: lstar fuzz --corpus: run each input of the corpus in a
+ * VMM started with opt, report each; lstar's exit status. */
+int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
+		    const char *crashes, double timeout);
+
 /* vm.c: give guest memory to KVM (a new VM over the same memory). */
 int vmm_vm_add_memory(struct vmm_vm *vm);
 /* vdso.c: the vCPU was made anew over the same memory (a forked child):
