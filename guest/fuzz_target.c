@@ -17,6 +17,10 @@
  *         change); every run says whether that address is mapped
  *   HEAP  malloc and keep 256 KiB (the break, or a mapping, grows)
  *   GROW  recurse 64 KiB deeper into the stack
+ *   DIRT  write one byte in each of the N pages (N in decimal after it,
+ *         at most 4096) of a 16 MiB array and exit at once (no probes:
+ *         the page tables stay as they are): what a reset costs
+ *         (make bench)
  *
  * With "--mark" first, it calls lstar_fuzz_snapshot() before it reads.
  */
@@ -35,6 +39,7 @@
 static int runs;			/* .bss */
 static char last[16] = "none";		/* .data */
 static volatile uint32_t sink;
+static volatile char pages[4096][4096];	/* .bss: DIRT's */
 
 /* Where MMAP maps its megabyte. */
 #define FIXED	((void *)0x300000000000UL)
@@ -51,7 +56,7 @@ static uint32_t grow(int depth)
 
 int main(int argc, char **argv)
 {
-	char buf[4096];
+	char buf[4097];
 	const char *path = NULL;
 	uint32_t sum = 0;
 	ssize_t n;
@@ -69,11 +74,12 @@ int main(int argc, char **argv)
 		perror(path);
 		return 2;
 	}
-	n = read(fd, buf, sizeof(buf));
+	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0) {
 		perror("read");
 		return 2;
 	}
+	buf[n] = 0;
 	if (path)
 		close(fd);
 	runs++;
@@ -100,6 +106,13 @@ int main(int argc, char **argv)
 		memset(malloc(256 << 10), 'h', 256 << 10);
 	if (n >= 4 && !memcmp(buf, "GROW", 4))
 		sink = grow(64);
+	if (n >= 5 && !memcmp(buf, "DIRT", 4)) {
+		long count = strtol(buf + 4, NULL, 10);
+
+		for (long i = 0; i < count && i < 4096; i++)
+			pages[i][i % 4096] = (char)n;
+		return 0;
+	}
 	/* A fresh mapping reads zero, whatever an earlier execution left. */
 	map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	probe = dup(2);

@@ -133,3 +133,68 @@ done
 if [[ -n $BASE ]]; then
 	echo "base: $BASE"
 fi
+
+# --- lstar fuzz -----------------------------------------------------------------
+# A reset's cost by the pages an execution wrote (guest/fuzz_target's DIRT
+# inputs: N pages of its .bss, no page-table change), then executions per
+# second under afl-fuzz, one core each, on a trivial target (read stdin,
+# compare four bytes, return): AFL++'s own fork server natively against
+# lstar fuzz, and how long afl-fuzz under lstar takes to find the planted
+# crash of examples/fuzz_me.c.
+echo
+echo "lstar fuzz: reset after an execution that wrote N pages (-v's average of 50)"
+FUZZ=$(mktemp -d /tmp/lstar-bench-fuzz-XXXXXX)
+trap 'rm -rf "$ARGS_POLICY" "$SCRIPTS" "$FUZZ" /tmp/lstar-bench.err' EXIT
+for n in 1 16 256 4096; do
+	mkdir -p "$FUZZ/dirt$n"
+	for i in $(seq -w 1 50); do echo "DIRT$n" > "$FUZZ/dirt$n/$i"; done
+	line=$("$LSTAR" fuzz -v --stdin --corpus "$FUZZ/dirt$n" -- "$G/fuzz_target.musl" 2>&1 >/dev/null |
+	       sed -n 's/.*resets: \([0-9.]*\) us each.*/\1/p')
+	printf '  %4d pages: %s us\n' "$n" "${line:-failed}"
+done
+
+if ! command -v afl-fuzz >/dev/null || ! command -v afl-clang-fast >/dev/null; then
+	echo "note: afl-fuzz: not installed (make deps installs afl++)"
+	exit 0
+fi
+cat > "$FUZZ/four.c" <<'C'
+#include <unistd.h>
+int main(void)
+{
+	char b[4] = { 0 };
+
+	read(0, b, 4);
+	if (b[0] == 'L' && b[1] == 'S' && b[2] == 'T' && b[3] == 'R')
+		return 1;
+	return 0;
+}
+C
+AFL_QUIET=1 afl-clang-fast -static -O2 -o "$FUZZ/four" "$FUZZ/four.c"
+mkdir -p "$FUZZ/in" && printf 'abcd' > "$FUZZ/in/seed"
+afl_speed() {	# name, seconds, command...
+	local name=$1 secs=$2
+	shift 2
+	rm -rf "$FUZZ/out"
+	AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+		afl-fuzz -i "$FUZZ/in" -o "$FUZZ/out" -V "$secs" -- "$@" >/dev/null 2>&1
+	printf '  %-36s %s execs/s\n' "$name" \
+		"$(sed -n 's/^execs_per_sec *: *//p' "$FUZZ/out/default/fuzzer_stats" 2>/dev/null || echo failed)"
+}
+echo
+echo "afl-fuzz, 20 s each, trivial static target"
+afl_speed "native (AFL++'s fork server)" 20 "$FUZZ/four"
+afl_speed "lstar fuzz --stdin" 20 "$LSTAR" fuzz --stdin -- "$FUZZ/four"
+echo
+rm -rf "$FUZZ/out"
+printf 'a\001x' > "$FUZZ/in/seed"
+AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+	afl-fuzz -i "$FUZZ/in" -o "$FUZZ/out" -V 60 -- "$LSTAR" fuzz --stdin -- "$B/examples/fuzz_me.afl" \
+	>/dev/null 2>&1
+first=$(ls "$FUZZ/out/default/crashes" 2>/dev/null | grep '^id:' | head -1)
+if [[ -n $first ]]; then
+	ms=$(sed -n 's/.*,time:\([0-9]*\),.*/\1/p' <<<"$first")
+	"$LSTAR" run -- "$B/examples/fuzz_me" < "$FUZZ/out/default/crashes/$first" >/dev/null 2>&1
+	echo "examples/fuzz_me under afl-fuzz and lstar fuzz: crash found after $ms ms; lstar run on it: status $?"
+else
+	echo "examples/fuzz_me under afl-fuzz and lstar fuzz: no crash in 60 s"
+fi

@@ -30,7 +30,7 @@
 #   package linux-image-amd64 depends on, fetched with `apt-get download`
 #   into BUILD_DIR/hw-cache/ and reused from there on every later run.
 #   Packages the host needs (qemu-system-x86, xz-utils, busybox-static,
-#   bash-static, cpio) are installed with apt-get only when missing.
+#   bash-static, cpio, afl++) are installed with apt-get only when missing.
 # - One vCPU, 2 GiB (room for the uncompressed initramfs and for the fs
 #   tests' 64 MiB files in the tmpfs /tmp), -cpu max,-la57: TCG's AMD model
 #   with SVM, nested paging, SMEP, SMAP and FSGSBASE, with 4-level paging
@@ -86,7 +86,7 @@ shopt -u nullglob
 # --- host packages ------------------------------------------------------------
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 missing=()
-for p in qemu-system-x86 xz-utils busybox-static bash-static cpio; do
+for p in qemu-system-x86 xz-utils busybox-static bash-static cpio afl++; do
 	installed "$p" || missing+=("$p")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -164,7 +164,8 @@ cp_lib() {	# copy a file to the same path under $R, dereferencing links
 }
 # /bin/true first, so that busybox's applet links do not replace it.
 cp -L /bin/true "$R/bin/true"
-for bin in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests" /bin/true; do
+for bin in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests" /bin/true \
+	/usr/bin/afl-fuzz /usr/bin/afl-showmap; do
 	nf=$(ldd "$bin" | grep 'not found' || true)
 	[[ -z $nf ]] || die "$bin: a library is missing: $nf"
 	while read -r lib; do
@@ -179,6 +180,8 @@ done
 # shells, and a dynamic program for execve to refuse.
 cp "$BUSYBOX" "$R/usr/bin/busybox"
 cp /usr/bin/bash-static /usr/bin/env "$R/usr/bin/"
+# afl-fuzz and afl-showmap, which the fuzz tests drive lstar with.
+cp /usr/bin/afl-fuzz /usr/bin/afl-showmap "$R/usr/bin/"
 cp "$B/lstar" "$R/lstar/lstar"
 cp "$B/lstar-policy" "$R/lstar/lstar-policy"
 cp "$B/tests/lstar-tests" "$R/lstar/lstar-tests"

@@ -107,6 +107,12 @@ struct vmm_fuzz {
 	int sentinel_dead;		/* read end: EOF once it is gone */
 	int sentinel_life;		/* write end: it ends when lstar does */
 	_Atomic int cut;
+	timer_t undo_timer;		/* kicks a shim that does not come back
+					 * from LSTAR_START_UNDO */
+	bool has_undo_timer;
+	pthread_t watcher;		/* watch_sentinel */
+	bool has_watcher;
+	bool stopping;			/* the watcher ends (under lock) */
 	pthread_mutex_t lock;		/* sentinel_dead against the watcher */
 	pthread_cond_t changed;
 	/* afl-fuzz's coverage map: the host's segment, and the program's
@@ -128,8 +134,14 @@ static int single_run_signal;
 
 void vmm_fuzz_reraise(void)
 {
-	if (single_run_signal > 0 && single_run_signal < 32)
-		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), single_run_signal);
+	if (single_run_signal <= 0 || single_run_signal >= 32)
+		return;
+#ifdef LSTAR_SANITIZE
+	/* The sanitizers catch SIGSEGV and friends; the filter that would
+	 * refuse this is off in their build (confine.c). */
+	signal(single_run_signal, SIG_DFL);
+#endif
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), single_run_signal);
 }
 
 static struct vmm_fuzz *fuzz_of(const struct vmm *vmm)
@@ -249,15 +261,17 @@ static void *watch_sentinel(void *arg)
 		uint64_t gen;
 
 		pthread_mutex_lock(&f->lock);
-		while (atomic_load(&f->cut) != CUT_NONE)
+		while (atomic_load(&f->cut) != CUT_NONE && !f->stopping)
 			pthread_cond_wait(&f->changed, &f->lock);
 		p.fd = f->sentinel_dead;
 		gen = f->sentinel_gen;
 		pthread_mutex_unlock(&f->lock);
+		if (f->stopping)
+			break;
 		if (ppoll(&p, 1, NULL, NULL) <= 0)
 			continue;
 		pthread_mutex_lock(&f->lock);
-		if (gen == f->sentinel_gen && atomic_load(&f->cut) == CUT_NONE) {
+		if (!f->stopping && gen == f->sentinel_gen && atomic_load(&f->cut) == CUT_NONE) {
 			atomic_store(&f->cut, CUT_KILLED);
 			vmm_signal_kick_vcpu(&vmm->vcpu[0]);
 		}
@@ -634,13 +648,19 @@ static int run_undo(struct vmm_vcpu *cpu)
 	uint32_t gpa;
 	int err;
 
+	if (!f->has_undo_timer)
+		return -ENOSYS;
 	if ((err = set_cpu(cpu, &f->cpu)))
 		return err;
 	if (ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0)
 		return -errno;
+	/* A shim that does not come back (a taken-over one may loop) is
+	 * kicked out after a second: the VMM then puts the tables back. */
+	timer_settime(f->undo_timer, 0, &(struct itimerspec){ .it_value.tv_sec = 1 }, NULL);
 	do
 		err = ioctl(cpu->fd, KVM_RUN, 0);
 	while (err < 0 && errno == EAGAIN);
+	timer_settime(f->undo_timer, 0, &(struct itimerspec){ 0 }, NULL);
 	run->immediate_exit = 0;
 	if (err < 0 || run->exit_reason != KVM_EXIT_IO ||
 	    run->io.port != LSTAR_HC_PORT + LSTAR_HC_UNDONE || run->io.size != 4)
@@ -939,7 +959,6 @@ int vmm_fuzz_open(struct vmm *vmm)
 {
 	const struct vmm_options *opt = vmm->opt;
 	struct vmm_fuzz *f;
-	pthread_t t;
 	int err;
 
 	if (!opt->fuzz)
@@ -988,11 +1007,20 @@ int vmm_fuzz_open(struct vmm *vmm)
 		return err;
 	if (!f->opt->fork_server)
 		return 0;
+	{
+		struct sigevent ev = {
+			.sigev_notify = SIGEV_THREAD_ID,
+			.sigev_signo = vmm_signal_kick_signal(),
+			._sigev_un._tid = (int)syscall(SYS_gettid),	/* vCPU 0's */
+		};
+
+		f->has_undo_timer = timer_create(CLOCK_MONOTONIC, &ev, &f->undo_timer) == 0;
+	}
 	if ((err = sentinel_start(f)))
 		return err;
-	if ((err = pthread_create(&t, NULL, watch_sentinel, vmm)))
+	if ((err = pthread_create(&f->watcher, NULL, watch_sentinel, vmm)))
 		return -err;
-	pthread_detach(t);
+	f->has_watcher = true;
 	return 0;
 }
 
@@ -1002,13 +1030,18 @@ void vmm_fuzz_stop(struct vmm *vmm)
 
 	if (!f)
 		return;
-	/* The sentinel ends with its pipe: the sandbox's end waits for
-	 * every child of lstar's. */
+	/* The sentinel ends with its pipe (the sandbox's end waits for
+	 * every child of lstar's), and with it the watcher's wait. */
 	pthread_mutex_lock(&f->lock);
+	f->stopping = true;
+	pthread_cond_broadcast(&f->changed);
 	if (f->sentinel_life >= 0)
 		close(f->sentinel_life);
 	f->sentinel_life = -1;
 	pthread_mutex_unlock(&f->lock);
+	if (f->has_watcher)
+		pthread_join(f->watcher, NULL);
+	f->has_watcher = false;
 	if (f->sentinel > 0)
 		waitpid(f->sentinel, NULL, 0);
 	f->sentinel = 0;
@@ -1020,8 +1053,24 @@ void vmm_fuzz_close(struct vmm *vmm)
 
 	if (!f)
 		return;
-	/* The watcher thread may still poll; lstar exits next. */
+	vmm_fuzz_stop(vmm);
 	vmm->vm.mem.written = NULL;
+	for (int i = 0; i < LSTAR_MAX_FDS; i++)
+		if (f->fds[i].file)
+			vmm_file_release(f->fds[i].file);
+	if (f->sentinel_dead >= 0)
+		close(f->sentinel_dead);
+	if (f->cwd_fd >= 0)
+		close(f->cwd_fd);
+	if (f->has_undo_timer)
+		timer_delete(f->undo_timer);
+	/* afl-fuzz's map stays attached until lstar exits (the filter
+	 * has no shmdt). */
 	free(f->slot);
 	free(f->copy);
+	free(f->tables);
+	free(f->log);
+	free(f->written);
+	free(f);
+	vmm->fuzz = NULL;
 }
