@@ -72,7 +72,8 @@ VDSO_SO   := $(B)/vdso/vdso.so
 VMM_OBJS  += $(B)/vmm/vdso_image.o
 LIB_OBJS  += $(B)/vmm/vdso_image.o
 
-.PHONY: all bench bench-deps check check-hw clean deps examples guest stress tests
+.PHONY: all bench bench-deps check check-hw clean deps examples fuzz-boundary fuzz-parsers fuzz-smoke \
+	guest stress tests
 all: $(B)/lstar $(B)/lstar-policy examples
 
 # --- the shim ------------------------------------------------------------
@@ -243,8 +244,64 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
 
 tests: $(TEST_BIN)
 
-check: $(B)/lstar $(B)/lstar-policy guest tests examples
+check: $(B)/lstar $(B)/lstar-policy guest tests examples fuzz-smoke
 	@LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) LSTAR_SRC=$(abspath .) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
+
+# --- fuzzing lstar's own parsers (tools/fuzz/): libFuzzer with ASan and UBSan
+# on what reads untrusted input on the host: the ELF check, the policy
+# compiler, the walk of the guest's page tables.  Each runs over its seeds
+# in `make check`; `make fuzz-parsers SECONDS=N` fuzzes each for N seconds
+# (new inputs go to build/fuzz/corpus-NAME).
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -D_GNU_SOURCE -Iinclude -Ipolicy -Ivmm -I$(B)/policy
+FUZZ_BINS   := $(B)/fuzz/elf $(B)/fuzz/policy $(B)/fuzz/guest_tables
+FUZZ_SEEDS_elf          := tools/fuzz/seeds/elf
+FUZZ_SEEDS_policy       := policy/profiles tests/policy/errors examples
+FUZZ_SEEDS_guest_tables := tools/fuzz/seeds/guest_tables
+SECONDS ?= 60
+
+$(B)/fuzz/elf: tools/fuzz/fuzz_elf.c vmm/elf.c vmm/mem.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lelf
+
+$(B)/fuzz/policy: tools/fuzz/fuzz_policy.c $(POLICY_SRCS) $(B)/policy/profiles.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lseccomp
+
+$(B)/fuzz/guest_tables: tools/fuzz/fuzz_guest_tables.c vmm/mem.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
+
+fuzz-smoke: $(FUZZ_BINS)
+	@for f in elf policy guest_tables; do \
+		case $$f in elf) seeds="$(FUZZ_SEEDS_elf)";; policy) seeds="$(FUZZ_SEEDS_policy)";; \
+		*) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
+		$(B)/fuzz/$$f -runs=0 $$seeds > $(B)/fuzz/$$f.log 2>&1 || \
+			{ tail -30 $(B)/fuzz/$$f.log; echo "fuzz-smoke: $$f failed"; exit 1; }; \
+		echo "fuzz-smoke: $$f: $$(grep -o 'INITED.*' $(B)/fuzz/$$f.log | head -1)"; \
+	done
+
+fuzz-parsers: $(FUZZ_BINS)
+	@for f in elf policy guest_tables; do \
+		case $$f in elf) seeds="$(FUZZ_SEEDS_elf)";; policy) seeds="$(FUZZ_SEEDS_policy)";; \
+		*) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
+		mkdir -p $(B)/fuzz/corpus-$$f; \
+		echo "fuzz-parsers: $$f for $(SECONDS) s"; \
+		$(B)/fuzz/$$f -max_total_time=$(SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/$$f- $(B)/fuzz/corpus-$$f $$seeds \
+			> $(B)/fuzz/$$f.log 2>&1 || { tail -40 $(B)/fuzz/$$f.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|cov:' $(B)/fuzz/$$f.log | tail -2; \
+	done
+
+# lstar's own boundary, fuzzed from inside the sandbox by guest/boundary,
+# against the sanitizer build: `make fuzz-boundary SECONDS=3600`.
+fuzz-boundary:
+	$(MAKE) SAN=1 build-san/lstar guest
+	tools/fuzz-boundary.sh build-san $(SECONDS)
 
 # Longer runs of the tests that look for what shows only under load:
 # sixteen sandboxes at once, twenty rounds; the shim's memory code with

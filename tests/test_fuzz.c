@@ -366,6 +366,43 @@ START_TEST(refusals)
 }
 END_TEST
 
+/*
+ * Every host descriptor the VMM opens for a run is closed by its end
+ * (LSTAR_FD_AUDIT, which tools/fuzz-boundary.sh checks after each run):
+ * a run, a run whose processes pass pipes around, and a fuzzing
+ * campaign.  The program file's descriptor was once left open.
+ */
+START_TEST(no_descriptor_left)
+{
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256];
+	char *const env[] = { "LSTAR_FD_AUDIT=1", NULL };
+	char procs[PATH_MAX], gdir[PATH_MAX];
+	struct run_result r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
+	make_corpus(corpus);
+	snprintf(procs, sizeof(procs), "%s", guest_path("procs.musl"));
+	ck_assert_ptr_nonnull(realpath(guest_path("."), gdir));
+	{
+		char *argv[] = { (char *)lstar_path(), "run", "--ro", gdir, "--", procs, "pipe", NULL };
+
+		run_argv(argv, env, 60, &r);
+		ck_assert_msg(r.status == 0 && !strstr(r.err, "fd audit"), "run: %d\n%s", r.status, r.err);
+		run_result_free(&r);
+	}
+	{
+		char *argv[] = { (char *)lstar_path(), "fuzz", "--stdin", "--corpus", corpus, "--",
+				 (char *)target(0), NULL };
+
+		run_argv(argv, env, 60, &r);
+		ck_assert_msg(r.status == 1 && !strstr(r.err, "fd audit"), "fuzz: %d\n%s", r.status, r.err);
+		run_result_free(&r);
+	}
+	rm_rf(dir);
+}
+END_TEST
+
 /* --- afl-fuzz's side ----------------------------------------------------------- */
 
 #define AFL_FUZZ	"/usr/bin/afl-fuzz"
@@ -481,6 +518,7 @@ Suite *suite_fuzz(void)
 	tcase_add_loop_test(tc, kill_rule_is_a_crash, 0, 2);
 	tcase_add_loop_test(tc, one_run_as_native, 0, 2);
 	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, no_descriptor_left);
 	tcase_add_test(tc, afl_showmap_as_native);
 	tcase_add_test(tc, afl_fuzz_drives_the_fork_server);
 	suite_add_tcase(s, tc);
