@@ -66,7 +66,7 @@ static int allow_answers(scmp_filter_ctx ctx)
 static int allow_fuzz(scmp_filter_ctx ctx, const struct vmm *vmm)
 {
 	static const unsigned long vcpu_ioctls[] = {
-		KVM_GET_REGS, KVM_GET_XCRS, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+		KVM_GET_REGS, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
 		KVM_SET_MSRS,
 	};
 	int err = 0;
