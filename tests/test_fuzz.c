@@ -166,6 +166,9 @@ START_TEST(corpus_as_native)
 	assert_reports(r.err, want);
 	ck_assert_msg(strstr(r.err, "lstar: fuzz: 12 inputs: 2 killed the program, 0 timed out\n"),
 		      "summary:\n%s", r.err);
+	/* A crash's report ends with the calls before it. */
+	ck_assert_msg(strstr(r.err, "lstar: fuzz: the last 1 calls the VMM answered:\n"
+			     "lstar: fuzz:   read(0, \"CRSH\", 4096) = 4"), "report:\n%s", r.err);
 	ck_assert_int_eq(r.status, 1);
 	snprintf(path, sizeof(path), "%s/07-crash", crashes);
 	ck_assert_ptr_nonnull(saved = read_text(path));

@@ -58,6 +58,14 @@
  * guest's tables, where the MMU is a shadow) as the guest runs. */
 #define PTE_AD		((1ULL << 5) | (1ULL << 6))
 
+/* The calls a crash report recalls: the last ones the VMM answered. */
+#define RECENT_CALLS	8
+
+struct recent_call {
+	struct vmm_call c;
+	uint64_t args[6];
+};
+
 /* What an execution was cut short by. */
 enum { CUT_NONE, CUT_KILLED };
 
@@ -123,6 +131,9 @@ struct vmm_fuzz {
 	uint64_t map_gva, map_len;	/* 0: not attached */
 	uint32_t target_hello;		/* what the program's AFL++ runtime
 					 * would have said (note_target_hello) */
+	/* The execution's last calls, for a crash report. */
+	struct recent_call recent[RECENT_CALLS];
+	unsigned nrecent;
 	/* Figures (-v). */
 	uint64_t executions, full_resets, undos, restored;
 	double reset_s;
@@ -278,6 +289,36 @@ static void *watch_sentinel(void *arg)
 		pthread_mutex_unlock(&f->lock);
 	}
 	return NULL;
+}
+
+/* --- the crash report ------------------------------------------------------ */
+
+void vmm_fuzz_note_call(struct vmm_vcpu *cpu, const struct vmm_call *c)
+{
+	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	struct recent_call *r = &f->recent[f->nrecent++ % RECENT_CALLS];
+
+	r->c = *c;
+	memcpy(r->args, c->args, sizeof(r->args));
+	r->c.args = r->args;
+	r->c.npaths = 0;
+	r->c.paths = NULL;
+}
+
+/* A signal ended the execution (not the driver's cut): after lstar's line
+ * on how it died (hcall.c), the last calls the VMM answered, oldest
+ * first.  Calls the shim answers itself reach the VMM only under
+ * --trace. */
+static void crash_report(struct vmm_vcpu *cpu)
+{
+	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	unsigned n = f->nrecent < RECENT_CALLS ? f->nrecent : RECENT_CALLS;
+
+	if (!cpu->vmm->killed_by || atomic_load(&f->cut) != CUT_NONE || !n)
+		return;
+	vmm_err("fuzz: the last %u calls the VMM answered:", n);
+	for (unsigned i = f->nrecent - n; i != f->nrecent; i++)
+		vmm_trace_recall(cpu, &f->recent[i % RECENT_CALLS].c);
 }
 
 /* --- afl-fuzz's coverage map -------------------------------------------------- */
@@ -875,6 +916,8 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 	uint32_t go;
 	int err;
 
+	crash_report(cpu);
+	f->nrecent = 0;
 	if (!f->opt->fork_server) {
 		map_out(f, &vmm->vm.mem);	/* one run, as afl-showmap's */
 		single_run_signal = vmm->killed_by;

@@ -295,11 +295,13 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		} else if (WIFSIGNALED(ws32)) {
 			crashed++;
 			status = 1;
-			if (crashes >= 0)
+			if (crashes >= 0) {
 				save_crash(crashes, name, buf, len);
-			fprintf(stderr, "lstar: fuzz: %s: %s%s%s/%s\n", name, what,
-				crashes >= 0 ? ", saved as " : "", crashes >= 0 ? crashes_dir : "",
-				crashes >= 0 ? name : "");
+				fprintf(stderr, "lstar: fuzz: %s: %s, saved as %s/%s\n", name,
+					what, crashes_dir, name);
+			} else {
+				fprintf(stderr, "lstar: fuzz: %s: %s\n", name, what);
+			}
 		} else {
 			fprintf(stderr, "lstar: fuzz: %s: %s\n", name, what);
 		}

@@ -58,6 +58,8 @@ void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c)
 {
 	vmm_learn_call(cpu->vmm, c);
 	vmm_trace_call(cpu, c);
+	if (cpu->vmm->fuzz)
+		vmm_fuzz_note_call(cpu, c);
 }
 
 /* The call is over: the observers hear of it, and a kill rule it broke

@@ -371,12 +371,13 @@ static int pid_prefix(const struct vmm *vmm, char *buf, size_t len)
 }
 
 /* Write the finished line whole: one write for the stream's buffer (the
- * processes of a sandbox share the stream, line by line). */
-static void trace_write(struct vmm *vmm, struct tline *l)
+ * processes of a sandbox share the stream, line by line).  recall: a
+ * line of lstar fuzz's crash report, to stderr. */
+static void trace_write(struct vmm *vmm, struct tline *l, bool recall)
 {
-	FILE *out = vmm->obs.trace ? vmm->obs.trace : stderr;
+	FILE *out = vmm->obs.trace && !recall ? vmm->obs.trace : stderr;
 	char whole[sizeof(l->buf) + 32];
-	int n = pid_prefix(vmm, whole, 32);
+	int n = recall ? snprintf(whole, 32, "lstar: fuzz:   ") : pid_prefix(vmm, whole, 32);
 
 	if (l->cut) {
 		/* Keep the end readable: "...\n" over the last bytes. */
@@ -407,7 +408,8 @@ static const char *restart_name(int64_t ret)
  * Format call c as a line: name(args) = result [verdict: FILE:LINE] (where).
  * noret: the call never returned (exit_group, a kill): "= ?".
  */
-static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool noret)
+static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool noret,
+		       bool recall)
 {
 	struct tline line;		/* 8 KiB: a vCPU thread's stack has room */
 	struct tline *l = &line;
@@ -458,7 +460,7 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 		put(l, " [%s: %s]", verdict_word(c), where);
 	}
 	put(l, c->forwarded ? " (vmm)" : " (guest)");
-	trace_write(cpu->vmm, l);
+	trace_write(cpu->vmm, l, recall);
 }
 
 /*
@@ -530,7 +532,12 @@ void vmm_trace_stop(struct vmm *vmm)
 void vmm_trace_call(struct vmm_vcpu *cpu, const struct vmm_call *c)
 {
 	if (trace_wanted(cpu->vmm, c))
-		trace_line(cpu, c, c->noreturn || c->v.action == LSTAR_ACT_KILL);
+		trace_line(cpu, c, c->noreturn || c->v.action == LSTAR_ACT_KILL, false);
+}
+
+void vmm_trace_recall(struct vmm_vcpu *cpu, const struct vmm_call *c)
+{
+	trace_line(cpu, c, c->noreturn, true);
 }
 
 /* The six argument registers of the frame in regs. */

@@ -686,6 +686,9 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu);
  * program attached it; 0 or -errno (EINVAL: not that segment). */
 int64_t vmm_fuzz_shm(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
 		     struct lstar_hc_shm *live);
+/* vmm_fuzz_note_call - c was answered (vmm_observe): kept for a crash
+ * report. */
+void vmm_fuzz_note_call(struct vmm_vcpu *cpu, const struct vmm_call *c);
 /* vmm_fuzz_stop - the campaign is over: the sentinel ends.
  * vmm_fuzz_close - free what is left. */
 void vmm_fuzz_stop(struct vmm *vmm);
@@ -944,6 +947,8 @@ void vmm_trace_call(struct vmm_vcpu *cpu, const struct vmm_call *c);
 /* The program ended: exit_group's line, or the call a kill rule ended. */
 void vmm_trace_exit(struct vmm_vcpu *cpu, const struct lstar_hc_exit *e);
 void vmm_trace_close(struct vmm *vmm);
+/* vmm_trace_recall - c as a line of lstar fuzz's crash report, on stderr. */
+void vmm_trace_recall(struct vmm_vcpu *cpu, const struct vmm_call *c);
 /* The run was stopped (vmm->stopped_by): the trace's last line says so. */
 void vmm_trace_stop(struct vmm *vmm);
 
