@@ -257,7 +257,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -D_GNU_SOURCE -Iinclude -Ipolicy -Ivmm -I$(B)/policy
 FUZZ_BINS   := $(B)/fuzz/elf $(B)/fuzz/policy $(B)/fuzz/guest_tables
 FUZZ_SEEDS_elf          := tools/fuzz/seeds/elf
-FUZZ_SEEDS_policy       := policy/profiles tests/policy/errors examples
+FUZZ_SEEDS_policy       := tools/fuzz/seeds/policy policy/profiles tests/policy/errors examples
 FUZZ_SEEDS_guest_tables := tools/fuzz/seeds/guest_tables
 SECONDS ?= 60
 

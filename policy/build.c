@@ -19,11 +19,14 @@ static bool cond_eq(const struct lstar_policy_cond *a, const struct lstar_policy
 /* Do rules a and b have the same conditions, in any order? */
 static bool same_conds(const struct compiler *c, const struct rule *a, const struct rule *b)
 {
-	const struct lstar_policy_cond *ca = &c->conds[a->first_cond];
-	const struct lstar_policy_cond *cb = &c->conds[b->first_cond];
+	const struct lstar_policy_cond *ca, *cb;
 
 	if (a->ncond != b->ncond)
 		return false;
+	if (!a->ncond)
+		return true;	/* (a policy without conditions has no array) */
+	ca = &c->conds[a->first_cond];
+	cb = &c->conds[b->first_cond];
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint16_t i = 0; i < a->ncond; i++) {
 			bool found = false;
