@@ -72,7 +72,8 @@ VDSO_SO   := $(B)/vdso/vdso.so
 VMM_OBJS  += $(B)/vmm/vdso_image.o
 LIB_OBJS  += $(B)/vmm/vdso_image.o
 
-.PHONY: all bench bench-deps check check-hw clean deps examples fuzz-boundary fuzz-parsers fuzz-smoke \
+.PHONY: all bench bench-deps check check-hw clean deps examples fuzz-boundary fuzz-cc fuzz-parsers \
+	fuzz-smoke \
 	guest stress tests
 all: $(B)/lstar $(B)/lstar-policy examples
 
@@ -224,6 +225,7 @@ AFL_EXAMPLES := $(B)/examples/fuzz_me.afl
 $(B)/examples/%.afl: examples/%.c
 	@mkdir -p $(dir $@)
 	@echo "  AFL     $@"
+	@command -v $(AFL_CC) >/dev/null || { echo "$(AFL_CC) not found: make deps installs afl++"; exit 1; }
 	$(Q)AFL_QUIET=1 $(AFL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 examples: $(EXAMPLES) $(AFL_EXAMPLES)
@@ -260,6 +262,11 @@ FUZZ_SEEDS_elf          := tools/fuzz/seeds/elf
 FUZZ_SEEDS_policy       := tools/fuzz/seeds/policy policy/profiles tests/policy/errors examples
 FUZZ_SEEDS_guest_tables := tools/fuzz/seeds/guest_tables
 SECONDS ?= 60
+
+$(FUZZ_BINS): | fuzz-cc
+
+fuzz-cc:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "$(FUZZ_CC) not found: make deps installs it (with afl++)"; exit 1; }
 
 $(B)/fuzz/elf: tools/fuzz/fuzz_elf.c vmm/elf.c vmm/mem.c
 	@mkdir -p $(dir $@)
@@ -333,7 +340,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev check musl-tools busybox-static bash-static golang-go \
-		afl++
+		afl++ clang
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:
