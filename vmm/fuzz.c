@@ -21,8 +21,10 @@
  * each reset compares the logged pages with the snapshot and copies back
  * those that differ.  Page tables are the exception: the host must not
  * rewrite them behind KVM's shadow MMU, so a reset that finds a table
- * changed (beyond the accessed and dirty bits) also gives the memory slot
- * to KVM again, which drops everything KVM derived from the old tables.
+ * changed (beyond the accessed and dirty bits) first has the shim write
+ * back the entries it logged (LSTAR_START_UNDO); only if that fails does
+ * the VMM copy the tables back and give the memory slot to KVM again,
+ * which drops everything KVM derived from the old tables.
  *
  * The driver is AFL++'s fork-server protocol on descriptors 198 (control,
  * in) and 199 (status, out): afl-fuzz itself, or lstar's stand-alone
@@ -678,8 +680,7 @@ static int dirty_pages(struct vmm_fuzz *f, struct vmm_vm *vm)
 static bool tables_differ(const struct vmm_fuzz *f, const struct vmm_mem *m)
 {
 	for (uint64_t w = 0; w < (f->npages + 63) / 64; w++)
-		for (uint64_t bits = f->log[w] & (w < (f->snap_pages + 63) / 64 ? f->tables[w] : 0);
-		     bits; bits &= bits - 1)
+		for (uint64_t bits = f->log[w] & f->tables[w]; bits; bits &= bits - 1)
 			if (table_changed(f, m, w * 64 + (uint64_t)__builtin_ctzll(bits)))
 				return true;
 	return false;
