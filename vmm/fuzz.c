@@ -935,8 +935,10 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 	if (vmm->status == LSTAR_EXIT_FAILURE && !vmm->killed_by)
 		return false;	/* lstar itself failed (a shim panic) */
 	map_out(f, &vmm->vm.mem);
-	if (write4(LSTAR_FUZZ_ST_FD, wait_status(vmm)))
+	if (write4(LSTAR_FUZZ_ST_FD, wait_status(vmm)) || read4(LSTAR_FUZZ_CTL_FD, &go))
 		goto over;
+	/* A sentinel killed until now (the driver's timer ran out as the
+	 * execution ended, too late to cut it) is not the next one's. */
 	if (atomic_load(&f->cut) != CUT_NONE || sentinel_gone(f)) {
 		if ((err = sentinel_start(f))) {
 			end_campaign(vmm, "cannot start the sentinel", err);
@@ -947,8 +949,6 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 		pthread_cond_broadcast(&f->changed);
 		pthread_mutex_unlock(&f->lock);
 	}
-	if (read4(LSTAR_FUZZ_CTL_FD, &go))
-		goto over;
 	t0 = now_s();
 	if ((err = reset(cpu))) {
 		end_campaign(vmm, "cannot reset the guest", err);
