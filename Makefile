@@ -251,16 +251,19 @@ check: $(B)/lstar $(B)/lstar-policy guest tests examples fuzz-smoke
 
 # --- fuzzing lstar's own parsers (tools/fuzz/): libFuzzer with ASan and UBSan
 # on what reads untrusted input on the host: the ELF check, the policy
-# compiler, the walk of the guest's page tables.  Each runs over its seeds
+# compiler, the walk of the guest's page tables, the hypercall decoder.  Each runs over its seeds
 # in `make check`; `make fuzz-parsers SECONDS=N` fuzzes each for N seconds
 # (new inputs go to build/fuzz/corpus-NAME).
 FUZZ_CC     ?= clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -D_GNU_SOURCE -Iinclude -Ipolicy -Ivmm -I$(B)/policy
-FUZZ_BINS   := $(B)/fuzz/elf $(B)/fuzz/policy $(B)/fuzz/guest_tables
+	-fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end \
+	-D_GNU_SOURCE -Iinclude -Ipolicy -Ivmm -I$(B)/policy
+FUZZ_BINS   := $(B)/fuzz/elf $(B)/fuzz/policy $(B)/fuzz/guest_tables $(B)/fuzz/hcall
 FUZZ_SEEDS_elf          := tools/fuzz/seeds/elf
 FUZZ_SEEDS_policy       := tools/fuzz/seeds/policy policy/profiles tests/policy/errors examples
 FUZZ_SEEDS_guest_tables := tools/fuzz/seeds/guest_tables
+FUZZ_SEEDS_hcall        := tools/fuzz/seeds/hcall
+FUZZ_NAMES  := elf policy guest_tables hcall
 SECONDS ?= 60
 
 $(FUZZ_BINS): | fuzz-cc
@@ -283,19 +286,27 @@ $(B)/fuzz/guest_tables: tools/fuzz/fuzz_guest_tables.c vmm/mem.c
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
 
+# The hypercall decoder needs the whole VMM (its objects built again with
+# the fuzzer's coverage); the embedded images are the plain build's.
+$(B)/fuzz/hcall: tools/fuzz/fuzz_hcall.c $(filter-out vmm/main.c,$(VMM_SRCS)) $(POLICY_SRCS) \
+		$(B)/policy/profiles.c $(B)/vmm/shim_image.o $(B)/vmm/vdso_image.o
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(B)/shim -o $@ $^ -lelf -lseccomp -lcap-ng -lpthread
+
 fuzz-smoke: $(FUZZ_BINS)
-	@for f in elf policy guest_tables; do \
+	@for f in $(FUZZ_NAMES); do \
 		case $$f in elf) seeds="$(FUZZ_SEEDS_elf)";; policy) seeds="$(FUZZ_SEEDS_policy)";; \
-		*) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
+		hcall) seeds="$(FUZZ_SEEDS_hcall)";; *) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
 		$(B)/fuzz/$$f -runs=0 $$seeds > $(B)/fuzz/$$f.log 2>&1 || \
 			{ tail -30 $(B)/fuzz/$$f.log; echo "fuzz-smoke: $$f failed"; exit 1; }; \
 		echo "fuzz-smoke: $$f: $$(grep -o 'INITED.*' $(B)/fuzz/$$f.log | head -1)"; \
 	done
 
 fuzz-parsers: $(FUZZ_BINS)
-	@for f in elf policy guest_tables; do \
+	@for f in $(FUZZ_NAMES); do \
 		case $$f in elf) seeds="$(FUZZ_SEEDS_elf)";; policy) seeds="$(FUZZ_SEEDS_policy)";; \
-		*) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
+		hcall) seeds="$(FUZZ_SEEDS_hcall)";; *) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
 		mkdir -p $(B)/fuzz/corpus-$$f; \
 		echo "fuzz-parsers: $$f for $(SECONDS) s"; \
 		$(B)/fuzz/$$f -max_total_time=$(SECONDS) -print_final_stats=1 \
