@@ -121,6 +121,71 @@ static void unreachable(uint64_t gva)
 
 /* --- guest-physical ranges and the pool ------------------------------------ */
 
+/* The table that holds gva's entry at level shift, in memory a. */
+static uint64_t pte_table_of(struct vmm_mem *a, uint64_t gva, int shift)
+{
+	uint64_t t = a->pml4;
+
+	for (int s = 39; s > shift; s -= 9)
+		t = ((uint64_t *)vmm_mem_ptr(a, t, PAGE))[(gva >> s) & 511] & X86_PTE_ADDR;
+	return t;
+}
+
+/*
+ * vmm_mem_audit (LSTAR_MM_AUDIT, tools/fuzz-boundary.sh): tables the VMM
+ * made agree with their counts; a count off by one, a page mapped twice,
+ * a table loop and a frame outside the pool are each named.
+ */
+START_TEST(audit_finds_what_is_wrong)
+{
+	struct vmm_mem a;
+	char why[160];
+	uint64_t p1, p2, *pte, *pde;
+	uint16_t *count;
+
+	ck_assert_int_eq(vmm_mem_init(&a, POOL), 0);
+	vmm_mem_reserve_shim_books(&a);
+	p1 = vmm_mem_alloc(&a);
+	p2 = vmm_mem_alloc(&a);
+	ck_assert_int_eq(vmm_mem_map(&a, RW, p1, UFLAGS_RW), 0);
+	ck_assert_int_eq(vmm_mem_map(&a, RW + PAGE, p2, UFLAGS_RW), 0);
+	why[0] = 0;
+	ck_assert_msg(vmm_mem_audit(&a, why, sizeof(why)) == 0, "%s", why);
+
+	/* The same page at two addresses. */
+	pte = vmm_mem_ptr(&a, pte_table_of(&a, RW, 12), PAGE);
+	count = vmm_mem_ptr(&a, a.table_counts + ((pte_table_of(&a, RW, 12) - LSTAR_POOL_GPA) >> 12) * 2, 2);
+	pte[((RW >> 12) & 511) + 1] = pte[(RW >> 12) & 511];
+	why[0] = 0;
+	ck_assert_int_eq(vmm_mem_audit(&a, why, sizeof(why)), -EINVAL);
+	ck_assert_msg(strstr(why, "used twice"), "%s", why);
+	pte[((RW >> 12) & 511) + 1] = p2 | X86_PTE_P | UFLAGS_RW;
+
+	/* A count that says one more. */
+	(*count)++;
+	why[0] = 0;
+	ck_assert_int_eq(vmm_mem_audit(&a, why, sizeof(why)), -EINVAL);
+	ck_assert_msg(strstr(why, "holds 2 entries, its count says 3"), "%s", why);
+	(*count)--;
+
+	/* A frame outside the pool. */
+	pte[((RW >> 12) & 511) + 2] = 0x1000 | X86_PTE_P | X86_PTE_U;
+	(*count)++;
+	why[0] = 0;
+	ck_assert_int_eq(vmm_mem_audit(&a, why, sizeof(why)), -EINVAL);
+	ck_assert_msg(strstr(why, "outside the pool"), "%s", why);
+	pte[((RW >> 12) & 511) + 2] = 0;
+	(*count)--;
+
+	/* A table that leads back to itself. */
+	pde = vmm_mem_ptr(&a, pte_table_of(&a, RW, 21), PAGE);
+	pde[((RW >> 21) & 511) + 1] = pte_table_of(&a, RW, 21) | X86_PTE_P | X86_PTE_W | X86_PTE_U;
+	why[0] = 0;
+	ck_assert_int_eq(vmm_mem_audit(&a, why, sizeof(why)), -EINVAL);
+	vmm_mem_destroy(&a);
+}
+END_TEST
+
 START_TEST(range_edges)
 {
 	struct vmm_mem m = { .size = 1ULL << 30 };
@@ -590,6 +655,7 @@ Suite *suite_mem(void)
 	tcase_add_test(tu, direct_map_refused);
 	tcase_add_test(tu, short_range);
 	tcase_add_test(tu, wrapping_range);
+	tcase_add_test(tu, audit_finds_what_is_wrong);
 	tcase_add_test(tu, adjacent_pages_merge);
 	tcase_add_test(tu, scattered_pages);
 	tcase_add_loop_test(tu, hostile_tables, 0,

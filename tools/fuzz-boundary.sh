@@ -11,7 +11,8 @@
 #     beside them (which a planted link points at), and the read-only
 #     tree, are hashed before and after;
 #   - that the VMM held no more host descriptors at its end than it opened
-#     for itself (lstar -v's count, from LSTAR_FD_AUDIT).
+#     for itself (LSTAR_FD_AUDIT), and that the guest's page tables agree
+#     with the shim's books at the end of the run (LSTAR_MM_AUDIT).
 #
 #   tools/fuzz-boundary.sh BUILD_DIR SECONDS [FIRST_SEED]
 #
@@ -60,7 +61,7 @@ while (( $(date +%s) - start < SECONDS_WANTED )); do
 	t0=$(date +%s)
 	policy=default
 	(( SEED % 2 )) && policy=$DIR/all.policy
-	LSTAR_FD_AUDIT=1 timeout -s KILL 40 "$LSTAR" run -v -p "$policy" --ro "$DIR/ro" --rw "$DIR/rw" \
+	LSTAR_FD_AUDIT=1 LSTAR_MM_AUDIT=1 timeout -s KILL 40 "$LSTAR" run -v -p "$policy" --ro "$DIR/ro" --rw "$DIR/rw" \
 		--timeout 10 -- "$AGENT" "$SEED" "$COUNT" "$DIR" >/dev/null 2>/tmp/lstar-boundary.err </dev/null
 	status=$?
 	runs=$((runs + 1))
@@ -70,8 +71,8 @@ while (( $(date +%s) - start < SECONDS_WANTED )); do
 		finding "$SEED" "lstar failed: $(grep -a -m1 'lstar:' /tmp/lstar-boundary.err)"
 	elif grep -aqE 'AddressSanitizer|LeakSanitizer|runtime error|shim panic|shim failure' /tmp/lstar-boundary.err; then
 		finding "$SEED" "$(grep -a -m1 -E 'AddressSanitizer|LeakSanitizer|runtime error|shim' /tmp/lstar-boundary.err)"
-	elif grep -aq 'fd audit: leaked' /tmp/lstar-boundary.err; then
-		finding "$SEED" "$(grep -a -m1 'fd audit' /tmp/lstar-boundary.err)"
+	elif grep -aqE 'fd audit: leaked|mm audit' /tmp/lstar-boundary.err; then
+		finding "$SEED" "$(grep -a -m1 -E 'fd audit|mm audit' /tmp/lstar-boundary.err)"
 	fi
 	after=$(snapshot)
 	if [[ $after != "$before" ]]; then

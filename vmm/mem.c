@@ -8,6 +8,8 @@
  * checked against the mapping before the host dereferences anything.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -283,4 +285,91 @@ int vmm_mem_copy_to_user(const struct vmm_mem *m, uint64_t gva,
 			 const void *src, uint64_t len)
 {
 	return copy_user(m, gva, (void *)src, len, true);
+}
+
+/*
+ * The user half's page tables against the shim's books, for
+ * LSTAR_MM_AUDIT (tools/fuzz-boundary.sh): each table below the root
+ * holds as many entries as its count says, every frame (a table, or a
+ * page mapped or kept for PROT_NONE) lies in the pool, and none is used
+ * twice.  A walk that finds a table again (a loop) is a finding too.
+ */
+#define PTE_BACKED	(1ULL << 9)	/* the shim's: PROT_NONE, frame kept */
+
+struct audit {
+	const struct vmm_mem *m;
+	uint8_t *seen;			/* per pool page */
+	char *why;
+	size_t len;
+};
+
+static bool audit_frame(struct audit *a, uint64_t gpa, const char *what)
+{
+	uint64_t page;
+
+	if (gpa < LSTAR_POOL_GPA || gpa >= a->m->size || gpa % PAGE_SIZE) {
+		snprintf(a->why, a->len, "%s 0x%llx outside the pool", what,
+			 (unsigned long long)gpa);
+		return false;
+	}
+	page = (gpa - LSTAR_POOL_GPA) / PAGE_SIZE;
+	if (a->seen[page]) {
+		snprintf(a->why, a->len, "%s 0x%llx used twice", what, (unsigned long long)gpa);
+		return false;
+	}
+	a->seen[page] = 1;
+	return true;
+}
+
+static bool audit_table(struct audit *a, uint64_t table, int level)
+{
+	const uint64_t *t = vmm_mem_ptr(a->m, table, PAGE_SIZE);
+	const uint16_t *count;
+	unsigned used = 0;
+
+	if (!t || !audit_frame(a, table, "table"))
+		return false;
+	count = vmm_mem_ptr(a->m, a->m->table_counts + ((table - LSTAR_POOL_GPA) >> 12) * 2, 2);
+	for (int i = 0; i < 512; i++) {
+		uint64_t e = t[i];
+
+		if (!e)
+			continue;
+		used++;
+		if (level > 0 ? !(e & X86_PTE_P) || (e & X86_PTE_PS) : !(e & (X86_PTE_P | PTE_BACKED))) {
+			snprintf(a->why, a->len, "entry %d of table 0x%llx (level %d) is 0x%llx", i,
+				 (unsigned long long)table, level, (unsigned long long)e);
+			return false;
+		}
+		if (level > 0 ? !audit_table(a, e & X86_PTE_ADDR, level - 1) :
+				!audit_frame(a, e & X86_PTE_ADDR, "page"))
+			return false;
+	}
+	if (!count || *count != used) {
+		snprintf(a->why, a->len, "table 0x%llx (level %d) holds %u entries, its count says %u",
+			 (unsigned long long)table, level, used, count ? *count : 0);
+		return false;
+	}
+	return true;
+}
+
+int vmm_mem_audit(const struct vmm_mem *m, char *why, size_t len)
+{
+	const uint64_t *root = vmm_mem_ptr(m, m->pml4, PAGE_SIZE);
+	struct audit a = { .m = m, .why = why, .len = len };
+	bool ok = true;
+
+	if (!root || !m->table_counts)
+		return 0;
+	if (!(a.seen = calloc((m->size - LSTAR_POOL_GPA) / PAGE_SIZE, 1))) {
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (int i = 0; i < 256 && ok; i++)
+		if (root[i])
+			ok = (root[i] & X86_PTE_P) && audit_table(&a, root[i] & X86_PTE_ADDR, 2);
+	free(a.seen);
+	if (!ok && !why[0])
+		snprintf(why, len, "a root entry is not present");
+	return ok ? 0 : -EINVAL;
 }

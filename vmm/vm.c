@@ -893,6 +893,12 @@ static int run_program(struct vmm *vmm)
 	vmm_signal_kick_target(NULL);
 	running = NULL;
 	vmm_fuzz_stop(vmm);
+	if (getenv("LSTAR_MM_AUDIT")) {
+		char why[160] = "";
+
+		if (vmm_mem_audit(&vmm->vm.mem, why, sizeof(why)))
+			vmm_err("mm audit: %s", why);
+	}
 	/* The sandbox's init ended: so do the other processes. */
 	vmm_procs_end(vmm);
 	if (stop_signal && !vmm->done)

@@ -143,6 +143,11 @@ int vmm_mem_map_direct(struct vmm_mem *m);
 long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
 		      bool write, struct iovec *iov, int max, int *niov);
 
+/* vmm_mem_audit - do the user half's page tables agree with the shim's
+ * books (entry counts, every frame in the pool and used once)?  0, or
+ * -EINVAL with why filled in. */
+int vmm_mem_audit(const struct vmm_mem *m, char *why, size_t len);
+
 /* Copy between the host and user memory; 0 or -EFAULT (nothing partial
  * is reported: a fault anywhere fails the copy). */
 int vmm_mem_copy_from_user(const struct vmm_mem *m, void *dst, uint64_t gva,
