@@ -343,6 +343,18 @@ START_TEST(refusals)
 		ck_assert_str_eq(r.out, "");
 		run_result_free(&r);
 	}
+	/* An input file the program could not open: outside every tree. */
+	{
+		char input[300];
+		const char *const opts[] = { "--input-file", input, "--corpus", corpus, NULL };
+		struct run_result r;
+
+		snprintf(input, sizeof(input), "%s/01-hello", corpus);
+		run_fuzz(opts, target(0), NULL, NULL, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, "not in a tree the program sees"),
+			      "status %d\n%s", r.status, r.err);
+		run_result_free(&r);
+	}
 	/* A program that never reads its input: nothing to start from. */
 	{
 		const char *const opts[] = { "--stdin", "--corpus", corpus, NULL };

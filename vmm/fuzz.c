@@ -33,6 +33,7 @@
  * the sentinel (afl-fuzz's timeout) cuts the execution short.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -1054,12 +1055,20 @@ int vmm_fuzz_open(struct vmm *vmm)
 	    !(f->written = calloc((f->npages + 63) / 64, 8)))
 		return -ENOMEM;
 	if (f->opt->input_file) {
+		char canon[PATH_MAX];
 		struct stat st;
 
-		if (stat(f->opt->input_file, &st) < 0) {
+		if (!realpath(f->opt->input_file, canon) || stat(canon, &st) < 0) {
 			err = -errno;
 			vmm_err("fuzz: --input-file %s: %s", f->opt->input_file, strerror(errno));
 			return err;
+		}
+		/* The program opens it, and the VMM opens it anew each time
+		 * the driver makes a new file there: beneath a tree. */
+		if (!vmm_fs_tree_of(&vmm->proc, canon)) {
+			vmm_err("fuzz: --input-file %s: not in a tree the program sees "
+				"(grant its directory with --ro)", f->opt->input_file);
+			return -EACCES;
 		}
 		f->input_dev = st.st_dev;
 		f->input_ino = st.st_ino;
