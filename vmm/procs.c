@@ -216,10 +216,12 @@ static void reap_hosts(struct vmm *vmm)
 
 			if (!p->pid || p->host_pid != host || p->state != VMM_PROC_RUNNING)
 				continue;
-			if (WIFSIGNALED(ws))
+			/* Once the sandbox is ending, the VMMs exit without a
+			 * word (as SIGKILL ends their processes): no news. */
+			if (!atomic_load(&b->ended) && WIFSIGNALED(ws))
 				vmm_err("process %d: its VMM was killed by SIG%s", p->pid,
 					sigabbrev_np(WTERMSIG(ws)) ?: "?");
-			else
+			else if (!atomic_load(&b->ended))
 				vmm_err("process %d: its VMM exited with %d", p->pid,
 					WEXITSTATUS(ws));
 			proc_ended(b, p, SIGKILL);

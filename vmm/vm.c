@@ -892,6 +892,15 @@ static int run_program(struct vmm *vmm)
 	vmm_threads_join(vmm);
 	vmm_signal_kick_target(NULL);
 	running = NULL;
+	/* Another process broke a kill rule: that ends the sandbox (159),
+	 * even when this first process ended of it before the watcher
+	 * could stop the run.  The flag is set before the process's end
+	 * can be seen by anyone, so a first process that saw it sees the
+	 * flag too. */
+	if (vmm->procs && atomic_load(&vmm->procs->rule_killed) && !vmm->fuzz) {
+		vmm->status = 128 + SIGSYS;
+		vmm->killed_by = SIGSYS;
+	}
 	vmm_fuzz_stop(vmm);
 	if (getenv("LSTAR_MM_AUDIT")) {
 		char why[160] = "";
