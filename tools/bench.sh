@@ -7,6 +7,7 @@
 #   BASE=/path/to/old/lstar tools/bench.sh    adds a column for another
 #                                     lstar binary: before/after a change,
 #                                     in the same run on the same machine
+#   ONLY=fuzz tools/bench.sh          only the lstar fuzz figures
 #
 # Peers: strace -f (ptrace), gVisor runsc with its ptrace platform, bwrap
 # (namespaces).  "lstar -p args" runs lstar under a policy whose rules for
@@ -102,6 +103,7 @@ done
 
 echo "lstar bench: $(uname -r), $(nproc) cores, best of $REPS runs, seconds (x native)"
 "$LSTAR" doctor | grep -E '^  (platform|start-up|syscall|VMM exit) '
+[[ ${ONLY:-} == fuzz ]] && workloads=()
 printf '\n%-28s' "workload"
 for r in "${runners[@]}"; do printf '%18s' "$r"; done
 echo
