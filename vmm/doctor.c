@@ -108,14 +108,6 @@ static int make_loop(uint32_t iterations, uint32_t nr)
 	return fd;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The policy the loop program runs under: the default profile, the one
  * a user gets without -p (compiled once). */
 static const struct lstar_policy *default_policy(void)
@@ -150,9 +142,9 @@ static double run_loop(uint32_t iterations, uint32_t nr, bool probe)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	opt.program = path;
 	opt.probe_msr = probe;
-	t = now_s();
+	t = vmm_now();
 	status = vmm_run(&opt);
-	t = now_s() - t;
+	t = vmm_now() - t;
 	close(fd);
 	return status == 0 ? t : -1;
 }

@@ -902,14 +902,6 @@ bool vmm_fuzz_cut(struct vmm_vcpu *cpu)
 	return true;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
@@ -950,12 +942,12 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 		pthread_cond_broadcast(&f->changed);
 		pthread_mutex_unlock(&f->lock);
 	}
-	t0 = now_s();
+	t0 = vmm_now();
 	if ((err = reset(cpu))) {
 		end_campaign(vmm, "cannot reset the guest", err);
 		return false;
 	}
-	f->reset_s += now_s() - t0;
+	f->reset_s += vmm_now() - t0;
 	if (write4(LSTAR_FUZZ_ST_FD, (uint32_t)f->sentinel))
 		goto over;
 	f->executions++;

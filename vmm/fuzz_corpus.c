@@ -39,24 +39,16 @@ struct driver {
 	double timeout;			/* per execution; 0: none */
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Read four bytes within seconds (<= 0: no limit): 0, -ETIMEDOUT, or
  * -EPIPE when the VMM is gone. */
 static int read4_within(int fd, uint32_t *v, double seconds)
 {
-	double end = now() + seconds;
+	double end = vmm_now() + seconds;
 	size_t got = 0;
 
 	while (got < 4) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		double left = end - now();
+		double left = end - vmm_now();
 		int ms = seconds <= 0 ? -1 : left <= 0 ? 0 : (int)(left * 1000) + 1;
 		ssize_t n;
 		int r = poll(&p, 1, ms);
@@ -269,7 +261,7 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 				vmm_err("fuzz: %s/%s: %s", corpus, name, strerror(errno));
 			continue;
 		}
-		t0 = now();
+		t0 = vmm_now();
 		if ((err = place_input(&d, buf, len)) || (err = write_all(d.ctl, &(uint32_t){ 0 }, 4)) ||
 		    (err = read4_within(d.st, &pid, 0))) {
 			free(buf);
@@ -288,7 +280,7 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 			break;
 		}
 		ran++;
-		describe(what, sizeof(what), ws32, timed_out, (now() - t0) * 1000);
+		describe(what, sizeof(what), ws32, timed_out, (vmm_now() - t0) * 1000);
 		if (timed_out) {
 			hung++;
 			fprintf(stderr, "lstar: fuzz: %s: %s\n", name, what);

@@ -991,6 +991,15 @@ int vmm_confine(const struct vmm *vmm);
 /* doctor.c */
 int vmm_doctor(void);
 
+/* vmm_now - CLOCK_MONOTONIC in seconds, for the figures lstar reports. */
+static inline double vmm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* Message helpers (vm.c): "lstar: " + text, to stderr. */
 void vmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
