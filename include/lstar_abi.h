@@ -132,6 +132,11 @@
 #define LSTAR_START_UNDO	3	/* lstar fuzz: undo the page-table writes
 					 * since the snapshot (LSTAR_HC_UNDONE) */
 
+/* A software bit of the shim's user page-table entries: the entry is not
+ * present (PROT_NONE) but keeps its frame, which the VMM's audit
+ * (LSTAR_MM_AUDIT) counts as the shim does. */
+#define LSTAR_PTE_BACKED	(1ULL << 9)
+
 /* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
 

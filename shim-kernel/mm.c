@@ -33,7 +33,6 @@
 #include "task.h"
 #endif
 
-#define PTE_BACKED	(1ULL << 9)	/* software: PROT_NONE, frame kept */
 
 #define PROT_ALL	(PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAX_VMAS	4096
@@ -515,7 +514,7 @@ static uint64_t prot_to_pte(uint32_t prot)
 	uint64_t f;
 
 	if (!(prot & PROT_ALL))
-		return PTE_BACKED;
+		return LSTAR_PTE_BACKED;
 	f = X86_PTE_P | X86_PTE_U;
 	if (prot & PROT_WRITE)
 		f |= X86_PTE_W;
@@ -555,7 +554,7 @@ static void unmap_pages(uint64_t start, uint64_t end)
 		for (; leaf && va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va);
 
-			if (*pte & (X86_PTE_P | PTE_BACKED))
+			if (*pte & (X86_PTE_P | LSTAR_PTE_BACKED))
 				page_free(*pte & X86_PTE_ADDR);
 			if (*pte && pte_set(leaf, pte, 0, va))
 				break;		/* the leaf went: nothing left */
@@ -622,7 +621,7 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 		for (; va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va), pa = *pte & X86_PTE_ADDR;
 
-			if (!(*pte & (X86_PTE_P | PTE_BACKED))) {
+			if (!(*pte & (X86_PTE_P | LSTAR_PTE_BACKED))) {
 				if (!(flags & X86_PTE_P))
 					continue;
 				if (!(pa = page_alloc())) {
@@ -1178,7 +1177,7 @@ static long do_madvise(struct pt_regs *regs)
 			for (; leaf && va < stop; va += PAGE_SIZE) {
 				uint64_t *pte = pte_of(leaf, va), pa;
 
-				if (!(*pte & (X86_PTE_P | PTE_BACKED)))
+				if (!(*pte & (X86_PTE_P | LSTAR_PTE_BACKED)))
 					continue;
 				/* Alone, the old page first: then a page is
 				 * always to be had (it may be this one,

@@ -256,7 +256,7 @@ static bool pte_agrees(const struct vma *v, uint64_t pte)
 	uint64_t flags = pte & ~X86_PTE_ADDR;
 
 	if (!(v->prot & PROT_ALL))
-		return pte == 0 || flags == PTE_BACKED;
+		return pte == 0 || flags == LSTAR_PTE_BACKED;
 	return flags == prot_to_pte(v->prot);
 }
 
@@ -388,7 +388,7 @@ static uint64_t *word_of(uint64_t va, unsigned w)
 {
 	uint64_t next, *leaf = pt_lookup(va, &next), pte;
 
-	if (!leaf || !((pte = *pte_of(leaf, va)) & (X86_PTE_P | PTE_BACKED)))
+	if (!leaf || !((pte = *pte_of(leaf, va)) & (X86_PTE_P | LSTAR_PTE_BACKED)))
 		return NULL;
 	return (uint64_t *)phys_to_virt(pte & X86_PTE_ADDR) + w;
 }

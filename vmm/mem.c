@@ -294,8 +294,6 @@ int vmm_mem_copy_to_user(const struct vmm_mem *m, uint64_t gva,
  * page mapped or kept for PROT_NONE) lies in the pool, and none is used
  * twice.  A walk that finds a table again (a loop) is a finding too.
  */
-#define PTE_BACKED	(1ULL << 9)	/* the shim's: PROT_NONE, frame kept */
-
 struct audit {
 	const struct vmm_mem *m;
 	uint8_t *seen;			/* per pool page */
@@ -336,7 +334,7 @@ static bool audit_table(struct audit *a, uint64_t table, int level)
 		if (!e)
 			continue;
 		used++;
-		if (level > 0 ? !(e & X86_PTE_P) || (e & X86_PTE_PS) : !(e & (X86_PTE_P | PTE_BACKED))) {
+		if (level > 0 ? !(e & X86_PTE_P) || (e & X86_PTE_PS) : !(e & (X86_PTE_P | LSTAR_PTE_BACKED))) {
 			snprintf(a->why, a->len, "entry %d of table 0x%llx (level %d) is 0x%llx", i,
 				 (unsigned long long)table, level, (unsigned long long)e);
 			return false;
