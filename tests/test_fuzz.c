@@ -129,19 +129,28 @@ static void assert_reports(const char *err, const char *want_lines)
 static void run_fuzz(const char *const opts[], const char *prog, const char *const args[],
 		     const char *stdin_file, struct run_result *r)
 {
-	const char *argv[64];
-	int n = 0;
+	run_lstar_in("fuzz", opts, prog, args, stdin_file, 120, r);
+}
 
-	argv[n++] = lstar_path();
-	argv[n++] = "fuzz";
-	for (int i = 0; opts && opts[i]; i++)
-		argv[n++] = opts[i];
-	argv[n++] = "--";
-	argv[n++] = prog;
-	for (int i = 0; args && args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	run_argv_in((char *const *)argv, NULL, 120, NULL, stdin_file, r);
+/*
+ * The corpus run through lstar fuzz (opts, the program's arguments
+ * fuzz_args) gives what each input gives natively, run alone (with args,
+ * and by_path: the input's path as the last argument, else on standard
+ * input): the same output, each input ending the same way.  *r is lstar
+ * fuzz's run, for more checks.
+ */
+static void assert_fuzz_as_native(int libc, const char *const opts[], const char *const fuzz_args[],
+				  const char *const args[], const char *corpus, bool by_path,
+				  struct run_result *r)
+{
+	char want[4096];
+	char *native = native_runs(target(libc), args, corpus, by_path, want, sizeof(want));
+
+	run_fuzz(opts, target(libc), fuzz_args, NULL, r);
+	ck_assert_msg(!strcmp(r->out, native), "outputs differ\n--- native\n%s--- lstar fuzz\n%s"
+		      "--- stderr\n%s", native, r->out, r->err);
+	assert_reports(r->err, want);
+	free(native);
 }
 
 /* Every input of the corpus, one execution each from the snapshot, gives
@@ -149,21 +158,16 @@ static void run_fuzz(const char *const opts[], const char *prog, const char *con
  * saved, byte for byte. */
 START_TEST(corpus_as_native)
 {
-	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], crashes[256];
-	char want[4096], path[PATH_MAX];
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], crashes[256], path[PATH_MAX];
 	const char *const opts[] = { "--stdin", "--corpus", corpus, "--crashes", crashes, NULL };
 	struct run_result r;
-	char *native, *saved;
+	char *saved;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
 	snprintf(crashes, sizeof(crashes), "%s/crashes", dir);
 	make_corpus(corpus);
-	native = native_runs(target(_i), NULL, corpus, false, want, sizeof(want));
-	run_fuzz(opts, target(_i), NULL, NULL, &r);
-	ck_assert_msg(!strcmp(r.out, native), "outputs differ\n--- native\n%s--- lstar fuzz\n%s"
-		      "--- stderr\n%s", native, r.out, r.err);
-	assert_reports(r.err, want);
+	assert_fuzz_as_native(_i, opts, NULL, NULL, corpus, false, &r);
 	ck_assert_msg(strstr(r.err, "lstar: fuzz: 12 inputs: 2 killed the program, 0 timed out\n"),
 		      "summary:\n%s", r.err);
 	/* A crash's report ends with the calls before it. */
@@ -176,7 +180,6 @@ START_TEST(corpus_as_native)
 	free(saved);
 	snprintf(path, sizeof(path), "%s/01-hello", crashes);
 	ck_assert_int_ne(access(path, F_OK), 0);
-	free(native);
 	run_result_free(&r);
 	rm_rf(dir);
 }
@@ -186,22 +189,16 @@ END_TEST
  * input there (and the VMM follows a file made anew at the path). */
 START_TEST(input_file_as_native)
 {
-	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], input[PATH_MAX], want[4096];
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], input[PATH_MAX];
 	const char *const opts[] = { "--input-file", input, "--ro", dir, "--corpus", corpus, NULL };
-	const char *const args[] = { input, NULL };
+	const char *const fuzz_args[] = { input, NULL };
 	struct run_result r;
-	char *native;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
 	snprintf(input, sizeof(input), "%s/input", dir);
 	make_corpus(corpus);
-	native = native_runs(target(_i), NULL, corpus, true, want, sizeof(want));
-	run_fuzz(opts, target(_i), args, NULL, &r);
-	ck_assert_msg(!strcmp(r.out, native), "outputs differ\n--- native\n%s--- lstar fuzz\n%s"
-		      "--- stderr\n%s", native, r.out, r.err);
-	assert_reports(r.err, want);
-	free(native);
+	assert_fuzz_as_native(_i, opts, fuzz_args, NULL, corpus, true, &r);
 	run_result_free(&r);
 	rm_rf(dir);
 }
@@ -211,22 +208,16 @@ END_TEST
  * ENOSYS natively): executions start there. */
 START_TEST(marked_snapshot_as_native)
 {
-	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], want[4096];
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256];
 	const char *const opts[] = { "--stdin", "--corpus", corpus, "-v", NULL };
 	const char *const args[] = { "--mark", NULL };
 	struct run_result r;
-	char *native;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
 	make_corpus(corpus);
-	native = native_runs(target(_i), args, corpus, false, want, sizeof(want));
-	run_fuzz(opts, target(_i), args, NULL, &r);
-	ck_assert_msg(!strcmp(r.out, native), "outputs differ\n--- native\n%s--- lstar fuzz\n%s"
-		      "--- stderr\n%s", native, r.out, r.err);
-	assert_reports(r.err, want);
+	assert_fuzz_as_native(_i, opts, args, args, corpus, false, &r);
 	ck_assert_msg(strstr(r.err, "lstar: fuzz: snapshot taken"), "%s", r.err);
-	free(native);
 	run_result_free(&r);
 	rm_rf(dir);
 }

@@ -116,6 +116,11 @@ const char *source_path(const char *rel);
  */
 void run_lstar(const char *const opts[], const char *prog,
 	       const char *const args[], struct run_result *r);
+/* run_lstar_in - `lstar COMMAND [opts...] -- prog args...` with stdin
+ * from the file in (NULL: /dev/null), killed after timeout_s. */
+void run_lstar_in(const char *command, const char *const opts[], const char *prog,
+		  const char *const args[], const char *in, int timeout_s,
+		  struct run_result *r);
 
 /*
  * assert_same_as_native - run prog with args natively and under lstar;

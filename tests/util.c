@@ -202,14 +202,15 @@ const char *guest_path(const char *name)
 	return buf;
 }
 
-void run_lstar(const char *const opts[], const char *prog,
-	       const char *const args[], struct run_result *r)
+void run_lstar_in(const char *command, const char *const opts[], const char *prog,
+		  const char *const args[], const char *in, int timeout_s,
+		  struct run_result *r)
 {
 	const char *argv[128];
 	int n = 0;
 
 	argv[n++] = lstar_path();
-	argv[n++] = "run";
+	argv[n++] = command;
 	for (int i = 0; opts && opts[i]; i++)
 		argv[n++] = opts[i];
 	argv[n++] = "--";
@@ -218,7 +219,13 @@ void run_lstar(const char *const opts[], const char *prog,
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	ck_assert_int_lt(n, 128);
-	run_argv((char *const *)argv, NULL, 60, r);
+	run_argv_in((char *const *)argv, NULL, timeout_s, NULL, in, r);
+}
+
+void run_lstar(const char *const opts[], const char *prog,
+	       const char *const args[], struct run_result *r)
+{
+	run_lstar_in("run", opts, prog, args, NULL, 60, r);
 }
 
 /*
