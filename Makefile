@@ -258,62 +258,48 @@ FUZZ_CC     ?= clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end \
 	-D_GNU_SOURCE -Iinclude -Ipolicy -Ivmm -I$(B)/policy
-FUZZ_BINS   := $(B)/fuzz/elf $(B)/fuzz/policy $(B)/fuzz/guest_tables $(B)/fuzz/hcall
+FUZZ_NAMES  := elf policy guest_tables hcall
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(B)/fuzz/%)
 FUZZ_SEEDS_elf          := tools/fuzz/seeds/elf
 FUZZ_SEEDS_policy       := tools/fuzz/seeds/policy policy/profiles tests/policy/errors examples
 FUZZ_SEEDS_guest_tables := tools/fuzz/seeds/guest_tables
 FUZZ_SEEDS_hcall        := tools/fuzz/seeds/hcall
-FUZZ_NAMES  := elf policy guest_tables hcall
+FUZZ_LIBS_elf           := -lelf
+FUZZ_LIBS_policy        := -lseccomp
+FUZZ_LIBS_hcall         := -lelf -lseccomp -lcap-ng -lpthread
 SECONDS ?= 60
-
-$(FUZZ_BINS): | fuzz-cc
 
 fuzz-cc:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "$(FUZZ_CC) not found: make deps installs it (with afl++)"; exit 1; }
 
+# Each harness and what it tests; the hypercall decoder needs the whole
+# VMM (its objects built again with the fuzzer's coverage), with the
+# plain build's embedded images.
 $(B)/fuzz/elf: tools/fuzz/fuzz_elf.c vmm/elf.c vmm/mem.c
-	@mkdir -p $(dir $@)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lelf
-
 $(B)/fuzz/policy: tools/fuzz/fuzz_policy.c $(POLICY_SRCS) $(B)/policy/profiles.c
-	@mkdir -p $(dir $@)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lseccomp
-
 $(B)/fuzz/guest_tables: tools/fuzz/fuzz_guest_tables.c vmm/mem.c
-	@mkdir -p $(dir $@)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^
-
-# The hypercall decoder needs the whole VMM (its objects built again with
-# the fuzzer's coverage); the embedded images are the plain build's.
 $(B)/fuzz/hcall: tools/fuzz/fuzz_hcall.c $(filter-out vmm/main.c,$(VMM_SRCS)) $(POLICY_SRCS) \
 		$(B)/policy/profiles.c $(B)/vmm/shim_image.o $(B)/vmm/vdso_image.o
+
+$(FUZZ_BINS): | fuzz-cc
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(B)/shim -o $@ $^ -lelf -lseccomp -lcap-ng -lpthread
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(B)/shim -o $@ $^ $(FUZZ_LIBS_$(@F))
 
 fuzz-smoke: $(FUZZ_BINS)
-	@for f in $(FUZZ_NAMES); do \
-		case $$f in elf) seeds="$(FUZZ_SEEDS_elf)";; policy) seeds="$(FUZZ_SEEDS_policy)";; \
-		hcall) seeds="$(FUZZ_SEEDS_hcall)";; *) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
-		$(B)/fuzz/$$f -runs=0 $$seeds > $(B)/fuzz/$$f.log 2>&1 || \
-			{ tail -30 $(B)/fuzz/$$f.log; echo "fuzz-smoke: $$f failed"; exit 1; }; \
-		echo "fuzz-smoke: $$f: $$(grep -o 'INITED.*' $(B)/fuzz/$$f.log | head -1)"; \
-	done
+	@$(foreach f,$(FUZZ_NAMES), \
+		$(B)/fuzz/$(f) -runs=0 $(FUZZ_SEEDS_$(f)) > $(B)/fuzz/$(f).log 2>&1 || \
+			{ tail -30 $(B)/fuzz/$(f).log; echo "fuzz-smoke: $(f) failed"; exit 1; }; \
+		echo "fuzz-smoke: $(f): $$(grep -o 'INITED.*' $(B)/fuzz/$(f).log | head -1)";)
 
 fuzz-parsers: $(FUZZ_BINS)
-	@for f in $(FUZZ_NAMES); do \
-		case $$f in elf) seeds="$(FUZZ_SEEDS_elf)";; policy) seeds="$(FUZZ_SEEDS_policy)";; \
-		hcall) seeds="$(FUZZ_SEEDS_hcall)";; *) seeds="$(FUZZ_SEEDS_guest_tables)";; esac; \
-		mkdir -p $(B)/fuzz/corpus-$$f; \
-		echo "fuzz-parsers: $$f for $(SECONDS) s"; \
-		$(B)/fuzz/$$f -max_total_time=$(SECONDS) -print_final_stats=1 \
-			-artifact_prefix=$(B)/fuzz/$$f- $(B)/fuzz/corpus-$$f $$seeds \
-			> $(B)/fuzz/$$f.log 2>&1 || { tail -40 $(B)/fuzz/$$f.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units|cov:' $(B)/fuzz/$$f.log | tail -2; \
-	done
+	@$(foreach f,$(FUZZ_NAMES), \
+		mkdir -p $(B)/fuzz/corpus-$(f); \
+		echo "fuzz-parsers: $(f) for $(SECONDS) s"; \
+		$(B)/fuzz/$(f) -max_total_time=$(SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/$(f)- $(B)/fuzz/corpus-$(f) $(FUZZ_SEEDS_$(f)) \
+			> $(B)/fuzz/$(f).log 2>&1 || { tail -40 $(B)/fuzz/$(f).log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|cov:' $(B)/fuzz/$(f).log | tail -2;)
 
 # lstar's own boundary, fuzzed from inside the sandbox by guest/boundary,
 # against the sanitizer build: `make fuzz-boundary SECONDS=3600`.
