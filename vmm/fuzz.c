@@ -185,18 +185,35 @@ static int write4(int fd, uint32_t v)
 	return n == 4 ? 0 : -1;
 }
 
-/* 0, or -1 when the driver is gone (EOF): the campaign is over. */
-static int read4(int fd, uint32_t *v)
+int vmm_fuzz_read4(int fd, uint32_t *v, double seconds)
 {
+	double end = vmm_now() + seconds;
 	size_t got = 0;
 
 	while (got < 4) {
-		ssize_t n = read(fd, (char *)v + got, 4 - got);
+		ssize_t n;
 
+		if (seconds > 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			double left = end - vmm_now();
+			struct timespec ts = { 0 };
+			int r;
+
+			if (left > 0) {
+				ts.tv_sec = (time_t)left;
+				ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+			}
+			r = ppoll(&p, 1, &ts, NULL);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r == 0)
+				return -ETIMEDOUT;
+		}
+		n = read(fd, (char *)v + got, 4 - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return -1;
+			return -EPIPE;
 		got += (size_t)n;
 	}
 	return 0;
@@ -608,7 +625,7 @@ static void take_snapshot(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 	if (vmm->opt->verbose)
 		vmm_err("fuzz: snapshot taken: %llu pages below the highest in use, %llu of them copied",
 			(unsigned long long)f->snap_pages, (unsigned long long)f->ncopy);
-	if (write4(LSTAR_FUZZ_ST_FD, hello_word(f)) || read4(LSTAR_FUZZ_CTL_FD, &go) ||
+	if (write4(LSTAR_FUZZ_ST_FD, hello_word(f)) || vmm_fuzz_read4(LSTAR_FUZZ_CTL_FD, &go, 0) ||
 	    write4(LSTAR_FUZZ_ST_FD, (uint32_t)f->sentinel)) {
 		vmm->done = true;	/* the driver went away before the first */
 		vmm->status = 0;
@@ -882,14 +899,6 @@ static int reset(struct vmm_vcpu *cpu)
 	return 0;
 }
 
-/* Linux's wait status of how the execution ended. */
-static uint32_t wait_status(const struct vmm *vmm)
-{
-	if (vmm->killed_by)
-		return (uint32_t)vmm->killed_by & 0x7f;
-	return ((uint32_t)vmm->exit_code & 0xff) << 8;
-}
-
 bool vmm_fuzz_cut(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
@@ -928,7 +937,8 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 	if (vmm->status == LSTAR_EXIT_FAILURE && !vmm->killed_by)
 		return false;	/* lstar itself failed (a shim panic) */
 	map_out(f, &vmm->vm.mem);
-	if (write4(LSTAR_FUZZ_ST_FD, wait_status(vmm)) || read4(LSTAR_FUZZ_CTL_FD, &go))
+	if (write4(LSTAR_FUZZ_ST_FD, (uint32_t)vmm_wait_status(vmm)) ||
+	    vmm_fuzz_read4(LSTAR_FUZZ_CTL_FD, &go, 0))
 		goto over;
 	/* A sentinel killed until now (the driver's timer ran out as the
 	 * execution ended, too late to cut it) is not the next one's. */

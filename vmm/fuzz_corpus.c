@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,34 +37,6 @@ struct driver {
 	pid_t vmm;
 	double timeout;			/* per execution; 0: none */
 };
-
-/* Read four bytes within seconds (<= 0: no limit): 0, -ETIMEDOUT, or
- * -EPIPE when the VMM is gone. */
-static int read4_within(int fd, uint32_t *v, double seconds)
-{
-	double end = vmm_now() + seconds;
-	size_t got = 0;
-
-	while (got < 4) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		double left = end - vmm_now();
-		int ms = seconds <= 0 ? -1 : left <= 0 ? 0 : (int)(left * 1000) + 1;
-		ssize_t n;
-		int r = poll(&p, 1, ms);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			return -ETIMEDOUT;
-		n = read(fd, (char *)v + got, 4 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EPIPE;
-		got += (size_t)n;
-	}
-	return 0;
-}
 
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -240,7 +211,7 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		goto out;
 	}
 	/* The VMM says hello once the snapshot is taken. */
-	if ((err = read4_within(d.st, &hello, STARTUP_SECONDS))) {
+	if ((err = vmm_fuzz_read4(d.st, &hello, STARTUP_SECONDS))) {
 		if (err == -ETIMEDOUT)
 			vmm_err("fuzz: %s did not reach its input within %.0f seconds",
 				opt->program, STARTUP_SECONDS);
@@ -263,16 +234,16 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		}
 		t0 = vmm_now();
 		if ((err = place_input(&d, buf, len)) || (err = write_all(d.ctl, &(uint32_t){ 0 }, 4)) ||
-		    (err = read4_within(d.st, &pid, 0))) {
+		    (err = vmm_fuzz_read4(d.st, &pid, 0))) {
 			free(buf);
 			status = LSTAR_EXIT_FAILURE;
 			break;
 		}
-		err = read4_within(d.st, &ws32, d.timeout);
+		err = vmm_fuzz_read4(d.st, &ws32, d.timeout);
 		if (err == -ETIMEDOUT) {
 			timed_out = true;
 			kill((pid_t)pid, SIGKILL);
-			err = read4_within(d.st, &ws32, 0);
+			err = vmm_fuzz_read4(d.st, &ws32, 0);
 		}
 		if (err) {
 			free(buf);

@@ -398,7 +398,7 @@ int vmm_procs_watch(struct vmm *vmm)
 /* --- the end of a process --------------------------------------------------------- */
 
 /* Linux's wait status of how the run ended. */
-static int wait_status(const struct vmm *vmm)
+int vmm_wait_status(const struct vmm *vmm)
 {
 	if (vmm->killed_by)
 		return vmm->killed_by & 0x7f;
@@ -469,7 +469,7 @@ void vmm_procs_exit(struct vmm *vmm)
 	vmm_procs_lock(vmm->procs);
 	vmm->me->utime = ru.ru_utime;
 	vmm->me->stime = ru.ru_stime;
-	proc_ended(vmm->procs, vmm->me, wait_status(vmm));
+	proc_ended(vmm->procs, vmm->me, vmm_wait_status(vmm));
 	vmm_procs_unlock(vmm->procs);
 }
 

@@ -651,6 +651,10 @@ void vmm_procs_reaps(struct vmm *vmm, bool reaps);
 int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc,
 		 struct lstar_hc_fork *live);
 void vmm_procs_exit(struct vmm *vmm);
+/* vmm_wait_status - how the run ended, as wait4 reports it (an exit
+ * code, or the signal that killed it): the parent's, and lstar fuzz's
+ * driver's. */
+int vmm_wait_status(const struct vmm *vmm);
 void vmm_procs_end(struct vmm *vmm);
 void vmm_procs_lock(struct vmm_procs *b);
 void vmm_procs_unlock(struct vmm_procs *b);
@@ -702,6 +706,10 @@ void vmm_fuzz_stop(struct vmm *vmm);
  * it too (its core dump is off).  Returns otherwise. */
 void vmm_fuzz_reraise(void);
 void vmm_fuzz_close(struct vmm *vmm);
+/* fuzz.c: one four-byte word of the fork-server protocol from fd, within
+ * seconds (<= 0: no limit); 0, -ETIMEDOUT, or -EPIPE when the other end
+ * is gone.  Both ends read with it: the VMM and the corpus runner. */
+int vmm_fuzz_read4(int fd, uint32_t *v, double seconds);
 /* fuzz_corpus.c: lstar fuzz --corpus: run each input of the corpus in a
  * VMM started with opt, report each; lstar's exit status. */
 int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
