@@ -158,11 +158,6 @@ void vmm_fuzz_reraise(void)
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), single_run_signal);
 }
 
-static struct vmm_fuzz *fuzz_of(const struct vmm *vmm)
-{
-	return vmm->fuzz;
-}
-
 static inline bool test_bit(const uint64_t *map, uint64_t n)
 {
 	return map[n / 64] >> (n % 64) & 1;
@@ -285,7 +280,7 @@ static bool sentinel_gone(struct vmm_fuzz *f)
 static void *watch_sentinel(void *arg)
 {
 	struct vmm *vmm = arg;
-	struct vmm_fuzz *f = fuzz_of(vmm);
+	struct vmm_fuzz *f = vmm->fuzz;
 
 	for (;;) {
 		struct pollfd p = { .events = POLLIN };
@@ -315,7 +310,7 @@ static void *watch_sentinel(void *arg)
 
 void vmm_fuzz_note_call(struct vmm_vcpu *cpu, const struct vmm_call *c)
 {
-	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	struct vmm_fuzz *f = cpu->vmm->fuzz;
 	struct recent_call *r = &f->recent[f->nrecent++ % RECENT_CALLS];
 
 	r->c = *c;
@@ -331,7 +326,7 @@ void vmm_fuzz_note_call(struct vmm_vcpu *cpu, const struct vmm_call *c)
  * --trace. */
 static void crash_report(struct vmm_vcpu *cpu)
 {
-	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	struct vmm_fuzz *f = cpu->vmm->fuzz;
 	unsigned n = f->nrecent < RECENT_CALLS ? f->nrecent : RECENT_CALLS;
 
 	if (!cpu->vmm->killed_by || atomic_load(&f->cut) != CUT_NONE || !n)
@@ -346,7 +341,7 @@ static void crash_report(struct vmm_vcpu *cpu)
 int64_t vmm_fuzz_shm(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
 		     struct lstar_hc_shm *live)
 {
-	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	struct vmm_fuzz *f = cpu->vmm->fuzz;
 
 	if (!f || f->afl_shm_id < 0 || h->id != f->afl_shm_id)
 		return -EINVAL;
@@ -556,7 +551,7 @@ static bool snapshot_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 	case SYS_pread64:
 	case SYS_preadv:
 	case SYS_preadv2:
-		return is_input(fuzz_of(cpu->vmm), cpu->proc, vmm_fd_get(cpu->proc, sys.args[0]));
+		return is_input(cpu->vmm->fuzz, cpu->proc, vmm_fd_get(cpu->proc, sys.args[0]));
 	default:
 		return false;
 	}
@@ -604,7 +599,7 @@ static uint32_t hello_word(const struct vmm_fuzz *f)
 static void take_snapshot(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 {
 	struct vmm *vmm = cpu->vmm;
-	struct vmm_fuzz *f = fuzz_of(vmm);
+	struct vmm_fuzz *f = vmm->fuzz;
 	struct lstar_boot_info *bi;
 	uint32_t go;
 	int err;
@@ -637,7 +632,7 @@ static void take_snapshot(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 
 bool vmm_fuzz_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 {
-	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	struct vmm_fuzz *f = cpu->vmm->fuzz;
 	const struct lstar_hc *live;
 
 	if (f->snapped || !f->opt->fork_server)
@@ -712,7 +707,7 @@ static bool tables_differ(const struct vmm_fuzz *f, const struct vmm_mem *m)
  */
 static int run_undo(struct vmm_vcpu *cpu)
 {
-	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	struct vmm_fuzz *f = cpu->vmm->fuzz;
 	const struct lstar_shim_header *hdr = &cpu->vmm->vm.shim;
 	struct kvm_regs regs = {
 		.rip = hdr->entry,
@@ -759,7 +754,7 @@ static int run_undo(struct vmm_vcpu *cpu)
  */
 static int reset_memory(struct vmm_vcpu *cpu)
 {
-	struct vmm_fuzz *f = fuzz_of(cpu->vmm);
+	struct vmm_fuzz *f = cpu->vmm->fuzz;
 	struct vmm_vm *vm = &cpu->vmm->vm;
 	struct vmm_mem *m = &vm->mem;
 	bool by_host = false;
@@ -821,10 +816,6 @@ static int reset_process(struct vmm_fuzz *f, struct vmm_process *proc)
 				return err;
 		}
 		proc->fds[i].cloexec = s->cloexec;
-	}
-	for (int i = 0; i < proc->max_fds; i++) {
-		const struct fuzz_file *s = &f->fds[i];
-
 		if (s->file && s->offset >= 0)
 			lseek(s->file->host, s->offset, SEEK_SET);
 	}
@@ -882,7 +873,7 @@ static int reopen_input(struct vmm_fuzz *f, struct vmm_process *proc)
 static int reset(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
-	struct vmm_fuzz *f = fuzz_of(vmm);
+	struct vmm_fuzz *f = vmm->fuzz;
 	int err;
 
 	if ((err = reset_memory(cpu)) || (err = set_cpu(cpu, &f->cpu, &f->cpu.regs, f->sync_regs)) ||
@@ -902,7 +893,7 @@ static int reset(struct vmm_vcpu *cpu)
 bool vmm_fuzz_cut(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
-	struct vmm_fuzz *f = fuzz_of(vmm);
+	struct vmm_fuzz *f = vmm->fuzz;
 
 	if (atomic_load(&f->cut) == CUT_NONE)
 		return false;
@@ -914,7 +905,7 @@ bool vmm_fuzz_cut(struct vmm_vcpu *cpu)
 bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
-	struct vmm_fuzz *f = fuzz_of(vmm);
+	struct vmm_fuzz *f = vmm->fuzz;
 	double t0;
 	uint32_t go;
 	int err;
@@ -1098,7 +1089,7 @@ int vmm_fuzz_open(struct vmm *vmm)
 
 void vmm_fuzz_stop(struct vmm *vmm)
 {
-	struct vmm_fuzz *f = fuzz_of(vmm);
+	struct vmm_fuzz *f = vmm->fuzz;
 
 	if (!f)
 		return;
@@ -1121,7 +1112,7 @@ void vmm_fuzz_stop(struct vmm *vmm)
 
 void vmm_fuzz_close(struct vmm *vmm)
 {
-	struct vmm_fuzz *f = fuzz_of(vmm);
+	struct vmm_fuzz *f = vmm->fuzz;
 
 	if (!f)
 		return;
