@@ -17,6 +17,10 @@
  *         change); every run says whether that address is mapped
  *   HEAP  malloc and keep 256 KiB (the break, or a mapping, grows)
  *   GROW  recurse 64 KiB deeper into the stack
+ *   PRIV  run `hlt`, which ring 3 may not (SIGSEGV)
+ *   KMEM  read the shim's first byte, which ring 3 may not (SIGSEGV):
+ *         an execution that lstar starts in ring 3 itself is no more
+ *         privileged than one the shim returns to
  *   DIRT  write one byte in each of the N pages (N in decimal after it,
  *         at most 4096) of a 16 MiB array and exit at once (no probes:
  *         the page tables stay as they are): what a reset costs
@@ -106,6 +110,10 @@ int main(int argc, char **argv)
 		memset(malloc(256 << 10), 'h', 256 << 10);
 	if (n >= 4 && !memcmp(buf, "GROW", 4))
 		sink = grow(64);
+	if (n >= 4 && !memcmp(buf, "PRIV", 4))
+		__asm__ volatile("hlt");
+	if (n >= 4 && !memcmp(buf, "KMEM", 4))
+		sink = *(volatile uint8_t *)0xffffffff80000000UL;
 	if (n >= 5 && !memcmp(buf, "DIRT", 4)) {
 		long count = strtol(buf + 4, NULL, 10);
 

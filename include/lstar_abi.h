@@ -63,7 +63,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	11
+#define LSTAR_ABI_VERSION	12
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -118,6 +118,11 @@
 #define LSTAR_ERESTARTNOINTR	513	/* restart always */
 #define LSTAR_ERESTARTNOHAND	514	/* restart unless a handler ran */
 #define LSTAR_ERESTART_RESTARTBLOCK 516	/* the same, through restart_syscall */
+/* lstar fuzz's answer to the call where its snapshot goes (the input's
+ * first read, or LSTAR_FUZZ_SNAPSHOT): not answered yet; stop on the
+ * way back to ring 3 (LSTAR_HC_AT_USER), where each execution's answer
+ * comes.  The call's result is 0 until then. */
+#define LSTAR_FUZZ_STOP		517
 
 /* The vector the VMM injects (KVM_INTERRUPT) into a vCPU running ring 3
  * when a signal from outside the guest waits for it (a timer, a signal
@@ -165,6 +170,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_CHILDREN = 16,	/* how the children end: hc.children */
 	LSTAR_HC_UNDONE = 17,	/* lstar fuzz: the page tables are undone: hc.undone */
 	LSTAR_HC_SHM = 18,	/* shmat of the coverage map: hc.shm */
+	LSTAR_HC_AT_USER = 19,	/* lstar fuzz: the frame ring 3 gets: hc.at_user */
 	LSTAR_HC_MAX
 };
 
@@ -569,6 +575,23 @@ struct lstar_hc_shm {
 	int64_t ret;			/* 0 or -errno */
 };
 
+/*
+ * LSTAR_HC_AT_USER: lstar fuzz's stop on the way back to ring 3 from the
+ * call it answered with LSTAR_FUZZ_STOP, where the snapshot is taken.
+ * final: regs is exactly what ring 3 resumes with (after any signal's
+ * frame, sanitized), so the VMM may start each execution in ring 3
+ * itself; 0: a signal is still to be delivered, and every execution
+ * resumes the shim here.  Either way regs[LSTAR_REG_RAX] comes back as
+ * the call's result, which the shim takes.
+ */
+struct lstar_hc_at_user {
+	/* IN */
+	uint64_t regs[LSTAR_NR_REGS];	/* struct pt_regs */
+	uint32_t final;
+	uint32_t _pad;
+	/* OUT: regs[LSTAR_REG_RAX] */
+};
+
 /* A vCPU's hypercall block, at LSTAR_HC_BLOCK_GPA(cpu). */
 struct lstar_hc {
 	union {
@@ -590,6 +613,7 @@ struct lstar_hc {
 		struct lstar_hc_children children;
 		struct lstar_hc_undone undone;
 		struct lstar_hc_shm shm;
+		struct lstar_hc_at_user at_user;
 		uint8_t _size[512];
 	};
 };

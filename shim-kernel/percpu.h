@@ -40,7 +40,15 @@ struct percpu {
 	uint32_t hc_gpa;		/* ... and its guest-physical address,
 					 * which each hypercall passes */
 	uint32_t cpu;			/* this CPU's index */
-	uint8_t sig_work;		/* current has a signal to deliver */
+	/* Work for the way back to ring 3, read as one word there. */
+	union {
+		struct {
+			uint8_t sig_work;	/* current has a signal to deliver */
+			/* lstar fuzz: stop before ring 3 (LSTAR_HC_AT_USER) */
+			uint8_t fuzz_stop;
+		};
+		uint16_t exit_work;
+	};
 	/* Another CPU freed pages this one's TLB may still map: flush it
 	 * (tlb_sync) before the shim or ring 3 uses a user address. */
 	uint8_t tlb_stale;

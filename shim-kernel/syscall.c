@@ -78,11 +78,18 @@ long sys_ni_syscall(struct pt_regs *regs)
 
 /* Hand the call to the VMM.  The VMM copies the block before it reads it
  * and decides again whether the call is allowed. */
-/* Out of line: the events the VMM holds, and a signal to deliver. */
-static __attribute__((noinline, cold)) void interrupted_call(void)
+/* Out of line: the events the VMM holds, and a signal to deliver; or,
+ * at lstar fuzz's snapshot, a stop on the way out (its result is 0
+ * until the VMM gives each execution's). */
+static __attribute__((noinline, cold)) long interrupted_call(long ret)
 {
+	if (ret == -LSTAR_FUZZ_STOP) {
+		this_cpu_write(fuzz_stop, 1);
+		return 0;
+	}
 	signal_take_events();
 	this_cpu_write(sig_work, 1);
+	return ret;
 }
 
 static long sys_forward(struct pt_regs *regs)
@@ -102,8 +109,8 @@ static long sys_forward(struct pt_regs *regs)
 	ret = s->ret;
 	/* Interrupted for a signal from outside the guest: take it now, and
 	 * let the exit path restart the call or fail it with EINTR. */
-	if (unlikely(ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_ERESTART_RESTARTBLOCK))
-		interrupted_call();
+	if (unlikely(ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP))
+		ret = interrupted_call(ret);
 	return ret;
 }
 
@@ -208,17 +215,14 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 #undef ENTRY_NONE
 
 /*
- * syscall_exit_to_user - deliver a signal that is ready, then make the
- * frame fit to return to ring 3 and say whether SYSRET may do it (true)
- * or IRET must (false).  Whatever the exit instruction, ring 3 gets
- * sanitized RFLAGS and the 64-bit user selectors back; a RIP ring 3
+ * Make the frame fit to return to ring 3 and say whether SYSRET may do
+ * it (true) or IRET must (false).  Whatever the exit instruction, ring 3
+ * gets sanitized RFLAGS and the 64-bit user selectors back; a RIP ring 3
  * could never resume at is SIGSEGV.  The checks themselves are in
  * sysret.h, where the host tests them.
  */
-bool syscall_exit_to_user(struct pt_regs *regs)
+static inline bool leave_for_user(struct pt_regs *regs)
 {
-	if (unlikely(this_cpu_read(sig_work)))
-		signal_deliver(regs);
 	tlb_leave_for_user();
 	regs->flags = user_flags(regs->flags);
 	regs->cs = LSTAR_USER_CS;
@@ -233,6 +237,50 @@ bool syscall_exit_to_user(struct pt_regs *regs)
 			force_sig_exit(regs, SIGSEGV, X86_TRAP_GP, regs->ip);
 	}
 	return sysret_is_safe(regs);
+}
+
+/*
+ * lstar fuzz's stop before ring 3 (LSTAR_HC_AT_USER): the VMM takes its
+ * snapshot here and gives each execution the call's result, in rax.
+ */
+static void fuzz_stop_at(struct pt_regs *regs, bool final)
+{
+	struct lstar_hc_at_user *a = &hc_block()->at_user;
+
+	memcpy(a->regs, regs, sizeof(a->regs));
+	a->final = final;
+	hcall(LSTAR_HC_AT_USER);
+	regs->ax = a->regs[LSTAR_REG_RAX];
+}
+
+/* The way out with work to do: a signal to deliver, a fuzz stop. */
+static __attribute__((noinline, cold)) bool exit_with_work(struct pt_regs *regs)
+{
+	bool stop = this_cpu_read(fuzz_stop), sysret;
+
+	this_cpu_write(fuzz_stop, 0);
+	if (stop && this_cpu_read(sig_work)) {
+		/* The signal's frame holds the call's result: stop first. */
+		fuzz_stop_at(regs, false);
+		stop = false;
+	}
+	if (this_cpu_read(sig_work))
+		signal_deliver(regs);
+	sysret = leave_for_user(regs);
+	if (stop)
+		fuzz_stop_at(regs, true);
+	return sysret;
+}
+
+/*
+ * syscall_exit_to_user - deliver a signal that is ready, then make the
+ * frame fit for ring 3 (leave_for_user): SYSRET (true) or IRET (false).
+ */
+bool syscall_exit_to_user(struct pt_regs *regs)
+{
+	if (unlikely(this_cpu_read(exit_work)))
+		return exit_with_work(regs);
+	return leave_for_user(regs);
 }
 
 /*

@@ -45,7 +45,9 @@ static const struct {
 	{ "09-abort", "ABRT", 4 },
 	{ "10-empty", "", 0 },
 	{ "11-heap-again", "HEAP", 4 },
-	{ "12-last", "world", 5 },
+	{ "12-privileged", "PRIV", 4 },
+	{ "13-kernel-memory", "KMEM", 4 },
+	{ "14-last", "world", 5 },
 };
 #define NINPUTS ((int)(sizeof(inputs) / sizeof(inputs[0])))
 
@@ -168,7 +170,7 @@ START_TEST(corpus_as_native)
 	snprintf(crashes, sizeof(crashes), "%s/crashes", dir);
 	make_corpus(corpus);
 	assert_fuzz_as_native(_i, opts, NULL, NULL, corpus, false, &r);
-	ck_assert_msg(strstr(r.err, "lstar: fuzz: 12 inputs: 2 killed the program, 0 timed out\n"),
+	ck_assert_msg(strstr(r.err, "lstar: fuzz: 14 inputs: 4 killed the program, 0 timed out\n"),
 		      "summary:\n%s", r.err);
 	/* A crash's report ends with the calls before it. */
 	ck_assert_msg(strstr(r.err, "lstar: fuzz: the last 1 calls the VMM answered:\n"

@@ -3,15 +3,20 @@
  * fuzz.c - `lstar fuzz`, the VMM's side: one snapshot, then an execution
  * per input, each from the snapshot, in the same VM.
  *
- * The snapshot is taken when the program first reads its input (a read
- * of standard input, or of --input-file), or when it asks with
- * LSTAR_FUZZ_SNAPSHOT (include/lstar_fuzz.h): the vCPU stopped at that
- * hypercall, its registers, the pages of guest memory in use, and the
- * process's descriptors, file offsets, working directory and limits.
- * An execution ends as a run would (exit, a fatal signal, a `kill` rule)
- * or is cut short (the driver killed the sentinel: a timeout).  The
- * reset puts everything back and answers the same hypercall again, now
- * with the next input behind the descriptor.
+ * The snapshot goes where the program first reads its input (a read of
+ * standard input, or of --input-file), or where it asks with
+ * LSTAR_FUZZ_SNAPSHOT (include/lstar_fuzz.h).  That call is not answered
+ * then: the shim is told to stop on its way back to ring 3
+ * (LSTAR_FUZZ_STOP, then LSTAR_HC_AT_USER with the frame ring 3 gets),
+ * and the snapshot is taken there: the vCPU's state, the pages of guest
+ * memory in use, and the process's descriptors, file offsets, working
+ * directory and limits.  Each execution makes the call then, with its
+ * input behind the descriptor, and starts the vCPU in ring 3 itself with
+ * the result in rax: on PVM, where every switch between ring 3, the shim
+ * and the VMM costs tens of microseconds, the way back through the shim
+ * was a fifth of an execution.  An execution ends as a run would (exit,
+ * a fatal signal, a `kill` rule) or is cut short (the driver killed the
+ * sentinel: a timeout); the reset puts everything back.
  *
  * Memory is put back without a fault per page where it can be
  * (docs/DECISIONS.md, "Fuzzing"): KVM logs the pages the guest writes
@@ -92,8 +97,15 @@ struct fuzz_file {
 struct vmm_fuzz {
 	const struct vmm_fuzz_options *opt;
 	bool snapped;
-	uint32_t hc_nr, hc_gpa;		/* the hypercall the snapshot stopped at */
-	struct fuzz_cpu cpu;
+	/* The call the snapshot goes at, answered LSTAR_FUZZ_STOP: its stop
+	 * on the way back to ring 3 (LSTAR_HC_AT_USER) comes next. */
+	bool asked;
+	struct lstar_hc_sys call;	/* that call, made for each execution */
+	/* The vCPU at the stop, in the shim (the page-table undo starts
+	 * there too); and as ring 3 is about to run, where executions start
+	 * when the stop's frame is final (user_entry). */
+	struct fuzz_cpu cpu, user;
+	bool user_entry;
 	/* Memory: pages [0, snap_pages) as they were (slot[] indexes copy,
 	 * or PAGE_ZERO); every page at or above is zero in the snapshot. */
 	uint64_t npages, snap_pages;
@@ -594,9 +606,50 @@ static uint32_t hello_word(const struct vmm_fuzz *f)
 	return enabled | mapsize | (f->target_hello & size_bits);
 }
 
-/* Take the snapshot at hypercall nr of block gpa, say hello to the
+/*
+ * The vCPU as ring 3 resumes from the stop (what return_to_user's SYSRET
+ * or IRET makes of it): the frame's registers, the user selectors, the
+ * GS bases swapped.  false if the frame is not one ring 3 may have (the
+ * shim sanitized it: only a broken one could fail this): executions
+ * then resume the shim at the stop.
+ */
+static bool user_state(const struct fuzz_cpu *k, const uint64_t *r, struct fuzz_cpu *u)
+{
+	const uint64_t bad_flags = X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF |
+				   X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP;
+
+	if (r[LSTAR_REG_RIP] >= LSTAR_USER_TOP || r[LSTAR_REG_CS] != LSTAR_USER_CS ||
+	    r[LSTAR_REG_SS] != LSTAR_USER_DS || (r[LSTAR_REG_RFLAGS] & bad_flags) ||
+	    !(r[LSTAR_REG_RFLAGS] & X86_EFLAGS_IF))
+		return false;
+	*u = *k;
+	u->regs = (struct kvm_regs){
+		.rax = r[LSTAR_REG_RAX], .rbx = r[LSTAR_REG_RBX], .rcx = r[LSTAR_REG_RCX],
+		.rdx = r[LSTAR_REG_RDX], .rsi = r[LSTAR_REG_RSI], .rdi = r[LSTAR_REG_RDI],
+		.rsp = r[LSTAR_REG_RSP], .rbp = r[LSTAR_REG_RBP],
+		.r8 = r[LSTAR_REG_R8], .r9 = r[LSTAR_REG_R9], .r10 = r[LSTAR_REG_R10],
+		.r11 = r[LSTAR_REG_R11], .r12 = r[LSTAR_REG_R12], .r13 = r[LSTAR_REG_R13],
+		.r14 = r[LSTAR_REG_R14], .r15 = r[LSTAR_REG_R15],
+		.rip = r[LSTAR_REG_RIP], .rflags = r[LSTAR_REG_RFLAGS],
+	};
+	/* SYSRET's selectors (STAR); DS, ES, FS and GS keep theirs, as it
+	 * leaves them. */
+	u->sregs.cs = (struct kvm_segment){
+		.selector = LSTAR_USER_CS, .limit = 0xffffffff, .type = 11,
+		.present = 1, .dpl = 3, .s = 1, .l = 1, .g = 1,
+	};
+	u->sregs.ss = (struct kvm_segment){
+		.selector = LSTAR_USER_DS, .limit = 0xffffffff, .type = 3,
+		.present = 1, .dpl = 3, .db = 1, .s = 1, .g = 1,
+	};
+	u->sregs.gs.base = k->msrs.e[0].data;	/* swapgs */
+	u->msrs.e[0].data = k->sregs.gs.base;
+	return true;
+}
+
+/* Take the snapshot at the stop (LSTAR_HC_AT_USER), say hello to the
  * driver, and wait for its first input. */
-static void take_snapshot(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
+static void take_snapshot(struct vmm_vcpu *cpu, const struct lstar_hc_at_user *at)
 {
 	struct vmm *vmm = cpu->vmm;
 	struct vmm_fuzz *f = vmm->fuzz;
@@ -612,14 +665,15 @@ static void take_snapshot(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 	if ((err = get_cpu(cpu, &f->cpu)) || (err = snapshot_memory(f, &vmm->vm)) ||
 	    (err = snapshot_process(f, &vmm->proc)))
 		return end_campaign(vmm, "cannot take the snapshot", err);
-	f->hc_nr = nr;
-	f->hc_gpa = gpa;
+	f->user_entry = at->final && user_state(&f->cpu, at->regs, &f->user);
 	f->snapped = true;
 	f->sync_regs = (ioctl(vmm->vm.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
 			SYNC_REGS) == SYNC_REGS;
 	if (vmm->opt->verbose)
-		vmm_err("fuzz: snapshot taken: %llu pages below the highest in use, %llu of them copied",
-			(unsigned long long)f->snap_pages, (unsigned long long)f->ncopy);
+		vmm_err("fuzz: snapshot taken: %llu pages below the highest in use, %llu of them copied; "
+			"executions start in %s",
+			(unsigned long long)f->snap_pages, (unsigned long long)f->ncopy,
+			f->user_entry ? "ring 3" : "the shim");
 	if (write4(LSTAR_FUZZ_ST_FD, hello_word(f)) || vmm_fuzz_read4(LSTAR_FUZZ_CTL_FD, &go, 0) ||
 	    write4(LSTAR_FUZZ_ST_FD, (uint32_t)f->sentinel)) {
 		vmm->done = true;	/* the driver went away before the first */
@@ -630,19 +684,66 @@ static void take_snapshot(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 	f->executions = 1;
 }
 
+/*
+ * Start an execution from the snapshot: the snapshot's call made now,
+ * with this input behind its descriptor, and its result handed to the
+ * program in ring 3 (or to the shim at its stop, which returns it).
+ */
+static int start_execution(struct vmm_vcpu *cpu)
+{
+	struct vmm *vmm = cpu->vmm;
+	struct vmm_fuzz *f = vmm->fuzz;
+	struct lstar_hc *live = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*live));
+	struct kvm_regs regs;
+	int64_t ret;
+
+	if (!live)
+		return -EFAULT;
+	memcpy(&live->sys, &f->call, sizeof(f->call));
+	pthread_mutex_lock(&vmm->lock);
+	vmm_hcall(cpu, LSTAR_HC_SYSCALL, cpu->hc_gpa);
+	vmm_vdso_update(&vmm->vm);
+	pthread_mutex_unlock(&vmm->lock);
+	memcpy(&ret, &live->sys.ret, sizeof(ret));
+	/* Only a call a host signal interrupted says "restart", which a
+	 * read of the input (a file) never is: no internal code leaks. */
+	if (ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP)
+		ret = -EINTR;
+	if (!f->user_entry) {
+		memcpy(&live->at_user.regs[LSTAR_REG_RAX], &ret, sizeof(ret));
+		return set_cpu(cpu, &f->cpu, &f->cpu.regs, f->sync_regs);
+	}
+	regs = f->user.regs;
+	regs.rax = (uint64_t)ret;
+	return set_cpu(cpu, &f->user, &regs, f->sync_regs);
+}
+
 bool vmm_fuzz_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 {
 	struct vmm_fuzz *f = cpu->vmm->fuzz;
-	const struct lstar_hc *live;
+	struct lstar_hc *live;
+	struct lstar_hc_at_user at;
+	int err;
 
-	if (f->snapped || !f->opt->fork_server)
+	if (f->snapped || !f->opt->fork_server || gpa != cpu->hc_gpa ||
+	    !(live = vmm_mem_ptr(cpu->mem, gpa, sizeof(*live))))
 		return false;
-	if (nr == LSTAR_HC_SYSCALL && gpa == cpu->hc_gpa &&
-	    (live = vmm_mem_ptr(cpu->mem, gpa, sizeof(*live))))
+	if (f->asked) {
+		if (nr != LSTAR_HC_AT_USER)
+			return false;
+		memcpy(&at, &live->at_user, sizeof(at));
+		take_snapshot(cpu, &at);
+		if (!cpu->vmm->done && (err = start_execution(cpu)))
+			end_campaign(cpu->vmm, "cannot start the first execution", err);
+		return true;
+	}
+	if (nr == LSTAR_HC_SYSCALL)
 		note_target_hello(f, cpu->mem, live);
 	if (!snapshot_point(cpu, nr, gpa))
 		return false;
-	take_snapshot(cpu, nr, gpa);
+	memcpy(&f->call, &live->sys, sizeof(f->call));
+	live->sys.ret = -LSTAR_FUZZ_STOP;
+	f->asked = true;
 	return true;
 }
 
@@ -868,16 +969,15 @@ static int reopen_input(struct vmm_fuzz *f, struct vmm_process *proc)
 	return 0;
 }
 
-/* Everything back as at the snapshot; the vCPU stands at its hypercall
- * again, not yet answered. */
+/* Everything back as at the snapshot, the next execution started. */
 static int reset(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
 	struct vmm_fuzz *f = vmm->fuzz;
 	int err;
 
-	if ((err = reset_memory(cpu)) || (err = set_cpu(cpu, &f->cpu, &f->cpu.regs, f->sync_regs)) ||
-	    (err = reset_process(f, &vmm->proc)) || (err = reopen_input(f, &vmm->proc)))
+	if ((err = reset_memory(cpu)) || (err = reset_process(f, &vmm->proc)) ||
+	    (err = reopen_input(f, &vmm->proc)))
 		return err;
 	cpu->kicked = false;
 	cpu->event_injected = false;
@@ -944,7 +1044,7 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 		pthread_mutex_unlock(&f->lock);
 	}
 	t0 = vmm_now();
-	if ((err = reset(cpu))) {
+	if ((err = reset(cpu)) || (err = start_execution(cpu))) {
 		end_campaign(vmm, "cannot reset the guest", err);
 		return false;
 	}
@@ -952,11 +1052,6 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 	if (write4(LSTAR_FUZZ_ST_FD, (uint32_t)f->sentinel))
 		goto over;
 	f->executions++;
-	/* The snapshot's hypercall, answered now with this input. */
-	pthread_mutex_lock(&vmm->lock);
-	vmm_hcall(cpu, f->hc_nr, f->hc_gpa);
-	vmm_vdso_update(&vmm->vm);
-	pthread_mutex_unlock(&vmm->lock);
 	return true;
 over:
 	/* The driver is gone: the campaign ended as it should. */

@@ -514,9 +514,11 @@ again:
 			uint32_t gpa;
 
 			memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
-			if (vmm->fuzz && vmm_fuzz_point(cpu, run->io.port - LSTAR_HC_PORT, gpa) &&
-			    vmm->done)
-				break;
+			if (vmm->fuzz && vmm_fuzz_point(cpu, run->io.port - LSTAR_HC_PORT, gpa)) {
+				if (vmm->done)
+					break;
+				continue;
+			}
 			pthread_mutex_lock(&vmm->lock);
 			vmm_hcall(cpu, run->io.port - LSTAR_HC_PORT, gpa);
 			/* The VMM runs anyway: re-anchor the time page. */

@@ -680,8 +680,9 @@ _Noreturn void vmm_child_end(struct vmm *vmm);
 /*
  * fuzz.c: lstar fuzz.  vmm_fuzz_open - check the run suits fuzzing and
  * start the sentinel (before confinement); 0 or -errno.  vmm_fuzz_point -
- * before hypercall nr of block gpa: take the snapshot there if it is the
- * place (true; vmm->done if that failed).  vmm_fuzz_cut - has the driver
+ * before hypercall nr of block gpa: answer it if it is the snapshot's
+ * (the call it goes at, or the stop where it is taken and the first
+ * execution starts): true; vmm->done if that failed.  vmm_fuzz_cut - has the driver
  * cut the execution short (it then ends: vmm->done)?  vmm_fuzz_next - the
  * execution ended: report it, wait for the next input and reset to the
  * snapshot, its hypercall answered (true), or the campaign is over
