@@ -27,6 +27,10 @@
  *         (make bench)
  *
  * With "--mark" first, it calls lstar_fuzz_snapshot() before it reads.
+ * With "--new-hello", it first says hello on descriptor 199 as the
+ * runtime of AFL++ 4.20 and later does (the newer handshake's opening,
+ * "AFL" and version 1), which fails here as it would in such a program
+ * run without afl-fuzz: lstar fuzz then speaks that handshake.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -67,10 +71,15 @@ int main(int argc, char **argv)
 	int fd = 0, probe;
 	char *map;
 
-	if (argc > 1 && !strcmp(argv[1], "--mark")) {
-		lstar_fuzz_snapshot();
-		argc--;
-		argv++;
+	for (; argc > 1 && !strncmp(argv[1], "--", 2); argc--, argv++) {
+		if (!strcmp(argv[1], "--mark")) {
+			lstar_fuzz_snapshot();
+		} else if (!strcmp(argv[1], "--new-hello")) {
+			uint32_t hello = 0x41464c01;
+
+			if (write(199, &hello, 4) == 4)
+				return 3;	/* a driver is there: not for us */
+		}
 	}
 	if (argc > 1)
 		path = argv[1];

@@ -219,7 +219,31 @@ START_TEST(marked_snapshot_as_native)
 	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
 	make_corpus(corpus);
 	assert_fuzz_as_native(_i, opts, args, args, corpus, false, &r);
-	ck_assert_msg(strstr(r.err, "lstar: fuzz: snapshot taken"), "%s", r.err);
+	/* On every platform, executions start in ring 3 (test_fuzz's
+	 * PRIV and KMEM inputs show it is ring 3 indeed). */
+	ck_assert_msg(strstr(r.err, "lstar: fuzz: snapshot taken") &&
+		      strstr(r.err, "; executions start in ring 3; the classic handshake\n"),
+		      "%s", r.err);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/* A program whose AFL++ runtime opens with the newer handshake (AFL++
+ * 4.20 and later) makes lstar speak it too, and the corpus runner with
+ * it: the same executions. */
+START_TEST(newer_handshake_as_native)
+{
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256];
+	const char *const opts[] = { "--stdin", "--corpus", corpus, "-v", NULL };
+	const char *const args[] = { "--new-hello", NULL };
+	struct run_result r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
+	make_corpus(corpus);
+	assert_fuzz_as_native(_i, opts, args, args, corpus, false, &r);
+	ck_assert_msg(strstr(r.err, "; AFL++ 4.20's handshake\n"), "%s", r.err);
 	run_result_free(&r);
 	rm_rf(dir);
 }
@@ -522,6 +546,7 @@ Suite *suite_fuzz(void)
 	tcase_add_loop_test(tc, corpus_as_native, 0, 2);
 	tcase_add_loop_test(tc, input_file_as_native, 0, 2);
 	tcase_add_loop_test(tc, marked_snapshot_as_native, 0, 2);
+	tcase_add_test(tc, newer_handshake_as_native);
 	tcase_add_loop_test(tc, timeout_cuts_one_input, 0, 2);
 	tcase_add_loop_test(tc, kill_rule_is_a_crash, 0, 2);
 	tcase_add_loop_test(tc, one_run_as_native, 0, 2);

@@ -189,7 +189,7 @@ static int write4(int fd, uint32_t v)
 	do
 		n = write(fd, &v, 4);
 	while (n < 0 && errno == EINTR);
-	return n == 4 ? 0 : -1;
+	return n == 4 ? 0 : -EPIPE;
 }
 
 int vmm_fuzz_read4(int fd, uint32_t *v, double seconds)
@@ -593,17 +593,44 @@ static void note_target_hello(struct vmm_fuzz *f, const struct vmm_mem *m, const
 		f->target_hello = word;
 }
 
-/* lstar's hello to the driver: afl-fuzz's map size options, if the
- * program said them (AFL++'s FS_OPT_ENABLED, FS_OPT_MAPSIZE and the
- * size bits); nothing else it may have asked for (a dictionary, test
- * cases in shared memory) is offered. */
-static uint32_t hello_word(const struct vmm_fuzz *f)
+/*
+ * lstar's hello to the driver, in the handshake the program's AFL++
+ * runtime opened with: the newer one (AFL++ 4.20 on) with the size of
+ * afl-fuzz's own map, if lstar attached one; or the classic word with
+ * the map size the program said.  Nothing else the runtime may have
+ * offered (a dictionary, test cases in shared memory) is offered.
+ */
+static int say_hello(const struct vmm_fuzz *f)
 {
-	const uint32_t enabled = 0x80000001, mapsize = 0x40000000, size_bits = 0x00fffffe;
+	const uint32_t magic = FS_NEW_MAGIC + FS_NEW_VERSION;
+	uint32_t reply;
 
-	if ((f->target_hello & enabled) != enabled || !(f->target_hello & mapsize))
-		return 0;
-	return enabled | mapsize | (f->target_hello & size_bits);
+	if (!vmm_fuzz_new_hello(f->target_hello)) {
+		uint32_t word = 0;
+
+		if ((f->target_hello & FS_OPT_ENABLED) == FS_OPT_ENABLED &&
+		    (f->target_hello & FS_OPT_MAPSIZE))
+			word = FS_OPT_ENABLED | FS_OPT_MAPSIZE | (f->target_hello & FS_OPT_SIZE_BITS);
+		return write4(LSTAR_FUZZ_ST_FD, word);
+	}
+	if (write4(LSTAR_FUZZ_ST_FD, magic) || vmm_fuzz_read4(LSTAR_FUZZ_CTL_FD, &reply, 0))
+		return -EPIPE;
+	if (reply != ~magic) {
+		vmm_err("fuzz: the driver answered the handshake with %#x, not %#x: "
+			"an afl-fuzz older than the program's AFL++ runtime?", reply, ~magic);
+		return -EPROTO;
+	}
+	/* The program's own size went unsaid (its runtime stopped at the
+	 * opening); afl-fuzz's is its segment's, less the few bytes it adds
+	 * to a map of the default size: its maps are multiples of 64. */
+	if (f->afl_map_size >= 64 && f->afl_map_size <= UINT32_MAX) {
+		if (write4(LSTAR_FUZZ_ST_FD, FS_NEW_OPT_MAPSIZE) ||
+		    write4(LSTAR_FUZZ_ST_FD, (uint32_t)(f->afl_map_size & ~63ULL)))
+			return -EPIPE;
+	} else if (write4(LSTAR_FUZZ_ST_FD, 0)) {
+		return -EPIPE;
+	}
+	return write4(LSTAR_FUZZ_ST_FD, magic);
 }
 
 /*
@@ -671,10 +698,15 @@ static void take_snapshot(struct vmm_vcpu *cpu, const struct lstar_hc_at_user *a
 			SYNC_REGS) == SYNC_REGS;
 	if (vmm->opt->verbose)
 		vmm_err("fuzz: snapshot taken: %llu pages below the highest in use, %llu of them copied; "
-			"executions start in %s",
+			"executions start in %s; %s handshake",
 			(unsigned long long)f->snap_pages, (unsigned long long)f->ncopy,
-			f->user_entry ? "ring 3" : "the shim");
-	if (write4(LSTAR_FUZZ_ST_FD, hello_word(f)) || vmm_fuzz_read4(LSTAR_FUZZ_CTL_FD, &go, 0) ||
+			f->user_entry ? "ring 3" : "the shim",
+			vmm_fuzz_new_hello(f->target_hello) ? "AFL++ 4.20's" : "the classic");
+	if ((err = say_hello(f)) == -EPROTO) {
+		f->snapped = false;
+		return end_campaign(vmm, "no handshake with the driver", err);
+	}
+	if (err || vmm_fuzz_read4(LSTAR_FUZZ_CTL_FD, &go, 0) ||
 	    write4(LSTAR_FUZZ_ST_FD, (uint32_t)f->sentinel)) {
 		vmm->done = true;	/* the driver went away before the first */
 		vmm->status = 0;

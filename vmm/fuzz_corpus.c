@@ -168,6 +168,26 @@ static int regular_file(const struct dirent *e)
 	return e->d_name[0] != '.';
 }
 
+/* The rest of the newer handshake (the VMM opened with it, as the
+ * program's runtime did): answer, then take its options and the closing
+ * word.  Only the map size can come: lstar offers nothing else. */
+static int new_handshake(struct driver *d, uint32_t hello)
+{
+	uint32_t options, size, closing;
+	int err;
+
+	if ((err = write_all(d->ctl, &(uint32_t){ ~hello }, 4)) ||
+	    (err = vmm_fuzz_read4(d->st, &options, 0)))
+		return err;
+	if (options & ~FS_NEW_OPT_MAPSIZE)
+		return -EPROTO;
+	if ((options & FS_NEW_OPT_MAPSIZE) && (err = vmm_fuzz_read4(d->st, &size, 0)))
+		return err;
+	if ((err = vmm_fuzz_read4(d->st, &closing, 0)))
+		return err;
+	return closing == hello ? 0 : -EPROTO;
+}
+
 int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		    const char *crashes_dir, double timeout)
 {
@@ -215,6 +235,10 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		if (err == -ETIMEDOUT)
 			vmm_err("fuzz: %s did not reach its input within %.0f seconds",
 				opt->program, STARTUP_SECONDS);
+		goto wait;
+	}
+	if (vmm_fuzz_new_hello(hello) && (err = new_handshake(&d, hello))) {
+		vmm_err("fuzz: the handshake failed: %s", strerror(-err));
 		goto wait;
 	}
 	status = 0;

@@ -711,6 +711,25 @@ void vmm_fuzz_close(struct vmm *vmm);
  * seconds (<= 0: no limit); 0, -ETIMEDOUT, or -EPIPE when the other end
  * is gone.  Both ends read with it: the VMM and the corpus runner. */
 int vmm_fuzz_read4(int fd, uint32_t *v, double seconds);
+/*
+ * The fork-server handshake's words, as AFL++ defines them.  The classic
+ * hello is one word of options: FS_OPT_ENABLED, and FS_OPT_MAPSIZE with
+ * the map's size in FS_OPT_SIZE_BITS.  AFL++ 4.20 and later open with
+ * FS_NEW_MAGIC plus a version, which the driver answers inverted; then
+ * comes a word of FS_NEW_OPT_* options, each one's value in their order
+ * (FS_NEW_OPT_MAPSIZE: the size), and the opening word again.
+ */
+#define FS_OPT_ENABLED		0x80000001u
+#define FS_OPT_MAPSIZE		0x40000000u
+#define FS_OPT_SIZE_BITS	0x00fffffeu
+#define FS_NEW_MAGIC		0x41464c00u	/* "AFL", then the version */
+#define FS_NEW_VERSION		1u
+#define FS_NEW_OPT_MAPSIZE	0x00000001u
+/* Is word the newer handshake's opening (any version)? */
+static inline bool vmm_fuzz_new_hello(uint32_t word)
+{
+	return word > FS_NEW_MAGIC && word <= FS_NEW_MAGIC + 0xff;
+}
 /* fuzz_corpus.c: lstar fuzz --corpus: run each input of the corpus in a
  * VMM started with opt, report each; lstar's exit status. */
 int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
