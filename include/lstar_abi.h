@@ -142,6 +142,16 @@
  * (LSTAR_MM_AUDIT) counts as the shim does. */
 #define LSTAR_PTE_BACKED	(1ULL << 9)
 
+/*
+ * The floor probes: with LSTAR_BOOT_FLOOR (set only by `lstar doctor`,
+ * for its own loop program), a system call of number LSTAR_FLOOR_NR is
+ * answered by a stub that only enters the shim and returns, and
+ * LSTAR_FLOOR_NR + 1 by one that also makes one bare exit to the VMM
+ * (LSTAR_HC_FLOOR), which the VMM resumes at once: what a call costs on
+ * this platform with none of lstar's own work in it.
+ */
+#define LSTAR_FLOOR_NR		0x4c46
+
 /* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
 
@@ -171,6 +181,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_UNDONE = 17,	/* lstar fuzz: the page tables are undone: hc.undone */
 	LSTAR_HC_SHM = 18,	/* shmat of the coverage map: hc.shm */
 	LSTAR_HC_AT_USER = 19,	/* lstar fuzz: the frame ring 3 gets: hc.at_user */
+	LSTAR_HC_FLOOR = 20,	/* the floor probe's exit: nothing to do */
 	LSTAR_HC_MAX
 };
 
@@ -192,6 +203,8 @@ enum lstar_platform {
 #define LSTAR_BOOT_FUZZ		(1u << 3)	/* lstar fuzz: forward the
 						 * program's LSTAR_FUZZ_SNAPSHOT
 						 * (lstar_fuzz.h) */
+#define LSTAR_BOOT_FLOOR	(1u << 4)	/* doctor: the floor probes
+						 * (LSTAR_FLOOR_NR) */
 
 /* One mapping the VMM made before boot (the ELF image, the stack). */
 struct lstar_boot_vma {

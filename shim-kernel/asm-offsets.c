@@ -5,6 +5,7 @@
  * types one twice (the kbuild technique).
  */
 #include <stddef.h>
+#include "lstar_abi.h"
 #include "pt_regs.h"
 #include "percpu.h"
 
@@ -29,4 +30,5 @@ void asm_offsets(void)
 	       offsetof(struct pt_regs, sp) - offsetof(struct pt_regs, ip));
 	DEFINE(PERCPU_TSS_RSP0, offsetof(struct percpu, tss) + offsetof(struct x86_hw_tss, sp0));
 	DEFINE(PERCPU_USER_RSP, offsetof(struct percpu, user_rsp_scratch));
+	DEFINE(HC_FLOOR_PORT, LSTAR_HC_PORT + LSTAR_HC_FLOOR);
 }

@@ -113,7 +113,11 @@ static void syscall_msr_init(void)
 {
 	wrmsr(MSR_STAR, ((uint64_t)LSTAR_USER32_CS << 48) |
 			((uint64_t)LSTAR_KERNEL_CS << 32));
-	wrmsr(MSR_LSTAR, (uint64_t)entry_SYSCALL_64);
+	/* lstar doctor's floor probe where a syscall reaches LSTAR (on PVM
+	 * it is the #PF's gate: idt_init) */
+	wrmsr(MSR_LSTAR, (boot_info.flags & LSTAR_BOOT_FLOOR) &&
+			 boot_info.platform != LSTAR_PLATFORM_PVM ?
+			 (uint64_t)floor_syscall : (uint64_t)entry_SYSCALL_64);
 	wrmsr(MSR_CSTAR, (uint64_t)ignore_sysret);
 	wrmsr(MSR_SYSCALL_MASK, SYSCALL_MASK);
 }

@@ -156,6 +156,47 @@ ignore_sysret:
 	.size	ignore_sysret, . - ignore_sysret
 
 /*
+ * The floor probes (LSTAR_BOOT_FLOOR, lstar doctor's own loop program
+ * only): a call of LSTAR_FLOOR_NR returns at once, LSTAR_FLOOR_NR + 1
+ * after one bare exit to the VMM; every other call, and every other
+ * fault, takes the shim's own way in.  They measure the platform, so
+ * they do nothing else: they trust the loop program's registers (rcx is
+ * the address after its `syscall`) and clobber rax and rdx.
+ */
+.macro FLOOR_EXIT
+	movl	$LSTAR_HC_GPA, %eax		/* vCPU 0's block */
+	movw	$HC_FLOOR_PORT, %dx
+	outl	%eax, %dx
+.endm
+
+/* floor_syscall - the LSTAR target with the probes (hardware KVM). */
+	.globl	floor_syscall
+	.type	floor_syscall, @function
+floor_syscall:
+	cmpl	$LSTAR_FLOOR_NR, %eax
+	je	1f
+	cmpl	$LSTAR_FLOOR_NR + 1, %eax
+	jne	entry_SYSCALL_64
+	FLOOR_EXIT
+1:	sysretq
+	.size	floor_syscall, . - floor_syscall
+
+/* asm_floor_pf - vector 14 with the probes (PVM, where a `syscall` is a
+ * #PF at the LSTAR address): error code, rip, cs, rflags, rsp, ss. */
+	.globl	asm_floor_pf
+	.type	asm_floor_pf, @function
+asm_floor_pf:
+	cmpl	$LSTAR_FLOOR_NR, %eax
+	je	1f
+	cmpl	$LSTAR_FLOOR_NR + 1, %eax
+	jne	asm_exc_14
+	FLOOR_EXIT
+1:	movq	%rcx, 8(%rsp)			/* resume after the syscall */
+	addq	$8, %rsp			/* the error code */
+	iretq
+	.size	asm_floor_pf, . - asm_floor_pf
+
+/*
  * Exception stubs, one per vector from one macro.
  *
  * In:  the CPU pushed ss, rsp, rflags, cs, rip and, for some vectors, an

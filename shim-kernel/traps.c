@@ -36,6 +36,11 @@ void idt_init(void)
 		uint64_t addr = exception_stubs[v];
 		struct idt_gate *g = &idt[v];
 
+		/* lstar doctor's floor probe on PVM, where a syscall is a #PF */
+		if (v == X86_TRAP_PF && (boot_info.flags & LSTAR_BOOT_FLOOR) &&
+		    boot_info.platform == LSTAR_PLATFORM_PVM)
+			addr = (uint64_t)asm_floor_pf;
+
 		g->offset_low = addr & 0xffff;
 		g->selector = LSTAR_KERNEL_CS;
 		g->offset_mid = (addr >> 16) & 0xffff;

@@ -350,26 +350,37 @@ START_TEST(vmm_is_confined_while_running)
 }
 END_TEST
 
-/* doctor says which KVM this is and measures both round trips. */
+/* doctor says which KVM this is and measures both round trips, and the
+ * floor beneath each: the floor probes do far less than the shim's own
+ * path (a few instructions against its entry, dispatch and exit), so a
+ * floor above the call it is the floor of means the probes are not the
+ * ones answering. */
 START_TEST(doctor_reports_and_measures)
 {
 	const char *const argv[] = { "doctor", NULL };
 	bool pvm = host_facts()->platform == LSTAR_PLATFORM_PVM;
 	struct run_result r;
 	const char *p;
-	double us;
+	double us, floor, floor_exit;
 
 	run_cmd(argv, &r);
 	ck_assert_msg(r.status == 0, "status %d\n%s%s", r.status, r.out, r.err);
 	ck_assert_ptr_nonnull(strstr(r.out, "KVM_CREATE_VM ok"));
 	ck_assert_ptr_nonnull(strstr(r.out, pvm ? "platform      PVM" :
 					     "platform      hardware KVM"));
+	ck_assert_ptr_nonnull(p = strstr(r.out, "floor         "));
+	floor = atof(p + 14);
+	ck_assert_ptr_nonnull(p = strstr(r.out, "floor exit    "));
+	floor_exit = atof(p + 14);
 	ck_assert_ptr_nonnull(p = strstr(r.out, "syscall       "));
 	us = atof(p + 14);
 	ck_assert_msg(us > 0 && us < 10000, "syscall cost %f us", us);
+	ck_assert_msg(floor > 0 && floor < us, "floor %f us, syscall %f us\n%s", floor, us, r.out);
 	ck_assert_ptr_nonnull(p = strstr(r.out, "VMM exit      "));
 	us = atof(p + 14);
 	ck_assert_msg(us > 0 && us < 10000, "VMM exit cost %f us", us);
+	ck_assert_msg(floor_exit > 0 && floor_exit < us, "floor exit %f us, VMM exit %f us\n%s",
+		      floor_exit, us, r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "verdict: ready"));
 	/* A forbidden MSR read from the shim must have been refused, where
 	 * KVM can filter MSRs (Linux 5.10 and later). */

@@ -7,7 +7,11 @@
  * in memory (a loop around one `syscall`), runs it under lstar with 0 and
  * with N iterations, and reports the difference per call, for a call the
  * shim answers itself (getpid) and for one it forwards to the VMM
- * (fcntl F_GETFD), each the fastest of three runs after a warm-up.
+ * (fcntl F_GETFD), each the fastest of three runs after a warm-up.  Beside
+ * them, the floor: the same loop around calls the shim's floor probes
+ * answer (LSTAR_BOOT_FLOOR: a bare entry and return, and the same with
+ * one bare exit to the VMM), what the platform itself charges; the
+ * ratios say how much of a call is lstar's own work.
  */
 #include <cpuid.h>
 #include <elf.h>
@@ -122,9 +126,14 @@ static const struct lstar_policy *default_policy(void)
 	return &policy;
 }
 
-/* Run the loop program once (the shim probing the MSR filter instead,
- * with probe); seconds taken, or -1 when it did not exit 0. */
-static double run_loop(uint32_t iterations, uint32_t nr, bool probe)
+/* How the shim runs the loop program: as any program, probing the MSR
+ * filter instead (LSTAR_BOOT_PROBE_MSR), or with the floor probes
+ * (LSTAR_BOOT_FLOOR). */
+enum loop_kind { LOOP_PLAIN, LOOP_PROBE_MSR, LOOP_FLOOR };
+
+/* Run the loop program once; seconds taken, or -1 when it did not exit
+ * 0. */
+static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind)
 {
 	char path[64];
 	char *argv[] = { "loop", NULL };
@@ -141,7 +150,8 @@ static double run_loop(uint32_t iterations, uint32_t nr, bool probe)
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	opt.program = path;
-	opt.probe_msr = probe;
+	opt.probe_msr = kind == LOOP_PROBE_MSR;
+	opt.floor = kind == LOOP_FLOOR;
 	t = vmm_now();
 	status = vmm_run(&opt);
 	t = vmm_now() - t;
@@ -149,43 +159,48 @@ static double run_loop(uint32_t iterations, uint32_t nr, bool probe)
 	return status == 0 ? t : -1;
 }
 
-static double time_loop_once(uint32_t iterations, uint32_t nr)
-{
-	return run_loop(iterations, nr, false);
-}
-
-/* The fastest of three runs: the least disturbed by anything else. */
-static double time_loop(uint32_t iterations, uint32_t nr)
-{
-	double best = -1;
-
-	for (int i = 0; i < 3; i++) {
-		double t = time_loop_once(iterations, nr);
-
-		if (t < 0)
-			return -1;
-		if (best < 0 || t < best)
-			best = t;
-	}
-	return best;
-}
+/* A call to measure: its number, how the shim runs it, how many calls
+ * make a run long enough, and the fastest run so far. */
+struct probe {
+	uint32_t nr;
+	enum loop_kind kind;
+	uint32_t n;
+	double best;
+};
 
 /*
- * The cost of one round trip of syscall nr, in seconds, given t0, the time
- * of an empty run: the loop grows tenfold until the calls take longer than
- * the start-up itself, so that start-up jitter cannot swamp them (a call
- * costs ~100 us on PVM but well under 1 us on hardware KVM).  -1 on error.
+ * Measure each probe's round trip, given t0, the time of an empty run
+ * (the fastest of three): the loop grows tenfold until the calls take
+ * longer than the start-up itself, so that start-up jitter cannot swamp
+ * them (a call costs ~100 us on PVM but well under 1 us on hardware
+ * KVM); then two more rounds, the probes interleaved so that a change in
+ * the machine's load touches them alike, and the fastest of each.  The
+ * round trip, in seconds, replaces best; -1 on error.
  */
-static double round_trip(uint32_t nr, double t0)
+static int measure(struct probe *p, int np, double t0)
 {
-	for (uint32_t n = LOOPS_MIN;; n *= 10) {
-		double t = time_loop(n, nr);
-
-		if (t < 0)
-			return -1;
-		if (t - t0 > t0 || n >= LOOPS_MAX)
-			return (t > t0 ? t - t0 : 0) / n;
+	for (int i = 0; i < np; i++) {
+		for (p[i].n = LOOPS_MIN;; p[i].n *= 10) {
+			p[i].best = run_loop(p[i].n, p[i].nr, p[i].kind);
+			if (p[i].best < 0)
+				return -1;
+			if (p[i].best - t0 > t0 || p[i].n >= LOOPS_MAX)
+				break;
+		}
 	}
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < np; i++) {
+			double t = run_loop(p[i].n, p[i].nr, p[i].kind);
+
+			if (t < 0)
+				return -1;
+			if (t < p[i].best)
+				p[i].best = t;
+		}
+	}
+	for (int i = 0; i < np; i++)
+		p[i].best = (p[i].best > t0 ? p[i].best - t0 : 0) / p[i].n;
+	return 0;
 }
 
 static void cpu_brand(char *out, size_t len)
@@ -218,7 +233,13 @@ int vmm_doctor(void)
 	enum lstar_platform platform;
 	char brand[64];
 	int kvm, vm, problems = 0;
-	double t0, local, fwd;
+	double t0, local, fwd, floor, floor_exit;
+	struct probe probes[] = {
+		{ LSTAR_FLOOR_NR, LOOP_FLOOR, 0, 0 },
+		{ LSTAR_FLOOR_NR + 1, LOOP_FLOOR, 0, 0 },
+		{ 39, LOOP_PLAIN, 0, 0 },	/* getpid */
+		{ 72, LOOP_PLAIN, 0, 0 },	/* fcntl(1, F_GETFD) */
+	};
 
 	uname(&un);
 	cpu_brand(brand, sizeof(brand));
@@ -294,7 +315,7 @@ int vmm_doctor(void)
 
 	/* The MSR filter: the shim tries a forbidden MSR; a run that ends
 	 * normally means the read went through. */
-	if (run_loop(0, 39, true) < 0)
+	if (run_loop(0, 39, LOOP_PROBE_MSR) < 0)
 		printf("  MSR filter    active: the shim can touch only the syscall and\n"
 		       "                segment-base MSRs\n");
 	else
@@ -313,23 +334,41 @@ int vmm_doctor(void)
 			       "                alone (enable CONFIG_SECURITY_LANDLOCK, lsm=landlock)\n");
 	}
 
-	/* Measure: empty run, then N calls answered in the guest, then N
-	 * forwarded to the VMM.  One run first to warm up: the first VM of
-	 * a process pays for page faults and caches the others do not. */
-	time_loop_once(0, 39);
-	t0 = time_loop(0, 39);
-	local = t0 < 0 ? -1 : round_trip(39, t0);	/* getpid */
-	fwd = t0 < 0 ? -1 : round_trip(72, t0);		/* fcntl(1, F_GETFD) */
-	if (t0 < 0 || local < 0 || fwd < 0) {
+	/* Measure: an empty run, then N calls of each kind: the floor
+	 * probes (the platform's own cost, lstar's work left out), one the
+	 * shim answers (getpid), one it forwards (fcntl(1, F_GETFD)).  One
+	 * run first to warm up: the first VM of a process pays for page
+	 * faults and caches the others do not. */
+	run_loop(0, 39, LOOP_PLAIN);
+	t0 = -1;
+	for (int i = 0; i < 3; i++) {	/* the fastest of three */
+		double t = run_loop(0, 39, LOOP_PLAIN);
+
+		if (t < 0) {
+			t0 = -1;
+			break;
+		}
+		if (t0 < 0 || t < t0)
+			t0 = t;
+	}
+	if (t0 < 0 || measure(probes, 4, t0)) {
 		printf("  test run      FAILED: lstar could not run its own test program\n");
 		return 1;
 	}
+	floor = probes[0].best;
+	floor_exit = probes[1].best;
+	local = probes[2].best;
+	fwd = probes[3].best;
 	printf("  start-up      %.1f ms for an empty program (VM set-up and boot)\n",
 	       t0 * 1e3);
-	printf("  syscall       %.2f us round trip, answered inside the guest (getpid)\n",
-	       local * 1e6);
-	printf("  VMM exit      %.2f us round trip, forwarded to the VMM (fcntl)\n",
-	       fwd * 1e6);
+	printf("  floor         %.2f us round trip: a bare entry and return, the platform's own\n",
+	       floor * 1e6);
+	printf("  floor exit    %.2f us round trip: the same with one bare exit to the VMM\n",
+	       floor_exit * 1e6);
+	printf("  syscall       %.2f us round trip, answered inside the guest (getpid): "
+	       "%.2fx the floor\n", local * 1e6, floor > 0 ? local / floor : 0);
+	printf("  VMM exit      %.2f us round trip, forwarded to the VMM (fcntl): "
+	       "%.2fx the floor exit\n", fwd * 1e6, floor_exit > 0 ? fwd / floor_exit : 0);
 	printf("  native        a syscall on this host costs about 0.1 us\n");
 	if (problems) {
 		printf("verdict: lstar may not work here (see above)\n");

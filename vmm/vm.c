@@ -514,6 +514,9 @@ again:
 			uint32_t gpa;
 
 			memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
+			/* The floor probe's exit: as bare as an exit can be. */
+			if (run->io.port == LSTAR_HC_PORT + LSTAR_HC_FLOOR && vmm->opt->floor)
+				continue;
 			if (vmm->fuzz && vmm_fuzz_point(cpu, run->io.port - LSTAR_HC_PORT, gpa)) {
 				if (vmm->done)
 					break;
@@ -725,6 +728,7 @@ static int build_vm(struct vmm *vmm, struct boot *b)
 	/* Which calls the shim reports decides what the table may say. */
 	b->bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
 		      (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
+		      (opt->floor ? LSTAR_BOOT_FLOOR : 0) |
 		      (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0) |
 		      (opt->fuzz ? LSTAR_BOOT_FUZZ : 0);
 	return no_room(vmm, place_policy(vmm, &b->bi));

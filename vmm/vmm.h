@@ -230,6 +230,7 @@ struct vmm_options {
 	bool verbose;			/* -v */
 	bool quiet;			/* no report line (doctor) */
 	bool probe_msr;			/* doctor: LSTAR_BOOT_PROBE_MSR */
+	bool floor;			/* doctor: LSTAR_BOOT_FLOOR */
 	bool confine;			/* seccomp + capabilities before running */
 	const struct lstar_policy *policy; /* compiled: -p (or the default
 					 * profile) and --ro/--rw; its paths
