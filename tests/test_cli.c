@@ -354,7 +354,10 @@ END_TEST
  * floor beneath each: the floor probes do far less than the shim's own
  * path (a few instructions against its entry, dispatch and exit), so a
  * floor above the call it is the floor of means the probes are not the
- * ones answering. */
+ * ones answering.  For the exit that holds on PVM, where each of the
+ * shim's instructions costs hundreds of nanoseconds; on hardware KVM an
+ * exit costs microseconds (tens, nested under emulation) against a few
+ * hundred nanoseconds of lstar's work, within the exit's own jitter. */
 START_TEST(doctor_reports_and_measures)
 {
 	const char *const argv[] = { "doctor", NULL };
@@ -375,12 +378,12 @@ START_TEST(doctor_reports_and_measures)
 	ck_assert_ptr_nonnull(p = strstr(r.out, "syscall       "));
 	us = atof(p + 14);
 	ck_assert_msg(us > 0 && us < 10000, "syscall cost %f us", us);
-	ck_assert_msg(floor > 0 && floor < us, "floor %f us, syscall %f us\n%s", floor, us, r.out);
+	ck_assert_msg(floor > 0 && floor <= us, "floor %f us, syscall %f us\n%s", floor, us, r.out);
 	ck_assert_ptr_nonnull(p = strstr(r.out, "VMM exit      "));
 	us = atof(p + 14);
 	ck_assert_msg(us > 0 && us < 10000, "VMM exit cost %f us", us);
-	ck_assert_msg(floor_exit > 0 && floor_exit < us, "floor exit %f us, VMM exit %f us\n%s",
-		      floor_exit, us, r.out);
+	ck_assert_msg(floor_exit > 0 && (!pvm || floor_exit < us),
+		      "floor exit %f us, VMM exit %f us\n%s", floor_exit, us, r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "verdict: ready"));
 	/* A forbidden MSR read from the shim must have been refused, where
 	 * KVM can filter MSRs (Linux 5.10 and later). */
