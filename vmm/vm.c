@@ -553,6 +553,9 @@ _Noreturn void vmm_child_end(struct vmm *vmm)
 	vmm_threads_join(vmm);
 	fflush(NULL);
 	vmm_learn_share(vmm);
+	/* As Linux's exit: the process's files go (their locks, a pipe's
+	 * last writer) before its parent can learn that it ended. */
+	vmm_fd_close_all(&vmm->proc);
 	vmm_procs_exit(vmm);
 	_exit(0);
 }
