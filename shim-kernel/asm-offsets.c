@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "lstar_abi.h"
 #include "pt_regs.h"
+#include "x86.h"
 #include "percpu.h"
 
 #define DEFINE(sym, val) \
@@ -31,4 +32,5 @@ void asm_offsets(void)
 	DEFINE(PERCPU_TSS_RSP0, offsetof(struct percpu, tss) + offsetof(struct x86_hw_tss, sp0));
 	DEFINE(PERCPU_USER_RSP, offsetof(struct percpu, user_rsp_scratch));
 	DEFINE(HC_FLOOR_PORT, LSTAR_HC_PORT + LSTAR_HC_FLOOR);
+	DEFINE(PF_INSTR, X86_PF_INSTR);
 }

@@ -20,8 +20,10 @@
 /* Push the general-purpose registers into pt_regs (ax from \rax), then
  * zero the ones C does not load before use, so that no ring-3 value can
  * steer speculation inside the shim.  rax (syscall number), rdi and rsp
- * are set by the caller.  As Linux's PUSH_AND_CLEAR_REGS. */
-.macro PUSH_AND_CLEAR_REGS rax=%rax
+ * are set by the caller.  As Linux's PUSH_AND_CLEAR_REGS.  clear=0 skips
+ * the zeroing where the shim runs emulated (PVM: nothing it runs is
+ * speculated, and each instruction costs most of a microsecond). */
+.macro PUSH_AND_CLEAR_REGS rax=%rax clear=1
 	pushq	%rdi			/* pt_regs->di */
 	pushq	%rsi			/* pt_regs->si */
 	pushq	%rdx			/* pt_regs->dx */
@@ -37,6 +39,7 @@
 	pushq	%r13			/* pt_regs->r13 */
 	pushq	%r14			/* pt_regs->r14 */
 	pushq	%r15			/* pt_regs->r15 */
+	.if \clear
 	xorl	%esi, %esi		/* clear ring-3 values ... */
 	xorl	%edx, %edx
 	xorl	%ecx, %ecx
@@ -50,6 +53,7 @@
 	xorl	%r13d, %r13d
 	xorl	%r14d, %r14d
 	xorl	%r15d, %r15d		/* ... all but rax and rdi */
+	.endif
 .endm
 
 /* With SMAP on, ring 3's RFLAGS.AC would let the shim touch user pages by
@@ -156,6 +160,46 @@ ignore_sysret:
 	.size	ignore_sysret, . - ignore_sysret
 
 /*
+ * asm_pvm_pf - vector 14 on PVM, where a ring-3 `syscall` arrives as an
+ * instruction-fetch #PF at the LSTAR address, still at CPL 3
+ * (shared/PLATFORMS.md).  That fault becomes the frame entry_SYSCALL_64
+ * builds, in place: the error code's slot is orig_ax, the return RIP
+ * comes from rcx and the RFLAGS from r11 (neither trusted: ring 3 can
+ * jump to the LSTAR address with any values, and the exit path checks
+ * and sanitizes both), and do_syscall_64 runs at once.  Every shim
+ * instruction is emulated here, so the test is the fewest that decide
+ * it: from ring 3, at the LSTAR address, a fetch.  Any other fault is
+ * asm_exc_14's.  (On hardware KVM the same jump is only a bad jump:
+ * idt_init installs this gate on PVM alone.)
+ *
+ * In:  error code, rip, cs, rflags, rsp, ss on TSS.rsp0; ring 3's GS.
+ */
+	.globl	asm_pvm_pf
+	.type	asm_pvm_pf, @function
+	.balign	16
+asm_pvm_pf:
+	testb	$3, 16(%rsp)			/* cs: from ring 3? */
+	jz	asm_exc_14
+	cmpq	$entry_SYSCALL_64, 8(%rsp)	/* rip: the LSTAR address? */
+	jne	asm_exc_14
+	testb	$PF_INSTR, (%rsp)		/* an instruction fetch? */
+	jz	asm_exc_14
+	movq	%rax, (%rsp)			/* pt_regs->orig_ax */
+	movq	%rcx, 8(%rsp)			/* pt_regs->ip */
+	movq	%r11, 24(%rsp)			/* pt_regs->flags */
+	cld					/* SYSCALL's SFMASK would have */
+	swapgs					/* GS -> per-CPU area */
+	PUSH_AND_CLEAR_REGS rax=$-ENOSYS clear=0 /* result pre-set to -ENOSYS */
+	CLEAR_AC				/* ... and cleared AC */
+	movq	%rsp, %rdi			/* arg 1: regs */
+	movslq	%eax, %rsi			/* arg 2: nr, as entry_SYSCALL_64 */
+	call	do_syscall_64			/* al = SYSRET is safe */
+	movq	%rsp, %rdi
+	movzbl	%al, %esi
+	jmp	return_to_user
+	.size	asm_pvm_pf, . - asm_pvm_pf
+
+/*
  * The floor probes (LSTAR_BOOT_FLOOR, lstar doctor's own loop program
  * only): a call of LSTAR_FLOOR_NR returns at once, LSTAR_FLOOR_NR + 1
  * after one bare exit to the VMM; every other call, and every other
@@ -189,7 +233,7 @@ asm_floor_pf:
 	cmpl	$LSTAR_FLOOR_NR, %eax
 	je	1f
 	cmpl	$LSTAR_FLOOR_NR + 1, %eax
-	jne	asm_exc_14
+	jne	asm_pvm_pf
 	FLOOR_EXIT
 1:	movq	%rcx, 8(%rsp)			/* resume after the syscall */
 	addq	$8, %rsp			/* the error code */

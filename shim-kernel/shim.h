@@ -281,6 +281,7 @@ void entry_SYSCALL_64(void);
 noreturn void return_to_user(struct pt_regs *regs, bool sysret);
 extern const uint64_t exception_stubs[NR_EXCEPTION_VECTORS];
 void asm_exc_240(void);		/* LSTAR_VECTOR_EVENT */
+void asm_pvm_pf(void);			/* #PF on PVM: a syscall, or asm_exc_14 */
 void floor_syscall(void);		/* LSTAR_BOOT_FLOOR's LSTAR (hardware) */
 void asm_floor_pf(void);		/* ... and its #PF (PVM) */
 

@@ -36,10 +36,11 @@ void idt_init(void)
 		uint64_t addr = exception_stubs[v];
 		struct idt_gate *g = &idt[v];
 
-		/* lstar doctor's floor probe on PVM, where a syscall is a #PF */
-		if (v == X86_TRAP_PF && (boot_info.flags & LSTAR_BOOT_FLOOR) &&
-		    boot_info.platform == LSTAR_PLATFORM_PVM)
-			addr = (uint64_t)asm_floor_pf;
+		/* On PVM a syscall is a #PF (asm_pvm_pf), and lstar doctor's
+		 * floor probe comes first. */
+		if (v == X86_TRAP_PF && boot_info.platform == LSTAR_PLATFORM_PVM)
+			addr = boot_info.flags & LSTAR_BOOT_FLOOR ? (uint64_t)asm_floor_pf :
+								    (uint64_t)asm_pvm_pf;
 
 		g->offset_low = addr & 0xffff;
 		g->selector = LSTAR_KERNEL_CS;
@@ -124,21 +125,6 @@ noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
 }
 
 /*
- * PVM delivers a ring-3 `syscall` as an instruction fetch #PF at the
- * LSTAR address, still at CPL 3 (shared/PLATFORMS.md).  Only that exact
- * fault counts, and only on PVM: on hardware KVM a ring-3 jump to the
- * LSTAR address is just a bad jump.
- */
-static bool is_pvm_syscall(const struct pt_regs *regs, uint64_t cr2)
-{
-	const unsigned long want = X86_PF_USER | X86_PF_INSTR;
-
-	return boot_info.platform == LSTAR_PLATFORM_PVM && user_mode(regs) &&
-	       regs->ip == (uint64_t)entry_SYSCALL_64 && cr2 == regs->ip &&
-	       (regs->orig_ax & want) == want;
-}
-
-/*
  * `int $N` through a gate ring 3 may not use (every vector but 3 and 4,
  * `int $0x80` among them) is a #GP on the CPU, and so SIGSEGV on Linux
  * and on hardware KVM; PVM delivers it as a #UD.  Only then, the shim
@@ -156,7 +142,8 @@ static bool is_pvm_int_n(const struct pt_regs *regs)
 
 /*
  * exc_dispatch - called by every exception stub with the frame it built.
- * Returns only to resume ring 3 (a PVM syscall, or a signal's handler);
+ * Returns only to resume ring 3 (a signal's handler, or the program after
+ * an event);
  * the result says whether SYSRET is safe, as do_syscall_64()'s does.
  */
 bool exc_dispatch(struct pt_regs *regs, unsigned long vector);
@@ -165,22 +152,9 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 {
 	uint64_t cr2 = 0;
 
-	if (vector == X86_TRAP_PF) {
+	/* (A PVM syscall, a #PF too, never gets here: asm_pvm_pf.) */
+	if (vector == X86_TRAP_PF)
 		cr2 = read_cr2();
-		if (likely(is_pvm_syscall(regs, cr2))) {
-			/* Rebuild the frame SYSCALL would have given: the
-			 * return RIP in rcx, the user RFLAGS in r11.  Neither
-			 * is trusted: ring 3 can jump here with any values,
-			 * and the exit path checks and sanitizes both. */
-			int nr = (int)regs->ax;
-
-			regs->orig_ax = regs->ax;
-			regs->ip = regs->cx;
-			regs->flags = regs->r11;
-			regs->ax = -ENOSYS;
-			return do_syscall_64(regs, nr);
-		}
-	}
 
 	if (user_mode(regs)) {
 		this_cpu_write(in_user, 0);
