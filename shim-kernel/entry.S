@@ -6,9 +6,9 @@
  *
  * Ways in:
  *   entry_SYSCALL_64  hardware KVM: a ring-3 `syscall` lands here at CPL 0
- *   asm_exc_<vector>  the 32 exception vectors; on PVM a ring-3 `syscall`
- *                     arrives as vector 14 (#PF at the LSTAR address) and
- *                     exc_dispatch() turns it into the same syscall frame
+ *   asm_pvm_pf        PVM: a ring-3 `syscall` arrives as vector 14 (#PF at
+ *                     the LSTAR address), made the same syscall frame here
+ *   asm_exc_<vector>  the 32 exception vectors (and every other #PF)
  * Way out:
  *   return_to_user    SYSRET when C says the frame is safe, IRET otherwise
  */
@@ -246,8 +246,9 @@ asm_floor_pf:
  * In:  the CPU pushed ss, rsp, rflags, cs, rip and, for some vectors, an
  *      error code, on TSS.rsp0 (from ring 3) or on the current or IST
  *      stack (from ring 0).
- * Out: exc_dispatch() returns only to resume ring 3 (a PVM syscall); every
- *      other exception ends the run from C.
+ * Out: exc_dispatch() returns only to resume ring 3 (a signal's handler,
+ *      or the program after the VMM's event); every other exception ends
+ *      the run from C.
  *
  * swapgs is decided by the CS of the interrupted frame, never by the GS
  * base found on entry: ring 3 can write its own GS base (wrgsbase).
