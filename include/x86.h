@@ -35,6 +35,12 @@
 #define X86_EFLAGS_VIF	0x00080000UL
 #define X86_EFLAGS_VIP	0x00100000UL
 #define X86_EFLAGS_ID	0x00200000UL
+/* The flags lstar never lets ring 3 have (IOPL above 0 would hand it `out`
+ * to the VMM's ports and `cli`); IF it always has.  The shim's exit path
+ * clears them (shim-kernel/sysret.h), and lstar fuzz checks a frame it
+ * starts ring 3 on itself (vmm/fuzz.c). */
+#define X86_EFLAGS_NOT_USER (X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
+			     X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP)
 
 /* Exception vectors. */
 enum {

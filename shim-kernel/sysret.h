@@ -16,6 +16,7 @@
 
 #include "lstar_abi.h"
 #include "pt_regs.h"
+#include "x86.h"
 
 #define EFLAGS_FIXED	0x00000002UL
 #define EFLAGS_TF	0x00000100UL
@@ -34,8 +35,7 @@
  */
 static inline unsigned long user_flags(unsigned long flags)
 {
-	return (flags & ~(EFLAGS_IOPL | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM |
-			  EFLAGS_VIF | EFLAGS_VIP)) | EFLAGS_IF | EFLAGS_FIXED;
+	return (flags & ~X86_EFLAGS_NOT_USER) | EFLAGS_IF | EFLAGS_FIXED;
 }
 
 /* Can ring 3 resume at ip at all?  (Otherwise the program must die.) */

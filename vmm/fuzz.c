@@ -642,11 +642,8 @@ static int say_hello(const struct vmm_fuzz *f)
  */
 static bool user_state(const struct fuzz_cpu *k, const uint64_t *r, struct fuzz_cpu *u)
 {
-	const uint64_t bad_flags = X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF |
-				   X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP;
-
 	if (r[LSTAR_REG_RIP] >= LSTAR_USER_TOP || r[LSTAR_REG_CS] != LSTAR_USER_CS ||
-	    r[LSTAR_REG_SS] != LSTAR_USER_DS || (r[LSTAR_REG_RFLAGS] & bad_flags) ||
+	    r[LSTAR_REG_SS] != LSTAR_USER_DS || (r[LSTAR_REG_RFLAGS] & X86_EFLAGS_NOT_USER) ||
 	    !(r[LSTAR_REG_RFLAGS] & X86_EFLAGS_IF))
 		return false;
 	*u = *k;
