@@ -545,17 +545,11 @@ static int snapshot_process(struct vmm_fuzz *f, struct vmm_process *proc)
 	return 0;
 }
 
-/* Is the hypercall nr of block gpa where the snapshot goes: the first
- * read of the input, or the program's own LSTAR_FUZZ_SNAPSHOT? */
-static bool snapshot_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
+/* Is the forwarded call sys where the snapshot goes: the first read of
+ * the input, or the program's own LSTAR_FUZZ_SNAPSHOT? */
+static bool snapshot_point(struct vmm_vcpu *cpu, const struct lstar_hc_sys *sys)
 {
-	const struct lstar_hc *live = vmm_mem_ptr(cpu->mem, gpa, sizeof(*live));
-	struct lstar_hc_sys sys;
-
-	if (gpa != cpu->hc_gpa || !live || nr != LSTAR_HC_SYSCALL)
-		return false;
-	memcpy(&sys, &live->sys, sizeof(sys));
-	switch (sys.nr) {
+	switch (sys->nr) {
 	case LSTAR_FUZZ_SNAPSHOT_NR:
 		return true;
 	case SYS_read:
@@ -563,7 +557,7 @@ static bool snapshot_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 	case SYS_pread64:
 	case SYS_preadv:
 	case SYS_preadv2:
-		return is_input(cpu->vmm->fuzz, cpu->proc, vmm_fd_get(cpu->proc, sys.args[0]));
+		return is_input(cpu->vmm->fuzz, cpu->proc, vmm_fd_get(cpu->proc, sys->args[0]));
 	default:
 		return false;
 	}
@@ -582,14 +576,13 @@ static void end_campaign(struct vmm *vmm, const char *why, int err)
  * plain program).  Its word tells the size of its coverage map, which
  * afl-fuzz should hear: noted, for lstar's own hello.
  */
-static void note_target_hello(struct vmm_fuzz *f, const struct vmm_mem *m, const struct lstar_hc *live)
+static void note_target_hello(struct vmm_fuzz *f, const struct vmm_mem *m,
+			      const struct lstar_hc_sys *sys)
 {
-	struct lstar_hc_sys sys;
 	uint32_t word;
 
-	memcpy(&sys, &live->sys, sizeof(sys));
-	if (sys.nr == SYS_write && (uint32_t)sys.args[0] == LSTAR_FUZZ_ST_FD && sys.args[2] == 4 &&
-	    !vmm_mem_copy_from_user(m, &word, sys.args[1], 4))
+	if (sys->nr == SYS_write && (uint32_t)sys->args[0] == LSTAR_FUZZ_ST_FD && sys->args[2] == 4 &&
+	    !vmm_mem_copy_from_user(m, &word, sys->args[1], 4))
 		f->target_hello = word;
 }
 
@@ -752,6 +745,7 @@ bool vmm_fuzz_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 	struct vmm_fuzz *f = cpu->vmm->fuzz;
 	struct lstar_hc *live;
 	struct lstar_hc_at_user at;
+	struct lstar_hc_sys sys;
 	int err;
 
 	if (f->snapped || !f->opt->fork_server || gpa != cpu->hc_gpa ||
@@ -766,11 +760,15 @@ bool vmm_fuzz_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 			end_campaign(cpu->vmm, "cannot start the first execution", err);
 		return true;
 	}
-	if (nr == LSTAR_HC_SYSCALL)
-		note_target_hello(f, cpu->mem, live);
-	if (!snapshot_point(cpu, nr, gpa))
+	if (nr != LSTAR_HC_SYSCALL)
 		return false;
-	memcpy(&f->call, &live->sys, sizeof(f->call));
+	/* One copy of the block, read as the VMM reads any: the guest may
+	 * change it meanwhile. */
+	memcpy(&sys, &live->sys, sizeof(sys));
+	note_target_hello(f, cpu->mem, &sys);
+	if (!snapshot_point(cpu, &sys))
+		return false;
+	f->call = sys;
 	live->sys.ret = -LSTAR_FUZZ_STOP;
 	f->asked = true;
 	return true;
