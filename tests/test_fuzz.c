@@ -206,26 +206,35 @@ START_TEST(input_file_as_native)
 }
 END_TEST
 
-/* The program marks the snapshot itself (lstar_fuzz_snapshot, which is
- * ENOSYS natively): executions start there. */
-START_TEST(marked_snapshot_as_native)
+/* The corpus on standard input, under lstar fuzz -v and natively, the
+ * program given arg (both ways): as assert_fuzz_as_native; *r is lstar
+ * fuzz's run. */
+static void stdin_corpus_as_native(int libc, const char *arg, struct run_result *r)
 {
 	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256];
 	const char *const opts[] = { "--stdin", "--corpus", corpus, "-v", NULL };
-	const char *const args[] = { "--mark", NULL };
-	struct run_result r;
+	const char *const args[] = { arg, NULL };
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
 	make_corpus(corpus);
-	assert_fuzz_as_native(_i, opts, args, args, corpus, false, &r);
+	assert_fuzz_as_native(libc, opts, args, args, corpus, false, r);
+	rm_rf(dir);
+}
+
+/* The program marks the snapshot itself (lstar_fuzz_snapshot, which is
+ * ENOSYS natively): executions start there. */
+START_TEST(marked_snapshot_as_native)
+{
+	struct run_result r;
+
+	stdin_corpus_as_native(_i, "--mark", &r);
 	/* On every platform, executions start in ring 3 (test_fuzz's
 	 * PRIV and KMEM inputs show it is ring 3 indeed). */
 	ck_assert_msg(strstr(r.err, "lstar: fuzz: snapshot taken") &&
 		      strstr(r.err, "; executions start in ring 3; the classic handshake\n"),
 		      "%s", r.err);
 	run_result_free(&r);
-	rm_rf(dir);
 }
 END_TEST
 
@@ -234,18 +243,11 @@ END_TEST
  * it: the same executions. */
 START_TEST(newer_handshake_as_native)
 {
-	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256];
-	const char *const opts[] = { "--stdin", "--corpus", corpus, "-v", NULL };
-	const char *const args[] = { "--new-hello", NULL };
 	struct run_result r;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
-	make_corpus(corpus);
-	assert_fuzz_as_native(_i, opts, args, args, corpus, false, &r);
+	stdin_corpus_as_native(_i, "--new-hello", &r);
 	ck_assert_msg(strstr(r.err, "; AFL++ 4.20's handshake\n"), "%s", r.err);
 	run_result_free(&r);
-	rm_rf(dir);
 }
 END_TEST
 
