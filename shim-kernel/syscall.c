@@ -76,8 +76,6 @@ long sys_ni_syscall(struct pt_regs *regs)
 	return -ENOSYS;
 }
 
-/* Hand the call to the VMM.  The VMM copies the block before it reads it
- * and decides again whether the call is allowed. */
 /* Out of line: the events the VMM holds, and a signal to deliver; or,
  * at lstar fuzz's snapshot, a stop on the way out (its result is 0
  * until the VMM gives each execution's). */
@@ -92,6 +90,8 @@ static __attribute__((noinline, cold)) long interrupted_call(long ret)
 	return ret;
 }
 
+/* Hand the call to the VMM.  The VMM copies the block before it reads it
+ * and decides again whether the call is allowed. */
 static long sys_forward(struct pt_regs *regs)
 {
 	struct lstar_hc_sys *s = &hc_block()->sys;
