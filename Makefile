@@ -288,7 +288,8 @@ $(FUZZ_BINS): | fuzz-cc
 
 fuzz-smoke: $(FUZZ_BINS)
 	@$(foreach f,$(FUZZ_NAMES), \
-		$(B)/fuzz/$(f) -runs=0 $(FUZZ_SEEDS_$(f)) > $(B)/fuzz/$(f).log 2>&1 || \
+		$(B)/fuzz/$(f) -runs=0 -artifact_prefix=$(B)/fuzz/$(f)- $(FUZZ_SEEDS_$(f)) \
+			> $(B)/fuzz/$(f).log 2>&1 || \
 			{ tail -30 $(B)/fuzz/$(f).log; echo "fuzz-smoke: $(f) failed"; exit 1; }; \
 		echo "fuzz-smoke: $(f): $$(grep -o 'INITED.*' $(B)/fuzz/$(f).log | head -1)";)
 
