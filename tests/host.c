@@ -47,7 +47,7 @@ static bool kvm_patches_hypercalls(void)
 	if (kvm < 0)
 		return true;
 	if ((vm = ioctl(kvm, KVM_CREATE_VM, 0)) >= 0) {
-		off = vmm_disable_hypercall_patching(kvm, vm);
+		off = vmm_disable_hypercall_patching(kvm, vm, vmm_detect_platform());
 		close(vm);
 	}
 	close(kvm);

@@ -234,8 +234,9 @@ END_TEST
  *     On AMD it refuses vmcall at CPL 3 as privileged: #GP, SIGSEGV.  On
  *     Intel, vmmcall ends as the #UD it is (SIGILL) once lstar has
  *     turned off KVM's rewriting of it (vm.c); where KVM lacks that
- *     switch (before 5.19), the rewrite's write into the program's
- *     read-only text is a #PF at the instruction's own address.
+ *     switch (before 5.19), or ignores it (PVM), the rewrite's write
+ *     into the program's read-only text is a #PF at the instruction's
+ *     own address.
  */
 START_TEST(hypercall_instruction_refused)
 {

@@ -281,17 +281,17 @@ int vmm_doctor(void)
 		return 1;
 	}
 	printf("  KVM_CREATE_VM ok\n");
-	if (vmm_disable_hypercall_patching(kvm, vm))
+	platform = vmm_detect_platform();
+	if (vmm_disable_hypercall_patching(kvm, vm, platform))
 		printf("  hypercalls    KVM leaves the program's vmcall/vmmcall bytes alone:\n"
 		       "                the other vendor's instruction just faults\n");
 	else
 		printf("  hypercalls    KVM rewrites the other vendor's vmcall/vmmcall in\n"
-		       "                guest memory (no KVM_CAP_DISABLE_QUIRKS2): such an\n"
-		       "                instruction ends in a #PF at its own address\n");
+		       "                guest memory (no KVM_CAP_DISABLE_QUIRKS2, or PVM):\n"
+		       "                such an instruction ends in a #PF at its own address\n");
 	close(vm);
 	close(kvm);
 
-	platform = vmm_detect_platform();
 	printf("  platform      %s\n", vmm_platform_name(platform));
 	switch (platform) {
 	case LSTAR_PLATFORM_PVM:

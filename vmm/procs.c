@@ -562,7 +562,7 @@ static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct 
 	}
 	close(fd);
 	vmm->vm.msr_filtered = false;
-	vmm_disable_hypercall_patching(vmm->vm.kvm_fd, vmm->vm.fd);
+	vmm_disable_hypercall_patching(vmm->vm.kvm_fd, vmm->vm.fd, vmm->vm.platform);
 	if ((err = vmm_vm_add_memory(&vmm->vm)) || (err = vmm_vcpu_create(vmm, cpu->index)))
 		return err;
 	cpu->start = LSTAR_START_FORK;

@@ -312,8 +312,8 @@ static int create_vm(struct vmm_vm *vm)
 		vmm_err("KVM_CREATE_VM failed: %s (see `lstar doctor`)", strerror(errno));
 		return ret;
 	}
-	vmm_disable_hypercall_patching(vm->kvm_fd, vm->fd);
 	vm->platform = vmm_detect_platform();
+	vmm_disable_hypercall_patching(vm->kvm_fd, vm->fd, vm->platform);
 	return 0;
 }
 
@@ -325,18 +325,21 @@ static int create_vm(struct vmm_vm *vm)
  * page the program's bytes change behind its back.  With the quirk off
  * KVM raises #UD, which is what the CPU itself reports for the
  * instruction.  Kernels before 5.19 lack the switch; lstar runs there
- * with KVM's default.  Returns whether the patching is off.
+ * with KVM's default.  PVM accepts the switch and patches all the same
+ * (seen on an Intel-hosted PVM, Linux 6.18: the #PF at the instruction's
+ * own address with the quirk off).  Returns whether the patching is off.
  */
-bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd)
+bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd, enum lstar_platform platform)
 {
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_DISABLE_QUIRKS2,
 		.args[0] = KVM_X86_QUIRK_FIX_HYPERCALL_INSN,
 	};
 	int quirks = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
+	bool off = quirks > 0 && (quirks & KVM_X86_QUIRK_FIX_HYPERCALL_INSN) &&
+		   ioctl(vm_fd, KVM_ENABLE_CAP, &cap) == 0;
 
-	return quirks > 0 && (quirks & KVM_X86_QUIRK_FIX_HYPERCALL_INSN) &&
-	       ioctl(vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+	return off && platform != LSTAR_PLATFORM_PVM;
 }
 
 /* Give guest memory to KVM: one slot, guest-physical 0 up. */

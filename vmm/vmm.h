@@ -527,8 +527,9 @@ enum lstar_platform vmm_detect_platform(void);
 const char *vmm_platform_name(enum lstar_platform p);
 
 /* vm.c: make KVM raise #UD for the other vendor's hypercall instruction
- * instead of rewriting it in guest memory; true when that took. */
-bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd);
+ * instead of rewriting it in guest memory; true when that took (never
+ * on PVM, which patches regardless). */
+bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd, enum lstar_platform platform);
 
 /* cpu.c: the vCPU's initial state. */
 int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
