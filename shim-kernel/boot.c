@@ -114,7 +114,7 @@ static void syscall_msr_init(void)
 	wrmsr(MSR_STAR, ((uint64_t)LSTAR_USER32_CS << 48) |
 			((uint64_t)LSTAR_KERNEL_CS << 32));
 	/* lstar doctor's floor probe where a syscall reaches LSTAR (on PVM
-	 * it is the #PF's gate: idt_init) */
+	 * it is the #PF's gate: idt_load) */
 	wrmsr(MSR_LSTAR, (boot_info.flags & LSTAR_BOOT_FLOOR) &&
 			 boot_info.platform != LSTAR_PLATFORM_PVM ?
 			 (uint64_t)floor_syscall : (uint64_t)entry_SYSCALL_64);
@@ -201,7 +201,7 @@ noreturn void shim_start(uint64_t cpu, uint64_t how)
 		smap_enabled = !!(cr4 & X86_CR4_SMAP);
 	}
 	tss_init(c);
-	idt_init();
+	idt_load();
 	syscall_msr_init();
 	if (boot_info.flags & LSTAR_BOOT_PROBE_MSR) {
 		/* A PVM control MSR: with the VMM's filter this is a #GP and

@@ -170,7 +170,7 @@ ignore_sysret:
  * instruction is emulated here, so the test is the fewest that decide
  * it: from ring 3, at the LSTAR address, a fetch.  Any other fault is
  * asm_exc_14's.  (On hardware KVM the same jump is only a bad jump:
- * idt_init installs this gate on PVM alone.)
+ * only idt_pvm holds this gate.)
  *
  * In:  error code, rip, cs, rflags, rsp, ss on TSS.rsp0; ring 3's GS.
  */
@@ -312,12 +312,71 @@ idtentry 31, 0
 idtentry 240, 0
 	.globl	asm_exc_240
 
-/* The stubs' addresses, for idt_init(). */
-	.section .rodata
-	.balign	8
-	.globl	exception_stubs
-exception_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.quad	asm_exc_\v
+/*
+ * The IDTs, read-only and complete at link time: nothing in the shim can
+ * rewrite a gate, and no boot spends instructions building one (each is
+ * emulated on PVM).  One table per way a #PF is taken: idt_native (every
+ * vector its stub), idt_pvm (#PF is asm_pvm_pf, where PVM's syscalls
+ * arrive) and idt_pvm_floor (lstar doctor's probes first); idt_load
+ * picks.  A gate splits its target into 16+16+32 bits, which only the
+ * linker knows: the stubs all lie in .text.entry, which opens at the
+ * shim's first address (shim.lds asserts it, and that the section ends
+ * within 64 KiB), so a target's low half is its distance from
+ * entry_SYSCALL_64 and the upper bits are the linker's IDT_OFFSET_MID
+ * and IDT_OFFSET_HIGH.
+ */
+#define GATE_DPL0	0x8e		/* present, DPL 0, 64-bit interrupt gate */
+#define GATE_DPL3	0xee		/* the same, reachable by `int3`/`into` */
+
+.macro GATE target, type=GATE_DPL0, ist=0
+	.word	\target - entry_SYSCALL_64	/* offset 15:0 */
+	.word	LSTAR_KERNEL_CS
+	.byte	\ist
+	.byte	\type
+	.word	IDT_OFFSET_MID			/* offset 31:16 */
+	.long	IDT_OFFSET_HIGH			/* offset 63:32 */
+	.long	0
+.endm
+
+/* int3 and into are instructions ring 3 may execute, as on Linux; every
+ * other vector is hardware-raised only (so `int $N` from ring 3 is a
+ * #GP).  #DF, NMI and #MC never run on a stack that might be bad (IST
+ * 1-3).  Vectors 32-239 and 241-255 are not present. */
+.macro IDT name, pf
+	.balign	4096
+	.globl	\name
+\name:
+	.irp v, 0,1
+	GATE	asm_exc_\v
 	.endr
-	.size	exception_stubs, . - exception_stubs
+	GATE	asm_exc_2, ist=2
+	GATE	asm_exc_3, GATE_DPL3
+	GATE	asm_exc_4, GATE_DPL3
+	.irp v, 5,6,7
+	GATE	asm_exc_\v
+	.endr
+	GATE	asm_exc_8, ist=1
+	.irp v, 9,10,11,12,13
+	GATE	asm_exc_\v
+	.endr
+	GATE	\pf
+	.irp v, 15,16,17
+	GATE	asm_exc_\v
+	.endr
+	GATE	asm_exc_18, ist=3
+	.irp v, 19,20,21,22,23,24,25,26,27,28,29,30,31
+	GATE	asm_exc_\v
+	.endr
+	.fill	(LSTAR_VECTOR_EVENT - 32) * 2, 8, 0
+	GATE	asm_exc_240			/* the VMM's event: DPL 0, as a #GP from ring 3 */
+	.fill	(255 - LSTAR_VECTOR_EVENT) * 2, 8, 0
+	.size	\name, . - \name
+	.if	. - \name != 4096
+	.error	"an IDT is 256 gates of 16 bytes"
+	.endif
+.endm
+
+	.section .rodata
+	IDT	idt_native, asm_exc_14
+	IDT	idt_pvm, asm_pvm_pf
+	IDT	idt_pvm_floor, asm_floor_pf

@@ -176,7 +176,6 @@ noreturn void hc_exit(uint32_t kind, int32_t status,
 		      uint64_t fault_addr);
 
 /* Traps (traps.c). */
-void idt_init(void);
 /* percpu_of - vCPU cpu's per-CPU area (boot.c). */
 struct percpu *percpu_of(unsigned int cpu);
 /*
@@ -279,7 +278,9 @@ int user_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *cur);
 /* Entry code (entry.S). */
 void entry_SYSCALL_64(void);
 noreturn void return_to_user(struct pt_regs *regs, bool sysret);
-extern const uint64_t exception_stubs[NR_EXCEPTION_VECTORS];
+/* The IDTs, each IDT_SIZE bytes: idt_load picks one. */
+#define IDT_SIZE	(256 * 16)
+extern const char idt_native[IDT_SIZE], idt_pvm[IDT_SIZE], idt_pvm_floor[IDT_SIZE];
 void asm_exc_240(void);		/* LSTAR_VECTOR_EVENT */
 void asm_pvm_pf(void);			/* #PF on PVM: a syscall, or asm_exc_14 */
 void floor_syscall(void);		/* LSTAR_BOOT_FLOOR's LSTAR (hardware) */

@@ -13,70 +13,21 @@
 #include <asm-generic/siginfo.h>
 #include "shim.h"
 
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-};
-
-_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate is 16 bytes");
-
-#define GATE_INTERRUPT_DPL0	0x8e	/* present, DPL 0, 64-bit interrupt gate */
-#define GATE_INTERRUPT_DPL3	0xee	/* the same, reachable by `int3`/`into` */
-
-static struct idt_gate idt[256] __attribute__((aligned(16)));
-
-void idt_init(void)
-{
-	for (unsigned v = 0; v < NR_EXCEPTION_VECTORS; v++) {
-		uint64_t addr = exception_stubs[v];
-		struct idt_gate *g = &idt[v];
-
-		/* On PVM a syscall is a #PF (asm_pvm_pf), and lstar doctor's
-		 * floor probe comes first. */
-		if (v == X86_TRAP_PF && boot_info.platform == LSTAR_PLATFORM_PVM)
-			addr = boot_info.flags & LSTAR_BOOT_FLOOR ? (uint64_t)asm_floor_pf :
-								    (uint64_t)asm_pvm_pf;
-
-		g->offset_low = addr & 0xffff;
-		g->selector = LSTAR_KERNEL_CS;
-		g->offset_mid = (addr >> 16) & 0xffff;
-		g->offset_high = addr >> 32;
-		/* int3 and into are instructions ring 3 may execute, as on
-		 * Linux; every other vector is hardware-raised only. */
-		g->type_attr = (v == X86_TRAP_BP || v == X86_TRAP_OF) ?
-			       GATE_INTERRUPT_DPL3 : GATE_INTERRUPT_DPL0;
-		/* Never run these on a stack that might be bad. */
-		g->ist = v == X86_TRAP_DF ? 1 : v == X86_TRAP_NMI ? 2 :
-			 v == X86_TRAP_MC ? 3 : 0;
-	}
-	/* The VMM's event vector: DPL 0, so `int $0xf0` from ring 3 is a
-	 * #GP like every other vector above 31 (not present). */
-	{
-		uint64_t addr = (uint64_t)asm_exc_240;
-		struct idt_gate *g = &idt[LSTAR_VECTOR_EVENT];
-
-		g->offset_low = addr & 0xffff;
-		g->selector = LSTAR_KERNEL_CS;
-		g->offset_mid = (addr >> 16) & 0xffff;
-		g->offset_high = addr >> 32;
-		g->type_attr = GATE_INTERRUPT_DPL0;
-	}
-	idt_load();
-}
-
-/* Point this CPU at the one IDT (every CPU's after the first boots). */
+/*
+ * Point this CPU at its IDT: entry.S lays the three out, read-only; the
+ * one that fits the platform is chosen here.  On PVM a syscall is a #PF
+ * (asm_pvm_pf), and lstar doctor's floor probe comes first.
+ */
 void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+	} __attribute__((packed)) idtr = { IDT_SIZE - 1, (uint64_t)idt_native };
 
+	if (boot_info.platform == LSTAR_PLATFORM_PVM)
+		idtr.base = boot_info.flags & LSTAR_BOOT_FLOOR ? (uint64_t)idt_pvm_floor :
+								 (uint64_t)idt_pvm;
 	asm volatile("lidt %0" : : "m"(idtr));
 }
 
