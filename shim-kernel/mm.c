@@ -46,6 +46,15 @@ struct vma {
 
 #define VMA_BRK		(1u << 8)
 
+/* mm_init copies the VMM's boot VMAs as they are. */
+_Static_assert(sizeof(struct vma) == sizeof(struct lstar_boot_vma) &&
+	       __builtin_offsetof(struct vma, start) == __builtin_offsetof(struct lstar_boot_vma, start) &&
+	       __builtin_offsetof(struct vma, end) == __builtin_offsetof(struct lstar_boot_vma, end) &&
+	       __builtin_offsetof(struct vma, prot) == __builtin_offsetof(struct lstar_boot_vma, prot) &&
+	       __builtin_offsetof(struct vma, flags) == __builtin_offsetof(struct lstar_boot_vma, flags),
+	       "a boot VMA is a struct vma");
+_Static_assert(MAX_VMAS >= LSTAR_BOOT_MAX_VMAS, "the boot VMAs fit the map");
+
 static struct {
 	/* Physical pages. */
 	uint64_t pool_next, pool_end;
@@ -1291,7 +1300,7 @@ void mm_init(void)
 	mm.mmap_min = bi->mmap_min;
 	if (n > LSTAR_BOOT_MAX_VMAS)
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
-	for (uint32_t i = 0; i < n; i++)
-		vma_insert(bi->vmas[i].start, bi->vmas[i].end,
-			   bi->vmas[i].prot, bi->vmas[i].flags);
+	/* Sorted, apart and merged by the VMM (vmm_order_boot_vmas). */
+	memcpy(mm.vmas, bi->vmas, n * sizeof(mm.vmas[0]));
+	mm.nr_vmas = (int)n;
 }

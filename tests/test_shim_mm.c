@@ -204,6 +204,7 @@ static void boot(void)
 	boot_info.free_stack_slots = vm.vm.mem.free_stack_slots;
 	boot_info.table_counts = vm.vm.mem.table_counts;
 	step = "mm_init";
+	ck_assert(vmm_order_boot_vmas(&boot_info));	/* as lstar boots */
 	mm_init();
 }
 

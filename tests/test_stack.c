@@ -2,12 +2,14 @@
 /*
  * test_stack.c - the initial stack as Linux lays it out: argc, argv[],
  * NULL, envp[], NULL, auxv pairs ending in AT_NULL, with sp 16-byte
- * aligned at argc and every pointer landing on the right bytes above.
+ * aligned at argc and every pointer landing on the right bytes above;
+ * and the boot VMAs handed to the shim in the order it keeps its map.
  */
 #include <elf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tests.h"
 #include "vmm.h"
@@ -406,6 +408,46 @@ START_TEST(many_args)
 }
 END_TEST
 
+/*
+ * The boot VMAs, as the VMM adds them (image, vDSO, stack: out of
+ * order), come out sorted, neighbours of one protection and kind
+ * merged, the rest cleared; overlapping or empty ones are refused.
+ */
+START_TEST(boot_vmas_ordered_and_merged)
+{
+	struct lstar_boot_info bi = { .nr_vmas = 6 };
+	const struct lstar_boot_vma want[] = {
+		{ 0x400000, 0x402000, PROT_READ, LSTAR_VMA_IMAGE },
+		{ 0x402000, 0x405000, PROT_READ | PROT_EXEC, LSTAR_VMA_IMAGE },
+		{ 0x405000, 0x406000, PROT_READ, LSTAR_VMA_STACK },
+		{ 0x7f0000000000, 0x7f0000003000, PROT_READ, LSTAR_VMA_VDSO },
+	};
+
+	bi.vmas[0] = (struct lstar_boot_vma){ 0x7f0000002000, 0x7f0000003000, PROT_READ, LSTAR_VMA_VDSO };
+	bi.vmas[1] = (struct lstar_boot_vma){ 0x402000, 0x404000, PROT_READ | PROT_EXEC, LSTAR_VMA_IMAGE };
+	bi.vmas[2] = (struct lstar_boot_vma){ 0x400000, 0x402000, PROT_READ, LSTAR_VMA_IMAGE };
+	bi.vmas[3] = (struct lstar_boot_vma){ 0x7f0000000000, 0x7f0000002000, PROT_READ, LSTAR_VMA_VDSO };
+	bi.vmas[4] = (struct lstar_boot_vma){ 0x405000, 0x406000, PROT_READ, LSTAR_VMA_STACK };
+	bi.vmas[5] = (struct lstar_boot_vma){ 0x404000, 0x405000, PROT_READ | PROT_EXEC, LSTAR_VMA_IMAGE };
+	ck_assert(vmm_order_boot_vmas(&bi));
+	ck_assert_uint_eq(bi.nr_vmas, 4);
+	ck_assert_mem_eq(bi.vmas, want, sizeof(want));
+	for (int i = 4; i < 6; i++)
+		ck_assert_uint_eq(bi.vmas[i].end, 0);
+
+	/* One page of two mappings: refused, wherever it lies. */
+	bi = (struct lstar_boot_info){ .nr_vmas = 3 };
+	bi.vmas[0] = (struct lstar_boot_vma){ 0x600000, 0x700000, PROT_READ, LSTAR_VMA_STACK };
+	bi.vmas[1] = (struct lstar_boot_vma){ 0x400000, 0x402000, PROT_READ, LSTAR_VMA_IMAGE };
+	bi.vmas[2] = (struct lstar_boot_vma){ 0x401000, 0x403000, PROT_READ, LSTAR_VMA_IMAGE };
+	ck_assert(!vmm_order_boot_vmas(&bi));
+	bi = (struct lstar_boot_info){ .nr_vmas = 2 };
+	bi.vmas[0] = (struct lstar_boot_vma){ 0x400000, 0x400000, PROT_READ, LSTAR_VMA_IMAGE };
+	bi.vmas[1] = (struct lstar_boot_vma){ 0x600000, 0x601000, PROT_READ, LSTAR_VMA_IMAGE };
+	ck_assert(!vmm_order_boot_vmas(&bi));
+}
+END_TEST
+
 Suite *suite_stack(void)
 {
 	Suite *s = suite_create("stack");
@@ -419,6 +461,7 @@ Suite *suite_stack(void)
 			    sizeof(fit_shapes) / sizeof(fit_shapes[0]));
 	tcase_add_test(tc, too_big_is_refused);
 	tcase_add_test(tc, many_args);
+	tcase_add_test(tc, boot_vmas_ordered_and_merged);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -810,8 +810,44 @@ static int start_cpu(struct vmm *vmm, struct boot *b)
 	return 0;
 }
 
+/*
+ * The boot VMAs as the shim keeps its map: by address, none overlapping,
+ * neighbours with the same protection and kind merged.  The shim copies
+ * them as they are (mm_init), so the sorting and merging, which would
+ * cost it hundreds of emulated instructions per boot, happen here.
+ * False when two overlap or one is empty (lstar built them wrong).
+ */
+bool vmm_order_boot_vmas(struct lstar_boot_info *bi)
+{
+	struct lstar_boot_vma *v = bi->vmas;
+	uint32_t n = 0;
+
+	for (uint32_t i = 1; i < bi->nr_vmas; i++) {
+		struct lstar_boot_vma x = v[i];
+		uint32_t j = i;
+
+		for (; j > 0 && v[j - 1].start > x.start; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	for (uint32_t i = 0; i < bi->nr_vmas; i++) {
+		struct lstar_boot_vma *last = n ? &v[n - 1] : NULL;
+
+		if (v[i].start >= v[i].end || (last && v[i].start < last->end))
+			return false;
+		if (last && last->end == v[i].start && last->prot == v[i].prot &&
+		    last->flags == v[i].flags)
+			last->end = v[i].end;
+		else
+			v[n++] = v[i];
+	}
+	memset(&v[n], 0, (bi->nr_vmas - n) * sizeof(*v));
+	bi->nr_vmas = n;
+	return true;
+}
+
 /* 6. The boot information, last: it records where everything is. */
-static void write_boot_info(struct vmm *vmm, struct boot *b)
+static int write_boot_info(struct vmm *vmm, struct boot *b)
 {
 	struct lstar_boot_info *bi = &b->bi;
 	const struct vmm_mem *m = &vmm->vm.mem;
@@ -836,7 +872,12 @@ static void write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->ppid = b->img.ppid;
 	bi->sig_blocked = b->img.sig_blocked;
 	bi->sig_ignored = b->img.sig_ignored;
+	if (!vmm_order_boot_vmas(bi)) {
+		vmm_err("%s: the program's mappings overlap", b->img.program);
+		return -ENOEXEC;
+	}
 	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
+	return 0;
 }
 
 /* 7. The observers (--trace, --learn: their files are created now, as
@@ -982,9 +1023,9 @@ int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img)
 	b->cpu = cpu;
 	b->exec = true;
 	vmm_vcpu_settle(cpu);
-	if ((err = build_vm(vmm, b)) || (err = load_images(vmm, b)) || (err = start_cpu(vmm, b)))
+	if ((err = build_vm(vmm, b)) || (err = load_images(vmm, b)) ||
+	    (err = start_cpu(vmm, b)) || (err = write_boot_info(vmm, b)))
 		goto out;
-	write_boot_info(vmm, b);
 	err = vmm_threads_exec(vmm, cpu);
 out:
 	free(b->img.file);
@@ -1036,9 +1077,8 @@ int vmm_run(const struct vmm_options *opt)
 	b->cpu = &vmm->vcpu[0];
 
 	if (read_image(vmm, b) || open_process(vmm) || build_vm(vmm, b) ||
-	    load_images(vmm, b) || start_cpu(vmm, b))
+	    load_images(vmm, b) || start_cpu(vmm, b) || write_boot_info(vmm, b))
 		goto out;
-	write_boot_info(vmm, b);
 	if (start_observers(vmm) || vmm_fuzz_open(vmm) || confine(vmm))
 		goto out;
 	status = run_program(vmm);

@@ -526,6 +526,10 @@ struct vmm {
 enum lstar_platform vmm_detect_platform(void);
 const char *vmm_platform_name(enum lstar_platform p);
 
+/* vm.c: sort and merge the boot VMAs as the shim keeps its map; false
+ * when two overlap. */
+bool vmm_order_boot_vmas(struct lstar_boot_info *bi);
+
 /* vm.c: make KVM raise #UD for the other vendor's hypercall instruction
  * instead of rewriting it in guest memory; true when that took (never
  * on PVM, which patches regardless). */
