@@ -553,6 +553,39 @@ static void flush_range(uint64_t start, uint64_t end)
 		invlpg(va);
 }
 
+/*
+ * unmap_run - clear the entries of one leaf table for [va, stop), freeing
+ * their pages: the common case of unmap_pages in one pass, with the
+ * table's count kept once.  Only where nothing else needs to see each
+ * entry go (no other thread, whose CPU would need the page in limbo; no
+ * lstar fuzz undo log) and the free stack has room for a whole table;
+ * false when it did nothing.  The leaf, and the tables above it that
+ * empty with it, go when its last entry does.
+ */
+static bool unmap_run(uint64_t *leaf, uint64_t va, uint64_t stop)
+{
+	uint64_t *pte = pte_of(leaf, va), *end = pte + (stop - va) / PAGE_SIZE;
+	uint32_t *free_top = &mm.free_pfns[mm.nfree];
+	uint16_t gone = 0;
+
+	if (others_run() || undo_logging() || mm.nfree + 512 > mm.free_slots)
+		return false;
+	for (; pte < end; pte++) {
+		uint64_t e = *pte;
+
+		if (!e)
+			continue;
+		if (e & (X86_PTE_P | LSTAR_PTE_BACKED))
+			*free_top++ = (uint32_t)((e & X86_PTE_ADDR) >> 12);
+		*pte = 0;
+		gone++;
+	}
+	mm.nfree = (uint64_t)(free_top - mm.free_pfns);
+	if (gone && !(*count_of(leaf) -= gone))
+		pt_prune(va);
+	return true;
+}
+
 static void unmap_pages(uint64_t start, uint64_t end)
 {
 	for (uint64_t va = start, stop; va < end; va = stop) {
@@ -560,7 +593,9 @@ static void unmap_pages(uint64_t start, uint64_t end)
 
 		if (stop > end)
 			stop = end;
-		for (; leaf && va < stop; va += PAGE_SIZE) {
+		if (!leaf || unmap_run(leaf, va, stop))
+			continue;
+		for (; va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va);
 
 			if (*pte & (X86_PTE_P | LSTAR_PTE_BACKED))
@@ -570,6 +605,69 @@ static void unmap_pages(uint64_t start, uint64_t end)
 		}
 	}
 	flush_range(start, end);
+}
+
+/*
+ * map_run - back the empty entries of one leaf table for [va, stop) with
+ * zeroed pages, a run at a time: pages the pool never gave out are
+ * consecutive, clean freed ones are taken from the top of the clean part
+ * of the free stack at once, and the table's count is kept once.  A few
+ * instructions per page instead of a page_alloc and a pte_set each
+ * (every one emulated on PVM).  Returns the address it reached: stop,
+ * or short of it when pages ran out.
+ */
+static uint64_t map_run(uint64_t *leaf, uint64_t va, uint64_t stop, uint64_t flags)
+{
+	uint64_t *pte = pte_of(leaf, va);
+	uint64_t n = (stop - va) / PAGE_SIZE, done = 0;
+
+	while (done < n) {
+		uint64_t k = n - done, pa;
+
+		if (unlikely(undo_logging())) {
+			/* lstar fuzz logs each entry's old value */
+			if (!(pa = page_alloc()))
+				break;
+			pt_write(&pte[done++], pa | flags);
+			(*count_of(leaf))++;
+			continue;
+		}
+		if (mm.nclean == 0 && mm.pool_next < mm.pool_end) {
+			pa = mm.pool_next;
+			if (k > (mm.pool_end - pa) / PAGE_SIZE)
+				k = (mm.pool_end - pa) / PAGE_SIZE;
+			mm.pool_next = pa + k * PAGE_SIZE;
+			pa |= flags;
+#pragma GCC unroll 4
+			for (uint64_t *p = &pte[done], *e = p + k; p < e; p++, pa += PAGE_SIZE)
+				*p = pa;
+		} else if (mm.nclean) {
+			uint32_t *run;
+			uint64_t dirty = mm.nfree - mm.nclean;
+
+			if (k > mm.nclean)
+				k = mm.nclean;
+			run = &mm.free_pfns[mm.nclean - k];
+			for (uint64_t i = 0; i < k; i++)
+				pte[done + i] = ((uint64_t)run[i] << 12) | flags;
+			/* Keep [0, nclean) clean: the last dirty entries fill
+			 * the hole (they lie above it: no overlap). */
+			memcpy(run, &mm.free_pfns[mm.nfree - (dirty < k ? dirty : k)],
+			       (dirty < k ? dirty : k) * sizeof(*run));
+			mm.nclean -= k;
+			mm.nfree -= k;
+		} else {
+			/* Only dirty or limbo pages left: page_alloc has them
+			 * zeroed, then the runs go on. */
+			if (!(pa = page_alloc()))
+				break;
+			pte[done] = pa | flags;
+			k = 1;
+		}
+		*count_of(leaf) += (uint16_t)k;
+		done += k;
+	}
+	return va + done * PAGE_SIZE;
 }
 
 /* Back [start, end) with fresh zero pages; PROT_NONE stays unbacked.
@@ -588,14 +686,9 @@ static int map_pages(uint64_t start, uint64_t end, uint32_t prot)
 
 		if (!leaf)
 			goto out_unmap;
-		for (; va < stop; va += PAGE_SIZE) {
-			uint64_t pa = page_alloc();
-
-			if (!pa) {
-				pt_prune(va);	/* the leaf may be new and empty */
-				goto out_unmap;
-			}
-			pte_set(leaf, pte_of(leaf, va), pa | flags, va);
+		if ((va = map_run(leaf, va, stop, flags)) < stop) {
+			pt_prune(va);	/* the leaf may be new and empty */
+			goto out_unmap;
 		}
 	}
 	return 0;
