@@ -62,18 +62,44 @@ static uint64_t rule_hash(const struct compiler *c, const struct rule *r)
  * conditions.  Rules of different files never warn: narrowing a profile
  * you `use` is the point of "the last match wins".
  */
+/*
+ * The table of rules seen, at most half full so that probes stay short:
+ * it starts small (a policy has tens of rules, and a table sized for the
+ * most a policy may hold cost every run its page faults) and doubles.
+ * False when there is no memory: only a warning is lost.
+ */
+static bool grow_seen(struct compiler *c)
+{
+	size_t cap = c->seen_cap ? 2 * c->seen_cap : 256;
+	uint32_t *seen;
+
+	if (2 * (c->seen_used + 1) <= c->seen_cap)
+		return true;
+	if (!(seen = calloc(cap, sizeof(*seen))))
+		return false;
+	for (size_t i = 0; i < c->seen_cap; i++) {
+		size_t slot;
+
+		if (!c->seen[i])
+			continue;
+		for (slot = rule_hash(c, &c->rules[c->seen[i] - 1]) & (cap - 1); seen[slot];
+		     slot = (slot + 1) & (cap - 1))
+			;
+		seen[slot] = c->seen[i];
+	}
+	free(c->seen);
+	c->seen = seen;
+	c->seen_cap = cap;
+	return true;
+}
+
 void policy_check_repeat(struct compiler *c, size_t idx, int col, const char *sysname)
 {
 	const struct rule *r = &c->rules[idx];
 	size_t mask, slot;
 
-	if (!c->seen) {
-		/* Twice the most rules a table holds: probes stay short. */
-		c->seen_cap = 2 * (LSTAR_POLICY_MAX_RULES + 1);
-		c->seen = calloc(c->seen_cap, sizeof(*c->seen));
-		if (!c->seen)
-			return;		/* only a warning is lost */
-	}
+	if (!grow_seen(c))
+		return;
 	mask = c->seen_cap - 1;
 	for (slot = rule_hash(c, r) & mask; c->seen[slot]; slot = (slot + 1) & mask) {
 		const struct rule *old = &c->rules[c->seen[slot] - 1];
@@ -92,6 +118,7 @@ void policy_check_repeat(struct compiler *c, size_t idx, int col, const char *sy
 				policy_verdict_text(r->action, r->err, b, sizeof(b)));
 		break;
 	}
+	c->seen_used += !c->seen[slot];
 	c->seen[slot] = (uint32_t)idx + 1;
 }
 

@@ -123,7 +123,7 @@ struct compiler {
 	/* For the duplicate and override warnings: rule index + 1 of the
 	 * latest rule per (file, syscall, conditions), open addressing. */
 	uint32_t *seen;
-	size_t seen_cap;
+	size_t seen_cap, seen_used;
 
 	struct lstar_policy_rule dflt;
 	int64_t dflt_file;	/* -1: the built-in default */
