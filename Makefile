@@ -81,7 +81,8 @@ LIB_OBJS  += $(B)/vmm/vdso_image.o
 all: $(B)/lstar $(B)/lstar-policy examples
 
 # --- the shim ------------------------------------------------------------
-$(B)/shim/asm-offsets.h: shim-kernel/asm-offsets.c shim-kernel/pt_regs.h shim-kernel/percpu.h
+$(B)/shim/asm-offsets.h: shim-kernel/asm-offsets.c shim-kernel/pt_regs.h shim-kernel/percpu.h \
+		include/lstar_abi.h include/x86.h policy/policy.h
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	$(Q)$(CC) $(SHIM_CFLAGS) -S -o $(B)/shim/asm-offsets.s $<

@@ -162,15 +162,30 @@ ignore_sysret:
 /*
  * asm_pvm_pf - vector 14 on PVM, where a ring-3 `syscall` arrives as an
  * instruction-fetch #PF at the LSTAR address, still at CPL 3
- * (shared/PLATFORMS.md).  That fault becomes the frame entry_SYSCALL_64
- * builds, in place: the error code's slot is orig_ax, the return RIP
- * comes from rcx and the RFLAGS from r11 (neither trusted: ring 3 can
- * jump to the LSTAR address with any values, and the exit path checks
- * and sanitizes both), and do_syscall_64 runs at once.  Every shim
- * instruction is emulated here, so the test is the fewest that decide
- * it: from ring 3, at the LSTAR address, a fetch.  Any other fault is
- * asm_exc_14's.  (On hardware KVM the same jump is only a bad jump:
- * only idt_pvm holds this gate.)
+ * (shared/PLATFORMS.md).  Every shim instruction is emulated here, so
+ * the test is the fewest that decide it: from ring 3, at the LSTAR
+ * address, a fetch.  Any other fault is asm_exc_14's.  (On hardware KVM
+ * the same jump is only a bad jump: only idt_pvm holds this gate.)
+ *
+ * Two ways on from there:
+ *  - the forwarding way: a call the policy allows whatever its arguments
+ *    and the VMM answers (LSTAR_FAST_FORWARD in the policy's fast[],
+ *    which the VMM marks: vmm_mark_forwarded) is written into
+ *    the hypercall block straight from the registers and made, and ring
+ *    3 resumed by SYSRET, without a frame or a line of C.  Taken only
+ *    where SYSRET gives ring 3 exactly what the common way would: rcx a
+ *    user address, r11 flags ring 3 may have (sysret.h's tests, made on
+ *    rcx and r11 up front: ring 3 can jump to the LSTAR address with any
+ *    values).  A result the shim acts on (EPIPE, an interruption, lstar
+ *    fuzz's stop) or work on the way out (a signal, a TLB flush) makes
+ *    the frame after all and finishes in syscall_forwarded.
+ *  - the common way: the fault becomes the frame entry_SYSCALL_64 builds,
+ *    in place (the error code's slot is orig_ax, the return RIP comes
+ *    from rcx and the RFLAGS from r11, both checked and sanitized on the
+ *    way out), and do_syscall_64 runs.
+ * The forwarding way parks rdx in the error code's slot while it needs a
+ * register; nothing else of ring 3's changes but rax, rcx and r11, as
+ * SYSCALL and SYSRET define.
  *
  * In:  error code, rip, cs, rflags, rsp, ss on TSS.rsp0; ring 3's GS.
  */
@@ -184,11 +199,72 @@ asm_pvm_pf:
 	jne	asm_exc_14
 	testb	$PF_INSTR, (%rsp)		/* an instruction fetch? */
 	jz	asm_exc_14
+	swapgs					/* GS -> per-CPU area */
+	movb	$0, %gs:PERCPU_IN_USER		/* not in ring 3 (mm.c's shootdowns) */
+	cmpq	$NR_SYSCALLS, %rax		/* the whole of rax: orig_ax stays it */
+	jae	.Lsyscall_frame
+	cmpq	.Luser_top(%rip), %rcx		/* SYSRET's RIP: a user address */
+	jae	.Lsyscall_frame
+	movq	%rdx, (%rsp)			/* park rdx */
+	movq	policy_fast(%rip), %rdx
+	cmpb	$LSTAR_FAST_FORWARD, (%rdx,%rax)
+	jne	.Lrestore_rdx
+	movl	%r11d, %edx			/* SYSRET's RFLAGS: ring 3's own */
+	andl	$SYSRET_FLAGS_MASK, %edx
+	cmpl	$SYSRET_FLAGS_WANT, %edx
+	jne	.Lrestore_rdx
+	movq	%gs:PERCPU_HC, %rdx		/* the block: struct lstar_hc_sys */
+	movq	%rax, HC_SYS_NR(%rdx)
+	movq	%rdi, HC_SYS_ARGS(%rdx)
+	movq	%rsi, HC_SYS_ARGS+8(%rdx)
+	movq	(%rsp), %rax
+	movq	%rax, HC_SYS_ARGS+16(%rdx)
+	movq	%r10, HC_SYS_ARGS+24(%rdx)
+	movq	%r8, HC_SYS_ARGS+32(%rdx)
+	movq	%r9, HC_SYS_ARGS+40(%rdx)
+	movl	%gs:PERCPU_HC_GPA, %eax		/* hcall(LSTAR_HC_SYSCALL) */
+	movl	$HC_SYSCALL_PORT, %edx
+	outl	%eax, %dx
+	movq	%gs:PERCPU_HC, %rdx
+	movq	HC_SYS_RET(%rdx), %rax		/* the result */
+	cmpq	$-EPIPE_NR, %rax		/* what the shim acts on */
+	je	.Lforwarded_frame
+	cmpq	$-LSTAR_ERESTARTSYS_NR, %rax
+	jg	1f
+	cmpq	$-LSTAR_FUZZ_STOP_NR, %rax
+	jge	.Lforwarded_frame
+1:	cmpw	$0, %gs:PERCPU_EXIT_WORK	/* work on the way out */
+	jne	.Lforwarded_frame
+	movl	$1, %edx			/* in ring 3 from here (as */
+	xchgb	%dl, %gs:PERCPU_IN_USER		/* tlb_leave_for_user) */
+	movq	(%rsp), %rdx			/* rdx back */
+	cmpb	$0, %gs:PERCPU_TLB_STALE	/* ... then a flush another */
+	jne	.Lforwarded_frame		/* CPU asked for comes first */
+	movq	32(%rsp), %rsp			/* the user stack */
+	swapgs					/* GS -> user's */
+	sysretq
+
+	/* The forwarding way's call was made: rax holds its result. */
+.Lforwarded_frame:
+	movq	(%rsp), %rdx			/* rdx back */
+	movq	%rcx, 8(%rsp)			/* pt_regs->ip */
+	movq	%r11, 24(%rsp)			/* pt_regs->flags */
+	cld
+	PUSH_AND_CLEAR_REGS clear=0		/* pt_regs->ax: the result */
+	CLEAR_AC
+	movq	%rsp, %rdi
+	call	syscall_forwarded		/* al = SYSRET is safe */
+	movq	%rsp, %rdi
+	movzbl	%al, %esi
+	jmp	return_to_user
+
+.Lrestore_rdx:
+	movq	(%rsp), %rdx
+.Lsyscall_frame:
 	movq	%rax, (%rsp)			/* pt_regs->orig_ax */
 	movq	%rcx, 8(%rsp)			/* pt_regs->ip */
 	movq	%r11, 24(%rsp)			/* pt_regs->flags */
 	cld					/* SYSCALL's SFMASK would have */
-	swapgs					/* GS -> per-CPU area */
 	PUSH_AND_CLEAR_REGS rax=$-ENOSYS clear=0 /* result pre-set to -ENOSYS */
 	CLEAR_AC				/* ... and cleared AC */
 	movq	%rsp, %rdi			/* arg 1: regs */
@@ -198,6 +274,12 @@ asm_pvm_pf:
 	movzbl	%al, %esi
 	jmp	return_to_user
 	.size	asm_pvm_pf, . - asm_pvm_pf
+
+	.section .rodata
+	.balign	8
+.Luser_top:
+	.long	USER_TOP_LOW_PAGES << 12, USER_TOP_HIGH
+	.previous
 
 /*
  * The floor probes (LSTAR_BOOT_FLOOR, lstar doctor's own loop program

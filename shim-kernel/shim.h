@@ -202,6 +202,11 @@ noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
 
 /* Syscalls (syscall.c). */
 bool do_syscall_64(struct pt_regs *regs, int nr);
+/* asm_pvm_pf's forwarding way: the policy's hints (LSTAR_FAST_FORWARD:
+ * the calls it makes), and where it ends when the shim has to act after
+ * all (entry.S). */
+extern const uint8_t *policy_fast;
+bool syscall_forwarded(struct pt_regs *regs);
 bool syscall_exit_to_user(struct pt_regs *regs);
 long sys_ni_syscall(struct pt_regs *regs);
 void policy_init(void);		/* find boot_info's policy table */

@@ -26,6 +26,7 @@ typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
 
 /* The compiled policy (policy/policy.h). */
 static const struct lstar_policy_table *policy;
+const uint8_t *policy_fast;		/* its fast[]: entry.S reads it */
 
 void policy_init(void)
 {
@@ -47,6 +48,7 @@ void policy_init(void)
 	    t->magic != LSTAR_POLICY_MAGIC || t->size != boot_info.policy_size)
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
 	policy = t;
+	policy_fast = t->fast;
 }
 
 /*
@@ -90,12 +92,22 @@ static __attribute__((noinline, cold)) long interrupted_call(long ret)
 	return ret;
 }
 
+/* What a forwarded call's result asks of the shim.  Interrupted for a
+ * signal from outside the guest: take it now, and let the exit path
+ * restart the call or fail it with EINTR. */
+static inline long forwarded(long ret)
+{
+	if (unlikely(ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP))
+		ret = interrupted_call(ret);
+	return ret;
+}
+
 /* Hand the call to the VMM.  The VMM copies the block before it reads it
- * and decides again whether the call is allowed. */
+ * and decides again whether the call is allowed.  (On PVM most forwarded
+ * calls never get here: asm_pvm_pf's forwarding way makes them.) */
 static long sys_forward(struct pt_regs *regs)
 {
 	struct lstar_hc_sys *s = &hc_block()->sys;
-	long ret;
 
 	s->nr = (uint32_t)regs->orig_ax;	/* what do_syscall_64 dispatched on */
 	s->args[0] = regs->di;
@@ -106,12 +118,7 @@ static long sys_forward(struct pt_regs *regs)
 	s->args[5] = regs->r9;
 	hcall(LSTAR_HC_SYSCALL);
 	shim_saw_vmm_call();
-	ret = s->ret;
-	/* Interrupted for a signal from outside the guest: take it now, and
-	 * let the exit path restart the call or fail it with EINTR. */
-	if (unlikely(ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP))
-		ret = interrupted_call(ret);
-	return ret;
+	return forwarded(s->ret);
 }
 
 /* The signal mask a waiting call carries (ppoll, pselect6, epoll_pwait,
@@ -214,6 +221,7 @@ static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 #undef ENTRY_VMM_PARK
 #undef ENTRY_NONE
 
+
 /*
  * Make the frame fit to return to ring 3 and say whether SYSRET may do
  * it (true) or IRET must (false).  Whatever the exit instruction, ring 3
@@ -281,6 +289,27 @@ bool syscall_exit_to_user(struct pt_regs *regs)
 	if (unlikely(this_cpu_read(exit_work)))
 		return exit_with_work(regs);
 	return leave_for_user(regs);
+}
+
+/*
+ * syscall_forwarded - asm_pvm_pf's forwarding way made the call (its
+ * number is in the block still) and then found that the shim has to act:
+ * on the result (an interruption, lstar fuzz's stop, EPIPE from a write)
+ * or on the way out (a signal, a TLB flush).  The frame is complete now,
+ * its ax the result; finish as sys_forward and do_syscall_64 would have.
+ */
+bool syscall_forwarded(struct pt_regs *regs)
+{
+	unsigned long nr = hc_block()->sys.nr;
+
+	if (nr >= NR_syscalls)		/* the shim wrote it: never */
+		hc_exit(LSTAR_EXIT_PANIC, 0, regs, 0, nr);
+	nr = array_index_nospec(nr, NR_syscalls);
+	regs->orig_ax = nr;
+	regs->ax = forwarded((long)regs->ax);
+	if (unlikely((long)regs->ax == -EPIPE) && sys_call_table[nr] == sys_forward_write)
+		regs->ax = broken_pipe();
+	return syscall_exit_to_user(regs);
 }
 
 /*

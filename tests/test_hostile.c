@@ -307,6 +307,27 @@ static const struct expect fake_entry_pvm[] = {
 	{ "bignr", 0, "trying bignr\n" RETURNED("-38") FLAGS_CLEAN, NULL, NULL },
 	{ "hinr", 0, "trying hinr\n" RETURNED("2") FLAGS_CLEAN, NULL, NULL },
 	{ "entry_plus1", 139, "trying entry_plus1\n", "SIGSEGV", "page fault (#PF)" },
+	/* The same with a call the VMM answers (fcntl of a bad descriptor):
+	 * where rcx and r11 allow SYSRET the shim's forwarding way makes it,
+	 * and everything but rax, rcx and r11 must come back as it was. */
+	{ "fwd_getpid", 139, "trying fwd_getpid\n" RETURNED("-9") FLAGS_CLEAN "trying out\n",
+	  "SIGSEGV", "general protection (#GP)" },
+	{ "fwd_sysret", 0, "trying fwd_sysret\n" RETURNED("-9") FLAGS_CLEAN, NULL, NULL },
+	{ "fwd_noncanon", 139, "trying fwd_noncanon\n", "SIGSEGV",
+	  "general protection (#GP) (rip 0x800000000000)" },
+	{ "fwd_usertop", 139, "trying fwd_usertop\n", "SIGSEGV",
+	  "general protection (#GP) (rip 0x7ffffffff000)" },
+	{ "fwd_kernel", 139, "trying fwd_kernel\n", "SIGSEGV",
+	  "general protection (#GP) (rip 0xffffffff80200000)" },
+	{ "fwd_flags", 139, "trying fwd_flags\n" RETURNED("-9") FLAGS_CLEAN "trying out\n",
+	  "SIGSEGV", "general protection (#GP)" },
+	{ "fwd_badrsp", 0,
+	  "trying fwd_badrsp\n" RETURNED("-9") "rsp 0x800000000000\n" FLAGS_CLEAN, NULL, NULL },
+	{ "fwd_krsp", 0,
+	  "trying fwd_krsp\n" RETURNED("-9") "rsp 0xffffffff80200000\n" FLAGS_CLEAN, NULL, NULL },
+	{ "fwd_krsp_iret", 0,
+	  "trying fwd_krsp_iret\n" RETURNED("-9") "rsp 0xffffffff80200000\n" FLAGS_CLEAN,
+	  NULL, NULL },
 };
 
 START_TEST(fake_syscall_entry)
@@ -329,20 +350,21 @@ END_TEST
  */
 START_TEST(fake_syscall_entry_tf)
 {
-	const char *prog = probe_path("hostile_lstar", _i);
+	const char *prog = probe_path("hostile_lstar", _i % 2);
+	const char *mode = _i / 2 ? "fwd_tf" : "tf";	/* getpid, or a forwarded call */
 	unsigned long step = 0;
-	char out[64], detail[64];
+	char out[64], detail[64], want[64];
 	struct run_result r;
 
-	run_boxed(NULL, prog, "tf", &r);
-	ck_assert_msg(sscanf(r.out, "trying tf\nstep 0x%lx\n", &step) == 1,
-		      "stdout: %s", r.out);
-	snprintf(out, sizeof(out), "trying tf\nstep 0x%lx\n", step);
+	run_boxed(NULL, prog, mode, &r);
+	snprintf(want, sizeof(want), "trying %s\nstep 0x%%lx\n", mode);
+	ck_assert_msg(sscanf(r.out, want, &step) == 1, "stdout: %s", r.out);
+	snprintf(out, sizeof(out), "trying %s\nstep 0x%lx\n", mode, step);
 	snprintf(detail, sizeof(detail), "debug trap (#DB) (rip 0x%lx)", step);
 	{
 		const struct expect e = on_pvm() ?
-			(struct expect){ "tf", 133, out, "SIGTRAP", detail } :
-			(struct expect){ "tf", 139, out, "SIGSEGV", "page fault (#PF)" };
+			(struct expect){ mode, 133, out, "SIGTRAP", detail } :
+			(struct expect){ mode, 139, out, "SIGSEGV", "page fault (#PF)" };
 
 		check_boxed("hostile_lstar tf", &r, &e);
 	}
@@ -643,7 +665,7 @@ Suite *suite_hostile(void)
 	tcase_add_loop_test(tc, hypercall_instruction_refused, 0, 4);
 	tcase_add_loop_test(tc, popf_cannot_raise_iopl, 0, 2);
 	tcase_add_loop_test(tc, fake_syscall_entry, 0, 2 * NELEM(fake_entry_pvm));
-	tcase_add_loop_test(tc, fake_syscall_entry_tf, 0, 2);
+	tcase_add_loop_test(tc, fake_syscall_entry_tf, 0, 4);
 	tcase_add_loop_test(tc, shim_memory_unreachable, 0, 2 * NELEM(kmem));
 	tcase_add_loop_test(tc, call_into_syscall_entry, 0, 2);
 	tcase_add_loop_test(tc, shim_memory_syscalls, 0, 2);
