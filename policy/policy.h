@@ -37,8 +37,10 @@
 
 #define LSTAR_POLICY_MAGIC	0x594349504c525453ULL	/* "STRLPICY" */
 #define LSTAR_POLICY_NR		512	/* syscall numbers the table covers */
-#define LSTAR_FAST_FORWARD	2	/* fast[nr]: allowed outright, and the
-					 * VMM answers it (the shim's copy only) */
+/* In the shim's copy of fast[], the way its PVM entry takes a call
+ * allowed outright (the VMM marks them: vmm_mark_fast_ways). */
+#define LSTAR_FAST_FORWARD	2	/* made at once: the VMM answers it */
+#define LSTAR_FAST_ARGS		3	/* its handler on half a frame */
 #define LSTAR_POLICY_MAX_RULES	65535
 #define LSTAR_POLICY_MAX_CONDS	65535
 #define LSTAR_POLICY_MAX_ERRNO	4095	/* as Linux's MAX_ERRNO */
@@ -107,8 +109,8 @@ struct lstar_policy_table {
 	 * then looks at nothing else: one load where each shim instruction
 	 * costs ~360 ns (PVM).  The VMM clears them all when it wants every
 	 * call reported (--trace, --learn, -v), and in the shim's copy
-	 * marks LSTAR_FAST_FORWARD those of them it answers itself (the
-	 * shim's PVM entry then makes the call at once: entry.S).
+	 * marks the way the shim's PVM entry takes each (LSTAR_FAST_*:
+	 * entry.S).
 	 */
 	uint8_t fast[LSTAR_POLICY_NR];
 	struct lstar_policy_rule rules[];	/* then the conditions */

@@ -37,6 +37,15 @@ void asm_offsets(void)
 	/* asm_pvm_pf's forwarding way. */
 	DEFINE(NR_SYSCALLS, LSTAR_POLICY_NR);
 	DEFINE(LSTAR_FAST_FORWARD, LSTAR_FAST_FORWARD);
+	DEFINE(LSTAR_FAST_ARGS, LSTAR_FAST_ARGS);
+	/* ... and its arguments way: the half of the frame it leaves out. */
+	DEFINE(PTREGS_R15, offsetof(struct pt_regs, r15));
+	DEFINE(PTREGS_R14, offsetof(struct pt_regs, r14));
+	DEFINE(PTREGS_R13, offsetof(struct pt_regs, r13));
+	DEFINE(PTREGS_R12, offsetof(struct pt_regs, r12));
+	DEFINE(PTREGS_BP, offsetof(struct pt_regs, bp));
+	DEFINE(PTREGS_BX, offsetof(struct pt_regs, bx));
+	DEFINE(PTREGS_CALLEE_SAVED, offsetof(struct pt_regs, r11));
 	DEFINE(PERCPU_HC, offsetof(struct percpu, hc));
 	DEFINE(PERCPU_HC_GPA, offsetof(struct percpu, hc_gpa));
 	DEFINE(PERCPU_EXIT_WORK, offsetof(struct percpu, exit_work));

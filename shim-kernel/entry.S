@@ -24,15 +24,7 @@
  * the zeroing where the shim runs emulated (PVM: nothing it runs is
  * speculated, and each instruction costs most of a microsecond). */
 .macro PUSH_AND_CLEAR_REGS rax=%rax clear=1
-	pushq	%rdi			/* pt_regs->di */
-	pushq	%rsi			/* pt_regs->si */
-	pushq	%rdx			/* pt_regs->dx */
-	pushq	%rcx			/* pt_regs->cx */
-	pushq	\rax			/* pt_regs->ax */
-	pushq	%r8			/* pt_regs->r8 */
-	pushq	%r9			/* pt_regs->r9 */
-	pushq	%r10			/* pt_regs->r10 */
-	pushq	%r11			/* pt_regs->r11 */
+	PUSH_CALLER_REGS rax=\rax
 	pushq	%rbx			/* pt_regs->bx */
 	pushq	%rbp			/* pt_regs->bp */
 	pushq	%r12			/* pt_regs->r12 */
@@ -56,6 +48,32 @@
 	.endif
 .endm
 
+/* The half of pt_regs a C function may clobber (the SysV caller-saved
+ * registers), pushed: enough for a handler that reads only arguments. */
+.macro PUSH_CALLER_REGS rax=%rax
+	pushq	%rdi			/* pt_regs->di */
+	pushq	%rsi			/* pt_regs->si */
+	pushq	%rdx			/* pt_regs->dx */
+	pushq	%rcx			/* pt_regs->cx */
+	pushq	\rax			/* pt_regs->ax */
+	pushq	%r8			/* pt_regs->r8 */
+	pushq	%r9			/* pt_regs->r9 */
+	pushq	%r10			/* pt_regs->r10 */
+	pushq	%r11			/* pt_regs->r11 */
+.endm
+
+.macro POP_CALLER_REGS
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rax
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+.endm
+
 /* With SMAP on, ring 3's RFLAGS.AC would let the shim touch user pages by
  * mistake; an exception does not clear it (SYSCALL does, through SFMASK).
  * `clac` exists only where SMAP does, hence the flag test. */
@@ -74,15 +92,7 @@
 	popq	%r12
 	popq	%rbp
 	popq	%rbx
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rax
-	popq	%rcx
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
+	POP_CALLER_REGS
 .endm
 
 	.section .text.entry, "ax"
@@ -206,12 +216,15 @@ asm_pvm_pf:
 	cmpq	.Luser_top(%rip), %rcx		/* SYSRET's RIP: a user address */
 	jae	.Lsyscall_frame
 	movq	%rdx, (%rsp)			/* park rdx */
-	movq	policy_fast(%rip), %rdx
-	cmpb	$LSTAR_FAST_FORWARD, (%rdx,%rax)
-	jne	.Lrestore_rdx
 	movl	%r11d, %edx			/* SYSRET's RFLAGS: ring 3's own */
 	andl	$SYSRET_FLAGS_MASK, %edx
 	cmpl	$SYSRET_FLAGS_WANT, %edx
+	jne	.Lrestore_rdx
+	movq	policy_fast(%rip), %rdx		/* which way */
+	movzbl	(%rdx,%rax), %edx
+	cmpl	$LSTAR_FAST_ARGS, %edx
+	je	.Largs_way
+	cmpl	$LSTAR_FAST_FORWARD, %edx
 	jne	.Lrestore_rdx
 	movq	%gs:PERCPU_HC, %rdx		/* the block: struct lstar_hc_sys */
 	movq	%rax, HC_SYS_NR(%rdx)
@@ -254,6 +267,51 @@ asm_pvm_pf:
 	CLEAR_AC
 	movq	%rsp, %rdi
 	call	syscall_forwarded		/* al = SYSRET is safe */
+	movq	%rsp, %rdi
+	movzbl	%al, %esi
+	jmp	return_to_user
+
+	/*
+	 * The arguments way: the handler's frame is the caller-saved half
+	 * of pt_regs (the rest is room, unwritten: the handler reads only
+	 * arguments, and C keeps rbx, rbp, r12-r15 as they are).
+	 */
+.Largs_way:
+	cmpb	$0, %gs:PERCPU_TLB_STALE	/* a flush first: the common way */
+	jne	.Lrestore_rdx
+	movq	(%rsp), %rdx			/* rdx back */
+	movq	%rax, (%rsp)			/* pt_regs->orig_ax */
+	movq	%rcx, 8(%rsp)			/* pt_regs->ip */
+	movq	%r11, 24(%rsp)			/* pt_regs->flags */
+	cld
+	PUSH_CALLER_REGS rax=$-ENOSYS
+	subq	$PTREGS_CALLEE_SAVED, %rsp
+	CLEAR_AC
+	movq	%rsp, %rdi			/* arg 1: regs */
+	call	*sys_call_table(, %rax, 8)
+	movq	%rax, PTREGS_AX(%rsp)
+	cmpw	$0, %gs:PERCPU_EXIT_WORK	/* work on the way out */
+	jne	.Largs_frame
+	movl	$1, %ecx			/* in ring 3 from here */
+	xchgb	%cl, %gs:PERCPU_IN_USER
+	cmpb	$0, %gs:PERCPU_TLB_STALE
+	jne	.Largs_frame
+	addq	$PTREGS_CALLEE_SAVED, %rsp
+	POP_CALLER_REGS				/* rcx = ip, r11 = flags */
+	movq	32(%rsp), %rsp			/* the user stack */
+	swapgs
+	sysretq
+
+	/* Work after all: the frame's other half, then the common exit. */
+.Largs_frame:
+	movq	%rbx, PTREGS_BX(%rsp)
+	movq	%rbp, PTREGS_BP(%rsp)
+	movq	%r12, PTREGS_R12(%rsp)
+	movq	%r13, PTREGS_R13(%rsp)
+	movq	%r14, PTREGS_R14(%rsp)
+	movq	%r15, PTREGS_R15(%rsp)
+	movq	%rsp, %rdi
+	call	syscall_exit_to_user		/* al = SYSRET is safe */
 	movq	%rsp, %rdi
 	movzbl	%al, %esi
 	jmp	return_to_user

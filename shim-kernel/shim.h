@@ -207,6 +207,10 @@ bool do_syscall_64(struct pt_regs *regs, int nr);
  * all (entry.S). */
 extern const uint8_t *policy_fast;
 bool syscall_forwarded(struct pt_regs *regs);
+/* The handlers, by number (syscall.c); entry.S's arguments way calls
+ * them straight. */
+typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
+extern const sys_call_ptr_t sys_call_table[];
 bool syscall_exit_to_user(struct pt_regs *regs);
 long sys_ni_syscall(struct pt_regs *regs);
 void policy_init(void);		/* find boot_info's policy table */

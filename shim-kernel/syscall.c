@@ -22,7 +22,6 @@
 #define NR_syscalls 512
 _Static_assert(__NR_faccessat2 < NR_syscalls, "table covers the x86-64 calls");
 
-typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
 
 /* The compiled policy (policy/policy.h). */
 static const struct lstar_policy_table *policy;
@@ -210,7 +209,7 @@ static long sys_forward_write(struct pt_regs *regs)
 #define ENTRY_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
 
-static const sys_call_ptr_t sys_call_table[NR_syscalls] = {
+const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 	[0 ... NR_syscalls - 1] = sys_ni_syscall,
 #include "syscalls.def"
 };

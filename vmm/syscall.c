@@ -38,17 +38,19 @@ static const vmm_sys_fn sys_table[LSTAR_POLICY_NR] = {
 #undef ENTRY_VMM_PARK
 #undef ENTRY_NONE
 
-void vmm_mark_forwarded(uint8_t fast[LSTAR_POLICY_NR])
+void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR])
 {
-	/* The calls the shim hands over as they are: a VMM_PARK row's
-	 * thread waits parked, which the shim sees to itself. */
+	/* The calls the shim hands over as they are, and those it answers
+	 * from the arguments alone (a VMM_PARK row's handler is the
+	 * shim's, which reads no more). */
 #define ENTRY_SHIM(nm)
-#define ENTRY_VMM(nm)		[SYS_##nm] = true,
+#define ENTRY_VMM(nm)		[SYS_##nm] = LSTAR_FAST_FORWARD,
 #define ENTRY_VMM_WRITE(nm)	ENTRY_VMM(nm)
-#define ENTRY_VMM_PARK(nm)
+#define ENTRY_VMM_PARK(nm)	[SYS_##nm] = LSTAR_FAST_ARGS,
 #define ENTRY_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
-	static const bool direct[LSTAR_POLICY_NR] = {
+#define SHIM_ARGS(nm)		[SYS_##nm] = LSTAR_FAST_ARGS,
+	static const uint8_t way[LSTAR_POLICY_NR] = {
 #include "syscalls.def"
 	};
 #undef ENTRY_SHIM
@@ -58,8 +60,8 @@ void vmm_mark_forwarded(uint8_t fast[LSTAR_POLICY_NR])
 #undef ENTRY_NONE
 
 	for (unsigned int nr = 0; nr < LSTAR_POLICY_NR; nr++)
-		if (fast[nr] && direct[nr])
-			fast[nr] = LSTAR_FAST_FORWARD;
+		if (fast[nr] && way[nr])
+			fast[nr] = way[nr];
 }
 
 void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)

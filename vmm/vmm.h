@@ -871,9 +871,10 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6]);
  * hear of it, and a kill rule ends the run. */
 bool vmm_call_decide(struct vmm_vcpu *cpu, struct vmm_call *c, uint64_t a[6]);
 void vmm_call_complete(struct vmm_vcpu *cpu, const struct vmm_call *c);
-/* syscall.c: in the shim's copy of the policy, mark LSTAR_FAST_FORWARD
- * the calls allowed outright that the shim hands over as they are. */
-void vmm_mark_forwarded(uint8_t fast[LSTAR_POLICY_NR]);
+/* syscall.c: in the shim's copy of the policy, mark the way the shim's
+ * PVM entry takes each call allowed outright (LSTAR_FAST_FORWARD: handed
+ * over as it is; LSTAR_FAST_ARGS: its handler on half a frame). */
+void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR]);
 
 /*
  * syscall.c: the program's mmap of a file (LSTAR_HC_MMAP_FILE): decided
