@@ -5,6 +5,8 @@
  *   bench write N     N one-byte writes to stdout (forwarded to the VMM)
  *   bench compute N   N rounds of pure computation (no syscalls)
  *   bench touch MIB   touch MIB mebibytes of fresh heap, one byte a page
+ *   bench churn N     N rounds of malloc(1 MiB), a byte a page touched,
+ *                     free (a heap that grows and shrinks)
  *   bench clock N     N clock_gettime(CLOCK_MONOTONIC) calls through libc
  *                     (the vDSO where there is one)
  *   bench signal N    N signals raised and handled (tkill, the frame, the
@@ -114,6 +116,18 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n << 20; i += 4096)
 			p[i] = 1;
 		printf("%d\n", p[4096]);
+	} else if (!strcmp(argv[1], "churn")) {
+		for (long r = 0; r < n; r++) {
+			volatile char *p = malloc(1 << 20);
+
+			if (!p)
+				return 1;
+			for (long i = 0; i < 1 << 20; i += 4096)
+				p[i] = (char)r;
+			h += (uint64_t)p[4096];
+			free((void *)p);
+		}
+		printf("%llx\n", (unsigned long long)h);
 	} else if (!strcmp(argv[1], "clock")) {
 		struct timespec ts;
 		int64_t sum = 0;

@@ -27,10 +27,16 @@ SCRIPTS=$(mktemp -d /tmp/lstar-bench-XXXXXX)
 	echo 'i=0'
 	echo 'while [ $i -lt 200 ]; do /usr/bin/busybox true; i=$((i + 1)); done'
 } > "$SCRIPTS/200.sh"
+# Inputs: 1 MB of numbered lines out of order for sort, 64 MiB for
+# sha256sum (read in a --ro tree: one read call per few KiB).
+awk 'BEGIN { for (i = 0; i < 140000; i++) printf "%07d line\n", (i * 7919) % 140000 }' \
+	> "$SCRIPTS/sort.in"
+head -c $((64 << 20)) /dev/zero > "$SCRIPTS/64m"
 
 workloads=(
 	"start-up (musl, empty)|$G/bench.musl getpid 0"
 	"start-up (glibc, empty)|$G/bench.glibc getpid 0"
+	"start-up (busybox true)|/usr/bin/busybox true"
 	"2000 getpid (in-guest)|$G/bench.musl getpid 2000"
 	"2000 write (forwarded)|$G/bench.musl write 2000"
 	"2000 signals (handled)|$G/bench.musl signal 2000"
@@ -43,7 +49,11 @@ workloads=(
 	"2000 clock_gettime (glibc)|$G/bench.glibc clock 2000"
 	"compute 300M rounds|$G/bench.musl compute 300"
 	"touch 64 MiB|$G/bench.musl touch 64"
+	"200 x 1 MiB malloc+free (musl)|$G/bench.musl churn 200"
+	"200 x 1 MiB malloc+free (glibc)|$G/bench.glibc churn 200"
 	"busybox seq 1 200000|/bin/busybox seq 1 200000"
+	"busybox sort, 1 MB|/usr/bin/busybox sort $SCRIPTS/sort.in"
+	"busybox sha256sum, 64 MiB|/usr/bin/busybox sha256sum $SCRIPTS/64m"
 	"100 fork+exit+wait|$G/bench.musl fork 100"
 	"100 fork+exec+wait (true)|$G/bench.musl spawn 100"
 	"200-command sh script|/usr/bin/busybox sh $SCRIPTS/200.sh"
