@@ -133,7 +133,8 @@ enum loop_kind { LOOP_PLAIN, LOOP_PROBE_MSR, LOOP_FLOOR };
 
 /* Run the loop program once; seconds taken, or -1 when it did not exit
  * 0. */
-static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind)
+static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind,
+		       struct vmm_steps *steps)
 {
 	char path[64];
 	char *argv[] = { "loop", NULL };
@@ -152,6 +153,7 @@ static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind)
 	opt.program = path;
 	opt.probe_msr = kind == LOOP_PROBE_MSR;
 	opt.floor = kind == LOOP_FLOOR;
+	opt.steps = steps;
 	t = vmm_now();
 	status = vmm_run(&opt);
 	t = vmm_now() - t;
@@ -181,7 +183,7 @@ static int measure(struct probe *p, int np, double t0)
 {
 	for (int i = 0; i < np; i++) {
 		for (p[i].n = LOOPS_MIN;; p[i].n *= 10) {
-			p[i].best = run_loop(p[i].n, p[i].nr, p[i].kind);
+			p[i].best = run_loop(p[i].n, p[i].nr, p[i].kind, NULL);
 			if (p[i].best < 0)
 				return -1;
 			if (p[i].best - t0 > t0 || p[i].n >= LOOPS_MAX)
@@ -190,7 +192,7 @@ static int measure(struct probe *p, int np, double t0)
 	}
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < np; i++) {
-			double t = run_loop(p[i].n, p[i].nr, p[i].kind);
+			double t = run_loop(p[i].n, p[i].nr, p[i].kind, NULL);
 
 			if (t < 0)
 				return -1;
@@ -234,6 +236,7 @@ int vmm_doctor(void)
 	char brand[64];
 	int kvm, vm, problems = 0;
 	double t0, local, fwd, floor, floor_exit;
+	struct vmm_steps steps = { { 0 } };
 	struct probe probes[] = {
 		{ LSTAR_FLOOR_NR, LOOP_FLOOR, 0, 0 },
 		{ LSTAR_FLOOR_NR + 1, LOOP_FLOOR, 0, 0 },
@@ -315,7 +318,7 @@ int vmm_doctor(void)
 
 	/* The MSR filter: the shim tries a forbidden MSR; a run that ends
 	 * normally means the read went through. */
-	if (run_loop(0, 39, LOOP_PROBE_MSR) < 0)
+	if (run_loop(0, 39, LOOP_PROBE_MSR, NULL) < 0)
 		printf("  MSR filter    active: the shim can touch only the syscall and\n"
 		       "                segment-base MSRs\n");
 	else
@@ -339,17 +342,20 @@ int vmm_doctor(void)
 	 * shim answers (getpid), one it forwards (fcntl(1, F_GETFD)).  One
 	 * run first to warm up: the first VM of a process pays for page
 	 * faults and caches the others do not. */
-	run_loop(0, 39, LOOP_PLAIN);
+	run_loop(0, 39, LOOP_PLAIN, NULL);
 	t0 = -1;
 	for (int i = 0; i < 3; i++) {	/* the fastest of three */
-		double t = run_loop(0, 39, LOOP_PLAIN);
+		struct vmm_steps s;
+		double t = run_loop(0, 39, LOOP_PLAIN, &s);
 
 		if (t < 0) {
 			t0 = -1;
 			break;
 		}
-		if (t0 < 0 || t < t0)
+		if (t0 < 0 || t < t0) {
 			t0 = t;
+			steps = s;
+		}
 	}
 	if (t0 < 0 || measure(probes, 4, t0)) {
 		printf("  test run      FAILED: lstar could not run its own test program\n");
@@ -361,6 +367,12 @@ int vmm_doctor(void)
 	fwd = probes[3].best;
 	printf("  start-up      %.1f ms for an empty program (VM set-up and boot)\n",
 	       t0 * 1e3);
+	printf("  steps         program %.2f, VM %.2f, images %.2f, vCPU %.2f,\n"
+	       "                confinement %.2f, boot and run %.2f, teardown %.2f ms\n",
+	       steps.took[VMM_STEP_PROGRAM] * 1e3, steps.took[VMM_STEP_VM] * 1e3,
+	       steps.took[VMM_STEP_IMAGES] * 1e3, steps.took[VMM_STEP_VCPU] * 1e3,
+	       steps.took[VMM_STEP_CONFINE] * 1e3, steps.took[VMM_STEP_RUN] * 1e3,
+	       steps.took[VMM_STEP_TEARDOWN] * 1e3);
 	printf("  floor         %.2f us round trip: a bare entry and return, the platform's own\n",
 	       floor * 1e6);
 	printf("  floor exit    %.2f us round trip: the same with one bare exit to the VMM\n",

@@ -1061,11 +1061,26 @@ static void audit_descriptors(void)
 		vmm_err("fd audit: leaked host descriptors:%s", list);
 }
 
+/* The end of step s of a run, for lstar doctor's account; always 0, to
+ * sit in a chain of steps. */
+static int step_done(const struct vmm_options *opt, enum vmm_step s, double *since)
+{
+	double now;
+
+	if (opt->steps) {
+		now = vmm_now();
+		opt->steps->took[s] = now - *since;
+		*since = now;
+	}
+	return 0;
+}
+
 int vmm_run(const struct vmm_options *opt)
 {
 	struct vmm *vmm = malloc(sizeof(*vmm));
 	struct boot *b = calloc(1, sizeof(*b));
 	int status = LSTAR_EXIT_FAILURE;
+	double t = opt->steps ? vmm_now() : 0;
 
 	if (!vmm || !b)
 		goto out;
@@ -1077,12 +1092,15 @@ int vmm_run(const struct vmm_options *opt)
 	};
 	b->cpu = &vmm->vcpu[0];
 
-	if (read_image(vmm, b) || open_process(vmm) || build_vm(vmm, b) ||
-	    load_images(vmm, b) || start_cpu(vmm, b) || write_boot_info(vmm, b))
-		goto out;
-	if (start_observers(vmm) || vmm_fuzz_open(vmm) || confine(vmm))
+	if (read_image(vmm, b) || open_process(vmm) || step_done(opt, VMM_STEP_PROGRAM, &t) ||
+	    build_vm(vmm, b) || step_done(opt, VMM_STEP_VM, &t) ||
+	    load_images(vmm, b) || step_done(opt, VMM_STEP_IMAGES, &t) ||
+	    start_cpu(vmm, b) || step_done(opt, VMM_STEP_VCPU, &t) ||
+	    write_boot_info(vmm, b) || start_observers(vmm) || vmm_fuzz_open(vmm) ||
+	    confine(vmm) || step_done(opt, VMM_STEP_CONFINE, &t))
 		goto out;
 	status = run_program(vmm);
+	step_done(opt, VMM_STEP_RUN, &t);
 out:
 	if (vmm) {
 		vmm_fuzz_close(vmm);
@@ -1101,5 +1119,6 @@ out:
 	free(b);
 	free(vmm);
 	audit_descriptors();
+	step_done(opt, VMM_STEP_TEARDOWN, &t);
 	return status;
 }

@@ -216,6 +216,23 @@ struct vmm_stack_args {
 uint64_t vmm_stack_build(const struct vmm_stack_args *a, uint8_t *buf,
 			 size_t size, uint64_t top);
 
+/* The steps of a run, each timed for lstar doctor's account of start-up
+ * (vmm_options.steps). */
+enum vmm_step {
+	VMM_STEP_PROGRAM,	/* read the program, compile the process's state */
+	VMM_STEP_VM,		/* the VM, its memory and page tables */
+	VMM_STEP_IMAGES,	/* the shim and the program loaded */
+	VMM_STEP_VCPU,		/* the first vCPU, its CPUID, the stack, the vDSO */
+	VMM_STEP_CONFINE,	/* boot information, observers, confinement */
+	VMM_STEP_RUN,		/* the shim's boot and the program's run */
+	VMM_STEP_TEARDOWN,	/* the VM and everything else let go */
+	VMM_STEPS
+};
+
+struct vmm_steps {
+	double took[VMM_STEPS];	/* seconds */
+};
+
 /* --- the VM --------------------------------------------------------------- */
 
 struct vmm_options {
@@ -231,6 +248,7 @@ struct vmm_options {
 	bool quiet;			/* no report line (doctor) */
 	bool probe_msr;			/* doctor: LSTAR_BOOT_PROBE_MSR */
 	bool floor;			/* doctor: LSTAR_BOOT_FLOOR */
+	struct vmm_steps *steps;	/* doctor: how long each step took */
 	bool confine;			/* seccomp + capabilities before running */
 	const struct lstar_policy *policy; /* compiled: -p (or the default
 					 * profile) and --ro/--rw; its paths
