@@ -37,10 +37,14 @@
 
 #define LSTAR_POLICY_MAGIC	0x594349504c525453ULL	/* "STRLPICY" */
 #define LSTAR_POLICY_NR		512	/* syscall numbers the table covers */
-/* In the shim's copy of fast[], the way its PVM entry takes a call
- * allowed outright (the VMM marks them: vmm_mark_fast_ways). */
-#define LSTAR_FAST_FORWARD	2	/* made at once: the VMM answers it */
-#define LSTAR_FAST_ARGS		3	/* its handler on half a frame */
+/* In the shim's copy of fast[], bits for the way its PVM entry takes
+ * each call (the VMM sets them: vmm_mark_fast_ways). */
+#define LSTAR_FAST_ALLOW	1	/* allowed outright (the hint itself) */
+#define LSTAR_FAST_FORWARD	2	/* the VMM answers it as it is: with
+					 * ALLOW, made at once */
+#define LSTAR_FAST_ARGS		4	/* its handler reads only arguments: run
+					 * on half a frame, the policy judged
+					 * there first unless ALLOW */
 #define LSTAR_POLICY_MAX_RULES	65535
 #define LSTAR_POLICY_MAX_CONDS	65535
 #define LSTAR_POLICY_MAX_ERRNO	4095	/* as Linux's MAX_ERRNO */

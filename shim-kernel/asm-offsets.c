@@ -10,6 +10,7 @@
 #include "x86.h"
 #include "percpu.h"
 #include "policy.h"
+#include "shim.h"
 
 #define DEFINE(sym, val) \
 	asm volatile("\n.ascii \"->" #sym " %c0\"" : : "i"(val))
@@ -38,6 +39,8 @@ void asm_offsets(void)
 	DEFINE(NR_SYSCALLS, LSTAR_POLICY_NR);
 	DEFINE(LSTAR_FAST_FORWARD, LSTAR_FAST_FORWARD);
 	DEFINE(LSTAR_FAST_ARGS, LSTAR_FAST_ARGS);
+	DEFINE(LSTAR_FAST_ALLOW, LSTAR_FAST_ALLOW);
+	DEFINE(SYSCALL_JUDGE_FULL_NEG, -SYSCALL_JUDGE_FULL);
 	/* ... and its arguments way: the half of the frame it leaves out. */
 	DEFINE(PTREGS_R15, offsetof(struct pt_regs, r15));
 	DEFINE(PTREGS_R14, offsetof(struct pt_regs, r14));

@@ -74,6 +74,18 @@
 	popq	%rdi
 .endm
 
+/* The callee-saved half of pt_regs, stored into the room the arguments
+ * way left for it (the registers still hold ring 3's values: C kept
+ * them). */
+.macro COMPLETE_FRAME
+	movq	%rbx, PTREGS_BX(%rsp)
+	movq	%rbp, PTREGS_BP(%rsp)
+	movq	%r12, PTREGS_R12(%rsp)
+	movq	%r13, PTREGS_R13(%rsp)
+	movq	%r14, PTREGS_R14(%rsp)
+	movq	%r15, PTREGS_R15(%rsp)
+.endm
+
 /* With SMAP on, ring 3's RFLAGS.AC would let the shim touch user pages by
  * mistake; an exception does not clear it (SYSCALL does, through SFMASK).
  * `clac` exists only where SMAP does, hence the flag test. */
@@ -222,9 +234,9 @@ asm_pvm_pf:
 	jne	.Lrestore_rdx
 	movq	policy_fast(%rip), %rdx		/* which way */
 	movzbl	(%rdx,%rax), %edx
-	cmpl	$LSTAR_FAST_ARGS, %edx
-	je	.Largs_way
-	cmpl	$LSTAR_FAST_FORWARD, %edx
+	testl	$LSTAR_FAST_ARGS, %edx
+	jnz	.Largs_way
+	cmpl	$LSTAR_FAST_ALLOW | LSTAR_FAST_FORWARD, %edx
 	jne	.Lrestore_rdx
 	movq	%gs:PERCPU_HC, %rdx		/* the block: struct lstar_hc_sys */
 	movq	%rax, HC_SYS_NR(%rdx)
@@ -288,7 +300,11 @@ asm_pvm_pf:
 	subq	$PTREGS_CALLEE_SAVED, %rsp
 	CLEAR_AC
 	movq	%rsp, %rdi			/* arg 1: regs */
+	movq	policy_fast(%rip), %rcx
+	testb	$LSTAR_FAST_ALLOW, (%rcx,%rax)
+	jz	.Largs_judge
 	call	*sys_call_table(, %rax, 8)
+.Largs_result:
 	movq	%rax, PTREGS_AX(%rsp)
 	cmpw	$0, %gs:PERCPU_EXIT_WORK	/* work on the way out */
 	jne	.Largs_frame
@@ -302,14 +318,22 @@ asm_pvm_pf:
 	swapgs
 	sysretq
 
+	/* A call the policy decides by its arguments. */
+.Largs_judge:
+	call	syscall_judge
+	cmpq	$-SYSCALL_JUDGE_FULL_NEG, %rax
+	jne	.Largs_result
+	COMPLETE_FRAME				/* a verdict for the slow way */
+	movq	%rsp, %rdi			/* arg 1: regs */
+	movq	PTREGS_ORIG_AX(%rsp), %rsi	/* arg 2: nr */
+	call	do_syscall_64			/* al = SYSRET is safe */
+	movq	%rsp, %rdi
+	movzbl	%al, %esi
+	jmp	return_to_user
+
 	/* Work after all: the frame's other half, then the common exit. */
 .Largs_frame:
-	movq	%rbx, PTREGS_BX(%rsp)
-	movq	%rbp, PTREGS_BP(%rsp)
-	movq	%r12, PTREGS_R12(%rsp)
-	movq	%r13, PTREGS_R13(%rsp)
-	movq	%r14, PTREGS_R14(%rsp)
-	movq	%r15, PTREGS_R15(%rsp)
+	COMPLETE_FRAME
 	movq	%rsp, %rdi
 	call	syscall_exit_to_user		/* al = SYSRET is safe */
 	movq	%rsp, %rdi

@@ -211,6 +211,10 @@ bool syscall_forwarded(struct pt_regs *regs);
  * them straight. */
 typedef long (*sys_call_ptr_t)(struct pt_regs *regs);
 extern const sys_call_ptr_t sys_call_table[];
+/* The arguments way's policy verdict, and the handler's result; or, for
+ * a verdict that needs the whole frame, this (no call returns it). */
+#define SYSCALL_JUDGE_FULL	(-4096L)
+long syscall_judge(struct pt_regs *regs);
 bool syscall_exit_to_user(struct pt_regs *regs);
 long sys_ni_syscall(struct pt_regs *regs);
 void policy_init(void);		/* find boot_info's policy table */

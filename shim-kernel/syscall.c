@@ -291,6 +291,35 @@ bool syscall_exit_to_user(struct pt_regs *regs)
 }
 
 /*
+ * syscall_judge - entry.S's arguments way, for a call the policy decides
+ * by its arguments: the verdict, on the half frame (the arguments are
+ * all in it); allowed, the handler runs there; denied with an errno,
+ * that is the result.  Any other verdict (log, kill) needs the whole
+ * frame: SYSCALL_JUDGE_FULL, and nothing has happened yet.  (No call is
+ * judged here while the VMM wants to hear of calls: vmm_mark_fast_ways.)
+ */
+long syscall_judge(struct pt_regs *regs)
+{
+	static const uint8_t arg_slots[6] = {
+		__builtin_offsetof(struct pt_regs, di) / 8,
+		__builtin_offsetof(struct pt_regs, si) / 8,
+		__builtin_offsetof(struct pt_regs, dx) / 8,
+		__builtin_offsetof(struct pt_regs, r10) / 8,
+		__builtin_offsetof(struct pt_regs, r8) / 8,
+		__builtin_offsetof(struct pt_regs, r9) / 8,
+	};
+	unsigned long nr = array_index_nospec(regs->orig_ax, NR_syscalls);
+	struct lstar_policy_verdict v = lstar_policy_eval_at(policy, nr,
+						      (const uint64_t *)regs, arg_slots);
+
+	if (v.action == LSTAR_ACT_ALLOW)
+		return sys_call_table[nr](regs);
+	if (v.action == LSTAR_ACT_ERRNO)
+		return -(long)v.err;
+	return SYSCALL_JUDGE_FULL;
+}
+
+/*
  * syscall_forwarded - asm_pvm_pf's forwarding way made the call (its
  * number is in the block still) and then found that the shim has to act:
  * on the result (an interruption, lstar fuzz's stop, EPIPE from a write)
@@ -390,7 +419,7 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 		tlb_sync(false);
 	if (likely(unr < NR_syscalls)) {
 		unr = array_index_nospec(unr, NR_syscalls);
-		if (likely(policy->fast[unr]))
+		if (likely(policy->fast[unr] & LSTAR_FAST_ALLOW))
 			regs->ax = sys_call_table[unr](regs);
 		else
 			syscall_slow(regs, unr, sys_call_table[unr]);

@@ -40,11 +40,11 @@ static const vmm_sys_fn sys_table[LSTAR_POLICY_NR] = {
 
 void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR])
 {
-	/* The calls the shim hands over as they are, and those it answers
-	 * from the arguments alone (a VMM_PARK row's handler is the
-	 * shim's, which reads no more). */
+	/* The calls the shim hands over as they are, and those whose
+	 * handler reads only the arguments: a forwarded call's (the shim's
+	 * sys_forward*), a VMM_PARK row's, a SHIM_ARGS row's. */
 #define ENTRY_SHIM(nm)
-#define ENTRY_VMM(nm)		[SYS_##nm] = LSTAR_FAST_FORWARD,
+#define ENTRY_VMM(nm)		[SYS_##nm] = LSTAR_FAST_FORWARD | LSTAR_FAST_ARGS,
 #define ENTRY_VMM_WRITE(nm)	ENTRY_VMM(nm)
 #define ENTRY_VMM_PARK(nm)	[SYS_##nm] = LSTAR_FAST_ARGS,
 #define ENTRY_NONE(nm)
@@ -59,9 +59,16 @@ void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR])
 #undef ENTRY_VMM_PARK
 #undef ENTRY_NONE
 
-	for (unsigned int nr = 0; nr < LSTAR_POLICY_NR; nr++)
-		if (fast[nr] && way[nr])
-			fast[nr] = way[nr];
+	for (unsigned int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
+		if (!way[nr])
+			continue;
+		if (!fast[nr])			/* judged on half a frame */
+			fast[nr] = LSTAR_FAST_ARGS;
+		else if (way[nr] & LSTAR_FAST_FORWARD)
+			fast[nr] = LSTAR_FAST_ALLOW | LSTAR_FAST_FORWARD;
+		else
+			fast[nr] = LSTAR_FAST_ALLOW | LSTAR_FAST_ARGS;
+	}
 }
 
 void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)

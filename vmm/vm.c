@@ -601,7 +601,8 @@ static int place_policy(struct vmm *vmm, struct lstar_boot_info *bi)
 	 * the fast path, which reports nothing. */
 	if (bi->flags & (LSTAR_BOOT_TRACE | LSTAR_BOOT_VERBOSE))
 		memset(((struct lstar_policy_table *)dst)->fast, 0, LSTAR_POLICY_NR);
-	vmm_mark_fast_ways(((struct lstar_policy_table *)dst)->fast);
+	else
+		vmm_mark_fast_ways(((struct lstar_policy_table *)dst)->fast);
 	return 0;
 }
 

@@ -890,8 +890,10 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6]);
 bool vmm_call_decide(struct vmm_vcpu *cpu, struct vmm_call *c, uint64_t a[6]);
 void vmm_call_complete(struct vmm_vcpu *cpu, const struct vmm_call *c);
 /* syscall.c: in the shim's copy of the policy, mark the way the shim's
- * PVM entry takes each call allowed outright (LSTAR_FAST_FORWARD: handed
- * over as it is; LSTAR_FAST_ARGS: its handler on half a frame). */
+ * PVM entry takes each call (policy.h's LSTAR_FAST_*): a call allowed
+ * outright that the VMM answers, made at once; one whose handler reads
+ * only arguments, run on half a frame, judged there if need be.  Not
+ * while the VMM wants to hear of every call: those take the common way. */
 void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR]);
 
 /*
