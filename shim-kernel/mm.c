@@ -554,28 +554,30 @@ static void flush_range(uint64_t start, uint64_t end)
 }
 
 /*
- * unmap_run - clear the entries of one leaf table for [va, stop), freeing
- * their pages: the common case of unmap_pages in one pass, with the
- * table's count kept once.  Only where nothing else needs to see each
- * entry go (no other thread, whose CPU would need the page in limbo; no
- * lstar fuzz undo log) and the free stack has room for a whole table;
- * false when it did nothing.  The leaf, and the tables above it that
- * empty with it, go when its last entry does.
+ * clear_run - clear the entries of one leaf table for [va, stop), and
+ * free their pages if free_pages (mremap moves them instead): the common
+ * case of unmap_pages in one pass, with the table's count kept once.
+ * Only where nothing else needs to see each entry go (no other thread,
+ * whose CPU would need a freed page in limbo; no lstar fuzz undo log)
+ * and the free stack has room for a whole table; false when it did
+ * nothing.  The leaf, and the tables above it that empty with it, go
+ * when its last entry does.
  */
-static bool unmap_run(uint64_t *leaf, uint64_t va, uint64_t stop)
+static bool clear_run(uint64_t *leaf, uint64_t va, uint64_t stop, bool free_pages)
 {
 	uint64_t *pte = pte_of(leaf, va), *end = pte + (stop - va) / PAGE_SIZE;
 	uint32_t *free_top = &mm.free_pfns[mm.nfree];
 	uint16_t gone = 0;
 
-	if (others_run() || undo_logging() || mm.nfree + 512 > mm.free_slots)
+	if (undo_logging() ||
+	    (free_pages && (others_run() || mm.nfree + 512 > mm.free_slots)))
 		return false;
 	for (; pte < end; pte++) {
 		uint64_t e = *pte;
 
 		if (!e)
 			continue;
-		if (e & (X86_PTE_P | LSTAR_PTE_BACKED))
+		if (free_pages && (e & (X86_PTE_P | LSTAR_PTE_BACKED)))
 			*free_top++ = (uint32_t)((e & X86_PTE_ADDR) >> 12);
 		*pte = 0;
 		gone++;
@@ -593,7 +595,7 @@ static void unmap_pages(uint64_t start, uint64_t end)
 
 		if (stop > end)
 			stop = end;
-		if (!leaf || unmap_run(leaf, va, stop))
+		if (!leaf || clear_run(leaf, va, stop, true))
 			continue;
 		for (; va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va);
@@ -1123,7 +1125,7 @@ static long do_mprotect(struct pt_regs *regs)
  */
 static int move_pages(uint64_t src, uint64_t dst, uint64_t len)
 {
-	uint64_t va, stop;
+	uint64_t va, stop, d_end, *d = NULL;
 
 	for (va = dst; va < dst + len; va = next_leaf(va)) {
 		if (!pt_leaf(va)) {
@@ -1132,17 +1134,21 @@ static int move_pages(uint64_t src, uint64_t dst, uint64_t len)
 			return -ENOMEM;
 		}
 	}
-	for (va = src; va < src + len; va = stop) {
-		uint64_t *s = pt_lookup(va, &stop), next;
+	/* Each entry to its place (the destination's table looked up once
+	 * per table it has), then the source's cleared. */
+	for (va = src, d_end = 0; va < src + len; va = stop) {
+		uint64_t *s = pt_lookup(va, &stop);
 
 		if (stop > src + len)
 			stop = src + len;
 		for (; s && va < stop; va += PAGE_SIZE) {
 			uint64_t pte = *pte_of(s, va), to = dst + (va - src);
-			uint64_t *d = pt_lookup(to, &next);
 
-			if (pte)
-				pte_set(d, pte_of(d, to), pte, to);
+			if (!pte)
+				continue;
+			if (to >= d_end)
+				d = pt_lookup(to, &d_end);
+			pte_set(d, pte_of(d, to), pte, to);
 		}
 	}
 	for (va = src; va < src + len; va = stop) {
@@ -1150,6 +1156,8 @@ static int move_pages(uint64_t src, uint64_t dst, uint64_t len)
 
 		if (stop > src + len)
 			stop = src + len;
+		if (s && clear_run(s, va, stop, false))
+			continue;
 		for (; s && va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(s, va);
 
