@@ -862,21 +862,31 @@ static bool range_is_mapped(uint64_t start, uint64_t end)
 	return mapped_run_end(start, end) == end;
 }
 
-/* Make addr a VMA boundary (split the VMA that straddles it). */
-static int vma_split_at(uint64_t addr)
+/*
+ * Make addr a VMA boundary, given i, the first VMA that ends above it:
+ * split that VMA if it straddles addr.  Returns the first VMA that ends
+ * above addr now (i, or i + 1 after a split), or -ENOMEM.
+ */
+static int vma_split(int i, uint64_t addr)
 {
-	int i = vma_first_above(addr);
 	struct vma *v = &mm.vmas[i];
 
 	if (i == mm.nr_vmas || v->start >= addr)
-		return 0;
+		return i;
 	if (mm.nr_vmas == MAX_VMAS)
 		return -ENOMEM;
 	memmove(v + 1, v, (mm.nr_vmas - i) * sizeof(*v));
 	mm.nr_vmas++;
 	v->end = addr;
 	v[1].start = addr;
-	return 0;
+	return i + 1;
+}
+
+static int vma_split_at(uint64_t addr)
+{
+	int i = vma_split(vma_first_above(addr), addr);
+
+	return i < 0 ? i : 0;
 }
 
 /* Merge touching, agreeing VMAs among entries lo..hi (clamped). */
@@ -922,16 +932,20 @@ static int vma_insert(uint64_t start, uint64_t end, uint32_t prot,
 	return 0;
 }
 
-/* Unmap whatever lies in [start, end), page tables and VMAs. */
+/* Unmap whatever lies in [start, end), page tables and VMAs: one search
+ * for the first VMA, a walk from there to the last. */
 static int vma_remove(uint64_t start, uint64_t end)
 {
-	int i, j, err;
+	int i = vma_split(vma_first_above(start), start), j;
 
-	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
-		return err;
-	i = vma_first_above(start);
-	for (j = i; j < mm.nr_vmas && mm.vmas[j].start < end; j++)
-		unmap_pages(mm.vmas[j].start, mm.vmas[j].end);
+	if (i < 0)
+		return i;
+	for (j = i; j < mm.nr_vmas && mm.vmas[j].end <= end; j++)
+		;
+	if (j < mm.nr_vmas && mm.vmas[j].start < end && (j = vma_split(j, end)) < 0)
+		return j;
+	for (int k = i; k < j; k++)
+		unmap_pages(mm.vmas[k].start, mm.vmas[k].end);
 	memmove(&mm.vmas[i], &mm.vmas[j], (mm.nr_vmas - j) * sizeof(mm.vmas[0]));
 	mm.nr_vmas -= j - i;
 	return 0;
