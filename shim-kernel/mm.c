@@ -1222,7 +1222,7 @@ static long do_mremap(struct pt_regs *regs)
 	    new_len > LSTAR_USER_TOP || new_len == 0 || old_len == 0)
 		return -EINVAL;
 	new_len = PAGE_ALIGN(new_len);
-	if (!user_range_ok(old, old_len) || !vma_holding(old, PAGE_SIZE))
+	if (!user_range_ok(old, old_len) || !(pv = vma_holding(old, PAGE_SIZE)))
 		return -EFAULT;
 	if (!vma_room(4))
 		return -ENOMEM;
@@ -1246,14 +1246,17 @@ static long do_mremap(struct pt_regs *regs)
 		if ((err = vma_remove(old + new_len, old + old_len)))
 			return err;
 		return (long)old;
-	} else if (!(pv = vma_holding(old, old_len))) {
-		return -EFAULT;
+	} else if (pv->end - old < old_len) {
+		return -EFAULT;			/* not in one VMA */
 	} else if (pv->end == old + old_len && user_range_ok(old, new_len) &&
-		   range_is_free(old + old_len, old + new_len)) {
-		v = *pv;
-		if ((err = map_pages(old + old_len, old + new_len, v.prot)))
+		   (pv + 1 == mm.vmas + mm.nr_vmas || pv[1].start >= old + new_len)) {
+		/* Grow in place: the VMA that holds it just ends later. */
+		int i = (int)(pv - mm.vmas);
+
+		if ((err = map_pages(old + old_len, old + new_len, pv->prot)))
 			return err;
-		vma_insert(old + old_len, old + new_len, v.prot, v.flags);
+		mm.vmas[i].end = old + new_len;
+		vma_merge(i, i + 1);
 		return (long)old;
 	} else if (!(flags & MREMAP_MAYMOVE)) {
 		return -ENOMEM;
