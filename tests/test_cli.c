@@ -384,6 +384,12 @@ START_TEST(doctor_reports_and_measures)
 	ck_assert_msg(us > 0 && us < 10000, "VMM exit cost %f us", us);
 	ck_assert_msg(floor_exit > 0 && (!pvm || floor_exit < us),
 		      "floor exit %f us, VMM exit %f us\n%s", floor_exit, us, r.out);
+	/* The first-touch probes ran: touching 2048 fresh pages costs more
+	 * than touching none, whoever mapped them. */
+	ck_assert_ptr_nonnull(p = strstr(r.out, "first touch   "));
+	ck_assert_msg(atof(p + 14) > 0, "%s", r.out);
+	ck_assert_ptr_nonnull(p = strstr(p, "us a page the program maps, "));
+	ck_assert_msg(atof(p + 28) > 0, "%s", r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "verdict: ready"));
 	/* A forbidden MSR read from the shim must have been refused, where
 	 * KVM can filter MSRs (Linux 5.10 and later). */

@@ -112,7 +112,7 @@ for r in strace runsc bwrap; do
 done
 
 echo "lstar bench: $(uname -r), $(nproc) cores, best of $REPS runs, seconds (x native)"
-"$LSTAR" doctor | grep -E '^  (platform|start-up|steps|floor|floor exit|syscall|VMM exit) |^                confinement'
+"$LSTAR" doctor | grep -E '^  (platform|start-up|steps|floor|floor exit|syscall|VMM exit|first touch) |^                (confinement|before boot)'
 [[ ${ONLY:-} == fuzz ]] && workloads=()
 printf '\n%-28s' "workload"
 for r in "${runners[@]}"; do printf '%18s' "$r"; done

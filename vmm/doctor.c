@@ -11,7 +11,10 @@
  * them, the floor: the same loop around calls the shim's floor probes
  * answer (LSTAR_BOOT_FLOOR: a bare entry and return, and the same with
  * one bare exit to the VMM), what the platform itself charges; the
- * ratios say how much of a call is lstar's own work.
+ * ratios say how much of a call is lstar's own work.  The same for the
+ * first touch of a page: pages the program maps (the shim backs them)
+ * against pages the VMM mapped before boot, whose first touch costs only
+ * what the platform charges.
  */
 #include <cpuid.h>
 #include <elf.h>
@@ -112,6 +115,120 @@ static int make_loop(uint32_t iterations, uint32_t nr)
 	return fd;
 }
 
+/*
+ * The touch program: touch each of N pages once, then exit 0.  Either
+ * the pages are its bss, which the VMM maps before boot (TOUCH_BSS: the
+ * platform's own first-touch cost), or it maps them itself with mmap
+ * first (TOUCH_MMAP: the shim backs them; mmap of 0 pages fails, and
+ * nothing is touched):
+ *
+ *	mov	$TOUCH_BSS_VADDR, %eax	b8 00 10 40 00
+ * or
+ *	mov	$9, %eax		b8 09 00 00 00   (mmap)
+ *	xor	%edi, %edi		31 ff
+ *	mov	$LEN, %esi		be LL LL LL LL
+ *	mov	$3, %edx		ba 03 00 00 00   (PROT_READ | PROT_WRITE)
+ *	mov	$0x22, %r10d		41 ba 22 00 00 00 (MAP_PRIVATE | MAP_ANONYMOUS)
+ *	mov	$-1, %r8		49 c7 c0 ff ff ff ff
+ *	xor	%r9d, %r9d		45 31 c9
+ *	syscall				0f 05
+ * then
+ *	mov	$N, %ecx		b9 NN NN NN NN
+ *	test	%ecx, %ecx		85 c9
+ *	jz	2f			74 0d
+ *   1:	movb	$1, (%rax)		c6 00 01
+ *	add	$4096, %rax		48 05 00 10 00 00
+ *	dec	%ecx			ff c9
+ *	jnz	1b			75 f3
+ *   2:	xor	%edi, %edi		31 ff
+ *	mov	$231, %eax		b8 e7 00 00 00   (exit_group)
+ *	syscall				0f 05
+ *	ud2				0f 0b
+ */
+#define TOUCH_BSS_VADDR	(LOOP_VADDR + LSTAR_PAGE_SIZE)
+#define TOUCH_PAGES	2048
+
+static const uint8_t touch_bss[] = { 0xb8, 0x00, 0x10, 0x40, 0x00 };
+static const uint8_t touch_mmap[] = {
+	0xb8, 0x09, 0, 0, 0,
+	0x31, 0xff,
+	0xbe, 0, 0, 0, 0,
+	0xba, 0x03, 0, 0, 0,
+	0x41, 0xba, 0x22, 0, 0, 0,
+	0x49, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff,
+	0x45, 0x31, 0xc9,
+	0x0f, 0x05,
+};
+static const uint8_t touch_loop[] = {
+	0xb9, 0, 0, 0, 0,
+	0x85, 0xc9,
+	0x74, 0x0d,
+	0xc6, 0x00, 0x01,
+	0x48, 0x05, 0x00, 0x10, 0, 0,
+	0xff, 0xc9,
+	0x75, 0xf3,
+	0x31, 0xff,
+	0xb8, 0xe7, 0, 0, 0,
+	0x0f, 0x05,
+	0x0f, 0x0b,
+};
+
+struct touch_image {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[2];
+	uint8_t code[sizeof(touch_mmap) + sizeof(touch_loop)];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct touch_image) <= LSTAR_PAGE_SIZE, "the code fits its page");
+_Static_assert(TOUCH_BSS_VADDR == 0x401000, "touch_bss's address");
+
+/* Write the touch program (bss: its own TOUCH_PAGES pages of bss, touched
+ * or not; else mmap'd, all or none) to a memfd; the fd or -errno. */
+static int make_touch(bool bss, uint32_t pages)
+{
+	struct touch_image img = { 0 };
+	uint32_t len = pages * LSTAR_PAGE_SIZE, at = 0;
+	int fd;
+
+	memcpy(img.eh.e_ident, ELFMAG, SELFMAG);
+	img.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	img.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	img.eh.e_ident[EI_VERSION] = EV_CURRENT;
+	img.eh.e_type = ET_EXEC;
+	img.eh.e_machine = EM_X86_64;
+	img.eh.e_version = EV_CURRENT;
+	img.eh.e_entry = LOOP_VADDR + offsetof(struct touch_image, code);
+	img.eh.e_phoff = offsetof(struct touch_image, ph);
+	img.eh.e_ehsize = sizeof(img.eh);
+	img.eh.e_phentsize = sizeof(img.ph[0]);
+	img.eh.e_phnum = bss ? 2 : 1;
+	img.ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+		.p_vaddr = LOOP_VADDR, .p_paddr = LOOP_VADDR,
+		.p_filesz = sizeof(img), .p_memsz = sizeof(img), .p_align = LSTAR_PAGE_SIZE };
+	img.ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
+		.p_vaddr = TOUCH_BSS_VADDR, .p_paddr = TOUCH_BSS_VADDR,
+		.p_memsz = (uint64_t)TOUCH_PAGES * LSTAR_PAGE_SIZE, .p_align = LSTAR_PAGE_SIZE };
+	if (bss) {
+		memcpy(img.code, touch_bss, sizeof(touch_bss));
+		at = sizeof(touch_bss);
+	} else {
+		memcpy(img.code, touch_mmap, sizeof(touch_mmap));
+		memcpy(img.code + 8, &len, 4);
+		at = sizeof(touch_mmap);
+	}
+	memcpy(img.code + at, touch_loop, sizeof(touch_loop));
+	memcpy(img.code + at + 1, &pages, 4);
+
+	fd = memfd_create("lstar-doctor-touch", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, &img, sizeof(img)) != (ssize_t)sizeof(img)) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
 /* The policy the loop program runs under: the default profile, the one
  * a user gets without -p (compiled once). */
 static const struct lstar_policy *default_policy(void)
@@ -159,6 +276,58 @@ static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind,
 	t = vmm_now() - t;
 	close(fd);
 	return status == 0 ? t : -1;
+}
+
+/* Run the touch program once (bss or mmap, touching pages of them);
+ * seconds taken, or -1 when it did not exit 0. */
+static double run_touch(bool bss, uint32_t pages)
+{
+	char path[64];
+	char *argv[] = { "touch", NULL };
+	struct vmm_options opt = { .argc = 1, .argv = argv, .envp = NULL,
+				   .mem = 64ULL << 20, .timeout = 60, .quiet = true };
+	int fd = make_touch(bss, pages), status;
+	double t;
+
+	if (fd < 0)
+		return -1;
+	if (!(opt.policy = default_policy())) {
+		close(fd);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	opt.program = path;
+	t = vmm_now();
+	status = vmm_run(&opt);
+	t = vmm_now() - t;
+	close(fd);
+	return status == 0 ? t : -1;
+}
+
+/*
+ * The first touch of a page, in seconds: of one the VMM mapped before
+ * boot (*platform: what the hypervisor charges) and of one the program
+ * mapped (*mapped: the shim's backing and the same fault).  Each the
+ * difference between touching TOUCH_PAGES pages and none, the fastest of
+ * three rounds, the two kinds interleaved.  -1 on error.
+ */
+static int measure_touch(double *platform, double *mapped)
+{
+	double best[2][2] = { { -1, -1 }, { -1, -1 } };
+
+	for (int round = 0; round < 3; round++)
+		for (int bss = 0; bss < 2; bss++)
+			for (int touch = 0; touch < 2; touch++) {
+				double t = run_touch(bss, touch ? TOUCH_PAGES : 0);
+
+				if (t < 0)
+					return -1;
+				if (best[bss][touch] < 0 || t < best[bss][touch])
+					best[bss][touch] = t;
+			}
+	*platform = (best[1][1] - best[1][0]) / TOUCH_PAGES;
+	*mapped = (best[0][1] - best[0][0]) / TOUCH_PAGES;
+	return 0;
 }
 
 /* A call to measure: its number, how the shim runs it, how many calls
@@ -235,7 +404,7 @@ int vmm_doctor(void)
 	enum lstar_platform platform;
 	char brand[64];
 	int kvm, vm, problems = 0;
-	double t0, local, fwd, floor, floor_exit;
+	double t0, local, fwd, floor, floor_exit, touch_platform, touch_mapped;
 	struct vmm_steps steps = { { 0 } };
 	struct probe probes[] = {
 		{ LSTAR_FLOOR_NR, LOOP_FLOOR, 0, 0 },
@@ -357,7 +526,7 @@ int vmm_doctor(void)
 			steps = s;
 		}
 	}
-	if (t0 < 0 || measure(probes, 4, t0)) {
+	if (t0 < 0 || measure(probes, 4, t0) || measure_touch(&touch_platform, &touch_mapped)) {
 		printf("  test run      FAILED: lstar could not run its own test program\n");
 		return 1;
 	}
@@ -381,6 +550,10 @@ int vmm_doctor(void)
 	       "%.2fx the floor\n", local * 1e6, floor > 0 ? local / floor : 0);
 	printf("  VMM exit      %.2f us round trip, forwarded to the VMM (fcntl): "
 	       "%.2fx the floor exit\n", fwd * 1e6, floor_exit > 0 ? fwd / floor_exit : 0);
+	printf("  first touch   %.2f us a page the program maps, %.2f us one mapped\n"
+	       "                before boot (the platform's own): %.2fx\n",
+	       touch_mapped * 1e6, touch_platform * 1e6,
+	       touch_platform > 0 ? touch_mapped / touch_platform : 0);
 	printf("  native        a syscall on this host costs about 0.1 us\n");
 	if (problems) {
 		printf("verdict: lstar may not work here (see above)\n");
