@@ -743,14 +743,36 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 
 /* --- user memory access -------------------------------------------------- */
 
+/*
+ * The leaf entry that maps user address va, or NULL where a table on the
+ * way is absent: pt_lookup's walk without its bookkeeping for ranges,
+ * unrolled (every user copy walks, and every instruction is emulated on
+ * PVM).  User tables hold 4 KiB pages only.
+ */
+static inline const uint64_t *pte_for(uint64_t va)
+{
+	uint64_t e = ((const uint64_t *)phys_to_virt(mm.pml4))[(va >> 39) & 511];
+
+	if (!(e & X86_PTE_P))
+		return NULL;
+	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[(va >> 30) & 511];
+	if (!(e & X86_PTE_P))
+		return NULL;
+	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[(va >> 21) & 511];
+	if (!(e & X86_PTE_P))
+		return NULL;
+	return &((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[(va >> 12) & 511];
+}
+
 /* The shim's view of user address va, if ring 3 could access it so. */
 static uint8_t *user_ptr(uint64_t va, bool write)
 {
-	uint64_t next, *leaf = pt_lookup(va, &next), pte;
+	const uint64_t *p = pte_for(va);
+	uint64_t pte;
 
-	if (!leaf)
+	if (!p)
 		return NULL;
-	pte = *pte_of(leaf, va);
+	pte = *p;
 	if ((pte & (X86_PTE_P | X86_PTE_U)) != (X86_PTE_P | X86_PTE_U) ||
 	    (write && !(pte & X86_PTE_W)))
 		return NULL;
