@@ -290,6 +290,17 @@ bool syscall_exit_to_user(struct pt_regs *regs)
 	return leave_for_user(regs);
 }
 
+/* The syscall argument registers' slots in the frame, in order: the
+ * evaluator reads them in place (every copy costs, on PVM). */
+static const uint8_t arg_slots[6] = {
+	__builtin_offsetof(struct pt_regs, di) / 8,
+	__builtin_offsetof(struct pt_regs, si) / 8,
+	__builtin_offsetof(struct pt_regs, dx) / 8,
+	__builtin_offsetof(struct pt_regs, r10) / 8,
+	__builtin_offsetof(struct pt_regs, r8) / 8,
+	__builtin_offsetof(struct pt_regs, r9) / 8,
+};
+
 /*
  * syscall_judge - entry.S's arguments way, for a call the policy decides
  * by its arguments: the verdict, on the half frame (the arguments are
@@ -300,14 +311,6 @@ bool syscall_exit_to_user(struct pt_regs *regs)
  */
 long syscall_judge(struct pt_regs *regs)
 {
-	static const uint8_t arg_slots[6] = {
-		__builtin_offsetof(struct pt_regs, di) / 8,
-		__builtin_offsetof(struct pt_regs, si) / 8,
-		__builtin_offsetof(struct pt_regs, dx) / 8,
-		__builtin_offsetof(struct pt_regs, r10) / 8,
-		__builtin_offsetof(struct pt_regs, r8) / 8,
-		__builtin_offsetof(struct pt_regs, r9) / 8,
-	};
 	unsigned long nr = array_index_nospec(regs->orig_ax, NR_syscalls);
 	struct lstar_policy_verdict v = lstar_policy_eval_at(policy, nr,
 						      (const uint64_t *)regs, arg_slots);
@@ -351,16 +354,6 @@ static __attribute__((noinline)) void syscall_slow(struct pt_regs *regs,
 						   unsigned long nr,
 						   sys_call_ptr_t handler)
 {
-	/* The syscall argument registers' slots in the frame, in order:
-	 * the evaluator reads them in place (every copy costs, on PVM). */
-	static const uint8_t arg_slots[6] = {
-		__builtin_offsetof(struct pt_regs, di) / 8,
-		__builtin_offsetof(struct pt_regs, si) / 8,
-		__builtin_offsetof(struct pt_regs, dx) / 8,
-		__builtin_offsetof(struct pt_regs, r10) / 8,
-		__builtin_offsetof(struct pt_regs, r8) / 8,
-		__builtin_offsetof(struct pt_regs, r9) / 8,
-	};
 	struct lstar_policy_verdict v = lstar_policy_eval_at(policy, nr,
 						      (const uint64_t *)regs, arg_slots);
 	bool tell = (boot_info.flags & (LSTAR_BOOT_TRACE | LSTAR_BOOT_VERBOSE)) ||

@@ -76,43 +76,57 @@ struct loop_image {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	uint8_t code[sizeof(loop_code)];
-} __attribute__((packed));
+};
+
+/* A static executable's ELF header, its program headers right after it
+ * and its entry at code_off, all loaded at LOOP_VADDR; and its first
+ * PT_LOAD, the image itself (size bytes), read and executed. */
+static void elf_start(Elf64_Ehdr *eh, Elf64_Phdr *text, size_t code_off, uint16_t phnum,
+		      size_t size)
+{
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = LOOP_VADDR + code_off;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(Elf64_Phdr);
+	eh->e_phnum = phnum;
+	*text = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+		.p_vaddr = LOOP_VADDR, .p_paddr = LOOP_VADDR,
+		.p_filesz = size, .p_memsz = size, .p_align = LSTAR_PAGE_SIZE };
+}
+
+/* The program image in a memfd, which lstar then runs by its
+ * /proc/self/fd path; the fd or -errno. */
+static int image_fd(const void *img, size_t size)
+{
+	int fd = memfd_create("lstar-doctor", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, img, size) != (ssize_t)size) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
 
 /* Write the loop program to a memfd; returns the fd or -errno. */
 static int make_loop(uint32_t iterations, uint32_t nr)
 {
 	struct loop_image img = { 0 };
-	int fd;
 
-	memcpy(img.eh.e_ident, ELFMAG, SELFMAG);
-	img.eh.e_ident[EI_CLASS] = ELFCLASS64;
-	img.eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	img.eh.e_ident[EI_VERSION] = EV_CURRENT;
-	img.eh.e_type = ET_EXEC;
-	img.eh.e_machine = EM_X86_64;
-	img.eh.e_version = EV_CURRENT;
-	img.eh.e_entry = LOOP_VADDR + offsetof(struct loop_image, code);
-	img.eh.e_phoff = offsetof(struct loop_image, ph);
-	img.eh.e_ehsize = sizeof(img.eh);
-	img.eh.e_phentsize = sizeof(img.ph);
-	img.eh.e_phnum = 1;
-	img.ph.p_type = PT_LOAD;
-	img.ph.p_flags = PF_R | PF_X;
-	img.ph.p_vaddr = img.ph.p_paddr = LOOP_VADDR;
-	img.ph.p_filesz = img.ph.p_memsz = sizeof(img);
-	img.ph.p_align = LSTAR_PAGE_SIZE;
+	_Static_assert(offsetof(struct loop_image, ph) == sizeof(Elf64_Ehdr), "headers");
+	elf_start(&img.eh, &img.ph, offsetof(struct loop_image, code), 1, sizeof(img));
 	memcpy(img.code, loop_code, sizeof(loop_code));
 	memcpy(img.code + 2, &iterations, 4);
 	memcpy(img.code + 12, &nr, 4);
-
-	fd = memfd_create("lstar-doctor", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, &img, sizeof(img)) != (ssize_t)sizeof(img)) {
-		close(fd);
-		return -EIO;
-	}
-	return fd;
+	return image_fd(&img, sizeof(img));
 }
 
 /*
@@ -177,7 +191,7 @@ struct touch_image {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[2];
 	uint8_t code[sizeof(touch_mmap) + sizeof(touch_loop)];
-} __attribute__((packed));
+};
 
 _Static_assert(sizeof(struct touch_image) <= LSTAR_PAGE_SIZE, "the code fits its page");
 _Static_assert(TOUCH_BSS_VADDR == 0x401000, "touch_bss's address");
@@ -188,23 +202,10 @@ static int make_touch(bool bss, uint32_t pages)
 {
 	struct touch_image img = { 0 };
 	uint32_t len = pages * LSTAR_PAGE_SIZE, at = 0;
-	int fd;
 
-	memcpy(img.eh.e_ident, ELFMAG, SELFMAG);
-	img.eh.e_ident[EI_CLASS] = ELFCLASS64;
-	img.eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	img.eh.e_ident[EI_VERSION] = EV_CURRENT;
-	img.eh.e_type = ET_EXEC;
-	img.eh.e_machine = EM_X86_64;
-	img.eh.e_version = EV_CURRENT;
-	img.eh.e_entry = LOOP_VADDR + offsetof(struct touch_image, code);
-	img.eh.e_phoff = offsetof(struct touch_image, ph);
-	img.eh.e_ehsize = sizeof(img.eh);
-	img.eh.e_phentsize = sizeof(img.ph[0]);
-	img.eh.e_phnum = bss ? 2 : 1;
-	img.ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-		.p_vaddr = LOOP_VADDR, .p_paddr = LOOP_VADDR,
-		.p_filesz = sizeof(img), .p_memsz = sizeof(img), .p_align = LSTAR_PAGE_SIZE };
+	_Static_assert(offsetof(struct touch_image, ph) == sizeof(Elf64_Ehdr), "headers");
+	elf_start(&img.eh, &img.ph[0], offsetof(struct touch_image, code), bss ? 2 : 1,
+		  sizeof(img));
 	img.ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
 		.p_vaddr = TOUCH_BSS_VADDR, .p_paddr = TOUCH_BSS_VADDR,
 		.p_memsz = (uint64_t)TOUCH_PAGES * LSTAR_PAGE_SIZE, .p_align = LSTAR_PAGE_SIZE };
@@ -218,15 +219,7 @@ static int make_touch(bool bss, uint32_t pages)
 	}
 	memcpy(img.code + at, touch_loop, sizeof(touch_loop));
 	memcpy(img.code + at + 1, &pages, 4);
-
-	fd = memfd_create("lstar-doctor-touch", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, &img, sizeof(img)) != (ssize_t)sizeof(img)) {
-		close(fd);
-		return -EIO;
-	}
-	return fd;
+	return image_fd(&img, sizeof(img));
 }
 
 /* The policy the loop program runs under: the default profile, the one
@@ -248,16 +241,20 @@ static const struct lstar_policy *default_policy(void)
  * (LSTAR_BOOT_FLOOR). */
 enum loop_kind { LOOP_PLAIN, LOOP_PROBE_MSR, LOOP_FLOOR };
 
-/* Run the loop program once; seconds taken, or -1 when it did not exit
- * 0. */
-static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind,
-		       struct vmm_steps *steps)
+/*
+ * Run the program in memfd fd (closed here; -errno: it could not be
+ * made) once, with guest memory mem, as kind says; seconds taken, or -1
+ * when it did not exit 0.  steps, if given, gets each step's time.
+ */
+static double run_image(int fd, uint64_t mem, enum loop_kind kind, struct vmm_steps *steps)
 {
 	char path[64];
-	char *argv[] = { "loop", NULL };
+	char *argv[] = { "probe", NULL };
 	struct vmm_options opt = { .argc = 1, .argv = argv, .envp = NULL,
-				   .mem = 16ULL << 20, .timeout = 60, .quiet = true };
-	int fd = make_loop(iterations, nr), status;
+				   .mem = mem, .timeout = 60, .quiet = true,
+				   .probe_msr = kind == LOOP_PROBE_MSR,
+				   .floor = kind == LOOP_FLOOR, .steps = steps };
+	int status;
 	double t;
 
 	if (fd < 0)
@@ -268,9 +265,6 @@ static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind,
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	opt.program = path;
-	opt.probe_msr = kind == LOOP_PROBE_MSR;
-	opt.floor = kind == LOOP_FLOOR;
-	opt.steps = steps;
 	t = vmm_now();
 	status = vmm_run(&opt);
 	t = vmm_now() - t;
@@ -278,30 +272,17 @@ static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind,
 	return status == 0 ? t : -1;
 }
 
-/* Run the touch program once (bss or mmap, touching pages of them);
- * seconds taken, or -1 when it did not exit 0. */
+/* Run the loop program once: run_image's answer. */
+static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind,
+		       struct vmm_steps *steps)
+{
+	return run_image(make_loop(iterations, nr), 16ULL << 20, kind, steps);
+}
+
+/* Run the touch program once (bss or mmap, touching pages of them). */
 static double run_touch(bool bss, uint32_t pages)
 {
-	char path[64];
-	char *argv[] = { "touch", NULL };
-	struct vmm_options opt = { .argc = 1, .argv = argv, .envp = NULL,
-				   .mem = 64ULL << 20, .timeout = 60, .quiet = true };
-	int fd = make_touch(bss, pages), status;
-	double t;
-
-	if (fd < 0)
-		return -1;
-	if (!(opt.policy = default_policy())) {
-		close(fd);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	opt.program = path;
-	t = vmm_now();
-	status = vmm_run(&opt);
-	t = vmm_now() - t;
-	close(fd);
-	return status == 0 ? t : -1;
+	return run_image(make_touch(bss, pages), 64ULL << 20, LOOP_PLAIN, NULL);
 }
 
 /*
