@@ -93,6 +93,16 @@ const char *lstar_policy_where(const struct lstar_policy *p, uint32_t src,
 void lstar_policy_explain(const struct lstar_policy *p, FILE *out);
 
 /*
+ * lstar_policy_check_startup - warn on out, as "NAME:LINE: warning: ...",
+ * of each call that every static libc program makes to start or to end
+ * (arch_prctl, set_tid_address, brk or mmap, exit_group, with the
+ * arguments musl and glibc pass) which the policy refuses, naming the
+ * line that refuses it and the stock profile that allows it.  name is
+ * what the user called the policy.  Returns how many warnings.
+ */
+int lstar_policy_check_startup(const struct lstar_policy *p, const char *name, FILE *out);
+
+/*
  * lstar_policy_parse_size - SIZE, as `limit memory` and `lstar run --mem` take
  * it: decimal digits with an optional K, M or G (powers of two; "Mi",
  * "MiB" and "MB" say the same) or B.  The len bytes at s, all of them;

@@ -5,8 +5,12 @@
  * them, then the paths and the limits.  The output is deterministic
  * (syscalls sorted by name), so tests compare it with golden files.
  */
+#include <asm/prctl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "compile.h"
 #include "names.h"
@@ -209,4 +213,60 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 	limit_line(out, "threads", p->threads ? size : NULL, p, p->threads_src);
 	snprintf(size, sizeof(size), "%d", p->processes);
 	limit_line(out, "processes", p->processes ? size : NULL, p, p->processes_src);
+}
+
+/* What every static libc program calls to start and to end, as musl and
+ * glibc call it.  The heap needs brk or mmap, not both: mmap's entry
+ * speaks for the two, and only when brk is refused too. */
+static const struct startup_call {
+	const char *name;
+	uint32_t nr;
+	uint64_t args[6];
+	const char *why;
+} startup_calls[] = {
+	{ "arch_prctl", __NR_arch_prctl, { ARCH_SET_FS, 0x7f0000001000 },
+	  "calls to set its thread pointer (musl halts without it)" },
+	{ "set_tid_address", __NR_set_tid_address, { 0x7f0000001000 },
+	  "calls at start-up, for its thread id" },
+	{ "brk", __NR_brk, { 0 }, NULL },
+	{ "brk and mmap", __NR_mmap, { 0, 4096, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0 },
+	  "needs one of for its heap" },
+	{ "exit_group", __NR_exit_group, { 0 }, "calls to end" },
+};
+
+static bool allowed(const struct lstar_policy_verdict v)
+{
+	return v.action == LSTAR_ACT_ALLOW || v.action == LSTAR_ACT_LOG;
+}
+
+int lstar_policy_check_startup(const struct lstar_policy *p, const char *name, FILE *out)
+{
+	const size_t n = sizeof(startup_calls) / sizeof(startup_calls[0]);
+	bool brk_allowed = true;
+	int warnings = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct startup_call *c = &startup_calls[i];
+		struct lstar_policy_verdict v = lstar_policy_eval(p->table, c->nr, c->args);
+		const struct lstar_policy_source *s = v.src < p->nsources ? &p->sources[v.src] : NULL;
+
+		if (c->nr == __NR_brk) {
+			brk_allowed = allowed(v);
+			continue;
+		}
+		if (allowed(v) || (c->nr == __NR_mmap && brk_allowed))
+			continue;
+		if (s && s->line > 0)
+			fprintf(out, "%s:%d: warning: refuses %s, which every static program %s\n",
+				s->file, s->line, c->name, c->why);
+		else
+			fprintf(out, "%s: warning: its built-in default refuses %s, which every "
+				"static program %s\n", name, c->name, c->why);
+		warnings++;
+	}
+	if (warnings)
+		fprintf(out, "  hint: `use compute` (or `use default`) allows what a program needs "
+			"to start and end; rules after it narrow the rest\n");
+	return warnings;
 }

@@ -772,6 +772,64 @@ static void run_tool(const char *const args[], const char *in, struct run_result
 	run_argv_in((char *const *)argv, NULL, 60, NULL, in, r);
 }
 
+/*
+ * `lstar-policy check` warns of what every static program needs to start
+ * and end (arch_prctl, set_tid_address, brk or mmap, exit_group) when the
+ * policy refuses it, at the line that refuses it, with one hint; a
+ * policy that refuses only one of brk and mmap is not warned of.
+ */
+START_TEST(startup_refusals_warned)
+{
+	static const struct {
+		const char *policy, *want;
+	} cases[] = {
+		{ "default deny\nuse stdio\n",
+		  "(stdin):1: warning: refuses arch_prctl, which every static program calls to "
+		  "set its thread pointer (musl halts without it)\n"
+		  "(stdin):1: warning: refuses set_tid_address, which every static program calls "
+		  "at start-up, for its thread id\n"
+		  "(stdin):1: warning: refuses brk and mmap, which every static program needs one "
+		  "of for its heap\n"
+		  "(stdin):1: warning: refuses exit_group, which every static program calls to end\n"
+		  "  hint: `use compute` (or `use default`) allows what a program needs to start "
+		  "and end; rules after it narrow the rest\n" },
+		{ "use default\n# TLS is not for you\ndeny arch_prctl\n",
+		  "(stdin):3: warning: refuses arch_prctl, which every static program calls to "
+		  "set its thread pointer (musl halts without it)\n"
+		  "  hint: `use compute` (or `use default`) allows what a program needs to start "
+		  "and end; rules after it narrow the rest\n" },
+		{ "use default\ndeny brk\n", "" },
+		{ "use default\ndeny brk\ndeny mmap if arg0 == 0\n",
+		  "(stdin):3: warning: refuses brk and mmap, which every static program needs one "
+		  "of for its heap\n"
+		  "  hint: `use compute` (or `use default`) allows what a program needs to start "
+		  "and end; rules after it narrow the rest\n" },
+		{ "use compute\ndeny arch_prctl if arg0 == ARCH_SET_FS\n",
+		  "(stdin):2: warning: refuses arch_prctl, which every static program calls to "
+		  "set its thread pointer (musl halts without it)\n"
+		  "  hint: `use compute` (or `use default`) allows what a program needs to start "
+		  "and end; rules after it narrow the rest\n" },
+	};
+
+	char in[] = "/tmp/lstar-startup-XXXXXX";
+	int fd = mkstemp(in);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run_result r;
+
+		write_text(in, cases[i].policy);	/* the tool's standard input */
+		run_tool((const char *[]){ "check", "-", NULL }, in, &r);
+		ck_assert_msg(r.status == 0, "case %zu: status %d\n%s", i, r.status, r.err);
+		ck_assert_msg(!strcmp(r.err, cases[i].want), "policy:\n%s--- got\n%s--- want\n%s",
+			      cases[i].policy, r.err, cases[i].want);
+		run_result_free(&r);
+	}
+	unlink(in);
+}
+END_TEST
+
 START_TEST(tool)
 {
 	char bad[PATH_MAX + 64], good[PATH_MAX + 64];
@@ -779,10 +837,15 @@ START_TEST(tool)
 
 	snprintf(bad, sizeof(bad), "%s/errors/unknown-syscall.policy", policy_dir());
 	snprintf(good, sizeof(good), "%s/explain/sample.policy", policy_dir());
-	run_tool((const char *[]){ "check", "default", "stdio", "compute", "readonly", NULL }, NULL, &r);
+	run_tool((const char *[]){ "check", "default", "compute", "readonly", NULL }, NULL, &r);
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err, "");
+	run_result_free(&r);
+	/* A building block alone cannot start a program, and says so. */
+	run_tool((const char *[]){ "check", "stdio", NULL }, NULL, &r);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "stdio: warning: its built-in default refuses arch_prctl"));
 	run_result_free(&r);
 	run_tool((const char *[]){ "check", good, bad, NULL }, NULL, &r);
 	ck_assert_int_eq(r.status, 1);
@@ -876,6 +939,7 @@ Suite *suite_policy(void)
 	tc = tcase_create("tool");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tool);
+	tcase_add_test(tc, startup_refusals_warned);
 	tcase_add_loop_test(tc, tool_bad_usage, 0, sizeof(tool_usage) / sizeof(tool_usage[0]));
 	suite_add_tcase(s, tc);
 	return s;

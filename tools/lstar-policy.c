@@ -23,8 +23,10 @@ static const char usage_text[] =
 "usage: lstar-policy check FILE...\n"
 "       lstar-policy explain FILE\n"
 "\n"
-"  check    compile each FILE; print its errors and warnings. Exit 0 when\n"
-"           every FILE compiles (warnings allowed), 1 when one does not.\n"
+"  check    compile each FILE; print its errors and warnings, and warn of\n"
+"           what it refuses that every program needs to start or end.\n"
+"           Exit 0 when every FILE compiles (warnings allowed), 1 when\n"
+"           one does not.\n"
 "  explain  print what the compiled policy does: the default, each\n"
 "           syscall's rules in the order they are tried, with their\n"
 "           conditions and the FILE:LINE each came from, paths, limits.\n"
@@ -109,10 +111,12 @@ static int cmd_check(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		struct lstar_policy p;
 
-		if (compile(argv[i], &p) > 0)
+		if (compile(argv[i], &p) > 0) {
 			status = 1;
-		else
-			lstar_policy_free(&p);
+			continue;
+		}
+		lstar_policy_check_startup(&p, argv[i], stderr);
+		lstar_policy_free(&p);
 	}
 	return status;
 }
