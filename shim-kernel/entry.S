@@ -86,6 +86,19 @@
 	movq	%r15, PTREGS_R15(%rsp)
 .endm
 
+/* The short ways' last step before SYSRET, as syscall_exit_to_user and
+ * tlb_leave_for_user: jump to \work if a signal or lstar fuzz's stop
+ * waits; else say ring 3 runs here (\scratch8 clobbered), then jump to
+ * \work if another CPU asked for a TLB flush meanwhile. */
+.macro LEAVE_UNLESS_WORK scratch32, scratch8, work
+	cmpw	$0, %gs:PERCPU_EXIT_WORK
+	jne	\work
+	movl	$1, \scratch32
+	xchgb	\scratch8, %gs:PERCPU_IN_USER
+	cmpb	$0, %gs:PERCPU_TLB_STALE
+	jne	\work
+.endm
+
 /* With SMAP on, ring 3's RFLAGS.AC would let the shim touch user pages by
  * mistake; an exception does not clear it (SYSCALL does, through SFMASK).
  * `clac` exists only where SMAP does, hence the flag test. */
@@ -189,25 +202,27 @@ ignore_sysret:
  * address, a fetch.  Any other fault is asm_exc_14's.  (On hardware KVM
  * the same jump is only a bad jump: only idt_pvm holds this gate.)
  *
- * Two ways on from there:
+ * Three ways on from there, chosen by the call's LSTAR_FAST_* bits in the
+ * policy's fast[] (which the VMM sets: vmm_mark_fast_ways):
  *  - the forwarding way: a call the policy allows whatever its arguments
- *    and the VMM answers (LSTAR_FAST_FORWARD in the policy's fast[],
- *    which the VMM marks: vmm_mark_forwarded) is written into
- *    the hypercall block straight from the registers and made, and ring
- *    3 resumed by SYSRET, without a frame or a line of C.  Taken only
- *    where SYSRET gives ring 3 exactly what the common way would: rcx a
- *    user address, r11 flags ring 3 may have (sysret.h's tests, made on
- *    rcx and r11 up front: ring 3 can jump to the LSTAR address with any
- *    values).  A result the shim acts on (EPIPE, an interruption, lstar
- *    fuzz's stop) or work on the way out (a signal, a TLB flush) makes
- *    the frame after all and finishes in syscall_forwarded.
+ *    and the VMM answers is written into the hypercall block straight
+ *    from the registers and made, and ring 3 resumed by SYSRET, without
+ *    a frame or a line of C;
+ *  - the arguments way: a call whose handler reads only its arguments
+ *    runs on the caller-saved half of the frame, judged there first
+ *    (syscall_judge) if the policy looks at the arguments;
  *  - the common way: the fault becomes the frame entry_SYSCALL_64 builds,
  *    in place (the error code's slot is orig_ax, the return RIP comes
  *    from rcx and the RFLAGS from r11, both checked and sanitized on the
  *    way out), and do_syscall_64 runs.
- * The forwarding way parks rdx in the error code's slot while it needs a
- * register; nothing else of ring 3's changes but rax, rcx and r11, as
- * SYSCALL and SYSRET define.
+ * The two short ways are taken only where SYSRET gives ring 3 exactly
+ * what the common way would: rcx a user address, r11 flags ring 3 may
+ * have (sysret.h's tests, made on rcx and r11 up front: ring 3 can jump
+ * to the LSTAR address with any values).  A result the shim acts on
+ * (EPIPE, an interruption, lstar fuzz's stop) or work on the way out (a
+ * signal, a TLB flush) completes the frame and finishes in C.  They park
+ * rdx in the error code's slot while they need a register; nothing else
+ * of ring 3's changes but rax, rcx and r11, as SYSCALL and SYSRET define.
  *
  * In:  error code, rip, cs, rflags, rsp, ss on TSS.rsp0; ring 3's GS.
  */
@@ -258,13 +273,8 @@ asm_pvm_pf:
 	jg	1f
 	cmpq	$-LSTAR_FUZZ_STOP_NR, %rax
 	jge	.Lforwarded_frame
-1:	cmpw	$0, %gs:PERCPU_EXIT_WORK	/* work on the way out */
-	jne	.Lforwarded_frame
-	movl	$1, %edx			/* in ring 3 from here (as */
-	xchgb	%dl, %gs:PERCPU_IN_USER		/* tlb_leave_for_user) */
+1:	LEAVE_UNLESS_WORK %edx, %dl, .Lforwarded_frame
 	movq	(%rsp), %rdx			/* rdx back */
-	cmpb	$0, %gs:PERCPU_TLB_STALE	/* ... then a flush another */
-	jne	.Lforwarded_frame		/* CPU asked for comes first */
 	movq	32(%rsp), %rsp			/* the user stack */
 	swapgs					/* GS -> user's */
 	sysretq
@@ -306,12 +316,7 @@ asm_pvm_pf:
 	call	*sys_call_table(, %rax, 8)
 .Largs_result:
 	movq	%rax, PTREGS_AX(%rsp)
-	cmpw	$0, %gs:PERCPU_EXIT_WORK	/* work on the way out */
-	jne	.Largs_frame
-	movl	$1, %ecx			/* in ring 3 from here */
-	xchgb	%cl, %gs:PERCPU_IN_USER
-	cmpb	$0, %gs:PERCPU_TLB_STALE
-	jne	.Largs_frame
+	LEAVE_UNLESS_WORK %ecx, %cl, .Largs_frame
 	addq	$PTREGS_CALLEE_SAVED, %rsp
 	POP_CALLER_REGS				/* rcx = ip, r11 = flags */
 	movq	32(%rsp), %rsp			/* the user stack */
