@@ -193,13 +193,15 @@ static __attribute__((noinline, cold)) long broken_pipe(void)
 	return -EPIPE;
 }
 
+/* A write's result: EPIPE raises SIGPIPE too. */
+static inline long written(long ret)
+{
+	return unlikely(ret == -EPIPE) ? broken_pipe() : ret;
+}
+
 static long sys_forward_write(struct pt_regs *regs)
 {
-	long ret = sys_forward(regs);
-
-	if (unlikely(ret == -EPIPE))
-		return broken_pipe();
-	return ret;
+	return written(sys_forward(regs));
 }
 
 #define ENTRY_SHIM(nm)		[__NR_##nm] = sys_##nm,
@@ -219,7 +221,6 @@ const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 #undef ENTRY_VMM_WRITE
 #undef ENTRY_VMM_PARK
 #undef ENTRY_NONE
-
 
 /*
  * Make the frame fit to return to ring 3 and say whether SYSRET may do
@@ -338,8 +339,8 @@ bool syscall_forwarded(struct pt_regs *regs)
 	nr = array_index_nospec(nr, NR_syscalls);
 	regs->orig_ax = nr;
 	regs->ax = forwarded((long)regs->ax);
-	if (unlikely((long)regs->ax == -EPIPE) && sys_call_table[nr] == sys_forward_write)
-		regs->ax = broken_pipe();
+	if (sys_call_table[nr] == sys_forward_write)
+		regs->ax = written((long)regs->ax);
 	return syscall_exit_to_user(regs);
 }
 
