@@ -57,12 +57,6 @@ static uint64_t rule_hash(const struct compiler *c, const struct rule *r)
 }
 
 /*
- * check_repeat - warn when rule r (just added, index idx) repeats or
- * overrides an earlier rule of the same file with the same syscall and
- * conditions.  Rules of different files never warn: narrowing a profile
- * you `use` is the point of "the last match wins".
- */
-/*
  * The table of rules seen, at most half full so that probes stay short:
  * it starts small (a policy has tens of rules, and a table sized for the
  * most a policy may hold cost every run its page faults) and doubles.
@@ -93,6 +87,12 @@ static bool grow_seen(struct compiler *c)
 	return true;
 }
 
+/*
+ * check_repeat - warn when rule r (just added, index idx) repeats or
+ * overrides an earlier rule of the same file with the same syscall and
+ * conditions.  Rules of different files never warn: narrowing a profile
+ * you `use` is the point of "the last match wins".
+ */
 void policy_check_repeat(struct compiler *c, size_t idx, int col, const char *sysname)
 {
 	const struct rule *r = &c->rules[idx];

@@ -645,17 +645,18 @@ static uint64_t map_run(uint64_t *leaf, uint64_t va, uint64_t stop, uint64_t fla
 				*p = pa;
 		} else if (mm.nclean) {
 			uint32_t *run;
-			uint64_t dirty = mm.nfree - mm.nclean;
+			uint64_t fill;
 
 			if (k > mm.nclean)
 				k = mm.nclean;
 			run = &mm.free_pfns[mm.nclean - k];
 			for (uint64_t i = 0; i < k; i++)
 				pte[done + i] = ((uint64_t)run[i] << 12) | flags;
-			/* Keep [0, nclean) clean: the last dirty entries fill
-			 * the hole (they lie above it: no overlap). */
-			memcpy(run, &mm.free_pfns[mm.nfree - (dirty < k ? dirty : k)],
-			       (dirty < k ? dirty : k) * sizeof(*run));
+			/* Keep [0, nclean) clean: the last dirty entries (as
+			 * many as there are, up to k) fill the hole; they lie
+			 * above it, so nothing overlaps. */
+			fill = mm.nfree - mm.nclean < k ? mm.nfree - mm.nclean : k;
+			memcpy(run, &mm.free_pfns[mm.nfree - fill], fill * sizeof(*run));
 			mm.nclean -= k;
 			mm.nfree -= k;
 		} else {
