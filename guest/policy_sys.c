@@ -11,7 +11,8 @@
  * "@buf" (a 4 KiB buffer that holds "data\n"), "@stat" (another 4 KiB
  * buffer, for a struct stat) or "@PATH" (the string PATH, e.g.
  * "@/tmp/x/f.txt").  NAME is a syscall name from the table below or a
- * number.  N* repeats the call N times.  Each call prints
+ * number.  N* repeats the call N times.  The CALL "crash" writes to
+ * address 0 (a fault, SIGSEGV).  Each call prints
  * "NAME: RESULT" where RESULT is the number it returned (0..65535),
  * "ptr" (a larger value: an address), or the errno name.
  *
@@ -111,6 +112,8 @@ int main(int argc, char **argv)
 			times = strtol(call, NULL, 10);
 			call = strchr(call, '*') + 1;
 		}
+		if (!strcmp(call, "crash"))
+			*(volatile int *)0 = 0;
 		namelen = strcspn(call, ",");
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 			if (strlen(names[k].name) == namelen &&

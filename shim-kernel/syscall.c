@@ -71,12 +71,6 @@ static void trace_call(unsigned long nr, const uint64_t args[6],
 	hcall(LSTAR_HC_TRACE);
 }
 
-long sys_ni_syscall(struct pt_regs *regs)
-{
-	(void)regs;
-	return -ENOSYS;
-}
-
 /* Out of line: the events the VMM holds, and a signal to deliver; or,
  * at lstar fuzz's snapshot, a stop on the way out (its result is 0
  * until the VMM gives each execution's). */
@@ -303,11 +297,74 @@ static const uint8_t arg_slots[6] = {
 };
 
 /*
+ * The last refusal the VMM was told of.  Without --trace or -v it hears
+ * of a refused (or missing) call only when that differs from the last
+ * one told, by number or rule: enough for the report of a program that
+ * dies just after one ("the policy refused arch_prctl just before"),
+ * while a loop refused on one call costs one exit, not one per turn.
+ * A refusal with ENOSYS is not told: the policy says "as if this kernel
+ * lacked it", which libcs expect and fall back from (the default
+ * profile's rseq), so it explains no death.  Threads may race on the
+ * pair: that costs an exit too many or too few, never a wrong record
+ * (the record is the call's own).  lstar fuzz's executions tell nothing.
+ */
+static unsigned long told_nr = ~0UL;
+static uint32_t told_src;
+
+static bool refusal_untold(unsigned long nr, struct lstar_policy_verdict v)
+{
+	return !(boot_info.flags & LSTAR_BOOT_FUZZ) &&
+	       !(v.action == LSTAR_ACT_ERRNO && v.err == ENOSYS) &&
+	       (__atomic_load_n(&told_nr, __ATOMIC_RELAXED) != nr ||
+		__atomic_load_n(&told_src, __ATOMIC_RELAXED) != v.src);
+}
+
+static void refusal_told(unsigned long nr, struct lstar_policy_verdict v)
+{
+	__atomic_store_n(&told_nr, nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&told_src, v.src, __ATOMIC_RELAXED);
+}
+
+/* Tell the VMM of a refused (or missing) call, as the trace record it
+ * would get with -v: the arguments are still the program's. */
+static void tell_refusal(const struct pt_regs *regs, unsigned long nr,
+			 struct lstar_policy_verdict v, uint8_t kind, long ret)
+{
+	uint64_t args[6];
+
+	for (int i = 0; i < 6; i++)
+		args[i] = ((const uint64_t *)regs)[arg_slots[i]];
+	refusal_told(nr, v);
+	trace_call(nr, args, v, kind, ret);
+}
+
+/*
+ * A call lstar lacks.  The fast path comes here without syscall_slow's
+ * record: the VMM hears of it as of a refusal (once in a row), so that a
+ * program that dies without it is told why.  With --trace or -v,
+ * syscall_slow reports it.
+ */
+long sys_ni_syscall(struct pt_regs *regs)
+{
+	unsigned long nr = (unsigned int)regs->orig_ax;
+	struct lstar_policy_verdict v;
+
+	if ((boot_info.flags & (LSTAR_BOOT_TRACE | LSTAR_BOOT_VERBOSE)) || nr >= NR_syscalls)
+		return -ENOSYS;
+	nr = array_index_nospec(nr, NR_syscalls);
+	v = lstar_policy_eval_at(policy, nr, (const uint64_t *)regs, arg_slots);
+	if (v.action == LSTAR_ACT_ALLOW && refusal_untold(nr, v))
+		tell_refusal(regs, nr, v, LSTAR_TRACE_NOSYS, -ENOSYS);
+	return -ENOSYS;
+}
+
+/*
  * syscall_judge - entry.S's arguments way, for a call the policy decides
  * by its arguments: the verdict, on the half frame (the arguments are
  * all in it); allowed, the handler runs there; denied with an errno,
- * that is the result.  Any other verdict (log, kill) needs the whole
- * frame: SYSCALL_JUDGE_FULL, and nothing has happened yet.  (No call is
+ * that is the result.  Any other verdict (log, kill, a refusal the VMM
+ * is to hear of) needs the whole frame: SYSCALL_JUDGE_FULL, and nothing
+ * has happened yet.  (No call is
  * judged here while the VMM wants to hear of calls: vmm_mark_fast_ways.)
  */
 long syscall_judge(struct pt_regs *regs)
@@ -318,7 +375,7 @@ long syscall_judge(struct pt_regs *regs)
 
 	if (v.action == LSTAR_ACT_ALLOW)
 		return sys_call_table[nr](regs);
-	if (v.action == LSTAR_ACT_ERRNO)
+	if (v.action == LSTAR_ACT_ERRNO && !refusal_untold(nr, v))
 		return -(long)v.err;
 	return SYSCALL_JUDGE_FULL;
 }
@@ -390,6 +447,9 @@ static __attribute__((noinline)) void syscall_slow(struct pt_regs *regs,
 	if (tell && ((boot_info.flags & LSTAR_BOOT_TRACE) || v.action == LSTAR_ACT_LOG ||
 		     kind != LSTAR_TRACE_GUEST))
 		trace_call(nr, args, v, kind, regs->ax);
+	else if (kind != LSTAR_TRACE_GUEST && refusal_untold(nr, v))
+		/* No handler that fails with ENOSYS changed its arguments. */
+		tell_refusal(regs, nr, v, kind, regs->ax);
 }
 
 /*

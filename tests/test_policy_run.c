@@ -1642,6 +1642,61 @@ START_TEST(default_profile)
 }
 END_TEST
 
+/*
+ * A program that dies of a fault just after a refusal is told which call
+ * was refused and by what rule (or that lstar lacks it) in its report
+ * line; one that dies long after, or with nothing refused, is not.
+ */
+START_TEST(refusal_named_at_death)
+{
+	static const struct {
+		const char *policy;
+		const char *calls[4];
+		const char *note;	/* after the policy file's path; NULL: none */
+	} cases[] = {
+		{ "use default\ndeny uname\n", { "uname,@buf", "crash" },
+		  ":2)" },
+		/* A call the policy allows and lstar lacks. */
+		{ "use default\nallow ptrace\n", { "ptrace,0,0,0,0", "crash" },
+		  "ptrace failed with ENOSYS just before: lstar does not implement it" },
+		/* Refused, then 12 reports (writev) heard of: long ago. */
+		{ "use default\ndeny uname\n", { "uname,@buf", "12*getppid", "crash" }, NULL },
+		{ "use default\n", { "getppid", "crash" }, NULL },
+	};
+	char dir[PATH_MAX], pol[PATH_MAX], want[PATH_MAX + 128];
+	struct run_result r;
+
+	fresh_dir(dir);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		run_sys(dir, cases[i].policy, NULL, _i, cases[i].calls, &r);
+		snprintf(pol, sizeof(pol), "%s/p.policy", dir);
+		if (cases[i].note && cases[i].note[0] == ':')
+			snprintf(want, sizeof(want), "; the policy refused uname just before (%s%s\n",
+				 pol, cases[i].note);
+		else if (cases[i].note)
+			snprintf(want, sizeof(want), "; %s\n", cases[i].note);
+		ck_assert_msg(r.status == 139 && strstr(r.err, "killed by SIGSEGV: page fault"),
+			      "case %zu: want a SIGSEGV report; got " RUN_FMT, i, RUN_ARGS(r));
+		ck_assert_msg(cases[i].note ? strstr(r.err, want) != NULL :
+			      !strstr(r.err, "refused") && !strstr(r.err, "ENOSYS just"),
+			      "case %zu (%s): want %s; got " RUN_FMT, i, libcs[_i],
+			      cases[i].note ? want : "no note", RUN_ARGS(r));
+		run_result_free(&r);
+	}
+
+	/* The case the note is for: libc's start-up or exit refused. */
+	policy_file(pol, dir, "p.policy", "default deny\nuse stdio\n");
+	run_p(pol, NULL, probe("args", _i), NULL, &r);
+	snprintf(want, sizeof(want), "; the policy refused %s just before (%s:1)\n",
+		 _i == 0 ? "arch_prctl" : "exit_group", pol);
+	ck_assert_msg(r.status == 139 && strstr(r.err, want),
+		      "args.%s under default deny + stdio: want %s; got " RUN_FMT, libcs[_i],
+		      want, RUN_ARGS(r));
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
 Suite *suite_policy_run(void)
 {
 	Suite *s = suite_create("policy_run");
@@ -1688,6 +1743,7 @@ Suite *suite_policy_run(void)
 	tcase_add_loop_test(cli, stock_profiles, 0, 2);
 	tcase_add_test(cli, example_hello);
 	tcase_add_loop_test(cli, default_profile, 0, 2);
+	tcase_add_loop_test(cli, refusal_named_at_death, 0, 2);
 	suite_add_tcase(s, cli);
 	return s;
 }

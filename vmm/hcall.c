@@ -107,6 +107,7 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 	 * "Segmentation fault" itself, or nothing): lstar speaks for the
 	 * first process only, and for the others with -v. */
 	bool quiet = vmm->opt->quiet || (vmm->child && !vmm->opt->verbose);
+	char note[320] = "";
 
 	vmm->done = true;
 	/* Until said otherwise, as a process the VMM cannot go on with. */
@@ -140,19 +141,23 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 			break;
 		if (e->status == SIGPIPE || quiet)
 			return;
+		/* A program that a refusal just before killed (libc halts
+		 * when arch_prctl is refused) is told which. */
+		if (vmm_refusal_note(vmm, note + 2, sizeof(note) - 2))
+			memcpy(note, "; ", 2);
 		if (e->vector == X86_TRAP_PF) {
 			char why[96];
 
-			vmm_err("%s: killed by SIG%s: %s at address 0x%llx: %s",
+			vmm_err("%s: killed by SIG%s: %s at address 0x%llx: %s%s",
 				vmm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
 				(unsigned long long)e->fault_addr,
-				page_fault_reason(e, why, sizeof(why)));
+				page_fault_reason(e, why, sizeof(why)), note);
 		} else {
-			vmm_err("%s: killed by SIG%s: %s (rip 0x%llx)",
+			vmm_err("%s: killed by SIG%s: %s (rip 0x%llx)%s",
 				vmm->opt->program, sigabbrev_np(e->status),
 				vector_name(e->vector),
-				(unsigned long long)e->regs[LSTAR_REG_RIP]);
+				(unsigned long long)e->regs[LSTAR_REG_RIP], note);
 		}
 		return;
 	case LSTAR_EXIT_PANIC:

@@ -11,6 +11,7 @@
  * told of the call.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +88,50 @@ void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)
 	c->paths = cpu->paths;
 }
 
+/* Keep the last refusal, and count the calls after it.  A refusal with
+ * ENOSYS ("as if this kernel lacked it") is one libcs fall back from:
+ * it explains no death (the shim does not tell of it without -v). */
+static void note_refusal(struct vmm *vmm, const struct vmm_call *c)
+{
+	struct vmm_refusal *r = &vmm->refused;
+
+	if (c->kind == LSTAR_TRACE_GUEST || c->noreturn ||
+	    (c->kind == LSTAR_TRACE_DENIED && c->v.action == LSTAR_ACT_ERRNO &&
+	     c->v.err == ENOSYS)) {
+		if (r->since < UINT_MAX)
+			r->since++;
+		return;
+	}
+	*r = (struct vmm_refusal){
+		.any = true, .nosys = c->kind == LSTAR_TRACE_NOSYS, .nr = c->nr, .v = c->v,
+	};
+}
+
+bool vmm_refusal_note(const struct vmm *vmm, char *buf, size_t len)
+{
+	const struct vmm_refusal *r = &vmm->refused;
+	const char *name = lstar_policy_syscall_name(r->nr);
+	char num[32], where[256];
+
+	if (!r->any || r->since > VMM_REFUSAL_WINDOW)
+		return false;
+	if (!name) {
+		snprintf(num, sizeof(num), "system call %llu", (unsigned long long)r->nr);
+		name = num;
+	}
+	if (r->nosys) {
+		snprintf(buf, len, "%s failed with ENOSYS just before: lstar does not "
+			 "implement it", name);
+	} else {
+		lstar_policy_where(vmm->proc.policy, r->v.src, where, sizeof(where));
+		snprintf(buf, len, "the policy refused %s just before (%s)", name, where);
+	}
+	return true;
+}
+
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c)
 {
+	note_refusal(cpu->vmm, c);
 	vmm_learn_call(cpu->vmm, c);
 	vmm_trace_call(cpu, c);
 	if (cpu->vmm->fuzz)

@@ -465,6 +465,24 @@ struct vmm_observers {
 };
 
 /*
+ * The last call the policy refused (or lstar lacked) and how many calls
+ * the VMM heard of since: a program that dies of a fault soon after is
+ * told why in its report line (hcall.c), as a policy that refuses what
+ * libc needs to start or end kills it that way.  The VMM hears of the
+ * calls it answers and of the refused ones; the ones the shim answers
+ * only with --trace or --learn.
+ */
+#define VMM_REFUSAL_WINDOW	8	/* calls heard of after it, at most */
+
+struct vmm_refusal {
+	bool any;
+	bool nosys;			/* allowed, but lstar lacks it */
+	uint64_t nr;
+	struct lstar_policy_verdict v;
+	unsigned since;			/* calls heard of since, saturating */
+};
+
+/*
  * The sandbox's processes (procs.c): the book every VMM of one sandbox
  * shares (a MAP_SHARED mapping made by the first, before confinement),
  * under its lock but for the atomic words.
@@ -522,6 +540,7 @@ struct vmm {
 	int nvcpus;
 	struct vmm_process proc;
 	struct vmm_observers obs;
+	struct vmm_refusal refused;	/* the last call refused (syscall.c) */
 	bool done;			/* the program ended */
 	int stopped_by;			/* the signal that stopped the run
 					 * (SIGALRM: --timeout), or 0 */
@@ -991,6 +1010,10 @@ void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write);
 
 /* vmm_observe - tell the observers (trace, learn) of a completed call. */
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c);
+
+/* vmm_refusal_note - when a call was refused at most VMM_REFUSAL_WINDOW
+ * calls ago, say which and by what rule in buf; false otherwise. */
+bool vmm_refusal_note(const struct vmm *vmm, char *buf, size_t len);
 
 /*
  * output.c: vmm_output_open - create (or empty) a file lstar itself
