@@ -29,6 +29,9 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
 # third of a millisecond loading and relocating them (glibc stays shared:
 # a static glibc cannot look users and groups up).
 HOST_LDLIBS := -Wl,-Bstatic -lelf -lz -lseccomp -lcap-ng -Wl,-Bdynamic
+# libc's symbols bound at start and the GOT read-only after (full RELRO):
+# nothing is resolved lazily once lstar has confined itself.
+HOST_LDFLAGS := -Wl,-z,relro,-z,now
 ifeq ($(SAN),1)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -DLSTAR_SANITIZE
 HOST_LDFLAGS += -fsanitize=address,undefined
