@@ -5,6 +5,8 @@
 #   make check      build and run every test (Check)
 #   make stress     the load tests, longer (CI runs it)
 #   make check-hw   the tests on emulated hardware KVM (CI runs it)
+#   make install    lstar, lstar-policy, the profiles, the man pages
+#                   (PREFIX=/usr/local, DESTDIR=); make uninstall undoes it
 #   make clean
 #
 # V=1 shows the commands.  SAN=1 builds the host side with ASan + UBSan.
@@ -80,7 +82,7 @@ LIB_OBJS  += $(B)/vmm/vdso_image.o
 
 .PHONY: all bench bench-deps check check-hw clean deps examples fuzz-boundary fuzz-cc fuzz-parsers \
 	fuzz-smoke \
-	guest stress tests
+	guest install stress tests uninstall
 all: $(B)/lstar $(B)/lstar-policy examples
 
 # --- the shim ------------------------------------------------------------
@@ -335,6 +337,38 @@ check-hw: $(B)/lstar $(B)/lstar-policy guest tests examples
 bench: $(B)/lstar guest
 	@BASE=$(BASE) tools/bench.sh $(B)
 
+# --- install ---------------------------------------------------------------
+# `make install PREFIX=/usr/local DESTDIR=`: the two commands, the stock
+# profiles as reference text (both commands embed them; the files are
+# for reading and copying) and the man pages.
+# `make uninstall` with the same PREFIX and DESTDIR removes exactly those
+# files, and lstar's own directory; shared ones (bin, man1, ...) stay.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+PROFILEDIR  := $(DATADIR)/lstar/profiles
+MAN1        := docs/man/lstar.1 docs/man/lstar-policy.1
+MAN5        := docs/man/lstar-policy.5
+INSTALLED   := $(BINDIR)/lstar $(BINDIR)/lstar-policy \
+	$(PROFILES:policy/profiles/%=$(PROFILEDIR)/%) \
+	$(MAN1:docs/man/%=$(MANDIR)/man1/%) $(MAN5:docs/man/%=$(MANDIR)/man5/%)
+
+install: $(B)/lstar $(B)/lstar-policy
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5
+	$(Q)install -m 0755 $(B)/lstar $(B)/lstar-policy $(DESTDIR)$(BINDIR)
+	$(Q)install -m 0644 $(PROFILES) $(DESTDIR)$(PROFILEDIR)
+	$(Q)install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(Q)install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+
+uninstall:
+	@echo "  UNINST  $(DESTDIR)$(PREFIX)"
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)if [ -d $(DESTDIR)$(PROFILEDIR) ]; then \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(DATADIR)/lstar; fi
+
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
 
 clean:
@@ -345,7 +379,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev zlib1g-dev check musl-tools busybox-static bash-static golang-go \
-		afl++ clang
+		afl++ clang groff-base
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:
