@@ -5,7 +5,7 @@
 #   make check      build and run every test (Check)
 #   make stress     the load tests, longer (CI runs it)
 #   make check-hw   the tests on emulated hardware KVM (CI runs it)
-#   make install    lstar, lstar-policy, the profiles, the man pages
+#   make install    lstar, lstar-policy, profiles, man pages, bash completion
 #                   (PREFIX=/usr/local, DESTDIR=); make uninstall undoes it
 #   make clean
 #
@@ -340,28 +340,32 @@ bench: $(B)/lstar guest
 # --- install ---------------------------------------------------------------
 # `make install PREFIX=/usr/local DESTDIR=`: the two commands, the stock
 # profiles as reference text (both commands embed them; the files are
-# for reading and copying) and the man pages.
+# for reading and copying), the man pages and bash completion.
 # `make uninstall` with the same PREFIX and DESTDIR removes exactly those
 # files, and lstar's own directory; shared ones (bin, man1, ...) stay.
 PREFIX      ?= /usr/local
 BINDIR      ?= $(PREFIX)/bin
 DATADIR     ?= $(PREFIX)/share
 MANDIR      ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 PROFILEDIR  := $(DATADIR)/lstar/profiles
 MAN1        := docs/man/lstar.1 docs/man/lstar-policy.1
 MAN5        := docs/man/lstar-policy.5
 INSTALLED   := $(BINDIR)/lstar $(BINDIR)/lstar-policy \
 	$(PROFILES:policy/profiles/%=$(PROFILEDIR)/%) \
-	$(MAN1:docs/man/%=$(MANDIR)/man1/%) $(MAN5:docs/man/%=$(MANDIR)/man5/%)
+	$(MAN1:docs/man/%=$(MANDIR)/man1/%) $(MAN5:docs/man/%=$(MANDIR)/man5/%) \
+	$(BASHCOMPDIR)/lstar $(BASHCOMPDIR)/lstar-policy
 
 install: $(B)/lstar $(B)/lstar-policy
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
 	$(Q)install -m 0755 $(B)/lstar $(B)/lstar-policy $(DESTDIR)$(BINDIR)
 	$(Q)install -m 0644 $(PROFILES) $(DESTDIR)$(PROFILEDIR)
 	$(Q)install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	$(Q)install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	$(Q)install -m 0644 tools/completion/lstar.bash $(DESTDIR)$(BASHCOMPDIR)/lstar
+	$(Q)install -m 0644 tools/completion/lstar-policy.bash $(DESTDIR)$(BASHCOMPDIR)/lstar-policy
 
 uninstall:
 	@echo "  UNINST  $(DESTDIR)$(PREFIX)"

@@ -4,9 +4,11 @@
  * exactly the expected files in place with sane modes and `make
  * uninstall` takes them all away again; the man pages (docs/man/) format
  * without a warning and document every option and command that --help
- * prints (and none it does not).
+ * prints (and none it does not); the bash completion (tools/completion/)
+ * offers those options, the stock profiles after -p, directories after
+ * --ro, file names after --trace= and commands after --.
  *
- * Needs make and groff (make deps installs groff-base); no KVM.
+ * Needs make, groff (make deps installs groff-base) and bash; no KVM.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -304,6 +306,9 @@ static int expected_files(struct installed *f)
 		{ "usr/share/man/man1/lstar.1", 0644, "docs/man/lstar.1" },
 		{ "usr/share/man/man1/lstar-policy.1", 0644, "docs/man/lstar-policy.1" },
 		{ "usr/share/man/man5/lstar-policy.5", 0644, "docs/man/lstar-policy.5" },
+		{ "usr/share/bash-completion/completions/lstar", 0644, "tools/completion/lstar.bash" },
+		{ "usr/share/bash-completion/completions/lstar-policy", 0644,
+		  "tools/completion/lstar-policy.bash" },
 	};
 	struct words profiles = { .n = 0 };
 	int n = 0;
@@ -555,6 +560,180 @@ START_TEST(policy_man_agrees_with_help)
 }
 END_TEST
 
+/* --- bash completion ---------------------------------------------------------------- */
+
+/*
+ * What the completion function offers for the command line words (the
+ * cursor in the last one), with cwd as the working directory: one reply
+ * per line in *out (free it).
+ */
+static char *complete(const char *script, const char *func, const char *const words[],
+		      const char *cwd)
+{
+	char cmd[4096];
+	size_t n;
+	int cword = 0;
+	struct run_result r;
+	const char *argv[] = { "bash", "--norc", "--noprofile", "-c", cmd, NULL };
+	char *out;
+
+	n = snprintf(cmd, sizeof(cmd), "source '%s' || exit 3; COMP_WORDS=(", source_path(script));
+	for (; words[cword]; cword++)
+		n += snprintf(cmd + n, sizeof(cmd) - n, "'%s' ", words[cword]);
+	snprintf(cmd + n, sizeof(cmd) - n,
+		 "); COMP_CWORD=%d; %s || exit 4; printf '%%s\\n' \"${COMPREPLY[@]}\"",
+		 cword - 1, func);
+	run_tool(argv, cwd, &r);
+	ck_assert_msg(r.status == 0 && r.err_len == 0, "%s: status %d: %s", cmd, r.status, r.err);
+	out = r.out;
+	r.out = NULL;
+	run_result_free(&r);
+	return out;
+}
+
+/* The replies of complete() as a set. */
+static void replies(const char *out, struct words *s)
+{
+	for (const char *p = out; *p; ) {
+		size_t len = strcspn(p, "\n");
+
+		if (len)
+			words_add(s, p, len);
+		p += len + (p[len] == '\n');
+	}
+}
+
+/*
+ * `lstar run -<TAB>` and `lstar fuzz -<TAB>` offer exactly the options
+ * their --help prints (fuzz refuses --rw and --learn), and `lstar <TAB>`
+ * the commands.
+ */
+START_TEST(completion_offers_the_options)
+{
+	char *help = lstar_help(), *fuzz = fuzz_help(), *out;
+	struct words run_opts = { .n = 0 }, fuzz_opts = { .n = 0 }, cmds = { .n = 0 },
+		got = { .n = 0 };
+	const char *const run_words[] = { "lstar", "run", "-", NULL };
+	const char *const fuzz_words[] = { "lstar", "fuzz", "-", NULL };
+	const char *const first[] = { "lstar", "", NULL };
+
+	/* The option lines of each --help: lstar --help's are run's. */
+	help_words(help, "lstar", &run_opts, NULL, &cmds);
+	ck_assert_ptr_nonnull(strstr(fuzz, "--rw and --learn are refused"));
+	for (int i = 0; i < run_opts.n; i++)
+		if (strcmp(run_opts.w[i], "--rw") && strcmp(run_opts.w[i], "--learn"))
+			words_add(&fuzz_opts, run_opts.w[i], strlen(run_opts.w[i]));
+	help_words(fuzz, "lstar", &fuzz_opts, NULL, NULL);
+	words_add(&run_opts, "--help", 6);
+	words_add(&fuzz_opts, "--help", 6);
+	ck_assert_msg(words_has(&run_opts, "--trace") && words_has(&fuzz_opts, "--corpus"),
+		      "the test no longer reads the option lines of --help");
+
+	for (int k = 0; k < 2; k++) {
+		struct words *want = k ? &fuzz_opts : &run_opts;
+
+		out = complete("tools/completion/lstar.bash", "_lstar", k ? fuzz_words : run_words, NULL);
+		replies(out, &got);
+		for (int i = 0; i < want->n; i++)
+			ck_assert_msg(words_has(&got, want->w[i]), "lstar %s -<TAB> does not offer %s",
+				      k ? "fuzz" : "run", want->w[i]);
+		for (int i = 0; i < got.n; i++)
+			ck_assert_msg(words_has(want, got.w[i]) || !strcmp(got.w[i], "--") ||
+				      !strcmp(got.w[i], "--trace="),
+				      "lstar %s -<TAB> offers %s, which its --help does not print",
+				      k ? "fuzz" : "run", got.w[i]);
+		words_free(&got);
+		free(out);
+	}
+
+	out = complete("tools/completion/lstar.bash", "_lstar", first, NULL);
+	replies(out, &got);
+	for (int i = 0; i < cmds.n; i++)
+		ck_assert_msg(words_has(&got, cmds.w[i]), "lstar <TAB> does not offer %s", cmds.w[i]);
+	ck_assert(words_has(&got, "--help") && words_has(&got, "--version"));
+	free(out);
+	words_free(&got);
+	words_free(&run_opts);
+	words_free(&fuzz_opts);
+	words_free(&cmds);
+	free(help);
+	free(fuzz);
+}
+END_TEST
+
+/* What a command line completes to, in a directory that holds dir d/,
+ * the policy file p.policy and the file f: "@" is each stock profile. */
+static const struct {
+	const char *script, *func;
+	const char *words[8];
+	const char *want[4];		/* each offered ("@": every profile) */
+	const char *refuse[3];		/* none of these offered */
+} completions[] = {
+	{ "lstar", "_lstar", { "lstar", "run", "-p", "" }, { "@", "p.policy", "d" }, { "--ro" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--policy", "de" }, { "default" }, { "stdio" } },
+	{ "lstar", "_lstar", { "lstar", "fuzz", "-p", "./" }, { "./p.policy" }, { "default" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--ro", "" }, { "d" }, { "f", "p.policy" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--rw", "" }, { "d" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--cwd", "" }, { "d" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "fuzz", "--corpus", "" }, { "d" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--trace=" }, { "--trace=f", "--trace=d" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--trace", "=", "p" }, { "p.policy" }, { NULL } },
+	{ "lstar", "_lstar", { "lstar", "run", "--learn", "" }, { "f", "p.policy" }, { "default" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--ro", "d", "--", "bas" }, { "bash" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "run", "-v", "--", "bash", "" }, { "f" }, { "--ro" } },
+	{ "lstar", "_lstar", { "lstar", "fuzz", "--r" }, { "--ro" }, { "--rw" } },
+	{ "lstar", "_lstar", { "lstar", "doctor", "" }, { NULL }, { "--ro", "f" } },
+	{ "lstar-policy", "_lstar_policy", { "lstar-policy", "" }, { "check", "explain" }, { NULL } },
+	{ "lstar-policy", "_lstar_policy", { "lstar-policy", "check", "f", "" },
+	  { "@", "-", "p.policy" }, { NULL } },
+	{ "lstar-policy", "_lstar_policy", { "lstar-policy", "explain", "co" }, { "compute" }, { NULL } },
+	{ "lstar-policy", "_lstar_policy", { "lstar-policy", "explain", "x", "" }, { NULL },
+	  { "default", "f" } },
+};
+
+START_TEST(completion_offers_values)
+{
+	char dir[] = "/tmp/lstar-complete-XXXXXX", path[4096], script[128], *out;
+	struct words got = { .n = 0 }, profiles = { .n = 0 };
+	const char *line = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	write_text(path, "");
+	snprintf(path, sizeof(path), "%s/p.policy", dir);
+	write_text(path, "use default\n");
+	profile_names(&profiles);
+
+	snprintf(script, sizeof(script), "tools/completion/%s.bash", completions[_i].script);
+	out = complete(script, completions[_i].func, completions[_i].words, dir);
+	replies(out, &got);
+	for (int i = 0; i < 8 && completions[_i].words[i]; i++)
+		line = completions[_i].words[i];
+	for (int i = 0; i < 4 && completions[_i].want[i]; i++) {
+		const char *w = completions[_i].want[i];
+
+		if (!strcmp(w, "@"))
+			for (int j = 0; j < profiles.n; j++)
+				ck_assert_msg(words_has(&got, profiles.w[j]),
+					      "case %d (\"%s\"): the profile %s is not offered; got:\n%s",
+					      _i, line, profiles.w[j], out);
+		else
+			ck_assert_msg(words_has(&got, w), "case %d (\"%s\"): %s is not offered; got:\n%s",
+				      _i, line, w, out);
+	}
+	for (int i = 0; i < 3 && completions[_i].refuse[i]; i++)
+		ck_assert_msg(!words_has(&got, completions[_i].refuse[i]),
+			      "case %d (\"%s\"): %s is offered; got:\n%s", _i, line,
+			      completions[_i].refuse[i], out);
+	free(out);
+	words_free(&got);
+	words_free(&profiles);
+	rm_rf(dir);
+}
+END_TEST
+
 Suite *suite_install(void)
 {
 	Suite *s = suite_create("install");
@@ -565,6 +744,9 @@ Suite *suite_install(void)
 	tcase_add_loop_test(tc, man_page_lints, 0, sizeof(pages) / sizeof(pages[0]));
 	tcase_add_test(tc, lstar_man_agrees_with_help);
 	tcase_add_test(tc, policy_man_agrees_with_help);
+	tcase_add_test(tc, completion_offers_the_options);
+	tcase_add_loop_test(tc, completion_offers_values, 0,
+			    sizeof(completions) / sizeof(completions[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
