@@ -7,6 +7,7 @@
 #   make check-hw   the tests on emulated hardware KVM (CI runs it)
 #   make install    lstar, lstar-policy, profiles, man pages, bash completion
 #                   (PREFIX=/usr/local, DESTDIR=); make uninstall undoes it
+#   make deb        a Debian package, build/lstar_VERSION_ARCH.deb
 #   make clean
 #
 # V=1 shows the commands.  SAN=1 builds the host side with ASan + UBSan.
@@ -80,7 +81,7 @@ VDSO_SO   := $(B)/vdso/vdso.so
 VMM_OBJS  += $(B)/vmm/vdso_image.o
 LIB_OBJS  += $(B)/vmm/vdso_image.o
 
-.PHONY: all bench bench-deps check check-hw clean deps examples fuzz-boundary fuzz-cc fuzz-parsers \
+.PHONY: all bench bench-deps check check-hw clean deb deps examples fuzz-boundary fuzz-cc fuzz-parsers \
 	fuzz-smoke \
 	guest install stress tests uninstall
 all: $(B)/lstar $(B)/lstar-policy examples
@@ -372,6 +373,50 @@ uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	$(Q)if [ -d $(DESTDIR)$(PROFILEDIR) ]; then \
 		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(DATADIR)/lstar; fi
+
+# --- a Debian package: `make deb` -------------------------------------------
+# The install above into a staging directory (build/deb/debian/lstar,
+# PREFIX=/usr), made as Debian wants it (stripped binaries, man pages and
+# changelog compressed, the copyright file), then dpkg-deb.  Depends is
+# what dpkg-shlibdeps finds the binaries need (libc only: lstar's other
+# libraries are linked in); Built-Using names the source packages of the
+# LGPL ones linked in (libelf, libseccomp, libcap-ng: their licence asks
+# that their source stay available), at the versions built with; zlib's
+# licence does not.  packaging/debian/ has the texts.
+VERSION        := $(shell sed -n 's/^.define LSTAR_VERSION "\(.*\)"/\1/p' vmm/vmm.h)
+DEB_ARCH        = $(shell dpkg --print-architecture)
+DEB_MAINTAINER ?= lstar maintainers <maintainers@users.noreply.h-seed-de3f2125.example>
+DEB_DIR        := $(B)/deb
+DEB_ROOT       := $(DEB_DIR)/debian/lstar
+DEB_DOC        := $(DEB_ROOT)/usr/share/doc/lstar
+DEB_DATE        = $(shell git log -1 --format=%aD 2>/dev/null || date -R)
+DEB_STATIC      = $(shell dpkg-query -W -f='$${source:Package} (= $${source:Version}), ' \
+	libelf-dev libseccomp-dev libcap-ng-dev | sed 's/, $$//')
+
+deb: $(B)/lstar $(B)/lstar-policy
+	$(Q)rm -rf $(DEB_DIR)
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr
+	@echo "  DEB     $(B)/lstar_$(VERSION)_$(DEB_ARCH).deb"
+	$(Q)strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+		$(DEB_ROOT)/usr/bin/lstar $(DEB_ROOT)/usr/bin/lstar-policy
+	$(Q)gzip -9n $(DEB_ROOT)/usr/share/man/man*/*
+	$(Q)install -d $(DEB_DOC) $(DEB_ROOT)/DEBIAN
+	$(Q)install -m 0644 packaging/debian/copyright $(DEB_DOC)/copyright
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e 's/@MAINTAINER@/$(DEB_MAINTAINER)/' \
+		-e 's/@DATE@/$(DEB_DATE)/' packaging/debian/changelog.in | gzip -9n > $(DEB_DOC)/changelog.gz
+	$(Q)chmod 0644 $(DEB_DOC)/changelog.gz
+	$(Q)printf 'Source: lstar\n\nPackage: lstar\nArchitecture: any\n' > $(DEB_DIR)/debian/control
+	$(Q)cd $(DEB_DIR) && dpkg-shlibdeps -O debian/lstar/usr/bin/lstar \
+		debian/lstar/usr/bin/lstar-policy > shlibs.subst
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+		-e 's/@MAINTAINER@/$(DEB_MAINTAINER)/' \
+		-e "s/@DEPENDS@/$$(sed -n 's/^shlibs:Depends=//p' $(DEB_DIR)/shlibs.subst)/" \
+		-e 's/@STATIC@/$(DEB_STATIC)/' \
+		-e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)/" \
+		packaging/debian/control.in > $(DEB_ROOT)/DEBIAN/control
+	$(Q)cd $(DEB_ROOT) && find usr -type f | LC_ALL=C sort | xargs md5sum > DEBIAN/md5sums
+	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) \
+		$(B)/lstar_$(VERSION)_$(DEB_ARCH).deb >/dev/null
 
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
 
