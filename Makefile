@@ -5,6 +5,9 @@
 #   make check      build and run every test (Check)
 #   make stress     the load tests, longer (CI runs it)
 #   make check-hw   the tests on emulated hardware KVM (CI runs it)
+#   make install    lstar, lstar-policy, profiles, man pages, bash completion
+#                   (PREFIX=/usr/local, DESTDIR=); make uninstall undoes it
+#   make deb        a Debian package, build/lstar_VERSION_ARCH.deb
 #   make clean
 #
 # V=1 shows the commands.  SAN=1 builds the host side with ASan + UBSan.
@@ -29,6 +32,9 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
 # third of a millisecond loading and relocating them (glibc stays shared:
 # a static glibc cannot look users and groups up).
 HOST_LDLIBS := -Wl,-Bstatic -lelf -lz -lseccomp -lcap-ng -Wl,-Bdynamic
+# libc's symbols bound at start and the GOT read-only after (full RELRO):
+# nothing is resolved lazily once lstar has confined itself.
+HOST_LDFLAGS := -Wl,-z,relro,-z,now
 ifeq ($(SAN),1)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -DLSTAR_SANITIZE
 HOST_LDFLAGS += -fsanitize=address,undefined
@@ -75,9 +81,9 @@ VDSO_SO   := $(B)/vdso/vdso.so
 VMM_OBJS  += $(B)/vmm/vdso_image.o
 LIB_OBJS  += $(B)/vmm/vdso_image.o
 
-.PHONY: all bench bench-deps check check-hw clean deps examples fuzz-boundary fuzz-cc fuzz-parsers \
+.PHONY: all bench bench-deps check check-hw clean deb deps examples fuzz-boundary fuzz-cc fuzz-parsers \
 	fuzz-smoke \
-	guest stress tests
+	guest install stress tests uninstall
 all: $(B)/lstar $(B)/lstar-policy examples
 
 # --- the shim ------------------------------------------------------------
@@ -332,6 +338,86 @@ check-hw: $(B)/lstar $(B)/lstar-policy guest tests examples
 bench: $(B)/lstar guest
 	@BASE=$(BASE) tools/bench.sh $(B)
 
+# --- install ---------------------------------------------------------------
+# `make install PREFIX=/usr/local DESTDIR=`: the two commands, the stock
+# profiles as reference text (both commands embed them; the files are
+# for reading and copying), the man pages and bash completion.
+# `make uninstall` with the same PREFIX and DESTDIR removes exactly those
+# files, and lstar's own directory; shared ones (bin, man1, ...) stay.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+PROFILEDIR  := $(DATADIR)/lstar/profiles
+MAN1        := docs/man/lstar.1 docs/man/lstar-policy.1
+MAN5        := docs/man/lstar-policy.5
+INSTALLED   := $(BINDIR)/lstar $(BINDIR)/lstar-policy \
+	$(PROFILES:policy/profiles/%=$(PROFILEDIR)/%) \
+	$(MAN1:docs/man/%=$(MANDIR)/man1/%) $(MAN5:docs/man/%=$(MANDIR)/man5/%) \
+	$(BASHCOMPDIR)/lstar $(BASHCOMPDIR)/lstar-policy
+
+install: $(B)/lstar $(B)/lstar-policy
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	$(Q)install -m 0755 $(B)/lstar $(B)/lstar-policy $(DESTDIR)$(BINDIR)
+	$(Q)install -m 0644 $(PROFILES) $(DESTDIR)$(PROFILEDIR)
+	$(Q)install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(Q)install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	$(Q)install -m 0644 tools/completion/lstar.bash $(DESTDIR)$(BASHCOMPDIR)/lstar
+	$(Q)install -m 0644 tools/completion/lstar-policy.bash $(DESTDIR)$(BASHCOMPDIR)/lstar-policy
+
+uninstall:
+	@echo "  UNINST  $(DESTDIR)$(PREFIX)"
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)if [ -d $(DESTDIR)$(PROFILEDIR) ]; then \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(DATADIR)/lstar; fi
+
+# --- a Debian package: `make deb` -------------------------------------------
+# The install above into a staging directory (build/deb/debian/lstar,
+# PREFIX=/usr), made as Debian wants it (stripped binaries, man pages and
+# changelog compressed, the copyright file), then dpkg-deb.  Depends is
+# what dpkg-shlibdeps finds the binaries need (libc only: lstar's other
+# libraries are linked in); Built-Using names the source packages of the
+# LGPL ones linked in (libelf, libseccomp, libcap-ng: their licence asks
+# that their source stay available), at the versions built with; zlib's
+# licence does not.  packaging/debian/ has the texts.
+VERSION        := $(shell sed -n 's/^.define LSTAR_VERSION "\(.*\)"/\1/p' vmm/vmm.h)
+DEB_ARCH        = $(shell dpkg --print-architecture)
+DEB_MAINTAINER ?= lstar maintainers <maintainers@users.noreply.h-seed-de3f2125.example>
+DEB_DIR        := $(B)/deb
+DEB_ROOT       := $(DEB_DIR)/debian/lstar
+DEB_DOC        := $(DEB_ROOT)/usr/share/doc/lstar
+DEB_DATE        = $(shell git log -1 --format=%aD 2>/dev/null || date -R)
+DEB_STATIC      = $(shell dpkg-query -W -f='$${source:Package} (= $${source:Version}), ' \
+	libelf-dev libseccomp-dev libcap-ng-dev | sed 's/, $$//')
+
+deb: $(B)/lstar $(B)/lstar-policy
+	$(Q)rm -rf $(DEB_DIR)
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr
+	@echo "  DEB     $(B)/lstar_$(VERSION)_$(DEB_ARCH).deb"
+	$(Q)strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+		$(DEB_ROOT)/usr/bin/lstar $(DEB_ROOT)/usr/bin/lstar-policy
+	$(Q)gzip -9n $(DEB_ROOT)/usr/share/man/man*/*
+	$(Q)install -d $(DEB_DOC) $(DEB_ROOT)/DEBIAN
+	$(Q)install -m 0644 packaging/debian/copyright $(DEB_DOC)/copyright
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e 's/@MAINTAINER@/$(DEB_MAINTAINER)/' \
+		-e 's/@DATE@/$(DEB_DATE)/' packaging/debian/changelog.in | gzip -9n > $(DEB_DOC)/changelog.gz
+	$(Q)chmod 0644 $(DEB_DOC)/changelog.gz
+	$(Q)printf 'Source: lstar\n\nPackage: lstar\nArchitecture: any\n' > $(DEB_DIR)/debian/control
+	$(Q)cd $(DEB_DIR) && dpkg-shlibdeps -O debian/lstar/usr/bin/lstar \
+		debian/lstar/usr/bin/lstar-policy > shlibs.subst
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+		-e 's/@MAINTAINER@/$(DEB_MAINTAINER)/' \
+		-e "s/@DEPENDS@/$$(sed -n 's/^shlibs:Depends=//p' $(DEB_DIR)/shlibs.subst)/" \
+		-e 's/@STATIC@/$(DEB_STATIC)/' \
+		-e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)/" \
+		packaging/debian/control.in > $(DEB_ROOT)/DEBIAN/control
+	$(Q)cd $(DEB_ROOT) && find usr -type f | LC_ALL=C sort | xargs md5sum > DEBIAN/md5sums
+	$(Q)dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) \
+		$(B)/lstar_$(VERSION)_$(DEB_ARCH).deb >/dev/null
+
 -include $(wildcard $(B)/*/*.d $(B)/*/*/*.d)
 
 clean:
@@ -342,7 +428,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev zlib1g-dev check musl-tools busybox-static bash-static golang-go \
-		afl++ clang
+		afl++ clang groff-base
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

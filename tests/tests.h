@@ -27,6 +27,7 @@ Suite *suite_shim_mm(void);
 Suite *suite_syscalls(void);
 Suite *suite_shim_lib(void);
 Suite *suite_block(void);
+Suite *suite_install(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);
