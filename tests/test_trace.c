@@ -315,6 +315,162 @@ START_TEST(test_kill)
 }
 END_TEST
 
+/* --- --trace-format=json -------------------------------------------------- */
+
+/* Does jq's program prog, over the JSON lines of file (slurped into one
+ * array), give true?  jq is a real JSON parser: a line that is not JSON
+ * fails it too. */
+static void assert_jq(const char *file, const char *prog, const char *what)
+{
+	char *argv[] = { "/usr/bin/jq", "-e", "-s", (char *)prog, (char *)file, NULL };
+	struct run_result r;
+
+	run_argv(argv, NULL, 30, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "true\n"),
+		      "%s: jq '%s' %s: status %d, out %s, err %s", what, prog, file,
+		      r.status, r.out, r.err);
+	run_result_free(&r);
+}
+
+/* "NAME RESULT VERDICT RULE WHERE" of each call line of a text trace:
+ * what a JSON trace of the same run must say too.  A result is ?, -ENAME,
+ * a number, or ADDR for an address (which differs from run to run). */
+static char *text_projection(const char *trace)
+{
+	size_t cap = strlen(trace) + 1, len = 0;
+	char *out = malloc(cap), line[8192];
+
+	ck_assert(out != NULL);
+	out[0] = '\0';
+	for (const char *p = trace; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char *br, *eq, *paren, res[64], verdict[64], rule[256], where[16];
+
+		ck_assert_uint_lt(n, sizeof(line));
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + (end != NULL);
+		if (!strncmp(line, "+++ ", 4))
+			continue;
+		paren = strchr(line, '(');
+		br = strrchr(line, '[');
+		ck_assert_msg(paren && br && br > line + 3, "a line: %s", line);
+		*paren = '\0';
+		br[-1] = '\0';
+		eq = strstr(br - 32 > paren ? br - 32 : paren + 1, ") = ");
+		while (eq && strstr(eq + 1, ") = "))
+			eq = strstr(eq + 1, ") = ");
+		ck_assert_msg(eq != NULL, "no result in: %s", line);
+		snprintf(res, sizeof(res), "%s", eq + 4);
+		if (res[0] == '?')
+			strcpy(res, "?");
+		else if (strtoll(res, NULL, 0) > 65535)
+			strcpy(res, "ADDR");	/* an address: each run has its own */
+		if (!strncmp(br, "[not implemented] (", 19)) {
+			strcpy(verdict, "not implemented");
+			strcpy(rule, "-");
+			ck_assert_int_eq(sscanf(br + 19, "%15[a-z])", where), 1);
+		} else {
+			ck_assert_int_eq(sscanf(br, "[%63[a-z]: %255[^]]] (%15[a-z])", verdict, rule,
+						where), 3);
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s %s %s %s %s\n", line, res,
+					verdict, rule, where);
+		ck_assert_uint_lt(len, cap);
+	}
+	return out;
+}
+
+/*
+ * The probe traced as JSON: every line an object a JSON parser reads,
+ * the same calls, results, verdicts and rules as the text trace of the
+ * same run, and the values the documentation promises (strings with
+ * their bytes, unreadable pointers as null, the end object).
+ */
+START_TEST(test_json)
+{
+	char dir[] = "/tmp/lstar-trace-XXXXXX", text[PATH_MAX], json[PATH_MAX];
+	char topt[PATH_MAX + 16], jopt[PATH_MAX + 16];
+	const char *a[] = { "-p", "trace.policy", topt, "--", probe("trace_probe", _i), NULL };
+	const char *b[] = { "-p", "trace.policy", jopt, "--trace-format=json", "--",
+			    probe("trace_probe", _i), NULL };
+	static const struct { const char *what, *prog; } checks[] = {
+		{ "bytes", "map(select(.syscall == \"write\"))[1].args[1] == "
+			   "\"esc: \\t\\\"\\\\\\u0001\\u00ff\\n\"" },
+		{ "an unreadable path", "map(select(.syscall == \"openat\"))[1] | "
+			   ".args[1] == null and .regs[1] == \"0x1000\" and .error == \"EACCES\" "
+			   "and .verdict == \"denied\" and .where == \"guest\"" },
+		{ "a path and flags", "map(select(.syscall == \"openat\"))[0].args == "
+			   "[\"AT_FDCWD\", \"/etc/passwd\", \"O_RDONLY|O_CLOEXEC\"]" },
+		{ "a mode", "map(select(.syscall == \"open\"))[0].args[2] == \"0644\"" },
+		{ "an iovec array", "map(select(.syscall == \"writev\"))[0].args[1] == "
+			   "[{\"base\": \"a\\n\", \"len\": 2}, {\"base\": \"bc\\n\", \"len\": 3}]" },
+		{ "a call lstar lacks", "map(select(.syscall == \"mknodat\"))[0] | "
+			   ".verdict == \"not implemented\" and .rule == null and .result == -38" },
+		{ "an unknown number", "map(select(.nr == 500))[0] | .syscall == null and "
+			   ".args == [\"0x1\", \"0x2\", \"0x3\", \"0x4\", \"0x5\", \"0x6\"]" },
+		{ "no return", "map(select(.syscall == \"exit_group\"))[0] | .result == null "
+			   "and .args == [3]" },
+		{ "the end", "last == {\"type\": \"end\", \"pid\": last.pid, \"time\": last.time, "
+			   "\"how\": \"exited\", \"status\": 3}" },
+		{ "the types", "all(.[]; (.pid | type) == \"number\" and (.time | type) == "
+			   "\"number\") and all(.[] | select(.type == \"call\"); (.tid | type) == "
+			   "\"number\" and (.regs | length) == 6)" },
+		{ "time goes forward", "[.[].time] as $t | $t == ($t | sort)" },
+	};
+	struct run_result rt, rj, proj;
+	char *trace, *want;
+
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(text, sizeof(text), "%s/text", dir);
+	snprintf(json, sizeof(json), "%s/json", dir);
+	snprintf(topt, sizeof(topt), "--trace=%s", text);
+	snprintf(jopt, sizeof(jopt), "--trace=%s", json);
+	run_in(trace_dir(), a, &rt);
+	run_in(trace_dir(), b, &rj);
+	ck_assert_msg(rt.status == 3 && rj.status == 3, "status %d and %d:\n%s\n%s", rt.status,
+		      rj.status, rt.err, rj.err);
+	ck_assert_str_eq(rj.out, rt.out);
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		assert_jq(json, checks[i].prog, checks[i].what);
+	/* The same calls as the text trace, line by line. */
+	{
+		char *argv[] = { "/usr/bin/jq", "-r", "select(.type == \"call\") | "
+				 "\"\\(.syscall // \"syscall_\\(.nr)\") \\(if .result == null then "
+				 "\"?\" elif .error then \"-\\(.error)\" elif .result > 65535 then \"ADDR\" "
+				 "else .result end) "
+				 "\\(.verdict) \\(.rule // \"-\") \\(.where)\"", json, NULL };
+
+		run_argv(argv, NULL, 30, &proj);
+	}
+	trace = must_slurp(text);
+	want = text_projection(trace);
+	ck_assert_msg(proj.status == 0 && !strcmp(proj.out, want),
+		      "%s: the JSON trace says other than the text one\n--- json\n%s--- text\n%s%s",
+		      libcs[_i], proj.out, want, proj.err);
+	free(want);
+	free(trace);
+	run_result_free(&proj);
+	run_result_free(&rt);
+	run_result_free(&rj);
+	rm_rf(dir);
+}
+END_TEST
+
+/* --trace-format takes text or json, and nothing else. */
+START_TEST(test_json_bad_format)
+{
+	const char *argv[] = { "--trace-format=xml", "--", probe("trace_probe", 0), NULL };
+	struct run_result r;
+
+	run_in(NULL, argv, &r);
+	ck_assert_msg(r.status == 125 && strstr(r.err, "--trace-format xml: expected text or json"),
+		      "status %d, stderr %s", r.status, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
 /* --- --learn -------------------------------------------------------------- */
 
 struct learn_fixture {
@@ -518,6 +674,8 @@ Suite *suite_trace(void)
 	tcase_add_loop_test(tc, test_log_without_trace, 0, 2);
 	tcase_add_loop_test(tc, test_verbose, 0, 2);
 	tcase_add_loop_test(tc, test_kill, 0, 2);
+	tcase_add_loop_test(tc, test_json, 0, 2);
+	tcase_add_test(tc, test_json_bad_format);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(lc, 120);
 	tcase_add_loop_test(lc, test_learn_replay, 0, 2);

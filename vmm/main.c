@@ -62,6 +62,10 @@ static const char usage_text[] =
 "                     policy's verdict and the rule that decided) to\n"
 "                     stderr, or to FILE; the last line says how the run\n"
 "                     ended\n"
+"  --trace-format=FORMAT\n"
+"                     text (the default: strace-like lines) or json (one\n"
+"                     JSON object per line, docs/TRACE.md), for --trace,\n"
+"                     -v and `log` rules alike\n"
 "  --learn FILE       a trial run: write to FILE a policy that allows what\n"
 "                     the program did (its system calls, constant\n"
 "                     arguments, the paths it used).  The run itself is\n"
@@ -248,7 +252,8 @@ struct command {
 	const char *corpus, *crashes;
 };
 
-enum { OPT_STDIN = 256, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+/* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
+enum { OPT_TRACE_FORMAT = 256, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -267,6 +272,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "trace", optional_argument, NULL, 'T' },
 		{ "learn", required_argument, NULL, 'L' },
+		{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "stdin", no_argument, NULL, OPT_STDIN },
 		{ "input-file", required_argument, NULL, OPT_INPUT_FILE },
@@ -321,6 +327,11 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			break;
 		case 'L':
 			opt->learn_path = optarg;
+			break;
+		case OPT_TRACE_FORMAT:
+			if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+				return usage_error("--trace-format %s: expected text or json", optarg);
+			opt->trace_json = !strcmp(optarg, "json");
 			break;
 		case OPT_STDIN:
 			cmd->fuzz.stdin_input = true;

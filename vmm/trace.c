@@ -26,12 +26,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "names.h"
 #include "vmm.h"
 
 #define TRACE_LINE_MAX	8192	/* a line longer than this is cut, "..." */
+#define TRACE_JSON_MAX	65536	/* a JSON line: never cut (see put) */
 #define TRACE_DATA_MAX	32	/* bytes of a read's or write's data shown */
 #define TRACE_PATH_MAX	4096	/* bytes of a path read from the guest */
 #define TRACE_PATH_SHOW	512	/* ... and shown */
@@ -46,19 +48,28 @@
 
 /* --- the line ------------------------------------------------------------- */
 
-/* One line being built; what does not fit is cut and marked. */
+/*
+ * One line being built; what does not fit is cut and marked.  A JSON
+ * line (--trace-format=json) has room for the longest one there can be
+ * (two whole paths of \u00NN escapes, 6 bytes each, and the rest): it is
+ * never cut into invalid JSON.
+ */
 struct tline {
-	char buf[TRACE_LINE_MAX];
+	char buf[TRACE_JSON_MAX];
+	size_t max;			/* TRACE_LINE_MAX, or TRACE_JSON_MAX */
 	size_t len;
 	bool cut;
+	bool json;
 };
+
+_Static_assert(TRACE_JSON_MAX > 2 * 6 * TRACE_PATH_MAX + 8192, "a JSON line fits");
 
 static void put(struct tline *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void put(struct tline *l, const char *fmt, ...)
 {
-	size_t room = sizeof(l->buf) - l->len;
+	size_t room = l->max - l->len;
 	va_list ap;
 	int n;
 
@@ -68,11 +79,53 @@ static void put(struct tline *l, const char *fmt, ...)
 	n = vsnprintf(l->buf + l->len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= room) {
-		l->len = sizeof(l->buf) - 1;
+		l->len = l->max - 1;
 		l->cut = true;
 		return;
 	}
 	l->len += (size_t)n;
+}
+
+/*
+ * Bytes from the guest as a JSON string: one code point per byte (a
+ * byte above 0x7f is U+0080..U+00FF, not part of a UTF-8 sequence), so
+ * that any bytes give valid JSON and can be had back exactly.
+ */
+static void put_json_bytes(struct tline *l, const uint8_t *s, size_t n)
+{
+	put(l, "\"");
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = s[i];
+
+		switch (ch) {
+		case '\n': put(l, "\\n"); break;
+		case '\t': put(l, "\\t"); break;
+		case '\r': put(l, "\\r"); break;
+		case '"': put(l, "\\\""); break;
+		case '\\': put(l, "\\\\"); break;
+		default:
+			if (ch >= 0x20 && ch < 0x7f)
+				put(l, "%c", ch);
+			else
+				put(l, "\\u%04x", ch);
+		}
+	}
+	put(l, "\"");
+}
+
+/* A name or a number in hex: as is, or a JSON string. */
+static void put_word(struct tline *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put_word(struct tline *l, const char *fmt, ...)
+{
+	char w[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w, sizeof(w), fmt, ap);
+	va_end(ap);
+	put(l, l->json ? "\"%s\"" : "%s", w);
 }
 
 /*
@@ -82,6 +135,10 @@ static void put(struct tline *l, const char *fmt, ...)
  */
 static void put_quoted(struct tline *l, const uint8_t *s, size_t n, bool more)
 {
+	if (l->json) {
+		put_json_bytes(l, s, n);
+		return;
+	}
 	put(l, "\"");
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = s[i];
@@ -107,9 +164,19 @@ static void put_quoted(struct tline *l, const uint8_t *s, size_t n, bool more)
 static void put_ptr(struct tline *l, uint64_t v)
 {
 	if (v)
-		put(l, "0x%llx", (unsigned long long)v);
+		put_word(l, "0x%llx", (unsigned long long)v);
 	else
-		put(l, "NULL");
+		put(l, l->json ? "null" : "NULL");
+}
+
+/* What a pointer points at could not be read (or is not to be shown):
+ * the pointer, or JSON's null (the line's "regs" have the pointer). */
+static void put_unread(struct tline *l, uint64_t v)
+{
+	if (l->json)
+		put(l, "null");
+	else
+		put_ptr(l, v);
 }
 
 /*
@@ -132,19 +199,28 @@ static void put_guest_path(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva)
 		/* gva + n cannot wrap to a user address: copy_from_user
 		 * refuses anything outside user space first. */
 		if (gva + n < gva || vmm_mem_copy_from_user(cpu->mem, s + n, gva + n, chunk)) {
-			put_ptr(l, gva);
+			put_unread(l, gva);
 			return;
 		}
 		if ((nul = memchr(s + n, '\0', chunk))) {
 			size_t len = (size_t)(nul - s);
 
-			put_quoted(l, s, len < TRACE_PATH_SHOW ? len : TRACE_PATH_SHOW,
-				   len > TRACE_PATH_SHOW);
+			/* JSON: the whole path. */
+			if (l->json)
+				put_json_bytes(l, s, len);
+			else
+				put_quoted(l, s, len < TRACE_PATH_SHOW ? len : TRACE_PATH_SHOW,
+					   len > TRACE_PATH_SHOW);
 			return;
 		}
 		n += chunk;
 	}
-	put_quoted(l, s, TRACE_PATH_SHOW, true);
+	/* No NUL in TRACE_PATH_MAX bytes: longer than any path the kernel
+	 * takes (ENAMETOOLONG). */
+	if (l->json)
+		put_unread(l, gva);
+	else
+		put_quoted(l, s, TRACE_PATH_SHOW, true);
 }
 
 /*
@@ -158,7 +234,7 @@ static void put_data(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva, uint64
 	uint64_t n = len < sizeof(d) ? len : sizeof(d);
 
 	if (n && vmm_mem_copy_from_user(cpu->mem, d, gva, n)) {
-		put_ptr(l, gva);
+		put_unread(l, gva);
 		return;
 	}
 	put_quoted(l, d, (size_t)n, len > n);
@@ -178,22 +254,23 @@ static void put_iov(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva, uint64_
 	uint64_t left = read ? (ret > 0 ? (uint64_t)ret : 0) : UINT64_MAX;
 
 	if (n && vmm_mem_copy_from_user(cpu->mem, iov, gva, n * sizeof(iov[0]))) {
-		put_ptr(l, gva);
+		put_unread(l, gva);
 		return;
 	}
 	put(l, "[");
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t show = iov[i].len < left ? iov[i].len : left;
 
-		put(l, "%s{iov_base=", i ? ", " : "");
+		put(l, l->json ? "%s{\"base\":" : "%s{iov_base=", i ? ", " : "");
 		if (read && ret < 0)
-			put_ptr(l, iov[i].base);
+			put_unread(l, iov[i].base);
 		else
 			put_data(cpu, l, iov[i].base, show);
-		put(l, ", iov_len=%llu}", (unsigned long long)iov[i].len);
+		put(l, l->json ? ", \"len\":%llu}" : ", iov_len=%llu}",
+		    (unsigned long long)iov[i].len);
 		left -= show;
 	}
-	put(l, "%s]", cnt > n ? ", ..." : "");
+	put(l, "%s]", cnt > n && !l->json ? ", ..." : "");
 }
 
 /* --- numbers -------------------------------------------------------------- */
@@ -210,12 +287,12 @@ static void put_int(struct tline *l, uint64_t v)
 	if (is_int(v))
 		put(l, "%d", (int32_t)(uint32_t)v);
 	else
-		put(l, "0x%llx", (unsigned long long)v);
+		put_word(l, "0x%llx", (unsigned long long)v);
 }
 
 static void put_hex(struct tline *l, uint64_t v)
 {
-	put(l, v ? "0x%llx" : "0", (unsigned long long)v);
+	put_word(l, v ? "0x%llx" : "0", (unsigned long long)v);
 }
 
 /*
@@ -223,41 +300,45 @@ static void put_hex(struct tline *l, uint64_t v)
  * bits no name covers left in hex (O_RDONLY|0x40000000).  Hex when
  * nothing fits.
  */
-static void put_named(struct tline *l, uint64_t v, int cls, bool flags)
+static void spell_named(char *w, size_t len, uint64_t v, int cls, bool flags)
 {
-	char name[256];
 	uint64_t left = v;
-	bool any = false;
+	size_t n = 0;
 
-	if (policy_const_spell(v, cls, name, sizeof(name)) == 0) {
-		put(l, "%s", name);
+	if (policy_const_spell(v, cls, w, len) == 0)
 		return;
-	}
+	w[0] = '\0';
 	for (size_t i = 0; flags && i < policy_nconsts && left; i++) {
 		const struct policy_const *k = &policy_consts[i];
 
 		if (k->cls != cls || !k->flag || !k->value || (k->value & ~left))
 			continue;
-		put(l, "%s%s", any ? "|" : "", k->name);
+		n += (size_t)snprintf(w + n, n < len ? len - n : 0, "%s%s", n ? "|" : "", k->name);
 		left &= ~k->value;
-		any = true;
 	}
-	if (!any)
-		put_hex(l, v);
+	if (!n)
+		snprintf(w, len, v ? "0x%llx" : "0", (unsigned long long)v);
 	else if (left)
-		put(l, "|0x%llx", (unsigned long long)left);
+		snprintf(w + n, n < len ? len - n : 0, "|0x%llx", (unsigned long long)left);
+}
+
+static void put_named(struct tline *l, uint64_t v, int cls, bool flags)
+{
+	char w[384];
+
+	spell_named(w, sizeof(w), v, cls, flags);
+	put_word(l, "%s", w);
 }
 
 /* Open flags the strace way: the access mode always, then the rest. */
 static void put_open(struct tline *l, uint64_t v)
 {
 	static const char *const acc[4] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+	char rest[384] = "";
 
-	put(l, "%s", acc[v & O_ACCMODE]);
-	if (v & ~(uint64_t)O_ACCMODE) {
-		put(l, "|");
-		put_named(l, v & ~(uint64_t)O_ACCMODE, POLICY_CLS_OPEN, true);
-	}
+	if (v & ~(uint64_t)O_ACCMODE)
+		spell_named(rest, sizeof(rest), v & ~(uint64_t)O_ACCMODE, POLICY_CLS_OPEN, true);
+	put_word(l, "%s%s%s", acc[v & O_ACCMODE], rest[0] ? "|" : "", rest);
 }
 
 /* --- one line ------------------------------------------------------------- */
@@ -281,7 +362,7 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 		break;
 	case POLICY_ARG_DIRFD:
 		if (is_int(v) && (int32_t)(uint32_t)v == AT_FDCWD)
-			put(l, "AT_FDCWD");
+			put_word(l, "AT_FDCWD");
 		else
 			put_int(l, v);
 		break;
@@ -295,7 +376,7 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 		put(l, "%lld", (long long)v);
 		break;
 	case POLICY_ARG_MODE:
-		put(l, v ? "0%llo" : "0", (unsigned long long)v);
+		put_word(l, v ? "0%llo" : "0", (unsigned long long)v);
 		break;
 	case POLICY_ARG_PATH:
 		put_guest_path(cpu, l, v);
@@ -308,7 +389,7 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 		if (ran && c->ret >= 0)
 			put_data(cpu, l, v, (uint64_t)c->ret);
 		else
-			put_ptr(l, v);
+			put_unread(l, v);
 		break;
 	case POLICY_ARG_WIOV:
 	case POLICY_ARG_RIOV:
@@ -320,7 +401,7 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 		break;
 	case POLICY_ARG_OFLAGS:
 		if (!v) {
-			put(l, "0");
+			put_word(l, "0");
 			break;
 		}
 		/* fall through */
@@ -363,11 +444,35 @@ static const char *verdict_word(const struct vmm_call *c)
 	return "allowed";
 }
 
+/* The process a line is of: the sandbox's pid. */
+static int line_pid(const struct vmm *vmm)
+{
+	return vmm->me ? vmm->me->pid : LSTAR_GUEST_PID;
+}
+
 /* The start of a line of another process than the first: which one, as
- * strace -f says it. */
+ * strace -f says it.  (A JSON line says it in "pid".) */
 static int pid_prefix(const struct vmm *vmm, char *buf, size_t len)
 {
-	return vmm->child ? snprintf(buf, len, "[pid %d] ", vmm->me->pid) : 0;
+	return vmm->child ? snprintf(buf, len, "[pid %d] ", line_pid(vmm)) : 0;
+}
+
+/* Seconds since the run began (the first process's start), for JSON. */
+static double run_time(const struct vmm *vmm)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - vmm->obs.t0.tv_sec) +
+	       (double)(now.tv_nsec - vmm->obs.t0.tv_nsec) / 1e9;
+}
+
+static void line_start(struct tline *l, bool json)
+{
+	l->len = 0;
+	l->cut = false;
+	l->json = json;
+	l->max = json ? TRACE_JSON_MAX : TRACE_LINE_MAX;
 }
 
 /* Write the finished line whole: one write for the stream's buffer (the
@@ -376,42 +481,101 @@ static int pid_prefix(const struct vmm *vmm, char *buf, size_t len)
 static void trace_write(struct vmm *vmm, struct tline *l, bool recall)
 {
 	FILE *out = vmm->obs.trace && !recall ? vmm->obs.trace : stderr;
-	char whole[sizeof(l->buf) + 32];
-	int n = recall ? snprintf(whole, 32, "lstar: fuzz:   ") : pid_prefix(vmm, whole, 32);
+	char pre[32];
+	int n = recall ? snprintf(pre, sizeof(pre), "lstar: fuzz:   ") :
+		l->json ? 0 : pid_prefix(vmm, pre, sizeof(pre));
 
 	if (l->cut) {
-		/* Keep the end readable: "...\n" over the last bytes. */
-		l->len = sizeof(l->buf) - 5;
+		/* Never for JSON (struct tline); keep the end readable:
+		 * "...\n" over the last bytes. */
+		l->len = l->max - 5;
 		memcpy(l->buf + l->len, "...", 3);
 		l->len += 3;
 	}
 	l->buf[l->len++] = '\n';
-	memcpy(whole + n, l->buf, l->len);
-	fwrite(whole, 1, (size_t)n + l->len, out);
+	/* One buffered line: the stream is flushed after it. */
+	fwrite(pre, 1, (size_t)n, out);
+	fwrite(l->buf, 1, l->len, out);
 	fflush(out);
 }
 
 /* A call interrupted for a signal: what becomes of it is decided when the
- * signal is delivered (strace shows the same). */
-static const char *restart_name(int64_t ret)
+ * signal is delivered (strace shows the same).  Its code, and what the
+ * text trace says of it. */
+static const char *restart_name(int64_t ret, const char **meaning)
 {
-	switch (-ret) {
-	case LSTAR_ERESTARTSYS: return "ERESTARTSYS (restarted if SA_RESTART is set)";
-	case LSTAR_ERESTARTNOINTR: return "ERESTARTNOINTR (restarted)";
-	case LSTAR_ERESTARTNOHAND: return "ERESTARTNOHAND (restarted if no handler runs)";
-	case LSTAR_ERESTART_RESTARTBLOCK: return "ERESTART_RESTARTBLOCK (interrupted)";
-	default: return NULL;
+	static const struct { int code; const char *name, *meaning; } codes[] = {
+		{ LSTAR_ERESTARTSYS, "ERESTARTSYS", "restarted if SA_RESTART is set" },
+		{ LSTAR_ERESTARTNOINTR, "ERESTARTNOINTR", "restarted" },
+		{ LSTAR_ERESTARTNOHAND, "ERESTARTNOHAND", "restarted if no handler runs" },
+		{ LSTAR_ERESTART_RESTARTBLOCK, "ERESTART_RESTARTBLOCK", "interrupted" },
+	};
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (-ret == codes[i].code) {
+			*meaning = codes[i].meaning;
+			return codes[i].name;
+		}
+	return NULL;
+}
+
+/* The result, the verdict and where: " = -ENOENT [denied: p.policy:4]
+ * (guest)", or JSON's fields for them. */
+static void put_outcome(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call *c,
+			bool noret, const struct policy_sys_args *shape)
+{
+	const char *meaning, *restart = restart_name(c->ret, &meaning);
+	const char *err = c->ret < 0 && c->ret >= -LSTAR_POLICY_MAX_ERRNO ?
+			  lstar_policy_errno_name((int)-c->ret) : NULL;
+	char where[256];
+
+	if (c->kind != LSTAR_TRACE_NOSYS)
+		lstar_policy_where(cpu->vmm->proc.policy, c->v.src, where, sizeof(where));
+	if (l->json) {
+		if (noret)
+			put(l, ",\"result\":null");
+		else if (restart)
+			put(l, ",\"result\":null,\"restart\":\"%s\"", restart);
+		else
+			put(l, ",\"result\":%lld", (long long)c->ret);
+		if (!noret && !restart && err)
+			put(l, ",\"error\":\"%s\"", err);
+		put(l, ",\"verdict\":\"%s\",\"rule\":", verdict_word(c));
+		if (c->kind == LSTAR_TRACE_NOSYS)
+			put(l, "null");
+		else
+			put_json_bytes(l, (const uint8_t *)where, strlen(where));
+		put(l, ",\"where\":\"%s\"}", c->forwarded ? "vmm" : "guest");
+		return;
 	}
+	put(l, " = ");
+	if (noret)
+		put(l, "?");
+	else if (restart)
+		put(l, "? %s (%s)", restart, meaning);
+	else if (err)
+		put(l, "-%s", err);
+	else if (shape && shape->ret_addr)
+		put(l, "0x%llx", (unsigned long long)c->ret);
+	else
+		put(l, "%lld", (long long)c->ret);
+	if (c->kind == LSTAR_TRACE_NOSYS)
+		put(l, " [not implemented]");
+	else
+		put(l, " [%s: %s]", verdict_word(c), where);
+	put(l, c->forwarded ? " (vmm)" : " (guest)");
 }
 
 /*
- * Format call c as a line: name(args) = result [verdict: FILE:LINE] (where).
- * noret: the call never returned (exit_group, a kill): "= ?".
+ * Format call c as a line: name(args) = result [verdict: FILE:LINE]
+ * (where), or as one JSON object (docs/TRACE.md).  noret: the call never
+ * returned (exit_group, a kill): "= ?".  recall: for lstar fuzz's crash
+ * report, always text.
  */
 static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool noret,
 		       bool recall)
 {
-	struct tline line;		/* 8 KiB: a vCPU thread's stack has room */
+	struct tline line;		/* 64 KiB: a vCPU thread's stack has room */
 	struct tline *l = &line;
 	const char *name = lstar_policy_syscall_name(c->nr);
 	/* Unknown to the table: six numbers in hex. */
@@ -419,14 +583,18 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 	/* The call ran: its results (a read's bytes) are there to show. */
 	bool ran = !noret && c->kind == LSTAR_TRACE_GUEST;
 	int nargs = shape ? shape->nargs : 6;
-	char where[256];
 
-	l->len = 0;
-	l->cut = false;
-	if (name)
+	line_start(l, cpu->vmm->opt->trace_json && !recall);
+	if (l->json) {
+		put(l, "{\"type\":\"call\",\"pid\":%d,\"tid\":%d,\"time\":%.6f,\"syscall\":",
+		    line_pid(cpu->vmm), cpu->tid, run_time(cpu->vmm));
+		put(l, name ? "\"%s\"" : "null", name);
+		put(l, ",\"nr\":%llu,\"args\":[", (unsigned long long)c->nr);
+	} else if (name) {
 		put(l, "%s(", name);
-	else
+	} else {
 		put(l, "syscall_%llu(", (unsigned long long)c->nr);
+	}
 	/* open's mode means something only when the call may create. */
 	if ((c->nr == SYS_open || c->nr == SYS_openat) &&
 	    !(c->args[nargs - 2] & (O_CREAT | __O_TMPFILE)))
@@ -436,30 +604,15 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 			put(l, ", ");
 		put_arg(cpu, l, c, shape ? shape->arg[i] : POLICY_ARG_NUM, i, ran);
 	}
-	put(l, ") = ");
-	if (noret)
-		put(l, "?");
-	else if (restart_name(c->ret))
-		put(l, "? %s", restart_name(c->ret));
-	else if (c->ret < 0 && c->ret >= -LSTAR_POLICY_MAX_ERRNO) {
-		const char *e = lstar_policy_errno_name((int)-c->ret);
-
-		if (e)
-			put(l, "-%s", e);
-		else
-			put(l, "%lld", (long long)c->ret);
-	} else if (shape && shape->ret_addr) {
-		put(l, "0x%llx", (unsigned long long)c->ret);
+	if (l->json) {
+		put(l, "],\"regs\":[");
+		for (int i = 0; i < 6; i++)
+			put(l, "%s\"0x%llx\"", i ? ", " : "", (unsigned long long)c->args[i]);
+		put(l, "]");
 	} else {
-		put(l, "%lld", (long long)c->ret);
+		put(l, ")");
 	}
-	if (c->kind == LSTAR_TRACE_NOSYS) {
-		put(l, " [not implemented]");
-	} else {
-		lstar_policy_where(cpu->vmm->proc.policy, c->v.src, where, sizeof(where));
-		put(l, " [%s: %s]", verdict_word(c), where);
-	}
-	put(l, c->forwarded ? " (vmm)" : " (guest)");
+	put_outcome(cpu, l, c, noret, shape);
 	trace_write(cpu->vmm, l, recall);
 }
 
@@ -482,6 +635,7 @@ int vmm_trace_open(struct vmm *vmm)
 {
 	int fd;
 
+	clock_gettime(CLOCK_MONOTONIC, &vmm->obs.t0);
 	if (!vmm->opt->trace_path)
 		return 0;
 	/* Created now: once lstar is confined it can create nothing. */
@@ -504,29 +658,51 @@ void vmm_trace_close(struct vmm *vmm)
 	vmm->obs.trace = NULL;
 }
 
-/* The last line of a trace: how the run ended, as strace ends one.  A
- * trace without it was cut off (lstar itself was killed). */
-static void trace_end(struct vmm *vmm, const char *fmt, const char *what)
+/*
+ * The last line of a trace: how the run ended (how: "exited", "killed",
+ * "timed out", "stopped"), as strace ends one: "+++ exited with 0 +++",
+ * "+++ killed by SIGSEGV +++", "+++ stopped: lstar got SIGTERM +++", or
+ * a JSON object of type "end".  n: the status, or the signal.  A trace
+ * without it was cut off (lstar itself was killed).
+ */
+static void trace_end(struct vmm *vmm, const char *how, int n)
 {
-	FILE *out = vmm->obs.trace ? vmm->obs.trace : stderr;
-
-	char pre[32];
+	const char *abbrev = n >= 1 && n <= 31 ? sigabbrev_np(n) : NULL;
+	bool exited = !strcmp(how, "exited"), signal = n && !exited;
+	struct tline line, *l = &line;
+	char sig[24];
 
 	if (!vmm->opt->trace)
 		return;
-	pid_prefix(vmm, pre, sizeof(pre));
-	fprintf(out, "%s+++ ", vmm->child ? pre : "");
-	fprintf(out, fmt, what);
-	fprintf(out, " +++\n");
-	fflush(out);
+	if (abbrev)
+		snprintf(sig, sizeof(sig), "SIG%s", abbrev);
+	else
+		snprintf(sig, sizeof(sig), "signal %d", n);
+	line_start(l, vmm->opt->trace_json);
+	if (l->json) {
+		put(l, "{\"type\":\"end\",\"pid\":%d,\"time\":%.6f,\"how\":\"%s\"",
+		    line_pid(vmm), run_time(vmm), how);
+		if (exited)
+			put(l, ",\"status\":%d", n);
+		else if (signal)
+			put(l, ",\"signal\":%d,\"signame\":\"%s\"", n, sig);
+		put(l, "}");
+	} else if (exited) {
+		put(l, "+++ exited with %d +++", n);
+	} else if (!strcmp(how, "stopped")) {
+		put(l, "+++ stopped: lstar got %s +++", sig);
+	} else {
+		put(l, signal ? "+++ %s by %s +++" : "+++ %s +++", how, sig);
+	}
+	trace_write(vmm, l, false);
 }
 
 void vmm_trace_stop(struct vmm *vmm)
 {
 	if (vmm->stopped_by == SIGALRM)
-		trace_end(vmm, "timed out%s", "");
+		trace_end(vmm, "timed out", 0);
 	else
-		trace_end(vmm, "stopped: lstar got SIG%s", sigabbrev_np(vmm->stopped_by));
+		trace_end(vmm, "stopped", vmm->stopped_by);
 }
 
 void vmm_trace_call(struct vmm_vcpu *cpu, const struct vmm_call *c)
@@ -577,15 +753,8 @@ void vmm_trace_exit(struct vmm_vcpu *cpu, const struct lstar_hc_exit *e)
 		break;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->vector != LSTAR_EXIT_VECTOR_POLICY) {
-			char name[16];
-
-			if (e->status >= 1 && e->status <= 31)
-				snprintf(name, sizeof(name), "SIG%s", sigabbrev_np(e->status));
-			else if (e->status >= 32 && e->status <= 64)
-				snprintf(name, sizeof(name), "signal %d", e->status);
-			else
-				return;
-			trace_end(cpu->vmm, "killed by %s", name);
+			if (e->status >= 1 && e->status <= 64)
+				trace_end(cpu->vmm, "killed", e->status);
 			return;
 		}
 		/* A kill rule: the frame is the call's (orig_rax its number)
@@ -601,12 +770,8 @@ void vmm_trace_exit(struct vmm_vcpu *cpu, const struct lstar_hc_exit *e)
 	}
 	c.noreturn = true;
 	vmm_observe(cpu, &c);
-	if (e->kind == LSTAR_EXIT_NORMAL) {
-		char status[16];
-
-		snprintf(status, sizeof(status), "%d", e->status & 0xff);
-		trace_end(cpu->vmm, "exited with %s", status);
-	} else {
-		trace_end(cpu->vmm, "killed by SIG%s", "SYS");
-	}
+	if (e->kind == LSTAR_EXIT_NORMAL)
+		trace_end(cpu->vmm, "exited", e->status & 0xff);
+	else
+		trace_end(cpu->vmm, "killed", SIGSYS);
 }

@@ -255,6 +255,7 @@ struct vmm_options {
 					 * are the trees */
 	bool trace;			/* --trace */
 	const char *trace_path;		/* --trace=FILE; NULL: stderr */
+	bool trace_json;		/* --trace-format=json */
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
 };
@@ -462,6 +463,8 @@ struct vmm_process {
 struct vmm_observers {
 	FILE *trace;			/* --trace's stream, or NULL */
 	struct vmm_learn *learn;	/* --learn's record, or NULL */
+	struct timespec t0;		/* CLOCK_MONOTONIC when the run began:
+					 * a JSON trace line's "time" */
 };
 
 /*

@@ -10,13 +10,13 @@
 
 _lstar_profiles='compute default readonly stdio'
 _lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw -v --verbose
-	--trace --trace= --learn --help --'
+	--trace --trace= --trace-format --learn --help --'
 # fuzz refuses --rw and --learn.
 _lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro -v --verbose
-	--trace --trace= --stdin --input-file --corpus --crashes --help --'
+	--trace --trace= --trace-format --stdin --input-file --corpus --crashes --help --'
 # The options that take the next word as their value.
 _lstar_arg_opts=' -p --policy --env --cwd --mem --timeout --ro --rw --learn
-	--input-file --corpus --crashes '
+	--trace-format --input-file --corpus --crashes '
 
 # _lstar_reply_files KIND CUR [PREFIX] - files (-f) or directories (-d)
 # that begin with CUR, each after PREFIX, as file names (quoted, a slash
@@ -96,6 +96,16 @@ _lstar()
 		return 0
 	elif ((i == COMP_CWORD)) && [[ ${COMP_WORDS[i-1]} == -- ]]; then
 		_lstar_reply_commands "$cur"
+		return 0
+	fi
+
+	# --trace-format=FORMAT, as one word or as bash splits it at the =.
+	if [[ $cur == --trace-format=* ]]; then
+		COMPREPLY=($(compgen -W 'text json' -P --trace-format= -- "${cur#--trace-format=}"))
+		return 0
+	elif [[ $prev == --trace-format ||
+		($prev == = && ${COMP_WORDS[COMP_CWORD-2]} == --trace-format) ]]; then
+		COMPREPLY=($(compgen -W 'text json' -- "${cur#=}"))
 		return 0
 	fi
 
