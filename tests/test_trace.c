@@ -471,6 +471,157 @@ START_TEST(test_json_bad_format)
 }
 END_TEST
 
+/* --- --stats -------------------------------------------------------------- */
+
+/* Per syscall name: calls, errors, answered in the guest, by the VMM. */
+struct tally {
+	char name[32];
+	unsigned long long calls, errors, guest, vmm;
+};
+
+static struct tally *tally_of(struct tally *t, int *n, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(t[i].name, name))
+			return &t[i];
+	ck_assert_int_lt(*n, 128);
+	snprintf(t[*n].name, sizeof(t[0].name), "%s", name);
+	return &t[(*n)++];
+}
+
+/* The tally of a text trace, line by line. */
+static int tally_trace(const char *trace, struct tally *t)
+{
+	int n = 0;
+
+	for (const char *p = trace; *p;) {
+		const char *end = strchr(p, '\n'), *paren = strchr(p, '(');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char line[8192], name[32];
+		struct tally *k;
+
+		ck_assert_uint_lt(len, sizeof(line));
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (end != NULL);
+		if (!strncmp(line, "+++ ", 4) || !paren)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(strchr(line, '(') - line), line);
+		k = tally_of(t, &n, name);
+		k->calls++;
+		k->errors += strstr(line, ") = -E") != NULL;
+		k->guest += strstr(line, " (guest)") != NULL;
+		k->vmm += strstr(line, " (vmm)") != NULL;
+	}
+	return n;
+}
+
+/* The tally --stats printed: its rows up to "total". */
+static int tally_stats(const char *err, struct tally *t, unsigned long long *total)
+{
+	const char *p = strstr(err, "lstar: --stats: ");
+	int n = 0;
+
+	ck_assert_msg(p != NULL, "no --stats summary in:\n%s", err);
+	p = strchr(p, '\n') + 1;
+	p = strchr(p, '\n') + 1;		/* the heading */
+	for (;;) {
+		struct tally k;
+		const char *end = strchr(p, '\n');
+		char line[256], *last;
+
+		ck_assert(end != NULL);
+		snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
+		p = end + 1;
+		ck_assert_msg(sscanf(line, "%llu %llu %llu %llu", &k.calls, &k.errors, &k.guest,
+				     &k.vmm) == 4, "a --stats row: '%s'", line);
+		last = strrchr(line, ' ') + 1;
+		if (!strcmp(last, "total")) {
+			*total = k.calls;
+			return n;
+		}
+		snprintf(k.name, sizeof(k.name), "%s", last);
+		ck_assert_int_lt(n, 128);
+		t[n++] = k;
+	}
+}
+
+/*
+ * --stats counts what --trace shows: run the probe with both, and each
+ * syscall's calls, errors and where they were answered agree with the
+ * trace's lines; the last line has the exits and the processes.
+ */
+START_TEST(test_stats)
+{
+	char dir[] = "/tmp/lstar-trace-XXXXXX", file[PATH_MAX], topt[PATH_MAX + 16];
+	const char *argv[] = { "-p", "trace.policy", "--stats", topt, "--",
+			       probe("trace_probe", _i), NULL };
+	struct tally from_trace[128], from_stats[128];
+	unsigned long long total = 0, lines = 0;
+	struct run_result r;
+	int nt, ns;
+	char *trace;
+
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(file, sizeof(file), "%s/trace", dir);
+	snprintf(topt, sizeof(topt), "--trace=%s", file);
+	run_in(trace_dir(), argv, &r);
+	ck_assert_msg(r.status == 3, "status %d:\n%s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "lstar: --stats: ") &&
+		      strstr(r.err, " exited with 3 after ") && strstr(r.err, "\nprocesses 1; VM exits "),
+		      "the summary's first and last lines:\n%s", r.err);
+	trace = must_slurp(file);
+	nt = tally_trace(trace, from_trace);
+	ns = tally_stats(r.err, from_stats, &total);
+	ck_assert_msg(nt == ns, "%d syscalls in the trace, %d in --stats:\n%s\n%s", nt, ns,
+		      trace, r.err);
+	for (int i = 0; i < ns; i++) {
+		const struct tally *s = &from_stats[i];
+		const struct tally *t = tally_of(from_trace, &nt, s->name);
+
+		ck_assert_msg(nt == ns && s->calls == t->calls && s->errors == t->errors &&
+			      s->guest == t->guest && s->vmm == t->vmm,
+			      "%s: --stats says %llu calls, %llu errors, %llu guest, %llu vmm; "
+			      "the trace %llu, %llu, %llu, %llu", s->name, s->calls, s->errors,
+			      s->guest, s->vmm, t->calls, t->errors, t->guest, t->vmm);
+		lines += s->calls;
+	}
+	ck_assert_uint_eq(total, lines);
+	ck_assert_uint_gt(total, 20);
+	free(trace);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/* The processes a program forks are counted too, once each. */
+START_TEST(test_stats_processes)
+{
+	const char *argv[] = { "--stats", "--", probe("procs", _i), "pipe", NULL };
+	struct run_result r;
+
+	run_in(NULL, argv, &r);
+	ck_assert_msg(r.status == 0 && strstr(r.err, "\nprocesses 2; "),
+		      "status %d, stderr:\n%s", r.status, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* lstar fuzz has no use for it. */
+START_TEST(test_stats_not_fuzz)
+{
+	char lstar[PATH_MAX];
+	char *argv[] = { (char *)abs_of(lstar_path(), lstar), "fuzz", "--stats", "--stdin", "--",
+			 (char *)probe("trace_probe", 0), NULL };
+	struct run_result r;
+
+	run_argv(argv, NULL, 30, &r);
+	ck_assert_msg(r.status == 125 && strstr(r.err, "--stats is an option of lstar run"),
+		      "status %d, stderr %s", r.status, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
 /* --- --learn -------------------------------------------------------------- */
 
 struct learn_fixture {
@@ -676,6 +827,9 @@ Suite *suite_trace(void)
 	tcase_add_loop_test(tc, test_kill, 0, 2);
 	tcase_add_loop_test(tc, test_json, 0, 2);
 	tcase_add_test(tc, test_json_bad_format);
+	tcase_add_loop_test(tc, test_stats, 0, 2);
+	tcase_add_loop_test(tc, test_stats_processes, 0, 2);
+	tcase_add_test(tc, test_stats_not_fuzz);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(lc, 120);
 	tcase_add_loop_test(lc, test_learn_replay, 0, 2);

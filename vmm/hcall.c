@@ -180,6 +180,7 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 
 static void hc_syscall(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
+	struct timespec t0;
 	int64_t ret;
 
 	/* The program's mark for lstar fuzz (the shim forwards it only
@@ -188,8 +189,12 @@ static void hc_syscall(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_h
 		live->sys.ret = cpu->vmm->fuzz ? 0 : -ENOSYS;
 		return;
 	}
+	/* --stats: the VMM's time on it, blocking included. */
+	if (cpu->vmm->stats)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = vmm_forward(cpu, hc->sys.nr, hc->sys.args);
-
+	if (cpu->vmm->stats)
+		vmm_stats_forward_time(cpu->vmm, hc->sys.nr, &t0);
 	live->sys.ret = ret;
 }
 

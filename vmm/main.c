@@ -66,6 +66,12 @@ static const char usage_text[] =
 "                     text (the default: strace-like lines) or json (one\n"
 "                     JSON object per line, docs/TRACE.md), for --trace,\n"
 "                     -v and `log` rules alike\n"
+"  --stats            at the end, on stderr, a summary as strace -c gives:\n"
+"                     calls and errors per system call, where each was\n"
+"                     answered (guest or vmm) and the VMM's time on it,\n"
+"                     VM exits, time in the guest and in the VMM, host\n"
+"                     page faults (the shim reports every call, as for\n"
+"                     --trace: the run is slower)\n"
 "  --learn FILE       a trial run: write to FILE a policy that allows what\n"
 "                     the program did (its system calls, constant\n"
 "                     arguments, the paths it used).  The run itself is\n"
@@ -115,7 +121,8 @@ static const char fuzz_usage_text[] =
 "  --timeout SECONDS  with --corpus: the most one input may take\n"
 "\n"
 "The run options are lstar run's (-p, --ro, --mem, --env, -v, --trace ...);\n"
-"--rw and --learn are refused: what an input wrote would outlive it.\n"
+"--rw and --learn are refused: what an input wrote would outlive it;\n"
+"--stats is lstar run's alone.\n"
 "\n"
 "Without --corpus, lstar fuzz is an AFL++ target: under afl-fuzz it speaks\n"
 "the fork-server protocol on descriptors 198 and 199 (the handshake of the\n"
@@ -253,7 +260,7 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_TRACE_FORMAT = 256, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+enum { OPT_TRACE_FORMAT = 256, OPT_STATS, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -273,6 +280,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "trace", optional_argument, NULL, 'T' },
 		{ "learn", required_argument, NULL, 'L' },
 		{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "stdin", no_argument, NULL, OPT_STDIN },
 		{ "input-file", required_argument, NULL, OPT_INPUT_FILE },
@@ -327,6 +335,11 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			break;
 		case 'L':
 			opt->learn_path = optarg;
+			break;
+		case OPT_STATS:
+			if (fuzz)
+				return usage_error("fuzz: --stats is an option of lstar run");
+			opt->stats = true;
 			break;
 		case OPT_TRACE_FORMAT:
 			if (strcmp(optarg, "text") && strcmp(optarg, "json"))

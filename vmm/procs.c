@@ -529,6 +529,7 @@ static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct 
 	vmm->main = cpu;
 	vmm_signal_forked();
 	vmm_learn_forked(vmm);
+	vmm_stats_forked(vmm);
 	if (vmm->lifeline[1] >= 0) {
 		close(vmm->lifeline[1]);
 		vmm->lifeline[1] = -1;

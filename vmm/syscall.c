@@ -132,6 +132,8 @@ bool vmm_refusal_note(const struct vmm *vmm, char *buf, size_t len)
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c)
 {
 	note_refusal(cpu->vmm, c);
+	if (cpu->vmm->stats)
+		vmm_stats_call(cpu->vmm, c);
 	vmm_learn_call(cpu->vmm, c);
 	vmm_trace_call(cpu, c);
 	if (cpu->vmm->fuzz)

@@ -493,6 +493,7 @@ static bool is_hypercall(const struct kvm_run *run)
 int vmm_vcpu_loop(struct vmm_vcpu *cpu)
 {
 	struct vmm *vmm = cpu->vmm;
+	struct timespec t_run, t_exit = { 0 };
 	struct kvm_run *run;
 
 again:
@@ -502,6 +503,11 @@ again:
 			break;
 		run = cpu->run;
 		vmm_signal_inject(cpu);
+		if (vmm->stats) {
+			clock_gettime(CLOCK_MONOTONIC, &t_run);
+			if (t_exit.tv_sec)
+				vmm_stats_vmm(vmm, &t_exit, &t_run);
+		}
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				run->immediate_exit = 0;
@@ -510,6 +516,10 @@ again:
 			vmm_err("KVM_RUN failed: %s", strerror(errno));
 			vmm->status = LSTAR_EXIT_FAILURE;
 			break;
+		}
+		if (vmm->stats) {
+			clock_gettime(CLOCK_MONOTONIC, &t_exit);
+			vmm_stats_guest(vmm, is_hypercall(run), &t_run, &t_exit);
 		}
 		if (run->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN)
 			continue;	/* ring 3 takes interrupts: inject now */
@@ -556,6 +566,7 @@ _Noreturn void vmm_child_end(struct vmm *vmm)
 	vmm_threads_join(vmm);
 	fflush(NULL);
 	vmm_learn_share(vmm);
+	vmm_stats_share(vmm);
 	/* As Linux's exit: the process's files go (their locks, a pipe's
 	 * last writer) before its parent can learn that it ended. */
 	vmm_fd_close_all(&vmm->proc);
@@ -737,7 +748,7 @@ static int build_vm(struct vmm *vmm, struct boot *b)
 	b->bi.flags = (opt->verbose ? LSTAR_BOOT_VERBOSE : 0) |
 		      (opt->probe_msr ? LSTAR_BOOT_PROBE_MSR : 0) |
 		      (opt->floor ? LSTAR_BOOT_FLOOR : 0) |
-		      (opt->trace || opt->learn_path ? LSTAR_BOOT_TRACE : 0) |
+		      (opt->trace || opt->learn_path || opt->stats ? LSTAR_BOOT_TRACE : 0) |
 		      (opt->fuzz ? LSTAR_BOOT_FUZZ : 0);
 	return no_room(vmm, place_policy(vmm, &b->bi));
 }
@@ -896,6 +907,10 @@ static int start_observers(struct vmm *vmm)
 		vmm_err("--trace=%s: %s", opt->trace_path, vmm_output_error(err));
 		return err;
 	}
+	if ((err = vmm_stats_open(vmm))) {
+		vmm_err("--stats: %s", strerror(-err));
+		return err;
+	}
 	if (opt->learn_path && (err = vmm_learn_open(vmm))) {
 		vmm_err("--learn %s: %s", opt->learn_path,
 			err == -EINVAL ? "not a regular file" : vmm_output_error(err));
@@ -967,6 +982,7 @@ static int run_program(struct vmm *vmm)
 	vmm_procs_end(vmm);
 	if (stop_signal && !vmm->done)
 		stopped(vmm);
+	vmm_stats_print(vmm);
 	if (vmm->opt->learn_path && (err = vmm_learn_finish(vmm))) {
 		vmm_err("--learn %s: %s", vmm->opt->learn_path, strerror(-err));
 		vmm->status = LSTAR_EXIT_FAILURE;
@@ -1107,6 +1123,7 @@ out:
 		vmm_fuzz_close(vmm);
 		vmm_learn_close(vmm);
 		vmm_trace_close(vmm);
+		vmm_stats_close(vmm);
 		for (int i = 0; i < LSTAR_MAX_VCPUS; i++)
 			destroy_vcpu(&vmm->vcpu[i]);
 		destroy_process(&vmm->proc);

@@ -256,6 +256,7 @@ struct vmm_options {
 	bool trace;			/* --trace */
 	const char *trace_path;		/* --trace=FILE; NULL: stderr */
 	bool trace_json;		/* --trace-format=json */
+	bool stats;			/* --stats */
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
 };
@@ -560,6 +561,7 @@ struct vmm {
 	bool child;
 	struct vmm_vcpu *main;
 	struct vmm_fuzz *fuzz;		/* lstar fuzz's state, or NULL */
+	struct vmm_stats_state *stats;	/* --stats (stats.c), or NULL */
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -1010,6 +1012,28 @@ struct vmm_call {
  * create something there: write).  Kept only when an observer wants it.
  */
 void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write);
+
+/*
+ * stats.c, --stats: vmm_stats_open - the record, before confinement (0
+ * or -errno); vmm_stats_call - count a call the observers hear of;
+ * vmm_stats_forward_time - the VMM's time on forwarded call nr, from
+ * since; vmm_stats_guest, vmm_stats_vmm - a KVM_RUN from run to its exit,
+ * and the VMM's time from an exit to the next run; vmm_stats_forked -
+ * a forked child's record starts empty; vmm_stats_share - a child's
+ * record into the shared sum, at its end; vmm_stats_print - the summary
+ * on stderr, by the first process at the end; vmm_stats_close.
+ */
+struct vmm_stats_state;
+int vmm_stats_open(struct vmm *vmm);
+void vmm_stats_call(struct vmm *vmm, const struct vmm_call *c);
+void vmm_stats_forward_time(struct vmm *vmm, uint64_t nr, const struct timespec *since);
+void vmm_stats_guest(struct vmm *vmm, bool hypercall, const struct timespec *run,
+		     const struct timespec *exit);
+void vmm_stats_vmm(struct vmm *vmm, const struct timespec *exit, const struct timespec *resume);
+void vmm_stats_forked(struct vmm *vmm);
+void vmm_stats_share(struct vmm *vmm);
+void vmm_stats_print(struct vmm *vmm);
+void vmm_stats_close(struct vmm *vmm);
 
 /* vmm_observe - tell the observers (trace, learn) of a completed call. */
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c);
