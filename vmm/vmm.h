@@ -558,6 +558,8 @@ struct vmm {
 	struct vmm_procs *procs;
 	struct vmm_proc *me;
 	int lifeline[2];
+	pthread_t watcher;		/* the first VMM's watcher thread (procs.c), */
+	bool watching;			/* joined before the VMM goes */
 	bool child;
 	struct vmm_vcpu *main;
 	struct vmm_fuzz *fuzz;		/* lstar fuzz's state, or NULL */
