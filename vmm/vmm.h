@@ -55,9 +55,8 @@
 #include "compile.h"
 #include "lstar_abi.h"
 #include "lstar_limits.h"
+#include "lstar_version.h"
 #include "x86.h"
-
-#define LSTAR_VERSION "0.1.0"
 
 /* Exit statuses of lstar itself (docs/DECISIONS.md). */
 #define LSTAR_EXIT_TIMEOUT	124	/* --timeout expired */
