@@ -115,7 +115,11 @@ static const char fuzz_usage_text[] =
 "                     (grant its directory with --ro); lstar --corpus\n"
 "                     writes each input there\n"
 "  --corpus DIR       run each file in DIR once, in name order, and say on\n"
-"                     stderr how each ended (exit status or signal, time)\n"
+"                     stderr how each ended (exit status or signal, time);\n"
+"                     on a terminal, a status line stands for the inputs\n"
+"                     that ended normally.  A program built with\n"
+"                     afl-clang-fast gets a coverage map: the edges the\n"
+"                     corpus reached are counted\n"
 "  --crashes DIR      copy there each input that killed the program (made\n"
 "                     if missing)\n"
 "  --timeout SECONDS  with --corpus: the most one input may take\n"
@@ -452,6 +456,7 @@ static int cmd_fuzz(int argc, char **argv)
 	};
 	struct lstar_policy policy;
 	bool afl = under_afl();
+	uint8_t *map = NULL;
 	double timeout;
 	int status;
 
@@ -471,8 +476,9 @@ static int cmd_fuzz(int argc, char **argv)
 	/* Beyond the standard streams, only the fork server's descriptors. */
 	close_range(3, LSTAR_FUZZ_CTL_FD - 1, 0);
 	close_range(afl ? LSTAR_FUZZ_ST_FD + 1 : LSTAR_FUZZ_CTL_FD, ~0U, 0);
+	/* The driver's run, not afl-fuzz's: a coverage map of its own. */
 	if (cmd.corpus)
-		unsetenv("__AFL_SHM_ID");	/* the driver's run, not afl-fuzz's */
+		map = vmm_fuzz_coverage_map();
 	pass_afl_env(&cmd.opt);
 	if ((status = prepare(argc, argv, &cmd, &policy)))
 		return status;
@@ -489,7 +495,7 @@ static int cmd_fuzz(int argc, char **argv)
 	if (!cmd.corpus && !afl)
 		vmm_fuzz_reraise();
 	else
-		status = vmm_fuzz_corpus(&cmd.opt, cmd.corpus, cmd.crashes, timeout);
+		status = vmm_fuzz_corpus(&cmd.opt, cmd.corpus, cmd.crashes, timeout, map);
 	lstar_policy_free(&policy);
 	return status;
 }

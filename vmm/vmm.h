@@ -780,9 +780,14 @@ static inline bool vmm_fuzz_new_hello(uint32_t word)
 	return word > FS_NEW_MAGIC && word <= FS_NEW_MAGIC + 0xff;
 }
 /* fuzz_corpus.c: lstar fuzz --corpus: run each input of the corpus in a
- * VMM started with opt, report each; lstar's exit status. */
+ * VMM started with opt, report each; lstar's exit status.  map: the
+ * coverage map vmm_fuzz_coverage_map made, or NULL.
+ * vmm_fuzz_coverage_map - a coverage map for a program built with
+ * afl-clang-fast, its id put in __AFL_SHM_ID (before the program's
+ * environment is made); NULL when none can be had. */
 int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
-		    const char *crashes, double timeout);
+		    const char *crashes, double timeout, uint8_t *map);
+uint8_t *vmm_fuzz_coverage_map(void);
 
 /* vm.c: give guest memory to KVM (a new VM over the same memory). */
 int vmm_vm_add_memory(struct vmm_vm *vm);
