@@ -576,6 +576,19 @@ static void mode_nofs(void)
 	try_open("open /tmp O_DIRECTORY", "/tmp", O_RDONLY | O_DIRECTORY);
 	try_open("open ROOT/outside/canary.txt", at_root("outside/canary.txt"), O_RDONLY);
 	try_open("open /dev/null", "/dev/null", O_RDONLY);
+	/* Only lstar's devices: none of the host's nodes is there. */
+	try_open("open /dev/kvm", "/dev/kvm", O_RDWR);
+	try_open("open /dev/mem", "/dev/mem", O_RDONLY);
+	try_open("open /dev/sda", "/dev/sda", O_RDONLY);
+	try_open("open /dev/shm O_DIRECTORY", "/dev/shm", O_RDONLY | O_DIRECTORY);
+	try_open("open /dev/tty", "/dev/tty", O_RDWR);
+	try_open("open /dev/../etc/passwd", "/dev/../etc/passwd", O_RDONLY);
+	try_open("open /dev/null/../../etc/passwd", "/dev/null/../../etc/passwd", O_RDONLY);
+	try_open("open /dev/full O_WRONLY|O_CREAT|O_TRUNC", "/dev/full",
+		 O_WRONLY | O_CREAT | O_TRUNC);
+	res("unlink /dev/null", s1(SYS_unlink, "/dev/null"));
+	res("rename /dev/null /dev/y", s2p(SYS_rename, "/dev/null", "/dev/y"));
+	res("chmod /dev/null", s2(SYS_chmod, "/dev/null", 0777));
 	try_open("open /proc/self/root/etc/passwd", "/proc/self/root/etc/passwd", O_RDONLY);
 	try_open("open new.txt O_CREAT", "new.txt", O_WRONLY | O_CREAT);
 	try_open("open /tmp/new.txt O_CREAT", "/tmp/new.txt", O_WRONLY | O_CREAT);

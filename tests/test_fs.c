@@ -652,6 +652,7 @@ static const struct {
 	{ "fs_io", "paths", false },
 	{ "fs_io", "paths_rw", true },
 	{ "fs_io", "follow", true },
+	{ "fs_io", "dev", false },
 	{ "fs_copy", NULL, true },
 	{ "fs_mmap", NULL, true },
 };
@@ -832,12 +833,98 @@ START_TEST(big_file_write)
 }
 END_TEST
 
-/* --- 1. differential: busybox applets ---------------------------------------- */
-
 struct bb_case {
 	const char *in;		/* stdin: a fixture file, or NULL */
 	const char *args[14];	/* the applet and its arguments */
 };
+
+/*
+ * lstar's devices (vmm/dev.c) against the host's, through busybox: they
+ * read and write as the host's do, also through a symlink in the tree
+ * that points at one.
+ */
+static const struct bb_case bb_dev[] = {
+	{ NULL, { "od", "-An", "-tx1", "-N8", "/dev/zero", NULL } },
+	{ NULL, { "od", "-An", "-tx1", "-N8", "/dev/full", NULL } },
+	{ NULL, { "dd", "if=/dev/zero", "of=/dev/null", "bs=4096", "count=10", NULL } },
+	{ NULL, { "dd", "if=/dev/urandom", "of=/dev/null", "bs=1000", "count=3", NULL } },
+	{ NULL, { "dd", "if=/dev/random", "of=/dev/null", "bs=10", "count=2", NULL } },
+	{ NULL, { "dd", "if=/dev/zero", "of=/dev/full", "count=1", NULL } },
+	{ NULL, { "wc", "-c", "/dev/null", NULL } },
+	{ NULL, { "cat", "/dev/null", "hello.txt", NULL } },
+	{ NULL, { "cat", "devnull", NULL } },
+	{ NULL, { "cmp", "-n", "4096", "/dev/zero", "/dev/full", NULL } },
+	{ NULL, { "stat", "-c", "%n %F %t %T %a %s %h", "/dev/null", "/dev/zero",
+		  "/dev/full", "/dev/random", "/dev/urandom", NULL } },
+	{ NULL, { "stat", "-L", "-c", "%n %F %t %T", "devnull", NULL } },
+	{ NULL, { "test", "-c", "/dev/null", NULL } },
+	{ "hello.txt", { "tee", "/dev/null", NULL } },
+	{ "hello.txt", { "tee", "/dev/full", NULL } },
+	{ NULL, { "sh", "-c", "echo hi > /dev/null; head -c 8 /dev/zero | od -An -tx1; "
+		  "echo x > /dev/full; echo $?; head -c 16 /dev/urandom | wc -c", NULL } },
+};
+
+START_TEST(busybox_devices)
+{
+	char fx[PATH_MAX], link[PATH_MAX + 16];
+
+	ro_fixture(fx, 0);
+	snprintf(link, sizeof(link), "%s/devnull", fx);
+	ck_assert_int_eq(symlink("/dev/null", link), 0);
+	diff_ro(fx, BUSYBOX, bb_dev[_i].args, bb_dev[_i].in);
+	rm_rf(fx);
+}
+END_TEST
+
+/*
+ * The devices stay lstar's when a tree holds /dev: --ro /dev does not
+ * make /dev/null read-only (the host's node is never opened), and the
+ * listing of /dev is then the tree's.  With a tree below /dev, /dev's
+ * made-up listing names it.  --learn grants no tree for a device.
+ */
+START_TEST(devices_over_a_tree)
+{
+	const char *const sh[] = { "sh", "-c", "echo x > /dev/null && echo null ok; "
+				   "echo y > /dev/full || echo full refused", NULL };
+	const char *const ro_dev[] = { "--ro", "/dev", NULL };
+	const char *const ls[] = { "ls", "/dev", NULL };
+	char dir[PATH_MAX], sub[PATH_MAX + 16], pol[PATH_MAX + 16];
+	const char *below[] = { "--ro", sub, NULL };
+	const char *learn[] = { "--learn", pol, "--ro", "/dev", NULL };
+	const char *const cat[] = { "cat", "/dev/null", NULL };
+	struct run_result r;
+	char *text;
+
+	run_lstar(ro_dev, BUSYBOX, sh, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "null ok\nfull refused\n"),
+		      "--ro /dev: status %d\n%s%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	/* A tree below /dev, where the host may not have one: a bind of a
+	 * tree of ours is not possible without privileges, so the test
+	 * grants the host's /dev/shm when there is one. */
+	snprintf(dir, sizeof(dir), "/tmp/lstar-dev-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pol, sizeof(pol), "%s/learned.policy", dir);
+	if (access("/dev/shm", F_OK) == 0) {
+		snprintf(sub, sizeof(sub), "/dev/shm");
+		run_lstar(below, BUSYBOX, ls, &r);
+		ck_assert_msg(r.status == 0 &&
+			      !strcmp(r.out, "full\nnull\nrandom\nshm\ntty\nurandom\nzero\n"),
+			      "ls /dev with --ro /dev/shm: status %d\n%s%s", r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	run_lstar(learn, BUSYBOX, cat, &r);
+	ck_assert_msg(r.status == 0, "--learn: status %d\n%s", r.status, r.err);
+	run_result_free(&r);
+	text = read_text(pol);
+	ck_assert_msg(text && !strstr(text, "\npath ") && strstr(text, "openat"),
+		      "the learned policy grants a path for a device:\n%s", text);
+	free(text);
+	rm_rf(dir);
+}
+END_TEST
+
+/* --- 1. differential: busybox applets ---------------------------------------- */
 
 /* Applets that only read: on one fixture, --ro. */
 static const struct bb_case bb_ro[] = {
@@ -1531,7 +1618,7 @@ static const char want_proc_ungranted[] =
 	"chdir /proc/self/root: ENOENT\n"
 	"  getcwd still ROOT/tree: yes\n"
 	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
-	"open /dev/null: ENOENT\n";
+	"open /dev/null: ok\n";
 
 /* DECISIONS.md: a magic link such as /proc/self/root is EACCES. */
 static const char want_proc_granted[] =
@@ -1551,7 +1638,7 @@ static const char want_proc_granted[] =
 	"chdir /proc/self/root: EACCES\n"
 	"  getcwd still ROOT/tree: yes\n"
 	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
-	"open /dev/null: ENOENT\n";
+	"open /dev/null: ok\n";
 
 /* /proc/self/root and the other magic links: ENOENT when /proc is not
  * granted; refused even when it is (--ro /proc). */
@@ -1573,46 +1660,58 @@ END_TEST
 
 static const char want_nofs[] =
 	"open /etc/passwd: ENOENT\n"
-	"open /: ENOENT\n"
-	"open .: ENOENT\n"
+	"open /: EACCES\n"
+	"open .: EACCES\n"
 	"open /tmp O_DIRECTORY: ENOENT\n"
 	"open ROOT/outside/canary.txt: ENOENT\n"
-	"open /dev/null: ENOENT\n"
+	"open /dev/null: ok\n"
+	"open /dev/kvm: ENOENT\n"
+	"open /dev/mem: ENOENT\n"
+	"open /dev/sda: ENOENT\n"
+	"open /dev/shm O_DIRECTORY: ENOENT\n"
+	"open /dev/tty: ENXIO\n"
+	"open /dev/../etc/passwd: ENOENT\n"
+	"open /dev/null/../../etc/passwd: ENOENT\n"
+	"open /dev/full O_WRONLY|O_CREAT|O_TRUNC: ok\n"
+	"unlink /dev/null: EROFS\n"
+	"rename /dev/null /dev/y: EROFS\n"
+	"chmod /dev/null: EROFS\n"
 	"open /proc/self/root/etc/passwd: ENOENT\n"
 	"open new.txt O_CREAT: ENOENT\n"
 	"open /tmp/new.txt O_CREAT: ENOENT\n"
 	"openat(AT_FDCWD, x): ENOENT\n"
 	"creat /tmp/x: ENOENT\n"
-	"stat /: ENOENT\n"
-	"stat .: ENOENT\n"
+	"stat /: ok dir 0555\n"
+	"stat .: ok dir 0555\n"
 	"stat /etc/passwd: ENOENT\n"
-	"lstat /: ENOENT\n"
+	"lstat /: ok dir 0555\n"
 	"newfstatat(AT_FDCWD, /etc): ENOENT\n"
-	"newfstatat(AT_FDCWD, \"\", AT_EMPTY_PATH): ENOENT\n"
+	"newfstatat(AT_FDCWD, \"\", AT_EMPTY_PATH): ok\n"
 	"fstat(0): ok\n"
-	"statx /: ENOENT\n"
-	"access /: ENOENT\n"
+	"statx /: ok\n"
+	"access /: ok\n"
 	"access /etc/passwd: ENOENT\n"
-	"faccessat2 .: ENOENT\n"
+	"faccessat2 .: ok\n"
 	"readlink /proc/self/exe: ENOENT\n"
 	"readlinkat(AT_FDCWD, /bin): ENOENT\n"
 	"getdents64(0) (stdin, not a directory): ENOTDIR\n"
 	"getdents64(5) (no such fd): EBADF\n"
 	"mkdir /tmp/d: ENOENT\n"
-	"mkdir /: ENOENT\n"
+	"mkdir /: EEXIST\n"
 	"rmdir /tmp: ENOENT\n"
 	"unlink ROOT/outside/canary.txt: ENOENT\n"
 	"rename ROOT/outside/canary.txt ROOT/x: ENOENT\n"
 	"truncate ROOT/outside/canary.txt: ENOENT\n"
-	"chdir /: ENOENT\n"
+	"chdir /: ok\n"
 	"chdir ROOT: ENOENT\n"
-	"chdir .: ENOENT\n"
+	"chdir .: ok\n"
 	"getcwd is /: yes\n"
 	"symlink x y: ENOENT\n"
 	"write(1) still works: ok\n";
 
-/* 3. No --ro, no --rw: no file system at all (and the program starts at
- * "/", which is all getcwd says: nothing is there). */
+/* 3. No --ro, no --rw: no file system but lstar's devices (the program
+ * starts at "/", a bare directory lstar makes up that holds /dev; none
+ * of the host's device nodes is there). */
 START_TEST(no_file_system)
 {
 	const char *const none[] = { NULL };
@@ -1627,7 +1726,8 @@ START_TEST(no_file_system)
 }
 END_TEST
 
-/* And busybox, with no tree: every path is missing. */
+/* And busybox, with no tree: every path is missing but "/" (bare, not to
+ * be listed) and lstar's devices. */
 START_TEST(no_file_system_busybox)
 {
 	static const char *const cases[][6] = {
@@ -1638,15 +1738,23 @@ START_TEST(no_file_system_busybox)
 		{ "find", "/tmp", NULL },
 		{ "mkdir", "/tmp/lstar-should-not-exist", NULL },
 		{ "pwd", NULL },
+		{ "cat", "/dev/null", NULL },
+		{ "ls", "/dev", NULL },
 	};
 	static const char *const want_err[] = {
 		"cat: can't open '/etc/passwd': No such file or directory\n",
-		"ls: /: No such file or directory\n",
-		"ls: .: No such file or directory\n",
-		"stat: can't stat '/': No such file or directory\n",
+		"ls: can't open '/': Permission denied\n",
+		"ls: can't open '.': Permission denied\n",
+		"",
 		"find: /tmp: No such file or directory\n",
 		"mkdir: can't create directory '/tmp/lstar-should-not-exist': No such file or directory\n",
 		"",
+		"",
+		"",
+	};
+	static const char *const want_out[] = {
+		"", "", "", "/\n", "", "", "/\n", "",
+		"full\nnull\nrandom\ntty\nurandom\nzero\n",
 	};
 	const char *const none[] = { NULL };
 
@@ -1659,7 +1767,7 @@ START_TEST(no_file_system_busybox)
 		run_in(c.argv, NULL, NULL, &r);
 		ok_status = want_err[i][0] ? r.status == 1 : r.status == 0;
 		ck_assert_msg(ok_status && !strcmp(r.err, want_err[i]) &&
-			      !strcmp(r.out, want_err[i][0] ? "" : "/\n"),
+			      !strcmp(r.out, want_out[i]),
 			      "busybox %s: status %d\n--- stdout\n%s--- stderr\n%s--- expected stderr\n%s",
 			      cases[i][0], r.status, r.out, r.err, want_err[i]);
 		run_result_free(&r);
@@ -1970,6 +2078,8 @@ Suite *suite_fs(void)
 	tcase_add_test(diff, big_file_read);
 	tcase_add_test(diff, big_file_write);
 	tcase_add_loop_test(diff, busybox_ro, 0, NELEM(bb_ro));
+	tcase_add_loop_test(diff, busybox_devices, 0, NELEM(bb_dev));
+	tcase_add_test(diff, devices_over_a_tree);
 	tcase_add_loop_test(diff, busybox_rw, 0, NELEM(bb_rw));
 	tcase_add_test(diff, busybox_rw_sequence);
 	tcase_add_test(diff, canary_unchanged);	/* last */
