@@ -17,6 +17,10 @@
  * one into another granted tree) lstar follows itself: settle() splices
  * its target into the path and looks it up again.
  *
+ * A tree may be one regular file (--ro FILE): its descriptor is the file
+ * itself, nothing lies below it, and each use opens that very file again
+ * (reopen_file), as a bind mount of the file shows it.
+ *
  * Decisions (docs/DECISIONS.md): a path outside every tree does not exist
  * (ENOENT); a walk that tries to leave the trees is EACCES; changing a
  * read-only tree is EROFS.  lstar's devices and /dev (dev.c) are there
@@ -98,19 +102,50 @@ static int check_nesting(struct vmm_process *proc, const char *canon, bool writa
 	return 0;
 }
 
+/*
+ * A file granted alone (--ro FILE, path rw FILE) is held as an O_PATH
+ * descriptor of the file itself, taken at start, and every use opens
+ * that very file again through the VMM's /proc/self/fd (as chmod does
+ * below): never by its path, so that neither the program nor the host
+ * renaming another file, or a symlink, over the name reaches anything
+ * else; the program sees it as a bind mount of the file it was at start
+ * (docs/DECISIONS.md, "Single files").  flags as open's; O_CREAT opens
+ * the file that is there, O_EXCL is EEXIST, O_DIRECTORY ENOTDIR.
+ */
+static int reopen_file(const struct vmm_tree *t, uint64_t flags)
+{
+	struct open_how how = { 0 };
+	char self[64];
+	int fd;
+
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return -EEXIST;
+	if (flags & O_DIRECTORY)
+		return -ENOTDIR;
+	/* The link is the VMM's own (a magic one): followed, by design. */
+	how.flags = (flags & ~(uint64_t)(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", t->dirfd);
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, self, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
 int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 {
 	/*
 	 * Taken literally: no component may be a symlink.  A policy says
-	 * which directory it grants; a link planted by an earlier run (in a
-	 * tree it could write) must not turn that into another one.  The
-	 * command line's paths come here already resolved (cpu/main.c).
+	 * which directory or file it grants; a link planted by an earlier
+	 * run (in a tree it could write) must not turn that into another
+	 * one.  The command line's paths come here already resolved
+	 * (cpu/main.c).
 	 */
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		/* (No O_NOFOLLOW: with it a last symlink would be opened
+		 * itself, not refused by RESOLVE_NO_SYMLINKS.) */
+		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	struct vmm_tree *t;
+	struct stat st;
 	int fd, err;
 
 	if (proc->ntrees == VMM_MAX_TREES)
@@ -126,12 +161,28 @@ int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	if (fd < 0)
 		return -errno;
+	/* A directory, or one regular file; a device node, FIFO or socket
+	 * of the host is never the program's (-EINVAL, said by the caller). */
+	err = fstat(fd, &st) < 0 ? -errno :
+	      !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	if (err) {
+		close(fd);
+		return err;
+	}
 	t = &proc->trees[proc->ntrees++];
 	t->path = strdup(path);
 	t->len = strcmp(path, "/") ? strlen(path) : 0;	/* "/" matches all */
 	t->dirfd = fd;
 	t->writable = writable;
-	return t->path ? 0 : -ENOMEM;
+	t->file = S_ISREG(st.st_mode);
+	if (!t->path)
+		return -ENOMEM;
+	/* A file is opened through /proc/self/fd: it must work now. */
+	if (t->file && (fd = reopen_file(t, O_PATH)) < 0)
+		return fd == -ENOENT ? -ENOSYS : fd;
+	if (t->file)
+		close(fd);
+	return 0;
 }
 
 
@@ -279,6 +330,11 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 		p->rel++;
 	if (!*p->rel)
 		p->rel = ".";
+	/* A file granted alone has nothing below it: "FILE/x", "FILE/" and
+	 * "FILE/." are ENOTDIR, as Linux says of a path through a file.
+	 * ("FILE/.." is FILE's directory, lexically: made up, bare.) */
+	if (p->tree->file && (strcmp(p->rel, ".") || p->must_dir))
+		return -ENOTDIR;
 	/* "x/." keeps its dot: it must exist ("x/" may be created). */
 	snprintf(p->walk, sizeof(p->walk), "%s%s", p->rel,
 		 p->last == LAST_DOT ? "/." : p->must_dir ? "/" : "");
@@ -400,6 +456,8 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
 	};
 	int fd;
 
+	if (t->file)		/* rel is "." (lookup): the file itself */
+		return reopen_file(t, flags);
 	/* RESOLVE_BENEATH answers EAGAIN when a rename elsewhere on the
 	 * host races a ".." step; the kernel asks callers to retry. */
 	for (int tries = 0; tries < 64; tries++) {
@@ -1291,6 +1349,11 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	if (err)
 		return err;
 	vmm_call_path(cpu, p->abs, true);
+	/* A file granted alone is a mount point: it cannot be removed,
+	 * renamed or replaced, read-only or not (EBUSY, or what each call
+	 * makes of it). */
+	if (p->tree->file)
+		return -EBUSY;
 	if (!p->tree->writable)
 		return -EROFS;
 	return open_parent(p, last);
@@ -1365,6 +1428,8 @@ static int64_t do_unlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
 	fd = lookup_for_change(cpu, dirfd, gva, &p, &last);
+	if (fd == -EBUSY && p.tree->file)	/* a file granted alone */
+		return (flags & AT_REMOVEDIR) ? -ENOTDIR : -EBUSY;
 	if (fd < 0 && !(fd == -EBUSY && p.last != LAST_NORM))
 		return fd == -EISDIR ? -EROFS : fd;
 	/* rmdir("x/.") is EINVAL and rmdir("x/..") ENOTEMPTY; unlink of
@@ -1504,11 +1569,15 @@ static int64_t do_link(struct vmm_vcpu *cpu, int olddir, uint64_t oldp, int newd
 		return -EINVAL;
 	if (flags & AT_SYMLINK_FOLLOW)
 		return -EPERM;	/* docs/DECISIONS.md */
+	/* A file granted alone is a mount of its own: a link to it from
+	 * elsewhere crosses mounts (EXDEV); its name exists (EEXIST). */
 	if ((from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last)) < 0)
-		return from_fd == -EISDIR ? -EPERM : from_fd;
+		return from_fd == -EISDIR ? -EPERM :
+		       from_fd == -EBUSY && from.tree->file ? -EXDEV : from_fd;
 	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last)) < 0) {
 		close(from_fd);
-		return to_fd == -EISDIR ? -EEXIST : to_fd;
+		return to_fd == -EISDIR || (to_fd == -EBUSY && to.tree->file) ?
+		       -EEXIST : to_fd;
 	}
 	r = from.tree != to.tree ? -EXDEV :
 	    result(linkat(from_fd, from_last, to_fd, to_last, 0));

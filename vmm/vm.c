@@ -677,8 +677,15 @@ static int open_process(struct vmm *vmm)
 			lstar_policy_where(proc->policy, p->src, where, sizeof(where));
 			if (err == -ELOOP && realpath(p->path, real))
 				vmm_err("%s: path %s %s: a component is a symlink; "
-					"a policy names directories as they are (%s?)",
+					"a policy names directories and files as they are (%s?)",
 					where, p->writable ? "rw" : "ro", p->path, real);
+			else if (err == -EINVAL)
+				vmm_err("%s: path %s %s: neither a directory nor a regular "
+					"file", where, p->writable ? "rw" : "ro", p->path);
+			else if (err == -ENOSYS)
+				vmm_err("%s: path %s %s: a file is granted through "
+					"/proc/self/fd, and this host has no /proc", where,
+					p->writable ? "rw" : "ro", p->path);
 			else if (err == -ENODEV)
 				vmm_err("%s: path %s %s: one of lstar's own devices, there in "
 					"every run without a grant (never the host's)", where,

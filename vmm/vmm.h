@@ -273,8 +273,11 @@ struct vmm_fuzz_options {
 struct vmm_tree {
 	char *path;			/* canonical absolute path, no trailing / */
 	size_t len;
-	int dirfd;			/* O_PATH descriptor of the tree's root */
+	int dirfd;			/* O_PATH descriptor of the tree's root
+					 * (of the file itself, for a file) */
 	bool writable;			/* --rw */
+	bool file;			/* one regular file, not a directory:
+					 * seen as a bind mount of it (fs.c) */
 };
 
 /* An open file the VMM holds for the guest (fdtable.c). */
