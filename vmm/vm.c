@@ -408,6 +408,8 @@ static void destroy_process(struct vmm_process *proc)
 		close(proc->cwd_fd);
 	if (proc->exe_fd >= 0)
 		close(proc->exe_fd);
+	if (proc->dev_fd >= 0)
+		close(proc->dev_fd);
 }
 
 static void destroy_vm(struct vmm_vm *vm)
@@ -686,8 +688,19 @@ static int open_process(struct vmm *vmm)
 			lstar_policy_where(proc->policy, p->src, where, sizeof(where));
 			if (err == -ELOOP && realpath(p->path, real))
 				vmm_err("%s: path %s %s: a component is a symlink; "
-					"a policy names directories as they are (%s?)",
+					"a policy names directories and files as they are (%s?)",
 					where, p->writable ? "rw" : "ro", p->path, real);
+			else if (err == -EINVAL)
+				vmm_err("%s: path %s %s: neither a directory nor a regular "
+					"file", where, p->writable ? "rw" : "ro", p->path);
+			else if (err == -ENOSYS)
+				vmm_err("%s: path %s %s: a file is granted through "
+					"/proc/self/fd, and this host has no /proc", where,
+					p->writable ? "rw" : "ro", p->path);
+			else if (err == -ENODEV)
+				vmm_err("%s: path %s %s: one of lstar's own devices, there in "
+					"every run without a grant (never the host's)", where,
+					p->writable ? "rw" : "ro", p->path);
 			else
 				vmm_err("%s: path %s %s: %s", where, p->writable ? "rw" : "ro",
 					p->path, err == -EXDEV ?
@@ -704,6 +717,11 @@ static int open_process(struct vmm *vmm)
 			vmm_err("--cwd %s: %s", opt->cwd, strerror(-err));
 		else
 			vmm_err("cannot find the current directory: %s", strerror(-err));
+		return err;
+	}
+	/* The devices every run has (dev.c): their host side. */
+	if ((err = vmm_dev_init(proc))) {
+		vmm_err("cannot make the devices' file: %s", strerror(-err));
 		return err;
 	}
 	vmm_fd_init(proc);
@@ -1014,6 +1032,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->proc.policy = opt->policy;
 	vmm->proc.cwd_fd = -1;
 	vmm->proc.exe_fd = -1;
+	vmm->proc.dev_fd = -1;
 	/* Whose files are the program's own (fs.c): lstar's user's. */
 	vmm->proc.host_uid = geteuid();
 	vmm->proc.host_gid = getegid();

@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -273,8 +274,11 @@ struct vmm_fuzz_options {
 struct vmm_tree {
 	char *path;			/* canonical absolute path, no trailing / */
 	size_t len;
-	int dirfd;			/* O_PATH descriptor of the tree's root */
+	int dirfd;			/* O_PATH descriptor of the tree's root
+					 * (of the file itself, for a file) */
 	bool writable;			/* --rw */
+	bool file;			/* one regular file, not a directory:
+					 * seen as a bind mount of it (fs.c) */
 };
 
 /* An open file the VMM holds for the guest (fdtable.c). */
@@ -286,6 +290,11 @@ struct vmm_file {
 					 * (or NULL); fs.c follows the directory
 					 * itself (its host descriptor) */
 	const struct vmm_tree *tree;	/* the grant it came from, or NULL */
+	/* One of lstar's devices (dev.c), answered by the VMM alone: host
+	 * is then the process's dev_fd, shared and never closed here. */
+	uint8_t dev;			/* enum vmm_dev, or VMM_DEV_NONE */
+	int flags;			/* a device's status flags (F_GETFL) */
+	uint64_t pos;			/* /dev's listing: the next entry */
 };
 
 /* One guest descriptor. */
@@ -458,6 +467,8 @@ struct vmm_process {
 	struct vmm_timers timers;	/* timer_create, setitimer, alarm */
 	int exe_fd;			/* the program it runs (read-only), for
 					 * execve of /proc/self/exe; -1: none */
+	int dev_fd;			/* what a device's file holds on the host
+					 * (dev.c): an empty sealed memfd; -1 */
 };
 
 struct vmm_observers {
@@ -877,6 +888,37 @@ bool vmm_fs_plain_dir(const struct vmm_tree *t, const char *rel);
  * beneath its tree, read-only, the last link followed unless nofollow;
  * the host descriptor or -errno. */
 int vmm_fs_open_exec(struct vmm_vcpu *cpu, int dirfd, const char *path, bool nofollow);
+
+/*
+ * dev.c: lstar's own devices, in every run: /dev/null, zero, full,
+ * random, urandom, tty, stdin, stdout, stderr, and /dev itself.  None is
+ * the host's; the VMM answers each (docs/DECISIONS.md, "Devices").
+ */
+enum vmm_dev {
+	VMM_DEV_NONE, VMM_DEV_NULL, VMM_DEV_ZERO, VMM_DEV_FULL, VMM_DEV_RANDOM,
+	VMM_DEV_URANDOM, VMM_DEV_TTY, VMM_DEV_STDIN, VMM_DEV_STDOUT,
+	VMM_DEV_STDERR, VMM_DEV_DIR,
+};
+/* vmm_dev_init - make the process's dev_fd (before confinement); 0 or
+ * -errno. */
+int vmm_dev_init(struct vmm_process *proc);
+/* vmm_dev_of - which device the normalized guest path abs names
+ * (VMM_DEV_NONE: none); -ENOTDIR for a path below a device. */
+int vmm_dev_of(const char *abs);
+/* vmm_dev_stat - what stat says of device dev (not a std one). */
+void vmm_dev_stat(int dev, struct stat *st);
+/* vmm_dev_open - open device dev with open's flags: a new file (no
+ * reference yet) in *out, or -errno.  stdin, stdout, stderr give the
+ * file the program's 0, 1, 2 name (ENOENT when closed). */
+int vmm_dev_open(struct vmm_process *proc, int dev, uint64_t flags,
+		 struct vmm_file **out);
+/* vmm_dev_getdents - getdents64 of /dev's listing into the program's
+ * buffer at gva (count bytes); bytes written or -errno. */
+int64_t vmm_dev_getdents(struct vmm_vcpu *cpu, struct vmm_file *f, uint64_t gva,
+			 uint64_t count);
+/* vmm_dev_readable, vmm_dev_writable - may f's open read (write)? */
+bool vmm_dev_readable(const struct vmm_file *f);
+bool vmm_dev_writable(const struct vmm_file *f);
 
 /*
  * The system calls the VMM answers: vmm_sys_<name> for each
