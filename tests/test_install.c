@@ -6,7 +6,8 @@
  * without a warning and document every option and command that --help
  * prints (and none it does not); the bash completion (tools/completion/)
  * offers those options, the stock profiles after -p, directories after
- * --ro, file names after --trace= and commands after --.
+ * --cwd, files and directories after --ro, file names after --trace= and
+ * commands after --.
  *
  * Needs make, groff (make deps installs groff-base) and bash; no KVM.
  */
@@ -674,8 +675,8 @@ static const struct {
 	{ "lstar", "_lstar", { "lstar", "run", "-p", "" }, { "@", "p.policy", "d" }, { "--ro" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--policy", "de" }, { "default" }, { "stdio" } },
 	{ "lstar", "_lstar", { "lstar", "fuzz", "-p", "./" }, { "./p.policy" }, { "default" } },
-	{ "lstar", "_lstar", { "lstar", "run", "--ro", "" }, { "d" }, { "f", "p.policy" } },
-	{ "lstar", "_lstar", { "lstar", "run", "--rw", "" }, { "d" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--ro", "" }, { "d", "f", "p.policy" }, { "default" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--rw", "" }, { "d", "f" }, { "--ro" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--cwd", "" }, { "d" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "fuzz", "--corpus", "" }, { "d" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--trace=" }, { "--trace=f", "--trace=d" }, { "f" } },

@@ -125,10 +125,11 @@ _lstar()
 	-p | --policy)
 		_lstar_reply_policy "$cur"
 		return 0 ;;
-	--ro | --rw | --cwd | --corpus | --crashes)
+	--cwd | --corpus | --crashes)
 		_lstar_reply_files -d "$cur"
 		return 0 ;;
-	--learn | --input-file)
+	# A tree is a directory or one file.
+	--ro | --rw | --learn | --input-file)
 		_lstar_reply_files -f "$cur"
 		return 0 ;;
 	--env)
