@@ -2312,11 +2312,136 @@ START_TEST(descriptor_limit)
 }
 END_TEST
 
+/* --- --tmp: a private /tmp and /dev/shm -------------------------------------- */
+
+/*
+ * --tmp gives an empty, writable /tmp and /dev/shm (mode 1777) that the
+ * program and its children share, that the host never sees, and that
+ * the next run does not find; lstar's working directory in the host's
+ * /tmp is not one the program sees.
+ */
+START_TEST(tmp_private)
+{
+	char name[64], host[PATH_MAX], script[512];
+	const char *const opts[] = { "--tmp", NULL };
+	const char *args[] = { "sh", "-c", script, NULL };
+	struct run_result r;
+
+	snprintf(name, sizeof(name), "lstar-tmp-test-%d", (int)getpid());
+	snprintf(host, sizeof(host), "/tmp/%s", name);
+	snprintf(script, sizeof(script),
+		 "pwd; ls -a /tmp /dev/shm; echo hi > /tmp/%s; (echo child > /dev/shm/s) & wait; "
+		 "cat /tmp/%s /dev/shm/s; stat -c '%%a %%F' /tmp /dev/shm; ln -s /etc/passwd /tmp/l; "
+		 "cat /tmp/l || echo refused", name, name);
+	run_lstar(opts, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "/\n/dev/shm:\n.\n..\n\n/tmp:\n.\n..\n"
+						     "hi\nchild\n1777 directory\n1777 directory\n"
+						     "refused\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	ck_assert_msg(access(host, F_OK) != 0, "%s appeared on the host", host);
+	/* The next run's /tmp is empty again. */
+	snprintf(script, sizeof(script), "ls -a /tmp");
+	run_lstar(opts, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, ".\n..\n"), "a second run's /tmp:\n%s%s",
+		      r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* --tmp=SIZE is a limit: a write beyond it fails with ENOSPC, as on a
+ * full tmpfs, and what fit is there. */
+START_TEST(tmp_size)
+{
+	const char *const opts[] = { "--tmp=1M", NULL };
+	const char *const args[] = { "sh", "-c", "head -c 2000000 /dev/zero | dd of=/tmp/big "
+				     "bs=4096 2>/dev/null; echo $?; wc -c < /tmp/big; rm /tmp/big; "
+				     "head -c 500000 /dev/zero > /tmp/ok; wc -c < /tmp/ok", NULL };
+	struct run_result r;
+
+	run_lstar(opts, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "1\n1048576\n500000\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* What --tmp refuses, with a reason: a bad size, a /tmp granted already
+ * or a read-only tree inside it, lstar fuzz; and --learn grants no path
+ * for it (its header says to give --tmp again). */
+START_TEST(tmp_refusals)
+{
+	char dir[] = "/tmp/lstar-tmp-XXXXXX", pol[PATH_MAX], polopt[PATH_MAX + 16];
+	const char *const cat[] = { "sh", "-c", "echo x > /tmp/f; cat /tmp/f", NULL };
+	static const struct {
+		const char *opts[4];
+		const char *message;
+	} bad[] = {
+		{ { "--tmp=0", NULL }, "--tmp=0: expected a size of at least 1M" },
+		{ { "--tmp=lots", NULL }, "--tmp=lots: expected a size" },
+		{ { "--tmp", "--rw", "/tmp", NULL }, "--tmp: /tmp is granted already" },
+		{ { "--tmp", "--ro", "@", NULL }, "--tmp: a read-only tree lies inside /tmp" },
+	};
+	struct run_result r;
+	char *text;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		const char *opts[4];
+
+		for (int k = 0; k < 4; k++)
+			opts[k] = bad[i].opts[k] && !strcmp(bad[i].opts[k], "@") ? dir : bad[i].opts[k];
+		run_lstar(opts, BUSYBOX, cat, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, bad[i].message),
+			      "case %zu: want status 125 and \"%s\", got %d: %s", i,
+			      bad[i].message, r.status, r.err);
+		run_result_free(&r);
+	}
+	{
+		const char *const opts[] = { "--tmp", "--stdin", NULL };
+
+		run_lstar_in("fuzz", opts, BUSYBOX, cat, NULL, 60, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, "fuzz: --tmp"), "fuzz --tmp: %d %s",
+			      r.status, r.err);
+		run_result_free(&r);
+	}
+	snprintf(pol, sizeof(pol), "%s/learned.policy", dir);
+	snprintf(polopt, sizeof(polopt), "%s", pol);
+	{
+		const char *const opts[] = { "--tmp", "--learn", polopt, NULL };
+
+		run_lstar(opts, BUSYBOX, cat, &r);
+	}
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "x\n"), "--learn --tmp: %d %s%s", r.status,
+		      r.out, r.err);
+	run_result_free(&r);
+	text = read_text(pol);
+	ck_assert_msg(text && !strstr(text, "\npath ") && strstr(text, "give --tmp again"),
+		      "the learned policy:\n%s", text);
+	free(text);
+	/* Started in a directory of the host's /tmp: not one the program's
+	 * /tmp has, so it starts at / (as outside every tree). */
+	{
+		char lstar[PATH_MAX];
+		char *const argv[] = { realpath(lstar_path(), lstar), "run", "--tmp", "--", BUSYBOX,
+				       "pwd", NULL };
+
+		ck_assert_ptr_nonnull(argv[0]);
+		run_argv_in(argv, NULL, 60, dir, NULL, &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, "/\n"), "pwd from %s: %d %s%s", dir,
+			      r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	rm_rf(dir);
+}
+END_TEST
+
 Suite *suite_fs(void)
 {
 	Suite *s = suite_create("fs");
 	TCase *diff = tcase_create("differential");
 	TCase *conf = tcase_create("confinement");
+	TCase *tc_tmp;
 
 	tcase_set_timeout(diff, 120);
 	tcase_add_unchecked_fixture(diff, base_setup, base_teardown);
@@ -2334,6 +2459,13 @@ Suite *suite_fs(void)
 	tcase_add_test(diff, busybox_rw_sequence);
 	tcase_add_test(diff, canary_unchanged);	/* last */
 	suite_add_tcase(s, diff);
+
+	tc_tmp = tcase_create("tmp");
+	tcase_set_timeout(tc_tmp, 120);
+	tcase_add_test(tc_tmp, tmp_private);
+	tcase_add_test(tc_tmp, tmp_size);
+	tcase_add_test(tc_tmp, tmp_refusals);
+	suite_add_tcase(s, tc_tmp);
 
 	tcase_set_timeout(conf, 120);
 	tcase_add_unchecked_fixture(conf, base_setup, base_teardown);

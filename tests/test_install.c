@@ -606,7 +606,7 @@ static void replies(const char *out, struct words *s)
 
 /*
  * `lstar run -<TAB>` and `lstar fuzz -<TAB>` offer exactly the options
- * their --help prints (fuzz refuses --rw, --learn and --stats), and `lstar <TAB>`
+ * their --help prints (fuzz refuses --rw, --tmp, --learn and --stats), and `lstar <TAB>`
  * the commands.
  */
 START_TEST(completion_offers_the_options)
@@ -620,11 +620,11 @@ START_TEST(completion_offers_the_options)
 
 	/* The option lines of each --help: lstar --help's are run's. */
 	help_words(help, "lstar", &run_opts, NULL, &cmds);
-	ck_assert_ptr_nonnull(strstr(fuzz, "--rw and --learn are refused"));
+	ck_assert_ptr_nonnull(strstr(fuzz, "--rw, --tmp and --learn are refused"));
 	ck_assert_ptr_nonnull(strstr(fuzz, "--stats is lstar run's alone"));
 	for (int i = 0; i < run_opts.n; i++)
 		if (strcmp(run_opts.w[i], "--rw") && strcmp(run_opts.w[i], "--learn") &&
-		    strcmp(run_opts.w[i], "--stats"))
+		    strcmp(run_opts.w[i], "--stats") && strcmp(run_opts.w[i], "--tmp"))
 			words_add(&fuzz_opts, run_opts.w[i], strlen(run_opts.w[i]));
 	help_words(fuzz, "lstar", &fuzz_opts, NULL, NULL);
 	words_add(&run_opts, "--help", 6);

@@ -186,6 +186,32 @@ int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 }
 
 
+int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd)
+{
+	struct vmm_tree *t;
+	int err = 0;
+
+	if (proc->ntrees == VMM_MAX_TREES)
+		err = -E2BIG;
+	/* Over a tree granted at the same path, or beneath a read-only one
+	 * inside it, it would hide what the grant says is there. */
+	for (int i = 0; !err && i < proc->ntrees; i++)
+		if (!strcmp(proc->trees[i].path, path))
+			err = -EEXIST;
+	if (!err)
+		err = check_nesting(proc, path, true);
+	if (err) {
+		close(dirfd);
+		return err;
+	}
+	t = &proc->trees[proc->ntrees++];
+	*t = (struct vmm_tree){
+		.path = strdup(path), .len = strlen(path), .dirfd = dirfd,
+		.writable = true, .private = true,
+	};
+	return t->path ? 0 : -ENOMEM;
+}
+
 /* --- paths ---------------------------------------------------------------- */
 
 /*
@@ -723,16 +749,21 @@ static int base_dir(struct vmm_process *proc, int dirfd, char *out)
  */
 int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 {
+	const struct vmm_tree *t;
 	char canon[PATH_MAX];
 	struct fs_path p;
+	bool hidden;
 	int err, fd;
 
 	if (!realpath(path ? path : ".", canon))
 		return -errno;
-	err = lookup(proc, AT_FDCWD, canon, &p);
+	/* lstar's own directory in the host's /tmp is not one in the
+	 * program's private /tmp (--tmp): outside every tree. */
+	hidden = !path && (t = vmm_fs_tree_of(proc, canon)) && t->private;
+	err = hidden ? -ENOENT : lookup(proc, AT_FDCWD, canon, &p);
 	if (err == FS_DEVICE)	/* /dev is only a path; a device no directory */
 		err = p.dev == VMM_DEV_DIR ? -ENOENT : -ENOTDIR;
-	if (err == -ENOENT && !is_tree_ancestor(proc, canon) &&
+	if (err == -ENOENT && (hidden || !is_tree_ancestor(proc, canon)) &&
 	    vmm_dev_of(canon) != VMM_DEV_DIR) {
 		if (path)
 			return -EXDEV;		/* outside every tree */

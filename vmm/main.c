@@ -24,6 +24,8 @@
 #define DEFAULT_MEM	(512ULL << 20)
 #define MIN_MEM		LSTAR_MEM_MIN
 #define MAX_MEM		LSTAR_MEM_MAX
+#define DEFAULT_TMP	(128ULL << 20)	/* --tmp's size */
+#define MIN_TMP		(1ULL << 20)
 
 static const char usage_text[] =
 "usage: lstar run [options] -- PROGRAM [ARGS...]\n"
@@ -68,6 +70,9 @@ static const char usage_text[] =
 "                     text (the default: strace-like lines) or json (one\n"
 "                     JSON object per line, docs/TRACE.md), for --trace,\n"
 "                     -v and `log` rules alike\n"
+"  --tmp[=SIZE]       an empty, writable /tmp and /dev/shm of the program's\n"
+"                     own: a tmpfs of SIZE (default 128M) in memory, on no\n"
+"                     host path, gone when the run ends\n"
 "  --stats            at the end, on stderr, a summary as strace -c gives:\n"
 "                     calls and errors per system call, where each was\n"
 "                     answered (guest or vmm) and the VMM's time on it,\n"
@@ -129,7 +134,7 @@ static const char fuzz_usage_text[] =
 "  --timeout SECONDS  with --corpus: the most one input may take\n"
 "\n"
 "The run options are lstar run's (-p, --ro, --mem, --env, -v, --trace ...);\n"
-"--rw and --learn are refused: what an input wrote would outlive it;\n"
+"--rw, --tmp and --learn are refused: what an input wrote would outlive it;\n"
 "--stats is lstar run's alone.\n"
 "\n"
 "Without --corpus, lstar fuzz is an AFL++ target: under afl-fuzz it speaks\n"
@@ -268,7 +273,7 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_TRACE_FORMAT = 256, OPT_STATS, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+enum { OPT_TRACE_FORMAT = 256, OPT_STATS, OPT_TMP, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -289,6 +294,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "learn", required_argument, NULL, 'L' },
 		{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "tmp", optional_argument, NULL, OPT_TMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "stdin", no_argument, NULL, OPT_STDIN },
 		{ "input-file", required_argument, NULL, OPT_INPUT_FILE },
@@ -343,6 +349,17 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			break;
 		case 'L':
 			opt->learn_path = optarg;
+			break;
+		case OPT_TMP:
+			if (fuzz)
+				return usage_error("fuzz: --tmp: what an input wrote would "
+						   "outlive it");
+			opt->tmp_size = DEFAULT_TMP;
+			if (optarg && (lstar_policy_parse_size(optarg, strlen(optarg),
+							       &opt->tmp_size) < 0 ||
+				       opt->tmp_size < MIN_TMP))
+				return usage_error("--tmp=%s: expected a size of at least 1M, "
+						   "such as 64M or 1G", optarg);
 			break;
 		case OPT_STATS:
 			if (fuzz)

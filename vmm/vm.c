@@ -672,6 +672,35 @@ int vmm_image_check(struct vmm_image *img, char *why, size_t len)
 /* 2. The process: the trees the program may see (the policy's path rules,
  * --ro and --rw among them), opened now (never by path later), and its
  * working directory. */
+/* --tmp: /tmp and /dev/shm of the program's own, in one tmpfs made for
+ * the run (tmpfs.c). */
+static int private_tmp(struct vmm_process *proc, uint64_t size)
+{
+	static const char *const dirs[2][2] = { { "/tmp", "tmp" }, { "/dev/shm", "shm" } };
+	char why[256];
+	int root, err;
+
+	if ((err = vmm_tmpfs_make(size, &root, why, sizeof(why)))) {
+		vmm_err("--tmp: %s", why);
+		return err;
+	}
+	for (int i = 0; i < 2 && !err; i++) {
+		int fd = openat(root, dirs[i][1], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		err = fd < 0 ? -errno : vmm_fs_grant_private(proc, dirs[i][0], fd);
+		if (err == -EEXIST)
+			vmm_err("--tmp: %s is granted already (--ro, --rw or a path rule): "
+				"--tmp gives a private one instead", dirs[i][0]);
+		else if (err == -EXDEV)
+			vmm_err("--tmp: a read-only tree lies inside %s, which --tmp makes "
+				"the program's own", dirs[i][0]);
+		else if (err)
+			vmm_err("--tmp: %s: %s", dirs[i][0], strerror(-err));
+	}
+	close(root);
+	return err;
+}
+
 static int open_process(struct vmm *vmm)
 {
 	struct vmm_process *proc = &vmm->proc;
@@ -709,6 +738,8 @@ static int open_process(struct vmm *vmm)
 			return err;
 		}
 	}
+	if (opt->tmp_size && (err = private_tmp(proc, opt->tmp_size)))
+		return err;
 	if ((err = vmm_fs_set_cwd(proc, opt->cwd))) {
 		if (opt->cwd && err == -EXDEV)
 			vmm_err("--cwd %s: outside every tree the program sees "

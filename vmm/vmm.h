@@ -257,6 +257,7 @@ struct vmm_options {
 	const char *trace_path;		/* --trace=FILE; NULL: stderr */
 	bool trace_json;		/* --trace-format=json */
 	bool stats;			/* --stats */
+	uint64_t tmp_size;		/* --tmp: the private /tmp's size; 0: none */
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
 };
@@ -279,6 +280,9 @@ struct vmm_tree {
 	bool writable;			/* --rw */
 	bool file;			/* one regular file, not a directory:
 					 * seen as a bind mount of it (fs.c) */
+	bool private;			/* --tmp's /tmp or /dev/shm (tmpfs.c): path
+					 * is where the program sees it, dirfd a
+					 * tmpfs of the run's own, on no host path */
 };
 
 /* An open file the VMM holds for the guest (fdtable.c). */
@@ -872,9 +876,12 @@ void vmm_rlimit_init(struct vmm_process *proc);
 
 /*
  * fs.c: the granted trees.  vmm_fs_grant opens a tree (before
- * confinement); vmm_fs_set_cwd sets the program's working directory.
+ * confinement); vmm_fs_grant_private takes --tmp's directory dirfd (its
+ * own from then on) as the writable tree the program sees at path;
+ * vmm_fs_set_cwd sets the program's working directory.
  */
 int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable);
+int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd);
 int vmm_fs_set_cwd(struct vmm_process *proc, const char *path);
 /* vmm_fs_tree_of - the tree that holds the normalized guest path abs (the
  * longest that does), or NULL.  vmm_fs_tree_contains - does tree path
@@ -1082,6 +1089,13 @@ void vmm_stats_forked(struct vmm *vmm);
 void vmm_stats_share(struct vmm *vmm);
 void vmm_stats_print(struct vmm *vmm);
 void vmm_stats_close(struct vmm *vmm);
+
+/*
+ * tmpfs.c: vmm_tmpfs_make - a tmpfs of size bytes for --tmp, on no host
+ * path, with the directories tmp/ and shm/ (mode 1777): *root its
+ * O_PATH descriptor.  0, or -errno with the reason in why.
+ */
+int vmm_tmpfs_make(uint64_t size, int *root, char *why, size_t len);
 
 /* vmm_observe - tell the observers (trace, learn) of a completed call. */
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c);
