@@ -584,7 +584,8 @@ START_TEST(corpus_status_line)
 		      strstr(r.out, "lstar: fuzz: 2-crash: killed by SIGSEGV") &&
 		      !strstr(r.out, "lstar: fuzz: 1-ok:") && !strstr(r.out, "lstar: fuzz: 3-ok:") &&
 		      strstr(r.out, "lstar: fuzz: 3 inputs: 1 killed the program, 0 timed out; "),
-		      "status %d, the terminal's output:\n%s", r.status, r.out);
+		      "status %d, the terminal's output:\n%s\n--- stderr\n%s", r.status, r.out,
+		      r.err);
 	run_result_free(&r);
 	rm_rf(dir);
 }

@@ -165,7 +165,7 @@ cp_lib() {	# copy a file to the same path under $R, dereferencing links
 # /bin/true first, so that busybox's applet links do not replace it.
 cp -L /bin/true "$R/bin/true"
 for bin in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests" /bin/true \
-	/usr/bin/afl-fuzz /usr/bin/afl-showmap; do
+	/usr/bin/afl-fuzz /usr/bin/afl-showmap /usr/bin/jq /usr/bin/script; do
 	nf=$(ldd "$bin" | grep 'not found' || true)
 	[[ -z $nf ]] || die "$bin: a library is missing: $nf"
 	while read -r lib; do
@@ -180,8 +180,9 @@ done
 # shells, and a dynamic program for execve to refuse.
 cp "$BUSYBOX" "$R/usr/bin/busybox"
 cp /usr/bin/bash-static /usr/bin/env "$R/usr/bin/"
-# afl-fuzz and afl-showmap, which the fuzz tests drive lstar with.
-cp /usr/bin/afl-fuzz /usr/bin/afl-showmap "$R/usr/bin/"
+# afl-fuzz and afl-showmap, which the fuzz tests drive lstar with; jq,
+# which reads the JSON trace; script, which gives lstar fuzz a terminal.
+cp /usr/bin/afl-fuzz /usr/bin/afl-showmap /usr/bin/jq /usr/bin/script "$R/usr/bin/"
 cp "$B/lstar" "$R/lstar/lstar"
 cp "$B/lstar-policy" "$R/lstar/lstar-policy"
 cp "$B/tests/lstar-tests" "$R/lstar/lstar-tests"
@@ -214,6 +215,12 @@ export PATH=/lstar:/bin HOME=/tmp
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# What udev makes on every system, and the tests compare against natively.
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
+ln -sf /proc/self/fd /dev/fd
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts	# script(1)'s terminal
 mount -t tmpfs -o size=75% tmp /tmp	# the fs tests write 64 MiB files
 . /hw.env
 up() { read t _ </proc/uptime; echo "$t"; }
