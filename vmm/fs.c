@@ -119,6 +119,47 @@ int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 }
 
 
+static int normalize(char *out, const char *base, const char *path);
+
+int vmm_fs_system(struct vmm_process *proc)
+{
+	static const char *const tops[] = { "/bin", "/lib", "/lib64", "/sbin" };
+
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+		char target[256], abs[GUEST_PATH_MAX], real[PATH_MAX];
+		struct vmm_link *l;
+		struct stat st;
+		ssize_t n;
+		int err;
+
+		if (lstat(tops[i], &st) < 0)
+			continue;		/* not on this host: not shown */
+		if (S_ISDIR(st.st_mode)) {	/* no merged /usr: a tree */
+			if ((err = vmm_fs_grant(proc, tops[i], false)) && err != -EXDEV) {
+				vmm_err("--system: %s: %s", tops[i], strerror(-err));
+				return err;
+			}
+			continue;
+		}
+		if (!S_ISLNK(st.st_mode) ||
+		    (n = readlink(tops[i], target, sizeof(target) - 1)) <= 0)
+			continue;
+		target[n] = '\0';
+		/* Shown only when it leads into a tree, as the host resolves
+		 * it now, and normalized as a guest path would be: "usr/lib"
+		 * or "/usr/lib", never out of the trees. */
+		if (!realpath(tops[i], real) || !vmm_fs_tree_of(proc, real) ||
+		    normalize(abs, target[0] == '/' ? NULL : "/", target) ||
+		    strcmp(abs, real) || strlen(abs) >= sizeof(l->target) ||
+		    proc->nlinks == VMM_MAX_LINKS)
+			continue;
+		l = &proc->links[proc->nlinks++];
+		snprintf(l->path, sizeof(l->path), "%s", tops[i]);
+		snprintf(l->target, sizeof(l->target), "%s", abs);
+	}
+	return 0;
+}
+
 /* --- paths ---------------------------------------------------------------- */
 
 /*
@@ -224,6 +265,30 @@ const struct vmm_tree *vmm_fs_tree_of(const struct vmm_process *proc,
 }
 
 /*
+ * A path through one of the process's links is the path through its
+ * target: "/lib64/ld.so" is "/usr/lib64/ld.so".  The target was read
+ * when the link was granted, so a host link changed since changes
+ * nothing here.  0, or -ENAMETOOLONG.
+ */
+static int through_links(const struct vmm_process *proc, char *abs)
+{
+	for (int i = 0; i < proc->nlinks; i++) {
+		const struct vmm_link *l = &proc->links[i];
+		size_t n = strlen(l->path), tn = strlen(l->target);
+		const char *rest = abs + n;
+
+		if (strncmp(abs, l->path, n) || (*rest != '/' && *rest != '\0'))
+			continue;
+		if (tn + strlen(rest) >= GUEST_PATH_MAX)
+			return -ENAMETOOLONG;
+		memmove(abs + tn, rest, strlen(rest) + 1);
+		memcpy(abs, l->target, tn);
+		return 0;	/* targets hold no link: one step is all */
+	}
+	return 0;
+}
+
+/*
  * lookup - resolve guest path (already copied) against dirfd to a tree.
  * -ENOENT when no tree holds it, -EBADF/-ENOTDIR for a bad dirfd.
  */
@@ -240,7 +305,7 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 			return err;
 		base = strcpy(base_buf, p->abs);
 	}
-	if ((err = normalize(p->abs, base, path)))
+	if ((err = normalize(p->abs, base, path)) || (err = through_links(proc, p->abs)))
 		return err;
 	p->tree = vmm_fs_tree_of(proc, p->abs);
 	classify_last(path, p);

@@ -56,6 +56,10 @@ static const char usage_text[] =
 "                     program, read-only (repeat for more trees)\n"
 "  --rw PATH          the same, readable and writable: create, rename,\n"
 "                     remove, truncate below PATH\n"
+"  --system           the host's programs and libraries, read-only: /usr,\n"
+"                     and /bin, /lib, /lib64, /sbin as the host has them\n"
+"                     (merged-/usr symlinks into /usr); what a dynamically\n"
+"                     linked program needs to start (no /etc)\n"
 "  -v, --verbose      one line on stderr per refused or unimplemented\n"
 "                     system call (name, arguments)\n"
 "  --trace[=FILE]     one line per system call (arguments, result, the\n"
@@ -203,7 +207,7 @@ static int add_tree(FILE *out, const char *path, bool writable)
  * or -1 after saying why (the policy's own errors on stderr).
  */
 static int compile_policy(const char *name, int ntrees, const char *const paths[],
-			  const bool rw[], struct lstar_policy *out)
+			  const bool rw[], bool system, struct lstar_policy *out)
 {
 	char *trees = NULL;
 	size_t len = 0;
@@ -216,6 +220,10 @@ static int compile_policy(const char *name, int ntrees, const char *const paths[
 	}
 	for (int i = 0; i < ntrees && !err; i++)
 		err = add_tree(m, paths[i], rw[i]);
+	/* --system: /usr as a tree of the policy's (the links to it are
+	 * the VMM's, vmm_fs_system). */
+	if (system && !err)
+		err = add_tree(m, "/usr", false);
 	if (fclose(m) && !err) {
 		fprintf(stderr, "lstar: out of memory\n");
 		err = -1;
@@ -248,7 +256,7 @@ struct command {
 	const char *corpus, *crashes;
 };
 
-enum { OPT_STDIN = 256, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+enum { OPT_SYSTEM = 255, OPT_STDIN = 256, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -264,6 +272,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "ro", required_argument, NULL, 'r' },
 		{ "rw", required_argument, NULL, 'w' },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "trace", optional_argument, NULL, 'T' },
 		{ "learn", required_argument, NULL, 'L' },
@@ -310,6 +319,9 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			cmd->tree_paths[cmd->ntrees] = optarg;
 			cmd->tree_rw[cmd->ntrees++] = c == 'w';
 			break;
+		case OPT_SYSTEM:
+			opt->system = true;
+			break;
 		case 'p':
 			cmd->policy_name = optarg;
 			break;
@@ -354,7 +366,8 @@ static int prepare(int argc, char **argv, struct command *cmd, struct lstar_poli
 {
 	struct vmm_options *opt = &cmd->opt;
 
-	if (compile_policy(cmd->policy_name, cmd->ntrees, cmd->tree_paths, cmd->tree_rw, policy))
+	if (compile_policy(cmd->policy_name, cmd->ntrees, cmd->tree_paths, cmd->tree_rw,
+			   opt->system, policy))
 		return LSTAR_EXIT_FAILURE;
 	opt->policy = policy;
 	/* --mem and --timeout override the policy's limits. */
