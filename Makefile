@@ -428,7 +428,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev zlib1g-dev check musl-tools busybox-static bash-static golang-go \
-		afl++ clang groff-base
+		afl++ clang groff-base python3
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_dynamic.c - the host's own dynamically linked programs under
+ * lstar --system: coreutils, grep, sed, awk and python3 give the same
+ * stdout, stderr and exit status as natively; and the refusals of a
+ * dynamic program whose interpreter lstar cannot or will not load, each
+ * with a message that names it.
+ */
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests.h"
+
+/* A directory of inputs, granted read-only beside --system. */
+static char dir[] = "/tmp/lstar-dyn-XXXXXX";
+static char words[64], missing[64];
+
+static void make_inputs(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(words, sizeof(words), "%s/words", dir);
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	write_text(words, "pear 3\napple 12\nfig 1\nbanana 7\napple 2\n"
+			  "cherry 30\nkiwi 4\n");
+}
+
+/* One program and its arguments; "@" stands for the words file, "!"
+ * for a file that does not exist, "%" for the directory. */
+struct host_run {
+	const char *prog;
+	const char *args[8];
+};
+
+static const struct host_run host_runs[] = {
+	{ "/bin/true", { NULL } },
+	{ "/bin/false", { NULL } },
+	{ "/bin/ls", { "%", NULL } },
+	{ "/bin/ls", { "-a", "-1", "/usr/bin", NULL } },
+	{ "/bin/ls", { "!", NULL } },
+	{ "/bin/cat", { "@", NULL } },
+	{ "/usr/bin/wc", { "@", NULL } },
+	{ "/usr/bin/wc", { "-l", "-c", "@", "!", NULL } },
+	{ "/usr/bin/sort", { "@", NULL } },
+	{ "/usr/bin/sort", { "-k2", "-n", "-r", "@", NULL } },
+	{ "/usr/bin/head", { "-n", "3", "@", NULL } },
+	{ "/bin/grep", { "-n", "an", "@", NULL } },
+	{ "/bin/grep", { "-c", "zzz", "@", NULL } },
+	{ "/bin/grep", { "x", "!", NULL } },
+	{ "/bin/sed", { "-e", "s/a/A/g", "-e", "3d", "@", NULL } },
+	{ "/usr/bin/mawk", { "{ s += $2 } END { print NR, s }", "@", NULL } },
+	{ "/usr/bin/python3", { "-c", "print(2**100)", NULL } },
+	{ "/usr/bin/python3", { "-c", "import json, sys; print(json.dumps(sys.argv)); sys.exit(3)",
+				"a", "b", NULL } },
+	{ "/usr/bin/python3", { "-c", "import os; print(sorted(open('@').read().split()))", NULL } },
+};
+
+#define NHOST_RUNS ((int)(sizeof(host_runs) / sizeof(host_runs[0])))
+
+/* s with "@", "!" and "%" put in (in a buffer of its own, to free). */
+static char *expand(const char *s)
+{
+	char *out = malloc(strlen(s) * 64 + 1), *o = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (; *s; s++) {
+		const char *with = *s == '@' ? words : *s == '!' ? missing : *s == '%' ? dir : NULL;
+
+		if (with)
+			o = stpcpy(o, with);
+		else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+START_TEST(host_programs)
+{
+	const struct host_run *h = &host_runs[_i];
+	const char *opts[] = { "--system", "--ro", dir, NULL };
+	char *args[8] = { NULL };
+
+	if (access(h->prog, X_OK)) {
+		/* make deps installs what the table runs. */
+		ck_abort_msg("%s is not installed: run make deps", h->prog);
+	}
+	for (int i = 0; h->args[i]; i++)
+		args[i] = expand(h->args[i]);
+	assert_same_as_native_with(opts, h->prog, (const char *const *)args);
+	for (int i = 0; args[i]; i++)
+		free(args[i]);
+}
+END_TEST
+
+/* --system shows the merged-/usr links as the host has them: a path
+ * through /lib is the path through its target. */
+START_TEST(system_links)
+{
+	const char *opts[] = { "--system", NULL };
+	const char *args[] = { "-c", "import os; print(os.path.isdir('/lib/x86_64-linux-gnu'), "
+			       "os.path.exists('/etc/passwd'), os.listdir('/lib64') == "
+			       "os.listdir('/usr/lib64'))", NULL };
+	struct run_result r;
+
+	run_lstar(opts, "/usr/bin/python3", args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "True False True\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* Without --system, and with only /usr granted (the interpreter's path
+ * goes through /lib64, which is then no tree), lstar says which
+ * interpreter it cannot reach and what grants it. */
+START_TEST(interp_outside_trees)
+{
+	const char *only_usr[] = { "--ro", "/usr", NULL };
+	struct run_result r;
+
+	run_lstar(only_usr, "/bin/true", NULL, &r);
+	ck_assert_msg(r.status == 125 &&
+		      strstr(r.err, "lstar: /bin/true: interpreter /lib64/ld-linux-x86-64.so.2: "
+			     "outside every tree the program sees (--system grants"),
+		      "status %d\n--- stderr\n%s", r.status, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/*
+ * A copy of guest/args.musl whose PT_GNU_STACK header is now a PT_INTERP
+ * naming interp (its NUL included), at path.
+ */
+static void make_dynamic(const char *path, const char *interp)
+{
+	FILE *in = fopen(guest_path("args.musl"), "rb");
+	size_t cap = 1 << 22, size, n = strlen(interp) + 1;
+	unsigned char *buf = malloc(cap + n);
+	Elf64_Ehdr *eh;
+	int fd, found = 0;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(buf);
+	size = fread(buf, 1, cap, in);
+	fclose(in);
+	ck_assert_uint_lt(size, cap);
+	memcpy(buf + size, interp, n);
+	eh = (Elf64_Ehdr *)buf;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr *ph = (Elf64_Phdr *)(buf + eh->e_phoff) + i;
+
+		if (ph->p_type == PT_GNU_STACK) {
+			*ph = (Elf64_Phdr){ .p_type = PT_INTERP, .p_flags = PF_R,
+					    .p_offset = size, .p_filesz = n, .p_memsz = n,
+					    .p_align = 1 };
+			found = 1;
+		}
+	}
+	ck_assert(found);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, size + n), (ssize_t)(size + n));
+	close(fd);
+	free(buf);
+}
+
+/* Interpreters that are no interpreter: each refused with its name and
+ * the reason, before the program runs. */
+struct bad_interp {
+	const char *name;	/* in the directory; "" for the directory */
+	const char *why;
+};
+
+static const struct bad_interp bad_interps[] = {
+	{ "text", "interpreter %s/text: not an ELF file" },
+	{ "", "interpreter %s: Is a directory" },
+	{ "prog", "interpreter %s/prog: names an interpreter itself" },
+	{ "nothere", "interpreter %s/nothere: No such file or directory" },
+	{ "static", "interpreter %s/static: not position-independent" },
+};
+
+START_TEST(bad_interpreters)
+{
+	const struct bad_interp *b = &bad_interps[_i];
+	const char *opts[] = { "--ro", dir, NULL };
+	char prog[96], interp[96], text[96], want[256];
+	struct run_result r;
+	FILE *f;
+
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	snprintf(interp, sizeof(interp), "%s%s%s", dir, *b->name ? "/" : "", b->name);
+	snprintf(text, sizeof(text), "%s/text", dir);
+	write_text(text, "#!/bin/sh\necho not an interpreter\n");
+	if (!strcmp(b->name, "static")) {	/* a static ET_EXEC */
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "cp %s %s/static", guest_path("args.musl"), dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	make_dynamic(prog, interp);
+	f = fopen(prog, "rb");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	run_lstar(opts, prog, NULL, &r);
+	snprintf(want, sizeof(want), b->why, dir);
+	ck_assert_msg(r.status == 125 && strstr(r.err, want) && strstr(r.err, prog),
+		      "want \"%s\"; status %d\n--- stderr\n%s", want, r.status, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* The hostile names the parser refuses, seen end to end. */
+START_TEST(bad_interp_names)
+{
+	char prog[96], longname[5000];
+	const char *opts[] = { "--system", NULL };
+	struct run_result r;
+
+	snprintf(prog, sizeof(prog), "%s/long", dir);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[0] = '/';
+	longname[sizeof(longname) - 1] = '\0';
+	make_dynamic(prog, longname);
+	run_lstar(opts, prog, NULL, &r);
+	ck_assert_msg(r.status == 125 && strstr(r.err, "bad PT_INTERP") &&
+		      strstr(r.err, "5000 bytes"), "status %d\n--- stderr\n%s", r.status, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+static void setup(void)
+{
+	make_inputs();
+}
+
+static void teardown(void)
+{
+	rm_rf(dir);
+	strcpy(dir, "/tmp/lstar-dyn-XXXXXX");
+}
+
+Suite *suite_dynamic(void)
+{
+	Suite *s = suite_create("dynamic");
+	TCase *tc = tcase_create("host");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, host_programs, 0, NHOST_RUNS);
+	tcase_add_test(tc, system_links);
+	tcase_add_test(tc, interp_outside_trees);
+	tcase_add_loop_test(tc, bad_interpreters, 0,
+			    (int)(sizeof(bad_interps) / sizeof(bad_interps[0])));
+	tcase_add_test(tc, bad_interp_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
