@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "tests.h"
@@ -109,6 +110,61 @@ START_TEST(system_links)
 
 	run_lstar(opts, "/usr/bin/python3", args, &r);
 	ck_assert_msg(r.status == 0 && !strcmp(r.out, "True False True\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/*
+ * Extended attributes: the user.* ones read as natively (whether or not
+ * the host's /tmp keeps them), through a path, a symlink's own (none)
+ * and a descriptor; the others are not shown.  And `ls -l` (which asks
+ * for ACLs and security labels) says nothing but the listing.
+ */
+START_TEST(xattrs)
+{
+	const char *opts[] = { "--system", "--ro", dir, NULL };
+	char link[96], *script;
+	const char *args[4] = { "-c", NULL, NULL, NULL };
+	const char *ls[] = { "-l", dir, NULL };
+	struct run_result r;
+
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ck_assert_int_eq(symlink(words, link), 0);
+	/* No error if the host's file system keeps none: the same then. */
+	setxattr(words, "user.colour", "green", 5, 0);
+	ck_assert_int_gt(asprintf(&script,
+		"import os, errno\n"
+		"def t(f):\n"
+		"    try: print(f())\n"
+		"    except OSError as e: print(errno.errorcode[e.errno])\n"
+		"t(lambda: os.getxattr('%s', 'user.colour'))\n"
+		"t(lambda: os.getxattr('%s', 'user.colour'))\n"
+		"t(lambda: os.getxattr('%s', 'user.colour', follow_symlinks=False))\n"
+		"t(lambda: os.getxattr('%s', 'user.none'))\n"
+		"t(lambda: [n for n in os.listxattr('%s') if n.startswith('user.')])\n"
+		"t(lambda: os.listxattr('%s', follow_symlinks=False))\n"
+		"fd = os.open('%s', os.O_RDONLY)\n"
+		"t(lambda: os.getxattr(fd, 'user.colour'))\n"
+		"t(lambda: os.getxattr('%s', 'x' * 300))\n",
+		words, link, link, words, words, link, words, words), 0);
+	args[1] = script;
+	assert_same_as_native_with(opts, "/usr/bin/python3", args);
+	free(script);
+
+	args[1] = "import os, errno\n"
+		  "for n in ('system.posix_acl_access', 'security.selinux', 'trusted.x'):\n"
+		  "    try: os.getxattr('/usr/bin/python3', n); print(n, 'read')\n"
+		  "    except OSError as e: print(n, errno.errorcode[e.errno])\n"
+		  "print([n for n in os.listxattr('/usr/bin') if not n.startswith('user.')])\n";
+	run_lstar(opts, "/usr/bin/python3", args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "system.posix_acl_access ENOTSUP\n"
+		      "security.selinux ENOTSUP\ntrusted.x ENOTSUP\n[]\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+
+	run_lstar(opts, "/bin/ls", ls, &r);
+	ck_assert_msg(r.status == 0 && !*r.err && strstr(r.out, "words"),
 		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
 	run_result_free(&r);
 }
@@ -252,6 +308,7 @@ Suite *suite_dynamic(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, host_programs, 0, NHOST_RUNS);
 	tcase_add_test(tc, system_links);
+	tcase_add_test(tc, xattrs);
 	tcase_add_test(tc, interp_outside_trees);
 	tcase_add_loop_test(tc, bad_interpreters, 0,
 			    (int)(sizeof(bad_interps) / sizeof(bad_interps[0])));

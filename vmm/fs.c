@@ -34,6 +34,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -1454,6 +1455,164 @@ int64_t vmm_sys_linkat(struct vmm_vcpu *cpu, const uint64_t *a)
 static void fd_path(int fd, char *buf, size_t len)
 {
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* --- extended attributes: read ---------------------------------------------- */
+
+#define XATTR_NAME_LEN	255		/* Linux's XATTR_NAME_MAX */
+#define XATTR_VALUE_MAX	65536		/* XATTR_SIZE_MAX and XATTR_LIST_MAX */
+#define XATTR_SHOWN	"user."
+
+/*
+ * The program reads the extended attributes of the user namespace
+ * ("user.*") as the host has them; the others (system.* with its ACLs,
+ * which hold host user ids; security.*; trusted.*) are not shown: reading
+ * one is EOPNOTSUPP, as on a file system without them, and lists leave
+ * them out.  Setting or removing any is not done (ENOSYS).
+ */
+static bool xattr_shown(const char *name)
+{
+	return !strncmp(name, XATTR_SHOWN, strlen(XATTR_SHOWN));
+}
+
+/* The attribute's name at gva: -ERANGE when empty or too long, as Linux. */
+static int get_xattr_name(struct vmm_vcpu *cpu, uint64_t gva, char *name)
+{
+	for (size_t n = 0; n < XATTR_NAME_LEN + 1;) {
+		size_t chunk = LSTAR_PAGE_SIZE - ((gva + n) & (LSTAR_PAGE_SIZE - 1));
+		const char *nul;
+
+		if (chunk > XATTR_NAME_LEN + 1 - n)
+			chunk = XATTR_NAME_LEN + 1 - n;
+		if (gva + n < gva || vmm_mem_copy_from_user(cpu->mem, name + n, gva + n, chunk))
+			return -EFAULT;
+		if ((nul = memchr(name + n, '\0', chunk)))
+			return nul == name ? -ERANGE : 0;
+		n += chunk;
+	}
+	return -ERANGE;
+}
+
+/*
+ * getxattr (name) or listxattr (name NULL) of the host file hfd: itself,
+ * or with by_path the file an O_PATH descriptor holds, asked through
+ * /proc/self/fd (that very file, a symlink included, as fchmodat's way
+ * below).  At most size bytes to the program's buf (size 0: how many
+ * there are).
+ */
+static int64_t xattr_read(struct vmm_vcpu *cpu, int hfd, bool by_path, const char *name,
+			  uint64_t buf, uint64_t size)
+{
+	char path[64], *val;
+	ssize_t n;
+	size_t kept = 0;
+	int64_t ret;
+
+	if (name && !xattr_shown(name))
+		return -EOPNOTSUPP;
+	if (size > XATTR_VALUE_MAX)	/* as Linux */
+		size = XATTR_VALUE_MAX;
+	/* A list is filtered: read whole, then measured. */
+	if (!(val = malloc(XATTR_VALUE_MAX)))
+		return -ENOMEM;
+	fd_path(hfd, path, sizeof(path));
+	if (name)
+		n = by_path ? getxattr(path, name, val, size) : fgetxattr(hfd, name, val, size);
+	else
+		n = by_path ? listxattr(path, val, XATTR_VALUE_MAX) :
+			      flistxattr(hfd, val, XATTR_VALUE_MAX);
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!name) {
+		for (size_t at = 0; at < (size_t)n;) {
+			size_t len = strnlen(val + at, (size_t)n - at);
+
+			if (at + len < (size_t)n && xattr_shown(val + at)) {
+				memmove(val + kept, val + at, len + 1);
+				kept += len + 1;
+			}
+			at += len + 1;
+		}
+		n = (ssize_t)kept;
+		if (size && (size_t)n > size) {
+			ret = -ERANGE;
+			goto out;
+		}
+	}
+	ret = n;
+	if (size && n > 0 && vmm_mem_copy_to_user(cpu->mem, buf, val, (uint64_t)n))
+		ret = -EFAULT;
+out:
+	free(val);
+	return ret;
+}
+
+/* The path variants: the file opened O_PATH beneath its tree. */
+static int64_t path_xattr(struct vmm_vcpu *cpu, const uint64_t *a, bool list, bool nofollow)
+{
+	char name[XATTR_NAME_LEN + 1];
+	struct fs_path p;
+	int64_t ret;
+	int err, fd;
+
+	if (!list && (err = get_xattr_name(cpu, a[1], name)))
+		return err;
+	err = get_lookup(cpu, AT_FDCWD, a[0], &p, nofollow ? NOFOLLOW : FOLLOW);
+	if (err == -EISDIR)	/* an ancestor lstar makes up has none */
+		return list ? 0 : xattr_shown(name) ? -ENODATA : -EOPNOTSUPP;
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0)) < 0)
+		return fd;
+	ret = xattr_read(cpu, fd, true, list ? NULL : name, a[list ? 1 : 2], a[list ? 2 : 3]);
+	close(fd);
+	return ret;
+}
+
+int64_t vmm_sys_getxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, false, false);
+}
+
+int64_t vmm_sys_lgetxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, false, true);
+}
+
+int64_t vmm_sys_listxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, true, false);
+}
+
+int64_t vmm_sys_llistxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, true, true);
+}
+
+/* The descriptor variants: the host descriptor itself (an O_PATH one is
+ * EBADF, as on Linux). */
+int64_t vmm_sys_fgetxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+	char name[XATTR_NAME_LEN + 1];
+	int err;
+
+	if (!f)
+		return -EBADF;
+	if ((err = get_xattr_name(cpu, a[1], name)))
+		return err;
+	return xattr_read(cpu, f->host, false, name, a[2], a[3]);
+}
+
+int64_t vmm_sys_flistxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+
+	if (!f)
+		return -EBADF;
+	return xattr_read(cpu, f->host, false, NULL, a[1], a[2]);
 }
 
 /* Open path p for a metadata change: writable tree, O_PATH, beneath. */
