@@ -831,7 +831,10 @@ static int load_interp(struct vmm *vmm, struct boot *b)
 		return -ENOEXEC;
 	}
 	if ((err = vmm_elf_load(&vmm->vm.mem, ie, b->img.interp_file, b->interp_base, &b->bi))) {
-		if (err != -ENOMEM)
+		if (err == -E2BIG)	/* the boot VMAs the shim takes */
+			vmm_err("%s: with its interpreter %s, more than %d mappings to start with",
+				b->img.program, b->img.elf.interp, LSTAR_BOOT_MAX_VMAS);
+		else if (err != -ENOMEM)
 			vmm_err("%s: cannot load its interpreter %s: %s", b->img.program,
 				b->img.elf.interp, strerror(-err));
 		return no_room(vmm, err);
@@ -841,8 +844,8 @@ static int load_interp(struct vmm *vmm, struct boot *b)
 }
 
 /* 4. The shim, the direct map of the pool, and the program's segments
- * (static-PIE at a random base); the break starts past the image, at a
- * random page offset. */
+ * (a PIE at a random base), then its interpreter's if it is dynamic; the
+ * break starts past the program's image, at a random page offset. */
 static int load_images(struct vmm *vmm, struct boot *b)
 {
 	int err;
