@@ -62,6 +62,9 @@ static const struct host_run host_runs[] = {
 			     "/usr/bin/cat @ | /usr/bin/wc -l; "
 			     "/usr/bin/head -n 2 @ | /usr/bin/sed s/e/E/; "
 			     "/usr/bin/wc -c !; echo $?", NULL } },
+	/* sort sizes its buffer by sysinfo: with none it needs a /tmp. */
+	{ "/usr/bin/dash", { "-c", "/usr/bin/ls -a /usr/bin | /usr/bin/sort -r | /usr/bin/head -n 4",
+			     NULL } },
 	{ "/usr/bin/python3", { "-c", "print(2**100)", NULL } },
 	{ "/usr/bin/python3", { "-c", "import json, sys; print(json.dumps(sys.argv)); sys.exit(3)",
 				"a", "b", NULL } },
@@ -123,6 +126,28 @@ START_TEST(system_links)
 	assert_same_as_native_with(opts, "/usr/bin/python3", args);
 	run_lstar(opts, "/usr/bin/python3", etc, &r);
 	ck_assert_msg(r.status == 0 && !strcmp(r.out, "False\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* sysinfo: the sandbox's memory (--mem, and less free once python3 has
+ * mapped its own), an uptime, its one process, no swap. */
+START_TEST(sysinfo_memory)
+{
+	const char *opts[] = { "--system", "--mem", "64M", NULL };
+	const char *args[] = { "-c", "import ctypes, struct\n"
+			       "b = ctypes.create_string_buffer(112)\n"
+			       "r = ctypes.CDLL(None).sysinfo(b)\n"
+			       "up, l1, l2, l3, total, free, shared, buffer, tswap, fswap, procs, "
+			       "th, fh, unit = struct.unpack('l3L6LH2xLLI4x', b.raw)\n"
+			       "print(r, up > 0, (l1, l2, l3), total, 0 < free < total - (4 << 20), "
+			       "shared, buffer, tswap, fswap, procs, th, fh, unit)\n", NULL };
+	struct run_result r;
+
+	run_lstar(opts, "/usr/bin/python3", args, &r);
+	ck_assert_msg(r.status == 0 &&
+		      !strcmp(r.out, "0 True (0, 0, 0) 67108864 True 0 0 0 0 1 0 0 1\n"),
 		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
 	run_result_free(&r);
 }
@@ -322,6 +347,7 @@ Suite *suite_dynamic(void)
 	tcase_add_loop_test(tc, host_programs, 0, NHOST_RUNS);
 	tcase_add_test(tc, system_links);
 	tcase_add_test(tc, xattrs);
+	tcase_add_test(tc, sysinfo_memory);
 	tcase_add_test(tc, interp_outside_trees);
 	tcase_add_loop_test(tc, bad_interpreters, 0,
 			    (int)(sizeof(bad_interps) / sizeof(bad_interps[0])));

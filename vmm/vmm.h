@@ -148,6 +148,10 @@ long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
  * -EINVAL with why filled in. */
 int vmm_mem_audit(const struct vmm_mem *m, char *why, size_t len);
 
+/* vmm_mem_user_bytes - bytes of the pool the program's user half holds:
+ * its pages and their page tables, as the guest's tables say (sysinfo). */
+uint64_t vmm_mem_user_bytes(const struct vmm_mem *m);
+
 /* Copy between the host and user memory; 0 or -EFAULT (nothing partial
  * is reported: a fault anywhere fails the copy). */
 int vmm_mem_copy_from_user(const struct vmm_mem *m, void *dst, uint64_t gva,
