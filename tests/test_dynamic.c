@@ -307,7 +307,8 @@ START_TEST(bad_interpreters)
 }
 END_TEST
 
-/* The hostile names the parser refuses, seen end to end. */
+/* The hostile names the parser refuses, seen end to end; a missing
+ * interpreter where the program sees the directory. */
 START_TEST(bad_interp_names)
 {
 	char prog[96], longname[5000];
@@ -322,6 +323,15 @@ START_TEST(bad_interp_names)
 	run_lstar(opts, prog, NULL, &r);
 	ck_assert_msg(r.status == 125 && strstr(r.err, "bad PT_INTERP") &&
 		      strstr(r.err, "5000 bytes"), "status %d\n--- stderr\n%s", r.status, r.err);
+	run_result_free(&r);
+
+	/* Missing beneath --system's /lib64: there is such a directory, so
+	 * the file is what is missing. */
+	make_dynamic(prog, "/lib64/ld-lstar-none.so.1");
+	run_lstar(opts, prog, NULL, &r);
+	ck_assert_msg(r.status == 125 &&
+		      strstr(r.err, "interpreter /lib64/ld-lstar-none.so.1: No such file or directory"),
+		      "status %d\n--- stderr\n%s", r.status, r.err);
 	run_result_free(&r);
 }
 END_TEST

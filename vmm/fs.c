@@ -119,7 +119,6 @@ int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 	return t->path ? 0 : -ENOMEM;
 }
 
-
 static int normalize(char *out, const char *base, const char *path);
 
 int vmm_fs_system(struct vmm_process *proc)
@@ -287,6 +286,16 @@ static int through_links(const struct vmm_process *proc, char *abs)
 		return 0;	/* targets hold no link: one step is all */
 	}
 	return 0;
+}
+
+bool vmm_fs_sees(const struct vmm_process *proc, const char *path)
+{
+	char abs[GUEST_PATH_MAX];
+
+	if (path[0] != '/')
+		return true;	/* from the working directory: it may */
+	return !normalize(abs, NULL, path) && !through_links(proc, abs) &&
+	       vmm_fs_tree_of(proc, abs);
 }
 
 /*

@@ -663,12 +663,13 @@ int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, siz
 {
 	const char *name = img->elf.interp;
 	char inner[200];
+	bool bad = true;
 	int fd, err;
 
 	if (!name[0])
 		return 0;
 	fd = vmm_fs_open_exec(cpu, AT_FDCWD, name, false);
-	if (fd == -ENOENT && name[0] == '/' && !vmm_fs_tree_of(cpu->proc, name)) {
+	if (fd == -ENOENT && !vmm_fs_sees(cpu->proc, name)) {
 		snprintf(why, len, "interpreter %s: outside every tree the program sees "
 			 "(--system grants the host's, or --ro the directory that holds it)",
 			 name);
@@ -690,14 +691,16 @@ int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, siz
 	 * as Linux refuses it: no chains. */
 	if (vmm_elf_parse(img->interp_file, img->interp_size, &img->interp_elf,
 			  inner, sizeof(inner)))
-		err = snprintf(why, len, "interpreter %s: %s", name, inner);
+		snprintf(why, len, "interpreter %s: %s", name, inner);
 	else if (img->interp_elf.interp[0])
-		err = snprintf(why, len, "interpreter %s: names an interpreter itself (%s)",
-			       name, img->interp_elf.interp);
+		snprintf(why, len, "interpreter %s: names an interpreter itself (%s)",
+			 name, img->interp_elf.interp);
 	else if (!img->interp_elf.pie)
-		err = snprintf(why, len, "interpreter %s: not position-independent (ELF type ET_EXEC)",
-			       name);
-	if (err) {
+		snprintf(why, len, "interpreter %s: not position-independent (ELF type ET_EXEC)",
+			 name);
+	else
+		bad = false;
+	if (bad) {
 		free(img->interp_file);
 		img->interp_file = NULL;
 		return -ELIBBAD;
@@ -1111,9 +1114,9 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 }
 
 /*
- * execve, past the point of no return: the program in img (whose file and
- * interpreter's file are taken) replaces the one in the VM.  The memory is emptied and built
- * again as for the first program; cpu starts it at the shim's entry, and
+ * execve, past the point of no return: the program in img (whose file
+ * and its interpreter's are taken) replaces the one in the VM.  The
+ * memory is emptied and built again as for the first program; cpu starts it at the shim's entry, and
  * the vCPUs of threads that ended are set to start new ones there.  0,
  * or -errno when the process cannot go on.
  */

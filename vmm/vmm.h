@@ -896,6 +896,11 @@ int vmm_fs_set_cwd(struct vmm_process *proc, const char *path);
  * -errno after saying why. */
 int vmm_fs_system(struct vmm_process *proc);
 
+/* vmm_fs_sees - does the absolute guest path lie in a tree (through the
+ * process's links), so that a lookup of it would reach the host?  True
+ * for a relative path (its base decides). */
+bool vmm_fs_sees(const struct vmm_process *proc, const char *path);
+
 /* vmm_fs_tree_of - the tree that holds the normalized guest path abs (the
  * longest that does), or NULL.  vmm_fs_tree_contains - does tree path
  * outer contain inner, or equal it?  vmm_fs_plain_dir - is rel a
