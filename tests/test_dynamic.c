@@ -109,6 +109,24 @@ START_TEST(host_programs)
 }
 END_TEST
 
+/* lstar's own args.c built dynamically, as a PIE (ET_DYN) and not
+ * (ET_EXEC): argv, exit status and the auxv facts (AT_BASE set, the vDSO,
+ * AT_ENTRY, AT_PHDR, AT_EXECFN, AT_SECURE 0 ...) as natively. */
+START_TEST(own_dynamic_programs)
+{
+	static const char *const names[] = { "args.dyn", "args.dynexec" };
+	char guest_dir[4096], *slash;
+	const char *opts[] = { "--system", "--ro", guest_dir, NULL };
+	const char *args[] = { "7", "two words", "", NULL };
+
+	snprintf(guest_dir, sizeof(guest_dir), "%s", guest_path(names[_i]));
+	slash = strrchr(guest_dir, '/');
+	ck_assert_ptr_nonnull(slash);
+	*slash = '\0';
+	assert_same_as_native_with(opts, guest_path(names[_i]), args);
+}
+END_TEST
+
 /* --system shows /bin, /lib, /lib64 as the host has them (merged-/usr
  * links, or directories): what a path through them names is what it
  * names natively; and nothing of /etc is shown. */
@@ -355,6 +373,7 @@ Suite *suite_dynamic(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, host_programs, 0, NHOST_RUNS);
+	tcase_add_loop_test(tc, own_dynamic_programs, 0, 2);
 	tcase_add_test(tc, system_links);
 	tcase_add_test(tc, xattrs);
 	tcase_add_test(tc, sysinfo_memory);
