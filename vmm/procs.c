@@ -386,7 +386,16 @@ int vmm_procs_watch(struct vmm *vmm)
 
 	if ((err = pthread_create(&t, NULL, watch, vmm)))
 		return -err;
-	pthread_detach(t);
+	/* The first VMM's watcher reads the book and vmm until it sees the
+	 * end: vmm_procs_end waits for it before either goes (lstar doctor
+	 * starts one run after another in the same process).  A forked
+	 * VMM's ends with its _exit. */
+	if (vmm->child) {
+		pthread_detach(t);
+	} else {
+		vmm->watcher = t;
+		vmm->watching = true;
+	}
 	if (vmm->child) {
 		if ((err = pthread_create(&t, NULL, hold_lifeline, vmm)))
 			return -err;
@@ -488,6 +497,14 @@ void vmm_procs_end(struct vmm *vmm)
 			futex_wake_all(&b->procs[i].mail_seq);
 		}
 	vmm_procs_unlock(b);
+	if (vmm->watching) {
+		/* Its own entry may be free already (the first process's
+		 * end frees it): woken here, it sees the end and returns. */
+		atomic_fetch_add(&vmm->me->mail_seq, 1);
+		futex_wake_all(&vmm->me->mail_seq);
+		pthread_join(vmm->watcher, NULL);
+		vmm->watching = false;
+	}
 	close(vmm->lifeline[1]);
 	vmm->lifeline[1] = -1;
 	/* Each VMM exits as its watcher wakes: wait for them all, a few

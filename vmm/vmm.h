@@ -577,6 +577,8 @@ struct vmm {
 	struct vmm_proc *me;
 	int lifeline[2];
 	bool child;
+	pthread_t watcher;		/* the first VMM's watcher (procs.c), */
+	bool watching;			/* joined at the sandbox's end */
 	struct vmm_vcpu *main;
 	struct vmm_fuzz *fuzz;		/* lstar fuzz's state, or NULL */
 };
