@@ -184,11 +184,13 @@ $(B)/lstar-policy: $(B)/tools/lstar-policy.o $(POLICY_OBJS)
 
 # --- programs that run inside the sandbox (guest/) --------------------------
 # Each guest/NAME.c is built static twice, NAME.musl and NAME.glibc, and
-# args.c also as a static-PIE (args.pie).  Hostile probes learn the shim's
-# syscall entry address from the shim image.
+# args.c also as a static-PIE (args.pie) and dynamically linked against
+# the host's glibc, as a PIE (args.dyn) and not (args.dynexec).  Hostile
+# probes learn the shim's syscall entry address from the shim image.
 GUEST_SRCS := $(wildcard guest/*.c)
 GUEST_BINS := $(GUEST_SRCS:guest/%.c=$(B)/guest/%.musl) \
-	$(GUEST_SRCS:guest/%.c=$(B)/guest/%.glibc) $(B)/guest/args.pie
+	$(GUEST_SRCS:guest/%.c=$(B)/guest/%.glibc) $(B)/guest/args.pie \
+	$(B)/guest/args.dyn $(B)/guest/args.dynexec
 GUEST_CFLAGS = -O2 -g -Wall -Wextra -Werror -Iinclude \
 	-DLSTAR_ENTRY_SYSCALL=0x$(shell nm $(SHIM_ELF) | sed -n 's/ T entry_SYSCALL_64$$//p')
 
@@ -206,6 +208,16 @@ $(B)/guest/args.pie: guest/args.c $(SHIM_ELF)
 	@mkdir -p $(dir $@)
 	@echo "  PIE     $@"
 	$(Q)$(CC) -static-pie -fPIE $(GUEST_CFLAGS) -o $@ $<
+
+$(B)/guest/args.dyn: guest/args.c $(SHIM_ELF)
+	@mkdir -p $(dir $@)
+	@echo "  DYN     $@"
+	$(Q)$(CC) -fPIE -pie $(GUEST_CFLAGS) -o $@ $<
+
+$(B)/guest/args.dynexec: guest/args.c $(SHIM_ELF)
+	@mkdir -p $(dir $@)
+	@echo "  DYNEXEC $@"
+	$(Q)$(CC) -fno-pie -no-pie $(GUEST_CFLAGS) -o $@ $<
 
 # A static Go program (guest/go/NAME.go: CGO off, so the Go runtime makes
 # its own system calls): threads, futexes, signals, epoll.
@@ -428,7 +440,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev zlib1g-dev check musl-tools busybox-static bash-static golang-go \
-		afl++ clang groff-base jq
+		afl++ clang groff-base jq python3
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

@@ -31,6 +31,10 @@ int main(int argc, char **argv)
 	       strcmp((const char *)getauxval(AT_EXECFN), argv[0]) == 0);
 	printf("entry_set=%d\n", getauxval(AT_ENTRY) != 0);
 	printf("phdr_set=%d\n", getauxval(AT_PHDR) != 0);
+	/* A dynamic program's interpreter is at AT_BASE; a static one has
+	 * none (0).  The vDSO is there either way. */
+	printf("base_set=%d\n", getauxval(AT_BASE) != 0);
+	printf("vdso_set=%d\n", getauxval(AT_SYSINFO_EHDR) != 0);
 	printf("stack_aligned=%d\n", (sp & 7) == 0);
 	fflush(stdout);
 	fprintf(stderr, "to stderr\n");

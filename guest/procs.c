@@ -35,6 +35,9 @@
  *                   process's signal ends each wait (EINTR, the handler
  *                   ran) and the caller's mask is back after; and one
  *                   already pending ends it at once
+ *   procs system    system() and popen() through /bin/sh (run under
+ *                   lstar --system, where /bin/sh is the host's): the
+ *                   statuses, and a command's output read and written
  *   procs child N   (run by the others) print a line, exit N
  *   procs execed    (run by exec) report what came over, exit 0
  */
@@ -696,6 +699,31 @@ static int locks_mode(const char *path)
 	return 0;
 }
 
+/* system() and popen(), as programs use them: /bin/sh -c COMMAND. */
+static int system_mode(void)
+{
+	char line[128] = "";
+	FILE *f;
+	int st;
+
+	st = system("echo from sh; exit 3");
+	status_line("system exit 3", st);
+	st = system("kill -TERM $$");
+	status_line("system killed", st);
+	printf("system(NULL): %s\n", system(NULL) ? "a shell" : "no shell");
+	if (!(f = popen("echo read through a pipe; exit 4", "r")))
+		return printf("popen r: %s\n", errname(errno)), 1;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	printf("popen r: %s", line);
+	status_line("pclose r", pclose(f));
+	if (!(f = popen("read x; echo \"sh got $x\"", "w")))
+		return printf("popen w: %s\n", errname(errno)), 1;
+	fputs("written\n", f);
+	status_line("pclose w", pclose(f));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "pipe";
@@ -711,6 +739,8 @@ int main(int argc, char **argv)
 		return spawn_mode();
 	if (!strcmp(mode, "exec"))
 		return exec_mode();
+	if (!strcmp(mode, "system"))
+		return system_mode();
 	if (!strcmp(mode, "execed"))
 		return execed_mode(argc, argv);
 	if (!strcmp(mode, "sigchld"))
@@ -740,7 +770,7 @@ int main(int argc, char **argv)
 		printf("child: running\n");
 		return argc > 2 ? atoi(argv[2]) : 0;
 	}
-	fprintf(stderr, "usage: procs pipe|signaled|many|spawn|exec|sigchld|waitid|groups|"
-		"bomb|tree N|run PATH\n");
+	fprintf(stderr, "usage: procs pipe|signaled|many|spawn|exec|system|sigchld|waitid|"
+		"groups|bomb|tree N|run PATH\n");
 	return 2;
 }

@@ -427,6 +427,58 @@ static void interp_past_end(struct file *f)
 	ph->p_filesz = UINT64_MAX;
 }
 
+/* A name of n bytes, all 'a' with a NUL last (or not, or one inside). */
+static void interp_sized(struct file *f, size_t n, bool nul_last, bool nul_inside)
+{
+	char *name = malloc(n);
+	uint64_t off;
+	Elf64_Phdr *ph;
+
+	ck_assert_ptr_nonnull(name);
+	memset(name, 'a', n);
+	name[0] = '/';
+	if (nul_last)
+		name[n - 1] = '\0';
+	if (nul_inside)
+		name[n / 2] = '\0';
+	off = append(f, name, n);
+	free(name);
+	ph = spare(f);
+	ph->p_type = PT_INTERP;
+	ph->p_offset = off;
+	ph->p_filesz = ph->p_memsz = n;
+}
+
+/* Longer than PATH_MAX with its NUL. */
+static void interp_too_long(struct file *f)
+{
+	interp_sized(f, 4097, true, false);
+}
+
+static void interp_no_nul(struct file *f)
+{
+	interp_sized(f, 32, false, false);
+}
+
+/* A NUL before the end: the name said would not be the name opened. */
+static void interp_nul_inside(struct file *f)
+{
+	interp_sized(f, 32, true, true);
+}
+
+/* Just the NUL: no name at all. */
+static void interp_empty(struct file *f)
+{
+	interp_sized(f, 1, true, false);
+}
+
+/* A second PT_INTERP, in PT_GNU_STACK's header. */
+static void interp_twice(struct file *f)
+{
+	interp(f);
+	*find(f, PT_GNU_STACK, 0, 0) = *find(f, PT_INTERP, 0, 0);
+}
+
 static void no_phdrs(struct file *f)
 {
 	ehdr(f)->e_phnum = 0;
@@ -717,6 +769,33 @@ static void phdrs_unmapped(struct file *f)
 	nth_load(f, 0)->p_filesz = ehdr(f)->e_phoff;
 }
 
+/* A dynamic program (ET_EXEC or ET_DYN): PT_INTERP's name is read whole,
+ * DT_NEEDED is then fine; a static one has none. */
+START_TEST(describes_dynamic_programs)
+{
+	struct file f;
+	struct vmm_elf e;
+
+	load(&f, _i ? "args.pie" : "args.musl");
+	accepted(&f, &e);
+	ck_assert_str_eq(e.interp, "");
+	interp(&f);
+	if (_i)
+		pie_needed(&f);
+	accepted(&f, &e);
+	check_invariants(&e);
+	ck_assert_str_eq(e.interp, interp_path);
+	ck_assert_int_eq(e.pie, _i);
+	free(f.buf);
+	/* The longest name Linux takes: PATH_MAX with its NUL. */
+	load(&f, "args.musl");
+	interp_sized(&f, 4096, true, false);
+	accepted(&f, &e);
+	ck_assert_uint_eq(strlen(e.interp), 4095);
+	free(f.buf);
+}
+END_TEST
+
 static const struct damage damages[] = {
 	{ "cut in e_ident", "args.musl", cut_in_ident, "ELF", NULL },
 	{ "cut after e_ident", "args.musl", cut_after_ident, "truncated|invalid ELF", NULL },
@@ -732,9 +811,12 @@ static const struct damage damages[] = {
 	{ "ET_REL", "args.musl", type_rel, "not an executable", "type 1" },
 	{ "ET_CORE", "args.musl", type_core, "not an executable", "type 4" },
 	{ "ET_NONE", "args.musl", type_none, "not an executable", "type 0" },
-	{ "PT_INTERP", "args.musl", interp, "dynamically linked", interp_path },
-	{ "PT_INTERP in a PIE", "args.pie", interp, "dynamically linked", interp_path },
-	{ "PT_INTERP past the end", "args.musl", interp_past_end, "dynamically linked", NULL },
+	{ "PT_INTERP past the end", "args.musl", interp_past_end, "truncated", "PT_INTERP" },
+	{ "PT_INTERP too long", "args.musl", interp_too_long, "bad PT_INTERP", "4097 bytes" },
+	{ "PT_INTERP empty", "args.musl", interp_empty, "bad PT_INTERP", "1 bytes" },
+	{ "PT_INTERP not NUL-terminated", "args.musl", interp_no_nul, "bad PT_INTERP", "NUL-terminated" },
+	{ "PT_INTERP with a NUL inside", "args.pie", interp_nul_inside, "bad PT_INTERP", "NUL-terminated" },
+	{ "two PT_INTERPs", "args.musl", interp_twice, "more than one PT_INTERP", NULL },
 	{ "e_phnum 0", "args.musl", no_phdrs, "no program headers", NULL },
 	{ "e_phentsize", "args.musl", phentsize, "program header size", NULL },
 	{ "e_phoff past the end", "args.musl", phoff_past_end, "program header", NULL },
@@ -759,9 +841,9 @@ static const struct damage damages[] = {
 	{ "vaddr/offset mod 4096", "args.musl", incongruent, "modulo the page size", NULL },
 	{ "below 64 KiB", "args.musl", below_64k, "below 64 KiB", NULL },
 	{ "PIE not at 0", "args.pie", pie_not_at_0, "does not start at address 0", NULL },
-	{ "PIE with DT_NEEDED", "args.pie", pie_needed, "DT_NEEDED", NULL },
+	{ "PIE with DT_NEEDED", "args.pie", pie_needed, "DT_NEEDED", "no interpreter" },
 	{ "PIE with DT_NEEDED, no sections", "args.pie", pie_needed_no_sections, "DT_NEEDED", NULL },
-	{ "EXEC with DT_NEEDED", "args.musl", exec_needed, "DT_NEEDED", NULL },
+	{ "EXEC with DT_NEEDED", "args.musl", exec_needed, "DT_NEEDED", "no interpreter" },
 	{ "entry in rodata", "args.musl", entry_in_rodata, "entry point", "outside the executable" },
 	{ "entry past code", "args.musl", entry_past_code, "entry point", "outside the executable" },
 	{ "entry 0", "args.musl", entry_zero, "entry point", NULL },
@@ -867,10 +949,10 @@ START_TEST(reason_fits_errlen)
 	char err[32];
 
 	load(&f, "args.musl");
-	interp(&f);
+	interp_past_end(&f);
 	memset(err, 'G', sizeof(err));
 	ck_assert_int_eq(vmm_elf_parse(f.buf, f.size, &e, err, 8), -1);
-	ck_assert_str_eq(err, "dynamic");
+	ck_assert_str_eq(err, "truncat");
 	for (size_t i = 8; i < sizeof(err); i++)
 		ck_assert_int_eq(err[i], 'G');
 	free(f.buf);
@@ -947,6 +1029,7 @@ Suite *suite_elf(void)
 
 	tcase_add_loop_test(tc, accepts_static_programs, 0, 3);
 	tcase_add_loop_test(tc, describes_static_programs, 0, 3);
+	tcase_add_loop_test(tc, describes_dynamic_programs, 0, 2);
 	tcase_add_test(tc, phdr_and_exec_stack);
 	tcase_add_test(tc, accepts_edges);
 	tcase_add_loop_test(tc, refuses_damaged, 0, NDAMAGES);

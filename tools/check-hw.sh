@@ -164,8 +164,23 @@ cp_lib() {	# copy a file to the same path under $R, dereferencing links
 }
 # /bin/true first, so that busybox's applet links do not replace it.
 cp -L /bin/true "$R/bin/true"
+# What the dynamic suite (tests/test_dynamic.c) runs under --system: the
+# host's own dynamically linked programs, at their paths in /usr/bin (this
+# machine's /bin is busybox's), with python3's standard library below and
+# the libraries its modules load (ctypes: libffi).
+DYN_BINS=(/usr/bin/{ls,cat,wc,sort,head,grep,sed,mawk,dash,false,python3})
+for bin in "${DYN_BINS[@]}"; do
+	[[ -x $bin ]] || die "$bin is missing: make deps installs it"
+	cp_lib "$bin"
+done
+PYLIB=/usr/lib/$(basename "$(readlink -f /usr/bin/python3)")
+mkdir -p "$R$PYLIB"
+tar -C "$PYLIB" -cf - --exclude=./test --exclude=./idlelib --exclude=./tkinter \
+	--exclude=./lib2to3 --exclude=./ensurepip --exclude=./turtledemo --exclude=./site-packages \
+	--exclude=./dist-packages . | tar -C "$R$PYLIB" -xf -
 for bin in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests" /bin/true \
-	/usr/bin/afl-fuzz /usr/bin/afl-showmap /usr/bin/jq /usr/bin/script; do
+	/usr/bin/afl-fuzz /usr/bin/afl-showmap /usr/bin/jq /usr/bin/script "${DYN_BINS[@]}" \
+	"$PYLIB"/lib-dynload/*.so; do
 	nf=$(ldd "$bin" | grep 'not found' || true)
 	[[ -z $nf ]] || die "$bin: a library is missing: $nf"
 	while read -r lib; do

@@ -2,10 +2,13 @@
 /*
  * elf.c - reading the program with libelf and loading it into the guest.
  *
- * lstar runs static x86-64 executables: ET_EXEC, and static-PIE (ET_DYN
- * with no PT_INTERP and no DT_NEEDED).  Everything in the file is hostile
- * until checked: offsets and sizes against the file, addresses against
- * user space, segments against each other, the entry against the code.
+ * lstar runs x86-64 executables: ET_EXEC and ET_DYN, static (a static-PIE
+ * has no PT_INTERP and no DT_NEEDED) or dynamic (PT_INTERP names the
+ * interpreter, which vm.c opens beneath a tree and loads beside the
+ * program; the interpreter maps the libraries itself).  Everything in the
+ * file is hostile until checked: offsets and sizes against the file,
+ * addresses against user space, segments against each other, the entry
+ * against the code, the interpreter's name against its segment.
  */
 #include <errno.h>
 #include <gelf.h>
@@ -107,20 +110,22 @@ static int parse(Elf *elf, const uint8_t *buf, size_t size,
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return fail(err, errlen, "corrupt program header %zu", i);
 		switch (ph.p_type) {
-		case PT_INTERP: {
-			char interp[128] = "?";
-
-			if (ph.p_offset < size && ph.p_filesz <= size - ph.p_offset) {
-				size_t n = ph.p_filesz < sizeof(interp) ?
-					   ph.p_filesz : sizeof(interp) - 1;
-
-				memcpy(interp, buf + ph.p_offset, n);
-				interp[n] = '\0';
-			}
-			return fail(err, errlen,
-				    "dynamically linked (interpreter %s); lstar runs static binaries",
-				    interp);
-		}
+		case PT_INTERP:
+			/* As Linux's load_elf_binary: one name, a whole path
+			 * with its NUL; and none inside it, so that the name
+			 * said in messages is the name opened. */
+			if (out->interp[0])
+				return fail(err, errlen, "more than one PT_INTERP");
+			if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+				return fail(err, errlen, "truncated: the interpreter's name (PT_INTERP) lies past the end of the file");
+			if (ph.p_filesz < 2 || ph.p_filesz > sizeof(out->interp))
+				return fail(err, errlen, "bad PT_INTERP: the interpreter's name is %llu bytes long",
+					    (unsigned long long)ph.p_filesz);
+			if (buf[ph.p_offset + ph.p_filesz - 1] != '\0' ||
+			    memchr(buf + ph.p_offset, '\0', ph.p_filesz - 1))
+				return fail(err, errlen, "bad PT_INTERP: the interpreter's name is not one NUL-terminated string");
+			memcpy(out->interp, buf + ph.p_offset, ph.p_filesz);
+			continue;
 		case PT_GNU_STACK:
 			out->exec_stack = ph.p_flags & PF_X;
 			continue;
@@ -182,8 +187,8 @@ static int parse(Elf *elf, const uint8_t *buf, size_t size,
 	if (!out->pie && out->lo < 0x10000)
 		return fail(err, errlen, "segment below 64 KiB (address 0x%llx)",
 			    (unsigned long long)out->lo);
-	if (needed)
-		return fail(err, errlen, "needs shared libraries (DT_NEEDED); lstar runs static binaries");
+	if (needed && !out->interp[0])
+		return fail(err, errlen, "needs shared libraries (DT_NEEDED) but names no interpreter (PT_INTERP)");
 
 	/* The entry must be in code the program may execute. */
 	{

@@ -6,8 +6,9 @@
  * opens the program beneath its tree as any other path (a file outside
  * every tree is ENOENT, one a walk would leave a tree by is EACCES),
  * checks it as Linux would (a regular file with an execute bit, else
- * EACCES), follows "#!" lines to a static interpreter (four at most, as
- * Linux), and parses the ELF.  Only then, when nothing can fail but
+ * EACCES), follows "#!" lines to an interpreter (four at most, as
+ * Linux), parses the ELF and, for a dynamic one, finds and reads its
+ * PT_INTERP interpreter beneath the trees too.  Only then, when nothing can fail but
  * memory, does it empty the VM and load the new program in it
  * (vmm_exec_image).  The process keeps its pid, descriptors without
  * O_CLOEXEC, working directory, blocked signals and ignored signals, its
@@ -235,6 +236,7 @@ static void req_free(struct exec_req *r)
 	strv_free(&r->argv);
 	strv_free(&r->envp);
 	free(r->img.file);
+	free(r->img.interp_file);
 	if (r->fd >= 0)
 		close(r->fd);
 }
@@ -245,7 +247,7 @@ static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, st
 	int dirfd = AT_FDCWD, flags = 0, err = 0;
 	uint64_t path_gva = a[0], argv_gva = a[1], envp_gva = a[2];
 	size_t total = 0;
-	char why[256];
+	char why[512];
 
 	if (nr == SYS_execveat) {
 		dirfd = (int)a[0];
@@ -290,13 +292,18 @@ static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, st
 		flags = 0;
 	}
 	if (vmm_image_check(&r->img, why, sizeof(why))) {
-		/* A dynamic program is worth a word; any other file is just
-		 * not a program (a shell then runs it as a script). */
+		/* A bad ELF is worth a word; any other file is just not a
+		 * program (a shell then runs it as a script). */
 		if (r->img.size >= 4 && !memcmp(r->img.file, "\177ELF", 4))
 			vmm_err("%s: %s", r->path, why);
 		return -ENOEXEC;
 	}
-	return 0;
+	/* A dynamic program's interpreter, beneath the trees as any path:
+	 * Linux's errors (ENOENT when it is missing, ELIBBAD when it is no
+	 * interpreter), and a word on why. */
+	if ((err = vmm_image_interp(cpu, &r->img, why, sizeof(why))))
+		vmm_err("%s: %s", r->path, why);
+	return err;
 }
 
 int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)

@@ -41,6 +41,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -185,6 +186,46 @@ int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 	return 0;
 }
 
+static int normalize(char *out, const char *base, const char *path);
+
+int vmm_fs_system(struct vmm_process *proc)
+{
+	static const char *const tops[] = { "/bin", "/lib", "/lib64", "/sbin" };
+
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+		char target[256], abs[GUEST_PATH_MAX], real[PATH_MAX];
+		struct vmm_link *l;
+		struct stat st;
+		ssize_t n;
+		int err;
+
+		if (lstat(tops[i], &st) < 0)
+			continue;		/* not on this host: not shown */
+		if (S_ISDIR(st.st_mode)) {	/* no merged /usr: a tree */
+			if ((err = vmm_fs_grant(proc, tops[i], false)) && err != -EXDEV) {
+				vmm_err("--system: %s: %s", tops[i], strerror(-err));
+				return err;
+			}
+			continue;
+		}
+		if (!S_ISLNK(st.st_mode) ||
+		    (n = readlink(tops[i], target, sizeof(target) - 1)) <= 0)
+			continue;
+		target[n] = '\0';
+		/* Shown only when it leads into a tree, as the host resolves
+		 * it now, and normalized as a guest path would be: "usr/lib"
+		 * or "/usr/lib", never out of the trees. */
+		if (!realpath(tops[i], real) || !vmm_fs_tree_of(proc, real) ||
+		    normalize(abs, target[0] == '/' ? NULL : "/", target) ||
+		    strcmp(abs, real) || strlen(abs) >= sizeof(l->target) ||
+		    proc->nlinks == VMM_MAX_LINKS)
+			continue;
+		l = &proc->links[proc->nlinks++];
+		snprintf(l->path, sizeof(l->path), "%s", tops[i]);
+		snprintf(l->target, sizeof(l->target), "%s", abs);
+	}
+	return 0;
+}
 
 int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd)
 {
@@ -317,6 +358,40 @@ const struct vmm_tree *vmm_fs_tree_of(const struct vmm_process *proc,
 }
 
 /*
+ * A path through one of the process's links is the path through its
+ * target: "/lib64/ld.so" is "/usr/lib64/ld.so".  The target was read
+ * when the link was granted, so a host link changed since changes
+ * nothing here.  0, or -ENAMETOOLONG.
+ */
+static int through_links(const struct vmm_process *proc, char *abs)
+{
+	for (int i = 0; i < proc->nlinks; i++) {
+		const struct vmm_link *l = &proc->links[i];
+		size_t n = strlen(l->path), tn = strlen(l->target);
+		const char *rest = abs + n;
+
+		if (strncmp(abs, l->path, n) || (*rest != '/' && *rest != '\0'))
+			continue;
+		if (tn + strlen(rest) >= GUEST_PATH_MAX)
+			return -ENAMETOOLONG;
+		memmove(abs + tn, rest, strlen(rest) + 1);
+		memcpy(abs, l->target, tn);
+		return 0;	/* targets hold no link: one step is all */
+	}
+	return 0;
+}
+
+bool vmm_fs_sees(const struct vmm_process *proc, const char *path)
+{
+	char abs[GUEST_PATH_MAX];
+
+	if (path[0] != '/')
+		return true;	/* from the working directory: it may */
+	return !normalize(abs, NULL, path) && !through_links(proc, abs) &&
+	       vmm_fs_tree_of(proc, abs);
+}
+
+/*
  * lookup - resolve guest path (already copied) against dirfd to a tree.
  * -ENOENT when no tree holds it, -EBADF/-ENOTDIR for a bad dirfd.
  */
@@ -333,7 +408,7 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 			return err;
 		base = strcpy(base_buf, p->abs);
 	}
-	if ((err = normalize(p->abs, base, path)))
+	if ((err = normalize(p->abs, base, path)) || (err = through_links(proc, p->abs)))
 		return err;
 	p->tree = vmm_fs_tree_of(proc, p->abs);
 	classify_last(path, p);
@@ -1635,6 +1710,164 @@ int64_t vmm_sys_linkat(struct vmm_vcpu *cpu, const uint64_t *a)
 static void fd_path(int fd, char *buf, size_t len)
 {
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* --- extended attributes: read ---------------------------------------------- */
+
+#define XATTR_NAME_LEN	255		/* Linux's XATTR_NAME_MAX */
+#define XATTR_VALUE_MAX	65536		/* XATTR_SIZE_MAX and XATTR_LIST_MAX */
+#define XATTR_SHOWN	"user."
+
+/*
+ * The program reads the extended attributes of the user namespace
+ * ("user.*") as the host has them; the others (system.* with its ACLs,
+ * which hold host user ids; security.*; trusted.*) are not shown: reading
+ * one is EOPNOTSUPP, as on a file system without them, and lists leave
+ * them out.  Setting or removing any is not done (ENOSYS).
+ */
+static bool xattr_shown(const char *name)
+{
+	return !strncmp(name, XATTR_SHOWN, strlen(XATTR_SHOWN));
+}
+
+/* The attribute's name at gva: -ERANGE when empty or too long, as Linux. */
+static int get_xattr_name(struct vmm_vcpu *cpu, uint64_t gva, char *name)
+{
+	for (size_t n = 0; n < XATTR_NAME_LEN + 1;) {
+		size_t chunk = LSTAR_PAGE_SIZE - ((gva + n) & (LSTAR_PAGE_SIZE - 1));
+		const char *nul;
+
+		if (chunk > XATTR_NAME_LEN + 1 - n)
+			chunk = XATTR_NAME_LEN + 1 - n;
+		if (gva + n < gva || vmm_mem_copy_from_user(cpu->mem, name + n, gva + n, chunk))
+			return -EFAULT;
+		if ((nul = memchr(name + n, '\0', chunk)))
+			return nul == name ? -ERANGE : 0;
+		n += chunk;
+	}
+	return -ERANGE;
+}
+
+/*
+ * getxattr (name) or listxattr (name NULL) of the host file hfd: itself,
+ * or with by_path the file an O_PATH descriptor holds, asked through
+ * /proc/self/fd (that very file, a symlink included, as fchmodat's way
+ * below).  At most size bytes to the program's buf (size 0: how many
+ * there are).
+ */
+static int64_t xattr_read(struct vmm_vcpu *cpu, int hfd, bool by_path, const char *name,
+			  uint64_t buf, uint64_t size)
+{
+	char path[64], *val;
+	ssize_t n;
+	size_t kept = 0;
+	int64_t ret;
+
+	if (name && !xattr_shown(name))
+		return -EOPNOTSUPP;
+	if (size > XATTR_VALUE_MAX)	/* as Linux */
+		size = XATTR_VALUE_MAX;
+	/* A list is filtered: read whole, then measured. */
+	if (!(val = malloc(XATTR_VALUE_MAX)))
+		return -ENOMEM;
+	fd_path(hfd, path, sizeof(path));
+	if (name)
+		n = by_path ? getxattr(path, name, val, size) : fgetxattr(hfd, name, val, size);
+	else
+		n = by_path ? listxattr(path, val, XATTR_VALUE_MAX) :
+			      flistxattr(hfd, val, XATTR_VALUE_MAX);
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!name) {
+		for (size_t at = 0; at < (size_t)n;) {
+			size_t len = strnlen(val + at, (size_t)n - at);
+
+			if (at + len < (size_t)n && xattr_shown(val + at)) {
+				memmove(val + kept, val + at, len + 1);
+				kept += len + 1;
+			}
+			at += len + 1;
+		}
+		n = (ssize_t)kept;
+		if (size && (size_t)n > size) {
+			ret = -ERANGE;
+			goto out;
+		}
+	}
+	ret = n;
+	if (size && n > 0 && vmm_mem_copy_to_user(cpu->mem, buf, val, (uint64_t)n))
+		ret = -EFAULT;
+out:
+	free(val);
+	return ret;
+}
+
+/* The path variants: the file opened O_PATH beneath its tree. */
+static int64_t path_xattr(struct vmm_vcpu *cpu, const uint64_t *a, bool list, bool nofollow)
+{
+	char name[XATTR_NAME_LEN + 1];
+	struct fs_path p;
+	int64_t ret;
+	int err, fd;
+
+	if (!list && (err = get_xattr_name(cpu, a[1], name)))
+		return err;
+	err = get_lookup(cpu, AT_FDCWD, a[0], &p, nofollow ? NOFOLLOW : FOLLOW);
+	if (err == -EISDIR)	/* an ancestor lstar makes up has none */
+		return list ? 0 : xattr_shown(name) ? -ENODATA : -EOPNOTSUPP;
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0)) < 0)
+		return fd;
+	ret = xattr_read(cpu, fd, true, list ? NULL : name, a[list ? 1 : 2], a[list ? 2 : 3]);
+	close(fd);
+	return ret;
+}
+
+int64_t vmm_sys_getxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, false, false);
+}
+
+int64_t vmm_sys_lgetxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, false, true);
+}
+
+int64_t vmm_sys_listxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, true, false);
+}
+
+int64_t vmm_sys_llistxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	return path_xattr(cpu, a, true, true);
+}
+
+/* The descriptor variants: the host descriptor itself (an O_PATH one is
+ * EBADF, as on Linux). */
+int64_t vmm_sys_fgetxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+	char name[XATTR_NAME_LEN + 1];
+	int err;
+
+	if (!f)
+		return -EBADF;
+	if ((err = get_xattr_name(cpu, a[1], name)))
+		return err;
+	return xattr_read(cpu, f->host, false, name, a[2], a[3]);
+}
+
+int64_t vmm_sys_flistxattr(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+
+	if (!f)
+		return -EBADF;
+	return xattr_read(cpu, f->host, false, NULL, a[1], a[2]);
 }
 
 /* Open path p for a metadata change: writable tree, O_PATH, beneath. */

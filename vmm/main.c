@@ -33,8 +33,9 @@ static const char usage_text[] =
 "       lstar doctor\n"
 "       lstar --help | --version\n"
 "\n"
-"Run PROGRAM, a static x86-64 Linux executable, in ring 3 of a fresh KVM\n"
-"micro-VM.  Every system call it makes is caught by lstar's shim kernel and\n"
+"Run PROGRAM, an x86-64 Linux executable (static, or dynamically linked with\n"
+"its interpreter and libraries in the trees it sees), in ring 3 of a fresh\n"
+"KVM micro-VM.  Every system call it makes is caught by lstar's shim kernel and\n"
 "either answered inside the VM or checked and forwarded to the host.\n"
 "\n"
 "run options:\n"
@@ -60,6 +61,10 @@ static const char usage_text[] =
 "  --rw PATH          the same, readable and writable: create, rename,\n"
 "                     remove, truncate below PATH (a file: written in\n"
 "                     place, never renamed, removed or replaced)\n"
+"  --system           the host's programs and libraries, read-only: /usr,\n"
+"                     and /bin, /lib, /lib64, /sbin as the host has them\n"
+"                     (merged-/usr symlinks into /usr); what a dynamically\n"
+"                     linked program needs to start (no /etc)\n"
 "  -v, --verbose      one line on stderr per refused or unimplemented\n"
 "                     system call (name, arguments)\n"
 "  --trace[=FILE]     one line per system call (arguments, result, the\n"
@@ -227,7 +232,7 @@ static int add_tree(FILE *out, const char *path, bool writable)
  * or -1 after saying why (the policy's own errors on stderr).
  */
 static int compile_policy(const char *name, int ntrees, const char *const paths[],
-			  const bool rw[], struct lstar_policy *out)
+			  const bool rw[], bool system, struct lstar_policy *out)
 {
 	char *trees = NULL;
 	size_t len = 0;
@@ -240,6 +245,10 @@ static int compile_policy(const char *name, int ntrees, const char *const paths[
 	}
 	for (int i = 0; i < ntrees && !err; i++)
 		err = add_tree(m, paths[i], rw[i]);
+	/* --system: /usr as a tree of the policy's (the links to it are
+	 * the VMM's, vmm_fs_system). */
+	if (system && !err)
+		err = add_tree(m, "/usr", false);
 	if (fclose(m) && !err) {
 		fprintf(stderr, "lstar: out of memory\n");
 		err = -1;
@@ -273,7 +282,8 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_TRACE_FORMAT = 256, OPT_STATS, OPT_TMP, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_STDIN, OPT_INPUT_FILE,
+       OPT_CORPUS, OPT_CRASHES };
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -289,6 +299,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "ro", required_argument, NULL, 'r' },
 		{ "rw", required_argument, NULL, 'w' },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "trace", optional_argument, NULL, 'T' },
 		{ "learn", required_argument, NULL, 'L' },
@@ -337,6 +348,9 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		case 'w':
 			cmd->tree_paths[cmd->ntrees] = optarg;
 			cmd->tree_rw[cmd->ntrees++] = c == 'w';
+			break;
+		case OPT_SYSTEM:
+			opt->system = true;
 			break;
 		case 'p':
 			cmd->policy_name = optarg;
@@ -403,7 +417,8 @@ static int prepare(int argc, char **argv, struct command *cmd, struct lstar_poli
 {
 	struct vmm_options *opt = &cmd->opt;
 
-	if (compile_policy(cmd->policy_name, cmd->ntrees, cmd->tree_paths, cmd->tree_rw, policy))
+	if (compile_policy(cmd->policy_name, cmd->ntrees, cmd->tree_paths, cmd->tree_rw,
+			   opt->system, policy))
 		return LSTAR_EXIT_FAILURE;
 	opt->policy = policy;
 	/* --mem and --timeout override the policy's limits. */

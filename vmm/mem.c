@@ -371,3 +371,61 @@ int vmm_mem_audit(const struct vmm_mem *m, char *why, size_t len)
 		snprintf(why, len, "a root entry is not present");
 	return ok ? 0 : -EINVAL;
 }
+
+/*
+ * What the program's user half holds, for sysinfo: each frame of the pool
+ * that a user page-table entry or a table below the root names, counted
+ * once.  The tables are the shim's (guest memory): a frame outside the
+ * pool, a huge entry or a table met again is not followed, so a wrong or
+ * hostile book gives a wrong number, never a long walk.
+ */
+struct user_count {
+	const struct vmm_mem *m;
+	uint8_t *seen;			/* a bit per pool page */
+	uint64_t pages;
+};
+
+static bool count_frame(struct user_count *c, uint64_t gpa)
+{
+	uint64_t page;
+
+	if (gpa < LSTAR_POOL_GPA || gpa >= c->m->size)
+		return false;
+	page = (gpa - LSTAR_POOL_GPA) / PAGE_SIZE;
+	if (c->seen[page / 8] & (1u << (page % 8)))
+		return false;
+	c->seen[page / 8] |= 1u << (page % 8);
+	c->pages++;
+	return true;
+}
+
+static void count_table(struct user_count *c, uint64_t table, int level)
+{
+	const uint64_t *t = vmm_mem_ptr(c->m, table, PAGE_SIZE);
+
+	if (!t || !count_frame(c, table))
+		return;
+	for (int i = 0; i < 512; i++) {
+		uint64_t e = t[i];
+
+		if (level > 0 && (e & X86_PTE_P) && !(e & X86_PTE_PS))
+			count_table(c, e & X86_PTE_ADDR, level - 1);
+		else if (level == 0 && (e & (X86_PTE_P | LSTAR_PTE_BACKED)))
+			count_frame(c, e & X86_PTE_ADDR);
+	}
+}
+
+uint64_t vmm_mem_user_bytes(const struct vmm_mem *m)
+{
+	const uint64_t *root = vmm_mem_ptr(m, m->pml4, PAGE_SIZE);
+	struct user_count c = { .m = m };
+
+	if (!root || m->size <= LSTAR_POOL_GPA ||
+	    !(c.seen = calloc((m->size - LSTAR_POOL_GPA) / PAGE_SIZE / 8 + 1, 1)))
+		return 0;
+	for (int i = 0; i < 256; i++)
+		if (root[i] & X86_PTE_P)
+			count_table(&c, root[i] & X86_PTE_ADDR, 2);
+	free(c.seen);
+	return c.pages * PAGE_SIZE;
+}

@@ -386,10 +386,10 @@ int vmm_procs_watch(struct vmm *vmm)
 
 	if ((err = pthread_create(&t, NULL, watch, vmm)))
 		return -err;
-	/* The first VMM's watcher reads the VMM and the book until it sees
-	 * the end: vmm_procs_end waits for it, before either goes (lstar
-	 * doctor runs one VM after another in one process).  A forked
-	 * VMM's ends with its process. */
+	/* The first VMM's watcher reads the book and vmm until it sees the
+	 * end: vmm_procs_end waits for it before either goes (lstar doctor
+	 * starts one run after another in the same process).  A forked
+	 * VMM's ends with its _exit. */
 	if (vmm->child) {
 		pthread_detach(t);
 	} else {
@@ -498,6 +498,10 @@ void vmm_procs_end(struct vmm *vmm)
 		}
 	vmm_procs_unlock(b);
 	if (vmm->watching) {
+		/* Its own entry may be free already (the first process's
+		 * end frees it): woken here, it sees the end and returns. */
+		atomic_fetch_add(&vmm->me->mail_seq, 1);
+		futex_wake_all(&vmm->me->mail_seq);
 		pthread_join(vmm->watcher, NULL);
 		vmm->watching = false;
 	}

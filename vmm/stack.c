@@ -82,7 +82,7 @@ uint64_t vmm_stack_build(const struct vmm_stack_args *a, uint8_t *buf,
 	AUX(AT_PHDR, a->at_phdr);
 	AUX(AT_PHENT, a->at_phent);
 	AUX(AT_PHNUM, a->at_phnum);
-	AUX(AT_BASE, 0);
+	AUX(AT_BASE, a->at_base);
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, a->at_entry);
 	AUX(AT_UID, a->uid);

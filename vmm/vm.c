@@ -624,7 +624,10 @@ struct boot {
 	struct vmm_image img;		/* the program */
 	struct vmm_vcpu *cpu;		/* where its first thread runs */
 	bool exec;			/* execve's: the VM and vCPU are there */
-	uint64_t bias;			/* static-PIE's load address */
+	uint64_t bias;			/* a PIE's load address */
+	uint64_t interp_base;		/* the interpreter's, or 0 */
+	uint64_t entry;			/* where the program starts: its
+					 * interpreter's entry, or its own */
 	struct lstar_shim_header hdr;
 	struct lstar_boot_info bi;
 };
@@ -665,6 +668,55 @@ int vmm_image_check(struct vmm_image *img, char *why, size_t len)
 		snprintf(why, len, "segments reach 0x%llx, into the stack's area (above 0x%llx)",
 			 (unsigned long long)img->elf.hi, (unsigned long long)IMAGE_TOP);
 		return -ENOEXEC;
+	}
+	return 0;
+}
+
+int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, size_t len)
+{
+	const char *name = img->elf.interp;
+	char inner[200];
+	bool bad = true;
+	int fd, err;
+
+	if (!name[0])
+		return 0;
+	fd = vmm_fs_open_exec(cpu, AT_FDCWD, name, false);
+	if (fd == -ENOENT && !vmm_fs_sees(cpu->proc, name)) {
+		snprintf(why, len, "interpreter %s: outside every tree the program sees "
+			 "(--system grants the host's, or --ro the directory that holds it)",
+			 name);
+		return fd;
+	}
+	if (fd < 0) {
+		snprintf(why, len, "interpreter %s: %s", name, strerror(-fd));
+		return fd;
+	}
+	err = vmm_read_program(fd, &img->interp_file, &img->interp_size);
+	close(fd);
+	if (err) {
+		snprintf(why, len, "interpreter %s: %s", name,
+			 err == -EACCES ? "not a regular file" : strerror(-err));
+		return err;
+	}
+	/* Linux's ELIBBAD: a file that is no interpreter lstar can load.
+	 * One that names an interpreter itself (itself, say) is refused
+	 * as Linux refuses it: no chains. */
+	if (vmm_elf_parse(img->interp_file, img->interp_size, &img->interp_elf,
+			  inner, sizeof(inner)))
+		snprintf(why, len, "interpreter %s: %s", name, inner);
+	else if (img->interp_elf.interp[0])
+		snprintf(why, len, "interpreter %s: names an interpreter itself (%s)",
+			 name, img->interp_elf.interp);
+	else if (!img->interp_elf.pie)
+		snprintf(why, len, "interpreter %s: not position-independent (ELF type ET_EXEC)",
+			 name);
+	else
+		bad = false;
+	if (bad) {
+		free(img->interp_file);
+		img->interp_file = NULL;
+		return -ELIBBAD;
 	}
 	return 0;
 }
@@ -738,6 +790,8 @@ static int open_process(struct vmm *vmm)
 			return err;
 		}
 	}
+	if (opt->system && (err = vmm_fs_system(proc)))
+		return err;
 	if (opt->tmp_size && (err = private_tmp(proc, opt->tmp_size)))
 		return err;
 	if ((err = vmm_fs_set_cwd(proc, opt->cwd))) {
@@ -759,6 +813,18 @@ static int open_process(struct vmm *vmm)
 	/* What /proc/self/exe runs (exec.c): the program as it was read. */
 	proc->exe_fd = open(opt->program, O_RDONLY | O_CLOEXEC);
 	return 0;
+}
+
+/* 2b. A dynamic program's interpreter, found beneath the trees as the
+ * program itself would find it. */
+static int open_interp(struct boot *b)
+{
+	char why[512];
+	int err;
+
+	if ((err = vmm_image_interp(b->cpu, &b->img, why, sizeof(why))))
+		vmm_err("%s: %s", b->img.program, why);
+	return err;
 }
 
 /* 3. The VM and its memory: the fixed low 18 MiB, then the pool, which
@@ -802,9 +868,47 @@ static int build_vm(struct vmm *vmm, struct boot *b)
 	return no_room(vmm, place_policy(vmm, &b->bi));
 }
 
+/*
+ * The interpreter, at a random page-aligned base in the 256 MiB below
+ * IMAGE_TOP: under the stack and the mmap area's start, where Linux too
+ * puts it (its mmap base), and above any program lstar runs but one that
+ * reaches that high (then refused: they would overlap).  The program
+ * starts there; AT_BASE tells it where.
+ */
+static int load_interp(struct vmm *vmm, struct boot *b)
+{
+	const struct vmm_elf *ie = &b->img.interp_elf;
+	uint64_t span = ie->hi - ie->lo;	/* lo is 0: checked, ET_DYN */
+	uint64_t lo = b->img.elf.lo + b->bias, hi = b->img.elf.hi + b->bias;
+	int err;
+
+	if (span > IMAGE_TOP / 2) {
+		vmm_err("%s: interpreter %s: segments span an absurd 0x%llx bytes",
+			b->img.program, b->img.elf.interp, (unsigned long long)span);
+		return -ENOEXEC;
+	}
+	b->interp_base = IMAGE_TOP - span - (random_u64() % 65536) * PAGE_SIZE;
+	if (b->interp_base < hi && lo < b->interp_base + span) {
+		vmm_err("%s: the program reaches 0x%llx, where its interpreter %s goes",
+			b->img.program, (unsigned long long)hi, b->img.elf.interp);
+		return -ENOEXEC;
+	}
+	if ((err = vmm_elf_load(&vmm->vm.mem, ie, b->img.interp_file, b->interp_base, &b->bi))) {
+		if (err == -E2BIG)	/* the boot VMAs the shim takes */
+			vmm_err("%s: with its interpreter %s, more than %d mappings to start with",
+				b->img.program, b->img.elf.interp, LSTAR_BOOT_MAX_VMAS);
+		else if (err != -ENOMEM)
+			vmm_err("%s: cannot load its interpreter %s: %s", b->img.program,
+				b->img.elf.interp, strerror(-err));
+		return no_room(vmm, err);
+	}
+	b->entry = ie->entry + b->interp_base;
+	return 0;
+}
+
 /* 4. The shim, the direct map of the pool, and the program's segments
- * (static-PIE at a random base); the break starts past the image, at a
- * random page offset. */
+ * (a PIE at a random base), then its interpreter's if it is dynamic; the
+ * break starts past the program's image, at a random page offset. */
 static int load_images(struct vmm *vmm, struct boot *b)
 {
 	int err;
@@ -823,8 +927,13 @@ static int load_images(struct vmm *vmm, struct boot *b)
 		return no_room(vmm, err);
 	}
 	b->bi.brk_start = b->img.elf.hi + b->bias + (random_u64() % 8192) * PAGE_SIZE;
+	b->entry = b->img.elf.entry + b->bias;
+	if (b->img.interp_file && (err = load_interp(vmm, b)))
+		return err;
 	free(b->img.file);
 	b->img.file = NULL;
+	free(b->img.interp_file);
+	b->img.interp_file = NULL;
 	return 0;
 }
 
@@ -839,6 +948,7 @@ static int start_cpu(struct vmm *vmm, struct boot *b)
 		.at_phdr = img->elf.phdr_vaddr + b->bias,
 		.at_phnum = img->elf.phnum, .at_phent = img->elf.phentsize,
 		.at_entry = img->elf.entry + b->bias,
+		.at_base = b->interp_base,
 		.uid = LSTAR_GUEST_UID, .gid = LSTAR_GUEST_GID,
 	};
 	struct vmm_vcpu *cpu = b->cpu;
@@ -924,7 +1034,7 @@ static int write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->free_stack_slots = m->free_stack_slots;
 	bi->table_counts = m->table_counts;
 	bi->pml4 = m->pml4;
-	bi->entry = b->img.elf.entry + b->bias;
+	bi->entry = b->entry;
 	bi->fpstate_size = vmm_fpu_frame_size(b->cpu);
 	/* `limit threads`, else as many as there are vCPUs to have. */
 	bi->max_threads = vmm->proc.policy->threads ? (uint32_t)vmm->proc.policy->threads :
@@ -1070,9 +1180,9 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 }
 
 /*
- * execve, past the point of no return: the program in img (whose file is
- * taken) replaces the one in the VM.  The memory is emptied and built
- * again as for the first program; cpu starts it at the shim's entry, and
+ * execve, past the point of no return: the program in img (whose file
+ * and its interpreter's are taken) replaces the one in the VM.  The
+ * memory is emptied and built again as for the first program; cpu starts it at the shim's entry, and
  * the vCPUs of threads that ended are set to start new ones there.  0,
  * or -errno when the process cannot go on.
  */
@@ -1088,6 +1198,7 @@ int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img)
 	}
 	b->img = *img;
 	img->file = NULL;
+	img->interp_file = NULL;
 	b->cpu = cpu;
 	b->exec = true;
 	vmm_vcpu_settle(cpu);
@@ -1097,6 +1208,7 @@ int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img)
 	err = vmm_threads_exec(vmm, cpu);
 out:
 	free(b->img.file);
+	free(b->img.interp_file);
 	free(b);
 	return err;
 }
@@ -1159,7 +1271,8 @@ int vmm_run(const struct vmm_options *opt)
 	};
 	b->cpu = &vmm->vcpu[0];
 
-	if (read_image(vmm, b) || open_process(vmm) || step_done(opt, VMM_STEP_PROGRAM, &t) ||
+	if (read_image(vmm, b) || open_process(vmm) || open_interp(b) ||
+	    step_done(opt, VMM_STEP_PROGRAM, &t) ||
 	    build_vm(vmm, b) || step_done(opt, VMM_STEP_VM, &t) ||
 	    load_images(vmm, b) || step_done(opt, VMM_STEP_IMAGES, &t) ||
 	    start_cpu(vmm, b) || step_done(opt, VMM_STEP_VCPU, &t) ||
@@ -1182,8 +1295,10 @@ out:
 			if (vmm->lifeline[i] >= 0)
 				close(vmm->lifeline[i]);
 	}
-	if (b)
+	if (b) {
 		free(b->img.file);
+		free(b->img.interp_file);
+	}
 	free(b);
 	free(vmm);
 	audit_descriptors();

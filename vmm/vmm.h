@@ -148,6 +148,10 @@ long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
  * -EINVAL with why filled in. */
 int vmm_mem_audit(const struct vmm_mem *m, char *why, size_t len);
 
+/* vmm_mem_user_bytes - bytes of the pool the program's user half holds:
+ * its pages and their page tables, as the guest's tables say (sysinfo). */
+uint64_t vmm_mem_user_bytes(const struct vmm_mem *m);
+
 /* Copy between the host and user memory; 0 or -EFAULT (nothing partial
  * is reported: a fault anywhere fails the copy). */
 int vmm_mem_copy_from_user(const struct vmm_mem *m, void *dst, uint64_t gva,
@@ -166,7 +170,8 @@ struct vmm_elf_segment {
 };
 
 struct vmm_elf {
-	bool pie;			/* ET_DYN: static-PIE, loaded at a bias */
+	bool pie;			/* ET_DYN: loaded at a bias */
+	char interp[4096];		/* PT_INTERP's path (PATH_MAX), or "" */
 	uint64_t entry;			/* before the bias */
 	uint64_t phdr_vaddr;		/* where the phdrs are in memory */
 	uint16_t phnum, phentsize;
@@ -177,10 +182,10 @@ struct vmm_elf {
 };
 
 /*
- * vmm_elf_parse - check that buf is a static x86-64 executable lstar can
- * run and describe it in *out.  On error returns -1 with a one-line reason
- * in err (e.g. "dynamically linked (interpreter /lib64/ld-linux-x86-64.so.2);
- * lstar runs static binaries").  Does not keep buf.
+ * vmm_elf_parse - check that buf is an x86-64 executable lstar can run
+ * and describe it in *out (a dynamic one's interpreter in out->interp).
+ * On error returns -1 with a one-line reason in err (e.g. "bad PT_INTERP:
+ * ...").  Does not keep buf.
  */
 int vmm_elf_parse(const void *buf, size_t size, struct vmm_elf *out,
 		  char *err, size_t errlen);
@@ -201,6 +206,7 @@ struct vmm_stack_args {
 	char *const *envp;
 	const char *execfn;		/* AT_EXECFN */
 	uint64_t at_phdr, at_phnum, at_phent, at_entry;
+	uint64_t at_base;		/* the interpreter's load address, or 0 */
 	uint64_t hwcap, hwcap2;
 	uint64_t sysinfo_ehdr;		/* AT_SYSINFO_EHDR (the vDSO); 0: none */
 	uint8_t random[16];		/* AT_RANDOM bytes */
@@ -245,6 +251,8 @@ struct vmm_options {
 	uint64_t mem;			/* --mem, bytes */
 	double timeout;			/* --timeout, seconds; 0: none */
 	bool verbose;			/* -v */
+	bool system;			/* --system: /usr read-only (a policy
+					 * tree) and the host's top links */
 	bool quiet;			/* no report line (doctor) */
 	bool probe_msr;			/* doctor: LSTAR_BOOT_PROBE_MSR */
 	bool floor;			/* doctor: LSTAR_BOOT_FLOOR */
@@ -283,6 +291,18 @@ struct vmm_tree {
 	bool private;			/* --tmp's /tmp or /dev/shm (tmpfs.c): path
 					 * is where the program sees it, dirfd a
 					 * tmpfs of the run's own, on no host path */
+};
+
+/*
+ * A symlink of the host's top directory that the program sees as the host
+ * has it (--system's merged-/usr links: /lib64 -> usr/lib64), its target
+ * read once when granted and lying in a tree.  A path through it is the
+ * path through its target (fs.c).
+ */
+#define VMM_MAX_LINKS 8
+struct vmm_link {
+	char path[32];			/* absolute, normalized: "/lib64" */
+	char target[256];		/* absolute, normalized: "/usr/lib64" */
 };
 
 /* An open file the VMM holds for the guest (fdtable.c). */
@@ -462,6 +482,8 @@ struct vmm_process {
 	struct vmm_rlimit rlimits[VMM_RLIM_NLIMITS];	/* the program's */
 	struct vmm_tree trees[VMM_MAX_TREES];	/* --ro, --rw */
 	int ntrees;
+	struct vmm_link links[VMM_MAX_LINKS];	/* --system's /bin, /lib ... */
+	int nlinks;
 	char cwd[4096];			/* the guest's working directory */
 	int cwd_fd;			/* it, held (O_PATH), so that it follows
 					 * the directory when it is renamed;
@@ -572,9 +594,9 @@ struct vmm {
 	struct vmm_procs *procs;
 	struct vmm_proc *me;
 	int lifeline[2];
-	pthread_t watcher;		/* the first VMM's watcher thread (procs.c), */
-	bool watching;			/* joined before the VMM goes */
 	bool child;
+	pthread_t watcher;		/* the first VMM's watcher (procs.c), */
+	bool watching;			/* joined at the sandbox's end */
 	struct vmm_vcpu *main;
 	struct vmm_fuzz *fuzz;		/* lstar fuzz's state, or NULL */
 	struct vmm_stats_state *stats;	/* --stats (stats.c), or NULL */
@@ -632,6 +654,11 @@ struct vmm_image {
 	uint8_t *file;			/* the file, read whole (malloc'd) */
 	size_t size;
 	struct vmm_elf elf;		/* vmm_image_check's */
+	/* A dynamic program's interpreter (vmm_image_interp's): its file,
+	 * read whole (malloc'd), and its ELF. */
+	uint8_t *interp_file;
+	size_t interp_size;
+	struct vmm_elf interp_elf;
 	int argc;
 	char *const *argv;
 	int envc;
@@ -649,6 +676,14 @@ struct vmm_image {
  * cannot go on). */
 int vmm_read_program(int fd, uint8_t **out, size_t *size);
 int vmm_image_check(struct vmm_image *img, char *why, size_t len);
+
+/* vm.c: vmm_image_interp - a dynamic program's interpreter (img->elf.interp,
+ * as the program names it), opened beneath the trees of cpu's process as
+ * any guest path, read into img->interp_file and checked: an ELF lstar can
+ * run that needs no interpreter of its own.  0 (a static program: nothing
+ * to do), or -errno with the reason in why: -ENOENT (no such file, or
+ * outside every tree), -EACCES, -EISDIR, -ELIBBAD (not a usable ELF). */
+int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, size_t len);
 int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img);
 
 /* exec.c: LSTAR_HC_EXEC.  -errno when the call fails; LSTAR_EXEC_ALONE
@@ -883,6 +918,18 @@ void vmm_rlimit_init(struct vmm_process *proc);
 int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable);
 int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd);
 int vmm_fs_set_cwd(struct vmm_process *proc, const char *path);
+/* vmm_fs_system - --system's view of the host: /usr read-only (granted
+ * already, as a policy tree), and the host's /bin, /lib, /lib64 and /sbin
+ * as the host has them: a symlink into a tree is shown as that link, a
+ * directory is granted read-only, a missing one stays missing.  0, or
+ * -errno after saying why. */
+int vmm_fs_system(struct vmm_process *proc);
+
+/* vmm_fs_sees - does the absolute guest path lie in a tree (through the
+ * process's links), so that a lookup of it would reach the host?  True
+ * for a relative path (its base decides). */
+bool vmm_fs_sees(const struct vmm_process *proc, const char *path);
+
 /* vmm_fs_tree_of - the tree that holds the normalized guest path abs (the
  * longest that does), or NULL.  vmm_fs_tree_contains - does tree path
  * outer contain inner, or equal it?  vmm_fs_plain_dir - is rel a

@@ -9,10 +9,10 @@
 # names policy/profiles/'s: tests/test_install.c fails when they differ.
 
 _lstar_profiles='compute default readonly stdio'
-_lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw -v --verbose
+_lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw --system -v --verbose
 	--trace --trace= --trace-format --stats --tmp --learn --help --'
 # fuzz refuses --rw, --tmp, --learn and --stats.
-_lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro -v --verbose
+_lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro --system -v --verbose
 	--trace --trace= --trace-format --stdin --input-file --corpus --crashes --help --'
 # The options that take the next word as their value.
 _lstar_arg_opts=' -p --policy --env --cwd --mem --timeout --ro --rw --learn
