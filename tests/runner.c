@@ -39,7 +39,7 @@ static const char *kvm_unusable(void)
 int main(void)
 {
 	Suite *(*const unit[])(void) = { suite_abi, suite_entry, suite_elf, suite_stack, suite_mem, suite_cli, suite_confine, suite_policy, suite_shim_mm, suite_shim_lib, suite_syscalls, suite_block, suite_install };
-	Suite *(*const kvm[])(void) = { suite_run, suite_limits, suite_hostile, suite_vdso, suite_fs, suite_policy_run, suite_trace, suite_output, suite_load, suite_procs, suite_fuzz };
+	Suite *(*const kvm[])(void) = { suite_run, suite_limits, suite_hostile, suite_vdso, suite_fs, suite_policy_run, suite_trace, suite_output, suite_load, suite_procs, suite_fuzz, suite_shared };
 	const char *why = kvm_unusable();
 	SRunner *sr = srunner_create(NULL);
 	int failed;

@@ -25,6 +25,34 @@ void *vmm_mem_ptr(const struct vmm_mem *m, uint64_t gpa, uint64_t len)
 	return m->host + gpa;
 }
 
+void *vmm_mem_frame(const struct vmm_mem *m, uint64_t gpa)
+{
+	if (vmm_mem_range_ok(m, gpa, PAGE_SIZE))
+		return m->host + gpa;
+	/* No sum can wrap: shm_gpa + shm_size is the VMM's own, small. */
+	if (m->shm_size && gpa >= m->shm_gpa && gpa - m->shm_gpa < m->shm_size)
+		return m->shm_host + (gpa - m->shm_gpa);
+	return NULL;
+}
+
+int vmm_mem_shm_init(struct vmm_mem *m, uint64_t bytes)
+{
+	void *p;
+
+	if (!bytes || bytes % HUGE_SIZE || bytes > (1ULL << 40))
+		return -EINVAL;
+	/* Shared: a forked VMM's guest sees the very pages.  Never
+	 * executable for the VMM (the filter refuses PROT_EXEC anyway). */
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->shm_host = p;
+	m->shm_gpa = m->size;
+	m->shm_size = bytes;
+	return 0;
+}
+
 int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
 {
 	void *p;
@@ -57,14 +85,18 @@ void vmm_mem_reserve_shim_books(struct vmm_mem *m)
 
 int vmm_mem_reset(struct vmm_mem *m)
 {
-	uint8_t *host = m->host;
-	uint64_t size = m->size;
+	uint8_t *host = m->host, *shm_host = m->shm_host;
+	uint64_t size = m->size, shm_gpa = m->shm_gpa, shm_size = m->shm_size;
 
 	if (madvise(host, size, MADV_DONTNEED) < 0)
 		return -errno;
+	/* The segments are the sandbox's, not the program's: they stay. */
 	memset(m, 0, sizeof(*m));
 	m->host = host;
 	m->size = size;
+	m->shm_host = shm_host;
+	m->shm_gpa = shm_gpa;
+	m->shm_size = shm_size;
 	m->pool_next = LSTAR_POOL_GPA;
 	m->pool_end = size;
 	return 0;
@@ -74,7 +106,11 @@ void vmm_mem_destroy(struct vmm_mem *m)
 {
 	if (m->host)
 		munmap(m->host, m->size);
+	if (m->shm_host)
+		munmap(m->shm_host, m->shm_size);
 	m->host = NULL;
+	m->shm_host = NULL;
+	m->shm_size = 0;
 }
 
 uint64_t vmm_mem_alloc(struct vmm_mem *m)
@@ -168,7 +204,11 @@ int vmm_mem_reflag(struct vmm_mem *m, uint64_t gva, uint64_t flags)
 
 int vmm_mem_map_direct(struct vmm_mem *m)
 {
-	for (uint64_t gpa = LSTAR_POOL_GPA; gpa < m->pool_end; gpa += HUGE_SIZE) {
+	/* The pool, and the segments right above it (the shim reaches a
+	 * segment's words for futexes and signal frames as any page's). */
+	uint64_t end = m->shm_size ? m->shm_gpa + m->shm_size : m->pool_end;
+
+	for (uint64_t gpa = LSTAR_POOL_GPA; gpa < end; gpa += HUGE_SIZE) {
 		uint64_t *pde;
 		int err;
 
@@ -209,12 +249,31 @@ static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
 			return -EFAULT;	/* the shim maps user memory in 4 KiB */
 		table = e & X86_PTE_ADDR;
 	}
-	if (!vmm_mem_range_ok(m, table, PAGE_SIZE))
+	if (!vmm_mem_frame(m, table))
 		return -EFAULT;
 	if (write)
 		vmm_mem_mark(m, table, PAGE_SIZE);
 	*gpa = table;
 	return 0;
+}
+
+uint64_t vmm_mem_user_frame(const struct vmm_mem *m, uint64_t gva)
+{
+	uint64_t table = m->pml4, e = 0;
+
+	if (gva >= LSTAR_USER_TOP)
+		return 0;
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		const uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
+
+		if (!t)
+			return 0;
+		e = t[(gva >> shift) & 511];
+		if (shift > 12 && (!(e & X86_PTE_P) || (e & X86_PTE_PS)))
+			return 0;
+		table = e & X86_PTE_ADDR;
+	}
+	return (e & (X86_PTE_P | LSTAR_PTE_BACKED)) ? table : 0;
 }
 
 long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
@@ -229,16 +288,16 @@ long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
 
 		if (va < gva || user_page(m, va, write, &gpa))
 			break;	/* wrapped, or not accessible */
+		uint8_t *host = (uint8_t *)vmm_mem_frame(m, gpa) + (va & (PAGE_SIZE - 1));
+
 		if (chunk > len - done)
 			chunk = len - done;
-		gpa += va & (PAGE_SIZE - 1);
-		if (n > 0 && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len ==
-			     m->host + gpa) {
+		if (n > 0 && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == host) {
 			iov[n - 1].iov_len += chunk;
 		} else {
 			if (n == max)
 				break;
-			iov[n].iov_base = m->host + gpa;
+			iov[n].iov_base = host;
 			iov[n].iov_len = chunk;
 			n++;
 		}
@@ -305,6 +364,10 @@ static bool audit_frame(struct audit *a, uint64_t gpa, const char *what)
 {
 	uint64_t page;
 
+	/* A segment's frame may be mapped at several places. */
+	if (a->m->shm_size && gpa >= a->m->shm_gpa && gpa - a->m->shm_gpa < a->m->shm_size &&
+	    !(gpa % PAGE_SIZE))
+		return true;
 	if (gpa < LSTAR_POOL_GPA || gpa >= a->m->size || gpa % PAGE_SIZE) {
 		snprintf(a->why, a->len, "%s 0x%llx outside the pool", what,
 			 (unsigned long long)gpa);
