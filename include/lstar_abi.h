@@ -38,6 +38,11 @@
  *              | region the sandbox's     |  sandbox's VMMs share (a slot
  *              | processes share (--mem   |  of its own); the shim maps
  *              | bytes; none under fuzz)  |  its frames into user space
+ *              +--------------------------+ boot_info.map_gpa
+ *              | shared file mappings: a  |  the VMM maps each file
+ *              | window of --mem bytes    |  MAP_SHARED there (slot 2);
+ *              | (none under fuzz)        |  the host's page cache is
+ *              |                          |  the pages
  *              +--------------------------+
  *
  * Guest-virtual memory (one address space, 4-level paging):
@@ -282,6 +287,11 @@ struct lstar_boot_info {
 	 * map; size 0: none (lstar fuzz). */
 	lstar_gpa_t shm_gpa;
 	uint64_t shm_size;
+	/* The window of shared file mappings (LSTAR_HC_MMAP_FILE with
+	 * MAP_SHARED): guest-physical [map_gpa, map_gpa + map_size), right
+	 * above the segments, in the direct map; size 0: none. */
+	lstar_gpa_t map_gpa;
+	uint64_t map_size;
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -367,11 +377,21 @@ struct lstar_hc_zero {
 };
 
 /*
- * LSTAR_HC_MMAP_FILE: the program's mmap of a file (MAP_PRIVATE), which
- * the shim has mapped at addr with fresh zero pages; the VMM decides the
- * policy on the program's own arguments, fills the pages from the file
- * and traces the call (with addr as its result).  On failure the shim
- * unmaps the pages again.
+ * LSTAR_HC_MMAP_FILE: the program's mmap of a file; the VMM decides the
+ * policy on the program's own arguments and traces the call (with addr
+ * as its result).
+ *   MAP_PRIVATE  the shim has mapped [addr, addr + len) with fresh zero
+ *                pages, which the VMM fills from the file.  On failure
+ *                the shim unmaps them again.
+ *   MAP_SHARED   [addr, addr + len) is free and mapped to nothing yet
+ *                (len is the whole mapping, PROT_NONE too): the VMM maps
+ *                the file MAP_SHARED into the window (boot_info.map_gpa)
+ *                and says where (gpa, len bytes), how many bytes of it
+ *                lie within the file (valid: the shim maps those pages;
+ *                a touch past them is SIGBUS) and whether the mapping
+ *                may ever be writable (the descriptor's access).  The
+ *                VMM keeps the mapping until no page of it is left
+ *                (LSTAR_SHM_UNMAPPED).
  */
 struct lstar_hc_mmap {
 	/* IN */
@@ -380,6 +400,10 @@ struct lstar_hc_mmap {
 	uint64_t len;			/* bytes mapped there, page aligned */
 	/* OUT */
 	int64_t ret;			/* 0, or -errno for the program */
+	lstar_gpa_t gpa;		/* MAP_SHARED: the frames, in the window */
+	uint64_t valid;			/* ... of which within the file, bytes */
+	uint32_t may_write;		/* ... and whether writable */
+	uint32_t _pad0;
 };
 
 /*
@@ -601,9 +625,14 @@ struct lstar_hc_undone {
  *             attachment; on failure the shim unmaps them again.
  *   DETACH    shmdt(addr): the VMM ends the attachment that starts at
  *             addr and says its size, which the shim then unmaps.
- *   UNMAPPED  [addr, addr + size) held attachments and was unmapped (or
- *             mapped over): the VMM ends every one of them of which no
- *             page is left (it reads the page tables itself).
+ *   FAULT     ring 3 touched addr, in a shared file mapping, on a page
+ *             past the end of the file when it was mapped: is it within
+ *             the file now (the file grew)?  OUT: its frame (gpa), or
+ *             -EFAULT: still past the end (SIGBUS).
+ *   UNMAPPED  [addr, addr + size) held attachments or shared file
+ *             mappings and was unmapped (or mapped over): the VMM ends
+ *             every one of them of which no page is left (it reads the
+ *             page tables itself).
  */
 enum lstar_shm_op {
 	LSTAR_SHM_AFL = 0,
@@ -611,6 +640,7 @@ enum lstar_shm_op {
 	LSTAR_SHM_ATTACH = 2,
 	LSTAR_SHM_DETACH = 3,
 	LSTAR_SHM_UNMAPPED = 4,
+	LSTAR_SHM_FAULT = 5,
 };
 
 struct lstar_hc_shm {
@@ -622,7 +652,7 @@ struct lstar_hc_shm {
 	uint32_t _pad;
 	/* IN (AFL, ATTACH, UNMAPPED), OUT (AFL, LOOKUP, DETACH) */
 	uint64_t size;
-	lstar_gpa_t gpa;		/* IN (ATTACH), OUT (LOOKUP) */
+	lstar_gpa_t gpa;		/* IN (ATTACH), OUT (LOOKUP, FAULT) */
 	/* OUT */
 	int64_t ret;			/* 0 or -errno */
 };
@@ -725,7 +755,7 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 576, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 592, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
@@ -737,7 +767,7 @@ _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fit
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
 _Static_assert(sizeof(struct lstar_hc_trace) == 72, "hc_trace layout");
-_Static_assert(sizeof(struct lstar_hc_mmap) == 72, "hc_mmap layout");
+_Static_assert(sizeof(struct lstar_hc_mmap) == 96, "hc_mmap layout");
 _Static_assert(sizeof(struct lstar_hc) == 512, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
 _Static_assert(sizeof(struct lstar_shim_header) == 56, "shim header layout");

@@ -47,8 +47,12 @@ struct vma {
 #define VMA_BRK		(1u << 8)
 #define VMA_SHM		(1u << 9)	/* a System V attachment: the frames
 					 * are the segment's, never the pool's */
-#define VMA_NOWRITE	(1u << 10)	/* ... attached SHM_RDONLY: mprotect
+#define VMA_NOWRITE	(1u << 10)	/* attached SHM_RDONLY, or a file
+					 * not open for writing: mprotect
 					 * may not make it writable */
+#define VMA_FILE	(1u << 11)	/* a shared file mapping: the frames
+					 * are the VMM's window's; a page
+					 * past the file's end is SIGBUS */
 
 /* mm_init copies the VMM's boot VMAs as they are. */
 _Static_assert(sizeof(struct vma) == sizeof(struct lstar_boot_vma) &&
@@ -745,7 +749,7 @@ static int map_frames(uint64_t start, uint64_t end, uint64_t pa, uint32_t prot)
  * Change the access of [start, end), backing pages that leave PROT_NONE.
  * Where nothing is mapped and nothing needs backing, no table is made.
  */
-static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
+static int protect_pages(uint64_t start, uint64_t end, uint32_t prot, bool back)
 {
 	uint64_t flags = prot_to_pte(prot);
 	int err = 0;
@@ -768,7 +772,9 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 			uint64_t *pte = pte_of(leaf, va), pa = *pte & X86_PTE_ADDR;
 
 			if (!(*pte & (X86_PTE_P | LSTAR_PTE_BACKED))) {
-				if (!(flags & X86_PTE_P))
+				/* A shared file's page past its end stays
+				 * absent (a touch is SIGBUS). */
+				if (!(flags & X86_PTE_P) || !back)
 					continue;
 				if (!(pa = page_alloc())) {
 					pt_prune(va);	/* a new leaf may be empty */
@@ -1010,7 +1016,7 @@ static int vma_remove(uint64_t start, uint64_t end)
 		return j;
 	for (int k = i; k < j; k++) {
 		unmap_pages(mm.vmas[k].start, mm.vmas[k].end);
-		if (mm.vmas[k].flags & VMA_SHM) {
+		if (mm.vmas[k].flags & (VMA_SHM | VMA_FILE)) {
 			if (mm.shm_gone_hi == 0 || mm.vmas[k].start < mm.shm_gone_lo)
 				mm.shm_gone_lo = mm.vmas[k].start;
 			if (mm.vmas[k].end > mm.shm_gone_hi)
@@ -1076,6 +1082,56 @@ static long do_brk(struct pt_regs *regs)
 	return mm.brk;
 }
 
+/*
+ * A shared file mapping at [addr, addr + len) (free): the VMM maps the
+ * file into its window and says where; the shim maps the pages that lie
+ * within the file to those frames, and leaves the rest absent (a touch
+ * there is SIGBUS, mm_sigbus_at).  On failure the VMM is told that the
+ * range went, and forgets the mapping.
+ */
+static long mmap_shared_file(struct pt_regs *regs, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	struct lstar_hc_mmap *m = &hc_block()->mmap;
+	uint64_t gpa, valid;
+	uint32_t vflags = VMA_FILE;
+	int err;
+
+	m->args[0] = regs->di;
+	m->args[1] = regs->si;
+	m->args[2] = regs->dx;
+	m->args[3] = regs->r10;
+	m->args[4] = regs->r8;
+	m->args[5] = regs->r9;
+	m->addr = addr;
+	m->len = len;
+	hcall(LSTAR_HC_MMAP_FILE);
+	shim_saw_vmm_call();
+	if (m->ret < 0)
+		return m->ret;
+	gpa = m->gpa;
+	valid = m->valid;
+	if (!m->may_write)
+		vflags |= VMA_NOWRITE;
+	/* The VMM's numbers, checked all the same: whole pages of the
+	 * window, no more than the mapping. */
+	if (gpa & (PAGE_SIZE - 1) || valid & (PAGE_SIZE - 1) || valid > len ||
+	    gpa < boot_info.map_gpa || gpa - boot_info.map_gpa > boot_info.map_size ||
+	    len > boot_info.map_size - (gpa - boot_info.map_gpa) ||
+	    ((prot & PROT_WRITE) && (vflags & VMA_NOWRITE))) {
+		err = -EINVAL;
+		goto out_forget;
+	}
+	if ((err = map_frames(addr, addr + valid, gpa, prot)))
+		goto out_forget;
+	vma_insert(addr, addr + len, prot, vflags);
+	return (long)addr;
+out_forget:
+	mm.shm_gone_lo = mm.shm_gone_hi ? (addr < mm.shm_gone_lo ? addr : mm.shm_gone_lo) : addr;
+	if (addr + len > mm.shm_gone_hi)
+		mm.shm_gone_hi = addr + len;
+	return err;
+}
+
 static long do_mmap(struct pt_regs *regs)
 {
 	uint64_t addr = regs->di, len = regs->si, off = regs->r9;
@@ -1085,13 +1141,12 @@ static long do_mmap(struct pt_regs *regs)
 
 	bool file = !(flags & MAP_ANONYMOUS);
 
-	/* A shared file mapping would need the VMM to keep guest pages and
-	 * the host file in step: refused (docs/DECISIONS.md). */
-	if (file && type != MAP_PRIVATE)
-		return type == MAP_SHARED || type == MAP_SHARED_VALIDATE ?
-		       -ENODEV : -EINVAL;
 	if (prot & ~PROT_ALL)
 		return -EINVAL;
+	/* MAP_SHARED_VALIDATE is MAP_SHARED that refuses flags it does not
+	 * know; lstar knows none it would ignore. */
+	if (file && type == MAP_SHARED_VALIDATE)
+		type = MAP_SHARED;
 	if (type != MAP_PRIVATE && type != MAP_SHARED)
 		return -EINVAL;
 	if (off & (PAGE_SIZE - 1) || len == 0)
@@ -1124,7 +1179,10 @@ static long do_mmap(struct pt_regs *regs)
 		if (!addr)
 			return -ENOMEM;
 	}
-	/* Without fork, a shared anonymous mapping is a private one. */
+	if (file && type == MAP_SHARED)
+		return mmap_shared_file(regs, addr, len, prot);
+	/* A shared anonymous mapping is a private one (its pages are not
+	 * shared with a forked child: docs/DECISIONS.md). */
 	if ((err = map_pages(addr, addr + len, prot)))
 		return err;
 	/* A private file mapping: fresh pages, which the VMM fills from the
@@ -1199,10 +1257,13 @@ static long do_mprotect(struct pt_regs *regs)
 		return -ENOMEM;
 	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
 		return err;
-	err = protect_pages(start, end, prot);
 	lo = vma_first_above(start);
-	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++)
+	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++) {
+		if (!err)
+			err = protect_pages(mm.vmas[hi].start, mm.vmas[hi].end, prot,
+					    !(mm.vmas[hi].flags & (VMA_SHM | VMA_FILE)));
 		mm.vmas[hi].prot = prot;
+	}
 	vma_merge(lo - 1, hi);
 	return err ? err : end < start + len ? -ENOMEM : 0;
 }
@@ -1303,10 +1364,11 @@ static long do_mremap(struct pt_regs *regs)
 		return -EFAULT;
 	if (!vma_room(4))
 		return -ENOMEM;
-	/* An attachment may shrink (its tail unmapped); it neither grows
-	 * nor moves, since its frames are the segment's (decided:
+	/* An attachment or a shared file mapping may shrink (its tail
+	 * unmapped); it neither grows nor moves, since its frames are the
+	 * segment's or the file's, where the VMM keeps it (decided:
 	 * docs/DECISIONS.md). */
-	if ((pv->flags & VMA_SHM) && ((flags & MREMAP_FIXED) || new_len > old_len))
+	if ((pv->flags & (VMA_SHM | VMA_FILE)) && ((flags & MREMAP_FIXED) || new_len > old_len))
 		return -EINVAL;
 
 	if (flags & MREMAP_FIXED) {
@@ -1607,6 +1669,96 @@ static void shm_tell_unmapped(void)
 }
 
 /*
+ * mm_fault_file - ring 3 touched va, absent in a shared file mapping (past
+ * the end of the file when it was mapped).  If the file reaches it now,
+ * map the page and return true: the touch is tried again, as Linux
+ * would just map it.  False otherwise (then SIGBUS, mm_sigbus_at).
+ */
+/* Would the mapping's protection allow the access (the #PF's error
+ * code)?  If not, the fault is SIGSEGV, as on Linux, wherever the file
+ * ends. */
+static bool access_allowed(uint32_t prot, uint64_t error_code)
+{
+	if (error_code & X86_PF_INSTR)
+		return prot & PROT_EXEC;
+	if (error_code & X86_PF_WRITE)
+		return prot & PROT_WRITE;
+	return prot & PROT_ALL;
+}
+
+bool mm_fault_file(uint64_t va, uint64_t error_code)
+{
+	struct lstar_hc_shm *h = &hc_block()->shm;
+	uint64_t page = va & ~(uint64_t)(PAGE_SIZE - 1), gpa;
+	const uint64_t *pte;
+	bool mapped = false;
+	int i;
+
+	spin_lock(&mm_lock);
+	i = vma_first_above(va);
+	if (i == mm.nr_vmas || mm.vmas[i].start > va || !(mm.vmas[i].flags & VMA_FILE) ||
+	    !access_allowed(mm.vmas[i].prot, error_code) ||
+	    ((pte = pte_for(va)) && (*pte & (X86_PTE_P | LSTAR_PTE_BACKED))))
+		goto out;
+	h->op = LSTAR_SHM_FAULT;
+	h->addr = page;
+	hcall(LSTAR_HC_SHM);
+	gpa = h->gpa;
+	/* The VMM's frame, checked: a page of the window. */
+	if (h->ret < 0 || gpa & (PAGE_SIZE - 1) || gpa < boot_info.map_gpa ||
+	    gpa - boot_info.map_gpa >= boot_info.map_size)
+		goto out;
+	mapped = map_frames(page, page + PAGE_SIZE, gpa, mm.vmas[i].prot) == 0;
+out:
+	spin_unlock(&mm_lock);
+	return mapped;
+}
+
+/*
+ * mm_sigbus_at - is user address va in a shared file mapping, on a page
+ * past the end of the file (absent)?  A fault there is SIGBUS, as on
+ * Linux, not SIGSEGV.
+ */
+bool mm_sigbus_at(uint64_t va, uint64_t error_code)
+{
+	bool bus = false;
+	int i;
+
+	spin_lock(&mm_lock);
+	i = vma_first_above(va);
+	if (i < mm.nr_vmas && mm.vmas[i].start <= va && (mm.vmas[i].flags & VMA_FILE) &&
+	    access_allowed(mm.vmas[i].prot, error_code)) {
+		const uint64_t *pte = pte_for(va);
+
+		bus = !pte || !(*pte & (X86_PTE_P | LSTAR_PTE_BACKED));
+	}
+	spin_unlock(&mm_lock);
+	return bus;
+}
+
+/*
+ * msync: the pages of a shared file mapping are the host's page cache
+ * already, which read(2), write(2) and every other mapping see at once;
+ * what is left is Linux's checks.
+ */
+static long do_msync(struct pt_regs *regs)
+{
+	uint64_t start = regs->di, len = regs->si;
+	int flags = (int)regs->dx;
+
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (start & (PAGE_SIZE - 1) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	if (len > LSTAR_USER_TOP)
+		return -ENOMEM;
+	len = PAGE_ALIGN(len);
+	if (!user_range_ok(start, len))
+		return -ENOMEM;
+	return range_is_mapped(start, start + len) ? 0 : -ENOMEM;
+}
+
+/*
  * The memory calls, each under mm_lock: the map and the page tables are
  * the process's, which its threads share.
  */
@@ -1631,6 +1783,7 @@ LOCKED(mremap)
 LOCKED(madvise)
 LOCKED(shmat)
 LOCKED(shmdt)
+LOCKED(msync)
 void mm_init(void)
 {
 	const struct lstar_boot_info *bi = &boot_info;

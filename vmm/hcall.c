@@ -264,7 +264,7 @@ out:
 
 static void hc_mmap_file(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
-	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap);
+	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap, &live->mmap);
 }
 
 static void hc_fpu(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)

@@ -440,8 +440,18 @@ int64_t vmm_shm_hcall(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
 	struct vmm *vmm = cpu->vmm;
 	int64_t ret;
 
+	/* Shared file mappings end as attachments do (fmap.c). */
+	if (h->op == LSTAR_SHM_UNMAPPED)
+		vmm_fmap_unmapped(vmm, h->addr, h->size);
+	if (h->op == LSTAR_SHM_FAULT) {
+		uint64_t gpa = 0;
+		int64_t ret = vmm_fmap_fault(vmm, h->addr, &gpa);
+
+		live->gpa = gpa;
+		return ret;
+	}
 	if (!cpu->mem->shm_size || !vmm->procs)
-		return -EINVAL;
+		return h->op == LSTAR_SHM_UNMAPPED ? 0 : -EINVAL;
 	vmm_procs_lock(vmm->procs);
 	switch (h->op) {
 	case LSTAR_SHM_LOOKUP:

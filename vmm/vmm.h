@@ -81,6 +81,11 @@ struct vmm_mem {
 	 * every VMM of the sandbox inherits; shm_size 0: none. */
 	uint8_t *shm_host;
 	uint64_t shm_gpa, shm_size;
+	/* The window of shared file mappings (fmap.c): guest-physical
+	 * [map_gpa, map_gpa + map_size) is host map_host, where the VMM
+	 * maps files MAP_SHARED (PROT_NONE where none is); 0: none. */
+	uint8_t *map_host;
+	uint64_t map_gpa, map_size;
 };
 
 /* vmm_mem_mark - the VMM writes [gpa, gpa + len) of guest memory itself
@@ -112,6 +117,12 @@ void *vmm_mem_ptr(const struct vmm_mem *m, uint64_t gpa, uint64_t len);
  * aligned) that a user page-table entry may name: a page of guest memory
  * or of the segments' region; NULL otherwise. */
 void *vmm_mem_frame(const struct vmm_mem *m, uint64_t gpa);
+
+/* vmm_mem_map_init - reserve the window of shared file mappings, bytes
+ * (a multiple of 2 MiB) right above the segments' region: PROT_NONE
+ * until a file is mapped there.  Also catches SIGBUS for
+ * vmm_mem_copy_*_user.  0 or -errno. */
+int vmm_mem_map_init(struct vmm_mem *m, uint64_t bytes);
 
 /* vmm_mem_shm_init - reserve the segments' region, bytes (a multiple of
  * 2 MiB) right above guest memory: shared with every VMM forked later,
@@ -471,8 +482,23 @@ struct vmm_shm_attach {
 	int32_t slot, id;
 };
 
+/* One shared file mapping of this process (fmap.c): user [start, end)
+ * maps window [off, off + len). */
+#define VMM_FILE_MAPS		1024
+
+struct vmm_fmap {
+	uint64_t start, end;
+	uint64_t off, len;
+	uint64_t seq;			/* newer mappings have larger ones */
+};
+
 struct vmm_process {
 	const struct lstar_policy *policy;	/* == opt->policy */
+	/* Its shared file mappings, by window offset; fork copies them
+	 * with the host's mappings, execve ends them. */
+	struct vmm_fmap fmaps[VMM_FILE_MAPS];
+	int nfmaps;
+	uint64_t fmap_seq;
 	/* Its System V attachments, which fork copies (and counts again in
 	 * the book) and execve and exit end. */
 	struct vmm_shm_attach shm_att[VMM_SHM_ATTACHES];
@@ -802,6 +828,29 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu);
 int64_t vmm_shm_hcall(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
 		      struct lstar_hc_shm *live);
 
+/* vmm_fmap_shared - mmap(MAP_SHARED) of a file (a: the decided
+ * arguments) at user [addr, addr + len): map it into the window and fill
+ * live's gpa, valid and may_write.  0 or -errno. */
+int64_t vmm_fmap_shared(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
+			uint64_t len, struct lstar_hc_mmap *live);
+
+/* vmm_fmap_unmapped - [addr, addr + len) was unmapped: end the shared
+ * file mappings there of which the page tables keep no page. */
+void vmm_fmap_unmapped(struct vmm *vmm, uint64_t addr, uint64_t len);
+
+/* vmm_fmap_fault - ring 3 touched user address addr, past the end its
+ * shared file mapping's file had when it was mapped: the frame there if
+ * the file now reaches it (the newest mapping that holds addr), else
+ * -EFAULT.  0 or -errno; *gpa. */
+int64_t vmm_fmap_fault(struct vmm *vmm, uint64_t addr, uint64_t *gpa);
+
+/* vmm_mem_window_probe - can the window's page at off be read (the file
+ * reaches it)?  Never dies of the host's SIGBUS. */
+bool vmm_mem_window_probe(const struct vmm_mem *m, uint64_t off);
+
+/* vmm_fmap_reset - execve: every shared file mapping goes. */
+void vmm_fmap_reset(struct vmm *vmm);
+
 /* vmm_shm_fork - a fork is about to copy this process's attachments:
  * count them again (undo: -1, when the fork failed). */
 void vmm_shm_fork(struct vmm *vmm, int undo);
@@ -995,7 +1044,8 @@ void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR]);
  * under the policy on the program's own arguments, the shim's pages
  * filled from the file, the call traced with its address.  0 or -errno.
  */
-int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m);
+int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m,
+		      struct lstar_hc_mmap *live);
 
 /*
  * signal.c: the signals sent to lstar, passed on to the program.
