@@ -383,7 +383,7 @@ uninstall:
 # LGPL ones linked in (libelf, libseccomp, libcap-ng: their licence asks
 # that their source stay available), at the versions built with; zlib's
 # licence does not.  packaging/debian/ has the texts.
-VERSION        := $(shell sed -n 's/^.define LSTAR_VERSION "\(.*\)"/\1/p' vmm/vmm.h)
+VERSION        := $(shell sed -n 's/^.define LSTAR_VERSION "\(.*\)"/\1/p' include/lstar_version.h)
 DEB_ARCH        = $(shell dpkg --print-architecture)
 DEB_MAINTAINER ?= lstar maintainers <maintainers@users.noreply.h-seed-de3f2125.example>
 DEB_DIR        := $(B)/deb

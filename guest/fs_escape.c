@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -576,6 +577,19 @@ static void mode_nofs(void)
 	try_open("open /tmp O_DIRECTORY", "/tmp", O_RDONLY | O_DIRECTORY);
 	try_open("open ROOT/outside/canary.txt", at_root("outside/canary.txt"), O_RDONLY);
 	try_open("open /dev/null", "/dev/null", O_RDONLY);
+	/* Only lstar's devices: none of the host's nodes is there. */
+	try_open("open /dev/kvm", "/dev/kvm", O_RDWR);
+	try_open("open /dev/mem", "/dev/mem", O_RDONLY);
+	try_open("open /dev/sda", "/dev/sda", O_RDONLY);
+	try_open("open /dev/shm O_DIRECTORY", "/dev/shm", O_RDONLY | O_DIRECTORY);
+	try_open("open /dev/tty", "/dev/tty", O_RDWR);
+	try_open("open /dev/../etc/passwd", "/dev/../etc/passwd", O_RDONLY);
+	try_open("open /dev/null/../../etc/passwd", "/dev/null/../../etc/passwd", O_RDONLY);
+	try_open("open /dev/full O_WRONLY|O_CREAT|O_TRUNC", "/dev/full",
+		 O_WRONLY | O_CREAT | O_TRUNC);
+	res("unlink /dev/null", s1(SYS_unlink, "/dev/null"));
+	res("rename /dev/null /dev/y", s2p(SYS_rename, "/dev/null", "/dev/y"));
+	res("chmod /dev/null", s2(SYS_chmod, "/dev/null", 0777));
 	try_open("open /proc/self/root/etc/passwd", "/proc/self/root/etc/passwd", O_RDONLY);
 	try_open("open new.txt O_CREAT", "new.txt", O_WRONLY | O_CREAT);
 	try_open("open /tmp/new.txt O_CREAT", "/tmp/new.txt", O_WRONLY | O_CREAT);
@@ -786,6 +800,133 @@ static void mode_emfile(void)
 	res("dup", sys(SYS_dup, 3, 0, 0, 0, 0));
 }
 
+/* --- file: files granted alone (--rw tree/file.txt, --ro tree2/t2.txt,
+ * --rw tree/sub), as bind mounts of the one file -------------------------- */
+
+/* Read the whole (small) file at path: its text, or the errno. */
+static void show_text(const char *what, const char *path)
+{
+	char buf[256];
+	long fd = s2(SYS_open, path, O_RDONLY), n;
+
+	if (fd < 0) {
+		res(what, fd);
+		return;
+	}
+	n = sys(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0);
+	close((int)fd);
+	if (n < 0) {
+		res(what, n);
+		return;
+	}
+	buf[n] = '\0';
+	printf("%s: \"", what);
+	for (long i = 0; i < n; i++)
+		printf(buf[i] == '\n' ? "\\n" : "%c", buf[i]);
+	printf("\"\n");
+}
+
+static void mode_file(void)
+{
+	const char *f = at_root("tree/file.txt");
+	char ff[4096], t2[4096], buf[64] __attribute__((aligned(8)));
+	struct statfs sfs;
+	long fd;
+
+	snprintf(ff, sizeof(ff), "%s", f);
+	snprintf(t2, sizeof(t2), "%s", at_root("tree2/t2.txt"));
+	/* The file, and nothing else of its directory. */
+	show_text("read tree/file.txt", ff);
+	try_stat("stat tree/file.txt", ff, true);
+	try_stat("lstat tree/file.txt", ff, false);
+	try_open("open tree/abs_passwd (a sibling)", at_root("tree/abs_passwd"), O_RDONLY);
+	try_stat("lstat tree/abs_inside (a sibling)", at_root("tree/abs_inside"), false);
+	try_open("open tree/file.txt/../abs_canary", at_root("tree/file.txt/../abs_canary"),
+		 O_RDONLY);
+	try_open("open tree/file.txt/.", at_root("tree/file.txt/."), O_RDONLY);
+	try_open("open tree/file.txt/", at_root("tree/file.txt/"), O_RDONLY);
+	try_open("open tree/file.txt/x", at_root("tree/file.txt/x"), O_RDONLY);
+	try_open("open tree/file.txt/.. O_DIRECTORY", at_root("tree/file.txt/.."),
+		 O_RDONLY | O_DIRECTORY);
+	try_open("open tree O_PATH", at_root("tree"), O_PATH);
+	try_stat("stat tree", at_root("tree"), true);
+	try_list("list tree", at_root("tree"));
+	res("statfs tree/file.txt", sys(SYS_statfs, (long)ff, (long)&sfs, 0, 0, 0));
+	fd = s2(SYS_open, ff, O_RDONLY);
+	res("  getdents64 on it", sys(SYS_getdents64, fd, (long)buf, sizeof(buf), 0, 0));
+	try_openat("  openat(it, x)", (int)fd, "x", O_RDONLY);
+	res("  fchdir to it", sys(SYS_fchdir, fd, 0, 0, 0, 0));
+	close((int)fd);
+	res("chdir tree", s1(SYS_chdir, at_root("tree")));
+	try_open("  open file.txt", "file.txt", O_RDONLY);
+	try_open("  open abs_passwd", "abs_passwd", O_RDONLY);
+	try_open("  open ../outside/canary.txt", "../outside/canary.txt", O_RDONLY);
+	try_open("  open . O_DIRECTORY", ".", O_RDONLY | O_DIRECTORY);
+	res("chdir tree/file.txt", s1(SYS_chdir, ff));
+	res("chdir /", s1(SYS_chdir, "/"));
+	/* Symlinks made in the writable tree next to it. */
+	res("symlink ../abs_passwd sub/l1", s2p(SYS_symlink, "../abs_passwd",
+						 at_root("tree/sub/l1")));
+	try_open("  open sub/l1", at_root("tree/sub/l1"), O_RDONLY);
+	res("symlink ../file.txt sub/l2", s2p(SYS_symlink, "../file.txt", at_root("tree/sub/l2")));
+	show_text("  read sub/l2", at_root("tree/sub/l2"));
+	res("symlink .. sub/l3", s2p(SYS_symlink, "..", at_root("tree/sub/l3")));
+	try_open("  open sub/l3/abs_passwd", at_root("tree/sub/l3/abs_passwd"), O_RDONLY);
+	try_open("  open sub/l3/file.txt", at_root("tree/sub/l3/file.txt"), O_RDONLY);
+	/* What a bind mount of the one file refuses. */
+	res("rename sub/inner.txt over file.txt",
+	    s2p(SYS_rename, at_root("tree/sub/inner.txt"), ff));
+	res("rename file.txt sub/moved", s2p(SYS_rename, ff, at_root("tree/sub/moved")));
+	res("rename sub/l1 over file.txt (a symlink)", s2p(SYS_rename, at_root("tree/sub/l1"), ff));
+	res("renameat2 RENAME_EXCHANGE sub/inner.txt file.txt",
+	    sys(SYS_renameat2, AT_FDCWD, (long)at_root("tree/sub/inner.txt"), AT_FDCWD,
+		(long)ff, RENAME_EXCHANGE));
+	res("unlink file.txt", s1(SYS_unlink, ff));
+	res("rmdir file.txt", s1(SYS_rmdir, ff));
+	res("link file.txt sub/hard", s2p(SYS_link, ff, at_root("tree/sub/hard")));
+	res("link sub/inner.txt file.txt", s2p(SYS_link, at_root("tree/sub/inner.txt"), ff));
+	res("symlink x file.txt", s2p(SYS_symlink, "x", ff));
+	res("mkdir file.txt", s2(SYS_mkdir, ff, 0755));
+	res("mkdir tree/new", s2(SYS_mkdir, at_root("tree/new"), 0755));
+	try_open("open tree/new.txt O_CREAT", at_root("tree/new.txt"), O_WRONLY | O_CREAT);
+	try_open("open file.txt O_CREAT|O_EXCL", ff, O_WRONLY | O_CREAT | O_EXCL);
+	try_open("open file.txt O_DIRECTORY", ff, O_RDONLY | O_DIRECTORY);
+	try_open("open file.txt O_NOFOLLOW", ff, O_RDONLY | O_NOFOLLOW);
+	/* Writable in place. */
+	fd = s2(SYS_open, ff, O_WRONLY | O_TRUNC);
+	res("open file.txt O_WRONLY|O_TRUNC", fd);
+	res("  write new", sys(SYS_write, fd, (long)"new\n", 4, 0, 0));
+	close((int)fd);
+	fd = s2(SYS_open, ff, O_WRONLY | O_APPEND);
+	res("open file.txt O_APPEND", fd);
+	res("  write more", sys(SYS_write, fd, (long)"more\n", 5, 0, 0));
+	close((int)fd);
+	show_text("read tree/file.txt", ff);
+	res("truncate file.txt 8", s2(SYS_truncate, ff, 8));
+	res("chmod file.txt 0600", s2(SYS_chmod, ff, 0600));
+	try_stat("stat tree/file.txt", ff, true);
+	show_text("read tree/file.txt", ff);
+	/* Read-only: nothing changes it. */
+	show_text("read tree2/t2.txt", t2);
+	try_open("open tree2/t2.txt O_WRONLY", t2, O_WRONLY);
+	try_open("open tree2/t2.txt O_RDWR", t2, O_RDWR);
+	try_open("open tree2/t2.txt O_CREAT", t2, O_RDONLY | O_CREAT);
+	try_open("open tree2/t2.txt O_RDONLY|O_TRUNC", t2, O_RDONLY | O_TRUNC);
+	res("truncate tree2/t2.txt", s2(SYS_truncate, t2, 0));
+	res("chmod tree2/t2.txt", s2(SYS_chmod, t2, 0777));
+	res("utimensat tree2/t2.txt", sys(SYS_utimensat, AT_FDCWD, (long)t2, 0, 0, 0));
+	res("unlink tree2/t2.txt", s1(SYS_unlink, t2));
+	res("rename tree2/t2.txt tree2/x", s2p(SYS_rename, t2, at_root("tree2/x")));
+	res("access tree2/t2.txt W_OK", s2(SYS_access, t2, W_OK));
+	res("access tree2/t2.txt R_OK", s2(SYS_access, t2, R_OK));
+	fd = s2(SYS_open, t2, O_RDONLY);
+	res("  write through an O_RDONLY descriptor", sys(SYS_write, fd, (long)"x", 1, 0, 0));
+	res("  ftruncate", sys(SYS_ftruncate, fd, 0, 0, 0, 0));
+	res("  fchmod", sys(SYS_fchmod, fd, 0777, 0, 0, 0));
+	close((int)fd);
+	show_text("read tree2/t2.txt", t2);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -805,6 +946,8 @@ int main(int argc, char **argv)
 		mode_proc();
 	else if (!strcmp(mode, "nofs"))
 		mode_nofs();
+	else if (!strcmp(mode, "file"))
+		mode_file();
 	else if (!strcmp(mode, "nested"))
 		mode_nested();
 	else if (!strcmp(mode, "moved"))

@@ -20,6 +20,11 @@
  *			docs/DECISIONS.md.)
  *	fs_io paths_rw	the same for rmdir/unlink/rename/mkdir/creat of
  *			"x/." and "x/" (on a copy)
+ *	fs_io dev	the devices every system has (/dev/null, zero, full,
+ *			random, urandom, stdin): read, write and their vector
+ *			and positioned kinds, fstat and stat, lseek, poll,
+ *			fcntl, ioctl, fsync, ftruncate, mmap, dup, what a
+ *			device path cannot be (lstar answers them itself)
  *
  * One line per call: what was done and what came back, a value or an
  * errno name.  Nothing printed depends on the run or on where the
@@ -34,8 +39,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -811,6 +820,175 @@ static int mode_ids(int n, char **files)
 	return 0;
 }
 
+/* --- dev: the devices ------------------------------------------------------- */
+
+/* A device as stat shows it, less its owner (root natively, nobody under
+ * lstar) and times. */
+static void show_dev_stat(const char *what, long r, const struct stat *st)
+{
+	if (r < 0) {
+		printf("%s: %s\n", what, errname(errno));
+		return;
+	}
+	printf("%s: %s %04o rdev %u:%u size %lld nlink %ld\n", what,
+	       S_ISCHR(st->st_mode) ? "chr" : S_ISREG(st->st_mode) ? "file" : "other",
+	       (unsigned)(st->st_mode & 07777), major(st->st_rdev), minor(st->st_rdev),
+	       (long long)st->st_size, (long)st->st_nlink);
+}
+
+/* Every byte of buf zero?  (How a read of /dev/zero is shown.) */
+static const char *zeros(const char *buf, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (buf[i])
+			return "not all zero";
+	return "all zero";
+}
+
+static int mode_dev(void)
+{
+	static const char *const devs[] = {
+		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+	};
+	char buf[8192], line[128], *m;
+	struct iovec iov[3];
+	struct stat st;
+	long r;
+	int fd, fd2;
+
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		const char *d = devs[i];
+		struct pollfd pfd;
+
+		snprintf(line, sizeof(line), "stat %s", d);
+		errno = 0;
+		r = stat(d, &st);
+		show_dev_stat(line, r, &st);
+		snprintf(line, sizeof(line), "open %s O_RDWR", d);
+		if ((fd = (int)show(line, xopen(d, O_RDWR | O_CLOEXEC))) < 0)
+			continue;
+		errno = 0;
+		r = fstat(fd, &st);
+		show_dev_stat("  fstat", r, &st);
+		memset(buf, 0x55, sizeof(buf));
+		errno = 0;
+		r = read(fd, buf, sizeof(buf));
+		if (r >= 0)
+			printf("  read 8192: %ld, %s\n", r, i >= 3 ? "random" : zeros(buf, r));
+		else
+			show("  read 8192", r);
+		show("  read 0", (errno = 0, read(fd, buf, 0)));
+		memset(buf, 0x55, sizeof(buf));
+		errno = 0;
+		r = pread(fd, buf, 100, 12345);
+		if (r >= 0)
+			printf("  pread 100 at 12345: %ld, %s\n", r, i >= 3 ? "random" : zeros(buf, r));
+		else
+			show("  pread 100 at 12345", r);
+		iov[0] = (struct iovec){ buf, 10 };
+		iov[1] = (struct iovec){ buf + 10, 0 };
+		iov[2] = (struct iovec){ buf + 20, 30 };
+		memset(buf, 0x55, sizeof(buf));
+		errno = 0;
+		r = readv(fd, iov, 3);
+		if (r >= 0)
+			printf("  readv 10+0+30: %ld, %s\n", r, i >= 3 ? "random" :
+			       buf[10] == 0x55 && !strcmp(zeros(buf, 10), zeros(buf + 20, 30)) ?
+			       zeros(buf, 10) : "wrong pieces");
+		else
+			show("  readv 10+0+30", r);
+		show("  write 5", (errno = 0, write(fd, "hello", 5)));
+		show("  write 0", (errno = 0, write(fd, "", 0)));
+		show("  pwrite 5 at 7", (errno = 0, pwrite(fd, "hello", 5, 7)));
+		show("  writev 10+0+30", (errno = 0, writev(fd, iov, 3)));
+		show("  lseek 100 SEEK_SET", (errno = 0, lseek(fd, 100, SEEK_SET)));
+		show("  lseek 0 SEEK_END", (errno = 0, lseek(fd, 0, SEEK_END)));
+		show("  lseek 5 SEEK_CUR", (errno = 0, lseek(fd, 5, SEEK_CUR)));
+		pfd = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
+		r = show("  poll", (errno = 0, poll(&pfd, 1, 0)));
+		if (r >= 0)
+			printf("  revents: %#x\n", (unsigned)pfd.revents);
+		show("  fcntl F_GETFL & ~O_LARGEFILE", (errno = 0,
+		     fcntl(fd, F_GETFL) & ~(long)0100000));
+		show("  fcntl F_SETFL O_NONBLOCK", (errno = 0, fcntl(fd, F_SETFL, O_NONBLOCK)));
+		show("  fcntl F_GETFL & O_NONBLOCK", (errno = 0, fcntl(fd, F_GETFL) & O_NONBLOCK));
+		show("  fcntl F_GETFD", (errno = 0, fcntl(fd, F_GETFD)));
+		show("  ioctl FIONREAD", (errno = 0, ioctl(fd, FIONREAD, &r)));
+		show("  ioctl TCGETS", (errno = 0, ioctl(fd, TCGETS, buf)));
+		show("  fsync", (errno = 0, fsync(fd)));
+		show("  ftruncate 0", (errno = 0, ftruncate(fd, 0)));
+		show("  getdents64", sys(SYS_getdents64, fd, (long)buf, sizeof(buf), 0, 0));
+		errno = 0;
+		m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			printf("  mmap MAP_PRIVATE: %s\n", errname(errno));
+		} else {
+			printf("  mmap MAP_PRIVATE: ok, %s\n", zeros(m, 8192));
+			m[0] = 1;
+			munmap(m, 8192);
+		}
+		fd2 = (int)show("  dup", (errno = 0, dup(fd)));
+		if (fd2 >= 0) {
+			errno = 0;
+			r = fstat(fd2, &st);
+			show_dev_stat("  fstat dup", r, &st);
+			close(fd2);
+		}
+		show("  close", (errno = 0, close(fd)));
+	}
+	/* Zeros and entropy land only where ring 3 may write. */
+	fd = (int)xopen("/dev/zero", O_RDONLY);
+	show("read /dev/zero into kernel space", sys(SYS_read, fd, (long)0xffff888000000000UL,
+						    4096, 0, 0));
+	m = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	show("read /dev/zero into a read-only page", sys(SYS_read, fd, (long)m, 4096, 0, 0));
+	close(fd);
+	fd = (int)xopen("/dev/urandom", O_RDONLY);
+	show("read /dev/urandom into a read-only page", sys(SYS_read, fd, (long)m, 4096, 0, 0));
+	show("pread /dev/urandom past user space", sys(SYS_pread64, fd, (long)0x7ffffffff000UL,
+						       0x2000, 0, 0));
+	close(fd);
+	munmap(m, 8192);
+	/* One way only: the other is EBADF. */
+	fd = (int)show("open /dev/null O_WRONLY", xopen("/dev/null", O_WRONLY));
+	show("  read", (errno = 0, read(fd, buf, 10)));
+	show("  write", (errno = 0, write(fd, "x", 1)));
+	close(fd);
+	fd = (int)show("open /dev/zero O_RDONLY", xopen("/dev/zero", O_RDONLY));
+	show("  write", (errno = 0, write(fd, "x", 1)));
+	show("  read 0", (errno = 0, read(fd, buf, 0)));
+	close(fd);
+	fd = (int)show("open /dev/full O_WRONLY|O_APPEND", xopen("/dev/full", O_WRONLY | O_APPEND));
+	show("  fcntl F_GETFL & ~O_LARGEFILE", (errno = 0, fcntl(fd, F_GETFL) & ~(long)0100000));
+	show("  write 0", (errno = 0, write(fd, "", 0)));
+	close(fd);
+	/* What a device's path cannot be. */
+	show("open /dev/null O_CREAT", xopen("/dev/null", O_WRONLY | O_CREAT));
+	show("open /dev/null O_CREAT|O_EXCL", xopen("/dev/null", O_WRONLY | O_CREAT | O_EXCL));
+	show("open /dev/null O_DIRECTORY", xopen("/dev/null", O_RDONLY | O_DIRECTORY));
+	show("open /dev/null/", xopen("/dev/null/", O_RDONLY));
+	show("open /dev/null/.", xopen("/dev/null/.", O_RDONLY));
+	show("open /dev/null/x", xopen("/dev/null/x", O_RDONLY));
+	show("open /dev/../dev/./zero", xopen("/dev/../dev/./zero", O_RDONLY));
+	show("truncate /dev/null", (errno = 0, truncate("/dev/null", 0)));
+	show("readlink /dev/null", (errno = 0, readlink("/dev/null", buf, sizeof(buf))));
+	show("access /dev/null R_OK|W_OK", (errno = 0, access("/dev/null", R_OK | W_OK)));
+	show("access /dev/null X_OK", (errno = 0, access("/dev/null", X_OK)));
+	show("chdir /dev/null", (errno = 0, chdir("/dev/null")));
+	show("mkdir /dev/null", (errno = 0, mkdir("/dev/null", 0755)));
+	show("symlink x /dev/zero", (errno = 0, symlink("x", "/dev/zero")));
+	errno = 0;
+	r = stat("/dev", &st);
+	printf("stat /dev: %s\n", r < 0 ? errname(errno) : S_ISDIR(st.st_mode) ? "dir" : "not dir");
+	/* /dev/stdin opens what descriptor 0 names. */
+	fd = (int)show("open /dev/stdin", xopen("/dev/stdin", O_RDONLY));
+	if (fd >= 0) {
+		show("  read", (errno = 0, read(fd, buf, 10)));
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -829,6 +1007,8 @@ int main(int argc, char **argv)
 		return mode_paths_rw();
 	if (!strcmp(mode, "follow"))
 		return mode_follow();
+	if (!strcmp(mode, "dev"))
+		return mode_dev();
 	if (!strcmp(mode, "ids"))
 		return mode_ids(argc - 2, argv + 2);
 	fprintf(stderr, "usage: fs_io read|write|big|list DIR|paths|paths_rw|follow|ids FILE...\n");

@@ -65,6 +65,9 @@ static const struct {
 	{ { "run", "--mem", NULL }, "--mem needs a value" },
 	{ { "run", "--cwd", "/nonexistent-lstar-dir", "--", "@ARGS", NULL }, "--cwd /nonexistent-lstar-dir: No such file or directory" },
 	{ { "run", "--cwd", "/tmp", "--", "@ARGS", NULL }, "--cwd /tmp: outside every tree the program sees (grant it with --ro or --rw)" },
+	{ { "run", "--rw", "/dev/null", "--", "@ARGS", NULL }, "path rw /dev/null: one of lstar's own devices, there in every run without a grant (never the host's)" },
+	{ { "run", "--ro", "/dev/urandom", "--", "@ARGS", NULL }, "path ro /dev/urandom: one of lstar's own devices" },
+	{ { "run", "--cwd", "/dev/null", "--", "@ARGS", NULL }, "--cwd /dev/null: Not a directory" },
 };
 
 START_TEST(bad_option)

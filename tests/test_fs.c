@@ -652,6 +652,7 @@ static const struct {
 	{ "fs_io", "paths", false },
 	{ "fs_io", "paths_rw", true },
 	{ "fs_io", "follow", true },
+	{ "fs_io", "dev", false },
 	{ "fs_copy", NULL, true },
 	{ "fs_mmap", NULL, true },
 };
@@ -834,12 +835,98 @@ START_TEST(big_file_write)
 }
 END_TEST
 
-/* --- 1. differential: busybox applets ---------------------------------------- */
-
 struct bb_case {
 	const char *in;		/* stdin: a fixture file, or NULL */
 	const char *args[14];	/* the applet and its arguments */
 };
+
+/*
+ * lstar's devices (vmm/dev.c) against the host's, through busybox: they
+ * read and write as the host's do, also through a symlink in the tree
+ * that points at one.
+ */
+static const struct bb_case bb_dev[] = {
+	{ NULL, { "od", "-An", "-tx1", "-N8", "/dev/zero", NULL } },
+	{ NULL, { "od", "-An", "-tx1", "-N8", "/dev/full", NULL } },
+	{ NULL, { "dd", "if=/dev/zero", "of=/dev/null", "bs=4096", "count=10", NULL } },
+	{ NULL, { "dd", "if=/dev/urandom", "of=/dev/null", "bs=1000", "count=3", NULL } },
+	{ NULL, { "dd", "if=/dev/random", "of=/dev/null", "bs=10", "count=2", NULL } },
+	{ NULL, { "dd", "if=/dev/zero", "of=/dev/full", "count=1", NULL } },
+	{ NULL, { "wc", "-c", "/dev/null", NULL } },
+	{ NULL, { "cat", "/dev/null", "hello.txt", NULL } },
+	{ NULL, { "cat", "devnull", NULL } },
+	{ NULL, { "cmp", "-n", "4096", "/dev/zero", "/dev/full", NULL } },
+	{ NULL, { "stat", "-c", "%n %F %t %T %a %s %h", "/dev/null", "/dev/zero",
+		  "/dev/full", "/dev/random", "/dev/urandom", NULL } },
+	{ NULL, { "stat", "-L", "-c", "%n %F %t %T", "devnull", NULL } },
+	{ NULL, { "test", "-c", "/dev/null", NULL } },
+	{ "hello.txt", { "tee", "/dev/null", NULL } },
+	{ "hello.txt", { "tee", "/dev/full", NULL } },
+	{ NULL, { "sh", "-c", "echo hi > /dev/null; head -c 8 /dev/zero | od -An -tx1; "
+		  "echo x > /dev/full; echo $?; head -c 16 /dev/urandom | wc -c", NULL } },
+};
+
+START_TEST(busybox_devices)
+{
+	char fx[PATH_MAX], link[PATH_MAX + 16];
+
+	ro_fixture(fx, 0);
+	snprintf(link, sizeof(link), "%s/devnull", fx);
+	ck_assert_int_eq(symlink("/dev/null", link), 0);
+	diff_ro(fx, BUSYBOX, bb_dev[_i].args, bb_dev[_i].in);
+	rm_rf(fx);
+}
+END_TEST
+
+/*
+ * The devices stay lstar's when a tree holds /dev: --ro /dev does not
+ * make /dev/null read-only (the host's node is never opened), and the
+ * listing of /dev is then the tree's.  With a tree below /dev, /dev's
+ * made-up listing names it.  --learn grants no tree for a device.
+ */
+START_TEST(devices_over_a_tree)
+{
+	const char *const sh[] = { "sh", "-c", "echo x > /dev/null && echo null ok; "
+				   "echo y > /dev/full || echo full refused", NULL };
+	const char *const ro_dev[] = { "--ro", "/dev", NULL };
+	const char *const ls[] = { "ls", "/dev", NULL };
+	char dir[PATH_MAX], sub[PATH_MAX + 16], pol[PATH_MAX + 16];
+	const char *below[] = { "--ro", sub, NULL };
+	const char *learn[] = { "--learn", pol, "--ro", "/dev", NULL };
+	const char *const cat[] = { "cat", "/dev/null", NULL };
+	struct run_result r;
+	char *text;
+
+	run_lstar(ro_dev, BUSYBOX, sh, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "null ok\nfull refused\n"),
+		      "--ro /dev: status %d\n%s%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	/* A tree below /dev, where the host may not have one: a bind of a
+	 * tree of ours is not possible without privileges, so the test
+	 * grants the host's /dev/shm when there is one. */
+	snprintf(dir, sizeof(dir), "/tmp/lstar-dev-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(pol, sizeof(pol), "%s/learned.policy", dir);
+	if (access("/dev/shm", F_OK) == 0) {
+		snprintf(sub, sizeof(sub), "/dev/shm");
+		run_lstar(below, BUSYBOX, ls, &r);
+		ck_assert_msg(r.status == 0 &&
+			      !strcmp(r.out, "full\nnull\nrandom\nshm\ntty\nurandom\nzero\n"),
+			      "ls /dev with --ro /dev/shm: status %d\n%s%s", r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	run_lstar(learn, BUSYBOX, cat, &r);
+	ck_assert_msg(r.status == 0, "--learn: status %d\n%s", r.status, r.err);
+	run_result_free(&r);
+	text = read_text(pol);
+	ck_assert_msg(text && !strstr(text, "\npath ") && strstr(text, "openat"),
+		      "the learned policy grants a path for a device:\n%s", text);
+	free(text);
+	rm_rf(dir);
+}
+END_TEST
+
+/* --- 1. differential: busybox applets ---------------------------------------- */
 
 /* Applets that only read: on one fixture, --ro. */
 static const struct bb_case bb_ro[] = {
@@ -1533,7 +1620,7 @@ static const char want_proc_ungranted[] =
 	"chdir /proc/self/root: ENOENT\n"
 	"  getcwd still ROOT/tree: yes\n"
 	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
-	"open /dev/null: ENOENT\n";
+	"open /dev/null: ok\n";
 
 /* DECISIONS.md: a magic link such as /proc/self/root is EACCES. */
 static const char want_proc_granted[] =
@@ -1553,7 +1640,7 @@ static const char want_proc_granted[] =
 	"chdir /proc/self/root: EACCES\n"
 	"  getcwd still ROOT/tree: yes\n"
 	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
-	"open /dev/null: ENOENT\n";
+	"open /dev/null: ok\n";
 
 /* /proc/self/root and the other magic links: ENOENT when /proc is not
  * granted; refused even when it is (--ro /proc). */
@@ -1575,46 +1662,308 @@ END_TEST
 
 static const char want_nofs[] =
 	"open /etc/passwd: ENOENT\n"
-	"open /: ENOENT\n"
-	"open .: ENOENT\n"
+	"open /: EACCES\n"
+	"open .: EACCES\n"
 	"open /tmp O_DIRECTORY: ENOENT\n"
 	"open ROOT/outside/canary.txt: ENOENT\n"
-	"open /dev/null: ENOENT\n"
+	"open /dev/null: ok\n"
+	"open /dev/kvm: ENOENT\n"
+	"open /dev/mem: ENOENT\n"
+	"open /dev/sda: ENOENT\n"
+	"open /dev/shm O_DIRECTORY: ENOENT\n"
+	"open /dev/tty: ENXIO\n"
+	"open /dev/../etc/passwd: ENOENT\n"
+	"open /dev/null/../../etc/passwd: ENOENT\n"
+	"open /dev/full O_WRONLY|O_CREAT|O_TRUNC: ok\n"
+	"unlink /dev/null: EROFS\n"
+	"rename /dev/null /dev/y: EROFS\n"
+	"chmod /dev/null: EROFS\n"
 	"open /proc/self/root/etc/passwd: ENOENT\n"
 	"open new.txt O_CREAT: ENOENT\n"
 	"open /tmp/new.txt O_CREAT: ENOENT\n"
 	"openat(AT_FDCWD, x): ENOENT\n"
 	"creat /tmp/x: ENOENT\n"
-	"stat /: ENOENT\n"
-	"stat .: ENOENT\n"
+	"stat /: ok dir 0555\n"
+	"stat .: ok dir 0555\n"
 	"stat /etc/passwd: ENOENT\n"
-	"lstat /: ENOENT\n"
+	"lstat /: ok dir 0555\n"
 	"newfstatat(AT_FDCWD, /etc): ENOENT\n"
-	"newfstatat(AT_FDCWD, \"\", AT_EMPTY_PATH): ENOENT\n"
+	"newfstatat(AT_FDCWD, \"\", AT_EMPTY_PATH): ok\n"
 	"fstat(0): ok\n"
-	"statx /: ENOENT\n"
-	"access /: ENOENT\n"
+	"statx /: ok\n"
+	"access /: ok\n"
 	"access /etc/passwd: ENOENT\n"
-	"faccessat2 .: ENOENT\n"
+	"faccessat2 .: ok\n"
 	"readlink /proc/self/exe: ENOENT\n"
 	"readlinkat(AT_FDCWD, /bin): ENOENT\n"
 	"getdents64(0) (stdin, not a directory): ENOTDIR\n"
 	"getdents64(5) (no such fd): EBADF\n"
 	"mkdir /tmp/d: ENOENT\n"
-	"mkdir /: ENOENT\n"
+	"mkdir /: EEXIST\n"
 	"rmdir /tmp: ENOENT\n"
 	"unlink ROOT/outside/canary.txt: ENOENT\n"
 	"rename ROOT/outside/canary.txt ROOT/x: ENOENT\n"
 	"truncate ROOT/outside/canary.txt: ENOENT\n"
-	"chdir /: ENOENT\n"
+	"chdir /: ok\n"
 	"chdir ROOT: ENOENT\n"
-	"chdir .: ENOENT\n"
+	"chdir .: ok\n"
 	"getcwd is /: yes\n"
 	"symlink x y: ENOENT\n"
 	"write(1) still works: ok\n";
 
-/* 3. No --ro, no --rw: no file system at all (and the program starts at
- * "/", which is all getcwd says: nothing is there). */
+/*
+ * Files granted alone (--rw tree/file.txt, --ro tree2/t2.txt, and --rw
+ * tree/sub beside the file): the program sees each file at its path and
+ * nothing else of its directory, and each is a bind mount of that one
+ * file: not renamed, removed, replaced or linked (EBUSY, EXDEV, EEXIST
+ * as Linux answers for a mount point), written in place when --rw,
+ * never when --ro (docs/DECISIONS.md, "Single files").
+ */
+static const char want_file[] =
+	"read tree/file.txt: \"inside\\n\"\n"
+	"stat tree/file.txt: ok file 0644\n"
+	"lstat tree/file.txt: ok file 0644\n"
+	"open tree/abs_passwd (a sibling): ENOENT\n"
+	"lstat tree/abs_inside (a sibling): ENOENT\n"
+	"open tree/file.txt/../abs_canary: ENOENT\n"
+	"open tree/file.txt/.: ENOTDIR\n"
+	"open tree/file.txt/: ENOTDIR\n"
+	"open tree/file.txt/x: ENOTDIR\n"
+	"open tree/file.txt/.. O_DIRECTORY: EACCES\n"
+	"open tree O_PATH: EACCES\n"
+	"stat tree: ok dir 0555\n"
+	"list tree: EACCES\n"
+	"statfs tree/file.txt: ok\n"
+	"  getdents64 on it: ENOTDIR\n"
+	"  openat(it, x): ENOTDIR\n"
+	"  fchdir to it: ENOTDIR\n"
+	"chdir tree: ok\n"
+	"  open file.txt: ok\n"
+	"  open abs_passwd: ENOENT\n"
+	"  open ../outside/canary.txt: ENOENT\n"
+	"  open . O_DIRECTORY: EACCES\n"
+	"chdir tree/file.txt: ENOTDIR\n"
+	"chdir /: ok\n"
+	"symlink ../abs_passwd sub/l1: ok\n"
+	"  open sub/l1: EACCES\n"
+	"symlink ../file.txt sub/l2: ok\n"
+	"  read sub/l2: \"inside\\n\"\n"
+	"symlink .. sub/l3: ok\n"
+	"  open sub/l3/abs_passwd: EACCES\n"
+	"  open sub/l3/file.txt: ok\n"
+	"rename sub/inner.txt over file.txt: EBUSY\n"
+	"rename file.txt sub/moved: EBUSY\n"
+	"rename sub/l1 over file.txt (a symlink): EBUSY\n"
+	"renameat2 RENAME_EXCHANGE sub/inner.txt file.txt: EBUSY\n"
+	"unlink file.txt: EBUSY\n"
+	"rmdir file.txt: ENOTDIR\n"
+	"link file.txt sub/hard: EXDEV\n"
+	"link sub/inner.txt file.txt: EEXIST\n"
+	"symlink x file.txt: EEXIST\n"
+	"mkdir file.txt: EEXIST\n"
+	"mkdir tree/new: ENOENT\n"
+	"open tree/new.txt O_CREAT: ENOENT\n"
+	"open file.txt O_CREAT|O_EXCL: EEXIST\n"
+	"open file.txt O_DIRECTORY: ENOTDIR\n"
+	"open file.txt O_NOFOLLOW: ok\n"
+	"open file.txt O_WRONLY|O_TRUNC: ok\n"
+	"  write new: ok\n"
+	"open file.txt O_APPEND: ok\n"
+	"  write more: ok\n"
+	"read tree/file.txt: \"new\\nmore\\n\"\n"
+	"truncate file.txt 8: ok\n"
+	"chmod file.txt 0600: ok\n"
+	"stat tree/file.txt: ok file 0600\n"
+	"read tree/file.txt: \"new\\nmore\"\n"
+	"read tree2/t2.txt: \"tree two\\n\"\n"
+	"open tree2/t2.txt O_WRONLY: EROFS\n"
+	"open tree2/t2.txt O_RDWR: EROFS\n"
+	"open tree2/t2.txt O_CREAT: ok\n"
+	"open tree2/t2.txt O_RDONLY|O_TRUNC: EROFS\n"
+	"truncate tree2/t2.txt: EROFS\n"
+	"chmod tree2/t2.txt: EROFS\n"
+	"utimensat tree2/t2.txt: EROFS\n"
+	"unlink tree2/t2.txt: EBUSY\n"
+	"rename tree2/t2.txt tree2/x: EBUSY\n"
+	"access tree2/t2.txt W_OK: EROFS\n"
+	"access tree2/t2.txt R_OK: ok\n"
+	"  write through an O_RDONLY descriptor: EBADF\n"
+	"  ftruncate: EINVAL\n"
+	"  fchmod: EROFS\n"
+	"read tree2/t2.txt: \"tree two\\n\"\n";
+
+START_TEST(escape_file)
+{
+	const char *const opts[] = { "--rw", "@/tree/file.txt", "--ro", "@/tree2/t2.txt",
+				     "--rw", "@/tree/sub", NULL };
+	char root[PATH_MAX], path[PATH_MAX + 32], *names, *text;
+	struct outside_state s;
+	struct stat st;
+
+	escape_layout(root);
+	outside_snapshot(root, &s);
+	escape_run(root, _i, "file", opts, want_file);
+	/* The file changed in place; its directory only where --rw sub is. */
+	snprintf(path, sizeof(path), "%s/tree/file.txt", root);
+	text = read_text(path);
+	ck_assert_msg(text && !strcmp(text, "new\nmore"), "file.txt: %s", text);
+	free(text);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_msg(S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 && st.st_nlink == 1,
+		      "file.txt: mode %o, %ld links", st.st_mode, (long)st.st_nlink);
+	snprintf(path, sizeof(path), "%s/tree", root);
+	names = dir_names(path);
+	ck_assert_msg(strstr(names, "abs_passwd\n") && strstr(names, "file.txt\n") &&
+		      !strstr(names, "new"), "tree:\n%s", names);
+	free(names);
+	snprintf(path, sizeof(path), "%s/tree/sub/inner.txt", root);
+	ck_assert_msg(access(path, F_OK) == 0, "sub/inner.txt is gone");
+	outside_unchanged("file", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+/*
+ * What a file grant may not be: a device node, FIFO or socket of the
+ * host; a read-only file inside a writable tree; the file lstar writes
+ * --learn or --trace to, when the program may write it.  And busybox
+ * sees the granted file as natively, its directory not at all.
+ */
+START_TEST(file_grant_refusals)
+{
+	char dir[] = "/tmp/lstar-fgrant-XXXXXX", in[64], out[64], fifo[64], want[256];
+	char pdir[] = "/tmp/lstar-fpol-XXXXXX", policy[PATH_MAX], link[64], ptext[256];
+	const char *const by_policy[] = { "-p", policy, NULL };
+	const char *const fifo_opts[] = { "--ro", fifo, NULL };
+	const char *const nested[] = { "--rw", dir, "--ro", in, NULL };
+	const char *const learn[] = { "--rw", out, "--learn", out, NULL };
+	const char *const grant[] = { "--ro", in, NULL };
+	const char *const cat[] = { "cat", in, NULL };
+	const char *const ls[] = { "ls", dir, NULL };
+	const char *const t[] = { "true", NULL };
+	struct run_result r;
+	char *text;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(in, sizeof(in), "%s/in.txt", dir);
+	snprintf(out, sizeof(out), "%s/out.txt", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	write_text(in, "input\n");
+	write_text(out, "output\n");
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	run_lstar(fifo_opts, BUSYBOX, t, &r);
+	snprintf(want, sizeof(want), "path ro %s: neither a directory nor a regular file", fifo);
+	ck_assert_msg(r.status == 125 && strstr(r.err, want), "fifo: %d %s", r.status, r.err);
+	run_result_free(&r);
+	run_lstar(nested, BUSYBOX, t, &r);
+	ck_assert_msg(r.status == 125 && strstr(r.err, "a read-only tree cannot lie inside a "
+						 "writable one"), "nested: %d %s", r.status, r.err);
+	run_result_free(&r);
+	run_lstar(learn, BUSYBOX, t, &r);
+	ck_assert_msg(r.status == 125 && strstr(r.err, "inside a tree the program may write"),
+		      "--learn into the granted file: %d %s", r.status, r.err);
+	run_result_free(&r);
+	text = read_text(out);
+	ck_assert_msg(text && !strcmp(text, "output\n"), "out.txt: %s", text);
+	free(text);
+	run_lstar(grant, BUSYBOX, cat, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "input\n"), "cat: %d %s%s", r.status,
+		      r.out, r.err);
+	run_result_free(&r);
+	/* A policy's file, as its directories, is taken literally. */
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ck_assert_int_eq(symlink(in, link), 0);
+	snprintf(ptext, sizeof(ptext), "use default\npath ro %s\n", link);
+	write_policy(pdir, policy, sizeof(policy), ptext);
+	run_lstar(by_policy, BUSYBOX, t, &r);
+	ck_assert_msg(r.status == 125 && strstr(r.err, "a component is a symlink"),
+		      "path ro LINK: %d %s", r.status, r.err);
+	run_result_free(&r);
+	rm_rf(pdir);
+	run_lstar(grant, BUSYBOX, ls, &r);
+	snprintf(want, sizeof(want), "ls: can't open '%s': Permission denied\n", dir);
+	ck_assert_msg(r.status == 1 && !strcmp(r.err, want), "ls: %d %s", r.status, r.err);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/*
+ * The host replaces a granted file while the program runs (round 0:
+ * another file renamed over it; round 1: a symlink to the canary outside
+ * the trees): the program still has the file it was granted, as a bind
+ * mount keeps its file, and nothing it does reaches the new one.
+ */
+START_TEST(file_grant_host_swap)
+{
+	char root[PATH_MAX], script[4 * PATH_MAX], t2[PATH_MAX + 32], path[PATH_MAX + 32];
+	char tree[PATH_MAX + 32], evil[PATH_MAX + 32], *text;
+	const char *opts[] = { "--rw", tree, "--rw", t2, "--timeout", "30", NULL };
+	const char *args[] = { "sh", "-c", script, NULL };
+	struct outside_state s;
+	struct run_result r;
+	struct cmd c;
+	int status = 0, i, out[2];
+	pid_t pid;
+
+	escape_layout(root);
+	snprintf(tree, sizeof(tree), "%s/tree", root);
+	snprintf(t2, sizeof(t2), "%s/tree2/t2.txt", root);
+	snprintf(script, sizeof(script),
+		 "touch %s/ready; while [ ! -e %s/go ]; do usleep 20000; done; "
+		 "cat %s; echo appended >> %s; cat %s", tree, tree, t2, t2, t2);
+	build_cmd(&c, opts, BUSYBOX, args, root);
+	ck_assert_int_eq(pipe(out), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		dup2(nul, 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		close_range(3, ~0U, 0);
+		execv(c.argv[0], c.argv);
+		_exit(127);
+	}
+	close(out[1]);
+	snprintf(path, sizeof(path), "%s/ready", tree);
+	for (i = 0; i < 2000 && access(path, F_OK) < 0; i++)
+		usleep(10000);
+	if (_i == 0) {
+		snprintf(evil, sizeof(evil), "%s/tree2/evil", root);
+		write_file(evil, "evil\n", 5);
+		ck_assert_int_eq(rename(evil, t2), 0);
+	} else {
+		ck_assert_int_eq(unlink(t2), 0);
+		ck_assert_int_eq(symlink(canary, t2), 0);
+	}
+	outside_snapshot(root, &s);	/* what the host made is what stays */
+	snprintf(path, sizeof(path), "%s/go", tree);
+	write_file(path, "", 0);
+	memset(&r, 0, sizeof(r));
+	r.out = calloc(1, 4096);
+	for (ssize_t n; (n = read(out[0], r.out + r.out_len, 4095 - r.out_len)) > 0;)
+		r.out_len += (size_t)n;
+	close(out[0]);
+	waitpid(pid, &status, 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		      !strcmp(r.out, "tree two\ntree two\nappended\n"),
+		      "round %d: status 0x%x\n%s", _i, status, r.out);
+	free(r.out);
+	if (_i == 0) {
+		text = read_text(t2);
+		ck_assert_msg(text && !strcmp(text, "evil\n"), "the new t2.txt: %s", text);
+		free(text);
+	}
+	outside_unchanged("swap", root, &s, true);
+	rm_rf(root);
+}
+END_TEST
+
+/* 3. No --ro, no --rw: no file system but lstar's devices (the program
+ * starts at "/", a bare directory lstar makes up that holds /dev; none
+ * of the host's device nodes is there). */
 START_TEST(no_file_system)
 {
 	const char *const none[] = { NULL };
@@ -1629,7 +1978,8 @@ START_TEST(no_file_system)
 }
 END_TEST
 
-/* And busybox, with no tree: every path is missing. */
+/* And busybox, with no tree: every path is missing but "/" (bare, not to
+ * be listed) and lstar's devices. */
 START_TEST(no_file_system_busybox)
 {
 	static const char *const cases[][6] = {
@@ -1640,15 +1990,23 @@ START_TEST(no_file_system_busybox)
 		{ "find", "/tmp", NULL },
 		{ "mkdir", "/tmp/lstar-should-not-exist", NULL },
 		{ "pwd", NULL },
+		{ "cat", "/dev/null", NULL },
+		{ "ls", "/dev", NULL },
 	};
 	static const char *const want_err[] = {
 		"cat: can't open '/etc/passwd': No such file or directory\n",
-		"ls: /: No such file or directory\n",
-		"ls: .: No such file or directory\n",
-		"stat: can't stat '/': No such file or directory\n",
+		"ls: can't open '/': Permission denied\n",
+		"ls: can't open '.': Permission denied\n",
+		"",
 		"find: /tmp: No such file or directory\n",
 		"mkdir: can't create directory '/tmp/lstar-should-not-exist': No such file or directory\n",
 		"",
+		"",
+		"",
+	};
+	static const char *const want_out[] = {
+		"", "", "", "/\n", "", "", "/\n", "",
+		"full\nnull\nrandom\ntty\nurandom\nzero\n",
 	};
 	const char *const none[] = { NULL };
 
@@ -1661,7 +2019,7 @@ START_TEST(no_file_system_busybox)
 		run_in(c.argv, NULL, NULL, &r);
 		ok_status = want_err[i][0] ? r.status == 1 : r.status == 0;
 		ck_assert_msg(ok_status && !strcmp(r.err, want_err[i]) &&
-			      !strcmp(r.out, want_err[i][0] ? "" : "/\n"),
+			      !strcmp(r.out, want_out[i]),
 			      "busybox %s: status %d\n--- stdout\n%s--- stderr\n%s--- expected stderr\n%s",
 			      cases[i][0], r.status, r.out, r.err, want_err[i]);
 		run_result_free(&r);
@@ -1956,11 +2314,136 @@ START_TEST(descriptor_limit)
 }
 END_TEST
 
+/* --- --tmp: a private /tmp and /dev/shm -------------------------------------- */
+
+/*
+ * --tmp gives an empty, writable /tmp and /dev/shm (mode 1777) that the
+ * program and its children share, that the host never sees, and that
+ * the next run does not find; lstar's working directory in the host's
+ * /tmp is not one the program sees.
+ */
+START_TEST(tmp_private)
+{
+	char name[64], host[PATH_MAX], script[512];
+	const char *const opts[] = { "--tmp", NULL };
+	const char *args[] = { "sh", "-c", script, NULL };
+	struct run_result r;
+
+	snprintf(name, sizeof(name), "lstar-tmp-test-%d", (int)getpid());
+	snprintf(host, sizeof(host), "/tmp/%s", name);
+	snprintf(script, sizeof(script),
+		 "pwd; ls -a /tmp /dev/shm; echo hi > /tmp/%s; (echo child > /dev/shm/s) & wait; "
+		 "cat /tmp/%s /dev/shm/s; stat -c '%%a %%F' /tmp /dev/shm; ln -s /etc/passwd /tmp/l; "
+		 "cat /tmp/l || echo refused", name, name);
+	run_lstar(opts, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "/\n/dev/shm:\n.\n..\n\n/tmp:\n.\n..\n"
+						     "hi\nchild\n1777 directory\n1777 directory\n"
+						     "refused\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	ck_assert_msg(access(host, F_OK) != 0, "%s appeared on the host", host);
+	/* The next run's /tmp is empty again. */
+	snprintf(script, sizeof(script), "ls -a /tmp");
+	run_lstar(opts, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, ".\n..\n"), "a second run's /tmp:\n%s%s",
+		      r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* --tmp=SIZE is a limit: a write beyond it fails with ENOSPC, as on a
+ * full tmpfs, and what fit is there. */
+START_TEST(tmp_size)
+{
+	const char *const opts[] = { "--tmp=1M", NULL };
+	const char *const args[] = { "sh", "-c", "head -c 2000000 /dev/zero | dd of=/tmp/big "
+				     "bs=4096 2>/dev/null; echo $?; wc -c < /tmp/big; rm /tmp/big; "
+				     "head -c 500000 /dev/zero > /tmp/ok; wc -c < /tmp/ok", NULL };
+	struct run_result r;
+
+	run_lstar(opts, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "1\n1048576\n500000\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* What --tmp refuses, with a reason: a bad size, a /tmp granted already
+ * or a read-only tree inside it, lstar fuzz; and --learn grants no path
+ * for it (its header says to give --tmp again). */
+START_TEST(tmp_refusals)
+{
+	char dir[] = "/tmp/lstar-tmp-XXXXXX", pol[PATH_MAX], polopt[PATH_MAX + 16];
+	const char *const cat[] = { "sh", "-c", "echo x > /tmp/f; cat /tmp/f", NULL };
+	static const struct {
+		const char *opts[4];
+		const char *message;
+	} bad[] = {
+		{ { "--tmp=0", NULL }, "--tmp=0: expected a size of at least 1M" },
+		{ { "--tmp=lots", NULL }, "--tmp=lots: expected a size" },
+		{ { "--tmp", "--rw", "/tmp", NULL }, "--tmp: /tmp is granted already" },
+		{ { "--tmp", "--ro", "@", NULL }, "--tmp: a read-only tree lies inside /tmp" },
+	};
+	struct run_result r;
+	char *text;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		const char *opts[4];
+
+		for (int k = 0; k < 4; k++)
+			opts[k] = bad[i].opts[k] && !strcmp(bad[i].opts[k], "@") ? dir : bad[i].opts[k];
+		run_lstar(opts, BUSYBOX, cat, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, bad[i].message),
+			      "case %zu: want status 125 and \"%s\", got %d: %s", i,
+			      bad[i].message, r.status, r.err);
+		run_result_free(&r);
+	}
+	{
+		const char *const opts[] = { "--tmp", "--stdin", NULL };
+
+		run_lstar_in("fuzz", opts, BUSYBOX, cat, NULL, 60, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, "fuzz: --tmp"), "fuzz --tmp: %d %s",
+			      r.status, r.err);
+		run_result_free(&r);
+	}
+	snprintf(pol, sizeof(pol), "%s/learned.policy", dir);
+	snprintf(polopt, sizeof(polopt), "%s", pol);
+	{
+		const char *const opts[] = { "--tmp", "--learn", polopt, NULL };
+
+		run_lstar(opts, BUSYBOX, cat, &r);
+	}
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "x\n"), "--learn --tmp: %d %s%s", r.status,
+		      r.out, r.err);
+	run_result_free(&r);
+	text = read_text(pol);
+	ck_assert_msg(text && !strstr(text, "\npath ") && strstr(text, "give --tmp again"),
+		      "the learned policy:\n%s", text);
+	free(text);
+	/* Started in a directory of the host's /tmp: not one the program's
+	 * /tmp has, so it starts at / (as outside every tree). */
+	{
+		char lstar[PATH_MAX];
+		char *const argv[] = { realpath(lstar_path(), lstar), "run", "--tmp", "--", BUSYBOX,
+				       "pwd", NULL };
+
+		ck_assert_ptr_nonnull(argv[0]);
+		run_argv_in(argv, NULL, 60, dir, NULL, &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, "/\n"), "pwd from %s: %d %s%s", dir,
+			      r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	rm_rf(dir);
+}
+END_TEST
+
 Suite *suite_fs(void)
 {
 	Suite *s = suite_create("fs");
 	TCase *diff = tcase_create("differential");
 	TCase *conf = tcase_create("confinement");
+	TCase *tc_tmp;
 
 	tcase_set_timeout(diff, 120);
 	tcase_add_unchecked_fixture(diff, base_setup, base_teardown);
@@ -1972,10 +2455,19 @@ Suite *suite_fs(void)
 	tcase_add_test(diff, big_file_read);
 	tcase_add_test(diff, big_file_write);
 	tcase_add_loop_test(diff, busybox_ro, 0, NELEM(bb_ro));
+	tcase_add_loop_test(diff, busybox_devices, 0, NELEM(bb_dev));
+	tcase_add_test(diff, devices_over_a_tree);
 	tcase_add_loop_test(diff, busybox_rw, 0, NELEM(bb_rw));
 	tcase_add_test(diff, busybox_rw_sequence);
 	tcase_add_test(diff, canary_unchanged);	/* last */
 	suite_add_tcase(s, diff);
+
+	tc_tmp = tcase_create("tmp");
+	tcase_set_timeout(tc_tmp, 120);
+	tcase_add_test(tc_tmp, tmp_private);
+	tcase_add_test(tc_tmp, tmp_size);
+	tcase_add_test(tc_tmp, tmp_refusals);
+	suite_add_tcase(s, tc_tmp);
 
 	tcase_set_timeout(conf, 120);
 	tcase_add_unchecked_fixture(conf, base_setup, base_teardown);
@@ -1989,6 +2481,9 @@ Suite *suite_fs(void)
 	tcase_add_loop_test(conf, escape_dir_moved_out, 0, 4);
 	tcase_add_loop_test(conf, dotdot_while_host_renames, 0, 2);
 	tcase_add_loop_test(conf, descriptor_limit, 0, 2);
+	tcase_add_loop_test(conf, escape_file, 0, 2);
+	tcase_add_test(conf, file_grant_refusals);
+	tcase_add_loop_test(conf, file_grant_host_swap, 0, 2);
 	tcase_add_loop_test(conf, no_file_system, 0, 2);
 	tcase_add_test(conf, no_file_system_busybox);
 	tcase_add_test(conf, canary_unchanged);	/* last */

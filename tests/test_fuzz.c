@@ -500,6 +500,96 @@ START_TEST(afl_showmap_as_native)
 }
 END_TEST
 
+/* lstar fuzz --corpus gives a program built with afl-clang-fast a
+ * coverage map of its own, and says how many edges the corpus reached:
+ * as many as afl-showmap finds natively over the same inputs. */
+START_TEST(corpus_coverage_as_showmap)
+{
+	static const char *const data[] = { "a\001x", "c\002yzb\000", "b\001q", "zz" };
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], map[256], in[PATH_MAX];
+	const char *prog = afl_example();
+	bool seen[65536] = { false };
+	unsigned edges = 0, got = 0;
+	struct run_result r;
+	const char *p;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
+	snprintf(map, sizeof(map), "%s/native.map", dir);
+	ck_assert_int_eq(mkdir(corpus, 0755), 0);
+	for (int i = 0; i < 4; i++) {
+		char *native[] = { AFL_SHOWMAP, "-q", "-o", map, "--", (char *)prog, NULL };
+		char *text, *line;
+		FILE *f;
+
+		snprintf(in, sizeof(in), "%s/%d", corpus, i);
+		ck_assert_ptr_nonnull(f = fopen(in, "w"));
+		fwrite(data[i], 1, strlen(data[i]) + (i == 1), f);
+		fclose(f);
+		run_argv_in(native, afl_env, 60, NULL, in, &r);
+		run_result_free(&r);
+		ck_assert_ptr_nonnull(text = read_text(map));
+		for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+			unsigned e = (unsigned)strtoul(line, NULL, 10);
+
+			ck_assert_uint_lt(e, 65536);
+			edges += !seen[e];
+			seen[e] = true;
+		}
+		free(text);
+	}
+	ck_assert_uint_gt(edges, 0);
+	{
+		char *argv[] = { (char *)lstar_path(), "fuzz", "--stdin", "--corpus", corpus, "--",
+				 (char *)prog, NULL };
+
+		run_argv(argv, NULL, 60, &r);
+	}
+	p = strstr(r.err, "lstar: fuzz: 4 inputs: 0 killed the program, 0 timed out; ");
+	ck_assert_msg(p && sscanf(p, "lstar: fuzz: 4 inputs: 0 killed the program, 0 timed out; "
+				  "%u edges covered", &got) == 1 && got == edges,
+		      "want %u edges (afl-showmap's), got:\n%s", edges, r.err);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/* On a terminal, one status line rewritten in place stands for the lines
+ * of inputs that ended normally; a crash still has its line.  (script(1)
+ * gives the run a terminal.) */
+START_TEST(corpus_status_line)
+{
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], path[PATH_MAX], cmd[3 * PATH_MAX];
+	const char *prog = afl_example();
+	struct run_result r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
+	ck_assert_int_eq(mkdir(corpus, 0755), 0);
+	snprintf(path, sizeof(path), "%s/1-ok", corpus);
+	write_text(path, "a\001x");
+	snprintf(path, sizeof(path), "%s/2-crash", corpus);
+	write_text(path, "d\001x");
+	snprintf(path, sizeof(path), "%s/3-ok", corpus);
+	write_text(path, "b\001x");
+	snprintf(cmd, sizeof(cmd), "'%s' fuzz --stdin --corpus '%s' -- '%s' >/dev/null",
+		 lstar_path(), corpus, prog);
+	{
+		char *argv[] = { "/usr/bin/script", "-qec", cmd, "/dev/null", NULL };
+
+		run_argv(argv, NULL, 60, &r);
+	}
+	ck_assert_msg(r.status == 1 && strstr(r.out, "\r\033[Klstar: fuzz: 3/3 inputs, ") &&
+		      strstr(r.out, "/s, 1 killed the program, 0 timed out, ") &&
+		      strstr(r.out, "lstar: fuzz: 2-crash: killed by SIGSEGV") &&
+		      !strstr(r.out, "lstar: fuzz: 1-ok:") && !strstr(r.out, "lstar: fuzz: 3-ok:") &&
+		      strstr(r.out, "lstar: fuzz: 3 inputs: 1 killed the program, 0 timed out; "),
+		      "status %d, the terminal's output:\n%s", r.status, r.out);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
 /* afl-fuzz drives lstar fuzz's fork server: it starts, runs its
  * executions and ends cleanly, with coverage (new paths) coming through. */
 START_TEST(afl_fuzz_drives_the_fork_server)
@@ -555,6 +645,8 @@ Suite *suite_fuzz(void)
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, no_descriptor_left);
 	tcase_add_test(tc, afl_showmap_as_native);
+	tcase_add_test(tc, corpus_coverage_as_showmap);
+	tcase_add_test(tc, corpus_status_line);
 	tcase_add_test(tc, afl_fuzz_drives_the_fork_server);
 	suite_add_tcase(s, tc);
 	return s;

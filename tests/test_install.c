@@ -6,7 +6,8 @@
  * without a warning and document every option and command that --help
  * prints (and none it does not); the bash completion (tools/completion/)
  * offers those options, the stock profiles after -p, directories after
- * --ro, file names after --trace= and commands after --.
+ * --cwd, files and directories after --ro, file names after --trace= and
+ * commands after --.
  *
  * Needs make, groff (make deps installs groff-base) and bash; no KVM.
  */
@@ -605,7 +606,7 @@ static void replies(const char *out, struct words *s)
 
 /*
  * `lstar run -<TAB>` and `lstar fuzz -<TAB>` offer exactly the options
- * their --help prints (fuzz refuses --rw, --learn and --stats), and `lstar <TAB>`
+ * their --help prints (fuzz refuses --rw, --tmp, --learn and --stats), and `lstar <TAB>`
  * the commands.
  */
 START_TEST(completion_offers_the_options)
@@ -619,11 +620,11 @@ START_TEST(completion_offers_the_options)
 
 	/* The option lines of each --help: lstar --help's are run's. */
 	help_words(help, "lstar", &run_opts, NULL, &cmds);
-	ck_assert_ptr_nonnull(strstr(fuzz, "--rw and --learn are refused"));
+	ck_assert_ptr_nonnull(strstr(fuzz, "--rw, --tmp and --learn are refused"));
 	ck_assert_ptr_nonnull(strstr(fuzz, "--stats is lstar run's alone"));
 	for (int i = 0; i < run_opts.n; i++)
 		if (strcmp(run_opts.w[i], "--rw") && strcmp(run_opts.w[i], "--learn") &&
-		    strcmp(run_opts.w[i], "--stats"))
+		    strcmp(run_opts.w[i], "--stats") && strcmp(run_opts.w[i], "--tmp"))
 			words_add(&fuzz_opts, run_opts.w[i], strlen(run_opts.w[i]));
 	help_words(fuzz, "lstar", &fuzz_opts, NULL, NULL);
 	words_add(&run_opts, "--help", 6);
@@ -674,8 +675,8 @@ static const struct {
 	{ "lstar", "_lstar", { "lstar", "run", "-p", "" }, { "@", "p.policy", "d" }, { "--ro" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--policy", "de" }, { "default" }, { "stdio" } },
 	{ "lstar", "_lstar", { "lstar", "fuzz", "-p", "./" }, { "./p.policy" }, { "default" } },
-	{ "lstar", "_lstar", { "lstar", "run", "--ro", "" }, { "d" }, { "f", "p.policy" } },
-	{ "lstar", "_lstar", { "lstar", "run", "--rw", "" }, { "d" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--ro", "" }, { "d", "f", "p.policy" }, { "default" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--rw", "" }, { "d", "f" }, { "--ro" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--cwd", "" }, { "d" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "fuzz", "--corpus", "" }, { "d" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--trace=" }, { "--trace=f", "--trace=d" }, { "f" } },

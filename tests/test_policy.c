@@ -23,6 +23,7 @@
 
 #include "compile.h"
 #include "policy_vectors.h"
+#include "lstar_version.h"
 #include "tests.h"
 
 /* --- finding the golden files --------------------------------------------- */
@@ -874,8 +875,33 @@ START_TEST(tool)
 	run_result_free(&r);
 	run_tool((const char *[]){ "--help", NULL }, NULL, &r);
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_ptr_nonnull(strstr(r.out, "usage: lstar-policy check FILE..."));
+	ck_assert_ptr_nonnull(strstr(r.out, "usage: lstar-policy check [--] FILE..."));
 	run_result_free(&r);
+	/* --help after a command is the usage too, not a file. */
+	run_tool((const char *[]){ "check", "--help", NULL }, NULL, &r);
+	ck_assert_msg(r.status == 0 && strstr(r.out, "usage: lstar-policy check") && !r.err[0],
+		      "check --help: status %d, out %s, err %s", r.status, r.out, r.err);
+	run_result_free(&r);
+	run_tool((const char *[]){ "--version", NULL }, NULL, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "lstar-policy " LSTAR_VERSION "\n"),
+		      "--version: status %d, out %s", r.status, r.out);
+	run_result_free(&r);
+	/* "--" ends the options: a file named "-x" after it. */
+	{
+		char dir[] = "/tmp/lstar-tool-XXXXXX", path[PATH_MAX];
+		const char *argv[] = { lstar_policy_path(), "check", "--", "./-x", "-", NULL };
+
+		ck_assert(mkdtemp(dir) != NULL);
+		snprintf(path, sizeof(path), "%s/-x", dir);
+		write_text(path, "use default\n");
+		snprintf(path, sizeof(path), "%s/in", dir);
+		write_text(path, "use stdio\nallow arch_prctl set_tid_address brk exit_group\n");
+		run_argv_in((char *const *)argv, NULL, 60, dir, path, &r);
+		ck_assert_msg(r.status == 0 && !r.err[0], "check -- ./-x -: status %d, err %s",
+			      r.status, r.err);
+		run_result_free(&r);
+		rm_rf(dir);
+	}
 }
 END_TEST
 
@@ -889,6 +915,8 @@ static const struct {
 	{ { "explain", NULL }, "lstar-policy: explain: no FILE given" },
 	{ { "explain", "a", "b", NULL }, "lstar-policy: explain: one FILE at a time" },
 	{ { "frob", NULL }, "lstar-policy: unknown command 'frob'" },
+	{ { "check", "--frob", "x", NULL }, "lstar-policy: unknown option '--frob'" },
+	{ { "explain", "-q", NULL }, "lstar-policy: unknown option '-q'" },
 };
 
 START_TEST(tool_bad_usage)

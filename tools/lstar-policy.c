@@ -10,18 +10,21 @@
  * standard input.  Bad usage exits with 2.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "compile.h"
+#include "lstar_version.h"
 
 #define MAX_STDIN	(1 << 20)	/* as the compiler's limit on a file */
 
 static const char usage_text[] =
-"usage: lstar-policy check FILE...\n"
-"       lstar-policy explain FILE\n"
+"usage: lstar-policy check [--] FILE...\n"
+"       lstar-policy explain [--] FILE\n"
+"       lstar-policy --help | --version\n"
 "\n"
 "  check    compile each FILE; print its errors and warnings, and warn of\n"
 "           what it refuses that every program needs to start or end.\n"
@@ -102,10 +105,45 @@ static int compile(const char *name, struct lstar_policy *p)
 	return errors;
 }
 
+/*
+ * The FILEs of a command's arguments: --help (or -h) prints the usage
+ * (returns 0 with *help set), "--" ends the options (a file named "-x"
+ * comes after it), "-" is standard input, and any other "-..." is a
+ * usage error (2).  *first is the index of the first FILE.
+ */
+static int files_of(int argc, char **argv, int *first, bool *help)
+{
+	int i = 0;
+
+	*help = false;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		char msg[256];
+
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			*help = true;
+			return 0;
+		}
+		snprintf(msg, sizeof(msg), "unknown option '%s'", argv[i]);
+		return usage_error(msg);
+	}
+	*first = i;
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
-	int status = 0;
+	int status = 0, first;
+	bool help;
 
+	if ((status = files_of(argc, argv, &first, &help)) || help)
+		return status;
+	argc -= first;
+	argv += first;
 	if (argc < 1)
 		return usage_error("check: no FILE given");
 	for (int i = 0; i < argc; i++) {
@@ -124,7 +162,13 @@ static int cmd_check(int argc, char **argv)
 static int cmd_explain(int argc, char **argv)
 {
 	struct lstar_policy p;
+	int err, first;
+	bool help;
 
+	if ((err = files_of(argc, argv, &first, &help)) || help)
+		return err;
+	argc -= first;
+	argv += first;
 	if (argc != 1)
 		return usage_error(argc ? "explain: one FILE at a time" : "explain: no FILE given");
 	if (compile(argv[0], &p) > 0)
@@ -140,6 +184,10 @@ int main(int argc, char **argv)
 		return usage_error("no command given");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("lstar-policy %s\n", LSTAR_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "check"))

@@ -216,11 +216,19 @@ static int landlock(const struct vmm *vmm)
 	if (rs < 0)
 		return -errno;
 	for (int i = 0; i < vmm->proc.ntrees && !err; i++) {
+		const struct vmm_tree *t = &vmm->proc.trees[i];
 		struct landlock_path_beneath_attr rule = {
 			.allowed_access = LL_READ |
-				(vmm->proc.trees[i].writable ? LL_WRITE | rw_extra : 0),
-			.parent_fd = vmm->proc.trees[i].dirfd,
+				(t->writable ? LL_WRITE | rw_extra : 0),
+			.parent_fd = t->dirfd,
 		};
+
+		/* A file granted alone: reading it (and writing and
+		 * truncating it for rw), nothing a directory has. */
+		if (t->file)
+			rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
+				(t->writable ? LANDLOCK_ACCESS_FS_WRITE_FILE |
+				 (rw_extra & LANDLOCK_ACCESS_FS_TRUNCATE) : 0);
 
 		if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH,
 			    &rule, 0) < 0)

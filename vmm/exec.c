@@ -148,6 +148,8 @@ static int open_program(struct vmm_vcpu *cpu, int dirfd, const char *path, int f
 			return -EACCES;		/* the working directory */
 		if ((host = vmm_fd_host(cpu->proc, (uint64_t)(unsigned int)dirfd)) < 0)
 			return host;
+		if (vmm_fd_get(cpu->proc, (uint64_t)(unsigned int)dirfd)->dev)
+			return -EACCES;		/* a device: no regular file */
 	} else {
 		return vmm_fs_open_exec(cpu, dirfd, path, flags & AT_SYMLINK_NOFOLLOW);
 	}

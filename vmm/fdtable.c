@@ -39,7 +39,8 @@ static void file_put(struct vmm_file *f)
 {
 	if (--f->refs > 0 || f->std)
 		return;
-	close(f->host);
+	if (!f->dev)		/* a device's is the process's dev_fd */
+		close(f->host);
 	free(f->path);
 	free(f);
 }

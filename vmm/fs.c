@@ -17,9 +17,15 @@
  * one into another granted tree) lstar follows itself: settle() splices
  * its target into the path and looks it up again.
  *
+ * A tree may be one regular file (--ro FILE): its descriptor is the file
+ * itself, nothing lies below it, and each use opens that very file again
+ * (reopen_file), as a bind mount of the file shows it.
+ *
  * Decisions (docs/DECISIONS.md): a path outside every tree does not exist
  * (ENOENT); a walk that tries to leave the trees is EACCES; changing a
- * read-only tree is EROFS.
+ * read-only tree is EROFS.  lstar's devices and /dev (dev.c) are there
+ * whatever the trees: lookup answers FS_DEVICE for them, and no host
+ * file is looked at.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +40,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -56,7 +63,16 @@ struct fs_path {
 	enum { LAST_NORM, LAST_DOT, LAST_DOTDOT } last;
 	bool must_dir;
 	char walk[GUEST_PATH_MAX + 1];
+	int dev;			/* one of lstar's devices (dev.c), or 0 */
 };
+
+/*
+ * lookup's answer for a path that names one of lstar's devices (p->dev
+ * says which; p->tree is NULL): each caller answers it from dev.c, never
+ * from the host.  A caller that forgot would return it: "no such
+ * device", an error, never a host file.
+ */
+#define FS_DEVICE (-ENODEV)
 
 /* --- the trees ------------------------------------------------------------ */
 
@@ -86,38 +102,115 @@ static int check_nesting(struct vmm_process *proc, const char *canon, bool writa
 	return 0;
 }
 
+/*
+ * A file granted alone (--ro FILE, path rw FILE) is held as an O_PATH
+ * descriptor of the file itself, taken at start, and every use opens
+ * that very file again through the VMM's /proc/self/fd (as chmod does
+ * below): never by its path, so that neither the program nor the host
+ * renaming another file, or a symlink, over the name reaches anything
+ * else; the program sees it as a bind mount of the file it was at start
+ * (docs/DECISIONS.md, "Single files").  flags as open's; O_CREAT opens
+ * the file that is there, O_EXCL is EEXIST, O_DIRECTORY ENOTDIR.
+ */
+static int reopen_file(const struct vmm_tree *t, uint64_t flags)
+{
+	struct open_how how = { 0 };
+	char self[64];
+	int fd;
+
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return -EEXIST;
+	if (flags & O_DIRECTORY)
+		return -ENOTDIR;
+	/* The link is the VMM's own (a magic one): followed, by design. */
+	how.flags = (flags & ~(uint64_t)(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", t->dirfd);
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, self, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
 int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 {
 	/*
 	 * Taken literally: no component may be a symlink.  A policy says
-	 * which directory it grants; a link planted by an earlier run (in a
-	 * tree it could write) must not turn that into another one.  The
-	 * command line's paths come here already resolved (cpu/main.c).
+	 * which directory or file it grants; a link planted by an earlier
+	 * run (in a tree it could write) must not turn that into another
+	 * one.  The command line's paths come here already resolved
+	 * (cpu/main.c).
 	 */
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		/* (No O_NOFOLLOW: with it a last symlink would be opened
+		 * itself, not refused by RESOLVE_NO_SYMLINKS.) */
+		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	struct vmm_tree *t;
+	struct stat st;
 	int fd, err;
 
 	if (proc->ntrees == VMM_MAX_TREES)
 		return -E2BIG;
 	if (path[0] != '/')
 		return -EINVAL;
+	/* lstar's devices are there anyway, and never the host's: a grant
+	 * of one would only look as if it opened the host's node. */
+	if (vmm_dev_of(path) != VMM_DEV_NONE && vmm_dev_of(path) != VMM_DEV_DIR)
+		return -ENODEV;
 	if ((err = check_nesting(proc, path, writable)))
 		return err;
 	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	if (fd < 0)
 		return -errno;
+	/* A directory, or one regular file; a device node, FIFO or socket
+	 * of the host is never the program's (-EINVAL, said by the caller). */
+	err = fstat(fd, &st) < 0 ? -errno :
+	      !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	if (err) {
+		close(fd);
+		return err;
+	}
 	t = &proc->trees[proc->ntrees++];
 	t->path = strdup(path);
 	t->len = strcmp(path, "/") ? strlen(path) : 0;	/* "/" matches all */
 	t->dirfd = fd;
 	t->writable = writable;
-	return t->path ? 0 : -ENOMEM;
+	t->file = S_ISREG(st.st_mode);
+	if (!t->path)
+		return -ENOMEM;
+	/* A file is opened through /proc/self/fd: it must work now. */
+	if (t->file && (fd = reopen_file(t, O_PATH)) < 0)
+		return fd == -ENOENT ? -ENOSYS : fd;
+	if (t->file)
+		close(fd);
+	return 0;
 }
 
+
+int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd)
+{
+	struct vmm_tree *t;
+	int err = 0;
+
+	if (proc->ntrees == VMM_MAX_TREES)
+		err = -E2BIG;
+	/* Over a tree granted at the same path, or beneath a read-only one
+	 * inside it, it would hide what the grant says is there. */
+	for (int i = 0; !err && i < proc->ntrees; i++)
+		if (!strcmp(proc->trees[i].path, path))
+			err = -EEXIST;
+	if (!err)
+		err = check_nesting(proc, path, true);
+	if (err) {
+		close(dirfd);
+		return err;
+	}
+	t = &proc->trees[proc->ntrees++];
+	*t = (struct vmm_tree){
+		.path = strdup(path), .len = strlen(path), .dirfd = dirfd,
+		.writable = true, .private = true,
+	};
+	return t->path ? 0 : -ENOMEM;
+}
 
 /* --- paths ---------------------------------------------------------------- */
 
@@ -244,6 +337,18 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 		return err;
 	p->tree = vmm_fs_tree_of(proc, p->abs);
 	classify_last(path, p);
+	/* The devices are lstar's, whatever tree holds /dev; /dev itself is
+	 * the tree's when one holds it (the host's listing, then). */
+	if ((p->dev = vmm_dev_of(p->abs)) < 0)
+		return p->dev;		/* "/dev/null/x" */
+	if (p->dev == VMM_DEV_DIR && p->tree)
+		p->dev = VMM_DEV_NONE;
+	if (p->dev) {
+		if (p->must_dir && p->dev != VMM_DEV_DIR)
+			return -ENOTDIR;	/* "/dev/null/" */
+		p->tree = NULL;
+		return FS_DEVICE;
+	}
 	if (!p->tree)
 		return -ENOENT;
 	p->rel = p->abs + p->tree->len;
@@ -251,6 +356,11 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 		p->rel++;
 	if (!*p->rel)
 		p->rel = ".";
+	/* A file granted alone has nothing below it: "FILE/x", "FILE/" and
+	 * "FILE/." are ENOTDIR, as Linux says of a path through a file.
+	 * ("FILE/.." is FILE's directory, lexically: made up, bare.) */
+	if (p->tree->file && (strcmp(p->rel, ".") || p->must_dir))
+		return -ENOTDIR;
 	/* "x/." keeps its dot: it must exist ("x/" may be created). */
 	snprintf(p->walk, sizeof(p->walk), "%s%s", p->rel,
 		 p->last == LAST_DOT ? "/." : p->must_dir ? "/" : "");
@@ -267,6 +377,9 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 static bool is_tree_ancestor(struct vmm_process *proc, const char *abs)
 {
 	size_t n = strcmp(abs, "/") ? strlen(abs) : 0;
+
+	if (n == 0)
+		return true;	/* "/": it holds /dev, in every run */
 
 	for (int i = 0; i < proc->ntrees; i++) {
 		const struct vmm_tree *t = &proc->trees[i];
@@ -346,6 +459,10 @@ static int get_lookup(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	if (!err && (err = lookup(cpu->proc, dirfd, path, p)) == -ENOENT &&
 	    is_tree_ancestor(cpu->proc, p->abs))
 		err = -EISDIR;	/* an ancestor: callers that care say so */
+	/* /dev is a directory lstar makes up, as the ancestors are (open
+	 * alone lists it: p->dev says so). */
+	if (err == FS_DEVICE && p->dev == VMM_DEV_DIR)
+		err = -EISDIR;
 	if (!err)
 		err = settle(cpu->proc, p, follow_last);
 	if (!err)
@@ -365,6 +482,8 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
 	};
 	int fd;
 
+	if (t->file)		/* rel is "." (lookup): the file itself */
+		return reopen_file(t, flags);
 	/* RESOLVE_BENEATH answers EAGAIN when a rename elsewhere on the
 	 * host races a ".." step; the kernel asks callers to retry. */
 	for (int tries = 0; tries < 64; tries++) {
@@ -425,6 +544,7 @@ static int expand_link(struct vmm_process *proc, struct fs_path *p, bool follow_
 	size_t n = strlen(rel), off;
 	struct fs_path q;
 	bool root;
+	int err;
 
 	if (!strcmp(rel, "."))
 		return 0;
@@ -473,8 +593,15 @@ static int expand_link(struct vmm_process *proc, struct fs_path *p, bool follow_
 			 p->last == LAST_DOT ? "/." : p->must_dir ? "/" : "");
 		if (strlen(next) >= GUEST_PATH_MAX)
 			return -ENAMETOOLONG;
-		if (lookup(proc, AT_FDCWD, next, &q))
-			return -EACCES;	/* the link leads out of every tree */
+		if ((err = lookup(proc, AT_FDCWD, next, &q))) {
+			/* A link to a device (/etc/x -> /dev/null) leads to
+			 * lstar's; any other way out of the trees, EACCES. */
+			if (err == FS_DEVICE && q.dev != VMM_DEV_DIR) {
+				*p = q;
+				return FS_DEVICE;
+			}
+			return err == -ENOTDIR ? err : -EACCES;
+		}
 		/* rel is "." or points into abs: keep it pointing into p's. */
 		root = !strcmp(q.rel, ".");
 		off = root ? 0 : (size_t)(q.rel - q.abs);
@@ -593,6 +720,10 @@ static int base_dir(struct vmm_process *proc, int dirfd, char *out)
 
 		if (dirfd < 0 || !f)
 			return -EBADF;
+		if (f->dev == VMM_DEV_DIR) {
+			snprintf(out, PATH_MAX, "/dev");
+			return 0;
+		}
 		if (!f->path)
 			return -ENOTDIR;
 		hfd = f->host;
@@ -614,18 +745,26 @@ static int base_dir(struct vmm_process *proc, int dirfd, char *out)
  * The first working directory: path (--cwd), which must lie in a tree or
  * above one (-EXDEV otherwise); without --cwd, lstar's own directory
  * when the program can see it, else "/" (docs/DECISIONS.md).  With no
- * tree at all, "/" is only what getcwd says: nothing exists.
+ * tree at all, "/" is a bare directory holding /dev (dev.c).
  */
 int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 {
+	const struct vmm_tree *t;
 	char canon[PATH_MAX];
 	struct fs_path p;
+	bool hidden;
 	int err, fd;
 
 	if (!realpath(path ? path : ".", canon))
 		return -errno;
-	err = lookup(proc, AT_FDCWD, canon, &p);
-	if (err == -ENOENT && !is_tree_ancestor(proc, canon)) {
+	/* lstar's own directory in the host's /tmp is not one in the
+	 * program's private /tmp (--tmp): outside every tree. */
+	hidden = !path && (t = vmm_fs_tree_of(proc, canon)) && t->private;
+	err = hidden ? -ENOENT : lookup(proc, AT_FDCWD, canon, &p);
+	if (err == FS_DEVICE)	/* /dev is only a path; a device no directory */
+		err = p.dev == VMM_DEV_DIR ? -ENOENT : -ENOTDIR;
+	if (err == -ENOENT && (hidden || !is_tree_ancestor(proc, canon)) &&
+	    vmm_dev_of(canon) != VMM_DEV_DIR) {
 		if (path)
 			return -EXDEV;		/* outside every tree */
 		snprintf(canon, sizeof(canon), "/");
@@ -653,6 +792,22 @@ int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 			  O_PATH)
 #define OPEN_FLAGS_WRITE (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
 
+/* Open one of lstar's devices (dev.c), or /dev's listing: nothing of the
+ * host is opened, and no path is recorded (--learn grants no tree for
+ * it; the open itself is a call the policy judged). */
+static int64_t open_device(struct vmm_vcpu *cpu, int dev, uint64_t flags)
+{
+	struct vmm_file *f;
+	int err = vmm_dev_open(cpu->proc, dev, flags, &f), gfd;
+
+	if (err)
+		return err;
+	gfd = vmm_fd_install(cpu->proc, f, 0, flags & O_CLOEXEC);
+	if (gfd < 0 && f->refs == 0)	/* EMFILE: nothing holds a new f */
+		free(f);
+	return gfd;
+}
+
 static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t flags,
 		       uint64_t mode)
 {
@@ -665,6 +820,8 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 		return -EINVAL;	/* O_TMPFILE and friends: not in a sandbox */
 	flags &= ~(uint64_t)KERNEL_O_LARGEFILE;	/* always so on x86-64 */
 	err = get_lookup(cpu, dirfd, gva, &p, (flags & O_NOFOLLOW) ? NOFOLLOW : FOLLOW);
+	if (err == FS_DEVICE || (err == -EISDIR && p.dev == VMM_DEV_DIR))
+		return open_device(cpu, p.dev, flags);
 	if (err == -EISDIR)
 		/* An ancestor of a tree: there, but not to be listed. */
 		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
@@ -728,6 +885,8 @@ int vmm_fs_open_exec(struct vmm_vcpu *cpu, int dirfd, const char *path, bool nof
 		err = -EACCES;	/* a directory, and not one to run */
 	if (!err)
 		err = settle(cpu->proc, p, nofollow ? NOFOLLOW : FOLLOW);
+	if (err == FS_DEVICE)
+		err = -EACCES;	/* no regular file: Linux's answer */
 	if (!err) {
 		vmm_call_path(cpu, p->abs, false);
 		err = open_beneath(p->tree, p->walk, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), 0);
@@ -756,6 +915,11 @@ static int stat_cwd(struct vmm_process *proc, struct stat *st)
 	struct fs_path p;
 	int err = lookup(proc, AT_FDCWD, ".", &p), fd;
 
+	if ((err == -ENOENT && is_tree_ancestor(proc, p.abs)) ||
+	    (err == FS_DEVICE && p.dev == VMM_DEV_DIR)) {
+		ancestor_stat(p.abs, st);	/* only a path, as stat says */
+		return 0;
+	}
 	if (err)
 		return err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
@@ -763,6 +927,56 @@ static int stat_cwd(struct vmm_process *proc, struct stat *st)
 	err = fstat(fd, st) < 0 ? -errno : 0;
 	close(fd);
 	return err;
+}
+
+/* What fstat says of the file f: a device's or /dev's made up, any
+ * other the host's with the program's owners. */
+static int file_stat(struct vmm_process *proc, const struct vmm_file *f,
+		     struct stat *st)
+{
+	if (f->dev == VMM_DEV_DIR) {
+		ancestor_stat("/dev", st);
+	} else if (f->dev) {
+		vmm_dev_stat(f->dev, st);
+	} else {
+		if (fstat(f->host, st) < 0)
+			return -errno;
+		guest_ids(proc, st);
+	}
+	return 0;
+}
+
+/* What stat says of device dev: /dev/stdin and its kin follow the
+ * program's descriptor, as the links they are on Linux do. */
+static int device_stat(struct vmm_process *proc, int dev, struct stat *st)
+{
+	struct vmm_file *f;
+
+	if (dev < VMM_DEV_STDIN || dev > VMM_DEV_STDERR) {
+		vmm_dev_stat(dev, st);
+		return 0;
+	}
+	if (!(f = vmm_fd_get(proc, (uint64_t)(dev - VMM_DEV_STDIN))))
+		return -ENOENT;
+	return file_stat(proc, f, st);
+}
+
+/* A statx made up from a made-up stat (the basic fields). */
+static void stat_to_statx(const struct stat *st, struct statx *stx)
+{
+	memset(stx, 0, sizeof(*stx));
+	stx->stx_mask = STATX_BASIC_STATS;
+	stx->stx_uid = st->st_uid;
+	stx->stx_gid = st->st_gid;
+	stx->stx_mode = (uint16_t)st->st_mode;
+	stx->stx_ino = st->st_ino;
+	stx->stx_nlink = (uint32_t)st->st_nlink;
+	stx->stx_size = (uint64_t)st->st_size;
+	stx->stx_blksize = (uint32_t)st->st_blksize;
+	stx->stx_rdev_major = major(st->st_rdev);
+	stx->stx_rdev_minor = minor(st->st_rdev);
+	stx->stx_dev_major = major(st->st_dev);
+	stx->stx_dev_minor = minor(st->st_dev);
 }
 
 /* stat the path (following a final symlink unless nofollow) into st. */
@@ -778,6 +992,8 @@ static int stat_path(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, bool nofollo
 		ancestor_stat(p.abs, st);
 		return 0;
 	}
+	if (err == FS_DEVICE)
+		return device_stat(cpu->proc, p.dev, st);
 	if (err)
 		return err;
 	if (nofollow && !p.must_dir && strcmp(p.rel, ".")) {
@@ -836,19 +1052,14 @@ static int64_t statx_at_path(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	err = get_lookup(cpu, (int)a[0], a[1], &p,
 			 (a[2] & AT_SYMLINK_NOFOLLOW) ? NOFOLLOW : FOLLOW);
-	if (err == -EISDIR) {
+	if (err == -EISDIR || err == FS_DEVICE) {
 		struct stat st;
 
-		ancestor_stat(p.abs, &st);
-		memset(&stx, 0, sizeof(stx));
-		stx.stx_mask = STATX_BASIC_STATS;
-		stx.stx_uid = st.st_uid;
-		stx.stx_gid = st.st_gid;
-		stx.stx_mode = st.st_mode;
-		stx.stx_ino = st.st_ino;
-		stx.stx_nlink = st.st_nlink;
-		stx.stx_size = st.st_size;
-		stx.stx_blksize = st.st_blksize;
+		if (err == -EISDIR)
+			ancestor_stat(p.abs, &st);
+		else if ((err = device_stat(cpu->proc, p.dev, &st)))
+			return err;
+		stat_to_statx(&st, &stx);
 		return vmm_mem_copy_to_user(cpu->mem, a[4], &stx, sizeof(stx));
 	}
 	if (err)
@@ -872,21 +1083,22 @@ static int64_t statx_at_path(struct vmm_vcpu *cpu, const uint64_t *a)
 	return vmm_mem_copy_to_user(cpu->mem, a[4], &stx, sizeof(stx));
 }
 
-static int64_t stat_to_user(struct vmm_vcpu *cpu, int hfd, uint64_t dst)
+static int64_t stat_to_user(struct vmm_vcpu *cpu, uint64_t fd, uint64_t dst)
 {
+	struct vmm_file *f = vmm_fd_get(cpu->proc, fd);
 	struct stat st;
+	int err;
 
-	if (fstat(hfd, &st) < 0)
-		return -errno;
-	guest_ids(cpu->proc, &st);
+	if (!f)
+		return -EBADF;
+	if ((err = file_stat(cpu->proc, f, &st)))
+		return err;
 	return vmm_mem_copy_to_user(cpu->mem, dst, &st, sizeof(st));
 }
 
 int64_t vmm_sys_fstat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	int hfd = vmm_fd_host(cpu->proc, a[0]);
-
-	return hfd < 0 ? hfd : stat_to_user(cpu, hfd, a[1]);
+	return stat_to_user(cpu, a[0], a[1]);
 }
 
 /* Is the guest string at gva empty?  -EFAULT if unreadable. */
@@ -903,7 +1115,7 @@ static int empty_path(struct vmm_vcpu *cpu, uint64_t gva)
  * with a path it is a path call. */
 int64_t vmm_sys_newfstatat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	int hfd, empty;
+	int empty;
 
 	if (!(a[3] & AT_EMPTY_PATH) || (empty = empty_path(cpu, a[1])) == 0)
 		return stat_at_path(cpu, a);
@@ -918,15 +1130,14 @@ int64_t vmm_sys_newfstatat(struct vmm_vcpu *cpu, const uint64_t *a)
 		guest_ids(cpu->proc, &st);
 		return vmm_mem_copy_to_user(cpu->mem, a[2], &st, sizeof(st));
 	}
-	if ((hfd = vmm_fd_host(cpu->proc, a[0])) < 0)
-		return hfd;
-	return stat_to_user(cpu, hfd, a[2]);
+	return stat_to_user(cpu, a[0], a[2]);
 }
 
 int64_t vmm_sys_statx(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct statx stx;
-	int hfd, empty;
+	struct vmm_file *f;
+	int empty;
 
 	if (a[2] & ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW |
 			       AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
@@ -935,9 +1146,16 @@ int64_t vmm_sys_statx(struct vmm_vcpu *cpu, const uint64_t *a)
 		return statx_at_path(cpu, a);
 	if (empty < 0)
 		return empty;
-	if ((hfd = vmm_fd_host(cpu->proc, a[0])) < 0)
-		return hfd;
-	if (statx(hfd, "", (int)a[2], (unsigned)a[3], &stx) < 0)
+	if (!(f = vmm_fd_get(cpu->proc, a[0])))
+		return -EBADF;
+	if (f->dev) {		/* made up: the basic fields */
+		struct stat st;
+
+		file_stat(cpu->proc, f, &st);
+		stat_to_statx(&st, &stx);
+		return vmm_mem_copy_to_user(cpu->mem, a[4], &stx, sizeof(stx));
+	}
+	if (statx(f->host, "", (int)a[2], (unsigned)a[3], &stx) < 0)
 		return -errno;
 	guest_statx_ids(cpu->proc, &stx);
 	return vmm_mem_copy_to_user(cpu->mem, a[4], &stx, sizeof(stx));
@@ -965,6 +1183,13 @@ static int64_t do_access(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 			 (flags & AT_SYMLINK_NOFOLLOW) ? NOFOLLOW : FOLLOW);
 	if (err == -EISDIR)
 		return (mode & W_OK) ? -EROFS : 0;
+	if (err == FS_DEVICE) {	/* rw-rw-rw-, as Linux's */
+		struct stat st;
+
+		if ((err = device_stat(cpu->proc, p.dev, &st)))
+			return err;
+		return (mode & X_OK) && !(st.st_mode & 0111) ? -EACCES : 0;
+	}
 	if (err)
 		return err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH |
@@ -1023,7 +1248,7 @@ static int64_t do_readlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	if ((int64_t)size <= 0)
 		return -EINVAL;
 	if ((err = get_lookup(cpu, dirfd, gva, &p, NOFOLLOW)))
-		return err == -EISDIR ? -EINVAL : err;	/* no link */
+		return err == -EISDIR || err == FS_DEVICE ? -EINVAL : err; /* no link */
 	if (p.must_dir) {	/* "link/" names what the link points at */
 		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 			return fd;
@@ -1067,6 +1292,8 @@ int64_t vmm_sys_getdents64(struct vmm_vcpu *cpu, const uint64_t *a)
 	 * entry fits, EINVAL as on Linux. */
 	if (a[2] > INT_MAX)
 		return -EINVAL;
+	if (f->dev)		/* /dev's listing, made up; a device: ENOTDIR */
+		return vmm_dev_getdents(cpu, f, a[1], count);
 	n = syscall(SYS_getdents64, f->host, buf, count);
 	if (n < 0)
 		return -errno;
@@ -1095,10 +1322,12 @@ int64_t vmm_sys_chdir(struct vmm_vcpu *cpu, const uint64_t *a)
 	int err, fd;
 
 	err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW);
-	if (err == -EISDIR) {	/* an ancestor of a tree: only a path */
-		set_cwd(cpu->proc, -1, p.abs);
+	if (err == -EISDIR) {	/* an ancestor of a tree, or /dev: only a path */
+		set_cwd(cpu->proc, -1, p.dev == VMM_DEV_DIR ? "/dev" : p.abs);
 		return 0;
 	}
+	if (err == FS_DEVICE)
+		return -ENOTDIR;
 	if (err)
 		return err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
@@ -1125,6 +1354,10 @@ int64_t vmm_sys_fchdir(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -EBADF;
 	if ((err = base_dir(cpu->proc, (int)a[0], path)))
 		return err;
+	if (f->dev == VMM_DEV_DIR) {	/* /dev: only a path */
+		set_cwd(cpu->proc, -1, path);
+		return 0;
+	}
 	/* A descriptor of its own for the working directory: the guest
 	 * may close the one it passed. */
 	if ((fd = (int)syscall(SYS_openat2, f->host, ".", &how, sizeof(how))) < 0)
@@ -1142,9 +1375,16 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 {
 	int err = get_lookup(cpu, dirfd, gva, p, NEVER);
 
+	if (err == FS_DEVICE)	/* a name in /dev, which is read-only */
+		err = -EISDIR;
 	if (err)
 		return err;
 	vmm_call_path(cpu, p->abs, true);
+	/* A file granted alone is a mount point: it cannot be removed,
+	 * renamed or replaced, read-only or not (EBUSY, or what each call
+	 * makes of it). */
+	if (p->tree->file)
+		return -EBUSY;
 	if (!p->tree->writable)
 		return -EROFS;
 	return open_parent(p, last);
@@ -1219,6 +1459,8 @@ static int64_t do_unlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
 	fd = lookup_for_change(cpu, dirfd, gva, &p, &last);
+	if (fd == -EBUSY && p.tree->file)	/* a file granted alone */
+		return (flags & AT_REMOVEDIR) ? -ENOTDIR : -EBUSY;
 	if (fd < 0 && !(fd == -EBUSY && p.last != LAST_NORM))
 		return fd == -EISDIR ? -EROFS : fd;
 	/* rmdir("x/.") is EINVAL and rmdir("x/..") ENOTEMPTY; unlink of
@@ -1298,7 +1540,7 @@ int64_t vmm_sys_truncate(struct vmm_vcpu *cpu, const uint64_t *a)
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
 	if ((err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW)))
-		return err;
+		return err == FS_DEVICE ? -EINVAL : err;	/* not a regular file */
 	vmm_call_path(cpu, p.abs, true);
 	if (!p.tree->writable)
 		return -EROFS;
@@ -1358,11 +1600,15 @@ static int64_t do_link(struct vmm_vcpu *cpu, int olddir, uint64_t oldp, int newd
 		return -EINVAL;
 	if (flags & AT_SYMLINK_FOLLOW)
 		return -EPERM;	/* docs/DECISIONS.md */
+	/* A file granted alone is a mount of its own: a link to it from
+	 * elsewhere crosses mounts (EXDEV); its name exists (EEXIST). */
 	if ((from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last)) < 0)
-		return from_fd == -EISDIR ? -EPERM : from_fd;
+		return from_fd == -EISDIR ? -EPERM :
+		       from_fd == -EBUSY && from.tree->file ? -EXDEV : from_fd;
 	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last)) < 0) {
 		close(from_fd);
-		return to_fd == -EISDIR ? -EEXIST : to_fd;
+		return to_fd == -EISDIR || (to_fd == -EBUSY && to.tree->file) ?
+		       -EEXIST : to_fd;
 	}
 	r = from.tree != to.tree ? -EXDEV :
 	    result(linkat(from_fd, from_last, to_fd, to_last, 0));
@@ -1398,7 +1644,7 @@ static int open_for_meta(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, bool nof
 	int err = get_lookup(cpu, dirfd, gva, &p, nofollow ? NOFOLLOW : FOLLOW);
 
 	if (err)
-		return err == -EISDIR ? -EROFS : err;
+		return err == -EISDIR || err == FS_DEVICE ? -EROFS : err;
 	vmm_call_path(cpu, p.abs, true);
 	if (!p.tree->writable)
 		return -EROFS;
@@ -1442,8 +1688,8 @@ int64_t vmm_sys_fchmod(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -EBADF;
 	if (f->tree && !f->tree->writable)
 		return -EROFS;
-	if (f->std)
-		return -EPERM;	/* lstar's own streams are not the guest's */
+	if (f->std || f->dev)
+		return -EPERM;	/* lstar's own streams and devices (root's) */
 	return result(fchmod(f->host, (mode_t)a[1] & 0777));
 }
 
@@ -1474,6 +1720,8 @@ int64_t vmm_sys_utimensat(struct vmm_vcpu *cpu, const uint64_t *a)
 			return -EBADF;
 		if (f->std || (f->tree && !f->tree->writable))
 			return -EROFS;
+		if (f->dev)
+			return -EPERM;	/* root's, not the program's */
 		return result(futimens(f->host, times));
 	}
 	if ((fd = open_for_meta(cpu, (int)a[0], a[1], a[3] & AT_SYMLINK_NOFOLLOW)) < 0)
@@ -1484,14 +1732,31 @@ int64_t vmm_sys_utimensat(struct vmm_vcpu *cpu, const uint64_t *a)
 	return r;
 }
 
+/* What statfs says of /dev and its devices: a read-only devtmpfs with
+ * nothing in it to count. */
+static void dev_statfs(struct statfs *sf)
+{
+	memset(sf, 0, sizeof(*sf));
+	sf->f_type = TMPFS_MAGIC;
+	sf->f_bsize = 4096;
+	sf->f_frsize = 4096;
+	sf->f_namelen = 255;
+	sf->f_flags = ST_RDONLY | ST_NOSUID | ST_NOEXEC;
+}
+
 int64_t vmm_sys_statfs(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct fs_path p;
 	struct statfs sf;
 	int err, fd;
 
-	if ((err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW)))
+	if ((err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW))) {
+		if (err == FS_DEVICE || (err == -EISDIR && p.dev == VMM_DEV_DIR)) {
+			dev_statfs(&sf);
+			return vmm_mem_copy_to_user(cpu->mem, a[1], &sf, sizeof(sf));
+		}
 		return err == -EISDIR ? -EACCES : err;
+	}
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
 		return fd;
 	err = fstatfs(fd, &sf) < 0 ? -errno : 0;
@@ -1508,6 +1773,10 @@ int64_t vmm_sys_fstatfs(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	if (!f)
 		return -EBADF;
+	if (f->dev) {
+		dev_statfs(&sf);
+		return vmm_mem_copy_to_user(cpu->mem, a[1], &sf, sizeof(sf));
+	}
 	if (fstatfs(f->host, &sf) < 0)
 		return -errno;
 	if (f->tree && !f->tree->writable)

@@ -10,6 +10,16 @@
  * outlasts --timeout is cut short by killing the sentinel, as afl-fuzz
  * does.  The driver runs no guest code; what it reads from the VMM is
  * four-byte numbers it only prints.
+ *
+ * A program built with afl-clang-fast gets a coverage map of the
+ * driver's own, as afl-fuzz would give one (unless lstar itself runs
+ * with afl-fuzz's __AFL_SHM_ID): after each execution the driver counts
+ * the map's edges the corpus has reached so far.  On a terminal, one
+ * status line, rewritten in place, says how far the run is (inputs,
+ * executions a second, crashes, time-outs, edges) and stands for the
+ * lines of the inputs that ended normally; crashes and time-outs are
+ * still said each on a line of its own.  Elsewhere (a pipe, a file),
+ * every input has its line.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,6 +152,104 @@ static int start_vmm(struct driver *d)
 	return 0;
 }
 
+/*
+ * The coverage map: a System V segment, as afl-fuzz makes, whose id the
+ * VMM and the program find in __AFL_SHM_ID (the VMM hands the segment to
+ * the program's shmat).  Marked for removal at once (Linux lets the VMM
+ * attach it by id still), so that nothing is left behind whatever
+ * becomes of lstar.  seen[] has a bit per edge any execution reached.
+ */
+#define COVERAGE_MAP_SIZE	65536	/* afl's MAP_SIZE, what the runtime uses
+					 * unless told otherwise */
+
+struct coverage {
+	uint8_t *map;			/* NULL: no map */
+	uint8_t seen[COVERAGE_MAP_SIZE / 8];
+	unsigned edges;			/* bits set in seen[] */
+};
+
+uint8_t *vmm_fuzz_coverage_map(void)
+{
+	char id[16];
+	uint8_t *map;
+	int shm;
+
+	unsetenv("__AFL_SHM_ID");
+	shm = shmget(IPC_PRIVATE, COVERAGE_MAP_SIZE, IPC_CREAT | 0600);
+	if (shm < 0)
+		return NULL;
+	map = shmat(shm, NULL, 0);
+	shmctl(shm, IPC_RMID, NULL);
+	if (map == (void *)-1)
+		return NULL;
+	snprintf(id, sizeof(id), "%d", shm);
+	setenv("__AFL_SHM_ID", id, 1);
+	return map;
+}
+
+/* After an execution: the edges it reached join seen[]; the map is
+ * cleared for the next. */
+static void coverage_take(struct coverage *c)
+{
+	if (!c->map)
+		return;
+	/* Byte 0 is no edge: AFL++'s runtime sets it to say the map works
+	 * (afl-showmap does not count it either). */
+	for (size_t i = 1; i < COVERAGE_MAP_SIZE; i++)
+		if (c->map[i] && !(c->seen[i / 8] & (1u << (i % 8)))) {
+			c->seen[i / 8] |= (uint8_t)(1u << (i % 8));
+			c->edges++;
+		}
+	memset(c->map, 0, COVERAGE_MAP_SIZE);
+}
+
+static void coverage_close(struct coverage *c)
+{
+	if (c->map)
+		shmdt(c->map);
+}
+
+/* The status line, on a terminal: rewritten in place at most ten times
+ * a second, and wiped before each line of the report. */
+struct status {
+	bool tty;
+	bool shown;
+	double start, last;
+};
+
+static void status_wipe(struct status *st)
+{
+	if (st->shown)
+		fputs("\r\033[K", stderr);
+	st->shown = false;
+}
+
+static void status_show(struct status *st, unsigned done, int total, unsigned crashed,
+			unsigned hung, const struct coverage *c, bool now)
+{
+	double t = vmm_now(), rate;
+	int cols = 80;
+	struct winsize ws;
+	char line[256];
+
+	if (!st->tty || (!now && t - st->last < 0.1))
+		return;
+	st->last = t;
+	rate = t > st->start ? done / (t - st->start) : 0;
+	snprintf(line, sizeof(line), "lstar: fuzz: %u/%d inputs, %.0f/s, %u killed the program, "
+		 "%u timed out", done, total, rate, crashed, hung);
+	if (c->edges)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), ", %u edges", c->edges);
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+		cols = ws.ws_col;
+	/* One row: a line that wrapped could not be rewritten. */
+	if ((int)strlen(line) >= cols)
+		line[cols - 1] = '\0';
+	fprintf(stderr, "\r\033[K%s", line);
+	fflush(stderr);
+	st->shown = true;
+}
+
 /* How an execution ended, in words. */
 static void describe(char *buf, size_t len, uint32_t status, bool timed_out, double ms)
 {
@@ -189,12 +299,14 @@ static int new_handshake(struct driver *d, uint32_t hello)
 }
 
 int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
-		    const char *crashes_dir, double timeout)
+		    const char *crashes_dir, double timeout, uint8_t *map)
 {
 	struct driver d = { .opt = opt, .ctl = -1, .st = -1, .input = -1, .timeout = timeout };
 	struct dirent **names = NULL;
 	int dirfd, crashes = -1, n, err, ws, status = LSTAR_EXIT_FAILURE;
 	unsigned ran = 0, crashed = 0, hung = 0;
+	struct status st = { .tty = isatty(2) == 1 };
+	struct coverage cov = { .map = map };	/* 8 KiB */
 	uint32_t hello;
 
 	if ((dirfd = open(corpus, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -242,6 +354,7 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		goto wait;
 	}
 	status = 0;
+	st.start = vmm_now();
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		uint32_t pid, ws32;
@@ -275,7 +388,10 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 			break;
 		}
 		ran++;
+		coverage_take(&cov);
 		describe(what, sizeof(what), ws32, timed_out, (vmm_now() - t0) * 1000);
+		if (timed_out || WIFSIGNALED(ws32) || !st.tty)
+			status_wipe(&st);
 		if (timed_out) {
 			hung++;
 			fprintf(stderr, "lstar: fuzz: %s: %s\n", name, what);
@@ -289,11 +405,14 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 			} else {
 				fprintf(stderr, "lstar: fuzz: %s: %s\n", name, what);
 			}
-		} else {
+		} else if (!st.tty) {
+			/* On a terminal, the status line stands for them. */
 			fprintf(stderr, "lstar: fuzz: %s: %s\n", name, what);
 		}
+		status_show(&st, ran, n, crashed, hung, &cov, i == n - 1);
 		free(buf);
 	}
+	status_wipe(&st);
 wait:
 	/* The end of the control pipe ends the VMM's campaign. */
 	close(d.ctl);
@@ -302,10 +421,14 @@ wait:
 		;
 	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
 		status = LSTAR_EXIT_FAILURE;
-	if (status != LSTAR_EXIT_FAILURE)
+	if (status != LSTAR_EXIT_FAILURE && cov.edges)
+		fprintf(stderr, "lstar: fuzz: %u inputs: %u killed the program, %u timed out; "
+			"%u edges covered\n", ran, crashed, hung, cov.edges);
+	else if (status != LSTAR_EXIT_FAILURE)
 		fprintf(stderr, "lstar: fuzz: %u inputs: %u killed the program, %u timed out\n",
 			ran, crashed, hung);
 out:
+	coverage_close(&cov);
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

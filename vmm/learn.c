@@ -316,6 +316,9 @@ static void learn_path(struct vmm *vmm, const char *abs, bool write)
 		return;
 	if (!(t = vmm_fs_tree_of(&vmm->proc, abs)))
 		return;		/* outside every tree: nothing to grant */
+	if (t->private)
+		return;		/* --tmp's: no path rule grants it (the header
+				 * says to give --tmp again) */
 	ti = (int)(t - vmm->proc.trees);
 	/*
 	 * The directory that holds the name (a path rule grants directory
@@ -789,7 +792,12 @@ static void put_header(FILE *f, const struct vmm *vmm)
 	for (int i = 0; i < vmm->proc.ntrees; i++) {
 		fprintf(f, " %s ", vmm->proc.trees[i].writable ? "rw" : "ro");
 		put_comment_text(f, vmm->proc.trees[i].path);
+		if (vmm->proc.trees[i].private)
+			fprintf(f, " (private, --tmp)");
 	}
+	if (o->tmp_size)
+		fprintf(f, "\n# It had a private /tmp and /dev/shm (--tmp), which no rule here\n"
+			"# grants: give --tmp again to replay it.");
 	fprintf(f, "\n# It made %llu system call%s and ended with status %d.\n",
 		(unsigned long long)vmm->obs.learn->n.calls, plural(vmm->obs.learn->n.calls),
 		vmm->status);

@@ -24,6 +24,8 @@
 #define DEFAULT_MEM	(512ULL << 20)
 #define MIN_MEM		LSTAR_MEM_MIN
 #define MAX_MEM		LSTAR_MEM_MAX
+#define DEFAULT_TMP	(128ULL << 20)	/* --tmp's size */
+#define MIN_TMP		(1ULL << 20)
 
 static const char usage_text[] =
 "usage: lstar run [options] -- PROGRAM [ARGS...]\n"
@@ -53,9 +55,11 @@ static const char usage_text[] =
 "                     fail with ENOMEM.  Host memory is used only as touched.\n"
 "  --timeout SECONDS  stop the program after this much wall-clock time\n"
 "  --ro PATH          PATH and everything below it are visible to the\n"
-"                     program, read-only (repeat for more trees)\n"
+"                     program, read-only (repeat for more trees); PATH\n"
+"                     may be one regular file, then seen alone\n"
 "  --rw PATH          the same, readable and writable: create, rename,\n"
-"                     remove, truncate below PATH\n"
+"                     remove, truncate below PATH (a file: written in\n"
+"                     place, never renamed, removed or replaced)\n"
 "  -v, --verbose      one line on stderr per refused or unimplemented\n"
 "                     system call (name, arguments)\n"
 "  --trace[=FILE]     one line per system call (arguments, result, the\n"
@@ -66,6 +70,9 @@ static const char usage_text[] =
 "                     text (the default: strace-like lines) or json (one\n"
 "                     JSON object per line, docs/TRACE.md), for --trace,\n"
 "                     -v and `log` rules alike\n"
+"  --tmp[=SIZE]       an empty, writable /tmp and /dev/shm of the program's\n"
+"                     own: a tmpfs of SIZE (default 128M) in memory, on no\n"
+"                     host path, gone when the run ends\n"
 "  --stats            at the end, on stderr, a summary as strace -c gives:\n"
 "                     calls and errors per system call, where each was\n"
 "                     answered (guest or vmm) and the VMM's time on it,\n"
@@ -82,7 +89,9 @@ static const char usage_text[] =
 "\n"
 "The program has its standard input, output and error, and sees only the\n"
 "trees given with --ro and --rw or the policy's `path` rules, at their own\n"
-"paths; with none, it has no file system at all (every path is ENOENT).\n"
+"paths; with none, no file system but /dev/null, /dev/zero, /dev/full,\n"
+"/dev/random and /dev/urandom, which are in every run (lstar's own, never\n"
+"the host's devices).\n"
 "\n"
 "Signals sent to lstar (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,\n"
 "SIGWINCH) are passed on to the program, which handles them or dies of\n"
@@ -115,13 +124,17 @@ static const char fuzz_usage_text[] =
 "                     (grant its directory with --ro); lstar --corpus\n"
 "                     writes each input there\n"
 "  --corpus DIR       run each file in DIR once, in name order, and say on\n"
-"                     stderr how each ended (exit status or signal, time)\n"
+"                     stderr how each ended (exit status or signal, time);\n"
+"                     on a terminal, a status line stands for the inputs\n"
+"                     that ended normally.  A program built with\n"
+"                     afl-clang-fast gets a coverage map: the edges the\n"
+"                     corpus reached are counted\n"
 "  --crashes DIR      copy there each input that killed the program (made\n"
 "                     if missing)\n"
 "  --timeout SECONDS  with --corpus: the most one input may take\n"
 "\n"
 "The run options are lstar run's (-p, --ro, --mem, --env, -v, --trace ...);\n"
-"--rw and --learn are refused: what an input wrote would outlive it;\n"
+"--rw, --tmp and --learn are refused: what an input wrote would outlive it;\n"
 "--stats is lstar run's alone.\n"
 "\n"
 "Without --corpus, lstar fuzz is an AFL++ target: under afl-fuzz it speaks\n"
@@ -260,7 +273,7 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_TRACE_FORMAT = 256, OPT_STATS, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+enum { OPT_TRACE_FORMAT = 256, OPT_STATS, OPT_TMP, OPT_STDIN, OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -281,6 +294,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "learn", required_argument, NULL, 'L' },
 		{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "tmp", optional_argument, NULL, OPT_TMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "stdin", no_argument, NULL, OPT_STDIN },
 		{ "input-file", required_argument, NULL, OPT_INPUT_FILE },
@@ -335,6 +349,17 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			break;
 		case 'L':
 			opt->learn_path = optarg;
+			break;
+		case OPT_TMP:
+			if (fuzz)
+				return usage_error("fuzz: --tmp: what an input wrote would "
+						   "outlive it");
+			opt->tmp_size = DEFAULT_TMP;
+			if (optarg && (lstar_policy_parse_size(optarg, strlen(optarg),
+							       &opt->tmp_size) < 0 ||
+				       opt->tmp_size < MIN_TMP))
+				return usage_error("--tmp=%s: expected a size of at least 1M, "
+						   "such as 64M or 1G", optarg);
 			break;
 		case OPT_STATS:
 			if (fuzz)
@@ -452,6 +477,7 @@ static int cmd_fuzz(int argc, char **argv)
 	};
 	struct lstar_policy policy;
 	bool afl = under_afl();
+	uint8_t *map = NULL;
 	double timeout;
 	int status;
 
@@ -471,8 +497,9 @@ static int cmd_fuzz(int argc, char **argv)
 	/* Beyond the standard streams, only the fork server's descriptors. */
 	close_range(3, LSTAR_FUZZ_CTL_FD - 1, 0);
 	close_range(afl ? LSTAR_FUZZ_ST_FD + 1 : LSTAR_FUZZ_CTL_FD, ~0U, 0);
+	/* The driver's run, not afl-fuzz's: a coverage map of its own. */
 	if (cmd.corpus)
-		unsetenv("__AFL_SHM_ID");	/* the driver's run, not afl-fuzz's */
+		map = vmm_fuzz_coverage_map();
 	pass_afl_env(&cmd.opt);
 	if ((status = prepare(argc, argv, &cmd, &policy)))
 		return status;
@@ -489,7 +516,7 @@ static int cmd_fuzz(int argc, char **argv)
 	if (!cmd.corpus && !afl)
 		vmm_fuzz_reraise();
 	else
-		status = vmm_fuzz_corpus(&cmd.opt, cmd.corpus, cmd.crashes, timeout);
+		status = vmm_fuzz_corpus(&cmd.opt, cmd.corpus, cmd.crashes, timeout, map);
 	lstar_policy_free(&policy);
 	return status;
 }

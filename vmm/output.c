@@ -68,6 +68,22 @@ static bool in_writable_tree(const struct vmm *vmm, int dirfd)
 	return inside;
 }
 
+/* Is name in dirfd a file granted alone for writing (--rw FILE), by any
+ * of its names (device and inode)? */
+static bool is_writable_file(const struct vmm *vmm, int dirfd, const char *name)
+{
+	struct stat st, t;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	for (int i = 0; i < vmm->proc.ntrees; i++)
+		if (vmm->proc.trees[i].file && vmm->proc.trees[i].writable &&
+		    fstat(vmm->proc.trees[i].dirfd, &t) == 0 &&
+		    t.st_dev == st.st_dev && t.st_ino == st.st_ino)
+			return true;
+	return false;
+}
+
 int vmm_output_open(const struct vmm *vmm, const char *path)
 {
 	char dir[4096];
@@ -91,7 +107,7 @@ int vmm_output_open(const struct vmm *vmm, const char *path)
 	dirfd = openat2_path(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (dirfd < 0)
 		return dirfd;
-	if (in_writable_tree(vmm, dirfd)) {
+	if (in_writable_tree(vmm, dirfd) || is_writable_file(vmm, dirfd, name)) {
 		close(dirfd);
 		return -EXDEV;
 	}

@@ -114,9 +114,18 @@ int64_t vmm_sys_fcntl(struct vmm_vcpu *cpu, const uint64_t *a)
 		cpu->proc->fds[a[0]].cloexec = a[2] & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
+		if (f->dev)	/* kept by lstar: the host file is shared */
+			return f->flags;
 		fl = fcntl(f->host, F_GETFL);
 		return fl < 0 ? -errno : fl;
 	case F_SETFL:
+		if (f->dev) {
+			if ((int)a[2] & O_NOATIME)
+				return -EPERM;	/* root's file */
+			f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
+				   ((int)a[2] & (O_APPEND | O_NONBLOCK));
+			return 0;
+		}
 		/* The status flags a program may change, as Linux's SETFL_MASK
 		 * less O_DIRECT and O_ASYNC (no signals yet). */
 		return fcntl(f->host, F_SETFL,
@@ -147,6 +156,18 @@ int64_t vmm_sys_ioctl(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	if (hfd < 0)
 		return hfd;
+	/* lstar's devices take none (dev.c): ENOTTY, as Linux's null,
+	 * zero and full answer; EINVAL, as random's ioctl answers what it
+	 * does not know (its requests change the host's pool: none here). */
+	switch (vmm_fd_get(cpu->proc, a[0])->dev) {
+	case VMM_DEV_NONE:
+		break;
+	case VMM_DEV_RANDOM:
+	case VMM_DEV_URANDOM:
+		return -EINVAL;
+	default:
+		return -ENOTTY;
+	}
 	switch (a[1]) {
 	case TCGETS:
 		len = 36;	/* the kernel's struct termios */
@@ -226,21 +247,22 @@ int64_t vmm_sys_ftruncate(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	if (!f)
 		return -EBADF;
-	if ((int64_t)a[1] < 0)
+	if ((int64_t)a[1] < 0 || f->dev)	/* a device: not a regular file */
 		return -EINVAL;
 	return ftruncate(f->host, (off_t)a[1]) < 0 ? -errno : 0;
 }
 
+/* A device has nothing to sync: EINVAL, as Linux's null and zero. */
 int64_t vmm_sys_fsync(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	int hfd = vmm_fd_host(cpu->proc, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 
-	return hfd < 0 ? hfd : fsync(hfd) < 0 ? -errno : 0;
+	return !f ? -EBADF : f->dev ? -EINVAL : fsync(f->host) < 0 ? -errno : 0;
 }
 
 int64_t vmm_sys_fdatasync(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	int hfd = vmm_fd_host(cpu->proc, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 
-	return hfd < 0 ? hfd : fdatasync(hfd) < 0 ? -errno : 0;
+	return !f ? -EBADF : f->dev ? -EINVAL : fdatasync(f->host) < 0 ? -errno : 0;
 }

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -58,6 +59,100 @@ struct user_seg {
 	uint64_t base;
 	uint64_t len;
 };
+
+/*
+ * A device's open (dev.c) that may not move data this way: EBADF, as
+ * Linux checks the file's mode before the buffer.  0 for any other file
+ * (the host decides).
+ */
+static int dev_check(const struct vmm_file *f, bool to_user)
+{
+	if (!f->dev)
+		return 0;
+	return (to_user ? vmm_dev_readable(f) : vmm_dev_writable(f)) ? 0 : -EBADF;
+}
+
+/* Fill host memory [p, p + len) as device dev reads: zeros, or the
+ * host's entropy (getrandom, as /dev/random and /dev/urandom read on a
+ * Linux whose generator is ready; a wait for it ends early). */
+static long dev_fill(int dev, uint8_t *p, size_t len)
+{
+	size_t done = 0;
+
+	if (dev != VMM_DEV_RANDOM && dev != VMM_DEV_URANDOM) {
+		memset(p, 0, len);
+		return (long)len;
+	}
+	while (done < len) {
+		ssize_t got = getrandom(p + done, len - done, 0);
+
+		if (got < 0)
+			return done ? (long)done : -errno;
+		done += (size_t)got;
+	}
+	return (long)done;
+}
+
+/*
+ * dev_transfer - what a device (dev.c) does with the user segments,
+ * already checked accessible: null reads nothing and takes every byte;
+ * zero and full read zeros; random and urandom the host's entropy; full
+ * refuses writes (ENOSPC), the others take them whole and keep nothing
+ * (a write to random does not reach the host's pool).  The /dev listing
+ * is a directory: EISDIR.
+ */
+static long dev_transfer(struct vmm_vcpu *cpu, const struct vmm_file *f,
+			 const struct user_seg *segs, uint64_t nsegs, bool to_user)
+{
+	struct iovec iov[IOV_CHUNK];
+	long done = 0;
+
+	if (f->dev == VMM_DEV_DIR)
+		return -EISDIR;
+	if (!to_user) {
+		for (uint64_t i = 0; i < nsegs && done < MAX_RW_COUNT; i++)
+			done += (long)(segs[i].len < (uint64_t)(MAX_RW_COUNT - done) ?
+				       segs[i].len : (uint64_t)(MAX_RW_COUNT - done));
+		return f->dev == VMM_DEV_FULL ? -ENOSPC : done;
+	}
+	if (f->dev == VMM_DEV_NULL)
+		return 0;
+	/* At most what one call moves (MAX_RW_COUNT), as the callers
+	 * checked it. */
+	for (uint64_t i = 0; i < nsegs && done < MAX_RW_COUNT; i++) {
+		uint64_t off = 0, len = segs[i].len < (uint64_t)(MAX_RW_COUNT - done) ?
+					segs[i].len : (uint64_t)(MAX_RW_COUNT - done);
+
+		while (off < len) {
+			int n;
+			long got = vmm_mem_user_iov(cpu->mem, segs[i].base + off,
+						    len - off, true, iov,
+						    IOV_CHUNK, &n);
+
+			if (got <= 0)
+				return done ? done : -EFAULT;
+			for (int k = 0; k < n; k++) {
+				long r = dev_fill(f->dev, iov[k].iov_base, iov[k].iov_len);
+
+				if (r < 0)
+					return done ? done : r;
+				done += r;
+				if ((size_t)r < iov[k].iov_len)
+					return done;
+			}
+			off += (uint64_t)got;
+		}
+	}
+	return done;
+}
+
+/* A zero-length read or write of a device: its checks, nothing moved. */
+static long dev_empty(const struct vmm_file *f, bool to_user)
+{
+	if (f->dev == VMM_DEV_DIR && to_user)
+		return -EISDIR;
+	return !to_user && f->dev == VMM_DEV_FULL ? -ENOSPC : 0;
+}
 
 /*
  * transfer - move data between host descriptor hfd and the user segments,
@@ -136,21 +231,30 @@ static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
  * nothing).  A zero-length call still reaches the host, which decides
  * EBADF for a descriptor open the other way.
  */
-static long xfer(struct vmm_vcpu *cpu, int hfd, uint64_t buf, uint64_t len, bool to_user)
+static long xfer(struct vmm_vcpu *cpu, const struct vmm_file *f, uint64_t buf,
+		 uint64_t len, bool to_user)
 {
 	struct user_seg seg = { buf, len };
+	int hfd = f->host, err;
 
+	if ((err = dev_check(f, to_user)))
+		return err;
 	if (!user_range(buf, len))
 		return -EFAULT;
 	if (len > MAX_RW_COUNT)
 		seg.len = MAX_RW_COUNT;
 	if (seg.len == 0) {
-		ssize_t r = to_user ? read(hfd, NULL, 0) : write(hfd, NULL, 0);
+		ssize_t r;
 
+		if (f->dev)
+			return dev_empty(f, to_user);
+		r = to_user ? read(hfd, NULL, 0) : write(hfd, NULL, 0);
 		return r < 0 ? -errno : 0;
 	}
 	if (!user_accessible(cpu, buf, seg.len, to_user))
 		return -EFAULT;
+	if (f->dev)
+		return dev_transfer(cpu, f, &seg, 1, to_user);
 	return transfer(cpu, hfd, &seg, 1, to_user, -1);
 }
 
@@ -162,7 +266,7 @@ static int64_t rw(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user)
 
 	if (!f)
 		return -EBADF;
-	r = xfer(cpu, f->host, a[1], a[2], to_user);
+	r = xfer(cpu, f, a[1], a[2], to_user);
 	vmm_file_release(f);
 	return r;
 }
@@ -178,14 +282,19 @@ int64_t vmm_sys_write(struct vmm_vcpu *cpu, const uint64_t *a)
 }
 
 static int64_t rw_vec_file(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
-			   int64_t pos, int hfd)
+			   int64_t pos, const struct vmm_file *f)
 {
 	uint64_t cnt = a[2], total = 0;
 	struct user_seg *gv;
 	int64_t done = 0;
+	int hfd = f->host;
 
+	if ((done = dev_check(f, to_user)))
+		return done;
 	if (cnt > IOV_MAX)
 		return -EINVAL;
+	if (cnt == 0 && f->dev)
+		return dev_empty(f, to_user);
 	if (cnt == 0) {
 		ssize_t r = pos >= 0 ?
 			    (to_user ? preadv(hfd, NULL, 0, pos) : pwritev(hfd, NULL, 0, pos)) :
@@ -227,7 +336,8 @@ static int64_t rw_vec_file(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user
 	}
 	/* One host call over all of them: a readv returns what a pipe has,
 	 * as Linux's does, instead of waiting for every piece. */
-	done = transfer(cpu, hfd, gv, cnt, to_user, pos);
+	done = f->dev ? dev_transfer(cpu, f, gv, cnt, to_user) :
+			transfer(cpu, hfd, gv, cnt, to_user, pos);
 out:
 	free(gv);
 	return done;
@@ -242,7 +352,7 @@ static int64_t rw_vec(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
 
 	if (!f)
 		return -EBADF;
-	r = rw_vec_file(cpu, a, to_user, pos, f->host);
+	r = rw_vec_file(cpu, a, to_user, pos, f);
 	vmm_file_release(f);
 	return r;
 }
@@ -273,19 +383,25 @@ int64_t vmm_sys_pwritev(struct vmm_vcpu *cpu, const uint64_t *a)
 static int64_t prw(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user)
 {
 	struct iovec iov[IOV_CHUNK];
-	int hfd = vmm_fd_host(cpu->proc, a[0]), n;
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 	uint64_t len = a[2];
+	int hfd, n;
 	long want;
 	ssize_t got;
 
-	if (hfd < 0)
-		return hfd;
+	if (!f)
+		return -EBADF;
+	hfd = f->host;
+	if ((n = dev_check(f, to_user)))
+		return n;
 	if ((int64_t)a[3] < 0)
 		return -EINVAL;
 	if (!user_range(a[1], len))
 		return -EFAULT;
 	if (len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
+	if (len == 0 && f->dev)
+		return dev_empty(f, to_user);
 	if (len == 0) {
 		got = to_user ? pread(hfd, NULL, 0, (off_t)a[3]) :
 				pwrite(hfd, NULL, 0, (off_t)a[3]);
@@ -293,6 +409,11 @@ static int64_t prw(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user)
 	}
 	if (!user_accessible(cpu, a[1], len, to_user))
 		return -EFAULT;
+	if (f->dev) {
+		struct user_seg seg = { a[1], len };
+
+		return dev_transfer(cpu, f, &seg, 1, to_user);
+	}
 	want = vmm_mem_user_iov(cpu->mem, a[1], len, to_user, iov, IOV_CHUNK, &n);
 	if (want < 0)
 		return want;
@@ -334,6 +455,10 @@ int64_t vmm_sys_sendfile(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	if (out < 0 || in < 0)
 		return -EBADF;
+	/* Not between lstar's devices (dev.c): the program's fallback,
+	 * read and write, works with them (docs/DECISIONS.md). */
+	if (vmm_fd_get(cpu->proc, a[0])->dev || vmm_fd_get(cpu->proc, a[1])->dev)
+		return -EINVAL;
 	if ((err = get_offset(cpu, a[2], &off, &poff)))
 		return err;
 	r = sendfile(out, in, poff, a[3] < MAX_RW_COUNT ? a[3] : MAX_RW_COUNT);
@@ -355,6 +480,9 @@ int64_t vmm_sys_copy_file_range(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -EBADF;
 	if (a[5])
 		return -EINVAL;
+	/* Not a regular file: EINVAL, as Linux says of a device. */
+	if (vmm_fd_get(cpu->proc, a[0])->dev || vmm_fd_get(cpu->proc, a[2])->dev)
+		return -EINVAL;
 	if ((err = get_offset(cpu, a[1], &off_in, &pin)) ||
 	    (err = get_offset(cpu, a[3], &off_out, &pout)))
 		return err;
@@ -370,13 +498,25 @@ int64_t vmm_sys_copy_file_range(struct vmm_vcpu *cpu, const uint64_t *a)
 
 int64_t vmm_sys_lseek(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	int hfd = vmm_fd_host(cpu->proc, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+	int hfd;
 	off_t r;
 
-	if (hfd < 0)
-		return hfd;
+	if (!f)
+		return -EBADF;
+	hfd = f->host;
 	if (a[2] > SEEK_HOLE)
 		return -EINVAL;
+	/* A device stays at 0, as Linux's null, zero and full; /dev's
+	 * listing goes back to where SEEK_SET says. */
+	if (f->dev == VMM_DEV_DIR) {
+		if (a[2] != SEEK_SET || (int64_t)a[1] < 0)
+			return -EINVAL;
+		f->pos = a[1];
+		return (int64_t)a[1];
+	}
+	if (f->dev)
+		return 0;
 	r = lseek(hfd, (off_t)a[1], (int)a[2]);
 	return r < 0 ? -errno : r;
 }
@@ -429,6 +569,13 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 
 	if (!f)
 		return -EBADF;
+	/* /dev/zero maps fresh zeros (how some old code gets anonymous
+	 * memory: the shim's pages are zero already); the other devices
+	 * have no mapping, ENODEV as on Linux. */
+	if (f->dev == VMM_DEV_ZERO)
+		return vmm_dev_readable(f) ? 0 : -EACCES;
+	if (f->dev)
+		return -ENODEV;
 	/* As Linux's file_mmap_ok: the mapping must end within the largest
 	 * file offset there is. */
 	if (a[5] > (uint64_t)INT64_MAX || a[1] > (uint64_t)INT64_MAX - a[5])

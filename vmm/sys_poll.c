@@ -171,9 +171,15 @@ static int64_t poll_fds(struct vmm_vcpu *cpu, struct pollfd *pfd, uint64_t n,
 			   (long)(nval ? &(struct timespec){ 0, 0 } : ts), 0, 8, 0);
 	if (r >= 0) {
 		r = nval;
-		for (uint64_t i = 0; i < n; i++)
+		for (uint64_t i = 0; i < n; i++) {
+			/* /dev/random is readable, not writable, once the
+			 * host's generator is ready (Linux's random_poll);
+			 * the other devices are both, as the host says. */
+			if (host[i].fd >= 0 && held[i]->dev == VMM_DEV_RANDOM)
+				host[i].revents &= (short)~(POLLOUT | POLLWRNORM);
 			if (host[i].fd >= 0 && (pfd[i].revents = host[i].revents))
 				r++;
+		}
 	}
 out:
 	for (uint64_t i = 0; held && i < n; i++)

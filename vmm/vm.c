@@ -429,6 +429,8 @@ static void destroy_process(struct vmm_process *proc)
 		close(proc->cwd_fd);
 	if (proc->exe_fd >= 0)
 		close(proc->exe_fd);
+	if (proc->dev_fd >= 0)
+		close(proc->dev_fd);
 }
 
 static void destroy_vm(struct vmm_vm *vm)
@@ -706,6 +708,35 @@ int vmm_image_check(struct vmm_image *img, char *why, size_t len)
 /* 2. The process: the trees the program may see (the policy's path rules,
  * --ro and --rw among them), opened now (never by path later), and its
  * working directory. */
+/* --tmp: /tmp and /dev/shm of the program's own, in one tmpfs made for
+ * the run (tmpfs.c). */
+static int private_tmp(struct vmm_process *proc, uint64_t size)
+{
+	static const char *const dirs[2][2] = { { "/tmp", "tmp" }, { "/dev/shm", "shm" } };
+	char why[256];
+	int root, err;
+
+	if ((err = vmm_tmpfs_make(size, &root, why, sizeof(why)))) {
+		vmm_err("--tmp: %s", why);
+		return err;
+	}
+	for (int i = 0; i < 2 && !err; i++) {
+		int fd = openat(root, dirs[i][1], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		err = fd < 0 ? -errno : vmm_fs_grant_private(proc, dirs[i][0], fd);
+		if (err == -EEXIST)
+			vmm_err("--tmp: %s is granted already (--ro, --rw or a path rule): "
+				"--tmp gives a private one instead", dirs[i][0]);
+		else if (err == -EXDEV)
+			vmm_err("--tmp: a read-only tree lies inside %s, which --tmp makes "
+				"the program's own", dirs[i][0]);
+		else if (err)
+			vmm_err("--tmp: %s: %s", dirs[i][0], strerror(-err));
+	}
+	close(root);
+	return err;
+}
+
 static int open_process(struct vmm *vmm)
 {
 	struct vmm_process *proc = &vmm->proc;
@@ -722,8 +753,19 @@ static int open_process(struct vmm *vmm)
 			lstar_policy_where(proc->policy, p->src, where, sizeof(where));
 			if (err == -ELOOP && realpath(p->path, real))
 				vmm_err("%s: path %s %s: a component is a symlink; "
-					"a policy names directories as they are (%s?)",
+					"a policy names directories and files as they are (%s?)",
 					where, p->writable ? "rw" : "ro", p->path, real);
+			else if (err == -EINVAL)
+				vmm_err("%s: path %s %s: neither a directory nor a regular "
+					"file", where, p->writable ? "rw" : "ro", p->path);
+			else if (err == -ENOSYS)
+				vmm_err("%s: path %s %s: a file is granted through "
+					"/proc/self/fd, and this host has no /proc", where,
+					p->writable ? "rw" : "ro", p->path);
+			else if (err == -ENODEV)
+				vmm_err("%s: path %s %s: one of lstar's own devices, there in "
+					"every run without a grant (never the host's)", where,
+					p->writable ? "rw" : "ro", p->path);
 			else
 				vmm_err("%s: path %s %s: %s", where, p->writable ? "rw" : "ro",
 					p->path, err == -EXDEV ?
@@ -732,6 +774,8 @@ static int open_process(struct vmm *vmm)
 			return err;
 		}
 	}
+	if (opt->tmp_size && (err = private_tmp(proc, opt->tmp_size)))
+		return err;
 	if ((err = vmm_fs_set_cwd(proc, opt->cwd))) {
 		if (opt->cwd && err == -EXDEV)
 			vmm_err("--cwd %s: outside every tree the program sees "
@@ -740,6 +784,11 @@ static int open_process(struct vmm *vmm)
 			vmm_err("--cwd %s: %s", opt->cwd, strerror(-err));
 		else
 			vmm_err("cannot find the current directory: %s", strerror(-err));
+		return err;
+	}
+	/* The devices every run has (dev.c): their host side. */
+	if ((err = vmm_dev_init(proc))) {
+		vmm_err("cannot make the devices' file: %s", strerror(-err));
 		return err;
 	}
 	vmm_fd_init(proc);
@@ -1067,6 +1116,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->proc.policy = opt->policy;
 	vmm->proc.cwd_fd = -1;
 	vmm->proc.exe_fd = -1;
+	vmm->proc.dev_fd = -1;
 	/* Whose files are the program's own (fs.c): lstar's user's. */
 	vmm->proc.host_uid = geteuid();
 	vmm->proc.host_gid = getegid();

@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -55,9 +56,8 @@
 #include "compile.h"
 #include "lstar_abi.h"
 #include "lstar_limits.h"
+#include "lstar_version.h"
 #include "x86.h"
-
-#define LSTAR_VERSION "0.1.0"
 
 /* Exit statuses of lstar itself (docs/DECISIONS.md). */
 #define LSTAR_EXIT_TIMEOUT	124	/* --timeout expired */
@@ -289,6 +289,7 @@ struct vmm_options {
 	const char *trace_path;		/* --trace=FILE; NULL: stderr */
 	bool trace_json;		/* --trace-format=json */
 	bool stats;			/* --stats */
+	uint64_t tmp_size;		/* --tmp: the private /tmp's size; 0: none */
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
 };
@@ -306,8 +307,14 @@ struct vmm_fuzz_options {
 struct vmm_tree {
 	char *path;			/* canonical absolute path, no trailing / */
 	size_t len;
-	int dirfd;			/* O_PATH descriptor of the tree's root */
+	int dirfd;			/* O_PATH descriptor of the tree's root
+					 * (of the file itself, for a file) */
 	bool writable;			/* --rw */
+	bool file;			/* one regular file, not a directory:
+					 * seen as a bind mount of it (fs.c) */
+	bool private;			/* --tmp's /tmp or /dev/shm (tmpfs.c): path
+					 * is where the program sees it, dirfd a
+					 * tmpfs of the run's own, on no host path */
 };
 
 /* An open file the VMM holds for the guest (fdtable.c). */
@@ -319,6 +326,11 @@ struct vmm_file {
 					 * (or NULL); fs.c follows the directory
 					 * itself (its host descriptor) */
 	const struct vmm_tree *tree;	/* the grant it came from, or NULL */
+	/* One of lstar's devices (dev.c), answered by the VMM alone: host
+	 * is then the process's dev_fd, shared and never closed here. */
+	uint8_t dev;			/* enum vmm_dev, or VMM_DEV_NONE */
+	int flags;			/* a device's status flags (F_GETFL) */
+	uint64_t pos;			/* /dev's listing: the next entry */
 };
 
 /* One guest descriptor. */
@@ -519,6 +531,8 @@ struct vmm_process {
 	struct vmm_timers timers;	/* timer_create, setitimer, alarm */
 	int exe_fd;			/* the program it runs (read-only), for
 					 * execve of /proc/self/exe; -1: none */
+	int dev_fd;			/* what a device's file holds on the host
+					 * (dev.c): an empty sealed memfd; -1 */
 };
 
 struct vmm_observers {
@@ -898,9 +912,14 @@ static inline bool vmm_fuzz_new_hello(uint32_t word)
 	return word > FS_NEW_MAGIC && word <= FS_NEW_MAGIC + 0xff;
 }
 /* fuzz_corpus.c: lstar fuzz --corpus: run each input of the corpus in a
- * VMM started with opt, report each; lstar's exit status. */
+ * VMM started with opt, report each; lstar's exit status.  map: the
+ * coverage map vmm_fuzz_coverage_map made, or NULL.
+ * vmm_fuzz_coverage_map - a coverage map for a program built with
+ * afl-clang-fast, its id put in __AFL_SHM_ID (before the program's
+ * environment is made); NULL when none can be had. */
 int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
-		    const char *crashes, double timeout);
+		    const char *crashes, double timeout, uint8_t *map);
+uint8_t *vmm_fuzz_coverage_map(void);
 
 /* vm.c: give guest memory to KVM (a new VM over the same memory). */
 int vmm_vm_add_memory(struct vmm_vm *vm);
@@ -974,9 +993,12 @@ void vmm_rlimit_init(struct vmm_process *proc);
 
 /*
  * fs.c: the granted trees.  vmm_fs_grant opens a tree (before
- * confinement); vmm_fs_set_cwd sets the program's working directory.
+ * confinement); vmm_fs_grant_private takes --tmp's directory dirfd (its
+ * own from then on) as the writable tree the program sees at path;
+ * vmm_fs_set_cwd sets the program's working directory.
  */
 int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable);
+int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd);
 int vmm_fs_set_cwd(struct vmm_process *proc, const char *path);
 /* vmm_fs_tree_of - the tree that holds the normalized guest path abs (the
  * longest that does), or NULL.  vmm_fs_tree_contains - does tree path
@@ -990,6 +1012,37 @@ bool vmm_fs_plain_dir(const struct vmm_tree *t, const char *rel);
  * beneath its tree, read-only, the last link followed unless nofollow;
  * the host descriptor or -errno. */
 int vmm_fs_open_exec(struct vmm_vcpu *cpu, int dirfd, const char *path, bool nofollow);
+
+/*
+ * dev.c: lstar's own devices, in every run: /dev/null, zero, full,
+ * random, urandom, tty, stdin, stdout, stderr, and /dev itself.  None is
+ * the host's; the VMM answers each (docs/DECISIONS.md, "Devices").
+ */
+enum vmm_dev {
+	VMM_DEV_NONE, VMM_DEV_NULL, VMM_DEV_ZERO, VMM_DEV_FULL, VMM_DEV_RANDOM,
+	VMM_DEV_URANDOM, VMM_DEV_TTY, VMM_DEV_STDIN, VMM_DEV_STDOUT,
+	VMM_DEV_STDERR, VMM_DEV_DIR,
+};
+/* vmm_dev_init - make the process's dev_fd (before confinement); 0 or
+ * -errno. */
+int vmm_dev_init(struct vmm_process *proc);
+/* vmm_dev_of - which device the normalized guest path abs names
+ * (VMM_DEV_NONE: none); -ENOTDIR for a path below a device. */
+int vmm_dev_of(const char *abs);
+/* vmm_dev_stat - what stat says of device dev (not a std one). */
+void vmm_dev_stat(int dev, struct stat *st);
+/* vmm_dev_open - open device dev with open's flags: a new file (no
+ * reference yet) in *out, or -errno.  stdin, stdout, stderr give the
+ * file the program's 0, 1, 2 name (ENOENT when closed). */
+int vmm_dev_open(struct vmm_process *proc, int dev, uint64_t flags,
+		 struct vmm_file **out);
+/* vmm_dev_getdents - getdents64 of /dev's listing into the program's
+ * buffer at gva (count bytes); bytes written or -errno. */
+int64_t vmm_dev_getdents(struct vmm_vcpu *cpu, struct vmm_file *f, uint64_t gva,
+			 uint64_t count);
+/* vmm_dev_readable, vmm_dev_writable - may f's open read (write)? */
+bool vmm_dev_readable(const struct vmm_file *f);
+bool vmm_dev_writable(const struct vmm_file *f);
 
 /*
  * The system calls the VMM answers: vmm_sys_<name> for each
@@ -1154,6 +1207,13 @@ void vmm_stats_forked(struct vmm *vmm);
 void vmm_stats_share(struct vmm *vmm);
 void vmm_stats_print(struct vmm *vmm);
 void vmm_stats_close(struct vmm *vmm);
+
+/*
+ * tmpfs.c: vmm_tmpfs_make - a tmpfs of size bytes for --tmp, on no host
+ * path, with the directories tmp/ and shm/ (mode 1777): *root its
+ * O_PATH descriptor.  0, or -errno with the reason in why.
+ */
+int vmm_tmpfs_make(uint64_t size, int *root, char *why, size_t len);
 
 /* vmm_observe - tell the observers (trace, learn) of a completed call. */
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c);

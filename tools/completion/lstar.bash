@@ -10,8 +10,8 @@
 
 _lstar_profiles='compute default readonly stdio'
 _lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw -v --verbose
-	--trace --trace= --trace-format --stats --learn --help --'
-# fuzz refuses --rw, --learn and --stats.
+	--trace --trace= --trace-format --stats --tmp --learn --help --'
+# fuzz refuses --rw, --tmp, --learn and --stats.
 _lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro -v --verbose
 	--trace --trace= --trace-format --stdin --input-file --corpus --crashes --help --'
 # The options that take the next word as their value.
@@ -125,10 +125,11 @@ _lstar()
 	-p | --policy)
 		_lstar_reply_policy "$cur"
 		return 0 ;;
-	--ro | --rw | --cwd | --corpus | --crashes)
+	--cwd | --corpus | --crashes)
 		_lstar_reply_files -d "$cur"
 		return 0 ;;
-	--learn | --input-file)
+	# A tree is a directory or one file.
+	--ro | --rw | --learn | --input-file)
 		_lstar_reply_files -f "$cur"
 		return 0 ;;
 	--env)
