@@ -74,8 +74,9 @@ static struct {
 	/* Address space. */
 	uint64_t brk_start, brk;
 	uint64_t mmap_top, mmap_min;
-	/* Attachments unmapped by the running call, [lo, hi), which the
-	 * VMM is told of once it ends (LSTAR_SHM_UNMAPPED). */
+	/* Attachments and shared file mappings unmapped by the running
+	 * call, [lo, hi), which the VMM is told of once it ends
+	 * (LSTAR_SHM_UNMAPPED). */
 	uint64_t shm_gone_lo, shm_gone_hi;
 	int nr_vmas;
 	struct vma vmas[MAX_VMAS];
@@ -524,8 +525,8 @@ static bool pte_set(uint64_t *leaf, uint64_t *pte, uint64_t new, uint64_t va)
 	return pt_prune(va);
 }
 
-/* Is the frame at pa the pool's?  A segment's frames (above the pool)
- * are never freed into it. */
+/* Is the frame at pa the pool's?  A System V segment's frames and a
+ * shared file mapping's (above the pool) are never freed into it. */
 static inline bool pool_frame(uint64_t pa)
 {
 	return pa < mm.pool_end;
@@ -721,9 +722,9 @@ out_unmap:
 }
 
 /*
- * Map [start, end) to the frames from pa on (a System V segment's, above
- * the pool): only the page tables come from the pool.  On failure
- * nothing stays mapped.
+ * Map [start, end) to the frames from pa on (a System V segment's or a
+ * shared file mapping's, above the pool): only the page tables come from
+ * the pool.  On failure nothing stays mapped.
  */
 static int map_frames(uint64_t start, uint64_t end, uint64_t pa, uint32_t prot)
 {

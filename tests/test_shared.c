@@ -118,6 +118,17 @@ START_TEST(map_same_as_native)
 }
 END_TEST
 
+/* In --tmp's /dev/shm, where shm_open's files live: the same as the
+ * host's /dev/shm natively. */
+START_TEST(map_in_dev_shm)
+{
+	const char *const opts[] = { "--tmp", NULL };
+	const char *const args[] = { "/dev/shm", NULL };
+
+	assert_same_as_native_with(opts, probe("shared_map", _i), args);
+}
+END_TEST
+
 /* execve ends the old program's shared file mappings and attachments:
  * the segment counts none after it, the file keeps what was written. */
 START_TEST(map_exec)
@@ -141,7 +152,7 @@ START_TEST(map_hostile)
 	setenv("LSTAR_MM_AUDIT", "1", 1);
 	run_lstar(opts, probe("shared_map", _i), args, &r);
 	unsetenv("LSTAR_MM_AUDIT");
-	ck_assert_msg(r.status == 0 && !strcmp(r.out, "shared_map hostile: 9 checks, 0 failed\n") &&
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "shared_map hostile: 10 checks, 0 failed\n") &&
 		      !*r.err, "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
 	run_result_free(&r);
 }
@@ -192,6 +203,7 @@ Suite *suite_shared(void)
 	tcase_add_checked_fixture(tm, make_dir, remove_dir);
 	tcase_add_loop_test(tm, map_same_as_native, 0, 2);
 	tcase_add_loop_test(tm, map_exec, 0, 2);
+	tcase_add_loop_test(tm, map_in_dev_shm, 0, 2);
 	tcase_add_loop_test(tm, map_hostile, 0, 2);
 	tcase_add_loop_test(tm, map_read_only_tree, 0, 2);
 	tcase_add_loop_test(tm, map_file_shrinks, 0, 2);

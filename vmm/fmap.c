@@ -80,6 +80,10 @@ int64_t vmm_fmap_shared(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
 		return -ENODEV;		/* lstar fuzz: no window */
 	if (!f)
 		return -EBADF;
+	/* The devices (dev.c) have no shared mapping: ENODEV, /dev/zero
+	 * too (Linux would give shared anonymous memory). */
+	if (f->dev)
+		return -ENODEV;
 	/* As Linux's file_mmap_ok: within the largest file offset. */
 	if (a[5] > (uint64_t)INT64_MAX || a[1] > (uint64_t)INT64_MAX - a[5])
 		return -EOVERFLOW;
