@@ -271,6 +271,8 @@ int main(int argc, char **argv)
 		check_err("clock_gettime into it", sys(SYS_clock_gettime, CLOCK_REALTIME, (long)p, 0, 0, 0, 0),
 			  EFAULT);
 		check_err("write(2) from it", sys(SYS_write, fd, (long)p, 10, 0, 0, 0), EFAULT);
+		r = open("/dev/zero", O_RDONLY);
+		check_err("read(2) of /dev/zero into it", sys(SYS_read, r, (long)p, 10, 0, 0, 0), EFAULT);
 		unlink(path);
 		probe_summary("shared_map shrink");
 		fflush(stdout);

@@ -72,6 +72,8 @@ static void on_bus(int sig, siginfo_t *si, void *uc)
 	_exit(LSTAR_EXIT_FAILURE);
 }
 
+/* Copy n bytes from src to dst, or set them to zero when src is NULL,
+ * with a way out of SIGBUS: -EFAULT. */
 static int guarded_copy(void *dst, const void *src, size_t n)
 {
 	sigjmp_buf env;
@@ -81,8 +83,19 @@ static int guarded_copy(void *dst, const void *src, size_t n)
 		return -EFAULT;
 	}
 	bus_out = &env;
-	memcpy(dst, src, n);
+	if (src)
+		memcpy(dst, src, n);
+	else
+		memset(dst, 0, n);
 	bus_out = NULL;
+	return 0;
+}
+
+int vmm_mem_zero_user(const struct vmm_mem *m, void *p, size_t n)
+{
+	if (in_window(m, p))
+		return guarded_copy(p, NULL, n);
+	memset(p, 0, n);
 	return 0;
 }
 

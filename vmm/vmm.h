@@ -858,6 +858,11 @@ void vmm_fmap_unmapped(struct vmm *vmm, uint64_t addr, uint64_t len);
  * -EFAULT.  0 or -errno; *gpa. */
 int64_t vmm_fmap_fault(struct vmm *vmm, uint64_t addr, uint64_t *gpa);
 
+/* vmm_mem_zero_user - zero [p, p + n), host memory vmm_mem_user_iov
+ * gave (it may be a shared file's page that its file lost: -EFAULT, not
+ * the host's SIGBUS).  0 or -EFAULT. */
+int vmm_mem_zero_user(const struct vmm_mem *m, void *p, size_t n);
+
 /* vmm_mem_window_probe - can the window's page at off be read (the file
  * reaches it)?  Never dies of the host's SIGBUS. */
 bool vmm_mem_window_probe(const struct vmm_mem *m, uint64_t off);
