@@ -18,7 +18,11 @@
  *   bench map N       N one-page mmap+write+munmap
  *   bench mapshared N the same while another thread runs (its TLB must
  *                     be flushed before a freed page is reused)
+ *   bench mapfile N FILE        N one-page mmap+write+munmap of FILE's
+ *                               first page, MAP_PRIVATE
+ *   bench mapfileshared N FILE  the same, MAP_SHARED
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -66,6 +70,23 @@ static int map_unmap(long n)
 	for (long i = 0; i < n; i++) {
 		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			       -1, 0);
+
+		if (p == MAP_FAILED)
+			return 1;
+		p[0] = 1;
+		munmap(p, 4096);
+	}
+	return 0;
+}
+
+static int map_file(long n, const char *path, int type)
+{
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, type, fd, 0);
 
 		if (p == MAP_FAILED)
 			return 1;
@@ -177,6 +198,10 @@ int main(int argc, char **argv)
 		spinning = 0;
 		pthread_join(t, NULL);
 		return r;
+	} else if (!strcmp(argv[1], "mapfile") && argc > 3) {
+		return map_file(n, argv[3], MAP_PRIVATE);
+	} else if (!strcmp(argv[1], "mapfileshared") && argc > 3) {
+		return map_file(n, argv[3], MAP_SHARED);
 	} else if (!strcmp(argv[1], "fork")) {
 		/* fork, the child exits at once, the parent waits */
 		for (long i = 0; i < n; i++) {

@@ -3,7 +3,8 @@
  * fs_mmap.c - private file mappings: the file's bytes appear, the rest of
  * the last page is zero, a private write stays private, an offset works,
  * a write-only or bad descriptor is refused.  Compared with a native run.
- *   fs_mmap shared   tries MAP_SHARED (lstar refuses it: ENODEV)
+ *   fs_mmap shared   MAP_SHARED of the read-only descriptor: it maps and
+ *                    shows the file; PROT_WRITE is EACCES
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,11 @@ int main(int argc, char **argv)
 	size_t size = (size_t)lseek(fd, 0, SEEK_END);
 
 	if (argc > 1 && !strcmp(argv[1], "shared")) {
-		printf("shared: %s\n", err(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0)));
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		printf("shared: %s", err(p));
+		printf(p != MAP_FAILED ? ", %.*s" : "\n", (int)size, p);
+		printf("shared writable: %s\n",
+		       err(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)));
 		return 0;
 	}
 	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);

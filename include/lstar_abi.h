@@ -33,7 +33,17 @@
  *              | page pool: page tables,  |  handed out page by page; the
  *              | program memory (--mem    |  VMM uses the bottom at load
  *              | bytes)                   |  time, the shim owns the rest
- *   pool_end   +--------------------------+
+ *   pool_end   +--------------------------+ boot_info.shm_gpa
+ *              | System V segments: one   |  a host mapping all the
+ *              | region the sandbox's     |  sandbox's VMMs share (a slot
+ *              | processes share (--mem   |  of its own); the shim maps
+ *              | bytes; none under fuzz)  |  its frames into user space
+ *              +--------------------------+ boot_info.map_gpa
+ *              | shared file mappings: a  |  the VMM maps each file
+ *              | window of --mem bytes    |  MAP_SHARED there (slot 2);
+ *              | (none under fuzz)        |  the host's page cache is
+ *              |                          |  the pages
+ *              +--------------------------+
  *
  * Guest-virtual memory (one address space, 4-level paging):
  *
@@ -42,8 +52,9 @@
  *                                              the vDSO and its time page
  *                                              (vvar, just below the vDSO)
  *                                              at the top of the mmap area
- *   0xffff888000000000 + gpa                   direct map of the page pool,
- *                                              supervisor, NX (LSTAR_DIRECT_MAP)
+ *   0xffff888000000000 + gpa                   direct map of the page pool
+ *                                              and the segments, supervisor,
+ *                                              NX (LSTAR_DIRECT_MAP)
  *   0xffffffff80000000 + gpa                   the low 18 MiB: boot info,
  *                                              hypercall block, shim image,
  *                                              supervisor (LSTAR_KERNEL_BASE)
@@ -63,7 +74,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	12
+#define LSTAR_ABI_VERSION	13
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -271,6 +282,16 @@ struct lstar_boot_info {
 	 * blocked, none ignored): the calling thread's blocked set and the
 	 * signals the process ignores, bit n - 1 for signal n. */
 	uint64_t sig_blocked, sig_ignored;
+	/* The sandbox's System V segments (LSTAR_HC_SHM): guest-physical
+	 * [shm_gpa, shm_gpa + shm_size), above the pool and in the direct
+	 * map; size 0: none (lstar fuzz). */
+	lstar_gpa_t shm_gpa;
+	uint64_t shm_size;
+	/* The window of shared file mappings (LSTAR_HC_MMAP_FILE with
+	 * MAP_SHARED): guest-physical [map_gpa, map_gpa + map_size), right
+	 * above the segments, in the direct map; size 0: none. */
+	lstar_gpa_t map_gpa;
+	uint64_t map_size;
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -356,11 +377,21 @@ struct lstar_hc_zero {
 };
 
 /*
- * LSTAR_HC_MMAP_FILE: the program's mmap of a file (MAP_PRIVATE), which
- * the shim has mapped at addr with fresh zero pages; the VMM decides the
- * policy on the program's own arguments, fills the pages from the file
- * and traces the call (with addr as its result).  On failure the shim
- * unmaps the pages again.
+ * LSTAR_HC_MMAP_FILE: the program's mmap of a file; the VMM decides the
+ * policy on the program's own arguments and traces the call (with addr
+ * as its result).
+ *   MAP_PRIVATE  the shim has mapped [addr, addr + len) with fresh zero
+ *                pages, which the VMM fills from the file.  On failure
+ *                the shim unmaps them again.
+ *   MAP_SHARED   [addr, addr + len) is free and mapped to nothing yet
+ *                (len is the whole mapping, PROT_NONE too): the VMM maps
+ *                the file MAP_SHARED into the window (boot_info.map_gpa)
+ *                and says where (gpa, len bytes), how many bytes of it
+ *                lie within the file (valid: the shim maps those pages;
+ *                a touch past them is SIGBUS) and whether the mapping
+ *                may ever be writable (the descriptor's access).  The
+ *                VMM keeps the mapping until no page of it is left
+ *                (LSTAR_SHM_UNMAPPED).
  */
 struct lstar_hc_mmap {
 	/* IN */
@@ -369,6 +400,10 @@ struct lstar_hc_mmap {
 	uint64_t len;			/* bytes mapped there, page aligned */
 	/* OUT */
 	int64_t ret;			/* 0, or -errno for the program */
+	lstar_gpa_t gpa;		/* MAP_SHARED: the frames, in the window */
+	uint64_t valid;			/* ... of which within the file, bytes */
+	uint32_t may_write;		/* ... and whether writable */
+	uint32_t _pad0;
 };
 
 /*
@@ -571,20 +606,54 @@ struct lstar_hc_undone {
 };
 
 /*
- * LSTAR_HC_SHM: shmat(id) of the one System V segment a program can
- * attach, the coverage map lstar fuzz shares with afl-fuzz.  Asked with
- * addr 0, the VMM says how big the segment is (or -EINVAL: no such
- * segment); the shim maps that many fresh pages and asks again with
- * their address, which the VMM keeps, to copy the map out after each
- * execution.
+ * LSTAR_HC_SHM: System V shared memory, by op.
+ *
+ * The sandbox's segments lie in one region of guest-physical memory that
+ * every process's VM has at the same place (boot_info.shm_gpa, shm_size:
+ * a host mapping all the sandbox's VMMs share, so a page written by one
+ * process is the page every other one reads).  The shim maps a segment's
+ * frames itself; the VMM keeps the segments and each process's
+ * attachments.
+ *   AFL       lstar fuzz's coverage map: with addr 0, the VMM says how big
+ *             afl-fuzz's segment id is (or -EINVAL); the shim maps that
+ *             many fresh pages and asks again with their address, which
+ *             the VMM keeps, to copy the map out after each execution.
+ *   LOOKUP    may segment id be attached with shmat's flags?  OUT: its
+ *             frames (gpa, in the shared region) and size.
+ *   ATTACH    the shim mapped segment id's frames (gpa, size) at addr: the
+ *             VMM checks it is still that segment and counts the
+ *             attachment; on failure the shim unmaps them again.
+ *   DETACH    shmdt(addr): the VMM ends the attachment that starts at
+ *             addr and says its size, which the shim then unmaps.
+ *   FAULT     ring 3 touched addr, in a shared file mapping, on a page
+ *             past the end of the file when it was mapped: is it within
+ *             the file now (the file grew)?  OUT: its frame (gpa), or
+ *             -EFAULT: still past the end (SIGBUS).
+ *   UNMAPPED  [addr, addr + size) held attachments or shared file
+ *             mappings and was unmapped (or mapped over): the VMM ends
+ *             every one of them of which no page is left (it reads the
+ *             page tables itself).
  */
+enum lstar_shm_op {
+	LSTAR_SHM_AFL = 0,
+	LSTAR_SHM_LOOKUP = 1,
+	LSTAR_SHM_ATTACH = 2,
+	LSTAR_SHM_DETACH = 3,
+	LSTAR_SHM_UNMAPPED = 4,
+	LSTAR_SHM_FAULT = 5,
+};
+
 struct lstar_hc_shm {
 	/* IN */
 	int32_t id;
+	uint32_t op;			/* enum lstar_shm_op */
+	lstar_gva_t addr;
+	uint32_t flags;			/* LOOKUP: shmat's shmflg */
 	uint32_t _pad;
-	lstar_gva_t addr;		/* 0: the size, please */
-	/* OUT */
+	/* IN (AFL, ATTACH, UNMAPPED), OUT (AFL, LOOKUP, DETACH) */
 	uint64_t size;
+	lstar_gpa_t gpa;		/* IN (ATTACH), OUT (LOOKUP, FAULT) */
+	/* OUT */
 	int64_t ret;			/* 0 or -errno */
 };
 
@@ -686,19 +755,19 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 560, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 592, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
 _Static_assert(sizeof(struct lstar_hc_fork) == 24, "hc_fork layout");
 _Static_assert(sizeof(struct lstar_hc_exec) == 80, "hc_exec layout");
 _Static_assert(sizeof(struct lstar_hc_signal) == 32, "hc_signal layout");
-_Static_assert(sizeof(struct lstar_hc_shm) == 32, "hc_shm layout");
+_Static_assert(sizeof(struct lstar_hc_shm) == 48, "hc_shm layout");
 _Static_assert(sizeof(struct lstar_boot_info) <= LSTAR_PAGE_SIZE, "boot info fits a page");
 _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
 _Static_assert(sizeof(struct lstar_hc_trace) == 72, "hc_trace layout");
-_Static_assert(sizeof(struct lstar_hc_mmap) == 72, "hc_mmap layout");
+_Static_assert(sizeof(struct lstar_hc_mmap) == 96, "hc_mmap layout");
 _Static_assert(sizeof(struct lstar_hc) == 512, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
 _Static_assert(sizeof(struct lstar_shim_header) == 56, "shim header layout");

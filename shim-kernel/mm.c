@@ -45,6 +45,14 @@ struct vma {
 };
 
 #define VMA_BRK		(1u << 8)
+#define VMA_SHM		(1u << 9)	/* a System V attachment: the frames
+					 * are the segment's, never the pool's */
+#define VMA_NOWRITE	(1u << 10)	/* attached SHM_RDONLY, or a file
+					 * not open for writing: mprotect
+					 * may not make it writable */
+#define VMA_FILE	(1u << 11)	/* a shared file mapping: the frames
+					 * are the VMM's window's; a page
+					 * past the file's end is SIGBUS */
 
 /* mm_init copies the VMM's boot VMAs as they are. */
 _Static_assert(sizeof(struct vma) == sizeof(struct lstar_boot_vma) &&
@@ -66,6 +74,10 @@ static struct {
 	/* Address space. */
 	uint64_t brk_start, brk;
 	uint64_t mmap_top, mmap_min;
+	/* Attachments and shared file mappings unmapped by the running
+	 * call, [lo, hi), which the VMM is told of once it ends
+	 * (LSTAR_SHM_UNMAPPED). */
+	uint64_t shm_gone_lo, shm_gone_hi;
 	int nr_vmas;
 	struct vma vmas[MAX_VMAS];
 } mm;
@@ -513,6 +525,13 @@ static bool pte_set(uint64_t *leaf, uint64_t *pte, uint64_t new, uint64_t va)
 	return pt_prune(va);
 }
 
+/* Is the frame at pa the pool's?  A System V segment's frames and a
+ * shared file mapping's (above the pool) are never freed into it. */
+static inline bool pool_frame(uint64_t pa)
+{
+	return pa < mm.pool_end;
+}
+
 static inline uint64_t *pte_of(uint64_t *leaf, uint64_t va)
 {
 	return &leaf[(va >> 12) & 511];
@@ -577,7 +596,8 @@ static bool clear_run(uint64_t *leaf, uint64_t va, uint64_t stop, bool free_page
 
 		if (!e)
 			continue;
-		if (free_pages && (e & (X86_PTE_P | LSTAR_PTE_BACKED)))
+		if (free_pages && (e & (X86_PTE_P | LSTAR_PTE_BACKED)) &&
+		    pool_frame(e & X86_PTE_ADDR))
 			*free_top++ = (uint32_t)((e & X86_PTE_ADDR) >> 12);
 		*pte = 0;
 		gone++;
@@ -600,7 +620,8 @@ static void unmap_pages(uint64_t start, uint64_t end)
 		for (; va < stop; va += PAGE_SIZE) {
 			uint64_t *pte = pte_of(leaf, va);
 
-			if (*pte & (X86_PTE_P | LSTAR_PTE_BACKED))
+			if ((*pte & (X86_PTE_P | LSTAR_PTE_BACKED)) &&
+			    pool_frame(*pte & X86_PTE_ADDR))
 				page_free(*pte & X86_PTE_ADDR);
 			if (*pte && pte_set(leaf, pte, 0, va))
 				break;		/* the leaf went: nothing left */
@@ -701,10 +722,35 @@ out_unmap:
 }
 
 /*
+ * Map [start, end) to the frames from pa on (a System V segment's or a
+ * shared file mapping's, above the pool): only the page tables come from
+ * the pool.  On failure nothing stays mapped.
+ */
+static int map_frames(uint64_t start, uint64_t end, uint64_t pa, uint32_t prot)
+{
+	uint64_t flags = prot_to_pte(prot), va = start;
+
+	if (!pages_available((end - start) / PAGE_SIZE / 512 + 1))
+		return -ENOMEM;
+	while (va < end) {
+		uint64_t *leaf = pt_leaf(va);
+		uint64_t stop = next_leaf(va) < end ? next_leaf(va) : end;
+
+		if (!leaf) {
+			unmap_pages(start, va);
+			return -ENOMEM;
+		}
+		for (; va < stop; va += PAGE_SIZE, pa += PAGE_SIZE)
+			pte_set(leaf, pte_of(leaf, va), pa | flags, va);
+	}
+	return 0;
+}
+
+/*
  * Change the access of [start, end), backing pages that leave PROT_NONE.
  * Where nothing is mapped and nothing needs backing, no table is made.
  */
-static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
+static int protect_pages(uint64_t start, uint64_t end, uint32_t prot, bool back)
 {
 	uint64_t flags = prot_to_pte(prot);
 	int err = 0;
@@ -727,7 +773,9 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot)
 			uint64_t *pte = pte_of(leaf, va), pa = *pte & X86_PTE_ADDR;
 
 			if (!(*pte & (X86_PTE_P | LSTAR_PTE_BACKED))) {
-				if (!(flags & X86_PTE_P))
+				/* A shared file's page past its end stays
+				 * absent (a touch is SIGBUS). */
+				if (!(flags & X86_PTE_P) || !back)
 					continue;
 				if (!(pa = page_alloc())) {
 					pt_prune(va);	/* a new leaf may be empty */
@@ -967,8 +1015,15 @@ static int vma_remove(uint64_t start, uint64_t end)
 		;
 	if (j < mm.nr_vmas && mm.vmas[j].start < end && (j = vma_split(j, end)) < 0)
 		return j;
-	for (int k = i; k < j; k++)
+	for (int k = i; k < j; k++) {
 		unmap_pages(mm.vmas[k].start, mm.vmas[k].end);
+		if (mm.vmas[k].flags & (VMA_SHM | VMA_FILE)) {
+			if (mm.shm_gone_hi == 0 || mm.vmas[k].start < mm.shm_gone_lo)
+				mm.shm_gone_lo = mm.vmas[k].start;
+			if (mm.vmas[k].end > mm.shm_gone_hi)
+				mm.shm_gone_hi = mm.vmas[k].end;
+		}
+	}
 	memmove(&mm.vmas[i], &mm.vmas[j], (mm.nr_vmas - j) * sizeof(mm.vmas[0]));
 	mm.nr_vmas -= j - i;
 	return 0;
@@ -1028,6 +1083,56 @@ static long do_brk(struct pt_regs *regs)
 	return mm.brk;
 }
 
+/*
+ * A shared file mapping at [addr, addr + len) (free): the VMM maps the
+ * file into its window and says where; the shim maps the pages that lie
+ * within the file to those frames, and leaves the rest absent (a touch
+ * there is SIGBUS, mm_sigbus_at).  On failure the VMM is told that the
+ * range went, and forgets the mapping.
+ */
+static long mmap_shared_file(struct pt_regs *regs, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	struct lstar_hc_mmap *m = &hc_block()->mmap;
+	uint64_t gpa, valid;
+	uint32_t vflags = VMA_FILE;
+	int err;
+
+	m->args[0] = regs->di;
+	m->args[1] = regs->si;
+	m->args[2] = regs->dx;
+	m->args[3] = regs->r10;
+	m->args[4] = regs->r8;
+	m->args[5] = regs->r9;
+	m->addr = addr;
+	m->len = len;
+	hcall(LSTAR_HC_MMAP_FILE);
+	shim_saw_vmm_call();
+	if (m->ret < 0)
+		return m->ret;
+	gpa = m->gpa;
+	valid = m->valid;
+	if (!m->may_write)
+		vflags |= VMA_NOWRITE;
+	/* The VMM's numbers, checked all the same: whole pages of the
+	 * window, no more than the mapping. */
+	if (gpa & (PAGE_SIZE - 1) || valid & (PAGE_SIZE - 1) || valid > len ||
+	    gpa < boot_info.map_gpa || gpa - boot_info.map_gpa > boot_info.map_size ||
+	    len > boot_info.map_size - (gpa - boot_info.map_gpa) ||
+	    ((prot & PROT_WRITE) && (vflags & VMA_NOWRITE))) {
+		err = -EINVAL;
+		goto out_forget;
+	}
+	if ((err = map_frames(addr, addr + valid, gpa, prot)))
+		goto out_forget;
+	vma_insert(addr, addr + len, prot, vflags);
+	return (long)addr;
+out_forget:
+	mm.shm_gone_lo = mm.shm_gone_hi ? (addr < mm.shm_gone_lo ? addr : mm.shm_gone_lo) : addr;
+	if (addr + len > mm.shm_gone_hi)
+		mm.shm_gone_hi = addr + len;
+	return err;
+}
+
 static long do_mmap(struct pt_regs *regs)
 {
 	uint64_t addr = regs->di, len = regs->si, off = regs->r9;
@@ -1037,13 +1142,12 @@ static long do_mmap(struct pt_regs *regs)
 
 	bool file = !(flags & MAP_ANONYMOUS);
 
-	/* A shared file mapping would need the VMM to keep guest pages and
-	 * the host file in step: refused (docs/DECISIONS.md). */
-	if (file && type != MAP_PRIVATE)
-		return type == MAP_SHARED || type == MAP_SHARED_VALIDATE ?
-		       -ENODEV : -EINVAL;
 	if (prot & ~PROT_ALL)
 		return -EINVAL;
+	/* MAP_SHARED_VALIDATE is MAP_SHARED that refuses flags it does not
+	 * know; lstar knows none it would ignore. */
+	if (file && type == MAP_SHARED_VALIDATE)
+		type = MAP_SHARED;
 	if (type != MAP_PRIVATE && type != MAP_SHARED)
 		return -EINVAL;
 	if (off & (PAGE_SIZE - 1) || len == 0)
@@ -1076,7 +1180,10 @@ static long do_mmap(struct pt_regs *regs)
 		if (!addr)
 			return -ENOMEM;
 	}
-	/* Without fork, a shared anonymous mapping is a private one. */
+	if (file && type == MAP_SHARED)
+		return mmap_shared_file(regs, addr, len, prot);
+	/* A shared anonymous mapping is a private one (its pages are not
+	 * shared with a forked child: docs/DECISIONS.md). */
 	if ((err = map_pages(addr, addr + len, prot)))
 		return err;
 	/* A private file mapping: fresh pages, which the VMM fills from the
@@ -1140,15 +1247,24 @@ static long do_mprotect(struct pt_regs *regs)
 		return -ENOMEM;
 	if (!vma_room(2))
 		return -ENOMEM;
+	/* An attachment made SHM_RDONLY never becomes writable (Linux's
+	 * VM_MAYWRITE): checked before anything changes. */
+	if (prot & PROT_WRITE)
+		for (int i = vma_first_above(start); i < mm.nr_vmas && mm.vmas[i].start < end; i++)
+			if (mm.vmas[i].flags & VMA_NOWRITE)
+				return -EACCES;
 	/* Opening PROT_NONE pages backs them: fail before changing any. */
 	if ((prot & PROT_ALL) && !pages_available((end - start) / PAGE_SIZE))
 		return -ENOMEM;
 	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
 		return err;
-	err = protect_pages(start, end, prot);
 	lo = vma_first_above(start);
-	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++)
+	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++) {
+		if (!err)
+			err = protect_pages(mm.vmas[hi].start, mm.vmas[hi].end, prot,
+					    !(mm.vmas[hi].flags & (VMA_SHM | VMA_FILE)));
 		mm.vmas[hi].prot = prot;
+	}
 	vma_merge(lo - 1, hi);
 	return err ? err : end < start + len ? -ENOMEM : 0;
 }
@@ -1249,6 +1365,12 @@ static long do_mremap(struct pt_regs *regs)
 		return -EFAULT;
 	if (!vma_room(4))
 		return -ENOMEM;
+	/* An attachment or a shared file mapping may shrink (its tail
+	 * unmapped); it neither grows nor moves, since its frames are the
+	 * segment's or the file's, where the VMM keeps it (decided:
+	 * docs/DECISIONS.md). */
+	if ((pv->flags & (VMA_SHM | VMA_FILE)) && ((flags & MREMAP_FIXED) || new_len > old_len))
+		return -EINVAL;
 
 	if (flags & MREMAP_FIXED) {
 		if (new_addr & (PAGE_SIZE - 1) || !user_range_ok(new_addr, new_len) ||
@@ -1327,7 +1449,10 @@ static long do_madvise(struct pt_regs *regs)
 			for (; leaf && va < stop; va += PAGE_SIZE) {
 				uint64_t *pte = pte_of(leaf, va), pa;
 
-				if (!(*pte & (X86_PTE_P | LSTAR_PTE_BACKED)))
+				/* A segment's page keeps its contents, as
+				 * Linux's shared memory does. */
+				if (!(*pte & (X86_PTE_P | LSTAR_PTE_BACKED)) ||
+				    !pool_frame(*pte & X86_PTE_ADDR))
 					continue;
 				/* Alone, the old page first: then a page is
 				 * always to be had (it may be this one,
@@ -1366,12 +1491,12 @@ static long do_madvise(struct pt_regs *regs)
 
 
 /*
- * shmat(id, 0, 0): the one System V segment there is, lstar fuzz's
- * coverage map, which the VMM copies out to afl-fuzz after each
+ * lstar fuzz's shmat(id, 0, 0): the one System V segment there is then,
+ * the coverage map, which the VMM copies out to afl-fuzz after each
  * execution; fresh pages here.  Any other segment, address or flag is
  * EINVAL, as for a segment that does not exist.
  */
-static long do_shmat(struct pt_regs *regs)
+static long shmat_afl(struct pt_regs *regs)
 {
 	struct lstar_hc_shm *h = &hc_block()->shm;
 	uint64_t addr, len;
@@ -1381,6 +1506,7 @@ static long do_shmat(struct pt_regs *regs)
 		return -EINVAL;
 	if (!vma_room(3))
 		return -ENOMEM;
+	h->op = LSTAR_SHM_AFL;
 	h->id = (int32_t)regs->di;
 	h->addr = 0;
 	hcall(LSTAR_HC_SHM);
@@ -1391,6 +1517,7 @@ static long do_shmat(struct pt_regs *regs)
 		return -ENOMEM;
 	if ((err = map_pages(addr, addr + len, PROT_READ | PROT_WRITE)))
 		return err;
+	h->op = LSTAR_SHM_AFL;
 	h->id = (int32_t)regs->di;
 	h->addr = addr;
 	h->size = len;
@@ -1401,6 +1528,235 @@ static long do_shmat(struct pt_regs *regs)
 	}
 	vma_insert(addr, addr + len, PROT_READ | PROT_WRITE, 0);
 	return (long)addr;
+}
+
+#define SHM_RDONLY	010000
+#define SHM_RND		020000
+#define SHM_REMAP	040000
+#define SHM_EXEC	0100000
+#define SHMLBA		PAGE_SIZE
+
+/*
+ * shmat(id, addr, flags) of the sandbox's segments: the VMM says where
+ * the segment's frames are (LOOKUP, which checks the id and the access
+ * the flags ask for), the shim maps them, and the VMM counts the
+ * attachment (ATTACH, which checks the segment is still that one).  As
+ * Linux: addr 0 picks a place, SHM_RND rounds addr down, an unaligned
+ * addr is EINVAL, and one that overlaps a mapping is EINVAL unless
+ * SHM_REMAP.
+ */
+static long do_shmat(struct pt_regs *regs)
+{
+	struct lstar_hc_shm *h = &hc_block()->shm;
+	uint64_t addr = regs->si, len, gpa;
+	uint32_t flg = (uint32_t)regs->dx;	/* an int */
+	uint32_t prot = PROT_READ, vflags = VMA_SHM;
+	int32_t id = (int32_t)regs->di;
+	long err;
+
+	if (boot_info.flags & LSTAR_BOOT_FUZZ)
+		return shmat_afl(regs);
+	if ((int32_t)regs->di < 0)
+		return -EINVAL;
+	if (addr) {
+		if (addr & (SHMLBA - 1)) {
+			if (!(flg & SHM_RND))
+				return -EINVAL;
+			addr &= ~(uint64_t)(SHMLBA - 1);
+		}
+	} else if (flg & SHM_REMAP) {
+		return -EINVAL;
+	}
+	if (!(flg & SHM_RDONLY))
+		prot |= PROT_WRITE;
+	else
+		vflags |= VMA_NOWRITE;
+	if (flg & SHM_EXEC)
+		prot |= PROT_EXEC;
+	if (!vma_room(3))
+		return -ENOMEM;
+	h->op = LSTAR_SHM_LOOKUP;
+	h->id = id;
+	h->flags = flg;
+	hcall(LSTAR_HC_SHM);
+	if (h->ret < 0)
+		return h->ret;
+	len = PAGE_ALIGN(h->size);
+	gpa = h->gpa;
+	/* The VMM's numbers, checked all the same: a segment lies in the
+	 * region above the pool, whole pages of it. */
+	if (!len || h->size > LSTAR_USER_TOP || gpa & (PAGE_SIZE - 1) ||
+	    gpa < boot_info.shm_gpa || gpa - boot_info.shm_gpa > boot_info.shm_size ||
+	    len > boot_info.shm_size - (gpa - boot_info.shm_gpa))
+		return -EINVAL;
+	if (addr) {
+		if (!user_range_ok(addr, len) || addr < mm.mmap_min)
+			return -EINVAL;
+		if (!range_is_free(addr, addr + len)) {
+			if (!(flg & SHM_REMAP))
+				return -EINVAL;
+			if ((err = vma_remove(addr, addr + len)))
+				return err;
+		}
+	} else if (!(addr = find_gap(len))) {
+		return -ENOMEM;
+	}
+	if ((err = map_frames(addr, addr + len, gpa, prot)))
+		return err;
+	h->op = LSTAR_SHM_ATTACH;
+	h->id = id;
+	h->addr = addr;
+	h->size = len;
+	h->gpa = gpa;
+	hcall(LSTAR_HC_SHM);
+	if (h->ret < 0) {
+		unmap_pages(addr, addr + len);
+		return h->ret;
+	}
+	vma_insert(addr, addr + len, prot, vflags);
+	return (long)addr;
+}
+
+/*
+ * shmdt(addr): the VMM ends the attachment that starts at addr and says
+ * how long it was; what of it is still attached here is unmapped (not
+ * what else the program mapped over part of it since).
+ */
+static long do_shmdt(struct pt_regs *regs)
+{
+	struct lstar_hc_shm *h = &hc_block()->shm;
+	uint64_t addr = regs->di, end;
+
+	if (boot_info.flags & LSTAR_BOOT_FUZZ)
+		return -EINVAL;
+	if (addr & (PAGE_SIZE - 1) || addr >= LSTAR_USER_TOP)
+		return -EINVAL;
+	h->op = LSTAR_SHM_DETACH;
+	h->addr = addr;
+	hcall(LSTAR_HC_SHM);
+	if (h->ret < 0)
+		return h->ret;
+	if (h->size > LSTAR_USER_TOP - addr)
+		return -EINVAL;
+	end = addr + PAGE_ALIGN(h->size);
+	for (;;) {
+		int i = vma_first_above(addr);
+		uint64_t lo, hi;
+
+		while (i < mm.nr_vmas && mm.vmas[i].start < end && !(mm.vmas[i].flags & VMA_SHM))
+			i++;
+		if (i == mm.nr_vmas || mm.vmas[i].start >= end)
+			break;
+		lo = mm.vmas[i].start > addr ? mm.vmas[i].start : addr;
+		hi = mm.vmas[i].end < end ? mm.vmas[i].end : end;
+		if (vma_remove(lo, hi) < 0)
+			break;
+		addr = hi;
+	}
+	return 0;
+}
+
+/* The running call unmapped attachments: the VMM ends those with no page
+ * left (it reads the page tables itself). */
+static void shm_tell_unmapped(void)
+{
+	struct lstar_hc_shm *h = &hc_block()->shm;
+
+	h->op = LSTAR_SHM_UNMAPPED;
+	h->addr = mm.shm_gone_lo;
+	h->size = mm.shm_gone_hi - mm.shm_gone_lo;
+	mm.shm_gone_lo = mm.shm_gone_hi = 0;
+	hcall(LSTAR_HC_SHM);
+}
+
+/*
+ * mm_fault_file - ring 3 touched va, absent in a shared file mapping (past
+ * the end of the file when it was mapped).  If the file reaches it now,
+ * map the page and return true: the touch is tried again, as Linux
+ * would just map it.  False otherwise (then SIGBUS, mm_sigbus_at).
+ */
+/* Would the mapping's protection allow the access (the #PF's error
+ * code)?  If not, the fault is SIGSEGV, as on Linux, wherever the file
+ * ends. */
+static bool access_allowed(uint32_t prot, uint64_t error_code)
+{
+	if (error_code & X86_PF_INSTR)
+		return prot & PROT_EXEC;
+	if (error_code & X86_PF_WRITE)
+		return prot & PROT_WRITE;
+	return prot & PROT_ALL;
+}
+
+bool mm_fault_file(uint64_t va, uint64_t error_code)
+{
+	struct lstar_hc_shm *h = &hc_block()->shm;
+	uint64_t page = va & ~(uint64_t)(PAGE_SIZE - 1), gpa;
+	const uint64_t *pte;
+	bool mapped = false;
+	int i;
+
+	spin_lock(&mm_lock);
+	i = vma_first_above(va);
+	if (i == mm.nr_vmas || mm.vmas[i].start > va || !(mm.vmas[i].flags & VMA_FILE) ||
+	    !access_allowed(mm.vmas[i].prot, error_code) ||
+	    ((pte = pte_for(va)) && (*pte & (X86_PTE_P | LSTAR_PTE_BACKED))))
+		goto out;
+	h->op = LSTAR_SHM_FAULT;
+	h->addr = page;
+	hcall(LSTAR_HC_SHM);
+	gpa = h->gpa;
+	/* The VMM's frame, checked: a page of the window. */
+	if (h->ret < 0 || gpa & (PAGE_SIZE - 1) || gpa < boot_info.map_gpa ||
+	    gpa - boot_info.map_gpa >= boot_info.map_size)
+		goto out;
+	mapped = map_frames(page, page + PAGE_SIZE, gpa, mm.vmas[i].prot) == 0;
+out:
+	spin_unlock(&mm_lock);
+	return mapped;
+}
+
+/*
+ * mm_sigbus_at - is user address va in a shared file mapping, on a page
+ * past the end of the file (absent)?  A fault there is SIGBUS, as on
+ * Linux, not SIGSEGV.
+ */
+bool mm_sigbus_at(uint64_t va, uint64_t error_code)
+{
+	bool bus = false;
+	int i;
+
+	spin_lock(&mm_lock);
+	i = vma_first_above(va);
+	if (i < mm.nr_vmas && mm.vmas[i].start <= va && (mm.vmas[i].flags & VMA_FILE) &&
+	    access_allowed(mm.vmas[i].prot, error_code)) {
+		const uint64_t *pte = pte_for(va);
+
+		bus = !pte || !(*pte & (X86_PTE_P | LSTAR_PTE_BACKED));
+	}
+	spin_unlock(&mm_lock);
+	return bus;
+}
+
+/*
+ * msync: the pages of a shared file mapping are the host's page cache
+ * already, which read(2), write(2) and every other mapping see at once;
+ * what is left is Linux's checks.
+ */
+static long do_msync(struct pt_regs *regs)
+{
+	uint64_t start = regs->di, len = regs->si;
+	int flags = (int)regs->dx;
+
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (start & (PAGE_SIZE - 1) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	if (len > LSTAR_USER_TOP)
+		return -ENOMEM;
+	len = PAGE_ALIGN(len);
+	if (!user_range_ok(start, len))
+		return -ENOMEM;
+	return range_is_mapped(start, start + len) ? 0 : -ENOMEM;
 }
 
 /*
@@ -1414,6 +1770,8 @@ static long do_shmat(struct pt_regs *regs)
 								\
 		spin_lock(&mm_lock);				\
 		ret = do_##name(regs);				\
+		if (unlikely(mm.shm_gone_hi))			\
+			shm_tell_unmapped();			\
 		spin_unlock(&mm_lock);				\
 		return ret;					\
 	}
@@ -1425,6 +1783,8 @@ LOCKED(mprotect)
 LOCKED(mremap)
 LOCKED(madvise)
 LOCKED(shmat)
+LOCKED(shmdt)
+LOCKED(msync)
 void mm_init(void)
 {
 	const struct lstar_boot_info *bi = &boot_info;

@@ -44,6 +44,9 @@ static struct fault_signal signal_for(const struct pt_regs *regs, unsigned long 
 {
 	switch (vector) {
 	case X86_TRAP_PF:
+		/* A shared file mapping's page past the end of its file. */
+		if (!(regs->orig_ax & X86_PF_PROT) && mm_sigbus_at(cr2, regs->orig_ax))
+			return (struct fault_signal){ SIGBUS, BUS_ADRERR, cr2 };
 		return (struct fault_signal){ SIGSEGV,
 			(regs->orig_ax & X86_PF_PROT) ? SEGV_ACCERR : SEGV_MAPERR, cr2 };
 	case X86_TRAP_DE:
@@ -125,6 +128,13 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 
 	if (vector == X86_TRAP_UD && is_pvm_int_n(regs))
 		vector = X86_TRAP_GP;
+	/* A shared file mapping's page past the end its file had when it
+	 * was mapped, which the file reaches now: mapped, tried again. */
+	if (vector == X86_TRAP_PF && !(regs->orig_ax & X86_PF_PROT) &&
+	    mm_fault_file(cr2, regs->orig_ax)) {
+		regs->orig_ax = -1;
+		return syscall_exit_to_user(regs);
+	}
 	{
 		struct fault_signal f = signal_for(regs, vector, cr2);
 

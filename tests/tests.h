@@ -42,6 +42,7 @@ Suite *suite_load(void);
 Suite *suite_procs(void);
 Suite *suite_fuzz(void);
 Suite *suite_dynamic(void);
+Suite *suite_shared(void);
 
 /*
  * host_facts - what the tests can observe of this machine (host.c), for

@@ -264,7 +264,7 @@ out:
 
 static void hc_mmap_file(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
-	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap);
+	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap, &live->mmap);
 }
 
 static void hc_fpu(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
@@ -336,7 +336,9 @@ static void hc_children(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_
 
 static void hc_shm(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
-	live->shm.ret = vmm_fuzz_shm(cpu, &hc->shm, &live->shm);
+	live->shm.ret = hc->shm.op == LSTAR_SHM_AFL ?
+			vmm_fuzz_shm(cpu, &hc->shm, &live->shm) :
+			vmm_shm_hcall(cpu, &hc->shm, &live->shm);
 }
 
 typedef void (*hc_handler)(struct vmm_vcpu *cpu, struct lstar_hc *copy,

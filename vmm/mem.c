@@ -8,10 +8,13 @@
  * checked against the mapping before the host dereferences anything.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -23,6 +26,125 @@ void *vmm_mem_ptr(const struct vmm_mem *m, uint64_t gpa, uint64_t len)
 	if (!vmm_mem_range_ok(m, gpa, len))
 		return NULL;
 	return m->host + gpa;
+}
+
+void *vmm_mem_frame(const struct vmm_mem *m, uint64_t gpa)
+{
+	if (vmm_mem_range_ok(m, gpa, PAGE_SIZE))
+		return m->host + gpa;
+	/* No sum can wrap: shm_gpa + shm_size is the VMM's own, small. */
+	if (m->shm_size && gpa >= m->shm_gpa && gpa - m->shm_gpa < m->shm_size)
+		return m->shm_host + (gpa - m->shm_gpa);
+	if (m->map_size && gpa >= m->map_gpa && gpa - m->map_gpa < m->map_size)
+		return m->map_host + (gpa - m->map_gpa);
+	return NULL;
+}
+
+/* Is host address p in the window of shared file mappings? */
+static bool in_window(const struct vmm_mem *m, const void *p)
+{
+	return m->map_size && (const uint8_t *)p >= m->map_host &&
+	       (uint64_t)((const uint8_t *)p - m->map_host) < m->map_size;
+}
+
+/*
+ * A page of a shared file mapping whose file shrank under it is SIGBUS
+ * to touch, for the VMM as for anyone: a copy from or to the window runs
+ * with a way out, and the program's call gets EFAULT (as the host's
+ * calls do with such a page) instead of lstar dying.
+ */
+/* volatile: the compiler must not drop the store around memcpy, which
+ * it knows cannot read it. */
+static __thread sigjmp_buf *volatile bus_out;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+	static const char msg[] = "lstar: internal error: SIGBUS outside a copy of guest memory\n";
+
+	(void)sig;
+	(void)si;
+	(void)uc;
+	if (bus_out)
+		siglongjmp(*bus_out, 1);
+	/* A bug of lstar's: it ends (the filter allows no new handler). */
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(LSTAR_EXIT_FAILURE);
+	_exit(LSTAR_EXIT_FAILURE);
+}
+
+/* Copy n bytes from src to dst, or set them to zero when src is NULL,
+ * with a way out of SIGBUS: -EFAULT. */
+static int guarded_copy(void *dst, const void *src, size_t n)
+{
+	sigjmp_buf env;
+
+	if (sigsetjmp(env, 1)) {
+		bus_out = NULL;
+		return -EFAULT;
+	}
+	bus_out = &env;
+	if (src)
+		memcpy(dst, src, n);
+	else
+		memset(dst, 0, n);
+	bus_out = NULL;
+	return 0;
+}
+
+int vmm_mem_zero_user(const struct vmm_mem *m, void *p, size_t n)
+{
+	if (in_window(m, p))
+		return guarded_copy(p, NULL, n);
+	memset(p, 0, n);
+	return 0;
+}
+
+bool vmm_mem_window_probe(const struct vmm_mem *m, uint64_t off)
+{
+	uint8_t byte;
+
+	return off < m->map_size && guarded_copy(&byte, m->map_host + off, 1) == 0;
+}
+
+int vmm_mem_map_init(struct vmm_mem *m, uint64_t bytes)
+{
+	struct sigaction sa = { .sa_sigaction = on_bus, .sa_flags = SA_SIGINFO };
+	void *p;
+
+	if (!bytes || bytes % HUGE_SIZE || bytes > (1ULL << 40))
+		return -EINVAL;
+	/* Nothing there until a file is mapped: a touch of an empty part
+	 * (only a taken-over shim could) fails in KVM, not in a page. */
+	p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) < 0) {
+		munmap(p, bytes);
+		return -errno;
+	}
+	m->map_host = p;
+	m->map_gpa = m->shm_gpa + m->shm_size;
+	m->map_size = bytes;
+	return 0;
+}
+
+int vmm_mem_shm_init(struct vmm_mem *m, uint64_t bytes)
+{
+	void *p;
+
+	if (!bytes || bytes % HUGE_SIZE || bytes > (1ULL << 40))
+		return -EINVAL;
+	/* Shared: a forked VMM's guest sees the very pages.  Never
+	 * executable for the VMM (the filter refuses PROT_EXEC anyway). */
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->shm_host = p;
+	m->shm_gpa = m->size;
+	m->shm_size = bytes;
+	return 0;
 }
 
 int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
@@ -57,14 +179,23 @@ void vmm_mem_reserve_shim_books(struct vmm_mem *m)
 
 int vmm_mem_reset(struct vmm_mem *m)
 {
-	uint8_t *host = m->host;
-	uint64_t size = m->size;
+	struct vmm_mem keep = *m;
+	uint8_t *host = m->host, *shm_host = m->shm_host;
+	uint64_t size = m->size, shm_gpa = m->shm_gpa, shm_size = m->shm_size;
 
 	if (madvise(host, size, MADV_DONTNEED) < 0)
 		return -errno;
+	/* The segments are the sandbox's, not the program's: they stay. */
 	memset(m, 0, sizeof(*m));
 	m->host = host;
 	m->size = size;
+	m->shm_host = shm_host;
+	m->shm_gpa = shm_gpa;
+	m->shm_size = shm_size;
+	/* The window too (emptied by vmm_fmap_reset). */
+	m->map_host = keep.map_host;
+	m->map_gpa = keep.map_gpa;
+	m->map_size = keep.map_size;
 	m->pool_next = LSTAR_POOL_GPA;
 	m->pool_end = size;
 	return 0;
@@ -74,7 +205,15 @@ void vmm_mem_destroy(struct vmm_mem *m)
 {
 	if (m->host)
 		munmap(m->host, m->size);
+	if (m->shm_host)
+		munmap(m->shm_host, m->shm_size);
+	if (m->map_host)
+		munmap(m->map_host, m->map_size);
+	m->map_host = NULL;
+	m->map_size = 0;
 	m->host = NULL;
+	m->shm_host = NULL;
+	m->shm_size = 0;
 }
 
 uint64_t vmm_mem_alloc(struct vmm_mem *m)
@@ -168,7 +307,12 @@ int vmm_mem_reflag(struct vmm_mem *m, uint64_t gva, uint64_t flags)
 
 int vmm_mem_map_direct(struct vmm_mem *m)
 {
-	for (uint64_t gpa = LSTAR_POOL_GPA; gpa < m->pool_end; gpa += HUGE_SIZE) {
+	/* The pool, and the segments right above it (the shim reaches a
+	 * segment's words for futexes and signal frames as any page's). */
+	uint64_t end = m->map_size ? m->map_gpa + m->map_size :
+		       m->shm_size ? m->shm_gpa + m->shm_size : m->pool_end;
+
+	for (uint64_t gpa = LSTAR_POOL_GPA; gpa < end; gpa += HUGE_SIZE) {
 		uint64_t *pde;
 		int err;
 
@@ -209,12 +353,31 @@ static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
 			return -EFAULT;	/* the shim maps user memory in 4 KiB */
 		table = e & X86_PTE_ADDR;
 	}
-	if (!vmm_mem_range_ok(m, table, PAGE_SIZE))
+	if (!vmm_mem_frame(m, table))
 		return -EFAULT;
 	if (write)
 		vmm_mem_mark(m, table, PAGE_SIZE);
 	*gpa = table;
 	return 0;
+}
+
+uint64_t vmm_mem_user_frame(const struct vmm_mem *m, uint64_t gva)
+{
+	uint64_t table = m->pml4, e = 0;
+
+	if (gva >= LSTAR_USER_TOP)
+		return 0;
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		const uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
+
+		if (!t)
+			return 0;
+		e = t[(gva >> shift) & 511];
+		if (shift > 12 && (!(e & X86_PTE_P) || (e & X86_PTE_PS)))
+			return 0;
+		table = e & X86_PTE_ADDR;
+	}
+	return (e & (X86_PTE_P | LSTAR_PTE_BACKED)) ? table : 0;
 }
 
 long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
@@ -229,16 +392,16 @@ long vmm_mem_user_iov(const struct vmm_mem *m, uint64_t gva, uint64_t len,
 
 		if (va < gva || user_page(m, va, write, &gpa))
 			break;	/* wrapped, or not accessible */
+		uint8_t *host = (uint8_t *)vmm_mem_frame(m, gpa) + (va & (PAGE_SIZE - 1));
+
 		if (chunk > len - done)
 			chunk = len - done;
-		gpa += va & (PAGE_SIZE - 1);
-		if (n > 0 && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len ==
-			     m->host + gpa) {
+		if (n > 0 && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == host) {
 			iov[n - 1].iov_len += chunk;
 		} else {
 			if (n == max)
 				break;
-			iov[n].iov_base = m->host + gpa;
+			iov[n].iov_base = host;
 			iov[n].iov_len = chunk;
 			n++;
 		}
@@ -263,10 +426,15 @@ static int copy_user(const struct vmm_mem *m, uint64_t gva, void *buf,
 		if (got <= 0)
 			return -EFAULT;
 		for (int i = 0; i < n; i++) {
-			if (to_user)
+			if (in_window(m, iov[i].iov_base)) {
+				if (guarded_copy(to_user ? iov[i].iov_base : b,
+						 to_user ? b : iov[i].iov_base, iov[i].iov_len))
+					return -EFAULT;
+			} else if (to_user) {
 				memcpy(iov[i].iov_base, b, iov[i].iov_len);
-			else
+			} else {
 				memcpy(b, iov[i].iov_base, iov[i].iov_len);
+			}
 			b += iov[i].iov_len;
 		}
 		gva += got;
@@ -305,6 +473,12 @@ static bool audit_frame(struct audit *a, uint64_t gpa, const char *what)
 {
 	uint64_t page;
 
+	/* A segment's or a shared file's frame may be mapped at several
+	 * places. */
+	if (((a->m->shm_size && gpa >= a->m->shm_gpa && gpa - a->m->shm_gpa < a->m->shm_size) ||
+	     (a->m->map_size && gpa >= a->m->map_gpa && gpa - a->m->map_gpa < a->m->map_size)) &&
+	    !(gpa % PAGE_SIZE))
+		return true;
 	if (gpa < LSTAR_POOL_GPA || gpa >= a->m->size || gpa % PAGE_SIZE) {
 		snprintf(a->why, a->len, "%s 0x%llx outside the pool", what,
 			 (unsigned long long)gpa);

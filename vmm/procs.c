@@ -475,6 +475,7 @@ void vmm_procs_exit(struct vmm *vmm)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
+	vmm_shm_detach_all(vmm);
 	vmm_procs_lock(vmm->procs);
 	vmm->me->utime = ru.ru_utime;
 	vmm->me->stime = ru.ru_stime;
@@ -648,8 +649,10 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 	b->alive++;
 	vmm_procs_unlock(b);
 
-	/* What lstar's streams hold is the parent's to write, once. */
+	/* What lstar's streams hold is the parent's to write, once; the
+	 * child's copies of the attachments count as the parent's do. */
 	fflush(NULL);
+	vmm_shm_fork(vmm, 0);
 	host = fork();
 	if (host == 0) {
 		if ((err = become_child(cpu, child, xs))) {
@@ -673,6 +676,7 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 	}
 	vmm_procs_unlock(b);
 	if (host < 0) {
+		vmm_shm_fork(vmm, 1);
 		vmm_err("fork: %s", strerror(err));
 		return -EAGAIN;
 	}

@@ -75,14 +75,12 @@ static int dev_check(const struct vmm_file *f, bool to_user)
 /* Fill host memory [p, p + len) as device dev reads: zeros, or the
  * host's entropy (getrandom, as /dev/random and /dev/urandom read on a
  * Linux whose generator is ready; a wait for it ends early). */
-static long dev_fill(int dev, uint8_t *p, size_t len)
+static long dev_fill(const struct vmm_mem *m, int dev, uint8_t *p, size_t len)
 {
 	size_t done = 0;
 
-	if (dev != VMM_DEV_RANDOM && dev != VMM_DEV_URANDOM) {
-		memset(p, 0, len);
-		return (long)len;
-	}
+	if (dev != VMM_DEV_RANDOM && dev != VMM_DEV_URANDOM)
+		return vmm_mem_zero_user(m, p, len) ? -EFAULT : (long)len;
 	while (done < len) {
 		ssize_t got = getrandom(p + done, len - done, 0);
 
@@ -132,7 +130,8 @@ static long dev_transfer(struct vmm_vcpu *cpu, const struct vmm_file *f,
 			if (got <= 0)
 				return done ? done : -EFAULT;
 			for (int k = 0; k < n; k++) {
-				long r = dev_fill(f->dev, iov[k].iov_base, iov[k].iov_len);
+				long r = dev_fill(cpu->mem, f->dev, iov[k].iov_base,
+						  iov[k].iov_len);
 
 				if (r < 0)
 					return done ? done : r;

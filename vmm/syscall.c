@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "names.h"
@@ -206,7 +207,8 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 	return c.ret;
 }
 
-int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m)
+int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m,
+		      struct lstar_hc_mmap *live)
 {
 	/* The policy, again, on the program's own call: the address the
 	 * shim chose is no argument of it. */
@@ -214,7 +216,9 @@ int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m)
 	uint64_t a[6];
 
 	if (vmm_call_decide(cpu, &c, a)) {
-		c.ret = vmm_io_fill_mapping(cpu, a, m->addr, m->len);
+		c.ret = (a[3] & MAP_TYPE) == MAP_PRIVATE ?
+			vmm_io_fill_mapping(cpu, a, m->addr, m->len) :
+			vmm_fmap_shared(cpu, a, m->addr, m->len, live);
 		/* What the program got: the address, or the error. */
 		if (c.ret == 0)
 			c.ret = (int64_t)m->addr;

@@ -342,7 +342,10 @@ bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd, enum lstar_platform p
 	return off && platform != LSTAR_PLATFORM_PVM;
 }
 
-/* Give guest memory to KVM: one slot, guest-physical 0 up. */
+/* Give guest memory to KVM: slot 0, guest-physical 0 up; the System V
+ * segments' region, shared by the sandbox's VMMs, as slot 1 right above
+ * it, and the window of shared file mappings as slot 2 above that
+ * (neither logged: lstar fuzz has none). */
 int vmm_vm_add_memory(struct vmm_vm *vm)
 {
 	struct kvm_userspace_memory_region region = {
@@ -352,8 +355,26 @@ int vmm_vm_add_memory(struct vmm_vm *vm)
 		.userspace_addr = (uint64_t)vm->mem.host,
 		.flags = vm->log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 	};
+	struct kvm_userspace_memory_region shm = {
+		.slot = 1,
+		.guest_phys_addr = vm->mem.shm_gpa,
+		.memory_size = vm->mem.shm_size,
+		.userspace_addr = (uint64_t)vm->mem.shm_host,
+	};
+	struct kvm_userspace_memory_region map = {
+		.slot = 2,
+		.guest_phys_addr = vm->mem.map_gpa,
+		.memory_size = vm->mem.map_size,
+		.userspace_addr = (uint64_t)vm->mem.map_host,
+	};
 
-	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return -errno;
+	if (vm->mem.shm_size && ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &shm) < 0)
+		return -errno;
+	if (vm->mem.map_size && ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &map) < 0)
+		return -errno;
+	return 0;
 }
 
 int vmm_vcpu_create(struct vmm *vmm, int index)
@@ -514,6 +535,21 @@ again:
 			if (errno == EINTR || errno == EAGAIN) {
 				run->immediate_exit = 0;
 				continue;
+			}
+			if (errno == EFAULT && vmm->vm.mem.map_size) {
+				/* A page the guest had mapped is gone from
+				 * the host: a shared file mapping's file
+				 * shrank under it (Linux: SIGBUS, which the
+				 * program could handle; here it ends it). */
+				pthread_mutex_lock(&vmm->lock);
+				vmm_err("%s: killed by SIGBUS: a page of a shared file mapping lies past the end of its file (the file shrank)",
+					vmm->opt->program);
+				vmm->killed_by = SIGBUS;
+				vmm->status = 128 + SIGBUS;
+				vmm->done = true;
+				vmm_threads_stop(vmm);
+				pthread_mutex_unlock(&vmm->lock);
+				break;
 			}
 			vmm_err("KVM_RUN failed: %s", strerror(errno));
 			vmm->status = LSTAR_EXIT_FAILURE;
@@ -841,6 +877,10 @@ static int build_vm(struct vmm *vmm, struct boot *b)
 		 * hardware's) outlives them. */
 		struct kvm_userspace_memory_region none = { .slot = 0 };
 
+		/* The old program's attachments and shared file
+		 * mappings go with its memory. */
+		vmm_shm_detach_all(vmm);
+		vmm_fmap_reset(vmm);
 		if (ioctl(vmm->vm.fd, KVM_SET_USER_MEMORY_REGION, &none) < 0)
 			return -errno;
 		if ((err = vmm_mem_reset(&vmm->vm.mem)) || (err = vmm_vm_add_memory(&vmm->vm)))
@@ -850,6 +890,15 @@ static int build_vm(struct vmm *vmm, struct boot *b)
 			return err;
 		if ((err = vmm_mem_init(&vmm->vm.mem, opt->mem))) {
 			vmm_err("cannot reserve %llu MiB of guest memory: %s",
+				(unsigned long long)(opt->mem >> 20), strerror(-err));
+			return err;
+		}
+		/* The segments' region, --mem bytes, made before any fork
+		 * so that every process of the sandbox shares it; lstar
+		 * fuzz has none (a segment would outlive an execution). */
+		if (!opt->fuzz && ((err = vmm_mem_shm_init(&vmm->vm.mem, opt->mem)) ||
+				   (err = vmm_mem_map_init(&vmm->vm.mem, opt->mem)))) {
+			vmm_err("cannot reserve %llu MiB for shared memory: %s",
 				(unsigned long long)(opt->mem >> 20), strerror(-err));
 			return err;
 		}
@@ -1029,6 +1078,10 @@ static int write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->platform = vmm->vm.platform;
 	bi->pool_start = LSTAR_POOL_GPA;
 	bi->pool_end = m->pool_end;
+	bi->shm_gpa = m->shm_gpa;
+	bi->shm_size = m->shm_size;
+	bi->map_gpa = m->map_gpa;
+	bi->map_size = m->map_size;
 	bi->pool_next = m->pool_next;
 	bi->free_stack = m->free_stack;
 	bi->free_stack_slots = m->free_stack_slots;

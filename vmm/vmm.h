@@ -76,13 +76,24 @@ struct vmm_mem {
 	uint64_t table_counts;	/* uint16_t per pool page: entries in use */
 	uint64_t *written;	/* lstar fuzz: a bit per page the VMM writes,
 				 * or NULL (vmm_mem_mark) */
+	/* The sandbox's System V segments (shm.c): guest-physical
+	 * [shm_gpa, shm_gpa + shm_size) is host shm_host, a shared mapping
+	 * every VMM of the sandbox inherits; shm_size 0: none. */
+	uint8_t *shm_host;
+	uint64_t shm_gpa, shm_size;
+	/* The window of shared file mappings (fmap.c): guest-physical
+	 * [map_gpa, map_gpa + map_size) is host map_host, where the VMM
+	 * maps files MAP_SHARED (PROT_NONE where none is); 0: none. */
+	uint8_t *map_host;
+	uint64_t map_gpa, map_size;
 };
 
 /* vmm_mem_mark - the VMM writes [gpa, gpa + len) of guest memory itself
  * (KVM logs only the guest's writes): noted for lstar fuzz's reset. */
 static inline void vmm_mem_mark(const struct vmm_mem *m, uint64_t gpa, uint64_t len)
 {
-	if (!m->written || !len)
+	/* Pages of guest memory only: the segments are not restored. */
+	if (!m->written || !len || gpa >= m->size || len > m->size - gpa)
 		return;
 	for (uint64_t p = gpa / LSTAR_PAGE_SIZE; p <= (gpa + len - 1) / LSTAR_PAGE_SIZE; p++)
 		m->written[p / 64] |= 1ULL << (p % 64);
@@ -101,6 +112,27 @@ static inline bool vmm_mem_range_ok(const struct vmm_mem *m, uint64_t gpa,
 
 /* vmm_mem_ptr - host address of [gpa, gpa + len), or NULL if outside. */
 void *vmm_mem_ptr(const struct vmm_mem *m, uint64_t gpa, uint64_t len);
+
+/* vmm_mem_frame - host address of the guest-physical page at gpa (page
+ * aligned) that a user page-table entry may name: a page of guest memory
+ * or of the segments' region; NULL otherwise. */
+void *vmm_mem_frame(const struct vmm_mem *m, uint64_t gpa);
+
+/* vmm_mem_map_init - reserve the window of shared file mappings, bytes
+ * (a multiple of 2 MiB) right above the segments' region: PROT_NONE
+ * until a file is mapped there.  Also catches SIGBUS for
+ * vmm_mem_copy_*_user.  0 or -errno. */
+int vmm_mem_map_init(struct vmm_mem *m, uint64_t bytes);
+
+/* vmm_mem_shm_init - reserve the segments' region, bytes (a multiple of
+ * 2 MiB) right above guest memory: shared with every VMM forked later,
+ * lazily backed.  0 or -errno. */
+int vmm_mem_shm_init(struct vmm_mem *m, uint64_t bytes);
+
+/* vmm_mem_user_frame - the frame the leaf entry for user address gva
+ * names, present or kept for PROT_NONE (LSTAR_PTE_BACKED); 0 when there
+ * is none. */
+uint64_t vmm_mem_user_frame(const struct vmm_mem *m, uint64_t gva);
 
 /* vmm_mem_init - reserve guest memory: the fixed low 4 MiB plus a pool of
  * pool_bytes (a multiple of 2 MiB).  Lazily backed; 0 or -errno. */
@@ -473,8 +505,36 @@ struct vmm_vcpu {
 					 * on first use) */
 };
 
+/* One shmat of this process (shm.c): [start, end) maps segment id
+ * (the book's entry slot). */
+#define VMM_SHM_ATTACHES	256
+
+struct vmm_shm_attach {
+	uint64_t start, end;
+	int32_t slot, id;
+};
+
+/* One shared file mapping of this process (fmap.c): user [start, end)
+ * maps window [off, off + len). */
+#define VMM_FILE_MAPS		1024
+
+struct vmm_fmap {
+	uint64_t start, end;
+	uint64_t off, len;
+	uint64_t seq;			/* newer mappings have larger ones */
+};
+
 struct vmm_process {
 	const struct lstar_policy *policy;	/* == opt->policy */
+	/* Its shared file mappings, by window offset; fork copies them
+	 * with the host's mappings, execve ends them. */
+	struct vmm_fmap fmaps[VMM_FILE_MAPS];
+	int nfmaps;
+	uint64_t fmap_seq;
+	/* Its System V attachments, which fork copies (and counts again in
+	 * the book) and execve and exit end. */
+	struct vmm_shm_attach shm_att[VMM_SHM_ATTACHES];
+	int nshm_att;
 	struct vmm_file std_files[3];	/* lstar's own 0, 1, 2 */
 	struct vmm_fd fds[LSTAR_MAX_FDS];
 	int max_fds;			/* `limit files`, at most LSTAR_MAX_FDS:
@@ -554,8 +614,29 @@ struct vmm_proc {
 	struct lstar_hc_event mail_ev[64];	/* ... and each one's siginfo */
 };
 
+/*
+ * A System V segment of the sandbox (shm.c), in the book: its pages are
+ * [off, off + PAGE_ALIGN(size)) of the segments' region.  id 0: a free
+ * entry.
+ */
+#define VMM_SHM_SEGS		128	/* segments at once (Linux: SHMMNI) */
+
+struct vmm_shm_seg {
+	int32_t id;			/* shmget's answer; 0: free */
+	int32_t key;			/* IPC_PRIVATE (0) once removed */
+	uint64_t off, size;		/* in the region; size as asked */
+	uint32_t mode;			/* permissions, and SHM_DEST once removed */
+	uint32_t uid, gid, cuid, cgid;
+	int32_t cpid, lpid;		/* creator, last shmat/shmdt */
+	int64_t nattch;			/* attachments in all processes */
+	int64_t atime, dtime, ctime;
+};
+
 struct vmm_procs {
 	pthread_mutex_t lock;		/* process-shared, robust */
+	/* System V segments (shm.c) and the sequence that makes their ids. */
+	struct vmm_shm_seg shm[VMM_SHM_SEGS];
+	uint32_t shm_seq;
 	int32_t next_pid;
 	bool wrapped;			/* next_pid has started over */
 	int32_t alive;			/* entries in use: running or zombies */
@@ -791,6 +872,47 @@ int vmm_fuzz_open(struct vmm *vmm);
 bool vmm_fuzz_point(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa);
 bool vmm_fuzz_cut(struct vmm_vcpu *cpu);
 bool vmm_fuzz_next(struct vmm_vcpu *cpu);
+/* vmm_shm_hcall - LSTAR_HC_SHM's LOOKUP, ATTACH, DETACH and UNMAPPED on
+ * the copied block h; OUT fields go to live.  0 or -errno. */
+int64_t vmm_shm_hcall(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
+		      struct lstar_hc_shm *live);
+
+/* vmm_fmap_shared - mmap(MAP_SHARED) of a file (a: the decided
+ * arguments) at user [addr, addr + len): map it into the window and fill
+ * live's gpa, valid and may_write.  0 or -errno. */
+int64_t vmm_fmap_shared(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
+			uint64_t len, struct lstar_hc_mmap *live);
+
+/* vmm_fmap_unmapped - [addr, addr + len) was unmapped: end the shared
+ * file mappings there of which the page tables keep no page. */
+void vmm_fmap_unmapped(struct vmm *vmm, uint64_t addr, uint64_t len);
+
+/* vmm_fmap_fault - ring 3 touched user address addr, past the end its
+ * shared file mapping's file had when it was mapped: the frame there if
+ * the file now reaches it (the newest mapping that holds addr), else
+ * -EFAULT.  0 or -errno; *gpa. */
+int64_t vmm_fmap_fault(struct vmm *vmm, uint64_t addr, uint64_t *gpa);
+
+/* vmm_mem_zero_user - zero [p, p + n), host memory vmm_mem_user_iov
+ * gave (it may be a shared file's page that its file lost: -EFAULT, not
+ * the host's SIGBUS).  0 or -EFAULT. */
+int vmm_mem_zero_user(const struct vmm_mem *m, void *p, size_t n);
+
+/* vmm_mem_window_probe - can the window's page at off be read (the file
+ * reaches it)?  Never dies of the host's SIGBUS. */
+bool vmm_mem_window_probe(const struct vmm_mem *m, uint64_t off);
+
+/* vmm_fmap_reset - execve: every shared file mapping goes. */
+void vmm_fmap_reset(struct vmm *vmm);
+
+/* vmm_shm_fork - a fork is about to copy this process's attachments:
+ * count them again (undo: -1, when the fork failed). */
+void vmm_shm_fork(struct vmm *vmm, int undo);
+
+/* vmm_shm_detach_all - the process's memory goes (execve, exit): end
+ * all its attachments. */
+void vmm_shm_detach_all(struct vmm *vmm);
+
 /* vmm_fuzz_shm - LSTAR_HC_SHM: the coverage map's size, or where the
  * program attached it; 0 or -errno (EINVAL: not that segment). */
 int64_t vmm_fuzz_shm(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
@@ -1027,7 +1149,8 @@ void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR]);
  * under the policy on the program's own arguments, the shim's pages
  * filled from the file, the call traced with its address.  0 or -errno.
  */
-int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m);
+int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m,
+		      struct lstar_hc_mmap *live);
 
 /*
  * signal.c: the signals sent to lstar, passed on to the program.
