@@ -129,7 +129,8 @@ END_TEST
 
 /* --system shows /bin, /lib, /lib64 as the host has them (merged-/usr
  * links, or directories): what a path through them names is what it
- * names natively; and nothing of /etc is shown. */
+ * names natively; and of /etc only the loader's cache is shown (/etc a
+ * bare directory above it, which cannot be listed). */
 START_TEST(system_links)
 {
 	const char *opts[] = { "--system", NULL };
@@ -138,12 +139,19 @@ START_TEST(system_links)
 			       "    print(d, os.path.isdir(d), os.path.isdir(d + '/.') and "
 			       "sorted(os.listdir(d))[:20])\n"
 			       "print(os.path.isfile('/lib64/ld-linux-x86-64.so.2'))\n", NULL };
-	const char *etc[] = { "-c", "import os; print(os.path.exists('/etc'))", NULL };
+	const char *etc[] = { "-c", "import os\n"
+			      "print(os.path.exists('/etc/ld.so.cache'), os.path.exists('/etc/passwd'))\n"
+			      "try:\n    os.listdir('/etc')\nexcept OSError as e:\n"
+			      "    print(type(e).__name__)\n",
+			      NULL };
 	struct run_result r;
 
 	assert_same_as_native_with(opts, "/usr/bin/python3", args);
 	run_lstar(opts, "/usr/bin/python3", etc, &r);
-	ck_assert_msg(r.status == 0 && !strcmp(r.out, "False\n"),
+	/* A host without the cache (the check-hw machine): no /etc at all. */
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, access("/etc/ld.so.cache", R_OK) == 0 ?
+					       "True False\nPermissionError\n" :
+					       "False False\nFileNotFoundError\n"),
 		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
 	run_result_free(&r);
 }
@@ -239,6 +247,44 @@ START_TEST(interp_outside_trees)
 		      strstr(r.err, "lstar: /bin/true: interpreter /lib64/ld-linux-x86-64.so.2: "
 			     "outside every tree the program sees (--system grants"),
 		      "status %d\n--- stderr\n%s", r.status, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/*
+ * --system shows the loader's cache and nothing else of /etc: ld.so opens
+ * it (one lookup a library), /etc/passwd is missing and /etc cannot be
+ * listed.
+ */
+START_TEST(ld_cache_alone)
+{
+	char trace[4096 + 16], file[4096];
+	const char *sys[] = { "--system", trace, NULL };
+	const char *const cat[] = { "/etc/passwd", NULL };
+	const char *const ls[] = { "/etc", NULL };
+	struct run_result r;
+	char *text;
+
+	snprintf(file, sizeof(file), "%s/trace", dir);
+	snprintf(trace, sizeof(trace), "--trace=%s", file);
+	run_lstar(sys, "/usr/bin/true", NULL, &r);
+	ck_assert_msg(r.status == 0, "true: status %d\n%s", r.status, r.err);
+	run_result_free(&r);
+	ck_assert_ptr_nonnull(text = read_text(file));
+	/* A host without the cache (the check-hw machine) shows none. */
+	ck_assert_msg(strstr(text, access("/etc/ld.so.cache", R_OK) == 0 ?
+			     "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3 " :
+			     "openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = -ENOENT "),
+		      "ld.so and the cache:\n%s", text);
+	free(text);
+	sys[1] = NULL;
+	run_lstar(sys, "/usr/bin/cat", cat, &r);
+	ck_assert_msg(r.status == 1 && strstr(r.err, "/etc/passwd: No such file or directory"),
+		      "cat /etc/passwd: status %d\n%s", r.status, r.err);
+	run_result_free(&r);
+	run_lstar(sys, "/usr/bin/ls", ls, &r);
+	ck_assert_msg(r.status == 2 && !r.out[0] && strstr(r.err, "'/etc'"),
+		      "ls /etc: status %d\n%s%s", r.status, r.out, r.err);
 	run_result_free(&r);
 }
 END_TEST
@@ -378,6 +424,7 @@ Suite *suite_dynamic(void)
 	tcase_add_test(tc, xattrs);
 	tcase_add_test(tc, sysinfo_memory);
 	tcase_add_test(tc, interp_outside_trees);
+	tcase_add_test(tc, ld_cache_alone);
 	tcase_add_loop_test(tc, bad_interpreters, 0,
 			    (int)(sizeof(bad_interps) / sizeof(bad_interps[0])));
 	tcase_add_test(tc, bad_interp_names);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lstar_fuzz.h"
@@ -64,7 +65,8 @@ static const char usage_text[] =
 "  --system           the host's programs and libraries, read-only: /usr,\n"
 "                     and /bin, /lib, /lib64, /sbin as the host has them\n"
 "                     (merged-/usr symlinks into /usr); what a dynamically\n"
-"                     linked program needs to start (no /etc)\n"
+"                     linked program needs to start (of /etc, only\n"
+"                     /etc/ld.so.cache)\n"
 "  -v, --verbose      one line on stderr per refused or unimplemented\n"
 "                     system call (name, arguments)\n"
 "  --trace[=FILE]     one line per system call (arguments, result, the\n"
@@ -226,6 +228,25 @@ static int add_tree(FILE *out, const char *path, bool writable)
 	return 0;
 }
 
+#define LD_CACHE "/etc/ld.so.cache"
+
+/* Is the loader's cache a regular file of the host's, in no tree the
+ * command line grants writable? */
+static bool ld_cache_shown(int ntrees, const char *const paths[], const bool rw[])
+{
+	struct stat st;
+
+	if (lstat(LD_CACHE, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	for (int i = 0; i < ntrees; i++) {
+		char canon[PATH_MAX];
+
+		if (rw[i] && realpath(paths[i], canon) && vmm_fs_tree_contains(canon, LD_CACHE))
+			return false;
+	}
+	return true;
+}
+
 /*
  * The policy -p names (a file or a stock profile), and what the command
  * line adds to it: --ro and --rw as `path` lines of a second input.  0,
@@ -246,9 +267,13 @@ static int compile_policy(const char *name, int ntrees, const char *const paths[
 	for (int i = 0; i < ntrees && !err; i++)
 		err = add_tree(m, paths[i], rw[i]);
 	/* --system: /usr as a tree of the policy's (the links to it are
-	 * the VMM's, vmm_fs_system). */
+	 * the VMM's, vmm_fs_system), and the dynamic loader's cache of where
+	 * the libraries are, alone of /etc; not when a writable tree holds
+	 * it already (a read-only file cannot lie inside one). */
 	if (system && !err)
 		err = add_tree(m, "/usr", false);
+	if (system && !err && ld_cache_shown(ntrees, paths, rw))
+		err = add_tree(m, LD_CACHE, false);
 	if (fclose(m) && !err) {
 		fprintf(stderr, "lstar: out of memory\n");
 		err = -1;
