@@ -2318,7 +2318,8 @@ END_TEST
 
 /*
  * --tmp gives an empty, writable /tmp and /dev/shm (mode 1777) that the
- * program and its children share, that the host never sees, and that
+ * program and its children share (mktemp's mkstemp works there), that
+ * the host never sees, and that
  * the next run does not find; lstar's working directory in the host's
  * /tmp is not one the program sees.
  */
@@ -2334,11 +2335,12 @@ START_TEST(tmp_private)
 	snprintf(script, sizeof(script),
 		 "pwd; ls -a /tmp /dev/shm; echo hi > /tmp/%s; (echo child > /dev/shm/s) & wait; "
 		 "cat /tmp/%s /dev/shm/s; stat -c '%%a %%F' /tmp /dev/shm; ln -s /etc/passwd /tmp/l; "
-		 "cat /tmp/l || echo refused", name, name);
+		 "cat /tmp/l || echo refused; f=$(mktemp) && echo made > $f && cat $f && rm $f",
+		 name, name);
 	run_lstar(opts, BUSYBOX, args, &r);
 	ck_assert_msg(r.status == 0 && !strcmp(r.out, "/\n/dev/shm:\n.\n..\n\n/tmp:\n.\n..\n"
 						     "hi\nchild\n1777 directory\n1777 directory\n"
-						     "refused\n"),
+						     "refused\nmade\n"),
 		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
 	run_result_free(&r);
 	ck_assert_msg(access(host, F_OK) != 0, "%s appeared on the host", host);
