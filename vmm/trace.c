@@ -86,33 +86,6 @@ static void put(struct tline *l, const char *fmt, ...)
 	l->len += (size_t)n;
 }
 
-/*
- * Bytes from the guest as a JSON string: one code point per byte (a
- * byte above 0x7f is U+0080..U+00FF, not part of a UTF-8 sequence), so
- * that any bytes give valid JSON and can be had back exactly.
- */
-static void put_json_bytes(struct tline *l, const uint8_t *s, size_t n)
-{
-	put(l, "\"");
-	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = s[i];
-
-		switch (ch) {
-		case '\n': put(l, "\\n"); break;
-		case '\t': put(l, "\\t"); break;
-		case '\r': put(l, "\\r"); break;
-		case '"': put(l, "\\\""); break;
-		case '\\': put(l, "\\\\"); break;
-		default:
-			if (ch >= 0x20 && ch < 0x7f)
-				put(l, "%c", ch);
-			else
-				put(l, "\\u%04x", ch);
-		}
-	}
-	put(l, "\"");
-}
-
 /* A name or a number in hex: as is, or a JSON string. */
 static void put_word(struct tline *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -131,14 +104,13 @@ static void put_word(struct tline *l, const char *fmt, ...)
 /*
  * Bytes from the guest as a C string literal: printable ASCII as is,
  * \n \t \r \" \\ by name, anything else \xNN; "..." after it when more
- * followed than is shown.
+ * followed than is shown.  In a JSON line the same escapes but \u00NN,
+ * one code point per byte (a byte above 0x7f is U+0080..U+00FF, not part
+ * of a UTF-8 sequence), so that any bytes give valid JSON and can be had
+ * back exactly; no "...": the size beside it says how many there were.
  */
 static void put_quoted(struct tline *l, const uint8_t *s, size_t n, bool more)
 {
-	if (l->json) {
-		put_json_bytes(l, s, n);
-		return;
-	}
 	put(l, "\"");
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ch = s[i];
@@ -153,10 +125,10 @@ static void put_quoted(struct tline *l, const uint8_t *s, size_t n, bool more)
 			if (ch >= 0x20 && ch < 0x7f)
 				put(l, "%c", ch);
 			else
-				put(l, "\\x%02x", ch);
+				put(l, l->json ? "\\u%04x" : "\\x%02x", ch);
 		}
 	}
-	put(l, more ? "\"..." : "\"");
+	put(l, more && !l->json ? "\"..." : "\"");
 }
 
 /* --- reading the guest ---------------------------------------------------- */
@@ -207,7 +179,7 @@ static void put_guest_path(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva)
 
 			/* JSON: the whole path. */
 			if (l->json)
-				put_json_bytes(l, s, len);
+				put_quoted(l, s, len, false);
 			else
 				put_quoted(l, s, len < TRACE_PATH_SHOW ? len : TRACE_PATH_SHOW,
 					   len > TRACE_PATH_SHOW);
@@ -544,7 +516,7 @@ static void put_outcome(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_
 		if (c->kind == LSTAR_TRACE_NOSYS)
 			put(l, "null");
 		else
-			put_json_bytes(l, (const uint8_t *)where, strlen(where));
+			put_quoted(l, (const uint8_t *)where, strlen(where), false);
 		put(l, ",\"where\":\"%s\"}", c->forwarded ? "vmm" : "guest");
 		return;
 	}
