@@ -200,6 +200,8 @@ void lstar_policy_free(struct lstar_policy *p)
 	for (int i = 0; i < p->npaths; i++)
 		free(p->paths[i].path);
 	free(p->paths);
+	free(p->nets);
+	free(p->dns_conf);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -38,6 +38,29 @@ struct lstar_policy_path {
 	uint32_t src;
 };
 
+/*
+ * A `net connect|listen ADDR:PORT[/PROTO]` rule (docs/POLICY.md "net"),
+ * in source order.  The VMM judges each address a program names against
+ * them (vmm/sys_net.c); the shim never sees them.
+ */
+enum lstar_net_op {
+	LSTAR_NET_CONNECT = 1,		/* connect, sendto/sendmsg to ADDR */
+	LSTAR_NET_LISTEN = 2,		/* bind ADDR, listen, accept from it */
+};
+#define LSTAR_NET_TCP	1		/* protos: SOCK_STREAM */
+#define LSTAR_NET_UDP	2		/* SOCK_DGRAM */
+
+struct lstar_policy_net {
+	uint8_t op;			/* enum lstar_net_op */
+	uint8_t protos;			/* LSTAR_NET_TCP | LSTAR_NET_UDP */
+	uint8_t family;			/* 4, 6, or 0: any address of both ('*') */
+	uint8_t prefix;			/* leading bits of addr that must match:
+					 * 0..32 (4) or 0..128 (6) */
+	uint8_t addr[16];		/* network order; IPv4 in addr[0..3] */
+	uint16_t port_lo, port_hi;	/* host order, inclusive; 0-65535 for '*' */
+	uint32_t src;
+};
+
 /* A compiled policy.  Everything in it is owned by it. */
 struct lstar_policy {
 	struct lstar_policy_table *table;	/* validated; 8-byte aligned */
@@ -46,6 +69,15 @@ struct lstar_policy {
 	uint32_t nsources;
 	struct lstar_policy_path *paths;
 	int npaths;
+	struct lstar_policy_net *nets;	/* `net connect|listen` */
+	int nnets;
+	/* `net dns [FILE]`: the program sees a resolv.conf made from FILE's
+	 * nameserver, search and options lines (dns_conf; NULL: the host's
+	 * /etc/resolv.conf) and an /etc/hosts naming localhost, and may reach
+	 * those nameservers on port 53. */
+	bool dns;
+	char *dns_conf;
+	uint32_t dns_src;
 	/* `limit` lines; 0 when the policy sets none. */
 	uint64_t mem;			/* bytes */
 	double time;			/* seconds */
@@ -116,6 +148,18 @@ struct lstar_policy_profile {
 	const char *text;
 };
 extern const struct lstar_policy_profile lstar_policy_profiles[];	/* ends with { NULL } */
+
+/*
+ * lstar_policy_net_find - the last `net` rule of kind op (enum
+ * lstar_net_op) that lets proto (LSTAR_NET_TCP or LSTAR_NET_UDP) reach
+ * addr:port, or NULL when none does.  family is 4 (addr: 4 bytes,
+ * network order) or 6 (16 bytes); an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) is judged as the IPv4 address it maps.  `net dns`
+ * rules are not seen here (the VMM adds its nameservers itself).
+ */
+const struct lstar_policy_net *lstar_policy_net_find(const struct lstar_policy *p, int op,
+						     int proto, int family,
+						     const uint8_t *addr, uint16_t port);
 
 /* Names of syscalls and constants, for the compiler, explain and trace. */
 const char *lstar_policy_syscall_name(uint64_t nr);	/* NULL when unknown */
