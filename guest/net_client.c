@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * net_client - a TCP client on the plain socket calls, printing what it
+ * got and the errno names of what failed, nothing that differs between
+ * runs (no ports), so that a native run and a run under lstar compare as
+ * text (tests/test_net.c).
+ *
+ *   net_client echo ADDR PORT     connect to ADDR:PORT (an echo server),
+ *                                 send four lines four ways (write,
+ *                                 send, sendmsg with two iovecs, sendto
+ *                                 without an address), print each line
+ *                                 echoed, end the stream, see its end
+ *   net_client refused PORT OTHER what the policy must refuse when it
+ *                                 names 127.0.0.1:PORT alone: connect to
+ *                                 every other kind of address, bind a
+ *                                 named port; then connect to PORT
+ *                                 through its v4-mapped IPv6 form, which
+ *                                 the policy names (run only under lstar:
+ *                                 natively some of these would leave the
+ *                                 machine)
+ *   net_client conns PORT N       N connections to 127.0.0.1:PORT, one
+ *                                 line through each, closed
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "errname.h"
+
+/* An IPv4 or IPv6 address and a port, as connect takes it. */
+struct addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+static int make_addr(struct addr *a, const char *host, int port)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		a->len = sizeof(*in);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		a->len = sizeof(*in6);
+		return AF_INET6;
+	}
+	fprintf(stderr, "net_client: %s: not an address\n", host);
+	exit(2);
+}
+
+/* No call may wait for ever: a test that goes wrong fails, never hangs. */
+static void set_timeouts(int fd)
+{
+	struct timeval tv = { 10, 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		printf("timeouts: %s\n", errname(errno));
+}
+
+/* Read up to and including a newline into buf (NUL-terminated); the
+ * number of bytes, 0 at the end of the stream, -1 with errno. */
+static ssize_t read_line(int fd, char *buf, size_t size,
+			 ssize_t (*get)(int, char *, size_t))
+{
+	size_t n = 0;
+
+	while (n + 1 < size) {
+		ssize_t r = get(fd, buf + n, size - 1 - n);
+
+		if (r <= 0) {
+			if (r < 0)
+				return -1;
+			break;
+		}
+		n += r;
+		if (memchr(buf, '\n', n))
+			break;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static ssize_t get_read(int fd, char *buf, size_t size)
+{
+	return read(fd, buf, size);
+}
+
+static ssize_t get_recv(int fd, char *buf, size_t size)
+{
+	return recv(fd, buf, size, 0);
+}
+
+static ssize_t get_recvmsg(int fd, char *buf, size_t size)
+{
+	/* Two iovecs, the first short: the kernel fills them in order. */
+	struct iovec iov[2] = { { buf, size < 3 ? size : 3 }, { buf + 3, size < 3 ? 0 : size - 3 } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t r = recvmsg(fd, &m, 0);
+
+	if (r >= 0 && m.msg_flags)
+		printf("recvmsg flags %x\n", m.msg_flags);
+	return r;
+}
+
+static ssize_t get_recvfrom(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage from;
+	socklen_t len = sizeof(from);
+
+	return recvfrom(fd, buf, size, 0, (struct sockaddr *)&from, &len);
+}
+
+static void show_line(const char *how, int fd, ssize_t (*get)(int, char *, size_t))
+{
+	char buf[256];
+	ssize_t n = read_line(fd, buf, sizeof(buf), get);
+
+	if (n < 0)
+		printf("%s: %s\n", how, errname(errno));
+	else
+		printf("%s: %zd bytes: %s%s", how, n, buf, n && buf[n - 1] == '\n' ? "" : "\n");
+}
+
+/* What getsockname and getpeername say, without the ports. */
+static void show_names(int fd, const struct addr *peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char text[INET6_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		printf("getsockname: %s\n", errname(errno));
+	} else {
+		void *a = ss.ss_family == AF_INET ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+						  : (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+
+		printf("getsockname: %s\n", inet_ntop(ss.ss_family, a, text, sizeof(text)));
+	}
+	len = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		printf("getpeername: %s\n", errname(errno));
+	else
+		printf("getpeername: %s\n", len == peer->len && !memcmp(&ss, &peer->ss, len)
+		       ? "the server" : "another address");
+}
+
+static int echo(const char *host, int port)
+{
+	struct addr a;
+	int family = make_addr(&a, host, port), fd, one = 1, err = -1, type = -1;
+	socklen_t len = sizeof(err);
+	char peek[4] = "";
+	struct iovec iov[2] = { { "three, ", 7 }, { "sendmsg\n", 8 } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("socket: %s\n", errname(errno));
+		return 1;
+	}
+	set_timeouts(fd);
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		printf("TCP_NODELAY: %s\n", errname(errno));
+	if (connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
+		printf("connect: %s\n", errname(errno));
+		return 1;
+	}
+	printf("connected\n");
+	show_names(fd, &a);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		printf("SO_ERROR: %s\n", errname(errno));
+	else
+		printf("SO_ERROR: %s\n", errname(err));
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		printf("SO_TYPE: %s\n", errname(errno));
+	else
+		printf("SO_TYPE: %s\n", type == SOCK_STREAM ? "SOCK_STREAM" : "another");
+
+	if (write(fd, "one, write\n", 11) != 11)
+		printf("write: %s\n", errname(errno));
+	show_line("read", fd, get_read);
+	if (send(fd, "two, send\n", 10, MSG_NOSIGNAL) != 10)
+		printf("send: %s\n", errname(errno));
+	/* Peek first: the bytes stay for the recv that follows. */
+	if (poll(&(struct pollfd){ fd, POLLIN, 0 }, 1, 10000) != 1)
+		printf("poll: not readable\n");
+	if (recv(fd, peek, 3, MSG_PEEK) != 3)
+		printf("recv MSG_PEEK: %s\n", errname(errno));
+	else
+		printf("peeked: %.3s\n", peek);
+	show_line("recv", fd, get_recv);
+	if (sendmsg(fd, &m, 0) != 15)
+		printf("sendmsg: %s\n", errname(errno));
+	show_line("recvmsg", fd, get_recvmsg);
+	if (sendto(fd, "four, sendto\n", 13, 0, NULL, 0) != 13)
+		printf("sendto: %s\n", errname(errno));
+	show_line("recvfrom", fd, get_recvfrom);
+
+	/* Our end of the stream: the echo server then closes its own. */
+	if (shutdown(fd, SHUT_WR) < 0)
+		printf("shutdown: %s\n", errname(errno));
+	show_line("after shutdown", fd, get_read);
+	if (close(fd) < 0)
+		printf("close: %s\n", errname(errno));
+	return 0;
+}
+
+/* Connect without waiting: what the policy refuses fails at once; what
+ * it let through by mistake shows as EINPROGRESS (or the host's own
+ * error) rather than a hang. */
+static void try_connect(const char *what, const char *host, int port)
+{
+	struct addr a;
+	int family = make_addr(&a, host, port);
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		printf("connect %s: socket: %s\n", what, errname(errno));
+		return;
+	}
+	printf("connect %s: %s\n", what,
+	       errname(connect(fd, (struct sockaddr *)&a.ss, a.len) < 0 ? errno : 0));
+	close(fd);
+}
+
+static void try_bind(const char *what, const char *host, int port)
+{
+	struct addr a;
+	int family = make_addr(&a, host, port);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		printf("bind %s: socket: %s\n", what, errname(errno));
+		return;
+	}
+	printf("bind %s: %s\n", what,
+	       errname(bind(fd, (struct sockaddr *)&a.ss, a.len) < 0 ? errno : 0));
+	close(fd);
+}
+
+static int refused(int port, int other)
+{
+	struct addr a;
+	int fd;
+
+	try_connect("127.0.0.1, another port", "127.0.0.1", other);
+	try_connect("127.0.0.2, the named port", "127.0.0.2", port);
+	try_connect("0.0.0.0, the named port", "0.0.0.0", port);
+	try_connect("10.0.0.1:80", "10.0.0.1", 80);
+	try_connect("192.0.2.1:80", "192.0.2.1", 80);
+	try_connect("224.0.0.1, the named port", "224.0.0.1", port);
+	try_connect("255.255.255.255, the named port", "255.255.255.255", port);
+	try_connect("[::1], the named port", "::1", port);
+	try_connect("[::], the named port", "::", port);
+	try_connect("[::ffff:127.0.0.2], the named port", "::ffff:127.0.0.2", port);
+	try_connect("[::ffff:127.0.0.1], another port", "::ffff:127.0.0.1", other);
+	try_connect("[2001:db8::1]:80", "2001:db8::1", 80);
+	/* Binding needs a listen rule, but an ephemeral port does not. */
+	try_bind("127.0.0.1, the named port", "127.0.0.1", port);
+	try_bind("0.0.0.0, another port", "0.0.0.0", other);
+	try_bind("127.0.0.1:0", "127.0.0.1", 0);
+	try_bind("0.0.0.0:0", "0.0.0.0", 0);
+	try_bind("[::]:0", "::", 0);
+
+	/* The refusals changed nothing: the named port, written as IPv6. */
+	make_addr(&a, "::ffff:127.0.0.1", port);
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("socket AF_INET6: %s\n", errname(errno));
+		return 1;
+	}
+	set_timeouts(fd);
+	printf("connect [::ffff:127.0.0.1], the named port: %s\n",
+	       errname(connect(fd, (struct sockaddr *)&a.ss, a.len) < 0 ? errno : 0));
+	if (write(fd, "still here\n", 11) != 11)
+		printf("write: %s\n", errname(errno));
+	show_line("read", fd, get_read);
+	close(fd);
+	return 0;
+}
+
+static int conns(int port, int n)
+{
+	struct addr a;
+
+	make_addr(&a, "127.0.0.1", port);
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		char buf[64];
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
+			printf("connection %d: %s\n", i, errname(errno));
+			return 1;
+		}
+		set_timeouts(fd);
+		if (write(fd, "x\n", 2) != 2 || read_line(fd, buf, sizeof(buf), get_read) != 2) {
+			printf("connection %d: %s\n", i, errname(errno));
+			return 1;
+		}
+		close(fd);
+	}
+	printf("%d connections\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "echo"))
+		return echo(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "refused"))
+		return refused(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "conns"))
+		return conns(atoi(argv[2]), atoi(argv[3]));
+	fprintf(stderr, "usage: net_client echo ADDR PORT | refused PORT OTHER | conns PORT N\n");
+	return 2;
+}
