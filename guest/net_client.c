@@ -20,6 +20,13 @@
  *                                 machine)
  *   net_client conns PORT N       N connections to 127.0.0.1:PORT, one
  *                                 line through each, closed
+ *   net_client bulk ADDR PORT KIB KIB kibibytes through the echo server on
+ *                                 a non-blocking socket, written and read
+ *                                 as poll says it may (each side's
+ *                                 buffers fill: EAGAIN, partial writes)
+ *   net_client self PORT          listen on 127.0.0.1:PORT; a thread
+ *                                 waits in accept and read while the
+ *                                 main thread connects and talks to it
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,12 +35,15 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errname.h"
@@ -323,6 +333,142 @@ static int conns(int port, int n)
 	return 0;
 }
 
+/* The byte at offset i of the bulk stream: not a repeating short
+ * pattern, so that a lost or repeated chunk shows. */
+static unsigned char bulk_byte(uint64_t i)
+{
+	return (unsigned char)((i * 2654435761u) >> 13);
+}
+
+static int bulk(const char *host, int port, long kib)
+{
+	struct addr a;
+	int family = make_addr(&a, host, port);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint64_t total = (uint64_t)kib << 10, sent = 0, got = 0, bad = 0;
+	static unsigned char out[256 << 10], in[64 << 10];
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
+		printf("connect: %s\n", errname(errno));
+		return 1;
+	}
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		printf("O_NONBLOCK: %s\n", errname(errno));
+		return 1;
+	}
+	while (got < total) {
+		struct pollfd pf = { fd, POLLIN | (sent < total ? POLLOUT : 0), 0 };
+		int r = poll(&pf, 1, 10000);
+
+		if (r <= 0) {
+			printf("poll: %s\n", r < 0 ? errname(errno) : "nothing for 10 s");
+			return 1;
+		}
+		if (pf.revents & POLLOUT) {
+			size_t len = total - sent < sizeof(out) ? total - sent : sizeof(out);
+			ssize_t n;
+
+			for (size_t i = 0; i < len; i++)
+				out[i] = bulk_byte(sent + i);
+			/* A full buffer (EAGAIN) waits for the next poll. */
+			n = write(fd, out, len);
+			if (n < 0 && errno != EAGAIN) {
+				printf("write: %s\n", errname(errno));
+				return 1;
+			} else if (n > 0) {
+				sent += n;
+				if (sent == total && shutdown(fd, SHUT_WR) < 0)
+					printf("shutdown: %s\n", errname(errno));
+			}
+		}
+		if (pf.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(fd, in, sizeof(in));
+
+			if (n < 0 && errno != EAGAIN) {
+				printf("read: %s\n", errname(errno));
+				return 1;
+			}
+			if (n == 0) {
+				printf("the stream ended early\n");
+				break;
+			}
+			for (ssize_t i = 0; i < n; i++)
+				bad += in[i] != bulk_byte(got + i);
+			got += n > 0 ? n : 0;
+		}
+	}
+	/* Not how often poll woke or a write found the buffer full: that
+	 * depends on timing, and must not part the two runs' outputs. */
+	printf("sent %llu KiB, got %llu KiB back, %llu bytes differ\n",
+	       (unsigned long long)(sent >> 10), (unsigned long long)(got >> 10),
+	       (unsigned long long)bad);
+	close(fd);
+	return 0;
+}
+
+/* The thread that waits in accept and read. */
+static void *self_server(void *arg)
+{
+	int lfd = *(int *)arg, c;
+	char buf[64];
+	ssize_t n;
+
+	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0) {
+		printf("accept4: %s\n", errname(errno));
+		return NULL;
+	}
+	set_timeouts(c);
+	n = read_line(c, buf, sizeof(buf), get_read);
+	if (n <= 0) {
+		printf("server read: %s\n", n < 0 ? errname(errno) : "end of stream");
+	} else {
+		for (ssize_t i = 0; i < n; i++)
+			buf[i] = buf[i] >= 'a' && buf[i] <= 'z' ? buf[i] - 'a' + 'A' : buf[i];
+		if (write(c, buf, n) != n)
+			printf("server write: %s\n", errname(errno));
+	}
+	close(c);
+	return NULL;
+}
+
+static int self(int port)
+{
+	struct addr a;
+	int lfd, fd, one = 1;
+	pthread_t t;
+
+	make_addr(&a, "127.0.0.1", port);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(lfd, (struct sockaddr *)&a.ss, a.len) < 0 || listen(lfd, 1) < 0) {
+		printf("listen: %s\n", errname(errno));
+		return 1;
+	}
+	if (pthread_create(&t, NULL, self_server, &lfd)) {
+		printf("pthread_create failed\n");
+		return 1;
+	}
+	/* A moment, so that the thread is waiting in accept already. */
+	nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
+		printf("connect: %s\n", errname(errno));
+		return 1;
+	}
+	set_timeouts(fd);
+	printf("connected to my own listener\n");
+	/* Another moment: the thread is then waiting in read. */
+	nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	if (write(fd, "to myself\n", 10) != 10)
+		printf("write: %s\n", errname(errno));
+	show_line("read", fd, get_read);
+	pthread_join(t, NULL);
+	close(fd);
+	close(lfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -332,6 +478,11 @@ int main(int argc, char **argv)
 		return refused(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "conns"))
 		return conns(atoi(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: net_client echo ADDR PORT | refused PORT OTHER | conns PORT N\n");
+	if (argc == 5 && !strcmp(argv[1], "bulk"))
+		return bulk(argv[2], atoi(argv[3]), atol(argv[4]));
+	if (argc == 3 && !strcmp(argv[1], "self"))
+		return self(atoi(argv[2]));
+	fprintf(stderr, "usage: net_client echo ADDR PORT | refused PORT OTHER | conns PORT N | "
+		"bulk ADDR PORT KIB | self PORT\n");
 	return 2;
 }

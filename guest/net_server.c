@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * net_server - an event-loop TCP server: non-blocking sockets, epoll
- * (level- or edge-triggered), accept4, reads until EAGAIN.  Each client
+ * (level- or edge-triggered), accept4, reads until EAGAIN; or a plain
+ * one that waits in accept and read, one client at a time.  Each client
  * sends a line and gets it back in capitals, then the server closes the
  * connection; after N clients it exits 0.  It prints only what is the
  * same in every run (tests/test_net.c compares a native run with one
  * under lstar): that it listens, where each client came from (the
  * address, not the port), how many it served.
  *
- *   net_server ADDR PORT N lt|et   listen on ADDR:PORT (0: a port the
- *                                  kernel picks, printed first as
- *                                  "port P"), serve N clients
+ *   net_server ADDR PORT N lt|et|bl  listen on ADDR:PORT (0: a port
+ *                                    the kernel picks, printed first as
+ *                                    "port P"), serve N clients: epoll
+ *                                    level- or edge-triggered, or
+ *                                    blocking calls
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -123,6 +126,39 @@ static int serve(int ep, struct client *c)
 	}
 }
 
+/* One client at a time, each call waiting as long as it must. */
+static int serve_blocking(int lfd, int want)
+{
+	for (int served = 0; served < want; served++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		struct client c = { .fd = fd };
+		char *nl = NULL;
+
+		if (fd < 0)
+			fail("accept4");
+		show_peer(&ss);
+		while (!nl && c.len < sizeof(c.line) - 1) {
+			ssize_t n = recv(fd, c.line + c.len, sizeof(c.line) - 1 - c.len, 0);
+
+			if (n <= 0) {
+				printf("a client went before its line was whole\n");
+				break;
+			}
+			c.len += n;
+			nl = memchr(c.line, '\n', c.len);
+		}
+		for (size_t i = 0; i < c.len; i++)
+			c.line[i] = toupper((unsigned char)c.line[i]);
+		if (nl && send(fd, c.line, nl + 1 - c.line, MSG_NOSIGNAL) != nl + 1 - c.line)
+			fail("send");
+		close(fd);
+	}
+	printf("served %d\n", want);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss = { 0 };
@@ -130,15 +166,17 @@ int main(int argc, char **argv)
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 	struct epoll_event ev = { .events = EPOLLIN };
 	socklen_t len;
-	int lfd, ep, one = 1, want, served = 0, early = 0;
+	int lfd, ep, one = 1, want, served = 0, early = 0, blocking;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc != 5 || (strcmp(argv[4], "lt") && strcmp(argv[4], "et"))) {
-		fprintf(stderr, "usage: net_server ADDR PORT N lt|et\n");
+	if (argc != 5 || (strcmp(argv[4], "lt") && strcmp(argv[4], "et") &&
+			  strcmp(argv[4], "bl"))) {
+		fprintf(stderr, "usage: net_server ADDR PORT N lt|et|bl\n");
 		return 2;
 	}
 	want = atoi(argv[3]);
 	edge = !strcmp(argv[4], "et");
+	blocking = !strcmp(argv[4], "bl");
 	if (inet_pton(AF_INET, argv[1], &in->sin_addr) == 1) {
 		in->sin_family = AF_INET;
 		in->sin_port = htons(atoi(argv[2]));
@@ -154,7 +192,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 
-	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	lfd = socket(ss.ss_family, SOCK_STREAM | (blocking ? 0 : SOCK_NONBLOCK) | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
 		fail("socket");
 	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
@@ -168,6 +206,10 @@ int main(int argc, char **argv)
 		if (getsockname(lfd, (struct sockaddr *)&ss, &len) < 0)
 			fail("getsockname");
 		printf("port %d\n", ntohs(ss.ss_family == AF_INET ? in->sin_port : in6->sin6_port));
+	}
+	if (blocking) {
+		printf("listening\n");
+		return serve_blocking(lfd, want);
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)

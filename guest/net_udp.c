@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -150,6 +151,14 @@ static int echo(void)
 		printf("recvmsg, short buffer: %zd bytes, flags %s\n", n,
 		       n < 0 ? errname(errno) : rm.msg_flags & MSG_TRUNC ? "MSG_TRUNC" : "none");
 	}
+	/* Nothing more comes: a receive timeout ends the wait. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ 0, 50000 },
+		       sizeof(struct timeval)) < 0)
+		printf("SO_RCVTIMEO: %s\n", errname(errno));
+	printf("recv, nothing to come: %s\n",
+	       errname(recv(fd, b, sizeof(b), 0) < 0 ? errno : 0));
+	printf("recv MSG_DONTWAIT: %s\n",
+	       errname(recv(fd, b, sizeof(b), MSG_DONTWAIT) < 0 ? errno : 0));
 	close(fd);
 	return 0;
 }

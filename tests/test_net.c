@@ -345,6 +345,74 @@ START_TEST(client_refused)
 }
 END_TEST
 
+/* -v names each refused address and port, and says it was refused. */
+START_TEST(refusals_said)
+{
+	struct peer p;
+	char port[16], other[16], rule[64];
+	const char *const args[] = { "refused", port, other, NULL };
+	const char *const opts[] = { "-v", "--net", rule, "--timeout", "30", NULL };
+	const char *const addrs[] = { "127.0.0.1:%s", "127.0.0.2:%s", "10.0.0.1:80", "[::1]:%s",
+				      "[::ffff:127.0.0.2]:%s", "[2001:db8::1]:80" };
+	struct run_result r;
+
+	peer_start(&p, "127.0.0.1", SOCK_STREAM);
+	snprintf(port, sizeof(port), "%d", p.port);
+	snprintf(other, sizeof(other), "%d", free_port("127.0.0.1"));
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d", p.port);
+	run_lstar(opts, probe("net_client", 0), args, &r);
+	ck_assert_msg(r.status == 0, "status %d\n--- stderr\n%s", r.status, r.err);
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		char want[64];
+		const char *at, *eol;
+
+		snprintf(want, sizeof(want), addrs[i], i ? port : other);
+		at = strstr(r.err, want);
+		eol = at ? strchrnul(at, '\n') : NULL;
+		ck_assert_msg(at && memmem(at, eol - at, "refused", 7),
+			      "-v does not say %s was refused\n--- stderr\n%s", want, r.err);
+	}
+	run_result_free(&r);
+	peer_stop(&p);
+}
+END_TEST
+
+/* Four MiB through the echo server on a non-blocking socket that poll
+ * drives: both ways' buffers fill, writes are partial, as natively. */
+START_TEST(client_bulk)
+{
+	struct peer p;
+	char port[16], rule[64];
+	const char *const args[] = { "bulk", "127.0.0.1", port, "4096", NULL };
+	const char *const opts[] = { "--net", rule, "--timeout", "60", NULL };
+
+	peer_start(&p, "127.0.0.1", SOCK_STREAM);
+	snprintf(port, sizeof(port), "%d", p.port);
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d", p.port);
+	same_as_native(opts, probe("net_client", _i), args,
+		       "sent 4096 KiB, got 4096 KiB back, 0 bytes differ\n");
+	peer_stop(&p);
+}
+END_TEST
+
+/* A program that is its own server: a thread waits in accept, then in
+ * read, while the main thread connects; two rules, one of each kind. */
+START_TEST(client_and_server_in_one)
+{
+	char port[16], listen_rule[64], connect_rule[64];
+	const char *const args[] = { "self", port, NULL };
+	const char *const opts[] = { "--net", listen_rule, "--net", connect_rule,
+				     "--timeout", "30", NULL };
+	int n = free_port("127.0.0.1");
+
+	snprintf(port, sizeof(port), "%d", n);
+	snprintf(listen_rule, sizeof(listen_rule), "listen 127.0.0.1:%d", n);
+	snprintf(connect_rule, sizeof(connect_rule), "connect 127.0.0.1:%d", n);
+	same_as_native(opts, probe("net_client", _i), args,
+		       "connected to my own listener\nread: 10 bytes: TO MYSELF\n");
+}
+END_TEST
+
 /*
  * A client on the host of the server under test: connect (from src when
  * not NULL), send line (in two writes when split), read the answer.
@@ -498,30 +566,32 @@ static void background_finish(struct background *b, struct run_result *r)
 }
 
 /*
- * The epoll server (guest/net_server) on host:PORT, natively or under
- * lstar with opts, serving three host clients at once (one writing its
- * line in two parts); each must get its line back in capitals.  The
+ * The server (guest/net_server) on host:PORT in mode, natively or under
+ * lstar with opts, serving n host clients at once (the second writing
+ * its line in two parts); each must get its line back in capitals.  The
  * server's output goes to r.
  */
-static void serve_three(const char *const opts[], const char *prog, const char *host,
-			int port, const char *mode, struct run_result *r)
+static void serve(const char *const opts[], const char *prog, const char *host, int port,
+		  const char *mode, int n, struct run_result *r)
 {
-	char port_text[16];
-	const char *const args[] = { host, port_text, "3", mode, NULL };
+	char port_text[16], n_text[16];
+	const char *const args[] = { host, port_text, n_text, mode, NULL };
 	struct background b;
-	struct host_client c[3];
+	struct host_client c[16];
 
+	ck_assert_int_le(n, 16);
 	snprintf(port_text, sizeof(port_text), "%d", port);
+	snprintf(n_text, sizeof(n_text), "%d", n);
 	background_start(&b, opts, prog, args);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		c[i] = (struct host_client){ .addr = host, .port = port, .split = i == 1 };
 		snprintf(c[i].line, sizeof(c[i].line), "line %d from the host\n", i);
 		host_client_start(&c[i]);
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		pthread_join(c[i].thread, NULL);
 	background_finish(&b, r);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		char want[64];
 
 		snprintf(want, sizeof(want), "LINE %d FROM THE HOST\n", i);
@@ -532,24 +602,25 @@ static void serve_three(const char *const opts[], const char *prog, const char *
 	}
 }
 
-/* The same server natively and under lstar (`net listen ADDR:PORT`):
- * the same output, every client answered. */
-static void server_as_native(int libc, const char *host, const char *mode)
+/* The same server natively and under lstar (`net listen ADDR:PORT`)
+ * with n clients: the same output, every client answered. */
+static void server_as_native(int libc, const char *host, const char *mode, int n)
 {
 	const char *prog = probe("net_server", libc);
-	char rule[64], want[128];
+	char rule[64], want[1024];
 	const char *const opts[] = { "--net", rule, "--timeout", "40", NULL };
 	struct run_result native, boxed;
 	int port;
 
-	serve_three(NULL, prog, host, free_port(host), mode, &native);
+	serve(NULL, prog, host, free_port(host), mode, n, &native);
 	port = free_port(host);
 	snprintf(rule, sizeof(rule), strchr(host, ':') ? "listen [%s]:%d" : "listen %s:%d",
 		 host, port);
-	serve_three(opts, prog, host, port, mode, &boxed);
-	snprintf(want, sizeof(want),
-		 "listening\nclient from %s\nclient from %s\nclient from %s\nserved 3\n",
-		 host, host, host);
+	serve(opts, prog, host, port, mode, n, &boxed);
+	snprintf(want, sizeof(want), "listening\n");
+	for (int i = 0; i < n; i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "client from %s\n", host);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), "served %d\n", n);
 	ck_assert_msg(native.status == 0 && !strcmp(native.out, want),
 		      "native: status %d\n--- stdout\n%s--- stderr\n%s", native.status,
 		      native.out, native.err);
@@ -562,16 +633,26 @@ static void server_as_native(int libc, const char *host, const char *mode)
 	run_result_free(&boxed);
 }
 
-/* _i: libc * 2 + (edge-triggered or not). */
+/* epoll level- and edge-triggered, and blocking calls: _i is libc * 3
+ * + mode. */
 START_TEST(server_as_native_ipv4)
 {
-	server_as_native(_i / 2, "127.0.0.1", _i % 2 ? "et" : "lt");
+	static const char *const modes[] = { "lt", "et", "bl" };
+
+	server_as_native(_i / 3, "127.0.0.1", modes[_i % 3], 3);
+}
+END_TEST
+
+/* Sixteen clients at once: accept4 until EAGAIN takes several. */
+START_TEST(server_many_clients)
+{
+	server_as_native(_i, "127.0.0.1", "et", 16);
 }
 END_TEST
 
 START_TEST(server_as_native_ipv6)
 {
-	server_as_native(_i, "::1", "et");
+	server_as_native(_i, "::1", "et", 3);
 }
 END_TEST
 
@@ -633,7 +714,9 @@ START_TEST(udp_as_native)
 		       "recvfrom: \"PING\" from the server\n"
 		       "recvfrom, connected: \"CONNECTED\" from the server\n"
 		       "recvmsg: 7 bytes, \"SEN\" then \"DMSG\", flags 0\n"
-		       "recvmsg, short buffer: 7 bytes, flags MSG_TRUNC\n");
+		       "recvmsg, short buffer: 7 bytes, flags MSG_TRUNC\n"
+		       "recv, nothing to come: EAGAIN\n"
+		       "recv MSG_DONTWAIT: EAGAIN\n");
 	peer_stop(&p);
 }
 END_TEST
@@ -844,7 +927,11 @@ Suite *suite_net(void)
 	tcase_add_loop_test(tc, client_as_native, 0, 4);
 	tcase_add_loop_test(tc, client_many_connections, 0, 2);
 	tcase_add_loop_test(tc, client_refused, 0, 2);
-	tcase_add_loop_test(tc, server_as_native_ipv4, 0, 4);
+	tcase_add_loop_test(tc, server_as_native_ipv4, 0, 6);
+	tcase_add_loop_test(tc, server_many_clients, 0, 2);
+	tcase_add_loop_test(tc, client_bulk, 0, 2);
+	tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
+	tcase_add_test(tc, refusals_said);
 	tcase_add_loop_test(tc, server_refuses_peer, 0, 2);
 	suite_add_tcase(s, tc);
 
