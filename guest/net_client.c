@@ -24,6 +24,10 @@
  *                                 a non-blocking socket, written and read
  *                                 as poll says it may (each side's
  *                                 buffers fill: EAGAIN, partial writes)
+ *   net_client try ADDR PORT      connect, blocking and not (then poll
+ *                                 and SO_ERROR): what a port nobody
+ *                                 listens on answers (ECONNREFUSED, not
+ *                                 lstar's EACCES), and one that listens
  *   net_client self PORT          listen on 127.0.0.1:PORT; a thread
  *                                 waits in accept and read while the
  *                                 main thread connects and talks to it
@@ -333,6 +337,40 @@ static int conns(int port, int n)
 	return 0;
 }
 
+static int try(const char *host, int port)
+{
+	struct addr a;
+	int family = make_addr(&a, host, port), fd, err = -1, ready;
+	struct pollfd pf;
+	socklen_t len = sizeof(err);
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("socket: %s\n", errname(errno));
+		return 1;
+	}
+	set_timeouts(fd);
+	printf("connect: %s\n", errname(connect(fd, (struct sockaddr *)&a.ss, a.len) < 0 ? errno : 0));
+	close(fd);
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("socket: %s\n", errname(errno));
+		return 1;
+	}
+	printf("connect, non-blocking: %s\n",
+	       errname(connect(fd, (struct sockaddr *)&a.ss, a.len) < 0 ? errno : 0));
+	pf = (struct pollfd){ fd, POLLOUT, 0 };
+	ready = poll(&pf, 1, 10000);
+	printf("poll: %d, revents %x\n", ready, pf.revents);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		printf("SO_ERROR: %s\n", errname(errno));
+	else
+		printf("SO_ERROR: %s\n", errname(err));
+	close(fd);
+	return 0;
+}
+
 /* The byte at offset i of the bulk stream: not a repeating short
  * pattern, so that a lost or repeated chunk shows. */
 static unsigned char bulk_byte(uint64_t i)
@@ -480,9 +518,11 @@ int main(int argc, char **argv)
 		return conns(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "bulk"))
 		return bulk(argv[2], atoi(argv[3]), atol(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "try"))
+		return try(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "self"))
 		return self(atoi(argv[2]));
 	fprintf(stderr, "usage: net_client echo ADDR PORT | refused PORT OTHER | conns PORT N | "
-		"bulk ADDR PORT KIB | self PORT\n");
+		"bulk ADDR PORT KIB | try ADDR PORT | self PORT\n");
 	return 2;
 }

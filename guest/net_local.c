@@ -13,6 +13,9 @@
  *   net_local pair       socketpairs, a child, poll and select
  *   net_local unix DIR   a listening socket DIR/sock, a child connects
  *   net_local abstract   an abstract name (lstar refuses it: EACCES)
+ *   net_local intr       a read waiting on a socket, a signal handler
+ *                        runs: EINTR without SA_RESTART; with it, the
+ *                        read goes on and gets what comes after
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -230,6 +234,50 @@ static int abstract(void)
 	return 0;
 }
 
+static int wake[2];
+
+/* The handler tells the child to write: what the read gets then can
+ * only come after the signal. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (write(wake[1], "w", 1) != 1)
+		_exit(3);
+}
+
+static int intr(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int sv[2], st;
+	char buf[16];
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe(wake) < 0) {
+		printf("socketpair: %s\n", errname(errno));
+		return 1;
+	}
+	/* The child writes once for each wake-up. */
+	child = fork();
+	if (child == 0) {
+		for (int i = 0; i < 2; i++)
+			if (read(wake[0], buf, 1) != 1 || write(sv[1], "after", 5) != 5)
+				_exit(1);
+		_exit(0);
+	}
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	show("read, a handler without SA_RESTART", read(sv[0], buf, sizeof(buf)));
+	show("read what came after", read(sv[0], buf, sizeof(buf)));
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	show("recv, a handler with SA_RESTART", recv(sv[0], buf, sizeof(buf), 0));
+	waitpid(child, &st, 0);
+	printf("child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -241,6 +289,8 @@ int main(int argc, char **argv)
 		return unix_named(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "abstract"))
 		return abstract();
-	fprintf(stderr, "usage: net_local nonet | pair | unix DIR | abstract\n");
+	if (argc == 2 && !strcmp(argv[1], "intr"))
+		return intr();
+	fprintf(stderr, "usage: net_local nonet | pair | unix DIR | abstract | intr\n");
 	return 2;
 }

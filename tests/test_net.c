@@ -413,6 +413,30 @@ START_TEST(client_and_server_in_one)
 }
 END_TEST
 
+/* A port the policy names where nobody listens answers as natively,
+ * ECONNREFUSED (not lstar's EACCES), and one that listens connects,
+ * blocking and not: _i is libc * 2 + (the listening port or not). */
+START_TEST(connect_outcomes)
+{
+	struct peer p;
+	char port[16], rule[64];
+	const char *const args[] = { "try", "127.0.0.1", port, NULL };
+	const char *const opts[] = { "--net", rule, "--timeout", "30", NULL };
+	int n;
+
+	peer_start(&p, "127.0.0.1", SOCK_STREAM);
+	n = _i % 2 ? p.port : free_port("127.0.0.1");
+	snprintf(port, sizeof(port), "%d", n);
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d", n);
+	same_as_native(opts, probe("net_client", _i / 2), args,
+		       _i % 2 ? "connect: 0\nconnect, non-blocking: EINPROGRESS\n"
+			        "poll: 1, revents 4\nSO_ERROR: 0\n"
+			      : "connect: ECONNREFUSED\nconnect, non-blocking: EINPROGRESS\n"
+			        "poll: 1, revents 1c\nSO_ERROR: ECONNREFUSED\n");
+	peer_stop(&p);
+}
+END_TEST
+
 /*
  * A client on the host of the server under test: connect (from src when
  * not NULL), send line (in two writes when split), read the answer.
@@ -852,6 +876,20 @@ START_TEST(pairs_as_native)
 }
 END_TEST
 
+/* A read waiting on a socket ends with EINTR when a handler runs,
+ * or goes on under SA_RESTART, as natively. */
+START_TEST(signal_ends_wait)
+{
+	const char *const args[] = { "intr", NULL };
+	const char *const opts[] = { "--timeout", "30", NULL };
+
+	same_as_native(opts, probe("net_local", _i), args,
+		       "read, a handler without SA_RESTART: EINTR\n"
+		       "read what came after: 5\n"
+		       "recv, a handler with SA_RESTART: 5\n");
+}
+END_TEST
+
 /* A named AF_UNIX socket beneath an rw tree: bind, listen, a child
  * connects, accept4; as natively. */
 START_TEST(unix_named_as_native)
@@ -932,6 +970,7 @@ Suite *suite_net(void)
 	tcase_add_loop_test(tc, client_bulk, 0, 2);
 	tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
 	tcase_add_test(tc, refusals_said);
+	tcase_add_loop_test(tc, connect_outcomes, 0, 4);
 	tcase_add_loop_test(tc, server_refuses_peer, 0, 2);
 	suite_add_tcase(s, tc);
 
@@ -946,6 +985,7 @@ Suite *suite_net(void)
 	tcase_add_loop_test(tl, no_net_by_default, 0, 2);
 	tcase_add_loop_test(tl, other_families_with_net, 0, 2);
 	tcase_add_loop_test(tl, pairs_as_native, 0, 4);
+	tcase_add_loop_test(tl, signal_ends_wait, 0, 2);
 	tcase_add_loop_test(tl, unix_named_as_native, 0, 2);
 	tcase_add_loop_test(tl, unix_abstract_refused, 0, 2);
 	suite_add_tcase(s, tl);
