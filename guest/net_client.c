@@ -126,7 +126,8 @@ static ssize_t get_recv(int fd, char *buf, size_t size)
 static ssize_t get_recvmsg(int fd, char *buf, size_t size)
 {
 	/* Two iovecs, the first short: the kernel fills them in order. */
-	struct iovec iov[2] = { { buf, size < 3 ? size : 3 }, { buf + 3, size < 3 ? 0 : size - 3 } };
+	size_t first = size < 3 ? size : 3;
+	struct iovec iov[2] = { { buf, first }, { buf + first, size - first } };
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 	ssize_t r = recvmsg(fd, &m, 0);
 
@@ -164,8 +165,9 @@ static void show_names(int fd, const struct addr *peer)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
 		printf("getsockname: %s\n", errname(errno));
 	} else {
-		void *a = ss.ss_family == AF_INET ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
-						  : (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		void *a = ss.ss_family == AF_INET
+			? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+			: (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
 
 		printf("getsockname: %s\n", inet_ntop(ss.ss_family, a, text, sizeof(text)));
 	}
@@ -350,7 +352,8 @@ static int try(const char *host, int port)
 		return 1;
 	}
 	set_timeouts(fd);
-	printf("connect: %s\n", errname(connect(fd, (struct sockaddr *)&a.ss, a.len) < 0 ? errno : 0));
+	printf("connect: %s\n",
+	       errname(connect(fd, (struct sockaddr *)&a.ss, a.len) < 0 ? errno : 0));
 	close(fd);
 
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -201,7 +201,9 @@ static int unix_named(const char *dir)
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	show("socket", lfd < 0 ? -1 : 0);
 	show("bind", bind(lfd, (struct sockaddr *)&sa, sizeof(sa)));
-	show("bind again", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&sa, sizeof(sa)));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	show("bind again", bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	close(fd);
 	show("listen", listen(lfd, 4));
 	child = fork();
 	if (child == 0) {

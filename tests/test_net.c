@@ -591,12 +591,12 @@ static void background_finish(struct background *b, struct run_result *r)
 
 /*
  * The server (guest/net_server) on host:PORT in mode, natively or under
- * lstar with opts, serving n host clients at once (the second writing
- * its line in two parts); each must get its line back in capitals.  The
- * server's output goes to r.
+ * lstar with opts, serving n host clients at once that connect to
+ * client:PORT (the second writing its line in two parts); each must get
+ * its line back in capitals.  The server's output goes to r.
  */
-static void serve(const char *const opts[], const char *prog, const char *host, int port,
-		  const char *mode, int n, struct run_result *r)
+static void serve(const char *const opts[], const char *prog, const char *host,
+		  const char *client, int port, const char *mode, int n, struct run_result *r)
 {
 	char port_text[16], n_text[16];
 	const char *const args[] = { host, port_text, n_text, mode, NULL };
@@ -608,7 +608,7 @@ static void serve(const char *const opts[], const char *prog, const char *host, 
 	snprintf(n_text, sizeof(n_text), "%d", n);
 	background_start(&b, opts, prog, args);
 	for (int i = 0; i < n; i++) {
-		c[i] = (struct host_client){ .addr = host, .port = port, .split = i == 1 };
+		c[i] = (struct host_client){ .addr = client, .port = port, .split = i == 1 };
 		snprintf(c[i].line, sizeof(c[i].line), "line %d from the host\n", i);
 		host_client_start(&c[i]);
 	}
@@ -626,9 +626,11 @@ static void serve(const char *const opts[], const char *prog, const char *host, 
 	}
 }
 
-/* The same server natively and under lstar (`net listen ADDR:PORT`)
- * with n clients: the same output, every client answered. */
-static void server_as_native(int libc, const char *host, const char *mode, int n)
+/* The same server natively and under lstar with the rule rule_form
+ * (a format naming the port) and n clients: the same output, every
+ * client answered. */
+static void server_as_native(int libc, const char *host, const char *client,
+			     const char *rule_form, const char *mode, int n)
 {
 	const char *prog = probe("net_server", libc);
 	char rule[64], want[1024];
@@ -636,14 +638,14 @@ static void server_as_native(int libc, const char *host, const char *mode, int n
 	struct run_result native, boxed;
 	int port;
 
-	serve(NULL, prog, host, free_port(host), mode, n, &native);
+	serve(NULL, prog, host, client, free_port(host), mode, n, &native);
 	port = free_port(host);
-	snprintf(rule, sizeof(rule), strchr(host, ':') ? "listen [%s]:%d" : "listen %s:%d",
-		 host, port);
-	serve(opts, prog, host, port, mode, n, &boxed);
+	snprintf(rule, sizeof(rule), rule_form, port);
+	serve(opts, prog, host, client, port, mode, n, &boxed);
 	snprintf(want, sizeof(want), "listening\n");
 	for (int i = 0; i < n; i++)
-		snprintf(want + strlen(want), sizeof(want) - strlen(want), "client from %s\n", host);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "client from %s\n",
+			 client);
 	snprintf(want + strlen(want), sizeof(want) - strlen(want), "served %d\n", n);
 	ck_assert_msg(native.status == 0 && !strcmp(native.out, want),
 		      "native: status %d\n--- stdout\n%s--- stderr\n%s", native.status,
@@ -663,20 +665,30 @@ START_TEST(server_as_native_ipv4)
 {
 	static const char *const modes[] = { "lt", "et", "bl" };
 
-	server_as_native(_i / 3, "127.0.0.1", modes[_i % 3], 3);
+	server_as_native(_i / 3, "127.0.0.1", "127.0.0.1", "listen 127.0.0.1:%d", modes[_i % 3], 3);
 }
 END_TEST
 
 /* Sixteen clients at once: accept4 until EAGAIN takes several. */
 START_TEST(server_many_clients)
 {
-	server_as_native(_i, "127.0.0.1", "et", 16);
+	server_as_native(_i, "127.0.0.1", "127.0.0.1", "listen 127.0.0.1:%d", "et", 16);
 }
 END_TEST
 
+/* `net listen PORT` is loopback's: a server on the wildcard hears a
+ * client from 127.0.0.1. */
+START_TEST(server_loopback_rule)
+{
+	server_as_native(_i, "0.0.0.0", "127.0.0.1", "listen %d", "lt", 3);
+}
+END_TEST
+
+/* [::1], named as such or as loopback's (`net listen PORT`): _i is
+ * libc * 2 + rule form. */
 START_TEST(server_as_native_ipv6)
 {
-	server_as_native(_i, "::1", "et", 3);
+	server_as_native(_i / 2, "::1", "::1", _i % 2 ? "listen %d" : "listen [::1]:%d", "et", 3);
 }
 END_TEST
 
@@ -716,7 +728,8 @@ START_TEST(server_refuses_peer)
 	ck_assert_msg(!allowed.error && !strcmp(allowed.reply, "FROM 127.0.0.2\n"),
 		      "the allowed peer: %s, got \"%s\"\n--- server's stdout\n%s--- stderr\n%s",
 		      strerror(allowed.error), allowed.reply, r.out, r.err);
-	ck_assert_msg(r.status == 0 && !strcmp(r.out, "listening\nclient from 127.0.0.2\nserved 1\n"),
+	ck_assert_msg(r.status == 0 &&
+		      !strcmp(r.out, "listening\nclient from 127.0.0.2\nserved 1\n"),
 		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
 	run_result_free(&r);
 }
@@ -762,7 +775,8 @@ START_TEST(udp_stray_dropped)
 	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d", p.port);
 	run_argv((char *const *)argv, NULL, 30, &r);
 	ck_assert_msg(r.status == 0 && !strcmp(r.out, "first: \"intruder\" from another port\n"),
-		      "natively (the stray must come first): status %d\n--- stdout\n%s--- stderr\n%s",
+		      "natively (the stray must come first): status %d\n--- stdout\n%s"
+		      "--- stderr\n%s",
 		      r.status, r.out, r.err);
 	run_result_free(&r);
 	boxed_prints(opts, argv[0], args, 0, "first: \"STRAY\" from the server\n");
@@ -967,6 +981,7 @@ Suite *suite_net(void)
 	tcase_add_loop_test(tc, client_refused, 0, 2);
 	tcase_add_loop_test(tc, server_as_native_ipv4, 0, 6);
 	tcase_add_loop_test(tc, server_many_clients, 0, 2);
+	tcase_add_loop_test(tc, server_loopback_rule, 0, 2);
 	tcase_add_loop_test(tc, client_bulk, 0, 2);
 	tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
 	tcase_add_test(tc, refusals_said);
@@ -992,12 +1007,12 @@ Suite *suite_net(void)
 
 	/* IPv6 loopback as the host has it: without it, say so. */
 	if (no_ipv6) {
-		printf("lstar tests: 4 net IPv6 tests not run: no IPv6 loopback here (%s)\n",
+		printf("lstar tests: 6 net IPv6 tests not run: no IPv6 loopback here (%s)\n",
 		       no_ipv6);
 	} else {
 		tcase_set_timeout(t6, 120);
 		tcase_add_loop_test(t6, client_as_native_ipv6, 0, 2);
-		tcase_add_loop_test(t6, server_as_native_ipv6, 0, 2);
+		tcase_add_loop_test(t6, server_as_native_ipv6, 0, 4);
 		suite_add_tcase(s, t6);
 	}
 	return s;
