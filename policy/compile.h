@@ -161,6 +161,14 @@ const struct lstar_policy_net *lstar_policy_net_find(const struct lstar_policy *
 						     int proto, int family,
 						     const uint8_t *addr, uint16_t port);
 
+/*
+ * lstar_policy_net_text - rule n's address, port and protocol as a
+ * policy writes them ("127.0.0.1:8080/tcp", "10.0.0.0/8:443",
+ * "[::1]:5432", "*:*"), into buf (len bytes, always NUL-terminated);
+ * returns buf.  For explain, --trace and -v, and --learn.
+ */
+const char *lstar_policy_net_text(const struct lstar_policy_net *n, char *buf, size_t len);
+
 /* Names of syscalls and constants, for the compiler, explain and trace. */
 const char *lstar_policy_syscall_name(uint64_t nr);	/* NULL when unknown */
 int lstar_policy_syscall_number(const char *name);	/* -1 when unknown */
