@@ -42,7 +42,7 @@ static const int dns_calls[] = {
 };
 
 #define NET_HINT_EXAMPLE "for example: net connect 127.0.0.1:8080, net listen 8080/tcp, net dns"
-#define NET_HINT_PORT	"a port is a number 0..65535, a range such as 8000-8099, or *"
+#define NET_HINT_PORT	"a port is a decimal number 0..65535, a range such as 8000-8099, or *"
 #define NET_HINT_NAMES	"net rules take addresses; `net dns` lets the program resolve names"
 
 /* The word being taken apart, for messages: where it starts. */
@@ -331,7 +331,7 @@ static int parse_port_number(struct compiler *c, const struct word *w, size_t of
 	else if (len == 0)
 		policy_error(c, w->col + (int)off, NET_HINT_PORT, "expected a port");
 	else
-		policy_error(c, w->col + (int)off, looks_like_name(w->s + off, len) ?
+		policy_error(c, w->col + (int)off, is_letter(w->s[off]) ?
 			     "ports are numbers, not service names: 443, not https" : NET_HINT_PORT,
 			     "bad port '%s'", policy_show(q, sizeof(q), w->s + off, len));
 	return -1;
@@ -387,6 +387,10 @@ static int parse_ports(struct compiler *c, const struct word *w, size_t off,
 			r->protos = i == 0 ? LSTAR_NET_TCP : LSTAR_NET_UDP;
 			return 0;
 		}
+	if (end == w->len) {
+		policy_error(c, w->col + (int)end, NULL, "expected tcp or udp after '/'");
+		return -1;
+	}
 	policy_did_you_mean(hint, sizeof(hint), w->s + end, w->len - end, proto_at, 2, NULL);
 	policy_error(c, w->col + (int)end, *hint ? hint : "a rule is for /tcp or /udp; "
 		     "without either it covers both",
@@ -540,8 +544,10 @@ void policy_stmt_net(struct compiler *c, const struct tok *toks, size_t n,
 	}
 	verb = r.op == LSTAR_NET_CONNECT ? "connect" : "listen";
 	if (n < 3 || toks[2].kind != TK_WORD) {
-		snprintf(hint, sizeof(hint), "for example: net %s 127.0.0.1:8080%s", verb,
-			 r.op == LSTAR_NET_LISTEN ? ", or net listen 8080 for the loopback addresses" : "");
+		snprintf(hint, sizeof(hint), "%sfor example: net %s 127.0.0.1:8080%s",
+			 n >= 3 && toks[2].kind == TK_STRING ? "an address goes without quotes; " : "",
+			 verb, r.op == LSTAR_NET_LISTEN ?
+			 ", or net listen 8080 for the loopback addresses" : "");
 		policy_error(c, n < 3 ? policy_end_col(toks, n) : toks[2].col, hint,
 			     "expected ADDR:PORT after 'net %s'", verb);
 		return;
