@@ -120,7 +120,7 @@ const char *lstar_policy_where(const struct lstar_policy *p, uint32_t src,
  * lstar_policy_explain - the compiled policy as a table a person can read:
  * the default, each syscall that has rules with its verdicts, conditions
  * (constants by name where one fits) and the FILE:LINE each came from, the
- * paths and the limits.
+ * paths, the net rules and the limits.
  */
 void lstar_policy_explain(const struct lstar_policy *p, FILE *out);
 

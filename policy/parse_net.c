@@ -62,8 +62,9 @@ static bool is_letter(char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
 }
 
-/* Does s (len bytes) hold a letter, a '-' or a '_' (and so read as a host
- * name rather than a mistyped address)? */
+/* Does s (len bytes) hold a letter or a '_' (and so read as a host name
+ * rather than a mistyped address)?  Not past a ':', '[' or '*': those
+ * are an address's. */
 static bool looks_like_name(const char *s, size_t len)
 {
 	bool letter = false;
@@ -138,7 +139,7 @@ static int parse_ipv4(const char *s, size_t len, uint8_t *addr)
 	return i == len ? 0 : -1;
 }
 
-/* ipv6 - s (len bytes) through inet_pton into addr.  0 or -1. */
+/* parse_ipv6 - s (len bytes) through inet_pton into addr.  0 or -1. */
 static int parse_ipv6(const char *s, size_t len, uint8_t *addr)
 {
 	char buf[INET6_ADDRSTRLEN];
