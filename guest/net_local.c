@@ -249,7 +249,9 @@ static void on_alarm(int sig)
 
 static int intr(void)
 {
-	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	/* Long enough that the read is waiting when the timer fires, even
+	 * on a loaded machine: a signal before it would end nothing. */
+	struct itimerval it = { { 0, 0 }, { 0, 100000 } };
 	struct sigaction sa = { .sa_handler = on_alarm };
 	int sv[2], st;
 	char buf[16];
