@@ -437,6 +437,32 @@ START_TEST(connect_outcomes)
 }
 END_TEST
 
+/* A policy file's range of addresses and of ports: the echo server's
+ * port, inside both, connects as natively; a port past the range is
+ * refused. */
+START_TEST(client_policy_ranges)
+{
+	struct peer p;
+	char port[16], past[16], dir[] = "/tmp/lstar-net-XXXXXX", policy[64], text[128];
+	const char *const args[] = { "try", "127.0.0.1", port, NULL };
+	const char *const refused[] = { "conns", past, "1", NULL };
+	const char *const opts[] = { "-p", policy, "--timeout", "30", NULL };
+
+	peer_start(&p, "127.0.0.1", SOCK_STREAM);
+	snprintf(port, sizeof(port), "%d", p.port);
+	snprintf(past, sizeof(past), "%d", p.port + 2);
+	snprintf(text, sizeof(text), "use default\nnet connect 127.0.0.0/8:%d-%d/tcp\n",
+		 p.port - 1, p.port + 1);
+	write_policy(dir, policy, sizeof(policy), text);
+	same_as_native(opts, probe("net_client", _i), args,
+		       "connect: 0\nconnect, non-blocking: EINPROGRESS\n"
+		       "poll: 1, revents 4\nSO_ERROR: 0\n");
+	boxed_prints(opts, probe("net_client", _i), refused, 1, "connection 0: EACCES\n");
+	peer_stop(&p);
+	rm_rf(dir);
+}
+END_TEST
+
 /*
  * A client on the host of the server under test: connect (from src when
  * not NULL), send line (in two writes when split), read the answer.
@@ -608,7 +634,10 @@ static void serve(const char *const opts[], const char *prog, const char *host,
 	snprintf(n_text, sizeof(n_text), "%d", n);
 	background_start(&b, opts, prog, args);
 	for (int i = 0; i < n; i++) {
-		c[i] = (struct host_client){ .addr = client, .port = port, .split = i == 1 };
+		/* From client too: a connection to 127.0.0.2 would come from
+		 * 127.0.0.1 otherwise. */
+		c[i] = (struct host_client){ .addr = client, .src = client, .port = port,
+					     .split = i == 1 };
 		snprintf(c[i].line, sizeof(c[i].line), "line %d from the host\n", i);
 		host_client_start(&c[i]);
 	}
@@ -681,6 +710,14 @@ END_TEST
 START_TEST(server_loopback_rule)
 {
 	server_as_native(_i, "0.0.0.0", "127.0.0.1", "listen %d", "lt", 3);
+}
+END_TEST
+
+/* `net listen *:PORT/tcp` hears any peer: one from 127.0.0.2 is served
+ * by a server on the wildcard. */
+START_TEST(server_any_peer)
+{
+	server_as_native(_i, "0.0.0.0", "127.0.0.2", "listen *:%d/tcp", "et", 3);
 }
 END_TEST
 
@@ -1008,6 +1045,8 @@ Suite *suite_net(void)
 		tcase_add_loop_test(tc, server_as_native_ipv4, 0, 6);
 		tcase_add_loop_test(tc, server_many_clients, 0, 2);
 		tcase_add_loop_test(tc, server_loopback_rule, 0, 2);
+		tcase_add_loop_test(tc, server_any_peer, 0, 2);
+		tcase_add_loop_test(tc, client_policy_ranges, 0, 2);
 		tcase_add_loop_test(tc, client_bulk, 0, 2);
 		tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
 		tcase_add_test(tc, refusals_said);
