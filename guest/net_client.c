@@ -28,6 +28,10 @@
  *                                 and SO_ERROR): what a port nobody
  *                                 listens on answers (ECONNREFUSED, not
  *                                 lstar's EACCES), and one that listens
+ *   net_client opts               each socket option servers and clients
+ *                                 set (lstar's allow-list), set and read
+ *                                 back on TCP and UDP sockets of both
+ *                                 families: the host's values, as natively
  *   net_client self PORT          listen on 127.0.0.1:PORT; a thread
  *                                 waits in accept and read while the
  *                                 main thread connects and talks to it
@@ -374,6 +378,98 @@ static int try(const char *host, int port)
 	return 0;
 }
 
+/* An option: its level, name and the int it is set to (-1: read only). */
+struct opt {
+	const char *name;
+	int level, opt, value;
+	int type;			/* SOCK_STREAM, SOCK_DGRAM, or 0: both */
+	int family;			/* AF_INET, AF_INET6, or 0: both */
+};
+
+#define OPT(level, name, value, type, family) { #name, level, name, value, type, family }
+
+static const struct opt opts_table[] = {
+	OPT(SOL_SOCKET, SO_REUSEADDR, 1, 0, 0),
+	OPT(SOL_SOCKET, SO_REUSEPORT, 1, 0, 0),
+	OPT(SOL_SOCKET, SO_KEEPALIVE, 1, SOCK_STREAM, 0),
+	OPT(SOL_SOCKET, SO_RCVBUF, 65536, 0, 0),
+	OPT(SOL_SOCKET, SO_SNDBUF, 32768, 0, 0),
+	OPT(SOL_SOCKET, SO_BROADCAST, 1, SOCK_DGRAM, AF_INET),
+	OPT(SOL_SOCKET, SO_ERROR, -1, 0, 0),
+	OPT(SOL_SOCKET, SO_TYPE, -1, 0, 0),
+	OPT(SOL_SOCKET, SO_DOMAIN, -1, 0, 0),
+	OPT(SOL_SOCKET, SO_PROTOCOL, -1, 0, 0),
+	OPT(SOL_SOCKET, SO_ACCEPTCONN, -1, 0, 0),
+	OPT(IPPROTO_TCP, TCP_NODELAY, 1, SOCK_STREAM, 0),
+	OPT(IPPROTO_TCP, TCP_KEEPIDLE, 30, SOCK_STREAM, 0),
+	OPT(IPPROTO_TCP, TCP_KEEPINTVL, 5, SOCK_STREAM, 0),
+	OPT(IPPROTO_TCP, TCP_KEEPCNT, 3, SOCK_STREAM, 0),
+	OPT(IPPROTO_TCP, TCP_CORK, 1, SOCK_STREAM, 0),
+	OPT(IPPROTO_IP, IP_TTL, 17, 0, AF_INET),
+	OPT(IPPROTO_IPV6, IPV6_V6ONLY, 1, 0, AF_INET6),
+	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 17, 0, AF_INET6),
+};
+
+static void show_opts(int family, int type)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
+	struct linger lg = { 1, 3 }, lg_back = { 0, 0 };
+	struct timeval tv = { 2, 500000 }, tv_back = { 0, 0 };
+	socklen_t len;
+
+	printf("%s %s:\n", family == AF_INET ? "AF_INET" : "AF_INET6",
+	       type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
+	if (fd < 0) {
+		printf("  socket: %s\n", errname(errno));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(opts_table) / sizeof(opts_table[0]); i++) {
+		const struct opt *o = &opts_table[i];
+		int v = -1;
+
+		if ((o->type && o->type != type) || (o->family && o->family != family))
+			continue;
+		if (o->value >= 0 && setsockopt(fd, o->level, o->opt, &o->value, sizeof(int)) < 0) {
+			printf("  set %s: %s\n", o->name, errname(errno));
+			continue;
+		}
+		len = sizeof(v);
+		if (getsockopt(fd, o->level, o->opt, &v, &len) < 0)
+			printf("  get %s: %s\n", o->name, errname(errno));
+		else
+			printf("  %s: %d (%u bytes)\n", o->name, v, len);
+	}
+	/* The two that are not ints. */
+	len = sizeof(lg_back);
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg_back, &len) < 0)
+		printf("  SO_LINGER: %s\n", errname(errno));
+	else
+		printf("  SO_LINGER: on %d, %d s\n", lg_back.l_onoff, lg_back.l_linger);
+	len = sizeof(tv_back);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv_back, &len) < 0)
+		printf("  SO_RCVTIMEO: %s\n", errname(errno));
+	else
+		printf("  SO_RCVTIMEO: %ld.%06ld s\n", (long)tv_back.tv_sec, (long)tv_back.tv_usec);
+	len = sizeof(tv_back);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv_back, &len) < 0)
+		printf("  SO_SNDTIMEO: %s\n", errname(errno));
+	else
+		printf("  SO_SNDTIMEO: %ld.%06ld s\n", (long)tv_back.tv_sec, (long)tv_back.tv_usec);
+	close(fd);
+}
+
+static int opts(void)
+{
+	show_opts(AF_INET, SOCK_STREAM);
+	show_opts(AF_INET, SOCK_DGRAM);
+	show_opts(AF_INET6, SOCK_STREAM);
+	show_opts(AF_INET6, SOCK_DGRAM);
+	return 0;
+}
+
 /* The byte at offset i of the bulk stream: not a repeating short
  * pattern, so that a lost or repeated chunk shows. */
 static unsigned char bulk_byte(uint64_t i)
@@ -523,9 +619,11 @@ int main(int argc, char **argv)
 		return bulk(argv[2], atoi(argv[3]), atol(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "try"))
 		return try(argv[2], atoi(argv[3]));
+	if (argc == 2 && !strcmp(argv[1], "opts"))
+		return opts();
 	if (argc == 3 && !strcmp(argv[1], "self"))
 		return self(atoi(argv[2]));
 	fprintf(stderr, "usage: net_client echo ADDR PORT | refused PORT OTHER | conns PORT N | "
-		"bulk ADDR PORT KIB | try ADDR PORT | self PORT\n");
+		"bulk ADDR PORT KIB | try ADDR PORT | opts | self PORT\n");
 	return 2;
 }

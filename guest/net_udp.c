@@ -14,6 +14,8 @@
  *                              (under lstar, a peer no rule names is
  *                              dropped: the server's answer comes first)
  *   net_udp send PORT          one sendto 127.0.0.1:PORT, its errno name
+ *   net_udp mmsg PORT          three datagrams in one sendmmsg, the
+ *                              answers by recvmmsg
  *   net_udp refused PORT OTHER what a policy naming only 127.0.0.1:PORT
  *                              refuses: sendto, sendmsg and connect to
  *                              other ports and addresses; then the named
@@ -207,6 +209,29 @@ static int refused(int other)
 	m.msg_namelen = make_addr(&to, "127.0.0.1", other);
 	printf("sendmsg 127.0.0.1, another port: %s\n",
 	       errname(sendmsg(fd, &m, 0) < 0 ? errno : 0));
+	{
+		/* Each datagram's address is judged: the first, refused, ends
+		 * the call; after an allowed one, the count of those sent. */
+		struct sockaddr_storage named;
+		socklen_t nlen = make_addr(&named, "127.0.0.1", server_port);
+		struct mmsghdr mm[2] = {
+			{ .msg_hdr = { .msg_name = &to, .msg_namelen = m.msg_namelen,
+				       .msg_iov = &iov, .msg_iovlen = 1 } },
+			{ .msg_hdr = { .msg_name = &named, .msg_namelen = nlen,
+				       .msg_iov = &iov, .msg_iovlen = 1 } },
+		};
+		int n = sendmmsg(fd, mm, 2, 0);
+
+		printf("sendmmsg, another port first: %d %s\n", n, errname(n < 0 ? errno : 0));
+		mm[0].msg_hdr.msg_name = &named;
+		mm[0].msg_hdr.msg_namelen = nlen;
+		mm[1].msg_hdr.msg_name = &to;
+		mm[1].msg_hdr.msg_namelen = m.msg_namelen;
+		n = sendmmsg(fd, mm, 2, 0);
+		printf("sendmmsg, another port second: %d\n", n);
+		/* The one that went is answered: take the answer away. */
+		receive("its answer", fd);
+	}
 	len = make_addr(&to, "127.0.0.1", other);
 	printf("connect 127.0.0.1, another port: %s\n",
 	       errname(connect(fd, (struct sockaddr *)&to, len) < 0 ? errno : 0));
@@ -217,6 +242,48 @@ static int refused(int other)
 	receive("recvfrom", fd);
 	close(fd);
 	close(fd6);
+	return 0;
+}
+
+static int mmsg(void)
+{
+	struct sockaddr_storage to;
+	socklen_t len = make_addr(&to, "127.0.0.1", server_port);
+	int fd = open_udp(AF_INET), got = 0;
+	static const char *const words[3] = { "one", "two", "three" };
+	struct mmsghdr out[3], in[3];
+	struct iovec oiov[3], iiov[3];
+	char bufs[3][32];
+
+	for (int i = 0; i < 3; i++) {
+		oiov[i] = (struct iovec){ (void *)words[i], strlen(words[i]) };
+		out[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &to, .msg_namelen = len,
+						       .msg_iov = &oiov[i], .msg_iovlen = 1 } };
+	}
+	printf("sendmmsg: %d\n", sendmmsg(fd, out, 3, 0));
+	for (int i = 0; i < 3; i++)
+		printf("  %u bytes\n", out[i].msg_len);
+	/* The answers come one by one: take what has come until all three. */
+	while (got < 3 && readable(fd)) {
+		int n;
+
+		for (int i = 0; i < 3; i++) {
+			iiov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) - 1 };
+			in[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iiov[i],
+							      .msg_iovlen = 1 } };
+		}
+		n = recvmmsg(fd, in, 3 - got, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			printf("recvmmsg: %s\n", errname(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			bufs[i][in[i].msg_len] = '\0';
+			printf("recvmmsg: \"%s\"\n", bufs[i]);
+		}
+		got += n;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -238,10 +305,13 @@ int main(int argc, char **argv)
 		return echo();
 	if (argc == 3 && !strcmp(argv[1], "stray"))
 		return stray();
+	if (argc == 3 && !strcmp(argv[1], "mmsg"))
+		return mmsg();
 	if (argc == 3 && !strcmp(argv[1], "send"))
 		return send_once();
 	if (argc == 4 && !strcmp(argv[1], "refused"))
 		return refused(atoi(argv[3]));
-	fprintf(stderr, "usage: net_udp echo PORT | stray PORT | send PORT | refused PORT OTHER\n");
+	fprintf(stderr, "usage: net_udp echo PORT | stray PORT | mmsg PORT | send PORT | "
+		"refused PORT OTHER\n");
 	return 2;
 }

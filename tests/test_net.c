@@ -437,6 +437,17 @@ START_TEST(connect_outcomes)
 }
 END_TEST
 
+/* The socket options of lstar's allow-list, set and read back on TCP
+ * and UDP sockets of both families: the host's values, as natively. */
+START_TEST(options_as_native)
+{
+	const char *const args[] = { "opts", NULL };
+	const char *const opts[] = { "--net", "connect 127.0.0.1:9", NULL };
+
+	same_as_native(opts, probe("net_client", _i), args, "  SO_SNDTIMEO: 2.500000 s\n");
+}
+END_TEST
+
 /* A policy file's range of addresses and of ports: the echo server's
  * port, inside both, connects as natively; a port past the range is
  * refused. */
@@ -795,6 +806,24 @@ START_TEST(udp_as_native)
 }
 END_TEST
 
+/* Three datagrams in one sendmmsg, the answers by recvmmsg. */
+START_TEST(udp_mmsg_as_native)
+{
+	struct peer p;
+	char port[16], rule[64];
+	const char *const args[] = { "mmsg", port, NULL };
+	const char *const opts[] = { "--net", rule, "--timeout", "30", NULL };
+
+	peer_start(&p, "127.0.0.1", SOCK_DGRAM);
+	snprintf(port, sizeof(port), "%d", p.port);
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d/udp", p.port);
+	same_as_native(opts, probe("net_udp", _i), args,
+		       "sendmmsg: 3\n  3 bytes\n  3 bytes\n  5 bytes\n"
+		       "recvmmsg: \"ONE\"\nrecvmmsg: \"TWO\"\nrecvmmsg: \"THREE\"\n");
+	peer_stop(&p);
+}
+END_TEST
+
 /* A datagram from a port no rule names, sent before the server's
  * answer: natively it arrives first; under lstar it is dropped and the
  * answer is the first the program receives. */
@@ -844,6 +873,9 @@ START_TEST(udp_refused)
 		     "sendto [ff02::1], the named port: EACCES\n"
 		     "sendto [::ffff:127.0.0.1], another port: EACCES\n"
 		     "sendmsg 127.0.0.1, another port: EACCES\n"
+		     "sendmmsg, another port first: -1 EACCES\n"
+		     "sendmmsg, another port second: 1\n"
+		     "its answer: \"X\" from the server\n"
 		     "connect 127.0.0.1, another port: EACCES\n"
 		     "recvfrom: \"AFTER\" from the server\n");
 	peer_stop(&p);
@@ -1056,6 +1088,7 @@ Suite *suite_net(void)
 
 		tcase_set_timeout(tu, 120);
 		tcase_add_loop_test(tu, udp_as_native, 0, 2);
+		tcase_add_loop_test(tu, udp_mmsg_as_native, 0, 2);
 		tcase_add_loop_test(tu, udp_stray_dropped, 0, 2);
 		tcase_add_loop_test(tu, udp_refused, 0, 2);
 		tcase_add_loop_test(tu, protocol_refused, 0, 2);
@@ -1065,6 +1098,7 @@ Suite *suite_net(void)
 	tcase_set_timeout(tl, 120);
 	tcase_add_loop_test(tl, no_net_by_default, 0, 2);
 	tcase_add_loop_test(tl, other_families_with_net, 0, 2);
+	tcase_add_loop_test(tl, options_as_native, 0, 2);
 	tcase_add_loop_test(tl, pairs_as_native, 0, 4);
 	tcase_add_loop_test(tl, signal_ends_wait, 0, 2);
 	tcase_add_loop_test(tl, unix_named_as_native, 0, 2);
