@@ -32,6 +32,11 @@
  *                                 set (lstar's allow-list), set and read
  *                                 back on TCP and UDP sockets of both
  *                                 families: the host's values, as natively
+ *   net_client share PORT         one connection to the echo server used
+ *                                 through a dup, by a forked child, and
+ *                                 by a program it starts (execve keeps a
+ *                                 descriptor without FD_CLOEXEC, closes
+ *                                 one with it); FIONREAD
  *   net_client self PORT          listen on 127.0.0.1:PORT; a thread
  *                                 waits in accept and read while the
  *                                 main thread connects and talks to it
@@ -48,9 +53,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -378,6 +385,77 @@ static int try(const char *host, int port)
 	return 0;
 }
 
+/* One line there and back on fd, printed as who saw it. */
+static void line_through(const char *who, int fd, const char *line)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s", who);
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		printf("%s: write: %s\n", who, errname(errno));
+	show_line(what, fd, get_read);
+}
+
+static int share(const char *self_path, int port)
+{
+	struct addr a;
+	int fd, dfd, cfd, st, n = -1;
+	char fd_text[16], cfd_text[16];
+	pid_t child;
+
+	make_addr(&a, "127.0.0.1", port);
+	/* No SOCK_CLOEXEC: the program it starts gets this one. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || cfd < 0 || connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) {
+		printf("connect: %s\n", errname(errno));
+		return 1;
+	}
+	set_timeouts(fd);
+	if (write(fd, "pending\n", 8) != 8 ||
+	    poll(&(struct pollfd){ fd, POLLIN, 0 }, 1, 10000) != 1)
+		printf("write, poll: %s\n", errname(errno));
+	if (ioctl(fd, FIONREAD, &n) < 0)
+		printf("FIONREAD: %s\n", errname(errno));
+	else
+		printf("FIONREAD: %d\n", n);
+	show_line("read", fd, get_read);
+	dfd = dup(fd);
+	if (dfd < 0)
+		printf("dup: %s\n", errname(errno));
+	line_through("through the dup", dfd, "dup\n");
+	child = fork();
+	if (child == 0) {
+		line_through("the child", fd, "child\n");
+		_exit(0);
+	}
+	waitpid(child, &st, 0);
+	line_through("the parent, after", fd, "parent\n");
+	snprintf(fd_text, sizeof(fd_text), "%d", fd);
+	snprintf(cfd_text, sizeof(cfd_text), "%d", cfd);
+	child = fork();
+	if (child == 0) {
+		execl(self_path, self_path, "inherited", fd_text, cfd_text, (char *)NULL);
+		printf("execl: %s\n", errname(errno));
+		_exit(1);
+	}
+	waitpid(child, &st, 0);
+	printf("the program it started exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	line_through("the parent, at the end", fd, "end\n");
+	close(dfd);
+	close(fd);
+	return 0;
+}
+
+/* The program share starts: fd is the connection, cfd was FD_CLOEXEC. */
+static int inherited(int fd, int cfd)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	printf("the close-on-exec one: %s\n", errname(fcntl(cfd, F_GETFD) < 0 ? errno : 0));
+	line_through("after execve", fd, "exec\n");
+	return 0;
+}
+
 /* An option: its level, name and the int it is set to (-1: read only). */
 struct opt {
 	const char *name;
@@ -621,9 +699,13 @@ int main(int argc, char **argv)
 		return try(argv[2], atoi(argv[3]));
 	if (argc == 2 && !strcmp(argv[1], "opts"))
 		return opts();
+	if (argc == 3 && !strcmp(argv[1], "share"))
+		return share(argv[0], atoi(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "inherited"))
+		return inherited(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "self"))
 		return self(atoi(argv[2]));
 	fprintf(stderr, "usage: net_client echo ADDR PORT | refused PORT OTHER | conns PORT N | "
-		"bulk ADDR PORT KIB | try ADDR PORT | opts | self PORT\n");
+		"bulk ADDR PORT KIB | try ADDR PORT | opts | share PORT | self PORT\n");
 	return 2;
 }

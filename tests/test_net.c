@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -391,6 +392,35 @@ START_TEST(client_bulk)
 	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d", p.port);
 	same_as_native(opts, probe("net_client", _i), args,
 		       "sent 4096 KiB, got 4096 KiB back, 0 bytes differ\n");
+	peer_stop(&p);
+}
+END_TEST
+
+/* One connection through a dup, a forked child and a program started
+ * with execve (which keeps it, and closes the FD_CLOEXEC one), and
+ * FIONREAD, as natively: lstar copies the host socket with the
+ * process. */
+START_TEST(client_shared_by_processes)
+{
+	struct peer p;
+	char port[16], rule[64], dir[4096];
+	const char *const args[] = { "share", port, NULL };
+	const char *const opts[] = { "--ro", dir, "--net", rule, "--timeout", "30", NULL };
+
+	ck_assert_ptr_nonnull(realpath(guest_path("."), dir));
+	peer_start(&p, "127.0.0.1", SOCK_STREAM);
+	snprintf(port, sizeof(port), "%d", p.port);
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d", p.port);
+	same_as_native(opts, probe("net_client", _i), args,
+		       "FIONREAD: 8\n"
+		       "read: 8 bytes: pending\n"
+		       "through the dup: 4 bytes: dup\n"
+		       "the child: 6 bytes: child\n"
+		       "the parent, after: 7 bytes: parent\n"
+		       "the close-on-exec one: EBADF\n"
+		       "after execve: 5 bytes: exec\n"
+		       "the program it started exited 0\n"
+		       "the parent, at the end: 4 bytes: end\n");
 	peer_stop(&p);
 }
 END_TEST
@@ -1080,6 +1110,7 @@ Suite *suite_net(void)
 		tcase_add_loop_test(tc, server_any_peer, 0, 2);
 		tcase_add_loop_test(tc, client_policy_ranges, 0, 2);
 		tcase_add_loop_test(tc, client_bulk, 0, 2);
+		tcase_add_loop_test(tc, client_shared_by_processes, 0, 2);
 		tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
 		tcase_add_test(tc, refusals_said);
 		tcase_add_loop_test(tc, connect_outcomes, 0, 4);
