@@ -37,6 +37,9 @@
  *                                 by a program it starts (execve keeps a
  *                                 descriptor without FD_CLOEXEC, closes
  *                                 one with it); FIONREAD
+ *   net_client gai ADDR PORT      getaddrinfo of a numeric address and
+ *                                 port (no resolver, no /etc), then each
+ *                                 address it gives: connect, one line
  *   net_client self PORT          listen on 127.0.0.1:PORT; a thread
  *                                 waits in accept and read while the
  *                                 main thread connects and talks to it
@@ -45,6 +48,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -385,6 +389,36 @@ static int try(const char *host, int port)
 	return 0;
 }
 
+static int gai(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
+	int r = getaddrinfo(host, port, &hints, &res);
+
+	if (r) {
+		printf("getaddrinfo: %s\n", r == EAI_SYSTEM ? errname(errno) : "failed");
+		return 1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+
+		printf("%s, protocol %d:\n", ai->ai_family == AF_INET ? "AF_INET" : "AF_INET6",
+		       ai->ai_protocol);
+		if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			printf("connect: %s\n", errname(errno));
+			continue;
+		}
+		set_timeouts(fd);
+		if (write(fd, "resolved\n", 9) != 9)
+			printf("write: %s\n", errname(errno));
+		show_line("read", fd, get_read);
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
 /* One line there and back on fd, printed as who saw it. */
 static void line_through(const char *who, int fd, const char *line)
 {
@@ -703,9 +737,12 @@ int main(int argc, char **argv)
 		return share(argv[0], atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "inherited"))
 		return inherited(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "gai"))
+		return gai(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "self"))
 		return self(atoi(argv[2]));
 	fprintf(stderr, "usage: net_client echo ADDR PORT | refused PORT OTHER | conns PORT N | "
-		"bulk ADDR PORT KIB | try ADDR PORT | opts | share PORT | self PORT\n");
+		"bulk ADDR PORT KIB | try ADDR PORT | opts | share PORT | gai ADDR PORT | "
+		"self PORT\n");
 	return 2;
 }

@@ -425,6 +425,24 @@ START_TEST(client_shared_by_processes)
 }
 END_TEST
 
+/* getaddrinfo of a numeric address and port needs no resolver and no
+ * /etc (which lstar does not show): the same address, as natively. */
+START_TEST(client_numeric_getaddrinfo)
+{
+	struct peer p;
+	char port[16], rule[64];
+	const char *const args[] = { "gai", "127.0.0.1", port, NULL };
+	const char *const opts[] = { "--net", rule, "--timeout", "30", NULL };
+
+	peer_start(&p, "127.0.0.1", SOCK_STREAM);
+	snprintf(port, sizeof(port), "%d", p.port);
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d/tcp", p.port);
+	same_as_native(opts, probe("net_client", _i), args,
+		       "AF_INET, protocol 6:\nread: 9 bytes: resolved\n");
+	peer_stop(&p);
+}
+END_TEST
+
 /* A program that is its own server: a thread waits in accept, then in
  * read, while the main thread connects; two rules, one of each kind. */
 START_TEST(client_and_server_in_one)
@@ -1111,6 +1129,7 @@ Suite *suite_net(void)
 		tcase_add_loop_test(tc, client_policy_ranges, 0, 2);
 		tcase_add_loop_test(tc, client_bulk, 0, 2);
 		tcase_add_loop_test(tc, client_shared_by_processes, 0, 2);
+		tcase_add_loop_test(tc, client_numeric_getaddrinfo, 0, 2);
 		tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
 		tcase_add_test(tc, refusals_said);
 		tcase_add_loop_test(tc, connect_outcomes, 0, 4);
