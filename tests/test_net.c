@@ -6,13 +6,18 @@
  *
  * The same static programs (guest/net_*.c, both libcs) run natively and
  * under lstar against the same host peers, and their outputs must match:
- * a client of a host echo server, an epoll server that host clients use,
- * UDP to a host echo server, socket pairs and named AF_UNIX sockets with
- * poll and select.  What only lstar does is compared with its documented
- * answers: EACCES for every address no rule names (never run natively:
- * some would leave the machine), no AF_INET without a rule, a datagram
- * from a peer no rule names dropped, an accepted peer no rule names
- * reset before the program sees it.
+ * a client of a host echo server (the send and receive calls, many
+ * connections, 4 MiB through a socket poll drives, one connection shared
+ * by a child and a program it starts), servers that host clients use
+ * (epoll level- and edge-triggered, blocking calls; IPv4 and IPv6), UDP
+ * to a host echo server, socket options, socket pairs and named AF_UNIX
+ * sockets with poll and select, and signals that end a wait.  What only
+ * lstar does is compared with its documented answers: EACCES for every
+ * address no rule names (never run natively: some would leave the
+ * machine), no AF_INET without a rule, a datagram from a peer no rule
+ * names dropped, an accepted peer no rule names reset before the program
+ * sees it.  A machine without a reachable loopback (or without IPv6) runs
+ * what it can and says what it left out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
