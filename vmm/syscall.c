@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,18 @@ void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)
 	snprintf(cpu->paths[c->npaths].abs, sizeof(cpu->paths[0].abs), "%s", abs);
 	cpu->paths[c->npaths++].write = write;
 	c->paths = cpu->paths;
+}
+
+void vmm_call_note(struct vmm_vcpu *cpu, const char *fmt, ...)
+{
+	struct vmm_call *c = cpu->call;
+	va_list ap;
+
+	if (!c)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->note, sizeof(c->note), fmt, ap);
+	va_end(ap);
 }
 
 /* Keep the last refusal, and count the calls after it.  A refusal with

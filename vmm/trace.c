@@ -517,7 +517,12 @@ static void put_outcome(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_
 			put(l, "null");
 		else
 			put_quoted(l, (const uint8_t *)where, strlen(where), false);
-		put(l, ",\"where\":\"%s\"}", c->forwarded ? "vmm" : "guest");
+		put(l, ",\"where\":\"%s\"", c->forwarded ? "vmm" : "guest");
+		if (c->note[0]) {
+			put(l, ",\"note\":");
+			put_quoted(l, (const uint8_t *)c->note, strlen(c->note), false);
+		}
+		put(l, "}");
 		return;
 	}
 	put(l, " = ");
@@ -536,6 +541,10 @@ static void put_outcome(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_
 	else
 		put(l, " [%s: %s]", verdict_word(c), where);
 	put(l, c->forwarded ? " (vmm)" : " (guest)");
+	/* Why the handler refused it (vmm_call_note): lstar's own words,
+	 * with the program's values in them as numbers. */
+	if (c->note[0])
+		put(l, ": %s", c->note);
 }
 
 /*
@@ -590,14 +599,15 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 
 /*
  * Is c to be printed?  --trace: all.  A `log` rule: its calls (to the
- * trace, or stderr).  -v: what was refused or is missing.  And always a
+ * trace, or stderr).  -v: what was refused (by the policy, or by the
+ * handler with a note) or is missing.  And always a
  * call the shim forwarded that the VMM does not have: the shim never
  * does that unless it is broken or taken over (docs/DECISIONS.md).
  */
 static bool trace_wanted(const struct vmm *vmm, const struct vmm_call *c)
 {
 	return vmm->opt->trace || c->v.action == LSTAR_ACT_LOG ||
-	       (vmm->opt->verbose && c->kind != LSTAR_TRACE_GUEST) ||
+	       (vmm->opt->verbose && (c->kind != LSTAR_TRACE_GUEST || c->note[0])) ||
 	       (c->forwarded && c->kind == LSTAR_TRACE_NOSYS);
 }
 

@@ -15,7 +15,8 @@
  *   hcall.c    the hypercall handlers
  *   syscall.c  forwarded syscalls: decided again, dispatched, observed
  *   sys_io.c   read, write and friends: guest buffers, file mappings
- *   sys_fd.c   descriptors: close, dup, fcntl, ioctl, pipes, sync
+ *   sys_fd.c   descriptors: close, dup, fcntl, ioctl, pipes, eventfd, sync
+ *   sys_net.c  sockets: every address judged by the policy's `net` rules
  *   sys_time.c clocks and sleeping
  *   sys_thread.c futexes
  *   fpu.c      the FPU state in signal frames (through KVM)
@@ -351,6 +352,20 @@ struct vmm_file {
 	uint8_t dev;			/* enum vmm_dev, or VMM_DEV_NONE */
 	int flags;			/* a device's status flags (F_GETFL) */
 	uint64_t pos;			/* /dev's listing: the next entry */
+	struct vmm_sock *sock;		/* a socket's (sys_net.c), or NULL */
+};
+
+/*
+ * What the VMM keeps of a socket (sys_net.c): what it was made as, and
+ * for AF_UNIX the paths as the program named them, which getsockname and
+ * getpeername show instead of the host's (lstar binds and connects
+ * through /proc/self/fd).  Freed with its file.
+ */
+struct vmm_sock {
+	int family;			/* AF_UNIX, AF_INET, AF_INET6 */
+	int type;			/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	char *name;			/* AF_UNIX: the path it is bound to, or NULL */
+	char *peer;			/* AF_UNIX: the path it connected to, or NULL */
 };
 
 /* One guest descriptor. */
@@ -1052,6 +1067,19 @@ int vmm_fs_system(struct vmm_process *proc);
  * for a relative path (its base decides). */
 bool vmm_fs_sees(const struct vmm_process *proc, const char *path);
 
+/*
+ * AF_UNIX socket paths (sys_net.c), resolved as the path calls resolve
+ * theirs (the host string path, copied from the program already).
+ * vmm_fs_unix_bind - the directory a socket named path is to be made in,
+ * beneath a writable tree: its O_PATH descriptor, and the name to make
+ * there in last (len bytes); or -errno as mknod would fail (EROFS,
+ * ENOENT, EADDRINUSE for a name that exists).  vmm_fs_unix_node - the
+ * socket path names, beneath any tree, the last link followed: its
+ * O_PATH descriptor, or -errno (ECONNREFUSED: not a socket).
+ */
+int vmm_fs_unix_bind(struct vmm_vcpu *cpu, const char *path, char *last, size_t len);
+int vmm_fs_unix_node(struct vmm_vcpu *cpu, const char *path);
+
 /* vmm_fs_tree_of - the tree that holds the normalized guest path abs (the
  * longest that does), or NULL.  vmm_fs_tree_contains - does tree path
  * outer contain inner, or equal it?  vmm_fs_plain_dir - is rel a
@@ -1098,8 +1126,8 @@ bool vmm_dev_writable(const struct vmm_file *f);
 
 /*
  * The system calls the VMM answers: vmm_sys_<name> for each
- * include/syscalls.def row whose `where` is VMM or VMM_WRITE (sys_io.c,
- * sys_fd.c, sys_time.c, fs.c, rlimit.c), given the six arguments as the
+ * include/syscalls.def row whose `where` is VMM, VMM_WRITE or VMM_PARK
+ * (sys_io.c, sys_fd.c, sys_net.c, sys_time.c, fs.c, rlimit.c, ...), given the six arguments as the
  * kernel reads them.  A row without its function does not link; a
  * function without a row has no prototype, which -Wmissing-prototypes
  * makes a build error.
@@ -1116,6 +1144,25 @@ bool vmm_dev_writable(const struct vmm_file *f);
 #undef VMM_HANDLER_VMM_WRITE
 #undef VMM_HANDLER_VMM_PARK
 #undef VMM_HANDLER_NONE
+
+/* A piece of user memory a call moves data to or from; also the layout
+ * of the guest's struct iovec. */
+struct vmm_seg {
+	uint64_t base;
+	uint64_t len;
+};
+
+/*
+ * sys_net.c: read and readv of a socket whose datagrams are judged (an
+ * unconnected UDP socket hears only from peers the rules name: it must
+ * not take them the way a file is read).  vmm_net_filtered - is f such
+ * a socket (an inet datagram one: recv decides on connectedness)?
+ * vmm_net_read - receive into the segments, checked already, as recv
+ * with no flags.  Bytes or -errno.
+ */
+bool vmm_net_filtered(const struct vmm_file *f);
+int64_t vmm_net_read(struct vmm_vcpu *cpu, const struct vmm_file *f, const struct vmm_seg *segs,
+		     uint64_t nsegs);
 
 /*
  * sys_io.c: fill the private file mapping the shim made at [addr, addr +
@@ -1230,7 +1277,17 @@ struct vmm_call {
 	bool lost_paths;		/* some could not be kept */
 	int npaths;
 	const struct vmm_path_use *paths; /* npaths of them: the vCPU's buffer */
+	char note[200];			/* why the handler refused it, or "" */
 };
+
+/*
+ * vmm_call_note - the call cpu is answering failed for a reason the
+ * policy's verdict does not tell (an address no `net` rule allows, a
+ * family or option lstar does not offer): --trace shows the note after
+ * the call, and -v prints the call for it.
+ */
+void vmm_call_note(struct vmm_vcpu *cpu, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * vmm_call_path - the call cpu is answering used path abs (to change or
