@@ -525,13 +525,25 @@ static int settle(struct vmm_process *proc, struct fs_path *p, enum follow follo
  * symlinks the host cannot follow beneath the tree; the last one as follow
  * says).  After it, p->tree is the tree the call acts in.
  */
+static int lookup_settled(struct vmm_vcpu *cpu, int dirfd, const char *path,
+			  struct fs_path *p, enum follow follow_last);
+
 static int get_lookup(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 		      struct fs_path *p, enum follow follow_last)
 {
 	char path[GUEST_PATH_MAX];
 	int err = get_path(cpu, gva, path);
 
-	if (!err && (err = lookup(cpu->proc, dirfd, path, p)) == -ENOENT &&
+	return err ? err : lookup_settled(cpu, dirfd, path, p, follow_last);
+}
+
+/* get_lookup's work on a path copied already (a socket's, sys_net.c). */
+static int lookup_settled(struct vmm_vcpu *cpu, int dirfd, const char *path,
+			  struct fs_path *p, enum follow follow_last)
+{
+	int err;
+
+	if ((err = lookup(cpu->proc, dirfd, path, p)) == -ENOENT &&
 	    is_tree_ancestor(cpu->proc, p->abs))
 		err = -EISDIR;	/* an ancestor: callers that care say so */
 	/* /dev is a directory lstar makes up, as the ancestors are (open
@@ -1463,6 +1475,60 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	if (!p->tree->writable)
 		return -EROFS;
 	return open_parent(p, last);
+}
+
+/*
+ * AF_UNIX sockets' paths (sys_net.c): the socket is made, or found, as a
+ * file is, beneath its tree; the host is then handed the descriptor of
+ * the directory or of the socket itself, never the path again.
+ */
+int vmm_fs_unix_bind(struct vmm_vcpu *cpu, const char *path, char *name, size_t len)
+{
+	struct fs_path p;
+	const char *last;
+	int fd, err;
+
+	/* As mknod: nothing followed at the end, the parent writable. */
+	if ((err = lookup_settled(cpu, AT_FDCWD, path, &p, NEVER)) == FS_DEVICE)
+		return -EADDRINUSE;
+	if (err)
+		return err == -EISDIR ? -EADDRINUSE : err;
+	vmm_call_path(cpu, p.abs, true);
+	if (p.tree->file || !strcmp(p.rel, "."))
+		return -EADDRINUSE;	/* a tree's root exists */
+	if (!p.tree->writable)
+		return -EROFS;
+	if (p.last != LAST_NORM || p.must_dir)
+		return -EADDRINUSE;	/* "x/." and "x/" name what exists */
+	if ((fd = open_parent(&p, &last)) < 0)
+		return fd;
+	if (strlen(last) >= len) {
+		close(fd);
+		return -ENAMETOOLONG;
+	}
+	strcpy(name, last);
+	return fd;
+}
+
+int vmm_fs_unix_node(struct vmm_vcpu *cpu, const char *path)
+{
+	struct fs_path p;
+	struct stat st;
+	int fd, err;
+
+	/* lstar's devices, and the directories it makes up, are no sockets. */
+	if ((err = lookup_settled(cpu, AT_FDCWD, path, &p, FOLLOW)) == FS_DEVICE ||
+	    err == -EISDIR)
+		return -ECONNREFUSED;
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return -ECONNREFUSED;
+	}
+	return fd;
 }
 
 /*
