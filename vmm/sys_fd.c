@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sys_fd.c - the calls on descriptors themselves: close, dup and fcntl
- * on the guest's table (fdtable.c), pipes, the terminal queries, and
- * truncating and syncing a file the guest holds.
+ * on the guest's table (fdtable.c), pipes and eventfds, the terminal
+ * queries, and truncating and syncing a file the guest holds.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -239,6 +240,37 @@ int64_t vmm_sys_pipe(struct vmm_vcpu *cpu, const uint64_t *a)
 	const uint64_t args[6] = { a[0], 0 };
 
 	return vmm_sys_pipe2(cpu, args);
+}
+
+/* eventfd2(initval, flags): a host eventfd, the guest's.  Its reads and
+ * writes are sys_io.c's, its waits sys_poll.c's. */
+int64_t vmm_sys_eventfd2(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int flags = (int)a[1], host;
+	struct vmm_file *f;
+	int64_t fd;
+
+	if (flags & ~(EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE))
+		return -EINVAL;
+	host = eventfd((unsigned int)a[0], EFD_CLOEXEC | (flags & (EFD_NONBLOCK | EFD_SEMAPHORE)));
+	if (host < 0)
+		return -errno;
+	if (!(f = vmm_file_new(host, NULL, NULL))) {
+		close(host);
+		return -ENOMEM;
+	}
+	if ((fd = vmm_fd_install(cpu->proc, f, 0, flags & EFD_CLOEXEC)) < 0) {
+		close(host);
+		free(f);
+	}
+	return fd;
+}
+
+int64_t vmm_sys_eventfd(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	const uint64_t args[6] = { a[0], 0 };
+
+	return vmm_sys_eventfd2(cpu, args);
 }
 
 int64_t vmm_sys_ftruncate(struct vmm_vcpu *cpu, const uint64_t *a)

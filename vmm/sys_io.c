@@ -53,13 +53,6 @@ static bool user_accessible(struct vmm_vcpu *cpu, uint64_t buf, uint64_t len, bo
 	return true;
 }
 
-/* A piece of user memory a call moves data to or from; also the layout
- * of the guest's struct iovec. */
-struct user_seg {
-	uint64_t base;
-	uint64_t len;
-};
-
 /*
  * A device's open (dev.c) that may not move data this way: EBADF, as
  * Linux checks the file's mode before the buffer.  0 for any other file
@@ -100,7 +93,7 @@ static long dev_fill(const struct vmm_mem *m, int dev, uint8_t *p, size_t len)
  * is a directory: EISDIR.
  */
 static long dev_transfer(struct vmm_vcpu *cpu, const struct vmm_file *f,
-			 const struct user_seg *segs, uint64_t nsegs, bool to_user)
+			 const struct vmm_seg *segs, uint64_t nsegs, bool to_user)
 {
 	struct iovec iov[IOV_CHUNK];
 	long done = 0;
@@ -162,7 +155,7 @@ static long dev_empty(const struct vmm_file *f, bool to_user)
  * pos >= 0: at that file offset (preadv/pwritev), the file's own offset
  * untouched.  Returns bytes moved, or -errno if nothing moved.
  */
-static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
+static long transfer(struct vmm_vcpu *cpu, int hfd, const struct vmm_seg *segs,
 		     uint64_t nsegs, bool to_user, int64_t pos)
 {
 	struct iovec iov[HOST_IOV_MAX];	/* 16 KiB: the thread's stack has room */
@@ -233,7 +226,7 @@ static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
 static long xfer(struct vmm_vcpu *cpu, const struct vmm_file *f, uint64_t buf,
 		 uint64_t len, bool to_user)
 {
-	struct user_seg seg = { buf, len };
+	struct vmm_seg seg = { buf, len };
 	int hfd = f->host, err;
 
 	if ((err = dev_check(f, to_user)))
@@ -252,6 +245,8 @@ static long xfer(struct vmm_vcpu *cpu, const struct vmm_file *f, uint64_t buf,
 	}
 	if (!user_accessible(cpu, buf, seg.len, to_user))
 		return -EFAULT;
+	if (to_user && vmm_net_filtered(f))
+		return vmm_net_read(cpu, f, &seg, 1);
 	if (f->dev)
 		return dev_transfer(cpu, f, &seg, 1, to_user);
 	return transfer(cpu, hfd, &seg, 1, to_user, -1);
@@ -284,7 +279,7 @@ static int64_t rw_vec_file(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user
 			   int64_t pos, const struct vmm_file *f)
 {
 	uint64_t cnt = a[2], total = 0;
-	struct user_seg *gv;
+	struct vmm_seg *gv;
 	int64_t done = 0;
 	int hfd = f->host;
 
@@ -335,7 +330,8 @@ static int64_t rw_vec_file(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user
 	}
 	/* One host call over all of them: a readv returns what a pipe has,
 	 * as Linux's does, instead of waiting for every piece. */
-	done = f->dev ? dev_transfer(cpu, f, gv, cnt, to_user) :
+	done = to_user && pos < 0 && vmm_net_filtered(f) ? vmm_net_read(cpu, f, gv, cnt) :
+	       f->dev ? dev_transfer(cpu, f, gv, cnt, to_user) :
 			transfer(cpu, hfd, gv, cnt, to_user, pos);
 out:
 	free(gv);
@@ -409,7 +405,7 @@ static int64_t prw(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user)
 	if (!user_accessible(cpu, a[1], len, to_user))
 		return -EFAULT;
 	if (f->dev) {
-		struct user_seg seg = { a[1], len };
+		struct vmm_seg seg = { a[1], len };
 
 		return dev_transfer(cpu, f, &seg, 1, to_user);
 	}
