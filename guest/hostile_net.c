@@ -19,10 +19,16 @@
  *                                not arrive
  *   hostile_net inet             under `net connect 127.0.0.1:*` and
  *                                `net listen 127.0.0.1:*` rules
+ *   hostile_net wait             waits a signal ends or restarts, and a
+ *                                conversation with a forked child
+ *   hostile_net sigpipe[_msg]    a send to a closed peer: EPIPE with
+ *                                MSG_NOSIGNAL, then death by SIGPIPE
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +61,7 @@ static const char *result(long r)
 	case 0: return "ok";
 	case -EPERM: return "EPERM";
 	case -ENOENT: return "ENOENT";
+	case -EINTR: return "EINTR";
 	case -EBADF: return "EBADF";
 	case -EAGAIN: return "EAGAIN";
 	case -EACCES: return "EACCES";
@@ -564,6 +572,77 @@ static int inet(void)
 	return 0;
 }
 
+static volatile int handled;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static void catch_alarm(int flags)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = flags };
+
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+/* Waits in the host: ended by a signal (EINTR without SA_RESTART,
+ * restarted with it), and woken by another process's send. */
+static int waits(void)
+{
+	int sv[2];
+	char buf[8];
+	long r;
+	pid_t pid;
+
+	sys(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv);
+	catch_alarm(0);
+	alarm(1);
+	SHOW("recv interrupted", sys(SYS_recvfrom, sv[0], buf, sizeof(buf), 0, 0, 0));
+	printf("handler ran: %s\n", handled == 1 ? "yes" : "no");
+	catch_alarm(SA_RESTART);
+	if ((pid = fork()) == 0) {
+		sleep(2);
+		sys(SYS_sendto, sv[1], "late", 4, 0, 0, 0);
+		_exit(0);
+	}
+	alarm(1);
+	r = sys(SYS_recvfrom, sv[0], buf, sizeof(buf), 0, 0, 0);
+	printf("recv restarted: %s %.*s, handler ran: %s\n", result(r), r > 0 ? (int)r : 0, buf,
+	       handled == 2 ? "yes" : "no");
+	waitpid(pid, NULL, 0);
+
+	/* A conversation between two processes. */
+	if ((pid = fork()) == 0) {
+		r = sys(SYS_recvfrom, sv[1], buf, sizeof(buf), 0, 0, 0);
+		sys(SYS_sendto, sv[1], r == 4 && !memcmp(buf, "ping", 4) ? "pong" : "what", 4, 0, 0, 0);
+		_exit(0);
+	}
+	SHOW("send to the child", sys(SYS_sendto, sv[0], "ping", 4, 0, 0, 0));
+	r = sys(SYS_recvfrom, sv[0], buf, 4, MSG_WAITALL, 0, 0);
+	printf("the child answers: %s %.*s\n", result(r), r > 0 ? (int)r : 0, buf);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+/* A send to a closed peer: EPIPE alone with MSG_NOSIGNAL, SIGPIPE
+ * without it (which ends the program). */
+static int sigpipe(bool msg)
+{
+	int sv[2];
+	struct iovec iov = { "x", 1 };
+	struct raw_msghdr m = { .iov = &iov, .iovlen = 1 };
+
+	sys(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv);
+	sys(SYS_close, sv[1]);
+	SHOW("nosignal", msg ? sys(SYS_sendmsg, sv[0], &m, MSG_NOSIGNAL) :
+			       sys(SYS_sendto, sv[0], "x", 1, MSG_NOSIGNAL, 0, 0));
+	fflush(stdout);
+	SHOW("signal", msg ? sys(SYS_sendmsg, sv[0], &m, 0) : sys(SYS_sendto, sv[0], "x", 1, 0, 0, 0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "named"))
@@ -574,6 +653,12 @@ int main(int argc, char **argv)
 		return hostpeer(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "inet"))
 		return inet();
+	if (argc == 2 && !strcmp(argv[1], "wait"))
+		return waits();
+	if (argc == 2 && !strcmp(argv[1], "sigpipe"))
+		return sigpipe(false);
+	if (argc == 2 && !strcmp(argv[1], "sigpipe_msg"))
+		return sigpipe(true);
 	if (argc != 2 || strcmp(argv[1], "refuse"))
 		return 2;
 	families();

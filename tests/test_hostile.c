@@ -898,6 +898,56 @@ START_TEST(net_scm_rights_dropped)
 }
 END_TEST
 
+/* Waits in the host end for a signal (EINTR, or restarted with
+ * SA_RESTART) and for another process's send: as natively. */
+START_TEST(net_waits)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", pol[64];
+	const char *const opts[] = { "-p", pol, NULL }, *const args[] = { "wait", NULL };
+	const char *prog = probe_path("hostile_net", _i);
+	const char *const want = "recv interrupted: EINTR\nhandler ran: yes\n"
+				 "recv restarted: 4 late, handler ran: yes\n"
+				 "send to the child: 4\nthe child answers: 4 pong\n";
+	struct run_result r, n;
+
+	write_policy(dir, pol, sizeof(pol), "use default\n" NET_CALLS);
+	run_lstar(opts, prog, args, &r);
+	run_native(prog, "wait", &n);
+	assert_shim_intact("hostile_net wait", &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, want), "hostile_net wait: status %d\n"
+		      "--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	ck_assert_msg(n.status == 0 && !strcmp(n.out, want), "natively: status %d\n%s",
+		      n.status, n.out);
+	run_result_free(&r);
+	run_result_free(&n);
+	rm_rf(dir);
+}
+END_TEST
+
+/* A send to a closed peer raises SIGPIPE unless MSG_NOSIGNAL says not
+ * to (sendto, then sendmsg), without -v so that PVM's short way runs. */
+START_TEST(net_sigpipe)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", pol[64];
+	const char *mode = _i / 2 ? "sigpipe_msg" : "sigpipe";
+	const char *const opts[] = { "-p", pol, NULL }, *const args[] = { mode, NULL };
+	const char *prog = probe_path("hostile_net", _i % 2);
+	struct run_result r, n;
+
+	write_policy(dir, pol, sizeof(pol), "use default\n" NET_CALLS);
+	run_lstar(opts, prog, args, &r);
+	run_native(prog, mode, &n);
+	assert_shim_intact(mode, &r);
+	ck_assert_msg(r.status == 128 + SIGPIPE && !strcmp(r.out, "nosignal: EPIPE\n"),
+		      "%s: status %d\n--- stdout\n%s--- stderr\n%s", mode, r.status, r.out, r.err);
+	ck_assert_msg(n.status == r.status && !strcmp(n.out, r.out), "%s natively: status %d\n%s",
+		      mode, n.status, n.out);
+	run_result_free(&r);
+	run_result_free(&n);
+	rm_rf(dir);
+}
+END_TEST
+
 Suite *suite_hostile(void)
 {
 	Suite *s = suite_create("hostile");
@@ -932,6 +982,8 @@ Suite *suite_hostile(void)
 	tcase_add_loop_test(tc, net_unix_named, 0, 2);
 	tcase_add_loop_test(tc, net_unix_host_socket, 0, 2);
 	tcase_add_loop_test(tc, net_scm_rights_dropped, 0, 2);
+	tcase_add_loop_test(tc, net_waits, 0, 2);
+	tcase_add_loop_test(tc, net_sigpipe, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
