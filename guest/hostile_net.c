@@ -18,7 +18,7 @@
  *                                sends a descriptor (SCM_RIGHTS): it must
  *                                not arrive
  *   hostile_net inet             under `net connect 127.0.0.1:*` and
- *                                `net listen 127.0.0.1:*` rules
+ *                                `net listen 127.0.0.1:1024-65535` rules
  *   hostile_net wait             waits a signal ends or restarts, and a
  *                                conversation with a forked child
  *   hostile_net sigpipe[_msg]    a send to a closed peer: EPIPE with
@@ -491,7 +491,7 @@ static int hostpeer(const char *path)
 	return 0;
 }
 
-/* Under `net connect 127.0.0.1:*` and `net listen 127.0.0.1:*`. */
+/* Under `net connect 127.0.0.1:*` and `net listen 127.0.0.1:1024-65535`. */
 static int inet(void)
 {
 	static const uint8_t v6_one[16] = { [15] = 1 };
@@ -521,8 +521,18 @@ static int inet(void)
 	SHOW("connect v6 ::1:80", sys(SYS_connect, t6, in6(v6_one, 80), sizeof(six)));
 	SHOW("connect v6 ::ffff:10.0.0.1", sys(SYS_connect, t6, in6(v6_mapped, 80), sizeof(six)));
 	SHOW("bind 10.0.0.1:80", sys(SYS_bind, t, &far, sizeof(far)));
-	SHOW("bind 0.0.0.0:80", sys(SYS_bind, t, in4(AF_INET, 0, 80),
-				    sizeof(far)));
+	/* The wildcard: on a port a `net listen` rule covers (one free
+	 * now), and on one none does. */
+	len = sizeof(got);
+	a = sys(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	sys(SYS_bind, a, &lo, sizeof(lo));
+	sys(SYS_getsockname, a, &got, &len);
+	sys(SYS_close, a);
+	SHOW("bind 0.0.0.0:free", sys(SYS_bind, t, in4(AF_INET, 0, ntohs(got.sin_port)),
+				      sizeof(far)));
+	a = sys(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	SHOW("bind 0.0.0.0:80", sys(SYS_bind, a, in4(AF_INET, 0, 80), sizeof(far)));
+	sys(SYS_close, a);
 
 	/* UDP to itself on loopback, and a sender the rules do not name. */
 	a = sys(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);

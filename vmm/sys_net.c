@@ -192,6 +192,19 @@ static const char *no_rule(const struct vmm_process *proc, const char *kind)
 	return buf;
 }
 
+/* Say in the trace which rule let ia through (what it was: connect to,
+ * bind, ...); true. */
+static bool allowed_by(struct vmm_vcpu *cpu, const char *what, const struct inet_addr *ia,
+		       const struct vmm_sock *s, const struct lstar_policy_net *n)
+{
+	char text[64], where[256];
+
+	lstar_policy_where(cpu->proc->policy, n->src, where, sizeof(where));
+	vmm_call_note(cpu, false, "%s %s/%s allowed by %s", what,
+		      inet_text(ia, text, sizeof(text)), proto_name(s), where);
+	return true;
+}
+
 /*
  * may_reach - may socket s send to, or hear from, ia (a `net connect`
  * rule, or a nameserver of `net dns`)?  A refusal is noted as what
@@ -200,11 +213,13 @@ static const char *no_rule(const struct vmm_process *proc, const char *kind)
 static bool may_reach(struct vmm_vcpu *cpu, const struct vmm_sock *s,
 		      const struct inet_addr *ia, const char *what)
 {
+	const struct lstar_policy_net *n = lstar_policy_net_find(cpu->proc->policy,
+							       LSTAR_NET_CONNECT, net_proto(s),
+							       ia->family, ia->bytes, ia->port);
 	char text[64];
 
-	if (lstar_policy_net_find(cpu->proc->policy, LSTAR_NET_CONNECT, net_proto(s),
-				  ia->family, ia->bytes, ia->port))
-		return true;
+	if (n)
+		return allowed_by(cpu, what, ia, s, n);
 	/*
 	 * NET-DNS: `net dns` (vmm/dns.c, on another branch) adds its
 	 * nameservers here once merged:
@@ -213,7 +228,7 @@ static bool may_reach(struct vmm_vcpu *cpu, const struct vmm_sock *s,
 	 *			   ia->bytes, ia->port))
 	 *		return true;
 	 */
-	vmm_call_note(cpu, "%s %s/%s refused: %s", what, inet_text(ia, text, sizeof(text)),
+	vmm_call_note(cpu, true, "%s %s/%s refused: %s", what, inet_text(ia, text, sizeof(text)),
 		      proto_name(s), no_rule(cpu->proc, "connect"));
 	return false;
 }
@@ -242,15 +257,17 @@ static const struct lstar_policy_net *listen_port_rule(const struct lstar_policy
 static bool may_bind(struct vmm_vcpu *cpu, const struct vmm_sock *s, const struct inet_addr *ia)
 {
 	const struct lstar_policy *p = cpu->proc->policy;
+	const struct lstar_policy_net *n;
 	char text[64];
 
 	if (ia->port == 0 && (inet_wildcard(ia) || inet_loopback(ia)) && (p->nnets || p->dns))
 		return true;
-	if (inet_wildcard(ia) ? listen_port_rule(p, net_proto(s), ia->port) != NULL :
+	n = inet_wildcard(ia) ? listen_port_rule(p, net_proto(s), ia->port) :
 	    lstar_policy_net_find(p, LSTAR_NET_LISTEN, net_proto(s), ia->family, ia->bytes,
-				  ia->port) != NULL)
-		return true;
-	vmm_call_note(cpu, "bind %s/%s refused: %s", inet_text(ia, text, sizeof(text)),
+				  ia->port);
+	if (n)
+		return allowed_by(cpu, "bind", ia, s, n);
+	vmm_call_note(cpu, true, "bind %s/%s refused: %s", inet_text(ia, text, sizeof(text)),
 		      proto_name(s), no_rule(cpu->proc, "listen"));
 	return false;
 }
@@ -341,7 +358,7 @@ static int unix_path(struct vmm_vcpu *cpu, const struct addr *a, char *path)
 	if (a->len <= UNIX_PATH_OFF || a->len > sizeof(*sun) || sun->sun_family != AF_UNIX)
 		return -EINVAL;
 	if (!sun->sun_path[0]) {
-		vmm_call_note(cpu, "abstract AF_UNIX names are the host's: refused");
+		vmm_call_note(cpu, true, "abstract AF_UNIX names are the host's: refused");
 		return -EACCES;
 	}
 	n = a->len - UNIX_PATH_OFF;
@@ -407,17 +424,17 @@ static int check_kind(struct vmm_vcpu *cpu, int family, int type, int protocol)
 	if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
 	if (is_inet(family) && !p->nnets && !p->dns) {
-		vmm_call_note(cpu, "%s: no net rule, no network", family == AF_INET ? "AF_INET" : "AF_INET6");
+		vmm_call_note(cpu, true, "%s: no net rule, no network", family == AF_INET ? "AF_INET" : "AF_INET6");
 		return -EAFNOSUPPORT;
 	}
 	if (family != AF_UNIX && !is_inet(family)) {
-		vmm_call_note(cpu, "address family %d: lstar offers AF_UNIX, AF_INET and AF_INET6", family);
+		vmm_call_note(cpu, true, "address family %d: lstar offers AF_UNIX, AF_INET and AF_INET6", family);
 		return -EAFNOSUPPORT;
 	}
 	if (kind >= 11)				/* SOCK_MAX */
 		return -EINVAL;
 	if (kind == SOCK_RAW || kind == SOCK_PACKET) {
-		vmm_call_note(cpu, "raw sockets: refused, as without CAP_NET_RAW");
+		vmm_call_note(cpu, true, "raw sockets: refused, as without CAP_NET_RAW");
 		return -EPERM;
 	}
 	if (family == AF_UNIX) {
@@ -431,7 +448,7 @@ static int check_kind(struct vmm_vcpu *cpu, int family, int type, int protocol)
 		return 0;
 	else
 		err = -EPROTONOSUPPORT;
-	vmm_call_note(cpu, "socket type %d, protocol %d: lstar offers TCP and UDP", kind, protocol);
+	vmm_call_note(cpu, true, "socket type %d, protocol %d: lstar offers TCP and UDP", kind, protocol);
 	return err;
 }
 
@@ -517,7 +534,7 @@ static int64_t unix_connect(struct vmm_vcpu *cpu, struct vmm_file *f, struct add
 	struct vmm_sock *s = f->sock;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	struct sockaddr_un host;
-	socklen_t hlen;
+	socklen_t hlen = 0;
 	int64_t r;
 	int node;
 
@@ -574,12 +591,12 @@ static int64_t unix_bind(struct vmm_vcpu *cpu, struct vmm_file *f, const struct 
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], name[256];
 	struct sockaddr_un host;
-	socklen_t hlen;
+	socklen_t hlen = 0;
 	int dir, err;
 
 	/* The family alone asks for an autobind: an abstract name. */
 	if (ad->len == UNIX_PATH_OFF && ad->ss.ss_family == AF_UNIX) {
-		vmm_call_note(cpu, "autobind: abstract AF_UNIX names are the host's: refused");
+		vmm_call_note(cpu, true, "autobind: abstract AF_UNIX names are the host's: refused");
 		return -EACCES;
 	}
 	if ((err = unix_path(cpu, ad, path)))
@@ -648,6 +665,7 @@ int64_t vmm_sys_listen(struct vmm_vcpu *cpu, const uint64_t *a)
 static bool peer_allowed(struct vmm_vcpu *cpu, const struct vmm_sock *s, int conn,
 			 const struct sockaddr_storage *peer)
 {
+	const struct lstar_policy_net *n;
 	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
 	struct inet_addr ia, la;
@@ -657,10 +675,10 @@ static bool peer_allowed(struct vmm_vcpu *cpu, const struct vmm_sock *s, int con
 		return false;
 	inet_of(peer, &ia);
 	inet_of(&local, &la);
-	if (lstar_policy_net_find(cpu->proc->policy, LSTAR_NET_LISTEN, net_proto(s), ia.family,
-				  ia.bytes, la.port))
-		return true;
-	vmm_call_note(cpu, "peer %s on port %u/%s refused and closed: %s",
+	if ((n = lstar_policy_net_find(cpu->proc->policy, LSTAR_NET_LISTEN, net_proto(s),
+				       ia.family, ia.bytes, la.port)))
+		return allowed_by(cpu, "peer", &ia, s, n);
+	vmm_call_note(cpu, true, "peer %s on port %u/%s refused and closed: %s",
 		      inet_text(&ia, text, sizeof(text)), la.port, proto_name(s),
 		      no_rule(cpu->proc, "listen"));
 	return false;
@@ -830,7 +848,7 @@ static bool opt_listed(struct vmm_vcpu *cpu, int level, int name, bool set)
 		if (sock_opts[i].level == level && sock_opts[i].name == name &&
 		    !(set && sock_opts[i].get))
 			return true;
-	vmm_call_note(cpu, "%s %s %d, option %d: not on lstar's list of socket options",
+	vmm_call_note(cpu, true, "%s %s %d, option %d: not on lstar's list of socket options",
 		      set ? "setting" : "reading", level_name(level), level, name);
 	return false;
 }
@@ -871,7 +889,7 @@ int64_t vmm_sys_getsockopt(struct vmm_vcpu *cpu, const uint64_t *a)
 	uint8_t val[OPT_MAX] = { 0 };
 	int level = (int)a[1], name = (int)a[2], len, err;
 	struct vmm_file *f;
-	socklen_t hlen;
+	socklen_t hlen = 0;
 	int64_t r;
 
 	if (!(f = sock_hold(cpu, a[0], &err)))
@@ -954,7 +972,7 @@ static bool flags_ok(struct vmm_vcpu *cpu, int flags, int allowed, const char *w
 {
 	if (!(flags & ~allowed))
 		return true;
-	vmm_call_note(cpu, "%s flags 0x%x: not offered by lstar", what, flags & ~allowed);
+	vmm_call_note(cpu, true, "%s flags 0x%x: not offered by lstar", what, flags & ~allowed);
 	return false;
 }
 
@@ -974,7 +992,7 @@ static int64_t send_one(struct vmm_vcpu *cpu, const struct vmm_file *f, const st
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	struct msghdr m = { 0 };
 	struct sockaddr_un host;
-	socklen_t hlen;
+	socklen_t hlen = 0;
 	uint64_t total;
 	int n, node = -1;
 	int64_t r;
@@ -1044,6 +1062,7 @@ static bool drop_control(struct msghdr *m)
 static bool may_hear(struct vmm_vcpu *cpu, const struct vmm_sock *s, int host,
 		     const struct sockaddr_storage *src)
 {
+	const struct lstar_policy_net *n;
 	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
 	struct inet_addr ia, la;
@@ -1051,9 +1070,9 @@ static bool may_hear(struct vmm_vcpu *cpu, const struct vmm_sock *s, int host,
 	inet_of(src, &ia);
 	if (getsockname(host, (struct sockaddr *)&local, &llen) == 0) {
 		inet_of(&local, &la);
-		if (lstar_policy_net_find(cpu->proc->policy, LSTAR_NET_LISTEN, net_proto(s),
-					  ia.family, ia.bytes, la.port))
-			return true;
+		if ((n = lstar_policy_net_find(cpu->proc->policy, LSTAR_NET_LISTEN, net_proto(s),
+					       ia.family, ia.bytes, la.port)))
+			return allowed_by(cpu, "a datagram from", &ia, s, n);
 	}
 	return may_reach(cpu, s, &ia, "a datagram from");
 }
@@ -1244,7 +1263,7 @@ static int64_t send_msg(struct vmm_vcpu *cpu, struct vmm_file *f, uint64_t gva, 
 	/* SCM_RIGHTS would hand a host descriptor across the sandbox's edge,
 	 * SCM_CREDENTIALS names host ids: no control message goes out. */
 	if (m.h.controllen) {
-		vmm_call_note(cpu, "control messages (SCM_RIGHTS, SCM_CREDENTIALS): refused");
+		vmm_call_note(cpu, true, "control messages (SCM_RIGHTS, SCM_CREDENTIALS): refused");
 		r = -EPERM;
 		goto out;
 	}

@@ -90,13 +90,16 @@ void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)
 	c->paths = cpu->paths;
 }
 
-void vmm_call_note(struct vmm_vcpu *cpu, const char *fmt, ...)
+void vmm_call_note(struct vmm_vcpu *cpu, bool refused, const char *fmt, ...)
 {
 	struct vmm_call *c = cpu->call;
 	va_list ap;
 
-	if (!c)
+	/* A refusal stays told: a datagram dropped before the one the
+	 * call took, a peer closed before the one it accepted. */
+	if (!c || (c->refused && !refused))
 		return;
+	c->refused = refused;
 	va_start(ap, fmt);
 	vsnprintf(c->note, sizeof(c->note), fmt, ap);
 	va_end(ap);

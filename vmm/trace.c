@@ -541,8 +541,8 @@ static void put_outcome(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_
 	else
 		put(l, " [%s: %s]", verdict_word(c), where);
 	put(l, c->forwarded ? " (vmm)" : " (guest)");
-	/* Why the handler refused it (vmm_call_note): lstar's own words,
-	 * with the program's values in them as numbers. */
+	/* The handler's word on it (vmm_call_note): lstar's own, with
+	 * the program's values in it as numbers. */
 	if (c->note[0])
 		put(l, ": %s", c->note);
 }
@@ -607,7 +607,7 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 static bool trace_wanted(const struct vmm *vmm, const struct vmm_call *c)
 {
 	return vmm->opt->trace || c->v.action == LSTAR_ACT_LOG ||
-	       (vmm->opt->verbose && (c->kind != LSTAR_TRACE_GUEST || c->note[0])) ||
+	       (vmm->opt->verbose && (c->kind != LSTAR_TRACE_GUEST || c->refused)) ||
 	       (c->forwarded && c->kind == LSTAR_TRACE_NOSYS);
 }
 

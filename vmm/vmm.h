@@ -1277,17 +1277,19 @@ struct vmm_call {
 	bool lost_paths;		/* some could not be kept */
 	int npaths;
 	const struct vmm_path_use *paths; /* npaths of them: the vCPU's buffer */
-	char note[200];			/* why the handler refused it, or "" */
+	char note[200];			/* the handler's word on it, or "" */
+	bool refused;			/* ... which says why it refused it */
 };
 
 /*
- * vmm_call_note - the call cpu is answering failed for a reason the
- * policy's verdict does not tell (an address no `net` rule allows, a
- * family or option lstar does not offer): --trace shows the note after
- * the call, and -v prints the call for it.
+ * vmm_call_note - the call cpu is answering has more to tell than the
+ * policy's verdict: why the handler refused it (refused: an address no
+ * `net` rule allows, a family or option lstar does not offer), or which
+ * `net` rule let it through.  --trace shows the note after the call; -v
+ * prints the call for a refusal.
  */
-void vmm_call_note(struct vmm_vcpu *cpu, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void vmm_call_note(struct vmm_vcpu *cpu, bool refused, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * vmm_call_path - the call cpu is answering used path abs (to change or
