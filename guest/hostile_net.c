@@ -548,6 +548,7 @@ static int inet(void)
 	printf("recvfrom itself: %s %.*s\n", result(r), r > 0 ? (int)r : 0, buf);
 	SHOW("sendto from 127.0.0.2", sys(SYS_sendto, b, "far", 3, 0, &got, sizeof(got)));
 	SHOW("recvfrom a refused peer", sys(SYS_recvfrom, a, buf, sizeof(buf), 0, 0, 0));
+	SHOW("sendto from 127.0.0.2 again", sys(SYS_sendto, b, "far", 3, 0, &got, sizeof(got)));
 	SHOW("read a refused peer", sys(SYS_read, a, buf, sizeof(buf)));
 	SHOW("sendto 127.0.0.2", sys(SYS_sendto, a, "x", 1, 0, &lo2, sizeof(lo2)));
 	SHOW("sendto AF_UNSPEC 10.0.0.1", sys(SYS_sendto, c, "x", 1, 0, in4(AF_UNSPEC, 0x0a000001, 80),
