@@ -661,12 +661,6 @@ END_TEST
 
 /* --- 7. sockets: every address judged, nothing of the host let through ---- */
 
-/* The socket calls, allowed by the policy: what is left to refuse is the
- * VMM's (vmm/sys_net.c).  (Until the stock profiles allow them.) */
-#define NET_CALLS "allow socket socketpair connect bind listen accept accept4 sendto " \
-	"recvfrom sendmsg recvmsg sendmmsg recvmmsg shutdown getsockopt setsockopt " \
-	"getsockname getpeername eventfd eventfd2 fcntl\n"
-
 /* Run hostile_net (libc) with opts after -p POLICY: status 0, stdout
  * holding every line of must, stderr every piece of notes (-v's lines). */
 static void run_net(int libc, const char *policy_text, const char *const opts[],
@@ -766,7 +760,7 @@ START_TEST(net_refusals)
 		"sendto flags 0x80000: not offered",
 	};
 
-	run_net(_i, "use default\n" NET_CALLS, NULL, args, must, NELEM(must), notes, NELEM(notes));
+	run_net(_i, "use default\n", NULL, args, must, NELEM(must), notes, NELEM(notes));
 }
 END_TEST
 
@@ -803,7 +797,7 @@ START_TEST(net_unix_named)
 			"getsockname cut: ok len ",
 		};
 
-		run_net(_i, "use default\n" NET_CALLS, opts, args, all, NELEM(all), NULL, 0);
+		run_net(_i, "use default\n", opts, args, all, NELEM(all), NULL, 0);
 	}
 	/* On the host: the sockets where the program named them, and
 	 * nothing in the read-only tree. */
@@ -869,8 +863,8 @@ START_TEST(net_unix_host_socket)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/s", dir);
 	pid = host_unix_server(path, false);
-	run_net(_i, "use default\n" NET_CALLS, NULL, args, refused, 1, NULL, 0);
-	run_net(_i, "use default\n" NET_CALLS, opts, args, reached, 1, NULL, 0);
+	run_net(_i, "use default\n", NULL, args, refused, 1, NULL, 0);
+	run_net(_i, "use default\n", opts, args, reached, 1, NULL, 0);
 	host_server_end(pid);
 	rm_rf(dir);
 }
@@ -892,7 +886,7 @@ START_TEST(net_scm_rights_dropped)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/s", dir);
 	pid = host_unix_server(path, true);
-	run_net(_i, "use default\n" NET_CALLS, opts, args, must, NELEM(must), NULL, 0);
+	run_net(_i, "use default\n", opts, args, must, NELEM(must), NULL, 0);
 	host_server_end(pid);
 	rm_rf(dir);
 }
@@ -910,7 +904,7 @@ START_TEST(net_waits)
 				 "send to the child: 4\nthe child answers: 4 pong\n";
 	struct run_result r, n;
 
-	write_policy(dir, pol, sizeof(pol), "use default\n" NET_CALLS);
+	write_policy(dir, pol, sizeof(pol), "use default\n");
 	run_lstar(opts, prog, args, &r);
 	run_native(prog, "wait", &n);
 	assert_shim_intact("hostile_net wait", &r);
@@ -934,7 +928,7 @@ START_TEST(net_sigpipe)
 	const char *prog = probe_path("hostile_net", _i % 2);
 	struct run_result r, n;
 
-	write_policy(dir, pol, sizeof(pol), "use default\n" NET_CALLS);
+	write_policy(dir, pol, sizeof(pol), "use default\n");
 	run_lstar(opts, prog, args, &r);
 	run_native(prog, mode, &n);
 	assert_shim_intact(mode, &r);
@@ -945,6 +939,48 @@ START_TEST(net_sigpipe)
 	run_result_free(&r);
 	run_result_free(&n);
 	rm_rf(dir);
+}
+END_TEST
+
+/* Under `net` rules: inet sockets, each address judged (connect, bind,
+ * sendto; accepted peers, datagrams an unconnected socket receives),
+ * and UDP and TCP on loopback between the program's own sockets. */
+START_TEST(net_inet)
+{
+	const char *const opts[] = { "--trace", NULL }, *const args[] = { "inet", NULL };
+	const char *const must[] = {
+		"socket AF_INET: ok\n", "socket AF_INET6: ok\n", "socket AF_INET raw: EPERM\n",
+		"socket AF_INET icmp: EPROTONOSUPPORT\n", "socket AF_INET seqpacket: ESOCKTNOSUPPORT\n",
+		"connect 10.0.0.1:80: EACCES\n", "connect len 15: EINVAL\n", "connect len 1: EINVAL\n",
+		"connect AF_INET6 addr: EAFNOSUPPORT\n", "connect AF_UNIX addr: EAFNOSUPPORT\n",
+		"connect v6 len 23: EINVAL\n", "connect v6 AF_INET addr: EINVAL\n",
+		"connect v6 ::1:80: EACCES\n", "connect v6 ::ffff:10.0.0.1: EACCES\n",
+		"bind 10.0.0.1:80: EACCES\n", "bind 0.0.0.0:free: ok\n", "bind 0.0.0.0:80: EACCES\n",
+		"bind udp 127.0.0.1:0: ok\n", "bind udp 127.0.0.2:0: ok\n",
+		"bind udp AF_UNSPEC any: ok\n", "sendto itself: 4\n", "recvfrom itself: 4 self\n",
+		"sendto from 127.0.0.2: 3\n", "recvfrom a refused peer: EAGAIN\n",
+		"sendto from 127.0.0.2 again: 3\n", "read a refused peer: EAGAIN\n",
+		"sendto 127.0.0.2: EACCES\n", "sendto AF_UNSPEC 10.0.0.1: EACCES\n",
+		"sendto 10.0.0.1: EACCES\n", "sendto from 127.0.0.1: 4\n",
+		"recvfrom 127.0.0.1: 4 near\n", "bind tcp 127.0.0.1:0: ok\n", "listen: ok\n",
+		"connect from 127.0.0.2: ok\n", "accept a refused peer: EAGAIN\n",
+		"read on the refused side: ECONNRESET\n", "connect from 127.0.0.1: ok\n",
+		"accept: ok len 16\n", "send: 3\n", "recv: 3 tcp\n",
+		"sendto tcp with a refused address: 1\n",
+	};
+	const char *const notes[] = {
+		"connect to 10.0.0.1:80/tcp refused: no net connect rule names it",
+		"connect to [::1]:80/tcp refused", "connect to [::ffff:10.0.0.1]:80/tcp refused",
+		"bind 10.0.0.1:80/tcp refused: no net listen rule names it",
+		"bind 0.0.0.0:80/tcp refused", "/udp refused: no net connect rule names it",
+		"a datagram from 127.0.0.2:", "send to 10.0.0.1:80/udp refused",
+		"peer 127.0.0.2:", "refused and closed",
+		/* --trace: the rule that let one through. */
+		"/udp allowed by /tmp/lstar-net-", "a datagram from 127.0.0.1:",
+	};
+
+	run_net(_i, "use default\nnet connect 127.0.0.1:*\nnet listen 127.0.0.1:1024-65535\n",
+		opts, args, must, NELEM(must), notes, NELEM(notes));
 }
 END_TEST
 
@@ -984,6 +1020,7 @@ Suite *suite_hostile(void)
 	tcase_add_loop_test(tc, net_scm_rights_dropped, 0, 2);
 	tcase_add_loop_test(tc, net_waits, 0, 2);
 	tcase_add_loop_test(tc, net_sigpipe, 0, 4);
+	tcase_add_loop_test(tc, net_inet, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
