@@ -758,6 +758,7 @@ START_TEST(net_refusals)
 		"setting SOL_SOCKET 1, option 25: not on lstar's list",
 		"reading SOL_SOCKET 1, option 17: not on lstar's list",
 		"sendto flags 0x80000: not offered",
+		"{AF_UNIX, \"\\x00lstar-abs",
 	};
 
 	run_net(_i, "use default\n", NULL, args, must, NELEM(must), notes, NELEM(notes));
@@ -975,8 +976,10 @@ START_TEST(net_inet)
 		"bind 0.0.0.0:80/tcp refused", "/udp refused: no net connect rule names it",
 		"a datagram from 127.0.0.2:", "send to 10.0.0.1:80/udp refused",
 		"peer 127.0.0.2:", "refused and closed",
-		/* --trace: the rule that let one through. */
+		/* --trace: the rule that let one through, the addresses. */
 		"/udp allowed by /tmp/lstar-net-", "a datagram from 127.0.0.1:",
+		"connect(3, {AF_INET, 10.0.0.1:80}, 16) = -EACCES",
+		"{AF_INET6, [::ffff:10.0.0.1]:80}, 28) = -EACCES",
 	};
 
 	run_net(_i, "use default\nnet connect 127.0.0.1:*\nnet listen 127.0.0.1:1024-65535\n",
