@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -634,6 +635,25 @@ static int waits(void)
 	r = sys(SYS_recvfrom, sv[0], buf, 4, MSG_WAITALL, 0, 0);
 	printf("the child answers: %s %.*s\n", result(r), r > 0 ? (int)r : 0, buf);
 	waitpid(pid, NULL, 0);
+
+	/* An event loop's wait: an eventfd and a socket in one epoll. */
+	{
+		struct epoll_event ev = { .events = EPOLLIN }, got[4];
+		long ep = sys(SYS_epoll_create1, 0), e = sys(SYS_eventfd2, 0, 0);
+
+		ev.data.u64 = 1;
+		sys(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, e, &ev);
+		ev.data.u64 = 2;
+		sys(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, sv[0], &ev);
+		SHOW("epoll nothing ready", sys(SYS_epoll_wait, ep, got, 4, 0));
+		sys(SYS_write, e, ints(1, 0), 8);
+		r = sys(SYS_epoll_wait, ep, got, 4, -1);
+		printf("epoll eventfd: %s, data %llu\n", result(r), (unsigned long long)got[0].data.u64);
+		sys(SYS_read, e, buf, 8);
+		sys(SYS_sendto, sv[1], "e", 1, 0, 0, 0);
+		r = sys(SYS_epoll_wait, ep, got, 4, -1);
+		printf("epoll socket: %s, data %llu\n", result(r), (unsigned long long)got[0].data.u64);
+	}
 	return 0;
 }
 

@@ -902,7 +902,9 @@ START_TEST(net_waits)
 	const char *prog = probe_path("hostile_net", _i);
 	const char *const want = "recv interrupted: EINTR\nhandler ran: yes\n"
 				 "recv restarted: 4 late, handler ran: yes\n"
-				 "send to the child: 4\nthe child answers: 4 pong\n";
+				 "send to the child: 4\nthe child answers: 4 pong\n"
+				 "epoll nothing ready: ok\nepoll eventfd: 1, data 1\n"
+				 "epoll socket: 1, data 2\n";
 	struct run_result r, n;
 
 	write_policy(dir, pol, sizeof(pol), "use default\n");
