@@ -248,6 +248,7 @@ static void messages(void)
 	struct raw_msghdr m = { .iov = &iov, .iovlen = 1 };
 	struct cmsghdr *c = (struct cmsghdr *)cbuf;
 	struct timespec bad_ts = { 0, -1 };
+	static char big_name[256] = { AF_UNIX };
 	long r;
 
 	SHOW("socketpair stream", sys(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv));
@@ -298,6 +299,9 @@ static void messages(void)
 	m.namelen = 16;
 	m.name = (void *)SHIM_TEXT;
 	SHOW("sendmsg name in shim", sys(SYS_sendmsg, sv[0], &m, 0));
+	m.namelen = 100000;		/* cut to a sockaddr_storage, as Linux */
+	m.name = big_name;
+	SHOW("sendmsg namelen 100000 on a stream", sys(SYS_sendmsg, sv[0], &m, 0));
 	m.name = NULL;
 	m.namelen = 0;
 	SHOW("sendmsg msghdr in shim", sys(SYS_sendmsg, sv[0], SHIM_TEXT, 0));
@@ -368,6 +372,9 @@ static void messages(void)
 						 &len));
 		SHOW("getsockopt optlen in shim", sys(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE,
 						      &type, SHIM_TEXT));
+		len = 1000;
+		r = sys(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE, buf, &len);
+		printf("getsockopt optlen 1000: %s len %d\n", result(r), len);
 		len = sizeof(int);
 		SHOW("getsockopt optval in shim", sys(SYS_getsockopt, sv[0], SOL_SOCKET, SO_TYPE,
 						      SHIM_TEXT, &len));

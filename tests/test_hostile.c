@@ -727,6 +727,8 @@ START_TEST(net_refusals)
 		"sendmsg iov array in shim: EFAULT\n", "sendmsg iovlen 1025: EMSGSIZE\n",
 		"sendmsg iovlen ~0: EMSGSIZE\n", "sendmsg iov total > SSIZE_MAX: EINVAL\n",
 		"sendmsg namelen -1: EINVAL\n", "sendmsg name in shim: EFAULT\n",
+		"sendmsg namelen 100000 on a stream: EISCONN\n",
+		"getsockopt optlen 1000: ok len 4\n",
 		"sendmsg msghdr in shim: EFAULT\n", "recvmsg msghdr in shim: EFAULT\n",
 		"recvmsg iov base shim: EFAULT\n", "sendmsg: 5\n",
 		"recvmsg: 5, controllen 0, flags 0x0\n", "sendmmsg 2: 2\n",
