@@ -17,8 +17,9 @@
  *   hostile_net hostpeer PATH    connect to a host server at PATH that
  *                                sends a descriptor (SCM_RIGHTS): it must
  *                                not arrive
- *   hostile_net inet             under `net connect 127.0.0.1:*` and
- *                                `net listen 127.0.0.1:1024-65535` rules
+ *   hostile_net inet             under `net connect 127.0.0.1:*`, `net
+ *                                connect [::1]:1-65535/udp` and `net
+ *                                listen 127.0.0.1:1024-65535` rules
  *   hostile_net wait             waits a signal ends or restarts, and a
  *                                conversation with a forked child
  *   hostile_net sigpipe[_msg]    a send to a closed peer: EPIPE with
@@ -502,7 +503,7 @@ static int hostpeer(const char *path)
 /* Under `net connect 127.0.0.1:*` and `net listen 127.0.0.1:1024-65535`. */
 static int inet(void)
 {
-	static const uint8_t v6_one[16] = { [15] = 1 };
+	static const uint8_t v6_one[16] = { [15] = 1 }, v6_two[16] = { [15] = 2 };
 	static const uint8_t v6_mapped[16] = { [10] = 0xff, [11] = 0xff, 10, 0, 0, 1 };
 	struct sockaddr_in lo = *in4(AF_INET, 0x7f000001, 0), lo2 = *in4(AF_INET, 0x7f000002, 0);
 	struct sockaddr_in far = *in4(AF_INET, 0x0a000001, 80);
@@ -565,6 +566,26 @@ static int inet(void)
 	SHOW("sendto from 127.0.0.1", sys(SYS_sendto, c, "near", 4, 0, &got, sizeof(got)));
 	r = sys(SYS_recvfrom, a, buf, sizeof(buf), 0, 0, 0);
 	printf("recvfrom 127.0.0.1: %s %.*s\n", result(r), r > 0 ? (int)r : 0, buf);
+
+	/* IPv6 UDP to itself on ::1; a send of AF_UNSPEC from an IPv6
+	 * socket has no address (Linux's rule), so it needs a peer. */
+	{
+		struct sockaddr_in6 me;
+		int mlen = sizeof(me);
+		long u = sys(SYS_socket, AF_INET6, SOCK_DGRAM, 0);
+
+		SHOW("bind udp [::1]:0", sys(SYS_bind, u, in6(v6_one, 0), sizeof(six)));
+		sys(SYS_getsockname, u, &me, &mlen);
+		SHOW("sendto itself on ::1", sys(SYS_sendto, u, "six", 3, 0, &me, sizeof(me)));
+		mlen = sizeof(me);
+		r = sys(SYS_recvfrom, u, buf, sizeof(buf), MSG_DONTWAIT, &me, &mlen);
+		printf("recvfrom itself on ::1: %s %.*s, namelen %d\n", result(r), r > 0 ? (int)r : 0,
+		       buf, mlen);
+		SHOW("sendto AF_UNSPEC from v6", sys(SYS_sendto, u, "x", 1, 0, in4(AF_UNSPEC, 0, 80),
+						     sizeof(lo)));
+		SHOW("sendto ::2 from v6", sys(SYS_sendto, u, "x", 1, 0, in6(v6_two, 53), sizeof(six)));
+		SHOW("connect udp AF_UNSPEC", sys(SYS_connect, u, in4(AF_UNSPEC, 0, 0), sizeof(lo)));
+	}
 
 	/* TCP on loopback: a peer from 127.0.0.2 is closed, one from
 	 * 127.0.0.1 accepted. */

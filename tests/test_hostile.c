@@ -967,7 +967,10 @@ START_TEST(net_inet)
 		"sendto from 127.0.0.2 again: 3\n", "read a refused peer: EAGAIN\n",
 		"sendto 127.0.0.2: EACCES\n", "sendto AF_UNSPEC 10.0.0.1: EACCES\n",
 		"sendto 10.0.0.1: EACCES\n", "sendto from 127.0.0.1: 4\n",
-		"recvfrom 127.0.0.1: 4 near\n", "bind tcp 127.0.0.1:0: ok\n", "listen: ok\n",
+		"recvfrom 127.0.0.1: 4 near\n", "bind udp [::1]:0: ok\n",
+		"sendto itself on ::1: 3\n", "recvfrom itself on ::1: 3 six, namelen 28\n",
+		"sendto AF_UNSPEC from v6: EDESTADDRREQ\n", "sendto ::2 from v6: EACCES\n",
+		"connect udp AF_UNSPEC: ok\n", "bind tcp 127.0.0.1:0: ok\n", "listen: ok\n",
 		"connect from 127.0.0.2: ok\n", "accept a refused peer: EAGAIN\n",
 		"read on the refused side: ECONNRESET\n", "connect from 127.0.0.1: ok\n",
 		"accept: ok len 16\n", "send: 3\n", "recv: 3 tcp\n",
@@ -979,14 +982,15 @@ START_TEST(net_inet)
 		"bind 10.0.0.1:80/tcp refused: no net listen rule names it",
 		"bind 0.0.0.0:80/tcp refused", "/udp refused: no net connect rule names it",
 		"a datagram from 127.0.0.2:", "send to 10.0.0.1:80/udp refused",
-		"peer 127.0.0.2:", "refused and closed",
+		"peer 127.0.0.2:", "refused and closed", "send to [::2]:53/udp refused",
 		/* --trace: the rule that let one through, the addresses. */
 		"/udp allowed by /tmp/lstar-net-", "a datagram from 127.0.0.1:",
 		"connect(3, {AF_INET, 10.0.0.1:80}, 16) = -EACCES",
 		"{AF_INET6, [::ffff:10.0.0.1]:80}, 28) = -EACCES",
 	};
 
-	run_net(_i, "use default\nnet connect 127.0.0.1:*\nnet listen 127.0.0.1:1024-65535\n",
+	run_net(_i, "use default\nnet connect 127.0.0.1:*\nnet connect [::1]:1-65535/udp\n"
+		"net listen 127.0.0.1:1024-65535\n",
 		opts, args, must, NELEM(must), notes, NELEM(notes));
 }
 END_TEST
