@@ -767,6 +767,21 @@ START_TEST(net_refusals)
 }
 END_TEST
 
+/* The same refusals as JSON lines: the note and the address as fields. */
+START_TEST(net_trace_json)
+{
+	const char *const opts[] = { "--trace-format=json", NULL }, *const args[] = { "refuse", NULL };
+	const char *const must[] = { "still running\n" };
+	const char *const notes[] = {
+		"\"note\":\"abstract AF_UNIX names are the host's: refused\"",
+		"\"args\":[4, {\"family\":\"AF_UNIX\",\"path\":\"\\u0000lstar-abs",
+		"\"note\":\"AF_INET: no net rule, no network\"",
+	};
+
+	run_net(_i, "use default\n", opts, args, must, NELEM(must), notes, NELEM(notes));
+}
+END_TEST
+
 /* A socket is a path: made only in an rw tree, reached only in a tree,
  * and named to the program by its own path, never lstar's or the host's. */
 START_TEST(net_unix_named)
@@ -1026,6 +1041,7 @@ Suite *suite_hostile(void)
 	tc = tcase_create("net");
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, net_refusals, 0, 2);
+	tcase_add_loop_test(tc, net_trace_json, 0, 2);
 	tcase_add_loop_test(tc, net_unix_named, 0, 2);
 	tcase_add_loop_test(tc, net_unix_host_socket, 0, 2);
 	tcase_add_loop_test(tc, net_scm_rights_dropped, 0, 2);
