@@ -160,6 +160,8 @@ int vmm_dns_build(const char *conf, size_t len, struct vmm_dns *dns, char *text,
 
 	dns->nservers = 0;
 	*scoped = 0;
+	if (cap)
+		text[0] = '\0';	/* when nothing is kept */
 	while (s < conf_end) {
 		const char *nl = memchr(s, '\n', (size_t)(conf_end - s));
 		const char *end = nl ? nl : conf_end, *cut, *w;

@@ -861,6 +861,20 @@ int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 
 /* --- open, stat, access ---------------------------------------------------- */
 
+/* Does the normalized path abs name something in /dev, or in /etc with
+ * net dns, as lstar makes them up (no tree holds it)?  A name created
+ * there is EROFS, as in a read-only directory. */
+static bool in_made_up_dir(const struct vmm_process *proc, const char *abs)
+{
+	const char *slash = strrchr(abs, '/');
+	char dir[GUEST_PATH_MAX];
+
+	if (!slash || slash == abs)
+		return false;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - abs), abs);
+	return vmm_dev_is_dir(vmm_dev_of(proc, dir)) && !vmm_fs_tree_of(proc, dir);
+}
+
 /* The kernel's O_LARGEFILE: musl passes it, glibc's headers define it 0. */
 #define KERNEL_O_LARGEFILE 0100000
 #define OPEN_FLAGS_KNOWN (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
@@ -899,6 +913,8 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 	err = get_lookup(cpu, dirfd, gva, &p, (flags & O_NOFOLLOW) ? NOFOLLOW : FOLLOW);
 	if (err == FS_DEVICE || (err == -EISDIR && vmm_dev_is_dir(p.dev)))
 		return open_device(cpu, p.dev, flags);
+	if (err == -ENOENT && (flags & O_CREAT) && in_made_up_dir(cpu->proc, p.abs))
+		return -EROFS;	/* a new file in /dev or /etc */
 	if (err == -EISDIR)
 		/* An ancestor of a tree: there, but not to be listed. */
 		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
@@ -1456,6 +1472,8 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 
 	if (err == FS_DEVICE)	/* a name in /dev, which is read-only */
 		err = -EISDIR;
+	if (err == -ENOENT && in_made_up_dir(cpu->proc, p->abs))
+		return -EROFS;	/* a new name there */
 	if (err)
 		return err;
 	vmm_call_path(cpu, p->abs, true);
@@ -1820,7 +1838,8 @@ static int64_t path_xattr(struct vmm_vcpu *cpu, const uint64_t *a, bool list, bo
 	if (!list && (err = get_xattr_name(cpu, a[1], name)))
 		return err;
 	err = get_lookup(cpu, AT_FDCWD, a[0], &p, nofollow ? NOFOLLOW : FOLLOW);
-	if (err == -EISDIR)	/* an ancestor lstar makes up has none */
+	/* An ancestor, a device or a file lstar makes up has none. */
+	if (err == -EISDIR || err == FS_DEVICE)
 		return list ? 0 : xattr_shown(name) ? -ENODATA : -EOPNOTSUPP;
 	if (err)
 		return err;
