@@ -25,10 +25,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -353,6 +356,415 @@ START_TEST(init_refuses)
 }
 END_TEST
 
+/* --- runs: a tiny DNS responder -------------------------------------------- */
+
+/*
+ * The answer to one DNS query q (n bytes) into out: A example.test is
+ * EXAMPLE_ADDR, other questions about it have no data, any other name is
+ * NXDOMAIN.  Its length, or 0 for a packet that is no query.
+ */
+static size_t dns_answer(const uint8_t *q, size_t n, uint8_t *out)
+{
+	static const uint8_t name[] = "\7example\4test";
+	size_t at = 12, qend;
+	bool ours;
+	uint16_t qtype;
+
+	if (n < 12 || n > 512 || (q[2] & 0x80))
+		return 0;
+	while (at < n && q[at] && q[at] < 64)
+		at += 1 + q[at];
+	if (at + 5 > n || q[at])
+		return 0;
+	qend = at + 5;
+	qtype = (uint16_t)(q[at + 1] << 8 | q[at + 2]);
+	ours = at - 12 == sizeof(name) - 1 && !strncasecmp((const char *)q + 12,
+							   (const char *)name, at - 12);
+	memcpy(out, q, qend);
+	out[2] = 0x81 | (q[2] & 0x01);		/* a response, RD as asked */
+	out[3] = 0x80 | (ours ? 0 : 3);		/* RA; NOERROR or NXDOMAIN */
+	out[4] = 0, out[5] = 1;			/* one question */
+	out[6] = 0, out[7] = ours && qtype == 1;	/* an answer for A */
+	memset(out + 8, 0, 4);
+	if (!(ours && qtype == 1))
+		return qend;
+	memcpy(out + qend, "\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4", 12);	/* A IN ttl 60 */
+	inet_pton(AF_INET, EXAMPLE_ADDR, out + qend + 12);
+	return qend + 16;
+}
+
+/* The responder's life: UDP and TCP on NS_ADDR:53 until it is killed. */
+static _Noreturn void responder_serve(int udp, int tcp)
+{
+	for (;;) {
+		struct pollfd p[2] = { { udp, POLLIN, 0 }, { tcp, POLLIN, 0 } };
+		uint8_t q[600], a[700];
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t n;
+		size_t m;
+
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			n = recvfrom(udp, q, sizeof(q), 0, (struct sockaddr *)&peer, &plen);
+			if (n > 0 && (m = dns_answer(q, (size_t)n, a)))
+				sendto(udp, a, m, 0, (struct sockaddr *)&peer, plen);
+		}
+		if (p[1].revents & POLLIN) {
+			/* One query per connection, length-prefixed. */
+			int c = accept(tcp, NULL, NULL);
+			struct timeval tv = { 2, 0 };
+			uint8_t len[2];
+
+			if (c < 0)
+				continue;
+			setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+			if (recv(c, len, 2, MSG_WAITALL) == 2 &&
+			    (n = recv(c, q, (size_t)(len[0] << 8 | len[1]) < sizeof(q) ?
+				      (size_t)(len[0] << 8 | len[1]) : sizeof(q), MSG_WAITALL)) > 0 &&
+			    (m = dns_answer(q, (size_t)n, a + 2))) {
+				a[0] = (uint8_t)(m >> 8);
+				a[1] = (uint8_t)m;
+				send(c, a, m + 2, MSG_NOSIGNAL);
+			}
+			close(c);
+		}
+	}
+}
+
+/*
+ * responder_start - a child answering DNS on NS_ADDR:53 (UDP and TCP);
+ * its pid.  Binding port 53 needs root: when it cannot, the test fails
+ * here, saying why.
+ */
+static pid_t responder_start(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+	int ready[2], err = 0, one = 1;
+	pid_t pid;
+
+	inet_pton(AF_INET, NS_ADDR, &sa.sin_addr);
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (udp < 0 || tcp < 0 || bind(udp, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    bind(tcp, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(tcp, 16) < 0)
+			err = errno;
+		if (write(ready[1], &err, sizeof(err)) != sizeof(err) || err)
+			_exit(1);
+		close(ready[1]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		responder_serve(udp, tcp);
+	}
+	close(ready[1]);
+	if (read(ready[0], &err, sizeof(err)) != sizeof(err))
+		err = EIO;
+	close(ready[0]);
+	if (err) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ck_abort_msg("the test's DNS responder cannot bind %s:53: %s%s", NS_ADDR,
+			     strerror(err), err == EACCES ?
+			     " (port 53 needs root: run the tests as root)" : "");
+	}
+	return pid;
+}
+
+static void responder_stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* --- runs ------------------------------------------------------------------ */
+
+/* A directory for one run, with conf as its resolv.conf and a policy
+ * `use default` + `net dns` naming it (plus extra lines). */
+struct dns_run {
+	char dir[64];
+	char conf[PATH_MAX];
+	char policy[PATH_MAX];
+};
+
+static void dns_run_setup(struct dns_run *d, const char *conf, const char *extra)
+{
+	char text[PATH_MAX + 256];
+
+	snprintf(d->dir, sizeof(d->dir), "/tmp/lstar-dns-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d->dir));
+	snprintf(d->conf, sizeof(d->conf), "%s/resolv.conf", d->dir);
+	snprintf(d->policy, sizeof(d->policy), "%s/p", d->dir);
+	if (conf)
+		write_text(d->conf, conf);
+	snprintf(text, sizeof(text), "use default\nnet dns %s\n%s", d->conf, extra ? extra : "");
+	write_text(d->policy, text);
+}
+
+/* What `net_dns show` prints of the files for resolv.conf text conf,
+ * and of localhost, as each libc reads /etc/hosts (glibc returns the
+ * first line that names it, musl every one). */
+static void want_show(char *buf, size_t len, const char *conf, int libc)
+{
+	snprintf(buf, len, "== /etc/resolv.conf\n%s== /etc/hosts\n%s==\nlocalhost: %s\n",
+		 conf, HOSTS_TEXT, libc ? "127.0.0.1" : "127.0.0.1 ::1");
+}
+
+#define NOISY_CONF \
+	"# Generated by resolvconf\n; an old comment\n\n" \
+	"domain host.example\nsearch lstar.test # the lab\n" \
+	"nameserver " NS_ADDR "\r\n" \
+	"sortlist 10.0.0.0/255.0.0.0\nlookup file bind\n" \
+	"options ndots:1 timeout:1\noptions attempts:1 ; more\n" \
+	"nameserver fe80::1%eth0\n" \
+	"hostname secret-host\n"
+#define NOISY_KEPT \
+	"nameserver " NS_ADDR "\nsearch lstar.test\noptions ndots:1 timeout:1 attempts:1\n"
+
+/* The program reads exactly the kept lines, and localhost from the
+ * made-up hosts; with no tree, and under `--ro /` (the made-up files
+ * win over the host's). */
+START_TEST(shows_the_made_up_files)
+{
+	int libc = _i % 2;
+	const char *const ro[] = { "--ro", "/", NULL };
+	const char *const args[] = { "show", NULL };
+	char want[4096];
+	struct dns_run d;
+	struct run_result r;
+
+	dns_run_setup(&d, NOISY_CONF, NULL);
+	{
+		const char *const opts[] = { "-p", d.policy, _i >= 2 ? ro[0] : NULL, ro[1], NULL };
+
+		run_lstar(opts, probe(libc), args, &r);
+	}
+	want_show(want, sizeof(want), NOISY_KEPT, libc);
+	ck_assert_msg(r.status == 0, "status %d\nerr:\n%s", r.status, r.err);
+	/* Under --ro /, glibc reads the host's /etc/host.conf, whose `multi`
+	 * decides how many localhost lines it returns: the files must be
+	 * ours, and localhost found in them. */
+	if (_i >= 2)
+		ck_assert_msg(!strncmp(r.out, want, strstr(want, "==\nlocalhost") + 3 - want) &&
+			      strstr(r.out, "==\nlocalhost: 127.0.0.1"),
+			      "got:\n%s\nwant:\n%s", r.out, want);
+	else
+		ck_assert_msg(!strcmp(r.out, want), "got:\n%s\nwant:\n%s", r.out, want);
+	/* The one scoped nameserver left out is said, once. */
+	ck_assert_msg(strstr(r.err, "1 nameserver with a scope") && strstr(r.err, d.conf),
+		      "stderr:\n%s", r.err);
+	run_result_free(&r);
+	rm_rf(d.dir);
+}
+END_TEST
+
+/* stat, read, pread, lseek, mmap, fstat, /etc's listing, chdir. */
+START_TEST(files_are_small_read_only_files)
+{
+	int libc = _i % 2;
+	const char *const args[] = { "files", NULL };
+	struct dns_run d;
+	struct run_result r;
+
+	dns_run_setup(&d, NOISY_CONF, NULL);
+	{
+		const char *const opts[] = { "-p", d.policy, _i >= 2 ? "--ro" : NULL, "/", NULL };
+
+		run_lstar(opts, probe(libc), args, &r);
+	}
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "net_dns files: 47 checks, 0 failed\n"),
+		      "status %d\nout:\n%s\nerr:\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	rm_rf(d.dir);
+}
+END_TEST
+
+/* Every way to change them fails, from a writable tree too, and
+ * nothing the program tried is left in that tree. */
+START_TEST(files_cannot_be_changed)
+{
+	const char *const none[] = { NULL };
+	struct dns_run d;
+	struct run_result r;
+	char tree[PATH_MAX], mine[PATH_MAX];
+
+	dns_run_setup(&d, NOISY_CONF, NULL);
+	snprintf(tree, sizeof(tree), "%s/tree", d.dir);
+	ck_assert_int_eq(mkdir(tree, 0755), 0);
+	{
+		const char *const opts[] = { "-p", d.policy, "--rw", tree, NULL };
+		const char *const args[] = { "tamper", tree, NULL };
+
+		run_lstar(opts, probe(_i), args, &r);
+	}
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "net_dns tamper: 38 checks, 0 failed\n"),
+		      "status %d\nout:\n%s\nerr:\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	/* Only the program's own file is there. */
+	snprintf(mine, sizeof(mine), "%s/mine", tree);
+	ck_assert_int_eq(rmdir(tree), -1);
+	ck_assert_int_eq(unlink(mine), 0);
+	ck_assert_msg(rmdir(tree) == 0, "%s holds more: %s", tree, strerror(errno));
+	(void)none;
+	rm_rf(d.dir);
+}
+END_TEST
+
+/* A hostile resolv.conf: a hundred nameservers, very long lines, control
+ * bytes, random bytes.  lstar runs, and shows only kept lines. */
+START_TEST(hostile_resolv_conf)
+{
+	const char *const args[] = { "show", NULL };
+	size_t cap = 1 << 20, len = 0;
+	char *conf = malloc(cap), want[4096];
+	struct dns_run d;
+	struct run_result r;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(conf);
+	len += (size_t)sprintf(conf + len, "options ndots:2 %s\n", "");
+	memset(conf + len, 'n', 200000);
+	len += 200000;
+	conf[len++] = '\n';
+	len += (size_t)sprintf(conf + len, "nameserver 10.1.1.1\x01\nsearch \x1b[2Jclear.test\n");
+	for (int i = 1; i <= 100; i++)
+		len += (size_t)sprintf(conf + len, "nameserver 10.0.0.%d\n", i);
+	srand(5);
+	for (int i = 0; i < 100000; i++)
+		conf[len++] = (char)(rand() % 255 + 1);
+	dns_run_setup(&d, NULL, NULL);
+	f = fopen(d.conf, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(conf, 1, len, f), len);
+	fclose(f);
+	free(conf);
+	{
+		const char *const opts[] = { "-p", d.policy, NULL };
+
+		run_lstar(opts, probe(_i), args, &r);
+	}
+	ck_assert_msg(r.status == 0, "status %d\nerr:\n%s", r.status, r.err);
+	ck_assert_msg(!strncmp(r.out, "== /etc/resolv.conf\nnameserver 10.0.0.1\n"
+			       "nameserver 10.0.0.2\nnameserver 10.0.0.3\noptions ndots:2",
+			       strlen("== /etc/resolv.conf\nnameserver 10.0.0.1\n"
+				      "nameserver 10.0.0.2\nnameserver 10.0.0.3\noptions ndots:2")),
+		      "got:\n%s", r.out);
+	snprintf(want, sizeof(want), "\n== /etc/hosts\n%s==\n", HOSTS_TEXT);
+	ck_assert_msg(strstr(r.out, want), "got:\n%s", r.out);
+	run_result_free(&r);
+	rm_rf(d.dir);
+}
+END_TEST
+
+/* A resolv.conf lstar cannot use stops it before the program runs
+ * (125), naming the file and the policy line; a grant the made-up files
+ * would hide too.  One with no nameserver runs, with a warning. */
+START_TEST(refused_at_start)
+{
+	const char *const args[] = { "show", NULL };
+	struct dns_run d;
+	struct run_result r;
+	char where[PATH_MAX + 8];
+
+	dns_run_setup(&d, NULL, NULL);		/* no resolv.conf written */
+	snprintf(where, sizeof(where), "%s:2: net dns: %s: No such file", d.policy, d.conf);
+	{
+		const char *const opts[] = { "-p", d.policy, NULL };
+
+		run_lstar(opts, probe(0), args, &r);
+	}
+	ck_assert_msg(r.status == 125 && strstr(r.err, where) && !*r.out,
+		      "status %d\nout:\n%s\nerr:\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+
+	ck_assert_int_eq(mkdir(d.conf, 0755), 0);	/* a directory */
+	{
+		const char *const opts[] = { "-p", d.policy, NULL };
+
+		run_lstar(opts, probe(0), args, &r);
+	}
+	ck_assert_msg(r.status == 125 && strstr(r.err, "not a regular file"),
+		      "status %d\nerr:\n%s", r.status, r.err);
+	run_result_free(&r);
+	rmdir(d.conf);
+
+	write_text(d.conf, "nameserver " NS_ADDR "\n");
+	{
+		const char *const opts[] = { "-p", d.policy, "--ro", "/etc/hosts", NULL };
+
+		run_lstar(opts, probe(0), args, &r);
+	}
+	ck_assert_msg(r.status == 125 && strstr(r.err, "net dns makes up /etc/hosts"),
+		      "status %d\nerr:\n%s", r.status, r.err);
+	run_result_free(&r);
+
+	write_text(d.conf, "# offline\n");
+	{
+		const char *const opts[] = { "-p", d.policy, NULL };
+
+		run_lstar(opts, probe(0), args, &r);
+	}
+	want_show(where, sizeof(where), "", 0);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, where) &&
+		      strstr(r.err, "names no nameserver"),
+		      "status %d\nout:\n%s\nerr:\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	rm_rf(d.dir);
+}
+END_TEST
+
+/* Names resolve through the nameserver shown, and the program may reach
+ * it (UDP and TCP, port 53) and no other address or port. */
+START_TEST(resolves_through_the_nameserver)
+{
+	const char *const show[] = { "show", "example.test", "nope.test", NULL };
+	pid_t ns = responder_start();
+	char want[4096];
+	struct dns_run d;
+	struct run_result r;
+
+	dns_run_setup(&d, "nameserver " NS_ADDR "\noptions timeout:2 attempts:2\n", NULL);
+	{
+		const char *const opts[] = { "-p", d.policy, NULL };
+
+		run_lstar(opts, probe(_i), show, &r);
+	}
+	want_show(want, sizeof(want), "nameserver " NS_ADDR "\noptions timeout:2 attempts:2\n", _i);
+	strcat(want, "example.test: " EXAMPLE_ADDR "\nnope.test: EAI_NONAME\n");
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, want),
+		      "status %d\ngot:\n%s\nwant:\n%s\nerr:\n%s", r.status, r.out, want, r.err);
+	run_result_free(&r);
+	{
+		static const struct { const char *addr, *port, *want; } reach[] = {
+			{ NS_ADDR, "53", "udp 0 tcp 0\n" },
+			{ "::ffff:" NS_ADDR, "53", "udp 0 tcp 0\n" },
+			{ NS_ADDR, "54", "udp EACCES tcp EACCES\n" },
+			{ "127.0.0.88", "53", "udp EACCES tcp EACCES\n" },
+			{ "127.0.0.1", "53", "udp EACCES tcp EACCES\n" },
+			{ "::1", "53", "udp EACCES tcp EACCES\n" },
+		};
+
+		for (size_t i = 0; i < sizeof(reach) / sizeof(reach[0]); i++) {
+			const char *const opts[] = { "-p", d.policy, NULL };
+			const char *const args[] = { "reach", reach[i].addr, reach[i].port, NULL };
+
+			run_lstar(opts, probe(_i), args, &r);
+			ck_assert_msg(r.status == 0 && !strcmp(r.out, reach[i].want),
+				      "%s %s: status %d\ngot: %swant: %serr:\n%s", reach[i].addr,
+				      reach[i].port, r.status, r.out, reach[i].want, r.err);
+			run_result_free(&r);
+		}
+	}
+	responder_stop(ns);
+	rm_rf(d.dir);
+}
+END_TEST
+
 /* --- runs ------------------------------------------------------------------ */
 
 /* Without net dns: no /etc/resolv.conf, /etc/hosts or /etc. */
@@ -385,6 +797,12 @@ Suite *suite_dns(void)
 
 	tcase_set_timeout(runs, 120);
 	tcase_add_loop_test(runs, absent_without_net_dns, 0, 2);
+	tcase_add_loop_test(runs, shows_the_made_up_files, 0, 4);
+	tcase_add_loop_test(runs, files_are_small_read_only_files, 0, 4);
+	tcase_add_loop_test(runs, files_cannot_be_changed, 0, 2);
+	tcase_add_loop_test(runs, hostile_resolv_conf, 0, 2);
+	tcase_add_test(runs, refused_at_start);
+	tcase_add_loop_test(runs, resolves_through_the_nameserver, 0, 2);
 	suite_add_tcase(s, runs);
 	return s;
 }
