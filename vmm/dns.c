@@ -151,6 +151,18 @@ static void keep_words(char *line, size_t *len, const char *s, const char *end,
 	}
 }
 
+/* Append "head body\n" to text (cap bytes, *used of them written) while
+ * it fits; *used counts on past cap, so that the caller sees it did not. */
+static void put_line(char *text, size_t cap, size_t *used, const char *head,
+		     const char *body)
+{
+	size_t n = strlen(head) + strlen(body) + 1;
+
+	if (*used + n < cap)
+		snprintf(text + *used, cap - *used, "%s%s\n", head, body);
+	*used += n;
+}
+
 int vmm_dns_build(const char *conf, size_t len, struct vmm_dns *dns, char *text,
 		  size_t cap, int *scoped)
 {
@@ -205,15 +217,12 @@ next:
 
 		inet_ntop(dns->servers[i].family == 4 ? AF_INET : AF_INET6,
 			  dns->servers[i].addr, a, sizeof(a));
-		used += (size_t)snprintf(text + used, used < cap ? cap - used : 0,
-					 "nameserver %s\n", a);
+		put_line(text, cap, &used, "nameserver ", a);
 	}
 	if (slen)
-		used += (size_t)snprintf(text + used, used < cap ? cap - used : 0,
-					 "%s\n", search);
+		put_line(text, cap, &used, "", search);
 	if (olen > strlen("options"))
-		used += (size_t)snprintf(text + used, used < cap ? cap - used : 0,
-					 "%s\n", options);
+		put_line(text, cap, &used, "", options);
 	return used < cap ? (int)used : -ENOSPC;
 }
 
