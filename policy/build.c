@@ -165,6 +165,23 @@ int policy_add_rule(struct compiler *c, const struct rule *r)
 	return 0;
 }
 
+int policy_add_implied(struct compiler *c, int nr, uint32_t src)
+{
+	struct rule r = {
+		.nr = (uint16_t)nr, .action = LSTAR_ACT_ALLOW, .src = src,
+		.file = c->stack[c->depth - 1].file, .implicit = true,
+	};
+
+	if (c->implied[nr]) {
+		c->rules[c->implied[nr] - 1].src = src;
+		return 0;
+	}
+	if (policy_add_rule(c, &r) < 0)
+		return -1;
+	c->implied[nr] = (uint32_t)c->nrules;
+	return 0;
+}
+
 /* Copy n conditions into the policy; the index of the first in *first. */
 int policy_add_conds(struct compiler *c, const struct lstar_policy_cond *k, size_t n,
 		     uint16_t *first)
@@ -278,6 +295,14 @@ int policy_build(struct compiler *c, struct lstar_policy *out)
 	out->npaths = (int)c->npaths;
 	c->paths = NULL;
 	c->npaths = 0;
+	out->nets = c->nets;
+	out->nnets = (int)c->nnets;
+	c->nets = NULL;
+	c->nnets = 0;
+	out->dns = c->dns;
+	out->dns_conf = c->dns_conf;
+	out->dns_src = c->dns_src;
+	c->dns_conf = NULL;
 	out->mem = c->mem;
 	out->time = c->time;
 	out->files = c->nfiles_limit;

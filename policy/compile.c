@@ -73,7 +73,7 @@ int64_t policy_add_source(struct compiler *c, const char *text, size_t len)
 }
 
 static const char *const keywords[] = {
-	"default", "use", "allow", "deny", "kill", "log", "path", "limit",
+	"default", "use", "allow", "deny", "kill", "log", "path", "limit", "net",
 };
 
 static const char *keyword_at(size_t i, void *ctx)
@@ -108,11 +108,13 @@ static void compile_line(struct compiler *c, const char *line, size_t len,
 		policy_stmt_path(c, *toks, n, text, text_len);
 	else if (policy_is_word(&(*toks)[0], "limit"))
 		policy_stmt_limit(c, *toks, n, text, text_len);
+	else if (policy_is_word(&(*toks)[0], "net"))
+		policy_stmt_net(c, *toks, n, text, text_len);
 	else {
 		policy_did_you_mean(hint, sizeof(hint), (*toks)[0].s, (*toks)[0].len, keyword_at,
 			     sizeof(keywords) / sizeof(keywords[0]), NULL);
 		policy_error(c, (*toks)[0].col,
-		      *hint ? hint : "statements are: default, use, allow, deny, kill, log, path, limit",
+		      *hint ? hint : "statements are: default, use, allow, deny, kill, log, path, limit, net",
 		      "unknown statement '%s'", policy_show(q, sizeof(q), (*toks)[0].s, (*toks)[0].len));
 	}
 out:
@@ -149,7 +151,7 @@ int lstar_policy_compile(const struct lstar_policy_input *in, int n,
 		.dflt = { .action = LSTAR_ACT_ERRNO, .err = EPERM, .src = 0 },
 		.dflt_file = -1, .mem_file = -1, .time_file = -1, .files_file = -1,
 		.threads_file = -1,
-		.procs_file = -1,
+		.procs_file = -1, .dns_file = -1,
 	};
 	uint32_t builtin;
 
@@ -189,6 +191,8 @@ out:
 	free(c.rules);
 	free(c.conds);
 	free(c.paths);
+	free(c.nets);
+	free(c.dns_conf);
 	free(c.seen);
 	return c.errors;
 }

@@ -120,7 +120,7 @@ const char *lstar_policy_where(const struct lstar_policy *p, uint32_t src,
  * lstar_policy_explain - the compiled policy as a table a person can read:
  * the default, each syscall that has rules with its verdicts, conditions
  * (constants by name where one fits) and the FILE:LINE each came from, the
- * paths and the limits.
+ * paths, the net rules and the limits.
  */
 void lstar_policy_explain(const struct lstar_policy *p, FILE *out);
 
@@ -160,6 +160,14 @@ extern const struct lstar_policy_profile lstar_policy_profiles[];	/* ends with {
 const struct lstar_policy_net *lstar_policy_net_find(const struct lstar_policy *p, int op,
 						     int proto, int family,
 						     const uint8_t *addr, uint16_t port);
+
+/*
+ * lstar_policy_net_text - rule n's address, port and protocol as a
+ * policy writes them ("127.0.0.1:8080/tcp", "10.0.0.0/8:443",
+ * "[::1]:5432", "*:*"), into buf (len bytes, always NUL-terminated);
+ * returns buf.  For explain, --trace and -v, and --learn.
+ */
+const char *lstar_policy_net_text(const struct lstar_policy_net *n, char *buf, size_t len);
 
 /* Names of syscalls and constants, for the compiler, explain and trace. */
 const char *lstar_policy_syscall_name(uint64_t nr);	/* NULL when unknown */

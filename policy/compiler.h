@@ -8,6 +8,8 @@
  *   lex.c      a line into tokens; numbers
  *   parse.c    the statements: rules and their conditions, default,
  *              path, limit
+ *   parse_net.c  the `net` statement: addresses, ports, protocols, dns,
+ *              and the socket calls it implies
  *   include.c  reading the inputs: files, stock profiles, `use`
  *   build.c    the rules' books (repeats, overrides) and the table
  *   diag.c     errors and warnings, FILE:LINE:COL with a hint
@@ -34,6 +36,8 @@
 #define MAX_RULE_CONDS	64		/* conditions joined by `and` */
 #define MAX_ERRORS	50		/* then stop: the rest is likely noise */
 #define MAX_PATH_LEN	4096		/* PATH_MAX */
+#define MAX_NET_RULES	4096		/* `net` rules in a policy: the VMM
+					 * reads them all for each address */
 #define SHOW_MAX	64		/* bytes of a token quoted in a message */
 
 #define SHOW_BUF	(SHOW_MAX * 4 + 8)	/* policy_show's buffer */
@@ -82,7 +86,7 @@ struct rule {
 	uint16_t ncond;
 	uint32_t src;
 	uint32_t file;		/* the file instance it was written in */
-	bool implicit;		/* added by a `path` line */
+	bool implicit;		/* added by a `path` or `net` line */
 	uint32_t prev;		/* index + 1 of the explicit rule before it
 				 * for the same syscall, 0: none */
 };
@@ -111,7 +115,7 @@ struct compiler {
 	struct rule *rules;
 	size_t nrules, rules_cap;
 	/* implied[nr] - 1: the index in rules of nr's one implied allow (a
-	 * `path` line's), 0: none yet. */
+	 * `path` or `net` line's), 0: none yet. */
 	uint32_t implied[LSTAR_POLICY_NR];
 	/* last[nr] - 1: the index of nr's latest explicit rule, 0: none. */
 	uint32_t last[LSTAR_POLICY_NR];
@@ -119,6 +123,12 @@ struct compiler {
 	size_t nconds, conds_cap;
 	struct lstar_policy_path *paths;
 	size_t npaths, paths_cap;
+	struct lstar_policy_net *nets;
+	size_t nnets, nets_cap;
+	bool dns;
+	char *dns_conf;		/* NULL: the host's /etc/resolv.conf */
+	uint32_t dns_src;
+	int64_t dns_file;	/* -1: no `net dns` yet */
 
 	/* For the duplicate and override warnings: rule index + 1 of the
 	 * latest rule per (file, syscall, conditions), open addressing. */
@@ -163,6 +173,13 @@ void policy_stmt_rule(struct compiler *c, const struct tok *toks, size_t n, cons
 void policy_stmt_default(struct compiler *c, const struct tok *toks, size_t n, const char *text, size_t text_len);
 void policy_stmt_path(struct compiler *c, const struct tok *toks, size_t n, const char *text, size_t text_len);
 void policy_stmt_limit(struct compiler *c, const struct tok *toks, size_t n, const char *text, size_t text_len);
+/* policy_normalize_path - the absolute path at t as a new string without
+ * "//", "/./" or a trailing "/"; NULL after reporting why not. */
+char *policy_normalize_path(struct compiler *c, const struct tok *t);
+
+/* --- parse_net.c ------------------------------------------------------------ */
+
+void policy_stmt_net(struct compiler *c, const struct tok *toks, size_t n, const char *text, size_t text_len);
 bool policy_is_action(const struct tok *t, uint8_t *action);
 int policy_end_col(const struct tok *toks, size_t n);
 
@@ -174,6 +191,10 @@ void policy_stmt_use(struct compiler *c, const struct tok *toks, size_t n);
 /* --- build.c --------------------------------------------------------------- */
 
 int policy_add_rule(struct compiler *c, const struct rule *r);
+/* policy_add_implied - allow nr in the lowest layer (DECISIONS.md "A path
+ * rule's allows are the lowest layer"), from source src of the line being
+ * read: one implied rule per syscall, the latest line its source.  0 or -1. */
+int policy_add_implied(struct compiler *c, int nr, uint32_t src);
 int policy_add_conds(struct compiler *c, const struct lstar_policy_cond *k, size_t n, uint16_t *first);
 void policy_check_repeat(struct compiler *c, size_t idx, int col, const char *sysname);
 void policy_check_shadowed(struct compiler *c, size_t idx, int col, const char *sysname);

@@ -88,16 +88,53 @@ static int by_name(const void *a, const void *b)
 	return strcmp(sys_label(p, x, sizeof(x)), sys_label(q, y, sizeof(y)));
 }
 
-/* "FILE:LINE", and for the rules a `path` line implies, that line. */
+/* "FILE:LINE", and for the rules a `path` or `net` line implies, that
+ * line. */
 static void where(const struct lstar_policy *p, uint32_t src, char *buf, size_t len)
 {
 	char w[200];
 
 	lstar_policy_where(p, src, w, sizeof(w));
-	if (src < p->nsources && !strncmp(p->sources[src].text, "path ", 5))
+	if (src < p->nsources && (!strncmp(p->sources[src].text, "path ", 5) ||
+				  !strncmp(p->sources[src].text, "net ", 4)))
 		snprintf(buf, len, "%s (%s)", w, p->sources[src].text);
 	else
 		snprintf(buf, len, "%s", w);
+}
+
+/*
+ * The `net` rules in source order (the last that matches an address is
+ * the one -v and --trace name), and `net dns` with where its
+ * nameservers come from.
+ */
+static void net_section(const struct lstar_policy *p, FILE *out)
+{
+	char w[256], rule[80];
+	size_t wrule = 0;
+
+	for (int i = 0; i < p->nnets; i++) {
+		size_t l = strlen(lstar_policy_net_text(&p->nets[i], rule, sizeof(rule)));
+
+		if (l > wrule)
+			wrule = l;
+	}
+	fputs("\nNetwork (the VMM judges each address the program connects or sends to,\n"
+	      "binds, or accepts a peer from against these; any other is EACCES):\n", out);
+	if (p->nnets == 0 && !p->dns)
+		fputs("  (none: no network; AF_INET and AF_INET6 sockets are EAFNOSUPPORT)\n", out);
+	for (int i = 0; i < p->nnets; i++) {
+		const struct lstar_policy_net *n = &p->nets[i];
+
+		fprintf(out, "  %-7s  %-*s  (%s)\n",
+			n->op == LSTAR_NET_CONNECT ? "connect" : "listen", (int)wrule,
+			lstar_policy_net_text(n, rule, sizeof(rule)),
+			lstar_policy_where(p, n->src, w, sizeof(w)));
+	}
+	if (p->dns)
+		fprintf(out, "  dns      the nameservers of %s%s, port 53  (%s)\n",
+			p->dns_conf ? p->dns_conf : "/etc/resolv.conf",
+			p->dns_conf ? "" : " (the host's)",
+			lstar_policy_where(p, p->dns_src, w, sizeof(w)));
 }
 
 /* One line of the limits: its value and where it was set, or unset. */
@@ -175,7 +212,7 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 		lstar_policy_where(p, t->dflt.src, w, sizeof(w)));
 	fputs("Rules are listed per syscall in the order they are tried; the first\n"
 	      "that matches decides.  That is the policy's last matching rule, but\n"
-	      "the rules a `path` line implies come after all the others.\n"
+	      "the rules a `path` or `net` line implies come after all the others.\n"
 	      "A call that no rule matches gets the default.\n\n", out);
 	if (nrows == 0)
 		fputs("(no rules)\n", out);
@@ -197,6 +234,8 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 	for (int i = 0; i < p->npaths; i++)
 		fprintf(out, "  %s  %s  (%s)\n", p->paths[i].writable ? "rw" : "ro", p->paths[i].path,
 			lstar_policy_where(p, p->paths[i].src, w, sizeof(w)));
+
+	net_section(p, out);
 
 	fputs("\nLimits (unset: lstar run's --mem, --timeout or its own defaults):\n", out);
 	if (p->mem) {

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * net.c - judging an address against the policy's `net` rules.
+ * net.c - judging an address against the policy's `net` rules, and
+ * writing a rule as the language spells it.
  *
  * The VMM copies the address a program passes to connect, bind, sendto
  * or sendmsg out of guest memory once and asks here which rule, if any,
  * lets it through (docs/POLICY.md "net").  The last matching rule is the
  * one named in --trace and -v, as for every other rule.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compile.h"
@@ -41,4 +44,33 @@ const struct lstar_policy_net *lstar_policy_net_find(const struct lstar_policy *
 			return n;
 	}
 	return NULL;
+}
+
+const char *lstar_policy_net_text(const struct lstar_policy_net *n, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN + 8], port[16];
+	const char *proto = n->protos == LSTAR_NET_TCP ? "/tcp" :
+			    n->protos == LSTAR_NET_UDP ? "/udp" : "";
+
+	/* A prefix is written only where it leaves bits out, as the
+	 * parser reads an address without one: all of it. */
+	if (n->family == 4 && inet_ntop(AF_INET, n->addr, addr, sizeof(addr))) {
+		if (n->prefix != 32)
+			snprintf(addr + strlen(addr), sizeof(addr) - strlen(addr), "/%u", n->prefix);
+	} else if (n->family == 6 && inet_ntop(AF_INET6, n->addr, addr + 1, sizeof(addr) - 2)) {
+		addr[0] = '[';
+		if (n->prefix != 128)
+			snprintf(addr + strlen(addr), sizeof(addr) - strlen(addr), "/%u", n->prefix);
+		strcat(addr, "]");
+	} else {
+		snprintf(addr, sizeof(addr), "*");
+	}
+	if (n->port_lo == 0 && n->port_hi == 65535)
+		snprintf(port, sizeof(port), "*");
+	else if (n->port_lo == n->port_hi)
+		snprintf(port, sizeof(port), "%u", n->port_lo);
+	else
+		snprintf(port, sizeof(port), "%u-%u", n->port_lo, n->port_hi);
+	snprintf(buf, len, "%s:%s%s", addr, port, proto);
+	return buf;
 }

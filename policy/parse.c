@@ -482,11 +482,7 @@ void policy_stmt_default(struct compiler *c, const struct tok *toks, size_t n,
 	c->dflt_file = f->file;
 }
 
-/*
- * normalize_path - path (len bytes) written absolute, into a new string
- * without "//", "/./" or a trailing "/".  NULL after reporting why not.
- */
-static char *normalize_path(struct compiler *c, const struct tok *t)
+char *policy_normalize_path(struct compiler *c, const struct tok *t)
 {
 	char q[SHOW_BUF];
 	char *out;
@@ -563,7 +559,7 @@ void policy_stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 		      policy_show(q, sizeof(q), toks[3].s, toks[3].len));
 		return;
 	}
-	if (!(path = normalize_path(c, &toks[2])))
+	if (!(path = policy_normalize_path(c, &toks[2])))
 		return;
 	if ((src = policy_add_source(c, text, text_len)) < 0 ||
 	    GROW(c, paths, npaths, paths_cap) < 0) {
@@ -585,10 +581,6 @@ void policy_stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 	 */
 	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
 		const struct policy_sys_args *sa = policy_sys_args((uint64_t)nr);
-		struct rule r = {
-			.nr = (uint16_t)nr, .action = LSTAR_ACT_ALLOW, .src = (uint32_t)src,
-			.file = c->stack[c->depth - 1].file, .implicit = true,
-		};
 
 		/* include/syscalls.def says which calls a path rule implies:
 		 * RO for any (the tree's reading calls, and the changing ones,
@@ -596,13 +588,8 @@ void policy_stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 		 * ones (writing data through a descriptor). */
 		if (!sa || !(sa->path == POLICY_PATH_RO || (rw && sa->path == POLICY_PATH_RW)))
 			continue;
-		if (c->implied[nr]) {
-			c->rules[c->implied[nr] - 1].src = (uint32_t)src;
-			continue;
-		}
-		if (policy_add_rule(c, &r) < 0)
+		if (policy_add_implied(c, nr, (uint32_t)src) < 0)
 			return;
-		c->implied[nr] = (uint32_t)c->nrules;
 	}
 }
 

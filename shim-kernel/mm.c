@@ -1084,18 +1084,14 @@ static long do_brk(struct pt_regs *regs)
 }
 
 /*
- * A shared file mapping at [addr, addr + len) (free): the VMM maps the
- * file into its window and says where; the shim maps the pages that lie
- * within the file to those frames, and leaves the rest absent (a touch
- * there is SIGBUS, mm_sigbus_at).  On failure the VMM is told that the
- * range went, and forgets the mapping.
+ * Ask the VMM about a file mapping of the program's call (its own six
+ * arguments, which the VMM judges again) at [addr, addr + len), the place
+ * the shim chose; the VMM's answer is in the block returned.
  */
-static long mmap_shared_file(struct pt_regs *regs, uint64_t addr, uint64_t len, uint32_t prot)
+static struct lstar_hc_mmap *mmap_hcall(const struct pt_regs *regs, uint64_t addr,
+					uint64_t len)
 {
 	struct lstar_hc_mmap *m = &hc_block()->mmap;
-	uint64_t gpa, valid;
-	uint32_t vflags = VMA_FILE;
-	int err;
 
 	m->args[0] = regs->di;
 	m->args[1] = regs->si;
@@ -1107,6 +1103,23 @@ static long mmap_shared_file(struct pt_regs *regs, uint64_t addr, uint64_t len, 
 	m->len = len;
 	hcall(LSTAR_HC_MMAP_FILE);
 	shim_saw_vmm_call();
+	return m;
+}
+
+/*
+ * A shared file mapping at [addr, addr + len) (free): the VMM maps the
+ * file into its window and says where; the shim maps the pages that lie
+ * within the file to those frames, and leaves the rest absent (a touch
+ * there is SIGBUS, mm_sigbus_at).  On failure the VMM is told that the
+ * range went, and forgets the mapping.
+ */
+static long mmap_shared_file(struct pt_regs *regs, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	const struct lstar_hc_mmap *m = mmap_hcall(regs, addr, len);
+	uint64_t gpa, valid;
+	uint32_t vflags = VMA_FILE;
+	int err;
+
 	if (m->ret < 0)
 		return m->ret;
 	gpa = m->gpa;
@@ -1191,18 +1204,9 @@ static long do_mmap(struct pt_regs *regs)
 	 * own arguments (a PROT_NONE mapping stays unbacked and empty, but
 	 * the VMM still sees the call, to check the descriptor). */
 	if (file) {
-		struct lstar_hc_mmap *m = &hc_block()->mmap;
+		const struct lstar_hc_mmap *m = mmap_hcall(regs, addr,
+							   (prot & PROT_ALL) ? len : 0);
 
-		m->args[0] = regs->di;
-		m->args[1] = regs->si;
-		m->args[2] = regs->dx;
-		m->args[3] = regs->r10;
-		m->args[4] = regs->r8;
-		m->args[5] = regs->r9;
-		m->addr = addr;
-		m->len = (prot & PROT_ALL) ? len : 0;
-		hcall(LSTAR_HC_MMAP_FILE);
-		shim_saw_vmm_call();
 		if (m->ret < 0) {
 			unmap_pages(addr, addr + len);
 			return m->ret;

@@ -68,6 +68,10 @@ static const struct {
 	{ { "run", "--rw", "/dev/null", "--", "@ARGS", NULL }, "path rw /dev/null: one of lstar's own devices, there in every run without a grant (never the host's)" },
 	{ { "run", "--ro", "/dev/urandom", "--", "@ARGS", NULL }, "path ro /dev/urandom: one of lstar's own devices" },
 	{ { "run", "--cwd", "/dev/null", "--", "@ARGS", NULL }, "--cwd /dev/null: Not a directory" },
+	{ { "run", "--net", "connect example.com:80", "--", "@ARGS", NULL }, "command line:1:13: error: 'example.com' is a host name, not an address" },
+	{ { "run", "--net", "listen", "--", "@ARGS", NULL }, "command line:1:11: error: expected ADDR:PORT after 'net listen'" },
+	{ { "run", "--net", "dns\nallow ptrace", "--", "@ARGS", NULL }, "--net: a rule is one line, without control characters" },
+	{ { "run", "--net", NULL }, "--net needs a value" },
 };
 
 START_TEST(bad_option)

@@ -12,6 +12,7 @@
  * change, LSTAR_POLICY_REGEN=1 rewrites the .expected files: review the
  * diff before committing it.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -387,9 +388,13 @@ static int compile_text(const char *text, struct lstar_policy *p, char **diag)
 {
 	struct lstar_policy_input in = { .name = "t.policy", .text = text };
 	size_t len = 0;
-	FILE *m = open_memstream(diag, &len);
-	int errors = lstar_policy_compile(&in, 1, p, m);
+	FILE *m;
+	int errors;
 
+	if (!diag)
+		return lstar_policy_compile(&in, 1, p, NULL);
+	m = open_memstream(diag, &len);
+	errors = lstar_policy_compile(&in, 1, p, m);
 	fclose(m);
 	return errors;
 }
@@ -562,6 +567,365 @@ START_TEST(implied_rules_lowest)
 	ck_assert_int_eq(v.action, LSTAR_ACT_ALLOW);
 	ck_assert_int_eq(p.table->sys[SYS_pwrite64].nrules, 2);	/* stdio's + one implied */
 	lstar_policy_free(&p);
+}
+END_TEST
+
+/* --- net rules --------------------------------------------------------------- */
+
+/* Every form a `net` line may take, as the compiler keeps it: how many
+ * rules the line makes and each written back (lstar_policy_net_text). */
+static const struct {
+	const char *line;
+	int op;			/* enum lstar_net_op of every rule */
+	int nrules;
+	const char *rule[2];
+} net_forms[] = {
+	{ "net connect 127.0.0.1:8080", LSTAR_NET_CONNECT, 1, { "127.0.0.1:8080" } },
+	{ "net connect 10.0.0.0/8:443", LSTAR_NET_CONNECT, 1, { "10.0.0.0/8:443" } },
+	{ "net connect 0.0.0.0/0:*", LSTAR_NET_CONNECT, 1, { "0.0.0.0/0:*" } },
+	{ "net connect 192.168.1.128/25:22/tcp", LSTAR_NET_CONNECT, 1, { "192.168.1.128/25:22/tcp" } },
+	{ "net connect 255.255.255.255:0", LSTAR_NET_CONNECT, 1, { "255.255.255.255:0" } },
+	{ "net connect [::1]:5432", LSTAR_NET_CONNECT, 1, { "[::1]:5432" } },
+	{ "net connect [2001:db8::/32]:443", LSTAR_NET_CONNECT, 1, { "[2001:db8::/32]:443" } },
+	{ "net connect [::/0]:*", LSTAR_NET_CONNECT, 1, { "[::/0]:*" } },
+	{ "net connect [2001:DB8:0:0::1]:80", LSTAR_NET_CONNECT, 1, { "[2001:db8::1]:80" } },
+	/* An IPv4-mapped address is the IPv4 address it maps. */
+	{ "net connect [::ffff:10.0.0.0/104]:80", LSTAR_NET_CONNECT, 1, { "10.0.0.0/8:80" } },
+	{ "net connect [::ffff:127.0.0.1]:80", LSTAR_NET_CONNECT, 1, { "127.0.0.1:80" } },
+	{ "net connect *:53/udp", LSTAR_NET_CONNECT, 1, { "*:53/udp" } },
+	{ "net connect *:*", LSTAR_NET_CONNECT, 1, { "*:*" } },
+	{ "net connect *:0-65535/tcp", LSTAR_NET_CONNECT, 1, { "*:*/tcp" } },
+	{ "net connect 1.2.3.4:080", LSTAR_NET_CONNECT, 1, { "1.2.3.4:80" } },
+	{ "net listen 127.0.0.1:8000-8099/tcp", LSTAR_NET_LISTEN, 1, { "127.0.0.1:8000-8099/tcp" } },
+	{ "net listen 127.0.0.1:7-7", LSTAR_NET_LISTEN, 1, { "127.0.0.1:7" } },
+	{ "net listen *:8080", LSTAR_NET_LISTEN, 1, { "*:8080" } },
+	{ "net listen [fe80::/10]:0/udp", LSTAR_NET_LISTEN, 1, { "[fe80::/10]:0/udp" } },
+	/* A port alone: the loopback addresses, both families. */
+	{ "net listen 8080", LSTAR_NET_LISTEN, 2, { "127.0.0.0/8:8080", "[::1]:8080" } },
+	{ "net listen 8000-8010/udp", LSTAR_NET_LISTEN, 2, { "127.0.0.0/8:8000-8010/udp", "[::1]:8000-8010/udp" } },
+	{ "net listen *", LSTAR_NET_LISTEN, 2, { "127.0.0.0/8:*", "[::1]:*" } },
+	{ "net listen */tcp  # a comment", LSTAR_NET_LISTEN, 2, { "127.0.0.0/8:*/tcp", "[::1]:*/tcp" } },
+};
+
+START_TEST(net_parse)
+{
+	struct lstar_policy p;
+	char *diag = NULL, text[256], got[80], w[64];
+
+	snprintf(text, sizeof(text), "default deny\n%s\n", net_forms[_i].line);
+	ck_assert_msg(compile_text(text, &p, &diag) == 0, "%s: %s", net_forms[_i].line, diag);
+	ck_assert_msg(!strstr(diag, "warning"), "%s: %s", net_forms[_i].line, diag);
+	ck_assert_int_eq(p.nnets, net_forms[_i].nrules);
+	for (int i = 0; i < p.nnets; i++) {
+		ck_assert_str_eq(lstar_policy_net_text(&p.nets[i], got, sizeof(got)),
+				 net_forms[_i].rule[i]);
+		ck_assert_int_eq(p.nets[i].op, net_forms[_i].op);
+		ck_assert_str_eq(lstar_policy_where(&p, p.nets[i].src, w, sizeof(w)), "t.policy:2");
+	}
+	ck_assert(!p.dns);
+	lstar_policy_free(&p);
+	free(diag);
+}
+END_TEST
+
+/* The fields themselves, where the text could hide a mistake: the bytes
+ * past an IPv4 address, '*' as family 0, the protocol masks. */
+START_TEST(net_fields)
+{
+	static const uint8_t v4[16] = { 10 }, loop6[16] = { [15] = 1 }, zero[16] = { 0 };
+	struct lstar_policy p;
+	char *diag = NULL;
+
+	ck_assert_int_eq(compile_text("net connect 10.0.0.0/8:443/tcp\n"
+				      "net connect *:53/udp\n"
+				      "net listen 8080\n"
+				      "net connect [::ffff:10.0.0.0/104]:1-2\n", &p, &diag), 0);
+	ck_assert_int_eq(p.nnets, 5);
+	ck_assert_int_eq(p.nets[0].family, 4);
+	ck_assert_int_eq(p.nets[0].prefix, 8);
+	ck_assert_mem_eq(p.nets[0].addr, v4, 16);
+	ck_assert_int_eq(p.nets[0].protos, LSTAR_NET_TCP);
+	ck_assert_int_eq(p.nets[0].port_lo, 443);
+	ck_assert_int_eq(p.nets[0].port_hi, 443);
+	ck_assert_int_eq(p.nets[1].family, 0);
+	ck_assert_int_eq(p.nets[1].prefix, 0);
+	ck_assert_mem_eq(p.nets[1].addr, zero, 16);
+	ck_assert_int_eq(p.nets[1].protos, LSTAR_NET_UDP);
+	ck_assert_int_eq(p.nets[2].protos, LSTAR_NET_TCP | LSTAR_NET_UDP);
+	ck_assert_int_eq(p.nets[2].family, 4);
+	ck_assert_int_eq(p.nets[2].prefix, 8);
+	ck_assert_int_eq(p.nets[2].addr[0], 127);
+	ck_assert_int_eq(p.nets[3].family, 6);
+	ck_assert_int_eq(p.nets[3].prefix, 128);
+	ck_assert_mem_eq(p.nets[3].addr, loop6, 16);
+	ck_assert_int_eq(p.nets[4].family, 4);
+	ck_assert_int_eq(p.nets[4].prefix, 8);
+	ck_assert_mem_eq(p.nets[4].addr, v4, 16);
+	ck_assert_int_eq(p.nets[4].port_lo, 1);
+	ck_assert_int_eq(p.nets[4].port_hi, 2);
+	lstar_policy_free(&p);
+	free(diag);
+}
+END_TEST
+
+/* `net dns` and `net dns FILE`; the last wins, a repeat in one file is a
+ * warning, one across inputs is not. */
+START_TEST(net_dns)
+{
+	const struct lstar_policy_input in[] = {
+		{ .name = "t.policy", .text = "net dns /etc/lstar//resolv.conf\n" },
+		{ .name = "command line", .text = "net dns\n" },
+	};
+	struct lstar_policy p;
+	char *diag = NULL, w[64];
+
+	ck_assert_int_eq(compile_text("use stdio\nnet dns\n", &p, &diag), 0);
+	ck_assert_str_eq(diag, "");
+	ck_assert(p.dns);
+	ck_assert_ptr_null(p.dns_conf);
+	ck_assert_int_eq(p.nnets, 0);
+	ck_assert_str_eq(lstar_policy_where(&p, p.dns_src, w, sizeof(w)), "t.policy:2");
+	lstar_policy_free(&p);
+	free(diag);
+	diag = NULL;
+
+	ck_assert_int_eq(compile_text("net dns\nnet dns \"/etc/my resolv.conf\"\n", &p, &diag), 0);
+	ck_assert_str_eq(diag, "t.policy:2:5: warning: net dns set again (line 1 set it too): "
+			 "this one counts\n");
+	ck_assert_str_eq(p.dns_conf, "/etc/my resolv.conf");
+	ck_assert_str_eq(lstar_policy_where(&p, p.dns_src, w, sizeof(w)), "t.policy:2");
+	lstar_policy_free(&p);
+	free(diag);
+
+	ck_assert_int_eq(lstar_policy_compile(in, 1, &p, NULL), 0);
+	ck_assert_str_eq(p.dns_conf, "/etc/lstar/resolv.conf");
+	lstar_policy_free(&p);
+	ck_assert_int_eq(lstar_policy_compile(in, 2, &p, NULL), 0);
+	ck_assert(p.dns);
+	ck_assert_ptr_null(p.dns_conf);
+	ck_assert_str_eq(lstar_policy_where(&p, p.dns_src, w, sizeof(w)), "command line:1");
+	lstar_policy_free(&p);
+	/* Without any net line: no dns, no rules, no socket calls. */
+	ck_assert_int_eq(compile_text("default deny\n", &p, NULL), 0);
+	ck_assert(!p.dns);
+	ck_assert_int_eq(p.table->sys[SYS_socket].nrules, 0);
+	lstar_policy_free(&p);
+}
+END_TEST
+
+/*
+ * Judging an address: prefix edges, both families and IPv4-mapped
+ * IPv6, port range edges, the protocol, the kind of rule, and the last
+ * matching rule named.
+ */
+START_TEST(net_find)
+{
+	static const struct {
+		int op, proto, family;
+		const char *addr;
+		uint16_t port;
+		int line;		/* of the rule that lets it through; 0: none */
+	} cases[] = {
+		/* line 2: 10.0.0.0/8:443/tcp */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "10.0.0.0", 443, 2 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "10.255.255.255", 443, 2 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "9.255.255.255", 443, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "11.0.0.0", 443, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "10.1.1.1", 443, 0 },	/* /tcp only */
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 4, "10.1.1.1", 443, 0 },	/* connect only */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "10.1.1.1", 442, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "10.1.1.1", 444, 0 },
+		/* IPv4-mapped IPv6 is judged as IPv4 */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "::ffff:10.9.8.7", 443, 2 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "::ffff:11.9.8.7", 443, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "::10.9.8.7", 443, 0 },	/* not mapped */
+		/* line 3: 12.0.0.0/7:80-81 (12 and 13) */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "12.0.0.1", 80, 3 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "13.255.255.255", 81, 3 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "14.0.0.0", 80, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "11.255.255.255", 80, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "12.0.0.1", 82, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "12.0.0.1", 79, 0 },
+		/* line 4: 192.0.2.1:5000-5009 (a /32) */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "192.0.2.1", 5000, 4 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "192.0.2.1", 5009, 4 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "192.0.2.1", 5010, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "192.0.2.0", 5000, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "192.0.2.2", 5000, 0 },
+		/* line 5: [2001:db8::/32]:443; line 6: [::1]:5432 (a /128) */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "2001:db8::", 443, 5 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 443, 5 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "2001:db9::", 443, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "2001:db7:ffff::", 443, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "32.1.13.184", 443, 0 },	/* 2001:db8 as IPv4 */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "::1", 5432, 6 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "::2", 5432, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "::", 5432, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "0.0.0.1", 5432, 0 },
+		/* line 7: *:53/udp, both families; line 8: 0.0.0.0/0:7 IPv4 only;
+		 * line 9: [::/0]:7 IPv6 only, not IPv4-mapped */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 4, "8.8.8.8", 53, 7 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 6, "2001:4860::8888", 53, 7 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_UDP, 6, "::ffff:8.8.8.8", 53, 7 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "8.8.8.8", 53, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "255.255.255.255", 7, 8 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "ffff::1", 7, 9 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 6, "::ffff:1.2.3.4", 7, 8 },
+		/* line 10: listen 8080 (127.0.0.0/8 and ::1) */
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 4, "127.0.0.1", 8080, 10 },
+		{ LSTAR_NET_LISTEN, LSTAR_NET_UDP, 4, "127.255.255.254", 8080, 10 },
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 6, "::1", 8080, 10 },
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 6, "::ffff:127.0.0.1", 8080, 10 },
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 4, "128.0.0.1", 8080, 0 },
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 4, "10.0.0.1", 8080, 0 },
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 6, "::2", 8080, 0 },
+		{ LSTAR_NET_LISTEN, LSTAR_NET_TCP, 4, "127.0.0.1", 8081, 0 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "127.0.0.1", 8080, 0 },
+		/* lines 11 and 12 both let 127.0.0.1:9000 through: the last is named */
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "127.0.0.1", 9000, 12 },
+		{ LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4, "127.0.0.2", 9000, 11 },
+	};
+	static const char text[] =
+		"default deny\n"
+		"net connect 10.0.0.0/8:443/tcp\n"
+		"net connect 12.0.0.0/7:80-81\n"
+		"net connect 192.0.2.1:5000-5009\n"
+		"net connect [2001:db8::/32]:443\n"
+		"net connect [::1]:5432\n"
+		"net connect *:53/udp\n"
+		"net connect 0.0.0.0/0:7\n"
+		"net connect [::/0]:7\n"
+		"net listen 8080\n"
+		"net connect 127.0.0.0/8:9000\n"
+		"net connect 127.0.0.1:9000/tcp\n";
+	struct lstar_policy p;
+	char *diag = NULL;
+
+	ck_assert_int_eq(compile_text(text, &p, &diag), 0);
+	ck_assert_str_eq(diag, "");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct lstar_policy_net *n;
+		uint8_t addr[16];
+
+		ck_assert(inet_pton(cases[i].family == 4 ? AF_INET : AF_INET6, cases[i].addr, addr) == 1);
+		n = lstar_policy_net_find(&p, cases[i].op, cases[i].proto, cases[i].family, addr,
+					  cases[i].port);
+		ck_assert_msg(cases[i].line ? n && p.sources[n->src].line == cases[i].line : !n,
+			      "%s %s:%u/%s: rule of line %d, want %d",
+			      cases[i].op == LSTAR_NET_CONNECT ? "connect" : "listen", cases[i].addr,
+			      cases[i].port, cases[i].proto == LSTAR_NET_TCP ? "tcp" : "udp",
+			      n ? p.sources[n->src].line : 0, cases[i].line);
+	}
+	lstar_policy_free(&p);
+	free(diag);
+	/* No rule at all: nothing is let through. */
+	ck_assert_int_eq(compile_text("use stdio\n", &p, NULL), 0);
+	ck_assert_ptr_null(lstar_policy_net_find(&p, LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4,
+						 (const uint8_t *)"\x7f\0\0\1", 80));
+	lstar_policy_free(&p);
+	/* '*:*' lets anything through of its kind, both families. */
+	ck_assert_int_eq(compile_text("net connect *:*\n", &p, NULL), 0);
+	ck_assert_ptr_nonnull(lstar_policy_net_find(&p, LSTAR_NET_CONNECT, LSTAR_NET_UDP, 6,
+						    (const uint8_t *)"\xfe\x80\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 0));
+	ck_assert_ptr_nonnull(lstar_policy_net_find(&p, LSTAR_NET_CONNECT, LSTAR_NET_TCP, 4,
+						    (const uint8_t *)"\1\2\3\4", 65535));
+	ck_assert_ptr_null(lstar_policy_net_find(&p, LSTAR_NET_LISTEN, LSTAR_NET_TCP, 4,
+						 (const uint8_t *)"\1\2\3\4", 65535));
+	lstar_policy_free(&p);
+}
+END_TEST
+
+/*
+ * A net line allows the socket calls and the waits of an event loop as
+ * the lowest layer: an explicit rule decides first, wherever it is, and a
+ * net line after a `deny` does not undo it.  `net dns` adds the reads of
+ * its made-up files; connect and listen do not.
+ */
+START_TEST(net_implied_lowest)
+{
+	const struct lstar_policy_input in[] = {
+		{ .name = "t.policy", .text = "default deny errno ENOSYS\n"
+					      "deny connect errno EPERM\n"
+					      "net connect 127.0.0.1:80\n"
+					      "kill bind\n" },
+		{ .name = "command line", .text = "net listen 8080\n" },
+	};
+	static const int implied[] = {
+		SYS_socket, SYS_socketpair, SYS_accept, SYS_accept4, SYS_listen,
+		SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
+		SYS_shutdown, SYS_getsockopt, SYS_setsockopt, SYS_getsockname, SYS_getpeername,
+		SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6, SYS_epoll_create, SYS_epoll_create1,
+		SYS_epoll_ctl, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_pwait2,
+	};
+	static const int dns_only[] = {
+		SYS_open, SYS_openat, SYS_read, SYS_readv, SYS_close, SYS_fstat, SYS_newfstatat,
+		SYS_lseek, SYS_fcntl,
+	};
+	const uint64_t args[6] = { 0 };
+	struct lstar_policy p;
+	struct lstar_policy_verdict v;
+	char w[64];
+
+	ck_assert_int_eq(lstar_policy_compile(in, 2, &p, NULL), 0);
+	for (size_t i = 0; i < sizeof(implied) / sizeof(implied[0]); i++) {
+		v = lstar_policy_eval(p.table, (uint64_t)implied[i], args);
+		ck_assert_msg(v.action == LSTAR_ACT_ALLOW, "%s", lstar_policy_syscall_name(implied[i]));
+		ck_assert_str_eq(lstar_policy_where(&p, v.src, w, sizeof(w)), "command line:1");
+	}
+	for (size_t i = 0; i < sizeof(dns_only) / sizeof(dns_only[0]); i++) {
+		v = lstar_policy_eval(p.table, (uint64_t)dns_only[i], args);
+		ck_assert_msg(v.action == LSTAR_ACT_ERRNO && v.err == ENOSYS, "%s",
+			      lstar_policy_syscall_name(dns_only[i]));
+	}
+	v = lstar_policy_eval(p.table, SYS_connect, args);
+	ck_assert_int_eq(v.action, LSTAR_ACT_ERRNO);
+	ck_assert_int_eq(v.err, EPERM);
+	ck_assert_str_eq(lstar_policy_where(&p, v.src, w, sizeof(w)), "t.policy:2");
+	v = lstar_policy_eval(p.table, SYS_bind, args);
+	ck_assert_int_eq(v.action, LSTAR_ACT_KILL);
+	/* eventfd is stdio's, not a net line's */
+	v = lstar_policy_eval(p.table, SYS_eventfd2, args);
+	ck_assert_int_eq(v.err, ENOSYS);
+	lstar_policy_free(&p);
+
+	ck_assert_int_eq(compile_text("default deny errno ENOSYS\nnet dns\n", &p, NULL), 0);
+	for (size_t i = 0; i < sizeof(dns_only) / sizeof(dns_only[0]); i++) {
+		v = lstar_policy_eval(p.table, (uint64_t)dns_only[i], args);
+		ck_assert_msg(v.action == LSTAR_ACT_ALLOW, "%s", lstar_policy_syscall_name(dns_only[i]));
+		ck_assert_str_eq(lstar_policy_where(&p, v.src, w, sizeof(w)), "t.policy:2");
+	}
+	v = lstar_policy_eval(p.table, SYS_connect, args);
+	ck_assert_int_eq(v.action, LSTAR_ACT_ALLOW);
+	/* nothing that writes */
+	v = lstar_policy_eval(p.table, SYS_write, args);
+	ck_assert_int_eq(v.err, ENOSYS);
+	lstar_policy_free(&p);
+}
+END_TEST
+
+/* A bad net line adds nothing: no rule, no implied call, no dns. */
+START_TEST(net_bad_adds_nothing)
+{
+	static const char *const lines[] = {
+		"net connect example.com:80", "net connect 10.1.2.3/8:80", "net connect ::1:80",
+		"net connect 1.2.3.4:65536", "net listen 9-8", "net connect *:1/icmp",
+		"net dns resolv.conf", "net listen", "net connect 8080",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct lstar_policy_input in = { .name = "t.policy", .text = lines[i] };
+		char *diag = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&diag, &len);
+		struct lstar_policy p;
+
+		ck_assert_int_eq(lstar_policy_compile(&in, 1, &p, m), 1);
+		fclose(m);
+		ck_assert_msg(strstr(diag, "t.policy:1:"), "%s: %s", lines[i], diag);
+		ck_assert_ptr_null(p.nets);
+		ck_assert(!p.dns);
+		free(diag);
+	}
 }
 END_TEST
 
@@ -756,6 +1120,59 @@ START_TEST(hostile_sizes)
 	ck_assert_ptr_nonnull(strstr(diag, "too many errors (50); stopping\n"));
 	free(text);
 	free(diag);
+}
+END_TEST
+
+/* The bound on net rules (the VMM reads them all for each address), and
+ * address words of any length and content. */
+START_TEST(hostile_net)
+{
+	static const char *const words[] = { "[", "[]", "[]:", "[:]:1", ":", "*:", "*:*/",
+					     "/", "-", "1.2.3.4:-", "1.2.3.4/", "[::1/]:1",
+					     "\xff\xfe:80", "1.2.3.4:80/\x01" };
+	FILE *m;
+	char *text = NULL, *diag = NULL;
+	size_t len = 0;
+	struct lstar_policy p;
+
+	m = open_memstream(&text, &len);
+	for (int i = 0; i < 4096; i++)
+		fprintf(m, "net connect 10.0.%d.%d:80\n", i / 256, i % 256);
+	fclose(m);
+	ck_assert_int_eq(compile_text(text, &p, &diag), 0);
+	ck_assert_int_eq(p.nnets, 4096);
+	lstar_policy_free(&p);
+	free(diag);
+	diag = NULL;
+	text = realloc(text, len + 64);
+	strcat(text, "net listen 8080\n");
+	ck_assert_int_eq(compile_text(text, &p, &diag), 1);
+	ck_assert_str_eq(diag, "t.policy:4097: error: too many net rules: a policy holds at most 4096\n");
+	free(diag);
+	diag = NULL;
+	/* A million bytes of one address: reported, quoted short. */
+	text = realloc(text, 1000064);
+	strcpy(text, "net connect ");
+	memset(text + 12, '1', 1000000);
+	strcpy(text + 1000012, ":80\n");
+	ck_assert_int_eq(compile_text(text, &p, &diag), 1);
+	ck_assert_msg(strlen(diag) < 500, "%s", diag);
+	free(diag);
+	text[12] = '[';
+	diag = NULL;
+	ck_assert_int_eq(compile_text(text, &p, &diag), 1);
+	ck_assert_msg(strlen(diag) < 500, "%s", diag);
+	free(diag);
+	free(text);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		char line[64];
+
+		diag = NULL;
+		snprintf(line, sizeof(line), "net listen %s\n", words[i]);
+		ck_assert_msg(compile_text(line, &p, &diag) == 1, "%s: %s", words[i], diag);
+		ck_assert_msg(strstr(diag, "t.policy:1:"), "%s: %s", words[i], diag);
+		free(diag);
+	}
 }
 END_TEST
 
@@ -955,6 +1372,15 @@ Suite *suite_policy(void)
 	tcase_add_test(tc, implied_rules_lowest);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("net");
+	tcase_add_loop_test(tc, net_parse, 0, sizeof(net_forms) / sizeof(net_forms[0]));
+	tcase_add_test(tc, net_fields);
+	tcase_add_test(tc, net_dns);
+	tcase_add_test(tc, net_find);
+	tcase_add_test(tc, net_implied_lowest);
+	tcase_add_test(tc, net_bad_adds_nothing);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, hostile_nul);
@@ -962,6 +1388,7 @@ Suite *suite_policy(void)
 	tcase_add_test(tc, hostile_numbers);
 	tcase_add_test(tc, hostile_use);
 	tcase_add_test(tc, hostile_sizes);
+	tcase_add_test(tc, hostile_net);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tool");

@@ -1526,6 +1526,32 @@ START_TEST(stock_profiles)
 END_TEST
 
 /*
+ * --net adds a `net` line after -p's policy: the socket calls it implies
+ * leave the guest (the VMM then judges the address), where -p compute
+ * alone refuses them.  (-v shows refusals; the probe's own report, a
+ * writev, is refused under compute either way, which shows -v spoke.)
+ */
+START_TEST(net_option)
+{
+	const char *const calls[] = { "socket,2,1,0", NULL };
+	const char *const with[] = { "-p", "compute", "-v", "--net", "connect 127.0.0.1:9/tcp", NULL };
+	const char *const without[] = { "-p", "compute", "-v", NULL };
+	struct run_result r;
+
+	run_lstar(without, probe("policy_sys", _i), calls, &r);
+	ck_assert_msg(r.status == 0 && strstr(r.err, "socket(AF_INET, SOCK_STREAM, 0) = -ENOSYS "
+					      "[denied: compute:") && strstr(r.err, "writev("),
+		      "-p compute: socket must be refused; " RUN_FMT, RUN_ARGS(r));
+	run_result_free(&r);
+	run_lstar(with, probe("policy_sys", _i), calls, &r);
+	ck_assert_msg(r.status == 0 && !strstr(r.err, "socket(AF_INET, SOCK_STREAM, 0) = -ENOSYS "
+					       "[denied") && strstr(r.err, "writev("),
+		      "-p compute --net: socket must leave the guest; " RUN_FMT, RUN_ARGS(r));
+	run_result_free(&r);
+}
+END_TEST
+
+/*
  * A `path` line never undoes an explicit rule: `deny unlink` holds in a
  * writable tree even when --ro grants another tree afterwards (whose
  * implied allows name unlink too).
@@ -1741,6 +1767,7 @@ Suite *suite_policy_run(void)
 	tcase_set_timeout(cli, 60);
 	tcase_add_loop_test(cli, policy_does_not_compile, 0, 2);
 	tcase_add_loop_test(cli, stock_profiles, 0, 2);
+	tcase_add_loop_test(cli, net_option, 0, 2);
 	tcase_add_test(cli, example_hello);
 	tcase_add_loop_test(cli, default_profile, 0, 2);
 	tcase_add_loop_test(cli, refusal_named_at_death, 0, 2);

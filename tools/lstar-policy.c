@@ -32,7 +32,8 @@ static const char usage_text[] =
 "           one does not.\n"
 "  explain  print what the compiled policy does: the default, each\n"
 "           syscall's rules in the order they are tried, with their\n"
-"           conditions and the FILE:LINE each came from, paths, limits.\n"
+"           conditions and the FILE:LINE each came from, paths, net\n"
+"           rules, limits.\n"
 "\n"
 "FILE is a policy file, a stock profile's name (";
 

@@ -62,6 +62,11 @@ static const char usage_text[] =
 "  --rw PATH          the same, readable and writable: create, rename,\n"
 "                     remove, truncate below PATH (a file: written in\n"
 "                     place, never renamed, removed or replaced)\n"
+"  --net RULE         a `net` line of the policy (repeat): connect\n"
+"                     ADDR:PORT, listen ADDR:PORT, listen PORT (the\n"
+"                     loopback addresses) or dns [FILE], such as\n"
+"                     --net 'connect 127.0.0.1:8080/tcp' or --net dns;\n"
+"                     without any, the program has no network\n"
 "  --system           the host's programs and libraries, read-only: /usr,\n"
 "                     and /bin, /lib, /lib64, /sbin as the host has them\n"
 "                     (merged-/usr symlinks into /usr); what a dynamically\n"
@@ -248,12 +253,28 @@ static bool ld_cache_shown(int ntrees, const char *const paths[], const bool rw[
 }
 
 /*
+ * --net RULE: a `net` line of the command line's policy input.  One
+ * line: a newline in RULE would start a statement of its own.
+ */
+static int add_net(FILE *out, const char *rule)
+{
+	if (!policy_quotable(rule)) {
+		fprintf(stderr, "lstar: --net: a rule is one line, without control characters\n");
+		return -1;
+	}
+	fprintf(out, "net %s\n", rule);
+	return 0;
+}
+
+/*
  * The policy -p names (a file or a stock profile), and what the command
- * line adds to it: --ro and --rw as `path` lines of a second input.  0,
- * or -1 after saying why (the policy's own errors on stderr).
+ * line adds to it: --ro and --rw as `path` lines of a second input, then
+ * --net as `net` lines.  0, or -1 after saying why (the policy's own
+ * errors on stderr).
  */
 static int compile_policy(const char *name, int ntrees, const char *const paths[],
-			  const bool rw[], bool system, struct lstar_policy *out)
+			  const bool rw[], bool system, int nnets, const char *const nets[],
+			  struct lstar_policy *out)
 {
 	char *trees = NULL;
 	size_t len = 0;
@@ -274,6 +295,8 @@ static int compile_policy(const char *name, int ntrees, const char *const paths[
 		err = add_tree(m, "/usr", false);
 	if (system && !err && ld_cache_shown(ntrees, paths, rw))
 		err = add_tree(m, LD_CACHE, false);
+	for (int i = 0; i < nnets && !err; i++)
+		err = add_net(m, nets[i]);
 	if (fclose(m) && !err) {
 		fprintf(stderr, "lstar: out of memory\n");
 		err = -1;
@@ -301,14 +324,16 @@ struct command {
 	int ntrees;
 	const char **tree_paths;	/* --ro/--rw, in order */
 	bool *tree_rw;
+	int nnets;
+	const char **nets;		/* --net, in order */
 	/* fuzz */
 	struct vmm_fuzz_options fuzz;
 	const char *corpus, *crashes;
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_STDIN, OPT_INPUT_FILE,
-       OPT_CORPUS, OPT_CRASHES };
+enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_STDIN,
+       OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -324,6 +349,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "ro", required_argument, NULL, 'r' },
 		{ "rw", required_argument, NULL, 'w' },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "system", no_argument, NULL, OPT_SYSTEM },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "trace", optional_argument, NULL, 'T' },
@@ -373,6 +399,9 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		case 'w':
 			cmd->tree_paths[cmd->ntrees] = optarg;
 			cmd->tree_rw[cmd->ntrees++] = c == 'w';
+			break;
+		case OPT_NET:
+			cmd->nets[cmd->nnets++] = optarg;
 			break;
 		case OPT_SYSTEM:
 			opt->system = true;
@@ -443,7 +472,7 @@ static int prepare(int argc, char **argv, struct command *cmd, struct lstar_poli
 	struct vmm_options *opt = &cmd->opt;
 
 	if (compile_policy(cmd->policy_name, cmd->ntrees, cmd->tree_paths, cmd->tree_rw,
-			   opt->system, policy))
+			   opt->system, cmd->nnets, cmd->nets, policy))
 		return LSTAR_EXIT_FAILURE;
 	opt->policy = policy;
 	/* --mem and --timeout override the policy's limits. */
@@ -464,11 +493,12 @@ static int prepare(int argc, char **argv, struct command *cmd, struct lstar_poli
 static int cmd_run(int argc, char **argv)
 {
 	char *envp[argc + 1];	/* --env values: at most one per argument */
-	const char *tree_paths[argc + 1];
+	const char *tree_paths[argc + 1], *nets[argc + 1];
 	bool tree_rw[argc + 1];
 	struct command cmd = {
 		.opt = { .confine = true, .envp = envp },
 		.policy_name = "default", .tree_paths = tree_paths, .tree_rw = tree_rw,
+		.nets = nets,
 	};
 	struct lstar_policy policy;
 	int status;
@@ -509,11 +539,12 @@ static void pass_afl_env(struct vmm_options *opt)
 static int cmd_fuzz(int argc, char **argv)
 {
 	char *envp[argc + 3];	/* --env values, and afl-fuzz's two */
-	const char *tree_paths[argc + 1];
+	const char *tree_paths[argc + 1], *nets[argc + 1];
 	bool tree_rw[argc + 1];
 	struct command cmd = {
 		.opt = { .confine = true, .envp = envp },
 		.policy_name = "default", .tree_paths = tree_paths, .tree_rw = tree_rw,
+		.nets = nets,
 	};
 	struct lstar_policy policy;
 	bool afl = under_afl();

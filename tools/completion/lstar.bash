@@ -9,13 +9,13 @@
 # names policy/profiles/'s: tests/test_install.c fails when they differ.
 
 _lstar_profiles='compute default readonly stdio'
-_lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw --system -v --verbose
+_lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw --net --system -v --verbose
 	--trace --trace= --trace-format --stats --tmp --learn --help --'
 # fuzz refuses --rw, --tmp, --learn and --stats.
-_lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro --system -v --verbose
+_lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro --net --system -v --verbose
 	--trace --trace= --trace-format --stdin --input-file --corpus --crashes --help --'
 # The options that take the next word as their value.
-_lstar_arg_opts=' -p --policy --env --cwd --mem --timeout --ro --rw --learn
+_lstar_arg_opts=' -p --policy --env --cwd --mem --timeout --ro --rw --net --learn
 	--trace-format --input-file --corpus --crashes '
 
 # _lstar_reply_files KIND CUR [PREFIX] - files (-f) or directories (-d)
@@ -136,7 +136,8 @@ _lstar()
 		compopt -o nospace 2>/dev/null
 		COMPREPLY=($(compgen -v -S = -- "$cur"))
 		return 0 ;;
-	--mem | --timeout)
+	# A net rule is one quoted word of several: nothing to offer.
+	--mem | --timeout | --net)
 		return 0 ;;
 	esac
 
