@@ -452,6 +452,8 @@ static pid_t responder_start(void)
 		int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+		/* Gone with the test, however it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (udp < 0 || tcp < 0 || bind(udp, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 		    bind(tcp, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(tcp, 16) < 0)
@@ -459,7 +461,6 @@ static pid_t responder_start(void)
 		if (write(ready[1], &err, sizeof(err)) != sizeof(err) || err)
 			_exit(1);
 		close(ready[1]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		responder_serve(udp, tcp);
 	}
 	close(ready[1]);
@@ -481,6 +482,56 @@ static void responder_stop(pid_t pid)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
+
+/* The responder itself answers as the runs below expect, over UDP and
+ * TCP: a query for A example.test (as a resolver sends it), and one for
+ * a name it does not know. */
+START_TEST(responder_answers)
+{
+	static const uint8_t query[] = {
+		0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
+		0, 1, 0, 1,
+	};
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct timeval tv = { 5, 0 };
+	uint8_t q[sizeof(query)], a[600], want[4];
+	pid_t ns = responder_start();
+	ssize_t n;
+	int fd;
+
+	inet_pton(AF_INET, NS_ADDR, &sa.sin_addr);
+	inet_pton(AF_INET, EXAMPLE_ADDR, want);
+	memcpy(q, query, sizeof(q));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(sendto(fd, q, sizeof(q), 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)sizeof(q));
+	n = recv(fd, a, sizeof(a), 0);
+	ck_assert_int_eq(n, (ssize_t)sizeof(q) + 16);
+	ck_assert(a[0] == 0x12 && a[1] == 0x34 && (a[2] & 0x80) && (a[3] & 0xf) == 0);
+	ck_assert(a[7] == 1 && !memcmp(a + n - 4, want, 4));
+	q[13] = 'X';					/* "xxample.test" */
+	ck_assert_int_eq(sendto(fd, q, sizeof(q), 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)sizeof(q));
+	n = recv(fd, a, sizeof(a), 0);
+	ck_assert(n == (ssize_t)sizeof(q) && (a[3] & 0xf) == 3 && a[7] == 0);	/* NXDOMAIN */
+	close(fd);
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	a[0] = 0;
+	a[1] = sizeof(query);
+	memcpy(a + 2, query, sizeof(query));
+	ck_assert_int_eq(send(fd, a, sizeof(query) + 2, 0), (ssize_t)sizeof(query) + 2);
+	n = recv(fd, a, sizeof(a), MSG_WAITALL);
+	ck_assert_int_eq(n, 2 + (ssize_t)sizeof(query) + 16);
+	ck_assert(a[1] == sizeof(query) + 16 && !memcmp(a + n - 4, want, 4));
+	close(fd);
+	responder_stop(ns);
+}
+END_TEST
 
 /* --- runs ------------------------------------------------------------------ */
 
@@ -796,6 +847,7 @@ Suite *suite_dns(void)
 	suite_add_tcase(s, units);
 
 	tcase_set_timeout(runs, 120);
+	tcase_add_test(runs, responder_answers);
 	tcase_add_loop_test(runs, absent_without_net_dns, 0, 2);
 	tcase_add_loop_test(runs, shows_the_made_up_files, 0, 4);
 	tcase_add_loop_test(runs, files_are_small_read_only_files, 0, 4);
