@@ -639,7 +639,6 @@ END_TEST
  * nothing the program tried is left in that tree. */
 START_TEST(files_cannot_be_changed)
 {
-	const char *const none[] = { NULL };
 	struct dns_run d;
 	struct run_result r;
 	char tree[PATH_MAX], mine[PATH_MAX];
@@ -661,7 +660,6 @@ START_TEST(files_cannot_be_changed)
 	ck_assert_int_eq(rmdir(tree), -1);
 	ck_assert_int_eq(unlink(mine), 0);
 	ck_assert_msg(rmdir(tree) == 0, "%s holds more: %s", tree, strerror(errno));
-	(void)none;
 	rm_rf(d.dir);
 }
 END_TEST
@@ -678,7 +676,7 @@ START_TEST(hostile_resolv_conf)
 	FILE *f;
 
 	ck_assert_ptr_nonnull(conf);
-	len += (size_t)sprintf(conf + len, "options ndots:2 %s\n", "");
+	len += (size_t)sprintf(conf + len, "options ndots:2\n");
 	memset(conf + len, 'n', 200000);
 	len += 200000;
 	conf[len++] = '\n';
