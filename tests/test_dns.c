@@ -767,6 +767,68 @@ START_TEST(refused_at_start)
 }
 END_TEST
 
+/* `net dns` without FILE: the host's /etc/resolv.conf, kept as the
+ * units above keep any (or, on a host without one, a refusal naming
+ * it). */
+START_TEST(host_resolv_conf_by_default)
+{
+	const char *const args[] = { "show", NULL };
+	char want[8192], *host = read_text("/etc/resolv.conf");
+	struct dns_run d;
+	struct run_result r;
+
+	dns_run_setup(&d, NULL, NULL);
+	write_text(d.policy, "use default\nnet dns\n");
+	{
+		const char *const opts[] = { "-p", d.policy, NULL };
+
+		run_lstar(opts, probe(0), args, &r);
+	}
+	if (!host) {
+		ck_assert_msg(r.status == 125 && strstr(r.err, "/etc/resolv.conf"),
+			      "status %d\nerr:\n%s", r.status, r.err);
+	} else {
+		struct vmm_dns dns;
+
+		want_show(want, sizeof(want), build(host, strlen(host), &dns, NULL), 0);
+		ck_assert_msg(r.status == 0 && !strncmp(r.out, want, strlen(want) -
+							 strlen("localhost: 127.0.0.1 ::1\n")),
+			      "status %d\ngot:\n%s\nwant:\n%s\nerr:\n%s", r.status, r.out,
+			      want, r.err);
+	}
+	free(host);
+	run_result_free(&r);
+	rm_rf(d.dir);
+}
+END_TEST
+
+/* /etc beside a tree below it (--system's ld.so.cache), and the files in
+ * the program's children: busybox's sh forks and runs cat and ls. */
+START_TEST(etc_with_trees_and_children)
+{
+	char want[512];
+	struct dns_run d;
+	struct run_result r;
+
+	dns_run_setup(&d, "nameserver " NS_ADDR "\n", NULL);
+	{
+		const char *const opts[] = { "-p", d.policy, "--system", NULL };
+		const char *const args[] = { "sh", "-c", "cat /etc/resolv.conf; ls /etc; "
+					     "cd /etc && cat hosts; echo x > /etc/new", NULL };
+
+		run_lstar(opts, "/bin/busybox", args, &r);
+	}
+	/* --system grants the host's ld.so.cache where there is one. */
+	snprintf(want, sizeof(want), "nameserver " NS_ADDR "\nhosts\n%sresolv.conf\n" HOSTS_TEXT,
+		 access("/etc/ld.so.cache", F_OK) ? "" : "ld.so.cache\n");
+	ck_assert_msg(r.status == 1 && !strcmp(r.out, want) &&
+		      strstr(r.err, "can't create /etc/new: Read-only file system"),
+		      "status %d\nout:\n%s\nwant:\n%s\nerr:\n%s", r.status, r.out, want, r.err);
+	run_result_free(&r);
+	rm_rf(d.dir);
+}
+END_TEST
+
 /* Names resolve through the nameserver shown, and the program may reach
  * it (UDP and TCP, port 53) and no other address or port. */
 START_TEST(resolves_through_the_nameserver)
@@ -852,6 +914,8 @@ Suite *suite_dns(void)
 	tcase_add_loop_test(runs, files_cannot_be_changed, 0, 2);
 	tcase_add_loop_test(runs, hostile_resolv_conf, 0, 2);
 	tcase_add_test(runs, refused_at_start);
+	tcase_add_test(runs, host_resolv_conf_by_default);
+	tcase_add_test(runs, etc_with_trees_and_children);
 	tcase_add_loop_test(runs, resolves_through_the_nameserver, 0, 2);
 	suite_add_tcase(s, runs);
 	return s;
