@@ -18,7 +18,10 @@
  *    files do not exist.
  *
  * The responder binds port 53, which needs root, as the tests run; a
- * test that cannot bind it fails, saying so.
+ * test that cannot bind it fails, saying so.  Resolving through it needs
+ * the VMM's sockets (vmm/sys_net.c) asking vmm_dns_allows of every
+ * address, and glibc's resolver sets IP_RECVERR on its socket (refused,
+ * its getaddrinfo gives up with EAI_AGAIN).
  */
 #include <arpa/inet.h>
 #include <errno.h>
