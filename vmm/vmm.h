@@ -31,6 +31,8 @@
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
  *   fs.c       the granted trees (--ro, --rw) and the path calls
+ *   dev.c      lstar's own devices and made-up files, answered by the VMM
+ *   dns.c      net dns: the made-up resolv.conf and hosts, the nameservers
  *   confine.c  the VMM's own seccomp filter and capability drop
  *   trace.c    --trace, -v and `log` rules: one line per system call
  *   output.c   the files lstar writes itself: no links, not in --rw trees
@@ -539,6 +541,27 @@ struct vmm_fmap {
 	uint64_t seq;			/* newer mappings have larger ones */
 };
 
+/*
+ * `net dns` (dns.c): the nameservers the program is shown and may reach,
+ * and the made-up files' text, each in a sealed memfd that the files
+ * dev.c opens hold as their host descriptor (shared, never closed but
+ * with the process).
+ */
+#define VMM_DNS_MAX_SERVERS	3	/* the libcs' MAXNS: the rest go unused */
+
+struct vmm_dns_server {
+	uint8_t family;			/* 4 or 6 */
+	uint8_t addr[16];		/* network order; IPv4 in addr[0..3] */
+};
+
+struct vmm_dns {
+	bool on;			/* the policy's `net dns`, set up */
+	int nservers;
+	struct vmm_dns_server servers[VMM_DNS_MAX_SERVERS];
+	int resolv_fd, hosts_fd;	/* /etc/resolv.conf, /etc/hosts; -1 */
+	uint64_t resolv_size, hosts_size;
+};
+
 struct vmm_process {
 	const struct lstar_policy *policy;	/* == opt->policy */
 	/* Its shared file mappings, by window offset; fork copies them
@@ -570,6 +593,7 @@ struct vmm_process {
 					 * execve of /proc/self/exe; -1: none */
 	int dev_fd;			/* what a device's file holds on the host
 					 * (dev.c): an empty sealed memfd; -1 */
+	struct vmm_dns dns;		/* net dns: made-up files, nameservers */
 };
 
 struct vmm_observers {
@@ -1096,33 +1120,85 @@ int vmm_fs_open_exec(struct vmm_vcpu *cpu, int dirfd, const char *path, bool nof
 /*
  * dev.c: lstar's own devices, in every run: /dev/null, zero, full,
  * random, urandom, tty, stdin, stdout, stderr, and /dev itself.  None is
- * the host's; the VMM answers each (docs/DECISIONS.md, "Devices").
+ * the host's; the VMM answers each (docs/DECISIONS.md, "Devices").  With
+ * `net dns`, the made-up files /etc/resolv.conf and /etc/hosts too
+ * (dns.c makes their text), and /etc when no tree holds it.
  */
 enum vmm_dev {
 	VMM_DEV_NONE, VMM_DEV_NULL, VMM_DEV_ZERO, VMM_DEV_FULL, VMM_DEV_RANDOM,
 	VMM_DEV_URANDOM, VMM_DEV_TTY, VMM_DEV_STDIN, VMM_DEV_STDOUT,
 	VMM_DEV_STDERR, VMM_DEV_DIR,
+	VMM_DEV_RESOLV_CONF, VMM_DEV_HOSTS,	/* read-only text (net dns) */
+	VMM_DEV_ETC,				/* /etc, listing those two */
 };
+/* vmm_dev_is_dir - is dev one of the directories lstar makes up and
+ * lists (/dev, /etc)?  vmm_dev_dir_path - that directory's path. */
+static inline bool vmm_dev_is_dir(int dev)
+{
+	return dev == VMM_DEV_DIR || dev == VMM_DEV_ETC;
+}
+static inline const char *vmm_dev_dir_path(int dev)
+{
+	return dev == VMM_DEV_ETC ? "/etc" : "/dev";
+}
+/* vmm_dev_has_text - is dev a made-up file with text to read (a small
+ * read-only regular file, read at the file's own pos)? */
+static inline bool vmm_dev_has_text(int dev)
+{
+	return dev == VMM_DEV_RESOLV_CONF || dev == VMM_DEV_HOSTS;
+}
 /* vmm_dev_init - make the process's dev_fd (before confinement); 0 or
  * -errno. */
 int vmm_dev_init(struct vmm_process *proc);
-/* vmm_dev_of - which device the normalized guest path abs names
- * (VMM_DEV_NONE: none); -ENOTDIR for a path below a device. */
-int vmm_dev_of(const char *abs);
+/* vmm_dev_of - which device or made-up file the normalized guest path
+ * abs names for proc (VMM_DEV_NONE: none); -ENOTDIR for a path below
+ * one. */
+int vmm_dev_of(const struct vmm_process *proc, const char *abs);
 /* vmm_dev_stat - what stat says of device dev (not a std one). */
-void vmm_dev_stat(int dev, struct stat *st);
+void vmm_dev_stat(const struct vmm_process *proc, int dev, struct stat *st);
 /* vmm_dev_open - open device dev with open's flags: a new file (no
  * reference yet) in *out, or -errno.  stdin, stdout, stderr give the
- * file the program's 0, 1, 2 name (ENOENT when closed). */
+ * file the program's 0, 1, 2 name (ENOENT when closed); a made-up file
+ * opened to be changed is EROFS. */
 int vmm_dev_open(struct vmm_process *proc, int dev, uint64_t flags,
 		 struct vmm_file **out);
-/* vmm_dev_getdents - getdents64 of /dev's listing into the program's
- * buffer at gva (count bytes); bytes written or -errno. */
+/* vmm_dev_getdents - getdents64 of /dev's (or /etc's) listing into the
+ * program's buffer at gva (count bytes); bytes written or -errno. */
 int64_t vmm_dev_getdents(struct vmm_vcpu *cpu, struct vmm_file *f, uint64_t gva,
 			 uint64_t count);
 /* vmm_dev_readable, vmm_dev_writable - may f's open read (write)? */
 bool vmm_dev_readable(const struct vmm_file *f);
 bool vmm_dev_writable(const struct vmm_file *f);
+
+/*
+ * dns.c: `net dns`.  vmm_dns_init - when the policy has it, read its
+ * FILE (or the host's /etc/resolv.conf) and make the files the program
+ * is shown (before confinement); 0, or -errno after saying why (lstar
+ * then refuses to run).  vmm_dns_close - let them go.
+ */
+int vmm_dns_init(struct vmm_process *proc);
+void vmm_dns_close(struct vmm_process *proc);
+/*
+ * vmm_dns_build - from the len bytes of a resolv.conf at conf, keep in
+ * dns the nameservers (the first VMM_DNS_MAX_SERVERS usable ones) and
+ * write into text (cap bytes, NUL-terminated) the resolv.conf the
+ * program is shown: those nameservers, the last search or domain line,
+ * the options, each written anew from what was parsed.  *scoped counts
+ * the scoped IPv6 nameservers left out.  Returns the text's length, or
+ * -ENOSPC when cap is too small.
+ */
+int vmm_dns_build(const char *conf, size_t len, struct vmm_dns *dns, char *text,
+		  size_t cap, int *scoped);
+/*
+ * vmm_dns_allows - may the program reach addr:port with proto
+ * (LSTAR_NET_TCP or LSTAR_NET_UDP) because of `net dns`?  family 4
+ * (addr: 4 bytes) or 6 (16), network order, an IPv4-mapped IPv6 address
+ * judged as IPv4; port in host order.  True exactly when the policy has
+ * `net dns` and addr is one of the nameservers the program was shown,
+ * port 53, either protocol.
+ */
+bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
+		    const uint8_t *addr, uint16_t port);
 
 /*
  * The system calls the VMM answers: vmm_sys_<name> for each
