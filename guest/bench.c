@@ -21,8 +21,23 @@
  *   bench mapfile N FILE        N one-page mmap+write+munmap of FILE's
  *                               first page, MAP_PRIVATE
  *   bench mapfileshared N FILE  the same, MAP_SHARED
+ *   bench netserve              the peer of the network workloads, run
+ *                               natively beside them: listens on
+ *                               127.0.0.1, prints its port, then serves
+ *                               one connection after another for ever
+ *   bench rtt PORT N            N one-byte round trips on one TCP
+ *                               connection to the peer on PORT
+ *   bench connect PORT N        N connections, each one byte there and
+ *                               back, then closed
+ *   bench send PORT MIB         MIB mebibytes to the peer, which counts
+ *                               them and says how many it got
+ *   bench recv PORT MIB         MIB mebibytes from the peer
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -30,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -103,6 +119,177 @@ static void *ponger(void *arg)
 	for (long i = 0; i < n; i++)
 		take_turn(1, 0);
 	return NULL;
+}
+
+/*
+ * The network workloads.  A connection starts with one byte that says
+ * what the peer does: 'e' echo every byte until the end of the stream,
+ * 's' swallow it all then answer with the count (8 bytes), 'g' followed
+ * by a 4-byte count of MiB: send that many, then close.
+ */
+#define NET_CHUNK (64 << 10)
+
+/* Each says why it failed: make bench prints it below the table. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, (const char *)buf + done, len - done);
+
+		if (n <= 0) {
+			perror("bench: write");
+			return -1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+
+		if (n <= 0) {
+			if (n == 0)
+				fprintf(stderr, "bench: read: the stream ended early\n");
+			else
+				perror("bench: read");
+			return -1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static void net_serve_one(int c, char *buf)
+{
+	char op;
+	uint32_t mib;
+	uint64_t total = 0;
+	ssize_t n;
+
+	if (read_all(c, &op, 1) < 0)
+		return;
+	if (op == 'e') {
+		while ((n = read(c, buf, NET_CHUNK)) > 0)
+			if (write_all(c, buf, n) < 0)
+				return;
+	} else if (op == 's') {
+		while ((n = read(c, buf, NET_CHUNK)) > 0)
+			total += n;
+		write_all(c, &total, sizeof(total));
+	} else if (op == 'g' && read_all(c, &mib, sizeof(mib)) == 0) {
+		memset(buf, 'g', NET_CHUNK);
+		for (uint64_t i = 0; i < (uint64_t)mib << 20; i += NET_CHUNK)
+			if (write_all(c, buf, NET_CHUNK) < 0)
+				return;
+	}
+}
+
+static int net_serve(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	char *buf = malloc(NET_CHUNK);
+
+	if (fd < 0 || !buf || bind(fd, (struct sockaddr *)&a, len) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return 1;
+	printf("%d\n", ntohs(a.sin_port));
+	fflush(stdout);
+	/* One at a time: the workloads make one connection at a time, and
+	 * a peer that forks would measure its fork too. */
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		net_serve_one(c, buf);
+		close(c);
+	}
+}
+
+/* A connection to the peer on 127.0.0.1:port, its first byte op sent. */
+static int net_open(int port, char op)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
+	    write_all(fd, &op, 1) < 0) {
+		perror("bench: 127.0.0.1");
+		exit(1);
+	}
+	return fd;
+}
+
+static int net_rtt(int port, long n)
+{
+	int fd = net_open(port, 'e');
+	char b = 'x';
+
+	for (long i = 0; i < n; i++)
+		if (write_all(fd, &b, 1) < 0 || read_all(fd, &b, 1) < 0)
+			return 1;
+	return close(fd) < 0;
+}
+
+static int net_connect(int port, long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fd = net_open(port, 'e');
+		char b = 'x';
+
+		if (write_all(fd, &b, 1) < 0 || read_all(fd, &b, 1) < 0 || close(fd) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int net_send(int port, long mib)
+{
+	int fd = net_open(port, 's');
+	char *buf = malloc(NET_CHUNK);
+	uint64_t got;
+
+	if (!buf)
+		return 1;
+	memset(buf, 's', NET_CHUNK);
+	for (long i = 0; i < mib << 20; i += NET_CHUNK)
+		if (write_all(fd, buf, NET_CHUNK) < 0)
+			return 1;
+	/* The peer answers once it has seen the end: then all arrived. */
+	if (shutdown(fd, SHUT_WR) < 0 || read_all(fd, &got, sizeof(got)) < 0)
+		return 1;
+	if (got != (uint64_t)mib << 20) {
+		fprintf(stderr, "bench: the peer got %llu bytes\n", (unsigned long long)got);
+		return 1;
+	}
+	return close(fd) < 0;
+}
+
+static int net_recv(int port, long mib)
+{
+	int fd = net_open(port, 'g');
+	uint32_t n = mib;
+	char *buf = malloc(NET_CHUNK);
+	uint64_t total = 0;
+	ssize_t r;
+
+	if (!buf || write_all(fd, &n, sizeof(n)) < 0)
+		return 1;
+	while ((r = read(fd, buf, NET_CHUNK)) > 0)
+		total += r;
+	if (r < 0 || total != (uint64_t)mib << 20) {
+		fprintf(stderr, "bench: received %llu bytes: %s\n", (unsigned long long)total,
+			r < 0 ? strerror(errno) : "not all");
+		return 1;
+	}
+	return close(fd) < 0;
 }
 
 static void on_usr1(int sig)
@@ -202,6 +389,16 @@ int main(int argc, char **argv)
 		return map_file(n, argv[3], MAP_PRIVATE);
 	} else if (!strcmp(argv[1], "mapfileshared") && argc > 3) {
 		return map_file(n, argv[3], MAP_SHARED);
+	} else if (!strcmp(argv[1], "netserve")) {
+		return net_serve();
+	} else if (!strcmp(argv[1], "rtt") && argc > 3) {
+		return net_rtt(atoi(argv[2]), atol(argv[3]));
+	} else if (!strcmp(argv[1], "connect") && argc > 3) {
+		return net_connect(atoi(argv[2]), atol(argv[3]));
+	} else if (!strcmp(argv[1], "send") && argc > 3) {
+		return net_send(atoi(argv[2]), atol(argv[3]));
+	} else if (!strcmp(argv[1], "recv") && argc > 3) {
+		return net_recv(atoi(argv[2]), atol(argv[3]));
 	} else if (!strcmp(argv[1], "fork")) {
 		/* fork, the child exits at once, the parent waits */
 		for (long i = 0; i < n; i++) {

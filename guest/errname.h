@@ -50,6 +50,25 @@ static inline const char *errname(int e)
 	case ENXIO: return "ENXIO";
 	case ECHILD: return "ECHILD";
 	case ENOEXEC: return "ENOEXEC";
+	/* sockets */
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
+	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+	case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+	case ENOPROTOOPT: return "ENOPROTOOPT";
+	case ENOTSOCK: return "ENOTSOCK";
+	case EDESTADDRREQ: return "EDESTADDRREQ";
+	case EMSGSIZE: return "EMSGSIZE";
+	case EADDRINUSE: return "EADDRINUSE";
+	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case ENETUNREACH: return "ENETUNREACH";
+	case EHOSTUNREACH: return "EHOSTUNREACH";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNRESET: return "ECONNRESET";
+	case ECONNABORTED: return "ECONNABORTED";
+	case EISCONN: return "EISCONN";
+	case ENOTCONN: return "ENOTCONN";
+	case EINPROGRESS: return "EINPROGRESS";
+	case EALREADY: return "EALREADY";
 	default: return "E?";
 	}
 }

@@ -43,6 +43,7 @@ Suite *suite_procs(void);
 Suite *suite_fuzz(void);
 Suite *suite_dynamic(void);
 Suite *suite_shared(void);
+Suite *suite_net(void);
 Suite *suite_dns(void);
 
 /*

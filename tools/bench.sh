@@ -8,6 +8,7 @@
 #                                     lstar binary: before/after a change,
 #                                     in the same run on the same machine
 #   ONLY=fuzz tools/bench.sh          only the lstar fuzz figures
+#   ONLY=net tools/bench.sh           only the network rows
 #
 # Peers: strace -f (ptrace), gVisor runsc with its ptrace platform, bwrap
 # (namespaces).  "lstar -p args" runs lstar under a policy whose rules for
@@ -33,6 +34,17 @@ awk 'BEGIN { for (i = 0; i < 140000; i++) printf "%07d line\n", (i * 7919) % 140
 	> "$SCRIPTS/sort.in"
 head -c $((64 << 20)) /dev/zero > "$SCRIPTS/64m"
 
+# The peer of the network workloads: guest/bench's server, run natively
+# on 127.0.0.1 and a port the kernel picks, for the whole run.
+"$G/bench.musl" netserve > "$SCRIPTS/port" 2> "$SCRIPTS/netserve.err" &
+NETSERVE=$!
+trap 'kill $NETSERVE; rm -rf "$SCRIPTS"' EXIT
+for ((i = 0; i < 100; i++)); do
+	PORT=$(cat "$SCRIPTS/port")
+	[[ -n $PORT ]] && break
+	sleep 0.05
+done
+
 workloads=(
 	"start-up (musl, empty)|$G/bench.musl getpid 0"
 	"start-up (glibc, empty)|$G/bench.glibc getpid 0"
@@ -57,6 +69,10 @@ workloads=(
 	"100 fork+exit+wait|$G/bench.musl fork 100"
 	"100 fork+exec+wait (true)|$G/bench.musl spawn 100"
 	"200-command sh script|/usr/bin/busybox sh $SCRIPTS/200.sh"
+	"1000 TCP round trips|$G/bench.musl rtt $PORT 1000|net"
+	"200 TCP connect+1 B+close|$G/bench.musl connect $PORT 200|net"
+	"TCP send 64 MiB|$G/bench.musl send $PORT 64|net"
+	"TCP receive 64 MiB|$G/bench.musl recv $PORT 64|net"
 )
 
 runners=(native strace runsc bwrap lstar "lstar -p args")
@@ -68,35 +84,51 @@ declare -A note
 
 # A policy whose conditions make the shim look at the arguments.
 ARGS_POLICY=$(mktemp /tmp/lstar-bench-XXXXXX.policy)
-trap 'rm -rf "$ARGS_POLICY" "$SCRIPTS" /tmp/lstar-bench.err' EXIT
+trap 'kill $NETSERVE; rm -rf "$ARGS_POLICY" "$SCRIPTS" /tmp/lstar-bench.err' EXIT
 cat > "$ARGS_POLICY" <<'POLICY'
 use default
 allow getpid if arg0 != 0xdeadbeefdeadbeef   # always true, but evaluated
 allow write if arg0 == 1                      # standard output
 POLICY
 
+# Each runner's way to let a network workload ($net set) reach the peer
+# and nothing else it can avoid: lstar's rule names the peer's address
+# and port; runsc and bwrap have nothing finer than the host's network.
 run_with() {	# runner, command...
-	local r=$1
+	local r=$1 lnet=() rnet=(--network=none) bnet=()
 	shift
+	if [[ -n $net ]]; then
+		lnet=(--net "connect 127.0.0.1:$PORT/tcp")
+		# runsc do sets up a network namespace of its own (with
+		# iptables) for any network but none, unless rootless: then
+		# the host's, whose 127.0.0.1 is the peer's.
+		rnet=(--rootless --network=host)
+		bnet=(--share-net)
+	fi
 	case $r in
 	native) "$@" ;;
 	strace) strace -f -qq -o /dev/null "$@" ;;
-	runsc) runsc --platform=ptrace --network=none --ignore-cgroups do "$@" ;;
-	bwrap) bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all "$@" ;;
-	lstar) "$LSTAR" run --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
-	"lstar -p args") "$LSTAR" run -p "$ARGS_POLICY" --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
-	base) "$BASE" run --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
+	runsc) runsc --platform=ptrace "${rnet[@]}" --ignore-cgroups do "$@" ;;
+	bwrap) bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all "${bnet[@]}" "$@" ;;
+	lstar) "$LSTAR" run "${lnet[@]}" --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
+	"lstar -p args") "$LSTAR" run -p "$ARGS_POLICY" "${lnet[@]}" --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
+	base) "$BASE" run "${lnet[@]}" --ro /usr/bin --ro "$SCRIPTS" -- "$@" ;;
 	esac
 }
 
 # Best wall-clock time of $REPS runs, in seconds; "" if the run failed.
 best_time() {
-	local r=$1 best="" t0 t1 t
+	local r=$1 best="" t0 t1 t st
 	shift
 	for ((i = 0; i < REPS; i++)); do
 		t0=$(date +%s%N)
-		if ! run_with "$r" "$@" >/dev/null 2>/tmp/lstar-bench.err </dev/null; then
-			note[$r]="$(head -c 200 /tmp/lstar-bench.err | tr '\n' ' ')"
+		run_with "$r" "$@" >/dev/null 2>/tmp/lstar-bench.err </dev/null
+		st=$?
+		if ((st)); then
+			# best_time runs in a subshell ($(...)): the reason goes
+			# to a file, printed below the table.
+			printf 'note: %s failed %s (status %d): %s\n' "$r" "$name" "$st" \
+				"$(head -c 200 /tmp/lstar-bench.err | tr '\n' ' ')" >> "$SCRIPTS/failures"
 			echo ""
 			return
 		fi
@@ -114,12 +146,17 @@ done
 echo "lstar bench: $(uname -r), $(nproc) cores, best of $REPS runs, seconds (x native)"
 "$LSTAR" doctor | grep -E '^  (platform|start-up|steps|floor|floor exit|syscall|VMM exit|first touch) |^                (confinement|before boot)'
 [[ ${ONLY:-} == fuzz ]] && workloads=()
+if [[ ${ONLY:-} == net ]]; then
+	for i in "${!workloads[@]}"; do
+		[[ ${workloads[$i]} == *'|net' ]] || unset 'workloads[i]'
+	done
+fi
+[[ -z $PORT ]] && note[net]="the peer (bench netserve) did not start"
 printf '\n%-28s' "workload"
 for r in "${runners[@]}"; do printf '%18s' "$r"; done
 echo
 for w in "${workloads[@]}"; do
-	name=${w%%|*}
-	cmd=${w#*|}
+	IFS='|' read -r name cmd net <<<"$w"
 	printf '%-28s' "$name"
 	native=""
 	for r in "${runners[@]}"; do
@@ -142,9 +179,11 @@ done
 for r in "${!note[@]}"; do
 	echo "note: $r: ${note[$r]}"
 done
+[[ -f $SCRIPTS/failures ]] && cat "$SCRIPTS/failures"
 if [[ -n $BASE ]]; then
 	echo "base: $BASE"
 fi
+[[ ${ONLY:-} == net ]] && exit 0
 
 # --- lstar fuzz -----------------------------------------------------------------
 # A reset's cost by the pages an execution wrote (guest/fuzz_target's DIRT
@@ -156,7 +195,7 @@ fi
 echo
 echo "lstar fuzz: reset after an execution that wrote N pages (-v's average of 50)"
 FUZZ=$(mktemp -d /tmp/lstar-bench-fuzz-XXXXXX)
-trap 'rm -rf "$ARGS_POLICY" "$SCRIPTS" "$FUZZ" /tmp/lstar-bench.err' EXIT
+trap 'kill $NETSERVE; rm -rf "$ARGS_POLICY" "$SCRIPTS" "$FUZZ" /tmp/lstar-bench.err' EXIT
 for n in 1 16 256 4096; do
 	mkdir -p "$FUZZ/dirt$n"
 	for i in $(seq -w 1 50); do echo "DIRT$n" > "$FUZZ/dirt$n/$i"; done

@@ -237,6 +237,9 @@ ln -sf /proc/self/fd/2 /dev/stderr
 ln -sf /proc/self/fd /dev/fd
 mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts	# script(1)'s terminal
 mount -t tmpfs -o size=75% tmp /tmp	# the fs tests write 64 MiB files
+# The net tests' peers listen on loopback, which the kernel leaves down
+# until something brings it up (127.0.0.1 and ::1 come with it).
+ip link set lo up || echo "lstar-hw: ip link set lo up failed"
 . /hw.env
 up() { read t _ </proc/uptime; echo "$t"; }
 echo "lstar-hw: guest up, kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpu, uptime $(up) s"
