@@ -192,6 +192,13 @@ static const char *no_rule(const struct vmm_process *proc, const char *kind)
 	return buf;
 }
 
+/* Tell --learn how op (enum lstar_net_op) to ia on socket s was judged. */
+static void learn(struct vmm_vcpu *cpu, int op, const struct vmm_sock *s,
+		  const struct inet_addr *ia, enum vmm_net_verdict verdict)
+{
+	vmm_learn_net(cpu->vmm, op, net_proto(s), ia->family, ia->bytes, ia->port, verdict);
+}
+
 /* Say in the trace which rule let ia through (what it was: connect to,
  * bind, ...); true. */
 static bool allowed_by(struct vmm_vcpu *cpu, const char *what, const struct inet_addr *ia,
@@ -216,18 +223,21 @@ static bool may_reach(struct vmm_vcpu *cpu, const struct vmm_sock *s,
 	const struct lstar_policy_net *n = lstar_policy_net_find(cpu->proc->policy,
 							       LSTAR_NET_CONNECT, net_proto(s),
 							       ia->family, ia->bytes, ia->port);
-	char text[64];
+	char text[64], where[256];
 
-	if (n)
+	if (n) {
+		learn(cpu, LSTAR_NET_CONNECT, s, ia, VMM_NET_ALLOWED);
 		return allowed_by(cpu, what, ia, s, n);
-	/*
-	 * NET-DNS: `net dns` (vmm/dns.c, on another branch) adds its
-	 * nameservers here once merged:
-	 *
-	 *	if (vmm_dns_allows(cpu->proc, net_proto(s), ia->family,
-	 *			   ia->bytes, ia->port))
-	 *		return true;
-	 */
+	}
+	if (vmm_dns_allows(cpu->proc, net_proto(s), ia->family, ia->bytes, ia->port)) {
+		learn(cpu, LSTAR_NET_CONNECT, s, ia, VMM_NET_DNS);
+		lstar_policy_where(cpu->proc->policy, cpu->proc->policy->dns_src, where,
+				   sizeof(where));
+		vmm_call_note(cpu, false, "%s %s/%s allowed by %s (net dns)", what,
+			      inet_text(ia, text, sizeof(text)), proto_name(s), where);
+		return true;
+	}
+	learn(cpu, LSTAR_NET_CONNECT, s, ia, VMM_NET_REFUSED);
 	vmm_call_note(cpu, true, "%s %s/%s refused: %s", what, inet_text(ia, text, sizeof(text)),
 		      proto_name(s), no_rule(cpu->proc, "connect"));
 	return false;
@@ -265,6 +275,7 @@ static bool may_bind(struct vmm_vcpu *cpu, const struct vmm_sock *s, const struc
 	n = inet_wildcard(ia) ? listen_port_rule(p, net_proto(s), ia->port) :
 	    lstar_policy_net_find(p, LSTAR_NET_LISTEN, net_proto(s), ia->family, ia->bytes,
 				  ia->port);
+	learn(cpu, LSTAR_NET_LISTEN, s, ia, n ? VMM_NET_ALLOWED : VMM_NET_REFUSED);
 	if (n)
 		return allowed_by(cpu, "bind", ia, s, n);
 	vmm_call_note(cpu, true, "bind %s/%s refused: %s", inet_text(ia, text, sizeof(text)),
@@ -668,15 +679,19 @@ static bool peer_allowed(struct vmm_vcpu *cpu, const struct vmm_sock *s, int con
 	const struct lstar_policy_net *n;
 	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
-	struct inet_addr ia, la;
+	struct inet_addr ia, la, named;
 	char text[64];
 
 	if (getsockname(conn, (struct sockaddr *)&local, &llen) < 0)
 		return false;
 	inet_of(peer, &ia);
 	inet_of(&local, &la);
-	if ((n = lstar_policy_net_find(cpu->proc->policy, LSTAR_NET_LISTEN, net_proto(s),
-				       ia.family, ia.bytes, la.port)))
+	n = lstar_policy_net_find(cpu->proc->policy, LSTAR_NET_LISTEN, net_proto(s), ia.family,
+				  ia.bytes, la.port);
+	named = ia;		/* what a rule names: the peer, the local port */
+	named.port = la.port;
+	learn(cpu, LSTAR_NET_LISTEN, s, &named, n ? VMM_NET_ALLOWED : VMM_NET_REFUSED);
+	if (n)
 		return allowed_by(cpu, "peer", &ia, s, n);
 	vmm_call_note(cpu, true, "peer %s on port %u/%s refused and closed: %s",
 		      inet_text(&ia, text, sizeof(text)), la.port, proto_name(s),

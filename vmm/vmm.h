@@ -1442,6 +1442,18 @@ int vmm_learn_finish(struct vmm *vmm);
 /* vmm_learn_call - record one call's outcome and the paths it used
  * (vmm_observe calls it for each call, the last one of a run included). */
 void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c);
+/* How sys_net.c judged an address. */
+enum vmm_net_verdict {
+	VMM_NET_ALLOWED,		/* a `net` rule let it through */
+	VMM_NET_DNS,			/* a nameserver `net dns` gave */
+	VMM_NET_REFUSED,
+};
+/* vmm_learn_net - record one address sys_net.c judged: op (enum
+ * lstar_net_op) and proto (LSTAR_NET_TCP, LSTAR_NET_UDP) as
+ * lstar_policy_net_find takes them; a LISTEN on the wildcard address is
+ * learned as the port alone. */
+void vmm_learn_net(struct vmm *vmm, int op, int proto, int family, const uint8_t *addr,
+		   uint16_t port, enum vmm_net_verdict verdict);
 /* vmm_learn_close - drop the record and close the file without writing
  * a policy (a run that never started); harmless after vmm_learn_finish. */
 void vmm_learn_close(struct vmm *vmm);
