@@ -389,7 +389,8 @@ START_TEST(learned_as_used)
 	char port[16], other[16], rule[64], learned[64], dir[] = "/tmp/lstar-net-XXXXXX";
 	char want[64], *text;
 	const char *const args[] = { "refused", port, other, NULL };
-	const char *const learn[] = { "--learn", learned, "--net", rule, "--timeout", "30", NULL };
+	const char *const learn[] = { "--learn", learned, "--trace", "--net", rule,
+				      "--timeout", "30", NULL };
 	const char *const replay[] = { "-p", learned, "--timeout", "30", NULL };
 	struct run_result first, again;
 
@@ -402,6 +403,9 @@ START_TEST(learned_as_used)
 	run_lstar(learn, probe("net_client", _i), args, &first);
 	ck_assert_msg(first.status == 0, "learning run: status %d\n--- stderr\n%s",
 		      first.status, first.err);
+	/* ... and the trace spells a socket's type, then its flags. */
+	ck_assert_msg(strstr(first.err, "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = "),
+		      "--- stderr\n%s", first.err);
 	text = read_text(learned);
 	snprintf(want, sizeof(want), "\nnet connect 127.0.0.1:%d/tcp ", p.port);
 	ck_assert_msg(strstr(text, want), "no \"%s\" in the learned policy:\n%s", want + 1, text);

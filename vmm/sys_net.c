@@ -842,6 +842,10 @@ static const struct sock_opt {
 	{ IPPROTO_TCP, TCP_CORK, false },
 	{ IPPROTO_IP, IP_TTL, false },
 	{ IPPROTO_IPV6, IPV6_V6ONLY, false }, { IPPROTO_IPV6, IPV6_UNICAST_HOPS, false },
+	/* glibc's resolver sets these on its UDP socket and gives up when it
+	 * cannot; the errors they queue are read with MSG_ERRQUEUE, which
+	 * lstar refuses, so they only make ICMP errors reach recv as errnos */
+	{ IPPROTO_IP, IP_RECVERR, false }, { IPPROTO_IPV6, IPV6_RECVERR, false },
 };
 
 static const char *level_name(int level)

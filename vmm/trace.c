@@ -315,6 +315,18 @@ static void put_open(struct tline *l, uint64_t v)
 	put_word(l, "%s%s%s", acc[v & O_ACCMODE], rest[0] ? "|" : "", rest);
 }
 
+/* A socket's type the same way: the type (the low four bits, a value),
+ * then SOCK_NONBLOCK and SOCK_CLOEXEC. */
+static void put_sock(struct tline *l, uint64_t v)
+{
+	char type[64], rest[128] = "";
+
+	spell_named(type, sizeof(type), v & 0xf, POLICY_CLS_SOCK, false);
+	if (v & ~0xfULL)
+		spell_named(rest, sizeof(rest), v & ~0xfULL, POLICY_CLS_SOCK, true);
+	put_word(l, "%s%s%s", type, rest[0] ? "|" : "", rest);
+}
+
 /*
  * A socket address the call reads (connect, bind, sendto), len bytes as
  * the kernel reads the length: its family and what it names,
@@ -442,8 +454,10 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 	case POLICY_ARG_MAP:
 	case POLICY_ARG_AT:
 	case POLICY_ARG_ACCESS:
-	case POLICY_ARG_SOCK:
 		put_named(l, v, policy_arg_cls(kind), true);
+		break;
+	case POLICY_ARG_SOCK:
+		put_sock(l, v);
 		break;
 	case POLICY_ARG_MADV:
 	case POLICY_ARG_IOCTL:
