@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -566,6 +567,32 @@ static int inet(void)
 	SHOW("sendto from 127.0.0.1", sys(SYS_sendto, c, "near", 4, 0, &got, sizeof(got)));
 	r = sys(SYS_recvfrom, a, buf, sizeof(buf), 0, 0, 0);
 	printf("recvfrom 127.0.0.1: %s %.*s\n", result(r), r > 0 ? (int)r : 0, buf);
+
+	/* The other ways a refused peer's datagram could come in: its size
+	 * (FIONREAD), sendfile into a pipe, and the queue a connect leaves
+	 * (Linux filters only what arrives after it). */
+	{
+		int pending = -1, p[2];
+		struct sockaddr_in cgot;
+		int clen = sizeof(cgot);
+
+		SHOW("sendto from 127.0.0.2, for FIONREAD", sys(SYS_sendto, b, "far", 3, 0, &got,
+								 sizeof(got)));
+		r = sys(SYS_ioctl, a, FIONREAD, &pending);
+		printf("FIONREAD of a refused peer's: %s, %d\n", result(r), pending);
+		sys(SYS_pipe2, p, 0);
+		SHOW("sendto from 127.0.0.2, for sendfile", sys(SYS_sendto, b, "far", 3, 0, &got,
+								 sizeof(got)));
+		SHOW("sendfile from a socket", sys(SYS_sendfile, p[1], a, 0, 64));
+		sys(SYS_recvfrom, a, buf, sizeof(buf), 0, 0, 0);	/* dropped: EAGAIN */
+		SHOW("sendto from 127.0.0.2, before connect", sys(SYS_sendto, b, "early", 5, 0, &got,
+								   sizeof(got)));
+		sys(SYS_getsockname, c, &cgot, &clen);
+		cgot.sin_addr.s_addr = htonl(0x7f000001);
+		SHOW("connect udp to 127.0.0.1", sys(SYS_connect, a, &cgot, sizeof(cgot)));
+		SHOW("recvfrom what came before connect",
+		     sys(SYS_recvfrom, a, buf, sizeof(buf), MSG_DONTWAIT, 0, 0));
+	}
 
 	/* IPv6 UDP to itself on ::1; a send of AF_UNSPEC from an IPv6
 	 * socket has no address (Linux's rule), so it needs a peer. */

@@ -869,20 +869,24 @@ static void host_server_end(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-/* A host socket outside every tree cannot be reached; inside one it can. */
+/* A host socket outside every tree cannot be reached, nor one beneath a
+ * read-only tree (a host daemon's: connecting is writing to it); beneath
+ * a writable tree it can. */
 START_TEST(net_unix_host_socket)
 {
 	char dir[] = "/tmp/lstar-net-XXXXXX", path[64];
 	const char *const args[] = { "connect", path, NULL };
 	const char *const refused[] = { "connect: ENOENT\n" }, *const reached[] = { "connect: ok\n" };
-	const char *const opts[] = { "--ro", dir, NULL };
+	const char *const denied[] = { "connect: EACCES\n" };
+	const char *const ro[] = { "--ro", dir, NULL }, *const rw[] = { "--rw", dir, NULL };
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/s", dir);
 	pid = host_unix_server(path, false);
 	run_net(_i, "use default\n", NULL, args, refused, 1, NULL, 0);
-	run_net(_i, "use default\n", opts, args, reached, 1, NULL, 0);
+	run_net(_i, "use default\n", ro, args, denied, 1, NULL, 0);
+	run_net(_i, "use default\n", rw, args, reached, 1, NULL, 0);
 	host_server_end(pid);
 	rm_rf(dir);
 }
@@ -898,7 +902,7 @@ START_TEST(net_scm_rights_dropped)
 		"connect: ok\n", "recvmsg: 2 fd, controllen 0, ctrunc yes\n",
 		"new descriptors: none\n",
 	};
-	const char *const opts[] = { "--ro", dir, NULL };
+	const char *const opts[] = { "--rw", dir, NULL };
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -982,7 +986,12 @@ START_TEST(net_inet)
 		"sendto from 127.0.0.2 again: 3\n", "read a refused peer: EAGAIN\n",
 		"sendto 127.0.0.2: EACCES\n", "sendto AF_UNSPEC 10.0.0.1: EACCES\n",
 		"sendto 10.0.0.1: EACCES\n", "sendto from 127.0.0.1: 4\n",
-		"recvfrom 127.0.0.1: 4 near\n", "bind udp [::1]:0: ok\n",
+		"recvfrom 127.0.0.1: 4 near\n",
+		"sendto from 127.0.0.2, for FIONREAD: 3\n", "FIONREAD of a refused peer's: ok, 0\n",
+		"sendto from 127.0.0.2, for sendfile: 3\n", "sendfile from a socket: EINVAL\n",
+		"sendto from 127.0.0.2, before connect: 5\n", "connect udp to 127.0.0.1: ok\n",
+		"recvfrom what came before connect: EAGAIN\n",
+		"bind udp [::1]:0: ok\n",
 		"sendto itself on ::1: 3\n", "recvfrom itself on ::1: 3 six, namelen 28\n",
 		"sendto AF_UNSPEC from v6: EDESTADDRREQ\n", "sendto ::2 from v6: EACCES\n",
 		"connect udp AF_UNSPEC: ok\n", "bind tcp 127.0.0.1:0: ok\n", "listen: ok\n",

@@ -1550,6 +1550,13 @@ int vmm_fs_unix_node(struct vmm_vcpu *cpu, const char *path)
 		close(fd);
 		return -ECONNREFUSED;
 	}
+	/* Connecting is writing to it (Linux asks for write permission):
+	 * beneath a read-only tree only the host's daemons have sockets,
+	 * and a program that reads a tree must not talk to them. */
+	if (!p.tree->writable) {
+		close(fd);
+		return -EACCES;
+	}
 	return fd;
 }
 

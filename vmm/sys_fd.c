@@ -183,8 +183,17 @@ int64_t vmm_sys_ioctl(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -ENOTTY;
 	}
 	memset(buf, 0, sizeof(buf));
-	if (ioctl(hfd, a[1], buf) < 0)
+	/* A UDP socket's next datagram counts only if the program may
+	 * hear it: its size would say something of a refused one. */
+	if (a[1] == FIONREAD && vmm_net_filtered(vmm_fd_get(cpu->proc, a[0]))) {
+		int n = vmm_net_pending(cpu, vmm_fd_get(cpu->proc, a[0]));
+
+		if (n < 0)
+			return n;
+		memcpy(buf, &n, sizeof(n));
+	} else if (ioctl(hfd, a[1], buf) < 0) {
 		return -errno;
+	}
 	return vmm_mem_copy_to_user(cpu->mem, a[2], buf, len);
 }
 

@@ -522,6 +522,11 @@ int64_t vmm_sys_sendfile(struct vmm_vcpu *cpu, const uint64_t *a)
 	if (vmm_fd_get(cpu->proc, a[0])->dev ||
 	    (from->dev && !vmm_dev_has_text(from->dev)))
 		return -EINVAL;
+	/* Nor from a socket (sendfile(2): in_fd "cannot be a socket"):
+	 * the host would read it past the checks a UDP socket's
+	 * datagrams get (sys_net.c). */
+	if (from->sock)
+		return -EINVAL;
 	if (from->dev && !vmm_dev_readable(from))
 		return -EBADF;
 	if ((err = get_offset(cpu, a[2], &off, &poff)))

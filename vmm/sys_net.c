@@ -1118,17 +1118,18 @@ static int to_segs(struct vmm_vcpu *cpu, const struct vmm_seg *segs, uint64_t ns
  * the host's) and the message's flags in *mflags (MSG_CTRUNC when
  * control messages were dropped).
  *
- * An unconnected UDP socket hears only from peers the rules name: its
- * datagram goes to a buffer of the VMM's first, is judged on the source
- * the host reports, and only then copied out; one from elsewhere is
- * dropped and the receive goes on (EAGAIN when it may not wait).
+ * A UDP socket hears only from peers the rules name: each datagram goes
+ * to a buffer of the VMM's first, is judged on the source the host
+ * reports, and only then copied out; one from elsewhere is dropped and
+ * the receive goes on (EAGAIN when it may not wait).  Connected or not:
+ * a connect leaves what came before it queued, and another thread may
+ * disconnect the socket while this one waits.
  */
 static int64_t recv_one(struct vmm_vcpu *cpu, const struct vmm_file *f, const struct vmm_seg *segs,
 			uint64_t nsegs, int flags, struct addr *from, int *mflags)
 {
 	struct iovec iov[HOST_IOV_MAX];	/* 16 KiB: the thread's stack has room */
 	const struct vmm_sock *s = f->sock;
-	struct sockaddr_storage peer;
 	uint8_t *bounce = NULL, *control;
 	struct msghdr m;
 	uint64_t total;
@@ -1138,8 +1139,7 @@ static int64_t recv_one(struct vmm_vcpu *cpu, const struct vmm_file *f, const st
 
 	if ((n = host_iov(cpu, segs, nsegs, true, iov, &total)) < 0)
 		return n;
-	filter = is_inet(s->family) && s->type == SOCK_DGRAM &&
-		 getpeername(f->host, (struct sockaddr *)&peer, &(socklen_t){ sizeof(peer) }) < 0;
+	filter = vmm_net_filtered(f);
 	if (!(control = malloc(CMSG_ROOM)))
 		return -ENOMEM;
 	if (filter) {
@@ -1474,6 +1474,21 @@ out:
 bool vmm_net_filtered(const struct vmm_file *f)
 {
 	return f->sock && is_inet(f->sock->family) && f->sock->type == SOCK_DGRAM;
+}
+
+int vmm_net_pending(struct vmm_vcpu *cpu, const struct vmm_file *f)
+{
+	for (;;) {
+		struct sockaddr_storage from;
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from) };
+		ssize_t n = recvmsg(f->host, &m, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if (m.msg_namelen && may_hear(cpu, f->sock, f->host, &from))
+			return n > INT_MAX ? INT_MAX : (int)n;
+		recvmsg(f->host, &(struct msghdr){ 0 }, MSG_DONTWAIT);	/* dropped */
+	}
 }
 
 int64_t vmm_net_read(struct vmm_vcpu *cpu, const struct vmm_file *f, const struct vmm_seg *segs,

@@ -1098,8 +1098,9 @@ bool vmm_fs_sees(const struct vmm_process *proc, const char *path);
  * beneath a writable tree: its O_PATH descriptor, and the name to make
  * there in last (len bytes); or -errno as mknod would fail (EROFS,
  * ENOENT, EADDRINUSE for a name that exists).  vmm_fs_unix_node - the
- * socket path names, beneath any tree, the last link followed: its
- * O_PATH descriptor, or -errno (ECONNREFUSED: not a socket).
+ * socket path names, beneath a writable tree, the last link followed:
+ * its O_PATH descriptor, or -errno (ECONNREFUSED: not a socket; EACCES:
+ * beneath a read-only tree).
  */
 int vmm_fs_unix_bind(struct vmm_vcpu *cpu, const char *path, char *last, size_t len);
 int vmm_fs_unix_node(struct vmm_vcpu *cpu, const char *path);
@@ -1229,14 +1230,18 @@ struct vmm_seg {
 };
 
 /*
- * sys_net.c: read and readv of a socket whose datagrams are judged (an
- * unconnected UDP socket hears only from peers the rules name: it must
- * not take them the way a file is read).  vmm_net_filtered - is f such
- * a socket (an inet datagram one: recv decides on connectedness)?
+ * sys_net.c: read and readv of a socket whose datagrams are judged (a
+ * UDP socket hears only from peers the rules name: it must not take them
+ * the way a file is read).  vmm_net_filtered - is f such a socket (an
+ * inet datagram one, connected or not)?
  * vmm_net_read - receive into the segments, checked already, as recv
  * with no flags.  Bytes or -errno.
  */
 bool vmm_net_filtered(const struct vmm_file *f);
+/* vmm_net_pending - FIONREAD of such a socket: the size of the next
+ * datagram the program may hear (those before it from peers no rule
+ * names are dropped), 0 when none waits, or -errno. */
+int vmm_net_pending(struct vmm_vcpu *cpu, const struct vmm_file *f);
 int64_t vmm_net_read(struct vmm_vcpu *cpu, const struct vmm_file *f, const struct vmm_seg *segs,
 		     uint64_t nsegs);
 
