@@ -214,8 +214,10 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 			cpu->call = NULL;
 			/* A host call interrupted for a signal: the shim
 			 * restarts it, or fails it with EINTR when a handler
-			 * runs without SA_RESTART, as Linux does. */
-			if (c.ret == -EINTR)
+			 * runs without SA_RESTART, as Linux does.  Not
+			 * restart_syscall's own EINTR (nothing to go on
+			 * with): restarting that would loop for ever. */
+			if (c.ret == -EINTR && nr != SYS_restart_syscall)
 				c.ret = -LSTAR_ERESTARTSYS;
 		}
 	}
