@@ -325,6 +325,7 @@ int policy_const_spell(uint64_t value, int cls, char *buf, size_t len)
 #define FLAGS	POLICY_ARG_FLAGS
 #define UINT	POLICY_ARG_UINT
 #define FUTEX	POLICY_ARG_FUTEX
+#define SOCKADDR	POLICY_ARG_SOCKADDR
 #define NA	0xff		/* past the last argument */
 #define KIND(k)		((k) == NA ? POLICY_ARG_NUM : (k))
 #define IS_ARG(k)	((k) != NA)
@@ -380,6 +381,7 @@ static const struct policy_sys_args sys_args[] = {
 #undef FLAGS
 #undef UINT
 #undef FUTEX
+#undef SOCKADDR
 #undef NA
 #undef KIND
 #undef IS_ARG

@@ -106,6 +106,7 @@ enum policy_arg {
 	POLICY_ARG_FLAGS,	/* an int's worth of flags with no names here */
 	POLICY_ARG_UINT,	/* an unsigned int: a count the kernel reads as 32 bits */
 	POLICY_ARG_FUTEX,	/* a futex operation and its flags */
+	POLICY_ARG_SOCKADDR,	/* a socket address the call reads; its length next */
 	POLICY_ARG_MAX
 };
 

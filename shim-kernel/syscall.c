@@ -9,6 +9,7 @@
  *   VMM        sys_forward: handed to the VMM, which decides again on its
  *              own copy of the arguments and runs it on the host
  *   VMM_WRITE  sys_forward_write: the same, and EPIPE raises SIGPIPE
+ *              (not for a send with MSG_NOSIGNAL)
  * and sys_ni_syscall for everything else: -ENOSYS, and a line with -v.
  */
 #include <asm-generic/signal.h>
@@ -187,15 +188,33 @@ static __attribute__((noinline, cold)) long broken_pipe(void)
 	return -EPIPE;
 }
 
-/* A write's result: EPIPE raises SIGPIPE too. */
-static inline long written(long ret)
+/* MSG_NOSIGNAL, Linux's include/linux/socket.h (no uapi header has it). */
+#define SHIM_MSG_NOSIGNAL	0x4000
+
+/* A send that asked for no SIGPIPE (MSG_NOSIGNAL in its flags, as Linux
+ * reads them from each call's own argument): EPIPE alone. */
+static bool quiet_send(const struct pt_regs *regs)
 {
-	return unlikely(ret == -EPIPE) ? broken_pipe() : ret;
+	switch (regs->orig_ax) {
+	case __NR_sendto:
+	case __NR_sendmmsg:
+		return regs->r10 & SHIM_MSG_NOSIGNAL;
+	case __NR_sendmsg:
+		return regs->dx & SHIM_MSG_NOSIGNAL;
+	default:
+		return false;
+	}
+}
+
+/* A write's result: EPIPE raises SIGPIPE too, unless a send said not to. */
+static inline long written(const struct pt_regs *regs, long ret)
+{
+	return unlikely(ret == -EPIPE) && !quiet_send(regs) ? broken_pipe() : ret;
 }
 
 static long sys_forward_write(struct pt_regs *regs)
 {
-	return written(sys_forward(regs));
+	return written(regs, sys_forward(regs));
 }
 
 #define ENTRY_SHIM(nm)		[__NR_##nm] = sys_##nm,
@@ -397,7 +416,7 @@ bool syscall_forwarded(struct pt_regs *regs)
 	regs->orig_ax = nr;
 	regs->ax = forwarded((long)regs->ax);
 	if (sys_call_table[nr] == sys_forward_write)
-		regs->ax = written((long)regs->ax);
+		regs->ax = written(regs, (long)regs->ax);
 	return syscall_exit_to_user(regs);
 }
 

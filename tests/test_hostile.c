@@ -21,7 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/auxv.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lstar_abi.h"
@@ -653,6 +659,366 @@ START_TEST(descriptor_tables_hidden)
 }
 END_TEST
 
+/* --- 7. sockets: every address judged, nothing of the host let through ---- */
+
+/* Run hostile_net (libc) with opts after -p POLICY: status 0, stdout
+ * holding every line of must, stderr every piece of notes (-v's lines). */
+static void run_net(int libc, const char *policy_text, const char *const opts[],
+		    const char *const args[], const char *const *must, size_t nmust,
+		    const char *const *notes, size_t nnotes)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", pol[64];
+	const char *all[16] = { "-p", pol, "-v" };
+	size_t n = 3;
+	struct run_result r;
+
+	write_policy(dir, pol, sizeof(pol), policy_text);
+	for (size_t i = 0; opts && opts[i] && n < 15; i++)
+		all[n++] = opts[i];
+	all[n] = NULL;
+	run_lstar(all, probe_path("hostile_net", libc), args, &r);
+	assert_shim_intact("hostile_net", &r);
+	ck_assert_msg(r.status == 0, "hostile_net %s: status %d\n--- stdout\n%s--- stderr\n%s",
+		      args[0], r.status, r.out, r.err);
+	for (size_t i = 0; i < nmust; i++)
+		ck_assert_msg(strstr(r.out, must[i]) != NULL, "hostile_net %s: missing \"%s\"\n"
+			      "--- stdout\n%s--- stderr\n%s", args[0], must[i], r.out, r.err);
+	for (size_t i = 0; i < nnotes; i++)
+		ck_assert_msg(strstr(r.err, notes[i]) != NULL, "hostile_net %s: -v does not say "
+			      "\"%s\"\n--- stderr\n%s", args[0], notes[i], r.err);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+
+/* Without a `net` rule: no inet socket at all; and every hostile length,
+ * family, msghdr, control message and option on AF_UNIX sockets. */
+START_TEST(net_refusals)
+{
+	const char *const args[] = { "refuse", NULL };
+	const char *const must[] = {
+		"socket AF_INET stream: EAFNOSUPPORT\n", "socket AF_INET6 dgram: EAFNOSUPPORT\n",
+		"socket AF_INET raw: EAFNOSUPPORT\n", "socket AF_NETLINK: EAFNOSUPPORT\n",
+		"socket AF_PACKET: EAFNOSUPPORT\n", "socket AF_VSOCK: EAFNOSUPPORT\n",
+		"socket family -1: EAFNOSUPPORT\n", "socket family 2^32+1: ok\n",
+		"socket AF_UNIX raw: EPERM\n", "socket AF_UNIX packet: EPERM\n",
+		"socket AF_UNIX type 99: EINVAL\n", "socket AF_UNIX bad flags: EINVAL\n",
+		"socket AF_UNIX protocol 7: EPROTONOSUPPORT\n",
+		"socketpair AF_INET: EAFNOSUPPORT\n", "socketpair AF_NETLINK: EAFNOSUPPORT\n",
+		"socketpair into shim: EFAULT\n", "connect on a pipe: ENOTSOCK\n",
+		"connect on fd 999: EBADF\n",
+		"connect len 0: EINVAL\n", "connect len 1: EINVAL\n", "connect len 2: EINVAL\n",
+		"connect len 111: EINVAL\n", "connect len 129: EINVAL\n",
+		"connect len 4096: EINVAL\n", "connect len -1: EINVAL\n",
+		"connect len 2^32+8: ENOENT\n", "connect addr unmapped: EFAULT\n",
+		"connect addr shim: EFAULT\n", "connect AF_INET to unix: EINVAL\n",
+		"connect abstract: EACCES\n", "bind abstract: EACCES\n", "bind autobind: EACCES\n",
+		"bind outside trees: ENOENT\n", "connect outside trees: ENOENT\n",
+		"connect /dev/null: ECONNREFUSED\n", "sendto abstract: EACCES\n",
+		"sendto addr shim: EFAULT\n", "sendto len -5: EINVAL\n", "sendto buf shim: EFAULT\n",
+		"getsockname into shim: EFAULT\n", "getsockname len in shim: EFAULT\n",
+		"getsockname len -1: EINVAL\n", "getpeername unconnected: ENOTCONN\n",
+		"accept not listening: EINVAL\n", "accept4 bad flags: EINVAL\n",
+		"socketpair stream: ok\n", "send: 5\n", "recv: 5 hello\n",
+		"send with flag 0x80000: EINVAL\n", "recv with MSG_ERRQUEUE: EINVAL\n",
+		"recv nothing waiting: EAGAIN\n", "recv into shim: EFAULT\n",
+		"send on a pipe's end: ENOTSOCK\n",
+		"sendmsg SCM_RIGHTS: EPERM\n", "sendmsg controllen huge: EPERM\n",
+		"sendmsg control in shim: EPERM\n", "sendmsg iov base shim: EFAULT\n",
+		"sendmsg iov array in shim: EFAULT\n", "sendmsg iovlen 1025: EMSGSIZE\n",
+		"sendmsg iovlen ~0: EMSGSIZE\n", "sendmsg iov total > SSIZE_MAX: EINVAL\n",
+		"sendmsg namelen -1: EINVAL\n", "sendmsg name in shim: EFAULT\n",
+		"sendmsg namelen 100000 on a stream: EISCONN\n",
+		"getsockopt optlen 1000: ok len 4\n",
+		"sendmsg msghdr in shim: EFAULT\n", "recvmsg msghdr in shim: EFAULT\n",
+		"recvmsg iov base shim: EFAULT\n", "sendmsg: 5\n",
+		"recvmsg: 5, controllen 0, flags 0x0\n", "sendmmsg 2: 2\n",
+		"sendmmsg lengths: 3 3\n", "recvmmsg waitforone: 1\n",
+		"sendmmsg array in shim: EFAULT\n", "recvmmsg timeout in shim: EFAULT\n",
+		"recvmmsg timeout bad: EINVAL\n", "recvmmsg vlen 2^32-1 nothing: EAGAIN\n",
+		"setsockopt SO_REUSEADDR: ok\n", "setsockopt SO_BINDTODEVICE: ENOPROTOOPT\n",
+		"setsockopt SO_MARK: ENOPROTOOPT\n", "setsockopt SO_PASSCRED: ENOPROTOOPT\n",
+		"setsockopt level 999: ENOPROTOOPT\n", "setsockopt optlen -1: EINVAL\n",
+		"setsockopt optlen 1: EINVAL\n", "setsockopt optlen 2^31-1: ok\n",
+		"setsockopt optval shim: EFAULT\n", "setsockopt SO_TYPE: ENOPROTOOPT\n",
+		"getsockopt SO_TYPE: ok 1 len 4\n", "getsockopt SO_PEERCRED: ENOPROTOOPT\n",
+		"getsockopt optlen -1: EINVAL\n", "getsockopt optlen in shim: EFAULT\n",
+		"getsockopt optval in shim: EFAULT\n", "setsockopt on a pipe's end: ENOTSOCK\n",
+		"shutdown write: ok\n", "recv after shutdown: ok\n",
+		"send after shutdown nosignal: EPIPE\n", "shutdown how 7: EINVAL\n",
+		"eventfd2 bad flags: EINVAL\n", "eventfd2: ok\n", "eventfd write: 8\n",
+		"eventfd read: 8\n", "eventfd value: 7\n", "eventfd read empty: EAGAIN\n",
+		"eventfd read short: EINVAL\n", "eventfd (old): ok\n", "still running\n",
+	};
+	const char *const notes[] = {
+		"socket(AF_INET, SOCK_STREAM, 0) = -EAFNOSUPPORT",
+		"AF_INET: no net rule, no network",
+		"address family 16: lstar offers AF_UNIX, AF_INET and AF_INET6",
+		"raw sockets: refused",
+		"abstract AF_UNIX names are the host's: refused",
+		"autobind: abstract AF_UNIX names are the host's",
+		"control messages (SCM_RIGHTS, SCM_CREDENTIALS): refused",
+		"setting SOL_SOCKET 1, option 25: not on lstar's list",
+		"reading SOL_SOCKET 1, option 17: not on lstar's list",
+		"sendto flags 0x80000: not offered",
+		"{AF_UNIX, \"\\x00lstar-abs",
+	};
+
+	run_net(_i, "use default\n", NULL, args, must, NELEM(must), notes, NELEM(notes));
+}
+END_TEST
+
+/* The same refusals as JSON lines: the note and the address as fields. */
+START_TEST(net_trace_json)
+{
+	const char *const opts[] = { "--trace-format=json", NULL }, *const args[] = { "refuse", NULL };
+	const char *const must[] = { "still running\n" };
+	const char *const notes[] = {
+		"\"note\":\"abstract AF_UNIX names are the host's: refused\"",
+		"\"args\":[4, {\"family\":\"AF_UNIX\",\"path\":\"\\u0000lstar-abs",
+		"\"note\":\"AF_INET: no net rule, no network\"",
+	};
+
+	run_net(_i, "use default\n", opts, args, must, NELEM(must), notes, NELEM(notes));
+}
+END_TEST
+
+/* A socket is a path: made only in an rw tree, reached only in a tree,
+ * and named to the program by its own path, never lstar's or the host's. */
+START_TEST(net_unix_named)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", rw[64], ro[64], sock[80];
+	const char *const must[] = {
+		"bind: ok\n", "bind again: EADDRINUSE\n", "listen: ok\n",
+		"accept none yet: EAGAIN\n", "connect: ok\n", "accept: ok, len 2, family 1\n",
+		"len ok\n", "send: 4\n", "recv: 4 ping\n", "sendto with address on stream: EISCONN\n",
+		"bind dgram: ok\n", "sendto dgram: 2\n", "recvfrom dgram: 2 dg namelen 0\n",
+		"bind in read-only tree: EROFS\n", "bind the tree's root: EADDRINUSE\n",
+		"bind in a missing directory: ENOENT\n", "bind outside trees: ENOENT\n",
+	};
+	char got_name[128], got_peer[128];
+	const char *const *mp = must;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(rw, sizeof(rw), "%s/rw", dir);
+	snprintf(ro, sizeof(ro), "%s/ro", dir);
+	ck_assert_int_eq(mkdir(rw, 0755), 0);
+	ck_assert_int_eq(mkdir(ro, 0755), 0);
+	snprintf(got_name, sizeof(got_name), "getsockname: ok %s/s len ok\n", rw);
+	snprintf(got_peer, sizeof(got_peer), "getpeername: ok %s/s\n", rw);
+	{
+		const char *const opts[] = { "--rw", rw, "--ro", ro, NULL };
+		const char *const args[] = { "named", rw, ro, NULL };
+		const char *const all[] = {
+			mp[0], mp[1], mp[2], mp[3], mp[4], mp[5], got_name, got_peer, mp[6],
+			mp[7], mp[8], mp[9], mp[10], mp[11], mp[12], mp[13], mp[14], mp[15], mp[16],
+			"getsockname cut: ok len ",
+		};
+
+		run_net(_i, "use default\n", opts, args, all, NELEM(all), NULL, 0);
+	}
+	/* On the host: the sockets where the program named them, and
+	 * nothing in the read-only tree. */
+	snprintf(sock, sizeof(sock), "%s/s", rw);
+	ck_assert_msg(stat(sock, &st) == 0 && S_ISSOCK(st.st_mode), "no socket at %s", sock);
+	snprintf(sock, sizeof(sock), "%s/s", ro);
+	ck_assert_msg(stat(sock, &st) < 0, "a socket was made in the read-only tree");
+	rm_rf(dir);
+}
+END_TEST
+
+/* A host AF_UNIX server at dir/s: listening, and (send_fd) sending one
+ * message with a descriptor to the first peer.  Its pid. */
+static pid_t host_unix_server(const char *path, bool send_fd)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	ck_assert_int_ge(s, 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(s, 4), 0);
+	if ((pid = fork()) == 0) {
+		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c;
+		struct iovec iov = { "fd", 2 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		int conn, fd = open("/dev/null", O_RDONLY);
+
+		alarm(60);
+		if (!send_fd)
+			pause();
+		conn = accept(s, NULL, NULL);
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+		sendmsg(conn, &m, 0);
+		(void)!read(conn, &c, 1);	/* until the program is done */
+		_exit(0);
+	}
+	close(s);
+	return pid;
+}
+
+static void host_server_end(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* A host socket outside every tree cannot be reached, nor one beneath a
+ * read-only tree (a host daemon's: connecting is writing to it); beneath
+ * a writable tree it can. */
+START_TEST(net_unix_host_socket)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", path[64];
+	const char *const args[] = { "connect", path, NULL };
+	const char *const refused[] = { "connect: ENOENT\n" }, *const reached[] = { "connect: ok\n" };
+	const char *const denied[] = { "connect: EACCES\n" };
+	const char *const ro[] = { "--ro", dir, NULL }, *const rw[] = { "--rw", dir, NULL };
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	pid = host_unix_server(path, false);
+	run_net(_i, "use default\n", NULL, args, refused, 1, NULL, 0);
+	run_net(_i, "use default\n", ro, args, denied, 1, NULL, 0);
+	run_net(_i, "use default\n", rw, args, reached, 1, NULL, 0);
+	host_server_end(pid);
+	rm_rf(dir);
+}
+END_TEST
+
+/* SCM_RIGHTS from a host peer: the data comes, the descriptor does not
+ * (closed in the VMM), and the program is told MSG_CTRUNC. */
+START_TEST(net_scm_rights_dropped)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", path[64];
+	const char *const args[] = { "hostpeer", path, NULL };
+	const char *const must[] = {
+		"connect: ok\n", "recvmsg: 2 fd, controllen 0, ctrunc yes\n",
+		"new descriptors: none\n",
+	};
+	const char *const opts[] = { "--rw", dir, NULL };
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	pid = host_unix_server(path, true);
+	run_net(_i, "use default\n", opts, args, must, NELEM(must), NULL, 0);
+	host_server_end(pid);
+	rm_rf(dir);
+}
+END_TEST
+
+/* Waits in the host end for a signal (EINTR, or restarted with
+ * SA_RESTART) and for another process's send: as natively. */
+START_TEST(net_waits)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", pol[64];
+	const char *const opts[] = { "-p", pol, NULL }, *const args[] = { "wait", NULL };
+	const char *prog = probe_path("hostile_net", _i);
+	const char *const want = "recv interrupted: EINTR\nhandler ran: yes\n"
+				 "recv restarted: 4 late, handler ran: yes\n"
+				 "send to the child: 4\nthe child answers: 4 pong\n"
+				 "epoll nothing ready: ok\nepoll eventfd: 1, data 1\n"
+				 "epoll socket: 1, data 2\n";
+	struct run_result r, n;
+
+	write_policy(dir, pol, sizeof(pol), "use default\n");
+	run_lstar(opts, prog, args, &r);
+	run_native(prog, "wait", &n);
+	assert_shim_intact("hostile_net wait", &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, want), "hostile_net wait: status %d\n"
+		      "--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	ck_assert_msg(n.status == 0 && !strcmp(n.out, want), "natively: status %d\n%s",
+		      n.status, n.out);
+	run_result_free(&r);
+	run_result_free(&n);
+	rm_rf(dir);
+}
+END_TEST
+
+/* A send to a closed peer raises SIGPIPE unless MSG_NOSIGNAL says not
+ * to (sendto, then sendmsg), without -v so that PVM's short way runs. */
+START_TEST(net_sigpipe)
+{
+	char dir[] = "/tmp/lstar-net-XXXXXX", pol[64];
+	const char *mode = _i / 2 ? "sigpipe_msg" : "sigpipe";
+	const char *const opts[] = { "-p", pol, NULL }, *const args[] = { mode, NULL };
+	const char *prog = probe_path("hostile_net", _i % 2);
+	struct run_result r, n;
+
+	write_policy(dir, pol, sizeof(pol), "use default\n");
+	run_lstar(opts, prog, args, &r);
+	run_native(prog, mode, &n);
+	assert_shim_intact(mode, &r);
+	ck_assert_msg(r.status == 128 + SIGPIPE && !strcmp(r.out, "nosignal: EPIPE\n"),
+		      "%s: status %d\n--- stdout\n%s--- stderr\n%s", mode, r.status, r.out, r.err);
+	ck_assert_msg(n.status == r.status && !strcmp(n.out, r.out), "%s natively: status %d\n%s",
+		      mode, n.status, n.out);
+	run_result_free(&r);
+	run_result_free(&n);
+	rm_rf(dir);
+}
+END_TEST
+
+/* Under `net` rules: inet sockets, each address judged (connect, bind,
+ * sendto; accepted peers, datagrams an unconnected socket receives),
+ * and UDP and TCP on loopback between the program's own sockets. */
+START_TEST(net_inet)
+{
+	const char *const opts[] = { "--trace", NULL }, *const args[] = { "inet", NULL };
+	const char *const must[] = {
+		"socket AF_INET: ok\n", "socket AF_INET6: ok\n", "socket AF_INET raw: EPERM\n",
+		"socket AF_INET icmp: EPROTONOSUPPORT\n", "socket AF_INET seqpacket: ESOCKTNOSUPPORT\n",
+		"connect 10.0.0.1:80: EACCES\n", "connect len 15: EINVAL\n", "connect len 1: EINVAL\n",
+		"connect AF_INET6 addr: EAFNOSUPPORT\n", "connect AF_UNIX addr: EAFNOSUPPORT\n",
+		"connect v6 len 23: EINVAL\n", "connect v6 AF_INET addr: EINVAL\n",
+		"connect v6 ::1:80: EACCES\n", "connect v6 ::ffff:10.0.0.1: EACCES\n",
+		"bind 10.0.0.1:80: EACCES\n", "bind 0.0.0.0:free: ok\n", "bind 0.0.0.0:80: EACCES\n",
+		"bind udp 127.0.0.1:0: ok\n", "bind udp 127.0.0.2:0: ok\n",
+		"bind udp AF_UNSPEC any: ok\n", "sendto itself: 4\n", "recvfrom itself: 4 self\n",
+		"sendto from 127.0.0.2: 3\n", "recvfrom a refused peer: EAGAIN\n",
+		"sendto from 127.0.0.2 again: 3\n", "read a refused peer: EAGAIN\n",
+		"sendto 127.0.0.2: EACCES\n", "sendto AF_UNSPEC 10.0.0.1: EACCES\n",
+		"sendto 10.0.0.1: EACCES\n", "sendto from 127.0.0.1: 4\n",
+		"recvfrom 127.0.0.1: 4 near\n",
+		"sendto from 127.0.0.2, for FIONREAD: 3\n", "FIONREAD of a refused peer's: ok, 0\n",
+		"sendto from 127.0.0.2, for sendfile: 3\n", "sendfile from a socket: EINVAL\n",
+		"sendto from 127.0.0.2, before connect: 5\n", "connect udp to 127.0.0.1: ok\n",
+		"recvfrom what came before connect: EAGAIN\n",
+		"bind udp [::1]:0: ok\n",
+		"sendto itself on ::1: 3\n", "recvfrom itself on ::1: 3 six, namelen 28\n",
+		"sendto AF_UNSPEC from v6: EDESTADDRREQ\n", "sendto ::2 from v6: EACCES\n",
+		"connect udp AF_UNSPEC: ok\n", "bind tcp 127.0.0.1:0: ok\n", "listen: ok\n",
+		"connect from 127.0.0.2: ok\n", "accept a refused peer: EAGAIN\n",
+		"read on the refused side: ECONNRESET\n", "connect from 127.0.0.1: ok\n",
+		"accept: ok len 16\n", "send: 3\n", "recv: 3 tcp\n",
+		"sendto tcp with a refused address: 1\n",
+	};
+	const char *const notes[] = {
+		"connect to 10.0.0.1:80/tcp refused: no net connect rule names it",
+		"connect to [::1]:80/tcp refused", "connect to [::ffff:10.0.0.1]:80/tcp refused",
+		"bind 10.0.0.1:80/tcp refused: no net listen rule names it",
+		"bind 0.0.0.0:80/tcp refused", "/udp refused: no net connect rule names it",
+		"a datagram from 127.0.0.2:", "send to 10.0.0.1:80/udp refused",
+		"peer 127.0.0.2:", "refused and closed", "send to [::2]:53/udp refused",
+		/* --trace: the rule that let one through, the addresses. */
+		"/udp allowed by /tmp/lstar-net-", "a datagram from 127.0.0.1:",
+		"connect(3, {AF_INET, 10.0.0.1:80}, 16) = -EACCES",
+		"{AF_INET6, [::ffff:10.0.0.1]:80}, 28) = -EACCES",
+	};
+
+	run_net(_i, "use default\nnet connect 127.0.0.1:*\nnet connect [::1]:1-65535/udp\n"
+		"net listen 127.0.0.1:1024-65535\n",
+		opts, args, must, NELEM(must), notes, NELEM(notes));
+}
+END_TEST
+
 Suite *suite_hostile(void)
 {
 	Suite *s = suite_create("hostile");
@@ -679,6 +1045,18 @@ Suite *suite_hostile(void)
 		tcase_add_loop_test(tc, descriptor_tables_hidden, 0, 5);
 	else
 		printf("lstar tests: 5 UMIP tests not run: no UMIP for the program here\n");
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("net");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, net_refusals, 0, 2);
+	tcase_add_loop_test(tc, net_trace_json, 0, 2);
+	tcase_add_loop_test(tc, net_unix_named, 0, 2);
+	tcase_add_loop_test(tc, net_unix_host_socket, 0, 2);
+	tcase_add_loop_test(tc, net_scm_rights_dropped, 0, 2);
+	tcase_add_loop_test(tc, net_waits, 0, 2);
+	tcase_add_loop_test(tc, net_sigpipe, 0, 4);
+	tcase_add_loop_test(tc, net_inet, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

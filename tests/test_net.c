@@ -383,6 +383,57 @@ START_TEST(refusals_said)
 }
 END_TEST
 
+/*
+ * --learn: the place the run reached becomes a `net connect` rule as
+ * narrow as the run (that address, that port, TCP), the places its
+ * policy refused become comments, and the learned policy replays the
+ * run: the same output, the same refusals.
+ */
+START_TEST(learned_as_used)
+{
+	struct peer p;
+	char port[16], other[16], rule[64], learned[64], dir[] = "/tmp/lstar-net-XXXXXX";
+	char want[64], *text;
+	const char *const args[] = { "refused", port, other, NULL };
+	const char *const learn[] = { "--learn", learned, "--trace", "--net", rule,
+				      "--timeout", "30", NULL };
+	const char *const replay[] = { "-p", learned, "--timeout", "30", NULL };
+	struct run_result first, again;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(learned, sizeof(learned), "%s/learned.policy", dir);
+	peer_start(&p, "127.0.0.1", SOCK_STREAM);
+	snprintf(port, sizeof(port), "%d", p.port);
+	snprintf(other, sizeof(other), "%d", free_port("127.0.0.1"));
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%d", p.port);
+	run_lstar(learn, probe("net_client", _i), args, &first);
+	ck_assert_msg(first.status == 0, "learning run: status %d\n--- stderr\n%s",
+		      first.status, first.err);
+	/* ... and the trace spells a socket's type, then its flags. */
+	ck_assert_msg(strstr(first.err, "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = "),
+		      "--- stderr\n%s", first.err);
+	text = read_text(learned);
+	snprintf(want, sizeof(want), "\nnet connect 127.0.0.1:%d/tcp ", p.port);
+	ck_assert_msg(strstr(text, want), "no \"%s\" in the learned policy:\n%s", want + 1, text);
+	ck_assert_msg(strstr(text, "\n# refused in the run: net connect 10.0.0.1:80/tcp"),
+		      "the refused place is not shown:\n%s", text);
+	snprintf(want, sizeof(want), "\n# refused in the run: net listen 127.0.0.1:%d/tcp", p.port);
+	ck_assert_msg(strstr(text, want), "the refused bind is not shown:\n%s", text);
+	/* Ephemeral binds need no rule of their own. */
+	ck_assert_msg(!strstr(text, ":0/"), "an ephemeral port was learned:\n%s", text);
+	run_lstar(replay, probe("net_client", _i), args, &again);
+	ck_assert_msg(again.status == first.status && !strcmp(again.out, first.out),
+		      "the replay differs\n--- learning run\n%s--- replay (status %d)\n%s"
+		      "--- stderr\n%s--- policy\n%s", first.out, again.status, again.out,
+		      again.err, text);
+	free(text);
+	run_result_free(&first);
+	run_result_free(&again);
+	peer_stop(&p);
+	rm_rf(dir);
+}
+END_TEST
+
 /* Four MiB through the echo server on a non-blocking socket that poll
  * drives: both ways' buffers fill, writes are partial, as natively. */
 START_TEST(client_bulk)
@@ -1137,6 +1188,7 @@ Suite *suite_net(void)
 		tcase_add_loop_test(tc, client_numeric_getaddrinfo, 0, 2);
 		tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
 		tcase_add_test(tc, refusals_said);
+		tcase_add_loop_test(tc, learned_as_used, 0, 2);
 		tcase_add_loop_test(tc, connect_outcomes, 0, 4);
 		tcase_add_loop_test(tc, server_refuses_peer, 0, 2);
 		suite_add_tcase(s, tc);

@@ -29,16 +29,41 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include "vmm.h"
 
 #define ALLOW(call, ...) \
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(call), __VA_ARGS__)
 
+/*
+ * Sockets: the family is the fence.  AF_UNIX always (socketpair, and
+ * named sockets beneath the trees, sys_net.c); AF_INET and AF_INET6 only
+ * when the policy has a `net` rule, so that a VMM with no network to give
+ * can make no network socket whatever goes wrong in it.  Every other
+ * socket call acts on a socket made here.
+ */
+static bool has_net(const struct lstar_policy *p)
+{
+	return p && (p->nnets || p->dns);
+}
+
+static int allow_sockets(scmp_filter_ctx ctx, const struct lstar_policy *p)
+{
+	int err = ALLOW(socketpair, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+
+	err |= ALLOW(socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (has_net(p)) {
+		err |= ALLOW(socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_INET));
+		err |= ALLOW(socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	}
+	return err;
+}
+
 /* The host calls that answer the program's calls: include/syscalls.def's
  * HOST rows, each call once (a rule add costs microseconds, and the rows
- * name openat2 thirty times). */
-static int allow_answers(scmp_filter_ctx ctx)
+ * name openat2 thirty times); socket and socketpair by family. */
+static int allow_answers(scmp_filter_ctx ctx, const struct lstar_policy *p)
 {
 	static const int calls[] = {
 #define HOST(name, hostcall)	SCMP_SYS(hostcall),
@@ -50,10 +75,14 @@ static int allow_answers(scmp_filter_ctx ctx)
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
 		if (calls[i] < 0 || calls[i] >= LSTAR_POLICY_NR)
 			return -EINVAL;
-		if (!added[calls[i]])
-			err |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
+		if (added[calls[i]])
+			continue;
 		added[calls[i]] = true;
+		if (calls[i] != SCMP_SYS(socket) && calls[i] != SCMP_SYS(socketpair))
+			err |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
 	}
+	if (added[SCMP_SYS(socket)] || added[SCMP_SYS(socketpair)])
+		err |= allow_sockets(ctx, p);
 #define HOST_IOCTL(name, req)	err |= ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, req));
 #include "syscalls.def"
 	return err;
@@ -189,16 +218,90 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 #define LL_NEVER	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_MAKE_CHAR | \
 			 LANDLOCK_ACCESS_FS_MAKE_BLOCK)
 
+/* Landlock's network rules (Linux 6.7, ABI 4), which this system's
+ * headers may predate: the ruleset attribute grew a field for them. */
+#define LL_NET_BIND_TCP		(1ULL << 0)
+#define LL_NET_CONNECT_TCP	(1ULL << 1)
+#define LL_RULE_NET_PORT	2
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+};
+struct ll_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+};
+
+/* Past this many ports, a rule's range is not spelled out to Landlock
+ * port by port (`*:*` would be 65,536 rules): that right is then left to
+ * the VMM's own checks alone, and to the seccomp filter. */
+#define LL_MAX_PORTS	1024
+
+static int ll_allow_port(int rs, uint64_t access, unsigned port)
+{
+	struct ll_net_port_attr rule = { .allowed_access = access, .port = port };
+
+	return syscall(SYS_landlock_add_rule, rs, LL_RULE_NET_PORT, &rule, 0) < 0 ?
+	       -errno : 0;
+}
+
+/* The TCP rights of the policy's `net` rules, as Landlock port rules: the
+ * VMM itself can bind and connect only where the policy lets the
+ * program (a fence for a VMM gone wrong: the addresses are checked in
+ * sys_net.c).  Ephemeral ports (bind to port 0) when the policy has any
+ * net rule; port 53 for `net dns`.  *handled loses a right whose ports
+ * are too many to name.  0 or -errno. */
+static int ll_net_rules(int rs, const struct lstar_policy *p, uint64_t handled)
+{
+	int err = 0;
+
+	for (int i = 0; p && i < p->nnets && !err; i++) {
+		const struct lstar_policy_net *n = &p->nets[i];
+		uint64_t access = n->op == LSTAR_NET_LISTEN ? LL_NET_BIND_TCP :
+							       LL_NET_CONNECT_TCP;
+
+		if (!(n->protos & LSTAR_NET_TCP) || !(handled & access))
+			continue;
+		for (unsigned port = n->port_lo; port <= n->port_hi && !err; port++)
+			err = ll_allow_port(rs, access, port);
+	}
+	if (!err && has_net(p) && (handled & LL_NET_BIND_TCP))
+		err = ll_allow_port(rs, LL_NET_BIND_TCP, 0);
+	if (!err && p && p->dns && (handled & LL_NET_CONNECT_TCP))
+		err = ll_allow_port(rs, LL_NET_CONNECT_TCP, 53);
+	return err;
+}
+
+/* The TCP rights Landlock can fence for policy p: both, less one whose
+ * rules name more than LL_MAX_PORTS ports. */
+static uint64_t ll_net_handled(const struct lstar_policy *p)
+{
+	unsigned ports[2] = { 0, 0 };	/* bind, connect */
+	uint64_t handled = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+
+	for (int i = 0; p && i < p->nnets; i++) {
+		const struct lstar_policy_net *n = &p->nets[i];
+
+		if (n->protos & LSTAR_NET_TCP)
+			ports[n->op == LSTAR_NET_CONNECT] += n->port_hi - n->port_lo + 1u;
+	}
+	if (ports[0] > LL_MAX_PORTS)
+		handled &= ~LL_NET_BIND_TCP;
+	if (ports[1] > LL_MAX_PORTS)
+		handled &= ~LL_NET_CONNECT_TCP;
+	return handled;
+}
+
 /*
  * Landlock: everything this kernel's Landlock can handle is handled, so
  * denied unless a rule allows it; each tree allows reading beneath it,
- * and writing for --rw.  Without Landlock (older kernels, or disabled)
- * lstar goes on with fs.c's checks alone (`lstar doctor` tells).  0 or
- * -errno.
+ * and writing for --rw; TCP ports as the `net` rules grant them.  Without
+ * Landlock (older kernels, or disabled) lstar goes on with fs.c's and
+ * sys_net.c's checks alone (`lstar doctor` tells).  0 or -errno.
  */
 static int landlock(const struct vmm *vmm)
 {
-	struct landlock_ruleset_attr attr = { 0 };
+	struct ll_ruleset_attr attr = { 0 };
 	uint64_t rw_extra = 0;
 	int abi, rs, err = 0;
 
@@ -212,9 +315,13 @@ static int landlock(const struct vmm *vmm)
 	if (abi >= 3)
 		rw_extra |= LANDLOCK_ACCESS_FS_TRUNCATE;
 	attr.handled_access_fs |= rw_extra;
+	if (abi >= 4)
+		attr.handled_access_net = ll_net_handled(vmm->proc.policy);
 	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (rs < 0)
 		return -errno;
+	if (attr.handled_access_net)
+		err = ll_net_rules(rs, vmm->proc.policy, attr.handled_access_net);
 	for (int i = 0; i < vmm->proc.ntrees && !err; i++) {
 		const struct vmm_tree *t = &vmm->proc.trees[i];
 		struct landlock_path_beneath_attr rule = {
@@ -271,7 +378,7 @@ int vmm_confine(const struct vmm *vmm)
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
-	err = allow_answers(ctx) || allow_own(ctx, vmm) ? -EINVAL : 0;
+	err = allow_answers(ctx, vmm->proc.policy) || allow_own(ctx, vmm) ? -EINVAL : 0;
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

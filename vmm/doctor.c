@@ -481,7 +481,8 @@ int vmm_doctor(void)
 				   1U /* LANDLOCK_CREATE_RULESET_VERSION */);
 
 		if (abi > 0)
-			printf("  landlock      ABI %ld: lstar confines its own file access\n", abi);
+			printf("  landlock      ABI %ld: lstar confines its own file access%s\n", abi,
+			       abi >= 4 ? " and TCP ports" : "");
 		else
 			printf("  landlock      not available: lstar relies on its path checks\n"
 			       "                alone (enable CONFIG_SECURITY_LANDLOCK, lsm=landlock)\n");

@@ -41,6 +41,11 @@ static void file_put(struct vmm_file *f)
 		return;
 	if (!f->dev)		/* a device's is the process's dev_fd */
 		close(f->host);
+	if (f->sock) {
+		free(f->sock->name);
+		free(f->sock->peer);
+		free(f->sock);
+	}
 	free(f->path);
 	free(f);
 }

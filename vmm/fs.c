@@ -155,7 +155,7 @@ int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 		return -EINVAL;
 	/* lstar's devices are there anyway, and never the host's: a grant
 	 * of one would only look as if it opened the host's node. */
-	if (vmm_dev_of(path) != VMM_DEV_NONE && vmm_dev_of(path) != VMM_DEV_DIR)
+	if (vmm_dev_of(proc, path) != VMM_DEV_NONE && !vmm_dev_is_dir(vmm_dev_of(proc, path)))
 		return -ENODEV;
 	if ((err = check_nesting(proc, path, writable)))
 		return err;
@@ -412,14 +412,15 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 		return err;
 	p->tree = vmm_fs_tree_of(proc, p->abs);
 	classify_last(path, p);
-	/* The devices are lstar's, whatever tree holds /dev; /dev itself is
-	 * the tree's when one holds it (the host's listing, then). */
-	if ((p->dev = vmm_dev_of(p->abs)) < 0)
+	/* The devices and made-up files are lstar's, whatever tree holds
+	 * /dev or /etc; /dev and /etc themselves are the tree's when one
+	 * holds them (the host's listing, then). */
+	if ((p->dev = vmm_dev_of(proc, p->abs)) < 0)
 		return p->dev;		/* "/dev/null/x" */
-	if (p->dev == VMM_DEV_DIR && p->tree)
+	if (vmm_dev_is_dir(p->dev) && p->tree)
 		p->dev = VMM_DEV_NONE;
 	if (p->dev) {
-		if (p->must_dir && p->dev != VMM_DEV_DIR)
+		if (p->must_dir && !vmm_dev_is_dir(p->dev))
 			return -ENOTDIR;	/* "/dev/null/" */
 		p->tree = NULL;
 		return FS_DEVICE;
@@ -525,18 +526,30 @@ static int settle(struct vmm_process *proc, struct fs_path *p, enum follow follo
  * symlinks the host cannot follow beneath the tree; the last one as follow
  * says).  After it, p->tree is the tree the call acts in.
  */
+static int lookup_settled(struct vmm_vcpu *cpu, int dirfd, const char *path,
+			  struct fs_path *p, enum follow follow_last);
+
 static int get_lookup(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 		      struct fs_path *p, enum follow follow_last)
 {
 	char path[GUEST_PATH_MAX];
 	int err = get_path(cpu, gva, path);
 
-	if (!err && (err = lookup(cpu->proc, dirfd, path, p)) == -ENOENT &&
+	return err ? err : lookup_settled(cpu, dirfd, path, p, follow_last);
+}
+
+/* get_lookup's work on a path copied already (a socket's, sys_net.c). */
+static int lookup_settled(struct vmm_vcpu *cpu, int dirfd, const char *path,
+			  struct fs_path *p, enum follow follow_last)
+{
+	int err;
+
+	if ((err = lookup(cpu->proc, dirfd, path, p)) == -ENOENT &&
 	    is_tree_ancestor(cpu->proc, p->abs))
 		err = -EISDIR;	/* an ancestor: callers that care say so */
-	/* /dev is a directory lstar makes up, as the ancestors are (open
-	 * alone lists it: p->dev says so). */
-	if (err == FS_DEVICE && p->dev == VMM_DEV_DIR)
+	/* /dev (and /etc with net dns) is a directory lstar makes up, as
+	 * the ancestors are (open alone lists it: p->dev says so). */
+	if (err == FS_DEVICE && vmm_dev_is_dir(p->dev))
 		err = -EISDIR;
 	if (!err)
 		err = settle(cpu->proc, p, follow_last);
@@ -669,9 +682,10 @@ static int expand_link(struct vmm_process *proc, struct fs_path *p, bool follow_
 		if (strlen(next) >= GUEST_PATH_MAX)
 			return -ENAMETOOLONG;
 		if ((err = lookup(proc, AT_FDCWD, next, &q))) {
-			/* A link to a device (/etc/x -> /dev/null) leads to
-			 * lstar's; any other way out of the trees, EACCES. */
-			if (err == FS_DEVICE && q.dev != VMM_DEV_DIR) {
+			/* A link to a device (/etc/x -> /dev/null) or a
+			 * made-up file leads to lstar's; any other way out of
+			 * the trees, EACCES. */
+			if (err == FS_DEVICE && !vmm_dev_is_dir(q.dev)) {
 				*p = q;
 				return FS_DEVICE;
 			}
@@ -795,8 +809,8 @@ static int base_dir(struct vmm_process *proc, int dirfd, char *out)
 
 		if (dirfd < 0 || !f)
 			return -EBADF;
-		if (f->dev == VMM_DEV_DIR) {
-			snprintf(out, PATH_MAX, "/dev");
+		if (vmm_dev_is_dir(f->dev)) {
+			snprintf(out, PATH_MAX, "%s", vmm_dev_dir_path(f->dev));
 			return 0;
 		}
 		if (!f->path)
@@ -837,9 +851,9 @@ int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 	hidden = !path && (t = vmm_fs_tree_of(proc, canon)) && t->private;
 	err = hidden ? -ENOENT : lookup(proc, AT_FDCWD, canon, &p);
 	if (err == FS_DEVICE)	/* /dev is only a path; a device no directory */
-		err = p.dev == VMM_DEV_DIR ? -ENOENT : -ENOTDIR;
+		err = vmm_dev_is_dir(p.dev) ? -ENOENT : -ENOTDIR;
 	if (err == -ENOENT && (hidden || !is_tree_ancestor(proc, canon)) &&
-	    vmm_dev_of(canon) != VMM_DEV_DIR) {
+	    !vmm_dev_is_dir(vmm_dev_of(proc, canon))) {
 		if (path)
 			return -EXDEV;		/* outside every tree */
 		snprintf(canon, sizeof(canon), "/");
@@ -858,6 +872,20 @@ int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 }
 
 /* --- open, stat, access ---------------------------------------------------- */
+
+/* Does the normalized path abs name something in /dev, or in /etc with
+ * net dns, as lstar makes them up (no tree holds it)?  A name created
+ * there is EROFS, as in a read-only directory. */
+static bool in_made_up_dir(const struct vmm_process *proc, const char *abs)
+{
+	const char *slash = strrchr(abs, '/');
+	char dir[GUEST_PATH_MAX];
+
+	if (!slash || slash == abs)
+		return false;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - abs), abs);
+	return vmm_dev_is_dir(vmm_dev_of(proc, dir)) && !vmm_fs_tree_of(proc, dir);
+}
 
 /* The kernel's O_LARGEFILE: musl passes it, glibc's headers define it 0. */
 #define KERNEL_O_LARGEFILE 0100000
@@ -895,8 +923,10 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 		return -EINVAL;	/* O_TMPFILE and friends: not in a sandbox */
 	flags &= ~(uint64_t)KERNEL_O_LARGEFILE;	/* always so on x86-64 */
 	err = get_lookup(cpu, dirfd, gva, &p, (flags & O_NOFOLLOW) ? NOFOLLOW : FOLLOW);
-	if (err == FS_DEVICE || (err == -EISDIR && p.dev == VMM_DEV_DIR))
+	if (err == FS_DEVICE || (err == -EISDIR && vmm_dev_is_dir(p.dev)))
 		return open_device(cpu, p.dev, flags);
+	if (err == -ENOENT && (flags & O_CREAT) && in_made_up_dir(cpu->proc, p.abs))
+		return -EROFS;	/* a new file in /dev or /etc */
 	if (err == -EISDIR)
 		/* An ancestor of a tree: there, but not to be listed. */
 		return (flags & OPEN_FLAGS_WRITE) ? -EISDIR : -EACCES;
@@ -991,7 +1021,7 @@ static int stat_cwd(struct vmm_process *proc, struct stat *st)
 	int err = lookup(proc, AT_FDCWD, ".", &p), fd;
 
 	if ((err == -ENOENT && is_tree_ancestor(proc, p.abs)) ||
-	    (err == FS_DEVICE && p.dev == VMM_DEV_DIR)) {
+	    (err == FS_DEVICE && vmm_dev_is_dir(p.dev))) {
 		ancestor_stat(p.abs, st);	/* only a path, as stat says */
 		return 0;
 	}
@@ -1009,10 +1039,10 @@ static int stat_cwd(struct vmm_process *proc, struct stat *st)
 static int file_stat(struct vmm_process *proc, const struct vmm_file *f,
 		     struct stat *st)
 {
-	if (f->dev == VMM_DEV_DIR) {
-		ancestor_stat("/dev", st);
+	if (vmm_dev_is_dir(f->dev)) {
+		ancestor_stat(vmm_dev_dir_path(f->dev), st);
 	} else if (f->dev) {
-		vmm_dev_stat(f->dev, st);
+		vmm_dev_stat(proc, f->dev, st);
 	} else {
 		if (fstat(f->host, st) < 0)
 			return -errno;
@@ -1028,7 +1058,7 @@ static int device_stat(struct vmm_process *proc, int dev, struct stat *st)
 	struct vmm_file *f;
 
 	if (dev < VMM_DEV_STDIN || dev > VMM_DEV_STDERR) {
-		vmm_dev_stat(dev, st);
+		vmm_dev_stat(proc, dev, st);
 		return 0;
 	}
 	if (!(f = vmm_fd_get(proc, (uint64_t)(dev - VMM_DEV_STDIN))))
@@ -1258,11 +1288,13 @@ static int64_t do_access(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 			 (flags & AT_SYMLINK_NOFOLLOW) ? NOFOLLOW : FOLLOW);
 	if (err == -EISDIR)
 		return (mode & W_OK) ? -EROFS : 0;
-	if (err == FS_DEVICE) {	/* rw-rw-rw-, as Linux's */
+	if (err == FS_DEVICE) {	/* rw-rw-rw-, as Linux's; made-up files r--r--r-- */
 		struct stat st;
 
 		if ((err = device_stat(cpu->proc, p.dev, &st)))
 			return err;
+		if ((mode & W_OK) && !(st.st_mode & 0222))
+			return -EROFS;	/* on no writable file system */
 		return (mode & X_OK) && !(st.st_mode & 0111) ? -EACCES : 0;
 	}
 	if (err)
@@ -1398,7 +1430,7 @@ int64_t vmm_sys_chdir(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW);
 	if (err == -EISDIR) {	/* an ancestor of a tree, or /dev: only a path */
-		set_cwd(cpu->proc, -1, p.dev == VMM_DEV_DIR ? "/dev" : p.abs);
+		set_cwd(cpu->proc, -1, vmm_dev_is_dir(p.dev) ? vmm_dev_dir_path(p.dev) : p.abs);
 		return 0;
 	}
 	if (err == FS_DEVICE)
@@ -1429,7 +1461,7 @@ int64_t vmm_sys_fchdir(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -EBADF;
 	if ((err = base_dir(cpu->proc, (int)a[0], path)))
 		return err;
-	if (f->dev == VMM_DEV_DIR) {	/* /dev: only a path */
+	if (vmm_dev_is_dir(f->dev)) {	/* /dev, /etc: only a path */
 		set_cwd(cpu->proc, -1, path);
 		return 0;
 	}
@@ -1452,6 +1484,8 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 
 	if (err == FS_DEVICE)	/* a name in /dev, which is read-only */
 		err = -EISDIR;
+	if (err == -ENOENT && in_made_up_dir(cpu->proc, p->abs))
+		return -EROFS;	/* a new name there */
 	if (err)
 		return err;
 	vmm_call_path(cpu, p->abs, true);
@@ -1463,6 +1497,67 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	if (!p->tree->writable)
 		return -EROFS;
 	return open_parent(p, last);
+}
+
+/*
+ * AF_UNIX sockets' paths (sys_net.c): the socket is made, or found, as a
+ * file is, beneath its tree; the host is then handed the descriptor of
+ * the directory or of the socket itself, never the path again.
+ */
+int vmm_fs_unix_bind(struct vmm_vcpu *cpu, const char *path, char *name, size_t len)
+{
+	struct fs_path p;
+	const char *last;
+	int fd, err;
+
+	/* As mknod: nothing followed at the end, the parent writable. */
+	if ((err = lookup_settled(cpu, AT_FDCWD, path, &p, NEVER)) == FS_DEVICE)
+		return -EADDRINUSE;
+	if (err)
+		return err == -EISDIR ? -EADDRINUSE : err;
+	vmm_call_path(cpu, p.abs, true);
+	if (p.tree->file || !strcmp(p.rel, "."))
+		return -EADDRINUSE;	/* a tree's root exists */
+	if (!p.tree->writable)
+		return -EROFS;
+	if (p.last != LAST_NORM || p.must_dir)
+		return -EADDRINUSE;	/* "x/." and "x/" name what exists */
+	if ((fd = open_parent(&p, &last)) < 0)
+		return fd;
+	if (strlen(last) >= len) {
+		close(fd);
+		return -ENAMETOOLONG;
+	}
+	strcpy(name, last);
+	return fd;
+}
+
+int vmm_fs_unix_node(struct vmm_vcpu *cpu, const char *path)
+{
+	struct fs_path p;
+	struct stat st;
+	int fd, err;
+
+	/* lstar's devices, and the directories it makes up, are no sockets. */
+	if ((err = lookup_settled(cpu, AT_FDCWD, path, &p, FOLLOW)) == FS_DEVICE ||
+	    err == -EISDIR)
+		return -ECONNREFUSED;
+	if (err)
+		return err;
+	if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return -ECONNREFUSED;
+	}
+	/* Connecting is writing to it (Linux asks for write permission):
+	 * beneath a read-only tree only the host's daemons have sockets,
+	 * and a program that reads a tree must not talk to them. */
+	if (!p.tree->writable) {
+		close(fd);
+		return -EACCES;
+	}
+	return fd;
 }
 
 /*
@@ -1614,8 +1709,9 @@ int64_t vmm_sys_truncate(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
+	/* A device is no regular file; a made-up file is read-only. */
 	if ((err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW)))
-		return err == FS_DEVICE ? -EINVAL : err;	/* not a regular file */
+		return err != FS_DEVICE ? err : vmm_dev_has_text(p.dev) ? -EROFS : -EINVAL;
 	vmm_call_path(cpu, p.abs, true);
 	if (!p.tree->writable)
 		return -EROFS;
@@ -1815,7 +1911,8 @@ static int64_t path_xattr(struct vmm_vcpu *cpu, const uint64_t *a, bool list, bo
 	if (!list && (err = get_xattr_name(cpu, a[1], name)))
 		return err;
 	err = get_lookup(cpu, AT_FDCWD, a[0], &p, nofollow ? NOFOLLOW : FOLLOW);
-	if (err == -EISDIR)	/* an ancestor lstar makes up has none */
+	/* An ancestor, a device or a file lstar makes up has none. */
+	if (err == -EISDIR || err == FS_DEVICE)
 		return list ? 0 : xattr_shown(name) ? -ENODATA : -EOPNOTSUPP;
 	if (err)
 		return err;
@@ -1984,7 +2081,7 @@ int64_t vmm_sys_statfs(struct vmm_vcpu *cpu, const uint64_t *a)
 	int err, fd;
 
 	if ((err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW))) {
-		if (err == FS_DEVICE || (err == -EISDIR && p.dev == VMM_DEV_DIR)) {
+		if (err == FS_DEVICE || (err == -EISDIR && vmm_dev_is_dir(p.dev))) {
 			dev_statfs(&sf);
 			return vmm_mem_copy_to_user(cpu->mem, a[1], &sf, sizeof(sf));
 		}

@@ -88,12 +88,29 @@ struct learn_cover {
 	uint64_t names[2];	/* lookups recorded */
 };
 
+/* One place on the network the program connected to, sent to, listened
+ * on or heard from (sys_net.c judged it), with how often. */
+#define LEARN_MAX_NETS 32
+struct learn_net {
+	uint8_t op;		/* enum lstar_net_op */
+	uint8_t proto;		/* LSTAR_NET_TCP or LSTAR_NET_UDP */
+	uint8_t family;		/* 4 or 6; 0: the wildcard address (listen) */
+	bool refused;
+	uint8_t addr[16];
+	uint16_t port;
+	uint64_t count;
+};
+
 /* What the calls came to, in one process's record and in the shared one. */
 struct learn_counts {
 	uint64_t calls;
 	uint64_t unnamed;		/* numbers x86-64 has no syscall for */
 	bool oom;			/* a path could not be recorded */
 	struct learn_sys sys[LSTAR_POLICY_NR];
+	struct learn_net net[LEARN_MAX_NETS];
+	uint8_t nnet;
+	bool net_many;			/* more than LEARN_MAX_NETS places */
+	bool dns;			/* a nameserver `net dns` gave was reached */
 };
 
 struct vmm_learn {
@@ -279,6 +296,60 @@ void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c)
 		vals_add(&s->ok, v);
 }
 
+/* Count one more use of a place in n's record. */
+static void net_add(struct learn_counts *n, const struct learn_net *e)
+{
+	int i;
+
+	for (i = 0; i < n->nnet; i++) {
+		struct learn_net *k = &n->net[i];
+
+		if (k->op == e->op && k->proto == e->proto && k->family == e->family &&
+		    k->refused == e->refused && k->port == e->port &&
+		    !memcmp(k->addr, e->addr, sizeof(k->addr)))
+			break;
+	}
+	if (i == n->nnet) {
+		if (n->nnet == LEARN_MAX_NETS) {
+			n->net_many = true;
+			return;
+		}
+		n->net[n->nnet] = *e;
+		n->net[n->nnet++].count = 0;
+	}
+	n->net[i].count += e->count;
+}
+
+void vmm_learn_net(struct vmm *vmm, int op, int proto, int family, const uint8_t *addr,
+		   uint16_t port, enum vmm_net_verdict verdict)
+{
+	struct vmm_learn *L = vmm->obs.learn;
+	struct learn_net e = {
+		.op = (uint8_t)op, .proto = (uint8_t)proto, .family = (uint8_t)family,
+		.refused = verdict == VMM_NET_REFUSED, .port = port, .count = 1,
+	};
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!L)
+		return;
+	if (verdict == VMM_NET_DNS) {	/* `net dns` says it: no rule of its own */
+		L->n.dns = true;
+		return;
+	}
+	/* An IPv4-mapped address is the IPv4 one, as rules judge it. */
+	if (family == 6 && !memcmp(addr, mapped, sizeof(mapped))) {
+		e.family = 4;
+		addr += 12;
+	}
+	memcpy(e.addr, addr, e.family == 4 ? 4 : 16);
+	/* Listening on every address: written as `net listen PORT`, the
+	 * loopback form; the peers it heard from get rules of their own. */
+	if (op == LSTAR_NET_LISTEN && verdict == VMM_NET_ALLOWED &&
+	    !memcmp(e.addr, zero, e.family == 4 ? 4 : 16))
+		e.family = 0;
+	net_add(&L->n, &e);
+}
+
 /* Cut *dir back to the deepest directory that holds it and d as well. */
 static void common_dir(char *dir, const char *d)
 {
@@ -460,6 +531,10 @@ static void counts_merge(struct learn_counts *to, const struct learn_counts *fro
 	to->oom |= from->oom;
 	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
 		sys_merge(&to->sys[nr], &from->sys[nr]);
+	for (int i = 0; i < from->nnet; i++)
+		net_add(to, &from->net[i]);
+	to->net_many |= from->net_many;
+	to->dns |= from->dns;
 }
 
 void vmm_learn_share(struct vmm *vmm)
@@ -856,6 +931,83 @@ static void put_paths(FILE *f, const struct vmm *vmm)
 		fprintf(f, "# (lstar ran out of memory recording paths: some may be missing)\n");
 }
 
+/* "127.0.0.1:8080/tcp", "[::1]:53/udp", or "8080/tcp" for the wildcard
+ * (the loopback form, vmm_learn_net). */
+static void net_text(char *buf, size_t len, const struct learn_net *e)
+{
+	struct lstar_policy_net n = {
+		.op = e->op, .protos = e->proto, .family = e->family,
+		.prefix = e->family == 4 ? 32 : 128, .port_lo = e->port, .port_hi = e->port,
+	};
+
+	if (e->family == 0) {
+		snprintf(buf, len, "%u/%s", e->port, e->proto == LSTAR_NET_TCP ? "tcp" : "udp");
+		return;
+	}
+	memcpy(n.addr, e->addr, sizeof(n.addr));
+	lstar_policy_net_text(&n, buf, len);
+}
+
+/*
+ * The network: a `net` rule per place the program reached, listened on
+ * or heard from, as narrow as the run (one address, one port, one
+ * protocol); `net dns` when it reached a nameserver that way; the places
+ * the learning run refused, as comments for the reviewer.
+ */
+static void put_nets(FILE *f, const struct vmm *vmm)
+{
+	const struct learn_counts *n = &vmm->obs.learn->n;
+	const struct lstar_policy *p = vmm->proc.policy;
+	bool any = false;
+	char rule[128], where[64];
+
+	for (int i = 0; i < n->nnet; i++) {
+		const struct learn_net *e = &n->net[i];
+
+		if (e->refused)
+			continue;
+		if (!any)
+			fprintf(f, "\n# The network: the places the program reached or listened on.\n");
+		any = true;
+		net_text(where, sizeof(where), e);
+		snprintf(rule, sizeof(rule), "net %s %s",
+			 e->op == LSTAR_NET_CONNECT ? "connect" : "listen", where);
+		put_rule(f, rule, "%llu time%s", (unsigned long long)e->count, plural(e->count));
+	}
+	if (n->dns && p->dns) {
+		if (!any)
+			fprintf(f, "\n# The network: name resolution.\n");
+		any = true;
+		if (p->dns_conf && policy_quotable(p->dns_conf)) {
+			char *text;
+			size_t len;
+			FILE *r = open_memstream(&text, &len);
+
+			if (r) {
+				fputs("net dns ", r);
+				policy_quote(r, p->dns_conf);
+				fclose(r);
+				put_rule(f, text, "the nameservers it names");
+				free(text);
+			}
+		} else {
+			put_rule(f, "net dns", "the host's nameservers");
+		}
+	}
+	for (int i = 0; i < n->nnet; i++) {
+		const struct learn_net *e = &n->net[i];
+
+		if (!e->refused)
+			continue;
+		net_text(where, sizeof(where), e);
+		fprintf(f, "# refused in the run: net %s %s (%llu time%s)\n",
+			e->op == LSTAR_NET_CONNECT ? "connect" : "listen", where,
+			(unsigned long long)e->count, plural(e->count));
+	}
+	if (n->net_many)
+		fprintf(f, "# (more than %d places: the rest are left out)\n", LEARN_MAX_NETS);
+}
+
 /*
  * A timeout as a `limit time` the compiler reads back to the same timer:
  * whole microseconds (the timer's resolution, vm.c), at least one (the
@@ -908,15 +1060,13 @@ static void put_limits(FILE *f, const struct vmm *vmm)
 }
 
 /*
- * implied_calls - which calls a `path ro` (rw: `path rw`) rule allows by
- * itself, asked of the compiler, so that this never falls behind the
- * language (docs/POLICY.md).  Adds them to L->implied.
+ * implied_calls - which calls the rule in text (`path ro /`, `net dns`,
+ * ...) allows by itself, asked of the compiler, so that this never falls
+ * behind the language (docs/POLICY.md).  Adds them to L->implied.
  */
-static void implied_calls(struct vmm_learn *L, bool rw)
+static void implied_calls(struct vmm_learn *L, const char *text)
 {
-	const struct lstar_policy_input in = {
-		"--learn", rw ? "path rw /\n" : "path ro /\n",
-	};
+	const struct lstar_policy_input in = { "--learn", text };
 	struct lstar_policy p;
 
 	if (lstar_policy_compile(&in, 1, &p, NULL))
@@ -945,16 +1095,23 @@ static void put_unused_implied(FILE *f, const struct vmm *vmm)
 		any_rw |= L->cover[i].dir[1] != NULL;
 	}
 	if (any_path)
-		implied_calls(L, false);
+		implied_calls(L, "path ro /\n");
 	if (any_rw)
-		implied_calls(L, true);
+		implied_calls(L, "path rw /\n");
+	for (int i = 0; i < L->n.nnet; i++)
+		if (!L->n.net[i].refused) {
+			implied_calls(L, "net connect 127.0.0.1:1\n");
+			break;
+		}
+	if (L->n.dns && vmm->proc.policy->dns)
+		implied_calls(L, "net dns\n");
 	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
 		const struct learn_sys *s = &L->n.sys[nr];
 
 		if (!L->implied[nr] || s->allowed || s->denied || s->killed || s->nosys)
 			continue;
 		if (!col)
-			fprintf(f, "\n# The path rules allow these too; the run never made them.\n");
+			fprintf(f, "\n# The path and net lines above allow these too; the run never made them.\n");
 		if (col > 60) {
 			fputs(" errno ENOSYS\n", f);
 			col = 0;
@@ -1029,6 +1186,7 @@ int vmm_learn_finish(struct vmm *vmm)
 	settle_covers(vmm);
 	put_header(f, vmm);
 	put_paths(f, vmm);
+	put_nets(f, vmm);
 	put_limits(f, vmm);
 	put_unused_implied(f, vmm);
 	put_syscalls(f, vmm);

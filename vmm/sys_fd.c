@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sys_fd.c - the calls on descriptors themselves: close, dup and fcntl
- * on the guest's table (fdtable.c), pipes, the terminal queries, and
- * truncating and syncing a file the guest holds.
+ * on the guest's table (fdtable.c), pipes and eventfds, the terminal
+ * queries, and truncating and syncing a file the guest holds.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -182,8 +183,17 @@ int64_t vmm_sys_ioctl(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -ENOTTY;
 	}
 	memset(buf, 0, sizeof(buf));
-	if (ioctl(hfd, a[1], buf) < 0)
+	/* A UDP socket's next datagram counts only if the program may
+	 * hear it: its size would say something of a refused one. */
+	if (a[1] == FIONREAD && vmm_net_filtered(vmm_fd_get(cpu->proc, a[0]))) {
+		int n = vmm_net_pending(cpu, vmm_fd_get(cpu->proc, a[0]));
+
+		if (n < 0)
+			return n;
+		memcpy(buf, &n, sizeof(n));
+	} else if (ioctl(hfd, a[1], buf) < 0) {
 		return -errno;
+	}
 	return vmm_mem_copy_to_user(cpu->mem, a[2], buf, len);
 }
 
@@ -241,6 +251,37 @@ int64_t vmm_sys_pipe(struct vmm_vcpu *cpu, const uint64_t *a)
 	return vmm_sys_pipe2(cpu, args);
 }
 
+/* eventfd2(initval, flags): a host eventfd, the guest's.  Its reads and
+ * writes are sys_io.c's, its waits sys_poll.c's. */
+int64_t vmm_sys_eventfd2(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	int flags = (int)a[1], host;
+	struct vmm_file *f;
+	int64_t fd;
+
+	if (flags & ~(EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE))
+		return -EINVAL;
+	host = eventfd((unsigned int)a[0], EFD_CLOEXEC | (flags & (EFD_NONBLOCK | EFD_SEMAPHORE)));
+	if (host < 0)
+		return -errno;
+	if (!(f = vmm_file_new(host, NULL, NULL))) {
+		close(host);
+		return -ENOMEM;
+	}
+	if ((fd = vmm_fd_install(cpu->proc, f, 0, flags & EFD_CLOEXEC)) < 0) {
+		close(host);
+		free(f);
+	}
+	return fd;
+}
+
+int64_t vmm_sys_eventfd(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	const uint64_t args[6] = { a[0], 0 };
+
+	return vmm_sys_eventfd2(cpu, args);
+}
+
 int64_t vmm_sys_ftruncate(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
@@ -252,17 +293,20 @@ int64_t vmm_sys_ftruncate(struct vmm_vcpu *cpu, const uint64_t *a)
 	return ftruncate(f->host, (off_t)a[1]) < 0 ? -errno : 0;
 }
 
-/* A device has nothing to sync: EINVAL, as Linux's null and zero. */
+/* A device has nothing to sync: EINVAL, as Linux's null and zero; a
+ * made-up file (dev.c) is a regular file that never changes: done. */
 int64_t vmm_sys_fsync(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 
-	return !f ? -EBADF : f->dev ? -EINVAL : fsync(f->host) < 0 ? -errno : 0;
+	return !f ? -EBADF : vmm_dev_has_text(f->dev) ? 0 : f->dev ? -EINVAL :
+	       fsync(f->host) < 0 ? -errno : 0;
 }
 
 int64_t vmm_sys_fdatasync(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
 
-	return !f ? -EBADF : f->dev ? -EINVAL : fdatasync(f->host) < 0 ? -errno : 0;
+	return !f ? -EBADF : vmm_dev_has_text(f->dev) ? 0 : f->dev ? -EINVAL :
+	       fdatasync(f->host) < 0 ? -errno : 0;
 }

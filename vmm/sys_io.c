@@ -53,13 +53,6 @@ static bool user_accessible(struct vmm_vcpu *cpu, uint64_t buf, uint64_t len, bo
 	return true;
 }
 
-/* A piece of user memory a call moves data to or from; also the layout
- * of the guest's struct iovec. */
-struct user_seg {
-	uint64_t base;
-	uint64_t len;
-};
-
 /*
  * A device's open (dev.c) that may not move data this way: EBADF, as
  * Linux checks the file's mode before the buffer.  0 for any other file
@@ -100,12 +93,12 @@ static long dev_fill(const struct vmm_mem *m, int dev, uint8_t *p, size_t len)
  * is a directory: EISDIR.
  */
 static long dev_transfer(struct vmm_vcpu *cpu, const struct vmm_file *f,
-			 const struct user_seg *segs, uint64_t nsegs, bool to_user)
+			 const struct vmm_seg *segs, uint64_t nsegs, bool to_user)
 {
 	struct iovec iov[IOV_CHUNK];
 	long done = 0;
 
-	if (f->dev == VMM_DEV_DIR)
+	if (vmm_dev_is_dir(f->dev))
 		return -EISDIR;
 	if (!to_user) {
 		for (uint64_t i = 0; i < nsegs && done < MAX_RW_COUNT; i++)
@@ -148,9 +141,70 @@ static long dev_transfer(struct vmm_vcpu *cpu, const struct vmm_file *f,
 /* A zero-length read or write of a device: its checks, nothing moved. */
 static long dev_empty(const struct vmm_file *f, bool to_user)
 {
-	if (f->dev == VMM_DEV_DIR && to_user)
+	if (vmm_dev_is_dir(f->dev) && to_user)
 		return -EISDIR;
 	return !to_user && f->dev == VMM_DEV_FULL ? -ENOSPC : 0;
+}
+
+/* transfer, defined below. */
+static long transfer(struct vmm_vcpu *cpu, int hfd, const struct vmm_seg *segs,
+		     uint64_t nsegs, bool to_user, int64_t pos);
+
+/*
+ * text_transfer - a read of a made-up file (dev.c: /etc/resolv.conf and
+ * /etc/hosts with net dns) into the user segments, already checked: from
+ * its sealed memfd, shared by every open of it, so always positioned:
+ * at pos (pread, preadv), or at the file's own offset, which it then
+ * advances.  Called under the VMM's lock, as every call is: two threads
+ * reading one descriptor do not read the same bytes twice.
+ */
+static long text_transfer(struct vmm_vcpu *cpu, struct vmm_file *f,
+			  const struct vmm_seg *segs, uint64_t nsegs, int64_t pos)
+{
+	long r;
+
+	if (pos >= 0)
+		return transfer(cpu, f->host, segs, nsegs, true, pos);
+	if (f->pos > (uint64_t)INT64_MAX)
+		return 0;		/* sought far past the end */
+	r = transfer(cpu, f->host, segs, nsegs, true, (int64_t)f->pos);
+	if (r > 0)
+		f->pos += (uint64_t)r;
+	return r;
+}
+
+/* text_seek - lseek of a made-up file, on its own offset: as on a
+ * regular file of its size (a hole is only at the end). */
+static int64_t text_seek(const struct vmm_process *proc, struct vmm_file *f,
+			 int64_t off, int whence)
+{
+	struct stat st;
+	int64_t base;
+
+	vmm_dev_stat(proc, f->dev, &st);
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)f->pos;
+		break;
+	case SEEK_END:
+		base = st.st_size;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		if (off < 0 || off >= st.st_size)
+			return -ENXIO;
+		f->pos = (uint64_t)(whence == SEEK_DATA ? off : st.st_size);
+		return (int64_t)f->pos;
+	default:
+		return -EINVAL;
+	}
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return off > 0 ? -EOVERFLOW : -EINVAL;
+	f->pos = (uint64_t)(base + off);
+	return (int64_t)f->pos;
 }
 
 /*
@@ -162,7 +216,7 @@ static long dev_empty(const struct vmm_file *f, bool to_user)
  * pos >= 0: at that file offset (preadv/pwritev), the file's own offset
  * untouched.  Returns bytes moved, or -errno if nothing moved.
  */
-static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
+static long transfer(struct vmm_vcpu *cpu, int hfd, const struct vmm_seg *segs,
 		     uint64_t nsegs, bool to_user, int64_t pos)
 {
 	struct iovec iov[HOST_IOV_MAX];	/* 16 KiB: the thread's stack has room */
@@ -230,10 +284,10 @@ static long transfer(struct vmm_vcpu *cpu, int hfd, const struct user_seg *segs,
  * nothing).  A zero-length call still reaches the host, which decides
  * EBADF for a descriptor open the other way.
  */
-static long xfer(struct vmm_vcpu *cpu, const struct vmm_file *f, uint64_t buf,
+static long xfer(struct vmm_vcpu *cpu, struct vmm_file *f, uint64_t buf,
 		 uint64_t len, bool to_user)
 {
-	struct user_seg seg = { buf, len };
+	struct vmm_seg seg = { buf, len };
 	int hfd = f->host, err;
 
 	if ((err = dev_check(f, to_user)))
@@ -252,6 +306,10 @@ static long xfer(struct vmm_vcpu *cpu, const struct vmm_file *f, uint64_t buf,
 	}
 	if (!user_accessible(cpu, buf, seg.len, to_user))
 		return -EFAULT;
+	if (to_user && vmm_net_filtered(f))
+		return vmm_net_read(cpu, f, &seg, 1);
+	if (vmm_dev_has_text(f->dev))
+		return text_transfer(cpu, f, &seg, 1, -1);
 	if (f->dev)
 		return dev_transfer(cpu, f, &seg, 1, to_user);
 	return transfer(cpu, hfd, &seg, 1, to_user, -1);
@@ -281,10 +339,10 @@ int64_t vmm_sys_write(struct vmm_vcpu *cpu, const uint64_t *a)
 }
 
 static int64_t rw_vec_file(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user,
-			   int64_t pos, const struct vmm_file *f)
+			   int64_t pos, struct vmm_file *f)
 {
 	uint64_t cnt = a[2], total = 0;
-	struct user_seg *gv;
+	struct vmm_seg *gv;
 	int64_t done = 0;
 	int hfd = f->host;
 
@@ -335,7 +393,9 @@ static int64_t rw_vec_file(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user
 	}
 	/* One host call over all of them: a readv returns what a pipe has,
 	 * as Linux's does, instead of waiting for every piece. */
-	done = f->dev ? dev_transfer(cpu, f, gv, cnt, to_user) :
+	done = to_user && pos < 0 && vmm_net_filtered(f) ? vmm_net_read(cpu, f, gv, cnt) :
+	       vmm_dev_has_text(f->dev) ? text_transfer(cpu, f, gv, cnt, pos) :
+	       f->dev ? dev_transfer(cpu, f, gv, cnt, to_user) :
 			transfer(cpu, hfd, gv, cnt, to_user, pos);
 out:
 	free(gv);
@@ -408,8 +468,8 @@ static int64_t prw(struct vmm_vcpu *cpu, const uint64_t *a, bool to_user)
 	}
 	if (!user_accessible(cpu, a[1], len, to_user))
 		return -EFAULT;
-	if (f->dev) {
-		struct user_seg seg = { a[1], len };
+	if (f->dev && !vmm_dev_has_text(f->dev)) {
+		struct vmm_seg seg = { a[1], len };
 
 		return dev_transfer(cpu, f, &seg, 1, to_user);
 	}
@@ -449,20 +509,37 @@ static int get_offset(struct vmm_vcpu *cpu, uint64_t gva, off_t *off, off_t **p)
 int64_t vmm_sys_sendfile(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	int out = vmm_fd_host(cpu->proc, a[0]), in = vmm_fd_host(cpu->proc, a[1]), err;
-	off_t off, *poff;
+	off_t off, *poff, *own = NULL;
+	struct vmm_file *from;
 	ssize_t r;
 
 	if (out < 0 || in < 0)
 		return -EBADF;
+	from = vmm_fd_get(cpu->proc, a[1]);
 	/* Not between lstar's devices (dev.c): the program's fallback,
-	 * read and write, works with them (docs/DECISIONS.md). */
-	if (vmm_fd_get(cpu->proc, a[0])->dev || vmm_fd_get(cpu->proc, a[1])->dev)
+	 * read and write, works with them (docs/DECISIONS.md).  A made-up
+	 * file may be read from, at its own offset (busybox cat's way). */
+	if (vmm_fd_get(cpu->proc, a[0])->dev ||
+	    (from->dev && !vmm_dev_has_text(from->dev)))
 		return -EINVAL;
+	/* Nor from a socket (sendfile(2): in_fd "cannot be a socket"):
+	 * the host would read it past the checks a UDP socket's
+	 * datagrams get (sys_net.c). */
+	if (from->sock)
+		return -EINVAL;
+	if (from->dev && !vmm_dev_readable(from))
+		return -EBADF;
 	if ((err = get_offset(cpu, a[2], &off, &poff)))
 		return err;
-	r = sendfile(out, in, poff, a[3] < MAX_RW_COUNT ? a[3] : MAX_RW_COUNT);
+	if (from->dev && !poff) {
+		off = (off_t)from->pos;
+		own = &off;
+	}
+	r = sendfile(out, in, poff ? poff : own, a[3] < MAX_RW_COUNT ? a[3] : MAX_RW_COUNT);
 	if (r < 0)
 		return -errno;
+	if (own)
+		from->pos = (uint64_t)off;
 	if (poff && vmm_mem_copy_to_user(cpu->mem, a[2], &off, sizeof(off)))
 		return -EFAULT;
 	return r;
@@ -508,7 +585,9 @@ int64_t vmm_sys_lseek(struct vmm_vcpu *cpu, const uint64_t *a)
 		return -EINVAL;
 	/* A device stays at 0, as Linux's null, zero and full; /dev's
 	 * listing goes back to where SEEK_SET says. */
-	if (f->dev == VMM_DEV_DIR) {
+	if (vmm_dev_has_text(f->dev))
+		return text_seek(cpu->proc, f, (int64_t)a[1], (int)a[2]);
+	if (vmm_dev_is_dir(f->dev)) {
 		if (a[2] != SEEK_SET || (int64_t)a[1] < 0)
 			return -EINVAL;
 		f->pos = a[1];
@@ -573,7 +652,10 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 	 * have no mapping, ENODEV as on Linux. */
 	if (f->dev == VMM_DEV_ZERO)
 		return vmm_dev_readable(f) ? 0 : -EACCES;
-	if (f->dev)
+	/* A made-up file maps as the small regular file it is. */
+	if (vmm_dev_has_text(f->dev) && !vmm_dev_readable(f))
+		return -EACCES;
+	if (f->dev && !vmm_dev_has_text(f->dev))
 		return -ENODEV;
 	/* As Linux's file_mmap_ok: the mapping must end within the largest
 	 * file offset there is. */

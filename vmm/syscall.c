@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,21 @@ void vmm_call_path(struct vmm_vcpu *cpu, const char *abs, bool write)
 	snprintf(cpu->paths[c->npaths].abs, sizeof(cpu->paths[0].abs), "%s", abs);
 	cpu->paths[c->npaths++].write = write;
 	c->paths = cpu->paths;
+}
+
+void vmm_call_note(struct vmm_vcpu *cpu, bool refused, const char *fmt, ...)
+{
+	struct vmm_call *c = cpu->call;
+	va_list ap;
+
+	/* A refusal stays told: a datagram dropped before the one the
+	 * call took, a peer closed before the one it accepted. */
+	if (!c || (c->refused && !refused))
+		return;
+	c->refused = refused;
+	va_start(ap, fmt);
+	vsnprintf(c->note, sizeof(c->note), fmt, ap);
+	va_end(ap);
 }
 
 /* Keep the last refusal, and count the calls after it.  A refusal with
@@ -198,8 +214,10 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 			cpu->call = NULL;
 			/* A host call interrupted for a signal: the shim
 			 * restarts it, or fails it with EINTR when a handler
-			 * runs without SA_RESTART, as Linux does. */
-			if (c.ret == -EINTR)
+			 * runs without SA_RESTART, as Linux does.  Not
+			 * restart_syscall's own EINTR (nothing to go on
+			 * with): restarting that would loop for ever. */
+			if (c.ret == -EINTR && nr != SYS_restart_syscall)
 				c.ret = -LSTAR_ERESTARTSYS;
 		}
 	}

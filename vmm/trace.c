@@ -19,12 +19,14 @@
  * Each line is built whole in a buffer and written with one call, so
  * lines never interleave with the program's own output mid-line.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -313,6 +315,74 @@ static void put_open(struct tline *l, uint64_t v)
 	put_word(l, "%s%s%s", acc[v & O_ACCMODE], rest[0] ? "|" : "", rest);
 }
 
+/* A socket's type the same way: the type (the low four bits, a value),
+ * then SOCK_NONBLOCK and SOCK_CLOEXEC. */
+static void put_sock(struct tline *l, uint64_t v)
+{
+	char type[64], rest[128] = "";
+
+	spell_named(type, sizeof(type), v & 0xf, POLICY_CLS_SOCK, false);
+	if (v & ~0xfULL)
+		spell_named(rest, sizeof(rest), v & ~0xfULL, POLICY_CLS_SOCK, true);
+	put_word(l, "%s%s%s", type, rest[0] ? "|" : "", rest);
+}
+
+/*
+ * A socket address the call reads (connect, bind, sendto), len bytes as
+ * the kernel reads the length: its family and what it names,
+ * {AF_INET, 10.0.0.1:80}, {AF_INET6, [::1]:53}, {AF_UNIX, "/tmp/s"}
+ * (an abstract name with its leading NUL as \x00); in JSON an object
+ * with "family" and "addr" or "path".  The pointer when it cannot be
+ * read, or its length is not one the kernel takes.
+ */
+static void put_sockaddr(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva, uint64_t len)
+{
+	uint8_t sa[128] = { 0 };
+	int n = (int)len, family;
+	char text[INET6_ADDRSTRLEN + 16], a[INET6_ADDRSTRLEN] = "?";
+	size_t plen;
+
+	if (!gva || n < 2 || n > (int)sizeof(sa) ||
+	    vmm_mem_copy_from_user(cpu->mem, sa, gva, (uint64_t)n)) {
+		put_ptr(l, gva);
+		return;
+	}
+	family = sa[0] | sa[1] << 8;
+	if (family == AF_UNIX) {
+		/* The path to its first NUL, or the whole name if it begins
+		 * with one (abstract). */
+		for (plen = 1; plen < (size_t)n - 2 && sa[2 + plen]; plen++)
+			;
+		if (!sa[2])
+			plen = (size_t)n - 2;
+		else if (n == 2)
+			plen = 0;
+		put(l, l->json ? "{\"family\":\"AF_UNIX\",\"path\":" : "{AF_UNIX, ");
+		put_quoted(l, sa + 2, plen, false);
+		put(l, "}");
+		return;
+	}
+	if (family == AF_INET && n >= 16) {
+		inet_ntop(AF_INET, sa + 4, a, sizeof(a));
+		snprintf(text, sizeof(text), "%s:%u", a, sa[2] << 8 | sa[3]);
+	} else if (family == AF_INET6 && n >= 24) {
+		inet_ntop(AF_INET6, sa + 8, a, sizeof(a));
+		snprintf(text, sizeof(text), "[%s]:%u", a, sa[2] << 8 | sa[3]);
+	} else {
+		snprintf(text, sizeof(text), "...");
+	}
+	if (l->json) {
+		char fam[64];
+
+		spell_named(fam, sizeof(fam), (uint64_t)family, POLICY_CLS_AF, false);
+		put(l, "{\"family\":\"%s\",\"addr\":\"%s\"}", fam, text);
+		return;
+	}
+	put(l, "{");
+	put_named(l, (uint64_t)family, POLICY_CLS_AF, false);
+	put(l, ", %s}", text);
+}
+
 /* --- one line ------------------------------------------------------------- */
 
 /* Argument i of call c, of kind kind (enum policy_arg, policy/names.h). */
@@ -363,6 +433,9 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 		else
 			put_unread(l, v);
 		break;
+	case POLICY_ARG_SOCKADDR:
+		put_sockaddr(cpu, l, v, i < 5 ? a[i + 1] : 0);
+		break;
 	case POLICY_ARG_WIOV:
 	case POLICY_ARG_RIOV:
 		put_iov(cpu, l, v, i < 5 ? a[i + 1] : 0, kind == POLICY_ARG_RIOV,
@@ -381,8 +454,10 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 	case POLICY_ARG_MAP:
 	case POLICY_ARG_AT:
 	case POLICY_ARG_ACCESS:
-	case POLICY_ARG_SOCK:
 		put_named(l, v, policy_arg_cls(kind), true);
+		break;
+	case POLICY_ARG_SOCK:
+		put_sock(l, v);
 		break;
 	case POLICY_ARG_MADV:
 	case POLICY_ARG_IOCTL:
@@ -517,7 +592,12 @@ static void put_outcome(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_
 			put(l, "null");
 		else
 			put_quoted(l, (const uint8_t *)where, strlen(where), false);
-		put(l, ",\"where\":\"%s\"}", c->forwarded ? "vmm" : "guest");
+		put(l, ",\"where\":\"%s\"", c->forwarded ? "vmm" : "guest");
+		if (c->note[0]) {
+			put(l, ",\"note\":");
+			put_quoted(l, (const uint8_t *)c->note, strlen(c->note), false);
+		}
+		put(l, "}");
 		return;
 	}
 	put(l, " = ");
@@ -536,6 +616,10 @@ static void put_outcome(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_
 	else
 		put(l, " [%s: %s]", verdict_word(c), where);
 	put(l, c->forwarded ? " (vmm)" : " (guest)");
+	/* The handler's word on it (vmm_call_note): lstar's own, with
+	 * the program's values in it as numbers. */
+	if (c->note[0])
+		put(l, ": %s", c->note);
 }
 
 /*
@@ -590,14 +674,15 @@ static void trace_line(struct vmm_vcpu *cpu, const struct vmm_call *c, bool nore
 
 /*
  * Is c to be printed?  --trace: all.  A `log` rule: its calls (to the
- * trace, or stderr).  -v: what was refused or is missing.  And always a
+ * trace, or stderr).  -v: what was refused (by the policy, or by the
+ * handler with a note) or is missing.  And always a
  * call the shim forwarded that the VMM does not have: the shim never
  * does that unless it is broken or taken over (docs/DECISIONS.md).
  */
 static bool trace_wanted(const struct vmm *vmm, const struct vmm_call *c)
 {
 	return vmm->opt->trace || c->v.action == LSTAR_ACT_LOG ||
-	       (vmm->opt->verbose && c->kind != LSTAR_TRACE_GUEST) ||
+	       (vmm->opt->verbose && (c->kind != LSTAR_TRACE_GUEST || c->refused)) ||
 	       (c->forwarded && c->kind == LSTAR_TRACE_NOSYS);
 }
 

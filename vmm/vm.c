@@ -431,6 +431,7 @@ static void destroy_process(struct vmm_process *proc)
 		close(proc->exe_fd);
 	if (proc->dev_fd >= 0)
 		close(proc->dev_fd);
+	vmm_dns_close(proc);
 }
 
 static void destroy_vm(struct vmm_vm *vm)
@@ -830,6 +831,10 @@ static int open_process(struct vmm *vmm)
 		return err;
 	if (opt->tmp_size && (err = private_tmp(proc, opt->tmp_size)))
 		return err;
+	/* net dns: the host's resolv.conf is read now, while lstar may
+	 * still open it; /etc may then be made up (the cwd's lookup). */
+	if ((err = vmm_dns_init(proc)))
+		return err;
 	if ((err = vmm_fs_set_cwd(proc, opt->cwd))) {
 		if (opt->cwd && err == -EXDEV)
 			vmm_err("--cwd %s: outside every tree the program sees "
@@ -1227,6 +1232,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->proc.cwd_fd = -1;
 	vmm->proc.exe_fd = -1;
 	vmm->proc.dev_fd = -1;
+	vmm->proc.dns.resolv_fd = vmm->proc.dns.hosts_fd = -1;
 	/* Whose files are the program's own (fs.c): lstar's user's. */
 	vmm->proc.host_uid = geteuid();
 	vmm->proc.host_gid = getegid();

@@ -15,7 +15,8 @@
  *   hcall.c    the hypercall handlers
  *   syscall.c  forwarded syscalls: decided again, dispatched, observed
  *   sys_io.c   read, write and friends: guest buffers, file mappings
- *   sys_fd.c   descriptors: close, dup, fcntl, ioctl, pipes, sync
+ *   sys_fd.c   descriptors: close, dup, fcntl, ioctl, pipes, eventfd, sync
+ *   sys_net.c  sockets: every address judged by the policy's `net` rules
  *   sys_time.c clocks and sleeping
  *   sys_thread.c futexes
  *   fpu.c      the FPU state in signal frames (through KVM)
@@ -30,6 +31,8 @@
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
  *   fs.c       the granted trees (--ro, --rw) and the path calls
+ *   dev.c      lstar's own devices and made-up files, answered by the VMM
+ *   dns.c      net dns: the made-up resolv.conf and hosts, the nameservers
  *   confine.c  the VMM's own seccomp filter and capability drop
  *   trace.c    --trace, -v and `log` rules: one line per system call
  *   output.c   the files lstar writes itself: no links, not in --rw trees
@@ -351,6 +354,20 @@ struct vmm_file {
 	uint8_t dev;			/* enum vmm_dev, or VMM_DEV_NONE */
 	int flags;			/* a device's status flags (F_GETFL) */
 	uint64_t pos;			/* /dev's listing: the next entry */
+	struct vmm_sock *sock;		/* a socket's (sys_net.c), or NULL */
+};
+
+/*
+ * What the VMM keeps of a socket (sys_net.c): what it was made as, and
+ * for AF_UNIX the paths as the program named them, which getsockname and
+ * getpeername show instead of the host's (lstar binds and connects
+ * through /proc/self/fd).  Freed with its file.
+ */
+struct vmm_sock {
+	int family;			/* AF_UNIX, AF_INET, AF_INET6 */
+	int type;			/* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	char *name;			/* AF_UNIX: the path it is bound to, or NULL */
+	char *peer;			/* AF_UNIX: the path it connected to, or NULL */
 };
 
 /* One guest descriptor. */
@@ -524,6 +541,27 @@ struct vmm_fmap {
 	uint64_t seq;			/* newer mappings have larger ones */
 };
 
+/*
+ * `net dns` (dns.c): the nameservers the program is shown and may reach,
+ * and the made-up files' text, each in a sealed memfd that the files
+ * dev.c opens hold as their host descriptor (shared, never closed but
+ * with the process).
+ */
+#define VMM_DNS_MAX_SERVERS	3	/* the libcs' MAXNS: the rest go unused */
+
+struct vmm_dns_server {
+	uint8_t family;			/* 4 or 6 */
+	uint8_t addr[16];		/* network order; IPv4 in addr[0..3] */
+};
+
+struct vmm_dns {
+	bool on;			/* the policy's `net dns`, set up */
+	int nservers;
+	struct vmm_dns_server servers[VMM_DNS_MAX_SERVERS];
+	int resolv_fd, hosts_fd;	/* /etc/resolv.conf, /etc/hosts; -1 */
+	uint64_t resolv_size, hosts_size;
+};
+
 struct vmm_process {
 	const struct lstar_policy *policy;	/* == opt->policy */
 	/* Its shared file mappings, by window offset; fork copies them
@@ -555,6 +593,7 @@ struct vmm_process {
 					 * execve of /proc/self/exe; -1: none */
 	int dev_fd;			/* what a device's file holds on the host
 					 * (dev.c): an empty sealed memfd; -1 */
+	struct vmm_dns dns;		/* net dns: made-up files, nameservers */
 };
 
 struct vmm_observers {
@@ -1052,6 +1091,20 @@ int vmm_fs_system(struct vmm_process *proc);
  * for a relative path (its base decides). */
 bool vmm_fs_sees(const struct vmm_process *proc, const char *path);
 
+/*
+ * AF_UNIX socket paths (sys_net.c), resolved as the path calls resolve
+ * theirs (the host string path, copied from the program already).
+ * vmm_fs_unix_bind - the directory a socket named path is to be made in,
+ * beneath a writable tree: its O_PATH descriptor, and the name to make
+ * there in last (len bytes); or -errno as mknod would fail (EROFS,
+ * ENOENT, EADDRINUSE for a name that exists).  vmm_fs_unix_node - the
+ * socket path names, beneath a writable tree, the last link followed:
+ * its O_PATH descriptor, or -errno (ECONNREFUSED: not a socket; EACCES:
+ * beneath a read-only tree).
+ */
+int vmm_fs_unix_bind(struct vmm_vcpu *cpu, const char *path, char *last, size_t len);
+int vmm_fs_unix_node(struct vmm_vcpu *cpu, const char *path);
+
 /* vmm_fs_tree_of - the tree that holds the normalized guest path abs (the
  * longest that does), or NULL.  vmm_fs_tree_contains - does tree path
  * outer contain inner, or equal it?  vmm_fs_plain_dir - is rel a
@@ -1068,28 +1121,50 @@ int vmm_fs_open_exec(struct vmm_vcpu *cpu, int dirfd, const char *path, bool nof
 /*
  * dev.c: lstar's own devices, in every run: /dev/null, zero, full,
  * random, urandom, tty, stdin, stdout, stderr, and /dev itself.  None is
- * the host's; the VMM answers each (docs/DECISIONS.md, "Devices").
+ * the host's; the VMM answers each (docs/DECISIONS.md, "Devices").  With
+ * `net dns`, the made-up files /etc/resolv.conf and /etc/hosts too
+ * (dns.c makes their text), and /etc when no tree holds it.
  */
 enum vmm_dev {
 	VMM_DEV_NONE, VMM_DEV_NULL, VMM_DEV_ZERO, VMM_DEV_FULL, VMM_DEV_RANDOM,
 	VMM_DEV_URANDOM, VMM_DEV_TTY, VMM_DEV_STDIN, VMM_DEV_STDOUT,
 	VMM_DEV_STDERR, VMM_DEV_DIR,
+	VMM_DEV_RESOLV_CONF, VMM_DEV_HOSTS,	/* read-only text (net dns) */
+	VMM_DEV_ETC,				/* /etc, listing those two */
 };
+/* vmm_dev_is_dir - is dev one of the directories lstar makes up and
+ * lists (/dev, /etc)?  vmm_dev_dir_path - that directory's path. */
+static inline bool vmm_dev_is_dir(int dev)
+{
+	return dev == VMM_DEV_DIR || dev == VMM_DEV_ETC;
+}
+static inline const char *vmm_dev_dir_path(int dev)
+{
+	return dev == VMM_DEV_ETC ? "/etc" : "/dev";
+}
+/* vmm_dev_has_text - is dev a made-up file with text to read (a small
+ * read-only regular file, read at the file's own pos)? */
+static inline bool vmm_dev_has_text(int dev)
+{
+	return dev == VMM_DEV_RESOLV_CONF || dev == VMM_DEV_HOSTS;
+}
 /* vmm_dev_init - make the process's dev_fd (before confinement); 0 or
  * -errno. */
 int vmm_dev_init(struct vmm_process *proc);
-/* vmm_dev_of - which device the normalized guest path abs names
- * (VMM_DEV_NONE: none); -ENOTDIR for a path below a device. */
-int vmm_dev_of(const char *abs);
+/* vmm_dev_of - which device or made-up file the normalized guest path
+ * abs names for proc (VMM_DEV_NONE: none); -ENOTDIR for a path below
+ * one. */
+int vmm_dev_of(const struct vmm_process *proc, const char *abs);
 /* vmm_dev_stat - what stat says of device dev (not a std one). */
-void vmm_dev_stat(int dev, struct stat *st);
+void vmm_dev_stat(const struct vmm_process *proc, int dev, struct stat *st);
 /* vmm_dev_open - open device dev with open's flags: a new file (no
  * reference yet) in *out, or -errno.  stdin, stdout, stderr give the
- * file the program's 0, 1, 2 name (ENOENT when closed). */
+ * file the program's 0, 1, 2 name (ENOENT when closed); a made-up file
+ * opened to be changed is EROFS. */
 int vmm_dev_open(struct vmm_process *proc, int dev, uint64_t flags,
 		 struct vmm_file **out);
-/* vmm_dev_getdents - getdents64 of /dev's listing into the program's
- * buffer at gva (count bytes); bytes written or -errno. */
+/* vmm_dev_getdents - getdents64 of /dev's (or /etc's) listing into the
+ * program's buffer at gva (count bytes); bytes written or -errno. */
 int64_t vmm_dev_getdents(struct vmm_vcpu *cpu, struct vmm_file *f, uint64_t gva,
 			 uint64_t count);
 /* vmm_dev_readable, vmm_dev_writable - may f's open read (write)? */
@@ -1097,9 +1172,39 @@ bool vmm_dev_readable(const struct vmm_file *f);
 bool vmm_dev_writable(const struct vmm_file *f);
 
 /*
+ * dns.c: `net dns`.  vmm_dns_init - when the policy has it, read its
+ * FILE (or the host's /etc/resolv.conf) and make the files the program
+ * is shown (before confinement); 0, or -errno after saying why (lstar
+ * then refuses to run).  vmm_dns_close - let them go.
+ */
+int vmm_dns_init(struct vmm_process *proc);
+void vmm_dns_close(struct vmm_process *proc);
+/*
+ * vmm_dns_build - from the len bytes of a resolv.conf at conf, keep in
+ * dns the nameservers (the first VMM_DNS_MAX_SERVERS usable ones) and
+ * write into text (cap bytes, NUL-terminated) the resolv.conf the
+ * program is shown: those nameservers, the last search or domain line,
+ * the options, each written anew from what was parsed.  *scoped counts
+ * the scoped IPv6 nameservers left out.  Returns the text's length, or
+ * -ENOSPC when cap is too small.
+ */
+int vmm_dns_build(const char *conf, size_t len, struct vmm_dns *dns, char *text,
+		  size_t cap, int *scoped);
+/*
+ * vmm_dns_allows - may the program reach addr:port with proto
+ * (LSTAR_NET_TCP or LSTAR_NET_UDP) because of `net dns`?  family 4
+ * (addr: 4 bytes) or 6 (16), network order, an IPv4-mapped IPv6 address
+ * judged as IPv4; port in host order.  True exactly when the policy has
+ * `net dns` and addr is one of the nameservers the program was shown,
+ * port 53, either protocol.
+ */
+bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
+		    const uint8_t *addr, uint16_t port);
+
+/*
  * The system calls the VMM answers: vmm_sys_<name> for each
- * include/syscalls.def row whose `where` is VMM or VMM_WRITE (sys_io.c,
- * sys_fd.c, sys_time.c, fs.c, rlimit.c), given the six arguments as the
+ * include/syscalls.def row whose `where` is VMM, VMM_WRITE or VMM_PARK
+ * (sys_io.c, sys_fd.c, sys_net.c, sys_time.c, fs.c, rlimit.c, ...), given the six arguments as the
  * kernel reads them.  A row without its function does not link; a
  * function without a row has no prototype, which -Wmissing-prototypes
  * makes a build error.
@@ -1116,6 +1221,29 @@ bool vmm_dev_writable(const struct vmm_file *f);
 #undef VMM_HANDLER_VMM_WRITE
 #undef VMM_HANDLER_VMM_PARK
 #undef VMM_HANDLER_NONE
+
+/* A piece of user memory a call moves data to or from; also the layout
+ * of the guest's struct iovec. */
+struct vmm_seg {
+	uint64_t base;
+	uint64_t len;
+};
+
+/*
+ * sys_net.c: read and readv of a socket whose datagrams are judged (a
+ * UDP socket hears only from peers the rules name: it must not take them
+ * the way a file is read).  vmm_net_filtered - is f such a socket (an
+ * inet datagram one, connected or not)?
+ * vmm_net_read - receive into the segments, checked already, as recv
+ * with no flags.  Bytes or -errno.
+ */
+bool vmm_net_filtered(const struct vmm_file *f);
+/* vmm_net_pending - FIONREAD of such a socket: the size of the next
+ * datagram the program may hear (those before it from peers no rule
+ * names are dropped), 0 when none waits, or -errno. */
+int vmm_net_pending(struct vmm_vcpu *cpu, const struct vmm_file *f);
+int64_t vmm_net_read(struct vmm_vcpu *cpu, const struct vmm_file *f, const struct vmm_seg *segs,
+		     uint64_t nsegs);
 
 /*
  * sys_io.c: fill the private file mapping the shim made at [addr, addr +
@@ -1230,7 +1358,19 @@ struct vmm_call {
 	bool lost_paths;		/* some could not be kept */
 	int npaths;
 	const struct vmm_path_use *paths; /* npaths of them: the vCPU's buffer */
+	char note[200];			/* the handler's word on it, or "" */
+	bool refused;			/* ... which says why it refused it */
 };
+
+/*
+ * vmm_call_note - the call cpu is answering has more to tell than the
+ * policy's verdict: why the handler refused it (refused: an address no
+ * `net` rule allows, a family or option lstar does not offer), or which
+ * `net` rule let it through.  --trace shows the note after the call; -v
+ * prints the call for a refusal.
+ */
+void vmm_call_note(struct vmm_vcpu *cpu, bool refused, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * vmm_call_path - the call cpu is answering used path abs (to change or
@@ -1307,6 +1447,18 @@ int vmm_learn_finish(struct vmm *vmm);
 /* vmm_learn_call - record one call's outcome and the paths it used
  * (vmm_observe calls it for each call, the last one of a run included). */
 void vmm_learn_call(struct vmm *vmm, const struct vmm_call *c);
+/* How sys_net.c judged an address. */
+enum vmm_net_verdict {
+	VMM_NET_ALLOWED,		/* a `net` rule let it through */
+	VMM_NET_DNS,			/* a nameserver `net dns` gave */
+	VMM_NET_REFUSED,
+};
+/* vmm_learn_net - record one address sys_net.c judged: op (enum
+ * lstar_net_op) and proto (LSTAR_NET_TCP, LSTAR_NET_UDP) as
+ * lstar_policy_net_find takes them; a LISTEN on the wildcard address is
+ * learned as the port alone. */
+void vmm_learn_net(struct vmm *vmm, int op, int proto, int family, const uint8_t *addr,
+		   uint16_t port, enum vmm_net_verdict verdict);
 /* vmm_learn_close - drop the record and close the file without writing
  * a policy (a run that never started); harmless after vmm_learn_finish. */
 void vmm_learn_close(struct vmm *vmm);
