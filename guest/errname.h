@@ -36,7 +36,6 @@ static inline const char *errname(int e)
 	case ESPIPE: return "ESPIPE";
 	case ENOSYS: return "ENOSYS";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
 	case EBUSY: return "EBUSY";
 	case EXDEV: return "EXDEV";
 	case ENOTDIR: return "ENOTDIR";
@@ -51,6 +50,7 @@ static inline const char *errname(int e)
 	case ECHILD: return "ECHILD";
 	case ENOEXEC: return "ENOEXEC";
 	/* sockets */
+	case EAFNOSUPPORT: return "EAFNOSUPPORT";
 	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
 	case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
 	case ENOPROTOOPT: return "ENOPROTOOPT";
