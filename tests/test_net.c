@@ -844,6 +844,37 @@ START_TEST(server_as_native_ipv6)
 }
 END_TEST
 
+/* lstar stopped from outside while the server waits in accept (epoll
+ * or a blocking call): SIGTERM is the program's, and it dies of it
+ * (143); nothing listens on its port afterwards. */
+START_TEST(server_stopped_while_waiting)
+{
+	char port_text[16], rule[64];
+	const char *const opts[] = { "--net", rule, "--timeout", "40", NULL };
+	const char *const args[] = { "127.0.0.1", port_text, "1", _i % 2 ? "bl" : "et", NULL };
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct background b;
+	struct run_result r;
+	int port = free_port("127.0.0.1"), fd;
+
+	snprintf(port_text, sizeof(port_text), "%d", port);
+	snprintf(rule, sizeof(rule), "listen 127.0.0.1:%d", port);
+	background_start(&b, opts, probe("net_server", _i / 2), args);
+	ck_assert_int_eq(kill(b.pid, SIGTERM), 0);
+	background_finish(&b, &r);
+	ck_assert_msg(r.status == 128 + SIGTERM && !strcmp(r.out, "listening\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	len = make_addr(&ss, "127.0.0.1", port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&ss, len) < 0 && errno == ECONNREFUSED,
+		      "the port still listens after lstar ended: %s", strerror(errno));
+	close(fd);
+}
+END_TEST
+
 /*
  * `net listen 127.0.0.2:PORT`, the server on the wildcard: a client from
  * 127.0.0.1 is an accepted peer no rule names, closed by lstar at once
@@ -1191,6 +1222,7 @@ Suite *suite_net(void)
 		tcase_add_loop_test(tc, learned_as_used, 0, 2);
 		tcase_add_loop_test(tc, connect_outcomes, 0, 4);
 		tcase_add_loop_test(tc, server_refuses_peer, 0, 2);
+		tcase_add_loop_test(tc, server_stopped_while_waiting, 0, 4);
 		suite_add_tcase(s, tc);
 
 		tcase_set_timeout(tu, 120);
