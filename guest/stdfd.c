@@ -175,6 +175,37 @@ static void test_fcntl_ioctl(void)
 	check("isatty(0..2) all 0", !isatty(0) && !isatty(1) && !isatty(2));
 	check_ret("ioctl(99, TCGETS)", sys(SYS_ioctl, 99, TCGETS, (long)&tio, 0, 0, 0), -EBADF);
 
+	/* A descriptor's flags through ioctl, as fcntl sets them: on a
+	 * pipe, and on /dev/null (0) as on any file. */
+	{
+		int p[2], on = 1, off = 0;
+		char c;
+
+		check_ret("pipe2", sys(SYS_pipe2, (long)p, 0, 0, 0, 0, 0), 0);
+		check_ret("ioctl(FIONBIO, 1)", sys(SYS_ioctl, p[0], FIONBIO, (long)&on, 0, 0, 0), 0);
+		r = sys(SYS_fcntl, p[0], F_GETFL, 0, 0, 0, 0);
+		check_ret("  F_GETFL has O_NONBLOCK", r < 0 ? r : !!(r & O_NONBLOCK), 1);
+		check_ret("  read of an empty pipe", sys(SYS_read, p[0], (long)&c, 1, 0, 0, 0),
+			  -EAGAIN);
+		check_ret("ioctl(FIONBIO, 0)", sys(SYS_ioctl, p[0], FIONBIO, (long)&off, 0, 0, 0), 0);
+		r = sys(SYS_fcntl, p[0], F_GETFL, 0, 0, 0, 0);
+		check_ret("  F_GETFL has no O_NONBLOCK", r < 0 ? r : !!(r & O_NONBLOCK), 0);
+		check_ret("ioctl(FIONBIO, bad pointer)", sys(SYS_ioctl, p[0], FIONBIO, 8, 0, 0, 0),
+			  -EFAULT);
+		check_ret("ioctl(FIOCLEX)", sys(SYS_ioctl, p[1], FIOCLEX, 0, 0, 0, 0), 0);
+		check_ret("  F_GETFD", sys(SYS_fcntl, p[1], F_GETFD, 0, 0, 0, 0), FD_CLOEXEC);
+		check_ret("ioctl(FIONCLEX)", sys(SYS_ioctl, p[1], FIONCLEX, 0, 0, 0, 0), 0);
+		check_ret("  F_GETFD", sys(SYS_fcntl, p[1], F_GETFD, 0, 0, 0, 0), 0);
+		check_ret("ioctl(0, FIONBIO, 1) on /dev/null",
+			  sys(SYS_ioctl, 0, FIONBIO, (long)&on, 0, 0, 0), 0);
+		r = sys(SYS_fcntl, 0, F_GETFL, 0, 0, 0, 0);
+		check_ret("  F_GETFL has O_NONBLOCK", r < 0 ? r : !!(r & O_NONBLOCK), 1);
+		sys(SYS_ioctl, 0, FIONBIO, (long)&off, 0, 0, 0);
+		check_ret("ioctl(99, FIOCLEX)", sys(SYS_ioctl, 99, FIOCLEX, 0, 0, 0, 0), -EBADF);
+		sys(SYS_close, p[0], 0, 0, 0, 0, 0);
+		sys(SYS_close, p[1], 0, 0, 0, 0, 0);
+	}
+
 	check_ret("lseek(1, 0, SEEK_CUR) on a pipe",
 		  sys(SYS_lseek, 1, 0, SEEK_CUR, 0, 0, 0), -ESPIPE);
 	check_ret("lseek(0, 0, SEEK_CUR) on /dev/null", sys(SYS_lseek, 0, 0, SEEK_CUR, 0, 0, 0), 0);

@@ -157,6 +157,30 @@ int64_t vmm_sys_ioctl(struct vmm_vcpu *cpu, const uint64_t *a)
 
 	if (hfd < 0)
 		return hfd;
+	/* The descriptor's own flags, for any file as Linux's
+	 * do_vfs_ioctl answers them: close-on-exec, and O_NONBLOCK as
+	 * fcntl's F_SETFL sets it. */
+	switch (a[1]) {
+	case FIOCLEX:
+	case FIONCLEX:
+		cpu->proc->fds[a[0]].cloexec = a[1] == FIOCLEX;
+		return 0;
+	case FIONBIO: {
+		struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+		int on, fl;
+
+		if (vmm_mem_copy_from_user(cpu->mem, &on, a[2], sizeof(on)))
+			return -EFAULT;
+		if (f->dev) {
+			f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+			return 0;
+		}
+		if ((fl = fcntl(hfd, F_GETFL)) < 0 ||
+		    fcntl(hfd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0)
+			return -errno;
+		return 0;
+	}
+	}
 	/* lstar's devices take none (dev.c): ENOTTY, as Linux's null,
 	 * zero and full answer; EINVAL, as random's ioctl answers what it
 	 * does not know (its requests change the host's pool: none here). */
