@@ -213,6 +213,10 @@ if [[ -n ${HW_EXTRA:-} ]]; then
 fi
 printf 'root:x:0:0:root:/tmp:/bin/sh\n' >"$R/etc/passwd"
 printf 'root:x:0:\n' >"$R/etc/group"
+# An installed system's resolver files: the dns suite grants the host's
+# /etc and expects them there.
+printf '127.0.0.1 localhost\n::1 localhost\n' >"$R/etc/hosts"
+printf 'nameserver 127.0.0.53\n' >"$R/etc/resolv.conf"
 
 {
 	for v in CK_RUN_SUITE CK_RUN_CASE CK_VERBOSITY CK_TIMEOUT_MULTIPLIER; do
