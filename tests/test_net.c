@@ -434,6 +434,47 @@ START_TEST(learned_as_used)
 }
 END_TEST
 
+/*
+ * --trace shows the address a call was judged on, the VMM's copy: a
+ * program whose other thread keeps changing the address in its memory
+ * must not get a line that shows one address and a verdict on another.
+ */
+START_TEST(trace_shows_the_judged_address)
+{
+	char port[16], rule[64], trace[80], dir[] = "/tmp/lstar-net-XXXXXX", *text, *line;
+	const char *const args[] = { port, NULL };
+	const char *const opts[] = { "--net", rule, trace, "--timeout", "60", NULL };
+	struct run_result r;
+	int connects = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(trace, sizeof(trace), "--trace=%s/trace", dir);
+	snprintf(port, sizeof(port), "%d", free_port("127.0.0.1"));
+	snprintf(rule, sizeof(rule), "connect 127.0.0.1:%s/udp", port);
+	run_lstar(opts, probe("net_trace_race", _i), args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "300 connects\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	text = read_text(trace + strlen("--trace="));
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char shown[32] = "", judged[32] = "";
+
+		if (strncmp(line, "connect(", 8))
+			continue;
+		connects++;
+		sscanf(line, "connect(%*d, {AF_INET, %31[0-9.:]}", shown);
+		if (strstr(line, "connect to "))
+			sscanf(strstr(line, "connect to "), "connect to %31[0-9.:]", judged);
+		ck_assert_msg(shown[0] && !strcmp(shown, judged),
+			      "the trace shows %s, the call was judged on %s:\n%s", shown, judged,
+			      line);
+	}
+	ck_assert_int_eq(connects, 300);
+	free(text);
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
 /* Four MiB through the echo server on a non-blocking socket that poll
  * drives: both ways' buffers fill, writes are partial, as natively. */
 START_TEST(client_bulk)
@@ -1220,6 +1261,7 @@ Suite *suite_net(void)
 		tcase_add_loop_test(tc, client_and_server_in_one, 0, 2);
 		tcase_add_test(tc, refusals_said);
 		tcase_add_loop_test(tc, learned_as_used, 0, 2);
+		tcase_add_loop_test(tc, trace_shows_the_judged_address, 0, 2);
 		tcase_add_loop_test(tc, connect_outcomes, 0, 4);
 		tcase_add_loop_test(tc, server_refuses_peer, 0, 2);
 		tcase_add_loop_test(tc, server_stopped_while_waiting, 0, 4);

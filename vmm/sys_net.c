@@ -297,6 +297,11 @@ static int copy_addr(struct vmm_vcpu *cpu, uint64_t gva, int len, struct addr *a
 	if (len && vmm_mem_copy_from_user(cpu->mem, &a->ss, gva, (uint64_t)len))
 		return -EFAULT;
 	a->len = (socklen_t)len;
+	/* The trace shows this copy, the address the call was judged on. */
+	if (cpu->call && !cpu->call->addr_len) {
+		memcpy(cpu->call->addr, &a->ss, (size_t)len);
+		cpu->call->addr_len = len;
+	}
 	return 0;
 }
 

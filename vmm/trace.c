@@ -335,15 +335,20 @@ static void put_sock(struct tline *l, uint64_t v)
  * with "family" and "addr" or "path".  The pointer when it cannot be
  * read, or its length is not one the kernel takes.
  */
-static void put_sockaddr(struct vmm_vcpu *cpu, struct tline *l, uint64_t gva, uint64_t len)
+static void put_sockaddr(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call *c,
+			 uint64_t gva, uint64_t len)
 {
 	uint8_t sa[128] = { 0 };
 	int n = (int)len, family;
 	char text[INET6_ADDRSTRLEN + 16], a[INET6_ADDRSTRLEN] = "?";
 	size_t plen;
 
-	if (!gva || n < 2 || n > (int)sizeof(sa) ||
-	    vmm_mem_copy_from_user(cpu->mem, sa, gva, (uint64_t)n)) {
+	/* The VMM's copy when it judged one (another thread of the program
+	 * may have changed guest memory since); guest memory otherwise. */
+	if (c->addr_len >= 2 && c->addr_len == n)
+		memcpy(sa, c->addr, (size_t)n);
+	else if (!gva || n < 2 || n > (int)sizeof(sa) ||
+		 vmm_mem_copy_from_user(cpu->mem, sa, gva, (uint64_t)n)) {
 		put_ptr(l, gva);
 		return;
 	}
@@ -434,7 +439,7 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 			put_unread(l, v);
 		break;
 	case POLICY_ARG_SOCKADDR:
-		put_sockaddr(cpu, l, v, i < 5 ? a[i + 1] : 0);
+		put_sockaddr(cpu, l, c, v, i < 5 ? a[i + 1] : 0);
 		break;
 	case POLICY_ARG_WIOV:
 	case POLICY_ARG_RIOV:

@@ -1360,6 +1360,11 @@ struct vmm_call {
 	const struct vmm_path_use *paths; /* npaths of them: the vCPU's buffer */
 	char note[200];			/* the handler's word on it, or "" */
 	bool refused;			/* ... which says why it refused it */
+	/* The socket address the handler copied and judged (sys_net.c),
+	 * addr_len bytes of it (0: none): what --trace shows, not what
+	 * guest memory holds by then. */
+	uint8_t addr[128];
+	int addr_len;
 };
 
 /*
