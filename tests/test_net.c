@@ -475,6 +475,20 @@ START_TEST(trace_shows_the_judged_address)
 }
 END_TEST
 
+/* A close that lingers (SO_LINGER, data unsent) waits without stopping
+ * the program's other threads: one of them is the peer that ends it. */
+START_TEST(lingering_close_as_native)
+{
+	const char *const args[] = { "linger", NULL };
+	const char *const opts[] = { "--net", "listen 127.0.0.1:*", "--net", "connect 127.0.0.1:*",
+				     "--timeout", "60", NULL };
+
+	same_as_native(opts, probe("net_linger", _i), args,
+		       "the reader accepted while the close waited: yes\n"
+		       "the reader got all that was sent: yes\n");
+}
+END_TEST
+
 /* Four MiB through the echo server on a non-blocking socket that poll
  * drives: both ways' buffers fill, writes are partial, as natively. */
 START_TEST(client_bulk)
@@ -1262,6 +1276,7 @@ Suite *suite_net(void)
 		tcase_add_test(tc, refusals_said);
 		tcase_add_loop_test(tc, learned_as_used, 0, 2);
 		tcase_add_loop_test(tc, trace_shows_the_judged_address, 0, 2);
+		tcase_add_loop_test(tc, lingering_close_as_native, 0, 2);
 		tcase_add_loop_test(tc, connect_outcomes, 0, 4);
 		tcase_add_loop_test(tc, server_refuses_peer, 0, 2);
 		tcase_add_loop_test(tc, server_stopped_while_waiting, 0, 4);

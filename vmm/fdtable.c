@@ -34,12 +34,17 @@ struct vmm_file *vmm_file_new(int host, const char *path,
 	return f;
 }
 
-/* Drop one reference; the last one closes the host descriptor. */
-static void file_put(struct vmm_file *f)
+/* Drop one reference; the last one closes the host descriptor, or hands
+ * it to *keep (when not NULL) for the caller to close. */
+static void file_drop(struct vmm_file *f, int *keep)
 {
 	if (--f->refs > 0 || f->std)
 		return;
-	if (!f->dev)		/* a device's is the process's dev_fd */
+	if (f->dev)		/* a device's is the process's dev_fd */
+		;
+	else if (keep)
+		*keep = f->host;
+	else
 		close(f->host);
 	if (f->sock) {
 		free(f->sock->name);
@@ -48,6 +53,11 @@ static void file_put(struct vmm_file *f)
 	}
 	free(f->path);
 	free(f);
+}
+
+static void file_put(struct vmm_file *f)
+{
+	file_drop(f, NULL);
 }
 
 void vmm_fd_init(struct vmm_process *proc)
@@ -122,12 +132,17 @@ int vmm_fd_install_at(struct vmm_process *proc, struct vmm_file *f, uint64_t fd,
 
 int vmm_fd_close(struct vmm_process *proc, uint64_t fd)
 {
+	return vmm_fd_close_keep(proc, fd, NULL);
+}
+
+int vmm_fd_close_keep(struct vmm_process *proc, uint64_t fd, int *host)
+{
 	struct vmm_file *f = vmm_fd_get(proc, fd);
 
 	if (!f)
 		return -EBADF;
 	proc->fds[fd] = (struct vmm_fd){ 0 };
-	file_put(f);
+	file_drop(f, host);
 	return 0;
 }
 

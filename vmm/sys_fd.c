@@ -17,9 +17,27 @@
 
 #include "vmm.h"
 
+/*
+ * A socket's last close may wait (SO_LINGER with a timeout: until the
+ * peer has taken what is unsent): the host descriptor is closed with the
+ * VMM's lock let go, as the other waits are, so that the program's other
+ * threads go on (the peer may be one of them).  A signal ends the wait,
+ * and the descriptor is gone either way, as on Linux.
+ */
 int64_t vmm_sys_close(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return vmm_fd_close(cpu->proc, a[0]);
+	struct vmm_file *f = vmm_fd_get(cpu->proc, a[0]);
+	int host = -1, r;
+
+	if (!f || !f->sock)
+		return vmm_fd_close(cpu->proc, a[0]);
+	r = vmm_fd_close_keep(cpu->proc, a[0], &host);
+	if (host >= 0) {
+		vmm_block_begin(cpu);
+		close(host);
+		vmm_block_end(cpu);
+	}
+	return r;
 }
 
 int64_t vmm_sys_dup(struct vmm_vcpu *cpu, const uint64_t *a)

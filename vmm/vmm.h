@@ -1057,6 +1057,9 @@ int vmm_fd_install(struct vmm_process *proc, struct vmm_file *f, uint64_t min,
 int vmm_fd_install_at(struct vmm_process *proc, struct vmm_file *f, uint64_t fd,
 		      bool cloexec);		/* replaces what fd named */
 int vmm_fd_close(struct vmm_process *proc, uint64_t fd);	/* 0 or -EBADF */
+/* The same, but when it was the last reference the host descriptor is
+ * left open in *host (set only then) for the caller to close. */
+int vmm_fd_close_keep(struct vmm_process *proc, uint64_t fd, int *host);
 /* vmm_fd_limit - how many descriptors the program may number: its
  * RLIMIT_NOFILE, at most the table's length.  A new descriptor is below
  * it; one the program names to dup2/dup3 must be (EBADF). */
