@@ -161,6 +161,10 @@ const struct lstar_policy_net *lstar_policy_net_find(const struct lstar_policy *
 						     int proto, int family,
 						     const uint8_t *addr, uint16_t port);
 
+/* lstar_policy_net_mapped - is the IPv6 address addr (16 bytes) an
+ * IPv4-mapped one, ::ffff:a.b.c.d, the IPv4 address in its last 4? */
+bool lstar_policy_net_mapped(const uint8_t *addr);
+
 /*
  * lstar_policy_net_text - rule n's address, port and protocol as a
  * policy writes them ("127.0.0.1:8080/tcp", "10.0.0.0/8:443",

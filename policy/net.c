@@ -23,13 +23,18 @@ static bool prefix_matches(const uint8_t *a, const uint8_t *b, unsigned bits)
 	return !rest || ((a[whole] ^ b[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
+bool lstar_policy_net_mapped(const uint8_t *addr)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(addr, prefix, sizeof(prefix));
+}
+
 const struct lstar_policy_net *lstar_policy_net_find(const struct lstar_policy *p, int op,
 						     int proto, int family,
 						     const uint8_t *addr, uint16_t port)
 {
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (family == 6 && !memcmp(addr, v4mapped, sizeof(v4mapped))) {
+	if (family == 6 && lstar_policy_net_mapped(addr)) {
 		family = 4;
 		addr += 12;
 	}

@@ -260,7 +260,7 @@ static int parse_addr(struct compiler *c, const struct word *w, struct lstar_pol
 		}
 		/* An IPv4-mapped address is the IPv4 address it maps: the VMM
 		 * judges it so (lstar_policy_net_find), so the rule is one. */
-		if (r->prefix >= 96 && !memcmp(r->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+		if (r->prefix >= 96 && lstar_policy_net_mapped(r->addr)) {
 			memmove(r->addr, r->addr + 12, 4);
 			memset(r->addr + 4, 0, 12);
 			r->family = 4;

@@ -91,7 +91,6 @@ static bool keyword(const char *s, const char *end, const char *kw)
  */
 static void keep_server(struct vmm_dns *dns, const char *w, size_t n, int *scoped)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	struct vmm_dns_server s = { 0 };
 	char text[INET6_ADDRSTRLEN];
 
@@ -107,7 +106,7 @@ static void keep_server(struct vmm_dns *dns, const char *w, size_t n, int *scope
 		s.family = 4;
 	} else if (inet_pton(AF_INET6, text, s.addr) == 1) {
 		s.family = 6;
-		if (!memcmp(s.addr, mapped, sizeof(mapped))) {
+		if (lstar_policy_net_mapped(s.addr)) {
 			memmove(s.addr, s.addr + 12, 4);
 			memset(s.addr + 4, 0, 12);
 			s.family = 4;
@@ -361,14 +360,13 @@ void vmm_dns_close(struct vmm_process *proc)
 bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
 		    const uint8_t *addr, uint16_t port)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	const struct vmm_dns *dns = &proc->dns;
 	uint8_t a[16] = { 0 };
 
 	if (!proc->policy->dns || !dns->on || port != 53 ||
 	    (proto != LSTAR_NET_TCP && proto != LSTAR_NET_UDP))
 		return false;
-	if (family == 6 && !memcmp(addr, mapped, sizeof(mapped))) {
+	if (family == 6 && lstar_policy_net_mapped(addr)) {
 		family = 4;
 		addr += 12;
 	}

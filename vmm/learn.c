@@ -328,7 +328,7 @@ void vmm_learn_net(struct vmm *vmm, int op, int proto, int family, const uint8_t
 		.op = (uint8_t)op, .proto = (uint8_t)proto, .family = (uint8_t)family,
 		.refused = verdict == VMM_NET_REFUSED, .port = port, .count = 1,
 	};
-	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16];
 
 	if (!L)
 		return;
@@ -337,7 +337,7 @@ void vmm_learn_net(struct vmm *vmm, int op, int proto, int family, const uint8_t
 		return;
 	}
 	/* An IPv4-mapped address is the IPv4 one, as rules judge it. */
-	if (family == 6 && !memcmp(addr, mapped, sizeof(mapped))) {
+	if (family == 6 && lstar_policy_net_mapped(addr)) {
 		e.family = 4;
 		addr += 12;
 	}

@@ -163,22 +163,22 @@ static const char *inet_text(const struct inet_addr *ia, char *buf, size_t len)
  * (127.0.0.0/8, ::1, ::ffff:127.x.y.z). */
 static bool inet_wildcard(const struct inet_addr *ia)
 {
-	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16];
 
 	if (ia->family == 4)
 		return !memcmp(ia->bytes, zero, 4);
 	return !memcmp(ia->bytes, zero, 16) ||
-	       (!memcmp(ia->bytes, mapped, 12) && !memcmp(ia->bytes + 12, zero, 4));
+	       (lstar_policy_net_mapped(ia->bytes) && !memcmp(ia->bytes + 12, zero, 4));
 }
 
 static bool inet_loopback(const struct inet_addr *ia)
 {
-	static const uint8_t one[16] = { [15] = 1 }, mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t one[16] = { [15] = 1 };
 
 	if (ia->family == 4)
 		return ia->bytes[0] == 127;
 	return !memcmp(ia->bytes, one, 16) ||
-	       (!memcmp(ia->bytes, mapped, 12) && ia->bytes[12] == 127);
+	       (lstar_policy_net_mapped(ia->bytes) && ia->bytes[12] == 127);
 }
 
 /* Why no rule: the policy has none at all, or none of this kind names it. */
