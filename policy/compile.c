@@ -184,8 +184,10 @@ out:
 		free(c.files[i]);
 	for (size_t i = 0; i < c.nsrcs; i++)
 		free(c.srcs[i].text);
-	for (size_t i = 0; i < c.npaths; i++)
+	for (size_t i = 0; i < c.npaths; i++) {
 		free(c.paths[i].path);
+		free(c.paths[i].guest);
+	}
 	free(c.files);
 	free(c.srcs);
 	free(c.rules);
@@ -201,8 +203,10 @@ void lstar_policy_free(struct lstar_policy *p)
 {
 	free(p->table);
 	free(p->sources);	/* and the strings after the array */
-	for (int i = 0; i < p->npaths; i++)
+	for (int i = 0; i < p->npaths; i++) {
 		free(p->paths[i].path);
+		free(p->paths[i].guest);
+	}
 	free(p->paths);
 	free(p->nets);
 	free(p->dns_conf);

@@ -30,10 +30,13 @@ struct lstar_policy_source {
 	const char *text;		/* the line itself, trimmed, no comment */
 };
 
-/* A `path ro|rw PATH` rule, in source order. */
+/* A `path ro|rw PATH [as DEST]` rule, in source order. */
 struct lstar_policy_path {
 	char *path;			/* absolute, as written (normalized:
-					 * no "//", "." or trailing "/") */
+					 * no "//", "." or trailing "/"): the
+					 * host's directory or file */
+	char *guest;			/* where the program sees it (DEST,
+					 * normalized alike), or NULL: at path */
 	bool writable;			/* rw */
 	uint32_t src;
 };

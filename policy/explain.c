@@ -232,7 +232,9 @@ void lstar_policy_explain(const struct lstar_policy *p, FILE *out)
 	if (p->npaths == 0)
 		fputs("  (none: the program has no file system)\n", out);
 	for (int i = 0; i < p->npaths; i++)
-		fprintf(out, "  %s  %s  (%s)\n", p->paths[i].writable ? "rw" : "ro", p->paths[i].path,
+		fprintf(out, "  %s  %s%s%s  (%s)\n", p->paths[i].writable ? "rw" : "ro",
+			p->paths[i].path, p->paths[i].guest ? "  as " : "",
+			p->paths[i].guest ? p->paths[i].guest : "",
 			lstar_policy_where(p, p->paths[i].src, w, sizeof(w)));
 
 	net_section(p, out);

@@ -532,14 +532,60 @@ char *policy_normalize_path(struct compiler *c, const struct tok *t)
 	return out;
 }
 
-/* "path ro|rw PATH": the path, and the file syscalls it implies. */
+/*
+ * Two path lines that put something at the same place: the same tree
+ * again is a duplicate (a warning, within one file); another one there
+ * is an error, since the program could see only one of them (the VMM
+ * refuses it too, but cannot say which line to fix).  A tree granted ro
+ * and rw is the VMM's nesting refusal, said there.  0, or -1 after an
+ * error.
+ */
+static int check_same_place(struct compiler *c, const struct tok *at,
+			    const struct lstar_policy_path *p)
+{
+	const char *where = p->guest ? p->guest : p->path;
+	uint32_t here = c->stack[c->depth - 1].file;
+	char q[SHOW_BUF], q2[SHOW_BUF];
+
+	for (size_t i = 0; i < c->npaths; i++) {
+		const struct lstar_policy_path *o = &c->paths[i];
+		const struct src *os = &c->srcs[o->src];
+
+		if (strcmp(o->guest ? o->guest : o->path, where))
+			continue;
+		if (strcmp(o->path, p->path)) {
+			char line[64];
+
+			if (os->file == here)
+				snprintf(line, sizeof(line), "line %d", os->line);
+			else
+				snprintf(line, sizeof(line), "%.40s:%d", c->files[os->file], os->line);
+			policy_error(c, at->col, "two trees cannot be seen at one path; "
+				     "map one of them elsewhere with 'as'",
+				     "'%s' is where %s shows '%s' already",
+				     policy_show(q, sizeof(q), where, strlen(where)), line,
+				     policy_show(q2, sizeof(q2), o->path, strlen(o->path)));
+			return -1;
+		}
+		if (o->writable == p->writable && os->file == here)
+			policy_warning(c, at->col, NULL, "duplicate of line %d", os->line);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * "path ro|rw PATH [as DEST]": the path, where the program sees it, and
+ * the file syscalls it implies.
+ */
 void policy_stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 		      const char *text, size_t text_len)
 {
+	struct lstar_policy_path p;
 	bool rw;
 	char q[SHOW_BUF];
-	char *path;
-	int64_t src;
+	int64_t src = 0;
+	int err;
 
 	if (n < 2 || !(policy_is_word(&toks[1], "ro") || policy_is_word(&toks[1], "rw"))) {
 		policy_error(c, n < 2 ? policy_end_col(toks, n) : toks[1].col,
@@ -553,24 +599,57 @@ void policy_stmt_path(struct compiler *c, const struct tok *toks, size_t n,
 		      "expected a path after 'path %s'", rw ? "rw" : "ro");
 		return;
 	}
-	if (n > 3) {
-		policy_error(c, toks[3].col, "a path with spaces or punctuation goes in double quotes",
-		      "expected the end of the line after the path, got '%s'",
+	if (n > 3 && !(toks[3].kind == TK_WORD && policy_is_word(&toks[3], "as"))) {
+		policy_error(c, toks[3].col, "a path with spaces or punctuation goes in double "
+			     "quotes; 'as DEST' shows the tree at DEST",
+		      "expected the end of the line or 'as' after the path, got '%s'",
 		      policy_show(q, sizeof(q), toks[3].s, toks[3].len));
 		return;
 	}
-	if (!(path = policy_normalize_path(c, &toks[2])))
-		return;
-	if ((src = policy_add_source(c, text, text_len)) < 0 ||
-	    GROW(c, paths, npaths, paths_cap) < 0) {
-		if (src >= 0)
-			policy_error(c, 0, NULL, "out of memory");
-		free(path);
+	if (n == 4 || (n > 4 && toks[4].kind != TK_WORD && toks[4].kind != TK_STRING)) {
+		policy_error(c, n == 4 ? policy_end_col(toks, n) : toks[4].col,
+			     "for example: path ro /srv/rootfs as /",
+			     "expected the path the program sees the tree at after 'as'");
 		return;
 	}
-	c->paths[c->npaths++] = (struct lstar_policy_path){
-		.path = path, .writable = rw, .src = (uint32_t)src,
-	};
+	if (n > 5) {
+		policy_error(c, toks[5].col, "a path with spaces or punctuation goes in double quotes",
+		      "expected the end of the line after the path, got '%s'",
+		      policy_show(q, sizeof(q), toks[5].s, toks[5].len));
+		return;
+	}
+	if (n == 5 && (toks[4].len == 0 || toks[4].s[0] != '/')) {
+		policy_error(c, toks[4].col, "the program sees the tree at an absolute path, "
+			     "such as /data",
+			     "path '%s' after 'as' is not absolute",
+			     policy_show(q, sizeof(q), toks[4].s, toks[4].len));
+		return;
+	}
+	p = (struct lstar_policy_path){ .writable = rw };
+	if (!(p.path = policy_normalize_path(c, &toks[2])) ||
+	    (n == 5 && !(p.guest = policy_normalize_path(c, &toks[4])))) {
+		free(p.path);
+		return;
+	}
+	/* "as" its own path is no mapping: said once, the same tree. */
+	if (p.guest && !strcmp(p.guest, p.path)) {
+		free(p.guest);
+		p.guest = NULL;
+	}
+	err = check_same_place(c, &toks[n == 5 ? 4 : 2], &p);
+	if (!err && (src = policy_add_source(c, text, text_len)) < 0)
+		err = -1;
+	if (!err && GROW(c, paths, npaths, paths_cap) < 0) {
+		policy_error(c, 0, NULL, "out of memory");
+		err = -1;
+	}
+	if (err) {
+		free(p.path);
+		free(p.guest);
+		return;
+	}
+	p.src = (uint32_t)src;
+	c->paths[c->npaths++] = p;
 	/*
 	 * The implied allows form the lowest layer of the policy: they decide
 	 * only calls that no explicit rule matches, wherever the lines are.

@@ -457,6 +457,29 @@ START_TEST(paths)
 }
 END_TEST
 
+/* "as DEST": where the program sees the tree, normalized like the path;
+ * "as" the path itself is no mapping. */
+START_TEST(paths_mapped)
+{
+	struct lstar_policy p;
+	char *diag = NULL;
+
+	ck_assert_int_eq(compile_text("path ro /srv/rootfs/ as //\n"
+				      "path rw /srv/data as \"/data//./x/\"\n"
+				      "path ro /etc/hosts as /etc/hosts\n", &p, &diag), 0);
+	ck_assert_str_eq(diag, "");
+	ck_assert_int_eq(p.npaths, 3);
+	ck_assert_str_eq(p.paths[0].path, "/srv/rootfs");
+	ck_assert_str_eq(p.paths[0].guest, "/");
+	ck_assert_str_eq(p.paths[1].path, "/srv/data");
+	ck_assert_str_eq(p.paths[1].guest, "/data/x");
+	ck_assert(p.paths[1].writable);
+	ck_assert_ptr_null(p.paths[2].guest);
+	lstar_policy_free(&p);
+	free(diag);
+}
+END_TEST
+
 START_TEST(limits)
 {
 	struct lstar_policy p;
@@ -1366,6 +1389,7 @@ Suite *suite_policy(void)
 	tc = tcase_create("compile");
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, paths);
+	tcase_add_test(tc, paths_mapped);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, inputs);
 	tcase_add_test(tc, sizes);
