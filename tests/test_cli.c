@@ -63,7 +63,9 @@ static const struct {
 	{ { "run", "--timeout", "soon", "--", "x", NULL }, "--timeout soon: expected a positive number" },
 	{ { "run", "--env", "NOVALUE", "--", "x", NULL }, "--env NOVALUE: expected NAME=VALUE" },
 	{ { "run", "--mem", NULL }, "--mem needs a value" },
-	{ { "run", "--cwd", "/nonexistent-lstar-dir", "--", "@ARGS", NULL }, "--cwd /nonexistent-lstar-dir: No such file or directory" },
+	/* A relative --cwd is the host's; an absolute one the program's. */
+	{ { "run", "--cwd", "nonexistent-lstar-dir", "--", "@ARGS", NULL }, "--cwd nonexistent-lstar-dir: No such file or directory" },
+	{ { "run", "--cwd", "/nonexistent-lstar-dir", "--", "@ARGS", NULL }, "--cwd /nonexistent-lstar-dir: outside every tree the program sees" },
 	{ { "run", "--cwd", "/tmp", "--", "@ARGS", NULL }, "--cwd /tmp: outside every tree the program sees (grant it with --ro or --rw)" },
 	{ { "run", "--rw", "/dev/null", "--", "@ARGS", NULL }, "path rw /dev/null: one of lstar's own devices, there in every run without a grant (never the host's)" },
 	{ { "run", "--ro", "/dev/urandom", "--", "@ARGS", NULL }, "path ro /dev/urandom: one of lstar's own devices" },

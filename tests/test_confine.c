@@ -58,7 +58,7 @@ START_TEST(vmm_opens_only_beneath_its_trees)
 		if (!vmm)
 			_exit(SETUP_FAILED);
 		vmm_init(vmm, &opt);
-		if (vmm_fs_grant(&vmm->proc, tree_dir, false) || vmm_confine(vmm))
+		if (vmm_fs_grant(&vmm->proc, tree_dir, NULL, false) || vmm_confine(vmm))
 			_exit(SETUP_FAILED);
 		/* Only calls the filter allows from here on: openat2, _exit. */
 #ifndef LSTAR_SANITIZE

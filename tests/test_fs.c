@@ -1216,11 +1216,13 @@ static void outside_unchanged(const char *what, const char *root,
 /*
  * Run fs_escape MODE ROOT under lstar with opts (where "@" is ROOT) and
  * cwd ROOT/tree, and check its exact stdout, an empty stderr, status 0.
+ * escape_run_at tells the program another ROOT: guest_root, where the
+ * options map the trees (or "@").
  */
-static void escape_run(const char *root, int libc, const char *mode,
-		       const char *const opts[], const char *want)
+static void escape_run_at(const char *root, int libc, const char *mode,
+			  const char *const opts[], const char *guest_root, const char *want)
 {
-	const char *const args[] = { mode, "@", NULL };
+	const char *const args[] = { mode, guest_root, NULL };
 	char what[256];
 	struct run_result r;
 	struct cmd c;
@@ -1239,6 +1241,12 @@ static void escape_run(const char *root, int libc, const char *mode,
 			     r.err);
 	}
 	run_result_free(&r);
+}
+
+static void escape_run(const char *root, int libc, const char *mode,
+		       const char *const opts[], const char *want)
+{
+	escape_run_at(root, libc, mode, opts, "@", want);
 }
 
 static const char want_dotdot[] =
@@ -2115,6 +2123,306 @@ START_TEST(escape_nested)
 END_TEST
 
 /*
+ * The escape probes again with the trees mapped elsewhere (--ro
+ * ROOT/tree:/m/tree): the program's ROOT is /m, a path that holds
+ * nothing on the host.  Every answer is the one at the host path ("..",
+ * relative and absolute links out, renames and links across trees,
+ * /proc's magic links, nesting), except where it must differ: an
+ * absolute link to the tree's own host path (abs_inside) leads nowhere
+ * the program sees, since links are followed in the program's /.
+ */
+static const struct mapped_escape {
+	const char *mode;
+	const char *opts[10];
+	const char *want;
+	const char *line, *as;		/* want's line that differs, and how */
+} mapped_escapes[] = {
+	{ .mode = "dotdot", .opts = { "--ro", "@/tree:/m/tree", "--cwd", "/m/tree" },
+	  .want = want_dotdot },
+	{ .mode = "dotdot", .opts = { "--rw", "@/tree:/m/tree", "--cwd", "/m/tree" },
+	  .want = want_dotdot },
+	{ .mode = "symlinks", .opts = { "--ro", "@/tree:/m/tree", "--cwd", "/m/tree" },
+	  .want = want_symlinks,
+	  .line = "open abs_inside (-> ROOT/tree/file.txt): ok\n",
+	  .as = "open abs_inside (-> ROOT/tree/file.txt): EACCES\n" },
+	{ .mode = "symlinks", .opts = { "--rw", "@/tree:/m/tree", "--cwd", "/m/tree" },
+	  .want = want_symlinks,
+	  .line = "open abs_inside (-> ROOT/tree/file.txt): ok\n",
+	  .as = "open abs_inside (-> ROOT/tree/file.txt): EACCES\n" },
+	{ .mode = "rw_tricks", .opts = { "--rw", "@/tree:/m/tree", "--cwd", "/m/tree" },
+	  .want = want_rw_tricks },
+	{ .mode = "rofs", .opts = { "--ro", "@/tree:/m/tree", "--cwd", "/m/tree" },
+	  .want = want_rofs },
+	{ .mode = "exdev", .opts = { "--rw", "@/tree:/m/tree", "--ro", "@/tree2:/m/tree2", "--cwd", "/m/tree" },
+	  .want = want_exdev_ro },
+	{ .mode = "exdev", .opts = { "--rw", "@/tree:/m/tree", "--rw", "@/tree2:/m/tree2", "--cwd", "/m/tree" },
+	  .want = want_exdev },
+	{ .mode = "proc", .opts = { "--rw", "@/tree:/m/tree", "--cwd", "/m/tree" },
+	  .want = want_proc_ungranted },
+	{ .mode = "proc", .opts = { "--rw", "@/tree:/m/tree", "--ro", "/proc", "--cwd", "/m/tree" },
+	  .want = want_proc_granted },
+	{ .mode = "nested", .opts = { "--ro", "@/tree:/m/tree", "--rw", "@/tree/w:/m/tree/w", "--cwd", "/m/tree" },
+	  .want = want_nested },
+};
+
+START_TEST(escape_mapped)
+{
+	const struct mapped_escape *e = &mapped_escapes[_i / 2];
+	char root[PATH_MAX], tree[PATH_MAX], want[8192];
+	struct outside_state s;
+	const char *at;
+
+	escape_layout(root);
+	snprintf(tree, sizeof(tree), "%s/tree", root);
+	if (!strcmp(e->mode, "nested")) {	/* escape_nested's layout */
+		make_dir(tree, "w");
+		write_str(tree, "w/own.txt", "writable\n");
+		make_link(tree, "w/up", "../file.txt");
+	}
+	outside_snapshot(root, &s);
+	ck_assert_uint_lt(strlen(e->want), sizeof(want));
+	snprintf(want, sizeof(want), "%s", e->want);
+	if (e->line) {
+		ck_assert_ptr_nonnull(at = strstr(e->want, e->line));
+		snprintf(want + (at - e->want), sizeof(want) - (at - e->want), "%s%s",
+			 e->as, at + strlen(e->line));
+	}
+	escape_run_at(root, _i % 2, e->mode, e->opts, "/m", want);
+	outside_unchanged(e->mode, root, &s, strcmp(e->mode, "exdev") != 0);
+	rm_rf(root);
+}
+END_TEST
+
+/* --- 3. mapped trees: --ro SRC:DEST --------------------------------------------- */
+
+/*
+ * The layout of the mapped-tree tests, in a fresh ROOT:
+ *
+ *	ROOT/rootfs/	a container's root: bin/busybox and links to it
+ *			(sh, ls, cat), etc/x, etc/abs -> /etc/x
+ *	ROOT/data/	f, sub/, etclink -> /etc, up -> ../../outside
+ *	ROOT/outside/	canary.txt (never granted)
+ *	ROOT/a:/b/c/	a directory whose path holds ":/"
+ */
+static void mapped_layout(char *root)
+{
+	char path[PATH_MAX], rootfs[PATH_MAX];
+	char *bb;
+	FILE *f;
+	size_t n;
+
+	fresh_dir(root, "map");
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", root);
+	make_dir(root, "rootfs");
+	make_dir(rootfs, "bin");
+	make_dir(rootfs, "etc");
+	ck_assert_ptr_nonnull(f = fopen(BUSYBOX, "rb"));
+	ck_assert_ptr_nonnull(bb = malloc(8 << 20));
+	n = fread(bb, 1, 8 << 20, f);
+	ck_assert(n > 0 && n < (8 << 20));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/bin/busybox", rootfs);
+	write_file(path, bb, n);
+	free(bb);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	make_link(rootfs, "bin/sh", "busybox");
+	make_link(rootfs, "bin/ls", "busybox");
+	make_link(rootfs, "bin/cat", "busybox");
+	write_str(rootfs, "etc/x", "x of the rootfs\n");
+	make_link(rootfs, "etc/abs", "/etc/x");
+	make_dir(root, "data");
+	write_str(root, "data/f", "data f\n");
+	make_dir(root, "data/sub");
+	make_link(root, "data/etclink", "/etc");
+	make_link(root, "data/up", "../../outside");
+	make_dir(root, "outside");
+	write_str(root, "outside/canary.txt", "outside: must not change\n");
+	make_dir(root, "a:");
+	make_dir(root, "a:/b");
+	make_dir(root, "a:/b/c");
+	write_str(root, "a:/b/c/in.txt", "in.txt\n");
+}
+
+/* busybox sh -c script under lstar with opts ("@" is ROOT). */
+static void mapped_sh(const char *root, const char *const opts[], const char *script,
+		      struct run_result *r)
+{
+	const char *const args[] = { "sh", "-c", script, NULL };
+	struct cmd c;
+
+	build_cmd(&c, opts, BUSYBOX, args, root);
+	run_in(c.argv, NULL, NULL, r);
+}
+
+static void mapped_expect(const char *root, const char *const opts[], const char *script,
+			  int status, const char *out, const char *err_has)
+{
+	struct run_result r;
+
+	mapped_sh(root, opts, script, &r);
+	ck_assert_msg(r.status == status && (!out || !strcmp(r.out, out)) &&
+		      (err_has ? strstr(r.err, err_has) != NULL : !r.err[0]),
+		      "%s\n%s: status %d (want %d)\n--- stdout\n%s--- want\n%s--- stderr\n%s",
+		      opts[1], script, r.status, status, r.out, out ? out : "(any)", r.err);
+	/* Nothing the program is told names the host's path. */
+	ck_assert_msg(!strstr(r.out, root), "the host path %s shows:\n%s", root, r.out);
+	run_result_free(&r);
+}
+
+/* A tree read and listed where it is mapped; getcwd, chdir and ".." in
+ * it speak the program's paths; its links are followed in the program's
+ * / (etclink -> /etc is no tree here: EACCES, never the host's /etc). */
+START_TEST(mapped_read)
+{
+	const char *const ro[] = { "--ro", "@/data:/srv/d", "--cwd", "/srv/d/sub", NULL };
+	const char *const rel[] = { "--ro", "@/data:/srv/d/", "--cwd", "sub", NULL };
+	char root[PATH_MAX];
+
+	mapped_layout(root);
+	mapped_expect(root, ro, "pwd; ls /srv/d; cat /srv/d/f; cd ..; pwd; cat f; "
+		      "cd /srv/d/sub/../sub && pwd; readlink /srv/d/etclink; "
+		      "cat /srv/d/etclink/passwd || echo refused; ls /srv/d/up || echo up refused; "
+		      "cat /srv/d/../../outside/canary.txt || echo outside refused; ls /srv || echo srv",
+		      0, "/srv/d/sub\netclink\nf\nsub\nup\ndata f\n/srv/d\ndata f\n/srv/d/sub\n"
+		      "/etc\nrefused\nup refused\noutside refused\nsrv\n", "Permission denied");
+	/* lstar's own directory, and a relative --cwd, are the host's, seen
+	 * where the tree shows them. */
+	{
+		const char *const args[] = { "pwd", NULL };
+		const char *const plain[] = { "--ro", "@/data:/srv/d", NULL };
+		char cwd[PATH_MAX + 16];
+		struct run_result r;
+		struct cmd c;
+
+		snprintf(cwd, sizeof(cwd), "%s/data", root);
+		build_cmd(&c, rel, BUSYBOX, args, root);
+		run_in(c.argv, cwd, NULL, &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, "/srv/d/sub\n"),
+			      "--cwd sub: status %d\n%s%s", r.status, r.out, r.err);
+		run_result_free(&r);
+		build_cmd(&c, plain, BUSYBOX, args, root);
+		run_in(c.argv, cwd, NULL, &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, "/srv/d\n"),
+			      "no --cwd: status %d\n%s%s", r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	/* --trace shows the program's paths, never the host's. */
+	{
+		const char *const traced[] = { "--ro", "@/data:/srv/d", "--trace", NULL };
+		struct run_result r;
+
+		mapped_sh(root, traced, "cd /srv/d/sub && cat ../f && pwd", &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, "data f\n/srv/d/sub\n") &&
+			      strstr(r.err, "chdir(\"/srv/d/sub\")") &&
+			      strstr(r.err, "\"../f\"") && !strstr(r.err, root),
+			      "--trace: status %d\n%s%.3000s", r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	rm_rf(root);
+}
+END_TEST
+
+/* A writable mapped tree: what the program writes at DEST is on the host
+ * at SRC. */
+START_TEST(mapped_write)
+{
+	const char *const rw[] = { "--rw", "@/data:/out", NULL };
+	char root[PATH_MAX], path[PATH_MAX + 32], *text;
+
+	mapped_layout(root);
+	mapped_expect(root, rw, "echo written > /out/new && mkdir /out/d && "
+		      "mv /out/new /out/d/moved && cd /out/d && pwd && cat moved", 0,
+		      "/out/d\nwritten\n", NULL);
+	snprintf(path, sizeof(path), "%s/data/d/moved", root);
+	text = read_text(path);
+	ck_assert_msg(text && !strcmp(text, "written\n"), "ROOT/data/d/moved: %s", text);
+	free(text);
+	rm_rf(root);
+}
+END_TEST
+
+/* A container's root: ROOT/rootfs at /, its busybox run by its own path,
+ * its absolute links resolved in it, a deeper tree inside it, and
+ * lstar's devices there as in every run. */
+START_TEST(mapped_rootfs)
+{
+	const char *const root_only[] = { "--ro", "@/rootfs:/", NULL };
+	const char *const with_data[] = { "--ro", "@/rootfs:/", "--rw", "@/data:/data", NULL };
+	char root[PATH_MAX];
+
+	mapped_layout(root);
+	mapped_expect(root, root_only, "echo hi; ls /bin; cat /etc/x; cat /etc/abs; "
+		      "exec /bin/cat /etc/x", 0,
+		      "hi\nbusybox\ncat\nls\nsh\nx of the rootfs\nx of the rootfs\n"
+		      "x of the rootfs\n", NULL);
+	mapped_expect(root, with_data, "cat /data/etclink/x; echo > /dev/null; "
+		      "cat /data/etclink/passwd || echo no host passwd; cd /data/sub && pwd", 0,
+		      "x of the rootfs\nno host passwd\n/data/sub\n", "No such file");
+	rm_rf(root);
+}
+END_TEST
+
+/* One file mapped alone: seen at DEST, its directory made up. */
+START_TEST(mapped_file)
+{
+	const char *const file[] = { "--ro", "@/data/f:/etc/hosts", NULL };
+	char root[PATH_MAX];
+
+	mapped_layout(root);
+	mapped_expect(root, file, "cat /etc/hosts; ls /etc || echo not listed; "
+		      "echo x > /etc/hosts || echo read-only", 0,
+		      "data f\nnot listed\nread-only\n", "can't open '/etc'");
+	rm_rf(root);
+}
+END_TEST
+
+/*
+ * Nesting is judged on the host's paths: a read-only tree whose files lie
+ * inside a writable tree's is refused wherever each is seen, and one seen
+ * inside a writable tree's DEST but lying elsewhere on the host is fine
+ * (a container's read-only bind in its read-write root).  Two trees at
+ * one DEST are refused; so is a DEST with "..".
+ */
+START_TEST(mapped_refusals)
+{
+	const char *const nested[] = { "--rw", "@/data:/a", "--ro", "@/data/sub:/b", NULL };
+	const char *const disjoint[] = { "--rw", "@/data:/", "--ro", "@/rootfs:/data/sub", NULL };
+	const char *const twice[] = { "--ro", "@/data:/x", "--ro", "@/rootfs:/x", NULL };
+	const char *const dotdot[] = { "--ro", "@/data:/x/../y", NULL };
+	const char *const no_src[] = { "--ro", ":/x", NULL };
+	const char *const file_root[] = { "--ro", "@/data/f:/", NULL };
+	char root[PATH_MAX];
+
+	mapped_layout(root);
+	mapped_expect(root, nested, "true", 125, "",
+		      "a read-only tree cannot lie inside a writable one");
+	mapped_expect(root, disjoint, "cat /data/sub/bin/sh >/dev/null && echo ok; "
+		      "echo x > /data/sub/etc/x || echo ro", 0, "ok\nro\n", "Read-only");
+	mapped_expect(root, twice, "true", 125, "", "'/x' is where line 1 shows");
+	mapped_expect(root, dotdot, "true", 125, "", "'..' in DEST");
+	mapped_expect(root, no_src, "true", 125, "", "expected SRC:DEST");
+	mapped_expect(root, file_root, "true", 125, "", "a file cannot be the program's /");
+	rm_rf(root);
+}
+END_TEST
+
+/* The argument splits at its last ":/": "ROOT/a:/b/c:/m" is ROOT/a:/b/c
+ * seen at /m; "ROOT/a:" (no ":/") is a path with a colon, seen there. */
+START_TEST(mapped_colon_split)
+{
+	const char *const split[] = { "--ro", "@/a:/b/c:/m", NULL };
+	const char *const colon[] = { "--ro", "@/a:", NULL };
+	char root[PATH_MAX], script[PATH_MAX + 64];
+
+	mapped_layout(root);
+	mapped_expect(root, split, "cat /m/in.txt", 0, "in.txt\n", NULL);
+	snprintf(script, sizeof(script), "cat '%s/a:/b/c/in.txt'", root);
+	mapped_expect(root, colon, script, 0, "in.txt\n", NULL);
+	rm_rf(root);
+}
+END_TEST
+
+/*
  * A directory moved out of the tree while the program holds a descriptor
  * of it.  The guest cannot race the check itself (one thread, and every
  * ".." is gone from a path before the host resolves it); what a racer on
@@ -2445,7 +2753,7 @@ Suite *suite_fs(void)
 	Suite *s = suite_create("fs");
 	TCase *diff = tcase_create("differential");
 	TCase *conf = tcase_create("confinement");
-	TCase *tc_tmp;
+	TCase *tc_tmp, *tc_map;
 
 	tcase_set_timeout(diff, 120);
 	tcase_add_unchecked_fixture(diff, base_setup, base_teardown);
@@ -2464,6 +2772,16 @@ Suite *suite_fs(void)
 	tcase_add_test(diff, canary_unchanged);	/* last */
 	suite_add_tcase(s, diff);
 
+	tc_map = tcase_create("mapped");
+	tcase_add_unchecked_fixture(tc_map, base_setup, base_teardown);
+	tcase_add_test(tc_map, mapped_read);
+	tcase_add_test(tc_map, mapped_write);
+	tcase_add_test(tc_map, mapped_rootfs);
+	tcase_add_test(tc_map, mapped_file);
+	tcase_add_test(tc_map, mapped_refusals);
+	tcase_add_test(tc_map, mapped_colon_split);
+	tcase_add_test(tc_map, canary_unchanged);	/* last */
+	suite_add_tcase(s, tc_map);
 	tc_tmp = tcase_create("tmp");
 	tcase_set_timeout(tc_tmp, 120);
 	tcase_add_test(tc_tmp, tmp_private);
@@ -2480,6 +2798,7 @@ Suite *suite_fs(void)
 	tcase_add_loop_test(conf, escape_exdev, 0, 2);
 	tcase_add_loop_test(conf, escape_proc, 0, 2);
 	tcase_add_loop_test(conf, escape_nested, 0, 2);
+	tcase_add_loop_test(conf, escape_mapped, 0, 2 * (int)NELEM(mapped_escapes));
 	tcase_add_loop_test(conf, escape_dir_moved_out, 0, 4);
 	tcase_add_loop_test(conf, dotdot_while_host_renames, 0, 2);
 	tcase_add_loop_test(conf, descriptor_limit, 0, 2);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fs.c - the file system the guest sees: only the trees granted with
- * --ro and --rw, at their host paths, and nothing else.
+ * --ro and --rw, each at its host path or where it is mapped (--ro
+ * SRC:DEST, `path ro SRC as DEST`), and nothing else.
  *
  * Every path is copied out of guest memory once, made absolute against
  * the guest's working directory (or a directory descriptor's path), and
@@ -16,6 +17,12 @@
  * A symlink the host cannot follow beneath its tree (an absolute one, or
  * one into another granted tree) lstar follows itself: settle() splices
  * its target into the path and looks it up again.
+ *
+ * Every path the program names or is told is a guest path: a tree's
+ * path is where the program sees it, and its host path (t->host) is
+ * never shown.  What the host reads back of a descriptor (a directory's
+ * path, for getcwd) is turned into the guest's through the tree it lies
+ * beneath (guest_dir_path).
  *
  * A tree may be one regular file (--ro FILE): its descriptor is the file
  * itself, nothing lies below it, and each use opens that very file again
@@ -88,16 +95,22 @@ bool vmm_fs_tree_contains(const char *outer, const char *inner)
  * A read-only tree inside a writable one cannot stay read-only: the guest
  * could rename a directory above it, or follow a symlink it made, and
  * reach its files through the writable tree.  Such grants are refused
- * (-EXDEV, reported by the caller); the other way round is fine.
+ * (-EXDEV, reported by the caller); the other way round is fine.  What
+ * lies inside what is a question about the host's files, so it is asked
+ * of the host paths: a read-only tree mapped inside a writable one's
+ * DEST (a container's read-only bind in its read-write root) is fine when
+ * its files lie elsewhere on the host, and one mapped anywhere is refused
+ * when its files lie inside a writable tree's (docs/DECISIONS.md,
+ * "Mapped trees").  --tmp's trees are on no host path.
  */
-static int check_nesting(struct vmm_process *proc, const char *canon, bool writable)
+static int check_nesting(struct vmm_process *proc, const char *host, bool writable)
 {
 	for (int i = 0; i < proc->ntrees; i++) {
 		const struct vmm_tree *t = &proc->trees[i];
 
-		if (t->writable != writable &&
-		    vmm_fs_tree_contains(writable ? canon : t->path,
-				  writable ? t->path : canon))
+		if (t->writable != writable && !t->private &&
+		    vmm_fs_tree_contains(writable ? host : t->host,
+				  writable ? t->host : host))
 			return -EXDEV;
 	}
 	return 0;
@@ -130,7 +143,8 @@ static int reopen_file(const struct vmm_tree *t, uint64_t flags)
 	return fd < 0 ? -errno : fd;
 }
 
-int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
+int vmm_fs_grant(struct vmm_process *proc, const char *path, const char *guest,
+		 bool writable)
 {
 	/*
 	 * Taken literally: no component may be a symlink.  A policy says
@@ -149,34 +163,48 @@ int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable)
 	struct stat st;
 	int fd, err;
 
+	if (!guest)
+		guest = path;
 	if (proc->ntrees == VMM_MAX_TREES)
 		return -E2BIG;
-	if (path[0] != '/')
+	if (path[0] != '/' || guest[0] != '/')
 		return -EINVAL;
 	/* lstar's devices are there anyway, and never the host's: a grant
 	 * of one would only look as if it opened the host's node. */
-	if (vmm_dev_of(proc, path) != VMM_DEV_NONE && !vmm_dev_is_dir(vmm_dev_of(proc, path)))
+	if (vmm_dev_of(proc, guest) != VMM_DEV_NONE && !vmm_dev_is_dir(vmm_dev_of(proc, guest)))
 		return -ENODEV;
 	if ((err = check_nesting(proc, path, writable)))
 		return err;
+	/* One tree at a place: the program could see only one of two.  The
+	 * same grant again (--system's /usr and --ro /usr) is that tree. */
+	for (int i = 0; i < proc->ntrees; i++) {
+		const struct vmm_tree *o = &proc->trees[i];
+
+		if (strcmp(o->path, guest))
+			continue;
+		return !o->private && !strcmp(o->host, path) && o->writable == writable ?
+		       0 : -EEXIST;
+	}
 	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	if (fd < 0)
 		return -errno;
 	/* A directory, or one regular file; a device node, FIFO or socket
-	 * of the host is never the program's (-EINVAL, said by the caller). */
+	 * of the host is never the program's (-EINVAL, said by the caller).
+	 * A file is no root: "/" holds /dev (-ENOTDIR). */
 	err = fstat(fd, &st) < 0 ? -errno :
-	      !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	      !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) ? -EINVAL :
+	      S_ISREG(st.st_mode) && !strcmp(guest, "/") ? -ENOTDIR : 0;
 	if (err) {
 		close(fd);
 		return err;
 	}
 	t = &proc->trees[proc->ntrees++];
-	t->path = strdup(path);
-	t->len = strcmp(path, "/") ? strlen(path) : 0;	/* "/" matches all */
-	t->dirfd = fd;
-	t->writable = writable;
-	t->file = S_ISREG(st.st_mode);
-	if (!t->path)
+	*t = (struct vmm_tree){
+		.path = strdup(guest), .len = strcmp(guest, "/") ? strlen(guest) : 0,
+		.host = strdup(path), .dirfd = fd, .writable = writable,
+		.file = S_ISREG(st.st_mode),
+	};
+	if (!t->path || !t->host)
 		return -ENOMEM;
 	/* A file is opened through /proc/self/fd: it must work now. */
 	if (t->file && (fd = reopen_file(t, O_PATH)) < 0)
@@ -194,6 +222,7 @@ int vmm_fs_system(struct vmm_process *proc)
 
 	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
 		char target[256], abs[GUEST_PATH_MAX], real[PATH_MAX];
+		const struct vmm_tree *t;
 		struct vmm_link *l;
 		struct stat st;
 		ssize_t n;
@@ -202,7 +231,10 @@ int vmm_fs_system(struct vmm_process *proc)
 		if (lstat(tops[i], &st) < 0)
 			continue;		/* not on this host: not shown */
 		if (S_ISDIR(st.st_mode)) {	/* no merged /usr: a tree */
-			if ((err = vmm_fs_grant(proc, tops[i], false)) && err != -EXDEV) {
+			/* (Not over a tree the user put there, nor inside a
+			 * writable one of theirs.) */
+			if ((err = vmm_fs_grant(proc, tops[i], NULL, false)) &&
+			    err != -EXDEV && err != -EEXIST) {
 				vmm_err("--system: %s: %s", tops[i], strerror(-err));
 				return err;
 			}
@@ -212,10 +244,12 @@ int vmm_fs_system(struct vmm_process *proc)
 		    (n = readlink(tops[i], target, sizeof(target) - 1)) <= 0)
 			continue;
 		target[n] = '\0';
-		/* Shown only when it leads into a tree, as the host resolves
-		 * it now, and normalized as a guest path would be: "usr/lib"
-		 * or "/usr/lib", never out of the trees. */
-		if (!realpath(tops[i], real) || !vmm_fs_tree_of(proc, real) ||
+		/* Shown only when it leads into a tree that shows the host's
+		 * directory there, as the host resolves it now, and normalized
+		 * as a guest path would be: "usr/lib" or "/usr/lib", never out
+		 * of the trees. */
+		if (!realpath(tops[i], real) || !(t = vmm_fs_tree_of(proc, real)) ||
+		    t->private || strcmp(t->host, t->path) ||
 		    normalize(abs, target[0] == '/' ? NULL : "/", target) ||
 		    strcmp(abs, real) || strlen(abs) >= sizeof(l->target) ||
 		    proc->nlinks == VMM_MAX_LINKS)
@@ -227,6 +261,8 @@ int vmm_fs_system(struct vmm_process *proc)
 	return 0;
 }
 
+static int real_path(int fd, char *out, size_t len);
+
 int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd)
 {
 	struct vmm_tree *t;
@@ -234,13 +270,15 @@ int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd)
 
 	if (proc->ntrees == VMM_MAX_TREES)
 		err = -E2BIG;
-	/* Over a tree granted at the same path, or beneath a read-only one
-	 * inside it, it would hide what the grant says is there. */
+	/* Over a tree granted at the same path, or over a read-only one
+	 * inside it, it would hide what the grant says is there (the guest
+	 * paths: the private tree's files are on no host path). */
 	for (int i = 0; !err && i < proc->ntrees; i++)
 		if (!strcmp(proc->trees[i].path, path))
 			err = -EEXIST;
-	if (!err)
-		err = check_nesting(proc, path, true);
+		else if (!proc->trees[i].writable &&
+			 vmm_fs_tree_contains(path, proc->trees[i].path))
+			err = -EXDEV;
 	if (err) {
 		close(dirfd);
 		return err;
@@ -250,7 +288,83 @@ int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd)
 		.path = strdup(path), .len = strlen(path), .dirfd = dirfd,
 		.writable = true, .private = true,
 	};
-	return t->path ? 0 : -ENOMEM;
+	/* Its host path is what the host reads back of its descriptors: a
+	 * path in the tmpfs, mounted nowhere now ("/shm"). */
+	if (!t->path || !(t->host = malloc(PATH_MAX)))
+		return -ENOMEM;
+	return real_path(dirfd, t->host, PATH_MAX);
+}
+
+/* The host's path of a descriptor we hold, as the host reads it back
+ * (/proc/self/fd/N): symlinks on the way resolved, as getcwd() after
+ * chdir() through a symlink shows.  A host path: guest_dir_path turns it
+ * into the program's.  0 or -errno. */
+static int real_path(int fd, char *out, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlinkat(AT_FDCWD, link, out, len - 1);	/* (readlinkat: what the filter allows) */
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * The program's path of host path host (real_path's) when it lies
+ * beneath tree t: t's guest path, then the rest.  -ENOENT when it does
+ * not, -ENAMETOOLONG.
+ */
+static int guest_of_host(const struct vmm_tree *t, const char *host, char *out, size_t len)
+{
+	const char *rest = host + (strcmp(t->host, "/") ? strlen(t->host) : 0);
+
+	if (!vmm_fs_tree_contains(t->host, host))
+		return -ENOENT;
+	if ((size_t)snprintf(out, len, "%s%s", t->len ? t->path : "", rest) >= len)
+		return -ENAMETOOLONG;
+	if (!*out)
+		snprintf(out, len, "/");
+	return 0;
+}
+
+/*
+ * guest_path_of - the program's path of the directory at host path host,
+ * into out (len): through the tree it was reached in (hint, or NULL), or,
+ * when it does not lie there (the host has moved it since), through the
+ * tree whose host path holds it (the longest; --tmp's trees only as the
+ * hint, as their host paths are the tmpfs's own).  -ENOENT when no tree
+ * holds it: it is not there for the program.
+ */
+static int guest_path_of(const struct vmm_process *proc, const struct vmm_tree *hint,
+			 const char *host, char *out, size_t len)
+{
+	const struct vmm_tree *best = NULL;
+	int err;
+
+	if (hint && (err = guest_of_host(hint, host, out, len)) != -ENOENT)
+		return err;
+	for (int i = 0; i < proc->ntrees; i++) {
+		const struct vmm_tree *t = &proc->trees[i];
+
+		if (!t->private && !t->file && vmm_fs_tree_contains(t->host, host) &&
+		    (!best || strlen(t->host) > strlen(best->host)))
+			best = t;
+	}
+	return best ? guest_of_host(best, host, out, len) : -ENOENT;
+}
+
+/* guest_dir_path - guest_path_of the directory fd we hold (the working
+ * directory, a directory descriptor), its host path read now. */
+static int guest_dir_path(const struct vmm_process *proc, const struct vmm_tree *hint,
+			  int fd, char *out, size_t len)
+{
+	char host[PATH_MAX];
+	int err = real_path(fd, host, sizeof(host));
+
+	return err ? err : guest_path_of(proc, hint, host, out, len);
 }
 
 /* --- paths ---------------------------------------------------------------- */
@@ -722,22 +836,6 @@ static int settle(struct vmm_process *proc, struct fs_path *p, enum follow follo
 	return -ELOOP;
 }
 
-/* The host's path of a directory we hold: the guest's, since the trees
- * appear at their host paths.  Symlinks on the way are resolved, as
- * getcwd() after chdir() through a symlink shows.  0 or -errno. */
-static int real_path(int fd, char *out, size_t len)
-{
-	char link[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlinkat(AT_FDCWD, link, out, len - 1);	/* (readlinkat: what the filter allows) */
-	if (n < 0)
-		return -errno;
-	out[n] = '\0';
-	return 0;
-}
-
 /*
  * The directory that holds p's last component, opened beneath the tree,
  * and that component: for the calls that act on a name (unlink, mkdir,
@@ -794,6 +892,7 @@ static void set_cwd(struct vmm_process *proc, int fd, const char *abs)
  */
 static int base_dir(struct vmm_process *proc, int dirfd, char *out)
 {
+	const struct vmm_tree *tree;
 	struct fs_path p;
 	struct stat st;
 	int hfd, err;
@@ -804,6 +903,9 @@ static int base_dir(struct vmm_process *proc, int dirfd, char *out)
 			return 0;
 		}
 		hfd = proc->cwd_fd;
+		/* The tree it was reached in: its path as last read lies
+		 * there (a rename never leaves a tree). */
+		tree = vmm_fs_tree_of(proc, proc->cwd);
 	} else {
 		struct vmm_file *f = vmm_fd_get(proc, (uint64_t)dirfd);
 
@@ -816,12 +918,13 @@ static int base_dir(struct vmm_process *proc, int dirfd, char *out)
 		if (!f->path)
 			return -ENOTDIR;
 		hfd = f->host;
+		tree = f->tree;
 	}
 	if (fstat(hfd, &st) < 0)
 		return -errno;
 	if (st.st_nlink == 0)
 		return -ENOENT;		/* removed, as Linux says of it */
-	if ((err = real_path(hfd, out, PATH_MAX)))
+	if ((err = guest_dir_path(proc, tree, hfd, out, PATH_MAX)))
 		return err;
 	if ((err = lookup(proc, AT_FDCWD, out, &p)))
 		return err;
@@ -833,40 +936,62 @@ static int base_dir(struct vmm_process *proc, int dirfd, char *out)
 /*
  * The first working directory: path (--cwd), which must lie in a tree or
  * above one (-EXDEV otherwise); without --cwd, lstar's own directory
- * when the program can see it, else "/" (docs/DECISIONS.md).  With no
+ * when the program can see it, else "/" (docs/DECISIONS.md).  An
+ * absolute --cwd is a guest path, resolved as the program's are (it may
+ * lie in a mapped tree); a relative one, and lstar's own directory, are
+ * the host's, seen where the tree that holds them shows them.  With no
  * tree at all, "/" is a bare directory holding /dev (dev.c).
  */
 int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 {
-	const struct vmm_tree *t;
-	char canon[PATH_MAX];
+	char host[PATH_MAX], canon[GUEST_PATH_MAX];
 	struct fs_path p;
-	bool hidden;
 	int err, fd;
 
-	if (!realpath(path ? path : ".", canon))
+	if (path && path[0] == '/') {
+		err = normalize(canon, NULL, path);
+	} else if (!realpath(path ? path : ".", host)) {
 		return -errno;
-	/* lstar's own directory in the host's /tmp is not one in the
-	 * program's private /tmp (--tmp): outside every tree. */
-	hidden = !path && (t = vmm_fs_tree_of(proc, canon)) && t->private;
-	err = hidden ? -ENOENT : lookup(proc, AT_FDCWD, canon, &p);
+	} else if ((err = guest_path_of(proc, NULL, host, canon, sizeof(canon))) == -ENOENT &&
+		   is_tree_ancestor(proc, host) && !vmm_fs_tree_of(proc, host)) {
+		/* Above the trees, where they show it: a made-up directory.
+		 * (lstar's own directory in the host's /tmp is not one in the
+		 * program's private /tmp: guest_path_of passes --tmp's by.) */
+		snprintf(canon, sizeof(canon), "%s", host);
+		err = 0;
+	}
+	if (err == -ENOENT && !path) {
+		snprintf(canon, sizeof(canon), "/");
+		err = 0;
+	} else if (err == -ENOENT && path[0] != '/') {
+		return -EXDEV;			/* outside every tree */
+	}
+	if (err)
+		return err;
+	if (!(err = lookup(proc, AT_FDCWD, canon, &p)))
+		err = settle(proc, &p, FOLLOW);
 	if (err == FS_DEVICE)	/* /dev is only a path; a device no directory */
 		err = vmm_dev_is_dir(p.dev) ? -ENOENT : -ENOTDIR;
-	if (err == -ENOENT && (hidden || !is_tree_ancestor(proc, canon)) &&
-	    !vmm_dev_is_dir(vmm_dev_of(proc, canon))) {
+	if (err == -ENOENT && !is_tree_ancestor(proc, p.abs) &&
+	    !vmm_dev_is_dir(vmm_dev_of(proc, p.abs))) {
 		if (path)
 			return -EXDEV;		/* outside every tree */
 		snprintf(canon, sizeof(canon), "/");
 		err = lookup(proc, AT_FDCWD, canon, &p);	/* "/" may be a tree */
 	}
 	if (err == -ENOENT) {
-		set_cwd(proc, -1, canon);
+		set_cwd(proc, -1, p.abs);
 		return 0;
 	}
 	if (err)
 		return err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
 		return fd;
+	/* Its path as getcwd will say it, symlinks resolved. */
+	if ((err = guest_dir_path(proc, p.tree, fd, canon, sizeof(canon)))) {
+		close(fd);
+		return err;
+	}
 	set_cwd(proc, fd, canon);
 	return 0;
 }
@@ -959,7 +1084,7 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 		return fd;
 	/* Directories keep their path: *at() calls and fchdir use it. */
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    real_path(fd, p.abs, sizeof(p.abs)) == 0)
+	    guest_dir_path(cpu->proc, p.tree, fd, p.abs, sizeof(p.abs)) == 0)
 		f = vmm_file_new(fd, p.abs, p.tree);
 	else
 		f = vmm_file_new(fd, NULL, p.tree);
@@ -1439,7 +1564,7 @@ int64_t vmm_sys_chdir(struct vmm_vcpu *cpu, const uint64_t *a)
 		return err;
 	if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_DIRECTORY, 0)) < 0)
 		return fd;
-	if ((err = real_path(fd, p.abs, sizeof(p.abs)))) {
+	if ((err = guest_dir_path(cpu->proc, p.tree, fd, p.abs, sizeof(p.abs)))) {
 		close(fd);
 		return err;
 	}

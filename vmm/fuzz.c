@@ -1150,7 +1150,8 @@ int vmm_fuzz_open(struct vmm *vmm)
 		if (vmm->proc.trees[i].writable) {
 			vmm_err("fuzz: %s is writable: what an execution writes there "
 				"would not be undone (grant it with --ro)",
-				vmm->proc.trees[i].path);
+				vmm->proc.trees[i].private ? vmm->proc.trees[i].path :
+				vmm->proc.trees[i].host);
 			return -EINVAL;
 		}
 	if (opt->learn_path) {

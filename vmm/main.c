@@ -50,8 +50,9 @@ static const char usage_text[] =
 "  --env NAME=VALUE   add NAME=VALUE to the program's environment (repeat);\n"
 "                     nothing is inherited from lstar's own environment\n"
 "  --cwd DIR          start the program in DIR, which must lie in a tree it\n"
-"                     sees (default: the current directory when it sees it,\n"
-"                     else /)\n"
+"                     sees (an absolute DIR is the program's path: it may\n"
+"                     lie in a mapped tree; default: the current directory\n"
+"                     where it sees it, else /)\n"
 "  --mem SIZE         most memory the program may map, e.g. 64M, 2G\n"
 "                     (default 512M, at least 16M); beyond it mmap and brk\n"
 "                     fail with ENOMEM.  Host memory is used only as touched.\n"
@@ -59,7 +60,13 @@ static const char usage_text[] =
 "  --ro PATH          PATH and everything below it are visible to the\n"
 "                     program, read-only (repeat for more trees); PATH\n"
 "                     may be one regular file, then seen alone\n"
-"  --rw PATH          the same, readable and writable: create, rename,\n"
+"  --ro SRC:DEST      the same, the program seeing SRC at DEST (absolute;\n"
+"                     / makes SRC its root; a deeper tree shows inside a\n"
+"                     shallower one).  The argument splits at its last\n"
+"                     ':/'; a path holding ':/' is granted by a policy's\n"
+"                     `path ro SRC as DEST` line\n"
+"  --rw PATH, --rw SRC:DEST\n"
+"                     the same, readable and writable: create, rename,\n"
 "                     remove, truncate below PATH (a file: written in\n"
 "                     place, never renamed, removed or replaced)\n"
 "  --net RULE         a `net` line of the policy (repeat): connect\n"
@@ -101,7 +108,7 @@ static const char usage_text[] =
 "\n"
 "The program has its standard input, output and error, and sees only the\n"
 "trees given with --ro and --rw or the policy's `path` rules, at their own\n"
-"paths; with none, no file system but /dev/null, /dev/zero, /dev/full,\n"
+"paths or where they are mapped, never told their host paths; with none, no file system but /dev/null, /dev/zero, /dev/full,\n"
 "/dev/random and /dev/urandom, which are in every run (lstar's own, never\n"
 "the host's devices).\n"
 "\n"
@@ -209,26 +216,65 @@ static void raise_fd_limit(void)
 }
 
 /*
+ * tree_dest - where --ro/--rw's argument arg maps its tree: after its
+ * last ":/" (DEST, absolute), or NULL when it holds none (the whole of
+ * arg is the path, seen at its own place: "/a:b" has a colon in its
+ * name).  The source is arg's first *src_len bytes.
+ */
+static const char *tree_dest(const char *arg, size_t *src_len)
+{
+	const char *d = NULL;
+
+	for (const char *c = strstr(arg, ":/"); c; c = strstr(c + 1, ":/"))
+		d = c;
+	*src_len = d ? (size_t)(d - arg) : strlen(arg);
+	return d ? d + 1 : NULL;
+}
+
+/*
  * --ro PATH / --rw PATH: a `path` line of the command line's policy input,
  * for the path as the host resolves it now (a relative PATH is relative
  * to lstar's working directory; a policy file's paths must be absolute).
+ * --ro SRC:DEST: `path ro SRC as DEST`, SRC resolved so, DEST as written
+ * (the parser normalizes it).
  */
-static int add_tree(FILE *out, const char *path, bool writable)
+static int add_tree(FILE *out, const char *arg, bool writable)
 {
-	char canon[PATH_MAX];
+	const char *opt = writable ? "rw" : "ro";
+	char canon[PATH_MAX], src[PATH_MAX];
+	size_t n;
+	const char *dest = tree_dest(arg, &n);
 
-	if (!realpath(path, canon)) {
-		fprintf(stderr, "lstar: --%s %s: %s\n", writable ? "rw" : "ro",
-			path, strerror(errno));
+	if (n >= sizeof(src) || (dest && n == 0)) {
+		fprintf(stderr, "lstar: --%s %s: %s\n", opt, arg, n ? strerror(ENAMETOOLONG) :
+			"expected SRC:DEST, the host's path before the ':'");
 		return -1;
 	}
-	if (!policy_quotable(canon)) {
+	memcpy(src, arg, n);
+	src[n] = '\0';
+	/* DEST is lexical, never resolved: a ".." would say a place it
+	 * does not name. */
+	for (const char *c = dest; c && (c = strstr(c, "..")); c += 2)
+		if (c[-1] == '/' && (c[2] == '/' || c[2] == '\0')) {
+			fprintf(stderr, "lstar: --%s %s: '..' in DEST: write the path "
+				"the program is to see the tree at without it\n", opt, arg);
+			return -1;
+		}
+	if (!realpath(src, canon)) {
+		fprintf(stderr, "lstar: --%s %s: %s\n", opt, arg, strerror(errno));
+		return -1;
+	}
+	if (!policy_quotable(canon) || (dest && !policy_quotable(dest))) {
 		fprintf(stderr, "lstar: --%s %s: a path with a control character "
-			"cannot be granted\n", writable ? "rw" : "ro", path);
+			"cannot be granted\n", opt, arg);
 		return -1;
 	}
-	fprintf(out, "path %s ", writable ? "rw" : "ro");
+	fprintf(out, "path %s ", opt);
 	policy_quote(out, canon);
+	if (dest) {
+		fputs(" as ", out);
+		policy_quote(out, dest);
+	}
 	fputc('\n', out);
 	return 0;
 }
@@ -244,9 +290,16 @@ static bool ld_cache_shown(int ntrees, const char *const paths[], const bool rw[
 	if (lstat(LD_CACHE, &st) < 0 || !S_ISREG(st.st_mode))
 		return false;
 	for (int i = 0; i < ntrees; i++) {
-		char canon[PATH_MAX];
+		char canon[PATH_MAX], src[PATH_MAX];
+		size_t n;
 
-		if (rw[i] && realpath(paths[i], canon) && vmm_fs_tree_contains(canon, LD_CACHE))
+		/* A host file inside a host tree, wherever each is seen. */
+		tree_dest(paths[i], &n);
+		if (n >= sizeof(src))
+			continue;
+		memcpy(src, paths[i], n);
+		src[n] = '\0';
+		if (rw[i] && realpath(src, canon) && vmm_fs_tree_contains(canon, LD_CACHE))
 			return false;
 	}
 	return true;

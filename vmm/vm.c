@@ -424,6 +424,7 @@ static void destroy_process(struct vmm_process *proc)
 	for (int i = 0; i < proc->ntrees; i++) {
 		close(proc->trees[i].dirfd);
 		free(proc->trees[i].path);
+		free(proc->trees[i].host);
 	}
 	if (proc->cwd_fd >= 0)
 		close(proc->cwd_fd);
@@ -800,29 +801,35 @@ static int open_process(struct vmm *vmm)
 		const struct lstar_policy_path *p = &proc->policy->paths[i];
 		char where[256];
 
-		if ((err = vmm_fs_grant(proc, p->path, p->writable))) {
-			char real[PATH_MAX];
+		if ((err = vmm_fs_grant(proc, p->path, p->guest, p->writable))) {
+			char real[PATH_MAX], rule[2 * PATH_MAX];
 
 			lstar_policy_where(proc->policy, p->src, where, sizeof(where));
+			snprintf(rule, sizeof(rule), "path %s %s%s%s", p->writable ? "rw" : "ro",
+				 p->path, p->guest ? " as " : "", p->guest ? p->guest : "");
 			if (err == -ELOOP && realpath(p->path, real))
-				vmm_err("%s: path %s %s: a component is a symlink; "
+				vmm_err("%s: %s: a component is a symlink; "
 					"a policy names directories and files as they are (%s?)",
-					where, p->writable ? "rw" : "ro", p->path, real);
+					where, rule, real);
 			else if (err == -EINVAL)
-				vmm_err("%s: path %s %s: neither a directory nor a regular "
-					"file", where, p->writable ? "rw" : "ro", p->path);
+				vmm_err("%s: %s: neither a directory nor a regular "
+					"file", where, rule);
 			else if (err == -ENOSYS)
-				vmm_err("%s: path %s %s: a file is granted through "
-					"/proc/self/fd, and this host has no /proc", where,
-					p->writable ? "rw" : "ro", p->path);
+				vmm_err("%s: %s: a file is granted through "
+					"/proc/self/fd, and this host has no /proc", where, rule);
 			else if (err == -ENODEV)
-				vmm_err("%s: path %s %s: one of lstar's own devices, there in "
-					"every run without a grant (never the host's)", where,
-					p->writable ? "rw" : "ro", p->path);
+				vmm_err("%s: %s: one of lstar's own devices, there in "
+					"every run without a grant (never the host's)", where, rule);
+			else if (err == -EEXIST)
+				vmm_err("%s: %s: another tree is seen at %s already; "
+					"two trees cannot be at one path", where, rule,
+					p->guest ? p->guest : p->path);
+			else if (err == -ENOTDIR && p->guest)
+				vmm_err("%s: %s: a file cannot be the program's /", where, rule);
 			else
-				vmm_err("%s: path %s %s: %s", where, p->writable ? "rw" : "ro",
-					p->path, err == -EXDEV ?
-					"a read-only tree cannot lie inside a writable one" :
+				vmm_err("%s: %s: %s", where, rule, err == -EXDEV ?
+					"a read-only tree cannot lie inside a writable one "
+					"(on the host, wherever the program sees them)" :
 					strerror(-err));
 			return err;
 		}

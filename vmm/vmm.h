@@ -314,18 +314,29 @@ struct vmm_fuzz_options {
 					 * (afl-showmap, afl-tmin) expect */
 };
 
-/* A tree of the host's file system granted to the guest (--ro, --rw). */
+/*
+ * A tree of the host's file system granted to the guest (--ro, --rw),
+ * seen by the program at path: its host path, or where it is mapped
+ * (--ro SRC:DEST, `path ro SRC as DEST`).  Everything the program names
+ * or is told is a guest path; host is for lstar alone (fs.c).
+ */
 struct vmm_tree {
-	char *path;			/* canonical absolute path, no trailing / */
-	size_t len;
+	char *path;			/* where the program sees it: absolute,
+					 * normalized, no trailing / */
+	size_t len;			/* of path; 0 for "/" */
+	char *host;			/* its canonical host path (SRC): what
+					 * nesting is judged on, what --learn
+					 * grants, what the host reads back of
+					 * descriptors beneath it; for --tmp's,
+					 * the tmpfs's own name ("/tmp") */
 	int dirfd;			/* O_PATH descriptor of the tree's root
 					 * (of the file itself, for a file) */
 	bool writable;			/* --rw */
 	bool file;			/* one regular file, not a directory:
 					 * seen as a bind mount of it (fs.c) */
-	bool private;			/* --tmp's /tmp or /dev/shm (tmpfs.c): path
-					 * is where the program sees it, dirfd a
-					 * tmpfs of the run's own, on no host path */
+	bool private;			/* --tmp's /tmp or /dev/shm (tmpfs.c):
+					 * dirfd a tmpfs of the run's own, on no
+					 * host path */
 };
 
 /*
@@ -1074,12 +1085,16 @@ void vmm_fd_close_on_exec(struct vmm_process *proc);		/* execve */
 void vmm_rlimit_init(struct vmm_process *proc);
 
 /*
- * fs.c: the granted trees.  vmm_fs_grant opens a tree (before
- * confinement); vmm_fs_grant_private takes --tmp's directory dirfd (its
+ * fs.c: the granted trees.  vmm_fs_grant opens the host's path (before
+ * confinement) as a tree the program sees at guest (NULL: at path);
+ * -EXDEV when it would nest a read-only tree's host files inside a
+ * writable one's, -EEXIST when another tree is at guest, -ENOTDIR for a
+ * file at "/".  vmm_fs_grant_private takes --tmp's directory dirfd (its
  * own from then on) as the writable tree the program sees at path;
  * vmm_fs_set_cwd sets the program's working directory.
  */
-int vmm_fs_grant(struct vmm_process *proc, const char *path, bool writable);
+int vmm_fs_grant(struct vmm_process *proc, const char *path, const char *guest,
+		 bool writable);
 int vmm_fs_grant_private(struct vmm_process *proc, const char *path, int dirfd);
 int vmm_fs_set_cwd(struct vmm_process *proc, const char *path);
 /* vmm_fs_system - --system's view of the host: /usr read-only (granted
