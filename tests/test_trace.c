@@ -674,6 +674,56 @@ static void assert_same_run(const char *what, const struct run_result *a,
 		      what, a->status, a->out, a->err, b->status, b->out, b->err);
 }
 
+/*
+ * The same with the trees mapped (--ro RO:/src, --rw RW:/dst): the
+ * program names only the guest paths, and the learned policy grants the
+ * host's directories `as` where the run saw them, so that it replays.
+ */
+START_TEST(test_learn_replay_mapped)
+{
+	struct learn_fixture f;
+	struct run_result learn, replay;
+	char *text, *copy, want[2 * PATH_MAX], ro_map[PATH_MAX + 8], rw_map[PATH_MAX + 8];
+
+	learn_fixture(&f);
+	snprintf(ro_map, sizeof(ro_map), "%s:/src", f.ro);
+	snprintf(rw_map, sizeof(rw_map), "%s:/dst", f.rw);
+	{
+		const char *argv[] = { "--learn", f.policy, "--ro", ro_map, "--rw", rw_map, "--",
+				       probe("learn_probe", _i), "copy", "/src/in/data.txt",
+				       "/dst/out.txt", NULL };
+
+		run_in(NULL, argv, &learn);
+	}
+	ck_assert_msg(learn.status == 0, "learning run: status %d\n%s%s", learn.status,
+		      learn.out, learn.err);
+	copy = must_slurp(f.out);
+	ck_assert_str_eq(copy, "HELLO, WORLD\n");
+	free(copy);
+	assert_checks(f.policy);
+	text = must_slurp(f.policy);
+	snprintf(want, sizeof(want), "\npath ro %s/in as /src/in ", f.ro);
+	ck_assert_msg(strstr(text, want) != NULL, "no '%s' in\n%s", want + 1, text);
+	snprintf(want, sizeof(want), "\npath rw %s as /dst ", f.rw);
+	ck_assert_msg(strstr(text, want) != NULL, "no '%s' in\n%s", want + 1, text);
+	unlink(f.out);
+	{
+		const char *argv[] = { "-p", f.policy, "--", probe("learn_probe", _i), "copy",
+				       "/src/in/data.txt", "/dst/out.txt", NULL };
+
+		run_in(NULL, argv, &replay);
+	}
+	assert_same_run("replay", &learn, &replay);
+	copy = must_slurp(f.out);
+	ck_assert_str_eq(copy, "HELLO, WORLD\n");
+	free(copy);
+	free(text);
+	run_result_free(&learn);
+	run_result_free(&replay);
+	rm_rf(f.dir);
+}
+END_TEST
+
 /* Learn a copy, check the policy, replay it, refuse a different run. */
 START_TEST(test_learn_replay)
 {
@@ -833,6 +883,7 @@ Suite *suite_trace(void)
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(lc, 120);
 	tcase_add_loop_test(lc, test_learn_replay, 0, 2);
+	tcase_add_loop_test(lc, test_learn_replay_mapped, 0, 2);
 	tcase_add_loop_test(lc, test_learn_keeps_denials, 0, 2);
 	tcase_add_test(lc, test_learn_bad_file);
 	suite_add_tcase(s, lc);

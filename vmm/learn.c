@@ -811,8 +811,22 @@ static void put_syscall(FILE *f, const struct vmm *vmm, int nr,
 		refused == 1 ? "was" : "were");
 }
 
+/*
+ * host_dir - the host's path of dir, a guest path inside tree t (a
+ * cover's): what a replay's rule grants, and what nesting is judged on.
+ */
+static void host_dir(const struct vmm_tree *t, const char *dir, char *out, size_t len)
+{
+	const char *rest = dir + t->len;
+
+	if (!strcmp(rest, "/"))
+		rest = "";		/* the root of a tree seen at "/" */
+	snprintf(out, len, "%s%s", strcmp(t->host, "/") || !*rest ? t->host : "", rest);
+}
+
 /* The covers, settled, and the read ones that a changed one holds
- * dropped (a read-only tree inside a writable one cannot be granted). */
+ * dropped (a read-only tree inside a writable one cannot be granted:
+ * judged on the host's paths, as the VMM judges it). */
 static void settle_covers(struct vmm *vmm)
 {
 	struct vmm_learn *L = vmm->obs.learn;
@@ -823,13 +837,19 @@ static void settle_covers(struct vmm *vmm)
 				settle_dir(&vmm->proc.trees[i], L->cover[i].dir[w]);
 	for (int i = 0; i < vmm->proc.ntrees; i++) {
 		struct learn_cover *ro = &L->cover[i];
+		char ro_host[4096];
 
 		if (!ro->dir[0])
 			continue;
+		host_dir(&vmm->proc.trees[i], ro->dir[0], ro_host, sizeof(ro_host));
 		for (int j = 0; j < vmm->proc.ntrees; j++) {
 			struct learn_cover *rw = &L->cover[j];
+			char rw_host[4096];
 
-			if (rw->dir[1] && vmm_fs_tree_contains(rw->dir[1], ro->dir[0])) {
+			if (!rw->dir[1])
+				continue;
+			host_dir(&vmm->proc.trees[j], rw->dir[1], rw_host, sizeof(rw_host));
+			if (vmm_fs_tree_contains(rw_host, ro_host)) {
 				rw->names[1] += ro->names[0];
 				free(ro->dir[0]);
 				ro->dir[0] = NULL;
@@ -865,9 +885,15 @@ static void put_header(FILE *f, const struct vmm *vmm)
 	if (!vmm->proc.ntrees)
 		fprintf(f, " none");
 	for (int i = 0; i < vmm->proc.ntrees; i++) {
-		fprintf(f, " %s ", vmm->proc.trees[i].writable ? "rw" : "ro");
-		put_comment_text(f, vmm->proc.trees[i].path);
-		if (vmm->proc.trees[i].private)
+		const struct vmm_tree *t = &vmm->proc.trees[i];
+
+		fprintf(f, " %s ", t->writable ? "rw" : "ro");
+		if (!t->private && strcmp(t->host, t->path)) {
+			put_comment_text(f, t->host);
+			fprintf(f, " as ");
+		}
+		put_comment_text(f, t->path);
+		if (t->private)
 			fprintf(f, " (private, --tmp)");
 	}
 	if (o->tmp_size)
@@ -902,15 +928,20 @@ static void put_paths(FILE *f, const struct vmm *vmm)
 	bool any = false;
 
 	for (int i = 0; i < vmm->proc.ntrees; i++) {
+		const struct vmm_tree *t = &vmm->proc.trees[i];
+
 		for (int w = 1; w >= 0; w--) {
 			const struct learn_cover *cv = &L->cover[i];
-			char *rule;
+			char *rule, host[4096];
 			size_t len;
 			FILE *r;
 
 			if (!cv->dir[w])
 				continue;
-			if (!policy_quotable(cv->dir[w])) {
+			/* A mapped tree's directory is granted from its host
+			 * path, shown where the learning run showed it. */
+			host_dir(t, cv->dir[w], host, sizeof(host));
+			if (!policy_quotable(cv->dir[w]) || !policy_quotable(host)) {
 				fprintf(f, "# (a tree whose name the policy language cannot spell is left out)\n");
 				continue;
 			}
@@ -920,7 +951,11 @@ static void put_paths(FILE *f, const struct vmm *vmm)
 			if (!(r = open_memstream(&rule, &len)))
 				continue;
 			fprintf(r, "path %s ", w ? "rw" : "ro");
-			policy_quote(r, cv->dir[w]);	/* quotable: checked above */
+			policy_quote(r, host);		/* quotable: checked above */
+			if (strcmp(host, cv->dir[w])) {
+				fprintf(r, " as ");
+				policy_quote(r, cv->dir[w]);
+			}
 			fclose(r);
 			put_rule(f, rule, "%llu lookup%s%s", (unsigned long long)cv->names[w],
 				 plural(cv->names[w]), w ? ", changing something" : "");
