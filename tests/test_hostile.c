@@ -783,10 +783,13 @@ START_TEST(net_trace_json)
 END_TEST
 
 /* A socket is a path: made only in an rw tree, reached only in a tree,
- * and named to the program by its own path, never lstar's or the host's. */
+ * and named to the program by its own path, never lstar's or the host's;
+ * the same with the trees mapped at /m/rw and /m/ro (odd rounds). */
 START_TEST(net_unix_named)
 {
+	const bool mapped = _i / 2;
 	char dir[] = "/tmp/lstar-net-XXXXXX", rw[64], ro[64], sock[80];
+	char rw_opt[80], ro_opt[80];
 	const char *const must[] = {
 		"bind: ok\n", "bind again: EADDRINUSE\n", "listen: ok\n",
 		"accept none yet: EAGAIN\n", "connect: ok\n", "accept: ok, len 2, family 1\n",
@@ -804,18 +807,21 @@ START_TEST(net_unix_named)
 	snprintf(ro, sizeof(ro), "%s/ro", dir);
 	ck_assert_int_eq(mkdir(rw, 0755), 0);
 	ck_assert_int_eq(mkdir(ro, 0755), 0);
-	snprintf(got_name, sizeof(got_name), "getsockname: ok %s/s len ok\n", rw);
-	snprintf(got_peer, sizeof(got_peer), "getpeername: ok %s/s\n", rw);
+	snprintf(rw_opt, sizeof(rw_opt), mapped ? "%s:/m/rw" : "%s", rw);
+	snprintf(ro_opt, sizeof(ro_opt), mapped ? "%s:/m/ro" : "%s", ro);
+	snprintf(got_name, sizeof(got_name), "getsockname: ok %s/s len ok\n", mapped ? "/m/rw" : rw);
+	snprintf(got_peer, sizeof(got_peer), "getpeername: ok %s/s\n", mapped ? "/m/rw" : rw);
 	{
-		const char *const opts[] = { "--rw", rw, "--ro", ro, NULL };
-		const char *const args[] = { "named", rw, ro, NULL };
+		const char *const opts[] = { "--rw", rw_opt, "--ro", ro_opt, NULL };
+		const char *const args[] = { "named", mapped ? "/m/rw" : rw, mapped ? "/m/ro" : ro,
+					     NULL };
 		const char *const all[] = {
 			mp[0], mp[1], mp[2], mp[3], mp[4], mp[5], got_name, got_peer, mp[6],
 			mp[7], mp[8], mp[9], mp[10], mp[11], mp[12], mp[13], mp[14], mp[15], mp[16],
 			"getsockname cut: ok len ",
 		};
 
-		run_net(_i, "use default\n", opts, args, all, NELEM(all), NULL, 0);
+		run_net(_i % 2, "use default\n", opts, args, all, NELEM(all), NULL, 0);
 	}
 	/* On the host: the sockets where the program named them, and
 	 * nothing in the read-only tree. */
@@ -871,22 +877,29 @@ static void host_server_end(pid_t pid)
 
 /* A host socket outside every tree cannot be reached, nor one beneath a
  * read-only tree (a host daemon's: connecting is writing to it); beneath
- * a writable tree it can. */
+ * a writable tree it can, by the path the program sees it at (mapped:
+ * /m/s, and its host path is then nowhere). */
 START_TEST(net_unix_host_socket)
 {
-	char dir[] = "/tmp/lstar-net-XXXXXX", path[64];
+	char dir[] = "/tmp/lstar-net-XXXXXX", path[64], map[80];
 	const char *const args[] = { "connect", path, NULL };
+	const char *const mapped_args[] = { "connect", "/m/s", NULL };
 	const char *const refused[] = { "connect: ENOENT\n" }, *const reached[] = { "connect: ok\n" };
 	const char *const denied[] = { "connect: EACCES\n" };
 	const char *const ro[] = { "--ro", dir, NULL }, *const rw[] = { "--rw", dir, NULL };
+	const char *const ro_map[] = { "--ro", map, NULL }, *const rw_map[] = { "--rw", map, NULL };
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/s", dir);
+	snprintf(map, sizeof(map), "%s:/m", dir);
 	pid = host_unix_server(path, false);
 	run_net(_i, "use default\n", NULL, args, refused, 1, NULL, 0);
 	run_net(_i, "use default\n", ro, args, denied, 1, NULL, 0);
 	run_net(_i, "use default\n", rw, args, reached, 1, NULL, 0);
+	run_net(_i, "use default\n", ro_map, mapped_args, denied, 1, NULL, 0);
+	run_net(_i, "use default\n", rw_map, mapped_args, reached, 1, NULL, 0);
+	run_net(_i, "use default\n", rw_map, args, refused, 1, NULL, 0);
 	host_server_end(pid);
 	rm_rf(dir);
 }
@@ -1051,7 +1064,7 @@ Suite *suite_hostile(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, net_refusals, 0, 2);
 	tcase_add_loop_test(tc, net_trace_json, 0, 2);
-	tcase_add_loop_test(tc, net_unix_named, 0, 2);
+	tcase_add_loop_test(tc, net_unix_named, 0, 4);
 	tcase_add_loop_test(tc, net_unix_host_socket, 0, 2);
 	tcase_add_loop_test(tc, net_scm_rights_dropped, 0, 2);
 	tcase_add_loop_test(tc, net_waits, 0, 2);
