@@ -2462,9 +2462,13 @@ static const char *const want_moved[] = { want_dir_moved_out, want_dir_moved_out
 
 START_TEST(escape_dir_moved_out)
 {
-	const int round = _i / 2, libc = _i % 2;
-	const char *const args[] = { "moved", "@", NULL };
-	const char *const opts[] = { "--rw", "@/tree", "--cwd", "@/tree", NULL };
+	/* Rounds 4-7: the same with the tree mapped at /m/tree, where the
+	 * moved directory's host path must not lead anywhere either. */
+	const int round = (_i / 2) % 2, libc = _i % 2, mapped = _i / 4;
+	const char *const args[] = { "moved", mapped ? "/m" : "@", NULL };
+	const char *const plain[] = { "--rw", "@/tree", "--cwd", "@/tree", NULL };
+	const char *const map[] = { "--rw", "@/tree:/m/tree", "--cwd", "/m/tree", NULL };
+	const char *const *opts = mapped ? map : plain;
 	char root[PATH_MAX], path[PATH_MAX], moved[PATH_MAX], out[PATH_MAX], *text, *names, *before;
 	struct cmd c;
 	int status = 0, i;
@@ -2799,7 +2803,7 @@ Suite *suite_fs(void)
 	tcase_add_loop_test(conf, escape_proc, 0, 2);
 	tcase_add_loop_test(conf, escape_nested, 0, 2);
 	tcase_add_loop_test(conf, escape_mapped, 0, 2 * (int)NELEM(mapped_escapes));
-	tcase_add_loop_test(conf, escape_dir_moved_out, 0, 4);
+	tcase_add_loop_test(conf, escape_dir_moved_out, 0, 8);
 	tcase_add_loop_test(conf, dotdot_while_host_renames, 0, 2);
 	tcase_add_loop_test(conf, descriptor_limit, 0, 2);
 	tcase_add_loop_test(conf, escape_file, 0, 2);

@@ -517,6 +517,8 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 	const char *base = NULL;
 	int err;
 
+	/* No path yet: a base that is gone (ENOENT) names no ancestor. */
+	p->abs[0] = '\0';
 	if (path[0] != '/') {
 		if ((err = base_dir(proc, dirfd, p->abs)))
 			return err;
@@ -568,6 +570,8 @@ static bool is_tree_ancestor(struct vmm_process *proc, const char *abs)
 {
 	size_t n = strcmp(abs, "/") ? strlen(abs) : 0;
 
+	if (abs[0] != '/')
+		return false;	/* no path (lookup found no base) */
 	if (n == 0)
 		return true;	/* "/": it holds /dev, in every run */
 
