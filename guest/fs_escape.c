@@ -559,6 +559,11 @@ static void mode_proc(void)
 						    F_OK));
 	res("chdir /proc/self/root", s1(SYS_chdir, "/proc/self/root"));
 	cwd_is("  getcwd still ROOT/tree", "tree");
+	/* What the links say would be the VMM's host paths. */
+	res("readlink /proc/self/cwd", sys(SYS_readlink, (long)"/proc/self/cwd", (long)buf,
+					  sizeof(buf), 0, 0));
+	res("readlink /proc/self/fd/0", sys(SYS_readlink, (long)"/proc/self/fd/0", (long)buf,
+					   sizeof(buf), 0, 0));
 	try_open("open proc_root/etc/passwd (a symlink in the tree)", "proc_root/etc/passwd",
 		 O_RDONLY);
 	try_open("open /dev/null", "/dev/null", O_RDONLY);

@@ -1627,6 +1627,8 @@ static const char want_proc_ungranted[] =
 	"access /proc/self/root/etc/passwd: ENOENT\n"
 	"chdir /proc/self/root: ENOENT\n"
 	"  getcwd still ROOT/tree: yes\n"
+	"readlink /proc/self/cwd: ENOENT\n"
+	"readlink /proc/self/fd/0: ENOENT\n"
 	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
 	"open /dev/null: ok\n";
 
@@ -1647,6 +1649,8 @@ static const char want_proc_granted[] =
 	"access /proc/self/root/etc/passwd: EACCES\n"
 	"chdir /proc/self/root: EACCES\n"
 	"  getcwd still ROOT/tree: yes\n"
+	"readlink /proc/self/cwd: EACCES\n"
+	"readlink /proc/self/fd/0: EACCES\n"
 	"open proc_root/etc/passwd (a symlink in the tree): EACCES\n"
 	"open /dev/null: ok\n";
 

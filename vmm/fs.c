@@ -1495,6 +1495,15 @@ static int64_t do_readlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 		return fd == -EBUSY ? -EINVAL : fd;	/* a tree's root is no link */
 	n = readlinkat(fd, last, target, sizeof(target));
 	err = n < 0 ? -errno : 0;
+	/* A magic link of a granted /proc (cwd, exe, fd/N) tells the VMM's
+	 * own host paths and descriptors: refused as following it is.  Its
+	 * plain links ("self" -> "1234") are relative names. */
+	if (!err && (target[0] == '/' || memchr(target, ':', n))) {
+		struct statfs sfs;
+
+		if (fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+			err = -EACCES;
+	}
 	close(fd);
 	if (err)
 		return err;
