@@ -108,7 +108,8 @@ static const char usage_text[] =
 "\n"
 "The program has its standard input, output and error, and sees only the\n"
 "trees given with --ro and --rw or the policy's `path` rules, at their own\n"
-"paths or where they are mapped, never told their host paths; with none, no file system but /dev/null, /dev/zero, /dev/full,\n"
+"paths or where they are mapped, never told their host paths; with none,\n"
+"no file system but /dev/null, /dev/zero, /dev/full,\n"
 "/dev/random and /dev/urandom, which are in every run (lstar's own, never\n"
 "the host's devices).\n"
 "\n"
@@ -216,19 +217,26 @@ static void raise_fd_limit(void)
 }
 
 /*
- * tree_dest - where --ro/--rw's argument arg maps its tree: after its
- * last ":/" (DEST, absolute), or NULL when it holds none (the whole of
+ * split_tree - --ro/--rw's argument arg as its source, copied into src
+ * (PATH_MAX bytes), and where it maps the tree: after its last ":/"
+ * (DEST, absolute, within arg), or NULL when it holds none (the whole of
  * arg is the path, seen at its own place: "/a:b" has a colon in its
- * name).  The source is arg's first *src_len bytes.
+ * name).  -1 when a DEST has no source before it, or it is too long.
  */
-static const char *tree_dest(const char *arg, size_t *src_len)
+static int split_tree(const char *arg, char *src, const char **dest)
 {
 	const char *d = NULL;
+	size_t n;
 
 	for (const char *c = strstr(arg, ":/"); c; c = strstr(c + 1, ":/"))
 		d = c;
-	*src_len = d ? (size_t)(d - arg) : strlen(arg);
-	return d ? d + 1 : NULL;
+	n = d ? (size_t)(d - arg) : strlen(arg);
+	*dest = d ? d + 1 : NULL;
+	if ((d && n == 0) || n >= PATH_MAX)
+		return -1;
+	memcpy(src, arg, n);
+	src[n] = '\0';
+	return 0;
 }
 
 /*
@@ -240,18 +248,15 @@ static const char *tree_dest(const char *arg, size_t *src_len)
  */
 static int add_tree(FILE *out, const char *arg, bool writable)
 {
-	const char *opt = writable ? "rw" : "ro";
+	const char *opt = writable ? "rw" : "ro", *dest;
 	char canon[PATH_MAX], src[PATH_MAX];
-	size_t n;
-	const char *dest = tree_dest(arg, &n);
 
-	if (n >= sizeof(src) || (dest && n == 0)) {
-		fprintf(stderr, "lstar: --%s %s: %s\n", opt, arg, n ? strerror(ENAMETOOLONG) :
-			"expected SRC:DEST, the host's path before the ':'");
+	if (split_tree(arg, src, &dest) < 0) {
+		fprintf(stderr, "lstar: --%s %s: %s\n", opt, arg, dest == arg + 1 ?
+			"expected SRC:DEST, the host's path before the ':'" :
+			strerror(ENAMETOOLONG));
 		return -1;
 	}
-	memcpy(src, arg, n);
-	src[n] = '\0';
 	/* DEST is lexical, never resolved: a ".." would say a place it
 	 * does not name. */
 	for (const char *c = dest; c && (c = strstr(c, "..")); c += 2)
@@ -291,15 +296,11 @@ static bool ld_cache_shown(int ntrees, const char *const paths[], const bool rw[
 		return false;
 	for (int i = 0; i < ntrees; i++) {
 		char canon[PATH_MAX], src[PATH_MAX];
-		size_t n;
+		const char *dest;
 
 		/* A host file inside a host tree, wherever each is seen. */
-		tree_dest(paths[i], &n);
-		if (n >= sizeof(src))
-			continue;
-		memcpy(src, paths[i], n);
-		src[n] = '\0';
-		if (rw[i] && realpath(src, canon) && vmm_fs_tree_contains(canon, LD_CACHE))
+		if (rw[i] && !split_tree(paths[i], src, &dest) && realpath(src, canon) &&
+		    vmm_fs_tree_contains(canon, LD_CACHE))
 			return false;
 	}
 	return true;
