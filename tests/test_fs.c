@@ -2352,6 +2352,7 @@ START_TEST(mapped_rootfs)
 {
 	const char *const root_only[] = { "--ro", "@/rootfs:/", NULL };
 	const char *const with_data[] = { "--ro", "@/rootfs:/", "--rw", "@/data:/data", NULL };
+	const char *const deeper[] = { "--ro", "@/rootfs:/", "--ro", "@/data:/srv/d", NULL };
 	char root[PATH_MAX];
 
 	mapped_layout(root);
@@ -2359,6 +2360,11 @@ START_TEST(mapped_rootfs)
 		      "exec /bin/cat /etc/x", 0,
 		      "hi\nbusybox\ncat\nls\nsh\nx of the rootfs\nx of the rootfs\n"
 		      "x of the rootfs\n", NULL);
+	/* /srv is not in the rootfs: made up above the tree at /srv/d,
+	 * as the directories above any tree are. */
+	mapped_expect(root, deeper, "cd /srv && pwd && cat d/f && stat -c %a /srv && "
+		      "cd / && cd srv/d && pwd; ls /srv || echo not listed", 0,
+		      "/srv\ndata f\n555\n/srv/d\nnot listed\n", "can't open '/srv'");
 	mapped_expect(root, with_data, "cat /data/etclink/x; echo > /dev/null; "
 		      "cat /data/etclink/passwd || echo no host passwd; cd /data/sub && pwd", 0,
 		      "x of the rootfs\nno host passwd\n/data/sub\n", "No such file");

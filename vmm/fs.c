@@ -656,6 +656,8 @@ static int get_lookup(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	return err ? err : lookup_settled(cpu, dirfd, path, p, follow_last);
 }
 
+static bool missing_ancestor(struct vmm_process *proc, const struct fs_path *p);
+
 /* get_lookup's work on a path copied already (a socket's, sys_net.c). */
 static int lookup_settled(struct vmm_vcpu *cpu, int dirfd, const char *path,
 			  struct fs_path *p, enum follow follow_last)
@@ -671,6 +673,8 @@ static int lookup_settled(struct vmm_vcpu *cpu, int dirfd, const char *path,
 		err = -EISDIR;
 	if (!err)
 		err = settle(cpu->proc, p, follow_last);
+	if (!err && missing_ancestor(cpu->proc, p))
+		err = -EISDIR;
 	if (!err)
 		vmm_call_path(cpu, p->abs, false);
 	return err;
@@ -711,6 +715,23 @@ static int open_beneath(const struct vmm_tree *t, const char *rel,
 		return errno == ELOOP ? -ELOOP : -EACCES;
 	}
 	return errno == EXDEV ? -EACCES : -errno;
+}
+
+/*
+ * Is p, found in a tree, a directory above a deeper tree that its own
+ * tree lacks (a rootfs mapped at / without the /srv of a tree mapped at
+ * /srv/data)?  It is then made up, as the directories above any tree
+ * are: a mapped tree needs no mount point in the tree it shows in.
+ */
+static bool missing_ancestor(struct vmm_process *proc, const struct fs_path *p)
+{
+	int fd;
+
+	if (!strcmp(p->rel, ".") || !is_tree_ancestor(proc, p->abs))
+		return false;
+	if ((fd = open_beneath(p->tree, p->walk, O_PATH, 0)) >= 0)
+		close(fd);
+	return fd == -ENOENT;
 }
 
 bool vmm_fs_plain_dir(const struct vmm_tree *t, const char *rel)
@@ -974,6 +995,8 @@ int vmm_fs_set_cwd(struct vmm_process *proc, const char *path)
 		return err;
 	if (!(err = lookup(proc, AT_FDCWD, canon, &p)))
 		err = settle(proc, &p, FOLLOW);
+	if (!err && missing_ancestor(proc, &p))
+		err = -ENOENT;		/* made up: only a path, below */
 	if (err == FS_DEVICE)	/* /dev is only a path; a device no directory */
 		err = vmm_dev_is_dir(p.dev) ? -ENOENT : -ENOTDIR;
 	if (err == -ENOENT && !is_tree_ancestor(proc, p.abs) &&
