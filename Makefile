@@ -87,7 +87,7 @@ LIB_OBJS  += $(B)/vmm/vdso_image.o
 .PHONY: all bench bench-deps check check-hw clean deb deps examples fuzz-boundary fuzz-cc fuzz-parsers \
 	fuzz-smoke \
 	guest install stress tests uninstall
-all: $(B)/lstar $(B)/lstar-policy examples
+all: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci examples
 
 # --- the shim ------------------------------------------------------------
 $(B)/shim/asm-offsets.h: shim-kernel/asm-offsets.c shim-kernel/pt_regs.h shim-kernel/percpu.h \
@@ -184,6 +184,19 @@ $(B)/tools/%.o: tools/%.c
 $(B)/lstar-policy: $(B)/tools/lstar-policy.o $(POLICY_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+# --- lstar-oci: the OCI runtime command line over lstar run (oci/) ---------
+OCI_SRCS := $(wildcard oci/*.c)
+OCI_OBJS := $(OCI_SRCS:%.c=$(B)/%.o)
+
+$(B)/oci/%.o: oci/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ioci -c -o $@ $<
+
+$(B)/lstar-oci: $(OCI_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 # --- programs that run inside the sandbox (guest/) --------------------------
 # Each guest/NAME.c is built static twice, NAME.musl and NAME.glibc, and
