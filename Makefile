@@ -278,13 +278,13 @@ $(B)/tests/%.o: tests/%.c $(B)/shim/asm-offsets.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -I$(B)/shim $$(pkg-config --cflags check) -c -o $@ $<
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
+$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS) $(B)/oci/json.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS) $$(pkg-config --libs check)
 
 tests: $(TEST_BIN)
 
-check: $(B)/lstar $(B)/lstar-policy guest tests examples fuzz-smoke
+check: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci guest tests examples fuzz-smoke
 	@LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) LSTAR_SRC=$(abspath .) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
 
 # --- fuzzing lstar's own parsers (tools/fuzz/): libFuzzer with ASan and UBSan
@@ -358,7 +358,7 @@ stress: $(B)/lstar $(B)/lstar-policy guest tests
 
 # The same tests on hardware KVM (AMD SVM), emulated by QEMU, so that the
 # shim's CPL-0 syscall path really runs: docs/HARDWARE-TESTS.md.
-check-hw: $(B)/lstar $(B)/lstar-policy guest tests examples
+check-hw: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci guest tests examples
 	@tools/check-hw.sh $(B)
 
 # --- benchmark -------------------------------------------------------------

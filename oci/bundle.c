@@ -179,8 +179,14 @@ static int host_path(const char *bundle, const char *in, bool literal, char *out
 		oci_error("%s \"%.64s...\": too long", what, in);
 		return -1;
 	}
-	if (!literal)
-		return 0;
+	if (!literal) {
+		struct stat st;
+
+		if (stat(out, &st) == 0)
+			return 0;
+		oci_error("%s \"%s\": %s", what, in, strerror(errno));
+		return -1;
+	}
 	if (in[0] != '/') {
 		int bfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
