@@ -5,7 +5,7 @@
 #   make check      build and run every test (Check)
 #   make stress     the load tests, longer (CI runs it)
 #   make check-hw   the tests on emulated hardware KVM (CI runs it)
-#   make install    lstar, lstar-policy, profiles, man pages, bash completion
+#   make install    lstar, lstar-policy, lstar-oci, profiles, man pages, bash completion
 #                   (PREFIX=/usr/local, DESTDIR=); make uninstall undoes it
 #   make deb        a Debian package, build/lstar_VERSION_ARCH.deb
 #   make clean
@@ -378,18 +378,18 @@ DATADIR     ?= $(PREFIX)/share
 MANDIR      ?= $(DATADIR)/man
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 PROFILEDIR  := $(DATADIR)/lstar/profiles
-MAN1        := docs/man/lstar.1 docs/man/lstar-policy.1
+MAN1        := docs/man/lstar.1 docs/man/lstar-policy.1 docs/man/lstar-oci.1
 MAN5        := docs/man/lstar-policy.5
-INSTALLED   := $(BINDIR)/lstar $(BINDIR)/lstar-policy \
+INSTALLED   := $(BINDIR)/lstar $(BINDIR)/lstar-policy $(BINDIR)/lstar-oci \
 	$(PROFILES:policy/profiles/%=$(PROFILEDIR)/%) \
 	$(MAN1:docs/man/%=$(MANDIR)/man1/%) $(MAN5:docs/man/%=$(MANDIR)/man5/%) \
 	$(BASHCOMPDIR)/lstar $(BASHCOMPDIR)/lstar-policy
 
-install: $(B)/lstar $(B)/lstar-policy
+install: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
-	$(Q)install -m 0755 $(B)/lstar $(B)/lstar-policy $(DESTDIR)$(BINDIR)
+	$(Q)install -m 0755 $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci $(DESTDIR)$(BINDIR)
 	$(Q)install -m 0644 $(PROFILES) $(DESTDIR)$(PROFILEDIR)
 	$(Q)install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	$(Q)install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
@@ -421,12 +421,12 @@ DEB_DATE        = $(shell git log -1 --format=%aD 2>/dev/null || date -R)
 DEB_STATIC      = $(shell dpkg-query -W -f='$${source:Package} (= $${source:Version}), ' \
 	libelf-dev libseccomp-dev libcap-ng-dev | sed 's/, $$//')
 
-deb: $(B)/lstar $(B)/lstar-policy
+deb: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci
 	$(Q)rm -rf $(DEB_DIR)
 	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr
 	@echo "  DEB     $(B)/lstar_$(VERSION)_$(DEB_ARCH).deb"
 	$(Q)strip --strip-unneeded --remove-section=.comment --remove-section=.note \
-		$(DEB_ROOT)/usr/bin/lstar $(DEB_ROOT)/usr/bin/lstar-policy
+		$(DEB_ROOT)/usr/bin/lstar $(DEB_ROOT)/usr/bin/lstar-policy $(DEB_ROOT)/usr/bin/lstar-oci
 	$(Q)gzip -9n $(DEB_ROOT)/usr/share/man/man*/*
 	$(Q)install -d $(DEB_DOC) $(DEB_ROOT)/DEBIAN
 	$(Q)install -m 0644 packaging/debian/copyright $(DEB_DOC)/copyright
@@ -435,7 +435,7 @@ deb: $(B)/lstar $(B)/lstar-policy
 	$(Q)chmod 0644 $(DEB_DOC)/changelog.gz
 	$(Q)printf 'Source: lstar\n\nPackage: lstar\nArchitecture: any\n' > $(DEB_DIR)/debian/control
 	$(Q)cd $(DEB_DIR) && dpkg-shlibdeps -O debian/lstar/usr/bin/lstar \
-		debian/lstar/usr/bin/lstar-policy > shlibs.subst
+		debian/lstar/usr/bin/lstar-policy debian/lstar/usr/bin/lstar-oci > shlibs.subst
 	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
 		-e 's/@MAINTAINER@/$(DEB_MAINTAINER)/' \
 		-e "s/@DEPENDS@/$$(sed -n 's/^shlibs:Depends=//p' $(DEB_DIR)/shlibs.subst)/" \
@@ -457,6 +457,9 @@ deps:
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev zlib1g-dev check musl-tools busybox-static bash-static golang-go \
 		afl++ clang groff-base jq python3
+	# lstar-oci's tests drive podman (with its recommends: conmon, crun, the
+	# storage configuration), as a user of a container engine has it.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y podman
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

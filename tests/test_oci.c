@@ -555,6 +555,143 @@ START_TEST(bad_ids)
 }
 END_TEST
 
+/* --- podman ------------------------------------------------------------------------ */
+
+#define PODMAN		"/usr/bin/podman"
+#define IMAGE		"localhost/lstar-oci-test:latest"
+
+/* podman --runtime lstar-oci ARGS... (as root: podman's own storage). */
+static void podman(const char *const args[], int timeout_s, struct run_result *r)
+{
+	const char *argv[48];
+	int n = 0;
+
+	argv[n++] = PODMAN;
+	argv[n++] = "--runtime";
+	argv[n++] = oci_path();
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	run_argv((char *const *)argv, (char *const[]){ "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+						       "HOME=/root", NULL }, timeout_s, r);
+}
+
+/* The image: the test rootfs, tarred and imported (podman keeps it
+ * between runs; importing again only re-tags it). */
+static void import_image(struct box *b)
+{
+	char tar[256], *cmd;
+	struct run_result r;
+
+	make_box(b);
+	snprintf(tar, sizeof(tar), "%s/rootfs.tar", b->dir);
+	ck_assert_int_gt(asprintf(&cmd, "tar -C %s -cf %s . && " PODMAN " import -q %s " IMAGE
+				  " >/dev/null", b->rootfs, tar, tar), 0);
+	run_argv((char *const[]){ "/bin/sh", "-c", cmd, NULL },
+		 (char *const[]){ "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", NULL }, 120, &r);
+	ck_assert_msg(r.status == 0, "podman import: %s", r.err);
+	run_result_free(&r);
+	free(cmd);
+}
+
+static void podman_run(const char *const run_args[], int want_status, const char *want_out,
+		       const char *want_err)
+{
+	const char *args[40] = { "run", "--rm", "--network", "none", "--name", "lstar-oci-test" };
+	struct run_result r;
+	int n = 6;
+
+	for (int i = 0; run_args[i]; i++)
+		args[n++] = run_args[i];
+	args[n] = NULL;
+	podman(args, 120, &r);
+	ck_assert_msg(r.status == want_status, "podman run %s...: status %d, not %d; stderr: %s",
+		      run_args[0], r.status, want_status, r.err);
+	if (want_out)
+		ck_assert_msg(!strcmp(r.out, want_out), "podman run: stdout \"%s\", not \"%s\"",
+			      r.out, want_out);
+	if (want_err)
+		ck_assert_msg(strstr(r.err, want_err), "podman run: stderr \"%s\" lacks \"%s\"",
+			      r.err, want_err);
+	run_result_free(&r);
+}
+
+/* What a user does first: echo, a file of the image, an exit status, a
+ * volume, the host refused; then nothing is left, in podman or here. */
+START_TEST(podman_runs_image)
+{
+	struct box b;
+	char vol[160], volume[256], path[256], *text;
+	const char *ps[] = { "ps", "-a", "--filter", "name=lstar-oci-test", "--format", "{{.Names}}", NULL };
+	struct run_result r;
+
+	import_image(&b);
+	podman_run((const char *const[]){ IMAGE, "/bin/busybox", "echo", "hi", NULL }, 0, "hi\n", NULL);
+	podman_run((const char *const[]){ IMAGE, "cat", "/etc/greeting", NULL }, 0,
+		   "hello from the image\n", NULL);
+	podman_run((const char *const[]){ IMAGE, "sh", "-c", "exit 3", NULL }, 3, "", NULL);
+	snprintf(vol, sizeof(vol), "%s/vol", b.dir);
+	ck_assert_int_eq(mkdir(vol, 0755), 0);
+	snprintf(volume, sizeof(volume), "%s:/data", vol);
+	podman_run((const char *const[]){ "-v", volume, IMAGE, "sh", "-c",
+					  "echo from-container > /data/f; cat /data/f", NULL },
+		   0, "from-container\n", NULL);
+	snprintf(path, sizeof(path), "%s/f", vol);
+	ck_assert_ptr_nonnull(text = read_text(path));
+	ck_assert_str_eq(text, "from-container\n");
+	free(text);
+	/* The host's files are not the container's: /usr is not in the
+	 * image, the host's /etc/shadow neither. */
+	podman_run((const char *const[]){ IMAGE, "cat", "/etc/shadow", NULL }, 1, "",
+		   "No such file or directory");
+	podman_run((const char *const[]){ IMAGE, "ls", "/usr", NULL }, 1, "",
+		   "No such file or directory");
+	podman(ps, 60, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(!strcmp(r.out, ""), "podman ps -a: \"%s\" left", r.out);
+	run_result_free(&r);
+	rm_rf(b.dir);
+}
+END_TEST
+
+/* podman stop ends a container within its timeout (SIGTERM reaches the
+ * program); podman kill delivers a signal; rm leaves no state. */
+START_TEST(podman_stop_and_kill)
+{
+	struct box b;
+	const char *run[] = { "run", "-d", "--network", "none", "--name", "lstar-oci-test-stop",
+			      IMAGE, "sleep", "60", NULL },
+		   *stop[] = { "stop", "-t", "10", "lstar-oci-test-stop", NULL },
+		   *inspect[] = { "inspect", "--format", "{{.State.ExitCode}}", "lstar-oci-test-stop",
+				  NULL },
+		   *rm[] = { "rm", "-f", "lstar-oci-test-stop", NULL };
+	struct run_result r;
+	struct timespec t0, t1;
+
+	import_image(&b);
+	podman(rm, 60, &r);
+	run_result_free(&r);
+	podman(run, 60, &r);
+	ck_assert_msg(r.status == 0, "podman run -d: %s", r.err);
+	run_result_free(&r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	podman(stop, 60, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(r.status == 0, "podman stop: %s", r.err);
+	run_result_free(&r);
+	/* SIGTERM ends busybox sleep at once: well before the 10 s after
+	 * which podman would have sent SIGKILL. */
+	ck_assert_msg(t1.tv_sec - t0.tv_sec < 8, "podman stop took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	podman(inspect, 60, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "143\n"), "exit code \"%s\" (%s)", r.out, r.err);
+	run_result_free(&r);
+	podman(rm, 60, &r);
+	ck_assert_int_eq(r.status, 0);
+	run_result_free(&r);
+	rm_rf(b.dir);
+}
+END_TEST
+
 Suite *suite_oci(void)
 {
 	Suite *s = suite_create("oci");
@@ -572,6 +709,17 @@ Suite *suite_oci(void)
 	tcase_add_loop_test(bad, hostile_bundle, 0, sizeof(hostile) / sizeof(hostile[0]));
 	tcase_add_loop_test(bad, refused_process_fields, 0,
 			    sizeof(refused_process) / sizeof(refused_process[0]));
+	if (access(PODMAN, X_OK) == 0) {
+		TCase *pod = tcase_create("podman");
+
+		tcase_set_timeout(pod, 300);
+		tcase_add_test(pod, podman_runs_image);
+		tcase_add_test(pod, podman_stop_and_kill);
+		suite_add_tcase(s, pod);
+	} else {
+		printf("lstar tests: oci:podman not run: %s is not installed "
+		       "(make deps installs it)\n", PODMAN);
+	}
 	suite_add_tcase(s, cli);
 	suite_add_tcase(s, life);
 	suite_add_tcase(s, bad);
