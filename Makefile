@@ -5,7 +5,7 @@
 #   make check      build and run every test (Check)
 #   make stress     the load tests, longer (CI runs it)
 #   make check-hw   the tests on emulated hardware KVM (CI runs it)
-#   make install    lstar, lstar-policy, profiles, man pages, bash completion
+#   make install    lstar, lstar-policy, lstar-oci, profiles, man pages, bash completion
 #                   (PREFIX=/usr/local, DESTDIR=); make uninstall undoes it
 #   make deb        a Debian package, build/lstar_VERSION_ARCH.deb
 #   make clean
@@ -87,7 +87,7 @@ LIB_OBJS  += $(B)/vmm/vdso_image.o
 .PHONY: all bench bench-deps check check-hw clean deb deps examples fuzz-boundary fuzz-cc fuzz-parsers \
 	fuzz-smoke \
 	guest install stress tests uninstall
-all: $(B)/lstar $(B)/lstar-policy examples
+all: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci examples
 
 # --- the shim ------------------------------------------------------------
 $(B)/shim/asm-offsets.h: shim-kernel/asm-offsets.c shim-kernel/pt_regs.h shim-kernel/percpu.h \
@@ -185,6 +185,19 @@ $(B)/lstar-policy: $(B)/tools/lstar-policy.o $(POLICY_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
 
+# --- lstar-oci: the OCI runtime command line over lstar run (oci/) ---------
+OCI_SRCS := $(wildcard oci/*.c)
+OCI_OBJS := $(OCI_SRCS:%.c=$(B)/%.o)
+
+$(B)/oci/%.o: oci/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ioci -c -o $@ $<
+
+$(B)/lstar-oci: $(OCI_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+
 # --- programs that run inside the sandbox (guest/) --------------------------
 # Each guest/NAME.c is built static twice, NAME.musl and NAME.glibc, and
 # args.c also as a static-PIE (args.pie) and dynamically linked against
@@ -265,13 +278,13 @@ $(B)/tests/%.o: tests/%.c $(B)/shim/asm-offsets.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -I$(B)/shim $$(pkg-config --cflags check) -c -o $@ $<
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
+$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS) $(B)/oci/json.o
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS) $$(pkg-config --libs check)
 
 tests: $(TEST_BIN)
 
-check: $(B)/lstar $(B)/lstar-policy guest tests examples fuzz-smoke
+check: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci guest tests examples fuzz-smoke
 	@LSTAR=$(abspath $(B)/lstar) LSTAR_POLICY=$(abspath $(B)/lstar-policy) LSTAR_SRC=$(abspath .) LSTAR_GUEST_DIR=$(abspath $(B)/guest) CK_TIMEOUT_MULTIPLIER=1 $(TEST_BIN)
 
 # --- fuzzing lstar's own parsers (tools/fuzz/): libFuzzer with ASan and UBSan
@@ -345,7 +358,7 @@ stress: $(B)/lstar $(B)/lstar-policy guest tests
 
 # The same tests on hardware KVM (AMD SVM), emulated by QEMU, so that the
 # shim's CPL-0 syscall path really runs: docs/HARDWARE-TESTS.md.
-check-hw: $(B)/lstar $(B)/lstar-policy guest tests examples
+check-hw: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci guest tests examples
 	@tools/check-hw.sh $(B)
 
 # --- benchmark -------------------------------------------------------------
@@ -365,18 +378,18 @@ DATADIR     ?= $(PREFIX)/share
 MANDIR      ?= $(DATADIR)/man
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 PROFILEDIR  := $(DATADIR)/lstar/profiles
-MAN1        := docs/man/lstar.1 docs/man/lstar-policy.1
+MAN1        := docs/man/lstar.1 docs/man/lstar-policy.1 docs/man/lstar-oci.1
 MAN5        := docs/man/lstar-policy.5
-INSTALLED   := $(BINDIR)/lstar $(BINDIR)/lstar-policy \
+INSTALLED   := $(BINDIR)/lstar $(BINDIR)/lstar-policy $(BINDIR)/lstar-oci \
 	$(PROFILES:policy/profiles/%=$(PROFILEDIR)/%) \
 	$(MAN1:docs/man/%=$(MANDIR)/man1/%) $(MAN5:docs/man/%=$(MANDIR)/man5/%) \
 	$(BASHCOMPDIR)/lstar $(BASHCOMPDIR)/lstar-policy
 
-install: $(B)/lstar $(B)/lstar-policy
+install: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PROFILEDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
-	$(Q)install -m 0755 $(B)/lstar $(B)/lstar-policy $(DESTDIR)$(BINDIR)
+	$(Q)install -m 0755 $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci $(DESTDIR)$(BINDIR)
 	$(Q)install -m 0644 $(PROFILES) $(DESTDIR)$(PROFILEDIR)
 	$(Q)install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	$(Q)install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
@@ -408,12 +421,12 @@ DEB_DATE        = $(shell git log -1 --format=%aD 2>/dev/null || date -R)
 DEB_STATIC      = $(shell dpkg-query -W -f='$${source:Package} (= $${source:Version}), ' \
 	libelf-dev libseccomp-dev libcap-ng-dev | sed 's/, $$//')
 
-deb: $(B)/lstar $(B)/lstar-policy
+deb: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci
 	$(Q)rm -rf $(DEB_DIR)
 	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr
 	@echo "  DEB     $(B)/lstar_$(VERSION)_$(DEB_ARCH).deb"
 	$(Q)strip --strip-unneeded --remove-section=.comment --remove-section=.note \
-		$(DEB_ROOT)/usr/bin/lstar $(DEB_ROOT)/usr/bin/lstar-policy
+		$(DEB_ROOT)/usr/bin/lstar $(DEB_ROOT)/usr/bin/lstar-policy $(DEB_ROOT)/usr/bin/lstar-oci
 	$(Q)gzip -9n $(DEB_ROOT)/usr/share/man/man*/*
 	$(Q)install -d $(DEB_DOC) $(DEB_ROOT)/DEBIAN
 	$(Q)install -m 0644 packaging/debian/copyright $(DEB_DOC)/copyright
@@ -422,7 +435,7 @@ deb: $(B)/lstar $(B)/lstar-policy
 	$(Q)chmod 0644 $(DEB_DOC)/changelog.gz
 	$(Q)printf 'Source: lstar\n\nPackage: lstar\nArchitecture: any\n' > $(DEB_DIR)/debian/control
 	$(Q)cd $(DEB_DIR) && dpkg-shlibdeps -O debian/lstar/usr/bin/lstar \
-		debian/lstar/usr/bin/lstar-policy > shlibs.subst
+		debian/lstar/usr/bin/lstar-policy debian/lstar/usr/bin/lstar-oci > shlibs.subst
 	$(Q)sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
 		-e 's/@MAINTAINER@/$(DEB_MAINTAINER)/' \
 		-e "s/@DEPENDS@/$$(sed -n 's/^shlibs:Depends=//p' $(DEB_DIR)/shlibs.subst)/" \
@@ -444,6 +457,9 @@ deps:
 		build-essential pkg-config libseccomp-dev libcap-ng-dev \
 		libelf-dev zlib1g-dev check musl-tools busybox-static bash-static golang-go \
 		afl++ clang groff-base jq python3
+	# lstar-oci's tests drive podman (with its recommends: conmon, crun, the
+	# storage configuration), as a user of a container engine has it.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y podman
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

@@ -60,12 +60,12 @@ static const char *source_tree_missing(void)
 
 int main(void)
 {
-	Suite *(*const unit[])(void) = { suite_abi, suite_entry, suite_elf, suite_stack, suite_mem, suite_cli, suite_confine, suite_policy, suite_shim_mm, suite_shim_lib, suite_syscalls, suite_block };
+	Suite *(*const unit[])(void) = { suite_abi, suite_entry, suite_elf, suite_stack, suite_mem, suite_cli, suite_confine, suite_policy, suite_shim_mm, suite_shim_lib, suite_syscalls, suite_block, suite_json };
 	/* What needs the source tree and its tools (make install), which
 	 * the check-hw machine does not have: it tests the KVM path. */
 	Suite *(*const build[])(void) = { suite_install };
 	const char *no_tree = source_tree_missing();
-	Suite *(*const kvm[])(void) = { suite_run, suite_limits, suite_hostile, suite_vdso, suite_fs, suite_policy_run, suite_trace, suite_output, suite_load, suite_procs, suite_fuzz, suite_dynamic, suite_shared, suite_net, suite_dns };
+	Suite *(*const kvm[])(void) = { suite_run, suite_limits, suite_hostile, suite_vdso, suite_fs, suite_policy_run, suite_trace, suite_output, suite_load, suite_procs, suite_fuzz, suite_dynamic, suite_shared, suite_net, suite_dns, suite_oci };
 	const char *why = kvm_unusable();
 	SRunner *sr = srunner_create(NULL);
 	int failed;

@@ -304,8 +304,10 @@ static int expected_files(struct installed *f)
 	static const struct installed fixed[] = {
 		{ "usr/bin/lstar", 0755, "" },
 		{ "usr/bin/lstar-policy", 0755, "" },
+		{ "usr/bin/lstar-oci", 0755, "" },
 		{ "usr/share/man/man1/lstar.1", 0644, "docs/man/lstar.1" },
 		{ "usr/share/man/man1/lstar-policy.1", 0644, "docs/man/lstar-policy.1" },
+		{ "usr/share/man/man1/lstar-oci.1", 0644, "docs/man/lstar-oci.1" },
 		{ "usr/share/man/man5/lstar-policy.5", 0644, "docs/man/lstar-policy.5" },
 		{ "usr/share/bash-completion/completions/lstar", 0644, "tools/completion/lstar.bash" },
 		{ "usr/share/bash-completion/completions/lstar-policy", 0644,
@@ -409,13 +411,15 @@ START_TEST(install_and_uninstall)
 	}
 
 	/* The installed commands run. */
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
+		static const char *const cmds[] = { "lstar-policy", "lstar", "lstar-oci" };
+		static const char *const says[] = { "lstar-policy check", "lstar ", "lstar-oci version" };
 		const char *const argv[] = { path, i ? "--version" : "--help", NULL };
 
-		snprintf(path, sizeof(path), "%s/usr/bin/%s", dest, i ? "lstar" : "lstar-policy");
+		snprintf(path, sizeof(path), "%s/usr/bin/%s", dest, cmds[i]);
 		run_argv((char *const *)argv, NULL, 30, &r);
 		ck_assert_msg(r.status == 0, "%s %s: status %d: %s", path, argv[1], r.status, r.err);
-		ck_assert_ptr_nonnull(strstr(r.out, i ? "lstar " : "lstar-policy check"));
+		ck_assert_ptr_nonnull(strstr(r.out, says[i]));
 		run_result_free(&r);
 	}
 
@@ -431,7 +435,7 @@ END_TEST
 
 /* --- the man pages -------------------------------------------------------------- */
 
-static const char *const pages[] = { "lstar.1", "lstar-policy.1", "lstar-policy.5" };
+static const char *const pages[] = { "lstar.1", "lstar-policy.1", "lstar-policy.5", "lstar-oci.1" };
 
 /* Each page formats for a terminal, as man does, without a warning. */
 START_TEST(man_page_lints)

@@ -28,6 +28,7 @@ Suite *suite_syscalls(void);
 Suite *suite_shim_lib(void);
 Suite *suite_block(void);
 Suite *suite_install(void);
+Suite *suite_json(void);
 
 /* Integration suites (need /dev/kvm). */
 Suite *suite_run(void);
@@ -45,6 +46,7 @@ Suite *suite_dynamic(void);
 Suite *suite_shared(void);
 Suite *suite_net(void);
 Suite *suite_dns(void);
+Suite *suite_oci(void);
 
 /*
  * host_facts - what the tests can observe of this machine (host.c), for

@@ -9,6 +9,7 @@
 #                                     in the same run on the same machine
 #   ONLY=fuzz tools/bench.sh          only the lstar fuzz figures
 #   ONLY=net tools/bench.sh           only the network rows
+#   ONLY=oci tools/bench.sh           only podman's container start-up
 #
 # Peers: strace -f (ptrace), gVisor runsc with its ptrace platform, bwrap
 # (namespaces).  "lstar -p args" runs lstar under a policy whose rules for
@@ -145,7 +146,7 @@ done
 
 echo "lstar bench: $(uname -r), $(nproc) cores, best of $REPS runs, seconds (x native)"
 "$LSTAR" doctor | grep -E '^  (platform|start-up|steps|floor|floor exit|syscall|VMM exit|first touch) |^                (confinement|before boot)'
-[[ ${ONLY:-} == fuzz ]] && workloads=()
+[[ ${ONLY:-} == fuzz || ${ONLY:-} == oci ]] && workloads=()
 if [[ ${ONLY:-} == net ]]; then
 	for i in "${!workloads[@]}"; do
 		[[ ${workloads[$i]} == *'|net' ]] || unset 'workloads[i]'
@@ -184,6 +185,45 @@ if [[ -n $BASE ]]; then
 	echo "base: $BASE"
 fi
 [[ ${ONLY:-} == net ]] && exit 0
+
+# --- container runtimes -----------------------------------------------------
+# `podman run --rm IMAGE true` with each OCI runtime podman can use here:
+# lstar-oci, crun and runc (the engine's own), runsc (ptrace platform).  The
+# image is busybox-static, imported once; a runtime that fails here is
+# shown as "failed" with its error below, never left out.
+oci_bench() {
+	local img=localhost/lstar-bench-busybox:latest root rt t err
+	if ! command -v podman >/dev/null; then
+		echo "note: podman: not installed (make deps installs it)"
+		return
+	fi
+	root=$(mktemp -d /tmp/lstar-bench-oci-XXXXXX)
+	mkdir -p "$root/bin" && cp /bin/busybox "$root/bin/" && ln -s busybox "$root/bin/true"
+	tar -C "$root" -cf "$root.tar" . && podman import -q "$root.tar" "$img" >/dev/null
+	rm -rf "$root" "$root.tar"
+	echo
+	echo "podman run --rm --network none IMAGE true, best of $REPS runs, seconds"
+	for rt in "$(realpath "$B/lstar-oci")" crun runc runsc; do
+		local path flags=()
+		path=$(command -v "$rt") || { printf '  %-12s n/a (not installed)\n' "${rt##*/}"; continue; }
+		[[ $rt == runsc ]] && flags=(--runtime-flag network=none --runtime-flag ignore-cgroups)
+		t=""
+		for _ in $(seq "$REPS"); do
+			local s e
+			s=$(date +%s.%N)
+			if ! err=$(podman --runtime "$path" "${flags[@]}" run --rm --network none "$img" true 2>&1); then
+				t=failed
+				break
+			fi
+			e=$(date +%s.%N)
+			t=$(awk -v a="$s" -v b="$e" -v t="$t" 'BEGIN { d = b - a; if (t == "" || d < t) t = d; printf "%.3f", t }')
+		done
+		printf '  %-12s %s\n' "${rt##*/}" "$t"
+		[[ $t == failed ]] && printf '               %s\n' "$(head -c 300 <<<"$err")"
+	done
+}
+[[ ${ONLY:-} == oci || -z ${ONLY:-} ]] && oci_bench
+[[ ${ONLY:-} == oci ]] && exit 0
 
 # --- lstar fuzz -----------------------------------------------------------------
 # A reset's cost by the pages an execution wrote (guest/fuzz_target's DIRT

@@ -73,7 +73,7 @@ say() { printf 'check-hw: %s\n' "$*" >&2; }
 die() { say "FAIL: $*"; exit 1; }
 
 # --- inputs -----------------------------------------------------------------
-for f in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests"; do
+for f in "$B/lstar" "$B/lstar-policy" "$B/lstar-oci" "$B/tests/lstar-tests"; do
 	[[ -x $f ]] || die "$f is missing: build it first (make B=$B $f)"
 done
 # The source files the tests read (golden files, example policies).
@@ -178,7 +178,7 @@ mkdir -p "$R$PYLIB"
 tar -C "$PYLIB" -cf - --exclude=./test --exclude=./idlelib --exclude=./tkinter \
 	--exclude=./lib2to3 --exclude=./ensurepip --exclude=./turtledemo --exclude=./site-packages \
 	--exclude=./dist-packages . | tar -C "$R$PYLIB" -xf -
-for bin in "$B/lstar" "$B/lstar-policy" "$B/tests/lstar-tests" /bin/true \
+for bin in "$B/lstar" "$B/lstar-policy" "$B/lstar-oci" "$B/tests/lstar-tests" /bin/true \
 	/usr/bin/afl-fuzz /usr/bin/afl-showmap /usr/bin/jq /usr/bin/script "${DYN_BINS[@]}" \
 	"$PYLIB"/lib-dynload/*.so; do
 	nf=$(ldd "$bin" | grep 'not found' || true)
@@ -200,6 +200,7 @@ cp /usr/bin/bash-static /usr/bin/env "$R/usr/bin/"
 cp /usr/bin/afl-fuzz /usr/bin/afl-showmap /usr/bin/jq /usr/bin/script "$R/usr/bin/"
 cp "$B/lstar" "$R/lstar/lstar"
 cp "$B/lstar-policy" "$R/lstar/lstar-policy"
+cp "$B/lstar-oci" "$R/lstar/lstar-oci"
 cp "$B/tests/lstar-tests" "$R/lstar/lstar-tests"
 cp "${guests[@]}" "$R/lstar/guest/"
 cp "$B"/examples/* "$R/lstar/examples/"

@@ -241,28 +241,17 @@ static void req_free(struct exec_req *r)
 		close(r->fd);
 }
 
-/* Find, check and read the program named by the call's arguments a. */
-static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, struct exec_req *r)
+/*
+ * Open, check and read the program at r->path (from dirfd, with
+ * execveat's flags), following its "#!" lines: r->argv is execve's argv,
+ * as the lines change it.  ENOEXEC for a file that is no program lstar
+ * can run.
+ */
+static int read_program_at(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req *r)
 {
-	int dirfd = AT_FDCWD, flags = 0, err = 0;
-	uint64_t path_gva = a[0], argv_gva = a[1], envp_gva = a[2];
-	size_t total = 0;
 	char why[512];
+	int err;
 
-	if (nr == SYS_execveat) {
-		dirfd = (int)a[0];
-		path_gva = a[1];
-		argv_gva = a[2];
-		envp_gva = a[3];
-		flags = (int)a[4];
-		if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-			return -EINVAL;
-	}
-	if (!(r->path = get_string(cpu, path_gva, EXEC_PATH_MAX, &err)))
-		return err == -E2BIG ? -ENAMETOOLONG : err;
-	if ((err = get_strv(cpu, argv_gva, &r->argv, &total)) ||
-	    (err = get_strv(cpu, envp_gva, &r->envp, &total)))
-		return err;
 	for (int depth = 0;; depth++) {
 		char *interp = NULL;
 
@@ -298,12 +287,108 @@ static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, st
 			vmm_err("%s: %s", r->path, why);
 		return -ENOEXEC;
 	}
+	return 0;
+}
+
+/* Find, check and read the program named by the call's arguments a. */
+static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, struct exec_req *r)
+{
+	int dirfd = AT_FDCWD, flags = 0, err = 0;
+	uint64_t path_gva = a[0], argv_gva = a[1], envp_gva = a[2];
+	size_t total = 0;
+	char why[512];
+
+	if (nr == SYS_execveat) {
+		dirfd = (int)a[0];
+		path_gva = a[1];
+		argv_gva = a[2];
+		envp_gva = a[3];
+		flags = (int)a[4];
+		if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+			return -EINVAL;
+	}
+	if (!(r->path = get_string(cpu, path_gva, EXEC_PATH_MAX, &err)))
+		return err == -E2BIG ? -ENAMETOOLONG : err;
+	if ((err = get_strv(cpu, argv_gva, &r->argv, &total)) ||
+	    (err = get_strv(cpu, envp_gva, &r->envp, &total)) ||
+	    (err = read_program_at(cpu, dirfd, flags, r)))
+		return err;
 	/* A dynamic program's interpreter, beneath the trees as any path:
 	 * Linux's errors (ENOENT when it is missing, ELIBBAD when it is no
 	 * interpreter), and a word on why. */
 	if ((err = vmm_image_interp(cpu, &r->img, why, sizeof(why))))
 		vmm_err("%s: %s", r->path, why);
 	return err;
+}
+
+/* The PATH a bare program name is searched along (execvp's, and what a
+ * container engine's images set). */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int vmm_exec_first(struct vmm_vcpu *cpu, struct vmm_image *img, int *fd, struct exec_req **hold)
+{
+	const char *path = DEFAULT_PATH, *name = img->program;
+	struct exec_req *r = calloc(1, sizeof(*r));
+	int err = -ENOENT;
+	bool denied = false;
+
+	*hold = r;
+	if (!r)
+		return -ENOMEM;
+	r->fd = -1;
+	for (int i = 0; i < img->envc; i++)
+		if (!strncmp(img->envp[i], "PATH=", 5))
+			path = img->envp[i] + 5;
+	/* A name with a '/' is a path (from --cwd when relative); a bare
+	 * name is tried in each directory of PATH, as execvp does: on
+	 * beyond the ones that lack it or deny it, not beyond a bad file. */
+	for (const char *dir = path; err && dir;) {
+		const char *end = strchrnul(dir, ':');
+		bool bare = !strchr(name, '/');
+
+		strv_free(&r->argv);
+		free(r->path);
+		r->path = NULL;
+		for (int i = 0; i < img->argc; i++)
+			if ((err = strv_insert(&r->argv, r->argv.n, strdup(img->argv[i]))))
+				return err;
+		if (bare && asprintf(&r->path, "%.*s%s%s", (int)(end - dir), dir,
+				     end > dir ? "/" : "", name) < 0)
+			r->path = NULL;
+		else if (!bare)
+			r->path = strdup(name);
+		if (!r->path)
+			return -ENOMEM;
+		free(r->img.file);
+		r->img.file = NULL;
+		if (r->fd >= 0)
+			close(r->fd);
+		r->fd = -1;
+		err = read_program_at(cpu, AT_FDCWD, 0, r);
+		if (!bare || (err != -ENOENT && err != -ENOTDIR && err != -EACCES))
+			break;
+		denied |= err == -EACCES;
+		dir = *end ? end + 1 : NULL;
+	}
+	if (err)
+		return err == -ENOENT && denied ? -EACCES : err;
+	img->program = r->path;
+	img->file = r->img.file;
+	img->size = r->img.size;
+	img->elf = r->img.elf;
+	img->argc = r->argv.n;
+	img->argv = r->argv.v;
+	r->img.file = NULL;
+	*fd = r->fd;
+	r->fd = -1;
+	return 0;
+}
+
+void vmm_exec_first_free(struct exec_req *hold)
+{
+	if (hold)
+		req_free(hold);
+	free(hold);
 }
 
 int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)

@@ -74,6 +74,12 @@ static const char usage_text[] =
 "                     loopback addresses) or dns [FILE], such as\n"
 "                     --net 'connect 127.0.0.1:8080/tcp' or --net dns;\n"
 "                     without any, the program has no network\n"
+"  --inside           PROGRAM is a path in the program's own file system\n"
+"                     (the trees it sees, as execve inside the sandbox\n"
+"                     finds it: symlinks, #! lines), not a host path; a\n"
+"                     name without '/' is searched along --env PATH (or\n"
+"                     /usr/local/sbin:...:/bin), so that a tree mapped at\n"
+"                     / runs its own programs: --rw ROOTFS:/ --inside sh\n"
 "  --system           the host's programs and libraries, read-only: /usr,\n"
 "                     and /bin, /lib, /lib64, /sbin as the host has them\n"
 "                     (merged-/usr symlinks into /usr); what a dynamically\n"
@@ -386,7 +392,7 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_STDIN,
+enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_INSIDE, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
@@ -405,6 +411,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "rw", required_argument, NULL, 'w' },
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "inside", no_argument, NULL, OPT_INSIDE },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "trace", optional_argument, NULL, 'T' },
 		{ "learn", required_argument, NULL, 'L' },
@@ -459,6 +466,11 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			break;
 		case OPT_SYSTEM:
 			opt->system = true;
+			break;
+		case OPT_INSIDE:
+			if (fuzz)
+				return usage_error("fuzz: --inside is an option of lstar run");
+			opt->inside = true;
 			break;
 		case 'p':
 			cmd->policy_name = optarg;

@@ -668,6 +668,7 @@ struct boot {
 					 * interpreter's entry, or its own */
 	struct lstar_shim_header hdr;
 	struct lstar_boot_info bi;
+	struct exec_req *inside;	/* --inside: what img points at */
 };
 
 /* -ENOMEM from a step that fills guest memory: the program does not fit
@@ -858,9 +859,22 @@ static int open_process(struct vmm *vmm)
 		return err;
 	}
 	vmm_fd_init(proc);
-	/* What /proc/self/exe runs (exec.c): the program as it was read. */
-	proc->exe_fd = open(opt->program, O_RDONLY | O_CLOEXEC);
+	/* What /proc/self/exe runs (exec.c): the program as it was read
+	 * (--inside: find_inside keeps the file it read). */
+	if (!opt->inside)
+		proc->exe_fd = open(opt->program, O_RDONLY | O_CLOEXEC);
 	return 0;
+}
+
+/* 2a. --inside: the program, found in the trees just opened. */
+static int find_inside(struct vmm *vmm, struct boot *b)
+{
+	int err = vmm_exec_first(b->cpu, &b->img, &vmm->proc.exe_fd, &b->inside);
+
+	if (err)
+		vmm_err("%s: %s", vmm->opt->program, err == -ENOEXEC ?
+			"not a program lstar can run (an ELF, or a #! line)" : strerror(-err));
+	return err;
 }
 
 /* 2b. A dynamic program's interpreter, found beneath the trees as the
@@ -1337,7 +1351,8 @@ int vmm_run(const struct vmm_options *opt)
 	};
 	b->cpu = &vmm->vcpu[0];
 
-	if (read_image(vmm, b) || open_process(vmm) || open_interp(b) ||
+	if ((opt->inside ? open_process(vmm) || find_inside(vmm, b) :
+			   read_image(vmm, b) || open_process(vmm)) || open_interp(b) ||
 	    step_done(opt, VMM_STEP_PROGRAM, &t) ||
 	    build_vm(vmm, b) || step_done(opt, VMM_STEP_VM, &t) ||
 	    load_images(vmm, b) || step_done(opt, VMM_STEP_IMAGES, &t) ||
@@ -1364,6 +1379,7 @@ out:
 	if (b) {
 		free(b->img.file);
 		free(b->img.interp_file);
+		vmm_exec_first_free(b->inside);
 	}
 	free(b);
 	free(vmm);

@@ -288,6 +288,7 @@ struct vmm_options {
 	bool verbose;			/* -v */
 	bool system;			/* --system: /usr read-only (a policy
 					 * tree) and the host's top links */
+	bool inside;			/* --inside: program is a guest path */
 	bool quiet;			/* no report line (doctor) */
 	bool probe_msr;			/* doctor: LSTAR_BOOT_PROBE_MSR */
 	bool floor;			/* doctor: LSTAR_BOOT_FLOOR */
@@ -805,6 +806,15 @@ struct vmm_image {
  * in why.  vmm_exec_image - execve's point of no return: the VM emptied
  * and img (its file taken) started on cpu; 0 or -errno (the process
  * cannot go on). */
+/* exec.c: lstar run --inside - the program named on the command line
+ * (img->program, img->argv), found in the sandbox's own file system as
+ * execve would find it (a bare name along its environment's PATH) and
+ * read into img, its argv as "#!" lines make it; its file left open in
+ * *fd.  What img then points at is held in *hold until
+ * vmm_exec_first_free.  0 or -errno. */
+struct exec_req;
+int vmm_exec_first(struct vmm_vcpu *cpu, struct vmm_image *img, int *fd, struct exec_req **hold);
+void vmm_exec_first_free(struct exec_req *hold);
 int vmm_read_program(int fd, uint8_t **out, size_t *size);
 int vmm_image_check(struct vmm_image *img, char *why, size_t len);
 
