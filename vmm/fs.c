@@ -404,8 +404,12 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 	int err;
 
 	if (path[0] != '/') {
-		if ((err = base_dir(proc, dirfd, p->abs)))
+		if ((err = base_dir(proc, dirfd, p->abs))) {
+			/* No path made: the callers that ask whether a path
+			 * that is not there lies above a tree get no. */
+			p->abs[0] = '\0';
 			return err;
+		}
 		base = strcpy(base_buf, p->abs);
 	}
 	if ((err = normalize(p->abs, base, path)) || (err = through_links(proc, p->abs)))
@@ -454,6 +458,8 @@ static bool is_tree_ancestor(struct vmm_process *proc, const char *abs)
 {
 	size_t n = strcmp(abs, "/") ? strlen(abs) : 0;
 
+	if (!abs[0])
+		return false;	/* no path: lookup failed before it made one */
 	if (n == 0)
 		return true;	/* "/": it holds /dev, in every run */
 
