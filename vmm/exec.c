@@ -241,13 +241,14 @@ static void req_free(struct exec_req *r)
 		close(r->fd);
 }
 
+static int find_file(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req *r);
+
 /* Find, check and read the program named by the call's arguments a. */
 static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, struct exec_req *r)
 {
 	int dirfd = AT_FDCWD, flags = 0, err = 0;
 	uint64_t path_gva = a[0], argv_gva = a[1], envp_gva = a[2];
 	size_t total = 0;
-	char why[512];
 
 	if (nr == SYS_execveat) {
 		dirfd = (int)a[0];
@@ -263,6 +264,16 @@ static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, st
 	if ((err = get_strv(cpu, argv_gva, &r->argv, &total)) ||
 	    (err = get_strv(cpu, envp_gva, &r->envp, &total)))
 		return err;
+	return find_file(cpu, dirfd, flags, r);
+}
+
+/* Open, check and read r->path (from dirfd), following "#!" lines; for a
+ * dynamic program, its interpreter too. */
+static int find_file(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req *r)
+{
+	char why[512];
+	int err;
+
 	for (int depth = 0;; depth++) {
 		char *interp = NULL;
 
@@ -383,4 +394,40 @@ done:
 	vmm_call_complete(cpu, &c);
 	req_free(&r);
 	return c.ret;
+}
+
+int vmm_exec_spawn(struct vmm_vcpu *cpu, char *const argv[], char *const envp[])
+{
+	struct vmm *vmm = cpu->vmm;
+	struct exec_req r = { .fd = -1 };
+	int err = 0;
+
+	/* The strings were checked against execve's limits already
+	 * (spawn.c); strv_insert keeps to them again. */
+	for (int i = 0; argv[i] && !err; i++)
+		err = strv_insert(&r.argv, r.argv.n, strdup(argv[i]));
+	for (int i = 0; envp[i] && !err; i++)
+		err = strv_insert(&r.envp, r.envp.n, strdup(envp[i]));
+	if (!err && !(r.path = strdup(argv[0])))
+		err = -ENOMEM;
+	if (!err && !r.envp.v && !(r.envp.v = calloc(1, sizeof(char *))))
+		err = -ENOMEM;
+	if (err || (err = find_file(cpu, AT_FDCWD, 0, &r)))
+		goto out;
+	if (cpu->proc->exe_fd >= 0)
+		close(cpu->proc->exe_fd);
+	cpu->proc->exe_fd = r.fd;
+	r.fd = -1;
+	r.img.program = r.path;
+	r.img.argc = r.argv.n;
+	r.img.argv = r.argv.v;
+	r.img.envc = r.envp.n;
+	r.img.envp = r.envp.v;
+	r.img.pid = vmm->me->pid;
+	r.img.ppid = vmm->me->ppid;
+	if ((err = vmm_exec_image(cpu, &r.img)) == -ENOMEM)
+		vmm_err("%s: does not fit in --mem", r.path);
+out:
+	req_free(&r);
+	return err;
 }

@@ -1431,10 +1431,18 @@ int64_t vmm_sys_getcwd(struct vmm_vcpu *cpu, const uint64_t *a)
 
 int64_t vmm_sys_chdir(struct vmm_vcpu *cpu, const uint64_t *a)
 {
+	char path[GUEST_PATH_MAX];
+	int err = get_path(cpu, a[0], path);
+
+	return err ? err : vmm_fs_chdir(cpu, path);
+}
+
+int vmm_fs_chdir(struct vmm_vcpu *cpu, const char *path)
+{
 	struct fs_path p;
 	int err, fd;
 
-	err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW);
+	err = lookup_settled(cpu, AT_FDCWD, path, &p, FOLLOW);
 	if (err == -EISDIR) {	/* an ancestor of a tree, or /dev: only a path */
 		set_cwd(cpu->proc, -1, vmm_dev_is_dir(p.dev) ? vmm_dev_dir_path(p.dev) : p.abs);
 		return 0;
