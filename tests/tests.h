@@ -45,6 +45,7 @@ Suite *suite_dynamic(void);
 Suite *suite_shared(void);
 Suite *suite_net(void);
 Suite *suite_dns(void);
+Suite *suite_exec(void);
 
 /*
  * host_facts - what the tests can observe of this machine (host.c), for
