@@ -135,6 +135,9 @@ START_TEST(output_and_status)
 	} cases[] = {
 		{ "echo hello", "hello\n", "", 0 },
 		{ "echo out; echo err >&2; exit 3", "out\n", "err\n", 3 },
+		/* Its children's ends are not its own (they let go of the
+		 * connection as they fork). */
+		{ BUSYBOX " echo a b | " BUSYBOX " wc -w; exit 5", "2\n", "", 5 },
 		{ "kill -USR1 $$", "", "", 128 + SIGUSR1 },
 		{ "kill -SEGV $$", "", NULL, 128 + SIGSEGV },
 	};
