@@ -46,11 +46,14 @@ static void sleep_ms(int ms)
 
 /*
  * Start `lstar run [--exec-socket DIR/s] --ro /usr/bin --rw DIR --cwd DIR
- * -- busybox sh -c 'cat >/dev/null; cat DIR/written; echo init-done'`,
+ * [-p DIR/p] -- busybox sh -c 'cat >/dev/null; cat DIR/written; echo
+ * init-done'`, with the policy text policy (NULL: the default profile),
  * and wait for its socket.
  */
-static void sandbox_start(struct sandbox *s, bool with_socket)
+static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *policy)
 {
+	char pol[128];
+
 	char script[256];
 	int p[2];
 
@@ -59,6 +62,9 @@ static void sandbox_start(struct sandbox *s, bool with_socket)
 	snprintf(s->sock, sizeof(s->sock), "%s/s", s->dir);
 	snprintf(s->out, sizeof(s->out), "%s/out", s->dir);
 	snprintf(s->err, sizeof(s->err), "%s/err", s->dir);
+	snprintf(pol, sizeof(pol), "%s/p", s->dir);
+	if (policy)
+		write_text(pol, policy);
 	snprintf(script, sizeof(script),
 		 BUSYBOX " cat >/dev/null; " BUSYBOX " cat %s/written 2>/dev/null; "
 		 "echo init-done", s->dir);
@@ -68,14 +74,16 @@ static void sandbox_start(struct sandbox *s, bool with_socket)
 	if (s->pid == 0) {
 		const char *argv[] = {
 			lstar_path(), "run", "--ro", "/usr/bin", "--rw", s->dir, "--cwd", s->dir,
-			"--timeout", "60", "--exec-socket", s->sock, "--",
+			"--timeout", "60", "--exec-socket", s->sock, "-p", pol, "--",
 			BUSYBOX, "sh", "-c", script, NULL,
 		};
 		int o = open(s->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int e = open(s->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+		if (!policy)
+			memmove(&argv[12], &argv[14], 6 * sizeof(char *));
 		if (!with_socket)
-			memmove(&argv[10], &argv[12], 6 * sizeof(char *));
+			memmove(&argv[10], &argv[12], 8 * sizeof(char *));
 		if (o < 0 || e < 0 || dup2(p[0], 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(127);
 		close_range(3, ~0U, 0);
@@ -92,6 +100,11 @@ static void sandbox_start(struct sandbox *s, bool with_socket)
 		sleep_ms(20);
 	}
 	ck_assert_msg(!with_socket, "the exec socket never appeared: %s", read_text(s->err));
+}
+
+static void sandbox_start(struct sandbox *s, bool with_socket)
+{
+	sandbox_start_with(s, with_socket, NULL);
 }
 
 /* End the sandbox (its first program's stdin closes) and wait for lstar;
@@ -528,6 +541,31 @@ START_TEST(malformed_requests_refused)
 }
 END_TEST
 
+/* An exec'd process counts in `limit processes`: past it, refused. */
+START_TEST(limit_processes_counts_them)
+{
+	const char *const args[] = { BUSYBOX, "true", NULL };
+	struct sandbox s;
+	struct run_result r;
+
+	/* The first program is a shell and its cat: two. */
+	sandbox_start_with(&s, true, "use default\nlimit processes 2\n");
+	/* Until the shell has forked its cat, there is room for one. */
+	for (int i = 0; i < 100; i++) {
+		run_exec(s.sock, NULL, args, &r);
+		if (r.status != 0)
+			break;
+		run_result_free(&r);
+		sleep_ms(50);
+	}
+	ck_assert_msg(r.status == 125 && strstr(r.err, "as many processes as its policy allows"),
+		      "%d %s", r.status, r.err);
+	run_result_free(&r);
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
 /* Another user cannot connect: the socket is 0600 (root's tests only). */
 START_TEST(other_users_kept_out)
 {
@@ -569,6 +607,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, socket_absent_or_taken);
 	tcase_add_test(tc, not_found_or_not_runnable);
 	tcase_add_test(tc, malformed_requests_refused);
+	tcase_add_test(tc, limit_processes_counts_them);
 	tcase_add_test(tc, other_users_kept_out);
 	suite_add_tcase(s, tc);
 	return s;
