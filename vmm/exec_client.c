@@ -12,6 +12,7 @@
  * any moment is sent, once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -200,6 +201,13 @@ int vmm_exec_client(const char *socket_path, char *const argv[], char *const env
 		sigdelset(&wait_mask, passed_on[i]);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* A standard stream lstar exec was started without is the
+	 * program's /dev/null (the host's: lstar exec is not confined). */
+	for (int i = 0; i < 3; i++)
+		if (fcntl(i, F_GETFD) < 0 && open("/dev/null", O_RDWR) != i) {
+			fprintf(stderr, "lstar exec: cannot open /dev/null\n");
+			return LSTAR_EXIT_FAILURE;
+		}
 	if ((fd = connect_to(socket_path)) < 0) {
 		fprintf(stderr, "lstar exec: %s: %s%s\n", socket_path, strerror(-fd),
 			fd == -ENOENT || fd == -ECONNREFUSED ?
