@@ -65,7 +65,7 @@ int main(void)
 	 * the check-hw machine does not have: it tests the KVM path. */
 	Suite *(*const build[])(void) = { suite_install };
 	const char *no_tree = source_tree_missing();
-	Suite *(*const kvm[])(void) = { suite_run, suite_limits, suite_hostile, suite_vdso, suite_fs, suite_policy_run, suite_trace, suite_output, suite_load, suite_procs, suite_fuzz, suite_dynamic, suite_shared, suite_net, suite_dns, suite_oci };
+	Suite *(*const kvm[])(void) = { suite_run, suite_limits, suite_hostile, suite_vdso, suite_fs, suite_policy_run, suite_trace, suite_output, suite_load, suite_procs, suite_fuzz, suite_dynamic, suite_shared, suite_net, suite_dns, suite_exec, suite_oci };
 	const char *why = kvm_unusable();
 	SRunner *sr = srunner_create(NULL);
 	int failed;

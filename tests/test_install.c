@@ -159,6 +159,13 @@ static char *fuzz_help(void)
 	return help_of(argv);
 }
 
+static char *exec_help(void)
+{
+	const char *const argv[] = { lstar_path(), "exec", "--help", NULL };
+
+	return help_of(argv);
+}
+
 static char *policy_help(void)
 {
 	const char *const argv[] = { lstar_policy_path(), "--help", NULL };
@@ -461,16 +468,18 @@ END_TEST
  */
 START_TEST(lstar_man_agrees_with_help)
 {
-	char *help = lstar_help(), *fuzz = fuzz_help(), *text = man_text("lstar.1");
-	char *tags = man_tags(text), version[64];
+	char *help = lstar_help(), *fuzz = fuzz_help(), *exec = exec_help();
+	char *text = man_text("lstar.1"), *tags = man_tags(text), version[64];
 	struct words opts = { .n = 0 }, cmds = { .n = 0 }, named = { .n = 0 };
 	struct run_result r;
 	const char *const argv[] = { lstar_path(), "--version", NULL };
 
 	help_words(help, "lstar", &opts, &opts, &cmds);
 	help_words(fuzz, "lstar", &opts, &opts, &cmds);
+	help_words(exec, "lstar", &opts, &opts, &cmds);
 	ck_assert_msg(words_has(&opts, "--policy") && words_has(&opts, "-p") &&
-		      words_has(&opts, "--stdin") && words_has(&cmds, "doctor"),
+		      words_has(&opts, "--stdin") && words_has(&cmds, "doctor") &&
+		      words_has(&opts, "--socket") && words_has(&cmds, "exec"),
 		      "the test no longer reads lstar --help right");
 	for (int i = 0; i < opts.n; i++)
 		ck_assert_msg(has_word(tags, opts.w[i]),
@@ -482,7 +491,8 @@ START_TEST(lstar_man_agrees_with_help)
 	man_long_options(text, &named);
 	for (int i = 0; i < named.n; i++)
 		ck_assert_msg(words_has(&opts, named.w[i]),
-			      "lstar.1 names %s, which neither lstar --help nor lstar fuzz --help prints",
+			      "lstar.1 names %s, which none of lstar --help, lstar fuzz --help "
+			      "and lstar exec --help prints",
 			      named.w[i]);
 
 	/* The version the pages name is lstar's. */
@@ -501,6 +511,7 @@ START_TEST(lstar_man_agrees_with_help)
 	words_free(&named);
 	free(help);
 	free(fuzz);
+	free(exec);
 	free(text);
 	free(tags);
 }
@@ -625,10 +636,11 @@ START_TEST(completion_offers_the_options)
 	/* The option lines of each --help: lstar --help's are run's. */
 	help_words(help, "lstar", &run_opts, NULL, &cmds);
 	ck_assert_ptr_nonnull(strstr(fuzz, "--rw, --tmp and --learn are refused"));
-	ck_assert_ptr_nonnull(strstr(fuzz, "--stats is lstar run's alone"));
+	ck_assert_ptr_nonnull(strstr(fuzz, "--stats and --exec-socket are lstar run's alone"));
 	for (int i = 0; i < run_opts.n; i++)
 		if (strcmp(run_opts.w[i], "--rw") && strcmp(run_opts.w[i], "--learn") &&
-		    strcmp(run_opts.w[i], "--stats") && strcmp(run_opts.w[i], "--tmp"))
+		    strcmp(run_opts.w[i], "--stats") && strcmp(run_opts.w[i], "--tmp") &&
+		    strcmp(run_opts.w[i], "--exec-socket"))
 			words_add(&fuzz_opts, run_opts.w[i], strlen(run_opts.w[i]));
 	help_words(fuzz, "lstar", &fuzz_opts, NULL, NULL);
 	words_add(&run_opts, "--help", 6);
@@ -650,6 +662,31 @@ START_TEST(completion_offers_the_options)
 				      "lstar %s -<TAB> offers %s, which its --help does not print",
 				      k ? "fuzz" : "run", got.w[i]);
 		words_free(&got);
+		free(out);
+	}
+
+	/* lstar exec has options of its own. */
+	{
+		const char *const exec_words[] = { "lstar", "exec", "-", NULL };
+		char *exec = exec_help();
+		struct words exec_opts = { .n = 0 };
+
+		help_words(exec, "lstar", &exec_opts, NULL, NULL);
+		words_add(&exec_opts, "--help", 6);
+		ck_assert_msg(words_has(&exec_opts, "--socket"),
+			      "the test no longer reads lstar exec --help");
+		out = complete("tools/completion/lstar.bash", "_lstar", exec_words, NULL);
+		replies(out, &got);
+		for (int i = 0; i < exec_opts.n; i++)
+			ck_assert_msg(words_has(&got, exec_opts.w[i]),
+				      "lstar exec -<TAB> does not offer %s", exec_opts.w[i]);
+		for (int i = 0; i < got.n; i++)
+			ck_assert_msg(words_has(&exec_opts, got.w[i]) || !strcmp(got.w[i], "--"),
+				      "lstar exec -<TAB> offers %s, which its --help does not print",
+				      got.w[i]);
+		words_free(&got);
+		words_free(&exec_opts);
+		free(exec);
 		free(out);
 	}
 

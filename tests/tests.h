@@ -46,6 +46,7 @@ Suite *suite_dynamic(void);
 Suite *suite_shared(void);
 Suite *suite_net(void);
 Suite *suite_dns(void);
+Suite *suite_exec(void);
 Suite *suite_oci(void);
 
 /*

@@ -15,6 +15,13 @@
  * the granted trees (read-only ones for reading), whatever path string a
  * confused VMM would pass.  Descriptors already open (/dev/kvm, the
  * standard streams) are not affected.
+ *
+ * The exec socket (--exec-socket, spawn.c) needs no rule of its own: it
+ * is made before confinement, and accepting on it, reading a request
+ * with its descriptors, checking the peer (SO_PEERCRED) and answering
+ * are accept4, recvmsg, read, getsockopt, setsockopt and write, which
+ * the program's own socket calls need already; its processes are forks.
+ * Removing it at the end is left to a helper forked before confinement.
  */
 #include <errno.h>
 #include <linux/kvm.h>

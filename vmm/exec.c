@@ -241,13 +241,35 @@ static void req_free(struct exec_req *r)
 		close(r->fd);
 }
 
-/*
- * Open, check and read the program at r->path (from dirfd, with
- * execveat's flags), following its "#!" lines: r->argv is execve's argv,
- * as the lines change it.  ENOEXEC for a file that is no program lstar
- * can run.
- */
-static int read_program_at(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req *r)
+static int find_file(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req *r);
+
+/* Find, check and read the program named by the call's arguments a. */
+static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, struct exec_req *r)
+{
+	int dirfd = AT_FDCWD, flags = 0, err = 0;
+	uint64_t path_gva = a[0], argv_gva = a[1], envp_gva = a[2];
+	size_t total = 0;
+
+	if (nr == SYS_execveat) {
+		dirfd = (int)a[0];
+		path_gva = a[1];
+		argv_gva = a[2];
+		envp_gva = a[3];
+		flags = (int)a[4];
+		if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+			return -EINVAL;
+	}
+	if (!(r->path = get_string(cpu, path_gva, EXEC_PATH_MAX, &err)))
+		return err == -E2BIG ? -ENAMETOOLONG : err;
+	if ((err = get_strv(cpu, argv_gva, &r->argv, &total)) ||
+	    (err = get_strv(cpu, envp_gva, &r->envp, &total)))
+		return err;
+	return find_file(cpu, dirfd, flags, r);
+}
+
+/* Open, check and read r->path (from dirfd), following "#!" lines; for a
+ * dynamic program, its interpreter too. */
+static int find_file(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req *r)
 {
 	char why[512];
 	int err;
@@ -287,108 +309,12 @@ static int read_program_at(struct vmm_vcpu *cpu, int dirfd, int flags, struct ex
 			vmm_err("%s: %s", r->path, why);
 		return -ENOEXEC;
 	}
-	return 0;
-}
-
-/* Find, check and read the program named by the call's arguments a. */
-static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, struct exec_req *r)
-{
-	int dirfd = AT_FDCWD, flags = 0, err = 0;
-	uint64_t path_gva = a[0], argv_gva = a[1], envp_gva = a[2];
-	size_t total = 0;
-	char why[512];
-
-	if (nr == SYS_execveat) {
-		dirfd = (int)a[0];
-		path_gva = a[1];
-		argv_gva = a[2];
-		envp_gva = a[3];
-		flags = (int)a[4];
-		if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-			return -EINVAL;
-	}
-	if (!(r->path = get_string(cpu, path_gva, EXEC_PATH_MAX, &err)))
-		return err == -E2BIG ? -ENAMETOOLONG : err;
-	if ((err = get_strv(cpu, argv_gva, &r->argv, &total)) ||
-	    (err = get_strv(cpu, envp_gva, &r->envp, &total)) ||
-	    (err = read_program_at(cpu, dirfd, flags, r)))
-		return err;
 	/* A dynamic program's interpreter, beneath the trees as any path:
 	 * Linux's errors (ENOENT when it is missing, ELIBBAD when it is no
 	 * interpreter), and a word on why. */
 	if ((err = vmm_image_interp(cpu, &r->img, why, sizeof(why))))
 		vmm_err("%s: %s", r->path, why);
 	return err;
-}
-
-/* The PATH a bare program name is searched along (execvp's, and what a
- * container engine's images set). */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-int vmm_exec_first(struct vmm_vcpu *cpu, struct vmm_image *img, int *fd, struct exec_req **hold)
-{
-	const char *path = DEFAULT_PATH, *name = img->program;
-	struct exec_req *r = calloc(1, sizeof(*r));
-	int err = -ENOENT;
-	bool denied = false;
-
-	*hold = r;
-	if (!r)
-		return -ENOMEM;
-	r->fd = -1;
-	for (int i = 0; i < img->envc; i++)
-		if (!strncmp(img->envp[i], "PATH=", 5))
-			path = img->envp[i] + 5;
-	/* A name with a '/' is a path (from --cwd when relative); a bare
-	 * name is tried in each directory of PATH, as execvp does: on
-	 * beyond the ones that lack it or deny it, not beyond a bad file. */
-	for (const char *dir = path; err && dir;) {
-		const char *end = strchrnul(dir, ':');
-		bool bare = !strchr(name, '/');
-
-		strv_free(&r->argv);
-		free(r->path);
-		r->path = NULL;
-		for (int i = 0; i < img->argc; i++)
-			if ((err = strv_insert(&r->argv, r->argv.n, strdup(img->argv[i]))))
-				return err;
-		if (bare && asprintf(&r->path, "%.*s%s%s", (int)(end - dir), dir,
-				     end > dir ? "/" : "", name) < 0)
-			r->path = NULL;
-		else if (!bare)
-			r->path = strdup(name);
-		if (!r->path)
-			return -ENOMEM;
-		free(r->img.file);
-		r->img.file = NULL;
-		if (r->fd >= 0)
-			close(r->fd);
-		r->fd = -1;
-		err = read_program_at(cpu, AT_FDCWD, 0, r);
-		if (!bare || (err != -ENOENT && err != -ENOTDIR && err != -EACCES))
-			break;
-		denied |= err == -EACCES;
-		dir = *end ? end + 1 : NULL;
-	}
-	if (err)
-		return err == -ENOENT && denied ? -EACCES : err;
-	img->program = r->path;
-	img->file = r->img.file;
-	img->size = r->img.size;
-	img->elf = r->img.elf;
-	img->argc = r->argv.n;
-	img->argv = r->argv.v;
-	r->img.file = NULL;
-	*fd = r->fd;
-	r->fd = -1;
-	return 0;
-}
-
-void vmm_exec_first_free(struct exec_req *hold)
-{
-	if (hold)
-		req_free(hold);
-	free(hold);
 }
 
 int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)
@@ -468,4 +394,125 @@ done:
 	vmm_call_complete(cpu, &c);
 	req_free(&r);
 	return c.ret;
+}
+
+/* The PATH a bare program name is searched along when the environment
+ * has none (execvp's, and what container images set). */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * The program named argv[0] found as execvp finds it, for a program
+ * started from outside the sandbox (lstar run --inside, lstar exec): a
+ * name with a '/' from the working directory; a bare name in each
+ * directory of envp's PATH in turn, on past the ones that lack it or deny
+ * it (EACCES then, if one did), never past a file that is there but bad.
+ * r->path, r->argv (as "#!" lines make it) and r->img are the one found;
+ * r->envp is left as it is.
+ */
+static int find_along_path(struct vmm_vcpu *cpu, char *const argv[], char *const envp[],
+			   struct exec_req *r)
+{
+	const char *path = DEFAULT_PATH, *name = argv[0];
+	bool bare = !strchr(name, '/'), denied = false;
+	int err = -ENOENT;
+
+	for (int i = 0; envp[i]; i++)
+		if (!strncmp(envp[i], "PATH=", 5))
+			path = envp[i] + 5;
+	for (const char *dir = path; dir;) {
+		const char *end = strchrnul(dir, ':');
+
+		/* Each try starts afresh: a "#!" line rewrote argv. */
+		strv_free(&r->argv);
+		free(r->path);
+		free(r->img.file);
+		free(r->img.interp_file);
+		r->img = (struct vmm_image){ 0 };
+		r->path = NULL;
+		if (r->fd >= 0)
+			close(r->fd);
+		r->fd = -1;
+		for (int i = 0; argv[i]; i++)
+			if ((err = strv_insert(&r->argv, r->argv.n, strdup(argv[i]))))
+				return err;
+		if (!bare)
+			r->path = strdup(name);
+		else if (asprintf(&r->path, "%.*s%s%s", (int)(end - dir), dir,
+				  end > dir ? "/" : "", name) < 0)
+			r->path = NULL;
+		if (!r->path)
+			return -ENOMEM;
+		err = find_file(cpu, AT_FDCWD, 0, r);
+		if (!bare || (err != -ENOENT && err != -ENOTDIR && err != -EACCES))
+			break;
+		denied |= err == -EACCES;
+		dir = *end ? end + 1 : NULL;
+	}
+	return err == -ENOENT && denied ? -EACCES : err;
+}
+
+int vmm_exec_first(struct vmm_vcpu *cpu, struct vmm_image *img, int *fd, struct exec_req **hold)
+{
+	struct exec_req *r = calloc(1, sizeof(*r));
+	int err;
+
+	*hold = r;
+	if (!r)
+		return -ENOMEM;
+	r->fd = -1;
+	if ((err = find_along_path(cpu, img->argv, img->envp, r)))
+		return err;
+	img->program = r->path;
+	img->file = r->img.file;
+	img->size = r->img.size;
+	img->elf = r->img.elf;
+	img->interp_file = r->img.interp_file;
+	img->interp_size = r->img.interp_size;
+	img->interp_elf = r->img.interp_elf;
+	img->argc = r->argv.n;
+	img->argv = r->argv.v;
+	r->img.file = NULL;		/* img's now, freed with it */
+	r->img.interp_file = NULL;
+	*fd = r->fd;
+	r->fd = -1;
+	return 0;
+}
+
+void vmm_exec_first_free(struct exec_req *hold)
+{
+	if (hold)
+		req_free(hold);
+	free(hold);
+}
+
+int vmm_exec_spawn(struct vmm_vcpu *cpu, char *const argv[], char *const envp[])
+{
+	struct vmm *vmm = cpu->vmm;
+	struct exec_req r = { .fd = -1 };
+	int err = 0;
+
+	/* The strings were checked against execve's limits already
+	 * (spawn.c); strv_insert keeps to them again. */
+	for (int i = 0; envp[i] && !err; i++)
+		err = strv_insert(&r.envp, r.envp.n, strdup(envp[i]));
+	if (!err && !r.envp.v && !(r.envp.v = calloc(1, sizeof(char *))))
+		err = -ENOMEM;
+	if (err || (err = find_along_path(cpu, argv, envp, &r)))
+		goto out;
+	if (cpu->proc->exe_fd >= 0)
+		close(cpu->proc->exe_fd);
+	cpu->proc->exe_fd = r.fd;
+	r.fd = -1;
+	r.img.program = r.path;
+	r.img.argc = r.argv.n;
+	r.img.argv = r.argv.v;
+	r.img.envc = r.envp.n;
+	r.img.envp = r.envp.v;
+	r.img.pid = vmm->me->pid;
+	r.img.ppid = vmm->me->ppid;
+	if ((err = vmm_exec_image(cpu, &r.img)) == -ENOMEM)
+		vmm_err("%s: does not fit in --mem", r.path);
+out:
+	req_free(&r);
+	return err;
 }

@@ -517,11 +517,13 @@ static int lookup(struct vmm_process *proc, int dirfd, const char *path, struct 
 	const char *base = NULL;
 	int err;
 
-	/* No path yet: a base that is gone (ENOENT) names no ancestor. */
-	p->abs[0] = '\0';
 	if (path[0] != '/') {
-		if ((err = base_dir(proc, dirfd, p->abs)))
+		if ((err = base_dir(proc, dirfd, p->abs))) {
+			/* No path made (a base that is gone): the callers
+			 * that ask whether it lies above a tree get no. */
+			p->abs[0] = '\0';
 			return err;
+		}
 		base = strcpy(base_buf, p->abs);
 	}
 	if ((err = normalize(p->abs, base, path)) || (err = through_links(proc, p->abs)))
@@ -1586,10 +1588,18 @@ int64_t vmm_sys_getcwd(struct vmm_vcpu *cpu, const uint64_t *a)
 
 int64_t vmm_sys_chdir(struct vmm_vcpu *cpu, const uint64_t *a)
 {
+	char path[GUEST_PATH_MAX];
+	int err = get_path(cpu, a[0], path);
+
+	return err ? err : vmm_fs_chdir(cpu, path);
+}
+
+int vmm_fs_chdir(struct vmm_vcpu *cpu, const char *path)
+{
 	struct fs_path p;
 	int err, fd;
 
-	err = get_lookup(cpu, AT_FDCWD, a[0], &p, FOLLOW);
+	err = lookup_settled(cpu, AT_FDCWD, path, &p, FOLLOW);
 	if (err == -EISDIR) {	/* an ancestor of a tree, or /dev: only a path */
 		set_cwd(cpu->proc, -1, vmm_dev_is_dir(p.dev) ? vmm_dev_dir_path(p.dev) : p.abs);
 		return 0;

@@ -105,8 +105,10 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 
 	/* A forked process's end is its parent's to report (a shell says
 	 * "Segmentation fault" itself, or nothing): lstar speaks for the
-	 * first process only, and for the others with -v. */
-	bool quiet = vmm->opt->quiet || (vmm->child && !vmm->opt->verbose);
+	 * first process and those lstar exec started (spawn.c), and for the
+	 * others with -v. */
+	bool quiet = vmm->opt->quiet ||
+		     (vmm->child && vmm->exec_conn < 0 && !vmm->opt->verbose);
 	char note[320] = "";
 
 	vmm->done = true;

@@ -3,6 +3,7 @@
  * main.c - the `lstar` command.
  *
  *   lstar run [options] -- PROGRAM [ARGS...]
+ *   lstar exec --socket PATH [options] -- PROGRAM [ARGS...]
  *   lstar doctor
  *   lstar --help | --version
  */
@@ -30,6 +31,7 @@
 
 static const char usage_text[] =
 "usage: lstar run [options] -- PROGRAM [ARGS...]\n"
+"       lstar exec --socket PATH [--env NAME=VALUE]... [--cwd DIR] -- PROGRAM [ARGS...]\n"
 "       lstar fuzz [options] (--stdin | --input-file PATH) -- PROGRAM [ARGS...]\n"
 "       lstar doctor\n"
 "       lstar --help | --version\n"
@@ -111,6 +113,10 @@ static const char usage_text[] =
 "                     with the trees given; run it on inputs you trust.\n"
 "                     FILE (and --trace's) is never written through a\n"
 "                     symbolic link, nor inside a --rw tree\n"
+"  --exec-socket PATH lstar exec may start more programs in this sandbox\n"
+"                     through the socket PATH, which lstar makes (mode\n"
+"                     0600; refused if PATH exists) and removes at the\n"
+"                     end; without it, nothing can enter a running sandbox\n"
 "\n"
 "The program has its standard input, output and error, and sees only the\n"
 "trees given with --ro and --rw or the policy's `path` rules, at their own\n"
@@ -128,6 +134,9 @@ static const char usage_text[] =
 "125 when lstar cannot run the program (bad option, a policy that does not\n"
 "compile, bad ELF, no usable /dev/kvm, shim failure), with a reason on\n"
 "stderr.\n"
+"\n"
+"exec: start PROGRAM in the sandbox of `lstar run --exec-socket PATH`; see\n"
+"lstar exec --help.\n"
 "\n"
 "fuzz: run PROGRAM once per input, each time from a snapshot taken where\n"
 "it first reads its input; see lstar fuzz --help.\n"
@@ -161,7 +170,7 @@ static const char fuzz_usage_text[] =
 "\n"
 "The run options are lstar run's (-p, --ro, --mem, --env, -v, --trace ...);\n"
 "--rw, --tmp and --learn are refused: what an input wrote would outlive it;\n"
-"--stats is lstar run's alone.\n"
+"--stats and --exec-socket are lstar run's alone.\n"
 "\n"
 "Without --corpus, lstar fuzz is an AFL++ target: under afl-fuzz it speaks\n"
 "the fork-server protocol on descriptors 198 and 199 (the handshake of the\n"
@@ -179,6 +188,33 @@ static const char fuzz_usage_text[] =
 "did; under afl-fuzz, 0 once it is done; run once, the program's own, as\n"
 "lstar run's; 125 when lstar cannot run the program, or it ends before\n"
 "reading its input.\n";
+
+static const char exec_usage_text[] =
+"usage: lstar exec --socket PATH [--env NAME=VALUE]... [--cwd DIR] -- PROGRAM [ARGS...]\n"
+"\n"
+"Start PROGRAM as a new process of the sandbox that `lstar run --exec-socket\n"
+"PATH` runs: under the same policy, seeing the same trees, with this\n"
+"command's standard input, output and error as its own.  PROGRAM is a path\n"
+"in the sandbox, found as execve finds it (absolute, or relative to the\n"
+"working directory; no PATH search).  In the sandbox its parent is the init\n"
+"(getppid() is 1, as for the first program), in a session of its own.\n"
+"\n"
+"  --socket PATH      the sandbox's exec socket\n"
+"  --env NAME=VALUE   add NAME=VALUE to the program's environment (repeat);\n"
+"                     nothing is inherited from lstar's own environment\n"
+"  --cwd DIR          start the program in DIR, a directory in the sandbox\n"
+"                     (default: the directory the sandbox's first program\n"
+"                     started in)\n"
+"\n"
+"Signals sent to lstar exec (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,\n"
+"SIGUSR2, SIGWINCH) are passed on to the program.  When the sandbox ends\n"
+"(its first program exits), the program is killed with it.\n"
+"\n"
+"exit status: the program's own, as lstar run reports it (128+N when\n"
+"signal N kills it); 137 when the sandbox ended first; 127 when PROGRAM\n"
+"(or DIR) is not found, 126 when it cannot be run; 125 when lstar cannot\n"
+"reach the sandbox or the sandbox refuses the request, with a reason on\n"
+"stderr.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -392,7 +428,8 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_INSIDE, OPT_STDIN,
+enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_INSIDE,
+       OPT_EXEC_SOCKET, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
@@ -418,6 +455,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "tmp", optional_argument, NULL, OPT_TMP },
+		{ "exec-socket", required_argument, NULL, OPT_EXEC_SOCKET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "stdin", no_argument, NULL, OPT_STDIN },
 		{ "input-file", required_argument, NULL, OPT_INPUT_FILE },
@@ -505,6 +543,11 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 				return usage_error("--trace-format %s: expected text or json", optarg);
 			opt->trace_json = !strcmp(optarg, "json");
 			break;
+		case OPT_EXEC_SOCKET:
+			if (fuzz)
+				return usage_error("fuzz: --exec-socket is an option of lstar run");
+			opt->exec_socket = optarg;
+			break;
 		case OPT_STDIN:
 			cmd->fuzz.stdin_input = true;
 			break;
@@ -579,6 +622,56 @@ static int cmd_run(int argc, char **argv)
 	status = vmm_run(&cmd.opt);
 	lstar_policy_free(&policy);
 	return status;
+}
+
+/* lstar exec: a client of a sandbox's exec socket (exec_client.c). */
+static int cmd_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "cwd", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *envp[argc + 1];	/* --env values: at most one per argument */
+	const char *socket_path = NULL, *cwd = NULL;
+	int envc = 0, c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return usage_error("--env %s: expected NAME=VALUE", optarg);
+			envp[envc++] = optarg;
+			break;
+		case 'C':
+			if (!*optarg)
+				return usage_error("--cwd: expected a directory");
+			cwd = optarg;
+			break;
+		case 'h':
+			fputs(exec_usage_text, stdout);
+			return 0;
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!socket_path)
+		return usage_error("exec: --socket PATH is needed");
+	if (optind >= argc)
+		return usage_error("exec: no program given");
+	if (!*argv[optind])
+		return usage_error("exec: the program's name is empty");
+	envp[envc] = NULL;
+	return vmm_exec_client(socket_path, argv + optind, envp, cwd);
 }
 
 /* Are descriptors 198 and 199 open: started by afl-fuzz? */
@@ -675,6 +768,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fuzz"))
 		return cmd_fuzz(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "exec"))
+		return cmd_exec(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor"))
 		return vmm_doctor();
 	return usage_error("unknown command '%s'", argv[1]);

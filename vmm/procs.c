@@ -529,29 +529,8 @@ void vmm_procs_end(struct vmm *vmm)
 
 /* --- fork -------------------------------------------------------------------------- */
 
-/*
- * The copy becomes the child: the parent's KVM objects are dropped (the
- * host copied the descriptors, not the machines), and a new VM over the
- * same (now copied) memory gets one vCPU of the forking one's index,
- * with its FPU state, entering the shim as the forked child.  The new VM
- * takes the old one's descriptor number, which the seccomp filter names.
- */
-static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct kvm_xsave *xs)
+void vmm_procs_drop_vm(struct vmm *vmm)
 {
-	struct vmm *vmm = cpu->vmm;
-	uint64_t hwcap, hwcap2;
-	int fd, err;
-
-	vmm->child = true;
-	vmm->me = me;
-	vmm->main = cpu;
-	vmm_signal_forked();
-	vmm_learn_forked(vmm);
-	vmm_stats_forked(vmm);
-	if (vmm->lifeline[1] >= 0) {
-		close(vmm->lifeline[1]);
-		vmm->lifeline[1] = -1;
-	}
 	for (int i = 0; i < LSTAR_MAX_VCPUS; i++) {
 		struct vmm_vcpu *c = &vmm->vcpu[i];
 
@@ -571,6 +550,11 @@ static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct 
 	vmm->nvcpus = 0;
 	/* Timers are not inherited (the host's were not either). */
 	memset(&vmm->proc.timers, 0, sizeof(vmm->proc.timers));
+}
+
+int vmm_procs_new_vm(struct vmm *vmm, int index)
+{
+	int fd, err;
 
 	if ((fd = ioctl(vmm->vm.kvm_fd, KVM_CREATE_VM, 0)) < 0)
 		return -errno;
@@ -582,7 +566,39 @@ static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct 
 	close(fd);
 	vmm->vm.msr_filtered = false;
 	vmm_disable_hypercall_patching(vmm->vm.kvm_fd, vmm->vm.fd, vmm->vm.platform);
-	if ((err = vmm_vm_add_memory(&vmm->vm)) || (err = vmm_vcpu_create(vmm, cpu->index)))
+	if ((err = vmm_vm_add_memory(&vmm->vm)))
+		return err;
+	return vmm_vcpu_create(vmm, index);
+}
+
+/*
+ * The copy becomes the child: the parent's KVM objects are dropped (the
+ * host copied the descriptors, not the machines), and a new VM over the
+ * same (now copied) memory gets one vCPU of the forking one's index,
+ * with its FPU state, entering the shim as the forked child.  The new VM
+ * takes the old one's descriptor number, which the seccomp filter names.
+ */
+static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct kvm_xsave *xs)
+{
+	struct vmm *vmm = cpu->vmm;
+	uint64_t hwcap, hwcap2;
+	int err;
+
+	vmm->child = true;
+	vmm->me = me;
+	vmm->main = cpu;
+	vmm_signal_forked();
+	vmm_learn_forked(vmm);
+	vmm_stats_forked(vmm);
+	if (vmm->lifeline[1] >= 0) {
+		close(vmm->lifeline[1]);
+		vmm->lifeline[1] = -1;
+	}
+	/* A process started through the exec socket reports its own end
+	 * there (spawn.c); its children do not. */
+	vmm_spawn_forked(vmm);
+	vmm_procs_drop_vm(vmm);
+	if ((err = vmm_procs_new_vm(vmm, cpu->index)))
 		return err;
 	cpu->start = LSTAR_START_FORK;
 	if ((err = vmm_cpu_setup(cpu, &vmm->vm.shim, &hwcap, &hwcap2)))
@@ -596,6 +612,19 @@ static int become_child(struct vmm_vcpu *cpu, struct vmm_proc *me, const struct 
 	cpu->thread = pthread_self();
 	atomic_store(&cpu->state, VMM_VCPU_RUNNING);
 	return vmm_procs_watch(vmm);
+}
+
+/* A free entry of the book, within the slots looked at (under the lock);
+ * NULL when the book is full. */
+static struct vmm_proc *free_entry(struct vmm_procs *b)
+{
+	for (int i = 0; i < VMM_MAX_PROCS; i++)
+		if (!b->procs[i].pid) {
+			if (i + 1 > b->slots)
+				b->slots = i + 1;
+			return &b->procs[i];
+		}
+	return NULL;
 }
 
 /* Wait until the vfork child execs or ends (or this run is over). */
@@ -627,12 +656,7 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 		return -EAGAIN;
 	}
 	vmm_procs_lock(b);
-	for (int i = 0; i < VMM_MAX_PROCS && !child; i++)
-		if (!b->procs[i].pid) {
-			child = &b->procs[i];
-			if (i + 1 > b->slots)
-				b->slots = i + 1;
-		}
+	child = free_entry(b);
 	if (!child || b->alive >= b->limit || (pid = new_id(b)) < 0) {
 		vmm_procs_unlock(b);
 		free(xs);
@@ -683,4 +707,43 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 	if (hc->vfork)
 		vfork_wait(cpu, child, pid);
 	return pid;
+}
+
+/* --- a process from outside (spawn.c) ----------------------------------------------- */
+
+/*
+ * This VMM's process joins the book as a process of its own: a fresh
+ * pid, the sandbox's init (1) as its parent, as a pid namespace gives a
+ * process that entered it from outside, and a session and group of its
+ * own (neither the first program's group signals nor its own reach the
+ * other).  It sends no exit signal: no process of the sandbox waits for
+ * it; its status goes back to whoever started it.
+ */
+int vmm_procs_join(struct vmm *vmm)
+{
+	struct vmm_procs *b = vmm->procs;
+	struct vmm_proc *p;
+	int32_t pid;
+
+	vmm_procs_lock(b);
+	if (atomic_load(&b->ended)) {
+		vmm_procs_unlock(b);
+		return -ESRCH;
+	}
+	p = free_entry(b);
+	if (!p || b->alive >= b->limit || (pid = new_id(b)) < 0) {
+		vmm_procs_unlock(b);
+		return -EAGAIN;		/* `limit processes`, as fork */
+	}
+	*p = (struct vmm_proc){
+		.pid = pid, .ppid = LSTAR_GUEST_PPID, .pgid = pid, .sid = pid,
+		.host_pid = getpid(), .state = VMM_PROC_RUNNING,
+	};
+	p->tids[0] = pid;
+	b->alive++;
+	vmm_procs_unlock(b);
+	vmm->child = true;
+	vmm->me = p;
+	vmm->main = &vmm->vcpu[0];
+	return 0;
 }

@@ -104,6 +104,9 @@ int vmm_signal_catch(void)
 void vmm_signal_forked(void)
 {
 	host_pid = getpid();
+	/* Signals sent to the parent's lstar are the parent's, as Linux's
+	 * fork leaves pending signals behind. */
+	atomic_store(&outside, 0);
 }
 
 int vmm_signal_kick_signal(void)

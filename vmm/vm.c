@@ -611,6 +611,9 @@ _Noreturn void vmm_child_end(struct vmm *vmm)
 	 * last writer) before its parent can learn that it ended. */
 	vmm_fd_close_all(&vmm->proc);
 	vmm_procs_exit(vmm);
+	/* Started through the exec socket: the client learns how it ended,
+	 * once the book says so. */
+	vmm_spawn_report(vmm);
 	_exit(0);
 }
 
@@ -866,7 +869,8 @@ static int open_process(struct vmm *vmm)
 	return 0;
 }
 
-/* 2a. --inside: the program, found in the trees just opened. */
+/* 2a. --inside: the program, found in the trees just opened (its
+ * interpreter with it, as execve finds one). */
 static int find_inside(struct vmm *vmm, struct boot *b)
 {
 	int err = vmm_exec_first(b->cpu, &b->img, &vmm->proc.exe_fd, &b->inside);
@@ -1237,6 +1241,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->status = LSTAR_EXIT_FAILURE;
 	vmm->vm.kvm_fd = vmm->vm.fd = -1;
 	vmm->lifeline[0] = vmm->lifeline[1] = -1;
+	vmm->exec_listen = vmm->exec_conn = -1;
 	vmm->main = &vmm->vcpu[0];
 	for (int i = 0; i < LSTAR_MAX_VCPUS; i++) {
 		struct vmm_vcpu *cpu = &vmm->vcpu[i];
@@ -1352,13 +1357,14 @@ int vmm_run(const struct vmm_options *opt)
 	b->cpu = &vmm->vcpu[0];
 
 	if ((opt->inside ? open_process(vmm) || find_inside(vmm, b) :
-			   read_image(vmm, b) || open_process(vmm)) || open_interp(b) ||
+			   read_image(vmm, b) || open_process(vmm) || open_interp(b)) ||
 	    step_done(opt, VMM_STEP_PROGRAM, &t) ||
 	    build_vm(vmm, b) || step_done(opt, VMM_STEP_VM, &t) ||
 	    load_images(vmm, b) || step_done(opt, VMM_STEP_IMAGES, &t) ||
 	    start_cpu(vmm, b) || step_done(opt, VMM_STEP_VCPU, &t) ||
-	    write_boot_info(vmm, b) || start_observers(vmm) || vmm_fuzz_open(vmm) ||
-	    confine(vmm) || step_done(opt, VMM_STEP_CONFINE, &t))
+	    write_boot_info(vmm, b) || start_observers(vmm) || vmm_spawn_open(vmm) ||
+	    vmm_fuzz_open(vmm) || confine(vmm) || vmm_spawn_start(vmm) ||
+	    step_done(opt, VMM_STEP_CONFINE, &t))
 		goto out;
 	status = run_program(vmm);
 	step_done(opt, VMM_STEP_RUN, &t);
@@ -1375,6 +1381,8 @@ out:
 		for (int i = 0; i < 2; i++)
 			if (vmm->lifeline[i] >= 0)
 				close(vmm->lifeline[i]);
+		if (vmm->exec_listen >= 0)
+			close(vmm->exec_listen);
 	}
 	if (b) {
 		free(b->img.file);

@@ -304,6 +304,7 @@ struct vmm_options {
 	uint64_t tmp_size;		/* --tmp: the private /tmp's size; 0: none */
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
+	const char *exec_socket;	/* --exec-socket PATH, or NULL */
 };
 
 /* lstar fuzz (fuzz.c): where the input comes from. */
@@ -732,6 +733,11 @@ struct vmm {
 	struct vmm_vcpu *main;
 	struct vmm_fuzz *fuzz;		/* lstar fuzz's state, or NULL */
 	struct vmm_stats_state *stats;	/* --stats (stats.c), or NULL */
+	/* The exec socket (spawn.c): the first VMM's listening socket until
+	 * the spawner holds it (else -1); in a process started through it,
+	 * the connection its status goes back on (else -1). */
+	int exec_listen;
+	int exec_conn;
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -914,6 +920,53 @@ void vmm_stop_run(struct vmm *vmm, int status);
 int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 			 struct lstar_hc_signal *live);
 bool vmm_procs_mail_waits(const struct vmm *vmm);
+/*
+ * procs.c, for a VMM that starts a new process: vmm_procs_drop_vm - let
+ * go of the KVM objects of the VM this VMM was copied with (its vCPUs;
+ * the VM's descriptor is replaced next).  vmm_procs_new_vm - a new VM at
+ * the old one's descriptor number (which the filter names), over this
+ * VMM's memory, with vCPU index.  vmm_procs_join - a process from
+ * outside (spawn.c) enters the book: a fresh pid, init (1) its parent,
+ * its own session and group; vmm->me is its entry.  0 or -errno (-EAGAIN:
+ * `limit processes`; -ESRCH: the sandbox is ending).
+ */
+void vmm_procs_drop_vm(struct vmm *vmm);
+int vmm_procs_new_vm(struct vmm *vmm, int index);
+int vmm_procs_join(struct vmm *vmm);
+
+/*
+ * spawn.c: the exec socket (lstar run --exec-socket).  vmm_spawn_open -
+ * the first VMM, before confinement: make the listening socket (mode
+ * 0600; -EEXIST when the path exists) and the helper that removes it when
+ * the sandbox ends.  vmm_spawn_start - confined, before any thread: fork
+ * the spawner, which accepts connections and starts their processes.
+ * vmm_spawn_forked - a forked child lets go of its parent's connection.
+ * vmm_spawn_report - a process started through the socket ended: its
+ * status goes back to the client.  All do nothing without --exec-socket.
+ */
+int vmm_spawn_open(struct vmm *vmm);
+int vmm_spawn_start(struct vmm *vmm);
+void vmm_spawn_forked(struct vmm *vmm);
+void vmm_spawn_report(struct vmm *vmm);
+
+/*
+ * exec.c: start the program argv[0] (a guest path, looked up from the
+ * working directory as execve looks it up) in this VMM's VM as a new
+ * process's first program, with argv and envp (NULL-terminated host
+ * strings, copied).  0, or -errno before anything changed (-ENOENT,
+ * -EACCES, -ENOEXEC ...), with a word on stderr where one helps.
+ */
+int vmm_exec_spawn(struct vmm_vcpu *cpu, char *const argv[], char *const envp[]);
+
+/* fs.c: chdir to a guest path (a host string): 0 or -errno. */
+int vmm_fs_chdir(struct vmm_vcpu *cpu, const char *path);
+
+/* exec_client.c: `lstar exec`: start argv in the sandbox listening at
+ * socket_path, with envp (NULL-terminated) and cwd (NULL: the sandbox's
+ * start directory); lstar exec's exit status. */
+int vmm_exec_client(const char *socket_path, char *const argv[], char *const envp[],
+		    const char *cwd);
+
 /* vm.c: the end of a forked child's process, on its main vCPU's thread,
  * once its loop is over: stop its threads, tell the book, exit. */
 _Noreturn void vmm_child_end(struct vmm *vmm);

@@ -5,18 +5,20 @@
 # It needs nothing of bash-completion (it uses _command_offset, for the
 # program's own arguments, when that is there).
 #
-# The options are lstar --help's and lstar fuzz --help's, and the profile
+# The options are lstar --help's, lstar fuzz --help's and lstar exec
+# --help's, and the profile
 # names policy/profiles/'s: tests/test_install.c fails when they differ.
 
 _lstar_profiles='compute default readonly stdio'
 _lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw --net --system -v --verbose
-	--trace --trace= --trace-format --stats --tmp --learn --help --'
-# fuzz refuses --rw, --tmp, --learn and --stats.
+	--trace --trace= --trace-format --stats --tmp --learn --exec-socket --help --'
+# fuzz refuses --rw, --tmp, --learn, --stats and --exec-socket.
 _lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro --net --system -v --verbose
 	--trace --trace= --trace-format --stdin --input-file --corpus --crashes --help --'
+_lstar_exec_opts='--socket --env --cwd --help --'
 # The options that take the next word as their value.
 _lstar_arg_opts=' -p --policy --env --cwd --mem --timeout --ro --rw --net --learn
-	--trace-format --input-file --corpus --crashes '
+	--trace-format --input-file --corpus --crashes --exec-socket --socket '
 
 # _lstar_reply_files KIND CUR [PREFIX] - files (-f) or directories (-d)
 # that begin with CUR, each after PREFIX, as file names (quoted, a slash
@@ -63,12 +65,13 @@ _lstar()
 
 	COMPREPLY=()
 	if ((COMP_CWORD == 1)); then
-		COMPREPLY=($(compgen -W 'run fuzz doctor --help --version' -- "$cur"))
+		COMPREPLY=($(compgen -W 'run exec fuzz doctor --help --version' -- "$cur"))
 		return 0
 	fi
 	case $cmd in
 	run) opts=$_lstar_run_opts ;;
 	fuzz) opts=$_lstar_fuzz_opts ;;
+	exec) opts=$_lstar_exec_opts ;;
 	*) return 0 ;;
 	esac
 
@@ -129,7 +132,7 @@ _lstar()
 		_lstar_reply_files -d "$cur"
 		return 0 ;;
 	# A tree is a directory or one file.
-	--ro | --rw | --learn | --input-file)
+	--ro | --rw | --learn | --input-file | --exec-socket | --socket)
 		_lstar_reply_files -f "$cur"
 		return 0 ;;
 	--env)
