@@ -40,6 +40,8 @@ START_TEST(help_and_version)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: lstar run [options] -- PROGRAM"));
 	ck_assert_ptr_nonnull(strstr(r.out, "--timeout"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--uid N"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--gid N"));
 	run_result_free(&r);
 	run_cmd(version, &r);
 	ck_assert_int_eq(r.status, 0);
@@ -72,6 +74,13 @@ static const struct {
 	{ { "run", "--net", "listen", "--", "@ARGS", NULL }, "command line:1:11: error: expected ADDR:PORT after 'net listen'" },
 	{ { "run", "--net", "dns\nallow ptrace", "--", "@ARGS", NULL }, "--net: a rule is one line, without control characters" },
 	{ { "run", "--net", NULL }, "--net needs a value" },
+	{ { "run", "--uid", "abc", "--", "x", NULL }, "--uid abc: expected a number from 0 to 4294967294" },
+	{ { "run", "--uid", "1K", "--", "x", NULL }, "--uid 1K: expected a number from 0 to 4294967294" },
+	{ { "run", "--gid", "-5", "--", "x", NULL }, "--gid -5: expected a number from 0 to 4294967294" },
+	{ { "run", "--uid", "4294967295", "--", "x", NULL }, "--uid 4294967295: 4294967295 is (uid_t)-1" },
+	{ { "run", "--gid", "4294967296", "--", "x", NULL }, "--gid 4294967296: expected a number" },
+	{ { "run", "--uid", NULL }, "--uid needs a value" },
+	{ { "fuzz", "--gid", "x", "--stdin", "--", "x", NULL }, "--gid x: expected a number" },
 };
 
 START_TEST(bad_option)

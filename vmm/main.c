@@ -52,6 +52,14 @@ static const char usage_text[] =
 "  --cwd DIR          start the program in DIR, which must lie in a tree it\n"
 "                     sees (default: the current directory when it sees it,\n"
 "                     else /)\n"
+"  --uid N            the user id the program sees as its own (getuid,\n"
+"                     getresuid, the auxv, the owner stat shows for the\n"
+"                     files of lstar's user), 0 to 4294967294, default\n"
+"                     1000.  Only what it sees: lstar keeps its own\n"
+"                     identity on the host, and uid 0 gives the program\n"
+"                     no privilege\n"
+"  --gid N            the same for its group id, which is also its one\n"
+"                     supplementary group (getgroups), default 1000\n"
 "  --mem SIZE         most memory the program may map, e.g. 64M, 2G\n"
 "                     (default 512M, at least 16M); beyond it mmap and brk\n"
 "                     fail with ENOMEM.  Host memory is used only as touched.\n"
@@ -332,7 +340,8 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_STDIN,
+enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET,
+       OPT_UID, OPT_GID, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
@@ -344,6 +353,8 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 	static const struct option longopts[] = {
 		{ "env", required_argument, NULL, 'e' },
 		{ "cwd", required_argument, NULL, 'C' },
+		{ "uid", required_argument, NULL, OPT_UID },
+		{ "gid", required_argument, NULL, OPT_GID },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -365,6 +376,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm_options *opt = &cmd->opt;
+	char why[256];
 	int c;
 
 	/* '+': options end at the first non-option (the program). */
@@ -381,6 +393,16 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			break;
 		case 'C':
 			opt->cwd = optarg;
+			break;
+		case OPT_UID:
+			if (vmm_identity_parse_id(optarg, &opt->uid, why, sizeof(why)))
+				return usage_error("--uid %s: %s", optarg, why);
+			opt->uid_set = true;
+			break;
+		case OPT_GID:
+			if (vmm_identity_parse_id(optarg, &opt->gid, why, sizeof(why)))
+				return usage_error("--gid %s: %s", optarg, why);
+			opt->gid_set = true;
 			break;
 		case 'm':
 			if (lstar_policy_parse_size(optarg, strlen(optarg), &opt->mem) < 0)

@@ -1003,7 +1003,7 @@ static int start_cpu(struct vmm *vmm, struct boot *b)
 		.at_phnum = img->elf.phnum, .at_phent = img->elf.phentsize,
 		.at_entry = img->elf.entry + b->bias,
 		.at_base = b->interp_base,
-		.uid = LSTAR_GUEST_UID, .gid = LSTAR_GUEST_GID,
+		.uid = vmm->proc.uid, .gid = vmm->proc.gid,
 	};
 	struct vmm_vcpu *cpu = b->cpu;
 	int err;
@@ -1102,6 +1102,8 @@ static int write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->ppid = b->img.ppid;
 	bi->sig_blocked = b->img.sig_blocked;
 	bi->sig_ignored = b->img.sig_ignored;
+	bi->uid = vmm->proc.uid;
+	bi->gid = vmm->proc.gid;
 	if (!vmm_order_boot_vmas(bi)) {
 		vmm_err("%s: the program's mappings overlap", b->img.program);
 		return -ENOEXEC;
@@ -1233,9 +1235,12 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->proc.exe_fd = -1;
 	vmm->proc.dev_fd = -1;
 	vmm->proc.dns.resolv_fd = vmm->proc.dns.hosts_fd = -1;
-	/* Whose files are the program's own (fs.c): lstar's user's. */
+	/* Whose files are the program's own (fs.c): lstar's user's, shown
+	 * as the ids the program is told are its own. */
 	vmm->proc.host_uid = geteuid();
 	vmm->proc.host_gid = getegid();
+	vmm->proc.uid = opt->uid_set ? opt->uid : LSTAR_GUEST_UID;
+	vmm->proc.gid = opt->gid_set ? opt->gid : LSTAR_GUEST_GID;
 }
 
 /*

@@ -30,6 +30,7 @@
  *   timer.c    the program's timers: alarm, setitimer, timer_create
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
+ *   identity.c who the program is told it is: --uid, --gid
  *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   dev.c      lstar's own devices and made-up files, answered by the VMM
  *   dns.c      net dns: the made-up resolv.conf and hosts, the nameservers
@@ -303,6 +304,11 @@ struct vmm_options {
 	uint64_t tmp_size;		/* --tmp: the private /tmp's size; 0: none */
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
+	/* Who the program is told it is: --uid and --gid (when the *_set
+	 * flag says given; else LSTAR_GUEST_UID and _GID).  Numbers only:
+	 * lstar's own host identity never changes (docs/DECISIONS.md). */
+	bool uid_set, gid_set;
+	uint32_t uid, gid;
 };
 
 /* lstar fuzz (fuzz.c): where the input comes from. */
@@ -588,6 +594,8 @@ struct vmm_process {
 					 * -1 for a directory above the trees */
 	uint32_t host_uid, host_gid;	/* who runs lstar: their files are
 					 * the program's own (fs.c) */
+	uint32_t uid, gid;		/* the ids the program sees as its own
+					 * (--uid, --gid), which fork keeps */
 	struct vmm_timers timers;	/* timer_create, setitimer, alarm */
 	int exe_fd;			/* the program it runs (read-only), for
 					 * execve of /proc/self/exe; -1: none */
@@ -642,6 +650,8 @@ struct vmm_proc {
 	int32_t state;			/* enum vmm_proc_state */
 	int32_t wstatus;		/* a zombie's, as wait4 reports it */
 	int32_t exit_signal;		/* sent to the parent at the end; 0: none */
+	uint32_t uid;			/* its uid (proc.uid): its exit signal's
+					 * si_uid, sent when its VMM cannot */
 	bool execed;			/* it ran execve (setpgid: EACCES) */
 	bool reaps;			/* its children are reaped as they end */
 	struct timeval utime, stime;	/* a zombie's rusage */
@@ -1072,6 +1082,13 @@ void vmm_fd_close_on_exec(struct vmm_process *proc);		/* execve */
  * defaults, RLIMIT_NOFILE from the table's length (vmm_fd_init calls it).
  */
 void vmm_rlimit_init(struct vmm_process *proc);
+
+/*
+ * identity.c: who the program is told it is.  vmm_identity_parse_id
+ * reads a --uid or --gid value (decimal, 0 to 4294967294).  0, or
+ * -EINVAL with why (len bytes) saying what was wrong.
+ */
+int vmm_identity_parse_id(const char *s, uint32_t *out, char *why, size_t len);
 
 /*
  * fs.c: the granted trees.  vmm_fs_grant opens a tree (before
