@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ident.c - who a program is told it is (lstar run --uid, --gid), from
- * every place it can ask:
+ * ident.c - who a program is told it is (lstar run --uid, --gid,
+ * --hostname), from every place it can ask:
  *   ident ids [PATH]   its ids from getuid & co, getresuid, getresgid and
  *                      the auxv; the si_uid of a signal
  *                      it sends itself, of one its parent sends it, of its
  *                      child's SIGCHLD and of waitid; a System V segment's
  *                      owner; its forked child's ids; PATH's owner (stat)
  *   ident groups       getgroups: the count, then the list
+ *   ident uname        its host name, from uname and gethostname
  * Each line is one fact, the same natively when the run's values are the
  * caller's own.
  */
@@ -20,6 +21,7 @@
 #include <sys/auxv.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +145,19 @@ static int groups(void)
 	return 0;
 }
 
+static int hostname(void)
+{
+	struct utsname u;
+	char name[256];
+
+	if (uname(&u) || gethostname(name, sizeof(name))) {
+		printf("uname/gethostname: %m\n");
+		return 1;
+	}
+	printf("nodename %s\nhostname %s\n", u.nodename, name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -151,6 +166,8 @@ int main(int argc, char **argv)
 		return ids(argc > 2 ? argv[2] : NULL);
 	if (!strcmp(mode, "groups"))
 		return groups();
-	fprintf(stderr, "usage: ident ids [PATH] | groups\n");
+	if (!strcmp(mode, "uname"))
+		return hostname();
+	fprintf(stderr, "usage: ident ids [PATH] | groups | uname\n");
 	return 2;
 }

@@ -42,6 +42,7 @@ START_TEST(help_and_version)
 	ck_assert_ptr_nonnull(strstr(r.out, "--timeout"));
 	ck_assert_ptr_nonnull(strstr(r.out, "--uid N"));
 	ck_assert_ptr_nonnull(strstr(r.out, "--gid N"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--hostname NAME"));
 	run_result_free(&r);
 	run_cmd(version, &r);
 	ck_assert_int_eq(r.status, 0);
@@ -81,6 +82,14 @@ static const struct {
 	{ { "run", "--gid", "4294967296", "--", "x", NULL }, "--gid 4294967296: expected a number" },
 	{ { "run", "--uid", NULL }, "--uid needs a value" },
 	{ { "fuzz", "--gid", "x", "--stdin", "--", "x", NULL }, "--gid x: expected a number" },
+	{ { "run", "--hostname", "", "--", "x", NULL }, "--hostname : 0 bytes; a host name has 1 to 64 bytes" },
+	{ { "run", "--hostname", "h2345678901234567890123456789012345678901234567890123456789012345", "--", "x", NULL },
+	  "65 bytes; a host name has 1 to 64 bytes" },
+	{ { "run", "--hostname", "my_box", "--", "x", NULL }, "--hostname my_box: '_' is not allowed: letters, digits, '-' and '.' only" },
+	{ { "run", "--hostname", "a b", "--", "x", NULL }, "--hostname a b: byte 0x20 is not allowed" },
+	{ { "run", "--hostname", "box.", "--", "x", NULL }, "--hostname box.: an empty label" },
+	{ { "run", "--hostname", "-box", "--", "x", NULL }, "--hostname -box: a label may not begin with '-'" },
+	{ { "run", "--hostname", "box-.lan", "--", "x", NULL }, "--hostname box-.lan: a label may not end with '-'" },
 };
 
 START_TEST(bad_option)

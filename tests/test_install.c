@@ -687,6 +687,7 @@ static const struct {
 	{ "lstar", "_lstar", { "lstar", "fuzz", "--r" }, { "--ro" }, { "--rw" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--uid", "5", "bas" }, { "bash" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--learn", "f", "bas" }, { "bash" }, { "f" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--hostname", "" }, { NULL }, { "f", "--ro" } },
 	{ "lstar", "_lstar", { "lstar", "doctor", "" }, { NULL }, { "--ro", "f" } },
 	{ "lstar-policy", "_lstar_policy", { "lstar-policy", "" }, { "check", "explain" }, { NULL } },
 	{ "lstar-policy", "_lstar_policy", { "lstar-policy", "check", "f", "" },

@@ -508,7 +508,7 @@ START_TEST(busybox_applets)
 }
 END_TEST
 
-/* --- who the program is told it is: --uid, --gid -------------------------- */
+/* --- who the program is told it is: --uid, --gid, --hostname -------------- */
 
 /* A file of the test's user, for stat to show the program's own ids. */
 static void own_file(char *path, size_t len)
@@ -619,6 +619,31 @@ START_TEST(groups_and_busybox_id)
 }
 END_TEST
 
+/* --hostname is uname's nodename, and so gethostname's, busybox
+ * hostname's and uname -n's; without it, lstar. */
+START_TEST(hostname_seen)
+{
+	const char *const named[] = { "--hostname", "box-1.Example", "--ro", "/bin/busybox", NULL };
+	const char *const plain[] = { "--ro", "/bin/busybox", NULL };
+	const char *const uname_args[] = { "uname", NULL };
+	const char *const sh[] = { "sh", "-c", "hostname; uname -n", NULL };
+	struct run_result r;
+
+	run_lstar(named, probe("ident", _i), uname_args, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "nodename box-1.Example\nhostname box-1.Example\n");
+	run_result_free(&r);
+	run_lstar(named, "/bin/busybox", sh, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "box-1.Example\nbox-1.Example\n");
+	run_result_free(&r);
+	run_lstar(plain, probe("ident", _i), uname_args, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "nodename lstar\nhostname lstar\n");
+	run_result_free(&r);
+}
+END_TEST
+
 Suite *suite_run(void)
 {
 	Suite *s = suite_create("run");
@@ -658,6 +683,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, ids_chosen, 0,
 			    2 * (int)(sizeof(chosen_ids) / sizeof(chosen_ids[0])));
 	tcase_add_loop_test(tc, groups_and_busybox_id, 0, 2);
+	tcase_add_loop_test(tc, hostname_seen, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

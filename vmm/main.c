@@ -60,6 +60,8 @@ static const char usage_text[] =
 "                     no privilege\n"
 "  --gid N            the same for its group id, which is also its one\n"
 "                     supplementary group (getgroups), default 1000\n"
+"  --hostname NAME    uname's nodename (default lstar): 1 to 64 bytes of\n"
+"                     letters, digits, '-' and '.' (RFC 1123)\n"
 "  --mem SIZE         most memory the program may map, e.g. 64M, 2G\n"
 "                     (default 512M, at least 16M); beyond it mmap and brk\n"
 "                     fail with ENOMEM.  Host memory is used only as touched.\n"
@@ -341,7 +343,7 @@ struct command {
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
 enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET,
-       OPT_UID, OPT_GID, OPT_STDIN,
+       OPT_UID, OPT_GID, OPT_HOSTNAME, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
@@ -355,6 +357,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "uid", required_argument, NULL, OPT_UID },
 		{ "gid", required_argument, NULL, OPT_GID },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -403,6 +406,11 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			if (vmm_identity_parse_id(optarg, &opt->gid, why, sizeof(why)))
 				return usage_error("--gid %s: %s", optarg, why);
 			opt->gid_set = true;
+			break;
+		case OPT_HOSTNAME:
+			if (vmm_identity_check_hostname(optarg, why, sizeof(why)))
+				return usage_error("--hostname %s: %s", optarg, why);
+			opt->hostname = optarg;
 			break;
 		case 'm':
 			if (lstar_policy_parse_size(optarg, strlen(optarg), &opt->mem) < 0)

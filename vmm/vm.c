@@ -1104,6 +1104,11 @@ static int write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->sig_ignored = b->img.sig_ignored;
 	bi->uid = vmm->proc.uid;
 	bi->gid = vmm->proc.gid;
+	/* NUL-padded: the shim hands uname all 65 bytes.  main.c checked
+	 * the length. */
+	memset(bi->nodename, 0, sizeof(bi->nodename));
+	strncpy(bi->nodename, vmm->opt->hostname ? vmm->opt->hostname : LSTAR_GUEST_HOSTNAME,
+		sizeof(bi->nodename) - 1);
 	if (!vmm_order_boot_vmas(bi)) {
 		vmm_err("%s: the program's mappings overlap", b->img.program);
 		return -ENOEXEC;

@@ -30,7 +30,7 @@
  *   timer.c    the program's timers: alarm, setitimer, timer_create
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
- *   identity.c who the program is told it is: --uid, --gid
+ *   identity.c who the program is told it is: --uid, --gid, --hostname
  *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   dev.c      lstar's own devices and made-up files, answered by the VMM
  *   dns.c      net dns: the made-up resolv.conf and hosts, the nameservers
@@ -305,10 +305,12 @@ struct vmm_options {
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
 	/* Who the program is told it is: --uid and --gid (when the *_set
-	 * flag says given; else LSTAR_GUEST_UID and _GID).  Numbers only:
-	 * lstar's own host identity never changes (docs/DECISIONS.md). */
+	 * flag says given; else LSTAR_GUEST_UID and _GID), --hostname
+	 * (NULL: LSTAR_GUEST_HOSTNAME).  Numbers only: lstar's own host
+	 * identity never changes (docs/DECISIONS.md). */
 	bool uid_set, gid_set;
 	uint32_t uid, gid;
+	const char *hostname;
 };
 
 /* lstar fuzz (fuzz.c): where the input comes from. */
@@ -1085,10 +1087,13 @@ void vmm_rlimit_init(struct vmm_process *proc);
 
 /*
  * identity.c: who the program is told it is.  vmm_identity_parse_id
- * reads a --uid or --gid value (decimal, 0 to 4294967294).  0, or
- * -EINVAL with why (len bytes) saying what was wrong.
+ * reads a --uid or --gid value (decimal, 0 to 4294967294);
+ * vmm_identity_check_hostname checks a --hostname (1 to
+ * LSTAR_HOSTNAME_MAX bytes of RFC 1123 labels).  0, or -EINVAL with why
+ * (len bytes) saying what was wrong.
  */
 int vmm_identity_parse_id(const char *s, uint32_t *out, char *why, size_t len);
+int vmm_identity_check_hostname(const char *name, char *why, size_t len);
 
 /*
  * fs.c: the granted trees.  vmm_fs_grant opens a tree (before
