@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ident.c - who a program is told it is (lstar run --uid, --gid,
- * --hostname), from every place it can ask:
+ * --hostname, --rlimit), from every place it can ask:
  *   ident ids [PATH]   its ids from getuid & co, getresuid, getresgid and
  *                      the auxv; the si_uid of a signal
  *                      it sends itself, of one its parent sends it, of its
@@ -9,6 +9,7 @@
  *                      owner; its forked child's ids; PATH's owner (stat)
  *   ident groups       getgroups: the count, then the list
  *   ident uname        its host name, from uname and gethostname
+ *   ident limits       every resource limit, then its forked child's
  * Each line is one fact, the same natively when the run's values are the
  * caller's own.
  */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -158,6 +160,56 @@ static int hostname(void)
 	return 0;
 }
 
+static void print_limits(const char *who)
+{
+	static const struct {
+		int r;
+		const char *name;
+	} res[] = {
+		{ RLIMIT_AS, "as" }, { RLIMIT_CORE, "core" }, { RLIMIT_CPU, "cpu" },
+		{ RLIMIT_DATA, "data" }, { RLIMIT_FSIZE, "fsize" }, { RLIMIT_LOCKS, "locks" },
+		{ RLIMIT_MEMLOCK, "memlock" }, { RLIMIT_MSGQUEUE, "msgqueue" },
+		{ RLIMIT_NICE, "nice" }, { RLIMIT_NOFILE, "nofile" }, { RLIMIT_NPROC, "nproc" },
+		{ RLIMIT_RSS, "rss" }, { RLIMIT_RTPRIO, "rtprio" }, { RLIMIT_RTTIME, "rttime" },
+		{ RLIMIT_SIGPENDING, "sigpending" }, { RLIMIT_STACK, "stack" },
+	};
+
+	for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+		struct rlimit l;
+
+		if (getrlimit(res[i].r, &l)) {
+			printf("%s: %s: %m\n", who, res[i].name);
+			continue;
+		}
+		printf("%s: %s ", who, res[i].name);
+		if (l.rlim_cur == RLIM_INFINITY)
+			printf("unlimited ");
+		else
+			printf("%llu ", (unsigned long long)l.rlim_cur);
+		if (l.rlim_max == RLIM_INFINITY)
+			printf("unlimited\n");
+		else
+			printf("%llu\n", (unsigned long long)l.rlim_max);
+	}
+}
+
+static int limits(void)
+{
+	pid_t pid;
+	int status;
+
+	print_limits("self");
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		print_limits("child");
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -166,8 +218,10 @@ int main(int argc, char **argv)
 		return ids(argc > 2 ? argv[2] : NULL);
 	if (!strcmp(mode, "groups"))
 		return groups();
+	if (!strcmp(mode, "limits"))
+		return limits();
 	if (!strcmp(mode, "uname"))
 		return hostname();
-	fprintf(stderr, "usage: ident ids [PATH] | groups | uname\n");
+	fprintf(stderr, "usage: ident ids [PATH] | groups | uname | limits\n");
 	return 2;
 }

@@ -685,6 +685,7 @@ static const struct {
 	{ "lstar", "_lstar", { "lstar", "run", "--ro", "d", "--", "bas" }, { "bash" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "run", "-v", "--", "bash", "" }, { "f" }, { "--ro" } },
 	{ "lstar", "_lstar", { "lstar", "fuzz", "--r" }, { "--ro" }, { "--rw" } },
+	{ "lstar", "_lstar", { "lstar", "run", "--rlimit", "no" }, { "nofile=" }, { "nproc=" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--uid", "5", "bas" }, { "bash" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--learn", "f", "bas" }, { "bash" }, { "f" } },
 	{ "lstar", "_lstar", { "lstar", "run", "--hostname", "" }, { NULL }, { "f", "--ro" } },

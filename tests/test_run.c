@@ -508,7 +508,7 @@ START_TEST(busybox_applets)
 }
 END_TEST
 
-/* --- who the program is told it is: --uid, --gid, --hostname -------------- */
+/* --- who the program is told it is: --uid, --gid, --hostname, --rlimit ---- */
 
 /* A file of the test's user, for stat to show the program's own ids. */
 static void own_file(char *path, size_t len)
@@ -644,6 +644,41 @@ START_TEST(hostname_seen)
 }
 END_TEST
 
+/* --rlimit: the limits the program and its forked child start with, by
+ * either spelling of the name; nofile is obeyed too. */
+START_TEST(rlimits_chosen)
+{
+	const char *const opts[] = { "--rlimit", "nofile=64:128", "--rlimit", "STACK=unlimited",
+				     "--rlimit", "RLIMIT_core=1M:2M", "--rlimit", "cpu=10",
+				     "--rlimit", "nproc=5:unlimited", NULL };
+	const char *const few[] = { "--rlimit", "nofile=10", NULL };
+	const char *const limits_args[] = { "limits", NULL };
+	const char *const fds[] = { "fds", NULL };
+	static const char *const want[] = {
+		"nofile 64 128\n", "stack unlimited unlimited\n", "core 1048576 2097152\n",
+		"cpu 10 10\n", "nproc 5 unlimited\n",
+		/* and the rest at Linux's defaults */
+		"memlock 8388608 8388608\n", "as unlimited unlimited\n",
+	};
+	struct run_result r;
+
+	run_lstar(opts, probe("ident", _i), limits_args, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		for (int child = 0; child < 2; child++) {
+			char line[128];
+
+			snprintf(line, sizeof(line), "%s: %s", child ? "child" : "self", want[i]);
+			ck_assert_msg(strstr(r.out, line), "want \"%s\" in:\n%s", line, r.out);
+		}
+	run_result_free(&r);
+	run_lstar(few, probe("limits", _i), fds, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "dup failed with EMFILE; the last descriptor was 9\n");
+	run_result_free(&r);
+}
+END_TEST
+
 Suite *suite_run(void)
 {
 	Suite *s = suite_create("run");
@@ -684,6 +719,7 @@ Suite *suite_run(void)
 			    2 * (int)(sizeof(chosen_ids) / sizeof(chosen_ids[0])));
 	tcase_add_loop_test(tc, groups_and_busybox_id, 0, 2);
 	tcase_add_loop_test(tc, hostname_seen, 0, 2);
+	tcase_add_loop_test(tc, rlimits_chosen, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -62,6 +62,14 @@ static const char usage_text[] =
 "                     supplementary group (getgroups), default 1000\n"
 "  --hostname NAME    uname's nodename (default lstar): 1 to 64 bytes of\n"
 "                     letters, digits, '-' and '.' (RFC 1123)\n"
+"  --rlimit NAME=SOFT[:HARD]\n"
+"                     a resource limit the program starts with (repeat):\n"
+"                     NAME as prlimit(1) spells it (nofile, stack, core,\n"
+"                     ...) or RLIMIT_NOFILE alike, SOFT and HARD a number\n"
+"                     (K, M, G allowed) or unlimited, HARD SOFT if left\n"
+"                     out.  getrlimit reads them back; lstar enforces\n"
+"                     only nofile, at most the descriptor table (1024, or\n"
+"                     the policy's `limit files`)\n"
 "  --mem SIZE         most memory the program may map, e.g. 64M, 2G\n"
 "                     (default 512M, at least 16M); beyond it mmap and brk\n"
 "                     fail with ENOMEM.  Host memory is used only as touched.\n"
@@ -343,7 +351,7 @@ struct command {
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
 enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET,
-       OPT_UID, OPT_GID, OPT_HOSTNAME, OPT_STDIN,
+       OPT_UID, OPT_GID, OPT_HOSTNAME, OPT_RLIMIT, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
@@ -358,6 +366,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "uid", required_argument, NULL, OPT_UID },
 		{ "gid", required_argument, NULL, OPT_GID },
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "rlimit", required_argument, NULL, OPT_RLIMIT },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -411,6 +420,10 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			if (vmm_identity_check_hostname(optarg, why, sizeof(why)))
 				return usage_error("--hostname %s: %s", optarg, why);
 			opt->hostname = optarg;
+			break;
+		case OPT_RLIMIT:
+			if (vmm_rlimit_parse(optarg, opt, why, sizeof(why)))
+				return usage_error("--rlimit %s: %s", optarg, why);
 			break;
 		case 'm':
 			if (lstar_policy_parse_size(optarg, strlen(optarg), &opt->mem) < 0)

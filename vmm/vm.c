@@ -851,6 +851,8 @@ static int open_process(struct vmm *vmm)
 		return err;
 	}
 	vmm_fd_init(proc);
+	if ((err = vmm_rlimit_start(proc, opt)))
+		return err;
 	/* What /proc/self/exe runs (exec.c): the program as it was read. */
 	proc->exe_fd = open(opt->program, O_RDONLY | O_CLOEXEC);
 	return 0;

@@ -277,6 +277,13 @@ struct vmm_steps {
 
 /* --- the VM --------------------------------------------------------------- */
 
+/* One resource limit (rlimit.c). */
+struct vmm_rlimit {
+	uint64_t cur, max;
+};
+
+#define VMM_RLIM_NLIMITS 16	/* RLIM_NLIMITS */
+
 struct vmm_options {
 	const char *program;		/* path as given */
 	int argc;			/* argv[0] is the program as given */
@@ -311,6 +318,10 @@ struct vmm_options {
 	bool uid_set, gid_set;
 	uint32_t uid, gid;
 	const char *hostname;
+	/* --rlimit: resource r starts at rlimits[r] when bit r of
+	 * rlimits_set is set (else at Linux's default, rlimit.c). */
+	struct vmm_rlimit rlimits[VMM_RLIM_NLIMITS];
+	uint32_t rlimits_set;
 };
 
 /* lstar fuzz (fuzz.c): where the input comes from. */
@@ -404,13 +415,6 @@ struct vmm_vdso {
 };
 
 struct vmm_learn;
-
-/* One resource limit (rlimit.c). */
-struct vmm_rlimit {
-	uint64_t cur, max;
-};
-
-#define VMM_RLIM_NLIMITS 16	/* RLIM_NLIMITS */
 
 /*
  * One run of lstar is four things, each in a struct of its own (the
@@ -1084,6 +1088,19 @@ void vmm_fd_close_on_exec(struct vmm_process *proc);		/* execve */
  * defaults, RLIMIT_NOFILE from the table's length (vmm_fd_init calls it).
  */
 void vmm_rlimit_init(struct vmm_process *proc);
+/*
+ * vmm_rlimit_parse - one `--rlimit NAME=SOFT[:HARD]` into opt->rlimits:
+ * NAME as prlimit(1) spells it or RLIMIT_NAME, in any case; SOFT and HARD
+ * a size (lstar_policy_parse_size) or "unlimited"; HARD is SOFT when left
+ * out.  0, or -EINVAL with why (len bytes) saying what was wrong.
+ */
+int vmm_rlimit_parse(const char *arg, struct vmm_options *opt, char *why, size_t len);
+/*
+ * vmm_rlimit_start - the limits the program starts with: --rlimit's over
+ * the defaults vmm_rlimit_init set (after it, when the table's length is
+ * known).  -EINVAL, said on stderr, for a nofile past the table.
+ */
+int vmm_rlimit_start(struct vmm_process *proc, const struct vmm_options *opt);
 
 /*
  * identity.c: who the program is told it is.  vmm_identity_parse_id

@@ -9,16 +9,17 @@
 # names policy/profiles/'s: tests/test_install.c fails when they differ.
 
 _lstar_profiles='compute default readonly stdio'
-_lstar_run_opts='-p --policy --env --cwd --uid --gid --hostname --mem --timeout --ro --rw
-	--net --system -v --verbose --trace --trace= --trace-format --stats --tmp --learn --help --'
+_lstar_run_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+	--ro --rw --net --system -v --verbose --trace --trace= --trace-format --stats --tmp
+	--learn --help --'
 # fuzz refuses --rw, --tmp, --learn and --stats.
-_lstar_fuzz_opts='-p --policy --env --cwd --uid --gid --hostname --mem --timeout --ro --net
-	--system -v --verbose --trace --trace= --trace-format --stdin --input-file --corpus
-	--crashes --help --'
+_lstar_fuzz_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+	--ro --net --system -v --verbose --trace --trace= --trace-format --stdin --input-file
+	--corpus --crashes --help --'
 # The options that take the next word as their value (the lines' breaks
 # and tabs are read as spaces).
-_lstar_arg_opts=' -p --policy --env --cwd --uid --gid --hostname --mem --timeout --ro --rw
-	--net --learn --trace-format --input-file --corpus --crashes '
+_lstar_arg_opts=' -p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+	--ro --rw --net --learn --trace-format --input-file --corpus --crashes '
 
 # _lstar_reply_files KIND CUR [PREFIX] - files (-f) or directories (-d)
 # that begin with CUR, each after PREFIX, as file names (quoted, a slash
@@ -137,6 +138,12 @@ _lstar()
 	--env)
 		compopt -o nospace 2>/dev/null
 		COMPREPLY=($(compgen -v -S = -- "$cur"))
+		return 0 ;;
+	# A limit's name, as prlimit(1) spells it; the values are the user's.
+	--rlimit)
+		compopt -o nospace 2>/dev/null
+		COMPREPLY=($(compgen -S = -W 'as core cpu data fsize locks memlock msgqueue
+			nice nofile nproc rss rtprio rttime sigpending stack' -- "$cur"))
 		return 0 ;;
 	# A net rule is one quoted word of several: nothing to offer.
 	--mem | --timeout | --net | --uid | --gid | --hostname)
