@@ -54,6 +54,20 @@ static void test_numbers(void)
 	check("getppid positive", getppid() > 0);
 	check("geteuid == getuid", geteuid() == getuid());
 	check("getegid == getgid", getegid() == getgid());
+	/* The ids' other calls: the kernel's checks, whatever the ids. */
+	{
+		unsigned int id = ~0u;
+
+		check_err("getresuid(ok, bad, ok)",
+			  sys(SYS_getresuid, (long)&id, 8, (long)&id, 0, 0, 0), EFAULT);
+		check("  the first written", id == getuid());
+		check_err("getresgid(bad, ok, ok)",
+			  sys(SYS_getresgid, 8, (long)&id, (long)&id, 0, 0, 0), EFAULT);
+		check_err("getgroups(-1)", sys(SYS_getgroups, -1, (long)&id, 0, 0, 0, 0), EINVAL);
+		check("getgroups(0, NULL) counts", sys(SYS_getgroups, 0, 0, 0, 0, 0, 0) >= 0);
+		check_err("getgroups(64, bad)", sys(SYS_getgroups, 64, 8, 0, 0, 0, 0),
+			  sys(SYS_getgroups, 0, 0, 0, 0, 0, 0) > 0 ? EFAULT : 0);
+	}
 	check_err("sched_yield", sys(SYS_sched_yield, 0, 0, 0, 0, 0, 0), 0);
 }
 

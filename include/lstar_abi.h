@@ -74,7 +74,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	13
+#define LSTAR_ABI_VERSION	15
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -107,12 +107,16 @@
 
 /* Who the program is (docs/DECISIONS.md): its pid, uid and gid, which the
  * shim answers and the auxv carries; files the host user running lstar owns
- * show as its own, every other owner as LSTAR_NOBODY. */
+ * show as its own, every other owner as LSTAR_NOBODY.  The uid, the gid
+ * and the host name are the run's (lstar run --uid, --gid, --hostname:
+ * boot_info.uid, gid, nodename); these are the defaults. */
 #define LSTAR_GUEST_PID		2	/* alone in its VM, under an init */
 #define LSTAR_GUEST_PPID	1
 #define LSTAR_GUEST_UID		1000
 #define LSTAR_GUEST_GID		1000
 #define LSTAR_NOBODY		65534	/* Linux's overflowuid/overflowgid */
+#define LSTAR_GUEST_HOSTNAME	"lstar"
+#define LSTAR_HOSTNAME_MAX	64	/* bytes, Linux's __NEW_UTS_LEN */
 
 /* The most vCPUs (threads alive at once) one VM has; their hypercall
  * blocks and the shim's per-CPU areas are laid out for this many. */
@@ -292,6 +296,12 @@ struct lstar_boot_info {
 	 * above the segments, in the direct map; size 0: none. */
 	lstar_gpa_t map_gpa;
 	uint64_t map_size;
+	/* Who the program is told it is (the same in every process of the
+	 * sandbox): getuid and geteuid, getgid and getegid, its one
+	 * supplementary group (the gid), and uname's nodename, NUL-padded. */
+	uint32_t uid, gid;
+	char nodename[LSTAR_HOSTNAME_MAX + 1];
+	uint8_t _pad0[7];
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -755,7 +765,7 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 592, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 672, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");

@@ -35,16 +35,19 @@ long sys_getppid(struct pt_regs *regs)
 	return bi->ppid;
 }
 
+/* The ids are the run's (--uid, --gid), as the VMM wrote them at boot:
+ * real, effective and saved alike, since nothing changes them (setuid
+ * and its kin are not lstar's: docs/DECISIONS.md). */
 long sys_getuid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_GUEST_UID;
+	return boot_info.uid;
 }
 
 long sys_getgid(struct pt_regs *regs)
 {
 	(void)regs;
-	return LSTAR_GUEST_GID;
+	return boot_info.gid;
 }
 
 long sys_geteuid(struct pt_regs *regs)
@@ -55,6 +58,49 @@ long sys_geteuid(struct pt_regs *regs)
 long sys_getegid(struct pt_regs *regs)
 {
 	return sys_getgid(regs);
+}
+
+/* Three copies of one id, written in the kernel's order: a bad second
+ * pointer fails the call with the first already written, as on Linux. */
+static long put_res_ids(const struct pt_regs *regs, uint32_t id)
+{
+	long err;
+
+	if ((err = copy_to_user(regs->di, &id, sizeof(id))) ||
+	    (err = copy_to_user(regs->si, &id, sizeof(id))))
+		return err;
+	return copy_to_user(regs->dx, &id, sizeof(id));
+}
+
+long sys_getresuid(struct pt_regs *regs)
+{
+	return put_res_ids(regs, boot_info.uid);
+}
+
+long sys_getresgid(struct pt_regs *regs)
+{
+	return put_res_ids(regs, boot_info.gid);
+}
+
+/*
+ * getgroups(size, list): one supplementary group, the program's own gid,
+ * as a login shell's list holds the user's primary group.  Linux's
+ * answers: size 0 asks only how many; a negative size, or one too small
+ * for the list, is EINVAL.
+ */
+long sys_getgroups(struct pt_regs *regs)
+{
+	int size = (int)regs->di;
+	uint32_t gid = boot_info.gid;
+	long err;
+
+	if (size < 0)
+		return -EINVAL;
+	if (size == 0)
+		return 1;
+	if ((err = copy_to_user(regs->si, &gid, sizeof(gid))))
+		return err;
+	return 1;
 }
 
 long sys_gettid(struct pt_regs *regs)
@@ -271,17 +317,25 @@ long sys_execveat(struct pt_regs *regs)
 	return do_exec(regs, __NR_execveat);
 }
 
-/* uname: fixed, documented in docs/DECISIONS.md. */
+/* uname: fixed but for the nodename, the run's (--hostname);
+ * documented in docs/DECISIONS.md. */
 long sys_uname(struct pt_regs *regs)
 {
 	static const struct new_utsname uts = {
 		.sysname = "Linux",
-		.nodename = "lstar",
 		.release = "6.1.0-lstar",
 		.version = "#1 SMP lstar",
 		.machine = "x86_64",
 		.domainname = "(none)",
 	};
+	long err;
 
-	return copy_to_user(regs->di, &uts, sizeof(uts));
+	_Static_assert(sizeof(uts.nodename) == sizeof(boot_info.nodename),
+		       "boot_info.nodename is uname's");
+	/* Two copies straight to the program's buffer, none through a
+	 * scratch struct: on PVM each byte the shim moves is emulated. */
+	if ((err = copy_to_user(regs->di, &uts, sizeof(uts))))
+		return err;
+	return copy_to_user(regs->di + __builtin_offsetof(struct new_utsname, nodename),
+			    boot_info.nodename, sizeof(uts.nodename));
 }

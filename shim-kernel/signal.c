@@ -255,7 +255,7 @@ static siginfo_t sent_info(int sig, int code)
 	info.si_signo = sig;
 	info.si_code = code;
 	info.si_pid = process_pid;
-	info.si_uid = LSTAR_GUEST_UID;
+	info.si_uid = boot_info.uid;
 	return info;
 }
 

@@ -40,6 +40,10 @@ START_TEST(help_and_version)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "usage: lstar run [options] -- PROGRAM"));
 	ck_assert_ptr_nonnull(strstr(r.out, "--timeout"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--uid N"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--gid N"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--hostname NAME"));
+	ck_assert_ptr_nonnull(strstr(r.out, "--rlimit NAME=SOFT[:HARD]"));
 	run_result_free(&r);
 	run_cmd(version, &r);
 	ck_assert_int_eq(r.status, 0);
@@ -74,6 +78,31 @@ static const struct {
 	{ { "run", "--net", "listen", "--", "@ARGS", NULL }, "command line:1:11: error: expected ADDR:PORT after 'net listen'" },
 	{ { "run", "--net", "dns\nallow ptrace", "--", "@ARGS", NULL }, "--net: a rule is one line, without control characters" },
 	{ { "run", "--net", NULL }, "--net needs a value" },
+	{ { "run", "--uid", "abc", "--", "x", NULL }, "--uid abc: expected a number from 0 to 4294967294" },
+	{ { "run", "--uid", "1K", "--", "x", NULL }, "--uid 1K: expected a number from 0 to 4294967294" },
+	{ { "run", "--gid", "-5", "--", "x", NULL }, "--gid -5: expected a number from 0 to 4294967294" },
+	{ { "run", "--uid", "4294967295", "--", "x", NULL }, "--uid 4294967295: 4294967295 is (uid_t)-1" },
+	{ { "run", "--gid", "4294967296", "--", "x", NULL }, "--gid 4294967296: expected a number" },
+	{ { "run", "--uid", NULL }, "--uid needs a value" },
+	{ { "fuzz", "--gid", "x", "--stdin", "--", "x", NULL }, "--gid x: expected a number" },
+	{ { "run", "--hostname", "", "--", "x", NULL }, "--hostname : 0 bytes; a host name has 1 to 64 bytes" },
+	{ { "run", "--hostname", "h2345678901234567890123456789012345678901234567890123456789012345", "--", "x", NULL },
+	  "65 bytes; a host name has 1 to 64 bytes" },
+	{ { "run", "--hostname", "my_box", "--", "x", NULL }, "--hostname my_box: '_' is not allowed: letters, digits, '-' and '.' only" },
+	{ { "run", "--hostname", "a b", "--", "x", NULL }, "--hostname a b: byte 0x20 is not allowed" },
+	{ { "run", "--hostname", "box.", "--", "x", NULL }, "--hostname box.: an empty label" },
+	{ { "run", "--hostname", "-box", "--", "x", NULL }, "--hostname -box: a label may not begin with '-'" },
+	{ { "run", "--hostname", "box-.lan", "--", "x", NULL }, "--hostname box-.lan: a label may not end with '-'" },
+	{ { "run", "--rlimit", "files=10", "--", "x", NULL }, "--rlimit files=10: no resource 'files' (cpu, fsize," },
+	{ { "run", "--rlimit", "nofile", "--", "x", NULL }, "--rlimit nofile: expected NAME=SOFT[:HARD]" },
+	{ { "run", "--rlimit", "core=lots", "--", "x", NULL }, "--rlimit core=lots: expected a number, such as 1024 or 8M, or unlimited" },
+	{ { "run", "--rlimit", "core=1:", "--", "x", NULL }, "--rlimit core=1:: expected a number" },
+	{ { "run", "--rlimit", "nofile=64:32", "--", "x", NULL }, "--rlimit nofile=64:32: the soft limit is above the hard one" },
+	{ { "run", "--rlimit", "stack=unlimited:8M", "--", "x", NULL }, "the soft limit is above the hard one" },
+	{ { "run", "--rlimit", "nofile=2000", "--", "@ARGS", NULL },
+	  "--rlimit nofile: a hard limit of 2000, more than the 1024 descriptors lstar gives the program" },
+	{ { "run", "-p", "@FILES8", "--rlimit", "nofile=4:9", "--", "@ARGS", NULL },
+	  "--rlimit nofile: a hard limit of 9, more than the 8 descriptors" },
 };
 
 START_TEST(bad_option)
@@ -81,11 +110,21 @@ START_TEST(bad_option)
 	struct run_result r;
 	const char *argv[8];
 
+	char files8[64] = "";
+
 	memcpy(argv, bad_options[_i].argv, sizeof(argv));
 	for (int i = 0; argv[i]; i++)
-		if (!strcmp(argv[i], "@ARGS"))
+		if (!strcmp(argv[i], "@ARGS")) {
 			argv[i] = guest_path("args.musl");
+		} else if (!strcmp(argv[i], "@FILES8")) {
+			/* A policy whose table holds 8 descriptors. */
+			snprintf(files8, sizeof(files8), "/tmp/lstar-files8-%d.policy", (int)getpid());
+			write_text(files8, "use default\nlimit files 8\n");
+			argv[i] = files8;
+		}
 	run_cmd(argv, &r);
+	if (*files8)
+		unlink(files8);
 	ck_assert_int_eq(r.status, 125);
 	ck_assert_msg(strstr(r.err, bad_options[_i].message) != NULL,
 		      "want \"%s\" in stderr, got: %s", bad_options[_i].message, r.err);

@@ -508,6 +508,177 @@ START_TEST(busybox_applets)
 }
 END_TEST
 
+/* --- who the program is told it is: --uid, --gid, --hostname, --rlimit ---- */
+
+/* A file of the test's user, for stat to show the program's own ids. */
+static void own_file(char *path, size_t len)
+{
+	snprintf(path, len, "/tmp/lstar-ident-%d", (int)getpid());
+	write_text(path, "mine\n");
+}
+
+/*
+ * Told the caller's own ids, the program sees every id as natively: from
+ * getuid and its kin, getresuid, the auxv, its own signals, its child's,
+ * a segment it makes, and the owner of the caller's file.  (The shim
+ * answers the first few, the VMM the rest.)
+ */
+START_TEST(ids_as_native)
+{
+	char uid[16], gid[16], file[64];
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	snprintf(gid, sizeof(gid), "%u", (unsigned)getgid());
+	own_file(file, sizeof(file));
+	{
+		const char *const opts[] = { "--uid", uid, "--gid", gid, "--ro", file, NULL };
+		const char *const args[] = { "ids", file, NULL };
+
+		assert_same_as_native_with(opts, probe("ident", _i), args);
+	}
+	unlink(file);
+}
+END_TEST
+
+/* The same facts with ids chosen for the run, none of them the caller's:
+ * every line follows --uid and --gid (default 1000 and 1000). */
+static const struct {
+	const char *opts[5];
+	unsigned uid, gid;
+} chosen_ids[] = {
+	{ { NULL }, 1000, 1000 },
+	{ { "--uid", "4242", "--gid", "77", NULL }, 4242, 77 },
+	{ { "--uid", "0", "--gid", "0", NULL }, 0, 0 },
+	{ { "--gid", "4294967294", NULL }, 1000, 4294967294u },
+	{ { "--uid", "65534", NULL }, 65534, 1000 },
+};
+
+START_TEST(ids_chosen)
+{
+	const unsigned c = (unsigned)_i / 2, u = chosen_ids[c].uid, g = chosen_ids[c].gid;
+	const char *opts[8];
+	const char *args[] = { "ids", NULL, NULL };
+	char file[64], want[1024];
+	struct run_result r;
+	int n = 0;
+
+	own_file(file, sizeof(file));
+	args[1] = file;
+	for (; chosen_ids[c].opts[n]; n++)
+		opts[n] = chosen_ids[c].opts[n];
+	opts[n++] = "--ro";
+	opts[n++] = file;
+	opts[n] = NULL;
+	/* The test's user's file shows as the program's own. */
+	snprintf(want, sizeof(want),
+		 "self: uid %u euid %u gid %u egid %u\n"
+		 "self: resuid %u %u %u resgid %u %u %u\n"
+		 "auxv: uid %u euid %u gid %u egid %u\n"
+		 "kill self: si_uid %d\n"
+		 "shm: uid %u gid %u cuid %u cgid %u\n"
+		 "child: uid %u euid %u gid %u egid %u\n"
+		 "child: resuid %u %u %u resgid %u %u %u\n"
+		 "child: kill from parent: si_uid %d\n"
+		 "SIGCHLD: code 1 status 3 si_uid %u\n"
+		 "waitid: code 1 status 3 si_uid %u\n"
+		 "stat: uid %u gid %u\n",
+		 u, u, g, g, u, u, u, g, g, g, u, u, g, g, (int)u, u, g, u, g,
+		 u, u, g, g, u, u, u, g, g, g, (int)u, u, u, u, g);
+	run_lstar(opts, probe("ident", _i % 2), args, &r);
+	unlink(file);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, want),
+		      "%s: status %d\n--- stdout\n%s--- want\n%s--- stderr\n%s",
+		      chosen_ids[c].opts[0] ? chosen_ids[c].opts[1] : "(defaults)", r.status,
+		      r.out, want, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/* One supplementary group, the gid; busybox's id agrees with it all. */
+START_TEST(groups_and_busybox_id)
+{
+	const char *const g77[] = { "--gid", "77", NULL };
+	const char *const root[] = { "--uid", "0", "--gid", "0", "--ro", "/bin/busybox", NULL };
+	const char *const plain[] = { "--ro", "/bin/busybox", NULL };
+	const char *const groups[] = { "groups", NULL };
+	const char *const id[] = { "id", NULL };
+	struct run_result r;
+
+	run_lstar(g77, probe("ident", _i), groups, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "getgroups(0): 1\ngroups: 77\ngetgroups(-1): EINVAL\n");
+	run_result_free(&r);
+	run_lstar(root, "/bin/busybox", id, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "uid=0 gid=0 groups=0\n");
+	run_result_free(&r);
+	run_lstar(plain, "/bin/busybox", id, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "uid=1000 gid=1000 groups=1000\n");
+	run_result_free(&r);
+}
+END_TEST
+
+/* --hostname is uname's nodename, and so gethostname's, busybox
+ * hostname's and uname -n's; without it, lstar. */
+START_TEST(hostname_seen)
+{
+	const char *const named[] = { "--hostname", "box-1.Example", "--ro", "/bin/busybox", NULL };
+	const char *const plain[] = { "--ro", "/bin/busybox", NULL };
+	const char *const uname_args[] = { "uname", NULL };
+	const char *const sh[] = { "sh", "-c", "hostname; uname -n", NULL };
+	struct run_result r;
+
+	run_lstar(named, probe("ident", _i), uname_args, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "nodename box-1.Example\nhostname box-1.Example\n");
+	run_result_free(&r);
+	run_lstar(named, "/bin/busybox", sh, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "box-1.Example\nbox-1.Example\n");
+	run_result_free(&r);
+	run_lstar(plain, probe("ident", _i), uname_args, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "nodename lstar\nhostname lstar\n");
+	run_result_free(&r);
+}
+END_TEST
+
+/* --rlimit: the limits the program and its forked child start with, by
+ * either spelling of the name; nofile is obeyed too. */
+START_TEST(rlimits_chosen)
+{
+	const char *const opts[] = { "--rlimit", "nofile=64:128", "--rlimit", "STACK=unlimited",
+				     "--rlimit", "RLIMIT_core=1M:2M", "--rlimit", "cpu=10",
+				     "--rlimit", "nproc=5:unlimited", NULL };
+	const char *const few[] = { "--rlimit", "nofile=10", NULL };
+	const char *const limits_args[] = { "limits", NULL };
+	const char *const fds[] = { "fds", NULL };
+	static const char *const want[] = {
+		"nofile 64 128\n", "stack unlimited unlimited\n", "core 1048576 2097152\n",
+		"cpu 10 10\n", "nproc 5 unlimited\n",
+		/* and the rest at Linux's defaults */
+		"memlock 8388608 8388608\n", "as unlimited unlimited\n",
+	};
+	struct run_result r;
+
+	run_lstar(opts, probe("ident", _i), limits_args, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		for (int child = 0; child < 2; child++) {
+			char line[128];
+
+			snprintf(line, sizeof(line), "%s: %s", child ? "child" : "self", want[i]);
+			ck_assert_msg(strstr(r.out, line), "want \"%s\" in:\n%s", line, r.out);
+		}
+	run_result_free(&r);
+	run_lstar(few, probe("limits", _i), fds, &r);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_str_eq(r.out, "dup failed with EMFILE; the last descriptor was 9\n");
+	run_result_free(&r);
+}
+END_TEST
+
 Suite *suite_run(void)
 {
 	Suite *s = suite_create("run");
@@ -539,6 +710,16 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, memory_grown_by_mremap, 0, 2);
 	tcase_add_loop_test(tc, stack_grows_deep, 0, 2);
 	tcase_add_loop_test(tc, busybox_applets, 0, N_BUSYBOX_CASES);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("identity");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, ids_as_native, 0, 2);
+	tcase_add_loop_test(tc, ids_chosen, 0,
+			    2 * (int)(sizeof(chosen_ids) / sizeof(chosen_ids[0])));
+	tcase_add_loop_test(tc, groups_and_busybox_id, 0, 2);
+	tcase_add_loop_test(tc, hostname_seen, 0, 2);
+	tcase_add_loop_test(tc, rlimits_chosen, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

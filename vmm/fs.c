@@ -594,12 +594,12 @@ static bool is_tree_ancestor(struct vmm_process *proc, const char *abs)
  */
 static uint32_t guest_uid(struct vmm_process *proc, uint32_t uid)
 {
-	return uid == proc->host_uid ? LSTAR_GUEST_UID : LSTAR_NOBODY;
+	return uid == proc->host_uid ? proc->uid : LSTAR_NOBODY;
 }
 
 static uint32_t guest_gid(struct vmm_process *proc, uint32_t gid)
 {
-	return gid == proc->host_gid ? LSTAR_GUEST_GID : LSTAR_NOBODY;
+	return gid == proc->host_gid ? proc->gid : LSTAR_NOBODY;
 }
 
 static void guest_ids(struct vmm_process *proc, struct stat *st)

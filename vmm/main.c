@@ -55,6 +55,24 @@ static const char usage_text[] =
 "                     sees (an absolute DIR is the program's path: it may\n"
 "                     lie in a mapped tree; default: the current directory\n"
 "                     where it sees it, else /)\n"
+"  --uid N            the user id the program sees as its own (getuid,\n"
+"                     getresuid, the auxv, the owner stat shows for the\n"
+"                     files of lstar's user), 0 to 4294967294, default\n"
+"                     1000.  Only what it sees: lstar keeps its own\n"
+"                     identity on the host, and uid 0 gives the program\n"
+"                     no privilege\n"
+"  --gid N            the same for its group id, which is also its one\n"
+"                     supplementary group (getgroups), default 1000\n"
+"  --hostname NAME    uname's nodename (default lstar): 1 to 64 bytes of\n"
+"                     letters, digits, '-' and '.' (RFC 1123)\n"
+"  --rlimit NAME=SOFT[:HARD]\n"
+"                     a resource limit the program starts with (repeat):\n"
+"                     NAME as prlimit(1) spells it (nofile, stack, core,\n"
+"                     ...) or RLIMIT_NOFILE alike, SOFT and HARD a number\n"
+"                     (K, M, G allowed) or unlimited, HARD SOFT if left\n"
+"                     out.  getrlimit reads them back; lstar enforces\n"
+"                     only nofile, at most the descriptor table (1024, or\n"
+"                     the policy's `limit files`)\n"
 "  --mem SIZE         most memory the program may map, e.g. 64M, 2G\n"
 "                     (default 512M, at least 16M); beyond it mmap and brk\n"
 "                     fail with ENOMEM.  Host memory is used only as touched.\n"
@@ -429,7 +447,7 @@ struct command {
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
 enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_INSIDE,
-       OPT_EXEC_SOCKET, OPT_STDIN,
+       OPT_EXEC_SOCKET, OPT_UID, OPT_GID, OPT_HOSTNAME, OPT_RLIMIT, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
@@ -441,6 +459,10 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 	static const struct option longopts[] = {
 		{ "env", required_argument, NULL, 'e' },
 		{ "cwd", required_argument, NULL, 'C' },
+		{ "uid", required_argument, NULL, OPT_UID },
+		{ "gid", required_argument, NULL, OPT_GID },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "rlimit", required_argument, NULL, OPT_RLIMIT },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -464,6 +486,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmm_options *opt = &cmd->opt;
+	char why[256];
 	int c;
 
 	/* '+': options end at the first non-option (the program). */
@@ -480,6 +503,25 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			break;
 		case 'C':
 			opt->cwd = optarg;
+			break;
+		case OPT_UID:
+			if (vmm_identity_parse_id(optarg, &opt->uid, why, sizeof(why)))
+				return usage_error("--uid %s: %s", optarg, why);
+			opt->uid_set = true;
+			break;
+		case OPT_GID:
+			if (vmm_identity_parse_id(optarg, &opt->gid, why, sizeof(why)))
+				return usage_error("--gid %s: %s", optarg, why);
+			opt->gid_set = true;
+			break;
+		case OPT_HOSTNAME:
+			if (vmm_identity_check_hostname(optarg, why, sizeof(why)))
+				return usage_error("--hostname %s: %s", optarg, why);
+			opt->hostname = optarg;
+			break;
+		case OPT_RLIMIT:
+			if (vmm_rlimit_parse(optarg, opt, why, sizeof(why)))
+				return usage_error("--rlimit %s: %s", optarg, why);
 			break;
 		case 'm':
 			if (lstar_policy_parse_size(optarg, strlen(optarg), &opt->mem) < 0)

@@ -125,6 +125,7 @@ int vmm_procs_create(struct vmm *vmm)
 		.pid = LSTAR_GUEST_PID, .ppid = LSTAR_GUEST_PPID,
 		.pgid = LSTAR_GUEST_PPID, .sid = LSTAR_GUEST_PPID,
 		.host_pid = getpid(), .state = VMM_PROC_RUNNING,
+		.uid = vmm->proc.uid,
 	};
 	b->procs[0].tids[0] = LSTAR_GUEST_PID;
 	b->alive = 1;
@@ -274,7 +275,7 @@ int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 	struct vmm_proc *me = vmm->me;
 	struct lstar_hc_event ev = {
 		.signo = hc->sig, .code = hc->code == SI_TKILL ? SI_TKILL : SI_USER,
-		.pid = me->pid, .uid = LSTAR_GUEST_UID, .tid = hc->tid,
+		.pid = me->pid, .uid = vmm->proc.uid, .tid = hc->tid,
 	};
 	int32_t pid = hc->pid;
 	bool found = false, self = false;
@@ -454,7 +455,7 @@ static void proc_ended(struct vmm_procs *b, struct vmm_proc *me, int wstatus)
 	}
 	if (me->exit_signal) {
 		struct lstar_hc_event ev = {
-			.signo = me->exit_signal, .pid = pid, .uid = LSTAR_GUEST_UID,
+			.signo = me->exit_signal, .pid = pid, .uid = me->uid,
 		};
 
 		if (WIFEXITED(wstatus)) {
@@ -667,6 +668,7 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 	*child = (struct vmm_proc){
 		.pid = pid, .ppid = vmm->me->pid, .pgid = vmm->me->pgid, .sid = vmm->me->sid,
 		.state = VMM_PROC_RUNNING, .exit_signal = hc->exit_signal,
+		.uid = vmm->me->uid,		/* its ids are its parent's */
 		.reaps = vmm->me->reaps,	/* the shim's dispositions come along */
 	};
 	child->tids[cpu->index] = pid;	/* its one thread */

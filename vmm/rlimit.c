@@ -9,9 +9,14 @@
  * raising a hard one needs a privilege it does not have.  RLIMIT_NOFILE's
  * soft limit is obeyed by every call that makes a descriptor (fdtable.c);
  * the others are recorded and read back, not enforced: lstar's enforced
- * limits are --mem and --timeout (docs/DECISIONS.md).
+ * limits are --mem and --timeout (docs/DECISIONS.md).  `lstar run
+ * --rlimit` sets where they start, soft and hard, under the same rules:
+ * no nofile past the table.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 #include "vmm.h"
@@ -49,6 +54,104 @@ void vmm_rlimit_init(struct vmm_process *proc)
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		proc->rlimits[i] = defaults[i];
 	proc->rlimits[RLIMIT_NOFILE] = (struct vmm_rlimit){ proc->max_fds, proc->max_fds };
+}
+
+/* The resources as prlimit(1) names them: each RLIMIT_ name's tail, in
+ * lower case. */
+static const char *const names[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = "cpu", [RLIMIT_FSIZE] = "fsize", [RLIMIT_DATA] = "data",
+	[RLIMIT_STACK] = "stack", [RLIMIT_CORE] = "core", [RLIMIT_RSS] = "rss",
+	[RLIMIT_NPROC] = "nproc", [RLIMIT_NOFILE] = "nofile",
+	[RLIMIT_MEMLOCK] = "memlock", [RLIMIT_AS] = "as", [RLIMIT_LOCKS] = "locks",
+	[RLIMIT_SIGPENDING] = "sigpending", [RLIMIT_MSGQUEUE] = "msgqueue",
+	[RLIMIT_NICE] = "nice", [RLIMIT_RTPRIO] = "rtprio", [RLIMIT_RTTIME] = "rttime",
+};
+
+/* NAME or RLIMIT_NAME, in any case (len bytes): the resource, or -1. */
+static int resource_named(const char *s, size_t len)
+{
+	if (len > 7 && !strncasecmp(s, "rlimit_", 7)) {
+		s += 7;
+		len -= 7;
+	}
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		if (strlen(names[r]) == len && !strncasecmp(s, names[r], len))
+			return r;
+	return -1;
+}
+
+/* A limit's value: "unlimited" (prlimit(1)'s word for RLIM_INFINITY)
+ * or a size, such as 1024 or 8M. */
+static int parse_value(const char *s, size_t len, uint64_t *out)
+{
+	if (len == 9 && !strncmp(s, "unlimited", 9)) {
+		*out = RLIM_INF;
+		return 0;
+	}
+	return lstar_policy_parse_size(s, len, out) < 0 ? -EINVAL : 0;
+}
+
+int vmm_rlimit_parse(const char *arg, struct vmm_options *opt, char *why, size_t len)
+{
+	const char *eq = strchr(arg, '='), *val, *colon;
+	struct vmm_rlimit l;
+	int r;
+
+	if (!eq || eq == arg) {
+		snprintf(why, len, "expected NAME=SOFT[:HARD], such as nofile=256 or "
+			 "core=0:unlimited");
+		return -EINVAL;
+	}
+	if ((r = resource_named(arg, (size_t)(eq - arg))) < 0) {
+		char list[160] = "";
+
+		for (int i = 0; i < RLIM_NLIMITS; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", names[i]);
+		snprintf(why, len, "no resource '%.*s' (%s, or their RLIMIT_ names)",
+			 (int)(eq - arg), arg, list);
+		return -EINVAL;
+	}
+	val = eq + 1;
+	colon = strchr(val, ':');
+	if (parse_value(val, colon ? (size_t)(colon - val) : strlen(val), &l.cur) ||
+	    (colon && parse_value(colon + 1, strlen(colon + 1), &l.max))) {
+		snprintf(why, len, "expected a number, such as 1024 or 8M, or unlimited "
+			 "for each of SOFT and HARD");
+		return -EINVAL;
+	}
+	if (!colon)
+		l.max = l.cur;
+	if (l.cur > l.max) {
+		snprintf(why, len, "the soft limit is above the hard one");
+		return -EINVAL;
+	}
+	opt->rlimits[r] = l;
+	opt->rlimits_set |= 1u << r;
+	return 0;
+}
+
+int vmm_rlimit_start(struct vmm_process *proc, const struct vmm_options *opt)
+{
+	const struct vmm_rlimit *nofile = &opt->rlimits[RLIMIT_NOFILE];
+
+	/* The descriptor table is as long as it is: a hard nofile past it
+	 * would promise descriptors lstar cannot give (and a soft one, which
+	 * lies below, is what the table obeys). */
+	if ((opt->rlimits_set & (1u << RLIMIT_NOFILE)) && nofile->max > (uint64_t)proc->max_fds) {
+		char asked[24] = "unlimited";
+
+		if (nofile->max != RLIM_INF)
+			snprintf(asked, sizeof(asked), "%llu", (unsigned long long)nofile->max);
+		vmm_err("--rlimit nofile: a hard limit of %s, more than the %d descriptors lstar "
+			"gives the program (at most %d, or the policy's `limit files`)", asked,
+			proc->max_fds, LSTAR_MAX_FDS);
+		return -EINVAL;
+	}
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		if (opt->rlimits_set & (1u << r))
+			proc->rlimits[r] = opt->rlimits[r];
+	return 0;
 }
 
 /* Read (old) and set (new) one resource; either guest pointer may be 0. */

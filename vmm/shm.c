@@ -62,26 +62,27 @@ static struct vmm_shm_seg *seg_of(struct vmm_procs *b, int64_t id)
 }
 
 /*
- * Linux's ipcperms for a program that is not root: the owner's bits when
+ * Linux's ipcperms for a program without privilege (as every program
+ * is here, uid 0 too: docs/DECISIONS.md): the owner's bits when
  * it owns or created the segment, the group's when its group does, else
  * the others'.  flg holds the access asked for as mode bits (0400 read,
  * 0200 write, in any of the three places).
  */
-static bool may(const struct vmm_shm_seg *s, uint32_t flg)
+static bool may(const struct vmm_process *proc, const struct vmm_shm_seg *s, uint32_t flg)
 {
 	uint32_t want = ((flg >> 6) | (flg >> 3) | flg) & 7;
 	uint32_t granted = s->mode;
 
-	if (s->uid == LSTAR_GUEST_UID || s->cuid == LSTAR_GUEST_UID)
+	if (s->uid == proc->uid || s->cuid == proc->uid)
 		granted >>= 6;
-	else if (s->gid == LSTAR_GUEST_GID || s->cgid == LSTAR_GUEST_GID)
+	else if (s->gid == proc->gid || s->cgid == proc->gid)
 		granted >>= 3;
 	return !(want & ~granted & 7);
 }
 
-static bool owner(const struct vmm_shm_seg *s)
+static bool owner(const struct vmm_process *proc, const struct vmm_shm_seg *s)
 {
-	return s->uid == LSTAR_GUEST_UID || s->cuid == LSTAR_GUEST_UID;
+	return s->uid == proc->uid || s->cuid == proc->uid;
 }
 
 /* Give the segment's pages back (zero for the next) and free its entry. */
@@ -141,8 +142,8 @@ static int64_t seg_new(struct vmm_vcpu *cpu, int32_t key, uint64_t size, uint32_
 	*s = (struct vmm_shm_seg){
 		.id = (int32_t)(b->shm_seq * VMM_SHM_SEGS + (uint32_t)slot),
 		.key = key, .off = (uint64_t)off, .size = size, .mode = flg & 0777,
-		.uid = LSTAR_GUEST_UID, .gid = LSTAR_GUEST_GID,
-		.cuid = LSTAR_GUEST_UID, .cgid = LSTAR_GUEST_GID,
+		.uid = cpu->proc->uid, .gid = cpu->proc->gid,
+		.cuid = cpu->proc->uid, .cgid = cpu->proc->gid,
 		.cpid = vmm->me->pid, .ctime = now_s(),
 	};
 	return s->id;
@@ -170,7 +171,7 @@ int64_t vmm_sys_shmget(struct vmm_vcpu *cpu, const uint64_t *a)
 		ret = -ENOENT;
 	else if ((flg & IPC_CREAT) && (flg & IPC_EXCL))
 		ret = -EEXIST;
-	else if (!may(s, flg))
+	else if (!may(cpu->proc, s, flg))
 		ret = -EACCES;
 	else if (s->size < a[1])
 		ret = -EINVAL;
@@ -268,7 +269,7 @@ int64_t vmm_sys_shmctl(struct vmm_vcpu *cpu, const uint64_t *a)
 		s = id < VMM_SHM_SEGS && b->shm[id].id ? &b->shm[id] : NULL;
 		if (!s) {
 			ret = -EINVAL;
-		} else if (cmd == SHM_STAT && !may(s, 0400)) {
+		} else if (cmd == SHM_STAT && !may(cpu->proc, s, 0400)) {
 			ret = -EACCES;
 		} else {
 			seg_stat(s, &out.ds);
@@ -279,7 +280,7 @@ int64_t vmm_sys_shmctl(struct vmm_vcpu *cpu, const uint64_t *a)
 	case IPC_STAT:
 		if (!(s = seg_of(b, id))) {
 			ret = -EINVAL;
-		} else if (!may(s, 0400)) {
+		} else if (!may(cpu->proc, s, 0400)) {
 			ret = -EACCES;
 		} else {
 			seg_stat(s, &out.ds);
@@ -289,7 +290,7 @@ int64_t vmm_sys_shmctl(struct vmm_vcpu *cpu, const uint64_t *a)
 	case IPC_SET:
 		if (!(s = seg_of(b, id))) {
 			ret = -EINVAL;
-		} else if (!owner(s)) {
+		} else if (!owner(cpu->proc, s)) {
 			ret = -EPERM;
 		} else {
 			s->uid = out.ds.shm_perm.uid;
@@ -303,7 +304,7 @@ int64_t vmm_sys_shmctl(struct vmm_vcpu *cpu, const uint64_t *a)
 		 * does (Linux's SHM_DEST). */
 		if (!(s = seg_of(b, id))) {
 			ret = -EINVAL;
-		} else if (!owner(s)) {
+		} else if (!owner(cpu->proc, s)) {
 			ret = -EPERM;
 		} else {
 			s->mode |= SHM_DEST;
@@ -372,7 +373,7 @@ static int64_t shm_lookup(struct vmm *vmm, const struct lstar_hc_shm *h,
 
 	if (!s)
 		return -EINVAL;
-	if (!may(s, (h->flags & SHM_RDONLY) ? 0400 : 0600))
+	if (!may(&vmm->proc, s, (h->flags & SHM_RDONLY) ? 0400 : 0600))
 		return -EACCES;
 	live->gpa = vmm->vm.mem.shm_gpa + s->off;
 	live->size = s->size;

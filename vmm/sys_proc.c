@@ -193,7 +193,7 @@ int64_t vmm_sys_waitid(struct vmm_vcpu *cpu, const uint64_t *a)
 	if (r > 0) {
 		si.si_signo = SIGCHLD;
 		si.si_pid = c.pid;
-		si.si_uid = LSTAR_GUEST_UID;
+		si.si_uid = cpu->proc->uid;
 		if (WIFEXITED(c.wstatus)) {
 			si.si_code = CLD_EXITED;
 			si.si_status = WEXITSTATUS(c.wstatus);

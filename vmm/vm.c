@@ -862,6 +862,8 @@ static int open_process(struct vmm *vmm)
 		return err;
 	}
 	vmm_fd_init(proc);
+	if ((err = vmm_rlimit_start(proc, opt)))
+		return err;
 	/* What /proc/self/exe runs (exec.c): the program as it was read
 	 * (--inside: find_inside keeps the file it read). */
 	if (!opt->inside)
@@ -1028,7 +1030,7 @@ static int start_cpu(struct vmm *vmm, struct boot *b)
 		.at_phnum = img->elf.phnum, .at_phent = img->elf.phentsize,
 		.at_entry = img->elf.entry + b->bias,
 		.at_base = b->interp_base,
-		.uid = LSTAR_GUEST_UID, .gid = LSTAR_GUEST_GID,
+		.uid = vmm->proc.uid, .gid = vmm->proc.gid,
 	};
 	struct vmm_vcpu *cpu = b->cpu;
 	int err;
@@ -1127,6 +1129,13 @@ static int write_boot_info(struct vmm *vmm, struct boot *b)
 	bi->ppid = b->img.ppid;
 	bi->sig_blocked = b->img.sig_blocked;
 	bi->sig_ignored = b->img.sig_ignored;
+	bi->uid = vmm->proc.uid;
+	bi->gid = vmm->proc.gid;
+	/* NUL-padded: the shim hands uname all 65 bytes.  main.c checked
+	 * the length. */
+	memset(bi->nodename, 0, sizeof(bi->nodename));
+	strncpy(bi->nodename, vmm->opt->hostname ? vmm->opt->hostname : LSTAR_GUEST_HOSTNAME,
+		sizeof(bi->nodename) - 1);
 	if (!vmm_order_boot_vmas(bi)) {
 		vmm_err("%s: the program's mappings overlap", b->img.program);
 		return -ENOEXEC;
@@ -1259,9 +1268,12 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->proc.exe_fd = -1;
 	vmm->proc.dev_fd = -1;
 	vmm->proc.dns.resolv_fd = vmm->proc.dns.hosts_fd = -1;
-	/* Whose files are the program's own (fs.c): lstar's user's. */
+	/* Whose files are the program's own (fs.c): lstar's user's, shown
+	 * as the ids the program is told are its own. */
 	vmm->proc.host_uid = geteuid();
 	vmm->proc.host_gid = getegid();
+	vmm->proc.uid = opt->uid_set ? opt->uid : LSTAR_GUEST_UID;
+	vmm->proc.gid = opt->gid_set ? opt->gid : LSTAR_GUEST_GID;
 }
 
 /*

@@ -30,6 +30,7 @@
  *   timer.c    the program's timers: alarm, setitimer, timer_create
  *   fdtable.c  the guest's descriptor table
  *   rlimit.c   the program's resource limits (and their three calls)
+ *   identity.c who the program is told it is: --uid, --gid, --hostname
  *   fs.c       the granted trees (--ro, --rw) and the path calls
  *   dev.c      lstar's own devices and made-up files, answered by the VMM
  *   dns.c      net dns: the made-up resolv.conf and hosts, the nameservers
@@ -276,6 +277,13 @@ struct vmm_steps {
 
 /* --- the VM --------------------------------------------------------------- */
 
+/* One resource limit (rlimit.c). */
+struct vmm_rlimit {
+	uint64_t cur, max;
+};
+
+#define VMM_RLIM_NLIMITS 16	/* RLIM_NLIMITS */
+
 struct vmm_options {
 	const char *program;		/* path as given */
 	int argc;			/* argv[0] is the program as given */
@@ -305,6 +313,17 @@ struct vmm_options {
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
 	const char *exec_socket;	/* --exec-socket PATH, or NULL */
+	/* Who the program is told it is: --uid and --gid (when the *_set
+	 * flag says given; else LSTAR_GUEST_UID and _GID), --hostname
+	 * (NULL: LSTAR_GUEST_HOSTNAME).  Numbers only: lstar's own host
+	 * identity never changes (docs/DECISIONS.md). */
+	bool uid_set, gid_set;
+	uint32_t uid, gid;
+	const char *hostname;
+	/* --rlimit: resource r starts at rlimits[r] when bit r of
+	 * rlimits_set is set (else at Linux's default, rlimit.c). */
+	struct vmm_rlimit rlimits[VMM_RLIM_NLIMITS];
+	uint32_t rlimits_set;
 };
 
 /* lstar fuzz (fuzz.c): where the input comes from. */
@@ -409,13 +428,6 @@ struct vmm_vdso {
 };
 
 struct vmm_learn;
-
-/* One resource limit (rlimit.c). */
-struct vmm_rlimit {
-	uint64_t cur, max;
-};
-
-#define VMM_RLIM_NLIMITS 16	/* RLIM_NLIMITS */
 
 /*
  * One run of lstar is four things, each in a struct of its own (the
@@ -601,6 +613,8 @@ struct vmm_process {
 					 * -1 for a directory above the trees */
 	uint32_t host_uid, host_gid;	/* who runs lstar: their files are
 					 * the program's own (fs.c) */
+	uint32_t uid, gid;		/* the ids the program sees as its own
+					 * (--uid, --gid), which fork keeps */
 	struct vmm_timers timers;	/* timer_create, setitimer, alarm */
 	int exe_fd;			/* the program it runs (read-only), for
 					 * execve of /proc/self/exe; -1: none */
@@ -655,6 +669,8 @@ struct vmm_proc {
 	int32_t state;			/* enum vmm_proc_state */
 	int32_t wstatus;		/* a zombie's, as wait4 reports it */
 	int32_t exit_signal;		/* sent to the parent at the end; 0: none */
+	uint32_t uid;			/* its uid (proc.uid): its exit signal's
+					 * si_uid, sent when its VMM cannot */
 	bool execed;			/* it ran execve (setpgid: EACCES) */
 	bool reaps;			/* its children are reaped as they end */
 	struct timeval utime, stime;	/* a zombie's rusage */
@@ -1146,6 +1162,29 @@ void vmm_fd_close_on_exec(struct vmm_process *proc);		/* execve */
  * defaults, RLIMIT_NOFILE from the table's length (vmm_fd_init calls it).
  */
 void vmm_rlimit_init(struct vmm_process *proc);
+/*
+ * vmm_rlimit_parse - one `--rlimit NAME=SOFT[:HARD]` into opt->rlimits:
+ * NAME as prlimit(1) spells it or RLIMIT_NAME, in any case; SOFT and HARD
+ * a size (lstar_policy_parse_size) or "unlimited"; HARD is SOFT when left
+ * out.  0, or -EINVAL with why (len bytes) saying what was wrong.
+ */
+int vmm_rlimit_parse(const char *arg, struct vmm_options *opt, char *why, size_t len);
+/*
+ * vmm_rlimit_start - the limits the program starts with: --rlimit's over
+ * the defaults vmm_rlimit_init set (after it, when the table's length is
+ * known).  -EINVAL, said on stderr, for a nofile past the table.
+ */
+int vmm_rlimit_start(struct vmm_process *proc, const struct vmm_options *opt);
+
+/*
+ * identity.c: who the program is told it is.  vmm_identity_parse_id
+ * reads a --uid or --gid value (decimal, 0 to 4294967294);
+ * vmm_identity_check_hostname checks a --hostname (1 to
+ * LSTAR_HOSTNAME_MAX bytes of RFC 1123 labels).  0, or -EINVAL with why
+ * (len bytes) saying what was wrong.
+ */
+int vmm_identity_parse_id(const char *s, uint32_t *out, char *why, size_t len);
+int vmm_identity_check_hostname(const char *name, char *why, size_t len);
 
 /*
  * fs.c: the granted trees.  vmm_fs_grant opens the host's path (before

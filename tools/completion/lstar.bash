@@ -10,15 +10,19 @@
 # names policy/profiles/'s: tests/test_install.c fails when they differ.
 
 _lstar_profiles='compute default readonly stdio'
-_lstar_run_opts='-p --policy --env --cwd --mem --timeout --ro --rw --net --system -v --verbose
-	--trace --trace= --trace-format --stats --tmp --learn --exec-socket --help --'
-# fuzz refuses --rw, --tmp, --learn, --stats and --exec-socket.
-_lstar_fuzz_opts='-p --policy --env --cwd --mem --timeout --ro --net --system -v --verbose
-	--trace --trace= --trace-format --stdin --input-file --corpus --crashes --help --'
+_lstar_run_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+	--ro --rw --net --system --inside -v --verbose --trace --trace= --trace-format --stats
+	--tmp --learn --exec-socket --help --'
+# fuzz refuses --rw, --tmp, --learn, --stats, --inside and --exec-socket.
+_lstar_fuzz_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+	--ro --net --system -v --verbose --trace --trace= --trace-format --stdin --input-file
+	--corpus --crashes --help --'
 _lstar_exec_opts='--socket --env --cwd --help --'
-# The options that take the next word as their value.
-_lstar_arg_opts=' -p --policy --env --cwd --mem --timeout --ro --rw --net --learn
-	--trace-format --input-file --corpus --crashes --exec-socket --socket '
+# The options that take the next word as their value (the lines' breaks
+# and tabs are read as spaces).
+_lstar_arg_opts=' -p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+	--ro --rw --net --learn --trace-format --input-file --corpus --crashes --exec-socket
+	--socket '
 
 # _lstar_reply_files KIND CUR [PREFIX] - files (-f) or directories (-d)
 # that begin with CUR, each after PREFIX, as file names (quoted, a slash
@@ -82,7 +86,7 @@ _lstar()
 		if [[ $w == -- ]]; then
 			((i++))
 			break
-		elif [[ $_lstar_arg_opts == *" $w "* ]]; then
+		elif [[ ${_lstar_arg_opts//[$'\n\t']/ } == *" $w "* ]]; then
 			((i++))
 		elif [[ $w != -* && $w != = && ${COMP_WORDS[i-1]} != = ]]; then
 			break
@@ -139,8 +143,14 @@ _lstar()
 		compopt -o nospace 2>/dev/null
 		COMPREPLY=($(compgen -v -S = -- "$cur"))
 		return 0 ;;
+	# A limit's name, as prlimit(1) spells it; the values are the user's.
+	--rlimit)
+		compopt -o nospace 2>/dev/null
+		COMPREPLY=($(compgen -S = -W 'as core cpu data fsize locks memlock msgqueue
+			nice nofile nproc rss rtprio rttime sigpending stack' -- "$cur"))
+		return 0 ;;
 	# A net rule is one quoted word of several: nothing to offer.
-	--mem | --timeout | --net)
+	--mem | --timeout | --net | --uid | --gid | --hostname)
 		return 0 ;;
 	esac
 
