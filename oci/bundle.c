@@ -436,9 +436,10 @@ static bool has_option(const struct json *opts, const char *o)
 	return false;
 }
 
-/* tmpfs's size= option, or lstar's default (0). */
+/* tmpfs's size= option in bytes, or 0 (none: lstar's default). */
 static int tmpfs_size(const struct json *opts, uint64_t *size)
 {
+	*size = 0;
 	for (size_t i = 0; opts && i < opts->n; i++) {
 		const char *o = opts->item[i].text;
 		char *end;
@@ -461,12 +462,12 @@ static int tmpfs_size(const struct json *opts, uint64_t *size)
 }
 
 /*
- * One mount: a bind becomes a tree (--ro/--rw SRC:DEST); the kernel file
- * systems a container always has map onto what lstar shows anyway; the
- * rest is refused.  *tmp collects the tmpfs size of /tmp or /dev/shm.
+ * One mount: a bind becomes a tree (--ro/--rw SRC:DEST), a tmpfs a
+ * private directory (--tmpfs DEST[:SIZE]); the kernel file systems a
+ * container always has map onto what lstar shows anyway; the rest is
+ * refused.
  */
-static int mount_one(const char *bundle, const struct json *m, size_t i, struct strv *a,
-		     uint64_t *tmp, bool *tmp_asked)
+static int mount_one(const char *bundle, const struct json *m, size_t i, struct strv *a)
 {
 	const struct json *dest = json_get(m, "destination"), *type = json_get(m, "type"),
 			  *src = json_get(m, "source"), *opts = json_get(m, "options");
@@ -487,24 +488,34 @@ static int mount_one(const char *bundle, const struct json *m, size_t i, struct 
 	if (!strcmp(t, "bind") || has_option(opts, "bind") || has_option(opts, "rbind")) {
 		bool ro = has_option(opts, "ro");
 
-		if (!src || host_path(bundle, src->text, false, from, sizeof(from), what) ||
+		if (!src) {
+			oci_error("%s: a bind mount needs a source", what);
+			return -1;
+		}
+		if (host_path(bundle, src->text, false, from, sizeof(from), what) ||
 		    !fits_tree_option(from, where, what))
-			return src ? -1 : (oci_error("%s: a bind mount needs a source", what), -1);
+			return -1;
 		return strv_addf(a, "--%s=%s:%s", ro ? "ro" : "rw", from, where);
 	}
 	if (!strcmp(t, "proc") && !strcmp(where, "/proc"))
 		return 0;	/* lstar's own /proc answers */
 	if (!strcmp(t, "tmpfs") && !strcmp(where, "/dev"))
 		return 0;	/* lstar's own devices */
-	if (!strcmp(t, "tmpfs") && (!strcmp(where, "/tmp") || !strcmp(where, "/dev/shm"))) {
-		uint64_t size = 0;
+	if (!strcmp(t, "tmpfs")) {
+		uint64_t size;
 
 		if (tmpfs_size(opts, &size))
 			return -1;
-		if (size > *tmp)
-			*tmp = size;
-		*tmp_asked = true;
-		return 0;
+		if (!strcmp(where, "/") || strchr(where, ':')) {
+			oci_error("%s: a tmpfs at %s: lstar-oci gives one below / at a path "
+				  "without ':'", what, where);
+			return -1;
+		}
+		if (has_option(opts, "tmpcopyup"))
+			oci_info("%s: tmpfs at %s starts empty (tmpcopyup: the image's files "
+				 "there are not copied)", what, where);
+		return size ? strv_addf(a, "--tmpfs=%s:%lluB", where, (unsigned long long)size) :
+			      strv_addf(a, "--tmpfs=%s", where);
 	}
 	if ((!strcmp(t, "sysfs") && !strcmp(where, "/sys")) ||
 	    ((!strcmp(t, "cgroup") || !strcmp(t, "cgroup2")) && !strcmp(where, "/sys/fs/cgroup")) ||
@@ -514,23 +525,17 @@ static int mount_one(const char *bundle, const struct json *m, size_t i, struct 
 			 what, t, where);
 		return 0;
 	}
-	oci_error("%s: a %s mount at %s: lstar-oci gives bind mounts, tmpfs at /tmp or "
-		  "/dev/shm, and lstar's own /proc and /dev (docs/OCI.md)", what,
-		  *t ? t : "typeless", where);
+	oci_error("%s: a %s mount at %s: lstar-oci gives bind and tmpfs mounts, and lstar's "
+		  "own /proc and /dev (docs/OCI.md)", what, *t ? t : "typeless", where);
 	return -1;
 }
 
 static int mounts(const char *bundle, const struct json *list, struct strv *a)
 {
-	uint64_t tmp = 0;
-	bool tmp_asked = false;
-
 	for (size_t i = 0; list && i < list->n; i++)
-		if (mount_one(bundle, &list->item[i], i, a, &tmp, &tmp_asked))
+		if (mount_one(bundle, &list->item[i], i, a))
 			return -1;
-	if (!tmp_asked)
-		return 0;
-	return tmp ? strv_addf(a, "--tmp=%lluB", (unsigned long long)tmp) : strv_add(a, "--tmp");
+	return 0;
 }
 
 /* --- the whole config --------------------------------------------------------- */

@@ -506,6 +506,11 @@ static int cmd_delete(struct ctx *c, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("%s: one container id expected", argv[0]);
+	/* --force of what is not there is done, as runc's: an engine
+	 * cleaning up after a failed create asks it. */
+	if (force && oci_id_valid(argv[optind]) &&
+	    faccessat(c->rootfd, argv[optind], F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return 0;
 	if (oci_state_load(c->rootfd, argv[optind], &st))
 		return 1;
 	s = oci_status(&st);

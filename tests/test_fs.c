@@ -2692,6 +2692,43 @@ START_TEST(tmp_size)
 }
 END_TEST
 
+/* --tmpfs DIR[:SIZE]: more directories of the program's own, beside
+ * --tmp's, in the one tmpfs (its size the largest asked): each empty,
+ * 1777, writable where the tree around it is not, gone with the run. */
+START_TEST(tmpfs_dirs)
+{
+	const char *const opts[] = { "--tmp", "--tmpfs", "/run", "--tmpfs", "/var/cache//x/:2M",
+				     NULL };
+	const char *const args[] = { "sh", "-c", "for d in /run /var/cache/x /tmp; do "
+				     "stat -c '%a %F' $d; ls -A $d; echo in-$d > $d/f; cat $d/f; done; "
+				     "head -c 3000000 /dev/zero > /run/big 2>/dev/null; echo $?; "
+				     "[ $(wc -c < /run/big) -le 2097152 ] && echo within",
+				     NULL };
+	const char *const bad[][3] = {
+		{ "--tmpfs", "run", "expected an absolute path" },
+		{ "--tmpfs", "/a/../b", "'.' or '..' in the path" },
+		{ "--tmpfs", "/", "cannot be the root" },
+		{ "--tmpfs", "/x:lots", "--tmpfs /x:lots: expected a size" },
+	};
+	struct run_result r;
+
+	run_lstar(opts, BUSYBOX, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "1777 directory\nin-/run\n"
+						     "1777 directory\nin-/var/cache/x\n"
+						     "1777 directory\nin-/tmp\n1\nwithin\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		const char *const o[] = { bad[i][0], bad[i][1], NULL };
+
+		run_lstar(o, BUSYBOX, args, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, bad[i][2]), "%s %s: %d %s",
+			      bad[i][0], bad[i][1], r.status, r.err);
+		run_result_free(&r);
+	}
+}
+END_TEST
+
 /* What --tmp refuses, with a reason: a bad size, a /tmp granted already
  * or a read-only tree inside it, lstar fuzz; and --learn grants no path
  * for it (its header says to give --tmp again). */
@@ -2742,7 +2779,7 @@ START_TEST(tmp_refusals)
 		      r.out, r.err);
 	run_result_free(&r);
 	text = read_text(pol);
-	ck_assert_msg(text && !strstr(text, "\npath ") && strstr(text, "give --tmp again"),
+	ck_assert_msg(text && !strstr(text, "\npath ") && strstr(text, "give --tmp or --tmpfs again"),
 		      "the learned policy:\n%s", text);
 	free(text);
 	/* Started in a directory of the host's /tmp: not one the program's
@@ -2800,6 +2837,7 @@ Suite *suite_fs(void)
 	tcase_set_timeout(tc_tmp, 120);
 	tcase_add_test(tc_tmp, tmp_private);
 	tcase_add_test(tc_tmp, tmp_size);
+	tcase_add_test(tc_tmp, tmpfs_dirs);
 	tcase_add_test(tc_tmp, tmp_refusals);
 	suite_add_tcase(s, tc_tmp);
 

@@ -429,6 +429,59 @@ START_TEST(readonly_root_and_log)
 }
 END_TEST
 
+/* exec into a running container: the image's files, a status, a
+ * process.json (args, env, cwd), --detach with its pid file; refused once
+ * the container has stopped. */
+START_TEST(exec_into_running)
+{
+	struct box b;
+	char pid_file[256], process[256], *text;
+	const char *create[] = { "run", "--detach", "--bundle", b.bundle, "c5", NULL },
+		   *cat[] = { "exec", "c5", "cat", "/etc/greeting", NULL },
+		   *status[] = { "exec", "c5", "sh", "-c", "exit 6", NULL },
+		   *json[] = { "exec", "--process", process, "c5", NULL },
+		   *detach[] = { "exec", "--detach", "--pid-file", pid_file, "c5", "sh", "-c",
+				 "exit 9", NULL },
+		   *kill_c[] = { "kill", "c5", "KILL", NULL }, *del[] = { "delete", "c5", NULL };
+	struct run_result r;
+	int pid;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	make_box(&b);
+	write_config(&b, "\"sleep\", \"30\"", "", "");
+	snprintf(pid_file, sizeof(pid_file), "%s/exec.pid", b.dir);
+	snprintf(process, sizeof(process), "%s/process.json", b.dir);
+	write_text(process, "{\"args\": [\"sh\", \"-c\", \"echo $GREETING; pwd\"],"
+			    " \"env\": [\"GREETING=hi there\", \"PATH=/bin\"], \"cwd\": \"/etc\","
+			    " \"terminal\": false}");
+	oci_status(&b, create);
+	free(check_state(&b, "c5", &pid));
+	oci(&b, cat, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "hello from the image\n"), "exec cat: %d %s%s",
+		      r.status, r.out, r.err);
+	run_result_free(&r);
+	oci(&b, status, &r);
+	ck_assert_int_eq(r.status, 6);
+	run_result_free(&r);
+	oci(&b, json, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "hi there\n/etc\n"), "exec --process: %d %s%s",
+		      r.status, r.out, r.err);
+	run_result_free(&r);
+	oci_status(&b, detach);
+	ck_assert_ptr_nonnull(text = read_text(pid_file));
+	ck_assert_int_eq(reap(atoi(text)), 9);
+	free(text);
+	oci_status(&b, kill_c);
+	ck_assert_int_eq(reap(pid), 128 + SIGKILL);
+	oci(&b, cat, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "is stopped, not running"));
+	run_result_free(&r);
+	oci_status(&b, del);
+	rm_rf(b.dir);
+}
+END_TEST
+
 /* --- hostile bundles -------------------------------------------------------------- */
 
 /* Each config.json is refused at create, the message names the field,
@@ -456,8 +509,8 @@ static const struct {
 				      " \"source\": \"/tmp\"},", .why = "not an absolute path" },
 	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/x\", \"type\": \"nfs\","
 				      " \"source\": \"host:/x\"},", .why = "a nfs mount at /x" },
-	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/run\", \"type\": \"tmpfs\","
-				      " \"source\": \"tmpfs\"},", .why = "a tmpfs mount at /run" },
+	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/\", \"type\": \"tmpfs\","
+				      " \"source\": \"tmpfs\"},", .why = "a tmpfs at /" },
 	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/x\", \"type\": \"bind\","
 				      " \"source\": \"/no/such/dir\"},", .why = "No such file" },
 	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/a:b\", \"type\": \"bind\","
@@ -667,6 +720,14 @@ START_TEST(podman_runs_image)
 		   "No such file or directory");
 	podman_run((const char *const[]){ IMAGE, "ls", "/usr", NULL }, 1, "",
 		   "No such file or directory");
+	/* --read-only: the image cannot be written; podman's tmpfs mounts
+	 * (/tmp, /run, /var/tmp) are lstar's private directories. */
+	podman_run((const char *const[]){ "--read-only", IMAGE, "sh", "-c",
+					  "touch /etc/x; echo t > /run/t && cat /run/t", NULL },
+		   0, "t\n", "Read-only file system");
+	/* -t: the program's stdio is a terminal (a pty on the host). */
+	podman_run((const char *const[]){ "-t", IMAGE, "sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo tty",
+					  NULL }, 0, "tty\r\n", NULL);
 	podman(ps, 60, &r);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(!strcmp(r.out, ""), "podman ps -a: \"%s\" left", r.out);
@@ -675,8 +736,9 @@ START_TEST(podman_runs_image)
 }
 END_TEST
 
-/* podman stop ends a container within its timeout (SIGTERM reaches the
- * program); podman kill delivers a signal; rm leaves no state. */
+/* podman exec runs a second program in a running container; podman stop
+ * ends it within its timeout (SIGTERM reaches the program); rm leaves no
+ * state. */
 START_TEST(podman_stop_and_kill)
 {
 	struct box b;
@@ -685,15 +747,24 @@ START_TEST(podman_stop_and_kill)
 		   *stop[] = { "stop", "-t", "10", "lstar-oci-test-stop", NULL },
 		   *inspect[] = { "inspect", "--format", "{{.State.ExitCode}}", "lstar-oci-test-stop",
 				  NULL },
-		   *rm[] = { "rm", "-f", "lstar-oci-test-stop", NULL };
+		   *rm[] = { "rm", "-f", "lstar-oci-test-stop", NULL },
+		   *exec[] = { "exec", "lstar-oci-test-stop", "cat", "/etc/greeting", NULL };
 	struct run_result r;
 	struct timespec t0, t1;
+	char state[256];
 
 	import_image(&b);
 	podman(rm, 60, &r);
 	run_result_free(&r);
 	podman(run, 60, &r);
-	ck_assert_msg(r.status == 0, "podman run -d: %s", r.err);
+	ck_assert_msg(r.status == 0 && r.out_len > 12, "podman run -d: %s", r.err);
+	snprintf(state, sizeof(state), "/run/lstar-oci/%.*s", (int)strcspn(r.out, "\n"), r.out);
+	ck_assert_msg(access(state, F_OK) == 0, "no state at %s", state);
+	run_result_free(&r);
+	/* podman exec: a second program in the same sandbox. */
+	podman(exec, 60, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "hello from the image\n"), "podman exec: %d %s%s",
+		      r.status, r.out, r.err);
 	run_result_free(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	podman(stop, 60, &r);
@@ -709,6 +780,7 @@ START_TEST(podman_stop_and_kill)
 	podman(rm, 60, &r);
 	ck_assert_int_eq(r.status, 0);
 	run_result_free(&r);
+	ck_assert_msg(access(state, F_OK) != 0, "%s left behind", state);
 	rm_rf(b.dir);
 }
 END_TEST
@@ -726,6 +798,7 @@ Suite *suite_oci(void)
 	tcase_add_test(life, delete_force);
 	tcase_add_test(life, run_foreground);
 	tcase_add_test(life, readonly_root_and_log);
+	tcase_add_test(life, exec_into_running);
 	tcase_set_timeout(bad, 60);
 	tcase_add_loop_test(bad, hostile_bundle, 0, sizeof(hostile) / sizeof(hostile[0]));
 	tcase_add_loop_test(bad, refused_process_fields, 0,

@@ -894,11 +894,11 @@ static void put_header(FILE *f, const struct vmm *vmm)
 		}
 		put_comment_text(f, t->path);
 		if (t->private)
-			fprintf(f, " (private, --tmp)");
+			fprintf(f, " (private: --tmp, --tmpfs)");
 	}
-	if (o->tmp_size)
-		fprintf(f, "\n# It had a private /tmp and /dev/shm (--tmp), which no rule here\n"
-			"# grants: give --tmp again to replay it.");
+	if (o->ntmpfs)
+		fprintf(f, "\n# It had private directories (--tmp or --tmpfs), which no rule\n"
+			"# here grants: give --tmp or --tmpfs again to replay it.");
 	fprintf(f, "\n# It made %llu system call%s and ended with status %d.\n",
 		(unsigned long long)vmm->obs.learn->n.calls, plural(vmm->obs.learn->n.calls),
 		vmm->status);

@@ -118,6 +118,10 @@ static const char usage_text[] =
 "  --tmp[=SIZE]       an empty, writable /tmp and /dev/shm of the program's\n"
 "                     own: a tmpfs of SIZE (default 128M) in memory, on no\n"
 "                     host path, gone when the run ends\n"
+"  --tmpfs DIR[:SIZE] the same at DIR (repeat; at most 8 in all): an empty,\n"
+"                     writable directory of the program's own.  All of\n"
+"                     them share one tmpfs, as large as the largest SIZE\n"
+"                     given (default 128M)\n"
 "  --stats            at the end, on stderr, a summary as strace -c gives:\n"
 "                     calls and errors per system call, where each was\n"
 "                     answered (guest or vmm) and the VMM's time on it,\n"
@@ -187,8 +191,8 @@ static const char fuzz_usage_text[] =
 "  --timeout SECONDS  with --corpus: the most one input may take\n"
 "\n"
 "The run options are lstar run's (-p, --ro, --mem, --env, -v, --trace ...);\n"
-"--rw, --tmp and --learn are refused: what an input wrote would outlive it;\n"
-"--stats and --exec-socket are lstar run's alone.\n"
+"--rw, --tmp, --tmpfs and --learn are refused: what an input wrote would\n"
+"outlive it; --stats and --exec-socket are lstar run's alone.\n"
 "\n"
 "Without --corpus, lstar fuzz is an AFL++ target: under afl-fuzz it speaks\n"
 "the fork-server protocol on descriptors 198 and 199 (the handshake of the\n"
@@ -213,8 +217,9 @@ static const char exec_usage_text[] =
 "Start PROGRAM as a new process of the sandbox that `lstar run --exec-socket\n"
 "PATH` runs: under the same policy, seeing the same trees, with this\n"
 "command's standard input, output and error as its own.  PROGRAM is a path\n"
-"in the sandbox, found as execve finds it (absolute, or relative to the\n"
-"working directory; no PATH search).  In the sandbox its parent is the init\n"
+"in the sandbox, found as execvp finds it (a name with a '/' from the\n"
+"working directory, a bare name along --env PATH, or /usr/local/sbin:...:\n"
+"/bin without one).  In the sandbox its parent is the init\n"
 "(getppid() is 1, as for the first program), in a session of its own.\n"
 "\n"
 "  --socket PATH      the sandbox's exec socket\n"
@@ -446,9 +451,85 @@ struct command {
 };
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
-enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_NET, OPT_INSIDE,
+enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_TMPFS, OPT_NET, OPT_INSIDE,
        OPT_EXEC_SOCKET, OPT_UID, OPT_GID, OPT_HOSTNAME, OPT_RLIMIT, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
+
+/*
+ * --tmp[=SIZE] (/tmp and /dev/shm) and --tmpfs DIR[:SIZE]: dir is a
+ * directory of the program's own, in the run's one tmpfs, which is as
+ * large as the largest SIZE given (prepare: DEFAULT_TMP when none is).
+ * size is --tmp's value, or NULL to take it from dir's last ':'.  0, or
+ * -1 said.
+ */
+static int add_private(struct vmm_options *opt, char *dir, const char *size)
+{
+	const char *what = size || !strcmp(dir, "/tmp") || !strcmp(dir, "/dev/shm") ? "--tmp" : "--tmpfs";
+	char *colon = size ? NULL : strrchr(dir, ':');
+	uint64_t bytes = 0;
+	char *out, *o;
+
+	if (colon) {
+		*colon = '\0';
+		size = colon + 1;
+	}
+	if (size && (lstar_policy_parse_size(size, strlen(size), &bytes) < 0 || bytes < MIN_TMP)) {
+		if (colon)
+			fprintf(stderr, "lstar: --tmpfs %s:%s", dir, size);
+		else
+			fprintf(stderr, "lstar: --tmp=%s", size);
+		fprintf(stderr, ": expected a size of at least 1M, such as 64M or 1G\n");
+		return -1;
+	}
+	/* The path normalized: no empty, "." or ".." components (it is
+	 * where the program sees the directory, never resolved). */
+	if (dir[0] != '/' || !(out = o = malloc(strlen(dir) + 2))) {
+		fprintf(stderr, "lstar: --tmpfs %s: expected an absolute path\n", dir);
+		return -1;
+	}
+	for (const char *c = dir; *c;) {
+		const char *e;
+
+		while (*c == '/')
+			c++;
+		for (e = c; *e && *e != '/'; e++)
+			;
+		if ((e - c == 1 && c[0] == '.') || (e - c == 2 && c[0] == '.' && c[1] == '.')) {
+			fprintf(stderr, "lstar: --tmpfs %s: '.' or '..' in the path\n", dir);
+			free(out);
+			return -1;
+		}
+		if (e > c) {
+			*o++ = '/';
+			memcpy(o, c, (size_t)(e - c));
+			o += e - c;
+		}
+		c = e;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	if (!strcmp(out, "/")) {
+		fprintf(stderr, "lstar: --tmpfs /: a private directory cannot be the root\n");
+		free(out);
+		return -1;
+	}
+	if (bytes > opt->tmp_size)
+		opt->tmp_size = bytes;
+	for (int i = 0; i < opt->ntmpfs; i++)
+		if (!strcmp(opt->tmpfs_dirs[i], out)) {
+			free(out);	/* asked twice (--tmp twice): once */
+			return 0;
+		}
+	if (opt->ntmpfs == VMM_MAX_TMPFS) {
+		fprintf(stderr, "lstar: %s %s: at most %d private directories\n", what, out,
+			VMM_MAX_TMPFS);
+		free(out);
+		return -1;
+	}
+	opt->tmpfs_dirs[opt->ntmpfs++] = out;
+	return 0;
+}
 
 /*
  * The options of `run` (and of `fuzz`, with its own), up to the program;
@@ -477,6 +558,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "trace-format", required_argument, NULL, OPT_TRACE_FORMAT },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "tmp", optional_argument, NULL, OPT_TMP },
+		{ "tmpfs", required_argument, NULL, OPT_TMPFS },
 		{ "exec-socket", required_argument, NULL, OPT_EXEC_SOCKET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "stdin", no_argument, NULL, OPT_STDIN },
@@ -565,15 +647,14 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			opt->learn_path = optarg;
 			break;
 		case OPT_TMP:
+		case OPT_TMPFS:
 			if (fuzz)
-				return usage_error("fuzz: --tmp: what an input wrote would "
-						   "outlive it");
-			opt->tmp_size = DEFAULT_TMP;
-			if (optarg && (lstar_policy_parse_size(optarg, strlen(optarg),
-							       &opt->tmp_size) < 0 ||
-				       opt->tmp_size < MIN_TMP))
-				return usage_error("--tmp=%s: expected a size of at least 1M, "
-						   "such as 64M or 1G", optarg);
+				return usage_error("fuzz: %s: what an input wrote would outlive it",
+						   c == OPT_TMP ? "--tmp" : "--tmpfs");
+			if (c == OPT_TMP ? add_private(opt, "/tmp", optarg) ||
+					   add_private(opt, "/dev/shm", optarg) :
+					   add_private(opt, optarg, NULL))
+				return LSTAR_EXIT_FAILURE;
 			break;
 		case OPT_STATS:
 			if (fuzz)
@@ -626,6 +707,8 @@ static int prepare(int argc, char **argv, struct command *cmd, struct lstar_poli
 			   opt->system, cmd->nnets, cmd->nets, policy))
 		return LSTAR_EXIT_FAILURE;
 	opt->policy = policy;
+	if (opt->ntmpfs && !opt->tmp_size)
+		opt->tmp_size = DEFAULT_TMP;
 	/* --mem and --timeout override the policy's limits. */
 	if (!opt->mem)
 		opt->mem = policy->mem ? policy->mem : DEFAULT_MEM;

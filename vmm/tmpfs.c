@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tmpfs.c - `lstar run --tmp`: a /tmp and a /dev/shm of the program's own.
+ * tmpfs.c - `lstar run --tmp` and `--tmpfs`: a /tmp and a /dev/shm, and
+ * other empty directories, of the program's own.
  *
- * Both lie in one tmpfs made for the run, of the size --tmp gives: the
+ * All lie in one tmpfs made for the run, of the size --tmp gives: the
  * kernel keeps the limit (ENOSPC beyond it, as on any full tmpfs), the
  * files are in memory, and nothing of them is ever on the host's disk or
  * in its /tmp.  The tmpfs is mounted by a short-lived child in a mount
@@ -45,11 +46,11 @@ static int put(const char *path, const char *text)
 }
 
 /*
- * The child: namespaces, the tmpfs over its own view of /tmp, the two
+ * The child: namespaces, the tmpfs over its own view of /tmp, its ndirs
  * directories, and the root's descriptor sent on sock.  Its exit status
  * is the step that failed (0: sent), errno in the message.
  */
-static _Noreturn void make_in_child(int sock, uint64_t size)
+static _Noreturn void make_in_child(int sock, uint64_t size, int ndirs)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
@@ -88,11 +89,15 @@ static _Noreturn void make_in_child(int sock, uint64_t size)
 	if (mount("lstar-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 		goto fail;
 	step = 'd';
-	/* 1777, as the host's /tmp and /dev/shm are: the program is lstar's
-	 * user either way. */
-	if (mkdir("/tmp/tmp", 01777) < 0 || chmod("/tmp/tmp", 01777) < 0 ||
-	    mkdir("/tmp/shm", 01777) < 0 || chmod("/tmp/shm", 01777) < 0)
-		goto fail;
+	/* One directory per private place, 1777 as the host's /tmp and
+	 * /dev/shm are: the program is lstar's user either way. */
+	for (int i = 0; i < ndirs; i++) {
+		char dir[32];
+
+		snprintf(dir, sizeof(dir), "/tmp/%d", i);
+		if (mkdir(dir, 01777) < 0 || chmod(dir, 01777) < 0)
+			goto fail;
+	}
 	step = 's';
 	if ((root = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		goto fail;
@@ -121,7 +126,7 @@ fail_err:
 	_exit(1);
 }
 
-int vmm_tmpfs_make(uint64_t size, int *root, char *why, size_t len)
+int vmm_tmpfs_make(uint64_t size, int ndirs, int *root, char *why, size_t len)
 {
 	union {
 		struct cmsghdr h;
@@ -151,7 +156,7 @@ int vmm_tmpfs_make(uint64_t size, int *root, char *why, size_t len)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		make_in_child(sv[1], size);
+		make_in_child(sv[1], size, ndirs);
 	}
 	close(sv[1]);
 	n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);

@@ -766,30 +766,33 @@ int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, siz
 /* 2. The process: the trees the program may see (the policy's path rules,
  * --ro and --rw among them), opened now (never by path later), and its
  * working directory. */
-/* --tmp: /tmp and /dev/shm of the program's own, in one tmpfs made for
- * the run (tmpfs.c). */
-static int private_tmp(struct vmm_process *proc, uint64_t size)
+/* --tmp and --tmpfs: directories of the program's own (/tmp and /dev/shm
+ * for --tmp), in one tmpfs made for the run (tmpfs.c). */
+static int private_dirs(struct vmm_process *proc, const struct vmm_options *opt)
 {
-	static const char *const dirs[2][2] = { { "/tmp", "tmp" }, { "/dev/shm", "shm" } };
 	char why[256];
 	int root, err;
 
-	if ((err = vmm_tmpfs_make(size, &root, why, sizeof(why)))) {
+	if ((err = vmm_tmpfs_make(opt->tmp_size, opt->ntmpfs, &root, why, sizeof(why)))) {
 		vmm_err("--tmp: %s", why);
 		return err;
 	}
-	for (int i = 0; i < 2 && !err; i++) {
-		int fd = openat(root, dirs[i][1], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (int i = 0; i < opt->ntmpfs && !err; i++) {
+		const char *dir = opt->tmpfs_dirs[i];
+		char name[16];
+		int fd;
 
-		err = fd < 0 ? -errno : vmm_fs_grant_private(proc, dirs[i][0], fd);
+		snprintf(name, sizeof(name), "%d", i);
+		fd = openat(root, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = fd < 0 ? -errno : vmm_fs_grant_private(proc, dir, fd);
 		if (err == -EEXIST)
-			vmm_err("--tmp: %s is granted already (--ro, --rw or a path rule): "
-				"--tmp gives a private one instead", dirs[i][0]);
+			vmm_err("--tmp: %s is granted already (--ro, --rw, a path rule or "
+				"--tmpfs): a private one cannot be there too", dir);
 		else if (err == -EXDEV)
 			vmm_err("--tmp: a read-only tree lies inside %s, which --tmp makes "
-				"the program's own", dirs[i][0]);
+				"the program's own", dir);
 		else if (err)
-			vmm_err("--tmp: %s: %s", dirs[i][0], strerror(-err));
+			vmm_err("--tmp: %s: %s", dir, strerror(-err));
 	}
 	close(root);
 	return err;
@@ -840,7 +843,7 @@ static int open_process(struct vmm *vmm)
 	}
 	if (opt->system && (err = vmm_fs_system(proc)))
 		return err;
-	if (opt->tmp_size && (err = private_tmp(proc, opt->tmp_size)))
+	if (opt->ntmpfs && (err = private_dirs(proc, opt)))
 		return err;
 	/* net dns: the host's resolv.conf is read now, while lstar may
 	 * still open it; /etc may then be made up (the cwd's lookup). */

@@ -284,6 +284,8 @@ struct vmm_rlimit {
 
 #define VMM_RLIM_NLIMITS 16	/* RLIM_NLIMITS */
 
+#define VMM_MAX_TMPFS	8		/* --tmp's two and --tmpfs's */
+
 struct vmm_options {
 	const char *program;		/* path as given */
 	int argc;			/* argv[0] is the program as given */
@@ -309,7 +311,11 @@ struct vmm_options {
 	const char *trace_path;		/* --trace=FILE; NULL: stderr */
 	bool trace_json;		/* --trace-format=json */
 	bool stats;			/* --stats */
-	uint64_t tmp_size;		/* --tmp: the private /tmp's size; 0: none */
+	/* --tmp and --tmpfs: directories of the program's own, empty and
+	 * writable, all in one tmpfs of tmp_size bytes (0: none). */
+	uint64_t tmp_size;
+	const char *tmpfs_dirs[VMM_MAX_TMPFS];	/* normalized guest paths */
+	int ntmpfs;
 	const char *learn_path;		/* --learn FILE, or NULL */
 	const struct vmm_fuzz_options *fuzz; /* lstar fuzz, or NULL */
 	const char *exec_socket;	/* --exec-socket PATH, or NULL */
@@ -1526,11 +1532,11 @@ void vmm_stats_print(struct vmm *vmm);
 void vmm_stats_close(struct vmm *vmm);
 
 /*
- * tmpfs.c: vmm_tmpfs_make - a tmpfs of size bytes for --tmp, on no host
- * path, with the directories tmp/ and shm/ (mode 1777): *root its
- * O_PATH descriptor.  0, or -errno with the reason in why.
+ * tmpfs.c: vmm_tmpfs_make - a tmpfs of size bytes for --tmp and --tmpfs,
+ * on no host path, with the directories 0/ to ndirs-1/ (mode 1777): *root
+ * its O_PATH descriptor.  0, or -errno with the reason in why.
  */
-int vmm_tmpfs_make(uint64_t size, int *root, char *why, size_t len);
+int vmm_tmpfs_make(uint64_t size, int ndirs, int *root, char *why, size_t len);
 
 /* vmm_observe - tell the observers (trace, learn) of a completed call. */
 void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c);

@@ -12,8 +12,8 @@
 _lstar_profiles='compute default readonly stdio'
 _lstar_run_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
 	--ro --rw --net --system --inside -v --verbose --trace --trace= --trace-format --stats
-	--tmp --learn --exec-socket --help --'
-# fuzz refuses --rw, --tmp, --learn, --stats, --inside and --exec-socket.
+	--tmp --tmpfs --learn --exec-socket --help --'
+# fuzz refuses --rw, --tmp, --tmpfs, --learn, --stats, --inside and --exec-socket.
 _lstar_fuzz_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
 	--ro --net --system -v --verbose --trace --trace= --trace-format --stdin --input-file
 	--corpus --crashes --help --'
@@ -22,7 +22,7 @@ _lstar_exec_opts='--socket --env --cwd --help --'
 # and tabs are read as spaces).
 _lstar_arg_opts=' -p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
 	--ro --rw --net --learn --trace-format --input-file --corpus --crashes --exec-socket
-	--socket '
+	--socket --tmpfs '
 
 # _lstar_reply_files KIND CUR [PREFIX] - files (-f) or directories (-d)
 # that begin with CUR, each after PREFIX, as file names (quoted, a slash
