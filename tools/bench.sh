@@ -153,9 +153,11 @@ if [[ ${ONLY:-} == net ]]; then
 	done
 fi
 [[ -z $PORT ]] && note[net]="the peer (bench netserve) did not start"
-printf '\n%-28s' "workload"
-for r in "${runners[@]}"; do printf '%18s' "$r"; done
-echo
+if ((${#workloads[@]})); then
+	printf '\n%-28s' "workload"
+	for r in "${runners[@]}"; do printf '%18s' "$r"; done
+	echo
+fi
 for w in "${workloads[@]}"; do
 	IFS='|' read -r name cmd net <<<"$w"
 	printf '%-28s' "$name"
