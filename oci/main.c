@@ -591,6 +591,16 @@ static int cmd_exec(struct ctx *c, int argc, char **argv)
 	if (!realpath(c->root, root) || find_lstar(c))
 		goto out;
 	snprintf(sock, sizeof(sock), "%s/%s/exec.sock", root, st.id);
+	/* A container just started may still be booting its VM: its
+	 * sandbox makes the socket before the program runs.  Wait for it
+	 * while the container lives. */
+	for (int i = 0; faccessat(st.dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) < 0; i++) {
+		if (i == 3000 || oci_status(&st) != OCI_RUNNING) {
+			oci_error("container %s: its sandbox takes no exec (no %s)", st.id, sock);
+			goto out;
+		}
+		usleep(10000);
+	}
 	if (process) {
 		if (oci_process_read(process, c->lstar, sock, &p))
 			goto out;
