@@ -458,8 +458,8 @@ deps:
 		libelf-dev zlib1g-dev check musl-tools busybox-static bash-static golang-go \
 		afl++ clang groff-base jq python3
 	# lstar-oci's tests drive podman (with its recommends: conmon, crun, the
-	# storage configuration), as a user of a container engine has it.
-	DEBIAN_FRONTEND=noninteractive apt-get install -y podman
+	# storage configuration) and containerd, as their users have them.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y podman containerd
 
 # The peers `make bench` compares with (not needed to build or test).
 bench-deps:

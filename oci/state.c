@@ -107,8 +107,25 @@ bool oci_id_valid(const char *id)
 
 int oci_root_open(const char *root)
 {
+	char path[4096];
 	int fd;
 
+	/* Made with its parents, as runc makes it (containerd's shim names
+	 * /run/containerd/runc/NAMESPACE): those 0711, the root itself 0700. */
+	if (snprintf(path, sizeof(path), "%s", root) >= (int)sizeof(path)) {
+		oci_error("--root %.64s...: too long", root);
+		return -1;
+	}
+	for (char *c = path + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(path, 0711) < 0 && errno != EEXIST) {
+			oci_error("--root %s: %s: %s", root, path, strerror(errno));
+			return -1;
+		}
+		*c = '/';
+	}
 	if (mkdir(root, 0700) < 0 && errno != EEXIST) {
 		oci_error("--root %s: %s", root, strerror(errno));
 		return -1;

@@ -785,6 +785,63 @@ START_TEST(podman_stop_and_kill)
 }
 END_TEST
 
+/* --- containerd ------------------------------------------------------------------ */
+
+#define CONTAINERD	"/usr/bin/containerd"
+#define CTR		"/usr/bin/ctr"
+
+/*
+ * containerd's runc shim (io.containerd.runc.v2) with lstar-oci as its
+ * runc, the way a Kubernetes RuntimeClass reaches it: a private
+ * containerd (its own socket, root and state; no CRI plugin), ctr run on
+ * the test's rootfs.  The program's output and status come back, and the
+ * shim's --root holds nothing after.
+ */
+START_TEST(containerd_runs_rootfs)
+{
+	struct box b;
+	char conf[192], sock[192], root[192], state[192], out[192], err[192], *text;
+	const char *daemon[] = { CONTAINERD, "--config", conf, "--address", sock, "--root", root,
+				 "--state", state, NULL };
+	struct run_result r;
+	pid_t pid;
+
+	make_box(&b);
+	snprintf(conf, sizeof(conf), "%s/containerd.toml", b.dir);
+	snprintf(sock, sizeof(sock), "%s/containerd.sock", b.dir);
+	snprintf(root, sizeof(root), "%s/containerd-root", b.dir);
+	snprintf(state, sizeof(state), "%s/containerd-state", b.dir);
+	snprintf(out, sizeof(out), "%s/containerd.out", b.dir);
+	snprintf(err, sizeof(err), "%s/containerd.err", b.dir);
+	write_text(conf, "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n");
+	pid = spawn_to_files(daemon, out, err);
+	for (int i = 0; access(sock, F_OK) != 0; i++) {
+		ck_assert_msg(i < 500, "containerd did not start: %s", (text = read_text(err)) ? text : "");
+		usleep(20000);
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *argv[] = { CTR, "--address", sock, "run", "--rm", "--rootfs", "--runtime",
+				       "io.containerd.runc.v2", "--runc-binary", oci_path(), b.rootfs,
+				       k ? "lstar-oci-test-2" : "lstar-oci-test-1", "/bin/sh", "-c",
+				       k ? "exit 5" : "cat /etc/greeting; hostname", NULL };
+
+		run_argv((char *const *)argv, NULL, 120, &r);
+		if (k == 0)
+			ck_assert_msg(r.status == 0 && !strncmp(r.out, "hello from the image\n", 21),
+				      "ctr run: %d %s%s", r.status, r.out, r.err);
+		else
+			ck_assert_msg(r.status == 5, "ctr run, exit 5: %d %s%s", r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	ck_assert_msg(access("/run/containerd/runc/default/lstar-oci-test-1", F_OK) != 0 &&
+		      access("/run/containerd/runc/default/lstar-oci-test-2", F_OK) != 0,
+		      "the shim's runc --root kept a container");
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	rm_rf(b.dir);
+}
+END_TEST
+
 Suite *suite_oci(void)
 {
 	Suite *s = suite_create("oci");
@@ -813,6 +870,16 @@ Suite *suite_oci(void)
 	} else {
 		printf("lstar tests: oci:podman not run: %s is not installed "
 		       "(make deps installs it)\n", PODMAN);
+	}
+	if (access(CONTAINERD, X_OK) == 0 && access(CTR, X_OK) == 0) {
+		TCase *ctd = tcase_create("containerd");
+
+		tcase_set_timeout(ctd, 300);
+		tcase_add_test(ctd, containerd_runs_rootfs);
+		suite_add_tcase(s, ctd);
+	} else {
+		printf("lstar tests: oci:containerd not run: %s is not installed "
+		       "(make deps installs it)\n", CONTAINERD);
 	}
 	suite_add_tcase(s, cli);
 	suite_add_tcase(s, life);
