@@ -635,11 +635,12 @@ START_TEST(completion_offers_the_options)
 
 	/* The option lines of each --help: lstar --help's are run's. */
 	help_words(help, "lstar", &run_opts, NULL, &cmds);
-	ck_assert_ptr_nonnull(strstr(fuzz, "--rw, --tmp and --learn are refused"));
-	ck_assert_ptr_nonnull(strstr(fuzz, "--stats and --exec-socket are lstar run's alone"));
+	ck_assert_ptr_nonnull(strstr(fuzz, "--rw, --tmp, --tmpfs and --learn are refused"));
+	ck_assert_ptr_nonnull(strstr(fuzz, "--stats, --inside and --exec-socket are lstar run's alone"));
 	for (int i = 0; i < run_opts.n; i++)
 		if (strcmp(run_opts.w[i], "--rw") && strcmp(run_opts.w[i], "--learn") &&
 		    strcmp(run_opts.w[i], "--stats") && strcmp(run_opts.w[i], "--tmp") &&
+		    strcmp(run_opts.w[i], "--tmpfs") && strcmp(run_opts.w[i], "--inside") &&
 		    strcmp(run_opts.w[i], "--exec-socket"))
 			words_add(&fuzz_opts, run_opts.w[i], strlen(run_opts.w[i]));
 	help_words(fuzz, "lstar", &fuzz_opts, NULL, NULL);

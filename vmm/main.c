@@ -192,7 +192,7 @@ static const char fuzz_usage_text[] =
 "\n"
 "The run options are lstar run's (-p, --ro, --mem, --env, -v, --trace ...);\n"
 "--rw, --tmp, --tmpfs and --learn are refused: what an input wrote would\n"
-"outlive it; --stats and --exec-socket are lstar run's alone.\n"
+"outlive it; --stats, --inside and --exec-socket are lstar run's alone.\n"
 "\n"
 "Without --corpus, lstar fuzz is an AFL++ target: under afl-fuzz it speaks\n"
 "the fork-server protocol on descriptors 198 and 199 (the handshake of the\n"
