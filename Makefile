@@ -296,12 +296,13 @@ FUZZ_CC     ?= clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end \
 	-D_GNU_SOURCE -Iinclude -Ipolicy -Ivmm -I$(B)/policy
-FUZZ_NAMES  := elf policy guest_tables hcall
+FUZZ_NAMES  := elf policy guest_tables hcall json
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(B)/fuzz/%)
 FUZZ_SEEDS_elf          := tools/fuzz/seeds/elf
 FUZZ_SEEDS_policy       := tools/fuzz/seeds/policy policy/profiles tests/policy/errors examples
 FUZZ_SEEDS_guest_tables := tools/fuzz/seeds/guest_tables
 FUZZ_SEEDS_hcall        := tools/fuzz/seeds/hcall
+FUZZ_SEEDS_json         := tools/fuzz/seeds/json
 FUZZ_LIBS_elf           := -lelf
 FUZZ_LIBS_policy        := -lseccomp
 FUZZ_LIBS_hcall         := -lelf -lseccomp -lcap-ng -lpthread
@@ -316,6 +317,7 @@ fuzz-cc:
 $(B)/fuzz/elf: tools/fuzz/fuzz_elf.c vmm/elf.c vmm/mem.c
 $(B)/fuzz/policy: tools/fuzz/fuzz_policy.c $(POLICY_SRCS) $(B)/policy/profiles.c
 $(B)/fuzz/guest_tables: tools/fuzz/fuzz_guest_tables.c vmm/mem.c
+$(B)/fuzz/json: tools/fuzz/fuzz_json.c oci/json.c
 $(B)/fuzz/hcall: tools/fuzz/fuzz_hcall.c $(filter-out vmm/main.c,$(VMM_SRCS)) $(POLICY_SRCS) \
 		$(B)/policy/profiles.c $(B)/vmm/shim_image.o $(B)/vmm/vdso_image.o
 
