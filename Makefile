@@ -289,9 +289,10 @@ check: $(B)/lstar $(B)/lstar-policy $(B)/lstar-oci guest tests examples fuzz-smo
 
 # --- fuzzing lstar's own parsers (tools/fuzz/): libFuzzer with ASan and UBSan
 # on what reads untrusted input on the host: the ELF check, the policy
-# compiler, the walk of the guest's page tables, the hypercall decoder.  Each runs over its seeds
-# in `make check`; `make fuzz-parsers SECONDS=N` fuzzes each for N seconds
-# (new inputs go to build/fuzz/corpus-NAME).
+# compiler, the walk of the guest's page tables, the hypercall decoder,
+# lstar-oci's JSON reader.  Each runs over its seeds in `make check`;
+# `make fuzz-parsers SECONDS=N` fuzzes each for N seconds (new inputs go
+# to build/fuzz/corpus-NAME).
 FUZZ_CC     ?= clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end \
