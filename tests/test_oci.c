@@ -373,7 +373,8 @@ END_TEST
 
 /* run in the foreground: the program's output and status, files of the
  * image, the host's invisible, a read-write bind written through to
- * the host, the ids and hostname of config.json; the state gone after. */
+ * the host, the ids and hostname of config.json, an unknown field
+ * ignored (as the spec requires); the state gone after. */
 START_TEST(run_foreground)
 {
 	struct box b;
@@ -389,7 +390,8 @@ START_TEST(run_foreground)
 		 " \"options\": [\"rbind\", \"rw\"]},", vol);
 	write_config(&b, "\"sh\", \"-c\", \"cat /etc/greeting; id -u; hostname; "
 		     "echo written > /data/out; cat /etc/passwd || echo no-passwd >&2; "
-		     "ls /usr 2>/dev/null || echo no-usr; exit 7\"", mount, "");
+		     "ls /usr 2>/dev/null || echo no-usr; exit 7\"", mount,
+		     ",\n \"org.example.unknown\": {\"deep\": [1, {\"x\": null}]}");
 	oci(&b, run, &r);
 	ck_assert_msg(r.status == 7, "status %d, stderr: %s", r.status, r.err);
 	ck_assert_str_eq(r.out, "hello from the image\n0\nbox\nno-usr\n");
@@ -478,6 +480,46 @@ START_TEST(exec_into_running)
 	ck_assert_ptr_nonnull(strstr(r.err, "is stopped, not running"));
 	run_result_free(&r);
 	oci_status(&b, del);
+	rm_rf(b.dir);
+}
+END_TEST
+
+/* The annotation org.lstar.policy names a policy file in the bundle: it
+ * is the sandbox's policy (here: uname refused), and a stock profile's
+ * name works as well. */
+START_TEST(policy_from_annotation)
+{
+	struct box b;
+	const char *run[] = { "run", "--bundle", b.bundle, "c6", NULL };
+	char path[256];
+	struct run_result r;
+
+	make_box(&b);
+	snprintf(path, sizeof(path), "%s/policies", b.bundle);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/policies/box.policy", b.bundle);
+	write_text(path, "use default\ndeny uname errno EACCES\n");
+	write_config(&b, "\"sh\", \"-c\", \"uname -n || echo refused\"", "", "");
+	/* write_config's annotations, with the policy added. */
+	{
+		char cfg[256], *text, *at;
+
+		snprintf(cfg, sizeof(cfg), "%s/config.json", b.bundle);
+		ck_assert_ptr_nonnull(text = read_text(cfg));
+		ck_assert_ptr_nonnull(at = strstr(text, "\"org.example.note\""));
+		static const char add[] = "\"org.lstar.policy\": \"policies/box.policy\", ";
+		char *with;
+
+		*at = '\0';
+		ck_assert_int_gt(asprintf(&with, "%s%s\"%s", text, add, at + 1), 0);
+		write_text(cfg, with);
+		free(with);
+		free(text);
+	}
+	oci(&b, run, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "refused\n"), "%d %s%s", r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "Permission denied"));
+	run_result_free(&r);
 	rm_rf(b.dir);
 }
 END_TEST
@@ -785,6 +827,49 @@ START_TEST(podman_stop_and_kill)
 }
 END_TEST
 
+/* podman kill delivers the signal it names to the program: a USR1 trap
+ * ends it with the status it chose. */
+START_TEST(podman_kill_signal)
+{
+	struct box b;
+	const char *run[] = { "run", "-d", "--network", "none", "--name", "lstar-oci-test-kill",
+			      IMAGE, "sh", "-c", "trap 'exit 3' USR1; echo ready; "
+			      "while :; do sleep 0.1; done", NULL },
+		   *logs[] = { "logs", "lstar-oci-test-kill", NULL },
+		   *kill_c[] = { "kill", "--signal", "USR1", "lstar-oci-test-kill", NULL },
+		   *wait_c[] = { "wait", "lstar-oci-test-kill", NULL },
+		   *rm[] = { "rm", "-f", "lstar-oci-test-kill", NULL };
+	struct run_result r;
+	bool ready = false;
+
+	import_image(&b);
+	podman(rm, 60, &r);
+	run_result_free(&r);
+	podman(run, 60, &r);
+	ck_assert_msg(r.status == 0, "podman run -d: %s", r.err);
+	run_result_free(&r);
+	/* The trap is set once it says so. */
+	for (int i = 0; i < 100 && !ready; i++) {
+		podman(logs, 60, &r);
+		ready = strstr(r.out, "ready") != NULL;
+		run_result_free(&r);
+		if (!ready)
+			usleep(100000);
+	}
+	ck_assert_msg(ready, "the container never said ready");
+	podman(kill_c, 60, &r);
+	ck_assert_msg(r.status == 0, "podman kill: %s", r.err);
+	run_result_free(&r);
+	podman(wait_c, 60, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "3\n"), "podman wait: %d \"%s\" %s", r.status,
+		      r.out, r.err);
+	run_result_free(&r);
+	podman(rm, 60, &r);
+	run_result_free(&r);
+	rm_rf(b.dir);
+}
+END_TEST
+
 /* --- containerd ------------------------------------------------------------------ */
 
 #define CONTAINERD	"/usr/bin/containerd"
@@ -856,6 +941,7 @@ Suite *suite_oci(void)
 	tcase_add_test(life, run_foreground);
 	tcase_add_test(life, readonly_root_and_log);
 	tcase_add_test(life, exec_into_running);
+	tcase_add_test(life, policy_from_annotation);
 	tcase_set_timeout(bad, 60);
 	tcase_add_loop_test(bad, hostile_bundle, 0, sizeof(hostile) / sizeof(hostile[0]));
 	tcase_add_loop_test(bad, refused_process_fields, 0,
@@ -866,6 +952,7 @@ Suite *suite_oci(void)
 		tcase_set_timeout(pod, 300);
 		tcase_add_test(pod, podman_runs_image);
 		tcase_add_test(pod, podman_stop_and_kill);
+		tcase_add_test(pod, podman_kill_signal);
 		suite_add_tcase(s, pod);
 	} else {
 		printf("lstar tests: oci:podman not run: %s is not installed "
