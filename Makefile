@@ -194,9 +194,11 @@ $(B)/oci/%.o: oci/%.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ioci -c -o $@ $<
 
-$(B)/lstar-oci: $(OCI_OBJS)
+# It writes each container's policy, quoting paths as the language does
+# (policy/names.c).
+$(B)/lstar-oci: $(OCI_OBJS) $(B)/policy/names.o
 	@echo "  LD      $@"
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
 
 # --- programs that run inside the sandbox (guest/) --------------------------
 # Each guest/NAME.c is built static twice, NAME.musl and NAME.glibc, and

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "lstar_limits.h"
+#include "names.h"
 #include "oci.h"
 
 /* --- a growing list of strings -------------------------------------------- */
@@ -156,68 +157,91 @@ static int guest_path(const char *in, char *out, size_t len, const char *what)
 
 /*
  * A host path the bundle names (the root, a bind mount's source, the
- * policy): absolute as it is, or relative to the bundle.  It must exist.
- * The root and the policy must lie beneath the bundle when relative, and
- * no component of theirs may be a symlink (whoever can write the bundle
- * could otherwise point the container's / at any host directory); bind
- * sources are the engine user's own choice (`-v /host:/data`) and are
- * resolved as `lstar run --rw` resolves its paths.
+ * policy), opened O_PATH.  literal (the root, the policy): relative to
+ * the bundle and beneath it, or absolute, and no component a symlink
+ * (whoever can write the bundle could otherwise point the container's /
+ * at any host directory).  Otherwise (a bind's source: the engine user's
+ * own choice, `-v /host:/data`): absolute, resolved as the host resolves
+ * it.  The descriptor, or -1 logged.
  */
-static int host_path(const char *bundle, const char *in, bool literal, char *out, size_t len,
-		     const char *what)
+static int open_host(const char *bundle, const char *in, bool literal, const char *what)
 {
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-	int n, fd;
+	int fd, dirfd = AT_FDCWD;
 
-	if (!*in) {
-		oci_error("%s: an empty path", what);
+	if (!*in || (!literal && in[0] != '/')) {
+		oci_error("%s \"%s\": %s", what, in, *in ? "a bind's source is an absolute host path" :
+			  "an empty path");
 		return -1;
 	}
-	n = in[0] == '/' ? snprintf(out, len, "%s", in) : snprintf(out, len, "%s/%s", bundle, in);
-	if (n < 0 || (size_t)n >= len) {
-		oci_error("%s \"%.64s...\": too long", what, in);
-		return -1;
-	}
-	if (!literal) {
-		struct stat st;
-
-		if (stat(out, &st) == 0)
-			return 0;
-		oci_error("%s \"%s\": %s", what, in, strerror(errno));
-		return -1;
-	}
-	if (in[0] != '/') {
-		int bfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
+	if (!literal)
+		how.resolve = 0;
+	else if (in[0] != '/') {
+		if ((dirfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			oci_error("bundle %s: %s", bundle, strerror(errno));
+			return -1;
+		}
 		how.resolve |= RESOLVE_BENEATH;
-		fd = bfd < 0 ? -1 : (int)syscall(SYS_openat2, bfd, in, &how, sizeof(how));
-		if (bfd >= 0)
-			close(bfd);
-	} else {
-		fd = (int)syscall(SYS_openat2, AT_FDCWD, out, &how, sizeof(how));
 	}
-	if (fd < 0) {
+	fd = (int)syscall(SYS_openat2, dirfd, in, &how, sizeof(how));
+	if (fd < 0)
 		oci_error("%s \"%s\": %s", what, in,
 			  errno == ELOOP ? "a component is a symbolic link (name the directory itself)" :
 			  errno == EXDEV ? "leads out of the bundle" : strerror(errno));
+	if (dirfd >= 0)
+		close(dirfd);
+	return fd;
+}
+
+/* The path of what fd holds, as the host names it now (no symlink in it):
+ * what the container's policy grants, literally.  0, or -1 logged. */
+static int canonical(int fd, char *out, size_t len, const char *what)
+{
+	char self[32];
+	ssize_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if ((n = readlink(self, out, len - 1)) <= 0 || (size_t)n == len - 1 || out[0] != '/') {
+		oci_error("%s: cannot name it (%s)", what, n < 0 ? strerror(errno) : "too long");
 		return -1;
 	}
-	close(fd);
+	out[n] = '\0';
+	if (!policy_quotable(out)) {
+		oci_error("%s: a path with a control character cannot be granted", what);
+		return -1;
+	}
 	return 0;
 }
 
-/* What lstar's command line cannot carry: a colon before a slash in a
- * tree's source, any colon in its destination (--rw SRC:DEST splits at
- * the last ":/"). */
-static bool fits_tree_option(const char *src, const char *dest, const char *what)
+/*
+ * `path ro|rw HOST as DEST` in the container's policy: the tree at fd
+ * (closed here), granted as the host names it when the container is made.
+ * lstar opens it again by that name without following any symlink, so a
+ * component swapped for a symlink between create and start fails the
+ * start instead of granting what the link names.
+ */
+static int grant(FILE *pol, int fd, bool ro, const char *dest, const char *what)
 {
-	if (strstr(src, ":/") || strchr(dest, ':')) {
-		oci_error("%s %s:%s: lstar-oci cannot pass a path with \":/\" in its source "
-			  "or ':' in its destination", what, src, dest);
-		return false;
+	char host[4096];
+	int err;
+
+	if (fd < 0)
+		return -1;	/* open_host said why */
+	err = canonical(fd, host, sizeof(host), what);
+	close(fd);
+	if (err)
+		return -1;
+	if (!policy_quotable(dest)) {
+		oci_error("%s: a destination with a control character", what);
+		return -1;
 	}
-	return true;
+	fprintf(pol, "path %s ", ro ? "ro" : "rw");
+	policy_quote(pol, host);
+	fputs(" as ", pol);
+	policy_quote(pol, dest);
+	fputc('\n', pol);
+	return 0;
 }
 
 /* --- process ---------------------------------------------------------------- */
@@ -266,14 +290,14 @@ static int rlimits(const struct json *list, struct strv *args)
 			return -1;
 		}
 		/* Engines ask for a million descriptors; lstar's table has
-		 * LSTAR_MAX_FDS, and a program asking for more would fail as
-		 * it would at the hard limit. */
-		if (!strcmp(rlimit_names[k], "NOFILE") && hard > LSTAR_MAX_FDS) {
-			oci_info("process.rlimits: RLIMIT_NOFILE %llu lowered to %d, the size "
-				 "of lstar's descriptor table", (unsigned long long)hard, LSTAR_MAX_FDS);
-			hard = LSTAR_MAX_FDS;
-			if (soft > hard)
-				soft = hard;
+		 * LSTAR_MAX_FDS (or the policy's `limit files`), and a program
+		 * asking for more fails as it would at the hard limit.  At or
+		 * past it, the table is the limit: lstar's own default. */
+		if (!strcmp(rlimit_names[k], "NOFILE") && hard >= LSTAR_MAX_FDS) {
+			oci_info("process.rlimits: RLIMIT_NOFILE %llu: lstar's descriptor table "
+				 "instead (%d, or the policy's limit files)", (unsigned long long)hard,
+				 LSTAR_MAX_FDS);
+			continue;
 		}
 		for (size_t c = 0; c < sizeof(lower); c++)
 			if (!(lower[c] = (char)(rlimit_names[k][c] ? rlimit_names[k][c] | 0x20 : 0)))
@@ -462,16 +486,17 @@ static int tmpfs_size(const struct json *opts, uint64_t *size)
 }
 
 /*
- * One mount: a bind becomes a tree (--ro/--rw SRC:DEST), a tmpfs a
- * private directory (--tmpfs DEST[:SIZE]); the kernel file systems a
- * container always has map onto what lstar shows anyway; the rest is
- * refused.
+ * One mount: a bind becomes a tree of the container's policy (pol), a
+ * tmpfs a private directory (--tmpfs DEST[:SIZE]); the kernel file
+ * systems a container always has map onto what lstar shows anyway; the
+ * rest is refused.
  */
-static int mount_one(const char *bundle, const struct json *m, size_t i, struct strv *a)
+static int mount_one(const char *bundle, const struct json *m, size_t i, struct strv *a,
+		     FILE *pol)
 {
 	const struct json *dest = json_get(m, "destination"), *type = json_get(m, "type"),
 			  *src = json_get(m, "source"), *opts = json_get(m, "options");
-	char where[4096], from[4096], what[48];
+	char where[4096], what[48];
 	const char *t;
 
 	snprintf(what, sizeof(what), "mounts[%zu]", i);
@@ -492,10 +517,7 @@ static int mount_one(const char *bundle, const struct json *m, size_t i, struct 
 			oci_error("%s: a bind mount needs a source", what);
 			return -1;
 		}
-		if (host_path(bundle, src->text, false, from, sizeof(from), what) ||
-		    !fits_tree_option(from, where, what))
-			return -1;
-		return strv_addf(a, "--%s=%s:%s", ro ? "ro" : "rw", from, where);
+		return grant(pol, open_host(bundle, src->text, false, what), ro, where, what);
 	}
 	if (!strcmp(t, "proc") && !strcmp(where, "/proc"))
 		return 0;	/* lstar's own /proc answers */
@@ -530,42 +552,102 @@ static int mount_one(const char *bundle, const struct json *m, size_t i, struct 
 	return -1;
 }
 
-static int mounts(const char *bundle, const struct json *list, struct strv *a)
+static int mounts(const char *bundle, const struct json *list, struct strv *a, FILE *pol)
 {
 	for (size_t i = 0; list && i < list->n; i++)
-		if (mount_one(bundle, &list->item[i], i, a))
+		if (mount_one(bundle, &list->item[i], i, a, pol))
 			return -1;
 	return 0;
 }
 
 /* --- the whole config --------------------------------------------------------- */
 
-/* The annotation's policy: a stock profile's name, or a file in the
- * bundle (a name with a '/' or ending in ".policy"). */
-static int policy(const char *bundle, const struct json *annotations, struct strv *a)
+/*
+ * The annotation's policy, as the first line of the container's policy
+ * (pol): `use NAME` for a stock profile, or `use` of a copy, taken now in
+ * the container's directory, of a policy file in the bundle.  The
+ * annotation may come from the image (podman copies an image's
+ * annotations into the bundle), so a file must be the engine's, not the
+ * image's: beneath the bundle without a symlink, outside root.path, a
+ * regular file of lstar-oci's own user that no one else may write.  A
+ * stock profile grants no host path.
+ */
+static int policy(const char *bundle, const char *root, const struct json *annotations,
+		  int statefd, const char *state_dir, FILE *pol)
 {
-	const struct json *pol = json_get(annotations, OCI_POLICY_ANNOTATION);
-	char path[4096];
-	size_t n;
+	const struct json *ann = json_get(annotations, OCI_POLICY_ANNOTATION);
+	const char *name = ann ? ann->text : "default";
+	char path[4096], copy[4096 + 32], buf[65536];
+	struct stat st;
+	size_t n = strlen(name), total = 0;
+	ssize_t got;
+	int fd, out, err = -1;
 
-	if (!pol)
-		return strv_add(a, "--policy=default");
-	if (pol->type != JSON_STRING || !pol->text[0]) {
+	if (ann && (ann->type != JSON_STRING || !ann->text[0])) {
 		oci_error("annotations.%s: a stock profile's name or a file in the bundle",
 			  OCI_POLICY_ANNOTATION);
 		return -1;
 	}
-	n = strlen(pol->text);
-	if (!strchr(pol->text, '/') && (n < 7 || strcmp(pol->text + n - 7, ".policy")))
-		return strv_addf(a, "--policy=%s", pol->text);
-	if (pol->text[0] == '/') {
+	if (!strchr(name, '/') && (n < 7 || strcmp(name + n - 7, ".policy"))) {
+		/* A stock profile: lowercase letters, digits, '-' and '_'
+		 * (no name of a file lstar-oci keeps beside the policy). */
+		for (const char *c = name; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
+				oci_error("annotations.%s \"%.64s\": not a stock profile's name",
+					  OCI_POLICY_ANNOTATION, name);
+				return -1;
+			}
+		fprintf(pol, "use %s\n", name);
+		return 0;
+	}
+	if (name[0] == '/') {
 		oci_error("annotations.%s \"%s\": a path inside the bundle, relative to it",
-			  OCI_POLICY_ANNOTATION, pol->text);
+			  OCI_POLICY_ANNOTATION, name);
 		return -1;
 	}
-	if (host_path(bundle, pol->text, true, path, sizeof(path), "annotations." OCI_POLICY_ANNOTATION))
+	if ((fd = open_host(bundle, name, true, "annotations." OCI_POLICY_ANNOTATION)) < 0)
 		return -1;
-	return strv_addf(a, "--policy=%s", path);
+	if (canonical(fd, path, sizeof(path), "annotations." OCI_POLICY_ANNOTATION))
+		goto out;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		oci_error("annotations.%s \"%s\": not a regular file of lstar-oci's user that "
+			  "only it may write", OCI_POLICY_ANNOTATION, name);
+		goto out;
+	}
+	n = strlen(root);
+	if (!strncmp(path, root, n) && (path[n] == '/' || !strcmp(root, "/"))) {
+		oci_error("annotations.%s \"%s\": lies in root.path, the image's files: an "
+			  "image may not choose its own policy", OCI_POLICY_ANNOTATION, name);
+		goto out;
+	}
+	/* A copy, read whole now: what the container runs under cannot be
+	 * changed between create and start. */
+	close(fd);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (out = openat(statefd, "bundle.policy", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_CLOEXEC, 0600)) < 0) {
+		oci_error("annotations.%s \"%s\": %s", OCI_POLICY_ANNOTATION, name, strerror(errno));
+		goto out;
+	}
+	while ((got = read(fd, buf, sizeof(buf))) > 0 && (total += (size_t)got) <= (1u << 20))
+		if (write(out, buf, (size_t)got) != got)
+			got = -1;
+	close(out);
+	if (got < 0 || total > (1u << 20)) {
+		oci_error("annotations.%s \"%s\": %s", OCI_POLICY_ANNOTATION, name,
+			  got < 0 ? strerror(errno) : "larger than a policy may be (1 MiB)");
+		goto out;
+	}
+	snprintf(copy, sizeof(copy), "%s/bundle.policy", state_dir);
+	fputs("use ", pol);
+	policy_quote(pol, copy);
+	fputc('\n', pol);
+	err = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
 }
 
 static void left_alone(const struct json *cfg)
@@ -581,15 +663,17 @@ static void left_alone(const struct json *cfg)
 			oci_info("linux.%s: left; the sandbox is a VM of its own", linux_fields[i]);
 }
 
-int oci_bundle_read(const char *bundle, const char *lstar, const char *exec_socket,
+int oci_bundle_read(const char *bundle, const char *lstar, const char *state_dir, int statefd,
 		    struct oci_process *p, struct json **annotations_out)
 {
 	const struct json *root, *rootpath, *ro, *ver, *ann, *host, *hooks, *lx, *mem;
 	struct json *cfg;
-	char err[256], path[4096];
+	char err[256], path[4096], *text = NULL;
 	struct strv *a = &p->args;
+	size_t text_len = 0;
 	bool bad = false;
-	int bfd;
+	FILE *pol = NULL;
+	int bfd, fd;
 
 	*p = (struct oci_process){ 0 };
 	if ((bfd = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -634,15 +718,52 @@ int oci_bundle_read(const char *bundle, const char *lstar, const char *exec_sock
 		oci_error("root.path: required");
 		goto bad;
 	}
-	if (host_path(bundle, rootpath->text, true, path, sizeof(path), "root.path") ||
-	    !fits_tree_option(path, "/", "root.path"))
+	/* The container's policy, made here and kept in its directory: the
+	 * annotation's policy, then its trees as the host names them now. */
+	if (!(pol = open_memstream(&text, &text_len)))
 		goto bad;
-	if (strv_add(a, lstar) || strv_add(a, "run") || strv_add(a, "--inside") ||
-	    policy(bundle, ann, a) ||
-	    strv_addf(a, "--%s=%s:/", ro && ro->boolean ? "ro" : "rw", path))
+	fprintf(pol, "# lstar-oci: the policy of the container made from %s/config.json\n", bundle);
+	if ((fd = open_host(bundle, rootpath->text, true, "root.path")) < 0 ||
+	    canonical(fd, path, sizeof(path), "root.path")) {
+		if (fd >= 0)
+			close(fd);
 		goto bad;
-	if (mounts(bundle, field(cfg, "mounts", "", JSON_ARRAY, &bad), a) || bad)
+	}
+	if (policy(bundle, path, ann, statefd, state_dir, pol) ||
+	    grant(pol, fd, ro && ro->boolean, "/", "root.path") ||
+	    mounts(bundle, field(cfg, "mounts", "", JSON_ARRAY, &bad), a, pol) || bad)
 		goto bad;
+	if (fclose(pol)) {
+		pol = NULL;
+		goto bad;
+	}
+	pol = NULL;
+	if ((fd = openat(statefd, "lstar.policy", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			 O_CLOEXEC, 0600)) < 0 || write(fd, text, text_len) != (ssize_t)text_len) {
+		oci_error("%s/lstar.policy: %s", state_dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto bad;
+	}
+	close(fd);
+	/* lstar run's options: the policy first, so that the tmpfs and the
+	 * rest add to it as on any command line. */
+	{
+		struct strv head = { 0 };
+
+		if (strv_add(&head, lstar) || strv_add(&head, "run") || strv_add(&head, "--inside") ||
+		    strv_addf(&head, "--policy=%s/lstar.policy", state_dir)) {
+			strv_free(&head);
+			goto bad;
+		}
+		for (int i = 0; i < a->n; i++)
+			if (strv_add(&head, a->v[i])) {
+				strv_free(&head);
+				goto bad;
+			}
+		strv_free(a);
+		*a = head;
+	}
 	if (host && host->text[0] && strv_addf(a, "--hostname=%s", host->text))
 		goto bad;
 	if ((mem = json_get(json_get(json_get(lx, "resources"), "memory"), "limit"))) {
@@ -662,7 +783,7 @@ int oci_bundle_read(const char *bundle, const char *lstar, const char *exec_sock
 					   ((uint64_t)limit > LSTAR_MEM_MAX ? LSTAR_MEM_MAX : (uint64_t)limit)))
 			goto bad;
 	}
-	if (exec_socket && strv_addf(a, "--exec-socket=%s", exec_socket))
+	if (strv_addf(a, "--exec-socket=%s/exec.sock", state_dir))
 		goto bad;
 	if (process(json_get(cfg, "process"), p, false) || program(json_get(cfg, "process"), a))
 		goto bad;
@@ -678,8 +799,12 @@ int oci_bundle_read(const char *bundle, const char *lstar, const char *exec_sock
 		*annotations_out = copy;
 	}
 	json_free(cfg);
+	free(text);
 	return 0;
 bad:
+	if (pol)
+		fclose(pol);
+	free(text);
 	json_free(cfg);
 	oci_process_free(p);
 	return -1;

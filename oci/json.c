@@ -277,6 +277,32 @@ static struct json *grow(struct reader *r, struct json *j, size_t *cap)
 	return &j->item[j->n++];
 }
 
+static int key_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* No key twice in the object j: its keys sorted (a copy of their
+ * pointers), then neighbours compared, so that a hostile object of many
+ * keys costs n log n, not n squared. */
+static bool unique_keys(struct reader *r, const struct json *j)
+{
+	char **keys;
+	bool ok = true;
+
+	if (j->n < 2)
+		return true;
+	if (!(keys = malloc(j->n * sizeof(*keys))))
+		return fail(r, "out of memory");
+	memcpy(keys, j->key, j->n * sizeof(*keys));
+	qsort(keys, j->n, sizeof(*keys), key_order);
+	for (size_t i = 1; i < j->n && ok; i++)
+		if (!strcmp(keys[i - 1], keys[i]))
+			ok = fail(r, "the key \"%.64s\" twice in one object", keys[i]);
+	free(keys);
+	return ok;
+}
+
 static bool container(struct reader *r, struct json *j, int depth)
 {
 	char close = *r->s == '[' ? ']' : '}';
@@ -301,12 +327,6 @@ static bool container(struct reader *r, struct json *j, int depth)
 				return fail(r, "an object's member needs a \"key\"");
 			if (!(key = string(r)))
 				return false;
-			for (size_t i = 0; i < j->n; i++)
-				if (!strcmp(j->key[i], key)) {
-					fail(r, "the key \"%.64s\" twice in one object", key);
-					free(key);
-					return false;
-				}
 			skip_space(r);
 			if (r->s >= r->end || *r->s != ':') {
 				free(key);
@@ -329,7 +349,7 @@ static bool container(struct reader *r, struct json *j, int depth)
 		}
 		if (r->s < r->end && *r->s == close) {
 			r->s++;
-			return true;
+			return j->type == JSON_ARRAY || unique_keys(r, j);
 		}
 		return fail(r, "',' or '%c' expected", close);
 	}

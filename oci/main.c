@@ -220,6 +220,10 @@ static void become(const struct oci_process *p, const char *slave, const char *f
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
+	/* Every path lstar is given is absolute: the engine's working
+	 * directory (a user's, for podman) has nothing to say. */
+	if (chdir("/") < 0)
+		_exit(1);
 	if (slave)
 		take_terminal(slave);
 	syscall(SYS_close_range, 3, ~0U, 0);
@@ -334,7 +338,8 @@ static int cmd_create(struct ctx *c, int argc, char **argv, bool run)
 	struct oci_state st = { .dirfd = -1 };
 	struct oci_process p = { 0 };
 	struct json *annotations = NULL;
-	char bundle[PATH_MAX], root[PATH_MAX], sock[PATH_MAX + OCI_ID_MAX + 32], fifo[PATH_MAX + OCI_ID_MAX + 32];
+	char bundle[PATH_MAX], root[PATH_MAX], dir[PATH_MAX + OCI_ID_MAX + 2],
+	     fifo[PATH_MAX + OCI_ID_MAX + 32];
 	char slave[64] = "";
 	const char *id = NULL;
 	bool started = run;
@@ -351,11 +356,11 @@ static int cmd_create(struct ctx *c, int argc, char **argv, bool run)
 	}
 	if (!realpath(c->root, root) || find_lstar(c))
 		return 1;
-	snprintf(sock, sizeof(sock), "%s/%s/exec.sock", root, id);
-	snprintf(fifo, sizeof(fifo), "%s/%s/exec.fifo", root, id);
+	snprintf(dir, sizeof(dir), "%s/%s", root, id);
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", dir);
 	if ((st.dirfd = oci_state_make(c->rootfd, id)) < 0)
 		return 1;
-	if (oci_bundle_read(bundle, c->lstar, sock, &p, &annotations))
+	if (oci_bundle_read(bundle, c->lstar, dir, st.dirfd, &p, &annotations))
 		goto fail;
 	if (!started && mkfifo(fifo, 0600) < 0) {
 		oci_error("%s: %s", fifo, strerror(errno));
@@ -511,8 +516,15 @@ static int cmd_delete(struct ctx *c, int argc, char **argv)
 	if (force && oci_id_valid(argv[optind]) &&
 	    faccessat(c->rootfd, argv[optind], F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
 		return 0;
-	if (oci_state_load(c->rootfd, argv[optind], &st))
+	if (oci_state_load(c->rootfd, argv[optind], &st)) {
+		/* A create killed before it saved its state leaves a directory
+		 * without one, and nothing running: --force clears it. */
+		oci_state_free(&st);
+		if (force && oci_id_valid(argv[optind]) &&
+		    faccessat(c->rootfd, argv[optind], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return oci_state_remove(c->rootfd, argv[optind]) ? 1 : 0;
 		return 1;
+	}
 	s = oci_status(&st);
 	if (s == OCI_RUNNING && !force) {
 		oci_error("container %s is running: stop it, or delete --force", st.id);

@@ -53,14 +53,15 @@ struct oci_process {
 };
 
 /*
- * Read bundle_dir's config.json (or, for exec, the process.json at
- * process_path, with only its "process" part) and turn it into an lstar
- * command line in p->args: `lstar run ...` for a container, `lstar exec
- * ...` for exec (exec_socket says where the sandbox listens, for both).
- * 0, or -1 with the reason logged.
+ * Read bundle_dir's config.json and turn it into an lstar command line in
+ * p->args (`lstar run ...`), with the container's policy written to
+ * state_dir/lstar.policy (statefd is that directory) and its exec socket
+ * at state_dir/exec.sock.  oci_process_read: exec's process.json at
+ * process_path, with only its "process" part, as `lstar exec ...` on
+ * exec_socket.  0, or -1 with the reason logged.
  */
-int oci_bundle_read(const char *bundle_dir, const char *lstar, const char *exec_socket,
-		    struct oci_process *p, struct json **annotations);
+int oci_bundle_read(const char *bundle_dir, const char *lstar, const char *state_dir,
+		    int statefd, struct oci_process *p, struct json **annotations);
 int oci_process_read(const char *process_path, const char *lstar, const char *exec_socket,
 		     struct oci_process *p);
 void oci_process_free(struct oci_process *p);

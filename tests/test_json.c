@@ -154,6 +154,29 @@ START_TEST(size_limited)
 }
 END_TEST
 
+/* The duplicate check holds for objects of many keys (and costs little:
+ * a quadratic one would take minutes here, past the test's timeout). */
+START_TEST(many_keys)
+{
+	size_t n = 200000, len = 0;
+	char *text = malloc(n * 16 + 64), err[256];
+	struct json *j;
+
+	ck_assert_ptr_nonnull(text);
+	text[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "%s\"k%zu\":1", i ? "," : "", i);
+	text[len] = '}';
+	j = json_parse(text, len + 1, err, sizeof(err));
+	ck_assert_msg(j && j->n == n, "%s", err);
+	json_free(j);
+	len += (size_t)sprintf(text + len, ",\"k%zu\":2}", n / 2);
+	ck_assert_ptr_null(json_parse(text, len, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "the key \"k100000\" twice"), "%s", err);
+	free(text);
+}
+END_TEST
+
 /* What json_put_string writes reads back as the same string. */
 START_TEST(writes_what_it_reads)
 {
@@ -183,6 +206,7 @@ Suite *suite_json(void)
 	tcase_add_loop_test(tc, refuses, 0, sizeof(refused) / sizeof(refused[0]));
 	tcase_add_test(tc, depth_limited);
 	tcase_add_test(tc, size_limited);
+	tcase_add_test(tc, many_keys);
 	tcase_add_test(tc, writes_what_it_reads);
 	suite_add_tcase(s, tc);
 	return s;

@@ -523,6 +523,124 @@ START_TEST(policy_from_annotation)
 }
 END_TEST
 
+/*
+ * Whoever writes the bundle swaps root.path for a symlink to / between
+ * create and start: the container does not start (lstar grants the root
+ * as named at create, following no symlink), and nothing of the host's
+ * / is shown.
+ */
+START_TEST(root_swapped_after_create)
+{
+	struct box b;
+	const char *create[] = { "create", "--bundle", b.bundle, "c7", NULL },
+		   *start[] = { "start", "c7", NULL }, *del[] = { "delete", "--force", "c7", NULL };
+	char real[256];
+	struct run_result r;
+	int pid;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	make_box(&b);
+	write_config(&b, "\"sh\", \"-c\", \"cat /etc/shadow /etc/greeting\"", "", "");
+	oci_status(&b, create);
+	free(check_state(&b, "c7", &pid));
+	snprintf(real, sizeof(real), "%s.real", b.rootfs);
+	ck_assert_int_eq(rename(b.rootfs, real), 0);
+	ck_assert_int_eq(symlink("/", b.rootfs), 0);
+	oci(&b, start, &r);
+	run_result_free(&r);
+	ck_assert_int_eq(reap(pid), 125);
+	oci_status(&b, del);
+	rm_rf(b.dir);
+}
+END_TEST
+
+/* The policy an annotation names must be the engine's: not a file of
+ * the image (in root.path), not one anyone else may write. */
+START_TEST(policy_file_refusals)
+{
+	struct box b;
+	const char *create[] = { "create", "--bundle", b.bundle, "c8", NULL };
+	static const struct {
+		const char *file;
+		mode_t mode;
+		const char *why;
+	} bad[] = {
+		{ "rootfs/etc/evil.policy", 0644, "lies in root.path" },
+		{ "shared.policy", 0666, "only it may write" },
+	};
+	char path[256], *text, *at, *with;
+	struct run_result r;
+
+	make_box(&b);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", b.bundle, bad[i].file);
+		write_text(path, "use default\npath rw /etc as /hostetc\n");
+		ck_assert_int_eq(chmod(path, bad[i].mode), 0);
+		write_config(&b, "\"ls\", \"/hostetc\"", "", "");
+		snprintf(path, sizeof(path), "%s/config.json", b.bundle);
+		ck_assert_ptr_nonnull(text = read_text(path));
+		ck_assert_ptr_nonnull(at = strstr(text, "\"org.example.note\""));
+		*at = '\0';
+		ck_assert_int_gt(asprintf(&with, "%s\"org.lstar.policy\": \"%s\", \"%s", text,
+					  bad[i].file, at + 1), 0);
+		write_text(path, with);
+		free(with);
+		free(text);
+		oci(&b, create, &r);
+		ck_assert_msg(r.status == 1 && strstr(r.err, bad[i].why), "%s: %d %s", bad[i].file,
+			      r.status, r.err);
+		run_result_free(&r);
+		ck_assert(!container_dir_exists(&b, "c8"));
+	}
+	rm_rf(b.dir);
+}
+END_TEST
+
+/* The engine's working directory has nothing to say: a file there named
+ * as a stock profile (default) is not the container's policy. */
+START_TEST(cwd_has_no_say)
+{
+	struct box b;
+	const char *run[] = { "run", "--bundle", b.bundle, "c9", NULL };
+	char path[256];
+	struct run_result r;
+
+	make_box(&b);
+	snprintf(path, sizeof(path), "%s/default", b.dir);
+	write_text(path, "use compute\nuse stdio\npath rw /etc as /hostetc\n");
+	write_config(&b, "\"sh\", \"-c\", \"ls /hostetc/passwd || echo not-there\"", "", "");
+	ck_assert_int_eq(chdir(b.dir), 0);
+	oci(&b, run, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "not-there\n"), "%d %s%s", r.status, r.out, r.err);
+	run_result_free(&r);
+	ck_assert_int_eq(chdir("/"), 0);
+	rm_rf(b.dir);
+}
+END_TEST
+
+/* delete --force clears a container whose state a killed create never
+ * wrote, and of one that is not there at all. */
+START_TEST(delete_force_without_state)
+{
+	struct box b;
+	const char *del[] = { "delete", "--force", "c10", NULL }, *plain[] = { "delete", "c10", NULL };
+	char path[256];
+	struct run_result r;
+
+	make_box(&b);
+	ck_assert_int_eq(mkdir(b.root, 0700), 0);
+	snprintf(path, sizeof(path), "%s/c10", b.root);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	oci(&b, plain, &r);
+	ck_assert_int_eq(r.status, 1);
+	run_result_free(&r);
+	oci_status(&b, del);
+	ck_assert(!container_dir_exists(&b, "c10"));
+	oci_status(&b, del);
+	rm_rf(b.dir);
+}
+END_TEST
+
 /* --- hostile bundles -------------------------------------------------------------- */
 
 /* Each config.json is refused at create, the message names the field,
@@ -554,8 +672,10 @@ static const struct {
 				      " \"source\": \"tmpfs\"},", .why = "a tmpfs at /" },
 	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/x\", \"type\": \"bind\","
 				      " \"source\": \"/no/such/dir\"},", .why = "No such file" },
-	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/a:b\", \"type\": \"bind\","
-				      " \"source\": \"/tmp\"},", .why = "':' in its destination" },
+	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/a:b\", \"type\": \"tmpfs\"},",
+	  .why = "a tmpfs at /a:b" },
+	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/x\", \"type\": \"bind\","
+				      " \"source\": \"rootfs/etc\"},", .why = "absolute host path" },
 	{ .args = "\"sh\"", .mounts = "{\"destination\": \"/t\", \"type\": \"tmpfs\","
 				      " \"options\": [\"size=lots\"]},", .why = "tmpfs" },
 	{ .raw = "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
@@ -941,8 +1061,12 @@ Suite *suite_oci(void)
 	tcase_add_test(life, readonly_root_and_log);
 	tcase_add_test(life, exec_into_running);
 	tcase_add_test(life, policy_from_annotation);
+	tcase_add_test(life, root_swapped_after_create);
+	tcase_add_test(life, cwd_has_no_say);
+	tcase_add_test(life, delete_force_without_state);
 	tcase_set_timeout(bad, 60);
 	tcase_add_loop_test(bad, hostile_bundle, 0, sizeof(hostile) / sizeof(hostile[0]));
+	tcase_add_test(bad, policy_file_refusals);
 	tcase_add_loop_test(bad, refused_process_fields, 0,
 			    sizeof(refused_process) / sizeof(refused_process[0]));
 	if (access(PODMAN, X_OK) == 0) {
