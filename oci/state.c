@@ -12,6 +12,8 @@
  *                waits to open it for writing, `start` opens it to read
  *   exec.sock    the running sandbox's socket for `exec` (lstar run
  *                --exec-socket makes and removes it)
+ *   lstar.policy the container's policy, written by bundle.c at create
+ *   bundle.policy a copy of the annotation's policy file, when it names one
  *
  * The status is read from the world, never stored: the process gone (or
  * a zombie, or another process under its pid) is "stopped", the fifo
