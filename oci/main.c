@@ -137,6 +137,14 @@ static int parse_signal(const char *s)
 	return -1;
 }
 
+/* --preserve-fds N (socket activation): only 0, lstar gives the program
+ * its standard streams alone.  0, or 1 said. */
+static int preserve_fds(const char *n)
+{
+	return strcmp(n, "0") ? usage_error("--preserve-fds %s: lstar gives the program its "
+					    "stdio only", n) : 0;
+}
+
 /* Hand the pty's master to the engine's console socket, as runc does:
  * the descriptor in SCM_RIGHTS, the terminal's name as the message. */
 static int send_console(const char *socket_path, int master, const char *name)
@@ -318,9 +326,8 @@ static int parse_create(int argc, char **argv, struct create_opts *o, bool run, 
 			break;
 		case 'P': case 'K': case 'k': break;	/* no pivot_root, keyring: none here */
 		case 'f':
-			if (strcmp(optarg, "0"))
-				return usage_error("--preserve-fds %s: lstar gives the program "
-						   "its stdio only", optarg);
+			if (preserve_fds(optarg))
+				return 1;
 			break;
 		default:
 			return usage_error("%s: bad option", argv[0]);
@@ -584,9 +591,8 @@ static int cmd_exec(struct ctx *c, int argc, char **argv)
 			oci_error("exec --user %s: the process has the container's ids", optarg);
 			return 1;
 		case 'f':
-			if (strcmp(optarg, "0"))
-				return usage_error("--preserve-fds %s: lstar gives the program "
-						   "its stdio only", optarg);
+			if (preserve_fds(optarg))
+				return 1;
 			break;
 		default:
 			return usage_error("%s: bad option", argv[0]);

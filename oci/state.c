@@ -70,27 +70,33 @@ static void log_line(const char *level, const char *msg)
 	fflush(log_file);
 }
 
-void oci_error(const char *fmt, ...)
+/* A line of the log at level, and on stderr too when told. */
+static void say(const char *level, bool on_stderr, const char *fmt, va_list ap)
 {
 	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (on_stderr)
+		fprintf(stderr, "lstar-oci: %s\n", msg);
+	log_line(level, msg);
+}
+
+void oci_error(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say("error", true, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "lstar-oci: %s\n", msg);
-	log_line("error", msg);
 }
 
 void oci_info(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	say("info", false, fmt, ap);
 	va_end(ap);
-	log_line("info", msg);
 }
 
 /* --- containers ------------------------------------------------------------ */
