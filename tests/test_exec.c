@@ -33,6 +33,7 @@
  * program's stdin, and its files in a directory of the test's own. */
 struct sandbox {
 	char dir[64];			/* also its --rw tree and --cwd */
+	const char *host_user;		/* --host-user's value, or NULL */
 	char sock[96];
 	char out[96], err[96];
 	pid_t pid;
@@ -61,6 +62,9 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 
 	snprintf(s->dir, sizeof(s->dir), "/tmp/lstar-exec-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(s->dir));
+	/* Another host user must be able to enter the tree. */
+	if (s->host_user)
+		ck_assert_int_eq(chmod(s->dir, 0755), 0);
 	snprintf(s->sock, sizeof(s->sock), "%s/s", s->dir);
 	snprintf(s->out, sizeof(s->out), "%s/out", s->dir);
 	snprintf(s->err, sizeof(s->err), "%s/err", s->dir);
@@ -74,7 +78,7 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 	s->pid = fork();
 	ck_assert_int_ge(s->pid, 0);
 	if (s->pid == 0) {
-		const char *argv[] = {
+		const char *argv[24] = {
 			lstar_path(), "run", "--ro", "/usr/bin", "--rw", s->dir, "--cwd", s->dir,
 			"--timeout", "60", "--exec-socket", s->sock, "-p", pol, "--",
 			BUSYBOX, "sh", "-c", script, NULL,
@@ -90,6 +94,11 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 			memmove(&argv[12], &argv[14], 6 * sizeof(char *));
 		if (!with_socket)
 			memmove(&argv[10], &argv[12], 8 * sizeof(char *));
+		if (s->host_user) {
+			memmove(&argv[4], &argv[2], 18 * sizeof(char *));
+			argv[2] = "--host-user";
+			argv[3] = s->host_user;
+		}
 		if (o < 0 || e < 0 || dup2(p[0], 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(127);
 		close_range(3, ~0U, 0);
@@ -110,6 +119,7 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 
 static void sandbox_start(struct sandbox *s, bool with_socket)
 {
+	s->host_user = NULL;
 	sandbox_start_with(s, with_socket, NULL, true);
 }
 
@@ -551,7 +561,7 @@ END_TEST
 START_TEST(limit_processes_counts_them)
 {
 	const char *const args[] = { BUSYBOX, "true", NULL };
-	struct sandbox s;
+	struct sandbox s = { .host_user = NULL };
 	struct run_result r;
 
 	/* The first program, alone, is as many as the policy allows. */
@@ -592,6 +602,45 @@ START_TEST(other_users_kept_out)
 }
 END_TEST
 
+/* A sandbox started with --host-user (as lstar-oci's, as root): lstar
+ * exec, run by the user who started it, still enters, and the exec'd
+ * process is judged on the host as the host user: root's file closed,
+ * its new file the host user's. */
+START_TEST(host_user_applies)
+{
+	const char *const script[] = {
+		BUSYBOX, "sh", "-c",
+		"echo x 2>/dev/null > r644; echo w644=$?; echo hi > pub/made; echo made=$?", NULL,
+	};
+	char path[PATH_MAX];
+	struct sandbox s = { .host_user = "1000:1000" };
+	struct run_result r;
+	struct stat st;
+
+	if (geteuid() != 0)
+		return;		/* only root has another user to become */
+	sandbox_start_with(&s, true, NULL, true);
+	snprintf(path, sizeof(path), "%s/r644", s.dir);
+	write_text(path, "root's\n");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/pub", s.dir);
+	ck_assert_int_eq(mkdir(path, 0777), 0);
+	ck_assert_int_eq(chmod(path, 01777), 0);
+	run_exec(s.sock, NULL, script, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "w644=1\nmade=0\n"), "%d '%s' %s",
+		      r.status, r.out, r.err);
+	run_result_free(&r);
+	snprintf(path, sizeof(path), "%s/pub/made", s.dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg(st.st_uid == 1000 && st.st_gid == 1000, "made by %u:%u", st.st_uid,
+		      st.st_gid);
+	snprintf(path, sizeof(path), "%s/r644", s.dir);
+	ck_assert_str_eq(read_text(path), "root's\n");
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
 Suite *suite_exec(void)
 {
 	Suite *s = suite_create("exec");
@@ -608,6 +657,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, malformed_requests_refused);
 	tcase_add_test(tc, limit_processes_counts_them);
 	tcase_add_test(tc, other_users_kept_out);
+	tcase_add_test(tc, host_user_applies);
 	suite_add_tcase(s, tc);
 	return s;
 }

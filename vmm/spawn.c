@@ -25,11 +25,13 @@
  * Nothing is added to the seccomp filter: accept4, recvmsg, getsockopt,
  * setsockopt and sendmsg answer the program's socket calls already,
  * fork and KVM_CREATE_VM its forks (confine.c).  The socket itself is
- * made before confinement, mode 0600; the peer's uid must be lstar's
- * own.  Landlock forbids a confined VMM to remove it, so a helper forked
+ * made before confinement, mode 0600; the peer's uid must be the one
+ * lstar started as (before any --host-user).  Landlock forbids a confined VMM to remove it, so a helper forked
  * before confinement, which holds nothing but the sandbox's life line
  * and the socket's directory, removes it when the life line closes:
- * when the first VMM ends, however it ends.
+ * when the first VMM ends, however it ends.  It is forked before
+ * --host-user takes effect and keeps lstar's identity: the socket is
+ * made by lstar's user, in a directory that may be only root's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -315,9 +317,11 @@ static void read_request(struct vmm *vmm, struct spawn_req *r)
 	char *at, *end;
 	int err;
 
-	/* Mode 0600 is the guard; the peer's uid says it held. */
+	/* Mode 0600 is the guard; the peer's uid says it held.  The user
+	 * who started lstar, which --host-user does not change: lstar-oci,
+	 * root, runs lstar exec for a container of uid 1000. */
 	if (getsockopt(vmm->exec_conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    cred.uid != vmm->proc.host_uid)
+	    cred.uid != vmm->starter_uid)
 		refuse(vmm, -EPERM, LSTAR_EXIT_FAILURE, "only the sandbox's own user may start programs in it");
 	/* A client that connects and says nothing ties up only this VMM,
 	 * and only so long. */

@@ -326,6 +326,10 @@ struct vmm_options {
 	bool uid_set, gid_set;
 	uint32_t uid, gid;
 	const char *hostname;
+	/* --host-user UID:GID: the host identity every VMM of the sandbox
+	 * takes, once what needs lstar's own is done (identity.c). */
+	bool host_user_set;
+	uint32_t host_uid, host_gid;
 	/* --rlimit: resource r starts at rlimits[r] when bit r of
 	 * rlimits_set is set (else at Linux's default, rlimit.c). */
 	struct vmm_rlimit rlimits[VMM_RLIM_NLIMITS];
@@ -760,6 +764,9 @@ struct vmm {
 	 * the connection its status goes back on (else -1). */
 	int exec_listen;
 	int exec_conn;
+	uint32_t starter_uid;		/* the euid lstar started with, before
+					 * any --host-user: the one user the
+					 * exec socket serves */
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -1191,6 +1198,19 @@ int vmm_rlimit_start(struct vmm_process *proc, const struct vmm_options *opt);
  */
 int vmm_identity_parse_id(const char *s, uint32_t *out, char *why, size_t len);
 int vmm_identity_check_hostname(const char *name, char *why, size_t len);
+
+/*
+ * identity.c: --host-user.  vmm_identity_parse_host_user reads UID:GID
+ * (each as vmm_identity_parse_id) into opt; 0, or -EINVAL with why.
+ * vmm_identity_check_host_user: 0 when lstar can take that identity
+ * (it is root, or it is that user and group already), else -EPERM with
+ * why.  vmm_identity_become_host_user: with --host-user and lstar root,
+ * become that user for good (no supplementary groups, real, effective
+ * and saved ids alike); 0, or -errno, said on stderr.
+ */
+int vmm_identity_parse_host_user(const char *s, struct vmm_options *opt, char *why, size_t len);
+int vmm_identity_check_host_user(const struct vmm_options *opt, char *why, size_t len);
+int vmm_identity_become_host_user(const struct vmm_options *opt);
 
 /*
  * fs.c: the granted trees.  vmm_fs_grant opens the host's path (before
