@@ -34,7 +34,9 @@
 struct sandbox {
 	char dir[64];			/* also its --rw tree and --cwd */
 	const char *host_user;		/* --host-user's value, or NULL */
-	char sock[96];
+	const char *sock_dir;		/* a directory made in dir for the
+					 * socket, or NULL: dir itself */
+	char sock[320];
 	char out[96], err[96];
 	pid_t pid;
 	int stdin_w;
@@ -66,6 +68,11 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 	if (s->host_user)
 		ck_assert_int_eq(chmod(s->dir, 0755), 0);
 	snprintf(s->sock, sizeof(s->sock), "%s/s", s->dir);
+	if (s->sock_dir) {
+		snprintf(s->sock, sizeof(s->sock), "%s/%s", s->dir, s->sock_dir);
+		ck_assert_int_eq(mkdir(s->sock, 0700), 0);
+		strcat(s->sock, "/s");
+	}
 	snprintf(s->out, sizeof(s->out), "%s/out", s->dir);
 	snprintf(s->err, sizeof(s->err), "%s/err", s->dir);
 	snprintf(pol, sizeof(pol), "%s/p", s->dir);
@@ -120,6 +127,7 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 static void sandbox_start(struct sandbox *s, bool with_socket)
 {
 	s->host_user = NULL;
+	s->sock_dir = NULL;
 	sandbox_start_with(s, with_socket, NULL, true);
 }
 
@@ -590,7 +598,7 @@ START_TEST(other_users_kept_out)
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		int fd;
 
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s.sock);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.*s", (int)sizeof(sa.sun_path) - 1, s.sock);
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -641,6 +649,29 @@ START_TEST(host_user_applies)
 }
 END_TEST
 
+/* A socket path past sun_path's 107 bytes (lstar-oci's state directory
+ * with a long container id) works for lstar run and lstar exec alike:
+ * both reach it through its directory. */
+START_TEST(long_socket_path)
+{
+	char name[201];
+	const char *const args[] = { BUSYBOX, "echo", "far", NULL };
+	struct sandbox s = { .host_user = NULL, .sock_dir = name };
+	struct run_result r;
+
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	sandbox_start_with(&s, true, NULL, true);
+	ck_assert_uint_gt(strlen(s.sock), 200);
+	run_exec(s.sock, NULL, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "far\n"), "%d '%s' %s", r.status, r.out,
+		      r.err);
+	run_result_free(&r);
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
 Suite *suite_exec(void)
 {
 	Suite *s = suite_create("exec");
@@ -658,6 +689,7 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, limit_processes_counts_them);
 	tcase_add_test(tc, other_users_kept_out);
 	tcase_add_test(tc, host_user_applies);
+	tcase_add_test(tc, long_socket_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -87,11 +87,49 @@ static _Noreturn void remove_at_end(int lifeline, int dirfd, const char *name,
 	_exit(0);
 }
 
+int vmm_spawn_socket_dir(const char *path, const char **name)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash) {
+		*name = path;
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		*name = slash + 1;
+		/* "/s": the root */
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	}
+	if (!**name)
+		return -EISDIR;
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int vmm_spawn_socket_addr(const char *path, int dirfd, const char *name, struct sockaddr_un *sa)
+{
+	int n;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) < sizeof(sa->sun_path)) {
+		strcpy(sa->sun_path, path);
+		return 0;
+	}
+	/* Too long for sun_path (lstar-oci's state directory with a long
+	 * container id): the same socket through the directory already
+	 * open, which the kernel resolves as any path. */
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+	return n < 0 || (size_t)n >= sizeof(sa->sun_path) ? -ENAMETOOLONG : 0;
+}
+
 int vmm_spawn_open(struct vmm *vmm)
 {
 	const char *path = vmm->opt->exec_socket;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[PATH_MAX], *slash;
+	struct sockaddr_un sa;
 	const char *name;
 	struct stat made;
 	int fd, dirfd, err;
@@ -100,28 +138,18 @@ int vmm_spawn_open(struct vmm *vmm)
 
 	if (!path)
 		return 0;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		vmm_err("--exec-socket %s: longer than a socket's path may be (%zu bytes)",
-			path, sizeof(sa.sun_path) - 1);
-		return -ENAMETOOLONG;
+	if ((dirfd = vmm_spawn_socket_dir(path, &name)) < 0) {
+		if (dirfd == -EISDIR)
+			vmm_err("--exec-socket %s: names a directory", path);
+		else
+			vmm_err("--exec-socket %s: its directory: %s", path, strerror(-dirfd));
+		return dirfd;
 	}
-	strcpy(sa.sun_path, path);
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/'))) {
-		slash[slash == dir] = '\0';	/* "/s": the root */
-		name = path + (slash - dir) + 1;
-	} else {
-		strcpy(dir, ".");
-		name = path;
-	}
-	if (!*name) {
-		vmm_err("--exec-socket %s: names a directory", path);
-		return -EISDIR;
-	}
-	if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		err = -errno;
-		vmm_err("--exec-socket %s: %s: %s", path, dir, strerror(errno));
-		return err;
+	if ((err = vmm_spawn_socket_addr(path, dirfd, name, &sa))) {
+		vmm_err("--exec-socket %s: the name %s is too long (a socket's path, "
+			"reached through its directory, has at most %zu bytes)", path, name,
+			sizeof(sa.sun_path) - 1);
+		goto out_dir;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
 		err = -errno;

@@ -975,6 +975,19 @@ int vmm_procs_join(struct vmm *vmm);
  */
 int vmm_spawn_open(struct vmm *vmm);
 int vmm_spawn_start(struct vmm *vmm);
+
+/*
+ * spawn.c: the exec socket's address, for lstar run and lstar exec alike.
+ * vmm_spawn_socket_dir - open path's directory (O_PATH; the caller
+ * closes it), *name the last component of path: fd, or -errno (-EISDIR:
+ * path ends in '/').  vmm_spawn_socket_addr - sa for path: path itself
+ * when it fits sun_path, else /proc/self/fd/DIRFD/NAME (dirfd must stay
+ * open until bind or connect): 0, or -ENAMETOOLONG when even that does
+ * not fit.
+ */
+struct sockaddr_un;
+int vmm_spawn_socket_dir(const char *path, const char **name);
+int vmm_spawn_socket_addr(const char *path, int dirfd, const char *name, struct sockaddr_un *sa);
 void vmm_spawn_forked(struct vmm *vmm);
 void vmm_spawn_report(struct vmm *vmm);
 
