@@ -8,6 +8,7 @@
  * processes of one sandbox share its trees.  Hand-made clients send what
  * lstar exec never would, and the sandbox must refuse it and go on.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -672,6 +673,128 @@ START_TEST(long_socket_path)
 }
 END_TEST
 
+/* A program of the sandbox cannot connect to the sandbox's own exec
+ * socket, though it lies in a tree it may write (nor through a link to
+ * it): EACCES.  Only lstar exec, from the host, reaches it. */
+START_TEST(guest_kept_from_socket)
+{
+	char prog[PATH_MAX], policy[PATH_MAX + 32], link_path[128], *slash;
+	const char *args[] = { prog, "connect", NULL, NULL };
+	struct sandbox s;
+	struct run_result r;
+
+	/* The probe where it was built, a tree of the policy's. */
+	snprintf(prog, sizeof(prog), "%s", guest_path("net_local.musl"));
+	ck_assert_ptr_nonnull(slash = strrchr(prog, '/'));
+	snprintf(policy, sizeof(policy), "use default\npath ro %.*s\n", (int)(slash - prog), prog);
+	s.host_user = NULL;
+	s.sock_dir = NULL;
+	sandbox_start_with(&s, true, policy, true);
+	snprintf(link_path, sizeof(link_path), "%s/s2", s.dir);
+	ck_assert_int_eq(link(s.sock, link_path), 0);
+	for (int i = 0; i < 2; i++) {
+		args[2] = i ? link_path : s.sock;
+		run_exec(s.sock, NULL, args, &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, "connect: EACCES\n"), "%s: %d '%s' %s",
+			      args[2], r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
+/* How many processes descend from pid (read from /proc's parent links). */
+static int descendants(pid_t pid)
+{
+	static pid_t ppid_of[1 << 22];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t pids[4096];
+	int n = 0, count = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) && n < 4096) {
+		char path[64], *text, *paren;
+		int p = atoi(e->d_name), pp;
+
+		if (p <= 0 || p >= (1 << 22))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", p);
+		if (!(text = read_text(path)))
+			continue;
+		/* The name may hold spaces and parentheses: after the last ')'. */
+		if ((paren = strrchr(text, ')')) && sscanf(paren + 1, " %*c %d", &pp) == 1) {
+			ppid_of[p] = pp;
+			pids[n++] = p;
+		}
+		free(text);
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		for (pid_t up = ppid_of[pids[i]]; up > 1 && up < (1 << 22); up = ppid_of[up])
+			if (up == pid) {
+				count++;
+				break;
+			}
+	for (int i = 0; i < n; i++)
+		ppid_of[pids[i]] = 0;
+	return count;
+}
+
+/* Connections that say nothing (from the sandbox's own user, who may
+ * connect) hold at most 16 host processes at once, each until it
+ * gives up; the rest are refused at once.  Then lstar exec works. */
+START_TEST(connection_flood_capped)
+{
+	enum { FLOOD = 48, CAP = 16 };
+	const char *const args[] = { BUSYBOX, "echo", "after", NULL };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fds[FLOOD], before, most = 0, refused = 0;
+	struct sandbox s;
+	struct run_result r;
+
+	sandbox_start(&s, true);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.*s", (int)sizeof(sa.sun_path) - 1, s.sock);
+	sleep_ms(200);
+	before = descendants(s.pid);
+	for (int i = 0; i < FLOOD; i++) {
+		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		ck_assert_int_ge(fds[i], 0);
+		/* A full backlog: wait for the spawner to take some. */
+		for (int t = 0; connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) < 0; t++) {
+			ck_assert_msg(errno == EAGAIN && t < 500, "connect %d: %s", i,
+				      strerror(errno));
+			sleep_ms(10);
+		}
+	}
+	for (int t = 0; t < 10; t++) {
+		int now = descendants(s.pid) - before;
+
+		most = now > most ? now : most;
+		sleep_ms(50);
+	}
+	ck_assert_msg(most <= CAP, "%d host processes for %d silent connections (cap %d)",
+		      most, FLOOD, CAP);
+	for (int i = 0; i < FLOOD; i++) {
+		struct lstar_exec_msg m;
+
+		if (read(fds[i], &m, sizeof(m)) == (ssize_t)sizeof(m) &&
+		    m.kind == LSTAR_EXEC_REFUSED)
+			refused++;
+		close(fds[i]);
+	}
+	ck_assert_msg(refused >= FLOOD - CAP, "only %d refused", refused);
+	sleep_ms(300);
+	run_exec(s.sock, NULL, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "after\n"), "%d '%s' %s", r.status, r.out,
+		      r.err);
+	run_result_free(&r);
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
 Suite *suite_exec(void)
 {
 	Suite *s = suite_create("exec");
@@ -690,6 +813,8 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, other_users_kept_out);
 	tcase_add_test(tc, host_user_applies);
 	tcase_add_test(tc, long_socket_path);
+	tcase_add_test(tc, guest_kept_from_socket);
+	tcase_add_test(tc, connection_flood_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }

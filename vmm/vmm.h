@@ -764,6 +764,10 @@ struct vmm {
 	 * the connection its status goes back on (else -1). */
 	int exec_listen;
 	int exec_conn;
+	bool exec_bound;		/* the exec socket's file (st_dev and
+					 * st_ino), which no program of the
+					 * sandbox may connect to */
+	uint64_t exec_dev, exec_ino;
 	uint32_t starter_uid;		/* the euid lstar started with, before
 					 * any --host-user: the one user the
 					 * exec socket serves */
