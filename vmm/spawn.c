@@ -27,10 +27,11 @@
  * setsockopt and sendmsg answer the program's socket calls already,
  * fork and KVM_CREATE_VM its forks (confine.c).  The socket itself is
  * made before confinement, mode 0600; the peer's uid must be the one
- * lstar started as (before any --host-user).  Landlock forbids a confined VMM to remove it, so a helper forked
- * before confinement, which holds nothing but the sandbox's life line
- * and the socket's directory, removes it when the life line closes:
- * when the first VMM ends, however it ends.  It is forked before
+ * lstar started as (before any --host-user), and no program of the
+ * sandbox may connect to it (fs.c).  Landlock forbids a confined VMM to
+ * remove it, so a helper forked before confinement, which holds nothing
+ * but the sandbox's life line and the socket's directory, removes it
+ * when the life line closes: when the first VMM ends, however it ends.  It is forked before
  * --host-user takes effect and keeps lstar's identity: the socket is
  * made by lstar's user, in a directory that may be only root's.
  */
