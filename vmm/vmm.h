@@ -321,8 +321,9 @@ struct vmm_options {
 	const char *exec_socket;	/* --exec-socket PATH, or NULL */
 	/* Who the program is told it is: --uid and --gid (when the *_set
 	 * flag says given; else LSTAR_GUEST_UID and _GID), --hostname
-	 * (NULL: LSTAR_GUEST_HOSTNAME).  Numbers only: lstar's own host
-	 * identity never changes (docs/DECISIONS.md). */
+	 * (NULL: LSTAR_GUEST_HOSTNAME).  Numbers only: they never change
+	 * lstar's host identity, which only --host-user does
+	 * (docs/DECISIONS.md). */
 	bool uid_set, gid_set;
 	uint32_t uid, gid;
 	const char *hostname;
