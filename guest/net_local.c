@@ -13,6 +13,9 @@
  *   net_local pair       socketpairs, a child, poll and select
  *   net_local unix DIR   a listening socket DIR/sock, a child connects
  *   net_local abstract   an abstract name (lstar refuses it: EACCES)
+ *   net_local connect PATH
+ *                        connect to the stream socket PATH and say how
+ *                        it went (the sandbox's exec socket: EACCES)
  *   net_local intr       a read waiting on a socket, a signal handler
  *                        runs: EINTR without SA_RESTART; with it, the
  *                        read goes on and gets what comes after
@@ -236,6 +239,16 @@ static int abstract(void)
 	return 0;
 }
 
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	show("connect", connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	return 0;
+}
+
 static int wake[2];
 
 /* The handler tells the child to write: what the read gets then can
@@ -295,6 +308,9 @@ int main(int argc, char **argv)
 		return abstract();
 	if (argc == 2 && !strcmp(argv[1], "intr"))
 		return intr();
-	fprintf(stderr, "usage: net_local nonet | pair | unix DIR | abstract | intr\n");
+	if (argc == 3 && !strcmp(argv[1], "connect"))
+		return connect_to(argv[2]);
+	fprintf(stderr, "usage: net_local nonet | pair | unix DIR | abstract | intr | "
+		"connect PATH\n");
 	return 2;
 }

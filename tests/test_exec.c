@@ -8,6 +8,7 @@
  * processes of one sandbox share its trees.  Hand-made clients send what
  * lstar exec never would, and the sandbox must refuse it and go on.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,7 +34,10 @@
  * program's stdin, and its files in a directory of the test's own. */
 struct sandbox {
 	char dir[64];			/* also its --rw tree and --cwd */
-	char sock[96];
+	const char *host_user;		/* --host-user's value, or NULL */
+	const char *sock_dir;		/* a directory made in dir for the
+					 * socket, or NULL: dir itself */
+	char sock[320];
 	char out[96], err[96];
 	pid_t pid;
 	int stdin_w;
@@ -61,7 +65,15 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 
 	snprintf(s->dir, sizeof(s->dir), "/tmp/lstar-exec-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(s->dir));
+	/* Another host user must be able to enter the tree. */
+	if (s->host_user)
+		ck_assert_int_eq(chmod(s->dir, 0755), 0);
 	snprintf(s->sock, sizeof(s->sock), "%s/s", s->dir);
+	if (s->sock_dir) {
+		snprintf(s->sock, sizeof(s->sock), "%s/%s", s->dir, s->sock_dir);
+		ck_assert_int_eq(mkdir(s->sock, 0700), 0);
+		strcat(s->sock, "/s");
+	}
 	snprintf(s->out, sizeof(s->out), "%s/out", s->dir);
 	snprintf(s->err, sizeof(s->err), "%s/err", s->dir);
 	snprintf(pol, sizeof(pol), "%s/p", s->dir);
@@ -74,7 +86,7 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 	s->pid = fork();
 	ck_assert_int_ge(s->pid, 0);
 	if (s->pid == 0) {
-		const char *argv[] = {
+		const char *argv[24] = {
 			lstar_path(), "run", "--ro", "/usr/bin", "--rw", s->dir, "--cwd", s->dir,
 			"--timeout", "60", "--exec-socket", s->sock, "-p", pol, "--",
 			BUSYBOX, "sh", "-c", script, NULL,
@@ -90,6 +102,11 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 			memmove(&argv[12], &argv[14], 6 * sizeof(char *));
 		if (!with_socket)
 			memmove(&argv[10], &argv[12], 8 * sizeof(char *));
+		if (s->host_user) {
+			memmove(&argv[4], &argv[2], 18 * sizeof(char *));
+			argv[2] = "--host-user";
+			argv[3] = s->host_user;
+		}
 		if (o < 0 || e < 0 || dup2(p[0], 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(127);
 		close_range(3, ~0U, 0);
@@ -110,6 +127,8 @@ static void sandbox_start_with(struct sandbox *s, bool with_socket, const char *
 
 static void sandbox_start(struct sandbox *s, bool with_socket)
 {
+	s->host_user = NULL;
+	s->sock_dir = NULL;
 	sandbox_start_with(s, with_socket, NULL, true);
 }
 
@@ -551,7 +570,7 @@ END_TEST
 START_TEST(limit_processes_counts_them)
 {
 	const char *const args[] = { BUSYBOX, "true", NULL };
-	struct sandbox s;
+	struct sandbox s = { .host_user = NULL };
 	struct run_result r;
 
 	/* The first program, alone, is as many as the policy allows. */
@@ -580,13 +599,197 @@ START_TEST(other_users_kept_out)
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		int fd;
 
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s.sock);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.*s", (int)sizeof(sa.sun_path) - 1, s.sock);
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		_exit(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EACCES ? 0 : 1);
 	}
 	ck_assert_msg(wait_status(pid) == 0, "nobody could connect to the exec socket");
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
+/* A sandbox started with --host-user (as lstar-oci's, as root): lstar
+ * exec, run by the user who started it, still enters, and the exec'd
+ * process is judged on the host as the host user: root's file closed,
+ * its new file the host user's. */
+START_TEST(host_user_applies)
+{
+	const char *const script[] = {
+		BUSYBOX, "sh", "-c",
+		"echo x 2>/dev/null > r644; echo w644=$?; echo hi > pub/made; echo made=$?", NULL,
+	};
+	char path[PATH_MAX];
+	struct sandbox s = { .host_user = "1000:1000" };
+	struct run_result r;
+	struct stat st;
+
+	if (geteuid() != 0)
+		return;		/* only root has another user to become */
+	sandbox_start_with(&s, true, NULL, true);
+	snprintf(path, sizeof(path), "%s/r644", s.dir);
+	write_text(path, "root's\n");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/pub", s.dir);
+	ck_assert_int_eq(mkdir(path, 0777), 0);
+	ck_assert_int_eq(chmod(path, 01777), 0);
+	run_exec(s.sock, NULL, script, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "w644=1\nmade=0\n"), "%d '%s' %s",
+		      r.status, r.out, r.err);
+	run_result_free(&r);
+	snprintf(path, sizeof(path), "%s/pub/made", s.dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg(st.st_uid == 1000 && st.st_gid == 1000, "made by %u:%u", st.st_uid,
+		      st.st_gid);
+	snprintf(path, sizeof(path), "%s/r644", s.dir);
+	ck_assert_str_eq(read_text(path), "root's\n");
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
+/* A socket path past sun_path's 107 bytes (lstar-oci's state directory
+ * with a long container id) works for lstar run and lstar exec alike:
+ * both reach it through its directory. */
+START_TEST(long_socket_path)
+{
+	char name[201];
+	const char *const args[] = { BUSYBOX, "echo", "far", NULL };
+	struct sandbox s = { .host_user = NULL, .sock_dir = name };
+	struct run_result r;
+
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	sandbox_start_with(&s, true, NULL, true);
+	ck_assert_uint_gt(strlen(s.sock), 200);
+	run_exec(s.sock, NULL, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "far\n"), "%d '%s' %s", r.status, r.out,
+		      r.err);
+	run_result_free(&r);
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
+/* A program of the sandbox cannot connect to the sandbox's own exec
+ * socket, though it lies in a tree it may write (nor through a link to
+ * it): EACCES.  Only lstar exec, from the host, reaches it. */
+START_TEST(guest_kept_from_socket)
+{
+	char prog[PATH_MAX], policy[PATH_MAX + 32], link_path[128], *slash;
+	const char *args[] = { prog, "connect", NULL, NULL };
+	struct sandbox s;
+	struct run_result r;
+
+	/* The probe where it was built, a tree of the policy's. */
+	snprintf(prog, sizeof(prog), "%s", guest_path("net_local.musl"));
+	ck_assert_ptr_nonnull(slash = strrchr(prog, '/'));
+	snprintf(policy, sizeof(policy), "use default\npath ro %.*s\n", (int)(slash - prog), prog);
+	s.host_user = NULL;
+	s.sock_dir = NULL;
+	sandbox_start_with(&s, true, policy, true);
+	snprintf(link_path, sizeof(link_path), "%s/s2", s.dir);
+	ck_assert_int_eq(link(s.sock, link_path), 0);
+	for (int i = 0; i < 2; i++) {
+		args[2] = i ? link_path : s.sock;
+		run_exec(s.sock, NULL, args, &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, "connect: EACCES\n"), "%s: %d '%s' %s",
+			      args[2], r.status, r.out, r.err);
+		run_result_free(&r);
+	}
+	ck_assert_int_eq(sandbox_end(&s), 0);
+	sandbox_free(&s);
+}
+END_TEST
+
+/* How many processes descend from pid (read from /proc's parent links). */
+static int descendants(pid_t pid)
+{
+	static pid_t ppid_of[1 << 22];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t pids[4096];
+	int n = 0, count = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) && n < 4096) {
+		char path[64], *text, *paren;
+		int p = atoi(e->d_name), pp;
+
+		if (p <= 0 || p >= (1 << 22))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", p);
+		if (!(text = read_text(path)))
+			continue;
+		/* The name may hold spaces and parentheses: after the last ')'. */
+		if ((paren = strrchr(text, ')')) && sscanf(paren + 1, " %*c %d", &pp) == 1) {
+			ppid_of[p] = pp;
+			pids[n++] = p;
+		}
+		free(text);
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		for (pid_t up = ppid_of[pids[i]]; up > 1 && up < (1 << 22); up = ppid_of[up])
+			if (up == pid) {
+				count++;
+				break;
+			}
+	for (int i = 0; i < n; i++)
+		ppid_of[pids[i]] = 0;
+	return count;
+}
+
+/* Connections that say nothing (from the sandbox's own user, who may
+ * connect) hold at most 16 host processes at once, each until it
+ * gives up; the rest are refused at once.  Then lstar exec works. */
+START_TEST(connection_flood_capped)
+{
+	enum { FLOOD = 48, CAP = 16 };
+	const char *const args[] = { BUSYBOX, "echo", "after", NULL };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fds[FLOOD], before, most = 0, refused = 0;
+	struct sandbox s;
+	struct run_result r;
+
+	sandbox_start(&s, true);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.*s", (int)sizeof(sa.sun_path) - 1, s.sock);
+	sleep_ms(200);
+	before = descendants(s.pid);
+	for (int i = 0; i < FLOOD; i++) {
+		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		ck_assert_int_ge(fds[i], 0);
+		/* A full backlog: wait for the spawner to take some. */
+		for (int t = 0; connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) < 0; t++) {
+			ck_assert_msg(errno == EAGAIN && t < 500, "connect %d: %s", i,
+				      strerror(errno));
+			sleep_ms(10);
+		}
+	}
+	for (int t = 0; t < 10; t++) {
+		int now = descendants(s.pid) - before;
+
+		most = now > most ? now : most;
+		sleep_ms(50);
+	}
+	ck_assert_msg(most <= CAP, "%d host processes for %d silent connections (cap %d)",
+		      most, FLOOD, CAP);
+	for (int i = 0; i < FLOOD; i++) {
+		struct lstar_exec_msg m;
+
+		if (read(fds[i], &m, sizeof(m)) == (ssize_t)sizeof(m) &&
+		    m.kind == LSTAR_EXEC_REFUSED)
+			refused++;
+		close(fds[i]);
+	}
+	ck_assert_msg(refused >= FLOOD - CAP, "only %d refused", refused);
+	sleep_ms(300);
+	run_exec(s.sock, NULL, args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "after\n"), "%d '%s' %s", r.status, r.out,
+		      r.err);
+	run_result_free(&r);
 	ck_assert_int_eq(sandbox_end(&s), 0);
 	sandbox_free(&s);
 }
@@ -608,6 +811,10 @@ Suite *suite_exec(void)
 	tcase_add_test(tc, malformed_requests_refused);
 	tcase_add_test(tc, limit_processes_counts_them);
 	tcase_add_test(tc, other_users_kept_out);
+	tcase_add_test(tc, host_user_applies);
+	tcase_add_test(tc, long_socket_path);
+	tcase_add_test(tc, guest_kept_from_socket);
+	tcase_add_test(tc, connection_flood_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -2799,12 +2800,167 @@ START_TEST(tmp_refusals)
 }
 END_TEST
 
+/* --- --host-user: the host judges the program as that user ------------------ */
+
+/* The script run in the tree at /s: each step's outcome on a line. */
+static const char host_user_script[] =
+	"cd /s; "
+	"echo x 2>/dev/null > r644; echo w644=$?; "
+	"cat r600 >/dev/null 2>&1; echo r600=$?; "
+	"cat u600 >/dev/null && echo more >> u600; echo u600=$?; "
+	"touch rdir/new 2>/dev/null; echo rdir=$?; "
+	"touch pub/new; echo pub=$?; "
+	"mkdir udir/sub; echo udir=$?; "
+	"ls -ln u600";
+
+/* A tree of root's and uid 1000's files (as a container's bind would
+ * hold), mode 0755 so that uid 1000 may enter it. */
+static void host_user_tree(char *dir, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(dir, len, "/tmp/lstar-hostuser-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/r644", dir);
+	write_text(path, "root's\n");
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/r600", dir);
+	write_text(path, "root's secret\n");
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/u600", dir);
+	write_text(path, "1000's\n");
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(chown(path, 1000, 1000), 0);
+	snprintf(path, sizeof(path), "%s/rdir", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/pub", dir);
+	ck_assert_int_eq(mkdir(path, 0777), 0);
+	ck_assert_int_eq(chmod(path, 01777), 0);
+	snprintf(path, sizeof(path), "%s/udir", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(chown(path, 1000, 1000), 0);
+}
+
+/* With --host-user 1000:1000, root's files are as closed to the program
+ * as to uid 1000 (the shell's commands are forked processes: their VMMs
+ * too), its own are open, and what it makes is 1000's.  Without it,
+ * lstar's user (root) judges: the old way.  _i: with, without. */
+START_TEST(host_user_rights)
+{
+	bool as_user = _i == 0;
+	char dir[64], tree[128], path[PATH_MAX];
+	const char *const opts[] = {
+		"--rw", tree, "--uid", "1000", "--gid", "1000",
+		as_user ? "--host-user" : NULL, "1000:1000", NULL,
+	};
+	const char *const args[] = { "sh", "-c", host_user_script, NULL };
+	struct run_result r;
+	struct stat st;
+
+	if (geteuid() != 0)
+		return;		/* only root has another user to become */
+	host_user_tree(dir, sizeof(dir));
+	snprintf(tree, sizeof(tree), "%s:/s", dir);
+	run_lstar(opts, "/usr/bin/busybox", args, &r);
+	ck_assert_msg(r.status == 0, "status %d\n%s%s", r.status, r.out, r.err);
+	if (as_user) {
+		ck_assert_msg(strstr(r.out, "w644=1\nr600=1\nu600=0\nrdir=1\npub=0\nudir=0\n"),
+			      "%s%s", r.out, r.err);
+		/* The file of the host user is the program's own. */
+		ck_assert_msg(strstr(r.out, " 1000     1000 "), "%s", r.out);
+		snprintf(path, sizeof(path), "%s/r644", dir);
+		ck_assert_str_eq(read_text(path), "root's\n");
+		snprintf(path, sizeof(path), "%s/pub/new", dir);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_msg(st.st_uid == 1000 && st.st_gid == 1000, "pub/new is %u:%u",
+			      st.st_uid, st.st_gid);
+		snprintf(path, sizeof(path), "%s/udir/sub", dir);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_int_eq(st.st_uid, 1000);
+		snprintf(path, sizeof(path), "%s/u600", dir);
+		ck_assert_str_eq(read_text(path), "1000's\nmore\n");
+	} else {
+		/* lstar's root (without capabilities) writes root's files. */
+		ck_assert_msg(strstr(r.out, "w644=0\nr600=0\n"), "%s%s", r.out, r.err);
+		snprintf(path, sizeof(path), "%s/r644", dir);
+		ck_assert_str_eq(read_text(path), "x\n");
+	}
+	run_result_free(&r);
+	rm_rf(dir);
+}
+END_TEST
+
+/* --tmp's directories (1777) take the host user's files; an exec'd
+ * program is judged as the host user too (the exec suite's). */
+START_TEST(host_user_tmp)
+{
+	const char *const opts[] = { "--tmp", "--host-user", "1000:1000", NULL };
+	const char *const args[] = {
+		"sh", "-c", "echo hi > /tmp/f && mkdir /tmp/d && cat /tmp/f && ls -ln /tmp", NULL,
+	};
+	struct run_result r;
+
+	if (geteuid() != 0)
+		return;
+	run_lstar(opts, "/usr/bin/busybox", args, &r);
+	ck_assert_msg(r.status == 0 && strstr(r.out, "hi\n"), "status %d\n%s%s", r.status,
+		      r.out, r.err);
+	/* Owned by the host user: shown as the program's own (1000). */
+	ck_assert_msg(strstr(r.out, " 1000     1000 "), "%s", r.out);
+	run_result_free(&r);
+}
+END_TEST
+
+/* Values checked; a user that is not root can be no other. */
+START_TEST(host_user_refusals)
+{
+	static const char *const bad[] = { "1000", "x:1", "1:", "4294967295:0", "0:-1" };
+	const char *const args[] = { "true", NULL };
+	struct run_result r;
+	char dir[64], err[128];
+	int ws;
+	pid_t pid;
+
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		const char *const opts[] = { "--host-user", bad[i], NULL };
+
+		run_lstar(opts, "/usr/bin/busybox", args, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, "--host-user"), "%s: %d %s",
+			      bad[i], r.status, r.err);
+		run_result_free(&r);
+	}
+	if (geteuid() != 0)
+		return;
+	snprintf(dir, sizeof(dir), "/tmp/lstar-hostuser-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
+		    (fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 || dup2(fd, 2) < 0)
+			_exit(2);
+		execl(lstar_path(), lstar_path(), "run", "--host-user", "1000:1000", "--",
+		      "/usr/bin/busybox", "true", (char *)NULL);
+		_exit(3);
+	}
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 125 &&
+		      strstr(read_text(err), "not root"), "%d %s", ws, read_text(err));
+	rm_rf(dir);
+}
+END_TEST
+
 Suite *suite_fs(void)
 {
 	Suite *s = suite_create("fs");
 	TCase *diff = tcase_create("differential");
 	TCase *conf = tcase_create("confinement");
-	TCase *tc_tmp, *tc_map;
+	TCase *tc_tmp, *tc_map, *tc_host;
 
 	tcase_set_timeout(diff, 120);
 	tcase_add_unchecked_fixture(diff, base_setup, base_teardown);
@@ -2840,6 +2996,12 @@ Suite *suite_fs(void)
 	tcase_add_test(tc_tmp, tmpfs_dirs);
 	tcase_add_test(tc_tmp, tmp_refusals);
 	suite_add_tcase(s, tc_tmp);
+	tc_host = tcase_create("host_user");
+	tcase_set_timeout(tc_host, 120);
+	tcase_add_loop_test(tc_host, host_user_rights, 0, 2);
+	tcase_add_test(tc_host, host_user_tmp);
+	tcase_add_test(tc_host, host_user_refusals);
+	suite_add_tcase(s, tc_host);
 
 	tcase_set_timeout(conf, 120);
 	tcase_add_unchecked_fixture(conf, base_setup, base_teardown);

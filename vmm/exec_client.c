@@ -39,23 +39,32 @@ static void on_signal(int sig)
 	atomic_fetch_or(&caught, 1ULL << (sig - 1));
 }
 
+/* A connection to the socket at path (any length: as the sandbox bound
+ * it, through its directory when too long for sun_path); fd or -errno. */
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	struct sockaddr_un sa;
+	const char *name;
+	int fd, dirfd, err;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
+	if ((dirfd = vmm_spawn_socket_dir(path, &name)) < 0)
+		return dirfd;
+	if ((err = vmm_spawn_socket_addr(path, dirfd, name, &sa)))
+		goto out_dir;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		err = -errno;
+		goto out_dir;
 	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		close(fd);
+		goto out_dir;
+	}
+	close(dirfd);
 	return fd;
+out_dir:
+	close(dirfd);
+	return err;
 }
 
 static int write_full(int fd, const void *buf, size_t len)

@@ -1721,6 +1721,16 @@ int vmm_fs_unix_node(struct vmm_vcpu *cpu, const char *path)
 		close(fd);
 		return -ECONNREFUSED;
 	}
+	/* The sandbox's own exec socket, in a tree it sees (its directory
+	 * bound in, or a link to it): lstar exec's, never the program's,
+	 * whose connections would each hold host processes of the spawner
+	 * while it reads them. */
+	if (cpu->vmm->exec_bound && st.st_dev == cpu->vmm->exec_dev &&
+	    st.st_ino == cpu->vmm->exec_ino) {
+		close(fd);
+		vmm_call_note(cpu, true, "%s: the sandbox's exec socket: refused", path);
+		return -EACCES;
+	}
 	/* Connecting is writing to it (Linux asks for write permission):
 	 * beneath a read-only tree only the host's daemons have sockets,
 	 * and a program that reads a tree must not talk to them. */

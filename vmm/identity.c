@@ -8,10 +8,18 @@
  * brings no privilege (docs/DECISIONS.md).  The VMM keeps the ids in
  * struct vmm_process and hands them, with the host name, to the shim in
  * the boot information.
+ *
+ * And --host-user UID:GID, who the VMM is on the host: when lstar runs
+ * as root (lstar-oci under a container engine), the host judges the
+ * program's file accesses as the VMM's, so a VMM still root would give a
+ * container's uid 1000 root's rights on its binds.  The VMM becomes that
+ * user once what only root may do is done (DECISIONS.md, "The host user").
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -86,6 +94,69 @@ int vmm_identity_check_hostname(const char *name, char *why, size_t len)
 			snprintf(why, len, "a label longer than %d bytes", MAX_LABEL);
 			return -EINVAL;
 		}
+	}
+	return 0;
+}
+
+int vmm_identity_parse_host_user(const char *s, struct vmm_options *opt, char *why, size_t len)
+{
+	const char *colon = strchr(s, ':');
+	char uid[16];
+
+	if (!colon || (size_t)(colon - s) >= sizeof(uid)) {
+		snprintf(why, len, "expected UID:GID, two numbers from 0 to %u", MAX_ID);
+		return -EINVAL;
+	}
+	memcpy(uid, s, (size_t)(colon - s));
+	uid[colon - s] = '\0';
+	if (vmm_identity_parse_id(uid, &opt->host_uid, why, len) ||
+	    vmm_identity_parse_id(colon + 1, &opt->host_gid, why, len))
+		return -EINVAL;
+	opt->host_user_set = true;
+	return 0;
+}
+
+int vmm_identity_check_host_user(const struct vmm_options *opt, char *why, size_t len)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (!opt->host_user_set || geteuid() == 0)
+		return 0;
+	/* Not root: no other identity can be taken, and one that is lstar's
+	 * already needs no change (setgroups would need CAP_SETGID). */
+	if (getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
+	    r == opt->host_uid && e == r && s == r &&
+	    rg == opt->host_gid && eg == rg && sg == rg)
+		return 0;
+	snprintf(why, len, "lstar runs as uid %u gid %u, not root: it can be no other user",
+		 (unsigned)geteuid(), (unsigned)getegid());
+	return -EPERM;
+}
+
+int vmm_identity_become_host_user(const struct vmm_options *opt)
+{
+	gid_t g = opt->host_gid;
+	uid_t u = opt->host_uid;
+	uid_t r, e, s;
+
+	if (!opt->host_user_set || geteuid() != 0)
+		return 0;	/* not root: checked to be that user already */
+	/* Groups and gid first: once the uid is not 0, neither can change.
+	 * No supplementary group: root's would still open root's group's
+	 * files.  Changing all three uids from 0 clears every capability
+	 * (no SECBIT_KEEP_CAPS), and leaves the VMM not dumpable: a host
+	 * process of that user cannot ptrace it (it holds /dev/kvm). */
+	if (setgroups(0, NULL) < 0 || setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0) {
+		int err = -errno;
+
+		vmm_err("--host-user %u:%u: %s", (unsigned)u, (unsigned)g, strerror(errno));
+		return err;
+	}
+	/* A half-done change must never go unnoticed. */
+	if (getresuid(&r, &e, &s) < 0 || r != u || e != u || s != u || getegid() != g) {
+		vmm_err("--host-user %u:%u: the identity did not change", (unsigned)u, (unsigned)g);
+		return -EPERM;
 	}
 	return 0;
 }

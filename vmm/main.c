@@ -59,10 +59,18 @@ static const char usage_text[] =
 "                     getresuid, the auxv, the owner stat shows for the\n"
 "                     files of lstar's user), 0 to 4294967294, default\n"
 "                     1000.  Only what it sees: lstar keeps its own\n"
-"                     identity on the host, and uid 0 gives the program\n"
-"                     no privilege\n"
+"                     identity on the host (see --host-user), and uid 0\n"
+"                     gives the program no privilege\n"
 "  --gid N            the same for its group id, which is also its one\n"
 "                     supplementary group (getgroups), default 1000\n"
+"  --host-user UID:GID\n"
+"                     who lstar is on the host once it has made the VM,\n"
+"                     opened the trees and the socket, when it runs as\n"
+"                     root (as under a container engine): the program's\n"
+"                     file accesses are judged as that user's, with no\n"
+"                     supplementary group, and its new files are owned by\n"
+"                     it (and shown as --uid's).  Not root: only lstar's\n"
+"                     own ids\n"
 "  --hostname NAME    uname's nodename (default lstar): 1 to 64 bytes of\n"
 "                     letters, digits, '-' and '.' (RFC 1123)\n"
 "  --rlimit NAME=SOFT[:HARD]\n"
@@ -452,7 +460,7 @@ struct command {
 
 /* Options of both commands, then lstar fuzz's own (from OPT_STDIN on). */
 enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_TMPFS, OPT_NET, OPT_INSIDE,
-       OPT_EXEC_SOCKET, OPT_UID, OPT_GID, OPT_HOSTNAME, OPT_RLIMIT, OPT_STDIN,
+       OPT_EXEC_SOCKET, OPT_UID, OPT_GID, OPT_HOST_USER, OPT_HOSTNAME, OPT_RLIMIT, OPT_STDIN,
        OPT_INPUT_FILE, OPT_CORPUS, OPT_CRASHES };
 
 /*
@@ -542,6 +550,7 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "uid", required_argument, NULL, OPT_UID },
 		{ "gid", required_argument, NULL, OPT_GID },
+		{ "host-user", required_argument, NULL, OPT_HOST_USER },
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "rlimit", required_argument, NULL, OPT_RLIMIT },
 		{ "mem", required_argument, NULL, 'm' },
@@ -595,6 +604,14 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			if (vmm_identity_parse_id(optarg, &opt->gid, why, sizeof(why)))
 				return usage_error("--gid %s: %s", optarg, why);
 			opt->gid_set = true;
+			break;
+		case OPT_HOST_USER:
+			if (vmm_identity_parse_host_user(optarg, opt, why, sizeof(why)))
+				return usage_error("--host-user %s: %s", optarg, why);
+			if (vmm_identity_check_host_user(opt, why, sizeof(why))) {
+				fprintf(stderr, "lstar: --host-user %s: %s\n", optarg, why);
+				return LSTAR_EXIT_FAILURE;
+			}
 			break;
 		case OPT_HOSTNAME:
 			if (vmm_identity_check_hostname(optarg, why, sizeof(why)))

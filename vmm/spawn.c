@@ -12,12 +12,13 @@
  * any thread: once it has made its VM, compiled the policy, opened the
  * trees, made the book and confined itself, and before the program's
  * first instruction.  That process, the spawner, holds the listening
- * socket and does nothing but accept: for each connection it forks, and
- * the fork forks again and ends, so that the process's VMM is an orphan
- * taken in by the first VMM, the sandbox's subreaper, as every other VMM
- * of the sandbox is its child or orphan (reap_hosts in procs.c then
- * notices its death as any other's).  That VMM reads the request (a
- * hostile request ends only it), joins the book, makes a new VM over
+ * socket and does nothing but accept: for each connection from lstar's
+ * user, while fewer than SPAWN_PENDING_MAX are being read, it forks a
+ * reader, which reads the request (a hostile request ends only it),
+ * forks again and ends, so that the process's VMM is an orphan taken in
+ * by the first VMM, the sandbox's subreaper, as every other VMM of the
+ * sandbox is its child or orphan (reap_hosts in procs.c then notices its
+ * death as any other's).  That VMM joins the book, makes a new VM over
  * its own copy of the memory and loads the program as execve does: a
  * clean process, whose descriptors are only the three the client sent
  * (the VMM's own 0, 1 and 2, as lstar run's are the first program's).
@@ -25,11 +26,14 @@
  * Nothing is added to the seccomp filter: accept4, recvmsg, getsockopt,
  * setsockopt and sendmsg answer the program's socket calls already,
  * fork and KVM_CREATE_VM its forks (confine.c).  The socket itself is
- * made before confinement, mode 0600; the peer's uid must be lstar's
- * own.  Landlock forbids a confined VMM to remove it, so a helper forked
- * before confinement, which holds nothing but the sandbox's life line
- * and the socket's directory, removes it when the life line closes:
- * when the first VMM ends, however it ends.
+ * made before confinement, mode 0600; the peer's uid must be the one
+ * lstar started as (before any --host-user), and no program of the
+ * sandbox may connect to it (fs.c).  Landlock forbids a confined VMM to
+ * remove it, so a helper forked before confinement, which holds nothing
+ * but the sandbox's life line and the socket's directory, removes it
+ * when the life line closes: when the first VMM ends, however it ends.  It is forked before
+ * --host-user takes effect and keeps lstar's identity: the socket is
+ * made by lstar's user, in a directory that may be only root's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +55,8 @@
 
 /* How long a client has to send its request once connected. */
 #define SPAWN_REQUEST_SECONDS	10
+/* How many connections may be read at once (each by a process). */
+#define SPAWN_PENDING_MAX	16
 
 /* --- the socket and its removal --------------------------------------------- */
 
@@ -85,11 +91,49 @@ static _Noreturn void remove_at_end(int lifeline, int dirfd, const char *name,
 	_exit(0);
 }
 
+int vmm_spawn_socket_dir(const char *path, const char **name)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash) {
+		*name = path;
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		*name = slash + 1;
+		/* "/s": the root */
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	}
+	if (!**name)
+		return -EISDIR;
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int vmm_spawn_socket_addr(const char *path, int dirfd, const char *name, struct sockaddr_un *sa)
+{
+	int n;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) < sizeof(sa->sun_path)) {
+		strcpy(sa->sun_path, path);
+		return 0;
+	}
+	/* Too long for sun_path (lstar-oci's state directory with a long
+	 * container id): the same socket through the directory already
+	 * open, which the kernel resolves as any path. */
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+	return n < 0 || (size_t)n >= sizeof(sa->sun_path) ? -ENAMETOOLONG : 0;
+}
+
 int vmm_spawn_open(struct vmm *vmm)
 {
 	const char *path = vmm->opt->exec_socket;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[PATH_MAX], *slash;
+	struct sockaddr_un sa;
 	const char *name;
 	struct stat made;
 	int fd, dirfd, err;
@@ -98,28 +142,18 @@ int vmm_spawn_open(struct vmm *vmm)
 
 	if (!path)
 		return 0;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		vmm_err("--exec-socket %s: longer than a socket's path may be (%zu bytes)",
-			path, sizeof(sa.sun_path) - 1);
-		return -ENAMETOOLONG;
+	if ((dirfd = vmm_spawn_socket_dir(path, &name)) < 0) {
+		if (dirfd == -EISDIR)
+			vmm_err("--exec-socket %s: names a directory", path);
+		else
+			vmm_err("--exec-socket %s: its directory: %s", path, strerror(-dirfd));
+		return dirfd;
 	}
-	strcpy(sa.sun_path, path);
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/'))) {
-		slash[slash == dir] = '\0';	/* "/s": the root */
-		name = path + (slash - dir) + 1;
-	} else {
-		strcpy(dir, ".");
-		name = path;
-	}
-	if (!*name) {
-		vmm_err("--exec-socket %s: names a directory", path);
-		return -EISDIR;
-	}
-	if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		err = -errno;
-		vmm_err("--exec-socket %s: %s: %s", path, dir, strerror(errno));
-		return err;
+	if ((err = vmm_spawn_socket_addr(path, dirfd, name, &sa))) {
+		vmm_err("--exec-socket %s: the name %s is too long (a socket's path, "
+			"reached through its directory, has at most %zu bytes)", path, name,
+			sizeof(sa.sun_path) - 1);
+		goto out_dir;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
 		err = -errno;
@@ -142,6 +176,9 @@ int vmm_spawn_open(struct vmm *vmm)
 	if ((err = fstatat(dirfd, name, &made, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0) ||
 	    (err = listen(fd, 16) < 0 ? -errno : 0))
 		goto out_made;
+	vmm->exec_bound = true;
+	vmm->exec_dev = made.st_dev;
+	vmm->exec_ino = made.st_ino;
 	/* The remover: forked now, while the first VMM has one thread and
 	 * may still remove files (it is not confined). */
 	fflush(NULL);
@@ -310,15 +347,9 @@ static void read_request(struct vmm *vmm, struct spawn_req *r)
 {
 	struct lstar_exec_request h;
 	struct timeval tv = { SPAWN_REQUEST_SECONDS, 0 };
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	char *at, *end;
 	int err;
 
-	/* Mode 0600 is the guard; the peer's uid says it held. */
-	if (getsockopt(vmm->exec_conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    cred.uid != vmm->proc.host_uid)
-		refuse(vmm, -EPERM, LSTAR_EXIT_FAILURE, "only the sandbox's own user may start programs in it");
 	/* A client that connects and says nothing ties up only this VMM,
 	 * and only so long. */
 	setsockopt(vmm->exec_conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -408,18 +439,17 @@ static int start_status(int err)
 	return LSTAR_EXIT_FAILURE;
 }
 
-/* The VMM of a new process, on the connection conn: never returns. */
-static _Noreturn void spawned(struct vmm *vmm, int conn)
+/* The VMM of a new process, for the request r read from its connection
+ * (vmm->exec_conn): never returns. */
+static _Noreturn void spawned(struct vmm *vmm, struct spawn_req r)
 {
 	struct timeval none = { 0, 0 };
 	struct vmm_options *opt;
 	struct vmm_vcpu *cpu = &vmm->vcpu[0];
-	struct spawn_req r = { 0 };
+	int conn = vmm->exec_conn;
 	pthread_t t;
 	int err;
 
-	vmm->exec_conn = conn;
-	read_request(vmm, &r);
 	/* Its own name in lstar's messages. */
 	if (!(opt = malloc(sizeof(*opt))))
 		refuse(vmm, -ENOMEM, LSTAR_EXIT_FAILURE, "out of memory");
@@ -457,12 +487,51 @@ static _Noreturn void spawned(struct vmm *vmm, int conn)
 
 /* --- the spawner ---------------------------------------------------------------- */
 
+/* The reader of one connection: the request read and checked (a client
+ * that says nothing, or something wrong, ends here, SPAWN_REQUEST_SECONDS
+ * at most), then forked once more and left: the first VMM takes the new
+ * VMM in, as it does every other. */
+static _Noreturn void read_and_start(struct vmm *vmm, int conn)
+{
+	struct spawn_req r = { 0 };
+	pid_t pid;
+
+	close(vmm->exec_listen);
+	vmm->exec_listen = -1;
+	vmm->exec_conn = conn;
+	read_request(vmm, &r);
+	if ((pid = fork()) == 0)
+		spawned(vmm, r);
+	if (pid < 0)
+		refuse(vmm, -errno, LSTAR_EXIT_FAILURE, "cannot start a VMM: %s", strerror(errno));
+	_exit(0);
+}
+
+/* Tell a connection it will not be served, and close it (the spawner's
+ * own refusals, before any fork). */
+static void refuse_conn(int conn, int err, const char *why)
+{
+	send_msg(conn, LSTAR_EXEC_REFUSED, -err, LSTAR_EXIT_FAILURE, why);
+	close(conn);
+}
+
+/*
+ * The spawner: accepts, and for each connection forks a reader.  What it
+ * can judge without waiting on the client it judges first, so that a
+ * refused peer costs no process: the peer's uid, and how many readers
+ * are waiting on their clients already (at most SPAWN_PENDING_MAX; each
+ * ends within SPAWN_REQUEST_SECONDS).  A flood of connections that say
+ * nothing holds as many host processes, no more.
+ */
 static _Noreturn void spawner(struct vmm *vmm)
 {
 	struct pollfd p[2] = {
 		{ .fd = vmm->exec_listen, .events = POLLIN },
 		{ .fd = vmm->lifeline[0], .events = POLLIN },
 	};
+	/* While readers run, a turn every so often to reap them. */
+	const struct timespec reap_every = { 0, 50 * 1000 * 1000 };
+	int pending = 0;
 
 	close(vmm->lifeline[1]);
 	vmm->lifeline[1] = -1;
@@ -471,13 +540,17 @@ static _Noreturn void spawner(struct vmm *vmm)
 	vmm_procs_drop_vm(vmm);
 	vmm_mem_reset(&vmm->vm.mem);
 	for (;;) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
 		pid_t pid;
 		int conn;
 		char c;
 
+		while (pending > 0 && waitpid(-1, NULL, WNOHANG) > 0)
+			pending--;
 		if (atomic_load(&vmm->procs->ended))
 			_exit(0);
-		if (ppoll(p, 2, NULL, NULL) < 0)
+		if (ppoll(p, 2, pending ? &reap_every : NULL, NULL) <= 0)
 			continue;
 		/* The life line closed: the sandbox ended. */
 		if (p[1].revents && read(vmm->lifeline[0], &c, 1) == 0)
@@ -486,19 +559,27 @@ static _Noreturn void spawner(struct vmm *vmm)
 			continue;
 		if ((conn = accept4(vmm->exec_listen, NULL, NULL, SOCK_CLOEXEC)) < 0)
 			continue;
-		pid = fork();
-		if (pid == 0) {
-			close(vmm->exec_listen);
-			vmm->exec_listen = -1;
-			/* Forked once more, and left: the first VMM takes the
-			 * new VMM in, as it does every other. */
-			if (fork() == 0)
-				spawned(vmm, conn);
-			_exit(0);
+		/* Mode 0600 is the guard; the peer's uid says it held.  The
+		 * user who started lstar, which --host-user does not change:
+		 * lstar-oci, root, runs lstar exec for a container of uid 1000. */
+		if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    cred.uid != vmm->starter_uid) {
+			refuse_conn(conn, -EPERM, "only the sandbox's own user may start programs in it");
+			continue;
 		}
-		close(conn);
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
+		if (pending >= SPAWN_PENDING_MAX) {
+			refuse_conn(conn, -EAGAIN, "too many requests are being read at once: "
+				    "try again");
+			continue;
+		}
+		pid = fork();
+		if (pid == 0)
+			read_and_start(vmm, conn);
+		if (pid < 0)
+			refuse_conn(conn, -errno, "cannot start a VMM");
+		else
+			close(conn);
+		pending += pid > 0;
 	}
 }
 

@@ -1182,7 +1182,18 @@ static int start_observers(struct vmm *vmm)
 	return 0;
 }
 
-/* 8. lstar boxes itself in (confine.c). */
+/* 8. --host-user: the VMM becomes the container's user (identity.c),
+ * after what needs root (/dev/kvm and the VM, the trees opened, the
+ * tmpfs mounted, the exec socket bound and its remover forked, which
+ * stays root to remove it from a directory of root's) and before it is
+ * confined; every VMM forked later (processes, the spawner) is that user
+ * too.  --trace's and --learn's files, opened already, stay lstar's own. */
+static int become_host_user(struct vmm *vmm)
+{
+	return vmm_identity_become_host_user(vmm->opt);
+}
+
+/* 9. lstar boxes itself in (confine.c). */
 static int confine(struct vmm *vmm)
 {
 	int err;
@@ -1194,7 +1205,7 @@ static int confine(struct vmm *vmm)
 	return 0;
 }
 
-/* 9. Run the program until it ends, lstar gives up, or a signal stops it;
+/* 10. Run the program until it ends, lstar gives up, or a signal stops it;
  * then write what --learn learned. */
 static int run_program(struct vmm *vmm)
 {
@@ -1271,10 +1282,12 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt)
 	vmm->proc.exe_fd = -1;
 	vmm->proc.dev_fd = -1;
 	vmm->proc.dns.resolv_fd = vmm->proc.dns.hosts_fd = -1;
-	/* Whose files are the program's own (fs.c): lstar's user's, shown
+	/* Whose files are the program's own (fs.c): the VMM's host user's
+	 * (--host-user, else lstar's), shown
 	 * as the ids the program is told are its own. */
-	vmm->proc.host_uid = geteuid();
-	vmm->proc.host_gid = getegid();
+	vmm->starter_uid = geteuid();
+	vmm->proc.host_uid = opt->host_user_set ? opt->host_uid : geteuid();
+	vmm->proc.host_gid = opt->host_user_set ? opt->host_gid : getegid();
 	vmm->proc.uid = opt->uid_set ? opt->uid : LSTAR_GUEST_UID;
 	vmm->proc.gid = opt->gid_set ? opt->gid : LSTAR_GUEST_GID;
 }
@@ -1378,7 +1391,7 @@ int vmm_run(const struct vmm_options *opt)
 	    load_images(vmm, b) || step_done(opt, VMM_STEP_IMAGES, &t) ||
 	    start_cpu(vmm, b) || step_done(opt, VMM_STEP_VCPU, &t) ||
 	    write_boot_info(vmm, b) || start_observers(vmm) || vmm_spawn_open(vmm) ||
-	    vmm_fuzz_open(vmm) || confine(vmm) || vmm_spawn_start(vmm) ||
+	    vmm_fuzz_open(vmm) || become_host_user(vmm) || confine(vmm) || vmm_spawn_start(vmm) ||
 	    step_done(opt, VMM_STEP_CONFINE, &t))
 		goto out;
 	status = run_program(vmm);

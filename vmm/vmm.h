@@ -321,11 +321,16 @@ struct vmm_options {
 	const char *exec_socket;	/* --exec-socket PATH, or NULL */
 	/* Who the program is told it is: --uid and --gid (when the *_set
 	 * flag says given; else LSTAR_GUEST_UID and _GID), --hostname
-	 * (NULL: LSTAR_GUEST_HOSTNAME).  Numbers only: lstar's own host
-	 * identity never changes (docs/DECISIONS.md). */
+	 * (NULL: LSTAR_GUEST_HOSTNAME).  Numbers only: they never change
+	 * lstar's host identity, which only --host-user does
+	 * (docs/DECISIONS.md). */
 	bool uid_set, gid_set;
 	uint32_t uid, gid;
 	const char *hostname;
+	/* --host-user UID:GID: the host identity every VMM of the sandbox
+	 * takes, once what needs lstar's own is done (identity.c). */
+	bool host_user_set;
+	uint32_t host_uid, host_gid;
 	/* --rlimit: resource r starts at rlimits[r] when bit r of
 	 * rlimits_set is set (else at Linux's default, rlimit.c). */
 	struct vmm_rlimit rlimits[VMM_RLIM_NLIMITS];
@@ -760,6 +765,13 @@ struct vmm {
 	 * the connection its status goes back on (else -1). */
 	int exec_listen;
 	int exec_conn;
+	bool exec_bound;		/* the exec socket's file (st_dev and
+					 * st_ino), which no program of the
+					 * sandbox may connect to */
+	uint64_t exec_dev, exec_ino;
+	uint32_t starter_uid;		/* the euid lstar started with, before
+					 * any --host-user: the one user the
+					 * exec socket serves */
 };
 
 /* Platform detection (cpu.c): what kind of KVM this host offers. */
@@ -968,6 +980,19 @@ int vmm_procs_join(struct vmm *vmm);
  */
 int vmm_spawn_open(struct vmm *vmm);
 int vmm_spawn_start(struct vmm *vmm);
+
+/*
+ * spawn.c: the exec socket's address, for lstar run and lstar exec alike.
+ * vmm_spawn_socket_dir - open path's directory (O_PATH; the caller
+ * closes it), *name the last component of path: fd, or -errno (-EISDIR:
+ * path ends in '/').  vmm_spawn_socket_addr - sa for path: path itself
+ * when it fits sun_path, else /proc/self/fd/DIRFD/NAME (dirfd must stay
+ * open until bind or connect): 0, or -ENAMETOOLONG when even that does
+ * not fit.
+ */
+struct sockaddr_un;
+int vmm_spawn_socket_dir(const char *path, const char **name);
+int vmm_spawn_socket_addr(const char *path, int dirfd, const char *name, struct sockaddr_un *sa);
 void vmm_spawn_forked(struct vmm *vmm);
 void vmm_spawn_report(struct vmm *vmm);
 
@@ -1191,6 +1216,19 @@ int vmm_rlimit_start(struct vmm_process *proc, const struct vmm_options *opt);
  */
 int vmm_identity_parse_id(const char *s, uint32_t *out, char *why, size_t len);
 int vmm_identity_check_hostname(const char *name, char *why, size_t len);
+
+/*
+ * identity.c: --host-user.  vmm_identity_parse_host_user reads UID:GID
+ * (each as vmm_identity_parse_id) into opt; 0, or -EINVAL with why.
+ * vmm_identity_check_host_user: 0 when lstar can take that identity
+ * (it is root, or it is that user and group already), else -EPERM with
+ * why.  vmm_identity_become_host_user: with --host-user and lstar root,
+ * become that user for good (no supplementary groups, real, effective
+ * and saved ids alike); 0, or -errno, said on stderr.
+ */
+int vmm_identity_parse_host_user(const char *s, struct vmm_options *opt, char *why, size_t len);
+int vmm_identity_check_host_user(const struct vmm_options *opt, char *why, size_t len);
+int vmm_identity_become_host_user(const struct vmm_options *opt);
 
 /*
  * fs.c: the granted trees.  vmm_fs_grant opens the host's path (before

@@ -10,17 +10,17 @@
 # names policy/profiles/'s: tests/test_install.c fails when they differ.
 
 _lstar_profiles='compute default readonly stdio'
-_lstar_run_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+_lstar_run_opts='-p --policy --env --cwd --uid --gid --host-user --hostname --rlimit --mem --timeout
 	--ro --rw --net --system --inside -v --verbose --trace --trace= --trace-format --stats
 	--tmp --tmpfs --learn --exec-socket --help --'
 # fuzz refuses --rw, --tmp, --tmpfs, --learn, --stats, --inside and --exec-socket.
-_lstar_fuzz_opts='-p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+_lstar_fuzz_opts='-p --policy --env --cwd --uid --gid --host-user --hostname --rlimit --mem --timeout
 	--ro --net --system -v --verbose --trace --trace= --trace-format --stdin --input-file
 	--corpus --crashes --help --'
 _lstar_exec_opts='--socket --env --cwd --help --'
 # The options that take the next word as their value (the lines' breaks
 # and tabs are read as spaces).
-_lstar_arg_opts=' -p --policy --env --cwd --uid --gid --hostname --rlimit --mem --timeout
+_lstar_arg_opts=' -p --policy --env --cwd --uid --gid --host-user --hostname --rlimit --mem --timeout
 	--ro --rw --net --learn --trace-format --input-file --corpus --crashes --exec-socket
 	--socket --tmpfs '
 
@@ -150,7 +150,7 @@ _lstar()
 			nice nofile nproc rss rtprio rttime sigpending stack' -- "$cur"))
 		return 0 ;;
 	# A net rule is one quoted word of several: nothing to offer.
-	--mem | --timeout | --net | --uid | --gid | --hostname)
+	--mem | --timeout | --net | --uid | --gid | --host-user | --hostname)
 		return 0 ;;
 	esac
 
