@@ -348,8 +348,16 @@ static int user(const struct json *u, struct strv *args)
 			  "the program may change its own");
 		return -1;
 	}
-	return strv_addf(args, "--uid=%llu", (unsigned long long)uid) ||
-	       strv_addf(args, "--gid=%llu", (unsigned long long)gid) ? -1 : 0;
+	if (strv_addf(args, "--uid=%llu", (unsigned long long)uid) ||
+	    strv_addf(args, "--gid=%llu", (unsigned long long)gid))
+		return -1;
+	/* The program's rights on the host's files are that user's, as
+	 * under runc: lstar, started as root, becomes it once it has made
+	 * its VM.  (Not root: lstar-oci runs as the user it has.) */
+	if (geteuid() == 0 && (uid || gid) &&
+	    strv_addf(args, "--host-user=%llu:%llu", (unsigned long long)uid, (unsigned long long)gid))
+		return -1;
+	return 0;
 }
 
 /* What the runtime spec's process object says, as lstar options; the

@@ -875,6 +875,16 @@ START_TEST(podman_runs_image)
 	ck_assert_ptr_nonnull(text = read_text(path));
 	ck_assert_str_eq(text, "from-container\n");
 	free(text);
+	/* A container user other than root has that user's rights on the
+	 * host's files, as under runc: root's 0600 file unreadable, root's
+	 * 0644 file unwritable. */
+	snprintf(path, sizeof(path), "%s/root600", vol);
+	write_text(path, "secret\n");
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	podman_run((const char *const[]){ "--user", "1000:1000", "-v", volume, IMAGE, "sh", "-c",
+					  "cat /data/root600 2>/dev/null || echo no-read; "
+					  "(echo x > /data/f) 2>/dev/null || echo no-write; cat /data/f",
+					  NULL }, 0, "no-read\nno-write\nfrom-container\n", NULL);
 	/* The host's files are not the container's: /usr is not in the
 	 * image, the host's /etc/shadow neither. */
 	podman_run((const char *const[]){ IMAGE, "cat", "/etc/shadow", NULL }, 1, "",
