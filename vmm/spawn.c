@@ -42,6 +42,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -130,10 +131,23 @@ int vmm_spawn_socket_addr(const char *path, int dirfd, const char *name, struct 
 	return n < 0 || (size_t)n >= sizeof(sa->sun_path) ? -ENAMETOOLONG : 0;
 }
 
+/* The temporary name tmp, beside name in path's directory, as an address
+ * (through the directory when the path would be too long). */
+static int tmp_addr(const char *path, const char *name, int dirfd, const char *tmp,
+		    struct sockaddr_un *sa)
+{
+	char full[PATH_MAX];
+
+	if (snprintf(full, sizeof(full), "%.*s%s", (int)(name - path), path, tmp) >= (int)sizeof(full))
+		return -ENAMETOOLONG;
+	return vmm_spawn_socket_addr(full, dirfd, tmp, sa);
+}
+
 int vmm_spawn_open(struct vmm *vmm)
 {
 	const char *path = vmm->opt->exec_socket;
 	struct sockaddr_un sa;
+	char tmp[32];
 	const char *name;
 	struct stat made;
 	int fd, dirfd, err;
@@ -149,7 +163,12 @@ int vmm_spawn_open(struct vmm *vmm)
 			vmm_err("--exec-socket %s: its directory: %s", path, strerror(-dirfd));
 		return dirfd;
 	}
-	if ((err = vmm_spawn_socket_addr(path, dirfd, name, &sa))) {
+	/* Bound under a name of its own, listening, and only then renamed
+	 * to PATH (never over a file there): whoever sees PATH can connect
+	 * at once, with no moment when it exists but refuses. */
+	snprintf(tmp, sizeof(tmp), ".lstar-exec-%d", (int)getpid());
+	if ((err = vmm_spawn_socket_addr(path, dirfd, name, &sa)) ||
+	    (err = tmp_addr(path, name, dirfd, tmp, &sa))) {
 		vmm_err("--exec-socket %s: the name %s is too long (a socket's path, "
 			"reached through its directory, has at most %zu bytes)", path, name,
 			sizeof(sa.sun_path) - 1);
@@ -163,18 +182,24 @@ int vmm_spawn_open(struct vmm *vmm)
 	/* Made 0600 from the start: there is no moment when another user
 	 * could connect. */
 	old = umask(0177);
+	unlinkat(dirfd, tmp, 0);	/* a crashed run's, of this very pid */
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
 	umask(old);
 	if (err) {
-		if (err == -EADDRINUSE)
+		vmm_err("--exec-socket %s: %s", path, strerror(-err));
+		goto out_sock;
+	}
+	if ((err = listen(fd, 16) < 0 ? -errno : 0) ||
+	    (err = renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) < 0 ? -errno : 0)) {
+		unlinkat(dirfd, tmp, 0);
+		if (err == -EEXIST)
 			vmm_err("--exec-socket %s: exists already (another sandbox's, or "
 				"left behind: remove it first)", path);
 		else
 			vmm_err("--exec-socket %s: %s", path, strerror(-err));
 		goto out_sock;
 	}
-	if ((err = fstatat(dirfd, name, &made, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0) ||
-	    (err = listen(fd, 16) < 0 ? -errno : 0))
+	if ((err = fstatat(dirfd, name, &made, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0))
 		goto out_made;
 	vmm->exec_bound = true;
 	vmm->exec_dev = made.st_dev;
