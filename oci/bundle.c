@@ -119,40 +119,13 @@ static bool is_string_array(const struct json *j, const char *what)
  */
 static int guest_path(const char *in, char *out, size_t len, const char *what)
 {
-	size_t o = 0;
-	const char *p = in;
+	int err = policy_clean_path(in, strlen(in), false, out, len);
 
-	if (in[0] != '/') {
-		oci_error("%s \"%s\": not an absolute path", what, in);
-		return -1;
-	}
-	while (*p) {
-		const char *c;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		for (c = p; *p && *p != '/'; p++)
-			;
-		n = (size_t)(p - c);
-		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) {
-			oci_error("%s \"%s\": holds \".\" or \"..\"", what, in);
-			return -1;
-		}
-		if (o + 1 + n + 1 > len) {
-			oci_error("%s \"%.64s...\": too long", what, in);
-			return -1;
-		}
-		out[o++] = '/';
-		memcpy(out + o, c, n);
-		o += n;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
-	return 0;
+	if (err)
+		oci_error(err == -EINVAL ? "%s \"%s\": not an absolute path" :
+			  err == -ELOOP ? "%s \"%s\": holds \".\" or \"..\"" :
+			  "%s \"%.64s...\": too long", what, in);
+	return err ? -1 : 0;
 }
 
 /*

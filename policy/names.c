@@ -488,6 +488,39 @@ bool policy_quotable(const char *s)
 	return true;
 }
 
+int policy_clean_path(const char *s, size_t len, bool dot_ok, char *out, size_t outlen)
+{
+	size_t o = 0, i = 0;
+
+	if (len == 0 || s[0] != '/')
+		return -EINVAL;
+	while (i < len) {
+		size_t start, n;
+
+		while (i < len && s[i] == '/')
+			i++;
+		for (start = i; i < len && s[i] != '/'; i++)
+			;
+		n = i - start;
+		if (n == 0 || (n == 1 && s[start] == '.' && dot_ok))
+			continue;
+		if ((n == 1 && s[start] == '.') || (n == 2 && s[start] == '.' && s[start + 1] == '.'))
+			return -ELOOP;
+		if (o + 1 + n + 1 > outlen)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+		memcpy(out + o, s + start, n);
+		o += n;
+	}
+	if (o == 0) {
+		if (outlen < 2)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 int policy_quote(FILE *out, const char *s)
 {
 	/* A word ends at whitespace or the language's punctuation: these

@@ -205,6 +205,18 @@ bool policy_quotable(const char *s);
  */
 int policy_quote(FILE *out, const char *s);
 
+/*
+ * policy_clean_path - the absolute path s (len bytes) written to out (at
+ * least len + 2 bytes for any s; outlen bytes) without empty components
+ * and with no trailing '/': "/" for the root.  A ".." component is
+ * refused (it could be taken only lexically: a path that holds one is
+ * confused or probing), and so is a "." one unless dot_ok (then it is
+ * left out).  0, -EINVAL (not absolute), -ELOOP (a refused component) or
+ * -ENAMETOOLONG (out too short).  The policy's path lines, lstar run
+ * --tmpfs and lstar-oci's destinations.
+ */
+int policy_clean_path(const char *s, size_t len, bool dot_ok, char *out, size_t outlen);
+
 /* Is name a syscall of another architecture, not of x86-64 (socketcall)? */
 bool policy_syscall_elsewhere(const char *name);
 

@@ -486,7 +486,6 @@ char *policy_normalize_path(struct compiler *c, const struct tok *t)
 {
 	char q[SHOW_BUF];
 	char *out;
-	size_t o = 0, i = 0;
 
 	if (t->len == 0 || t->s[0] != '/') {
 		policy_error(c, t->col, "a path rule names an absolute path, such as /usr/share/dict",
@@ -505,30 +504,12 @@ char *policy_normalize_path(struct compiler *c, const struct tok *t)
 		policy_error(c, t->col, NULL, "out of memory");
 		return NULL;
 	}
-	while (i < t->len) {
-		size_t start, clen;
-
-		while (i < t->len && t->s[i] == '/')
-			i++;
-		start = i;
-		while (i < t->len && t->s[i] != '/')
-			i++;
-		clen = i - start;
-		if (clen == 0 || (clen == 1 && t->s[start] == '.'))
-			continue;
-		if (clen == 2 && t->s[start] == '.' && t->s[start + 1] == '.') {
-			policy_error(c, t->col, "write the path it leads to, without '..'",
-			      "'..' in path '%s'", policy_show(q, sizeof(q), t->s, t->len));
-			free(out);
-			return NULL;
-		}
-		out[o++] = '/';
-		memcpy(out + o, t->s + start, clen);
-		o += clen;
+	if (policy_clean_path(t->s, t->len, true, out, t->len + 2)) {
+		policy_error(c, t->col, "write the path it leads to, without '..'",
+		      "'..' in path '%s'", policy_show(q, sizeof(q), t->s, t->len));
+		free(out);
+		return NULL;
 	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = '\0';
 	return out;
 }
 

@@ -467,15 +467,16 @@ enum { OPT_SYSTEM = 256, OPT_TRACE_FORMAT, OPT_STATS, OPT_TMP, OPT_TMPFS, OPT_NE
  * --tmp[=SIZE] (/tmp and /dev/shm) and --tmpfs DIR[:SIZE]: dir is a
  * directory of the program's own, in the run's one tmpfs, which is as
  * large as the largest SIZE given (prepare: DEFAULT_TMP when none is).
- * size is --tmp's value, or NULL to take it from dir's last ':'.  0, or
- * -1 said.
+ * size is --tmp's value (or NULL); --tmpfs's (tmpfs) is after dir's last
+ * ':'.  0, or -1 said.
  */
-static int add_private(struct vmm_options *opt, char *dir, const char *size)
+static int add_private(struct vmm_options *opt, bool tmpfs, char *dir, const char *size)
 {
-	const char *what = size || !strcmp(dir, "/tmp") || !strcmp(dir, "/dev/shm") ? "--tmp" : "--tmpfs";
-	char *colon = size ? NULL : strrchr(dir, ':');
+	const char *what = tmpfs ? "--tmpfs" : "--tmp";
+	char *colon = tmpfs ? strrchr(dir, ':') : NULL;
 	uint64_t bytes = 0;
-	char *out, *o;
+	char *out;
+	int err;
 
 	if (colon) {
 		*colon = '\0';
@@ -489,36 +490,17 @@ static int add_private(struct vmm_options *opt, char *dir, const char *size)
 		fprintf(stderr, ": expected a size of at least 1M, such as 64M or 1G\n");
 		return -1;
 	}
-	/* The path normalized: no empty, "." or ".." components (it is
-	 * where the program sees the directory, never resolved). */
-	if (dir[0] != '/' || !(out = o = malloc(strlen(dir) + 2))) {
-		fprintf(stderr, "lstar: --tmpfs %s: expected an absolute path\n", dir);
+	/* Where the program sees the directory, never resolved: no ".",
+	 * no "..". */
+	if (!(out = malloc(strlen(dir) + 2))) {
+		fprintf(stderr, "lstar: %s: out of memory\n", what);
 		return -1;
 	}
-	for (const char *c = dir; *c;) {
-		const char *e;
-
-		while (*c == '/')
-			c++;
-		for (e = c; *e && *e != '/'; e++)
-			;
-		if ((e - c == 1 && c[0] == '.') || (e - c == 2 && c[0] == '.' && c[1] == '.')) {
-			fprintf(stderr, "lstar: --tmpfs %s: '.' or '..' in the path\n", dir);
-			free(out);
-			return -1;
-		}
-		if (e > c) {
-			*o++ = '/';
-			memcpy(o, c, (size_t)(e - c));
-			o += e - c;
-		}
-		c = e;
-	}
-	if (o == out)
-		*o++ = '/';
-	*o = '\0';
-	if (!strcmp(out, "/")) {
-		fprintf(stderr, "lstar: --tmpfs /: a private directory cannot be the root\n");
+	if ((err = policy_clean_path(dir, strlen(dir), false, out, strlen(dir) + 2)) ||
+	    !strcmp(out, "/")) {
+		fprintf(stderr, "lstar: --tmpfs %s: %s\n", dir,
+			err == -EINVAL ? "expected an absolute path" :
+			err ? "'.' or '..' in the path" : "a private directory cannot be the root");
 		free(out);
 		return -1;
 	}
@@ -668,9 +650,9 @@ static int parse_options(int argc, char **argv, struct command *cmd, bool fuzz)
 			if (fuzz)
 				return usage_error("fuzz: %s: what an input wrote would outlive it",
 						   c == OPT_TMP ? "--tmp" : "--tmpfs");
-			if (c == OPT_TMP ? add_private(opt, "/tmp", optarg) ||
-					   add_private(opt, "/dev/shm", optarg) :
-					   add_private(opt, optarg, NULL))
+			if (c == OPT_TMP ? add_private(opt, false, "/tmp", optarg) ||
+					   add_private(opt, false, "/dev/shm", optarg) :
+					   add_private(opt, true, optarg, NULL))
 				return LSTAR_EXIT_FAILURE;
 			break;
 		case OPT_STATS:
