@@ -13,7 +13,8 @@
  *                      (cwd_len bytes with its NUL; none when cwd_len is
  *                      0), argc arguments and envc environment strings,
  *                      each NUL-terminated.  argv[0] names the program,
- *                      a path in the sandbox (no PATH search).
+ *                      found in the sandbox as execvp finds it (a bare
+ *                      name along the PATH of the environment sent).
  *   sandbox -> client  struct lstar_exec_msg: STARTED (the process runs)
  *                      or REFUSED (it does not, and why); after STARTED,
  *                      EXITED once it ends.  The connection closing
@@ -31,7 +32,14 @@
 #ifndef LSTAR_EXEC_H
 #define LSTAR_EXEC_H
 
+#include <signal.h>
 #include <stdint.h>
+
+/* The signals passed on to the program: by lstar run to its first
+ * program, by lstar exec (as SIGNAL messages) to the one it started, by
+ * lstar-oci run and exec to the lstar they wait for.  Any other signal
+ * keeps its default action on lstar itself. */
+#define LSTAR_SIGNALS_PASSED_ON	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH
 
 #define LSTAR_EXEC_MAGIC	0x5845534cU	/* "LSEX" */
 #define LSTAR_EXEC_VERSION	1

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lstar_exec.h"
 #include "lstar_version.h"
 #include "oci.h"
 
@@ -278,7 +279,7 @@ static void forward(int sig)
 /* Wait for pid, passing on the signals lstar run passes on. */
 static int wait_for(pid_t pid)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	static const int sigs[] = { LSTAR_SIGNALS_PASSED_ON };
 	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
 	int status;
 

@@ -27,9 +27,7 @@
 #include "vmm.h"
 
 /* The signals lstar run passes on (signal.c), passed on here too. */
-static const int passed_on[] = {
-	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
-};
+static const int passed_on[] = { LSTAR_SIGNALS_PASSED_ON };
 
 /* Caught and not yet sent, bit n - 1 for signal n. */
 static _Atomic uint64_t caught;

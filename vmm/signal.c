@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lstar_exec.h"
 #include "vmm.h"
 
 /* Signals sent to lstar for the program, bit n - 1 for signal n. */
@@ -51,9 +52,7 @@ static void on_kick(int sig, siginfo_t *si, void *uc)
 	vmm_block_interrupt(uc);
 }
 
-static const int passed_on[] = {
-	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
-};
+static const int passed_on[] = { LSTAR_SIGNALS_PASSED_ON };
 
 void vmm_signal_kick_vcpu(struct vmm_vcpu *cpu)
 {
