@@ -219,10 +219,13 @@ static int grant(FILE *pol, int fd, bool ro, const char *dest, const char *what)
 
 /* --- process ---------------------------------------------------------------- */
 
-/* RLIMIT_NAME -> --rlimit name=SOFT:HARD, "unlimited" for 2^64-1. */
+/* The spec's rlimit types, Linux's: each becomes --rlimit TYPE=SOFT:HARD
+ * (lstar takes the RLIMIT_ names as they are), "unlimited" for 2^64-1. */
 static const char *const rlimit_names[] = {
-	"AS", "CORE", "CPU", "DATA", "FSIZE", "LOCKS", "MEMLOCK", "MSGQUEUE", "NICE",
-	"NOFILE", "NPROC", "RSS", "RTPRIO", "RTTIME", "SIGPENDING", "STACK",
+	"RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
+	"RLIMIT_LOCKS", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE",
+	"RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING",
+	"RLIMIT_STACK",
 };
 
 static void put_limit(char *buf, size_t len, uint64_t v)
@@ -237,7 +240,7 @@ static int rlimits(const struct json *list, struct strv *args)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		const struct json *r = &list->item[i], *type = json_get(r, "type");
-		char lower[16], soft_s[24], hard_s[24];
+		char soft_s[24], hard_s[24];
 		uint64_t soft, hard;
 		size_t k, nnames = sizeof(rlimit_names) / sizeof(rlimit_names[0]);
 
@@ -246,7 +249,7 @@ static int rlimits(const struct json *list, struct strv *args)
 			return -1;
 		}
 		for (k = 0; k < nnames; k++)
-			if (!strncmp(type->text, "RLIMIT_", 7) && !strcmp(type->text + 7, rlimit_names[k]))
+			if (!strcmp(type->text, rlimit_names[k]))
 				break;
 		if (k == nnames) {
 			oci_error("process.rlimits[%zu]: unknown type \"%.32s\"", i, type->text);
@@ -266,18 +269,15 @@ static int rlimits(const struct json *list, struct strv *args)
 		 * LSTAR_MAX_FDS (or the policy's `limit files`), and a program
 		 * asking for more fails as it would at the hard limit.  At or
 		 * past it, the table is the limit: lstar's own default. */
-		if (!strcmp(rlimit_names[k], "NOFILE") && hard >= LSTAR_MAX_FDS) {
+		if (!strcmp(type->text, "RLIMIT_NOFILE") && hard >= LSTAR_MAX_FDS) {
 			oci_info("process.rlimits: RLIMIT_NOFILE %llu: lstar's descriptor table "
 				 "instead (%d, or the policy's limit files)", (unsigned long long)hard,
 				 LSTAR_MAX_FDS);
 			continue;
 		}
-		for (size_t c = 0; c < sizeof(lower); c++)
-			if (!(lower[c] = (char)(rlimit_names[k][c] ? rlimit_names[k][c] | 0x20 : 0)))
-				break;
 		put_limit(soft_s, sizeof(soft_s), soft);
 		put_limit(hard_s, sizeof(hard_s), hard);
-		if (strv_addf(args, "--rlimit=%s=%s:%s", lower, soft_s, hard_s))
+		if (strv_addf(args, "--rlimit=%s=%s:%s", type->text, soft_s, hard_s))
 			return -1;
 	}
 	return 0;
@@ -333,8 +333,8 @@ static int user(const struct json *u, struct strv *args)
 	return 0;
 }
 
-/* What the runtime spec's process object says, as lstar options; the
- * program and its arguments come last, after "--". */
+/* What the runtime spec's process object says, as lstar options, and
+ * then the program and its arguments: the end of the command line. */
 static int process(const struct json *proc, struct oci_process *p, bool exec)
 {
 	const struct json *args, *env, *cwd, *u, *rl, *term, *size;
@@ -414,15 +414,8 @@ static int process(const struct json *proc, struct oci_process *p, bool exec)
 			 "itself (seccomp, Landlock)");
 	if (json_get(proc, "oomScoreAdj"))
 		oci_info("process.oomScoreAdj: left");
-	return 0;
-}
-
-/* args go after "--": the program and its arguments, as the engine gave
- * them (lstar run --inside finds a bare name in the PATH of --env). */
-static int program(const struct json *proc, struct strv *a)
-{
-	const struct json *args = json_get(proc, "args");
-
+	/* Last, after "--": the program and its arguments, as the engine
+	 * gave them (lstar finds a bare name along the PATH of --env). */
 	if (strv_add(a, "--"))
 		return -1;
 	for (size_t i = 0; i < args->n; i++)
@@ -699,7 +692,12 @@ int oci_bundle_read(const char *bundle, const char *lstar, const char *state_dir
 		oci_error("root.path: required");
 		goto bad;
 	}
-	/* The container's policy, made here and kept in its directory: the
+	/* lstar run's options: the container's policy first, so that the
+	 * tmpfs mounts and the rest add to it as on any command line. */
+	if (strv_add(a, lstar) || strv_add(a, "run") || strv_add(a, "--inside") ||
+	    strv_addf(a, "--policy=%s/lstar.policy", state_dir))
+		goto bad;
+	/* That policy, made here and kept in the container's directory: the
 	 * annotation's policy, then its trees as the host names them now. */
 	if (!(pol = open_memstream(&text, &text_len)))
 		goto bad;
@@ -727,24 +725,6 @@ int oci_bundle_read(const char *bundle, const char *lstar, const char *state_dir
 		goto bad;
 	}
 	close(fd);
-	/* lstar run's options: the policy first, so that the tmpfs and the
-	 * rest add to it as on any command line. */
-	{
-		struct strv head = { 0 };
-
-		if (strv_add(&head, lstar) || strv_add(&head, "run") || strv_add(&head, "--inside") ||
-		    strv_addf(&head, "--policy=%s/lstar.policy", state_dir)) {
-			strv_free(&head);
-			goto bad;
-		}
-		for (int i = 0; i < a->n; i++)
-			if (strv_add(&head, a->v[i])) {
-				strv_free(&head);
-				goto bad;
-			}
-		strv_free(a);
-		*a = head;
-	}
 	if (host && host->text[0] && strv_addf(a, "--hostname=%s", host->text))
 		goto bad;
 	if ((mem = json_get(json_get(json_get(lx, "resources"), "memory"), "limit"))) {
@@ -766,19 +746,12 @@ int oci_bundle_read(const char *bundle, const char *lstar, const char *state_dir
 	}
 	if (strv_addf(a, "--exec-socket=%s/exec.sock", state_dir))
 		goto bad;
-	if (process(json_get(cfg, "process"), p, false) || program(json_get(cfg, "process"), a))
+	if (process(json_get(cfg, "process"), p, false))
 		goto bad;
 	left_alone(cfg);
-	if (annotations_out && ann) {
-		/* Kept for `state`: detached from cfg before it is freed. */
-		struct json *copy = malloc(sizeof(*copy));
-
-		if (copy) {
-			*copy = *ann;
-			*(struct json *)ann = (struct json){ .type = JSON_NULL };
-		}
-		*annotations_out = copy;
-	}
+	/* Kept for `state`: taken out of cfg before it is freed. */
+	if (annotations_out && ann)
+		*annotations_out = json_take(ann);
 	json_free(cfg);
 	free(text);
 	return 0;
@@ -805,7 +778,7 @@ int oci_process_read(const char *path, const char *lstar, const char *exec_socke
 	}
 	if (!strv_add(&p->args, lstar) && !strv_add(&p->args, "exec") &&
 	    !strv_addf(&p->args, "--socket=%s", exec_socket) &&
-	    !process(proc, p, true) && !program(proc, &p->args))
+	    !process(proc, p, true))
 		ret = 0;
 	json_free(proc);
 	if (ret)

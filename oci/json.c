@@ -461,6 +461,17 @@ out:
 	return j;
 }
 
+struct json *json_take(const struct json *j)
+{
+	struct json *out = malloc(sizeof(*out));
+
+	if (out) {
+		*out = *j;
+		*(struct json *)j = (struct json){ .type = JSON_NULL };
+	}
+	return out;
+}
+
 const struct json *json_get(const struct json *j, const char *key)
 {
 	if (!j || j->type != JSON_OBJECT)

@@ -38,6 +38,12 @@ struct json *json_parse(const char *text, size_t len, char *err, size_t errlen);
 struct json *json_load(int dirfd, const char *path, char *err, size_t errlen);
 void json_free(struct json *j);
 
+/* The value j, moved out of the document that holds it (the caller's:
+ * json_get's answers are views of it) into one of its own, which outlives
+ * that document; j is null there after.  NULL when memory is short (j
+ * left in place). */
+struct json *json_take(const struct json *j);
+
 /* An object's member, or NULL (also when j is NULL or no object). */
 const struct json *json_get(const struct json *j, const char *key);
 const char *json_type_name(enum json_type t);

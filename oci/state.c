@@ -193,10 +193,8 @@ int oci_state_load(int rootfd, const char *id, struct oci_state *st)
 	snprintf(st->created, sizeof(st->created), "%s", created->text);
 	st->pid = (pid_t)pid;
 	st->start_time = start;
-	if (ann && ann->type == JSON_OBJECT && (st->annotations = malloc(sizeof(*ann)))) {
-		*st->annotations = *ann;
-		*(struct json *)ann = (struct json){ .type = JSON_NULL };
-	}
+	if (ann && ann->type == JSON_OBJECT)
+		st->annotations = json_take(ann);
 	json_free(j);
 	return st->bundle ? 0 : -1;
 }
