@@ -43,8 +43,11 @@
  *   entry_plus1  jump to LSTAR_ENTRY_SYSCALL + 1: not the entry
  *   fwd_MODE     MODE (one of getpid ... krsp_iret) with rax 72: fcntl
  *                of the pattern in rdi, a call the VMM answers (-EBADF),
- *                which on PVM the shim's forwarding way makes when the
+ *                which on PVM the shim's register way makes when the
  *                registers allow it (shim-kernel/entry.S)
+ *   wr_MODE      MODE with rax 1: write(1, "W\n", 2), forwarded the same
+ *                way: the line shows the call was made once, whether the
+ *                VMM made it or refused it to the shim's common way
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -179,6 +182,12 @@ int main(int argc, char **argv)
 	if (!strncmp(m, "fwd_", 4)) {
 		fake_in[AX] = 72;		/* fcntl: the VMM's */
 		m += 4;
+	} else if (!strncmp(m, "wr_", 3)) {
+		fake_in[AX] = 1;		/* write: the VMM's */
+		fake_in[DI] = 1;
+		fake_in[SI] = (uint64_t)"W\n";
+		fake_in[DX] = 2;
+		m += 3;
 	}
 
 	if (!strcmp(m, "getpid")) {

@@ -74,7 +74,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	15
+#define LSTAR_ABI_VERSION	16
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -169,6 +169,19 @@
 
 /* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
+
+/*
+ * The register way (PVM): the shim's syscall entry hands a call the
+ * policy allows whatever its arguments, and the VMM answers, over as it
+ * is: `outl %eax, $LSTAR_FORWARD_PORT` with every register as ring 3's
+ * SYSCALL left it (rax the number, rdi, rsi, rdx, r10, r8, r9 the
+ * arguments, rcx and r11 SYSRET's RIP and RFLAGS).  The VMM reads them
+ * from KVM, fills the vCPU's hc.sys from them and makes the call as
+ * LSTAR_HC_SYSCALL, then resumes the shim with rax the result at one of
+ * the shim header's forward_* addresses.  An 8-bit port, so that the
+ * `out` needs no register but rax.
+ */
+#define LSTAR_FORWARD_PORT	0x51
 
 #ifndef __ASSEMBLER__
 
@@ -760,6 +773,11 @@ struct lstar_shim_header {
 	lstar_gva_t gdt;		/* GDT base, LSTAR_GDT_ENTRIES entries */
 	lstar_gva_t tss;		/* the TSS the VMM loads into TR */
 	uint64_t cpu_stride;		/* bytes from one vCPU's area to the next */
+	/* Where the VMM resumes the register way (LSTAR_FORWARD_PORT): */
+	lstar_gva_t forward_done;	/* the call was made: rax its result */
+	lstar_gva_t forward_act;	/* ... and the shim acts on the result */
+	lstar_gva_t forward_refused;	/* not made: SYSRET cannot restore
+					 * rcx and r11; the common way */
 };
 
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
@@ -780,7 +798,7 @@ _Static_assert(sizeof(struct lstar_hc_trace) == 72, "hc_trace layout");
 _Static_assert(sizeof(struct lstar_hc_mmap) == 96, "hc_mmap layout");
 _Static_assert(sizeof(struct lstar_hc) == 512, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
-_Static_assert(sizeof(struct lstar_shim_header) == 56, "shim header layout");
+_Static_assert(sizeof(struct lstar_shim_header) == 80, "shim header layout");
 _Static_assert(sizeof(struct lstar_vvar) == 72, "vvar layout");
 _Static_assert(__builtin_offsetof(struct lstar_vvar, mono_ns) == 32, "vvar layout");
 _Static_assert(sizeof(struct lstar_vvar) <= LSTAR_PAGE_SIZE, "vvar fits a page");

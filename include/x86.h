@@ -41,6 +41,12 @@
  * starts ring 3 on itself (vmm/fuzz.c). */
 #define X86_EFLAGS_NOT_USER (X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF | \
 			     X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP)
+/* SYSRET gives ring 3 exactly the RFLAGS in r11 when these bits of r11
+ * are IF and the fixed bit: the test the shim's short ways make on r11
+ * alone (shim-kernel/entry.S), and the VMM for the register way. */
+#define X86_SYSRET_FLAGS_MASK (X86_EFLAGS_NOT_USER | X86_EFLAGS_TF | \
+			       X86_EFLAGS_IF | X86_EFLAGS_FIXED)
+#define X86_SYSRET_FLAGS_WANT (X86_EFLAGS_IF | X86_EFLAGS_FIXED)
 
 /* Exception vectors. */
 enum {

@@ -35,7 +35,7 @@ void asm_offsets(void)
 	DEFINE(PERCPU_USER_RSP, offsetof(struct percpu, user_rsp_scratch));
 	DEFINE(HC_FLOOR_PORT, LSTAR_HC_PORT + LSTAR_HC_FLOOR);
 	DEFINE(PF_INSTR, X86_PF_INSTR);
-	/* asm_pvm_pf's forwarding way. */
+	/* asm_pvm_pf's ways. */
 	DEFINE(NR_SYSCALLS, LSTAR_POLICY_NR);
 	DEFINE(LSTAR_FAST_FORWARD, LSTAR_FAST_FORWARD);
 	DEFINE(LSTAR_FAST_ARGS, LSTAR_FAST_ARGS);
@@ -49,25 +49,11 @@ void asm_offsets(void)
 	DEFINE(PTREGS_BP, offsetof(struct pt_regs, bp));
 	DEFINE(PTREGS_BX, offsetof(struct pt_regs, bx));
 	DEFINE(PTREGS_CALLEE_SAVED, offsetof(struct pt_regs, r11));
-	DEFINE(PERCPU_HC, offsetof(struct percpu, hc));
-	DEFINE(PERCPU_HC_GPA, offsetof(struct percpu, hc_gpa));
 	DEFINE(PERCPU_EXIT_WORK, offsetof(struct percpu, exit_work));
 	DEFINE(PERCPU_TLB_STALE, offsetof(struct percpu, tlb_stale));
 	DEFINE(PERCPU_IN_USER, offsetof(struct percpu, in_user));
-	DEFINE(HC_SYS_NR, offsetof(struct lstar_hc, sys.nr));
-	DEFINE(HC_SYS_ARGS, offsetof(struct lstar_hc, sys.args));
-	DEFINE(HC_SYS_RET, offsetof(struct lstar_hc, sys.ret));
-	DEFINE(HC_SYSCALL_PORT, LSTAR_HC_PORT + LSTAR_HC_SYSCALL);
-	/* Results the shim acts on (negated): EPIPE, ERESTARTSYS up to
-	 * lstar fuzz's stop. */
-	DEFINE(EPIPE_NR, 32);
-	DEFINE(LSTAR_ERESTARTSYS_NR, LSTAR_ERESTARTSYS);
-	DEFINE(LSTAR_FUZZ_STOP_NR, LSTAR_FUZZ_STOP);
-	/* SYSRET gives ring 3 exactly the flags in r11 when these bits of
-	 * it are IF and the fixed bit (sysret.h's test, on r11 alone). */
-	DEFINE(SYSRET_FLAGS_MASK, X86_EFLAGS_NOT_USER | X86_EFLAGS_TF | X86_EFLAGS_IF |
-				  X86_EFLAGS_FIXED);
-	DEFINE(SYSRET_FLAGS_WANT, X86_EFLAGS_IF | X86_EFLAGS_FIXED);
+	DEFINE(SYSRET_FLAGS_MASK, X86_SYSRET_FLAGS_MASK);
+	DEFINE(SYSRET_FLAGS_WANT, X86_SYSRET_FLAGS_WANT);
 	DEFINE(USER_TOP_LOW_PAGES, (LSTAR_USER_TOP & 0xffffffff) >> 12);
 	DEFINE(USER_TOP_HIGH, (uint32_t)(LSTAR_USER_TOP >> 32));
 }

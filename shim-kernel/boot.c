@@ -75,6 +75,9 @@ const struct lstar_shim_header shim_header
 	.gdt = (uint64_t)cpus[0].gdt,
 	.tss = (uint64_t)&cpus[0].percpu.tss,
 	.cpu_stride = sizeof(struct cpu_area),
+	.forward_done = (uint64_t)pvm_forward_done,
+	.forward_act = (uint64_t)pvm_forward_act,
+	.forward_refused = (uint64_t)pvm_forward_refused,
 };
 
 /* Syscall entry masks, as Linux's syscall_init(): every flag that could

@@ -88,13 +88,13 @@
 
 /* The short ways' last step before SYSRET, as syscall_exit_to_user and
  * tlb_leave_for_user: jump to \work if a signal or lstar fuzz's stop
- * waits; else say ring 3 runs here (\scratch8 clobbered), then jump to
+ * waits; else say ring 3 runs here (in_user was 0: the locked `or` makes
+ * it 1 and orders it before the load, as the xchg in C), then jump to
  * \work if another CPU asked for a TLB flush meanwhile. */
-.macro LEAVE_UNLESS_WORK scratch32, scratch8, work
+.macro LEAVE_UNLESS_WORK work
 	cmpw	$0, %gs:PERCPU_EXIT_WORK
 	jne	\work
-	movl	$1, \scratch32
-	xchgb	\scratch8, %gs:PERCPU_IN_USER
+	lock orb $1, %gs:PERCPU_IN_USER
 	cmpb	$0, %gs:PERCPU_TLB_STALE
 	jne	\work
 .endm
@@ -202,12 +202,18 @@ ignore_sysret:
  * address, a fetch.  Any other fault is asm_exc_14's.  (On hardware KVM
  * the same jump is only a bad jump: only idt_pvm holds this gate.)
  *
- * Three ways on from there, chosen by the call's LSTAR_FAST_* bits in the
- * policy's fast[] (which the VMM sets: vmm_mark_fast_ways):
- *  - the forwarding way: a call the policy allows whatever its arguments
- *    and the VMM answers is written into the hypercall block straight
- *    from the registers and made, and ring 3 resumed by SYSRET, without
- *    a frame or a line of C;
+ * Three ways on from there, chosen by the call's LSTAR_FAST_* bits in
+ * fast_ways[] (the policy's fast[], which the VMM sets:
+ * vmm_mark_fast_ways):
+ *  - the register way: a call the policy allows whatever its arguments
+ *    and the VMM answers goes to the VMM as it is, in the registers
+ *    SYSCALL left (one `out`, no frame, no line of C).  The VMM reads
+ *    them, makes the call and resumes the shim at one of the header's
+ *    forward_* addresses: pvm_forward_done (rax the result: SYSRET back),
+ *    pvm_forward_act (the shim acts on the result: EPIPE, an
+ *    interruption, lstar fuzz's stop) or pvm_forward_refused (SYSRET
+ *    would not give ring 3 what the common way gives: the call was not
+ *    made; the common way makes it);
  *  - the arguments way: a call whose handler reads only its arguments
  *    runs on the caller-saved half of the frame, judged there first
  *    (syscall_judge) if the policy looks at the arguments;
@@ -217,12 +223,12 @@ ignore_sysret:
  *    way out), and do_syscall_64 runs.
  * The two short ways are taken only where SYSRET gives ring 3 exactly
  * what the common way would: rcx a user address, r11 flags ring 3 may
- * have (sysret.h's tests, made on rcx and r11 up front: ring 3 can jump
- * to the LSTAR address with any values).  A result the shim acts on
- * (EPIPE, an interruption, lstar fuzz's stop) or work on the way out (a
- * signal, a TLB flush) completes the frame and finishes in C.  They park
- * rdx in the error code's slot while they need a register; nothing else
- * of ring 3's changes but rax, rcx and r11, as SYSCALL and SYSRET define.
+ * have (sysret.h's tests, made on rcx and r11: ring 3 can jump to the
+ * LSTAR address with any values; the VMM makes them for the register
+ * way).  Work on the way out (a signal, a TLB flush) completes the frame
+ * and finishes in C.  The arguments way parks rdx in the error code's
+ * slot while it needs a register; nothing else of ring 3's changes but
+ * rax, rcx and r11, as SYSCALL and SYSRET define.
  *
  * In:  error code, rip, cs, rflags, rsp, ss on TSS.rsp0; ring 3's GS.
  */
@@ -240,48 +246,20 @@ asm_pvm_pf:
 	movb	$0, %gs:PERCPU_IN_USER		/* not in ring 3 (mm.c's shootdowns) */
 	cmpq	$NR_SYSCALLS, %rax		/* the whole of rax: orig_ax stays it */
 	jae	.Lsyscall_frame
-	cmpq	.Luser_top(%rip), %rcx		/* SYSRET's RIP: a user address */
-	jae	.Lsyscall_frame
-	movq	%rdx, (%rsp)			/* park rdx */
-	movl	%r11d, %edx			/* SYSRET's RFLAGS: ring 3's own */
-	andl	$SYSRET_FLAGS_MASK, %edx
-	cmpl	$SYSRET_FLAGS_WANT, %edx
-	jne	.Lrestore_rdx
-	movq	policy_fast(%rip), %rdx		/* which way */
-	movzbl	(%rdx,%rax), %edx
-	testl	$LSTAR_FAST_ARGS, %edx
-	jnz	.Largs_way
-	cmpl	$LSTAR_FAST_ALLOW | LSTAR_FAST_FORWARD, %edx
-	jne	.Lrestore_rdx
-	movq	%gs:PERCPU_HC, %rdx		/* the block: struct lstar_hc_sys */
-	movq	%rax, HC_SYS_NR(%rdx)
-	movq	%rdi, HC_SYS_ARGS(%rdx)
-	movq	%rsi, HC_SYS_ARGS+8(%rdx)
-	movq	(%rsp), %rax
-	movq	%rax, HC_SYS_ARGS+16(%rdx)
-	movq	%r10, HC_SYS_ARGS+24(%rdx)
-	movq	%r8, HC_SYS_ARGS+32(%rdx)
-	movq	%r9, HC_SYS_ARGS+40(%rdx)
-	movl	%gs:PERCPU_HC_GPA, %eax		/* hcall(LSTAR_HC_SYSCALL) */
-	movl	$HC_SYSCALL_PORT, %edx
-	outl	%eax, %dx
-	movq	%gs:PERCPU_HC, %rdx
-	movq	HC_SYS_RET(%rdx), %rax		/* the result */
-	cmpq	$-EPIPE_NR, %rax		/* what the shim acts on */
-	je	.Lforwarded_frame
-	cmpq	$-LSTAR_ERESTARTSYS_NR, %rax
-	jg	1f
-	cmpq	$-LSTAR_FUZZ_STOP_NR, %rax
-	jge	.Lforwarded_frame
-1:	LEAVE_UNLESS_WORK %edx, %dl, .Lforwarded_frame
-	movq	(%rsp), %rdx			/* rdx back */
+	cmpb	$LSTAR_FAST_ALLOW | LSTAR_FAST_FORWARD, fast_ways(%rax)
+	jne	.Lother_ways
+	outl	%eax, $LSTAR_FORWARD_PORT	/* the VMM resumes at one of: */
+
+	.globl	pvm_forward_done
+pvm_forward_done:				/* rax = the result */
+	LEAVE_UNLESS_WORK pvm_forward_act
 	movq	32(%rsp), %rsp			/* the user stack */
 	swapgs					/* GS -> user's */
 	sysretq
 
-	/* The forwarding way's call was made: rax holds its result. */
-.Lforwarded_frame:
-	movq	(%rsp), %rdx			/* rdx back */
+	/* The call was made (rax its result), and the shim acts on it. */
+	.globl	pvm_forward_act
+pvm_forward_act:
 	movq	%rcx, 8(%rsp)			/* pt_regs->ip */
 	movq	%r11, 24(%rsp)			/* pt_regs->flags */
 	cld
@@ -292,6 +270,17 @@ asm_pvm_pf:
 	movq	%rsp, %rdi
 	movzbl	%al, %esi
 	jmp	return_to_user
+
+.Lother_ways:
+	cmpq	.Luser_top(%rip), %rcx		/* SYSRET's RIP: a user address */
+	jae	.Lsyscall_frame
+	movq	%rdx, (%rsp)			/* park rdx */
+	movl	%r11d, %edx			/* SYSRET's RFLAGS: ring 3's own */
+	andl	$SYSRET_FLAGS_MASK, %edx
+	cmpl	$SYSRET_FLAGS_WANT, %edx
+	jne	.Lrestore_rdx
+	testb	$LSTAR_FAST_ARGS, fast_ways(%rax)
+	jz	.Lrestore_rdx
 
 	/*
 	 * The arguments way: the handler's frame is the caller-saved half
@@ -310,13 +299,12 @@ asm_pvm_pf:
 	subq	$PTREGS_CALLEE_SAVED, %rsp
 	CLEAR_AC
 	movq	%rsp, %rdi			/* arg 1: regs */
-	movq	policy_fast(%rip), %rcx
-	testb	$LSTAR_FAST_ALLOW, (%rcx,%rax)
+	testb	$LSTAR_FAST_ALLOW, fast_ways(%rax)
 	jz	.Largs_judge
 	call	*sys_call_table(, %rax, 8)
 .Largs_result:
 	movq	%rax, PTREGS_AX(%rsp)
-	LEAVE_UNLESS_WORK %ecx, %cl, .Largs_frame
+	LEAVE_UNLESS_WORK .Largs_frame
 	addq	$PTREGS_CALLEE_SAVED, %rsp
 	POP_CALLER_REGS				/* rcx = ip, r11 = flags */
 	movq	32(%rsp), %rsp			/* the user stack */
@@ -347,6 +335,8 @@ asm_pvm_pf:
 
 .Lrestore_rdx:
 	movq	(%rsp), %rdx
+	.globl	pvm_forward_refused
+pvm_forward_refused:
 .Lsyscall_frame:
 	movq	%rax, (%rsp)			/* pt_regs->orig_ax */
 	movq	%rcx, 8(%rsp)			/* pt_regs->ip */

@@ -202,10 +202,11 @@ noreturn void force_sig_exit(struct pt_regs *regs, int sig, uint64_t vector,
 
 /* Syscalls (syscall.c). */
 bool do_syscall_64(struct pt_regs *regs, int nr);
-/* asm_pvm_pf's forwarding way: the policy's hints (LSTAR_FAST_FORWARD:
- * the calls it makes), and where it ends when the shim has to act after
+/* asm_pvm_pf's ways: the policy's hints (LSTAR_FAST_*: which way each
+ * call takes), copied where an instruction reaches them by the number
+ * alone, and where the register way ends when the shim has to act after
  * all (entry.S). */
-extern const uint8_t *policy_fast;
+extern uint8_t fast_ways[];
 bool syscall_forwarded(struct pt_regs *regs);
 /* The handlers, by number (syscall.c); entry.S's arguments way calls
  * them straight. */
@@ -302,6 +303,9 @@ noreturn void return_to_user(struct pt_regs *regs, bool sysret);
 extern const char idt_native[IDT_SIZE], idt_pvm[IDT_SIZE], idt_pvm_floor[IDT_SIZE];
 void asm_exc_240(void);		/* LSTAR_VECTOR_EVENT */
 void asm_pvm_pf(void);			/* #PF on PVM: a syscall, or asm_exc_14 */
+void pvm_forward_done(void);		/* ... the register way's three ends, */
+void pvm_forward_act(void);		/* where the VMM resumes it */
+void pvm_forward_refused(void);
 void floor_syscall(void);		/* LSTAR_BOOT_FLOOR's LSTAR (hardware) */
 void asm_floor_pf(void);		/* ... and its #PF (PVM) */
 

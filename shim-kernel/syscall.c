@@ -26,7 +26,7 @@ _Static_assert(__NR_faccessat2 < NR_syscalls, "table covers the x86-64 calls");
 
 /* The compiled policy (policy/policy.h). */
 static const struct lstar_policy_table *policy;
-const uint8_t *policy_fast;		/* its fast[]: entry.S reads it */
+uint8_t fast_ways[LSTAR_POLICY_NR];	/* its fast[], for entry.S */
 
 void policy_init(void)
 {
@@ -48,7 +48,7 @@ void policy_init(void)
 	    t->magic != LSTAR_POLICY_MAGIC || t->size != boot_info.policy_size)
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
 	policy = t;
-	policy_fast = t->fast;
+	memcpy(fast_ways, t->fast, sizeof(fast_ways));
 }
 
 /*
@@ -98,7 +98,7 @@ static inline long forwarded(long ret)
 
 /* Hand the call to the VMM.  The VMM copies the block before it reads it
  * and decides again whether the call is allowed.  (On PVM most forwarded
- * calls never get here: asm_pvm_pf's forwarding way makes them.) */
+ * calls never get here: asm_pvm_pf's register way makes them.) */
 static long sys_forward(struct pt_regs *regs)
 {
 	struct lstar_hc_sys *s = &hc_block()->sys;
@@ -400,8 +400,8 @@ long syscall_judge(struct pt_regs *regs)
 }
 
 /*
- * syscall_forwarded - asm_pvm_pf's forwarding way made the call (its
- * number is in the block still) and then found that the shim has to act:
+ * syscall_forwarded - asm_pvm_pf's register way made the call (the VMM
+ * wrote its number into the block) and then found that the shim has to act:
  * on the result (an interruption, lstar fuzz's stop, EPIPE from a write)
  * or on the way out (a signal, a TLB flush).  The frame is complete now,
  * its ax the result; finish as sys_forward and do_syscall_64 would have.

@@ -314,7 +314,7 @@ static const struct expect fake_entry_pvm[] = {
 	{ "hinr", 0, "trying hinr\n" RETURNED("2") FLAGS_CLEAN, NULL, NULL },
 	{ "entry_plus1", 139, "trying entry_plus1\n", "SIGSEGV", "page fault (#PF)" },
 	/* The same with a call the VMM answers (fcntl of a bad descriptor):
-	 * where rcx and r11 allow SYSRET the shim's forwarding way makes it,
+	 * where rcx and r11 allow SYSRET the shim's register way makes it,
 	 * and everything but rax, rcx and r11 must come back as it was. */
 	{ "fwd_getpid", 139, "trying fwd_getpid\n" RETURNED("-9") FLAGS_CLEAN "trying out\n",
 	  "SIGSEGV", "general protection (#GP)" },
@@ -334,6 +334,14 @@ static const struct expect fake_entry_pvm[] = {
 	{ "fwd_krsp_iret", 0,
 	  "trying fwd_krsp_iret\n" RETURNED("-9") "rsp 0xffffffff80200000\n" FLAGS_CLEAN,
 	  NULL, NULL },
+	/* A write shows the call made exactly once: by the VMM (SYSRET
+	 * allowed), or by the common way after the VMM refused it (IOPL in
+	 * r11, or rcx beyond user space: the return then faults). */
+	{ "wr_sysret", 0, "trying wr_sysret\nW\n" RETURNED("2") FLAGS_CLEAN, NULL, NULL },
+	{ "wr_getpid", 139, "trying wr_getpid\nW\n" RETURNED("2") FLAGS_CLEAN "trying out\n",
+	  "SIGSEGV", "general protection (#GP)" },
+	{ "wr_noncanon", 139, "trying wr_noncanon\nW\n", "SIGSEGV",
+	  "general protection (#GP) (rip 0x800000000000)" },
 };
 
 START_TEST(fake_syscall_entry)

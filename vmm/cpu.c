@@ -158,6 +158,25 @@ static int msr_filter(struct vmm_vm *vm)
 	return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0 ? -errno : 0;
 }
 
+int vmm_cpu_get_regs(struct vmm_vcpu *cpu, struct kvm_regs *r)
+{
+	if (cpu->run->kvm_valid_regs & KVM_SYNC_X86_REGS) {
+		*r = cpu->run->s.regs.regs;
+		return 0;
+	}
+	return ioctl(cpu->fd, KVM_GET_REGS, r) < 0 ? -errno : 0;
+}
+
+int vmm_cpu_set_regs(struct vmm_vcpu *cpu, const struct kvm_regs *r)
+{
+	if (cpu->vmm->vm.sync_regs & KVM_SYNC_X86_REGS) {
+		cpu->run->s.regs.regs = *r;
+		cpu->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	return ioctl(cpu->fd, KVM_SET_REGS, r) < 0 ? -errno : 0;
+}
+
 int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 		  uint64_t *hwcap, uint64_t *hwcap2)
 {

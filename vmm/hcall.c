@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <linux/kvm.h>
+
 #include "lstar_fuzz.h"
 #include "vmm.h"
 #include "x86.h"
@@ -437,4 +439,66 @@ void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 	 * we look at it. */
 	memcpy(&copy, live, sizeof(copy));
 	hc_table[nr](cpu, &copy, live);
+}
+
+/*
+ * The register way (PVM: shim-kernel/entry.S, asm_pvm_pf).  The shim
+ * hands over a call the policy allows whatever its arguments, and the
+ * VMM answers, in ring 3's registers as SYSCALL left them: one `out`
+ * where filling the block took a dozen emulated instructions.  The call
+ * is made as LSTAR_HC_SYSCALL is, from the block filled here, and so
+ * judged by the policy again (vmm_forward).  What asm_pvm_pf would test
+ * itself is tested here instead: the shim resumes at forward_refused,
+ * the call not made, if SYSRET could not give ring 3 back the rcx and
+ * r11 it has (ring 3 can jump to the LSTAR address with any; the common
+ * way sanitizes them and returns by IRET); at forward_act if the result
+ * is one the shim acts on; at forward_done otherwise.
+ */
+bool vmm_forward_take(struct vmm_vcpu *cpu, struct kvm_regs *r)
+{
+	struct lstar_hc_sys *sys = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*sys));
+	int err = vmm_cpu_get_regs(cpu, r);
+
+	if (err) {
+		vmm_err("shim failure: cannot read the registers of a forwarded call: %s",
+			strerror(-err));
+		hc_failure(cpu);
+		return false;
+	}
+	if (!sys || r->rcx >= LSTAR_USER_TOP ||
+	    (r->r11 & X86_SYSRET_FLAGS_MASK) != X86_SYSRET_FLAGS_WANT) {
+		r->rip = cpu->vmm->vm.shim.forward_refused;
+		if ((err = vmm_cpu_set_regs(cpu, r))) {
+			vmm_err("shim failure: cannot resume a refused call: %s",
+				strerror(-err));
+			hc_failure(cpu);
+		}
+		return false;
+	}
+	sys->nr = r->rax;
+	sys->args[0] = r->rdi;
+	sys->args[1] = r->rsi;
+	sys->args[2] = r->rdx;
+	sys->args[3] = r->r10;
+	sys->args[4] = r->r8;
+	sys->args[5] = r->r9;
+	return true;
+}
+
+void vmm_forward_resume(struct vmm_vcpu *cpu, struct kvm_regs *r)
+{
+	const struct lstar_hc_sys *sys = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*sys));
+	int64_t ret = sys->ret;
+	/* The results the shim acts on: EPIPE (SIGPIPE), and an interrupted
+	 * call up to lstar fuzz's stop (restarted, or EINTR). */
+	bool act = ret == -EPIPE ||
+		   (ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP);
+	int err;
+
+	r->rax = (uint64_t)ret;
+	r->rip = act ? cpu->vmm->vm.shim.forward_act : cpu->vmm->vm.shim.forward_done;
+	if ((err = vmm_cpu_set_regs(cpu, r))) {
+		vmm_err("shim failure: cannot resume a forwarded call: %s", strerror(-err));
+		hc_failure(cpu);
+	}
 }

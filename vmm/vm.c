@@ -227,6 +227,10 @@ static int load_shim(struct vmm *vmm, struct lstar_shim_header *hdr)
 	if (!in_shim(hdr->gdt, hdr->cpu_stride) || !in_shim(hdr->tss, hdr->cpu_stride) ||
 	    !in_shim(hdr->boot_stack_top - 8, hdr->cpu_stride))
 		goto out;
+	/* ... and the register way's ends, in it too. */
+	if (!in_shim(hdr->forward_done, 1) || !in_shim(hdr->forward_act, 1) ||
+	    !in_shim(hdr->forward_refused, 1))
+		goto out;
 	if ((err = vmm_mem_map(&vmm->vm.mem, LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA,
 			       LSTAR_BOOT_GPA, X86_PTE_NX)))
 		goto out;
@@ -314,6 +318,8 @@ static int create_vm(struct vmm_vm *vm)
 	}
 	vm->platform = vmm_detect_platform();
 	vmm_disable_hypercall_patching(vm->kvm_fd, vm->fd, vm->platform);
+	ret = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	vm->sync_regs = ret > 0 ? (uint32_t)ret : 0;
 	return 0;
 }
 
@@ -505,14 +511,42 @@ static void shim_failure(struct vmm_vcpu *cpu)
 	cpu->vmm->done = true;
 }
 
-/* Is this exit a hypercall: one `out` of 32 bits to a hypercall port? */
-static bool is_hypercall(const struct kvm_run *run)
+/* Is this exit one `out` of 32 bits to a port in [lo, hi)? */
+static bool is_out(const struct kvm_run *run, uint16_t lo, uint16_t hi)
 {
 	return run->exit_reason == KVM_EXIT_IO &&
 	       run->io.direction == KVM_EXIT_IO_OUT &&
-	       run->io.port >= LSTAR_HC_PORT &&
-	       run->io.port < LSTAR_HC_PORT + LSTAR_HC_MAX &&
+	       run->io.port >= lo && run->io.port < hi &&
 	       run->io.size == 4 && run->io.count == 1;
+}
+
+/* ... a hypercall, or the register way's call (vmm_forward_take)? */
+static bool is_hypercall(const struct kvm_run *run)
+{
+	return is_out(run, LSTAR_HC_PORT, LSTAR_HC_PORT + LSTAR_HC_MAX);
+}
+
+static bool is_forward(const struct kvm_run *run)
+{
+	return is_out(run, LSTAR_FORWARD_PORT, LSTAR_FORWARD_PORT + 1);
+}
+
+/* Run hypercall nr of block gpa; false if the run ends (lstar fuzz). */
+static bool hypercall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
+{
+	struct vmm *vmm = cpu->vmm;
+
+	if (vmm->fuzz && vmm_fuzz_point(cpu, nr, gpa))
+		return !vmm->done;
+	pthread_mutex_lock(&vmm->lock);
+	vmm_hcall(cpu, nr, gpa);
+	/* The VMM runs anyway: re-anchor the time page. */
+	vmm_vdso_update(&vmm->vm);
+	/* The program ended here: the other vCPUs stop. */
+	if (vmm->done)
+		vmm_threads_stop(vmm);
+	pthread_mutex_unlock(&vmm->lock);
+	return true;
 }
 
 int vmm_vcpu_loop(struct vmm_vcpu *cpu)
@@ -527,6 +561,9 @@ again:
 		if (vmm->fuzz && vmm_fuzz_cut(cpu))
 			break;
 		run = cpu->run;
+		/* The register way reads ring 3's registers from kvm_run. */
+		if (vmm->vm.platform == LSTAR_PLATFORM_PVM)
+			run->kvm_valid_regs = vmm->vm.sync_regs & KVM_SYNC_X86_REGS;
 		vmm_signal_inject(cpu);
 		if (vmm->stats) {
 			clock_gettime(CLOCK_MONOTONIC, &t_run);
@@ -559,10 +596,21 @@ again:
 		}
 		if (vmm->stats) {
 			clock_gettime(CLOCK_MONOTONIC, &t_exit);
-			vmm_stats_guest(vmm, is_hypercall(run), &t_run, &t_exit);
+			vmm_stats_guest(vmm, is_hypercall(run) || is_forward(run),
+					&t_run, &t_exit);
 		}
 		if (run->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN)
 			continue;	/* ring 3 takes interrupts: inject now */
+		if (is_forward(run)) {
+			struct kvm_regs regs;
+
+			if (!vmm_forward_take(cpu, &regs))
+				continue;
+			if (!hypercall(cpu, LSTAR_HC_SYSCALL, (uint32_t)cpu->hc_gpa))
+				break;
+			vmm_forward_resume(cpu, &regs);
+			continue;
+		}
 		if (is_hypercall(run)) {
 			uint32_t gpa;
 
@@ -570,19 +618,8 @@ again:
 			/* The floor probe's exit: as bare as an exit can be. */
 			if (run->io.port == LSTAR_HC_PORT + LSTAR_HC_FLOOR && vmm->opt->floor)
 				continue;
-			if (vmm->fuzz && vmm_fuzz_point(cpu, run->io.port - LSTAR_HC_PORT, gpa)) {
-				if (vmm->done)
-					break;
-				continue;
-			}
-			pthread_mutex_lock(&vmm->lock);
-			vmm_hcall(cpu, run->io.port - LSTAR_HC_PORT, gpa);
-			/* The VMM runs anyway: re-anchor the time page. */
-			vmm_vdso_update(&vmm->vm);
-			/* The program ended here: the other vCPUs stop. */
-			if (vmm->done)
-				vmm_threads_stop(vmm);
-			pthread_mutex_unlock(&vmm->lock);
+			if (!hypercall(cpu, run->io.port - LSTAR_HC_PORT, gpa))
+				break;
 			continue;
 		}
 		pthread_mutex_lock(&vmm->lock);

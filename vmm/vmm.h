@@ -514,6 +514,8 @@ struct vmm_vm {
 	struct kvm_cpuid2 *cpuid;
 	uint64_t xcr0, fsgsbase, hwcap;
 	bool msr_filtered;		/* this VM has its MSR filter (cpu.c) */
+	uint32_t sync_regs;		/* the KVM_SYNC_X86_* KVM keeps in
+					 * kvm_run (KVM_CAP_SYNC_REGS) */
 	bool log_dirty;			/* KVM logs the pages the guest writes
 					 * (lstar fuzz) */
 	/* The shim's header, for the vCPUs made later (threads). */
@@ -788,6 +790,12 @@ bool vmm_order_boot_vmas(struct lstar_boot_info *bi);
 bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd, enum lstar_platform platform);
 
 /* cpu.c: the vCPU's initial state. */
+struct kvm_regs;
+/* A vCPU's general registers after an exit, and back before the next
+ * KVM_RUN: kvm_run's copy where KVM keeps one, else an ioctl each.
+ * 0 or -errno. */
+int vmm_cpu_get_regs(struct vmm_vcpu *cpu, struct kvm_regs *r);
+int vmm_cpu_set_regs(struct vmm_vcpu *cpu, const struct kvm_regs *r);
 int vmm_cpu_setup(struct vmm_vcpu *cpu, const struct lstar_shim_header *hdr,
 		  uint64_t *hwcap, uint64_t *hwcap2);
 /* cpu.c: the AT_HWCAP values the guest's CPUID reports. */
@@ -1157,6 +1165,13 @@ extern const char vmm_block_window[], vmm_block_window_end[], vmm_block_cancelle
 /* hcall.c: handle hypercall nr (an `out` to LSTAR_HC_PORT + nr) of
  * block gpa (its value), which must be the vCPU's own. */
 void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa);
+/* The register way (LSTAR_FORWARD_PORT): vmm_forward_take reads the
+ * registers into r and, if the call may be made, its number and
+ * arguments into the vCPU's block for LSTAR_HC_SYSCALL (true), or points
+ * the shim at its common way (false); vmm_forward_resume hands the
+ * result back and says where the shim goes on. */
+bool vmm_forward_take(struct vmm_vcpu *cpu, struct kvm_regs *r);
+void vmm_forward_resume(struct vmm_vcpu *cpu, struct kvm_regs *r);
 
 /*
  * fdtable.c: the guest's descriptors.  vmm_file_new makes a file with no
