@@ -40,8 +40,9 @@
 /* In the shim's copy of fast[], bits for the way its PVM entry takes
  * each call (the VMM sets them: vmm_mark_fast_ways). */
 #define LSTAR_FAST_ALLOW	1	/* allowed outright (the hint itself) */
-#define LSTAR_FAST_FORWARD	2	/* the VMM answers it as it is: with
-					 * ALLOW, made at once */
+#define LSTAR_FAST_FORWARD	2	/* the VMM answers it as it is, and
+					 * judges it by the policy itself:
+					 * handed over at once */
 #define LSTAR_FAST_ARGS		4	/* its handler reads only arguments: run
 					 * on half a frame, the policy judged
 					 * there first unless ALLOW */

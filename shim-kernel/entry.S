@@ -205,9 +205,10 @@ ignore_sysret:
  * Three ways on from there, chosen by the call's LSTAR_FAST_* bits in
  * fast_ways[] (the policy's fast[], which the VMM sets:
  * vmm_mark_fast_ways):
- *  - the register way: a call the policy allows whatever its arguments
- *    and the VMM answers goes to the VMM as it is, in the registers
- *    SYSCALL left (one `out`, no frame, no line of C).  The VMM reads
+ *  - the register way: a call the VMM answers goes to it as it is, in
+ *    the registers SYSCALL left (one `out`, no frame, no line of C), to
+ *    be judged there by the policy, rules on its arguments or not (the
+ *    VMM judges every forwarded call anyway: vmm_forward).  The VMM reads
  *    them, makes the call and resumes the shim at one of the header's
  *    forward_* addresses: pvm_forward_done (rax the result: SYSRET back),
  *    pvm_forward_act (the shim acts on the result: EPIPE, an
@@ -246,8 +247,8 @@ asm_pvm_pf:
 	movb	$0, %gs:PERCPU_IN_USER		/* not in ring 3 (mm.c's shootdowns) */
 	cmpq	$NR_SYSCALLS, %rax		/* the whole of rax: orig_ax stays it */
 	jae	.Lsyscall_frame
-	cmpb	$LSTAR_FAST_ALLOW | LSTAR_FAST_FORWARD, fast_ways(%rax)
-	jne	.Lother_ways
+	testb	$LSTAR_FAST_FORWARD, fast_ways(%rax)
+	jz	.Lother_ways
 	outl	%eax, $LSTAR_FORWARD_PORT	/* the VMM resumes at one of: */
 
 	.globl	pvm_forward_done

@@ -281,7 +281,11 @@ static const char args_policy[] =
 	"deny getppid errno ENOTTY if arg1 >= 2 and arg1 <= 3\n"	/* 8 */
 	"allow getpid if arg0 >= 0x100000000\n"			/* 9 */
 	"deny getpid errno ESPIPE if (arg0 & 0xf0) == 0x30\n"	/* 10 */
-	"deny getppid errno EBUSY if arg0 == 9 and arg1 > 5\n";	/* 11 */
+	"deny getppid errno EBUSY if arg0 == 9 and arg1 > 5\n"	/* 11 */
+	/* Errnos the shim acts on when a call returns them (SIGPIPE, a
+	 * restart): a refusal's are the program's as they are. */
+	"deny write errno EPIPE if arg0 == 3\n"			/* 12 */
+	"deny write errno 512 if arg0 == 4\n";			/* 13 */
 
 START_TEST(argument_rules)
 {
@@ -297,6 +301,8 @@ START_TEST(argument_rules)
 		{ "write,0x100000002,@buf,5", "write: EPERM\n" },
 		{ "write,1,@buf,101", "write: E2BIG\n" },
 		{ "write,1,@buf,0xffffffffffffffff", "write: E2BIG\n" },
+		{ "write,3,@buf,5", "write: EPIPE\n" },
+		{ "write,4,@buf,5", "write: E?\n" },
 		{ "getppid,7", "getppid: EPERM\n" },		/* != fails: default */
 		{ "getppid,8", "getppid: 1\n" },		/* != */
 		{ "getppid,2", "getppid: ERANGE\n" },		/* < */

@@ -475,6 +475,7 @@ bool vmm_forward_take(struct vmm_vcpu *cpu, struct kvm_regs *r)
 		}
 		return false;
 	}
+	cpu->call_refused = false;
 	sys->nr = r->rax;
 	sys->args[0] = r->rdi;
 	sys->args[1] = r->rsi;
@@ -490,9 +491,10 @@ void vmm_forward_resume(struct vmm_vcpu *cpu, struct kvm_regs *r)
 	const struct lstar_hc_sys *sys = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*sys));
 	int64_t ret = sys->ret;
 	/* The results the shim acts on: EPIPE (SIGPIPE), and an interrupted
-	 * call up to lstar fuzz's stop (restarted, or EINTR). */
-	bool act = ret == -EPIPE ||
-		   (ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP);
+	 * call up to lstar fuzz's stop (restarted, or EINTR); not an errno
+	 * the policy answered with, which the program gets as it is. */
+	bool act = !cpu->call_refused &&
+		   (ret == -EPIPE || (ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP));
 	int err;
 
 	r->rax = (uint64_t)ret;

@@ -65,10 +65,13 @@ void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR])
 	for (unsigned int nr = 0; nr < LSTAR_POLICY_NR; nr++) {
 		if (!way[nr])
 			continue;
-		if (!fast[nr])			/* judged on half a frame */
+		/* A call the VMM answers is judged there too (vmm_forward),
+		 * on any verdict: the shim hands it over as it is, a rule
+		 * on its arguments or not. */
+		if (way[nr] & LSTAR_FAST_FORWARD)
+			fast[nr] = (fast[nr] ? LSTAR_FAST_ALLOW : 0) | LSTAR_FAST_FORWARD;
+		else if (!fast[nr])		/* judged on half a frame */
 			fast[nr] = LSTAR_FAST_ARGS;
-		else if (way[nr] & LSTAR_FAST_FORWARD)
-			fast[nr] = LSTAR_FAST_ALLOW | LSTAR_FAST_FORWARD;
 		else
 			fast[nr] = LSTAR_FAST_ALLOW | LSTAR_FAST_ARGS;
 	}
@@ -203,7 +206,8 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 	struct vmm_call c = { .nr = nr, .args = args };
 	uint64_t a[6];
 
-	if (vmm_call_decide(cpu, &c, a)) {
+	cpu->call_refused = !vmm_call_decide(cpu, &c, a);
+	if (!cpu->call_refused) {
 		if (nr >= LSTAR_POLICY_NR || !sys_table[nr]) {
 			/* The shim never forwards these: it is broken or hostile. */
 			c.ret = -ENOSYS;

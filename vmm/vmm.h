@@ -548,6 +548,8 @@ struct vmm_vcpu {
 	size_t run_size;
 	lstar_gpa_t hc_gpa;		/* its hypercall block: LSTAR_HC_BLOCK_GPA(index) */
 	struct vmm_call *call;		/* the call it is answering, or NULL */
+	bool call_refused;		/* the policy answered the last call
+					 * vmm_forward got: never run */
 	bool event_injected;		/* LSTAR_VECTOR_EVENT is on its way in */
 	int start;			/* LSTAR_START_*: what it starts at the
 					 * shim's entry (vmm_cpu_setup) */
