@@ -112,6 +112,8 @@ int64_t vmm_fmap_shared(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
 		return -EINVAL;
 	if ((i = window_fit(p, m->map_size, len, &off)) < 0)
 		return i;		/* the window is full: as out of memory */
+	if ((i = vmm_vm_use_slot(&cpu->vmm->vm, VMM_SLOT_WINDOW)))
+		return i;
 	got = mmap(m->map_host + off, len, prot, MAP_SHARED | MAP_FIXED, f->host, (off_t)a[5]);
 	if (got == MAP_FAILED) {
 		int err = -errno;

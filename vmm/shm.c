@@ -370,11 +370,14 @@ static int64_t shm_lookup(struct vmm *vmm, const struct lstar_hc_shm *h,
 			  struct lstar_hc_shm *live)
 {
 	struct vmm_shm_seg *s = seg_of(vmm->procs, h->id);
+	int err;
 
 	if (!s)
 		return -EINVAL;
 	if (!may(&vmm->proc, s, (h->flags & SHM_RDONLY) ? 0400 : 0600))
 		return -EACCES;
+	if ((err = vmm_vm_use_slot(&vmm->vm, VMM_SLOT_SHM)))
+		return err;
 	live->gpa = vmm->vm.mem.shm_gpa + s->off;
 	live->size = s->size;
 	return 0;

@@ -348,39 +348,58 @@ bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd, enum lstar_platform p
 	return off && platform != LSTAR_PLATFORM_PVM;
 }
 
-/* Give guest memory to KVM: slot 0, guest-physical 0 up; the System V
- * segments' region, shared by the sandbox's VMMs, as slot 1 right above
- * it, and the window of shared file mappings as slot 2 above that
- * (neither logged: lstar fuzz has none). */
+/*
+ * Give KVM guest-physical slot n: 0 is guest memory, from 0 up; 1 the
+ * System V segments' region, shared by the sandbox's VMMs, right above
+ * it; 2 the window of shared file mappings above that (neither logged:
+ * lstar fuzz has none).
+ */
+static int add_slot(struct vmm_vm *vm, unsigned int n)
+{
+	const struct vmm_mem *m = &vm->mem;
+	struct kvm_userspace_memory_region r = { .slot = n };
+
+	switch (n) {
+	case VMM_SLOT_MEMORY:
+		r.memory_size = m->size;
+		r.userspace_addr = (uint64_t)m->host;
+		r.flags = vm->log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0;
+		break;
+	case VMM_SLOT_SHM:
+		r.guest_phys_addr = m->shm_gpa;
+		r.memory_size = m->shm_size;
+		r.userspace_addr = (uint64_t)m->shm_host;
+		break;
+	case VMM_SLOT_WINDOW:
+		r.guest_phys_addr = m->map_gpa;
+		r.memory_size = m->map_size;
+		r.userspace_addr = (uint64_t)m->map_host;
+		break;
+	}
+	if (!r.memory_size)
+		return -ENOMEM;
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
 int vmm_vm_add_memory(struct vmm_vm *vm)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = vm->mem.size,
-		.userspace_addr = (uint64_t)vm->mem.host,
-		.flags = vm->log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
-	};
-	struct kvm_userspace_memory_region shm = {
-		.slot = 1,
-		.guest_phys_addr = vm->mem.shm_gpa,
-		.memory_size = vm->mem.shm_size,
-		.userspace_addr = (uint64_t)vm->mem.shm_host,
-	};
-	struct kvm_userspace_memory_region map = {
-		.slot = 2,
-		.guest_phys_addr = vm->mem.map_gpa,
-		.memory_size = vm->mem.map_size,
-		.userspace_addr = (uint64_t)vm->mem.map_host,
-	};
+	int err = add_slot(vm, VMM_SLOT_MEMORY);
 
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return -errno;
-	if (vm->mem.shm_size && ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &shm) < 0)
-		return -errno;
-	if (vm->mem.map_size && ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &map) < 0)
-		return -errno;
-	return 0;
+	for (unsigned int n = VMM_SLOT_SHM; !err && n <= VMM_SLOT_WINDOW; n++)
+		if (vm->slots_used & (1u << n))
+			err = add_slot(vm, n);
+	return err;
+}
+
+int vmm_vm_use_slot(struct vmm_vm *vm, unsigned int n)
+{
+	int err;
+
+	if (vm->slots_used & (1u << n))
+		return 0;
+	if (!(err = add_slot(vm, n)))
+		vm->slots_used |= 1u << n;
+	return err;
 }
 
 int vmm_vcpu_create(struct vmm *vmm, int index)

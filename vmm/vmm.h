@@ -516,6 +516,8 @@ struct vmm_vm {
 	bool msr_filtered;		/* this VM has its MSR filter (cpu.c) */
 	uint32_t sync_regs;		/* the KVM_SYNC_X86_* KVM keeps in
 					 * kvm_run (KVM_CAP_SYNC_REGS) */
+	unsigned int slots_used;	/* 1 << VMM_SLOT_*: given to KVM
+					 * (vmm_vm_use_slot) */
 	bool log_dirty;			/* KVM logs the pages the guest writes
 					 * (lstar fuzz) */
 	/* The shim's header, for the vCPUs made later (threads). */
@@ -1131,8 +1133,16 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		    const char *crashes, double timeout, uint8_t *map);
 uint8_t *vmm_fuzz_coverage_map(void);
 
-/* vm.c: give guest memory to KVM (a new VM over the same memory). */
+/*
+ * vm.c: give guest memory to KVM (a new VM over the same memory): slot 0,
+ * and the slots of the regions above it the run has used.  Those are
+ * given to KVM when first used (vmm_vm_use_slot: 0 or -errno), as most
+ * runs use neither, and each costs KVM its books for 512 MiB at once
+ * (~0.25 ms a run on PVM).
+ */
+enum { VMM_SLOT_MEMORY, VMM_SLOT_SHM, VMM_SLOT_WINDOW };
 int vmm_vm_add_memory(struct vmm_vm *vm);
+int vmm_vm_use_slot(struct vmm_vm *vm, unsigned int n);
 /* vdso.c: the vCPU was made anew over the same memory (a forked child):
  * keep the time page's TSC in the new vCPU's terms. */
 void vmm_vdso_rebase(struct vmm_vcpu *cpu);
