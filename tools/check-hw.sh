@@ -271,9 +271,14 @@ else
 	t0=$(up)
 	echo "lstar-hw: runner begin at $t0 s"
 	LSTAR=/lstar/lstar LSTAR_POLICY=/lstar/lstar-policy LSTAR_SRC=/lstar/src \
-		LSTAR_GUEST_DIR=/lstar/guest /lstar/lstar-tests
+		LSTAR_GUEST_DIR=/lstar/guest CK_XML_LOG_FILE_NAME=/tmp/ck.xml /lstar/lstar-tests
 	rc=$?
 	echo "lstar-hw: runner exit $rc, $t0 -> $(up) s"
+	# Where the time went, a line per suite (Check's log has each
+	# test's duration): what keeps make check-hw within its bound.
+	awk -F'[<>]' '/<title>/ { s = $3 } /<duration>/ && s != "" { t[s] += $3 }
+		/<\/suite>/ { s = "" }
+		END { for (k in t) printf "lstar-hw: suite %s took %.1f s\n", k, t[k] }' /tmp/ck.xml | sort -t' ' -k5 -rn
 fi
 echo "lstar-hw: done"
 poweroff -f
