@@ -584,24 +584,34 @@ static void flush_range(uint64_t start, uint64_t end)
  */
 static bool clear_run(uint64_t *leaf, uint64_t va, uint64_t stop, bool free_pages)
 {
-	uint64_t *pte = pte_of(leaf, va), *end = pte + (stop - va) / PAGE_SIZE;
+	uint64_t *first = pte_of(leaf, va), *end = first + (stop - va) / PAGE_SIZE;
 	uint32_t *free_top = &mm.free_pfns[mm.nfree];
+	const uint64_t pool_end = mm.pool_end;
 	uint16_t gone = 0;
 
 	if (undo_logging() ||
 	    (free_pages && (others_run() || mm.nfree + 512 > mm.free_slots)))
 		return false;
-	for (; pte < end; pte++) {
-		uint64_t e = *pte;
+	/* Read every entry, then clear them all with one string store:
+	 * fewer emulated instructions a page than a store each (two loops,
+	 * so that the one that frees tests nothing else, unrolled: its loop
+	 * test is a third of its instructions). */
+	if (free_pages) {
+#pragma GCC unroll 4
+		for (const uint64_t *pte = first; pte < end; pte++) {
+			uint64_t e = *pte, pa = e & X86_PTE_ADDR;
 
-		if (!e)
-			continue;
-		if (free_pages && (e & (X86_PTE_P | LSTAR_PTE_BACKED)) &&
-		    pool_frame(e & X86_PTE_ADDR))
-			*free_top++ = (uint32_t)((e & X86_PTE_ADDR) >> 12);
-		*pte = 0;
-		gone++;
+			if (!e)
+				continue;
+			gone++;
+			if ((e & (X86_PTE_P | LSTAR_PTE_BACKED)) && pa < pool_end)
+				*free_top++ = (uint32_t)(pa >> 12);
+		}
+	} else {
+		for (const uint64_t *pte = first; pte < end; pte++)
+			gone += *pte != 0;
 	}
+	memset(first, 0, (size_t)(end - first) * sizeof(*first));
 	mm.nfree = (uint64_t)(free_top - mm.free_pfns);
 	if (gone && !(*count_of(leaf) -= gone))
 		pt_prune(va);
