@@ -274,9 +274,12 @@ else
 		LSTAR_GUEST_DIR=/lstar/guest CK_XML_LOG_FILE_NAME=/tmp/ck.xml /lstar/lstar-tests
 	rc=$?
 	echo "lstar-hw: runner exit $rc, $t0 -> $(up) s"
-	# Where the time went, a line per suite (Check's log has each
-	# test's duration): what keeps make check-hw within its bound.
-	awk -F'[<>]' '/<title>/ { s = $3 } /<duration>/ && s != "" { t[s] += $3 }
+	# Where the time went, a line per suite and per test of 5 s or more
+	# (Check's log has each test's duration), longest first: what keeps
+	# make check-hw within its bound.
+	awk -F'[<>]' '/<title>/ { s = $3 } /<id>/ { id = $3 } /<iteration>/ { it = $3 }
+		/<duration>/ && s != "" { t[s] += $3
+			if ($3 >= 5) printf "lstar-hw: test %s/%s:%s took %.1f s\n", s, id, it, $3 }
 		/<\/suite>/ { s = "" }
 		END { for (k in t) printf "lstar-hw: suite %s took %.1f s\n", k, t[k] }' /tmp/ck.xml | sort -t' ' -k5 -rn
 fi
