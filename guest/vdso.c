@@ -11,9 +11,10 @@
  *                     not one exit to the VMM: the time page's seqcount,
  *                     which the VMM bumps after every hypercall, has not
  *                     moved.  Forwarded calls do move it (the control).
- *   vdso agree        the vDSO's clocks against the forwarded system call
- *                     and monotonic over many reads; prints "realtime S"
- *                     and "monotonic S" for the test to hold against the
+ *   vdso agree [N]    the vDSO's clocks against the forwarded system call
+ *                     and monotonic over N reads of MONOTONIC and N / 3
+ *                     of BOOTTIME (300000); prints "realtime S" and
+ *                     "monotonic S" for the test to hold against the
  *                     host's clocks
  *   vdso fallback     with LSTAR_VVAR_TSC cleared (the program may make
  *                     its own page writable) or a writer stuck odd, the
@@ -279,7 +280,7 @@ static void mode_notrap(long n)
 
 /* --- agree: the right time, monotonic --------------------------------------- */
 
-static void mode_agree(void)
+static void mode_agree(long n)
 {
 	static const struct { clockid_t id; const char *name; } clocks[] = {
 		{ CLOCK_REALTIME, "REALTIME" }, { CLOCK_MONOTONIC, "MONOTONIC" },
@@ -313,7 +314,7 @@ static void mode_agree(void)
 	 * every 10000 reads makes the VMM re-anchor the page). */
 	ok = 1;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int i = 1; i <= 300000; i++) {
+	for (long i = 1; i <= n; i++) {
 		if (i % 10000 == 0)
 			syscall(SYS_getppid);
 		if (i % 10000 == 5000)
@@ -323,10 +324,11 @@ static void mode_agree(void)
 			ok = 0;
 		a = b;
 	}
-	check("MONOTONIC never goes back over 300000 reads", ok);
+	snprintf(what, sizeof(what), "MONOTONIC never goes back over %ld reads", n);
+	check(what, ok);
 	ok = 1;
 	clock_gettime(CLOCK_BOOTTIME, &a);
-	for (int i = 1; i <= 100000; i++) {
+	for (long i = 1; i <= n / 3; i++) {
 		if (i % 10000 == 0)
 			syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &r);
 		clock_gettime(CLOCK_BOOTTIME, &b);
@@ -334,7 +336,8 @@ static void mode_agree(void)
 			ok = 0;
 		a = b;
 	}
-	check("BOOTTIME never goes back over 100000 reads", ok);
+	snprintf(what, sizeof(what), "BOOTTIME never goes back over %ld reads", n / 3);
+	check(what, ok);
 
 	/* The wall clock three ways. */
 	clock_gettime(CLOCK_REALTIME, &a);
@@ -471,7 +474,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "notrap")) {
 		mode_notrap(argc > k + 1 ? atol(argv[k + 1]) : 100000);
 	} else if (!strcmp(mode, "agree")) {
-		mode_agree();
+		mode_agree(argc > k + 1 ? atol(argv[k + 1]) : 300000);
 	} else if (!strcmp(mode, "fallback")) {
 		mode_fallback();
 	} else if (!strcmp(mode, "unmap")) {
