@@ -12,7 +12,10 @@
  * buffer, for a struct stat) or "@PATH" (the string PATH, e.g.
  * "@/tmp/x/f.txt").  NAME is a syscall name from the table below or a
  * number.  N* repeats the call N times.  The CALL "crash" writes to
- * address 0 (a fault, SIGSEGV).  Each call prints
+ * address 0 (a fault, SIGSEGV); the CALL "churn" starts a thread that
+ * maps, touches and unmaps a page until the program ends, so that the
+ * calls after it keep finding their CPU asked to flush its TLB (the
+ * shim's way out with work on it).  Each call prints
  * "NAME: RESULT" where RESULT is the number it returned (0..65535),
  * "ptr" (a larger value: an address), or the errno name.
  *
@@ -20,8 +23,10 @@
  * wrapper changes an argument.  The report goes out with writev(1), so
  * that a policy may refuse write(2) and the program can still say so.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
@@ -98,6 +103,21 @@ static long parse_arg(const char *s)
 	return (long)strtoull(s, NULL, 0);
 }
 
+static void *churn(void *unused)
+{
+	(void)unused;
+	for (;;) {
+		long p = sys6(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p < 0 && p > -4096)
+			continue;
+		*(volatile char *)p = 1;
+		sys6(SYS_munmap, p, 4096, 0, 0, 0, 0);
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -114,6 +134,13 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(call, "crash"))
 			*(volatile int *)0 = 0;
+		if (!strcmp(call, "churn")) {
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, churn, NULL))
+				abort();
+			continue;
+		}
 		namelen = strcspn(call, ",");
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 			if (strlen(names[k].name) == namelen &&

@@ -171,9 +171,9 @@
 #define LSTAR_HC_PORT		0x0510
 
 /*
- * The register way (PVM): the shim's syscall entry hands a call the
- * policy allows whatever its arguments, and the VMM answers, over as it
- * is: `outl %eax, $LSTAR_FORWARD_PORT` with every register as ring 3's
+ * The register way (PVM): the shim's syscall entry hands a call the VMM
+ * answers over as it is, for the VMM to judge by the policy and make:
+ * `outl %eax, $LSTAR_FORWARD_PORT` with every register as ring 3's
  * SYSCALL left it (rax the number, rdi, rsi, rdx, r10, r8, r9 the
  * arguments, rcx and r11 SYSRET's RIP and RFLAGS).  The VMM reads them
  * from KVM, fills the vCPU's hc.sys from them and makes the call as

@@ -99,6 +99,15 @@
 	jne	\work
 .endm
 
+/* The register way's frame, after its call: pt_regs->ax the result. */
+.macro FORWARDED_FRAME
+	movq	%rcx, 8(%rsp)			/* pt_regs->ip */
+	movq	%r11, 24(%rsp)			/* pt_regs->flags */
+	cld
+	PUSH_AND_CLEAR_REGS clear=0
+	CLEAR_AC
+.endm
+
 /* With SMAP on, ring 3's RFLAGS.AC would let the shim touch user pages by
  * mistake; an exception does not clear it (SYSCALL does, through SFMASK).
  * `clac` exists only where SMAP does, hence the flag test. */
@@ -253,20 +262,26 @@ asm_pvm_pf:
 
 	.globl	pvm_forward_done
 pvm_forward_done:				/* rax = the result */
-	LEAVE_UNLESS_WORK pvm_forward_act
+	LEAVE_UNLESS_WORK .Lforward_work
 	movq	32(%rsp), %rsp			/* the user stack */
 	swapgs					/* GS -> user's */
 	sysretq
 
-	/* The call was made (rax its result), and the shim acts on it. */
+	/*
+	 * The call was made (rax its result), and the shim acts on the
+	 * result (act 1: the VMM said so), or only on the way out (act 0:
+	 * work came meanwhile; the result, perhaps an errno a rule chose,
+	 * goes to ring 3 as it is).
+	 */
 	.globl	pvm_forward_act
 pvm_forward_act:
-	movq	%rcx, 8(%rsp)			/* pt_regs->ip */
-	movq	%r11, 24(%rsp)			/* pt_regs->flags */
-	cld
-	PUSH_AND_CLEAR_REGS clear=0		/* pt_regs->ax: the result */
-	CLEAR_AC
-	movq	%rsp, %rdi
+	FORWARDED_FRAME
+	movl	$1, %esi			/* arg 2: act */
+	jmp	1f
+.Lforward_work:
+	FORWARDED_FRAME
+	xorl	%esi, %esi
+1:	movq	%rsp, %rdi			/* arg 1: regs */
 	call	syscall_forwarded		/* al = SYSRET is safe */
 	movq	%rsp, %rdi
 	movzbl	%al, %esi

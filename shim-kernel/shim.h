@@ -207,7 +207,7 @@ bool do_syscall_64(struct pt_regs *regs, int nr);
  * alone, and where the register way ends when the shim has to act after
  * all (entry.S). */
 extern uint8_t fast_ways[];
-bool syscall_forwarded(struct pt_regs *regs);
+bool syscall_forwarded(struct pt_regs *regs, bool act);
 /* The handlers, by number (syscall.c); entry.S's arguments way calls
  * them straight. */
 typedef long (*sys_call_ptr_t)(struct pt_regs *regs);

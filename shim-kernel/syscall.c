@@ -401,22 +401,26 @@ long syscall_judge(struct pt_regs *regs)
 
 /*
  * syscall_forwarded - asm_pvm_pf's register way made the call (the VMM
- * wrote its number into the block) and then found that the shim has to act:
- * on the result (an interruption, lstar fuzz's stop, EPIPE from a write)
- * or on the way out (a signal, a TLB flush).  The frame is complete now,
- * its ax the result; finish as sys_forward and do_syscall_64 would have.
+ * wrote its number into the block) and then found that the shim has to
+ * act: on the result (act: an interruption, lstar fuzz's stop, EPIPE from
+ * a write, as the VMM decided) or only on the way out (a signal, a TLB
+ * flush; the result is ring 3's as it is, an errno a rule chose
+ * included).  The frame is complete now, its ax the result; finish as
+ * sys_forward and do_syscall_64 would have.
  */
-bool syscall_forwarded(struct pt_regs *regs)
+bool syscall_forwarded(struct pt_regs *regs, bool act)
 {
 	unsigned long nr = hc_block()->sys.nr;
 
-	if (nr >= NR_syscalls)		/* the shim wrote it: never */
+	if (nr >= NR_syscalls)		/* the VMM wrote what the shim checked */
 		hc_exit(LSTAR_EXIT_PANIC, 0, regs, 0, nr);
 	nr = array_index_nospec(nr, NR_syscalls);
 	regs->orig_ax = nr;
-	regs->ax = forwarded((long)regs->ax);
-	if (sys_call_table[nr] == sys_forward_write)
-		regs->ax = written(regs, (long)regs->ax);
+	if (act) {
+		regs->ax = forwarded((long)regs->ax);
+		if (sys_call_table[nr] == sys_forward_write)
+			regs->ax = written(regs, (long)regs->ax);
+	}
 	return syscall_exit_to_user(regs);
 }
 

@@ -357,6 +357,33 @@ START_TEST(fake_syscall_entry)
 END_TEST
 
 /*
+ * The register way where KVM keeps no registers in kvm_run: the VMM
+ * reads and writes them with KVM_GET_REGS and KVM_SET_REGS, which its
+ * confinement must allow (LSTAR_NO_SYNC_REGS makes a KVM that keeps
+ * them look like one that does not).  The same answers, and the forged
+ * calls made once.
+ */
+START_TEST(fake_syscall_entry_no_sync_regs)
+{
+	static const char *const modes[] = { "wr_sysret", "wr_getpid", "wr_noncanon",
+					     "fwd_sysret", "fwd_flags" };
+	const char *mode = modes[_i / 2];
+	const struct expect *p = NULL;
+	char out[64];
+	struct expect hw = { mode, 139, out, "SIGSEGV", "page fault (#PF) at address 0xffffffff" };
+
+	for (size_t k = 0; k < NELEM(fake_entry_pvm); k++)
+		if (!strcmp(fake_entry_pvm[k].mode, mode))
+			p = &fake_entry_pvm[k];
+	ck_assert_ptr_nonnull(p);
+	snprintf(out, sizeof(out), "trying %s\n", mode);
+	ck_assert_int_eq(setenv("LSTAR_NO_SYNC_REGS", "1", 1), 0);
+	expect_run("hostile_lstar", _i % 2, on_pvm() ? p : &hw, false);
+	unsetenv("LSTAR_NO_SYNC_REGS");
+}
+END_TEST
+
+/*
  * r11 = TF | IF: TF is a user flag and survives the return (by IRET: SYSRET
  * must not restore TF).  On PVM exactly one instruction at the return label
  * runs, then the single-step #DB ends the program at the address the probe
@@ -1052,6 +1079,7 @@ Suite *suite_hostile(void)
 	tcase_add_loop_test(tc, hypercall_instruction_refused, 0, 4);
 	tcase_add_loop_test(tc, popf_cannot_raise_iopl, 0, 2);
 	tcase_add_loop_test(tc, fake_syscall_entry, 0, 2 * NELEM(fake_entry_pvm));
+	tcase_add_loop_test(tc, fake_syscall_entry_no_sync_regs, 0, 10);
 	tcase_add_loop_test(tc, fake_syscall_entry_tf, 0, 4);
 	tcase_add_loop_test(tc, shim_memory_unreachable, 0, 2 * NELEM(kmem));
 	tcase_add_loop_test(tc, call_into_syscall_entry, 0, 2);

@@ -342,6 +342,45 @@ START_TEST(argument_rules)
 END_TEST
 
 /*
+ * An errno a rule gives a forwarded call is the program's as it is, also
+ * when the call comes back through the shim's way out with work on it:
+ * a thread that maps and unmaps pages keeps asking the writer's CPU to
+ * flush its TLB.  EPIPE raises no SIGPIPE, 512 (ERESTARTSYS's number)
+ * restarts nothing, 517 (lstar fuzz's stop) stops nothing, as with
+ * seccomp's errno on Linux.
+ */
+START_TEST(refusals_on_the_way_out)
+{
+	static const char policy[] =
+		"use compute\n"
+		"allow writev\n"
+		"deny write errno EPIPE if arg0 == 3\n"
+		"deny write errno 512 if arg0 == 4\n"
+		"deny write errno 517 if arg0 == 5\n";
+	static const char *const calls[] = {
+		"churn", "2000*write,3,@buf,5", "500*write,4,@buf,5", "500*write,5,@buf,5", NULL,
+	};
+	static const char *const lines[] = { "write: EPIPE\n", "write: E?\n", "write: E?\n" };
+	static const int counts[] = { 2000, 500, 500 };
+	char dir[PATH_MAX], *want = malloc(64 * 3000), *w = want;
+	struct run_result r;
+
+	ck_assert_ptr_nonnull(want);
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < counts[k]; i++)
+			w = stpcpy(w, lines[k]);
+	fresh_dir(dir);
+	run_sys(dir, policy, NULL, _i, calls, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, want) && !r.err[0],
+		      "2000 writes refused with EPIPE, 500 with 512, 500 with 517: got " RUN_FMT,
+		      RUN_ARGS(r));
+	run_result_free(&r);
+	free(want);
+	rm_rf(dir);
+}
+END_TEST
+
+/*
  * A `path rw` line allows openat unconditionally at its line; a rule
  * after it narrows that to read-only opens.  Without the narrowing the
  * same O_WRONLY open works (so the test can tell).
@@ -1744,6 +1783,7 @@ Suite *suite_policy_run(void)
 	tcase_add_loop_test(act, actions_kill, 0, 2);
 	tcase_add_loop_test(act, actions_log, 0, 2);
 	tcase_add_loop_test(act, argument_rules, 0, 2);
+	tcase_add_loop_test(act, refusals_on_the_way_out, 0, 2);
 	tcase_add_loop_test(act, argument_mask_after_path, 0, 2);
 	tcase_add_loop_test(act, int_arguments_judged_as_used, 0, 2);
 	tcase_add_loop_test(act, file_mmap_decided_once, 0, 2);

@@ -102,8 +102,7 @@ static int allow_answers(scmp_filter_ctx ctx, const struct lstar_policy *p)
 static int allow_fuzz(scmp_filter_ctx ctx, const struct vmm *vmm)
 {
 	static const unsigned long vcpu_ioctls[] = {
-		KVM_GET_REGS, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
-		KVM_SET_MSRS,
+		KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, KVM_SET_MSRS,
 	};
 	int err = 0;
 
@@ -125,12 +124,14 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	 * state (fpu.c) is read and written through KVM, and signals
 	 * interrupt the guest (signal.c).  The program's threads get vCPUs
 	 * made now (thread.c), so these name no descriptor: a vCPU request
-	 * on any other descriptor lstar holds is ENOTTY. */
+	 * on any other descriptor lstar holds is ENOTTY.  The register way
+	 * (hcall.c) reads and writes ring 3's registers with KVM_GET_REGS
+	 * and KVM_SET_REGS where KVM keeps no copy in kvm_run. */
 	static const unsigned long vcpu_ioctls[] = {
 		KVM_RUN, KVM_GET_XSAVE, KVM_SET_XSAVE, KVM_INTERRUPT,
 		KVM_SET_CPUID2, KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_XCRS,
-		KVM_SET_FPU, KVM_SET_REGS, KVM_GET_MSRS, KVM_GET_DEVICE_ATTR,
-		KVM_GET_TSC_KHZ,
+		KVM_SET_FPU, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_MSRS,
+		KVM_GET_DEVICE_ATTR, KVM_GET_TSC_KHZ,
 	};
 
 	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)

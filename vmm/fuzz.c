@@ -494,10 +494,14 @@ static int set_cpu(const struct vmm_vcpu *cpu, const struct fuzz_cpu *s,
 		cpu->run->s.regs.sregs = s->sregs;
 		cpu->run->s.regs.events = s->events;
 		cpu->run->kvm_dirty_regs = SYNC_REGS;
-	} else if (ioctl(cpu->fd, KVM_SET_SREGS, &s->sregs) < 0 ||
-		   ioctl(cpu->fd, KVM_SET_REGS, regs) < 0 ||
-		   ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &s->events) < 0) {
-		return -errno;
+	} else {
+		/* Registers the register way left for the next KVM_RUN
+		 * (vmm_cpu_set_regs) must not win over these. */
+		cpu->run->kvm_dirty_regs = 0;
+		if (ioctl(cpu->fd, KVM_SET_SREGS, &s->sregs) < 0 ||
+		    ioctl(cpu->fd, KVM_SET_REGS, regs) < 0 ||
+		    ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &s->events) < 0)
+			return -errno;
 	}
 	if (ioctl(cpu->fd, KVM_SET_XSAVE, &s->xsave) < 0 ||
 	    ioctl(cpu->fd, KVM_SET_MSRS, &s->msrs) != 1)
@@ -684,8 +688,7 @@ static void take_snapshot(struct vmm_vcpu *cpu, const struct lstar_hc_at_user *a
 		return end_campaign(vmm, "cannot take the snapshot", err);
 	f->user_entry = at->final && user_state(&f->cpu, at->regs, &f->user);
 	f->snapped = true;
-	f->sync_regs = (ioctl(vmm->vm.kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
-			SYNC_REGS) == SYNC_REGS;
+	f->sync_regs = (vmm->vm.sync_regs & SYNC_REGS) == SYNC_REGS;
 	if (vmm->opt->verbose)
 		vmm_err("fuzz: snapshot taken: %llu pages below the highest in use, %llu of them copied; "
 			"executions start in %s; %s handshake",

@@ -443,8 +443,8 @@ void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
 
 /*
  * The register way (PVM: shim-kernel/entry.S, asm_pvm_pf).  The shim
- * hands over a call the policy allows whatever its arguments, and the
- * VMM answers, in ring 3's registers as SYSCALL left them: one `out`
+ * hands over a call the VMM answers, whatever the policy says of it, in
+ * ring 3's registers as SYSCALL left them: one `out`
  * where filling the block took a dozen emulated instructions.  The call
  * is made as LSTAR_HC_SYSCALL is, from the block filled here, and so
  * judged by the policy again (vmm_forward).  What asm_pvm_pf would test
@@ -452,7 +452,8 @@ void vmm_hcall(struct vmm_vcpu *cpu, uint32_t nr, uint32_t gpa)
  * the call not made, if SYSRET could not give ring 3 back the rcx and
  * r11 it has (ring 3 can jump to the LSTAR address with any; the common
  * way sanitizes them and returns by IRET); at forward_act if the result
- * is one the shim acts on; at forward_done otherwise.
+ * is one the shim acts on (never an errno the policy answered with,
+ * which the program gets as it is); at forward_done otherwise.
  */
 bool vmm_forward_take(struct vmm_vcpu *cpu, struct kvm_regs *r)
 {
@@ -488,6 +489,7 @@ bool vmm_forward_take(struct vmm_vcpu *cpu, struct kvm_regs *r)
 
 void vmm_forward_resume(struct vmm_vcpu *cpu, struct kvm_regs *r)
 {
+	/* The block vmm_forward_take found, and filled. */
 	const struct lstar_hc_sys *sys = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*sys));
 	int64_t ret = sys->ret;
 	/* The results the shim acts on: EPIPE (SIGPIPE), and an interrupted
