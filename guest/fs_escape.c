@@ -456,6 +456,8 @@ static void mode_rofs(void)
 	try_open("open new.txt O_CREAT|O_WRONLY", "new.txt", O_WRONLY | O_CREAT);
 	try_open("open new.txt O_CREAT|O_RDONLY", "new.txt", O_RDONLY | O_CREAT);
 	try_open("open file.txt O_CREAT|O_EXCL", "file.txt", O_WRONLY | O_CREAT | O_EXCL);
+	try_open("open sub/ok O_CREAT|O_EXCL (a symlink: there)", "sub/ok",
+		 O_WRONLY | O_CREAT | O_EXCL);
 	try_open("open file.txt O_CREAT|O_RDONLY (exists: opens)", "file.txt",
 		 O_RDONLY | O_CREAT);
 	try_open("open sub/new.txt O_CREAT|O_WRONLY", "sub/new.txt", O_WRONLY | O_CREAT);
@@ -476,6 +478,7 @@ static void mode_rofs(void)
 	res("truncate through sub/ok", s1(SYS_truncate, "sub/ok"));
 	res("mkdir newdir", s2(SYS_mkdir, "newdir", 0755));
 	res("mkdir sub/newdir", s2(SYS_mkdir, "sub/newdir", 0755));
+	res("mkdir sub (there)", s2(SYS_mkdir, "sub", 0755));
 	res("rmdir sub", s1(SYS_rmdir, "sub"));
 	res("unlink file.txt", s1(SYS_unlink, "file.txt"));
 	res("unlink sub/ok (a symlink)", s1(SYS_unlink, "sub/ok"));
@@ -490,6 +493,9 @@ static void mode_rofs(void)
 	res("access file.txt R_OK", s2(SYS_access, "file.txt", R_OK));
 	res("faccessat2 sub W_OK", sys(SYS_faccessat2, AT_FDCWD, (long)"sub", W_OK, 0, 0));
 	res("symlink x newlink", s2p(SYS_symlink, "x", "newlink"));
+	res("symlink x file.txt (there)", s2p(SYS_symlink, "x", "file.txt"));
+	res("link file.txt newlink", s2p(SYS_link, "file.txt", "newlink"));
+	res("link file.txt sub/inner.txt (there)", s2p(SYS_link, "file.txt", "sub/inner.txt"));
 	res("chmod file.txt", s2(SYS_chmod, "file.txt", 0777));
 	rootfd = (int)sys(SYS_open, (long)".", O_RDONLY | O_DIRECTORY, 0, 0, 0);
 	res("open . O_DIRECTORY", rootfd);

@@ -1491,7 +1491,8 @@ static const char want_rofs[] =
 	"open file.txt O_RDONLY|O_TRUNC: EROFS\n"
 	"open new.txt O_CREAT|O_WRONLY: EROFS\n"
 	"open new.txt O_CREAT|O_RDONLY: EROFS\n"
-	"open file.txt O_CREAT|O_EXCL: EROFS\n"
+	"open file.txt O_CREAT|O_EXCL: EEXIST\n"
+	"open sub/ok O_CREAT|O_EXCL (a symlink: there): EEXIST\n"
 	"open file.txt O_CREAT|O_RDONLY (exists: opens): ok\n"
 	"open sub/new.txt O_CREAT|O_WRONLY: EROFS\n"
 	"creat file.txt: EROFS\n"
@@ -1509,6 +1510,7 @@ static const char want_rofs[] =
 	"truncate through sub/ok: EROFS\n"
 	"mkdir newdir: EROFS\n"
 	"mkdir sub/newdir: EROFS\n"
+	"mkdir sub (there): EEXIST\n"
 	"rmdir sub: EROFS\n"
 	"unlink file.txt: EROFS\n"
 	"unlink sub/ok (a symlink): EROFS\n"
@@ -1520,6 +1522,9 @@ static const char want_rofs[] =
 	"access file.txt R_OK: ok\n"
 	"faccessat2 sub W_OK: EROFS\n"
 	"symlink x newlink: EROFS\n"
+	"symlink x file.txt (there): EEXIST\n"
+	"link file.txt newlink: EROFS\n"
+	"link file.txt sub/inner.txt (there): EEXIST\n"
 	"chmod file.txt: EROFS\n"
 	"open . O_DIRECTORY: ok\n"
 	"openat(rootfd, new.txt, O_CREAT): EROFS\n"
@@ -1532,9 +1537,11 @@ static const char want_rofs[] =
 	"  unlink ../file.txt: EROFS\n"
 	"  rmdir .: EROFS\n"
 	"rename ROOT/tree x: EROFS\n"
-	"mkdir ROOT/tree (the tree's root): EROFS\n";
+	"mkdir ROOT/tree (the tree's root): EEXIST\n";
 
-/* Every change to a --ro tree is EROFS; the tree is unchanged after. */
+/* Every change to a --ro tree is EROFS, but for a name to make that is
+ * there already: EEXIST, as Linux answers (mkdir -p counts on it); the
+ * tree is unchanged after. */
 START_TEST(escape_rofs)
 {
 	const char *const ro[] = { "--ro", "@/tree", "--cwd", "@/tree", NULL };
@@ -1580,7 +1587,7 @@ static const char want_exdev_ro[] =
 	"renameat2 EXCHANGE file.txt ROOT/tree2/t2.txt: EROFS\n"
 	"rename file.txt ../tree2/x: EROFS\n"
 	"rename ROOT/tree2 tree2_here: EROFS\n"
-	"link ROOT/tree2/t2.txt hard: EROFS\n"
+	"link ROOT/tree2/t2.txt hard: EXDEV\n"	/* as Linux: another mount */
 	"link file.txt ROOT/tree2/hard: EROFS\n"
 	"symlink ../tree/file.txt ROOT/tree2/sl: EROFS\n"
 	"  open ROOT/tree2/sl: ENOENT\n"
@@ -2058,7 +2065,7 @@ static const char want_nested[] =
 	"truncate w/up: EROFS\n"
 	"rename w/own.txt moved.txt: EROFS\n"
 	"rename file.txt w/stolen.txt: EROFS\n"
-	"link file.txt w/hard: EROFS\n"
+	"link file.txt w/hard: EXDEV\n"	/* as Linux: another mount */
 	"link w/own.txt hard: EROFS\n"
 	"symlink ../file.txt w/l2: ok\n"
 	"  open w/l2 O_WRONLY: EROFS\n"

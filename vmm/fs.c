@@ -1091,8 +1091,17 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 	if (!p.tree->writable && (flags & OPEN_FLAGS_WRITE)) {
 		struct stat dst;
 
-		/* As Linux: a directory opened for writing is EISDIR before
-		 * the file system's read-only-ness counts. */
+		/* As Linux: O_CREAT | O_EXCL of a name that is there is
+		 * EEXIST (a symlink, dangling or not, is there), the name
+		 * looked at before the file system's read-only-ness. */
+		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && !p.must_dir) {
+			if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_NOFOLLOW, 0)) < 0)
+				return -EROFS;
+			close(fd);
+			return -EEXIST;
+		}
+		/* A directory opened for writing is EISDIR before the file
+		 * system's read-only-ness counts. */
 		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) >= 0) {
 			bool dir = fstat(fd, &dst) == 0 && S_ISDIR(dst.st_mode);
 
@@ -1101,7 +1110,7 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 				return -EISDIR;
 		}
 		/* O_CREAT of a file that exists only opens it. */
-		if ((flags & (OPEN_FLAGS_WRITE & ~O_CREAT)) || (flags & O_EXCL))
+		if (flags & (OPEN_FLAGS_WRITE & ~O_CREAT))
 			return -EROFS;
 		fd = open_beneath(p.tree, p.walk, flags & ~(uint64_t)O_CREAT, 0);
 		if (fd == -ENOENT)
@@ -1646,10 +1655,15 @@ int64_t vmm_sys_fchdir(struct vmm_vcpu *cpu, const uint64_t *a)
 
 /* --- changes (only in writable trees) --------------------------------------- */
 
-/* Look up a path whose last component is to be created, removed or
- * renamed: its parent directory opened beneath a writable tree. */
+/*
+ * Look up a path whose last component is to be created (create), removed
+ * or renamed: its parent directory opened beneath a writable tree.  In a
+ * read-only tree a name to create that is there already is EEXIST, not
+ * EROFS, as Linux's filename_create answers (mkdir -p counts on it);
+ * removing or renaming is EROFS first, as Linux checks the mount first.
+ */
 static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
-			     struct fs_path *p, const char **last)
+			     struct fs_path *p, const char **last, bool create)
 {
 	int err = get_lookup(cpu, dirfd, gva, p, NEVER);
 
@@ -1665,8 +1679,14 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	 * makes of it). */
 	if (p->tree->file)
 		return -EBUSY;
-	if (!p->tree->writable)
-		return -EROFS;
+	if (!p->tree->writable) {
+		int fd = create ? open_beneath(p->tree, p->walk, O_PATH | O_NOFOLLOW, 0) : -1;
+
+		if (fd < 0)
+			return -EROFS;
+		close(fd);
+		return -EEXIST;
+	}
 	return open_parent(p, last);
 }
 
@@ -1771,7 +1791,7 @@ static int64_t do_mkdir(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t 
 {
 	struct fs_path p;
 	const char *last;
-	int fd = lookup_for_change(cpu, dirfd, gva, &p, &last);
+	int fd = lookup_for_change(cpu, dirfd, gva, &p, &last, true);
 	int64_t r;
 
 	if (fd < 0)	/* a tree's root or an ancestor exists already */
@@ -1809,7 +1829,7 @@ static int64_t do_unlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t
 
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
-	fd = lookup_for_change(cpu, dirfd, gva, &p, &last);
+	fd = lookup_for_change(cpu, dirfd, gva, &p, &last, false);
 	if (fd == -EBUSY && p.tree->file)	/* a file granted alone */
 		return (flags & AT_REMOVEDIR) ? -ENOTDIR : -EBUSY;
 	if (fd < 0 && !(fd == -EBUSY && p.last != LAST_NORM))
@@ -1850,9 +1870,9 @@ static int64_t do_rename(struct vmm_vcpu *cpu, int olddir, uint64_t oldp, int ne
 
 	if (flags & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
-	if ((from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last)) < 0)
+	if ((from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last, false)) < 0)
 		return from_fd == -EISDIR ? -EROFS : from_fd;
-	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last)) < 0) {
+	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last, false)) < 0) {
 		close(from_fd);
 		return to_fd == -EISDIR ? -EROFS : to_fd;
 	}
@@ -1919,7 +1939,7 @@ static int64_t do_symlink(struct vmm_vcpu *cpu, uint64_t target_gva, int dirfd,
 
 	if (err)
 		return err;
-	if ((fd = lookup_for_change(cpu, dirfd, gva, &p, &last)) < 0)
+	if ((fd = lookup_for_change(cpu, dirfd, gva, &p, &last, true)) < 0)
 		return fd == -EISDIR || fd == -EBUSY ? -EEXIST : fd;
 	r = result(symlinkat(target, fd, last));
 	close(fd);
@@ -1954,17 +1974,22 @@ static int64_t do_link(struct vmm_vcpu *cpu, int olddir, uint64_t oldp, int newd
 		return -EPERM;	/* docs/DECISIONS.md */
 	/* A file granted alone is a mount of its own: a link to it from
 	 * elsewhere crosses mounts (EXDEV); its name exists (EEXIST). */
-	if ((from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last)) < 0)
+	from_fd = lookup_for_change(cpu, olddir, oldp, &from, &from_last, false);
+	if (from_fd < 0 && from_fd != -EROFS)
 		return from_fd == -EISDIR ? -EPERM :
 		       from_fd == -EBUSY && from.tree->file ? -EXDEV : from_fd;
-	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last)) < 0) {
-		close(from_fd);
+	/* An old name in a read-only tree: the new name speaks first, as
+	 * on Linux (EEXIST, EROFS, or EXDEV from a writable tree). */
+	if ((to_fd = lookup_for_change(cpu, newdir, newp, &to, &to_last, true)) < 0) {
+		if (from_fd >= 0)
+			close(from_fd);
 		return to_fd == -EISDIR || (to_fd == -EBUSY && to.tree->file) ?
 		       -EEXIST : to_fd;
 	}
-	r = from.tree != to.tree ? -EXDEV :
+	r = from_fd < 0 || from.tree != to.tree ? -EXDEV :
 	    result(linkat(from_fd, from_last, to_fd, to_last, 0));
-	close(from_fd);
+	if (from_fd >= 0)
+		close(from_fd);
 	close(to_fd);
 	return r;
 }
