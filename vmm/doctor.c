@@ -24,6 +24,7 @@
 #include <linux/kvm.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -384,7 +385,7 @@ int vmm_doctor(void)
 	struct utsname un;
 	enum lstar_platform platform;
 	char brand[64];
-	int kvm, vm, problems = 0;
+	int kvm, vm, sync_regs, problems = 0;
 	double t0, local, fwd, floor, floor_exit, touch_platform, touch_mapped;
 	struct vmm_steps steps = { { 0 } };
 	struct probe probes[] = {
@@ -442,6 +443,7 @@ int vmm_doctor(void)
 		printf("  hypercalls    KVM rewrites the other vendor's vmcall/vmmcall in\n"
 		       "                guest memory (no KVM_CAP_DISABLE_QUIRKS2, or PVM):\n"
 		       "                such an instruction ends in a #PF at its own address\n");
+	sync_regs = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	close(vm);
 	close(kvm);
 
@@ -451,6 +453,15 @@ int vmm_doctor(void)
 		printf("                the shim runs emulated (~360 ns an instruction) and a\n"
 		       "                ring-3 syscall reaches it as a page fault; every switch\n"
 		       "                between the program and the shim costs tens of us\n");
+		/* The register way (docs/DECISIONS.md): where KVM keeps no
+		 * registers in kvm_run, two ioctls more each forwarded call. */
+		if (sync_regs > 0 && (sync_regs & KVM_SYNC_X86_REGS) &&
+		    !getenv("LSTAR_NO_SYNC_REGS"))
+			printf("                forwarded calls go to the VMM in their registers,\n"
+			       "                read from kvm_run (KVM_CAP_SYNC_REGS)\n");
+		else
+			printf("                forwarded calls go to the VMM in their registers, read\n"
+			       "                with KVM_GET_REGS (two ioctls more a call)\n");
 		break;
 	case LSTAR_PLATFORM_VMX:
 	case LSTAR_PLATFORM_SVM:
