@@ -188,6 +188,13 @@
 typedef uint64_t lstar_gpa_t;	/* guest-physical address */
 typedef uint64_t lstar_gva_t;	/* guest-virtual address */
 
+/* Is a forwarded call's result one of the codes above, the shim's to act
+ * on and never the program's (an interruption, lstar fuzz's stop)? */
+static inline int lstar_interrupted(int64_t ret)
+{
+	return ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP;
+}
+
 /* Hypercall numbers (the port of the `out`, less LSTAR_HC_PORT). */
 enum lstar_hc_nr {
 	LSTAR_HC_SYSCALL = 1,	/* forward a syscall: hc.sys */

@@ -91,7 +91,7 @@ static __attribute__((noinline, cold)) long interrupted_call(long ret)
  * restart the call or fail it with EINTR. */
 static inline long forwarded(long ret)
 {
-	if (unlikely(ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP))
+	if (unlikely(lstar_interrupted(ret)))
 		ret = interrupted_call(ret);
 	return ret;
 }

@@ -732,7 +732,7 @@ static int start_execution(struct vmm_vcpu *cpu)
 	memcpy(&ret, &live->sys.ret, sizeof(ret));
 	/* Only a call a host signal interrupted says "restart", which a
 	 * read of the input (a file) never is: no internal code leaks. */
-	if (ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP)
+	if (lstar_interrupted(ret))
 		ret = -EINTR;
 	if (!f->user_entry) {
 		memcpy(&live->at_user.regs[LSTAR_REG_RAX], &ret, sizeof(ret));

@@ -495,8 +495,7 @@ void vmm_forward_resume(struct vmm_vcpu *cpu, struct kvm_regs *r)
 	/* The results the shim acts on: EPIPE (SIGPIPE), and an interrupted
 	 * call up to lstar fuzz's stop (restarted, or EINTR); not an errno
 	 * the policy answered with, which the program gets as it is. */
-	bool act = !cpu->call_refused &&
-		   (ret == -EPIPE || (ret <= -LSTAR_ERESTARTSYS && ret >= -LSTAR_FUZZ_STOP));
+	bool act = !cpu->call_refused && (ret == -EPIPE || lstar_interrupted(ret));
 	int err;
 
 	r->rax = (uint64_t)ret;
