@@ -24,7 +24,6 @@
 #include <linux/kvm.h>
 #include <pwd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -385,7 +384,8 @@ int vmm_doctor(void)
 	struct utsname un;
 	enum lstar_platform platform;
 	char brand[64];
-	int kvm, vm, sync_regs, problems = 0;
+	int kvm, vm, problems = 0;
+	uint32_t sync_regs;
 	double t0, local, fwd, floor, floor_exit, touch_platform, touch_mapped;
 	struct vmm_steps steps = { { 0 } };
 	struct probe probes[] = {
@@ -443,7 +443,7 @@ int vmm_doctor(void)
 		printf("  hypercalls    KVM rewrites the other vendor's vmcall/vmmcall in\n"
 		       "                guest memory (no KVM_CAP_DISABLE_QUIRKS2, or PVM):\n"
 		       "                such an instruction ends in a #PF at its own address\n");
-	sync_regs = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	sync_regs = vmm_kvm_sync_regs(kvm);
 	close(vm);
 	close(kvm);
 
@@ -455,8 +455,7 @@ int vmm_doctor(void)
 		       "                between the program and the shim costs tens of us\n");
 		/* The register way (docs/DECISIONS.md): where KVM keeps no
 		 * registers in kvm_run, two ioctls more each forwarded call. */
-		if (sync_regs > 0 && (sync_regs & KVM_SYNC_X86_REGS) &&
-		    !getenv("LSTAR_NO_SYNC_REGS"))
+		if (sync_regs & KVM_SYNC_X86_REGS)
 			printf("                forwarded calls go to the VMM in their registers,\n"
 			       "                read from kvm_run (KVM_CAP_SYNC_REGS)\n");
 		else

@@ -318,12 +318,15 @@ static int create_vm(struct vmm_vm *vm)
 	}
 	vm->platform = vmm_detect_platform();
 	vmm_disable_hypercall_patching(vm->kvm_fd, vm->fd, vm->platform);
-	/* LSTAR_NO_SYNC_REGS: as on a KVM that keeps no registers in
-	 * kvm_run, every read and write an ioctl (the tests' way to reach
-	 * that path on a KVM that does). */
-	ret = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
-	vm->sync_regs = ret > 0 && !getenv("LSTAR_NO_SYNC_REGS") ? (uint32_t)ret : 0;
+	vm->sync_regs = vmm_kvm_sync_regs(vm->kvm_fd);
 	return 0;
+}
+
+uint32_t vmm_kvm_sync_regs(int kvm_fd)
+{
+	int ret = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+
+	return ret > 0 && !getenv("LSTAR_NO_SYNC_REGS") ? (uint32_t)ret : 0;
 }
 
 /*

@@ -792,6 +792,11 @@ bool vmm_order_boot_vmas(struct lstar_boot_info *bi);
  * instead of rewriting it in guest memory; true when that took (never
  * on PVM, which patches regardless). */
 bool vmm_disable_hypercall_patching(int kvm_fd, int vm_fd, enum lstar_platform platform);
+/* vm.c: the registers KVM keeps in kvm_run (KVM_SYNC_X86_*, from
+ * KVM_CAP_SYNC_REGS), or none under LSTAR_NO_SYNC_REGS: as on a KVM that
+ * keeps none, every read and write an ioctl (the tests' way to reach
+ * that path on a KVM that does). */
+uint32_t vmm_kvm_sync_regs(int kvm_fd);
 
 /* cpu.c: the vCPU's initial state. */
 struct kvm_regs;
