@@ -1041,6 +1041,19 @@ static bool in_made_up_dir(const struct vmm_process *proc, const char *abs)
 	return vmm_dev_is_dir(vmm_dev_of(proc, dir)) && !vmm_fs_tree_of(proc, dir);
 }
 
+/* Is p's last name there in its tree (a symlink, dangling or not, is)?
+ * What Linux looks at before a read-only mount when a name is to be
+ * made: EEXIST if so, EROFS only if not. */
+static bool name_is_there(const struct fs_path *p)
+{
+	int fd = open_beneath(p->tree, p->walk, O_PATH | O_NOFOLLOW, 0);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /* The kernel's O_LARGEFILE: musl passes it, glibc's headers define it 0. */
 #define KERNEL_O_LARGEFILE 0100000
 #define OPEN_FLAGS_KNOWN (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
@@ -1092,14 +1105,9 @@ static int64_t do_open(struct vmm_vcpu *cpu, int dirfd, uint64_t gva, uint64_t f
 		struct stat dst;
 
 		/* As Linux: O_CREAT | O_EXCL of a name that is there is
-		 * EEXIST (a symlink, dangling or not, is there), the name
-		 * looked at before the file system's read-only-ness. */
-		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && !p.must_dir) {
-			if ((fd = open_beneath(p.tree, p.walk, O_PATH | O_NOFOLLOW, 0)) < 0)
-				return -EROFS;
-			close(fd);
-			return -EEXIST;
-		}
+		 * EEXIST. */
+		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && !p.must_dir)
+			return name_is_there(&p) ? -EEXIST : -EROFS;
 		/* A directory opened for writing is EISDIR before the file
 		 * system's read-only-ness counts. */
 		if ((fd = open_beneath(p.tree, p.walk, O_PATH, 0)) >= 0) {
@@ -1679,14 +1687,8 @@ static int lookup_for_change(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	 * makes of it). */
 	if (p->tree->file)
 		return -EBUSY;
-	if (!p->tree->writable) {
-		int fd = create ? open_beneath(p->tree, p->walk, O_PATH | O_NOFOLLOW, 0) : -1;
-
-		if (fd < 0)
-			return -EROFS;
-		close(fd);
-		return -EEXIST;
-	}
+	if (!p->tree->writable)
+		return create && name_is_there(p) ? -EEXIST : -EROFS;
 	return open_parent(p, last);
 }
 
