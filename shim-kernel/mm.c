@@ -586,7 +586,6 @@ static bool clear_run(uint64_t *leaf, uint64_t va, uint64_t stop, bool free_page
 {
 	uint64_t *first = pte_of(leaf, va), *end = first + (stop - va) / PAGE_SIZE;
 	uint32_t *free_top = &mm.free_pfns[mm.nfree];
-	const uint64_t pool_end = mm.pool_end;
 	uint16_t gone = 0;
 
 	if (undo_logging() ||
@@ -604,7 +603,7 @@ static bool clear_run(uint64_t *leaf, uint64_t va, uint64_t stop, bool free_page
 			if (!e)
 				continue;
 			gone++;
-			if ((e & (X86_PTE_P | LSTAR_PTE_BACKED)) && pa < pool_end)
+			if ((e & (X86_PTE_P | LSTAR_PTE_BACKED)) && pool_frame(pa))
 				*free_top++ = (uint32_t)(pa >> 12);
 		}
 	} else {
