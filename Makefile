@@ -43,11 +43,14 @@ HOST_CFLAGS += -Wno-stringop-overread
 HOST_LDFLAGS += -fsanitize=address,undefined
 endif
 
-# The shim: freestanding, kernel code model, no SSE, no red zone.
+# The shim: freestanding, kernel code model, no SSE, no red zone.  No
+# padding before loops and jump targets: on PVM every shim instruction is
+# emulated, a padding `nop` that execution falls into as dearly as any.
 SHIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wstrict-prototypes \
 	-Wmissing-prototypes -Werror -Wno-override-init -ffreestanding -fno-pie -fno-pic \
 	-fno-stack-protector -fno-builtin -mno-red-zone -mno-sse -mno-sse2 \
 	-mno-mmx -mno-avx -mcmodel=kernel -fno-asynchronous-unwind-tables \
+	-falign-jumps=1 -falign-loops=1 -falign-labels=1 \
 	-fcf-protection=none -Iinclude -Ipolicy -Ishim-kernel -I$(B)/shim -MMD -MP
 SHIM_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-T,shim-kernel/shim.lds -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
