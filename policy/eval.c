@@ -89,25 +89,22 @@ void lstar_policy_fast_hints(struct lstar_policy_table *t)
 	}
 }
 
-/*
- * The argument registers are read in place: args[index[n]] is argument n.
- * The host passes its array of six (index 0..5); the shim its saved frame
- * with the frame's slots, sparing a copy where every store is emulated.
- */
-static int cond_holds(const struct lstar_policy_cond *c, const uint64_t *args,
-		      const uint8_t index[6])
+const struct lstar_policy_rule *lstar_policy_match_at(const struct lstar_policy_table *t,
+						      uint64_t nr, const uint64_t *args,
+						      const uint8_t index[6])
 {
-	uint64_t v = args[index[c->arg]] & c->mask;
+	uint64_t keep;
 
-	switch (c->op) {
-	case LSTAR_CMP_EQ: return v == c->value;
-	case LSTAR_CMP_NE: return v != c->value;
-	case LSTAR_CMP_LT: return v < c->value;
-	case LSTAR_CMP_LE: return v <= c->value;
-	case LSTAR_CMP_GT: return v > c->value;
-	case LSTAR_CMP_GE: return v >= c->value;
-	}
-	return 0;	/* unreachable in a validated table */
+	if (nr >= LSTAR_POLICY_NR)
+		return &t->dflt;
+	/* nr is the program's number: clamp it without a branch, so that
+	 * not even a mispredicted bounds check indexes past sys[] (Linux's
+	 * generic array_index_mask_nospec: all ones when nr < NR, else 0;
+	 * hidden from the compiler, which would otherwise drop it after the
+	 * test above). */
+	keep = ~(uint64_t)((int64_t)(nr | (LSTAR_POLICY_NR - 1 - nr)) >> 63);
+	__asm__("" : "+r"(keep));
+	return lstar_policy_match_nr(t, (uint32_t)(nr & keep), args, index);
 }
 
 static struct lstar_policy_verdict verdict_of(const struct lstar_policy_rule *r)
@@ -119,27 +116,7 @@ struct lstar_policy_verdict lstar_policy_eval_at(const struct lstar_policy_table
 					  uint64_t nr, const uint64_t *args,
 					  const uint8_t index[6])
 {
-	const struct lstar_policy_cond *conds = lstar_policy_conds(t);
-	const struct lstar_policy_sys *s;
-
-	if (nr >= LSTAR_POLICY_NR)
-		return verdict_of(&t->dflt);
-	/* nr is the program's number: clamp it without a branch, so that
-	 * not even a mispredicted bounds check indexes past sys[] (Linux's
-	 * generic array_index_mask_nospec: all ones when nr < NR, else 0). */
-	nr &= ~(int64_t)(nr | (LSTAR_POLICY_NR - 1 - nr)) >> 63;
-	s = &t->sys[nr];
-	/* The last matching rule wins: walk back from the end. */
-	for (uint32_t i = s->nrules; i-- > 0;) {
-		const struct lstar_policy_rule *r = &t->rules[s->first_rule + i];
-		uint32_t c = 0;
-
-		while (c < r->ncond && cond_holds(&conds[r->first_cond + c], args, index))
-			c++;
-		if (c == r->ncond)
-			return verdict_of(r);
-	}
-	return verdict_of(&t->dflt);
+	return verdict_of(lstar_policy_match_at(t, nr, args, index));
 }
 
 struct lstar_policy_verdict lstar_policy_eval(const struct lstar_policy_table *t,

@@ -174,4 +174,53 @@ struct lstar_policy_verdict lstar_policy_eval_at(const struct lstar_policy_table
 					  uint64_t nr, const uint64_t *args,
 					  const uint8_t index[6]);
 
+/* lstar_policy_match_at - the rule behind lstar_policy_eval_at's verdict
+ * (&t->dflt when no rule matches). */
+const struct lstar_policy_rule *lstar_policy_match_at(const struct lstar_policy_table *t,
+						      uint64_t nr, const uint64_t *args,
+						      const uint8_t index[6]);
+
+/*
+ * lstar_policy_match_nr - the same, for an nr below LSTAR_POLICY_NR that
+ * the caller has clamped against speculation: the evaluator itself,
+ * inline for the shim's hot path, where each instruction is emulated
+ * (PVM) and a call, its argument moves and a returned verdict cost ~20.
+ * The last of nr's rules whose conditions all hold decides; the default
+ * when none does.  Argument n is args[index[n]].
+ */
+static inline const struct lstar_policy_rule *
+lstar_policy_match_nr(const struct lstar_policy_table *t, uint32_t nr,
+		      const uint64_t *args, const uint8_t index[6])
+{
+	const struct lstar_policy_cond *conds = lstar_policy_conds(t);
+	const struct lstar_policy_rule *first = &t->rules[t->sys[nr].first_rule];
+	const struct lstar_policy_rule *r = first + t->sys[nr].nrules;
+
+	while (r != first) {
+		const struct lstar_policy_cond *c, *end;
+
+		r--;
+		c = &conds[r->first_cond];
+		for (end = c + r->ncond; c != end; c++) {
+			uint64_t v = args[index[c->arg]] & c->mask;
+
+			/* Each case leaves the rule when its condition does
+			 * not hold; & 7 spares the jump table a bounds test
+			 * (6 and 7 are not in a validated table). */
+			switch (c->op & 7) {
+			case LSTAR_CMP_EQ: if (v != c->value) goto next; break;
+			case LSTAR_CMP_NE: if (v == c->value) goto next; break;
+			case LSTAR_CMP_LT: if (v >= c->value) goto next; break;
+			case LSTAR_CMP_LE: if (v > c->value) goto next; break;
+			case LSTAR_CMP_GT: if (v <= c->value) goto next; break;
+			case LSTAR_CMP_GE: if (v < c->value) goto next; break;
+			default: goto next;
+			}
+		}
+		return r;
+next:		;
+	}
+	return &t->dflt;
+}
+
 #endif /* LSTAR_POLICY_H */

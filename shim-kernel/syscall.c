@@ -389,13 +389,14 @@ long sys_ni_syscall(struct pt_regs *regs)
 long syscall_judge(struct pt_regs *regs)
 {
 	unsigned long nr = array_index_nospec(regs->orig_ax, NR_syscalls);
-	struct lstar_policy_verdict v = lstar_policy_eval_at(policy, nr,
-						      (const uint64_t *)regs, arg_slots);
+	const struct lstar_policy_rule *r = lstar_policy_match_nr(policy, (uint32_t)nr,
+						(const uint64_t *)regs, arg_slots);
 
-	if (v.action == LSTAR_ACT_ALLOW)
+	if (likely(r->action == LSTAR_ACT_ALLOW))
 		return sys_call_table[nr](regs);
-	if (v.action == LSTAR_ACT_ERRNO && !refusal_untold(nr, v))
-		return -(long)v.err;
+	if (r->action == LSTAR_ACT_ERRNO &&
+	    !refusal_untold(nr, (struct lstar_policy_verdict){ r->action, r->err, r->src }))
+		return -(long)r->err;
 	return SYSCALL_JUDGE_FULL;
 }
 
