@@ -113,6 +113,20 @@ int main(int argc, char **argv)
 		  sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)ro, 0, 0, 0, 0), -EFAULT);
 	check_ret("clock_gettime(MONOTONIC, kernel)",
 		  sys(SYS_clock_gettime, CLOCK_MONOTONIC, KDIRECT, 0, 0, 0, 0), -EFAULT);
+	/* A buffer that ends at the last byte before the hole is whole;
+	 * one that runs into it is refused (the page's last bytes are
+	 * tail's: put back after). */
+	check_ret("clock_gettime(MONOTONIC, the last 16 bytes before a hole)",
+		  sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)(p + PG - 16), 0, 0, 0, 0), 0);
+	check_ret("clock_gettime(MONOTONIC, 8 bytes before a hole)",
+		  sys(SYS_clock_gettime, CLOCK_MONOTONIC, (long)(p + PG - 8), 0, 0, 0, 0), -EFAULT);
+	check_ret("rt_sigprocmask(SIG_BLOCK, NULL, old=the last 8 bytes before a hole)",
+		  sys(SYS_rt_sigprocmask, 0, 0, (long)(p + PG - 8), 8, 0, 0), 0);
+	check_ret("rt_sigprocmask(SIG_BLOCK, NULL, old=4 bytes before a hole)",
+		  sys(SYS_rt_sigprocmask, 0, 0, (long)(p + PG - 4), 8, 0, 0), -EFAULT);
+	check_ret("rt_sigprocmask(SIG_BLOCK, set=4 bytes before a hole)",
+		  sys(SYS_rt_sigprocmask, 0, (long)(p + PG - 4), 0, 8, 0, 0), -EFAULT);
+	memcpy(tail, "abcdef\n", 7);
 	check_ret("clock_getres(MONOTONIC, 8)",
 		  sys(SYS_clock_getres, CLOCK_MONOTONIC, 8, 0, 0, 0, 0), -EFAULT);
 	check_ret("gettimeofday(8, NULL)", sys(SYS_gettimeofday, 8, 0, 0, 0, 0, 0), -EFAULT);
