@@ -260,6 +260,21 @@ static int spawn_mode(void)
 	return 0;
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+/* What execve left of sig's action: "ignored", "default" or "handled". */
+static const char *disposition(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa))
+		return errname(errno);
+	return sa.sa_handler == SIG_IGN ? "ignored" : sa.sa_handler == SIG_DFL ? "default" : "handled";
+}
+
 static int exec_mode(void)
 {
 	char *const argv[] = { "procs", "execed", NULL };
@@ -281,6 +296,12 @@ static int exec_mode(void)
 
 		snprintf(k, sizeof(k), "%d", keep[0]);
 		snprintf(g, sizeof(g), "%d", gone[0]);
+		/* Ignored signals stay ignored, handled ones go back to
+		 * their default; SIGTERM was ignored, then is not. */
+		signal(SIGUSR1, SIG_IGN);
+		signal(SIGUSR2, on_usr2);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGTERM, SIG_DFL);
 		execve(SELF, args, envp);
 		printf("execve: %s\n", errname(errno));
 		_exit(127);
@@ -297,6 +318,11 @@ static int execed_mode(int argc, char **argv)
 		printf("execed: descriptor %s, the O_CLOEXEC one %s\n",
 		       fcntl(atoi(argv[3]), F_GETFD) >= 0 ? "kept" : "closed",
 		       fcntl(atoi(argv[4]), F_GETFD) >= 0 ? "kept" : "closed");
+	if (argc > 4) {
+		printf("execed: SIGUSR1 %s, SIGUSR2 %s, SIGTERM %s\n", disposition(SIGUSR1),
+		       disposition(SIGUSR2), disposition(SIGTERM));
+		raise(SIGUSR1);		/* ignored: nothing happens */
+	}
 	return 0;
 }
 

@@ -66,6 +66,9 @@ struct k_sigaction {
 };
 
 static struct k_sigaction sigactions[NSIG_MAX];	/* under process_lock */
+/* The signals whose handler is SIG_IGN, kept with sigactions[] by
+ * handler_set (what execve hands on, without a walk of all 64). */
+static uint64_t sigs_ignored;			/* under process_lock */
 
 /* The kernel's struct ucontext and x86-64 struct rt_sigframe. */
 struct user_ucontext {
@@ -132,6 +135,15 @@ void signal_zap_others(void)
 		hc_block()->kick.cpu = cpus[i];
 		hcall(LSTAR_HC_KICK);
 	}
+}
+
+/* Note sig's new handler in sigs_ignored (after every change of it). */
+static void handler_set(int sig)
+{
+	if (sigactions[sig - 1].handler == (uint64_t)SIG_IGN)
+		sigs_ignored |= sigmask(sig);
+	else
+		sigs_ignored &= ~sigmask(sig);
 }
 
 static void set_blocked(struct task *t, uint64_t mask)
@@ -300,20 +312,15 @@ void signal_init(void)
 	if (!boot_info.sig_ignored)
 		return;		/* the first program: every emulated step counts */
 	for (int sig = 1; sig <= NSIG_MAX; sig++)
-		if (boot_info.sig_ignored & sigmask(sig) & ~SIGMASK_UNBLOCKABLE)
+		if (boot_info.sig_ignored & sigmask(sig) & ~SIGMASK_UNBLOCKABLE) {
 			sigactions[sig - 1].handler = (uint64_t)SIG_IGN;
+			handler_set(sig);
+		}
 }
 
 uint64_t signal_ignored_set(void)
 {
-	uint64_t set = 0;
-
-	spin_lock(&process_lock);
-	for (int sig = 1; sig <= NSIG_MAX; sig++)
-		if (sigactions[sig - 1].handler == (uint64_t)SIG_IGN)
-			set |= sigmask(sig);
-	spin_unlock(&process_lock);
-	return set;
+	return __atomic_load_n(&sigs_ignored, __ATOMIC_RELAXED);
 }
 
 void sig_send_pipe(void)
@@ -534,6 +541,7 @@ void signal_deliver(struct pt_regs *regs)
 			if (sig == SIGSEGV) {
 				spin_lock(&process_lock);
 				sigactions[SIGSEGV - 1].handler = (uint64_t)SIG_DFL;
+				handler_set(SIGSEGV);
 				spin_unlock(&process_lock);
 			}
 			force_sig_fault(regs, SIGSEGV, SI_KERNEL, 0, X86_TRAP_GP, 0);
@@ -543,6 +551,7 @@ void signal_deliver(struct pt_regs *regs)
 			spin_lock(&process_lock);
 			sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
 			sigactions[sig - 1].flags &= ~(uint64_t)SA_SIGINFO;
+			handler_set(sig);
 			spin_unlock(&process_lock);
 		}
 		t->restore_sigmask = false;	/* the frame holds it */
@@ -680,8 +689,10 @@ static long do_sigaction(struct pt_regs *regs)
 		if (err)
 			return err;
 	}
-	if (regs->si)
+	if (regs->si) {
 		*k = new;
+		handler_set(sig);
+	}
 	return 0;
 }
 
