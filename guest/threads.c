@@ -30,6 +30,11 @@
  *                    getppid, for a policy to kill it)
  *   threads main-exit the main thread leaves with pthread_exit, the last
  *                    thread's return ends the process (status 0)
+ *   threads parked [N]  a thread waits on a futex while the main thread
+ *                    maps, touches and unmaps 1 MiB N times (default 128):
+ *                    under a small --mem the pages it frees come back
+ *                    for reuse without waking the waiter (lstar --stats
+ *                    shows its futex calls)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -558,6 +563,48 @@ static void limit(void)
 
 /* --- ends ----------------------------------------------------------------------- */
 
+static int parked_word;
+
+static void *parked_waiter(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&parked_word, __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, &parked_word, 128 /* FUTEX_WAIT_PRIVATE */, 0, NULL);
+	return NULL;
+}
+
+static void parked(int n)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	int err;
+
+	/* A small stack: glibc's default 8 MiB would not fit a small --mem. */
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 1 << 16);
+	if ((err = pthread_create(&t, &a, parked_waiter, NULL))) {
+		printf("parked: pthread_create: %s\n", strerror(err));
+		return;
+	}
+	usleep(20000);		/* it waits: a wait touches no guest memory */
+	for (int i = 0; i < n; i++) {
+		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			printf("parked: mmap %d: %s\n", i, strerror(errno));
+			break;
+		}
+		for (int j = 0; j < 256; j++)
+			p[j << 12] = (char)j;
+		munmap(p, 1 << 20);
+	}
+	__atomic_store_n(&parked_word, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &parked_word, 129 /* FUTEX_WAKE_PRIVATE */, 1);
+	pthread_join(t, NULL);
+	printf("parked: done\n");
+}
+
 static void *spin(void *arg)
 {
 	(void)arg;
@@ -623,11 +670,13 @@ int main(int argc, char **argv)
 		if (argc > 2)
 			getppid();	/* a call a `kill` rule may name */
 		read(p[0], &c, 1);
+	} else if (!strcmp(mode, "parked")) {
+		parked(argc > 2 ? atoi(argv[2]) : 128);
 	} else if (!strcmp(mode, "main-exit")) {
 		pthread_create(&t, NULL, last_one, NULL);
 		pthread_exit(NULL);
 	} else {
-		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|unmap|limit|exit|spin|main-exit\n");
+		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|unmap|limit|exit|spin|main-exit|parked [N]\n");
 		return 2;
 	}
 	return 0;

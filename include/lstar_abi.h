@@ -74,7 +74,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	16
+#define LSTAR_ABI_VERSION	17
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -728,6 +728,16 @@ struct lstar_hc {
 		struct lstar_hc_at_user at_user;
 		uint8_t _size[512];
 	};
+	/*
+	 * Set by the VMM while this vCPU waits in the host in a call that
+	 * touches no guest memory meanwhile (a VMM_PARK or VMM_SIGMASK row
+	 * of include/syscalls.def: a futex wait, wait4, poll, ...): pages
+	 * the other CPUs free need not wait in the shim's limbo for this
+	 * one (shim-kernel/mm.c).  Its own word: the call's block above is
+	 * in use meanwhile, and the call may come by the register way.
+	 */
+	uint8_t parked;
+	uint8_t _pad[63];
 };
 
 /*
@@ -803,7 +813,7 @@ _Static_assert(sizeof(struct lstar_hc_sys) == 64, "hc_sys layout");
 _Static_assert(sizeof(struct lstar_hc_exit) == 200, "hc_exit layout");
 _Static_assert(sizeof(struct lstar_hc_trace) == 72, "hc_trace layout");
 _Static_assert(sizeof(struct lstar_hc_mmap) == 96, "hc_mmap layout");
-_Static_assert(sizeof(struct lstar_hc) == 512, "hc layout");
+_Static_assert(sizeof(struct lstar_hc) == 576, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
 _Static_assert(sizeof(struct lstar_shim_header) == 80, "shim header layout");
 _Static_assert(sizeof(struct lstar_vvar) == 72, "vvar layout");

@@ -138,6 +138,9 @@ static void percpu_init(struct cpu_area *c, unsigned int cpu)
 	p->cpu = cpu;
 	p->hc_gpa = (uint32_t)LSTAR_HC_BLOCK_GPA(cpu);
 	p->hc = (struct lstar_hc *)(LSTAR_KERNEL_BASE + LSTAR_HC_BLOCK_GPA(cpu));
+	/* A forked child's memory is its parent's, where another thread may
+	 * have been parked on this slot's CPU: this CPU waits in no call. */
+	__atomic_store_n(&p->hc->parked, 0, __ATOMIC_RELEASE);
 	p->current = &tasks[cpu];
 	tasks[cpu].cpu = cpu;
 	tasks[cpu].pcpu = p;

@@ -233,7 +233,7 @@ static uint32_t limbo_horizon(bool kick_laggards)
 		uint32_t seen;
 
 		if (!tasks[i].tid || &tasks[i] == current() ||
-		    __atomic_load_n(&p->parked, __ATOMIC_ACQUIRE))
+		    __atomic_load_n(&p->hc->parked, __ATOMIC_ACQUIRE))
 			continue;
 		seen = __atomic_load_n(&p->tlb_gen, __ATOMIC_ACQUIRE);
 		if ((int32_t)(seen - horizon) < 0) {

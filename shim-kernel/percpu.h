@@ -55,9 +55,6 @@ struct percpu {
 	/* Ring 3 runs here (set on the way out, cleared on the way in): a
 	 * CPU that shrinks the map waits for such a CPU to flush. */
 	uint8_t in_user;
-	/* In a call that waits in the host touching no guest memory (a
-	 * futex wait): freed pages need not wait for this CPU. */
-	uint8_t parked;
 	uint32_t tlb_gen;		/* the mm generation its TLB has seen */
 	/* The system call being answered: whether the VMM saw it (it
 	 * forwarded it, or a hypercall the VMM traces was made for it), in

@@ -233,6 +233,36 @@ START_TEST(threads_all_stopped)
 END_TEST
 
 /*
+ * A thread waiting on a futex is parked (the VMM says so in its
+ * hypercall block while it waits), so the pages another thread frees
+ * come back for reuse without waking it: under a small --mem, where 128
+ * MiB go through 16, its wait is made once.  (Woken to flush, it would
+ * make it again after each wake, ~20 times: --stats counts each.)
+ */
+START_TEST(parked_waiter_not_woken)
+{
+	const char *const opts[] = { "--stats", "--mem", "16M", NULL };
+	const char *const args[] = { "parked", NULL };
+	struct run_result r;
+	const char *row;
+	long calls = -1;
+
+	run_lstar(opts, probe("threads", _i), args, &r);
+	for (row = r.err; row && *row; row = strchr(row, '\n') ? strchr(row, '\n') + 1 : NULL) {
+		char name[32];
+		long n;
+
+		if (sscanf(row, "%ld %*d %*d %*d %*f %31s", &n, name) == 2 && !strcmp(name, "futex"))
+			calls = n;
+	}
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "parked: done\n") && calls >= 1 && calls <= 6,
+		      "status %d, futex calls %ld (want 1 to 6)\n--- stdout\n%s--- stderr\n%s",
+		      r.status, calls, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+/*
  * A static Go program (guest/go/goprobe.go): the runtime's threads,
  * futexes, epoll timers and SIGURG preemption of a tight loop.
  */
@@ -701,6 +731,7 @@ Suite *suite_run(void)
 	tcase_add_test(tc, go_runtime);
 	tcase_add_loop_test(tc, thread_limit, 0, 2);
 	tcase_add_loop_test(tc, threads_all_stopped, 0, 2);
+	tcase_add_loop_test(tc, parked_waiter_not_woken, 0, 2);
 	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
 	tcase_add_loop_test(tc, timer_signal_latency, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);

@@ -1399,7 +1399,8 @@ bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
 
 /*
  * The system calls the VMM answers: vmm_sys_<name> for each
- * include/syscalls.def row whose `where` is VMM, VMM_WRITE or VMM_PARK
+ * include/syscalls.def row whose `where` is VMM, VMM_WRITE, VMM_PARK or
+ * VMM_SIGMASK
  * (sys_io.c, sys_fd.c, sys_net.c, sys_time.c, fs.c, rlimit.c, ...), given the six arguments as the
  * kernel reads them.  A row without its function does not link; a
  * function without a row has no prototype, which -Wmissing-prototypes
@@ -1409,6 +1410,7 @@ bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
 #define VMM_HANDLER_VMM(nm) int64_t vmm_sys_##nm(struct vmm_vcpu *cpu, const uint64_t *a);
 #define VMM_HANDLER_VMM_WRITE(nm) VMM_HANDLER_VMM(nm)
 #define VMM_HANDLER_VMM_PARK(nm) VMM_HANDLER_VMM(nm)
+#define VMM_HANDLER_VMM_SIGMASK(nm) VMM_HANDLER_VMM(nm)
 #define VMM_HANDLER_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) VMM_HANDLER_##w(nm)
 #include "syscalls.def"
@@ -1416,6 +1418,7 @@ bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
 #undef VMM_HANDLER_VMM
 #undef VMM_HANDLER_VMM_WRITE
 #undef VMM_HANDLER_VMM_PARK
+#undef VMM_HANDLER_VMM_SIGMASK
 #undef VMM_HANDLER_NONE
 
 /* A piece of user memory a call moves data to or from; also the layout
