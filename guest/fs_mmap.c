@@ -2,7 +2,10 @@
 /*
  * fs_mmap.c - private file mappings: the file's bytes appear, the rest of
  * the last page is zero, a private write stays private, an offset works,
- * a write-only or bad descriptor is refused.  Compared with a native run.
+ * a write-only or bad descriptor is refused; MAP_FIXED over pages that
+ * hold something (the file's other pages, dirty anonymous memory, part
+ * PROT_NONE) shows the new file's bytes and zeros past its end, nothing
+ * of what was there.  Compared with a native run.
  *   fs_mmap shared   MAP_SHARED of the read-only descriptor: it maps and
  *                    shows the file; PROT_WRITE is EACCES
  */
@@ -18,6 +21,75 @@ static const char *err(void *p)
 	return p != MAP_FAILED ? "mapped" : errno == EBADF ? "EBADF" :
 	       errno == EACCES ? "EACCES" : errno == ENODEV ? "ENODEV" :
 	       errno == EINVAL ? "EINVAL" : errno == EOVERFLOW ? "EOVERFLOW" : "other";
+}
+
+#define PG 4096
+
+/* Page k of a mapping, by three bytes: its first, its 100th and its last. */
+static void show(const char *what, const char *p, int pages)
+{
+	printf("%s:", what);
+	for (int k = 0; k < pages; k++) {
+		const char *q = p + k * PG;
+
+		printf(" [%d %d %d]", q[0], q[100], q[PG - 1]);
+	}
+	printf("\n");
+}
+
+/* MAP_FIXED private file mappings over pages already mapped, as ld.so
+ * lays a library's segments over its reservation of the whole file. */
+static void fixed_over_mapped(void)
+{
+	int fd = open("pages.bin", O_RDWR | O_CREAT | O_TRUNC, 0644), zero;
+	char page[PG], *r, *a;
+
+	/* Three pages of 'a', 'b', 'c', then 100 bytes of 'd'. */
+	for (int k = 0; k < 3; k++) {
+		memset(page, 'a' + k, PG);
+		write(fd, page, PG);
+	}
+	memset(page, 'd', 100);
+	write(fd, page, 100);
+
+	r = mmap(NULL, 4 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	show("reserved", r, 4);
+	/* The file's pages 2 and 3 over its pages 1 and 2: the old bytes
+	 * past the file's end ('c') must not show. */
+	printf("fixed, exec: %s\n", err(mmap(r + PG, 2 * PG, PROT_READ | PROT_EXEC,
+					     MAP_PRIVATE | MAP_FIXED, fd, 2 * PG)));
+	show("after", r, 4);
+	/* Writable over read-only, and a private write. */
+	printf("fixed, writable: %s\n", err(mmap(r + 3 * PG, PG, PROT_READ | PROT_WRITE,
+						 MAP_PRIVATE | MAP_FIXED, fd, 0)));
+	r[3 * PG + 100] = 'W';
+	pread(fd, page, 2, 0);
+	show("written", r, 4);
+	printf("file still: %c%c\n", page[0], page[1]);
+	munmap(r, 4 * PG);
+
+	/* Over dirty anonymous memory, one page of it PROT_NONE. */
+	a = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(a, 'Z', 3 * PG);
+	printf("over anonymous: %s\n", err(mmap(a, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+						fd, 0)));
+	show("anonymous", a, 3);
+	mprotect(a + 2 * PG, PG, PROT_NONE);
+	printf("over PROT_NONE: %s\n", err(mmap(a + PG, 2 * PG, PROT_READ,
+						MAP_PRIVATE | MAP_FIXED, fd, PG)));
+	show("none", a, 3);
+	/* /dev/zero's private mapping over dirty pages: zeros. */
+	zero = open("/dev/zero", O_RDONLY);
+	mprotect(a, 3 * PG, PROT_READ | PROT_WRITE);
+	memset(a, 'Y', 3 * PG);
+	printf("/dev/zero over anonymous: %s\n",
+	       err(zero < 0 ? MAP_FAILED : mmap(a, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+						  zero, 0)));
+	show("zero", a, 3);
+	munmap(a, 3 * PG);
+	close(zero);
+	close(fd);
+	unlink("pages.bin");
 }
 
 int main(int argc, char **argv)
@@ -58,5 +130,6 @@ int main(int argc, char **argv)
 		printf("write-only fd: %s\n",
 		       err(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, wr, 0)));
 	printf("munmap: %d\n", munmap(p, 4096));
+	fixed_over_mapped();
 	return 0;
 }

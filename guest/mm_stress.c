@@ -5,7 +5,9 @@
  * the same seed can be compared line by line.
  *
  *   mm_stress calls SEED N   N random mmap/munmap/mprotect/mremap/madvise/
- *                            brk calls inside an arena of its own
+ *                            brk calls inside an arena of its own (a third
+ *                            of the mmaps are followed by a private mapping
+ *                            of /dev/zero, a file's, over part of them)
  *   mm_stress huge           a 64 TiB PROT_NONE reservation: opened in
  *                            the middle, written, dropped whole
  *   mm_stress grow           a buffer grown by mremap to 64 MiB, as
@@ -19,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,17 +96,42 @@ static void probe(unsigned long off, unsigned w)
 	printf("\n");
 }
 
+/* Where tags were written: a mapping made over one later must read zero
+ * there (fresh_over_tags). */
+#define MAX_TAGS 256
+
+static struct tag_at {
+	unsigned long off;
+	unsigned w;
+} tags[MAX_TAGS];
+static int ntags;
+
 /* Write a tag into the page at off (through the pipe: EFAULT if it is
  * not writable). */
 static void tag(unsigned long off, unsigned w, uint64_t val)
 {
 	long r;
 
+	if (ntags < MAX_TAGS)
+		tags[ntags++] = (struct tag_at){ off, w };
 	if (raw(SYS_write, pw, (long)&val, 8, 0, 0) != 8)
 		printf("pipe broke\n");
 	r = raw(SYS_read, pr, (long)(arena + off + w * 8), 8, 0, 0);
 	if (r != 8 && raw(SYS_read, pr, (long)&val, 8, 0, 0) != 8)
 		printf("pipe broke\n");
+}
+
+/* A mapping just made at [off, off + len), readable: the words tagged
+ * there before read zero now (probe prints them). */
+static void fresh_over_tags(unsigned long off, unsigned long len)
+{
+	for (int i = 0; i < ntags;)
+		if (tags[i].off >= off && tags[i].off < off + len) {
+			probe(tags[i].off, tags[i].w);
+			tags[i] = tags[--ntags];
+		} else {
+			i++;
+		}
 }
 
 static const int prots[] = {
@@ -156,7 +184,7 @@ static int calls(uint64_t seed, long n)
 {
 	char what[128];
 	char *brk0 = (char *)syscall(SYS_brk, 0), *brk_cur = brk0;
-	int fds[2];
+	int fds[2], zero = open("/dev/zero", O_RDONLY);
 
 	rng = seed | 1;
 	if (pipe(fds))
@@ -175,18 +203,44 @@ static int calls(uint64_t seed, long n)
 		any_range(&off, &len);
 		switch (below(7)) {
 		case 0:
-		case 1:
-			r = raw(SYS_mmap, (long)(arena + off), len, prot,
+		case 1: {
+			int file = zero >= 0 && below(3) == 0;
+
+			r = raw(SYS_mmap, (long)(arena + off), len, file ? PROT_READ | PROT_WRITE : prot,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
-			snprintf(what, sizeof(what), "mmap(0x%lx, 0x%lx, %d)", off, len, prot);
+			snprintf(what, sizeof(what), "mmap(0x%lx, 0x%lx, %d)", off, len,
+				 file ? PROT_READ | PROT_WRITE : prot);
 			result(what, r);
 			touched(off, len);
 			if (r >= 0)
 				made(off, len);
+			if (r >= 0 && ((file ? PROT_READ : prot) & PROT_READ))
+				fresh_over_tags(off, len);
 			for (unsigned long p = 0; r >= 0 && p < len; p += PAGE)
-				if (below(4) == 0)
+				if (below(file ? 2 : 4) == 0)
 					tag(off + p, below(512), rnd());
+			if (!file || r < 0)
+				break;
+			/* Then a file's private mapping over part of it, as
+			 * ld.so lays a library's segments over its reservation:
+			 * what the tags wrote must not show through. */
+			{
+				unsigned long sub = below(len / PAGE) * PAGE;
+				unsigned long sub_len = (1 + below((len - sub) / PAGE)) * PAGE;
+
+				r = raw(SYS_mmap, (long)(arena + off + sub), sub_len, prot,
+					MAP_PRIVATE | MAP_FIXED, zero);
+				snprintf(what, sizeof(what), "mmap(0x%lx, 0x%lx, %d, /dev/zero)",
+					 off + sub, sub_len, prot);
+				result(what, r);
+				touched(off + sub, sub_len);
+				if (r >= 0)
+					made(off + sub, sub_len);
+				if (r >= 0 && (prot & PROT_READ))
+					fresh_over_tags(off + sub, sub_len);
+			}
 			break;
+		}
 		case 2:
 			r = raw(SYS_munmap, (long)(arena + off), len, 0, 0, 0);
 			snprintf(what, sizeof(what), "munmap(0x%lx, 0x%lx)", off, len);

@@ -433,7 +433,11 @@ struct lstar_hc_mmap {
 	lstar_gpa_t gpa;		/* MAP_SHARED: the frames, in the window */
 	uint64_t valid;			/* ... of which within the file, bytes */
 	uint32_t may_write;		/* ... and whether writable */
-	uint32_t _pad0;
+	/* IN: MAP_PRIVATE over pages that hold something already (a
+	 * MAP_FIXED over the program's own private pages, which the shim
+	 * keeps): every byte is written, zeros past the file's end,
+	 * instead of the file's bytes alone on fresh zero pages. */
+	uint32_t refill;
 };
 
 /*

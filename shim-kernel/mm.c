@@ -1126,10 +1126,11 @@ static long do_brk(struct pt_regs *regs)
 /*
  * Ask the VMM about a file mapping of the program's call (its own six
  * arguments, which the VMM judges again) at [addr, addr + len), the place
- * the shim chose; the VMM's answer is in the block returned.
+ * the shim chose (refill: over pages kept as they were, mmap_refill); the
+ * VMM's answer is in the block returned.
  */
 static struct lstar_hc_mmap *mmap_hcall(const struct pt_regs *regs, uint64_t addr,
-					uint64_t len)
+					uint64_t len, bool refill)
 {
 	struct lstar_hc_mmap *m = &hc_block()->mmap;
 
@@ -1141,6 +1142,7 @@ static struct lstar_hc_mmap *mmap_hcall(const struct pt_regs *regs, uint64_t add
 	m->args[5] = regs->r9;
 	m->addr = addr;
 	m->len = len;
+	m->refill = refill;
 	hcall(LSTAR_HC_MMAP_FILE);
 	shim_saw_vmm_call();
 	return m;
@@ -1155,7 +1157,7 @@ static struct lstar_hc_mmap *mmap_hcall(const struct pt_regs *regs, uint64_t add
  */
 static long mmap_shared_file(struct pt_regs *regs, uint64_t addr, uint64_t len, uint32_t prot)
 {
-	const struct lstar_hc_mmap *m = mmap_hcall(regs, addr, len);
+	const struct lstar_hc_mmap *m = mmap_hcall(regs, addr, len, false);
 	uint64_t gpa, valid;
 	uint32_t vflags = VMA_FILE;
 	int err;
@@ -1184,6 +1186,90 @@ out_forget:
 	if (addr + len > mm.shm_gone_hi)
 		mm.shm_gone_hi = addr + len;
 	return err;
+}
+
+/*
+ * May a MAP_FIXED private file mapping of [start, end) keep the pages
+ * there (mmap_refill)?  When plain private VMAs, none PROT_NONE (whose
+ * pages may be unbacked), map all of it: their pages are the pool's and
+ * this process's alone.  Not while lstar fuzz logs each entry's change.
+ */
+static bool refill_ok(uint64_t start, uint64_t end)
+{
+	uint64_t at = start;
+
+	if (undo_logging())
+		return false;
+	for (int i = vma_first_above(start); i < mm.nr_vmas && at < end; i++) {
+		const struct vma *v = &mm.vmas[i];
+
+		if (v->start > at || v->flags || !(v->prot & PROT_ALL))
+			return false;
+		at = v->end;
+	}
+	return at >= end;
+}
+
+/* The entries of leaf for [va, stop) take the access flags; false at the
+ * first that is not present (the caller then unmaps the range). */
+static bool reprotect_run(uint64_t *leaf, uint64_t va, uint64_t stop, uint64_t flags)
+{
+	uint64_t *pte = pte_of(leaf, va), *end = pte + (stop - va) / PAGE_SIZE;
+
+	/* Unrolled: the loop's own test is a third of its instructions. */
+#pragma GCC unroll 4
+	for (; pte < end; pte++) {
+		uint64_t e = *pte;
+
+		if (!(e & X86_PTE_P))
+			return false;
+		*pte = (e & X86_PTE_ADDR) | flags;
+	}
+	return true;
+}
+
+#define MMAP_COMMON_WAY	1	/* mmap_refill: not here, the common way */
+
+/*
+ * mmap_refill - a MAP_FIXED private file mapping over plain private pages
+ * (refill_ok), as ld.so maps a library's segments over its reservation
+ * of the whole file: the pages stay, with the new access, and the VMM
+ * writes every byte of them (the file's, zeros past its end) instead of
+ * the shim freeing them and backing the range with fresh ones: ~20
+ * emulated instructions a page fewer, and no pages for the VMM to
+ * re-zero.  MMAP_COMMON_WAY when an entry is missing after all (the
+ * common way unmaps the range, whatever changed here).
+ */
+static long mmap_refill(struct pt_regs *regs, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	uint64_t end = addr + len, flags = prot_to_pte(prot);
+	const struct lstar_hc_mmap *m;
+	int lo, hi;
+
+	for (uint64_t va = addr, stop; va < end; va = stop) {
+		uint64_t *leaf = pt_lookup(va, &stop);
+
+		if (stop > end)
+			stop = end;
+		if (!leaf || !reprotect_run(leaf, va, stop, flags))
+			return MMAP_COMMON_WAY;
+	}
+	flush_range(addr, end);
+	m = mmap_hcall(regs, addr, len, true);
+	if (m->ret < 0) {
+		/* As the common way leaves it: the old mapping gone. */
+		vma_remove(addr, end);
+		return m->ret;
+	}
+	/* The VMAs: one, as vma_insert would leave it (do_mmap made room
+	 * for the splits). */
+	vma_split_at(addr);
+	vma_split_at(end);
+	lo = vma_first_above(addr);
+	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++)
+		mm.vmas[hi].prot = prot;
+	vma_merge(lo - 1, hi);
+	return (long)addr;
 }
 
 static long do_mmap(struct pt_regs *regs)
@@ -1221,6 +1307,13 @@ static long do_mmap(struct pt_regs *regs)
 		if (!range_is_free(addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
 				return -EEXIST;
+			if (file && type == MAP_PRIVATE && (prot & PROT_ALL) &&
+			    refill_ok(addr, addr + len)) {
+				long ret = mmap_refill(regs, addr, len, prot);
+
+				if (ret != MMAP_COMMON_WAY)
+					return ret;
+			}
 			if ((err = vma_remove(addr, addr + len)))
 				return err;
 		}
@@ -1245,7 +1338,7 @@ static long do_mmap(struct pt_regs *regs)
 	 * the VMM still sees the call, to check the descriptor). */
 	if (file) {
 		const struct lstar_hc_mmap *m = mmap_hcall(regs, addr,
-							   (prot & PROT_ALL) ? len : 0);
+							   (prot & PROT_ALL) ? len : 0, false);
 
 		if (m->ret < 0) {
 			unmap_pages(addr, addr + len);

@@ -636,8 +636,33 @@ int64_t vmm_sys_getrandom(struct vmm_vcpu *cpu, const uint64_t *a)
  * read them (read-only pages too: they are the mapping's own).  Past the
  * end of the file the pages stay zero (Linux would raise SIGBUS).
  */
+/* Zero the user range [addr, addr + len) the shim mapped (writable for
+ * ring 3 or not). */
+static int64_t zero_mapping(struct vmm_vcpu *cpu, uint64_t addr, uint64_t len)
+{
+	struct iovec iov[64];
+	uint64_t done = 0;
+
+	while (done < len) {
+		int n;
+		long want = vmm_mem_user_iov(cpu->mem, addr + done, len - done,
+					     false, iov, 64, &n);
+
+		if (want <= 0)
+			return -EFAULT;
+		for (int i = 0; i < n; i++) {
+			vmm_mem_mark(cpu->mem, (uint64_t)((uint8_t *)iov[i].iov_base -
+							  cpu->mem->host), iov[i].iov_len);
+			if (vmm_mem_zero_user(cpu->mem, iov[i].iov_base, iov[i].iov_len))
+				return -EFAULT;
+		}
+		done += (uint64_t)want;
+	}
+	return 0;
+}
+
 int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
-			    uint64_t len)
+			    uint64_t len, bool refill)
 {
 	struct vmm_file *f = vmm_fd_get(cpu->proc, a[4]);
 	struct iovec iov[HOST_IOV_MAX];
@@ -650,8 +675,13 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 	/* /dev/zero maps fresh zeros (how some old code gets anonymous
 	 * memory: the shim's pages are zero already); the other devices
 	 * have no mapping, ENODEV as on Linux. */
-	if (f->dev == VMM_DEV_ZERO)
-		return vmm_dev_readable(f) ? 0 : -EACCES;
+	if (f->dev == VMM_DEV_ZERO) {
+		if (!vmm_dev_readable(f))
+			return -EACCES;
+		if (!refill || !len)
+			return 0;	/* the shim's fresh pages are zero */
+		return user_range(addr, len) ? zero_mapping(cpu, addr, len) : -EFAULT;
+	}
 	/* A made-up file maps as the small regular file it is. */
 	if (vmm_dev_has_text(f->dev) && !vmm_dev_readable(f))
 		return -EACCES;
@@ -689,9 +719,9 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 			break;
 		if (got < 0)
 			return -errno;
+		done += (uint64_t)got;
 		if (got < want)
-			break;	/* end of file: the rest stays zero */
-		done += got;
+			break;	/* end of file: the rest is zero */
 	}
-	return 0;
+	return refill ? zero_mapping(cpu, addr + done, len - done) : 0;
 }
