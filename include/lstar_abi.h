@@ -733,12 +733,14 @@ struct lstar_hc {
 		uint8_t _size[512];
 	};
 	/*
-	 * Set by the VMM while this vCPU waits in the host in a call that
-	 * touches no guest memory meanwhile (a VMM_PARK or VMM_SIGMASK row
-	 * of include/syscalls.def: a futex wait, wait4, poll, ...): pages
-	 * the other CPUs free need not wait in the shim's limbo for this
-	 * one (shim-kernel/mm.c).  Its own word: the call's block above is
-	 * in use meanwhile, and the call may come by the register way.
+	 * Set by the VMM while this vCPU's thread blocks in a host call that
+	 * touches no guest memory meanwhile (vmm_block_call_parked: a futex
+	 * wait, wait4's, poll's, a sleep, accept): pages the other CPUs
+	 * free need not wait in the shim's limbo for this one
+	 * (shim-kernel/mm.c).  Only across the blocking call itself, never
+	 * while the VMM copies arguments in or results out.  Its own word:
+	 * the call's block above is in use meanwhile, and the call may
+	 * have come by the register way.
 	 */
 	uint8_t parked;
 	uint8_t _pad[63];

@@ -116,8 +116,6 @@ enum policy_where {
 	POLICY_WHERE_SHIM,		/* the shim */
 	POLICY_WHERE_VMM,		/* the VMM, forwarded */
 	POLICY_WHERE_VMM_WRITE,		/* the same; EPIPE raises SIGPIPE */
-	POLICY_WHERE_VMM_PARK,		/* the same; the vCPU may sleep long,
-					 * holding no guest memory meanwhile */
 	POLICY_WHERE_VMM_SIGMASK,	/* the same, under a signal mask the
 					 * call carries (the shim sets it) */
 };

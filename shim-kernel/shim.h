@@ -229,7 +229,6 @@ void policy_init(void);		/* find boot_info's policy table */
 #define SHIM_HANDLER_SHIM(nm)		long sys_##nm(struct pt_regs *regs);
 #define SHIM_HANDLER_VMM(nm)
 #define SHIM_HANDLER_VMM_WRITE(nm)
-#define SHIM_HANDLER_VMM_PARK(nm)
 #define SHIM_HANDLER_VMM_SIGMASK(nm)
 #define SHIM_HANDLER_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) SHIM_HANDLER_##w(nm)
@@ -237,7 +236,6 @@ void policy_init(void);		/* find boot_info's policy table */
 #undef SHIM_HANDLER_SHIM
 #undef SHIM_HANDLER_VMM
 #undef SHIM_HANDLER_VMM_WRITE
-#undef SHIM_HANDLER_VMM_PARK
 #undef SHIM_HANDLER_VMM_SIGMASK
 #undef SHIM_HANDLER_NONE
 

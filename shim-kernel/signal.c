@@ -137,13 +137,14 @@ void signal_zap_others(void)
 	}
 }
 
-/* Note sig's new handler in sigs_ignored (after every change of it). */
-static void handler_set(int sig)
+/* Note the new handler of sigactions[i] (signal i + 1, i below
+ * NSIG_MAX) in sigs_ignored, after every change of it. */
+static void handler_set(unsigned int i)
 {
-	if (sigactions[sig - 1].handler == (uint64_t)SIG_IGN)
-		sigs_ignored |= sigmask(sig);
+	if (sigactions[i].handler == (uint64_t)SIG_IGN)
+		sigs_ignored |= 1ULL << i;
 	else
-		sigs_ignored &= ~sigmask(sig);
+		sigs_ignored &= ~(1ULL << i);
 }
 
 static void set_blocked(struct task *t, uint64_t mask)
@@ -314,7 +315,7 @@ void signal_init(void)
 	for (int sig = 1; sig <= NSIG_MAX; sig++)
 		if (boot_info.sig_ignored & sigmask(sig) & ~SIGMASK_UNBLOCKABLE) {
 			sigactions[sig - 1].handler = (uint64_t)SIG_IGN;
-			handler_set(sig);
+			handler_set((unsigned int)sig - 1);
 		}
 }
 
@@ -541,7 +542,7 @@ void signal_deliver(struct pt_regs *regs)
 			if (sig == SIGSEGV) {
 				spin_lock(&process_lock);
 				sigactions[SIGSEGV - 1].handler = (uint64_t)SIG_DFL;
-				handler_set(SIGSEGV);
+				handler_set(SIGSEGV - 1);
 				spin_unlock(&process_lock);
 			}
 			force_sig_fault(regs, SIGSEGV, SI_KERNEL, 0, X86_TRAP_GP, 0);
@@ -551,7 +552,7 @@ void signal_deliver(struct pt_regs *regs)
 			spin_lock(&process_lock);
 			sigactions[sig - 1].handler = (uint64_t)SIG_DFL;
 			sigactions[sig - 1].flags &= ~(uint64_t)SA_SIGINFO;
-			handler_set(sig);
+			handler_set((unsigned int)sig - 1);
 			spin_unlock(&process_lock);
 		}
 		t->restore_sigmask = false;	/* the frame holds it */
@@ -668,11 +669,13 @@ static long do_sigaction(struct pt_regs *regs)
 {
 	int sig = (int)regs->di;	/* an int, as Linux reads it */
 	struct k_sigaction new, *k;
+	unsigned int i;
 	long err;
 
 	if (regs->r10 != sizeof(uint64_t) || sig < 1 || sig > NSIG_MAX)
 		return -EINVAL;
-	k = &sigactions[array_index_nospec(sig - 1, NSIG_MAX)];
+	i = (unsigned int)array_index_nospec((unsigned long)sig - 1, NSIG_MAX);
+	k = &sigactions[i];
 	if (regs->si) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			return -EINVAL;
@@ -691,7 +694,7 @@ static long do_sigaction(struct pt_regs *regs)
 	}
 	if (regs->si) {
 		*k = new;
-		handler_set(sig);
+		handler_set(i);
 	}
 	return 0;
 }

@@ -141,24 +141,8 @@ static long call_mask(const struct pt_regs *regs, uint64_t *size)
 	}
 }
 
-/*
- * A call that may wait long touching no guest memory meanwhile (the
- * VMM_PARK rows: futex waits, wait4, poll and friends): the VMM marks
- * this CPU parked while it waits (struct lstar_hc's parked), so that
- * pages other threads free need not wait for it (mm.c's limbo); back, it
- * flushes what it missed.  (On PVM most come by the register way, whose
- * way out flushes the same.)
- */
-static long sys_forward_park(struct pt_regs *regs)
-{
-	long ret = sys_forward(regs);
-
-	tlb_sync(false);
-	return ret;
-}
-
-/* The same, under the signal mask the call carries (the VMM_SIGMASK
- * rows): the thread's mask while it waits. */
+/* A forwarded call that waits under the signal mask it carries (the
+ * VMM_SIGMASK rows): the thread's mask while it waits. */
 static long sys_forward_sigmask(struct pt_regs *regs)
 {
 	uint64_t size = 0;
@@ -173,7 +157,7 @@ static long sys_forward_sigmask(struct pt_regs *regs)
 		signal_mask_after_call(ret);
 		return ret;
 	}
-	ret = sys_forward_park(regs);
+	ret = sys_forward(regs);
 	if (mask)
 		signal_mask_after_call(ret);
 	return ret;
@@ -223,7 +207,6 @@ static long sys_forward_write(struct pt_regs *regs)
 #define ENTRY_SHIM(nm)		[__NR_##nm] = sys_##nm,
 #define ENTRY_VMM(nm)		[__NR_##nm] = sys_forward,
 #define ENTRY_VMM_WRITE(nm)	[__NR_##nm] = sys_forward_write,
-#define ENTRY_VMM_PARK(nm)	[__NR_##nm] = sys_forward_park,
 #define ENTRY_VMM_SIGMASK(nm)	[__NR_##nm] = sys_forward_sigmask,
 #define ENTRY_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
@@ -236,7 +219,6 @@ const sys_call_ptr_t sys_call_table[NR_syscalls] = {
 #undef ENTRY_SHIM
 #undef ENTRY_VMM
 #undef ENTRY_VMM_WRITE
-#undef ENTRY_VMM_PARK
 #undef ENTRY_VMM_SIGMASK
 #undef ENTRY_NONE
 

@@ -166,7 +166,7 @@ END_TEST
 
 /*
  * The ways the shim's PVM entry takes calls: to the VMM as they are
- * (FORWARD) exactly the VMM, VMM_WRITE and VMM_PARK rows, with ALLOW
+ * (FORWARD) exactly the VMM and VMM_WRITE rows, with ALLOW
  * where the policy allows them outright (the VMM judges the others); on
  * half a frame (ARGS) the SHIM_ARGS and VMM_SIGMASK rows (the shim sets
  * their signal mask); every other call stays
@@ -193,8 +193,7 @@ START_TEST(fast_ways_are_the_rows)
 				r = &rows[i];
 		for (size_t i = 0; r && i < sizeof(args_only) / sizeof(args_only[0]); i++)
 			args |= !strcmp(args_only[i], r->name);
-		if (r && (r->where == POLICY_WHERE_VMM || r->where == POLICY_WHERE_VMM_WRITE ||
-			  r->where == POLICY_WHERE_VMM_PARK))
+		if (r && (r->where == POLICY_WHERE_VMM || r->where == POLICY_WHERE_VMM_WRITE))
 			want = want ? LSTAR_FAST_ALLOW | LSTAR_FAST_FORWARD : LSTAR_FAST_FORWARD;
 		else if (r && (args || r->where == POLICY_WHERE_VMM_SIGMASK))
 			want = want ? LSTAR_FAST_ALLOW | LSTAR_FAST_ARGS : LSTAR_FAST_ARGS;

@@ -94,3 +94,21 @@ long vmm_block_call(struct vmm_vcpu *cpu, long nr, long a1, long a2, long a3, lo
 	vmm_block_end(cpu);
 	return r;
 }
+
+long vmm_block_call_parked(struct vmm_vcpu *cpu, long nr, long a1, long a2, long a3,
+			   long a4, long a5, long a6)
+{
+	struct lstar_hc *hc = vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*hc));
+	long r;
+
+	if (hc)
+		__atomic_store_n(&hc->parked, 1, __ATOMIC_RELEASE);
+	r = vmm_block_call(cpu, nr, a1, a2, a3, a4, a5, a6);
+	/* Before this thread walks the guest's tables again: a shim that
+	 * frees a page clears its entry, then reads this word (a locked
+	 * instruction between); with a full fence here, either it sees 0
+	 * and waits for this vCPU, or the walk sees the entry gone. */
+	if (hc)
+		__atomic_store_n(&hc->parked, 0, __ATOMIC_SEQ_CST);
+	return r;
+}

@@ -634,7 +634,8 @@ static void vfork_wait(struct vmm_vcpu *cpu, struct vmm_proc *child, int32_t pid
 	while (!vmm_run_over(cpu->vmm)) {
 		if (child->pid != pid || atomic_load(&child->vfork_done))
 			return;
-		vmm_block_call(cpu, SYS_futex, (long)&child->vfork_done, FUTEX_WAIT, 0, 0, 0, 0);
+		vmm_block_call_parked(cpu, SYS_futex, (long)&child->vfork_done, FUTEX_WAIT, 0, 0,
+				      0, 0);
 	}
 }
 

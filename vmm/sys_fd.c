@@ -92,7 +92,7 @@ static int64_t record_lock(struct vmm_vcpu *cpu, uint64_t fd, int cmd, uint64_t 
 	if (!(f = vmm_fd_hold(cpu->proc, fd)))
 		return -EBADF;
 	if (cmd == F_SETLKW || cmd == F_OFD_SETLKW)
-		r = vmm_block_call(cpu, SYS_fcntl, f->host, cmd, (long)&fl, 0, 0, 0);
+		r = vmm_block_call_parked(cpu, SYS_fcntl, f->host, cmd, (long)&fl, 0, 0, 0);
 	else
 		r = fcntl(f->host, cmd, &fl) < 0 ? -errno : 0;
 	vmm_file_release(f);
@@ -114,7 +114,7 @@ int64_t vmm_sys_flock(struct vmm_vcpu *cpu, const uint64_t *a)
 	if (op & LOCK_NB)
 		r = flock(f->host, op) < 0 ? -errno : 0;
 	else
-		r = vmm_block_call(cpu, SYS_flock, f->host, op, 0, 0, 0, 0);
+		r = vmm_block_call_parked(cpu, SYS_flock, f->host, op, 0, 0, 0, 0);
 	vmm_file_release(f);
 	return r;
 }

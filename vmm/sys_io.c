@@ -629,13 +629,6 @@ int64_t vmm_sys_getrandom(struct vmm_vcpu *cpu, const uint64_t *a)
 	return done;
 }
 
-/*
- * Fill the private file mapping the shim made at [addr, addr + len) from
- * descriptor a[4] at offset a[5] (the program's mmap arguments, as the
- * kernel reads them).  Written through the page tables as ring 3 could
- * read them (read-only pages too: they are the mapping's own).  Past the
- * end of the file the pages stay zero (Linux would raise SIGBUS).
- */
 /* Zero the user range [addr, addr + len) the shim mapped (writable for
  * ring 3 or not). */
 static int64_t zero_mapping(struct vmm_vcpu *cpu, uint64_t addr, uint64_t len)
@@ -661,6 +654,14 @@ static int64_t zero_mapping(struct vmm_vcpu *cpu, uint64_t addr, uint64_t len)
 	return 0;
 }
 
+/*
+ * Fill the private file mapping the shim made at [addr, addr + len) from
+ * descriptor a[4] at offset a[5] (the program's mmap arguments, as the
+ * kernel reads them).  Written through the page tables as ring 3 could
+ * read them (read-only pages too: they are the mapping's own).  Past the
+ * end of the file the pages read zero (Linux would raise SIGBUS): the
+ * shim's fresh pages are, and refilled ones are zeroed here.
+ */
 int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
 			    uint64_t len, bool refill)
 {

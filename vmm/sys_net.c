@@ -560,7 +560,7 @@ static int64_t unix_connect(struct vmm_vcpu *cpu, struct vmm_file *f, struct add
 		return connect(f->host, (struct sockaddr *)&ad->ss, ad->len) < 0 ? -errno : 0;
 	if ((node = unix_reach(cpu, ad, path, &host, &hlen)) < 0)
 		return node;
-	r = vmm_block_call(cpu, SYS_connect, f->host, (long)&host, hlen, 0, 0, 0);
+	r = vmm_block_call_parked(cpu, SYS_connect, f->host, (long)&host, hlen, 0, 0, 0);
 	close(node);
 	if (r == 0) {
 		/* getpeername's answer: the path as the program named it. */
@@ -597,7 +597,7 @@ int64_t vmm_sys_connect(struct vmm_vcpu *cpu, const uint64_t *a)
 		}
 	}
 	/* A blocking TCP connect waits for the handshake. */
-	r = vmm_block_call(cpu, SYS_connect, f->host, (long)&ad.ss, ad.len, 0, 0, 0);
+	r = vmm_block_call_parked(cpu, SYS_connect, f->host, (long)&ad.ss, ad.len, 0, 0, 0);
 out:
 	vmm_file_release(f);
 	return r;
@@ -728,8 +728,9 @@ static int64_t do_accept(struct vmm_vcpu *cpu, const uint64_t *a, int flags)
 	s = f->sock;
 	for (;;) {
 		plen = sizeof(peer);
-		conn = (int)vmm_block_call(cpu, SYS_accept4, f->host, (long)&peer, (long)&plen,
-					   SOCK_CLOEXEC | (flags & SOCK_NONBLOCK), 0, 0);
+		conn = (int)vmm_block_call_parked(cpu, SYS_accept4, f->host, (long)&peer,
+						  (long)&plen, SOCK_CLOEXEC | (flags & SOCK_NONBLOCK),
+						  0, 0);
 		if (conn < 0 || !is_inet(s->family) || peer_allowed(cpu, s, conn, &peer))
 			break;
 		setsockopt(conn, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },

@@ -97,7 +97,8 @@ static int64_t wait_events(struct vmm_vcpu *cpu, uint64_t epfd, uint64_t gva, in
 		vmm_file_release(f);
 		return -ENOMEM;
 	}
-	n = (int)vmm_block_call(cpu, SYS_epoll_wait, f->host, (long)ev, max, timeout_ms, 0, 0);
+	n = (int)vmm_block_call_parked(cpu, SYS_epoll_wait, f->host, (long)ev, max, timeout_ms,
+				       0, 0);
 	if (n == -EINTR)
 		n = -LSTAR_ERESTARTNOHAND;
 	if (n > 0 && vmm_mem_copy_to_user(cpu->mem, gva, ev, (size_t)n * sizeof(*ev)))
@@ -167,7 +168,7 @@ static int64_t poll_fds(struct vmm_vcpu *cpu, struct pollfd *pfd, uint64_t n,
 		host[i].fd = held[i]->host;
 	}
 	/* A descriptor not open is an answer: no wait. */
-	r = vmm_block_call(cpu, SYS_ppoll, (long)host, (long)n,
+	r = vmm_block_call_parked(cpu, SYS_ppoll, (long)host, (long)n,
 			   (long)(nval ? &(struct timespec){ 0, 0 } : ts), 0, 8, 0);
 	if (r >= 0) {
 		r = nval;

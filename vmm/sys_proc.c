@@ -101,8 +101,8 @@ static int64_t wait_child(struct vmm_vcpu *cpu, const struct wait_for *w, struct
 			return 0;
 		if (interrupted || vmm_run_over(vmm))
 			return -EINTR;
-		interrupted = vmm_block_call(cpu, SYS_futex, (long)&me->child_seq, FUTEX_WAIT,
-					     seen, 0, 0, 0) == -EINTR;
+		interrupted = vmm_block_call_parked(cpu, SYS_futex, (long)&me->child_seq,
+						    FUTEX_WAIT, seen, 0, 0, 0) == -EINTR;
 	}
 }
 

@@ -60,8 +60,8 @@ static int64_t futex_wait(struct vmm_vcpu *cpu, uint64_t uaddr, int flags, uint3
 
 	if (!word)
 		return err;
-	err = -(int)vmm_block_call(cpu, SYS_futex, (long)word, FUTEX_WAIT_BITSET | flags, val,
-				   (long)deadline, 0, bitset);
+	err = -(int)vmm_block_call_parked(cpu, SYS_futex, (long)word, FUTEX_WAIT_BITSET | flags,
+					  val, (long)deadline, 0, bitset);
 	if (err != EINTR || !deadline)
 		return -err;
 	cpu->restart = (struct vmm_restart){

@@ -110,7 +110,8 @@ static int64_t sleep_until(struct vmm_vcpu *cpu, clockid_t clock,
 	struct timespec now, rem = { 0, 0 };
 	long r;
 
-	r = -vmm_block_call(cpu, SYS_clock_nanosleep, clock, TIMER_ABSTIME, (long)deadline, 0, 0, 0);
+	r = -vmm_block_call_parked(cpu, SYS_clock_nanosleep, clock, TIMER_ABSTIME, (long)deadline,
+				   0, 0, 0);
 	if (r == 0)
 		return 0;
 	if (r != EINTR)
@@ -162,8 +163,8 @@ int64_t vmm_sys_clock_nanosleep(struct vmm_vcpu *cpu, const uint64_t *a)
 	if (a[1] & TIMER_ABSTIME) {
 		long r;
 
-		r = -vmm_block_call(cpu, SYS_clock_nanosleep, clock, TIMER_ABSTIME, (long)&req, 0,
-				    0, 0);
+		r = -vmm_block_call_parked(cpu, SYS_clock_nanosleep, clock, TIMER_ABSTIME,
+					   (long)&req, 0, 0, 0);
 		if (r == 0)
 			return 0;
 		return r == EINTR ? -LSTAR_ERESTARTNOHAND : -r;

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,6 @@ typedef int64_t (*vmm_sys_fn)(struct vmm_vcpu *cpu, const uint64_t *a);
 #define ENTRY_SHIM(nm)
 #define ENTRY_VMM(nm)		[SYS_##nm] = vmm_sys_##nm,
 #define ENTRY_VMM_WRITE(nm)	ENTRY_VMM(nm)
-#define ENTRY_VMM_PARK(nm)	ENTRY_VMM(nm)
 #define ENTRY_VMM_SIGMASK(nm)	ENTRY_VMM(nm)
 #define ENTRY_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
@@ -37,37 +35,11 @@ static const vmm_sys_fn sys_table[LSTAR_POLICY_NR] = {
 #include "syscalls.def"
 };
 
-#undef ENTRY_VMM_PARK
-#undef ENTRY_VMM_SIGMASK
-
-/* The calls that wait touching no guest memory meanwhile. */
-#define ENTRY_VMM_PARK(nm)	[SYS_##nm] = true,
-#define ENTRY_VMM_SIGMASK(nm)	ENTRY_VMM_PARK(nm)
-#undef ENTRY_VMM
-#define ENTRY_VMM(nm)
-#define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
-
-static const bool park_table[LSTAR_POLICY_NR] = {
-#include "syscalls.def"
-};
-
 #undef ENTRY_SHIM
 #undef ENTRY_VMM
 #undef ENTRY_VMM_WRITE
-#undef ENTRY_VMM_PARK
 #undef ENTRY_VMM_SIGMASK
 #undef ENTRY_NONE
-
-/* Does call nr, with arguments a, wait parked: a futex wait, or any
- * other VMM_PARK or VMM_SIGMASK row (a futex wake waits for nothing)? */
-static bool parks(uint64_t nr, const uint64_t a[6])
-{
-	int cmd = (int)a[1] & FUTEX_CMD_MASK;
-
-	if (nr >= LSTAR_POLICY_NR || !park_table[nr])
-		return false;
-	return nr != SYS_futex || cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET;
-}
 
 void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR])
 {
@@ -77,7 +49,6 @@ void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR])
 #define ENTRY_SHIM(nm)
 #define ENTRY_VMM(nm)		[SYS_##nm] = LSTAR_FAST_FORWARD | LSTAR_FAST_ARGS,
 #define ENTRY_VMM_WRITE(nm)	ENTRY_VMM(nm)
-#define ENTRY_VMM_PARK(nm)	ENTRY_VMM(nm)
 #define ENTRY_VMM_SIGMASK(nm)	[SYS_##nm] = LSTAR_FAST_ARGS,
 #define ENTRY_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) ENTRY_##w(nm)
@@ -88,7 +59,6 @@ void vmm_mark_fast_ways(uint8_t fast[LSTAR_POLICY_NR])
 #undef ENTRY_SHIM
 #undef ENTRY_VMM
 #undef ENTRY_VMM_WRITE
-#undef ENTRY_VMM_PARK
 #undef ENTRY_VMM_SIGMASK
 #undef ENTRY_NONE
 
@@ -243,17 +213,8 @@ int64_t vmm_forward(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t args[6])
 			c.ret = -ENOSYS;
 			c.kind = LSTAR_TRACE_NOSYS;
 		} else {
-			/* The shim's limbo need not wait for this CPU while
-			 * it waits: the VMM's word on it (lstar_hc's parked). */
-			struct lstar_hc *hc = parks(nr, a) ?
-				vmm_mem_ptr(cpu->mem, cpu->hc_gpa, sizeof(*hc)) : NULL;
-
 			cpu->call = &c;
-			if (hc)
-				__atomic_store_n(&hc->parked, 1, __ATOMIC_RELEASE);
 			c.ret = sys_table[nr](cpu, a);
-			if (hc)
-				__atomic_store_n(&hc->parked, 0, __ATOMIC_RELEASE);
 			cpu->call = NULL;
 			/* A host call interrupted for a signal: the shim
 			 * restarts it, or fails it with EINTR when a handler

@@ -1172,6 +1172,17 @@ void vmm_block_end(struct vmm_vcpu *cpu);
  * point: its result, -EINTR if kicked before or while it blocks. */
 long vmm_block_call(struct vmm_vcpu *cpu, long nr, long a1, long a2, long a3, long a4,
 		    long a5, long a6);
+/*
+ * The same, for a host call that touches no guest memory while it blocks
+ * (its buffers are the VMM's own copies; a futex word, which the host only
+ * reads as the wait starts): the vCPU is parked meanwhile (struct
+ * lstar_hc's parked), so the shim reuses the pages other threads free
+ * without waiting for this one (shim-kernel/mm.c's limbo).  Never around
+ * a call that reads or writes guest memory: a page freed meanwhile may be
+ * a page table by then.
+ */
+long vmm_block_call_parked(struct vmm_vcpu *cpu, long nr, long a1, long a2, long a3,
+			   long a4, long a5, long a6);
 /* Every signal handler that may kick a vCPU's thread calls this with the
  * context it interrupted (a ucontext_t): see block.c. */
 void vmm_block_interrupt(void *context);
@@ -1399,8 +1410,7 @@ bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
 
 /*
  * The system calls the VMM answers: vmm_sys_<name> for each
- * include/syscalls.def row whose `where` is VMM, VMM_WRITE, VMM_PARK or
- * VMM_SIGMASK
+ * include/syscalls.def row whose `where` is VMM, VMM_WRITE or VMM_SIGMASK
  * (sys_io.c, sys_fd.c, sys_net.c, sys_time.c, fs.c, rlimit.c, ...), given the six arguments as the
  * kernel reads them.  A row without its function does not link; a
  * function without a row has no prototype, which -Wmissing-prototypes
@@ -1409,7 +1419,6 @@ bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
 #define VMM_HANDLER_SHIM(nm)
 #define VMM_HANDLER_VMM(nm) int64_t vmm_sys_##nm(struct vmm_vcpu *cpu, const uint64_t *a);
 #define VMM_HANDLER_VMM_WRITE(nm) VMM_HANDLER_VMM(nm)
-#define VMM_HANDLER_VMM_PARK(nm) VMM_HANDLER_VMM(nm)
 #define VMM_HANDLER_VMM_SIGMASK(nm) VMM_HANDLER_VMM(nm)
 #define VMM_HANDLER_NONE(nm)
 #define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) VMM_HANDLER_##w(nm)
@@ -1417,7 +1426,6 @@ bool vmm_dns_allows(const struct vmm_process *proc, int proto, int family,
 #undef VMM_HANDLER_SHIM
 #undef VMM_HANDLER_VMM
 #undef VMM_HANDLER_VMM_WRITE
-#undef VMM_HANDLER_VMM_PARK
 #undef VMM_HANDLER_VMM_SIGMASK
 #undef VMM_HANDLER_NONE
 
