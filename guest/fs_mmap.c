@@ -8,6 +8,9 @@
  * of what was there.  Compared with a native run.
  *   fs_mmap shared   MAP_SHARED of the read-only descriptor: it maps and
  *                    shows the file; PROT_WRITE is EACCES
+ *   fs_mmap fixed-failed  a MAP_FIXED file mapping of a descriptor that
+ *                    is not open, over the program's own page: EBADF, and
+ *                    under lstar the page is gone (Linux keeps it)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,6 +101,20 @@ int main(int argc, char **argv)
 	char *p, *q, *r, b;
 	size_t size = (size_t)lseek(fd, 0, SEEK_END);
 
+	if (argc > 1 && !strcmp(argv[1], "fixed-failed")) {
+		int pfd[2];
+
+		if (pipe(pfd))
+			return 1;
+		q = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		q[0] = 'Q';
+		printf("fixed, bad descriptor: %s\n",
+		       err(mmap(q, PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, 99, 0)));
+		printf("the old page: %s\n", write(pfd[1], q, 1) == 1 ? "mapped" :
+		       errno == EFAULT ? "gone" : "?");
+		printf("the next page: %s\n", write(pfd[1], q + PG, 1) == 1 ? "mapped" : "gone");
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "shared")) {
 		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 		printf("shared: %s", err(p));
