@@ -1192,13 +1192,16 @@ out_forget:
  * May a MAP_FIXED private file mapping of [start, end) keep the pages
  * there (mmap_refill)?  When plain private VMAs, none PROT_NONE (whose
  * pages may be unbacked), map all of it: their pages are the pool's and
- * this process's alone.  Not while lstar fuzz logs each entry's change.
+ * this process's alone.  Only while the process has one thread: another
+ * CPU slow to take the shootdown could still write through its old
+ * entry into the new mapping (the common way's freed pages wait in
+ * limbo for it instead).  Not while lstar fuzz logs each entry's change.
  */
 static bool refill_ok(uint64_t start, uint64_t end)
 {
 	uint64_t at = start;
 
-	if (undo_logging())
+	if (undo_logging() || others_run())
 		return false;
 	for (int i = vma_first_above(start); i < mm.nr_vmas && at < end; i++) {
 		const struct vma *v = &mm.vmas[i];
