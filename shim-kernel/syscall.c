@@ -13,7 +13,6 @@
  * and sys_ni_syscall for everything else: -ENOSYS, and a line with -v.
  */
 #include <asm-generic/signal.h>
-#include <linux/futex.h>
 #include "policy.h"
 #include "lstar_fuzz.h"
 #include "shim.h"
