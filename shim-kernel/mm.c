@@ -837,36 +837,50 @@ static uint8_t *user_ptr(uint64_t va, bool write)
 	return (uint8_t *)phys_to_virt(pte & X86_PTE_ADDR) + (va & (PAGE_SIZE - 1));
 }
 
-static int copy_user(uint64_t uaddr, void *buf, size_t n, bool to_user)
+/*
+ * copy_in_page - copy n bytes (1 or more) that all lie in uaddr's page, a
+ * user page: the walk and the copy under the map's lock, so that no other
+ * CPU frees the page meanwhile.  Almost every copy a call makes (a mask, a
+ * timespec, a signal frame) is one of these: copy_to_user and
+ * copy_from_user call it at once, without copy_user's loop (~50 emulated
+ * instructions more on PVM).
+ */
+static int copy_in_page(uint64_t uaddr, void *buf, size_t n, bool to_user)
+{
+	uint8_t *p;
+
+	spin_lock(&mm_lock);
+	p = user_ptr(uaddr, to_user);
+	if (p && to_user)
+		memcpy(p, buf, n);
+	else if (p)
+		memcpy(buf, p, n);
+	spin_unlock(&mm_lock);
+	return p ? 0 : -EFAULT;
+}
+
+/* Any copy: a page at a time (out of line: the one-page copies the
+ * wrappers below make at once would pay for its registers). */
+static __attribute__((noinline)) int copy_user(uint64_t uaddr, void *buf, size_t n,
+					       bool to_user)
 {
 	uint8_t *b = buf;
-	int err = 0;
 
 	if (uaddr >= LSTAR_USER_TOP || n > LSTAR_USER_TOP - uaddr)
 		return -EFAULT;
-	/* The walk and the copy under the map's lock: no other CPU frees
-	 * the page meanwhile. */
-	spin_lock(&mm_lock);
 	while (n) {
 		size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
-		uint8_t *p = user_ptr(uaddr, to_user);
+		int err;
 
 		if (chunk > n)
 			chunk = n;
-		if (!p) {
-			err = -EFAULT;
-			break;
-		}
-		if (to_user)
-			memcpy(p, b, chunk);
-		else
-			memcpy(b, p, chunk);
+		if ((err = copy_in_page(uaddr, b, chunk, to_user)))
+			return err;
 		uaddr += chunk;
 		b += chunk;
 		n -= chunk;
 	}
-	spin_unlock(&mm_lock);
-	return err;
+	return 0;
 }
 
 int user_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *cur)
@@ -886,26 +900,6 @@ int user_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *cur)
 	}
 	spin_unlock(&mm_lock);
 	return err;
-}
-
-/*
- * copy_in_page - copy_user for n bytes (1 or more) that all lie in
- * uaddr's page, a user page: almost every copy the calls make (a mask, a
- * timespec, a signal frame), in one walk and no loop, where copy_user's
- * loop and its books cost ~50 emulated instructions more on PVM.
- */
-static int copy_in_page(uint64_t uaddr, void *buf, size_t n, bool to_user)
-{
-	uint8_t *p;
-
-	spin_lock(&mm_lock);
-	p = user_ptr(uaddr, to_user);
-	if (p && to_user)
-		memcpy(p, buf, n);
-	else if (p)
-		memcpy(buf, p, n);
-	spin_unlock(&mm_lock);
-	return p ? 0 : -EFAULT;
 }
 
 /* Does [uaddr, uaddr + n), n >= 1, lie in one user page?  (n == 0 does
