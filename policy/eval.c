@@ -23,7 +23,7 @@ static int eval_quick(const struct lstar_policy_table *t, uint32_t nr,
 		if (r->ncond)
 			return 0;
 	}
-	*v = (struct lstar_policy_verdict){ .action = r->action, .err = r->err, .src = r->src };
+	*v = lstar_policy_verdict_of(r);
 	return 1;
 }
 
@@ -107,16 +107,11 @@ const struct lstar_policy_rule *lstar_policy_match_at(const struct lstar_policy_
 	return lstar_policy_match_nr(t, (uint32_t)(nr & keep), args, index);
 }
 
-static struct lstar_policy_verdict verdict_of(const struct lstar_policy_rule *r)
-{
-	return (struct lstar_policy_verdict){ .action = r->action, .err = r->err, .src = r->src };
-}
-
 struct lstar_policy_verdict lstar_policy_eval_at(const struct lstar_policy_table *t,
 					  uint64_t nr, const uint64_t *args,
 					  const uint8_t index[6])
 {
-	return verdict_of(lstar_policy_match_at(t, nr, args, index));
+	return lstar_policy_verdict_of(lstar_policy_match_at(t, nr, args, index));
 }
 
 struct lstar_policy_verdict lstar_policy_eval(const struct lstar_policy_table *t,

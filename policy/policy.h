@@ -128,6 +128,13 @@ struct lstar_policy_verdict {
 	uint32_t src;			/* the deciding rule's src */
 };
 
+/* The decision rule r makes. */
+static inline struct lstar_policy_verdict
+lstar_policy_verdict_of(const struct lstar_policy_rule *r)
+{
+	return (struct lstar_policy_verdict){ .action = r->action, .err = r->err, .src = r->src };
+}
+
 /* lstar_policy_fast_hints - fill t->fast[] from the rules (the
  * compiler does, after building the table). */
 void lstar_policy_fast_hints(struct lstar_policy_table *t);

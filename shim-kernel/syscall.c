@@ -381,7 +381,7 @@ long syscall_judge(struct pt_regs *regs)
 	if (likely(r->action == LSTAR_ACT_ALLOW))
 		return sys_call_table[nr](regs);
 	if (r->action == LSTAR_ACT_ERRNO &&
-	    !refusal_untold(nr, (struct lstar_policy_verdict){ r->action, r->err, r->src }))
+	    !refusal_untold(nr, lstar_policy_verdict_of(r)))
 		return -(long)r->err;
 	return SYSCALL_JUDGE_FULL;
 }
