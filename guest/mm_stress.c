@@ -169,6 +169,19 @@ static void made(unsigned long off, unsigned long len)
 		regions[nregions++] = (struct region){ off, len };
 }
 
+/* An mmap of [off, off + len) with prot made: its result, the books of
+ * what one mmap made, and the tags it must have wiped. */
+static void mapped(const char *what, unsigned long off, unsigned long len, int prot, long r)
+{
+	result(what, r);
+	touched(off, len);
+	if (r < 0)
+		return;
+	made(off, len);
+	if (prot & PROT_READ)
+		fresh_over_tags(off, len);
+}
+
 /* A page range in the arena: mostly small, sometimes across slots. */
 static void any_range(unsigned long *off, unsigned long *len)
 {
@@ -205,17 +218,12 @@ static int calls(uint64_t seed, long n)
 		case 0:
 		case 1: {
 			int file = zero >= 0 && below(3) == 0;
+			int first = file ? PROT_READ | PROT_WRITE : prot;
 
-			r = raw(SYS_mmap, (long)(arena + off), len, file ? PROT_READ | PROT_WRITE : prot,
+			r = raw(SYS_mmap, (long)(arena + off), len, first,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1);
-			snprintf(what, sizeof(what), "mmap(0x%lx, 0x%lx, %d)", off, len,
-				 file ? PROT_READ | PROT_WRITE : prot);
-			result(what, r);
-			touched(off, len);
-			if (r >= 0)
-				made(off, len);
-			if (r >= 0 && ((file ? PROT_READ : prot) & PROT_READ))
-				fresh_over_tags(off, len);
+			snprintf(what, sizeof(what), "mmap(0x%lx, 0x%lx, %d)", off, len, first);
+			mapped(what, off, len, first, r);
 			for (unsigned long p = 0; r >= 0 && p < len; p += PAGE)
 				if (below(file ? 2 : 4) == 0)
 					tag(off + p, below(512), rnd());
@@ -232,12 +240,7 @@ static int calls(uint64_t seed, long n)
 					MAP_PRIVATE | MAP_FIXED, zero);
 				snprintf(what, sizeof(what), "mmap(0x%lx, 0x%lx, %d, /dev/zero)",
 					 off + sub, sub_len, prot);
-				result(what, r);
-				touched(off + sub, sub_len);
-				if (r >= 0)
-					made(off + sub, sub_len);
-				if (r >= 0 && (prot & PROT_READ))
-					fresh_over_tags(off + sub, sub_len);
+				mapped(what, off + sub, sub_len, prot, r);
 			}
 			break;
 		}
