@@ -90,10 +90,19 @@ enum {
 #define X86_EFER_LMA		(1ULL << 10)
 #define X86_EFER_NXE		(1ULL << 11)
 
-/* Page-table entries (4-level paging, 4 KiB pages; PS at the PDE). */
+/*
+ * Page-table entries (4-level paging, 4 KiB pages; PS at the PDE).  lstar
+ * writes every entry accessed, and every writable leaf dirty, from the
+ * start: nothing reads the bits, and where KVM's MMU is a shadow of the
+ * guest's tables (PVM) it fills in an entry's neighbours with the one it
+ * faults on only when they are so marked (and their host pages present),
+ * and sets the bits itself otherwise, a fault at a time.
+ */
 #define X86_PTE_P		(1ULL << 0)
 #define X86_PTE_W		(1ULL << 1)
 #define X86_PTE_U		(1ULL << 2)
+#define X86_PTE_A		(1ULL << 5)	/* accessed */
+#define X86_PTE_D		(1ULL << 6)	/* dirty */
 #define X86_PTE_PS		(1ULL << 7)
 #define X86_PTE_NX		(1ULL << 63)
 #define X86_PTE_ADDR		0x000ffffffffff000ULL

@@ -4,9 +4,10 @@
  *
  * Physical pages come from the pool (include/lstar_abi.h).  Pages never
  * handed out are zero (fresh host memory).  Freed pages go on a stack as
- * "dirty"; when no clean page is left, one hypercall asks the VMM to zero
- * all dirty ones at native speed (MADV_DONTNEED on its mapping): on PVM
- * the shim must never clear a page itself (~512 emulated stores).
+ * "dirty", and are used again before fresh ones: when no clean page is
+ * left and enough dirty ones wait (REUSE_MIN), one hypercall asks the VMM
+ * to zero them all at native speed (vmm_mem_rezero): on PVM the shim must
+ * never clear a page itself (~512 emulated stores).
  *
  * Mappings are a sorted array of VMAs; the page tables mirror them.  Pages
  * are backed when mapped (not on first touch), so the VMM can always walk
@@ -295,12 +296,31 @@ static int rezero_free_pages(void)
 	return 0;
 }
 
+/*
+ * Freed pages are used again before fresh ones once REUSE_MIN of them
+ * wait: the VMM clears them where the host holds them (vmm_mem_rezero),
+ * so a touch costs the platform less than a fresh page's, whose host page
+ * does not exist yet (a host fault within the fault, and KVM fills in no
+ * neighbours: include/x86.h).  For fewer, the hypercall costs more than
+ * it saves.
+ */
+#define REUSE_MIN	16
+
+/* Are there zeroed pages on the stack to take, rezeroing freed ones if
+ * enough wait?  If not, fresh pool pages come next. */
+static bool have_clean(void)
+{
+	if (mm.nclean)
+		return true;
+	return mm.nfree >= REUSE_MIN && rezero_free_pages() == 0;
+}
+
 /* page_alloc - one zeroed page, or 0 when the pool is exhausted. */
 static uint64_t page_alloc(void)
 {
 	uint64_t pa;
 
-	if (mm.nclean == 0 && mm.pool_next < mm.pool_end) {
+	if (!have_clean() && mm.pool_next < mm.pool_end) {
 		pa = mm.pool_next;
 		mm.pool_next += PAGE_SIZE;
 		return pa;
@@ -496,7 +516,7 @@ static uint64_t *pt_leaf(uint64_t va)
 				return NULL;
 			}
 			/* Leaves decide access; the levels above allow it. */
-			pt_write(e, pa | X86_PTE_P | X86_PTE_W | X86_PTE_U);
+			pt_write(e, pa | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A);
 			(*count_of(t))++;
 		}
 		t = phys_to_virt(*e & X86_PTE_ADDR);
@@ -543,9 +563,9 @@ static uint64_t prot_to_pte(uint32_t prot)
 
 	if (!(prot & PROT_ALL))
 		return LSTAR_PTE_BACKED;
-	f = X86_PTE_P | X86_PTE_U;
+	f = X86_PTE_P | X86_PTE_U | X86_PTE_A;
 	if (prot & PROT_WRITE)
-		f |= X86_PTE_W;
+		f |= X86_PTE_W | X86_PTE_D;
 	if (!(prot & PROT_EXEC))
 		f |= X86_PTE_NX;
 	return f;
@@ -664,7 +684,7 @@ static uint64_t map_run(uint64_t *leaf, uint64_t va, uint64_t stop, uint64_t fla
 			(*count_of(leaf))++;
 			continue;
 		}
-		if (mm.nclean == 0 && mm.pool_next < mm.pool_end) {
+		if (!have_clean() && mm.pool_next < mm.pool_end) {
 			pa = mm.pool_next;
 			if (k > (mm.pool_end - pa) / PAGE_SIZE)
 				k = (mm.pool_end - pa) / PAGE_SIZE;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tests.h"
@@ -257,7 +258,48 @@ START_TEST(pool_exhaustion)
 }
 END_TEST
 
-/* Intermediate tables are user-accessible only in the user half. */
+/* Does the host mapping holding p carry huge-page advice (MADV_HUGEPAGE:
+ * "hg" in its VmFlags, whatever the host's THP setting)? */
+static bool advised_huge(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false, huge = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = lo <= (uintptr_t)p && (uintptr_t)p < hi;
+		else if (in && !strncmp(line, "VmFlags:", 8))
+			huge = strstr(line, " hg") != NULL;
+	}
+	fclose(f);
+	return huge;
+}
+
+/* The pool past the shim's books and a few MiB more is advised huge:
+ * where a small program's pages and the books lie, it is not. */
+START_TEST(pool_huge_past_small_part)
+{
+	struct vmm_mem p;
+	uint64_t top;
+
+	ck_assert_int_eq(vmm_mem_init(&p, 64ULL << 20), 0);
+	vmm_mem_reserve_shim_books(&p);
+	top = p.size - (2ULL << 20);
+	ck_assert(!advised_huge(p.host + p.free_stack));
+	ck_assert(!advised_huge(p.host + p.pool_next));
+	ck_assert(!advised_huge(p.host + p.pool_next + (4ULL << 20)));
+	ck_assert(advised_huge(p.host + p.pool_next + (12ULL << 20)));
+	ck_assert(advised_huge(p.host + top));
+	vmm_mem_destroy(&p);
+}
+END_TEST
+
+/* Intermediate tables are user-accessible only in the user half; every
+ * entry is marked accessed, and writable leaves dirty (include/x86.h). */
 START_TEST(map_sets_user_only_below_top)
 {
 	uint64_t kva = LSTAR_KERNEL_BASE + LSTAR_SHIM_GPA;
@@ -267,10 +309,13 @@ START_TEST(map_sets_user_only_below_top)
 		ck_assert(*entry(RW, shift) & X86_PTE_U);
 		ck_assert(*entry(RW, shift) & X86_PTE_W);
 		ck_assert(!(*entry(kva, shift) & X86_PTE_U));
+		ck_assert(*entry(RW, shift) & X86_PTE_A);
+		ck_assert(*entry(kva, shift) & X86_PTE_A);
 	}
-	ck_assert_uint_eq(*entry(RW, 12), rw_gpa | UFLAGS_RW | X86_PTE_P);
+	ck_assert_uint_eq(*entry(RW, 12), rw_gpa | UFLAGS_RW | X86_PTE_P |
+					  X86_PTE_A | X86_PTE_D);
 	ck_assert_uint_eq(*entry(kva, 12), (*entry(kva, 12) & X86_PTE_ADDR) |
-					   X86_PTE_W | X86_PTE_P);
+					   X86_PTE_W | X86_PTE_P | X86_PTE_A | X86_PTE_D);
 }
 END_TEST
 
@@ -639,6 +684,7 @@ Suite *suite_mem(void)
 	tcase_add_test(tc, range_edges);
 	tcase_add_test(tc, init_refuses_bad_sizes);
 	tcase_add_test(tc, pool_exhaustion);
+	tcase_add_test(tc, pool_huge_past_small_part);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tu, setup, teardown);

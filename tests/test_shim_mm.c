@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <signal.h>
 #include <time.h>
@@ -281,7 +282,7 @@ static void walk_user(uint64_t gpa, int shift, uint64_t base)
 			continue;
 		used++;
 		if (shift > 12) {
-			if ((e & ~X86_PTE_ADDR) != (X86_PTE_P | X86_PTE_W | X86_PTE_U))
+			if ((e & ~X86_PTE_ADDR) != (X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A))
 				FAIL("table entry 0x%llx for 0x%llx has flags 0x%llx",
 				     (unsigned long long)e, (unsigned long long)va,
 				     (unsigned long long)(e & ~X86_PTE_ADDR));
@@ -736,6 +737,55 @@ START_TEST(huge_reservation_costs_by_what_is_mapped)
 }
 END_TEST
 
+/*
+ * Pages a program frees are what it gets next, cleared where the host
+ * holds them (vmm_mem_rezero): no fresh page, none handed back to the
+ * host.  While fewer than REUSE_MIN wait, fresh ones are used.
+ */
+START_TEST(freed_pages_used_again_first)
+{
+	uint64_t len = 64 * PAGE_SIZE, few = (REUSE_MIN / 2) * PAGE_SIZE, a, next;
+
+	seed = 0;
+	rng = 1;
+	ntags = 0;
+	boot();
+	a = call(sys_mmap, "mmap", 0, few, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_int_gt((long)a, 0);
+	ck_assert_int_eq(call(sys_munmap, "munmap", a, few, 0, 0, 0, 0), 0);
+	next = mm.pool_next;
+	a = call(sys_mmap, "mmap", 0, few, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_int_gt((long)a, 0);
+	ck_assert_uint_eq(mm.pool_next, next + few);
+	ck_assert_uint_eq(mm.nfree, REUSE_MIN / 2);
+
+	a = call(sys_mmap, "mmap", 0, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_int_gt((long)a, 0);
+	for (uint64_t va = a; va < a + len; va += PAGE_SIZE)
+		*word_of(va, 7) = va;
+	ck_assert_int_eq(call(sys_munmap, "munmap", a, len, 0, 0, 0, 0), 0);
+	next = mm.pool_next;
+	a = call(sys_mmap, "mmap", 0, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_int_gt((long)a, 0);
+	ck_assert_uint_eq(mm.pool_next, next);
+	for (uint64_t va = a; va < a + len; va += PAGE_SIZE) {
+		unsigned char held = 0;
+
+		ck_assert_int_eq(mincore(word_of(va, 0), PAGE_SIZE, &held), 0);
+		ck_assert_msg(held & 1, "0x%llx: its page went back to the host",
+			      (unsigned long long)va);
+	}
+	fresh(a, a + len);
+	check_tables();
+	check_tags();
+	teardown();
+}
+END_TEST
+
 Suite *suite_shim_mm(void)
 {
 	Suite *s = suite_create("shim_mm");
@@ -747,6 +797,7 @@ Suite *suite_shim_mm(void)
 			    getenv("LSTAR_STRESS") && !strcmp(getenv("LSTAR_STRESS"), "1") ? 40 : 4);
 	tcase_add_test(tc, mremap_down_into_shared_leaf);
 	tcase_add_test(tc, huge_reservation_costs_by_what_is_mapped);
+	tcase_add_test(tc, freed_pages_used_again_first);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -195,6 +195,7 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	err |= ALLOW(clock_gettime, 0);
 	/* rezeroing freed guest pages (MADV_DONTNEED), and malloc's own */
 	err |= ALLOW(madvise, 0);
+	err |= ALLOW(mincore, 0);	/* which freed pages to clear in place */
 	/* lstar's heap (iovec copies): never executable memory */
 	err |= ALLOW(brk, 0);
 	err |= ALLOW(mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

@@ -64,7 +64,7 @@
 
 /* A page-table entry's accessed and dirty bits, which KVM sets (in the
  * guest's tables, where the MMU is a shadow) as the guest runs. */
-#define PTE_AD		((1ULL << 5) | (1ULL << 6))
+#define PTE_AD		(X86_PTE_A | X86_PTE_D)
 
 /* The calls a crash report recalls: the last ones the VMM answered. */
 #define RECENT_CALLS	8

@@ -256,9 +256,8 @@ static void hc_zero_pages(struct vmm_vcpu *cpu, struct lstar_hc *hc,
 			run++;
 		if (gpa < LSTAR_POOL_GPA ||
 		    !vmm_mem_range_ok(cpu->mem, gpa, run * LSTAR_PAGE_SIZE) ||
-		    madvise(cpu->mem->host + gpa, run * LSTAR_PAGE_SIZE, MADV_DONTNEED))
+		    vmm_mem_rezero(cpu->mem, gpa, run * LSTAR_PAGE_SIZE))
 			goto out;
-		vmm_mem_mark(cpu->mem, gpa, run * LSTAR_PAGE_SIZE);
 		i += run - 1;
 	}
 	live->zero.ret = 0;

@@ -146,12 +146,18 @@ void vmm_mem_destroy(struct vmm_mem *m);
 /* vmm_mem_reserve_shim_books - take the shim's books from the bottom of
  * the pool, before anything else: the free-page stack (one 32-bit frame
  * number per pool page) and the page-table entry counts (16 bits per pool
- * page).  The pool never hands these pages out. */
+ * page).  The pool never hands these pages out.  Above them and a few MiB
+ * more, the host backs the pool in 2 MiB pages where it can. */
 void vmm_mem_reserve_shim_books(struct vmm_mem *m);
 
 /* vmm_mem_reset - empty guest memory for a new program (execve): every
  * page reads zero, the pool starts over.  0 or -errno. */
 int vmm_mem_reset(struct vmm_mem *m);
+
+/* vmm_mem_rezero - make the pool pages [gpa, gpa + len) (page aligned,
+ * inside guest memory) read zero again, for the shim to hand out anew:
+ * cleared in place where the host holds them.  0 or -errno. */
+int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len);
 
 /* vmm_mem_alloc - a zero page from the pool, or 0 when it is exhausted. */
 uint64_t vmm_mem_alloc(struct vmm_mem *m);
