@@ -14,7 +14,9 @@
  * ratios say how much of a call is lstar's own work.  The same for the
  * first touch of a page: pages the program maps (the shim backs them)
  * against pages the VMM mapped before boot, whose first touch costs only
- * what the platform charges.
+ * what the platform charges for one page.  Below 1x where the platform
+ * fills in several pages at one fault (PVM: docs/DECISIONS.md, "Memory"),
+ * which the pages the program maps are prepared for.
  */
 #include <cpuid.h>
 #include <elf.h>
@@ -287,8 +289,9 @@ static double run_touch(bool bss, uint32_t pages)
 
 /*
  * The first touch of a page, in seconds: of one the VMM mapped before
- * boot (*platform: what the hypervisor charges) and of one the program
- * mapped (*mapped: the shim's backing and the same fault).  Each the
+ * boot (*platform: what the hypervisor charges for a page alone) and of
+ * one the program mapped (*mapped: the shim's backing and its share of a
+ * fault, which may fill in its neighbours too).  Each the
  * difference between touching TOUCH_PAGES pages and none, the fastest of
  * three rounds, the two kinds interleaved.  -1 on error.
  */
@@ -543,7 +546,7 @@ int vmm_doctor(void)
 	printf("  VMM exit      %.2f us round trip, forwarded to the VMM (fcntl): "
 	       "%.2fx the floor exit\n", fwd * 1e6, floor_exit > 0 ? fwd / floor_exit : 0);
 	printf("  first touch   %.2f us a page the program maps, %.2f us one mapped\n"
-	       "                before boot (the platform's own): %.2fx\n",
+	       "                before boot (the platform's own, a page a fault): %.2fx\n",
 	       touch_mapped * 1e6, touch_platform * 1e6,
 	       touch_platform > 0 ? touch_mapped / touch_platform : 0);
 	printf("  native        a syscall on this host costs about 0.1 us\n");
