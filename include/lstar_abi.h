@@ -74,7 +74,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	17
+#define LSTAR_ABI_VERSION	18
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -217,6 +217,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_SHM = 18,	/* shmat of the coverage map: hc.shm */
 	LSTAR_HC_AT_USER = 19,	/* lstar fuzz: the frame ring 3 gets: hc.at_user */
 	LSTAR_HC_FLOOR = 20,	/* the floor probe's exit: nothing to do */
+	LSTAR_HC_RELEASE = 21,	/* free a leaf table's frames: hc.release */
 	LSTAR_HC_MAX
 };
 
@@ -404,6 +405,23 @@ struct lstar_hc_zero {
 	uint64_t count;
 	/* OUT */
 	int64_t ret;			/* 0 or -errno */
+};
+
+/*
+ * LSTAR_HC_RELEASE: the entries [first, first + count) of the leaf table
+ * at guest-physical leaf are being unmapped.  The VMM clears the pool
+ * frames they name and puts them on the free stack as clean pages, at
+ * [nclean, ...), moving the dirty ones above them.  The entries stay:
+ * the shim clears them, as writes KVM sees.
+ */
+struct lstar_hc_release {
+	/* IN */
+	uint64_t leaf;
+	uint32_t first, count;
+	/* IN and OUT: the free stack's clean and total counts */
+	uint64_t nclean, nfree;
+	/* OUT */
+	int64_t ret;			/* entries in use, or -errno */
 };
 
 /*
@@ -730,6 +748,7 @@ struct lstar_hc {
 		struct lstar_hc_undone undone;
 		struct lstar_hc_shm shm;
 		struct lstar_hc_at_user at_user;
+		struct lstar_hc_release release;
 		uint8_t _size[512];
 	};
 	/*

@@ -298,6 +298,74 @@ START_TEST(pool_huge_past_small_part)
 }
 END_TEST
 
+/*
+ * LSTAR_HC_RELEASE's numbers are the guest's: each one out of range is
+ * refused with nothing changed.  In range, the pool frames the entries
+ * name come back cleared onto the clean part of the free stack, the dirty
+ * part moves up, and the entries stay for the shim to clear.
+ */
+START_TEST(release_checks_every_number)
+{
+	struct vmm_mem p;
+	uint64_t leaf, frame, nclean, nfree, *t;
+	uint32_t *stack;
+	uint8_t *data;
+
+	ck_assert_int_eq(vmm_mem_init(&p, 4ULL << 20), 0);
+	vmm_mem_reserve_shim_books(&p);
+	leaf = vmm_mem_alloc(&p);
+	frame = vmm_mem_alloc(&p);
+	t = vmm_mem_ptr(&p, leaf, PAGE);
+	t[5] = frame | X86_PTE_P | X86_PTE_W | X86_PTE_U;
+	t[6] = (LSTAR_POOL_GPA - PAGE) | X86_PTE_P | X86_PTE_U;	/* below the pool */
+	t[7] = p.size | X86_PTE_P | X86_PTE_U;			/* past it */
+	data = vmm_mem_ptr(&p, frame, PAGE);
+	memset(data, 0x5a, PAGE);
+	stack = vmm_mem_ptr(&p, p.free_stack, p.free_stack_slots * 4);
+	stack[0] = 111;		/* clean */
+	stack[1] = 222;		/* dirty */
+
+	const struct {
+		uint64_t leaf;
+		uint32_t first, count;
+		uint64_t nclean, nfree;
+	} bad[] = {
+		{ leaf + 8, 0, 8, 1, 2 },		/* not a page */
+		{ p.size, 0, 8, 1, 2 },			/* outside guest memory */
+		{ ~(uint64_t)(PAGE - 1), 0, 8, 1, 2 },
+		{ leaf, 513, 0, 1, 2 },			/* past the table */
+		{ leaf, 500, 13, 1, 2 },
+		{ leaf, 1, UINT32_MAX, 1, 2 },
+		{ leaf, 0, 8, 3, 2 },			/* more clean than all */
+		{ leaf, 0, 8, 1, p.free_stack_slots + 1 },	/* past the stack */
+		{ leaf, 0, 8, 1, p.free_stack_slots - 4 },	/* no room for 8 */
+		{ leaf, 0, 8, UINT64_MAX, UINT64_MAX },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		nclean = bad[i].nclean;
+		nfree = bad[i].nfree;
+		ck_assert_int_eq(vmm_mem_release(&p, bad[i].leaf, bad[i].first, bad[i].count,
+						 &nclean, &nfree), -EINVAL);
+		ck_assert_uint_eq(nclean, bad[i].nclean);
+		ck_assert_uint_eq(nfree, bad[i].nfree);
+		ck_assert(stack[0] == 111 && stack[1] == 222 && data[0] == 0x5a);
+	}
+
+	nclean = 1;
+	nfree = 2;
+	ck_assert_int_eq(vmm_mem_release(&p, leaf, 0, 8, &nclean, &nfree), 3);
+	ck_assert_uint_eq(nclean, 2);
+	ck_assert_uint_eq(nfree, 3);
+	ck_assert_uint_eq(stack[0], 111);
+	ck_assert_uint_eq(stack[1], frame / PAGE);
+	ck_assert_uint_eq(stack[2], 222);
+	for (unsigned i = 0; i < PAGE; i++)
+		ck_assert_uint_eq(data[i], 0);
+	ck_assert_uint_eq(t[5], frame | X86_PTE_P | X86_PTE_W | X86_PTE_U);
+	vmm_mem_destroy(&p);
+}
+END_TEST
+
 /* Intermediate tables are user-accessible only in the user half; every
  * entry is marked accessed, and writable leaves dirty (include/x86.h). */
 START_TEST(map_sets_user_only_below_top)
@@ -685,6 +753,7 @@ Suite *suite_mem(void)
 	tcase_add_test(tc, init_refuses_bad_sizes);
 	tcase_add_test(tc, pool_exhaustion);
 	tcase_add_test(tc, pool_huge_past_small_part);
+	tcase_add_test(tc, release_checks_every_number);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tu, setup, teardown);

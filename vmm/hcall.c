@@ -265,6 +265,17 @@ out:
 	free(pfns);
 }
 
+static void hc_release(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	uint64_t nclean = hc->release.nclean, nfree = hc->release.nfree;
+	long ret = vmm_mem_release(cpu->mem, hc->release.leaf, hc->release.first,
+				   hc->release.count, &nclean, &nfree);
+
+	live->release.nclean = nclean;
+	live->release.nfree = nfree;
+	live->release.ret = ret;
+}
+
 static void hc_mmap_file(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
 	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap, &live->mmap);
@@ -359,6 +370,7 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_EXIT] = hc_exit_handler,
 	[LSTAR_HC_TRACE] = hc_trace,
 	[LSTAR_HC_ZERO_PAGES] = hc_zero_pages,
+	[LSTAR_HC_RELEASE] = hc_release,
 	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
 	[LSTAR_HC_FPU] = hc_fpu,
 	[LSTAR_HC_EVENTS] = hc_events,

@@ -238,6 +238,55 @@ int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len)
 	return 0;
 }
 
+/*
+ * The shim's munmap of many pages, at native speed: reading the entries
+ * and stacking each frame would cost it ~11 emulated instructions a page.
+ * Every number is the guest's: the table must be a page of guest memory,
+ * the run inside it, the counts inside the stack, the frames inside the
+ * pool; the entries are read once.  What the frames held is the guest's
+ * own, and so are the stack's entries: a wrong value there hurts only the
+ * guest.
+ */
+long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
+		     uint32_t count, uint64_t *nclean, uint64_t *nfree)
+{
+	const uint64_t *table = vmm_mem_ptr(m, leaf, PAGE_SIZE);
+	uint64_t entries[512], clean = *nclean, total = *nfree, n = 0, run;
+	uint32_t frames[512], *stack;
+	long used = 0;
+
+	if (!table || leaf % PAGE_SIZE || first > 512 || count > 512 - first ||
+	    clean > total || total > m->free_stack_slots ||
+	    count > m->free_stack_slots - total ||
+	    !(stack = vmm_mem_ptr(m, m->free_stack, m->free_stack_slots * 4)))
+		return -EINVAL;
+	memcpy(entries, table + first, count * sizeof(*entries));
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t pa = entries[i] & X86_PTE_ADDR;
+
+		if (!entries[i])
+			continue;
+		used++;
+		if ((entries[i] & (X86_PTE_P | LSTAR_PTE_BACKED)) &&
+		    pa >= LSTAR_POOL_GPA && pa < m->pool_end)
+			frames[n++] = (uint32_t)(pa / PAGE_SIZE);
+	}
+	for (uint64_t i = 0; i < n; i += run) {
+		int err;
+
+		for (run = 1; i + run < n && frames[i + run] == frames[i] + run; run++)
+			;
+		if ((err = vmm_mem_rezero(m, (uint64_t)frames[i] * PAGE_SIZE, run * PAGE_SIZE)))
+			return err;
+	}
+	memmove(stack + clean + n, stack + clean, (total - clean) * sizeof(*stack));
+	memcpy(stack + clean, frames, n * sizeof(*stack));
+	vmm_mem_mark(m, m->free_stack + clean * 4, (total + n - clean) * 4);
+	*nclean = clean + n;
+	*nfree = total + n;
+	return used;
+}
+
 int vmm_mem_reset(struct vmm_mem *m)
 {
 	struct vmm_mem keep = *m;

@@ -159,6 +159,14 @@ int vmm_mem_reset(struct vmm_mem *m);
  * cleared in place where the host holds them.  0 or -errno. */
 int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len);
 
+/* vmm_mem_release - LSTAR_HC_RELEASE: free the pool frames that entries
+ * [first, first + count) of the leaf table at gpa leaf name, cleared, onto
+ * the shim's free stack as clean pages (*nclean and *nfree its counts, in
+ * and out).  The entries in use, or -errno with nothing on the stack
+ * changed. */
+long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
+		     uint32_t count, uint64_t *nclean, uint64_t *nfree);
+
 /* vmm_mem_alloc - a zero page from the pool, or 0 when it is exhausted. */
 uint64_t vmm_mem_alloc(struct vmm_mem *m);
 
