@@ -218,6 +218,7 @@ enum lstar_hc_nr {
 	LSTAR_HC_AT_USER = 19,	/* lstar fuzz: the frame ring 3 gets: hc.at_user */
 	LSTAR_HC_FLOOR = 20,	/* the floor probe's exit: nothing to do */
 	LSTAR_HC_RELEASE = 21,	/* free a leaf table's frames: hc.release */
+	LSTAR_HC_BACK = 22,	/* back a leaf table's empty entries: hc.back */
 	LSTAR_HC_MAX
 };
 
@@ -422,6 +423,25 @@ struct lstar_hc_release {
 	uint64_t nclean, nfree;
 	/* OUT */
 	int64_t ret;			/* entries in use, or -errno */
+};
+
+/*
+ * LSTAR_HC_BACK: back the entries [first, first + count) of the leaf table
+ * at guest-physical leaf, all empty, with zeroed pool frames and the
+ * entry flags flags: frames from the free stack first (clean ones, then
+ * dirty ones, cleared), then fresh ones from pool_next.  The VMM writes
+ * the entries: empty ones becoming present need nothing from KVM's
+ * shadow of the table (there is nothing of them to keep).
+ */
+struct lstar_hc_back {
+	/* IN */
+	uint64_t leaf;
+	uint32_t first, count;
+	uint64_t flags;
+	/* IN and OUT: the free stack's counts, the pool's next fresh page */
+	uint64_t nclean, nfree, pool_next;
+	/* OUT */
+	int64_t ret;			/* entries backed, from first on, or -errno */
 };
 
 /*
@@ -749,6 +769,7 @@ struct lstar_hc {
 		struct lstar_hc_shm shm;
 		struct lstar_hc_at_user at_user;
 		struct lstar_hc_release release;
+		struct lstar_hc_back back;
 		uint8_t _size[512];
 	};
 	/*

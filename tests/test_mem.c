@@ -366,6 +366,82 @@ START_TEST(release_checks_every_number)
 }
 END_TEST
 
+/*
+ * LSTAR_HC_BACK's numbers are the guest's too, and it writes a page table:
+ * only empty entries, only with pool frames, only as present user
+ * entries.  In range, it takes the free stack's top pages (dirty ones
+ * cleared), then fresh ones.
+ */
+START_TEST(back_checks_every_number)
+{
+	const uint64_t flags = X86_PTE_P | X86_PTE_U | X86_PTE_W | X86_PTE_A | X86_PTE_D;
+	struct vmm_mem p;
+	uint64_t leaf, clean, dirty, *t, before[512];
+	struct vmm_mem_stack s;
+	uint32_t *stack;
+	uint8_t *data;
+
+	ck_assert_int_eq(vmm_mem_init(&p, 4ULL << 20), 0);
+	vmm_mem_reserve_shim_books(&p);
+	leaf = vmm_mem_alloc(&p);
+	clean = vmm_mem_alloc(&p);
+	dirty = vmm_mem_alloc(&p);
+	t = vmm_mem_ptr(&p, leaf, PAGE);
+	t[9] = LSTAR_POOL_GPA | flags;		/* in use */
+	data = vmm_mem_ptr(&p, dirty, PAGE);
+	memset(data, 0x5a, PAGE);
+	stack = vmm_mem_ptr(&p, p.free_stack, p.free_stack_slots * 4);
+	stack[0] = (uint32_t)(clean / PAGE);
+	stack[1] = (uint32_t)(dirty / PAGE);
+	memcpy(before, t, sizeof(before));
+
+	const struct {
+		uint64_t leaf;
+		uint32_t first, count;
+		uint64_t flags;
+		struct vmm_mem_stack s;
+	} bad[] = {
+		{ leaf + 8, 0, 4, flags, { 1, 2, p.pool_next } },	/* not a page */
+		{ p.size, 0, 4, flags, { 1, 2, p.pool_next } },	/* outside */
+		{ leaf, 513, 0, flags, { 1, 2, p.pool_next } },		/* past the table */
+		{ leaf, 510, 4, flags, { 1, 2, p.pool_next } },
+		{ leaf, 0, UINT32_MAX, flags, { 1, 2, p.pool_next } },
+		{ leaf, 8, 4, flags, { 1, 2, p.pool_next } },		/* over an entry */
+		{ leaf, 0, 4, flags | LSTAR_POOL_GPA, { 1, 2, p.pool_next } },	/* a frame */
+		{ leaf, 0, 4, flags | X86_PTE_PS, { 1, 2, p.pool_next } },
+		{ leaf, 0, 4, flags & ~X86_PTE_P, { 1, 2, p.pool_next } },
+		{ leaf, 0, 4, flags & ~X86_PTE_U, { 1, 2, p.pool_next } },	/* the shim's */
+		{ leaf, 0, 4, flags, { 3, 2, p.pool_next } },		/* more clean than all */
+		{ leaf, 0, 4, flags, { 1, p.free_stack_slots + 1, p.pool_next } },
+		{ leaf, 0, 4, flags, { 1, 2, p.pool_next + 8 } },	/* not a page */
+		{ leaf, 0, 4, flags, { 1, 2, LSTAR_POOL_GPA - PAGE } },	/* below the pool */
+		{ leaf, 0, 4, flags, { 1, 2, p.pool_end + PAGE } },	/* past it */
+		{ leaf, 0, 4, flags, { 0, 3, p.pool_next } },		/* a frame outside */
+	};
+	stack[2] = (uint32_t)(p.size / PAGE);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s = bad[i].s;
+		ck_assert_int_lt(vmm_mem_back(&p, bad[i].leaf, bad[i].first, bad[i].count,
+					      bad[i].flags, &s), 0);
+		ck_assert_mem_eq(&s, &bad[i].s, sizeof(s));
+		ck_assert_mem_eq(t, before, sizeof(before));
+		ck_assert(data[0] == 0x5a);
+	}
+
+	s = (struct vmm_mem_stack){ 1, 2, p.pool_next };
+	ck_assert_int_eq(vmm_mem_back(&p, leaf, 0, 4, flags, &s), 4);
+	ck_assert_uint_eq(t[0], dirty | flags);
+	ck_assert_uint_eq(t[1], clean | flags);
+	ck_assert_uint_eq(t[2], p.pool_next | flags);
+	ck_assert_uint_eq(t[3], (p.pool_next + PAGE) | flags);
+	ck_assert_uint_eq(t[9], before[9]);
+	ck_assert(s.nclean == 0 && s.nfree == 0 && s.pool_next == p.pool_next + 2 * PAGE);
+	for (unsigned i = 0; i < PAGE; i++)
+		ck_assert_uint_eq(data[i], 0);
+	vmm_mem_destroy(&p);
+}
+END_TEST
+
 /* Intermediate tables are user-accessible only in the user half; every
  * entry is marked accessed, and writable leaves dirty (include/x86.h). */
 START_TEST(map_sets_user_only_below_top)
@@ -754,6 +830,7 @@ Suite *suite_mem(void)
 	tcase_add_test(tc, pool_exhaustion);
 	tcase_add_test(tc, pool_huge_past_small_part);
 	tcase_add_test(tc, release_checks_every_number);
+	tcase_add_test(tc, back_checks_every_number);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tu, setup, teardown);

@@ -72,7 +72,8 @@ struct lstar_hc *hc_block(void)
 
 void hcall(uint32_t nr)
 {
-	ck_assert_msg(nr == LSTAR_HC_ZERO_PAGES || nr == LSTAR_HC_RELEASE,
+	ck_assert_msg(nr == LSTAR_HC_ZERO_PAGES || nr == LSTAR_HC_RELEASE ||
+		      nr == LSTAR_HC_BACK,
 		      "seed %llu, %s: hypercall %u",
 		      (unsigned long long)seed, step, nr);
 	vmm_hcall(&vm.vcpu[0], nr, LSTAR_HC_BLOCK_GPA(0));
@@ -205,8 +206,9 @@ static void boot(void)
 	boot_info.free_stack = vm.vm.mem.free_stack;
 	boot_info.free_stack_slots = vm.vm.mem.free_stack_slots;
 	boot_info.table_counts = vm.vm.mem.table_counts;
-	/* Half the runs as on PVM, where the VMM frees long runs of frames
-	 * (LSTAR_HC_RELEASE); the others free them in the shim. */
+	/* Half the runs as on PVM, where the VMM frees and backs long runs
+	 * of entries (LSTAR_HC_RELEASE, LSTAR_HC_BACK); the others do it all
+	 * in the shim. */
 	boot_info.platform = below(2) ? LSTAR_PLATFORM_PVM : LSTAR_PLATFORM_SVM;
 	step = "mm_init";
 	ck_assert(vmm_order_boot_vmas(&boot_info));	/* as lstar boots */

@@ -276,6 +276,18 @@ static void hc_release(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_h
 	live->release.ret = ret;
 }
 
+static void hc_back(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
+{
+	struct vmm_mem_stack s = { hc->back.nclean, hc->back.nfree, hc->back.pool_next };
+	long ret = vmm_mem_back(cpu->mem, hc->back.leaf, hc->back.first, hc->back.count,
+				hc->back.flags, &s);
+
+	live->back.nclean = s.nclean;
+	live->back.nfree = s.nfree;
+	live->back.pool_next = s.pool_next;
+	live->back.ret = ret;
+}
+
 static void hc_mmap_file(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
 	live->mmap.ret = vmm_mmap_file(cpu, &hc->mmap, &live->mmap);
@@ -371,6 +383,7 @@ static const hc_handler hc_table[LSTAR_HC_MAX] = {
 	[LSTAR_HC_TRACE] = hc_trace,
 	[LSTAR_HC_ZERO_PAGES] = hc_zero_pages,
 	[LSTAR_HC_RELEASE] = hc_release,
+	[LSTAR_HC_BACK] = hc_back,
 	[LSTAR_HC_MMAP_FILE] = hc_mmap_file,
 	[LSTAR_HC_FPU] = hc_fpu,
 	[LSTAR_HC_EVENTS] = hc_events,

@@ -287,6 +287,70 @@ long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 	return used;
 }
 
+/*
+ * The shim's mmap of many pages, at native speed (~7 emulated
+ * instructions a page in the shim).  Only empty entries are written: an
+ * entry that becomes present needs nothing from KVM, whose shadow of the
+ * table holds nothing for it (no fault has found it present); an entry
+ * that changed or went would (the shim writes those itself).  Every
+ * number is the guest's, checked as in vmm_mem_release; the flags must
+ * make a present user entry and name no frame.
+ */
+long vmm_mem_back(struct vmm_mem *m, uint64_t leaf, uint32_t first, uint32_t count,
+		  uint64_t flags, struct vmm_mem_stack *s)
+{
+	uint64_t *table = vmm_mem_ptr(m, leaf, PAGE_SIZE);
+	uint64_t clean = s->nclean, total = s->nfree, next = s->pool_next, take, n = 0;
+	uint32_t frames[512], *stack;
+
+	if (!table || leaf % PAGE_SIZE || first > 512 || count > 512 - first ||
+	    clean > total || total > m->free_stack_slots ||
+	    (flags & (X86_PTE_ADDR | X86_PTE_PS)) ||
+	    (flags & (X86_PTE_P | X86_PTE_U)) != (X86_PTE_P | X86_PTE_U) ||
+	    next % PAGE_SIZE || next < LSTAR_POOL_GPA || next > m->pool_end ||
+	    !(stack = vmm_mem_ptr(m, m->free_stack, m->free_stack_slots * 4)))
+		return -EINVAL;
+	for (uint32_t i = 0; i < count; i++)
+		if (table[first + i])
+			return -EEXIST;
+	/* The stack's top pages, clean ones first: dirty ones are cleared
+	 * here (what the zeroing hypercall would do later). */
+	take = total < count ? total : count;
+	for (uint64_t i = 0; i < take; i++) {
+		uint32_t pfn = stack[total - 1 - i];
+
+		if ((uint64_t)pfn * PAGE_SIZE < LSTAR_POOL_GPA ||
+		    (uint64_t)pfn * PAGE_SIZE >= m->pool_end)
+			return -EINVAL;
+		frames[n++] = pfn;
+	}
+	/* Dirty pages lie above the clean ones: the first taken.  Stacked
+	 * as they were unmapped and taken from the top, a run of them is
+	 * often consecutive frames, downwards. */
+	for (uint64_t i = 0, run; i < n && total - 1 - i >= clean; i += run) {
+		int err;
+
+		for (run = 1; i + run < n && total - 1 - (i + run) >= clean &&
+			      frames[i + run] == frames[i] - run; run++)
+			;
+		err = vmm_mem_rezero(m, (uint64_t)(frames[i] - (run - 1)) * PAGE_SIZE,
+				     run * PAGE_SIZE);
+		if (err)
+			return err;
+	}
+	while (n < count && next < m->pool_end) {
+		frames[n++] = (uint32_t)(next / PAGE_SIZE);
+		next += PAGE_SIZE;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		table[first + i] = (uint64_t)frames[i] * PAGE_SIZE | flags;
+	vmm_mem_mark(m, leaf, PAGE_SIZE);
+	s->nfree = total - take;
+	s->nclean = clean < s->nfree ? clean : s->nfree;
+	s->pool_next = next;
+	return (long)n;
+}
+
 int vmm_mem_reset(struct vmm_mem *m)
 {
 	struct vmm_mem keep = *m;

@@ -167,6 +167,19 @@ int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len);
 long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 		     uint32_t count, uint64_t *nclean, uint64_t *nfree);
 
+/* The shim's page allocator's counts: clean and all entries of its free
+ * stack, and the pool's next never-used page. */
+struct vmm_mem_stack {
+	uint64_t nclean, nfree, pool_next;
+};
+
+/* vmm_mem_back - LSTAR_HC_BACK: back the empty entries [first, first +
+ * count) of the leaf table at gpa leaf with zeroed frames (the free
+ * stack's, then fresh ones) and flags.  How many were backed, from first
+ * on (fewer when the pool runs out), or -errno with nothing changed. */
+long vmm_mem_back(struct vmm_mem *m, uint64_t leaf, uint32_t first, uint32_t count,
+		  uint64_t flags, struct vmm_mem_stack *s);
+
 /* vmm_mem_alloc - a zero page from the pool, or 0 when it is exhausted. */
 uint64_t vmm_mem_alloc(struct vmm_mem *m);
 

@@ -10,9 +10,9 @@
  * that act on nothing but the VMM's books and guest memory: a forwarded
  * system call (under a policy that refuses everything, so that the
  * decision and the argument cutting run and no host call does), the end
- * of the program, a trace record, rezeroing pages, freeing a leaf table's
- * frames, a file mapping (refused too), the coverage map, and numbers no
- * call has.  The others (threads,
+ * of the program, a trace record, rezeroing pages, freeing and backing a
+ * leaf table's frames, a file mapping (refused too), the coverage map,
+ * and numbers no call has.  The others (threads,
  * processes, waits, signals) need a running VM and are covered by the
  * hostile probes.
  */
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint32_t calls[] = {
 		LSTAR_HC_SYSCALL, LSTAR_HC_EXIT, LSTAR_HC_TRACE, LSTAR_HC_ZERO_PAGES,
 		LSTAR_HC_MMAP_FILE, LSTAR_HC_SHM, LSTAR_HC_UNDONE, LSTAR_HC_MAX, 0, 0xffffffffu,
-		LSTAR_HC_RELEASE,
+		LSTAR_HC_RELEASE, LSTAR_HC_BACK,
 	};
 	struct vmm_vcpu *cpu;
 	struct lstar_hc *block;
