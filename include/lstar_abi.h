@@ -428,10 +428,10 @@ struct lstar_hc_release {
 /*
  * LSTAR_HC_BACK: back the entries [first, first + count) of the leaf table
  * at guest-physical leaf, all empty, with zeroed pool frames and the
- * entry flags flags: frames from the free stack first (clean ones, then
- * dirty ones, cleared), then fresh ones from pool_next.  The VMM writes
- * the entries: empty ones becoming present need nothing from KVM's
- * shadow of the table (there is nothing of them to keep).
+ * entry flags flags: frames from the free stack's top first (the dirty
+ * ones, cleared, then clean ones), then fresh ones from pool_next.  The
+ * VMM writes the entries: empty ones becoming present need nothing from
+ * KVM's shadow of the table (there is nothing of them to keep).
  */
 struct lstar_hc_back {
 	/* IN */
@@ -848,6 +848,8 @@ struct lstar_shim_header {
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
 _Static_assert(sizeof(struct lstar_boot_info) == 672, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
+_Static_assert(sizeof(struct lstar_hc_release) == 40, "hc_release layout");
+_Static_assert(sizeof(struct lstar_hc_back) == 56, "hc_back layout");
 _Static_assert(sizeof(struct lstar_hc_events) == 8 + 12 * 40, "hc_events layout");
 _Static_assert(sizeof(struct lstar_hc_clone) == 16, "hc_clone layout");
 _Static_assert(sizeof(struct lstar_hc_fork) == 24, "hc_fork layout");

@@ -4,10 +4,12 @@
  *
  * Physical pages come from the pool (include/lstar_abi.h).  Pages never
  * handed out are zero (fresh host memory).  Freed pages go on a stack as
- * "dirty", and are used again before fresh ones: when no clean page is
- * left and enough dirty ones wait (REUSE_MIN), one hypercall asks the VMM
- * to zero them all at native speed (vmm_mem_rezero): on PVM the shim must
- * never clear a page itself (~512 emulated stores).
+ * "dirty"; when no clean page is left, one hypercall asks the VMM to zero
+ * all dirty ones at native speed (vmm_mem_rezero): on PVM the shim must
+ * never clear a page itself (~512 emulated stores).  On PVM, long runs are
+ * freed and backed by the VMM (BULK_MIN), which takes the stack's pages
+ * before fresh ones: their host pages are present, and a touch of them
+ * costs the platform less (docs/DECISIONS.md, "Memory").
  *
  * Mappings are a sorted array of VMAs; the page tables mirror them.  Pages
  * are backed when mapped (not on first touch), so the VMM can always walk
@@ -296,31 +298,12 @@ static int rezero_free_pages(void)
 	return 0;
 }
 
-/*
- * Freed pages are used again before fresh ones once REUSE_MIN of them
- * wait: the VMM clears them where the host holds them (vmm_mem_rezero),
- * so a touch costs the platform less than a fresh page's, whose host page
- * does not exist yet (a host fault within the fault, and KVM fills in no
- * neighbours: include/x86.h).  For fewer, the hypercall costs more than
- * it saves.
- */
-#define REUSE_MIN	16
-
-/* Are there zeroed pages on the stack to take, rezeroing freed ones if
- * enough wait?  If not, fresh pool pages come next. */
-static bool have_clean(void)
-{
-	if (mm.nclean)
-		return true;
-	return mm.nfree >= REUSE_MIN && rezero_free_pages() == 0;
-}
-
 /* page_alloc - one zeroed page, or 0 when the pool is exhausted. */
 static uint64_t page_alloc(void)
 {
 	uint64_t pa;
 
-	if (!have_clean() && mm.pool_next < mm.pool_end) {
+	if (mm.nclean == 0 && mm.pool_next < mm.pool_end) {
 		pa = mm.pool_next;
 		mm.pool_next += PAGE_SIZE;
 		return pa;
@@ -614,7 +597,8 @@ static long release_frames(uint64_t *leaf, const uint64_t *first, uint64_t n)
 	r->nclean = mm.nclean;
 	r->nfree = mm.nfree;
 	hcall(LSTAR_HC_RELEASE);
-	if (r->ret < 0 || r->nclean > r->nfree || r->nfree > mm.free_slots)
+	if (r->ret < 0 || (uint64_t)r->ret > n || r->nclean > r->nfree ||
+	    r->nfree < mm.nfree || r->nfree > mm.free_slots)
 		return -1;
 	mm.nclean = r->nclean;
 	mm.nfree = r->nfree;
@@ -749,7 +733,7 @@ static uint64_t map_run(uint64_t *leaf, uint64_t va, uint64_t stop, uint64_t fla
 			(*count_of(leaf))++;
 			continue;
 		}
-		if (!have_clean() && mm.pool_next < mm.pool_end) {
+		if (mm.nclean == 0 && mm.pool_next < mm.pool_end) {
 			pa = mm.pool_next;
 			if (k > (mm.pool_end - pa) / PAGE_SIZE)
 				k = (mm.pool_end - pa) / PAGE_SIZE;
@@ -771,7 +755,8 @@ static uint64_t map_run(uint64_t *leaf, uint64_t va, uint64_t stop, uint64_t fla
 			 * many as there are, up to k) fill the hole; they lie
 			 * above it, so nothing overlaps. */
 			fill = mm.nfree - mm.nclean < k ? mm.nfree - mm.nclean : k;
-			memcpy(run, &mm.free_pfns[mm.nfree - fill], fill * sizeof(*run));
+			for (uint64_t i = 0; i < fill; i++)	/* mostly one */
+				run[i] = mm.free_pfns[mm.nfree - fill + i];
 			mm.nclean -= k;
 			mm.nfree -= k;
 		} else {

@@ -350,6 +350,14 @@ START_TEST(release_checks_every_number)
 		ck_assert_uint_eq(nfree, bad[i].nfree);
 		ck_assert(stack[0] == 111 && stack[1] == 222 && data[0] == 0x5a);
 	}
+	/* Its clearing takes whole pages inside guest memory only. */
+	ck_assert_int_eq(vmm_mem_rezero(&p, frame + 8, PAGE), -EINVAL);
+	ck_assert_int_eq(vmm_mem_rezero(&p, frame, PAGE + 8), -EINVAL);
+	ck_assert_int_eq(vmm_mem_rezero(&p, frame, 8), -EINVAL);
+	ck_assert_int_eq(vmm_mem_rezero(&p, p.size, PAGE), -EINVAL);
+	ck_assert_int_eq(vmm_mem_rezero(&p, p.size - PAGE, 2 * PAGE), -EINVAL);
+	ck_assert_int_eq(vmm_mem_rezero(&p, frame, ~(uint64_t)(PAGE - 1)), -EINVAL);
+	ck_assert(data[0] == 0x5a && data[PAGE - 1] == 0x5a);
 
 	nclean = 1;
 	nfree = 2;

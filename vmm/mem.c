@@ -215,6 +215,8 @@ int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len)
 	uint8_t *host = m->host + gpa;
 	unsigned char held[256];
 
+	if ((gpa | len) % PAGE_SIZE || !vmm_mem_range_ok(m, gpa, len))
+		return -EINVAL;
 	for (uint64_t off = 0; off < len;) {
 		uint64_t n = (len - off) / PAGE_SIZE, run;
 
@@ -231,10 +233,10 @@ int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len)
 				memset(at, 0, run * PAGE_SIZE);
 			else if (madvise(at, run * PAGE_SIZE, MADV_DONTNEED) < 0)
 				return -errno;
+			vmm_mem_mark(m, gpa + off + i * PAGE_SIZE, run * PAGE_SIZE);
 		}
 		off += n * PAGE_SIZE;
 	}
-	vmm_mem_mark(m, gpa, len);
 	return 0;
 }
 

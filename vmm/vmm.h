@@ -154,16 +154,17 @@ void vmm_mem_reserve_shim_books(struct vmm_mem *m);
  * page reads zero, the pool starts over.  0 or -errno. */
 int vmm_mem_reset(struct vmm_mem *m);
 
-/* vmm_mem_rezero - make the pool pages [gpa, gpa + len) (page aligned,
- * inside guest memory) read zero again, for the shim to hand out anew:
- * cleared in place where the host holds them.  0 or -errno. */
+/* vmm_mem_rezero - make the pool pages [gpa, gpa + len) read zero again,
+ * for the shim to hand out anew: cleared in place where the host holds
+ * them.  0, or -EINVAL for a range not of whole pages inside guest memory,
+ * or -errno. */
 int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len);
 
 /* vmm_mem_release - LSTAR_HC_RELEASE: free the pool frames that entries
  * [first, first + count) of the leaf table at gpa leaf name, cleared, onto
  * the shim's free stack as clean pages (*nclean and *nfree its counts, in
- * and out).  The entries in use, or -errno with nothing on the stack
- * changed. */
+ * and out).  The entries in use, or -errno with the stack and its counts
+ * unchanged (some frames may have been cleared). */
 long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 		     uint32_t count, uint64_t *nclean, uint64_t *nfree);
 
@@ -176,7 +177,8 @@ struct vmm_mem_stack {
 /* vmm_mem_back - LSTAR_HC_BACK: back the empty entries [first, first +
  * count) of the leaf table at gpa leaf with zeroed frames (the free
  * stack's, then fresh ones) and flags.  How many were backed, from first
- * on (fewer when the pool runs out), or -errno with nothing changed. */
+ * on (fewer when the pool runs out), or -errno with no entry and no count
+ * changed (some dirty frames may have been cleared). */
 long vmm_mem_back(struct vmm_mem *m, uint64_t leaf, uint32_t first, uint32_t count,
 		  uint64_t flags, struct vmm_mem_stack *s);
 
