@@ -176,7 +176,8 @@ int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
  * books are touched sparsely too): its start-up would pay.  The pool is
  * handed out from the bottom up and freed pages are used again first, so
  * only a program that maps that much reaches the huge part.  Advice only:
- * where the host has no huge page at hand, or THP is off, pages stay 4 KiB.
+ * where the host has no huge page at hand, or THP is off, pages stay 4 KiB;
+ * where THP is on for everything, the part below is advised against it.
  */
 #define POOL_SMALL	(8ULL << 20)
 
@@ -186,6 +187,9 @@ static void pool_huge(struct vmm_mem *m)
 	uintptr_t to = (uintptr_t)m->host + m->size;
 
 	from = (from + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
+	if (from > to)
+		from = to;
+	madvise(m->host, from - (uintptr_t)m->host, MADV_NOHUGEPAGE);
 	if (from < to)
 		madvise((void *)from, to - from, MADV_HUGEPAGE);
 }
