@@ -311,7 +311,8 @@ END_TEST
 START_TEST(release_checks_every_number)
 {
 	struct vmm_mem p;
-	uint64_t leaf, frame, nclean, nfree, *t;
+	struct vmm_mem_stack s;
+	uint64_t leaf, frame, *t;
 	uint32_t *stack;
 	uint8_t *data;
 
@@ -346,12 +347,11 @@ START_TEST(release_checks_every_number)
 		{ leaf, 0, 8, UINT64_MAX, UINT64_MAX },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		nclean = bad[i].nclean;
-		nfree = bad[i].nfree;
+		s = (struct vmm_mem_stack){ bad[i].nclean, bad[i].nfree, 0 };
 		ck_assert_int_eq(vmm_mem_release(&p, bad[i].leaf, bad[i].first, bad[i].count,
-						 &nclean, &nfree), -EINVAL);
-		ck_assert_uint_eq(nclean, bad[i].nclean);
-		ck_assert_uint_eq(nfree, bad[i].nfree);
+						 &s), -EINVAL);
+		ck_assert_uint_eq(s.nclean, bad[i].nclean);
+		ck_assert_uint_eq(s.nfree, bad[i].nfree);
 		ck_assert(stack[0] == 111 && stack[1] == 222 && data[0] == 0x5a);
 	}
 	/* Its clearing takes whole pages inside guest memory only. */
@@ -363,11 +363,10 @@ START_TEST(release_checks_every_number)
 	ck_assert_int_eq(vmm_mem_rezero(&p, frame, ~(uint64_t)(PAGE - 1)), -EINVAL);
 	ck_assert(data[0] == 0x5a && data[PAGE - 1] == 0x5a);
 
-	nclean = 1;
-	nfree = 2;
-	ck_assert_int_eq(vmm_mem_release(&p, leaf, 0, 8, &nclean, &nfree), 3);
-	ck_assert_uint_eq(nclean, 2);
-	ck_assert_uint_eq(nfree, 3);
+	s = (struct vmm_mem_stack){ 1, 2, 0 };
+	ck_assert_int_eq(vmm_mem_release(&p, leaf, 0, 8, &s), 3);
+	ck_assert_uint_eq(s.nclean, 2);
+	ck_assert_uint_eq(s.nfree, 3);
 	ck_assert_uint_eq(stack[0], 111);
 	ck_assert_uint_eq(stack[1], frame / PAGE);
 	ck_assert_uint_eq(stack[2], 222);

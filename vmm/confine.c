@@ -193,9 +193,10 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	err |= ALLOW(openat2, 0);
 	/* the time page's anchors (vdso.c), when the host's vDSO cannot */
 	err |= ALLOW(clock_gettime, 0);
-	/* rezeroing freed guest pages (MADV_DONTNEED), and malloc's own */
+	/* rezeroing freed guest pages (MADV_DONTNEED where the host holds
+	 * none, which mincore tells), huge-page advice, and malloc's own */
 	err |= ALLOW(madvise, 0);
-	err |= ALLOW(mincore, 0);	/* which freed pages to clear in place */
+	err |= ALLOW(mincore, 0);
 	/* lstar's heap (iovec copies): never executable memory */
 	err |= ALLOW(brk, 0);
 	err |= ALLOW(mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

@@ -230,8 +230,8 @@ static void hc_trace(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc 
 
 /*
  * Zero the pages the shim lists in its free-page stack (entries
- * [0, count)), by dropping them from the host mapping: the next touch
- * reads zeros.  The stack's place and size are the VMM's own numbers.
+ * [0, count)), in place (vmm_mem_rezero).  The stack's place and size are
+ * the VMM's own numbers.
  */
 static void hc_zero_pages(struct vmm_vcpu *cpu, struct lstar_hc *hc,
 			  struct lstar_hc *live)
@@ -267,12 +267,12 @@ out:
 
 static void hc_release(struct vmm_vcpu *cpu, struct lstar_hc *hc, struct lstar_hc *live)
 {
-	uint64_t nclean = hc->release.nclean, nfree = hc->release.nfree;
+	struct vmm_mem_stack s = { hc->release.nclean, hc->release.nfree, 0 };
 	long ret = vmm_mem_release(cpu->mem, hc->release.leaf, hc->release.first,
-				   hc->release.count, &nclean, &nfree);
+				   hc->release.count, &s);
 
-	live->release.nclean = nclean;
-	live->release.nfree = nfree;
+	live->release.nclean = s.nclean;
+	live->release.nfree = s.nfree;
 	live->release.ret = ret;
 }
 

@@ -171,13 +171,14 @@ int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
  * host in 2 MiB pages where it can (transparent huge pages): a page the
  * program maps there is then backed on the host before its first touch,
  * so the shadow MMU fills its neighbours in with it (include/x86.h),
- * eight faults in one: 64 MiB touched 0.36 -> 0.08-0.2 s.  Below, a first
- * touch would clear 2 MiB where a small program uses a few pages (the
- * books are touched sparsely too): its start-up would pay.  The pool is
- * handed out from the bottom up and freed pages are used again first, so
- * only a program that maps that much reaches the huge part.  Advice only:
- * where the host has no huge page at hand, or THP is off, pages stay 4 KiB;
- * where THP is on for everything, the part below is advised against it.
+ * eight faults in one (docs/PERFORMANCE.md).  Below, a first touch would
+ * clear 2 MiB where a small program uses a few pages (the books are
+ * touched sparsely too): its start-up would pay.  The pool is handed out
+ * from the bottom up, and long mappings take freed pages before fresh
+ * ones, so only a program that maps that much reaches the huge part.
+ * Advice only: where the host has no huge page at hand, or THP is off,
+ * pages stay 4 KiB; where THP is on for everything, the part below is
+ * advised against it.
  */
 #define POOL_SMALL	(8ULL << 20)
 
@@ -254,10 +255,10 @@ int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len)
  * guest.
  */
 long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
-		     uint32_t count, uint64_t *nclean, uint64_t *nfree)
+		     uint32_t count, struct vmm_mem_stack *s)
 {
 	const uint64_t *table = vmm_mem_ptr(m, leaf, PAGE_SIZE);
-	uint64_t entries[512], clean = *nclean, total = *nfree, n = 0, run;
+	uint64_t entries[512], clean = s->nclean, total = s->nfree, n = 0, run;
 	uint32_t frames[512], *stack;
 	long used = 0;
 
@@ -288,8 +289,8 @@ long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 	memmove(stack + clean + n, stack + clean, (total - clean) * sizeof(*stack));
 	memcpy(stack + clean, frames, n * sizeof(*stack));
 	vmm_mem_mark(m, m->free_stack + clean * 4, (total + n - clean) * 4);
-	*nclean = clean + n;
-	*nfree = total + n;
+	s->nclean = clean + n;
+	s->nfree = total + n;
 	return used;
 }
 

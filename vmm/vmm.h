@@ -160,19 +160,19 @@ int vmm_mem_reset(struct vmm_mem *m);
  * or -errno. */
 int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len);
 
-/* vmm_mem_release - LSTAR_HC_RELEASE: free the pool frames that entries
- * [first, first + count) of the leaf table at gpa leaf name, cleared, onto
- * the shim's free stack as clean pages (*nclean and *nfree its counts, in
- * and out).  The entries in use, or -errno with the stack and its counts
- * unchanged (some frames may have been cleared). */
-long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
-		     uint32_t count, uint64_t *nclean, uint64_t *nfree);
-
 /* The shim's page allocator's counts: clean and all entries of its free
  * stack, and the pool's next never-used page. */
 struct vmm_mem_stack {
 	uint64_t nclean, nfree, pool_next;
 };
+
+/* vmm_mem_release - LSTAR_HC_RELEASE: free the pool frames that entries
+ * [first, first + count) of the leaf table at gpa leaf name, cleared, onto
+ * the shim's free stack as clean pages (s's nclean and nfree, in and out).
+ * The entries in use, or -errno with the stack and its counts unchanged
+ * (some frames may have been cleared). */
+long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
+		     uint32_t count, struct vmm_mem_stack *s);
 
 /* vmm_mem_back - LSTAR_HC_BACK: back the empty entries [first, first +
  * count) of the leaf table at gpa leaf with zeroed frames (the free
