@@ -362,6 +362,17 @@ START_TEST(release_checks_every_number)
 	ck_assert_int_eq(vmm_mem_rezero(&p, p.size - PAGE, 2 * PAGE), -EINVAL);
 	ck_assert_int_eq(vmm_mem_rezero(&p, frame, ~(uint64_t)(PAGE - 1)), -EINVAL);
 	ck_assert(data[0] == 0x5a && data[PAGE - 1] == 0x5a);
+	/* A list of frames (the zeroing hypercall's): pool pages only. */
+	{
+		uint8_t *below = vmm_mem_ptr(&p, LSTAR_POOL_GPA - PAGE, PAGE);
+		const uint32_t out[] = { (uint32_t)((LSTAR_POOL_GPA - PAGE) / PAGE) };
+		const uint32_t past[] = { (uint32_t)(p.size / PAGE) };
+
+		below[0] = 0x77;
+		ck_assert_int_eq(vmm_mem_rezero_frames(&p, out, 1), -EINVAL);
+		ck_assert_int_eq(vmm_mem_rezero_frames(&p, past, 1), -EINVAL);
+		ck_assert_uint_eq(below[0], 0x77);
+	}
 
 	s = (struct vmm_mem_stack){ 1, 2, 0 };
 	ck_assert_int_eq(vmm_mem_release(&p, leaf, 0, 8, &s), 3);

@@ -248,20 +248,8 @@ static void hc_zero_pages(struct vmm_vcpu *cpu, struct lstar_hc *hc,
 		return;
 	/* Copy once: every check and use below reads the copy. */
 	memcpy(pfns, guest, count * 4);
-	for (uint64_t i = 0; i < count; i++) {
-		uint64_t gpa = (uint64_t)pfns[i] << 12, run = 1;
-
-		/* Coalesce physically adjacent pages into one call. */
-		while (i + run < count && pfns[i + run] == pfns[i] + run)
-			run++;
-		if (gpa < LSTAR_POOL_GPA ||
-		    !vmm_mem_range_ok(cpu->mem, gpa, run * LSTAR_PAGE_SIZE) ||
-		    vmm_mem_rezero(cpu->mem, gpa, run * LSTAR_PAGE_SIZE))
-			goto out;
-		i += run - 1;
-	}
-	live->zero.ret = 0;
-out:
+	if (!vmm_mem_rezero_frames(cpu->mem, pfns, count))
+		live->zero.ret = 0;
 	free(pfns);
 }
 

@@ -246,6 +246,47 @@ int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len)
 }
 
 /*
+ * Rezero the frames pfn[0, n), coalescing runs of consecutive ones,
+ * upwards (as pages are unmapped) or downwards (as they are taken from
+ * the top of the free stack).  Each must be a page of the pool.
+ */
+int vmm_mem_rezero_frames(struct vmm_mem *m, const uint32_t *pfn, uint64_t n)
+{
+	for (uint64_t i = 0, run; i < n; i += run) {
+		int64_t step = i + 1 < n && pfn[i + 1] + 1 == (uint64_t)pfn[i] ? -1 : 1;
+		uint64_t low;
+		int err;
+
+		for (run = 1; i + run < n &&
+			      (int64_t)pfn[i + run] == (int64_t)pfn[i] + step * (int64_t)run; run++)
+			;
+		low = step < 0 ? pfn[i] - (run - 1) : pfn[i];
+		if (low * PAGE_SIZE < LSTAR_POOL_GPA)
+			return -EINVAL;
+		if ((err = vmm_mem_rezero(m, low * PAGE_SIZE, run * PAGE_SIZE)))
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The leaf table at gpa leaf, with [first, first + count) inside it, and
+ * the shim's free stack, its counts in s consistent: NULL where any of
+ * them is out of range (the guest's numbers, for LSTAR_HC_RELEASE and
+ * LSTAR_HC_BACK).
+ */
+static uint32_t *leaf_and_stack(struct vmm_mem *m, uint64_t leaf, uint32_t first,
+				uint32_t count, const struct vmm_mem_stack *s,
+				uint64_t **table)
+{
+	if (leaf % PAGE_SIZE || first > 512 || count > 512 - first ||
+	    s->nclean > s->nfree || s->nfree > m->free_stack_slots ||
+	    !(*table = vmm_mem_ptr(m, leaf, PAGE_SIZE)))
+		return NULL;
+	return vmm_mem_ptr(m, m->free_stack, m->free_stack_slots * 4);
+}
+
+/*
  * The shim's munmap of many pages, at native speed: reading the entries
  * and stacking each frame would cost it ~11 emulated instructions a page.
  * Every number is the guest's: the table must be a page of guest memory,
@@ -257,15 +298,13 @@ int vmm_mem_rezero(struct vmm_mem *m, uint64_t gpa, uint64_t len)
 long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 		     uint32_t count, struct vmm_mem_stack *s)
 {
-	const uint64_t *table = vmm_mem_ptr(m, leaf, PAGE_SIZE);
-	uint64_t entries[512], clean = s->nclean, total = s->nfree, n = 0, run;
+	uint64_t entries[512], clean = s->nclean, total = s->nfree, n = 0, *table;
 	uint32_t frames[512], *stack;
 	long used = 0;
+	int err;
 
-	if (!table || leaf % PAGE_SIZE || first > 512 || count > 512 - first ||
-	    clean > total || total > m->free_stack_slots ||
-	    count > m->free_stack_slots - total ||
-	    !(stack = vmm_mem_ptr(m, m->free_stack, m->free_stack_slots * 4)))
+	if (!(stack = leaf_and_stack(m, leaf, first, count, s, &table)) ||
+	    count > m->free_stack_slots - total)
 		return -EINVAL;
 	memcpy(entries, table + first, count * sizeof(*entries));
 	for (uint32_t i = 0; i < count; i++) {
@@ -278,14 +317,8 @@ long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 		    pa >= LSTAR_POOL_GPA && pa < m->pool_end)
 			frames[n++] = (uint32_t)(pa / PAGE_SIZE);
 	}
-	for (uint64_t i = 0; i < n; i += run) {
-		int err;
-
-		for (run = 1; i + run < n && frames[i + run] == frames[i] + run; run++)
-			;
-		if ((err = vmm_mem_rezero(m, (uint64_t)frames[i] * PAGE_SIZE, run * PAGE_SIZE)))
-			return err;
-	}
+	if ((err = vmm_mem_rezero_frames(m, frames, n)))
+		return err;
 	memmove(stack + clean + n, stack + clean, (total - clean) * sizeof(*stack));
 	memcpy(stack + clean, frames, n * sizeof(*stack));
 	vmm_mem_mark(m, m->free_stack + clean * 4, (total + n - clean) * 4);
@@ -306,16 +339,15 @@ long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 long vmm_mem_back(struct vmm_mem *m, uint64_t leaf, uint32_t first, uint32_t count,
 		  uint64_t flags, struct vmm_mem_stack *s)
 {
-	uint64_t *table = vmm_mem_ptr(m, leaf, PAGE_SIZE);
 	uint64_t clean = s->nclean, total = s->nfree, next = s->pool_next, take, n = 0;
-	uint32_t frames[512], *stack;
+	uint64_t *table;
+	uint32_t frames[512] = { 0 }, *stack;	/* zeroed for the compiler only */
+	int err;
 
-	if (!table || leaf % PAGE_SIZE || first > 512 || count > 512 - first ||
-	    clean > total || total > m->free_stack_slots ||
+	if (!(stack = leaf_and_stack(m, leaf, first, count, s, &table)) ||
 	    (flags & (X86_PTE_ADDR | X86_PTE_PS)) ||
 	    (flags & (X86_PTE_P | X86_PTE_U)) != (X86_PTE_P | X86_PTE_U) ||
-	    next % PAGE_SIZE || next < LSTAR_POOL_GPA || next > m->pool_end ||
-	    !(stack = vmm_mem_ptr(m, m->free_stack, m->free_stack_slots * 4)))
+	    next % PAGE_SIZE || next < LSTAR_POOL_GPA || next > m->pool_end)
 		return -EINVAL;
 	for (uint32_t i = 0; i < count; i++)
 		if (table[first + i])
@@ -331,20 +363,9 @@ long vmm_mem_back(struct vmm_mem *m, uint64_t leaf, uint32_t first, uint32_t cou
 			return -EINVAL;
 		frames[n++] = pfn;
 	}
-	/* Dirty pages lie above the clean ones: the first taken.  Stacked
-	 * as they were unmapped and taken from the top, a run of them is
-	 * often consecutive frames, downwards. */
-	for (uint64_t i = 0, run; i < n && total - 1 - i >= clean; i += run) {
-		int err;
-
-		for (run = 1; i + run < n && total - 1 - (i + run) >= clean &&
-			      frames[i + run] == frames[i] - run; run++)
-			;
-		err = vmm_mem_rezero(m, (uint64_t)(frames[i] - (run - 1)) * PAGE_SIZE,
-				     run * PAGE_SIZE);
-		if (err)
-			return err;
-	}
+	/* Dirty pages lie above the clean ones: the first taken. */
+	if ((err = vmm_mem_rezero_frames(m, frames, take < total - clean ? take : total - clean)))
+		return err;
 	while (n < count && next < m->pool_end) {
 		frames[n++] = (uint32_t)(next / PAGE_SIZE);
 		next += PAGE_SIZE;

@@ -182,6 +182,11 @@ long vmm_mem_release(struct vmm_mem *m, uint64_t leaf, uint32_t first,
 long vmm_mem_back(struct vmm_mem *m, uint64_t leaf, uint32_t first, uint32_t count,
 		  uint64_t flags, struct vmm_mem_stack *s);
 
+/* vmm_mem_rezero_frames - vmm_mem_rezero for the frames pfn[0, n), each
+ * a page of the pool (guest numbers: -EINVAL otherwise), coalesced into
+ * runs.  0 or -errno. */
+int vmm_mem_rezero_frames(struct vmm_mem *m, const uint32_t *pfn, uint64_t n);
+
 /* vmm_mem_alloc - a zero page from the pool, or 0 when it is exhausted. */
 uint64_t vmm_mem_alloc(struct vmm_mem *m);
 
