@@ -498,7 +498,7 @@ START_TEST(malformed_requests_refused)
 	const char *const args[] = { BUSYBOX, "echo", "still here", NULL };
 	struct lstar_exec_request h, *big;
 	struct lstar_exec_msg m;
-	char garbage[64];
+	char garbage[64], *text;
 	struct sandbox s;
 	struct run_result r;
 	size_t big_len;
@@ -560,8 +560,10 @@ START_TEST(malformed_requests_refused)
 		      r.status, r.out, r.err);
 	run_result_free(&r);
 	ck_assert_int_eq(sandbox_end(&s), 0);
-	ck_assert_msg(!strcmp(read_text(s.out), "init-done\n"), "the first program: '%s' %s",
-		      read_text(s.out), read_text(s.err));
+	text = read_text(s.out);
+	ck_assert_msg(!strcmp(text, "init-done\n"), "the first program: '%s' %s",
+		      text, read_text(s.err));
+	free(text);
 	sandbox_free(&s);
 }
 END_TEST
@@ -621,7 +623,7 @@ START_TEST(host_user_applies)
 		BUSYBOX, "sh", "-c",
 		"echo x 2>/dev/null > r644; echo w644=$?; echo hi > pub/made; echo made=$?", NULL,
 	};
-	char path[PATH_MAX];
+	char path[PATH_MAX], *text;
 	struct sandbox s = { .host_user = "1000:1000" };
 	struct run_result r;
 	struct stat st;
@@ -644,7 +646,9 @@ START_TEST(host_user_applies)
 	ck_assert_msg(st.st_uid == 1000 && st.st_gid == 1000, "made by %u:%u", st.st_uid,
 		      st.st_gid);
 	snprintf(path, sizeof(path), "%s/r644", s.dir);
-	ck_assert_str_eq(read_text(path), "root's\n");
+	text = read_text(path);
+	ck_assert_str_eq(text, "root's\n");
+	free(text);
 	ck_assert_int_eq(sandbox_end(&s), 0);
 	sandbox_free(&s);
 }
