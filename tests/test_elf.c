@@ -5,13 +5,18 @@
  * Bad files are made by damaging a copy of a good one (build/guest/
  * args.musl unless said otherwise): Elf64_Ehdr and Elf64_Phdr fields are
  * patched in place, segments found by type and flags, never by index.
+ * Every parse is made twice, from the bytes in memory and from a file of
+ * them (as lstar reads a program), and the two must agree to the word;
+ * the load reads segments from the file straight into guest memory.
  */
 #include <elf.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "tests.h"
 #include "vmm.h"
@@ -144,11 +149,41 @@ static int grow_phdrs(struct file *f, int extra)
 	return old;
 }
 
+/* A file (a memfd) holding size bytes of buf. */
+static int file_of(const void *buf, size_t size)
+{
+	int fd = memfd_create("elf", MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, size), (ssize_t)size);
+	return fd;
+}
+
+/* vmm_elf_parse, and vmm_elf_parse_fd on a file of the same bytes: they
+ * must agree, on the description or on the reason. */
+static int parse(const void *buf, size_t size, struct vmm_elf *e, char *err, size_t errlen)
+{
+	static struct vmm_elf by_fd;
+	char why[256];
+	int fd = file_of(buf, size), ret;
+
+	ck_assert_uint_le(errlen, sizeof(why));
+	strcpy(why, "unset");
+	ret = vmm_elf_parse(buf, size, e, err, errlen);
+	ck_assert_int_eq(vmm_elf_parse_fd(fd, size, &by_fd, why, errlen), ret);
+	if (ret == 0)
+		ck_assert_msg(!memcmp(&by_fd, e, sizeof(*e)), "described differently from a file");
+	else
+		ck_assert_msg(!strncmp(why, err, errlen), "from a file: \"%s\", not \"%s\"", why, err);
+	close(fd);
+	return ret;
+}
+
 static void accepted(const struct file *f, struct vmm_elf *e)
 {
 	char err[256] = "";
 
-	ck_assert_msg(vmm_elf_parse(f->buf, f->size, e, err, sizeof(err)) == 0,
+	ck_assert_msg(parse(f->buf, f->size, e, err, sizeof(err)) == 0,
 		      "refused: %s", err);
 }
 
@@ -200,7 +235,7 @@ START_TEST(accepts_static_programs)
 	char err[256] = "";
 
 	load(&f, good[_i]);
-	ck_assert_msg(vmm_elf_parse(f.buf, f.size, &e, err, sizeof(err)) == 0,
+	ck_assert_msg(parse(f.buf, f.size, &e, err, sizeof(err)) == 0,
 		      "%s: %s", good[_i], err);
 	ck_assert_int_gt(e.nsegs, 0);
 	ck_assert_int_eq(e.pie, _i == 2);
@@ -482,6 +517,11 @@ static void interp_twice(struct file *f)
 static void no_phdrs(struct file *f)
 {
 	ehdr(f)->e_phnum = 0;
+}
+
+static void phnum_xnum(struct file *f)
+{
+	ehdr(f)->e_phnum = PN_XNUM;
 }
 
 static void phentsize(struct file *f)
@@ -818,6 +858,7 @@ static const struct damage damages[] = {
 	{ "PT_INTERP with a NUL inside", "args.pie", interp_nul_inside, "bad PT_INTERP", "NUL-terminated" },
 	{ "two PT_INTERPs", "args.musl", interp_twice, "more than one PT_INTERP", NULL },
 	{ "e_phnum 0", "args.musl", no_phdrs, "no program headers", NULL },
+	{ "e_phnum PN_XNUM", "args.musl", phnum_xnum, "too many program headers", NULL },
 	{ "e_phentsize", "args.musl", phentsize, "program header size", NULL },
 	{ "e_phoff past the end", "args.musl", phoff_past_end, "program header", NULL },
 	{ "e_phoff absurd", "args.musl", phoff_absurd, "program header", NULL },
@@ -888,7 +929,7 @@ START_TEST(refuses_damaged)
 
 	load(&f, d->file);
 	d->fn(&f);
-	ret = vmm_elf_parse(f.buf, f.size, &e, err, sizeof(err));
+	ret = parse(f.buf, f.size, &e, err, sizeof(err));
 	ck_assert_msg(ret == -1, "%s: accepted", d->what);
 	ck_assert_msg(says(err, d->phrase), "%s: reason \"%s\" lacks \"%s\"",
 		      d->what, err, d->phrase);
@@ -910,7 +951,7 @@ START_TEST(refuses_non_elf)
 		size_t n = i == 4 ? 8 : strlen(texts[i]);
 
 		err[0] = '\0';
-		ck_assert_int_eq(vmm_elf_parse(texts[i], n, &e, err, sizeof(err)), -1);
+		ck_assert_int_eq(parse(texts[i], n, &e, err, sizeof(err)), -1);
 		ck_assert_str_eq(err, "not an ELF file");
 	}
 }
@@ -931,7 +972,7 @@ START_TEST(refuses_every_header_prefix)
 		char *copy = malloc(n ? n : 1);
 
 		memcpy(copy, f.buf, n);
-		ck_assert_msg(vmm_elf_parse(copy, n, &e, err, sizeof(err)) == -1,
+		ck_assert_msg(parse(copy, n, &e, err, sizeof(err)) == -1,
 			      "%zu bytes accepted", n);
 		ck_assert_msg(err[0], "%zu bytes: no reason", n);
 		free(copy);
@@ -951,7 +992,7 @@ START_TEST(reason_fits_errlen)
 	load(&f, "args.musl");
 	interp_past_end(&f);
 	memset(err, 'G', sizeof(err));
-	ck_assert_int_eq(vmm_elf_parse(f.buf, f.size, &e, err, 8), -1);
+	ck_assert_int_eq(parse(f.buf, f.size, &e, err, 8), -1);
 	ck_assert_str_eq(err, "truncat");
 	for (size_t i = 8; i < sizeof(err); i++)
 		ck_assert_int_eq(err[i], 'G');
@@ -1008,7 +1049,7 @@ START_TEST(random_header_damage)
 			else
 				g.buf[at + (r >> 1) % 8] ^= 1 << (r >> 4) % 8;
 		}
-		if (vmm_elf_parse(g.buf, g.size, &e, err, sizeof(err)) == 0) {
+		if (parse(g.buf, g.size, &e, err, sizeof(err)) == 0) {
 			check_invariants(&e);
 			accepts++;
 		} else {
@@ -1018,6 +1059,95 @@ START_TEST(random_header_damage)
 	}
 	/* Some damage is harmless: the test did exercise acceptance. */
 	ck_assert_int_gt(accepts, 0);
+	free(f.buf);
+}
+END_TEST
+
+/* Where the load tests put a PIE. */
+#define PIE_BIAS	0x555555554000ULL
+
+/* len bytes of guest memory at user address va, as ring 3 reads them. */
+static void guest_read(const struct vmm_mem *m, uint64_t va, uint8_t *dst, uint64_t len)
+{
+	while (len) {
+		struct iovec iov[8];
+		int n;
+		long got = vmm_mem_user_iov(m, va, len, false, iov, 8, &n);
+
+		ck_assert_int_gt(got, 0);
+		for (int k = 0; k < n; k++) {
+			memcpy(dst, iov[k].iov_base, iov[k].iov_len);
+			dst += iov[k].iov_len;
+		}
+		va += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+}
+
+/* The load reads each segment's bytes from the file, as they are there;
+ * the rest of the segment (bss, up to the next one) reads zero. */
+START_TEST(load_reads_segments_from_the_file)
+{
+	struct file f;
+	struct vmm_elf e;
+	struct vmm_mem m;
+	struct lstar_boot_info bi = { 0 };
+	uint64_t bias = _i ? PIE_BIAS : 0;
+	char err[256] = "";
+	int fd;
+
+	load(&f, _i ? "args.pie" : "args.glibc");
+	fd = file_of(f.buf, f.size);
+	ck_assert_msg(vmm_elf_parse_fd(fd, f.size, &e, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(vmm_mem_init(&m, 32ULL << 20), 0);
+	ck_assert_int_eq(vmm_elf_load(&m, &e, fd, bias, &bi), 0);
+	for (int i = 0; i < e.nsegs; i++) {
+		const struct vmm_elf_segment *s = &e.segs[i];
+		uint64_t end = i + 1 < e.nsegs && e.segs[i + 1].vaddr < s->vaddr + s->memsz ?
+			       e.segs[i + 1].vaddr : s->vaddr + s->memsz;
+		uint8_t *got = malloc(s->memsz);
+
+		ck_assert_ptr_nonnull(got);
+		guest_read(&m, s->vaddr + bias, got, end - s->vaddr);
+		ck_assert_msg(!memcmp(got, f.buf + s->offset, s->filesz),
+			      "segment %d: not the file's bytes", i);
+		for (uint64_t k = s->filesz; k < end - s->vaddr; k++)
+			ck_assert_msg(!got[k], "segment %d: byte %llu of bss is 0x%x", i,
+				      (unsigned long long)k, got[k]);
+		free(got);
+	}
+	ck_assert_int_ge(bi.nr_vmas, 1);
+	vmm_mem_destroy(&m);
+	close(fd);
+	free(f.buf);
+}
+END_TEST
+
+/* A file that shrinks between the checks and the load (something else
+ * truncated it) fails the load with EIO, whether it lost one byte of its
+ * last segment or everything: never a short segment, never a fault. */
+START_TEST(load_fails_when_the_file_shrank)
+{
+	struct file f;
+	struct vmm_elf e;
+	char err[256] = "";
+	int fd;
+
+	load(&f, "args.glibc");
+	fd = file_of(f.buf, f.size);
+	ck_assert_msg(vmm_elf_parse_fd(fd, f.size, &e, err, sizeof(err)) == 0, "%s", err);
+	for (int round = 0; round < 2; round++) {
+		const struct vmm_elf_segment *last = &e.segs[e.nsegs - 1];
+		struct vmm_mem m;
+		struct lstar_boot_info bi = { 0 };
+
+		ck_assert_uint_gt(last->filesz, 0);
+		ck_assert_int_eq(ftruncate(fd, round ? 0 : (off_t)(last->offset + last->filesz - 1)), 0);
+		ck_assert_int_eq(vmm_mem_init(&m, 32ULL << 20), 0);
+		ck_assert_int_eq(vmm_elf_load(&m, &e, fd, 0, &bi), -EIO);
+		vmm_mem_destroy(&m);
+	}
+	close(fd);
 	free(f.buf);
 }
 END_TEST
@@ -1037,6 +1167,11 @@ Suite *suite_elf(void)
 	tcase_add_test(tc, refuses_every_header_prefix);
 	tcase_add_test(tc, reason_fits_errlen);
 	tcase_add_loop_test(tc, random_header_damage, 0, 8);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_add_loop_test(tc, load_reads_segments_from_the_file, 0, 2);
+	tcase_add_test(tc, load_fails_when_the_file_shrank);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -158,8 +158,9 @@ static int open_program(struct vmm_vcpu *cpu, int dirfd, const char *path, int f
 	return fd < 0 ? -errno : fd;
 }
 
-/* Linux's checks of the file: a regular file with an execute bit. */
-static int check_file(int fd)
+/* Linux's checks of the file: a regular file with an execute bit.  0
+ * and its size, or -errno. */
+static int check_file(int fd, uint64_t *size)
 {
 	struct stat st;
 
@@ -167,6 +168,7 @@ static int check_file(int fd)
 		return -errno;
 	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
 		return -EACCES;
+	*size = (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -176,7 +178,7 @@ static int check_file(int fd)
  * interpreter goes first in argv, then the argument, then the script as
  * execve named it, in place of argv[0].  0, -ENOEXEC (no interpreter).
  */
-static int take_script(const uint8_t *file, size_t size, const char *path, struct strv *argv,
+static int take_script(const char *file, size_t size, const char *path, struct strv *argv,
 		       char **interp)
 {
 	char line[SCRIPT_LINE_MAX];
@@ -226,17 +228,18 @@ struct exec_req {
 	char *path;			/* the program as named last (argv's or an
 					 * interpreter's) */
 	struct strv argv, envp;
-	struct vmm_image img;
+	struct vmm_image img;		/* its fd is fd's */
 	int fd;				/* the program's file */
 };
+
+#define EXEC_REQ_INIT	{ .img = VMM_IMAGE_INIT, .fd = -1 }
 
 static void req_free(struct exec_req *r)
 {
 	free(r->path);
 	strv_free(&r->argv);
 	strv_free(&r->envp);
-	free(r->img.file);
-	free(r->img.interp_file);
+	vmm_image_release(&r->img);
 	if (r->fd >= 0)
 		close(r->fd);
 }
@@ -267,11 +270,12 @@ static int find_program(struct vmm_vcpu *cpu, uint64_t nr, const uint64_t *a, st
 	return find_file(cpu, dirfd, flags, r);
 }
 
-/* Open, check and read r->path (from dirfd), following "#!" lines; for a
+/* Open and check r->path (from dirfd), following "#!" lines; for a
  * dynamic program, its interpreter too. */
 static int find_file(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req *r)
 {
-	char why[512];
+	char head[SCRIPT_LINE_MAX], why[512];
+	ssize_t n = 0;
 	int err;
 
 	for (int depth = 0;; depth++) {
@@ -282,30 +286,32 @@ static int find_file(struct vmm_vcpu *cpu, int dirfd, int flags, struct exec_req
 			r->fd = -1;
 			return err;
 		}
-		if ((err = check_file(r->fd)) ||
-		    (err = vmm_read_program(r->fd, &r->img.file, &r->img.size)))
+		if ((err = check_file(r->fd, &r->img.size)))
 			return err;
-		if (r->img.size < 2 || memcmp(r->img.file, "#!", 2))
+		r->img.fd = r->fd;
+		/* What the file is, told by its first bytes, as Linux's
+		 * binfmt handlers are. */
+		if ((n = pread(r->fd, head, sizeof(head), 0)) < 0)
+			return -errno;
+		if (n < 2 || memcmp(head, "#!", 2))
 			break;
 		if (depth == EXEC_MAX_SCRIPTS)
 			return -ELOOP;
-		if ((err = take_script(r->img.file, r->img.size, r->path, &r->argv, &interp)))
+		if ((err = take_script(head, (size_t)n, r->path, &r->argv, &interp)))
 			return err;
 		/* The interpreter is looked up from the working directory,
 		 * as the path it is, whatever execveat's arguments were. */
 		free(r->path);
 		r->path = interp;
-		free(r->img.file);
-		r->img.file = NULL;
 		close(r->fd);
-		r->fd = -1;
+		r->fd = r->img.fd = -1;
 		dirfd = AT_FDCWD;
 		flags = 0;
 	}
 	if (vmm_image_check(&r->img, why, sizeof(why))) {
 		/* A bad ELF is worth a word; any other file is just not a
 		 * program (a shell then runs it as a script). */
-		if (r->img.size >= 4 && !memcmp(r->img.file, "\177ELF", 4))
+		if (n >= 4 && !memcmp(head, "\177ELF", 4))
 			vmm_err("%s: %s", r->path, why);
 		return -ENOEXEC;
 	}
@@ -322,7 +328,7 @@ int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)
 	struct vmm *vmm = cpu->vmm;
 	uint64_t args[6] = { x->args[0], x->args[1], x->args[2], x->args[3], x->args[4], 0 };
 	struct vmm_call c = { .nr = x->nr, .args = args };
-	struct exec_req r = { .fd = -1 };
+	struct exec_req r = EXEC_REQ_INIT;
 	uint64_t a[6];
 	int err;
 
@@ -425,9 +431,8 @@ static int find_along_path(struct vmm_vcpu *cpu, char *const argv[], char *const
 		/* Each try starts afresh: a "#!" line rewrote argv. */
 		strv_free(&r->argv);
 		free(r->path);
-		free(r->img.file);
-		free(r->img.interp_file);
-		r->img = (struct vmm_image){ 0 };
+		vmm_image_release(&r->img);
+		r->img = (struct vmm_image)VMM_IMAGE_INIT;
 		r->path = NULL;
 		if (r->fd >= 0)
 			close(r->fd);
@@ -459,21 +464,20 @@ int vmm_exec_first(struct vmm_vcpu *cpu, struct vmm_image *img, int *fd, struct 
 	*hold = r;
 	if (!r)
 		return -ENOMEM;
-	r->fd = -1;
+	*r = (struct exec_req)EXEC_REQ_INIT;
 	if ((err = find_along_path(cpu, img->argv, img->envp, r)))
 		return err;
 	img->program = r->path;
-	img->file = r->img.file;
+	img->fd = r->img.fd;
 	img->size = r->img.size;
 	img->elf = r->img.elf;
-	img->interp_file = r->img.interp_file;
+	img->interp_fd = r->img.interp_fd;
 	img->interp_size = r->img.interp_size;
 	img->interp_elf = r->img.interp_elf;
 	img->argc = r->argv.n;
 	img->argv = r->argv.v;
-	r->img.file = NULL;		/* img's now, freed with it */
-	r->img.interp_file = NULL;
-	*fd = r->fd;
+	r->img.interp_fd = -1;		/* img's now, closed with it */
+	*fd = r->fd;			/* the caller's now: img borrows it */
 	r->fd = -1;
 	return 0;
 }
@@ -488,7 +492,7 @@ void vmm_exec_first_free(struct exec_req *hold)
 int vmm_exec_spawn(struct vmm_vcpu *cpu, char *const argv[], char *const envp[])
 {
 	struct vmm *vmm = cpu->vmm;
-	struct exec_req r = { .fd = -1 };
+	struct exec_req r = EXEC_REQ_INIT;
 	int err = 0;
 
 	/* The strings were checked against execve's limits already

@@ -29,7 +29,6 @@
 
 #define PAGE_SIZE	LSTAR_PAGE_SIZE
 #define STACK_SIZE	(8ULL << 20)	/* RLIMIT_STACK's default */
-#define PROGRAM_MAX	(1ULL << 30)	/* the largest program file we read */
 #define MMAP_MIN	0x10000ULL	/* Linux's default vm.mmap_min_addr */
 /* The program's image must end below this: the top 1 GiB of user space
  * holds the randomized stack (up to 256 MiB + 8 MiB below the top), the
@@ -118,43 +117,17 @@ static uint64_t random_u64(void)
 }
 
 /* Read the whole program file into memory (freed by the caller). */
-static int read_program(const char *path, uint8_t **out, size_t *size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd < 0)
-		return -errno;
-	err = vmm_read_program(fd, out, size);
-	close(fd);
-	return err;
-}
-
-int vmm_read_program(int fd, uint8_t **out, size_t *size)
+/* The file fd, which lstar will read a program from: its size, or
+ * -errno (-EISDIR, -EACCES for any other file that is not regular). */
+static int program_size(int fd, uint64_t *size)
 {
 	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
-	if ((uint64_t)st.st_size > PROGRAM_MAX)
-		return -EFBIG;
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf)
-		return -ENOMEM;
-	while (done < (size_t)st.st_size) {
-		ssize_t n = pread(fd, buf + done, st.st_size - done, (off_t)done);
-
-		if (n <= 0) {
-			free(buf);
-			return n < 0 ? -errno : -EIO;
-		}
-		done += n;
-	}
-	*out = buf;
-	*size = done;
+	*size = (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -736,6 +709,12 @@ struct boot {
 	struct exec_req *inside;	/* --inside: what img points at */
 };
 
+/* Why vmm_elf_load failed, said for a person. */
+static const char *load_error(int err)
+{
+	return err == -EIO ? "the file is shorter now than when it was checked" : strerror(-err);
+}
+
 /* -ENOMEM from a step that fills guest memory: the program does not fit
  * --mem.  Other errors the step reported itself. */
 static int no_room(struct vmm *vmm, int err)
@@ -746,14 +725,21 @@ static int no_room(struct vmm *vmm, int err)
 	return err;
 }
 
-/* 1. The program: read and checked before KVM is touched. */
+/* 1. The program: opened and checked before KVM is touched. */
 static int read_image(struct vmm *vmm, struct boot *b)
 {
 	const char *program = vmm->opt->program;
 	char why[256];
 	int err;
 
-	if ((err = read_program(program, &b->img.file, &b->img.size))) {
+	/* The one open of the file: what is loaded is what /proc/self/exe
+	 * runs. */
+	if ((vmm->proc.exe_fd = b->img.fd = open(program, O_RDONLY | O_CLOEXEC)) < 0) {
+		err = -errno;
+		vmm_err("%s: %s", program, strerror(-err));
+		return err;
+	}
+	if ((err = program_size(b->img.fd, &b->img.size))) {
 		vmm_err("%s: %s", program, strerror(-err));
 		return err;
 	}
@@ -766,7 +752,7 @@ static int read_image(struct vmm *vmm, struct boot *b)
 
 int vmm_image_check(struct vmm_image *img, char *why, size_t len)
 {
-	if (vmm_elf_parse(img->file, img->size, &img->elf, why, len))
+	if (vmm_elf_parse_fd(img->fd, img->size, &img->elf, why, len))
 		return -ENOEXEC;
 	if (!img->elf.pie && img->elf.hi > IMAGE_TOP) {
 		snprintf(why, len, "segments reach 0x%llx, into the stack's area (above 0x%llx)",
@@ -796,9 +782,8 @@ int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, siz
 		snprintf(why, len, "interpreter %s: %s", name, strerror(-fd));
 		return fd;
 	}
-	err = vmm_read_program(fd, &img->interp_file, &img->interp_size);
-	close(fd);
-	if (err) {
+	if ((err = program_size(fd, &img->interp_size))) {
+		close(fd);
 		snprintf(why, len, "interpreter %s: %s", name,
 			 err == -EACCES ? "not a regular file" : strerror(-err));
 		return err;
@@ -806,8 +791,7 @@ int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, siz
 	/* Linux's ELIBBAD: a file that is no interpreter lstar can load.
 	 * One that names an interpreter itself (itself, say) is refused
 	 * as Linux refuses it: no chains. */
-	if (vmm_elf_parse(img->interp_file, img->interp_size, &img->interp_elf,
-			  inner, sizeof(inner)))
+	if (vmm_elf_parse_fd(fd, img->interp_size, &img->interp_elf, inner, sizeof(inner)))
 		snprintf(why, len, "interpreter %s: %s", name, inner);
 	else if (img->interp_elf.interp[0])
 		snprintf(why, len, "interpreter %s: names an interpreter itself (%s)",
@@ -818,11 +802,18 @@ int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, siz
 	else
 		bad = false;
 	if (bad) {
-		free(img->interp_file);
-		img->interp_file = NULL;
+		close(fd);
 		return -ELIBBAD;
 	}
+	img->interp_fd = fd;
 	return 0;
+}
+
+void vmm_image_release(struct vmm_image *img)
+{
+	if (img->interp_fd >= 0)
+		close(img->interp_fd);
+	img->interp_fd = -1;
 }
 
 /* 2. The process: the trees the program may see (the policy's path rules,
@@ -929,10 +920,6 @@ static int open_process(struct vmm *vmm)
 	vmm_fd_init(proc);
 	if ((err = vmm_rlimit_start(proc, opt)))
 		return err;
-	/* What /proc/self/exe runs (exec.c): the program as it was read
-	 * (--inside: find_inside keeps the file it read). */
-	if (!opt->inside)
-		proc->exe_fd = open(opt->program, O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -1039,13 +1026,13 @@ static int load_interp(struct vmm *vmm, struct boot *b)
 			b->img.program, (unsigned long long)hi, b->img.elf.interp);
 		return -ENOEXEC;
 	}
-	if ((err = vmm_elf_load(&vmm->vm.mem, ie, b->img.interp_file, b->interp_base, &b->bi))) {
+	if ((err = vmm_elf_load(&vmm->vm.mem, ie, b->img.interp_fd, b->interp_base, &b->bi))) {
 		if (err == -E2BIG)	/* the boot VMAs the shim takes */
 			vmm_err("%s: with its interpreter %s, more than %d mappings to start with",
 				b->img.program, b->img.elf.interp, LSTAR_BOOT_MAX_VMAS);
 		else if (err != -ENOMEM)
 			vmm_err("%s: cannot load its interpreter %s: %s", b->img.program,
-				b->img.elf.interp, strerror(-err));
+				b->img.elf.interp, load_error(err));
 		return no_room(vmm, err);
 	}
 	b->entry = ie->entry + b->interp_base;
@@ -1067,19 +1054,16 @@ static int load_images(struct vmm *vmm, struct boot *b)
 		return no_room(vmm, err);
 	if (b->img.elf.pie)
 		b->bias = 0x555555554000ULL + (random_u64() % (1ULL << 28)) * PAGE_SIZE;
-	if ((err = vmm_elf_load(&vmm->vm.mem, &b->img.elf, b->img.file, b->bias, &b->bi))) {
+	if ((err = vmm_elf_load(&vmm->vm.mem, &b->img.elf, b->img.fd, b->bias, &b->bi))) {
 		if (err != -ENOMEM)
-			vmm_err("%s: cannot load: %s", b->img.program, strerror(-err));
+			vmm_err("%s: cannot load: %s", b->img.program, load_error(err));
 		return no_room(vmm, err);
 	}
 	b->bi.brk_start = b->img.elf.hi + b->bias + (random_u64() % 8192) * PAGE_SIZE;
 	b->entry = b->img.elf.entry + b->bias;
-	if (b->img.interp_file && (err = load_interp(vmm, b)))
+	if (b->img.interp_fd >= 0 && (err = load_interp(vmm, b)))
 		return err;
-	free(b->img.file);
-	b->img.file = NULL;
-	free(b->img.interp_file);
-	b->img.interp_file = NULL;
+	vmm_image_release(&b->img);
 	return 0;
 }
 
@@ -1368,12 +1352,11 @@ int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img)
 	int err;
 
 	if (!b) {
-		free(img->file);
+		vmm_image_release(img);
 		return -ENOMEM;
 	}
 	b->img = *img;
-	img->file = NULL;
-	img->interp_file = NULL;
+	img->interp_fd = -1;
 	b->cpu = cpu;
 	b->exec = true;
 	vmm_vcpu_settle(cpu);
@@ -1382,8 +1365,7 @@ int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img)
 		goto out;
 	err = vmm_threads_exec(vmm, cpu);
 out:
-	free(b->img.file);
-	free(b->img.interp_file);
+	vmm_image_release(&b->img);
 	free(b);
 	return err;
 }
@@ -1440,7 +1422,7 @@ int vmm_run(const struct vmm_options *opt)
 		goto out;
 	vmm_init(vmm, opt);
 	b->img = (struct vmm_image){
-		.program = opt->program,
+		.program = opt->program, .fd = -1, .interp_fd = -1,
 		.argc = opt->argc, .argv = opt->argv, .envc = opt->envc, .envp = opt->envp,
 		.pid = LSTAR_GUEST_PID, .ppid = LSTAR_GUEST_PPID,
 	};
@@ -1475,8 +1457,7 @@ out:
 			close(vmm->exec_listen);
 	}
 	if (b) {
-		free(b->img.file);
-		free(b->img.interp_file);
+		vmm_image_release(&b->img);
 		vmm_exec_first_free(b->inside);
 	}
 	free(b);

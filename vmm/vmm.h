@@ -255,16 +255,21 @@ struct vmm_elf {
  * vmm_elf_parse - check that buf is an x86-64 executable lstar can run
  * and describe it in *out (a dynamic one's interpreter in out->interp).
  * On error returns -1 with a one-line reason in err (e.g. "bad PT_INTERP:
- * ...").  Does not keep buf.
+ * ...").  Does not keep buf.  vmm_elf_parse_fd - the same, for the file
+ * fd of size bytes, whose headers it reads by offset (fd's own offset is
+ * left alone: the descriptor may be shared).
  */
 int vmm_elf_parse(const void *buf, size_t size, struct vmm_elf *out,
 		  char *err, size_t errlen);
+int vmm_elf_parse_fd(int fd, uint64_t size, struct vmm_elf *out, char *err, size_t errlen);
 
 /*
  * vmm_elf_load - map the segments at bias into guest memory, with the
- * file's permissions, bss zero, and record them as boot VMAs.  0 or -errno.
+ * file's permissions, their bytes read from fd (as parsed from it) and
+ * bss zero, and record them as boot VMAs.  0 or -errno: -EIO when the
+ * file now ends before a segment does.
  */
-int vmm_elf_load(struct vmm_mem *m, const struct vmm_elf *e, const void *buf,
+int vmm_elf_load(struct vmm_mem *m, const struct vmm_elf *e, int fd,
 		 uint64_t bias, struct lstar_boot_info *bi);
 
 /* --- the initial stack (stack.c) ----------------------------------------- */
@@ -871,16 +876,22 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt);
 /* vm.c: run the program; returns lstar's exit status. */
 int vmm_run(const struct vmm_options *opt);
 
-/* A program to start in the VM: the first, or one execve names. */
+/*
+ * A program to start in the VM: the first, or one execve names.  Its file
+ * is read when it is loaded, not before (elf.c), so the image holds it
+ * open: the program's descriptor is borrowed (the process keeps it for
+ * /proc/self/exe), the interpreter's is the image's own, -1 when there is
+ * none (VMM_IMAGE_INIT; vmm_image_release closes it).
+ */
 struct vmm_image {
 	const char *program;		/* as named: messages, AT_EXECFN */
-	uint8_t *file;			/* the file, read whole (malloc'd) */
-	size_t size;
+	int fd;				/* the file (borrowed) */
+	uint64_t size;			/* its size when checked */
 	struct vmm_elf elf;		/* vmm_image_check's */
-	/* A dynamic program's interpreter (vmm_image_interp's): its file,
-	 * read whole (malloc'd), and its ELF. */
-	uint8_t *interp_file;
-	size_t interp_size;
+	/* A dynamic program's interpreter (vmm_image_interp's): its file
+	 * (owned), its size and its ELF. */
+	int interp_fd;
+	uint64_t interp_size;
 	struct vmm_elf interp_elf;
 	int argc;
 	char *const *argv;
@@ -889,32 +900,31 @@ struct vmm_image {
 	int32_t pid, ppid;		/* the process's */
 	uint64_t sig_blocked, sig_ignored; /* what the shim keeps (boot_info) */
 };
+#define VMM_IMAGE_INIT	{ .fd = -1, .interp_fd = -1 }
 
-/* vm.c: vmm_read_program - the whole regular file fd (not closed) into
- * *out (malloc'd), by offset (the descriptor may be shared: its own
- * offset is left alone); 0 or -errno.  vmm_image_check - can lstar run the
- * file in img: its ELF parsed into img->elf, or -ENOEXEC with the reason
- * in why.  vmm_exec_image - execve's point of no return: the VM emptied
- * and img (its file taken) started on cpu; 0 or -errno (the process
- * cannot go on). */
+/* vm.c: vmm_image_check - can lstar run the file in img: its ELF parsed
+ * into img->elf, or -ENOEXEC with the reason in why.  vmm_image_release -
+ * close what img owns.  vmm_exec_image - execve's point of no return: the
+ * VM emptied and img (its interpreter taken) started on cpu; 0 or -errno
+ * (the process cannot go on). */
 /* exec.c: lstar run --inside - the program named on the command line
  * (img->program, img->argv), found in the sandbox's own file system as
  * execve would find it (a bare name along its environment's PATH) and
- * read into img, its argv as "#!" lines make it; its file left open in
+ * checked into img, its argv as "#!" lines make it; its file left open in
  * *fd.  What img then points at is held in *hold until
  * vmm_exec_first_free.  0 or -errno. */
 struct exec_req;
 int vmm_exec_first(struct vmm_vcpu *cpu, struct vmm_image *img, int *fd, struct exec_req **hold);
 void vmm_exec_first_free(struct exec_req *hold);
-int vmm_read_program(int fd, uint8_t **out, size_t *size);
 int vmm_image_check(struct vmm_image *img, char *why, size_t len);
+void vmm_image_release(struct vmm_image *img);
 
 /* vm.c: vmm_image_interp - a dynamic program's interpreter (img->elf.interp,
  * as the program names it), opened beneath the trees of cpu's process as
- * any guest path, read into img->interp_file and checked: an ELF lstar can
- * run that needs no interpreter of its own.  0 (a static program: nothing
- * to do), or -errno with the reason in why: -ENOENT (no such file, or
- * outside every tree), -EACCES, -EISDIR, -ELIBBAD (not a usable ELF). */
+ * any guest path, kept open in img->interp_fd and checked: an ELF lstar
+ * can run that needs no interpreter of its own.  0 (a static program:
+ * nothing to do), or -errno with the reason in why: -ENOENT (no such file,
+ * or outside every tree), -EACCES, -EISDIR, -ELIBBAD (not a usable ELF). */
 int vmm_image_interp(struct vmm_vcpu *cpu, struct vmm_image *img, char *why, size_t len);
 int vmm_exec_image(struct vmm_vcpu *cpu, struct vmm_image *img);
 
