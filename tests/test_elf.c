@@ -524,6 +524,11 @@ static void phnum_xnum(struct file *f)
 	ehdr(f)->e_phnum = PN_XNUM;
 }
 
+static void phnum_past_linux(struct file *f)
+{
+	ehdr(f)->e_phnum = 65536 / sizeof(Elf64_Phdr) + 1;
+}
+
 static void phentsize(struct file *f)
 {
 	ehdr(f)->e_phentsize = sizeof(Elf64_Phdr) + 8;
@@ -836,6 +841,26 @@ START_TEST(describes_dynamic_programs)
 }
 END_TEST
 
+/* A PT_DYNAMIC that runs past the end of the file is no list of
+ * libraries (the loader checks what it must load): a DT_NEEDED at its
+ * start does not make a static program dynamic. */
+START_TEST(dynamic_past_the_end_names_no_library)
+{
+	struct file f;
+	struct vmm_elf e;
+
+	static const char tail[4096];
+
+	load(&f, "args.musl");
+	exec_needed(&f);
+	append(&f, tail, sizeof(tail));	/* what follows is in the file */
+	find(&f, PT_DYNAMIC, 0, 0)->p_filesz += sizeof(tail) + (1 << 20);
+	accepted(&f, &e);
+	ck_assert_str_eq(e.interp, "");
+	free(f.buf);
+}
+END_TEST
+
 static const struct damage damages[] = {
 	{ "cut in e_ident", "args.musl", cut_in_ident, "ELF", NULL },
 	{ "cut after e_ident", "args.musl", cut_after_ident, "truncated|invalid ELF", NULL },
@@ -859,6 +884,7 @@ static const struct damage damages[] = {
 	{ "two PT_INTERPs", "args.musl", interp_twice, "more than one PT_INTERP", NULL },
 	{ "e_phnum 0", "args.musl", no_phdrs, "no program headers", NULL },
 	{ "e_phnum PN_XNUM", "args.musl", phnum_xnum, "too many program headers", NULL },
+	{ "e_phnum 1171", "args.musl", phnum_past_linux, "too many program headers", "1170" },
 	{ "e_phentsize", "args.musl", phentsize, "program header size", NULL },
 	{ "e_phoff past the end", "args.musl", phoff_past_end, "program header", NULL },
 	{ "e_phoff absurd", "args.musl", phoff_absurd, "program header", NULL },
@@ -1124,8 +1150,9 @@ START_TEST(load_reads_segments_from_the_file)
 END_TEST
 
 /* A file that shrinks between the checks and the load (something else
- * truncated it) fails the load with EIO, whether it lost one byte of its
- * last segment or everything: never a short segment, never a fault. */
+ * truncated it) fails the load with ENODATA, whether it lost one byte of
+ * its last segment or everything: never a short segment, never a fault;
+ * one that shrinks while it is checked is refused, saying so. */
 START_TEST(load_fails_when_the_file_shrank)
 {
 	struct file f;
@@ -1144,9 +1171,12 @@ START_TEST(load_fails_when_the_file_shrank)
 		ck_assert_uint_gt(last->filesz, 0);
 		ck_assert_int_eq(ftruncate(fd, round ? 0 : (off_t)(last->offset + last->filesz - 1)), 0);
 		ck_assert_int_eq(vmm_mem_init(&m, 32ULL << 20), 0);
-		ck_assert_int_eq(vmm_elf_load(&m, &e, fd, 0, &bi), -EIO);
+		ck_assert_int_eq(vmm_elf_load(&m, &e, fd, 0, &bi), -ENODATA);
 		vmm_mem_destroy(&m);
 	}
+	ck_assert_int_eq(pwrite(fd, f.buf, 32, 0), 32);	/* half an ELF header */
+	ck_assert_int_eq(vmm_elf_parse_fd(fd, f.size, &e, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "the file changed while lstar read it");
 	close(fd);
 	free(f.buf);
 }
@@ -1163,6 +1193,7 @@ Suite *suite_elf(void)
 	tcase_add_test(tc, phdr_and_exec_stack);
 	tcase_add_test(tc, accepts_edges);
 	tcase_add_loop_test(tc, refuses_damaged, 0, NDAMAGES);
+	tcase_add_test(tc, dynamic_past_the_end_names_no_library);
 	tcase_add_test(tc, refuses_non_elf);
 	tcase_add_test(tc, refuses_every_header_prefix);
 	tcase_add_test(tc, reason_fits_errlen);

@@ -34,6 +34,14 @@
 /* The most a program image may span: leaves room for bias and stack. */
 #define IMAGE_MAX_SPAN	(1ULL << 40)
 
+/* The largest program header table Linux's binfmt_elf reads (64 KiB:
+ * 1,170 headers). */
+#define PHDRS_MAX_BYTES	65536
+
+/* The most of PT_DYNAMIC read for DT_NEEDED: a real one has a few dozen
+ * entries, and a file may not make the check cost more than that. */
+#define DYNAMIC_SCAN_MAX 4096
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -58,12 +66,12 @@ static uint32_t prot_of(uint32_t p_flags)
  * time.  size is what offsets are checked against. */
 struct src {
 	const uint8_t *buf;		/* or NULL: read from fd */
-	int fd;
+	int fd;				/* -1 with a buffer */
 	uint64_t size;
 };
 
-/* len bytes at off, all of them: 0, -EIO when the file ends first (it
- * shrank since it was checked), or -errno. */
+/* len bytes at off, all of them: 0, -ENODATA when the file ends first (it
+ * shrank since it was checked), or the read's -errno. */
 static int pread_full(int fd, void *dst, size_t len, uint64_t off)
 {
 	while (len) {
@@ -72,7 +80,7 @@ static int pread_full(int fd, void *dst, size_t len, uint64_t off)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return n ? -errno : -EIO;
+			return n ? -errno : -ENODATA;
 		dst = (uint8_t *)dst + n;
 		len -= (size_t)n;
 		off += (uint64_t)n;
@@ -80,30 +88,43 @@ static int pread_full(int fd, void *dst, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Bytes [off, off + len) of s into dst: 0, or -1 when they lie past its
- * end or cannot be read. */
+/* Bytes [off, off + len) of s into dst: 0, -ERANGE when they lie past
+ * its size, or pread_full's error. */
 static int src_read(const struct src *s, uint64_t off, void *dst, size_t len)
 {
 	if (off > s->size || len > s->size - off)
-		return -1;
+		return -ERANGE;
 	if (s->buf) {
 		memcpy(dst, s->buf + off, len);
 		return 0;
 	}
-	return pread_full(s->fd, dst, len, off) ? -1 : 0;
+	return pread_full(s->fd, dst, len, off);
+}
+
+/* The reason for a read inside the file's size that failed. */
+static int unreadable(int rd, char *err, size_t errlen)
+{
+	if (rd == -ENODATA)
+		return fail(err, errlen, "the file changed while lstar read it");
+	return fail(err, errlen, "cannot read the file: %s", strerror(-rd));
 }
 
 /* Does the PT_DYNAMIC segment ph name a shared library (DT_NEEDED)?  Read
- * from the segment itself: section headers are optional. */
+ * from the segment itself (section headers are optional), its first
+ * DYNAMIC_SCAN_MAX entries. */
 static bool needs_libraries(const struct src *s, const Elf64_Phdr *ph)
 {
 	Elf64_Dyn d[32];
 	uint64_t n = ph->p_filesz / sizeof(d[0]);
 
+	if (ph->p_offset > s->size || ph->p_filesz > s->size - ph->p_offset)
+		return false;	/* the loader checks reject such a file */
+	if (n > DYNAMIC_SCAN_MAX)
+		n = DYNAMIC_SCAN_MAX;
 	for (uint64_t i = 0, k; i < n; i += k) {
 		k = n - i < 32 ? n - i : 32;
 		if (src_read(s, ph->p_offset + i * sizeof(d[0]), d, k * sizeof(d[0])))
-			return false;	/* the loader checks reject such a file */
+			return false;	/* the load will fail on it too */
 		for (uint64_t j = 0; j < k; j++) {
 			if (d[j].d_tag == DT_NULL)
 				return false;
@@ -120,7 +141,8 @@ static int check(const struct src *src, const Elf64_Ehdr *eh, const Elf64_Phdr *
 {
 	uint64_t size = src->size;
 	size_t phnum = eh->e_phnum;
-	bool have_tls = false, needed = false;
+	int rd;
+	bool have_tls = false, have_dynamic = false, needed = false;
 	Elf64_Phdr tls = { 0 };
 
 	memset(out, 0, sizeof(*out));
@@ -146,8 +168,8 @@ static int check(const struct src *src, const Elf64_Ehdr *eh, const Elf64_Phdr *
 			if (ph.p_filesz < 2 || ph.p_filesz > sizeof(out->interp))
 				return fail(err, errlen, "bad PT_INTERP: the interpreter's name is %llu bytes long",
 					    (unsigned long long)ph.p_filesz);
-			if (src_read(src, ph.p_offset, out->interp, ph.p_filesz))
-				return fail(err, errlen, "the file changed while lstar read it");
+			if ((rd = src_read(src, ph.p_offset, out->interp, ph.p_filesz)))
+				return unreadable(rd, err, errlen);
 			if (out->interp[ph.p_filesz - 1] != '\0' ||
 			    memchr(out->interp, '\0', ph.p_filesz - 1))
 				return fail(err, errlen, "bad PT_INTERP: the interpreter's name is not one NUL-terminated string");
@@ -159,7 +181,11 @@ static int check(const struct src *src, const Elf64_Ehdr *eh, const Elf64_Phdr *
 			out->phdr_vaddr = ph.p_vaddr;
 			continue;
 		case PT_DYNAMIC:
-			needed |= needs_libraries(src, &ph);
+			/* The first: a file with more is odd, and need
+			 * not cost more. */
+			if (!have_dynamic)
+				needed = needs_libraries(src, &ph);
+			have_dynamic = true;
 			continue;
 		case PT_TLS:
 			have_tls = true;
@@ -273,20 +299,24 @@ static int parse(const struct src *src, struct vmm_elf *out, char *err, size_t e
 	Elf64_Phdr *phdrs;
 	size_t phnum;
 	uint64_t size = src->size;
-	int ret;
+	int rd;
 
 	/* What makes a file an ELF at all: the magic, a class, a byte
 	 * order and the one version there is. */
-	if (src_read(src, 0, eh.e_ident, SELFMAG) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    src_read(src, 0, eh.e_ident, EI_NIDENT) ||
+	memset(&eh, 0, sizeof(eh));
+	if ((rd = src_read(src, 0, eh.e_ident, size < EI_NIDENT ? size : EI_NIDENT)))
+		return unreadable(rd, err, errlen);
+	if (size < EI_NIDENT || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
 	    (eh.e_ident[EI_CLASS] != ELFCLASS32 && eh.e_ident[EI_CLASS] != ELFCLASS64) ||
 	    (eh.e_ident[EI_DATA] != ELFDATA2LSB && eh.e_ident[EI_DATA] != ELFDATA2MSB) ||
 	    eh.e_ident[EI_VERSION] != EV_CURRENT)
 		return fail(err, errlen, "not an ELF file");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64)
 		return fail(err, errlen, "not a 64-bit ELF file (lstar runs x86-64 programs)");
-	if (src_read(src, 0, &eh, sizeof(eh)))
+	if ((rd = src_read(src, 0, &eh, sizeof(eh))) == -ERANGE)
 		return fail(err, errlen, "truncated or corrupt ELF header");
+	if (rd)
+		return unreadable(rd, err, errlen);
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
 		return fail(err, errlen, "not an x86-64 program (big-endian)");
 	if (eh.e_machine != EM_X86_64)
@@ -297,26 +327,25 @@ static int parse(const struct src *src, struct vmm_elf *out, char *err, size_t e
 	phnum = eh.e_phnum;
 	if (phnum == 0)
 		return fail(err, errlen, "no program headers");
-	if (phnum == PN_XNUM)	/* the count is elsewhere: Linux refuses these too */
-		return fail(err, errlen, "too many program headers (%zu or more)", phnum);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
 		return fail(err, errlen, "bad program header size %u", eh.e_phentsize);
+	if (phnum * sizeof(Elf64_Phdr) > PHDRS_MAX_BYTES)	/* Linux's limit, PN_XNUM past it */
+		return fail(err, errlen, "too many program headers (%zu; Linux takes %zu)", phnum,
+			    PHDRS_MAX_BYTES / sizeof(Elf64_Phdr));
 	if (eh.e_phoff > size || phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff)
 		return fail(err, errlen, "truncated: program headers past the end of the file");
 	if (!(phdrs = malloc(phnum * sizeof(Elf64_Phdr))))
 		return fail(err, errlen, "out of memory reading the program headers");
-	if (src_read(src, eh.e_phoff, phdrs, phnum * sizeof(Elf64_Phdr)))
-		ret = fail(err, errlen, "the file changed while lstar read it");
-	else
-		ret = check(src, &eh, phdrs, out, err, errlen);
+	rd = src_read(src, eh.e_phoff, phdrs, phnum * sizeof(Elf64_Phdr));
+	rd = rd ? unreadable(rd, err, errlen) : check(src, &eh, phdrs, out, err, errlen);
 	free(phdrs);
-	return ret;
+	return rd;
 }
 
 int vmm_elf_parse(const void *buf, size_t size, struct vmm_elf *out,
 		  char *err, size_t errlen)
 {
-	const struct src src = { .buf = buf, .size = size };
+	const struct src src = { .buf = buf, .fd = -1, .size = size };
 
 	return parse(&src, out, err, errlen);
 }

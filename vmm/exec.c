@@ -388,8 +388,7 @@ int64_t vmm_exec(struct vmm_vcpu *cpu, const struct lstar_hc_exec *x)
 	vmm_procs_thread(vmm, cpu->index, r.img.pid);
 	if ((err = vmm_exec_image(cpu, &r.img))) {
 		/* Past the point of no return, as Linux: the process dies. */
-		vmm_err("%s: cannot start after execve: %s", r.path,
-			err == -ENOMEM ? "it does not fit in --mem" : strerror(-err));
+		vmm_err("%s: cannot start after execve: %s", r.path, vmm_load_error(err));
 		vmm->killed_by = SIGKILL;
 		vmm->status = 128 + SIGKILL;
 		vmm->done = true;

@@ -709,10 +709,10 @@ struct boot {
 	struct exec_req *inside;	/* --inside: what img points at */
 };
 
-/* Why vmm_elf_load failed, said for a person. */
-static const char *load_error(int err)
+const char *vmm_load_error(int err)
 {
-	return err == -EIO ? "the file is shorter now than when it was checked" : strerror(-err);
+	return err == -ENODATA ? "the file is shorter now than when it was checked" :
+	       err == -ENOMEM ? "it does not fit in --mem" : strerror(-err);
 }
 
 /* -ENOMEM from a step that fills guest memory: the program does not fit
@@ -1032,7 +1032,7 @@ static int load_interp(struct vmm *vmm, struct boot *b)
 				b->img.program, b->img.elf.interp, LSTAR_BOOT_MAX_VMAS);
 		else if (err != -ENOMEM)
 			vmm_err("%s: cannot load its interpreter %s: %s", b->img.program,
-				b->img.elf.interp, load_error(err));
+				b->img.elf.interp, vmm_load_error(err));
 		return no_room(vmm, err);
 	}
 	b->entry = ie->entry + b->interp_base;
@@ -1056,7 +1056,7 @@ static int load_images(struct vmm *vmm, struct boot *b)
 		b->bias = 0x555555554000ULL + (random_u64() % (1ULL << 28)) * PAGE_SIZE;
 	if ((err = vmm_elf_load(&vmm->vm.mem, &b->img.elf, b->img.fd, b->bias, &b->bi))) {
 		if (err != -ENOMEM)
-			vmm_err("%s: cannot load: %s", b->img.program, load_error(err));
+			vmm_err("%s: cannot load: %s", b->img.program, vmm_load_error(err));
 		return no_room(vmm, err);
 	}
 	b->bi.brk_start = b->img.elf.hi + b->bias + (random_u64() % 8192) * PAGE_SIZE;

@@ -266,11 +266,13 @@ int vmm_elf_parse_fd(int fd, uint64_t size, struct vmm_elf *out, char *err, size
 /*
  * vmm_elf_load - map the segments at bias into guest memory, with the
  * file's permissions, their bytes read from fd (as parsed from it) and
- * bss zero, and record them as boot VMAs.  0 or -errno: -EIO when the
- * file now ends before a segment does.
+ * bss zero, and record them as boot VMAs.  0 or -errno: -ENODATA when the
+ * file now ends before a segment does.  vmm_load_error (vm.c) - why it
+ * failed, said for a person.
  */
 int vmm_elf_load(struct vmm_mem *m, const struct vmm_elf *e, int fd,
 		 uint64_t bias, struct lstar_boot_info *bi);
+const char *vmm_load_error(int err);
 
 /* --- the initial stack (stack.c) ----------------------------------------- */
 

@@ -4,11 +4,14 @@
  * from the program file): it must accept a static x86-64 executable with
  * a description that stays inside the file and the address space, or
  * give a reason, never crash (libFuzzer, ASan, UBSan; make
- * fuzz-parsers).
+ * fuzz-parsers).  The same bytes read from a file (as lstar reads a
+ * program) must get the same answer, to the word.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -16,10 +19,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vmm_elf e;
-	char why[256];
+	static int fd = -1;
+	static struct vmm_elf e, from_file;
+	char why[256], file_why[256];
+	int ret;
 
-	if (vmm_elf_parse(data, size, &e, why, sizeof(why)) < 0) {
+	if (fd < 0 && (fd = memfd_create("elf", MFD_CLOEXEC)) < 0)
+		abort();
+	if (ftruncate(fd, 0) || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+		abort();
+	ret = vmm_elf_parse(data, size, &e, why, sizeof(why));
+	if (vmm_elf_parse_fd(fd, size, &from_file, file_why, sizeof(file_why)) != ret ||
+	    (ret == 0 && memcmp(&e, &from_file, sizeof(e))) ||
+	    (ret < 0 && strcmp(why, file_why)))
+		abort();	/* a file is read as the bytes are */
+	if (ret < 0) {
 		if (!why[0] || !memchr(why, 0, sizeof(why)))
 			abort();	/* a refusal always says why */
 		return 0;
