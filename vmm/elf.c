@@ -12,7 +12,7 @@
  *
  * The file is never read whole: the checks read the headers they need,
  * and the load reads each segment's bytes straight into guest memory (a
- * copy and a host buffer's page faults fewer: busybox's 2 MB cost ~1.5 ms
+ * copy and a host buffer's page faults fewer: busybox's 2 MB cost ~1 ms
  * of each start).  The file may change between the two; what the checks
  * decided stands, and a file that ends early fails the load.
  */
