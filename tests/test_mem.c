@@ -302,6 +302,22 @@ START_TEST(pool_huge_past_small_part)
 }
 END_TEST
 
+/* A 4 MiB pool with the shim's books, as RELEASE and BACK find it: an
+ * empty leaf table at *leaf (*t its entries), a frame at *frame whose
+ * bytes (*data) are all 0x5a, and the free stack's slots (*stack). */
+static void books_pool(struct vmm_mem *p, uint64_t *leaf, uint64_t **t, uint64_t *frame,
+		       uint8_t **data, uint32_t **stack)
+{
+	ck_assert_int_eq(vmm_mem_init(p, 4ULL << 20), 0);
+	vmm_mem_reserve_shim_books(p);
+	*leaf = vmm_mem_alloc(p);
+	*frame = vmm_mem_alloc(p);
+	*t = vmm_mem_ptr(p, *leaf, PAGE);
+	*data = vmm_mem_ptr(p, *frame, PAGE);
+	memset(*data, 0x5a, PAGE);
+	*stack = vmm_mem_ptr(p, p->free_stack, p->free_stack_slots * 4);
+}
+
 /*
  * LSTAR_HC_RELEASE's numbers are the guest's: each one out of range is
  * refused with nothing changed.  In range, the pool frames the entries
@@ -316,17 +332,10 @@ START_TEST(release_checks_every_number)
 	uint32_t *stack;
 	uint8_t *data;
 
-	ck_assert_int_eq(vmm_mem_init(&p, 4ULL << 20), 0);
-	vmm_mem_reserve_shim_books(&p);
-	leaf = vmm_mem_alloc(&p);
-	frame = vmm_mem_alloc(&p);
-	t = vmm_mem_ptr(&p, leaf, PAGE);
+	books_pool(&p, &leaf, &t, &frame, &data, &stack);
 	t[5] = frame | X86_PTE_P | X86_PTE_W | X86_PTE_U;
 	t[6] = (LSTAR_POOL_GPA - PAGE) | X86_PTE_P | X86_PTE_U;	/* below the pool */
 	t[7] = p.size | X86_PTE_P | X86_PTE_U;			/* past it */
-	data = vmm_mem_ptr(&p, frame, PAGE);
-	memset(data, 0x5a, PAGE);
-	stack = vmm_mem_ptr(&p, p.free_stack, p.free_stack_slots * 4);
 	stack[0] = 111;		/* clean */
 	stack[1] = 222;		/* dirty */
 
@@ -403,16 +412,9 @@ START_TEST(back_checks_every_number)
 	uint32_t *stack;
 	uint8_t *data;
 
-	ck_assert_int_eq(vmm_mem_init(&p, 4ULL << 20), 0);
-	vmm_mem_reserve_shim_books(&p);
-	leaf = vmm_mem_alloc(&p);
+	books_pool(&p, &leaf, &t, &dirty, &data, &stack);
 	clean = vmm_mem_alloc(&p);
-	dirty = vmm_mem_alloc(&p);
-	t = vmm_mem_ptr(&p, leaf, PAGE);
 	t[9] = LSTAR_POOL_GPA | flags;		/* in use */
-	data = vmm_mem_ptr(&p, dirty, PAGE);
-	memset(data, 0x5a, PAGE);
-	stack = vmm_mem_ptr(&p, p.free_stack, p.free_stack_slots * 4);
 	stack[0] = (uint32_t)(clean / PAGE);
 	stack[1] = (uint32_t)(dirty / PAGE);
 	memcpy(before, t, sizeof(before));

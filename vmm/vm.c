@@ -116,7 +116,6 @@ static uint64_t random_u64(void)
 	return v;
 }
 
-/* Read the whole program file into memory (freed by the caller). */
 /* The file fd, which lstar will read a program from: its size, or
  * -errno (-EISDIR, -EACCES for any other file that is not regular). */
 static int program_size(int fd, uint64_t *size)
