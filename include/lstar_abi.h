@@ -118,6 +118,10 @@
 #define LSTAR_GUEST_HOSTNAME	"lstar"
 #define LSTAR_HOSTNAME_MAX	64	/* bytes, Linux's __NEW_UTS_LEN */
 
+/* Signals are numbered 1 to LSTAR_NSIG, as Linux's _NSIG on x86-64: one
+ * bit each in a 64-bit set. */
+#define LSTAR_NSIG		64
+
 /* The most vCPUs (threads alive at once) one VM has; their hypercall
  * blocks and the shim's per-CPU areas are laid out for this many. */
 #define LSTAR_MAX_VCPUS		LSTAR_MAX_THREADS

@@ -107,4 +107,12 @@ enum {
 #define X86_PTE_NX		(1ULL << 63)
 #define X86_PTE_ADDR		0x000ffffffffff000ULL
 
+/* Four levels of 512-entry tables.  Each level's index is 9 bits of the
+ * address (X86_PT_INDEX(va, shift)): the PML4's start at bit X86_PT_TOP,
+ * each level's just under its parent's, the leaf table's at X86_PT_LEAF. */
+#define X86_PT_TOP		39
+#define X86_PT_LEAF		12
+#define X86_PT_BITS		9
+#define X86_PT_INDEX(va, shift)	(((va) >> (shift)) & 511)
+
 #endif /* LSTAR_X86_H */

@@ -436,8 +436,8 @@ static uint64_t *pt_lookup(uint64_t va, uint64_t *next)
 {
 	uint64_t *t = phys_to_virt(mm.pml4);
 
-	for (int shift = 39; shift > 12; shift -= 9) {
-		uint64_t e = t[(va >> shift) & 511];
+	for (int shift = X86_PT_TOP; shift > X86_PT_LEAF; shift -= X86_PT_BITS) {
+		uint64_t e = t[X86_PT_INDEX(va, shift)];
 
 		if (!(e & X86_PTE_P)) {
 			*next = (va | ((1ULL << shift) - 1)) + 1;
@@ -459,8 +459,8 @@ static bool pt_prune(uint64_t va)
 	int depth = 0;
 
 	tables[0] = t;
-	for (int shift = 39; shift > 12; shift -= 9) {
-		uint64_t *e = &t[(va >> shift) & 511];
+	for (int shift = X86_PT_TOP; shift > X86_PT_LEAF; shift -= X86_PT_BITS) {
+		uint64_t *e = &t[X86_PT_INDEX(va, shift)];
 
 		if (!(*e & X86_PTE_P))
 			break;
@@ -488,8 +488,8 @@ static uint64_t *pt_leaf(uint64_t va)
 {
 	uint64_t *t = phys_to_virt(mm.pml4);
 
-	for (int shift = 39; shift > 12; shift -= 9) {
-		uint64_t *e = &t[(va >> shift) & 511];
+	for (int shift = X86_PT_TOP; shift > X86_PT_LEAF; shift -= X86_PT_BITS) {
+		uint64_t *e = &t[X86_PT_INDEX(va, shift)];
 
 		if (!(*e & X86_PTE_P)) {
 			uint64_t pa = page_alloc();
@@ -537,7 +537,7 @@ static inline bool pool_frame(uint64_t pa)
 
 static inline uint64_t *pte_of(uint64_t *leaf, uint64_t va)
 {
-	return &leaf[(va >> 12) & 511];
+	return &leaf[X86_PT_INDEX(va, 12)];
 }
 
 static uint64_t prot_to_pte(uint32_t prot)
@@ -879,17 +879,17 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot, bool back)
  */
 static inline const uint64_t *pte_for(uint64_t va)
 {
-	uint64_t e = ((const uint64_t *)phys_to_virt(mm.pml4))[(va >> 39) & 511];
+	uint64_t e = ((const uint64_t *)phys_to_virt(mm.pml4))[X86_PT_INDEX(va, 39)];
 
 	if (!(e & X86_PTE_P))
 		return NULL;
-	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[(va >> 30) & 511];
+	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[X86_PT_INDEX(va, 30)];
 	if (!(e & X86_PTE_P))
 		return NULL;
-	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[(va >> 21) & 511];
+	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[X86_PT_INDEX(va, 21)];
 	if (!(e & X86_PTE_P))
 		return NULL;
-	return &((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[(va >> 12) & 511];
+	return &((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[X86_PT_INDEX(va, 12)];
 }
 
 /* The shim's view of user address va, if ring 3 could access it so. */

@@ -37,7 +37,6 @@
 #define UC_SIGCONTEXT_SS	0x2
 #define UC_STRICT_RESTORE_SS	0x4
 
-#define NSIG_MAX	64
 #define sigmask(sig)	(1ULL << ((sig) - 1))
 #define SIGMASK_UNBLOCKABLE (sigmask(SIGKILL) | sigmask(SIGSTOP))
 #define SIG_DEFAULT_IGNORE (sigmask(SIGCHLD) | sigmask(SIGURG) | sigmask(SIGWINCH) | \
@@ -65,7 +64,7 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-static struct k_sigaction sigactions[NSIG_MAX];	/* under process_lock */
+static struct k_sigaction sigactions[LSTAR_NSIG];	/* under process_lock */
 /* The signals whose handler is SIG_IGN, kept with sigactions[] by
  * handler_set (what execve hands on, without a walk of all 64). */
 static uint64_t sigs_ignored;			/* under process_lock */
@@ -103,7 +102,7 @@ _Static_assert(sizeof(siginfo_t) == 128, "siginfo");
  * and every thread's own books are under process_lock: other CPUs send.
  */
 static uint64_t shared_pending;
-static siginfo_t shared_info[NSIG_MAX];
+static siginfo_t shared_info[LSTAR_NSIG];
 
 /* Has t a signal to deliver? */
 static bool signal_ready(const struct task *t)
@@ -138,7 +137,7 @@ void signal_zap_others(void)
 }
 
 /* Note the new handler of sigactions[i] (signal i + 1, i below
- * NSIG_MAX) in sigs_ignored, after every change of it. */
+ * LSTAR_NSIG) in sigs_ignored, after every change of it. */
 static void handler_set(unsigned int i)
 {
 	if (sigactions[i].handler == (uint64_t)SIG_IGN)
@@ -312,7 +311,7 @@ void signal_init(void)
 {
 	if (!boot_info.sig_ignored)
 		return;		/* the first program: every emulated step counts */
-	for (int sig = 1; sig <= NSIG_MAX; sig++)
+	for (int sig = 1; sig <= LSTAR_NSIG; sig++)
 		if (boot_info.sig_ignored & sigmask(sig) & ~SIGMASK_UNBLOCKABLE) {
 			sigactions[sig - 1].handler = (uint64_t)SIG_IGN;
 			handler_set((unsigned int)sig - 1);
@@ -582,7 +581,7 @@ void signal_take_events(void)
 			struct lstar_hc_event ev = e->ev[i];	/* read once */
 			siginfo_t info;
 
-			if (ev.signo < 1 || ev.signo > NSIG_MAX)
+			if (ev.signo < 1 || ev.signo > LSTAR_NSIG)
 				continue;
 			memset(&info, 0, sizeof(info));
 			info.si_signo = ev.signo;
@@ -672,9 +671,9 @@ static long do_sigaction(struct pt_regs *regs)
 	unsigned int i;
 	long err;
 
-	if (regs->r10 != sizeof(uint64_t) || sig < 1 || sig > NSIG_MAX)
+	if (regs->r10 != sizeof(uint64_t) || sig < 1 || sig > LSTAR_NSIG)
 		return -EINVAL;
-	i = (unsigned int)array_index_nospec((unsigned long)sig - 1, NSIG_MAX);
+	i = (unsigned int)array_index_nospec((unsigned long)sig - 1, LSTAR_NSIG);
 	k = &sigactions[i];
 	if (regs->si) {
 		if (sig == SIGKILL || sig == SIGSTOP)
@@ -931,7 +930,7 @@ long sys_rt_sigtimedwait(struct pt_regs *regs)
 /* The number is a signal (or 0, the check alone)?  -EINVAL if not. */
 static int check_sig(int sig)
 {
-	return sig < 0 || sig > NSIG_MAX ? -EINVAL : 0;
+	return sig < 0 || sig > LSTAR_NSIG ? -EINVAL : 0;
 }
 
 /*

@@ -18,16 +18,6 @@
 #include "pt_regs.h"
 #include "x86.h"
 
-#define EFLAGS_FIXED	0x00000002UL
-#define EFLAGS_TF	0x00000100UL
-#define EFLAGS_IF	0x00000200UL
-#define EFLAGS_IOPL	0x00003000UL
-#define EFLAGS_NT	0x00004000UL
-#define EFLAGS_RF	0x00010000UL
-#define EFLAGS_VM	0x00020000UL
-#define EFLAGS_VIF	0x00080000UL
-#define EFLAGS_VIP	0x00100000UL
-
 /*
  * user_flags - the RFLAGS ring 3 may have: IOPL 0 (no in/out, no cli), NT,
  * RF, VM, VIF and VIP clear, IF set, the fixed bit set; the arithmetic
@@ -35,7 +25,7 @@
  */
 static inline unsigned long user_flags(unsigned long flags)
 {
-	return (flags & ~X86_EFLAGS_NOT_USER) | EFLAGS_IF | EFLAGS_FIXED;
+	return (flags & ~X86_EFLAGS_NOT_USER) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 }
 
 /* Can ring 3 resume at ip at all?  (Otherwise the program must die.) */
@@ -54,7 +44,7 @@ static inline bool sysret_is_safe(const struct pt_regs *regs)
 {
 	return regs->cx == regs->ip && regs->r11 == regs->flags &&
 	       user_ip_ok(regs->ip) &&
-	       !(regs->flags & (EFLAGS_RF | EFLAGS_TF)) &&
+	       !(regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF)) &&
 	       regs->cs == LSTAR_USER_CS && regs->ss == LSTAR_USER_DS;
 }
 

@@ -20,7 +20,7 @@ struct task {
 	bool restore_sigmask;		/* ... back once a signal is delivered */
 	uint64_t waiting_for;		/* rt_sigtimedwait's set, while it waits */
 	uint64_t sigpending;		/* the signals waiting for it ... */
-	siginfo_t pending_info[64];	/* ... and each one's siginfo */
+	siginfo_t pending_info[LSTAR_NSIG];	/* ... and each one's siginfo */
 	uint64_t trapno, error_code, cr2; /* the fault being signalled */
 	struct {			/* sigaltstack */
 		uint64_t sp;

@@ -291,7 +291,7 @@ long sys_clone3(struct pt_regs *regs)
 	}
 	/* A thread's exit signal must be none; set_tid and cgroups are for
 	 * new processes. */
-	if ((args.exit_signal && (args.flags & CLONE_THREAD)) || args.exit_signal > 64 ||
+	if ((args.exit_signal && (args.flags & CLONE_THREAD)) || args.exit_signal > LSTAR_NSIG ||
 	    args.set_tid || args.set_tid_size || (args.flags & CSIGNAL))
 		return -EINVAL;
 	if (!args.stack != !args.stack_size)

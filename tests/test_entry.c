@@ -12,7 +12,7 @@
 #include "tests.h"
 
 #define GOOD_IP		0x401000UL
-#define GOOD_FLAGS	(EFLAGS_IF | EFLAGS_FIXED)
+#define GOOD_FLAGS	(X86_EFLAGS_IF | X86_EFLAGS_FIXED)
 
 static struct pt_regs good_frame(void)
 {
@@ -44,8 +44,8 @@ static const struct {
 	{ "non-canonical rip (CVE-2012-0217)", 0x0000800000000000UL, 0x0000800000000000UL, GOOD_FLAGS, GOOD_FLAGS, LSTAR_USER_CS },
 	{ "last user page", LSTAR_USER_TOP, LSTAR_USER_TOP, GOOD_FLAGS, GOOD_FLAGS, LSTAR_USER_CS },
 	{ "kernel rip", 0xffffffff80200000UL, 0xffffffff80200000UL, GOOD_FLAGS, GOOD_FLAGS, LSTAR_USER_CS },
-	{ "TF set", GOOD_IP, GOOD_IP, GOOD_FLAGS | EFLAGS_TF, GOOD_FLAGS | EFLAGS_TF, LSTAR_USER_CS },
-	{ "RF set", GOOD_IP, GOOD_IP, GOOD_FLAGS | EFLAGS_RF, GOOD_FLAGS | EFLAGS_RF, LSTAR_USER_CS },
+	{ "TF set", GOOD_IP, GOOD_IP, GOOD_FLAGS | X86_EFLAGS_TF, GOOD_FLAGS | X86_EFLAGS_TF, LSTAR_USER_CS },
+	{ "RF set", GOOD_IP, GOOD_IP, GOOD_FLAGS | X86_EFLAGS_RF, GOOD_FLAGS | X86_EFLAGS_RF, LSTAR_USER_CS },
 	{ "32-bit code selector", GOOD_IP, GOOD_IP, GOOD_FLAGS, GOOD_FLAGS, LSTAR_USER32_CS },
 };
 
@@ -77,18 +77,18 @@ END_TEST
 START_TEST(flags_are_sanitized)
 {
 	const unsigned long hostile[] = {
-		0, ~0UL, EFLAGS_IOPL, EFLAGS_IOPL | EFLAGS_IF, EFLAGS_NT,
-		EFLAGS_VM | EFLAGS_VIF | EFLAGS_VIP, EFLAGS_RF, 0x3202, 0x246,
+		0, ~0UL, X86_EFLAGS_IOPL, X86_EFLAGS_IOPL | X86_EFLAGS_IF, X86_EFLAGS_NT,
+		X86_EFLAGS_VM | X86_EFLAGS_VIF | X86_EFLAGS_VIP, X86_EFLAGS_RF, 0x3202, 0x246,
 	};
 
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		unsigned long f = user_flags(hostile[i]);
 
-		ck_assert_uint_eq(f & EFLAGS_IOPL, 0);
-		ck_assert_uint_eq(f & (EFLAGS_NT | EFLAGS_RF | EFLAGS_VM |
-				       EFLAGS_VIF | EFLAGS_VIP), 0);
-		ck_assert_uint_eq(f & (EFLAGS_IF | EFLAGS_FIXED),
-				  EFLAGS_IF | EFLAGS_FIXED);
+		ck_assert_uint_eq(f & X86_EFLAGS_IOPL, 0);
+		ck_assert_uint_eq(f & (X86_EFLAGS_NT | X86_EFLAGS_RF | X86_EFLAGS_VM |
+				       X86_EFLAGS_VIF | X86_EFLAGS_VIP), 0);
+		ck_assert_uint_eq(f & (X86_EFLAGS_IF | X86_EFLAGS_FIXED),
+				  X86_EFLAGS_IF | X86_EFLAGS_FIXED);
 		ck_assert_uint_eq(user_flags(f), f);	/* idempotent */
 	}
 	/* The program's own flags survive. */

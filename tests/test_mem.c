@@ -473,7 +473,7 @@ START_TEST(map_sets_user_only_below_top)
 	uint64_t kva = LSTAR_KERNEL_BASE + LSTAR_SHIM_GPA;
 
 	map_new(kva, X86_PTE_W, 0);
-	for (int shift = 39; shift > 12; shift -= 9) {
+	for (int shift = X86_PT_TOP; shift > X86_PT_LEAF; shift -= X86_PT_BITS) {
 		ck_assert(*entry(RW, shift) & X86_PTE_U);
 		ck_assert(*entry(RW, shift) & X86_PTE_W);
 		ck_assert(!(*entry(kva, shift) & X86_PTE_U));
@@ -563,7 +563,7 @@ START_TEST(supervisor_page_refused)
 	unreachable(SUP + PAGE - 1);
 	ck_assert_int_eq(m.host[sup_gpa], 0x33);
 	/* A user leaf under a table entry without U is no better. */
-	for (int shift = 39; shift > 12; shift -= 9) {
+	for (int shift = X86_PT_TOP; shift > X86_PT_LEAF; shift -= X86_PT_BITS) {
 		map_new(gva, UFLAGS_RW, 0);
 		*entry(gva, shift) &= ~X86_PTE_U;
 		unreachable(gva);
@@ -621,7 +621,7 @@ START_TEST(kernel_half_refused)
 	int n;
 
 	map_new(gva & ~(PAGE - 1), UFLAGS_RW, 0x55);
-	for (int shift = 39; shift >= 12; shift -= 9)
+	for (int shift = X86_PT_TOP; shift >= X86_PT_LEAF; shift -= X86_PT_BITS)
 		*entry(gva, shift) |= X86_PTE_U | X86_PTE_W;
 	unreachable(gva);
 	ck_assert_int_eq(user_iov(gva, 0, false, iov, 2, &n), 0);

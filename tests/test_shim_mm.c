@@ -287,7 +287,7 @@ static void walk_user(uint64_t gpa, int shift, uint64_t base)
 		if (!e)
 			continue;
 		used++;
-		if (shift > 12) {
+		if (shift > X86_PT_LEAF) {
 			if ((e & ~X86_PTE_ADDR) != (X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A))
 				FAIL("table entry 0x%llx for 0x%llx has flags 0x%llx",
 				     (unsigned long long)e, (unsigned long long)va,
@@ -327,7 +327,7 @@ static void walk_kernel(uint64_t gpa, int shift)
 	for (unsigned i = shift == 39 ? 256 : 0; i < 512; i++) {
 		uint64_t e = t[i];
 
-		if (!(e & X86_PTE_P) || shift == 12 || (e & X86_PTE_PS))
+		if (!(e & X86_PTE_P) || shift == X86_PT_LEAF || (e & X86_PTE_PS))
 			continue;
 		own(e & X86_PTE_ADDR, O_KTABLE);
 		walk_kernel(e & X86_PTE_ADDR, shift - 9);

@@ -155,19 +155,17 @@ struct vmm_fuzz {
 };
 
 /* One run (no fork server) that a signal ended: lstar ends the same way
- * once it is done (vmm_fuzz_reraise), as afl-fuzz's tools tell a crash. */
-static int single_run_signal;
-
-void vmm_fuzz_reraise(void)
+ * once it is done, as afl-fuzz's tools tell a crash. */
+void vmm_fuzz_reraise(int sig)
 {
-	if (single_run_signal <= 0 || single_run_signal >= 32)
+	if (sig <= 0 || sig >= 32)
 		return;
 #ifdef LSTAR_SANITIZE
 	/* The sanitizers catch SIGSEGV and friends; the filter that would
 	 * refuse this is off in their build (confine.c). */
-	signal(single_run_signal, SIG_DFL);
+	signal(sig, SIG_DFL);
 #endif
-	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), single_run_signal);
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 }
 
 static inline bool test_bit(const uint64_t *map, uint64_t n)
@@ -1044,7 +1042,8 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu)
 	f->nrecent = 0;
 	if (!f->opt->fork_server) {
 		map_out(f, &vmm->vm.mem);	/* one run, as afl-showmap's */
-		single_run_signal = vmm->killed_by;
+		if (f->opt->killed_by)
+			*f->opt->killed_by = vmm->killed_by;
 		return false;
 	}
 	if (!f->snapped) {

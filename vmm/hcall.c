@@ -124,7 +124,7 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 		vmm->killed_by = 0;
 		return;
 	case LSTAR_EXIT_SIGNAL:
-		if (e->status < 1 || e->status > 64)
+		if (e->status < 1 || e->status > LSTAR_NSIG)
 			break;
 		vmm->status = 128 + e->status;
 		vmm->killed_by = e->status;

@@ -833,6 +833,7 @@ static int cmd_fuzz(int argc, char **argv)
 	bool afl = under_afl();
 	uint8_t *map = NULL;
 	double timeout;
+	int killed_by = 0;
 	int status;
 
 	if ((status = parse_options(argc, argv, &cmd, true)))
@@ -857,6 +858,7 @@ static int cmd_fuzz(int argc, char **argv)
 	pass_afl_env(&cmd.opt);
 	if ((status = prepare(argc, argv, &cmd, &policy)))
 		return status;
+	cmd.fuzz.killed_by = &killed_by;
 	cmd.opt.fuzz = &cmd.fuzz;
 	/* With --corpus, the time limit is each execution's, kept by the
 	 * driver. */
@@ -868,7 +870,7 @@ static int cmd_fuzz(int argc, char **argv)
 	if (!cmd.corpus)
 		status = vmm_run(&cmd.opt);
 	if (!cmd.corpus && !afl)
-		vmm_fuzz_reraise();
+		vmm_fuzz_reraise(killed_by);
 	else
 		status = vmm_fuzz_corpus(&cmd.opt, cmd.corpus, cmd.crashes, timeout, map);
 	lstar_policy_free(&policy);

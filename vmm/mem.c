@@ -435,7 +435,7 @@ static uint64_t *table_entry(struct vmm_mem *m, uint64_t table, uint64_t gva,
 {
 	uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
 
-	return t ? &t[(gva >> shift) & 511] : NULL;
+	return t ? &t[X86_PT_INDEX(gva, shift)] : NULL;
 }
 
 /* One more entry in use in the page-table page at gpa (for the shim, which
@@ -457,7 +457,7 @@ static int walk_create(struct vmm_mem *m, uint64_t gva, int stop_shift,
 	uint64_t table = m->pml4;
 	bool user = gva < LSTAR_USER_TOP;
 
-	for (int shift = 39;; shift -= 9) {
+	for (int shift = X86_PT_TOP;; shift -= X86_PT_BITS) {
 		uint64_t *e = table_entry(m, table, gva, shift);
 
 		if (!e)
@@ -549,16 +549,16 @@ static int user_page(const struct vmm_mem *m, uint64_t gva, bool write,
 
 	if (gva >= LSTAR_USER_TOP)
 		return -EFAULT;
-	for (int shift = 39; shift >= 12; shift -= 9) {
+	for (int shift = X86_PT_TOP; shift >= X86_PT_LEAF; shift -= X86_PT_BITS) {
 		const uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
 		uint64_t e;
 
 		if (!t)
 			return -EFAULT;
-		e = t[(gva >> shift) & 511];
+		e = t[X86_PT_INDEX(gva, shift)];
 		if ((e & need) != need)
 			return -EFAULT;
-		if (shift > 12 && (e & X86_PTE_PS))
+		if (shift > X86_PT_LEAF && (e & X86_PTE_PS))
 			return -EFAULT;	/* the shim maps user memory in 4 KiB */
 		table = e & X86_PTE_ADDR;
 	}
@@ -576,13 +576,13 @@ uint64_t vmm_mem_user_frame(const struct vmm_mem *m, uint64_t gva)
 
 	if (gva >= LSTAR_USER_TOP)
 		return 0;
-	for (int shift = 39; shift >= 12; shift -= 9) {
+	for (int shift = X86_PT_TOP; shift >= X86_PT_LEAF; shift -= X86_PT_BITS) {
 		const uint64_t *t = vmm_mem_ptr(m, table, PAGE_SIZE);
 
 		if (!t)
 			return 0;
-		e = t[(gva >> shift) & 511];
-		if (shift > 12 && (!(e & X86_PTE_P) || (e & X86_PTE_PS)))
+		e = t[X86_PT_INDEX(gva, shift)];
+		if (shift > X86_PT_LEAF && (!(e & X86_PTE_P) || (e & X86_PTE_PS)))
 			return 0;
 		table = e & X86_PTE_ADDR;
 	}

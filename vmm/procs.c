@@ -248,7 +248,7 @@ void vmm_procs_mail(struct vmm_procs *b, struct vmm_proc *to, const struct lstar
 {
 	int sig = ev->signo;
 
-	if (sig < 1 || sig > 64 || to->state != VMM_PROC_RUNNING)
+	if (sig < 1 || sig > LSTAR_NSIG || to->state != VMM_PROC_RUNNING)
 		return;
 	/* A standard signal already pending keeps its first siginfo. */
 	if (!(to->mail & (1ULL << (sig - 1))))
@@ -282,7 +282,7 @@ int64_t vmm_procs_signal(struct vmm *vmm, const struct lstar_hc_signal *hc,
 
 	/* A thread is named within one process (its shim finds it, or
 	 * drops the signal: the thread has ended). */
-	if (hc->sig < 0 || hc->sig > 64 || pid == INT32_MIN || hc->tid < 0 ||
+	if (hc->sig < 0 || hc->sig > LSTAR_NSIG || pid == INT32_MIN || hc->tid < 0 ||
 	    (hc->tid && pid <= 0))
 		return -EINVAL;
 	vmm_procs_lock(b);
@@ -649,7 +649,7 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 	pid_t host;
 	int err;
 
-	if (hc->exit_signal < 0 || hc->exit_signal > 64)
+	if (hc->exit_signal < 0 || hc->exit_signal > LSTAR_NSIG)
 		return -EINVAL;
 	if (!(xs = malloc(sizeof(*xs))))
 		return -ENOMEM;

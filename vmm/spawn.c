@@ -445,7 +445,7 @@ static void *take_signals(void *arg)
 		};
 
 		if (m.magic != LSTAR_EXEC_MAGIC || m.version != LSTAR_EXEC_VERSION ||
-		    m.kind != LSTAR_EXEC_SIGNAL || m.value < 1 || m.value > 64)
+		    m.kind != LSTAR_EXEC_SIGNAL || m.value < 1 || m.value > LSTAR_NSIG)
 			break;
 		vmm_procs_lock(vmm->procs);
 		vmm_procs_mail(vmm->procs, vmm->me, &ev);

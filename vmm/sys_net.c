@@ -181,15 +181,14 @@ static bool inet_loopback(const struct inet_addr *ia)
 	       (lstar_policy_net_mapped(ia->bytes) && ia->bytes[12] == 127);
 }
 
-/* Why no rule: the policy has none at all, or none of this kind names it. */
-static const char *no_rule(const struct vmm_process *proc, const char *kind)
+/* Why no rule: the policy has none at all, or none of op's kind (enum
+ * lstar_net_op) names it. */
+static const char *no_rule(const struct vmm_process *proc, int op)
 {
-	static char buf[64];
-
 	if (!proc->policy->nnets)
 		return "no net rule";
-	snprintf(buf, sizeof(buf), "no net %s rule names it", kind);
-	return buf;
+	return op == LSTAR_NET_CONNECT ? "no net connect rule names it" :
+					 "no net listen rule names it";
 }
 
 /* Tell --learn how op (enum lstar_net_op) to ia on socket s was judged. */
@@ -239,7 +238,7 @@ static bool may_reach(struct vmm_vcpu *cpu, const struct vmm_sock *s,
 	}
 	learn(cpu, LSTAR_NET_CONNECT, s, ia, VMM_NET_REFUSED);
 	vmm_call_note(cpu, true, "%s %s/%s refused: %s", what, inet_text(ia, text, sizeof(text)),
-		      proto_name(s), no_rule(cpu->proc, "connect"));
+		      proto_name(s), no_rule(cpu->proc, LSTAR_NET_CONNECT));
 	return false;
 }
 
@@ -279,7 +278,7 @@ static bool may_bind(struct vmm_vcpu *cpu, const struct vmm_sock *s, const struc
 	if (n)
 		return allowed_by(cpu, "bind", ia, s, n);
 	vmm_call_note(cpu, true, "bind %s/%s refused: %s", inet_text(ia, text, sizeof(text)),
-		      proto_name(s), no_rule(cpu->proc, "listen"));
+		      proto_name(s), no_rule(cpu->proc, LSTAR_NET_LISTEN));
 	return false;
 }
 
@@ -700,7 +699,7 @@ static bool peer_allowed(struct vmm_vcpu *cpu, const struct vmm_sock *s, int con
 		return allowed_by(cpu, "peer", &ia, s, n);
 	vmm_call_note(cpu, true, "peer %s on port %u/%s refused and closed: %s",
 		      inet_text(&ia, text, sizeof(text)), la.port, proto_name(s),
-		      no_rule(cpu->proc, "listen"));
+		      no_rule(cpu->proc, LSTAR_NET_LISTEN));
 	return false;
 }
 

@@ -221,7 +221,7 @@ int64_t vmm_sys_timer_create(struct vmm_vcpu *cpu, const uint64_t *a)
 			/* fall through */
 		case SIGEV_SIGNAL:
 		case SIGEV_THREAD:
-			if (sev.signo <= 0 || sev.signo > 64)
+			if (sev.signo <= 0 || sev.signo > LSTAR_NSIG)
 				return -EINVAL;
 			/* fall through */
 		case SIGEV_NONE:

@@ -815,7 +815,7 @@ void vmm_trace_exit(struct vmm_vcpu *cpu, const struct lstar_hc_exit *e)
 		break;
 	case LSTAR_EXIT_SIGNAL:
 		if (e->vector != LSTAR_EXIT_VECTOR_POLICY) {
-			if (e->status >= 1 && e->status <= 64)
+			if (e->status >= 1 && e->status <= LSTAR_NSIG)
 				trace_end(cpu->vmm, "killed", e->status);
 			return;
 		}

@@ -385,6 +385,8 @@ struct vmm_fuzz_options {
 	bool fork_server;		/* executions for a driver on 198/199;
 					 * else one run, as afl-fuzz's tools
 					 * (afl-showmap, afl-tmin) expect */
+	int *killed_by;			/* out, one run: the signal that ended
+					 * the program, or 0 */
 };
 
 /*
@@ -737,7 +739,7 @@ struct vmm_proc {
 	_Atomic uint32_t vfork_done;	/* futex: 1 once it exec'd or ended */
 	int32_t tids[LSTAR_MAX_VCPUS];	/* its threads, by vCPU (0: none) */
 	uint64_t mail;			/* signals other processes sent it ... */
-	struct lstar_hc_event mail_ev[64];	/* ... and each one's siginfo */
+	struct lstar_hc_event mail_ev[LSTAR_NSIG];	/* ... and each one's siginfo */
 };
 
 /*
@@ -1146,10 +1148,10 @@ void vmm_fuzz_note_call(struct vmm_vcpu *cpu, const struct vmm_call *c);
 /* vmm_fuzz_stop - the campaign is over: the sentinel ends.
  * vmm_fuzz_close - free what is left. */
 void vmm_fuzz_stop(struct vmm *vmm);
-/* vmm_fuzz_reraise - lstar fuzz ran the program once and a signal it does
- * not catch itself (SIGSEGV, SIGABRT, SIGSYS ...) ended it: lstar dies of
- * it too (its core dump is off).  Returns otherwise. */
-void vmm_fuzz_reraise(void);
+/* vmm_fuzz_reraise - lstar fuzz ran the program once and signal sig, which
+ * it does not catch itself (SIGSEGV, SIGABRT, SIGSYS ...), ended it: lstar
+ * dies of it too (its core dump is off).  Returns for sig 0. */
+void vmm_fuzz_reraise(int sig);
 void vmm_fuzz_close(struct vmm *vmm);
 /* fuzz.c: one four-byte word of the fork-server protocol from fd, within
  * seconds (<= 0: no limit); 0, -ETIMEDOUT, or -EPIPE when the other end
