@@ -401,6 +401,67 @@ START_TEST(refusals)
 END_TEST
 
 /*
+ * lstar fuzz writes its crashes directory and its input file as lstar run
+ * writes a trace: following no symbolic link in any component, where an
+ * earlier run with --rw may have planted one.  Each planted link is
+ * refused and nothing is written where it points.
+ */
+START_TEST(planted_links_refused)
+{
+	char dir[] = "/tmp/lstar-fuzz-XXXXXX", corpus[256], outside[256], link[256];
+	char crashes[300], input[300], victim[300];
+	struct run_result r;
+	char *text;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(corpus, sizeof(corpus), "%s/corpus", dir);
+	snprintf(outside, sizeof(outside), "%s/outside", dir);
+	snprintf(link, sizeof(link), "%s/planted", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", outside);
+	make_corpus(corpus);
+	ck_assert_int_eq(mkdir(outside, 0755), 0);
+	ck_assert_int_eq(symlink(outside, link), 0);
+	write_text(victim, "keep\n");
+
+	/* --crashes through a linked directory, and --crashes a link. */
+	for (int i = 0; i < 2; i++) {
+		const char *const opts[] = { "--stdin", "--corpus", corpus, "--crashes", crashes, NULL };
+
+		snprintf(crashes, sizeof(crashes), i ? "%s" : "%s/crashes", link);
+		run_fuzz(opts, target(0), NULL, NULL, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, "is a symbolic link"),
+			      "--crashes %s: status %d\n%s", crashes, r.status, r.err);
+		run_result_free(&r);
+	}
+	/* --input-file through a linked directory, and --input-file a link. */
+	for (int i = 0; i < 2; i++) {
+		const char *const opts[] = { "--input-file", input, "--ro", dir, "--corpus", corpus,
+					     NULL };
+
+		if (i) {
+			snprintf(input, sizeof(input), "%s/input", dir);
+			ck_assert_int_eq(symlink(victim, input), 0);
+		} else {
+			snprintf(input, sizeof(input), "%s/input", link);
+		}
+		run_fuzz(opts, target(0), NULL, NULL, &r);
+		ck_assert_msg(r.status == 125 && strstr(r.err, "is a symbolic link"),
+			      "--input-file %s: status %d\n%s", input, r.status, r.err);
+		run_result_free(&r);
+	}
+	/* Where the links point, nothing new and nothing changed. */
+	snprintf(crashes, sizeof(crashes), "%s/crashes", outside);
+	ck_assert_int_ne(access(crashes, F_OK), 0);
+	snprintf(input, sizeof(input), "%s/input", outside);
+	ck_assert_int_ne(access(input, F_OK), 0);
+	ck_assert_ptr_nonnull(text = read_text(victim));
+	ck_assert_str_eq(text, "keep\n");
+	free(text);
+	rm_rf(dir);
+}
+END_TEST
+
+/*
  * Every host descriptor the VMM opens for a run is closed by its end
  * (LSTAR_FD_AUDIT, which tools/fuzz-boundary.sh checks after each run):
  * a run, a run whose processes pass pipes around, and a fuzzing
@@ -644,6 +705,7 @@ Suite *suite_fuzz(void)
 	tcase_add_loop_test(tc, kill_rule_is_a_crash, 0, 2);
 	tcase_add_loop_test(tc, one_run_as_native, 0, 2);
 	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, planted_links_refused);
 	tcase_add_test(tc, no_descriptor_left);
 	tcase_add_test(tc, afl_showmap_as_native);
 	tcase_add_test(tc, corpus_coverage_as_showmap);

@@ -244,7 +244,10 @@ START_TEST(signal_reaches_program)
 END_TEST
 
 /* SIGKILL: nothing can be written; the learned policy's file still says
- * it is unfinished, and no tool takes it for a policy. */
+ * it is unfinished, and no tool takes it for a policy.  What an earlier
+ * run left in the file is gone: the mark is written over its start and
+ * the rest cut off (the file is never emptied on the way, which would
+ * pass for an empty policy). */
 START_TEST(killed_outright)
 {
 	char trace_file[128], learn_file[128];
@@ -254,12 +257,15 @@ START_TEST(killed_outright)
 
 	snprintf(trace_file, sizeof(trace_file), "%s/trace.log", out);
 	snprintf(learn_file, sizeof(learn_file), "%s/learned.policy", out);
+	write_text(learn_file, "# an earlier run's policy, longer than the mark that replaces it\n"
+		   "default allow\n"
+		   "# ......................................................................\n");
 	status = cut_short(SIGKILL, trace_file, learn_file);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	ck_assert_ptr_nonnull(trace = read_text(trace_file));
 	ck_assert_msg(!strstr(trace, "+++"), "a killed lstar ended its trace:\n%s", trace);
 	ck_assert_ptr_nonnull(policy = read_text(learn_file));
-	ck_assert_msg(policy[0] == '!', "%s", policy);
+	ck_assert_msg(policy[0] == '!' && strchr(policy, '\n')[1] == '\0', "%s", policy);
 	ck_assert_int_eq(policy_check(learn_file, &r), 1);
 	ck_assert_msg(strstr(r.err, ":1:1: error: an unfinished `lstar run --learn` output"),
 		      "%s", r.err);

@@ -109,10 +109,9 @@ static int place_input(struct driver *d, const char *buf, size_t len)
 			return err;
 		return lseek(d->input, 0, SEEK_SET) < 0 ? -errno : 0;
 	}
-	fd = open(d->opt->fuzz->input_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+	fd = vmm_output_open(NULL, d->opt->fuzz->input_file, O_TRUNC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	err = write_all(fd, buf, len);
 	close(fd);
 	return err;
@@ -322,9 +321,8 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 		vmm_err("fuzz: --corpus %s: no inputs there", corpus);
 		goto out;
 	}
-	if (crashes_dir && ((mkdir(crashes_dir, 0755) < 0 && errno != EEXIST) ||
-			    (crashes = open(crashes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)) {
-		vmm_err("fuzz: --crashes %s: %s", crashes_dir, strerror(errno));
+	if (crashes_dir && (crashes = vmm_output_dir(crashes_dir)) < 0) {
+		vmm_err("fuzz: --crashes %s: %s", crashes_dir, vmm_output_error(crashes));
 		goto out;
 	}
 	if (opt->fuzz->stdin_input && (d.input = memfd_create("lstar-fuzz-input", MFD_CLOEXEC)) < 0) {
@@ -334,7 +332,7 @@ int vmm_fuzz_corpus(const struct vmm_options *opt, const char *corpus,
 	/* The input file exists before the program starts (it may open it
 	 * at once): empty until the first input. */
 	if (!opt->fuzz->stdin_input && (err = place_input(&d, "", 0))) {
-		vmm_err("fuzz: --input-file %s: %s", opt->fuzz->input_file, strerror(-err));
+		vmm_err("fuzz: --input-file %s: %s", opt->fuzz->input_file, vmm_output_error(err));
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -453,9 +453,11 @@ int vmm_learn_open(struct vmm *vmm)
 	 * Created now (once lstar is confined it can create nothing), and
 	 * marked unfinished until the policy is written whole at the end:
 	 * a run cut short, even by SIGKILL, never leaves a file that
-	 * `lstar-policy check` accepts.
+	 * `lstar-policy check` accepts.  Not emptied as it is opened but
+	 * once the mark is written over its start, so that no moment
+	 * leaves an empty file (which would pass as an empty policy).
 	 */
-	L->fd = vmm_output_open(vmm, vmm->opt->learn_path);
+	L->fd = vmm_output_open(vmm, vmm->opt->learn_path, 0);
 	if (L->fd < 0) {
 		int err = L->fd;
 
@@ -463,7 +465,8 @@ int vmm_learn_open(struct vmm *vmm)
 		return err;
 	}
 	if (fstat(L->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    put_at(L->fd, unfinished, strlen(unfinished), 0) < 0) {
+	    put_at(L->fd, unfinished, strlen(unfinished), 0) < 0 ||
+	    ftruncate(L->fd, (off_t)strlen(unfinished)) < 0) {
 		int err = S_ISREG(st.st_mode) ? -errno : -EINVAL;
 
 		close(L->fd);

@@ -9,6 +9,9 @@
  * component of its path, and never inside a tree the program may write
  * (where the program could rewrite or replace lstar's words with its own).
  * Both are refused with a message that says so (docs/DECISIONS.md).
+ * lstar fuzz's own files (its input file, its crashes directory) are
+ * made the same way; a fuzzing run has no writable tree of its own, but
+ * an earlier run may have planted links.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,35 +87,61 @@ static bool is_writable_file(const struct vmm *vmm, int dirfd, const char *name)
 	return false;
 }
 
-int vmm_output_open(const struct vmm *vmm, const char *path)
+/* The directory part of path, opened O_PATH without following a link in
+ * any component; *name is set to the last component, which must be a
+ * name (not "", "." or ".."). */
+static int open_parent(const char *path, const char **name)
 {
 	char dir[4096];
-	const char *name = strrchr(path, '/');
-	int dirfd, fd;
+	const char *slash = strrchr(path, '/');
 
-	/* The directory part, then the name in it. */
-	if (!name) {
+	if (!slash) {
 		snprintf(dir, sizeof(dir), ".");
-		name = path;
-	} else if ((size_t)(name - path) >= sizeof(dir)) {
+		*name = path;
+	} else if ((size_t)(slash - path) >= sizeof(dir)) {
 		return -ENAMETOOLONG;
 	} else {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(name - path), path);
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 		if (!dir[0])
 			snprintf(dir, sizeof(dir), "/");
-		name++;
+		*name = slash + 1;
 	}
-	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+	if (!**name || !strcmp(*name, ".") || !strcmp(*name, ".."))
 		return -EISDIR;
-	dirfd = openat2_path(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	return openat2_path(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+}
+
+int vmm_output_open(const struct vmm *vmm, const char *path, int trunc)
+{
+	const char *name;
+	int dirfd, fd;
+
+	dirfd = open_parent(path, &name);
 	if (dirfd < 0)
 		return dirfd;
-	if (in_writable_tree(vmm, dirfd) || is_writable_file(vmm, dirfd, name)) {
+	if (vmm && (in_writable_tree(vmm, dirfd) || is_writable_file(vmm, dirfd, name))) {
 		close(dirfd);
 		return -EXDEV;
 	}
-	fd = openat2_path(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-			  O_CLOEXEC, 0644);
+	fd = openat2_path(dirfd, name, O_WRONLY | O_CREAT | trunc | O_NOFOLLOW | O_CLOEXEC,
+			  0644);
+	close(dirfd);
+	return fd;
+}
+
+int vmm_output_dir(const char *path)
+{
+	const char *name;
+	int dirfd, fd;
+
+	dirfd = open_parent(path, &name);
+	if (dirfd < 0)
+		return dirfd;
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
+		fd = -errno;
+	} else {
+		fd = openat2_path(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	}
 	close(dirfd);
 	return fd;
 }
