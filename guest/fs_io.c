@@ -683,6 +683,20 @@ static int mode_paths(void)
 		     sys(SYS_getdents64, d, (long)buf, 0x100000100L, 0, 0) > 0);
 		show("open O_RDONLY with garbage above the flags",
 		     sys(SYS_openat, AT_FDCWD, (long)"hello.txt", 0x100000000L, 0, 0) >= 0);
+		/* readlink's size is an int, poll's count an unsigned int. */
+		show("readlink size 2^32 + 4", sys(SYS_readlink, (long)"link", (long)buf,
+						   0x100000004L, 0, 0));
+		show("readlink size 2^32 - 1 (-1)", sys(SYS_readlink, (long)"link", (long)buf,
+							0xffffffffL, 0, 0));
+		show("readlinkat size 2^32 + 4", sys(SYS_readlinkat, AT_FDCWD, (long)"link",
+						     (long)buf, 0x100000004L, 0));
+		{
+			struct pollfd pfd = { .fd = (int)d, .events = POLLIN };
+
+			show("poll count 2^32 + 1", sys(SYS_poll, (long)&pfd, 0x100000001L, 0, 0, 0));
+			show("ppoll count 2^32 + 1", sys(SYS_ppoll, (long)&pfd, 0x100000001L,
+							 (long)&(struct timespec){ 0, 0 }, 0, 8));
+		}
 		close((int)d);
 	}
 	show("open hello.txt/ (trailing slash on a file)", xopen("hello.txt/", O_RDONLY));

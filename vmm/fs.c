@@ -1515,7 +1515,7 @@ int64_t vmm_sys_faccessat2(struct vmm_vcpu *cpu, const uint64_t *a)
 }
 
 static int64_t do_readlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
-			   uint64_t buf, uint64_t size)
+			   uint64_t buf, int size)
 {
 	char target[GUEST_PATH_MAX];
 	struct fs_path p;
@@ -1523,7 +1523,7 @@ static int64_t do_readlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	ssize_t n;
 	int err, fd;
 
-	if ((int64_t)size <= 0)
+	if (size <= 0)
 		return -EINVAL;
 	if ((err = get_lookup(cpu, dirfd, gva, &p, NOFOLLOW)))
 		return err == -EISDIR || err == FS_DEVICE ? -EINVAL : err; /* no link */
@@ -1549,19 +1549,19 @@ static int64_t do_readlink(struct vmm_vcpu *cpu, int dirfd, uint64_t gva,
 	close(fd);
 	if (err)
 		return err;
-	if ((uint64_t)n > size)
+	if (n > size)
 		n = (ssize_t)size;
 	return vmm_mem_copy_to_user(cpu->mem, buf, target, n) ?: n;
 }
 
 int64_t vmm_sys_readlink(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_readlink(cpu, AT_FDCWD, a[0], a[1], a[2]);
+	return do_readlink(cpu, AT_FDCWD, a[0], a[1], (int)a[2]);
 }
 
 int64_t vmm_sys_readlinkat(struct vmm_vcpu *cpu, const uint64_t *a)
 {
-	return do_readlink(cpu, (int)a[0], a[1], a[2], a[3]);
+	return do_readlink(cpu, (int)a[0], a[1], a[2], (int)a[3]);
 }
 
 /* --- directories ----------------------------------------------------------- */
