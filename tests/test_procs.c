@@ -261,26 +261,6 @@ START_TEST(trace_and_learn_all)
 }
 END_TEST
 
-/*
- * Reap what is left of lstar's processes: with this process their
- * subreaper, every VMM lstar started comes here if lstar is gone.  True
- * when none is left running after timeout_ms.
- */
-static bool none_left(int timeout_ms)
-{
-	for (int waited = 0;; waited += 20) {
-		pid_t r = waitpid(-1, NULL, WNOHANG);
-
-		if (r < 0 && errno == ECHILD)
-			return true;
-		if (r > 0)
-			continue;
-		if (waited >= timeout_ms)
-			return false;
-		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-	}
-}
-
 /* A fork bomb under `limit processes 8`: fork fails with EAGAIN once 8
  * processes live, and nothing outlives the run. */
 START_TEST(fork_bomb_limited)

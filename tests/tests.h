@@ -113,6 +113,12 @@ void write_text(const char *path, const char *text);
 void write_policy(char *dir, char *path, size_t len, const char *text);
 void rm_rf(const char *path);
 
+/* none_left - reap what is left of lstar's processes: with the test
+ * process their subreaper (PR_SET_CHILD_SUBREAPER), every VMM lstar
+ * started comes to it once lstar is gone.  True when none is left
+ * running after timeout_ms. */
+bool none_left(int timeout_ms);
+
 /* source_path - the absolute path of rel in the source tree (LSTAR_SRC,
  * else the working directory), in a static buffer; fails the test when
  * it does not exist. */

@@ -315,3 +315,18 @@ bool wait_for_text(const char *file, const char *needle, int timeout_s)
 	}
 	return false;
 }
+
+bool none_left(int timeout_ms)
+{
+	for (int waited = 0;; waited += 20) {
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+
+		if (r < 0 && errno == ECHILD)
+			return true;
+		if (r > 0)
+			continue;
+		if (waited >= timeout_ms)
+			return false;
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+}
