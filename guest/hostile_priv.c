@@ -9,11 +9,12 @@
  * Modes: cli sti hlt in inb out outb ins outs wrmsr wrmsr_pvm rdmsr
  * rdcr3 wrcr3 wrcr0 wrcr4 lgdt lidt lldt ltr invlpg wbinvd invd swapgs
  * sysret iret_cs0 wrdr7 clts xsetbv monitor mwait rdpmc movss_kernel
- * movds_kernel vmcall vmmcall
+ * movds_kernel vmcall vmmcall vmmcall_rw
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lstar_abi.h"
 
@@ -214,6 +215,31 @@ static void do_vmmcall(void)
 	rax_after = rax;
 }
 
+/*
+ * vmmcall in a page the program may write and run: a hypervisor that
+ * rewrites the instruction into its vendor's own (KVM on Intel, unless
+ * its quirk is off) leaves vmcall there, and that vmcall's refusal
+ * (rax -1) comes back; one that does not raises the #UD (SIGILL).  The
+ * bytes after say which: how the tests tell whether this KVM patches.
+ */
+static void do_vmmcall_rw(void)
+{
+	static const uint8_t code[] = { 0x0f, 0x01, 0xd9, 0xc3 };	/* vmmcall; ret */
+	uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long rax = 9;
+
+	if (page == MAP_FAILED) {
+		perror("mmap");
+		return;
+	}
+	memcpy(page, code, sizeof(code));
+	__asm__ volatile("call *%1" : "+a"(rax) : "r"(page)
+			 : "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	rax_after = rax;
+	printf("vmmcall_rw: the instruction is now %02x %02x %02x\n", page[0], page[1], page[2]);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -233,6 +259,7 @@ static const struct {
 	{ "movss_kernel", do_movss_kernel }, { "movds_kernel", do_movds_kernel },
 	{ "vmcall", do_vmcall },
 	{ "vmmcall", do_vmmcall },
+	{ "vmmcall_rw", do_vmmcall_rw },
 };
 
 int main(int argc, char **argv)

@@ -249,10 +249,13 @@ START_TEST(hypercall_instruction_refused)
 	const struct host_facts *h = host_facts();
 	const char *mode = _i / 2 ? "vmmcall" : "vmcall";
 	bool own = h->intel ? !strcmp(mode, "vmcall") : !strcmp(mode, "vmmcall");
-	char trying[64], refused[128];
+	char trying[64], refused[128], rewrite[160];
 	struct expect e;
 
 	ck_assert_msg(h->intel || h->amd, "a CPU of neither vendor: %s", host_describe());
+	/* What the CPU said, then what the hypervisor made of it. */
+	snprintf(rewrite, sizeof(rewrite), "invalid opcode (#UD) for %s, which the "
+		 "hypervisor turned into a page fault (#PF)", mode);
 	snprintf(trying, sizeof(trying), "trying %s\n", mode);
 	snprintf(refused, sizeof(refused),
 		 "trying %s\n%s: not stopped (rax 0xffffffffffffffff)\n", mode, mode);
@@ -263,8 +266,7 @@ START_TEST(hypercall_instruction_refused)
 	else if (!h->hypercall_patching)
 		e = (struct expect){ mode, 132, trying, "SIGILL", "invalid opcode (#UD)" };
 	else
-		e = (struct expect){ mode, 139, trying, "SIGSEGV",
-				     "the faulting instruction's own address" };
+		e = (struct expect){ mode, 139, trying, "SIGSEGV", rewrite };
 	expect_run("hostile_priv", _i % 2, &e, false);
 }
 END_TEST

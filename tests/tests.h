@@ -64,6 +64,8 @@ struct host_facts {
 					 * vmcall/vmmcall in guest memory */
 	bool umip;			/* ring 3 under lstar cannot read the
 					 * descriptor-table registers */
+	bool xsave;			/* lstar's guest has XSAVE: signal
+					 * frames hold an XSAVE image */
 };
 const struct host_facts *host_facts(void);
 const char *host_describe(void);

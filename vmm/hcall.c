@@ -74,6 +74,26 @@ static const char *page_fault_reason(const struct lstar_hc_exit *e, char *buf,
 	return buf;
 }
 
+/*
+ * The hypercall instruction (vmcall or vmmcall) at the program's rip, when
+ * its page fault is a write to the instruction itself: the CPU's #UD for
+ * the other vendor's instruction, which a hypervisor that rewrites it in
+ * place into its own (KVM does, where the switch for it is missing or
+ * ignored, as on PVM) turns into a write fault on read-only text.  NULL
+ * for any other fault.
+ */
+static const char *rewritten_hypercall(const struct vmm_vcpu *cpu, const struct lstar_hc_exit *e)
+{
+	uint64_t rip = e->regs[LSTAR_REG_RIP];
+	uint8_t insn[3];
+
+	if (e->fault_addr != rip || (e->error_code & (X86_PF_WRITE | X86_PF_INSTR)) != X86_PF_WRITE ||
+	    vmm_mem_copy_from_user(cpu->mem, insn, rip, sizeof(insn)) ||
+	    insn[0] != 0x0f || insn[1] != 0x01)
+		return NULL;
+	return insn[2] == 0xd9 ? "vmmcall" : insn[2] == 0xc1 ? "vmcall" : NULL;
+}
+
 void vmm_policy_kill(struct vmm *vmm, uint64_t nr, uint32_t src)
 {
 	const char *name = lstar_policy_syscall_name(nr);
@@ -149,7 +169,15 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 		 * when arch_prctl is refused) is told which. */
 		if (vmm_refusal_note(vmm, note + 2, sizeof(note) - 2))
 			memcpy(note, "; ", 2);
-		if (e->vector == X86_TRAP_PF) {
+		if (e->vector == X86_TRAP_PF && rewritten_hypercall(cpu, e)) {
+			vmm_err("%s: killed by SIG%s: invalid opcode (#UD) for %s, which the "
+				"hypervisor turned into a page fault (#PF) as it rewrote the "
+				"instruction in place (a write to read-only text at the "
+				"instruction's own address: error code 0x%llx, rip 0x%llx)%s",
+				vmm->opt->program, sigabbrev_np(e->status),
+				rewritten_hypercall(cpu, e), (unsigned long long)e->error_code,
+				(unsigned long long)e->regs[LSTAR_REG_RIP], note);
+		} else if (e->vector == X86_TRAP_PF) {
 			char why[96];
 
 			vmm_err("%s: killed by SIG%s: %s at address 0x%llx: %s%s",
