@@ -16,6 +16,7 @@
  * Linux are the kernel's.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,26 +180,23 @@ static const struct {
 /*
  * Names of syscall numbers 0..LSTAR_POLICY_NR-1, asked of libseccomp once
  * and kept for the life of the process: callers get pointers into this
- * table.  Not thread-safe on first use; the compiler and explain are
- * single-threaded.
+ * table.  Filled once by whichever thread asks first (--trace and
+ * --learn ask from vCPU threads).
  */
 static char *sys_names[LSTAR_POLICY_NR];
-static int sys_names_loaded;
+static pthread_once_t sys_names_once = PTHREAD_ONCE_INIT;
 
 static void load_sys_names(void)
 {
-	if (sys_names_loaded)
-		return;
 	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
 		sys_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
-	sys_names_loaded = 1;
 }
 
 const char *lstar_policy_syscall_name(uint64_t nr)
 {
 	if (nr >= LSTAR_POLICY_NR)
 		return NULL;
-	load_sys_names();
+	pthread_once(&sys_names_once, load_sys_names);
 	return sys_names[nr];
 }
 
