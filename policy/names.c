@@ -324,6 +324,9 @@ int policy_const_spell(uint64_t value, int cls, char *buf, size_t len)
 #define UINT	POLICY_ARG_UINT
 #define FUTEX	POLICY_ARG_FUTEX
 #define SOCKADDR	POLICY_ARG_SOCKADDR
+#define SIGSET	POLICY_ARG_SIGSET
+#define SIGSEL	POLICY_ARG_SIGSEL
+#define MSG	POLICY_ARG_MSG
 #define NA	0xff		/* past the last argument */
 #define KIND(k)		((k) == NA ? POLICY_ARG_NUM : (k))
 #define IS_ARG(k)	((k) != NA)
@@ -380,6 +383,9 @@ static const struct policy_sys_args sys_args[] = {
 #undef UINT
 #undef FUTEX
 #undef SOCKADDR
+#undef SIGSET
+#undef SIGSEL
+#undef MSG
 #undef NA
 #undef KIND
 #undef IS_ARG
@@ -414,6 +420,7 @@ uint64_t policy_arg_bits(int kind)
 	case POLICY_ARG_SEEK: case POLICY_ARG_CLOCK: case POLICY_ARG_SIG:
 	case POLICY_ARG_SIGHOW: case POLICY_ARG_ARCH: case POLICY_ARG_AF:
 	case POLICY_ARG_SOCK: case POLICY_ARG_FLAGS: case POLICY_ARG_UINT:
+	case POLICY_ARG_MSG:
 	case POLICY_ARG_FUTEX:
 		/* mmap's prot and flags are unsigned long in the kernel, but
 		 * no bit above 31 means anything to it: the same. */

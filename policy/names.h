@@ -107,6 +107,9 @@ enum policy_arg {
 	POLICY_ARG_UINT,	/* an unsigned int: a count the kernel reads as 32 bits */
 	POLICY_ARG_FUTEX,	/* a futex operation and its flags */
 	POLICY_ARG_SOCKADDR,	/* a socket address the call reads; its length next */
+	POLICY_ARG_SIGSET,	/* a signal mask the call waits under; its size next */
+	POLICY_ARG_SIGSEL,	/* pselect6's: the address of a {mask, size} pair */
+	POLICY_ARG_MSG,		/* MSG_* flags of a send or a receive */
 	POLICY_ARG_MAX
 };
 

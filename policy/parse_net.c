@@ -19,26 +19,16 @@
 
 #include "compiler.h"
 
-/* What a `net` line lets out of the guest: the socket calls, and the
- * waits of an event loop.  Which addresses they may name is the VMM's
- * to decide (vmm/sys_net.c), on every call. */
+/* What a `net` line lets out of the guest, and what `net dns` does:
+ * include/syscalls.def's NET and NET_DNS lines. */
 static const int net_calls[] = {
-	__NR_socket, __NR_socketpair, __NR_connect, __NR_bind, __NR_listen,
-	__NR_accept, __NR_accept4, __NR_sendto, __NR_recvfrom, __NR_sendmsg,
-	__NR_recvmsg, __NR_sendmmsg, __NR_recvmmsg, __NR_shutdown,
-	__NR_getsockopt, __NR_setsockopt, __NR_getsockname, __NR_getpeername,
-	__NR_poll, __NR_ppoll, __NR_select, __NR_pselect6,
-	__NR_epoll_create, __NR_epoll_create1, __NR_epoll_ctl, __NR_epoll_wait,
-	__NR_epoll_pwait, __NR_epoll_pwait2,
+#define NET(name) __NR_##name,
+#include "syscalls.def"
 };
 
-/* And `net dns`: reading the made-up /etc/resolv.conf and /etc/hosts as
- * both libcs do (musl: open, fcntl F_SETFD, readv; glibc: openat, fstat
- * or newfstatat with AT_EMPTY_PATH, read), which a `path ro` line would
- * imply too.  The VMM answers only those two files without a tree. */
 static const int dns_calls[] = {
-	__NR_open, __NR_openat, __NR_read, __NR_readv, __NR_close, __NR_fstat,
-	__NR_newfstatat, __NR_lseek, __NR_fcntl,
+#define NET_DNS(name) __NR_##name,
+#include "syscalls.def"
 };
 
 #define NET_HINT_EXAMPLE "for example: net connect 127.0.0.1:8080, net listen 8080/tcp, net dns"

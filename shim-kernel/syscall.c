@@ -114,30 +114,78 @@ static long sys_forward(struct pt_regs *regs)
 	return forwarded(s->ret);
 }
 
-/* The signal mask a waiting call carries (ppoll, pselect6, epoll_pwait,
- * epoll_pwait2): its address and size, or 0 (-EFAULT: unreadable). */
+/*
+ * Where a row of include/syscalls.def has an argument of a kind, read
+ * from the row itself: ARG_AT(IS_<KIND>, a0, ..., a5) is the position of
+ * its first argument of that kind, 0 to 5, or 6 for none.  IS_<KIND>(k)
+ * is 1 for that kind's token and 0 for any other.
+ */
+#define PROBE_SECOND(a, b, ...)	b
+#define PROBE(...)		PROBE_SECOND(__VA_ARGS__, 0, ~)
+#define IS_SIGSET(k)		PROBE(IS_SIGSET_##k)
+#define IS_SIGSET_SIGSET	~, 1
+#define IS_SIGSEL(k)		PROBE(IS_SIGSEL_##k)
+#define IS_SIGSEL_SIGSEL	~, 1
+#define IS_MSG(k)		PROBE(IS_MSG_##k)
+#define IS_MSG_MSG		~, 1
+#define ARG_AT(is, a0, a1, a2, a3, a4, a5)					\
+	(is(a0) ? 0 : is(a1) ? 1 : is(a2) ? 2 : is(a3) ? 3 : is(a4) ? 4 : is(a5) ? 5 : 6)
+
+/* Argument i (0-5) of the call in regs. */
+static uint64_t call_arg(const struct pt_regs *regs, unsigned int i)
+{
+	switch (i) {
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
+	}
+}
+
+/* The signal mask a waiting call carries (the VMM_SIGMASK rows: its
+ * SIGSET argument and the size after it, or pselect6's SIGSEL pair): its
+ * address and size, or 0 (-EFAULT: unreadable). */
 static long call_mask(const struct pt_regs *regs, uint64_t *size)
 {
 	struct { uint64_t ss, len; } sel;
+	unsigned int at, pair;
 
 	switch (regs->orig_ax) {
-	case __NR_ppoll:
-		*size = regs->r8;
-		return (long)regs->r10;
-	case __NR_epoll_pwait:
-	case __NR_epoll_pwait2:
-		*size = regs->r9;
-		return (long)regs->r8;
-	case __NR_pselect6:
-		if (!regs->r9)
-			return 0;
-		if (copy_from_user(&sel, regs->r9, sizeof(sel)))
-			return -EFAULT;
-		*size = sel.len;
-		return (long)sel.ss;
+#define MASK_ROW_VMM_SIGMASK(nm, a0, a1, a2, a3, a4, a5)				\
+	case __NR_##nm: {								\
+		_Static_assert(ARG_AT(IS_SIGSET, a0, a1, a2, a3, a4, a5) < 5 ||		\
+			       ARG_AT(IS_SIGSEL, a0, a1, a2, a3, a4, a5) < 6,		\
+			       #nm ": a VMM_SIGMASK row names its mask");		\
+		at = ARG_AT(IS_SIGSET, a0, a1, a2, a3, a4, a5);				\
+		pair = ARG_AT(IS_SIGSEL, a0, a1, a2, a3, a4, a5);			\
+		break;									\
+	}
+#define MASK_ROW_SHIM(...)
+#define MASK_ROW_VMM(...)
+#define MASK_ROW_VMM_WRITE(...)
+#define MASK_ROW_NONE(...)
+#define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) MASK_ROW_##w(nm, a0, a1, a2, a3, a4, a5)
+#include "syscalls.def"
+#undef MASK_ROW_VMM_SIGMASK
+#undef MASK_ROW_SHIM
+#undef MASK_ROW_VMM
+#undef MASK_ROW_VMM_WRITE
+#undef MASK_ROW_NONE
 	default:
 		return 0;
 	}
+	if (pair < 6) {
+		if (!call_arg(regs, pair))
+			return 0;
+		if (copy_from_user(&sel, call_arg(regs, pair), sizeof(sel)))
+			return -EFAULT;
+		*size = sel.len;
+		return (long)sel.ss;
+	}
+	*size = call_arg(regs, at + 1);
+	return (long)call_arg(regs, at);
 }
 
 /* A forwarded call that waits under the signal mask it carries (the
@@ -177,19 +225,32 @@ static __attribute__((noinline, cold)) long broken_pipe(void)
 /* MSG_NOSIGNAL, Linux's include/linux/socket.h (no uapi header has it). */
 #define SHIM_MSG_NOSIGNAL	0x4000
 
-/* A send that asked for no SIGPIPE (MSG_NOSIGNAL in its flags, as Linux
- * reads them from each call's own argument): EPIPE alone. */
+/* A send that asked for no SIGPIPE (MSG_NOSIGNAL in its MSG argument, as
+ * Linux reads it from each call's own): EPIPE alone. */
 static bool quiet_send(const struct pt_regs *regs)
 {
+	unsigned int at;
+
 	switch (regs->orig_ax) {
-	case __NR_sendto:
-	case __NR_sendmmsg:
-		return regs->r10 & SHIM_MSG_NOSIGNAL;
-	case __NR_sendmsg:
-		return regs->dx & SHIM_MSG_NOSIGNAL;
+#define SEND_ROW_VMM_WRITE(nm, a0, a1, a2, a3, a4, a5)					\
+	case __NR_##nm:									\
+		at = ARG_AT(IS_MSG, a0, a1, a2, a3, a4, a5);				\
+		break;
+#define SEND_ROW_SHIM(...)
+#define SEND_ROW_VMM(...)
+#define SEND_ROW_VMM_SIGMASK(...)
+#define SEND_ROW_NONE(...)
+#define SYSCALL(nm, w, g, p, t, r, a0, a1, a2, a3, a4, a5) SEND_ROW_##w(nm, a0, a1, a2, a3, a4, a5)
+#include "syscalls.def"
+#undef SEND_ROW_VMM_WRITE
+#undef SEND_ROW_SHIM
+#undef SEND_ROW_VMM
+#undef SEND_ROW_VMM_SIGMASK
+#undef SEND_ROW_NONE
 	default:
 		return false;
 	}
+	return at < 6 && (call_arg(regs, at) & SHIM_MSG_NOSIGNAL);
 }
 
 /* A write's result: EPIPE raises SIGPIPE too, unless a send said not to. */

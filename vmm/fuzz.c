@@ -554,11 +554,8 @@ static bool snapshot_point(struct vmm_vcpu *cpu, const struct lstar_hc_sys *sys)
 	switch (sys->nr) {
 	case LSTAR_FUZZ_SNAPSHOT_NR:
 		return true;
-	case SYS_read:
-	case SYS_readv:
-	case SYS_pread64:
-	case SYS_preadv:
-	case SYS_preadv2:
+#define READS_DATA(name) case __NR_##name:
+#include "syscalls.def"
 		return is_input(cpu->vmm->fuzz, cpu->proc, vmm_fd_get(cpu->proc, sys->args[0]));
 	default:
 		return false;

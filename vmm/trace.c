@@ -401,6 +401,8 @@ static void put_arg(struct vmm_vcpu *cpu, struct tline *l, const struct vmm_call
 
 	switch (kind) {
 	case POLICY_ARG_PTR:
+	case POLICY_ARG_SIGSET:
+	case POLICY_ARG_SIGSEL:
 		put_ptr(l, v);
 		break;
 	case POLICY_ARG_INT:
