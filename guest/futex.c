@@ -118,6 +118,12 @@ int main(void)
 	show("misaligned word", fx((char *)&w[0] + 1, FUTEX_WAKE, 1, 0, NULL, 0));
 	show("unmapped word", fx((void *)8, FUTEX_WAIT, 0, 0, NULL, 0));
 	show("PROT_NONE word", fx(none, FUTEX_WAIT, 0, 0, NULL, 0));
+	/* A private wake never touches its word; a shared one must find it. */
+	show("private wake, unmapped word", fx((void *)8, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0));
+	show("private wake, PROT_NONE word", fx(none, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0));
+	show("private wake_bitset 0, unmapped word",
+	     fx((void *)8, FUTEX_WAKE_BITSET_PRIVATE, 1, 0, NULL, 0));
+	show("shared wake, unmapped word", fx((void *)8, FUTEX_WAKE, 1, 0, NULL, 0));
 	show("wake_op into PROT_NONE", fx(&w[0], FUTEX_WAKE_OP, 1, 1, none,
 					  FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_EQ, 0)));
 	show("unknown operation", fx(&w[0], 99, 0, 0, NULL, 0));

@@ -62,6 +62,9 @@ static const char *code_name(int sig, int code)
 	if (sig == SIGSEGV && code == SEGV_MAPERR) return "SEGV_MAPERR";
 	if (sig == SIGSEGV && code == SEGV_ACCERR) return "SEGV_ACCERR";
 	if (sig == SIGFPE && code == FPE_INTDIV) return "FPE_INTDIV";
+	if (sig == SIGFPE && code == FPE_FLTDIV) return "FPE_FLTDIV";
+	if (sig == SIGFPE && code == FPE_FLTOVF) return "FPE_FLTOVF";
+	if (sig == SIGFPE && code == FPE_FLTINV) return "FPE_FLTINV";
 	if (sig == SIGILL && code == ILL_ILLOPN) return "ILL_ILLOPN";
 	if (sig == SIGTRAP && code == TRAP_BRKPT) return "TRAP_BRKPT";
 	snprintf(buf, sizeof(buf), "code %d", code);
@@ -198,6 +201,33 @@ static int handlers(void)
 
 		asm volatile("cltd; idivl %2" : "+a"(q) : "d"(0), "r"(d));
 		printf("%d\n", q);
+	}
+	/* Floating-point exceptions, unmasked: si_code says which. */
+	for (volatile int i = 0; i < 3; i++) {
+		static const char *const what[] = {
+			"SSE divide by zero", "SSE overflow", "x87 divide by zero",
+		};
+		/* MXCSR with ZM (bit 9) or OM (bit 10) clear; an x87 control
+		 * word with ZM (bit 2) clear. */
+		unsigned int mxcsr = i == 0 ? 0x1d80 : 0x1b80;
+		unsigned short cw = 0x37b;
+
+		printf("%s\n", what[i]);
+		if (!sigsetjmp(jb, 1)) {
+			volatile double x = i == 0 ? 1.0 : 1e308, y = i == 0 ? 0.0 : 1e308;
+
+			if (i < 2) {
+				asm volatile("ldmxcsr %0" : : "m"(mxcsr));
+				x = i == 0 ? x / y : x * y;
+			} else {
+				asm volatile("fldcw %0; fld1; fldz; fdivrp; fwait; fstp %%st(0)"
+					     : : "m"(cw));
+			}
+			printf("  not stopped: %g\n", x);
+		}
+		mxcsr = 0x1f80;
+		cw = 0x37f;
+		asm volatile("ldmxcsr %0; fnclex; fldcw %1" : : "m"(mxcsr), "m"(cw));
 	}
 	printf("int3\n");
 	set(SIGTRAP, on_fault, 0);

@@ -492,11 +492,15 @@ struct lstar_hc_mmap {
  *   RESTORE  load it from there; -EINVAL for an image XRSTOR would
  *            fault on, -EFAULT for memory ring 3 could not access
  *   INIT     reset it (a frame without an FPU area)
+ *   STATUS   nothing at addr: ret is the x87 status word | its control
+ *            word << 16 | MXCSR << 32, which say what a floating-point
+ *            exception was (SIGFPE's si_code)
  */
 enum lstar_fpu_op {
 	LSTAR_FPU_SAVE = 1,
 	LSTAR_FPU_RESTORE = 2,
 	LSTAR_FPU_INIT = 3,
+	LSTAR_FPU_STATUS = 4,
 };
 
 struct lstar_hc_fpu {

@@ -109,13 +109,8 @@ long sys_gettid(struct pt_regs *regs)
 	return current()->tid;
 }
 
-long sys_sched_yield(struct pt_regs *regs)
-{
-	(void)regs;
-	return 0;
-}
-
-/* One vCPU: always CPU 0 on node 0, as the vDSO's __vdso_getcpu says. */
+/* CPU 0 on node 0 for every thread, as the vDSO's __vdso_getcpu says:
+ * in every thread's affinity mask (docs/DECISIONS.md, the vDSO). */
 long sys_getcpu(struct pt_regs *regs)
 {
 	const uint32_t zero = 0;

@@ -39,6 +39,43 @@ struct fault_signal {
 	uint64_t addr;
 };
 
+/*
+ * SIGFPE's si_code for an x87 (#MF) or SSE (#XM) exception: the first, in
+ * Linux's order, of the exceptions flagged and not masked, read from the
+ * x87 status and control words or from MXCSR (flags in bits 0-5, masks in
+ * the control word's bits 0-5 or MXCSR's 7-12: invalid, denormal, divide
+ * by zero, overflow, underflow, precision).  The VMM reads them: the
+ * shim's own instructions never touch the FPU.
+ */
+static int fpe_code(unsigned long vector)
+{
+	struct lstar_hc_fpu *f = &hc_block()->fpu;
+	uint64_t st;
+	unsigned int err;
+
+	f->op = LSTAR_FPU_STATUS;
+	f->addr = 0;
+	hcall(LSTAR_HC_FPU);
+	if (f->ret < 0)
+		return FPE_FLTINV;
+	st = (uint64_t)f->ret;
+	if (vector == X86_TRAP_XF)
+		err = (unsigned int)(st >> 32) & ~((unsigned int)(st >> 39)) & 0x3f;
+	else
+		err = (unsigned int)st & ~((unsigned int)(st >> 16)) & 0x3f;
+	if (err & 0x01)
+		return FPE_FLTINV;
+	if (err & 0x04)
+		return FPE_FLTDIV;
+	if (err & 0x08)
+		return FPE_FLTOVF;
+	if (err & 0x12)
+		return FPE_FLTUND;
+	if (err & 0x20)
+		return FPE_FLTRES;
+	return FPE_FLTINV;
+}
+
 static struct fault_signal signal_for(const struct pt_regs *regs, unsigned long vector,
 				      uint64_t cr2)
 {
@@ -53,9 +90,7 @@ static struct fault_signal signal_for(const struct pt_regs *regs, unsigned long 
 		return (struct fault_signal){ SIGFPE, FPE_INTDIV, regs->ip };
 	case X86_TRAP_MF:
 	case X86_TRAP_XF:
-		/* Linux reads the cause from the FPU's status; lstar does
-		 * not look at the FPU: the generic "invalid operation". */
-		return (struct fault_signal){ SIGFPE, FPE_FLTINV, regs->ip };
+		return (struct fault_signal){ SIGFPE, fpe_code(vector), regs->ip };
 	case X86_TRAP_UD:
 		return (struct fault_signal){ SIGILL, ILL_ILLOPN, regs->ip };
 	case X86_TRAP_DB:

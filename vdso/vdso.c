@@ -211,7 +211,7 @@ int __vdso_clock_getres(int clock, struct vdso_timespec *res)
 	return (int)syscall2(NR_clock_getres, clock, (long)res);
 }
 
-/* The program has one vCPU, number 0, in NUMA node 0. */
+/* CPU 0 in NUMA node 0, for every thread, as the shim's getcpu says. */
 int __vdso_getcpu(unsigned int *cpu, unsigned int *node, void *unused)
 {
 	(void)unused;

@@ -28,6 +28,8 @@
 #define LEGACY_SIZE	512
 #define HEADER_SIZE	64
 #define SW_BYTES_AT	464		/* struct _fpx_sw_bytes in the legacy area */
+#define FCW_AT		0
+#define FSW_AT		2
 #define MXCSR_AT	24
 #define XSTATE_BV_AT	512
 #define XCOMP_BV_AT	520
@@ -136,6 +138,18 @@ int64_t vmm_fpu(struct vmm_vcpu *cpu, const struct lstar_hc_fpu *f)
 	if (f->op == LSTAR_FPU_INIT) {
 		init_image(&xs);
 		return ioctl(cpu->fd, KVM_SET_XSAVE, &xs) < 0 ? -errno : 0;
+	}
+	if (f->op == LSTAR_FPU_STATUS) {
+		const uint8_t *b = (const uint8_t *)xs.region;
+		uint16_t fcw, fsw;
+		uint32_t mxcsr;
+
+		if (ioctl(cpu->fd, KVM_GET_XSAVE, &xs) < 0)
+			return -errno;
+		memcpy(&fcw, b + FCW_AT, sizeof(fcw));
+		memcpy(&fsw, b + FSW_AT, sizeof(fsw));
+		memcpy(&mxcsr, b + MXCSR_AT, sizeof(mxcsr));
+		return (int64_t)(fsw | (uint32_t)fcw << 16 | (uint64_t)mxcsr << 32);
 	}
 	/* A user address, 64-byte aligned, as the shim lays frames out. */
 	if (f->addr % 64 || f->addr >= LSTAR_USER_TOP)

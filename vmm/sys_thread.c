@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sys_thread.c - what threads wait on: futexes.
+ * sys_thread.c - what threads wait on, futexes, and sched_yield.
  *
  * A guest futex is the host's futex on the same word: the VMM translates
  * the guest address to where the word lies in its own mapping of guest
@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -124,6 +125,18 @@ static int64_t futex_wait_op(struct vmm_vcpu *cpu, const uint64_t *a)
 	return futex_wait(cpu, a[0], flags, (uint32_t)a[2], &deadline, bitset);
 }
 
+/* Each thread is a host thread: the host's scheduler is the one to
+ * yield to (a thread spinning on sched_yield lets the others run), and
+ * it yields without the VMM's lock, which the others may need. */
+int64_t vmm_sys_sched_yield(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	(void)a;
+	vmm_block_begin(cpu);
+	sched_yield();
+	vmm_block_end(cpu);
+	return 0;
+}
+
 int64_t vmm_sys_futex(struct vmm_vcpu *cpu, const uint64_t *a)
 {
 	int op = (int)a[1], cmd = op & FUTEX_CMD_MASK, err = 0;
@@ -148,8 +161,15 @@ int64_t vmm_sys_futex(struct vmm_vcpu *cpu, const uint64_t *a)
 	default:
 		return -ENOSYS;
 	}
-	if (!(uaddr = futex_word(cpu, a[0], false, &err)))
+	if (!(uaddr = futex_word(cpu, a[0], false, &err))) {
+		/* A private wake names its word by address alone and never
+		 * touches it, as Linux's does: nothing mapped there, nobody
+		 * waits there, 0 woken (a zero bitset is still EINVAL). */
+		if (err == -EFAULT && (op & FUTEX_PRIVATE_FLAG) && a[0] < LSTAR_USER_TOP &&
+		    (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET))
+			return cmd == FUTEX_WAKE_BITSET && !(uint32_t)a[5] ? -EINVAL : 0;
 		return err;
+	}
 	r = syscall(SYS_futex, uaddr, op, (uint32_t)a[2], arg3, uaddr2, (uint32_t)a[5]);
 	return r < 0 ? -errno : r;
 }
