@@ -306,6 +306,11 @@ START_TEST(timer_signal_latency)
 		      "timers latency: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out,
 		      r.err);
 	fprintf(stderr, "timers.%s under lstar: %s", _i ? "glibc" : "musl", r.out);
+	/* ~1 ms here and under check-hw's emulator (worst ~3 ms there): a
+	 * ceiling that catches a signal waiting for the spinning thread's
+	 * next system call, not a speed bar. */
+	ck_assert_msg(med >= 0 && worst < 100000, "timer signal latency: median %ld us, worst %ld us",
+		      med, worst);
 	run_result_free(&r);
 }
 END_TEST
