@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * futex - the futex operations a single thread can see the answers of,
- * printed so that a native run and a run under lstar compare line by
- * line: wakes with nobody waiting, waits whose value differs, waits that
- * time out on each clock, WAKE_OP's update, the requeues' value check,
- * and the errors (alignment, unmapped words, bad timeouts, unknown
- * operations), timed waits a signal interrupts.  Then what made glibc abort before futexes existed under
+ * futex - the futex operations' answers, printed so that a native run
+ * and a run under lstar compare line by line: wakes with nobody waiting,
+ * waits whose value differs, waits that time out on each clock, WAKE_OP's
+ * update, the requeues' value check, and the errors (alignment, unmapped
+ * words, bad timeouts, unknown operations), timed waits a signal
+ * interrupts; then with real waiters (threads): CMP_REQUEUE and WAKE_OP
+ * moving and waking them, an untimed wait a SA_RESTART handler
+ * interrupts.  Then what made glibc abort before futexes existed under
  * lstar: iconv_open and a locked stdio stream.
  *
  *   futex           all of it
@@ -13,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +71,78 @@ static void show(const char *what, long r)
 static void on_alarm(int sig)
 {
 	(void)sig;
+}
+
+/* Words threads wait on, and how many are waiting. */
+static uint32_t q1 __attribute__((aligned(4))), q2 __attribute__((aligned(4)));
+static volatile int started, ended;
+
+/* Wait on q1 until woken (directly, or after a requeue to q2). */
+static void *waiter(void *arg)
+{
+	(void)arg;
+	__atomic_add_fetch(&started, 1, __ATOMIC_SEQ_CST);
+	fx(&q1, FUTEX_WAIT_PRIVATE, 0, 0, NULL, 0);
+	__atomic_add_fetch(&ended, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *restart_waiter(void *arg)
+{
+	long *r = arg;
+
+	__atomic_add_fetch(&started, 1, __ATOMIC_SEQ_CST);
+	*r = fx(&q2, FUTEX_WAIT_PRIVATE, 0, 0, NULL, 0);
+	return NULL;
+}
+
+/*
+ * The operations that move real waiters.  How many each call moves
+ * depends on when the threads reach their waits, so the calls go on
+ * until all have moved, and only the totals are shown.
+ */
+static void with_waiters(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	pthread_t t[3], rt;
+	long moved = 0, r, rr = 99;
+
+	started = 0;
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, waiter, NULL);
+	while (started < 3)
+		sched_yield();
+	/* CMP_REQUEUE: wake one on q1, move the rest to q2 (q1 holds 0). */
+	while (moved < 3 && (r = fx(&q1, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, &q2, 0)) >= 0)
+		moved += r;
+	printf("cmp_requeue with 3 waiters: %ld woken or moved\n", moved);
+	/* WAKE_OP: q2 := 0, wake on q1 (nobody is left there), then on q2
+	 * (those moved) since q2's old value 0 == 0; the ones woken at
+	 * once are ending meanwhile. */
+	while (ended < 3 && fx(&q1, FUTEX_WAKE_OP_PRIVATE, 1, 3, &q2,
+			       FUTEX_OP(FUTEX_OP_SET, 0, FUTEX_OP_CMP_EQ, 0)) >= 0)
+		sched_yield();
+	printf("wake_op woke those moved: %s\n", ended == 3 ? "yes" : "no");
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	printf("all 3 waiters ended\n");
+
+	/* An untimed wait a handler with SA_RESTART interrupts goes on
+	 * waiting; the wake that follows ends it with 0. */
+	sigaction(SIGUSR1, &sa, NULL);
+	started = 0;
+	q2 = 0;
+	pthread_create(&rt, NULL, restart_waiter, &rr);
+	while (!started)
+		sched_yield();
+	usleep(50000);
+	pthread_kill(rt, SIGUSR1);
+	usleep(50000);
+	q2 = 1;
+	while (fx(&q2, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0) == 0 && rr == 99)
+		usleep(1000);
+	pthread_join(rt, NULL);
+	show("untimed wait, a SA_RESTART handler ran, then woken", rr);
 }
 
 int main(void)
@@ -150,6 +225,8 @@ int main(void)
 		     fx(&w[0], FUTEX_WAIT_PRIVATE, 7, (long)&t300, NULL, 0));
 		timer_delete(t);
 	}
+
+	with_waiters();
 
 	/* glibc's iconv_open takes a lock a futex wakes; a FILE is locked. */
 	cd = iconv_open("UTF-8", "ASCII");	/* built in: no gconv module to load */

@@ -59,7 +59,7 @@ PROBE_TEST(time)	/* clocks, sleeps, getrandom */
 PROBE_TEST(stdfd)	/* fstat/dup/fcntl/ioctl/lseek/readv/writev on 0-2 */
 PROBE_TEST(efault)	/* bad user pointers in every forwarded call */
 PROBE_TEST(sysinfo)	/* syscall numbers, uname, rlimits, signal state */
-PROBE_TEST(futex)	/* one thread's futex answers; glibc's locks */
+PROBE_TEST(futex)	/* futex answers, with and without waiters; glibc's locks */
 PROBE_TEST(epoll)	/* an event loop's calls on pipes */
 
 /*
