@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -381,6 +382,98 @@ static void files(void)
 	printf("4 threads, 800 pipes: %ld bad, next descriptor %d\n", bad, fd);
 }
 
+/*
+ * The process's file state from several threads at once: one moves the
+ * working directory between a and b (each holding a file f that says
+ * which) and back, two open f relative to it and ask for it, and one
+ * makes and removes directories in it.  Every answer must be one the
+ * directory could have given at some moment: f says "a" or "b" (or is
+ * not there, in the parent), getcwd is the parent, a or b.
+ */
+static char top[4096];
+static volatile int moving = 1;
+
+static void *mover(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 150; i++) {
+		chdir(i % 2 ? "b" : "a");
+		chdir("..");
+	}
+	moving = 0;
+	return NULL;
+}
+
+static void *looker(void *arg)
+{
+	long bad = 0;
+	size_t n = strlen(top);
+
+	(void)arg;
+	while (moving) {
+		char buf[4096];
+		int fd = open("f", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			ssize_t r = read(fd, buf, sizeof(buf));
+
+			bad += r != 2 || (memcmp(buf, "a\n", 2) && memcmp(buf, "b\n", 2));
+			close(fd);
+		} else {
+			bad += errno != ENOENT;
+		}
+		if (!getcwd(buf, sizeof(buf)))
+			bad++;
+		else
+			bad += strncmp(buf, top, n) ||
+			       (buf[n] && strcmp(buf + n, "/a") && strcmp(buf + n, "/b"));
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void *maker(void *arg)
+{
+	long bad = 0;
+
+	(void)arg;
+	for (int i = 0; moving; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "d%d", i % 8);
+		/* In whichever directory is the cwd now: made, then gone. */
+		if (mkdir(name, 0755) == 0 && rmdir(name) != 0 && errno != ENOENT)
+			bad++;
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void cwd_shared(void)
+{
+	pthread_t t[4];
+	long bad = 0;
+	void *ret;
+	FILE *f;
+
+	getcwd(top, sizeof(top));
+	mkdir("a", 0755);
+	mkdir("b", 0755);
+	if ((f = fopen("a/f", "w")))
+		fputs("a\n", f), fclose(f);
+	if ((f = fopen("b/f", "w")))
+		fputs("b\n", f), fclose(f);
+	pthread_create(&t[0], NULL, mover, NULL);
+	pthread_create(&t[1], NULL, looker, NULL);
+	pthread_create(&t[2], NULL, looker, NULL);
+	pthread_create(&t[3], NULL, maker, NULL);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &ret);
+		bad += (long)(intptr_t)ret;
+	}
+	getcwd(top + strlen(top) + 1, sizeof(top) - strlen(top) - 1);
+	printf("cwd moved 300 times under 3 threads: %ld bad, back where it began: %s\n", bad,
+	       strcmp(top, top + strlen(top) + 1) ? "no" : "yes");
+}
+
 /* --- races ----------------------------------------------------------------------- */
 
 /* One thread maps and unmaps a window over and over while others read
@@ -643,6 +736,8 @@ int main(int argc, char **argv)
 		memory();
 	else if (!strcmp(mode, "files"))
 		files();
+	else if (!strcmp(mode, "cwd"))
+		cwd_shared();
 	else if (!strcmp(mode, "race"))
 		race();
 	else if (!strcmp(mode, "limit"))
@@ -676,7 +771,7 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, last_one, NULL);
 		pthread_exit(NULL);
 	} else {
-		fprintf(stderr, "usage: threads basic|signals|memory|files|race|robust|unmap|limit|exit|spin|main-exit|parked [N]\n");
+		fprintf(stderr, "usage: threads basic|signals|memory|files|cwd|race|robust|unmap|limit|exit|spin|main-exit|parked [N]\n");
 		return 2;
 	}
 	return 0;

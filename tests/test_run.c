@@ -156,6 +156,61 @@ START_TEST(pthreads)
 END_TEST
 
 /*
+ * The process's file state under threads (guest/threads.c `cwd`): one
+ * thread moves the working directory while others open files relative
+ * to it, ask for it and make directories in it, in a --rw tree, with
+ * --trace and --learn taking down every call from every thread.  The
+ * answers are as natively (each one the directory could have given),
+ * every trace line is whole, and the learned policy is one.
+ */
+START_TEST(threads_share_cwd_traced)
+{
+	char native_dir[] = "/tmp/lstar-cwd-XXXXXX", dir[] = "/tmp/lstar-cwd-XXXXXX";
+	char trace_opt[128], trace_file[96], learn_file[96], *trace, *line;
+	const char *const opts[] = { "--rw", dir, "--cwd", dir, trace_opt, "--learn", learn_file,
+				     NULL };
+	char *const native_argv[] = { (char *)probe("threads", _i), "cwd", NULL };
+	const char *const args[] = { "cwd", NULL };
+	const char *const check[] = { lstar_policy_path(), "check", learn_file, NULL };
+	struct run_result native, r;
+	int lines = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(native_dir));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(trace_file, sizeof(trace_file), "%s.trace", dir);
+	snprintf(trace_opt, sizeof(trace_opt), "--trace=%s", trace_file);
+	snprintf(learn_file, sizeof(learn_file), "%s.policy", dir);
+	run_argv_in(native_argv, NULL, 60, native_dir, NULL, &native);
+	run_lstar(opts, probe("threads", _i), args, &r);
+	ck_assert_msg(native.status == 0 && r.status == 0 && !strcmp(native.out, r.out) &&
+		      strstr(r.out, ": 0 bad, back where it began: yes\n"),
+		      "native %d: %s--- lstar %d: %s--- stderr\n%s", native.status, native.out,
+		      r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(trace = read_text(trace_file));
+	for (line = strtok(trace, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+		size_t n = strlen(line);
+
+		ck_assert_msg(!strncmp(line, "+++ ", 4) || !strncmp(line, "--- ", 4) ||
+			      (strstr(line, ") = ") &&
+			       (line[n - 1] == ']' || (n > 8 && !strcmp(line + n - 8, " (guest)")) ||
+				(n > 6 && !strcmp(line + n - 6, " (vmm)")))),
+			      "trace line %d is not whole: \"%s\"", lines + 1, line);
+	}
+	ck_assert_int_gt(lines, 50);
+	run_result_free(&r);
+	run_argv((char *const *)check, NULL, 60, &r);
+	ck_assert_msg(r.status == 0, "lstar-policy check of the learned policy: %s", r.err);
+	free(trace);
+	run_result_free(&r);
+	run_result_free(&native);
+	unlink(trace_file);
+	unlink(learn_file);
+	rm_rf(native_dir);
+	rm_rf(dir);
+}
+END_TEST
+
+/*
  * `limit threads 4`: the main thread and three more; the next clone is
  * EAGAIN, as Linux answers at RLIMIT_NPROC.  Without the limit, the 16
  * the program wants.
@@ -741,6 +796,7 @@ Suite *suite_run(void)
 	tcase_add_loop_test(tc, threads_all_stopped, 0, 2);
 	tcase_add_loop_test(tc, parked_waiter_not_woken, 0, 2);
 	tcase_add_loop_test(tc, timers_and_waits, 0, 2);
+	tcase_add_loop_test(tc, threads_share_cwd_traced, 0, 2);
 	tcase_add_loop_test(tc, timer_signal_latency, 0, 2);
 	tcase_add_loop_test(tc, signal_frames_hostile, 0, 2);
 	tcase_add_loop_test(tc, signals_from_outside, 0, 2);
