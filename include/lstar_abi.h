@@ -509,7 +509,7 @@ struct lstar_hc_fpu {
 	uint32_t _pad0;
 	lstar_gva_t addr;
 	/* OUT */
-	int64_t ret;			/* 0 or -errno */
+	int64_t ret;			/* 0 or -errno; STATUS: the status bits */
 };
 
 /*

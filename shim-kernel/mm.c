@@ -537,7 +537,7 @@ static inline bool pool_frame(uint64_t pa)
 
 static inline uint64_t *pte_of(uint64_t *leaf, uint64_t va)
 {
-	return &leaf[X86_PT_INDEX(va, 12)];
+	return &leaf[X86_PT_INDEX(va, X86_PT_LEAF)];
 }
 
 static uint64_t prot_to_pte(uint32_t prot)
@@ -877,19 +877,24 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot, bool back)
  * unrolled (every user copy walks, and every instruction is emulated on
  * PVM).  User tables hold 4 KiB pages only.
  */
+/* The entry for va in the table at physical address table, at the level
+ * whose index starts at bit shift. */
+#define PT_ENTRY(table, va, shift) \
+	(((const uint64_t *)phys_to_virt(table))[X86_PT_INDEX(va, shift)])
+
 static inline const uint64_t *pte_for(uint64_t va)
 {
-	uint64_t e = ((const uint64_t *)phys_to_virt(mm.pml4))[X86_PT_INDEX(va, 39)];
+	uint64_t e = PT_ENTRY(mm.pml4, va, X86_PT_TOP);
 
 	if (!(e & X86_PTE_P))
 		return NULL;
-	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[X86_PT_INDEX(va, 30)];
+	e = PT_ENTRY(e & X86_PTE_ADDR, va, X86_PT_TOP - X86_PT_BITS);
 	if (!(e & X86_PTE_P))
 		return NULL;
-	e = ((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[X86_PT_INDEX(va, 21)];
+	e = PT_ENTRY(e & X86_PTE_ADDR, va, X86_PT_LEAF + X86_PT_BITS);
 	if (!(e & X86_PTE_P))
 		return NULL;
-	return &((const uint64_t *)phys_to_virt(e & X86_PTE_ADDR))[X86_PT_INDEX(va, 12)];
+	return &PT_ENTRY(e & X86_PTE_ADDR, va, X86_PT_LEAF);
 }
 
 /* The shim's view of user address va, if ring 3 could access it so. */

@@ -345,7 +345,7 @@ END_TEST
  * A timer's signal reaches a program spinning in ring 3 and one asleep in
  * sigsuspend: every one of 50 expiries runs its handler.  How long after
  * the expiry is the machine's figure, printed for the log (and
- * docs/PERFORMANCE.md), never compared.
+ * docs/PERFORMANCE.md), held only to ceilings far above it.
  */
 START_TEST(timer_signal_latency)
 {
@@ -361,11 +361,12 @@ START_TEST(timer_signal_latency)
 		      "timers latency: status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out,
 		      r.err);
 	fprintf(stderr, "timers.%s under lstar: %s", _i ? "glibc" : "musl", r.out);
-	/* ~1 ms here and under check-hw's emulator (worst ~3 ms there): a
-	 * ceiling that catches a signal waiting for the spinning thread's
-	 * next system call, not a speed bar. */
-	ck_assert_msg(med >= 0 && worst < 100000, "timer signal latency: median %ld us, worst %ld us",
-		      med, worst);
+	/* ~1 ms here and under check-hw's emulator (worst ~3 ms there):
+	 * ceilings that catch a signal left waiting for something (the
+	 * spinning thread's next system call, which never comes), not a
+	 * speed bar, and that a loaded machine stays far below. */
+	ck_assert_msg(med >= 0 && med < 100000 && worst < 2000000,
+		      "timer signal latency: median %ld us, worst %ld us", med, worst);
 	run_result_free(&r);
 }
 END_TEST

@@ -109,7 +109,7 @@ static int place_input(struct driver *d, const char *buf, size_t len)
 			return err;
 		return lseek(d->input, 0, SEEK_SET) < 0 ? -errno : 0;
 	}
-	fd = vmm_output_open(NULL, d->opt->fuzz->input_file, O_TRUNC);
+	fd = vmm_output_open(NULL, d->opt->fuzz->input_file, true, 0600);
 	if (fd < 0)
 		return fd;
 	err = write_all(fd, buf, len);

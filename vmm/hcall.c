@@ -132,6 +132,7 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 	bool quiet = vmm->opt->quiet ||
 		     (vmm->child && vmm->exec_conn < 0 && !vmm->opt->verbose);
 	char note[320] = "";
+	const char *insn;
 
 	vmm->done = true;
 	/* Until said otherwise, as a process the VMM cannot go on with. */
@@ -169,13 +170,13 @@ static void hc_exit(struct vmm_vcpu *cpu, const struct lstar_hc *hc)
 		 * when arch_prctl is refused) is told which. */
 		if (vmm_refusal_note(vmm, note + 2, sizeof(note) - 2))
 			memcpy(note, "; ", 2);
-		if (e->vector == X86_TRAP_PF && rewritten_hypercall(cpu, e)) {
+		if (e->vector == X86_TRAP_PF && (insn = rewritten_hypercall(cpu, e))) {
 			vmm_err("%s: killed by SIG%s: invalid opcode (#UD) for %s, which the "
 				"hypervisor turned into a page fault (#PF) as it rewrote the "
 				"instruction in place (a write to read-only text at the "
 				"instruction's own address: error code 0x%llx, rip 0x%llx)%s",
 				vmm->opt->program, sigabbrev_np(e->status),
-				rewritten_hypercall(cpu, e), (unsigned long long)e->error_code,
+				insn, (unsigned long long)e->error_code,
 				(unsigned long long)e->regs[LSTAR_REG_RIP], note);
 		} else if (e->vector == X86_TRAP_PF) {
 			char why[96];

@@ -443,7 +443,7 @@ static const char unfinished[] =
 int vmm_learn_open(struct vmm *vmm)
 {
 	struct vmm_learn *L;
-	struct stat st;
+	struct stat st = { 0 };
 
 	if (!vmm->opt->learn_path)
 		return 0;
@@ -457,7 +457,7 @@ int vmm_learn_open(struct vmm *vmm)
 	 * once the mark is written over its start, so that no moment
 	 * leaves an empty file (which would pass as an empty policy).
 	 */
-	L->fd = vmm_output_open(vmm, vmm->opt->learn_path, 0);
+	L->fd = vmm_output_open(vmm, vmm->opt->learn_path, false, 0644);
 	if (L->fd < 0) {
 		int err = L->fd;
 

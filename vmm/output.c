@@ -111,7 +111,7 @@ static int open_parent(const char *path, const char **name)
 	return openat2_path(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
-int vmm_output_open(const struct vmm *vmm, const char *path, int trunc)
+int vmm_output_open(const struct vmm *vmm, const char *path, bool truncate, mode_t mode)
 {
 	const char *name;
 	int dirfd, fd;
@@ -123,18 +123,29 @@ int vmm_output_open(const struct vmm *vmm, const char *path, int trunc)
 		close(dirfd);
 		return -EXDEV;
 	}
-	fd = openat2_path(dirfd, name, O_WRONLY | O_CREAT | trunc | O_NOFOLLOW | O_CLOEXEC,
-			  0644);
+	fd = openat2_path(dirfd, name,
+			  O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0) | O_NOFOLLOW | O_CLOEXEC, mode);
 	close(dirfd);
 	return fd;
 }
 
 int vmm_output_dir(const char *path)
 {
+	char trimmed[4096];
+	size_t len = strlen(path);
 	const char *name;
 	int dirfd, fd;
 
-	dirfd = open_parent(path, &name);
+	/* "out/" is "out"; "/", ".", ".." and the like exist already. */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= sizeof(trimmed))
+		return -ENAMETOOLONG;
+	snprintf(trimmed, sizeof(trimmed), "%.*s", (int)len, path);
+	name = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
+	if (!strcmp(trimmed, "/") || !strcmp(name, ".") || !strcmp(name, ".."))
+		return openat2_path(AT_FDCWD, trimmed, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	dirfd = open_parent(trimmed, &name);
 	if (dirfd < 0)
 		return dirfd;
 	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {

@@ -165,8 +165,8 @@ int64_t vmm_sys_futex(struct vmm_vcpu *cpu, const uint64_t *a)
 		/* A private wake names its word by address alone and never
 		 * touches it, as Linux's does: nothing mapped there, nobody
 		 * waits there, 0 woken (a zero bitset is still EINVAL). */
-		if (err == -EFAULT && (op & FUTEX_PRIVATE_FLAG) && a[0] < LSTAR_USER_TOP &&
-		    (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET))
+		if (err == -EFAULT && (op & FUTEX_PRIVATE_FLAG) && !(op & FUTEX_CLOCK_REALTIME) &&
+		    a[0] < LSTAR_USER_TOP && (cmd == FUTEX_WAKE || cmd == FUTEX_WAKE_BITSET))
 			return cmd == FUTEX_WAKE_BITSET && !(uint32_t)a[5] ? -EINVAL : 0;
 		return err;
 	}

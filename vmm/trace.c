@@ -703,7 +703,7 @@ int vmm_trace_open(struct vmm *vmm)
 	if (!vmm->opt->trace_path)
 		return 0;
 	/* Created now: once lstar is confined it can create nothing. */
-	fd = vmm_output_open(vmm, vmm->opt->trace_path, O_TRUNC);
+	fd = vmm_output_open(vmm, vmm->opt->trace_path, true, 0644);
 	if (fd < 0)
 		return fd;
 	if (!(vmm->obs.trace = fdopen(fd, "w"))) {

@@ -1677,16 +1677,16 @@ void vmm_observe(struct vmm_vcpu *cpu, const struct vmm_call *c);
 bool vmm_refusal_note(const struct vmm *vmm, char *buf, size_t len);
 
 /*
- * output.c: vmm_output_open - create a file lstar itself writes, at path
- * as the user gave it, emptied when trunc is O_TRUNC: no symbolic link
- * is followed in any component (-ELOOP), and with a vmm it may not lie
- * inside a tree that run's program can write (-EXDEV).  Returns the
+ * output.c: vmm_output_open - create a file lstar itself writes (with
+ * mode), at path as the user gave it, emptied if truncate: no symbolic
+ * link is followed in any component (-ELOOP), and with a vmm it may not
+ * lie inside a tree that run's program can write (-EXDEV).  Returns the
  * descriptor or -errno.
  * vmm_output_dir - make (if it is not there) and open a directory lstar
  * writes into, following no link either; the descriptor or -errno.
  * vmm_output_error - the reason for such an error, in words.
  */
-int vmm_output_open(const struct vmm *vmm, const char *path, int trunc);
+int vmm_output_open(const struct vmm *vmm, const char *path, bool truncate, mode_t mode);
 int vmm_output_dir(const char *path);
 const char *vmm_output_error(int err);
 
