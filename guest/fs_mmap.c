@@ -14,9 +14,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *err(void *p)
@@ -95,6 +98,76 @@ static void fixed_over_mapped(void)
 	unlink("pages.bin");
 }
 
+static sigjmp_buf touch_out;
+static volatile int touch_code;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	touch_code = si->si_code;
+	siglongjmp(touch_out, 1);
+}
+
+/* Read the byte at p (write it too if write): what happens, in words. */
+static void touch(const char *what, volatile char *p, int write)
+{
+	struct sigaction sa = { .sa_sigaction = on_bus, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGBUS, &sa, NULL);
+	if (sigsetjmp(touch_out, 1))
+		printf("%s: SIGBUS, %s\n", what, touch_code == BUS_ADRERR ? "BUS_ADRERR" : "?");
+	else if (write)
+		printf("%s: byte %d\n", what, (*p = 'w'));
+	else
+		printf("%s: byte %d\n", what, *p);
+	signal(SIGBUS, SIG_DFL);	/* touch_out is gone with this frame */
+}
+
+/*
+ * Pages wholly past the file's end, in a private mapping: SIGBUS to
+ * touch, as on Linux, whatever the mapping's access becomes, in a forked
+ * child too; the last page the file reaches reads zeros past its end.
+ */
+static void past_the_end(int fd)
+{
+	char *m = mmap(NULL, 3 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
+	char *w = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), *a;
+	pid_t pid;
+	int ws;
+
+	if (m == MAP_FAILED || w == MAP_FAILED)
+		return;
+	touch("3 pages of a small file, byte 0", m, 0);
+	touch("  the end of its page", m + PG - 1, 0);
+	touch("  the second page", m + PG, 0);
+	touch("  the third page", m + 2 * PG + 7, 0);
+	printf("  mprotect read-write: %d\n", mprotect(m, 3 * PG, PROT_READ | PROT_WRITE));
+	touch("  the second page, written", m + PG, 1);
+	touch("writable, byte 1, written", w + 1, 1);
+	touch("  the second page, written", w + PG, 1);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		touch("in a child: the third page", m + 2 * PG, 0);
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, &ws, 0);
+	/* The same over pages the program had (lstar keeps such pages and
+	 * refills them: those past the end must go all the same). */
+	a = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return;
+	memset(a, 1, 2 * PG);
+	printf("fixed over written pages: %s\n",
+	       err(mmap(a, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0)));
+	touch("  byte 0", a, 0);
+	touch("  the second page", a + PG, 0);
+	munmap(a, 2 * PG);
+	munmap(m, 3 * PG);
+	munmap(w, 2 * PG);
+}
+
 int main(int argc, char **argv)
 {
 	int fd = open("hello.txt", O_RDONLY), wr;
@@ -133,8 +206,10 @@ int main(int argc, char **argv)
 	pread(fd, &b, 1, 0);
 	printf("private write: mapping %c, file %c\n", q[0], b);
 	r = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
-	printf("offset past the end: %s, first byte %d\n", err(r),
-	       r == MAP_FAILED ? -1 : 0);	/* (touching it is SIGBUS natively) */
+	printf("offset past the end: %s\n", err(r));
+	if (r != MAP_FAILED)
+		touch("  its first byte", r, 0);
+	past_the_end(fd);
 	printf("offset 2^62: %s\n",
 	       err(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, (off_t)1 << 62)));
 	printf("offset past the largest file: %s\n",

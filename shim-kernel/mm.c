@@ -56,6 +56,9 @@ struct vma {
 #define VMA_FILE	(1u << 11)	/* a shared file mapping: the frames
 					 * are the VMM's window's; a page
 					 * past the file's end is SIGBUS */
+#define VMA_PAST_EOF	(1u << 12)	/* the pages of a private file mapping
+					 * past the file's end: none, and a
+					 * touch is SIGBUS */
 
 /* mm_init copies the VMM's boot VMAs as they are. */
 _Static_assert(sizeof(struct vma) == sizeof(struct lstar_boot_vma) &&
@@ -1258,6 +1261,32 @@ out_forget:
 }
 
 /*
+ * Of a private file mapping of len bytes, the VMM says how many (whole
+ * pages) lie within the file; past them a touch is SIGBUS, as on Linux
+ * (mm_sigbus_at), so no page may be there.  Its number is checked all
+ * the same: anything but whole pages within the mapping keeps them all.
+ */
+static uint64_t within_file(uint64_t len, uint64_t valid)
+{
+	return valid > len || (valid & (PAGE_SIZE - 1)) ? len : valid;
+}
+
+/* The VMAs of a private file mapping at [addr, addr + len), filled by
+ * the VMM, its pages past the file's end (within_file) dropped; room for
+ * both VMAs was made (do_mmap's vma_room). */
+static long past_eof(uint64_t addr, uint64_t len, uint64_t valid, uint32_t prot)
+{
+	valid = within_file(len, valid);
+	if (valid < len) {
+		unmap_pages(addr + valid, addr + len);
+		vma_insert(addr + valid, addr + len, prot, VMA_PAST_EOF);
+	}
+	if (valid)
+		vma_insert(addr, addr + valid, prot, 0);
+	return (long)addr;
+}
+
+/*
  * May a MAP_FIXED private file mapping of [start, end) keep the pages
  * there (mmap_refill)?  When plain private VMAs, none PROT_NONE (whose
  * pages may be unbacked), map all of it: their pages are the pool's and
@@ -1314,7 +1343,7 @@ static bool reprotect_run(uint64_t *leaf, uint64_t va, uint64_t stop, uint64_t f
  */
 static long mmap_refill(struct pt_regs *regs, uint64_t addr, uint64_t len, uint32_t prot)
 {
-	uint64_t end = addr + len, flags = prot_to_pte(prot);
+	uint64_t end = addr + len, flags = prot_to_pte(prot), valid;
 	const struct lstar_hc_mmap *m;
 	int lo, hi;
 
@@ -1341,6 +1370,12 @@ static long mmap_refill(struct pt_regs *regs, uint64_t addr, uint64_t len, uint3
 	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++)
 		mm.vmas[hi].prot = prot;
 	vma_merge(lo - 1, hi);
+	/* Past the file's end, no pages (past_eof). */
+	valid = within_file(len, m->valid);
+	if (valid < len) {
+		vma_remove(addr + valid, end);
+		vma_insert(addr + valid, end, prot, VMA_PAST_EOF);
+	}
 	return (long)addr;
 }
 
@@ -1366,7 +1401,7 @@ static long do_mmap(struct pt_regs *regs)
 	if (len > LSTAR_USER_TOP)
 		return -ENOMEM;
 	len = PAGE_ALIGN(len);
-	if (!vma_room(3))
+	if (!vma_room(4))
 		return -ENOMEM;
 
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -1416,6 +1451,8 @@ static long do_mmap(struct pt_regs *regs)
 			unmap_pages(addr, addr + len);
 			return m->ret;
 		}
+		if (prot & PROT_ALL)
+			return past_eof(addr, len, m->valid, prot);
 	}
 	vma_insert(addr, addr + len, prot, 0);
 	return (long)addr;
@@ -1471,7 +1508,7 @@ static long do_mprotect(struct pt_regs *regs)
 	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++) {
 		if (!err)
 			err = protect_pages(mm.vmas[hi].start, mm.vmas[hi].end, prot,
-					    !(mm.vmas[hi].flags & (VMA_SHM | VMA_FILE)));
+					    !(mm.vmas[hi].flags & (VMA_SHM | VMA_FILE | VMA_PAST_EOF)));
 		mm.vmas[hi].prot = prot;
 	}
 	vma_merge(lo - 1, hi);
@@ -1925,9 +1962,9 @@ out:
 }
 
 /*
- * mm_sigbus_at - is user address va in a shared file mapping, on a page
- * past the end of the file (absent)?  A fault there is SIGBUS, as on
- * Linux, not SIGSEGV.
+ * mm_sigbus_at - is user address va in a file mapping, shared or private,
+ * on a page past the end of the file (absent)?  A fault there is SIGBUS,
+ * as on Linux, not SIGSEGV.
  */
 bool mm_sigbus_at(uint64_t va, uint64_t error_code)
 {
@@ -1936,7 +1973,8 @@ bool mm_sigbus_at(uint64_t va, uint64_t error_code)
 
 	spin_lock(&mm_lock);
 	i = vma_first_above(va);
-	if (i < mm.nr_vmas && mm.vmas[i].start <= va && (mm.vmas[i].flags & VMA_FILE) &&
+	if (i < mm.nr_vmas && mm.vmas[i].start <= va &&
+	    (mm.vmas[i].flags & (VMA_FILE | VMA_PAST_EOF)) &&
 	    access_allowed(mm.vmas[i].prot, error_code)) {
 		const uint64_t *pte = pte_for(va);
 

@@ -284,8 +284,8 @@ void mm_fork_unlock(void);
 noreturn void mm_fuzz_undo(void);
 int copy_to_user(uint64_t dst, const void *src, size_t n);
 int copy_from_user(void *dst, uint64_t src, size_t n);
-/* mm_sigbus_at - is va a page of a shared file mapping past its file's
- * end (a fault there is SIGBUS)? */
+/* mm_sigbus_at - is va a page of a file mapping (shared or private) past
+ * its file's end (a fault there is SIGBUS)? */
 bool mm_sigbus_at(uint64_t va, uint64_t error_code);
 /* mm_fault_file - map the page of a shared file mapping at va if its
  * file has grown to reach it since; true: try the touch again. */

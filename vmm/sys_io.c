@@ -663,7 +663,7 @@ static int64_t zero_mapping(struct vmm_vcpu *cpu, uint64_t addr, uint64_t len)
  * shim's fresh pages are, and refilled ones are zeroed here.
  */
 int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
-			    uint64_t len, bool refill)
+			    uint64_t len, bool refill, uint64_t *valid)
 {
 	struct vmm_file *f = vmm_fd_get(cpu->proc, a[4]);
 	struct iovec iov[HOST_IOV_MAX];
@@ -671,6 +671,7 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 	struct stat st;
 	int fl;
 
+	*valid = len;
 	if (!f)
 		return -EBADF;
 	/* /dev/zero maps fresh zeros (how some old code gets anonymous
@@ -702,6 +703,12 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 		return -EACCES;
 	if (len && !user_range(addr, len))
 		return -EFAULT;
+	/* The whole pages that hold the file's bytes: past them, SIGBUS. */
+	if ((uint64_t)st.st_size <= a[5])
+		*valid = 0;
+	else if ((uint64_t)st.st_size - a[5] < len)
+		*valid = ((uint64_t)st.st_size - a[5] + LSTAR_PAGE_SIZE - 1) &
+			 ~(uint64_t)(LSTAR_PAGE_SIZE - 1);
 	while (done < len) {
 		int n;
 		long want = vmm_mem_user_iov(cpu->mem, addr + done, len - done,

@@ -239,7 +239,7 @@ int64_t vmm_mmap_file(struct vmm_vcpu *cpu, const struct lstar_hc_mmap *m,
 
 	if (vmm_call_decide(cpu, &c, a)) {
 		c.ret = (a[3] & MAP_TYPE) == MAP_PRIVATE ?
-			vmm_io_fill_mapping(cpu, a, m->addr, m->len, m->refill) :
+			vmm_io_fill_mapping(cpu, a, m->addr, m->len, m->refill, &live->valid) :
 			vmm_fmap_shared(cpu, a, m->addr, m->len, live);
 		/* What the program got: the address, or the error. */
 		if (c.ret == 0)

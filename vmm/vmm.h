@@ -1504,10 +1504,12 @@ int64_t vmm_net_read(struct vmm_vcpu *cpu, const struct vmm_file *f, const struc
  * sys_io.c: fill the private file mapping the shim made at [addr, addr +
  * len) from the file and offset of mmap's arguments a: the file's bytes
  * on the fresh zero pages there, or with refill every byte of pages that
- * held something (zeros past the file's end).  0 or -errno.
+ * held something (zeros past the file's end).  0 or -errno; *valid is
+ * how many of the len bytes lie in pages that hold the file's (len for
+ * a device): the shim drops the pages past them, where a touch is SIGBUS.
  */
 int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a,
-			    uint64_t addr, uint64_t len, bool refill);
+			    uint64_t addr, uint64_t len, bool refill, uint64_t *valid);
 
 /*
  * syscall.c: run forwarded call nr on the VMM's copy of its arguments,
