@@ -453,11 +453,12 @@ struct lstar_hc_back {
  * policy on the program's own arguments and traces the call (with addr
  * as its result).
  *   MAP_PRIVATE  the shim has mapped [addr, addr + len) with fresh zero
- *                pages, which the VMM fills from the file, and says how
- *                many bytes of them lie in pages holding the file's
- *                (valid): the shim drops the pages past, where a touch
- *                is SIGBUS as on Linux.  On failure the shim unmaps
- *                them again.
+ *                pages (len 0: a PROT_NONE mapping, left empty), which
+ *                the VMM fills from the file, and says how many bytes
+ *                of the mapping (args[1]) lie in pages holding the
+ *                file's (valid): the shim drops the pages past, where a
+ *                touch is SIGBUS as on Linux.  On failure the shim
+ *                unmaps them again.
  *   MAP_SHARED   [addr, addr + len) is free and mapped to nothing yet
  *                (len is the whole mapping, PROT_NONE too): the VMM maps
  *                the file MAP_SHARED into the window (boot_info.map_gpa)

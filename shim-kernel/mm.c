@@ -855,8 +855,8 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot, bool back)
 			uint64_t *pte = pte_of(leaf, va), pa = *pte & X86_PTE_ADDR;
 
 			if (!(*pte & (X86_PTE_P | LSTAR_PTE_BACKED))) {
-				/* A shared file's page past its end stays
-				 * absent (a touch is SIGBUS). */
+				/* A file's page past its end stays absent
+				 * (a touch is SIGBUS). */
 				if (!(flags & X86_PTE_P) || !back)
 					continue;
 				if (!(pa = page_alloc())) {
@@ -1451,8 +1451,7 @@ static long do_mmap(struct pt_regs *regs)
 			unmap_pages(addr, addr + len);
 			return m->ret;
 		}
-		if (prot & PROT_ALL)
-			return past_eof(addr, len, m->valid, prot);
+		return past_eof(addr, len, m->valid, prot);
 	}
 	vma_insert(addr, addr + len, prot, 0);
 	return (long)addr;
@@ -1641,10 +1640,12 @@ static long do_mremap(struct pt_regs *regs)
 		return -EFAULT;			/* not in one VMA */
 	} else if (pv->end == old + old_len && user_range_ok(old, new_len) &&
 		   (pv + 1 == mm.vmas + mm.nr_vmas || pv[1].start >= old + new_len)) {
-		/* Grow in place: the VMA that holds it just ends later. */
+		/* Grow in place: the VMA that holds it just ends later (with
+		 * no pages where it lies past its file's end). */
 		int i = (int)(pv - mm.vmas);
 
-		if ((err = map_pages(old + old_len, old + new_len, pv->prot)))
+		if (!(pv->flags & VMA_PAST_EOF) &&
+		    (err = map_pages(old + old_len, old + new_len, pv->prot)))
 			return err;
 		mm.vmas[i].end = old + new_len;
 		vma_merge(i, i + 1);
@@ -1659,7 +1660,7 @@ static long do_mremap(struct pt_regs *regs)
 	v = *pv;
 	if ((err = move_pages(old, new_addr, old_len)))
 		return err;
-	if (new_len > old_len &&
+	if (new_len > old_len && !(v.flags & VMA_PAST_EOF) &&
 	    (err = map_pages(new_addr + old_len, new_addr + new_len, v.prot))) {
 		move_pages(new_addr, old, old_len);
 		return err;

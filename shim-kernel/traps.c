@@ -81,7 +81,7 @@ static struct fault_signal signal_for(const struct pt_regs *regs, unsigned long 
 {
 	switch (vector) {
 	case X86_TRAP_PF:
-		/* A shared file mapping's page past the end of its file. */
+		/* A file mapping's page past the end of its file. */
 		if (!(regs->orig_ax & X86_PF_PROT) && mm_sigbus_at(cr2, regs->orig_ax))
 			return (struct fault_signal){ SIGBUS, BUS_ADRERR, cr2 };
 		return (struct fault_signal){ SIGSEGV,

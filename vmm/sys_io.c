@@ -659,8 +659,9 @@ static int64_t zero_mapping(struct vmm_vcpu *cpu, uint64_t addr, uint64_t len)
  * descriptor a[4] at offset a[5] (the program's mmap arguments, as the
  * kernel reads them).  Written through the page tables as ring 3 could
  * read them (read-only pages too: they are the mapping's own).  Past the
- * end of the file the pages read zero (Linux would raise SIGBUS): the
- * shim's fresh pages are, and refilled ones are zeroed here.
+ * end of the file the bytes read zero (the shim's fresh pages are, and
+ * refilled ones are zeroed here); pages wholly past it the shim drops
+ * (*valid), and a touch there is SIGBUS.
  */
 int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
 			    uint64_t len, bool refill, uint64_t *valid)
@@ -671,7 +672,10 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 	struct stat st;
 	int fl;
 
-	*valid = len;
+	/* The mapping's whole length (len is 0 for a PROT_NONE one, which
+	 * is not filled); all of it, unless the file ends before. */
+	*valid = a[1] > LSTAR_USER_TOP ? LSTAR_USER_TOP :
+		 (a[1] + LSTAR_PAGE_SIZE - 1) & ~(uint64_t)(LSTAR_PAGE_SIZE - 1);
 	if (!f)
 		return -EBADF;
 	/* /dev/zero maps fresh zeros (how some old code gets anonymous
@@ -706,7 +710,7 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 	/* The whole pages that hold the file's bytes: past them, SIGBUS. */
 	if ((uint64_t)st.st_size <= a[5])
 		*valid = 0;
-	else if ((uint64_t)st.st_size - a[5] < len)
+	else if ((uint64_t)st.st_size - a[5] < *valid)
 		*valid = ((uint64_t)st.st_size - a[5] + LSTAR_PAGE_SIZE - 1) &
 			 ~(uint64_t)(LSTAR_PAGE_SIZE - 1);
 	while (done < len) {
@@ -721,8 +725,8 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 			vmm_mem_mark(cpu->mem, (uint64_t)((uint8_t *)iov[i].iov_base -
 							  cpu->mem->host), iov[i].iov_len);
 		got = preadv(f->host, iov, n, (off_t)(a[5] + done));
-		/* An offset past what the file system holds is past the end:
-		 * Linux maps it (and a touch is SIGBUS); here it reads zero. */
+		/* An offset past what the file system holds is past the end
+		 * (the shim drops those pages: a touch is SIGBUS). */
 		if (got < 0 && errno == EINVAL)
 			break;
 		if (got < 0)
