@@ -17,6 +17,8 @@
  *                   lstar with a tree granted, so that "/" is one)
  *   procs sigchld   SIGCHLD to a handler, with the child's pid and code
  *   procs waitid    waitid with WNOHANG, WNOWAIT, and ECHILD
+ *   procs rusage    getrusage of itself, its thread and its children,
+ *                   wait4's rusage (times as bounds, not figures)
  *   procs groups    setpgid, getpgid, setsid, kill of a group
  *   procs bomb      fork until fork fails (under lstar's `limit
  *                   processes`), say after how many and with what
@@ -54,6 +56,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -750,6 +753,50 @@ static int system_mode(void)
 	return 0;
 }
 
+/* Burn ms milliseconds of this thread's CPU time. */
+static void spin_cpu(long ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+static long usage_us(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000L +
+	       ru->ru_utime.tv_usec + ru->ru_stime.tv_usec;
+}
+
+/* getrusage: its own time, its thread's, its waited-for children's. */
+static int rusage_mode(void)
+{
+	struct rusage ru, child;
+	pid_t pid;
+	int ws;
+
+	printf("children before any: %s\n",
+	       getrusage(RUSAGE_CHILDREN, &ru) ? errname(errno) : usage_us(&ru) ? "some" : "none");
+	spin_cpu(60);
+	printf("self after 60 ms: %s\n", getrusage(RUSAGE_SELF, &ru) ? errname(errno) :
+	       usage_us(&ru) >= 30000 ? "at least 30 ms" : "less");
+	printf("thread: %s\n", getrusage(RUSAGE_THREAD, &ru) ? errname(errno) :
+	       usage_us(&ru) >= 30000 ? "at least 30 ms" : "less");
+	if ((pid = fork()) == 0) {
+		spin_cpu(80);
+		_exit(0);
+	}
+	printf("wait4: %s", wait4(pid, &ws, 0, &child) == pid ? "" : "failed");
+	printf("the child's time %s\n", usage_us(&child) >= 40000 ? "at least 40 ms" : "less");
+	printf("children after: %s\n", getrusage(RUSAGE_CHILDREN, &ru) ? errname(errno) :
+	       usage_us(&ru) >= usage_us(&child) ? "at least the child's" : "less");
+	printf("who 99: %s\n", syscall(SYS_getrusage, 99, &ru) ? errname(errno) : "0");
+	printf("bad buffer: %s\n", syscall(SYS_getrusage, RUSAGE_SELF, 8L) ? errname(errno) : "0");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "pipe";
@@ -757,6 +804,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (!strcmp(mode, "pipe"))
 		return pipe_mode();
+	if (!strcmp(mode, "rusage"))
+		return rusage_mode();
 	if (!strcmp(mode, "signaled"))
 		return signaled_mode();
 	if (!strcmp(mode, "many"))

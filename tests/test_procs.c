@@ -42,7 +42,7 @@ static const char *guest_dir(void)
 }
 
 static const char *const modes[] = {
-	"pipe", "signaled", "many", "spawn", "exec", "sigchld", "waitid", "groups",
+	"pipe", "signaled", "many", "spawn", "exec", "sigchld", "waitid", "rusage", "groups",
 	"exec-threads", "tgkill", "masked",
 };
 #define NMODES ((int)(sizeof(modes) / sizeof(modes[0])))

@@ -158,13 +158,12 @@ static int allow_own(scmp_filter_ctx ctx, const struct vmm *vmm)
 	if (vmm->fuzz)
 		err |= allow_fuzz(ctx, vmm);
 	/* fork itself (glibc's: a new process with its exit signal, never
-	 * sharing anything), the parent reaping its VMMs, and the rusage a
-	 * process leaves for wait4 */
+	 * sharing anything) and the parent reaping its VMMs (the rusage a
+	 * process leaves for wait4 is getrusage's row in syscalls.def) */
 	err |= ALLOW(clone, 1, SCMP_A0(SCMP_CMP_MASKED_EQ,
 				       ~(scmp_datum_t)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID),
 				       SIGCHLD));
 	err |= ALLOW(wait4, 0);
-	err |= ALLOW(getrusage, 1, SCMP_A0(SCMP_CMP_EQ, RUSAGE_SELF));
 	err |= ALLOW(getpid, 0);
 	/* a host thread per vCPU (pthread_create: a thread, never a new
 	 * process; glibc falls back from clone3, whose flags a filter cannot

@@ -478,8 +478,10 @@ void vmm_procs_exit(struct vmm *vmm)
 	getrusage(RUSAGE_SELF, &ru);
 	vmm_shm_detach_all(vmm);
 	vmm_procs_lock(vmm->procs);
-	vmm->me->utime = ru.ru_utime;
-	vmm->me->stime = ru.ru_stime;
+	/* What its parent's wait and RUSAGE_CHILDREN see: its own time and
+	 * that of the children it waited for, as Linux counts it. */
+	timeradd(&ru.ru_utime, &vmm->me->cutime, &vmm->me->utime);
+	timeradd(&ru.ru_stime, &vmm->me->cstime, &vmm->me->stime);
 	proc_ended(vmm->procs, vmm->me, vmm_wait_status(vmm));
 	vmm_procs_unlock(vmm->procs);
 }

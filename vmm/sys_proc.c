@@ -84,6 +84,9 @@ static int64_t wait_child(struct vmm_vcpu *cpu, const struct wait_for *w, struct
 				host = c->host_pid;
 				c->pid = 0;
 				b->alive--;
+				/* Its time is its parent's children's now. */
+				timeradd(&me->cutime, &c->utime, &me->cutime);
+				timeradd(&me->cstime, &c->stime, &me->cstime);
 			}
 			break;
 		}
@@ -152,6 +155,40 @@ int64_t vmm_sys_wait4(struct vmm_vcpu *cpu, const uint64_t *a)
 			return -EFAULT;
 	}
 	return r;
+}
+
+/*
+ * getrusage(who, usage): the CPU time of the process (its VMM's, the
+ * vCPUs' threads and the VMM's own work for it), of the calling thread
+ * (its vCPU's host thread), or of the children it waited for (and
+ * theirs), as Linux counts RUSAGE_CHILDREN.  Only the times: the other
+ * fields would be the host's figures for lstar, and are 0.
+ */
+int64_t vmm_sys_getrusage(struct vmm_vcpu *cpu, const uint64_t *a)
+{
+	struct rusage host, ru;
+
+	memset(&ru, 0, sizeof(ru));
+	switch ((int)a[0]) {
+	case RUSAGE_SELF:
+	case RUSAGE_THREAD:
+		if (getrusage((int)a[0], &host) < 0)
+			return -errno;
+		ru.ru_utime = host.ru_utime;
+		ru.ru_stime = host.ru_stime;
+		break;
+	case RUSAGE_CHILDREN:
+		if (!cpu->vmm->me)
+			break;
+		vmm_procs_lock(cpu->vmm->procs);
+		ru.ru_utime = cpu->vmm->me->cutime;
+		ru.ru_stime = cpu->vmm->me->cstime;
+		vmm_procs_unlock(cpu->vmm->procs);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return vmm_mem_copy_to_user(cpu->mem, a[1], &ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
 /* waitid(idtype, id, infop, options, rusage) */

@@ -733,7 +733,9 @@ struct vmm_proc {
 					 * si_uid, sent when its VMM cannot */
 	bool execed;			/* it ran execve (setpgid: EACCES) */
 	bool reaps;			/* its children are reaped as they end */
-	struct timeval utime, stime;	/* a zombie's rusage */
+	struct timeval utime, stime;	/* a zombie's rusage, its waited-for
+					 * children's included */
+	struct timeval cutime, cstime;	/* its waited-for children's */
 	_Atomic uint32_t child_seq;	/* futex: a child of this one ended */
 	_Atomic uint32_t mail_seq;	/* futex: mail came, or the sandbox ends */
 	_Atomic uint32_t vfork_done;	/* futex: 1 once it exec'd or ended */
