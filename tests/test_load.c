@@ -27,7 +27,9 @@
 
 #define JOBS 16
 
-static int count_dir(const char *path)
+/* How many entries of path have names that start with prefix, or (NULL)
+ * that do not start with a dot. */
+static int count_entries(const char *path, const char *prefix)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
@@ -36,25 +38,21 @@ static int count_dir(const char *path)
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
+		n += prefix ? !strncmp(e->d_name, prefix, strlen(prefix)) : e->d_name[0] != '.';
 	closedir(d);
 	return n;
 }
 
-/* Entries of path whose names start with "lstar": what lstar could
- * leave behind there (other programs' entries may come and go). */
+static int count_dir(const char *path)
+{
+	return count_entries(path, NULL);
+}
+
+/* What lstar could leave behind in path: entries named "lstar..." (other
+ * programs' may come and go). */
 static int count_lstar(const char *path)
 {
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += !strncmp(e->d_name, "lstar", 5);
-	closedir(d);
-	return n;
+	return count_entries(path, "lstar");
 }
 
 /* What each job must print and how it must end (guest/limits.c `job`). */
