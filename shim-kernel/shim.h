@@ -265,6 +265,10 @@ void signal_forked(void);
  * caller's mask back, now or once the signal is delivered. */
 int signal_mask_for_call(uint64_t gva, uint64_t size);
 void signal_mask_after_call(long ret);
+/* fpu_call - ask the VMM (LSTAR_HC_FPU, enum lstar_fpu_op op) to save the
+ * FPU state at fpstate and reset it for a handler, restore it from there,
+ * reset it, or tell its status words; the VMM's answer. */
+int64_t fpu_call(uint32_t op, uint64_t fpstate);
 /* signal_zap_others - execve: every other thread ends, as soon as it
  * next leaves the shim for ring 3 (it is kicked there);
  * thread_zapped - that end (thread.c). */

@@ -376,9 +376,7 @@ static int32_t altstack_flags(const struct task *t, uint64_t sp)
 	return (on_altstack(t, sp) ? SS_ONSTACK : 0) | (t->altstack.flags & (int32_t)SS_AUTODISARM);
 }
 
-/* Ask the VMM to save the FPU state at fpstate (and reset it for the
- * handler), restore it from there, or reset it. */
-static int64_t fpu_call(uint32_t op, uint64_t fpstate)
+int64_t fpu_call(uint32_t op, uint64_t fpstate)
 {
 	struct lstar_hc_fpu *f = &hc_block()->fpu;
 

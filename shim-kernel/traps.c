@@ -49,16 +49,12 @@ struct fault_signal {
  */
 static int fpe_code(unsigned long vector)
 {
-	struct lstar_hc_fpu *f = &hc_block()->fpu;
-	uint64_t st;
+	int64_t ret = fpu_call(LSTAR_FPU_STATUS, 0);
+	uint64_t st = (uint64_t)ret;
 	unsigned int err;
 
-	f->op = LSTAR_FPU_STATUS;
-	f->addr = 0;
-	hcall(LSTAR_HC_FPU);
-	if (f->ret < 0)
+	if (ret < 0)
 		return FPE_FLTINV;
-	st = (uint64_t)f->ret;
 	if (vector == X86_TRAP_XF)
 		err = (unsigned int)(st >> 32) & ~((unsigned int)(st >> 39)) & 0x3f;
 	else
