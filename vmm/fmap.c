@@ -65,6 +65,15 @@ static int window_fit(const struct vmm_process *p, uint64_t size, uint64_t len,
 	return -ENOMEM;
 }
 
+uint64_t vmm_fmap_within(uint64_t size, uint64_t off, uint64_t len)
+{
+	uint64_t in = size > off ? size - off : 0;
+
+	if (in >= len)
+		return len;
+	return (in + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
 int64_t vmm_fmap_shared(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
 			uint64_t len, struct lstar_hc_mmap *live)
 {
@@ -72,7 +81,7 @@ int64_t vmm_fmap_shared(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
 	struct vmm_process *p = cpu->proc;
 	struct vmm_file *f = vmm_fd_get(p, a[4]);
 	int prot = PROT_READ, fl, i;
-	uint64_t off, valid;
+	uint64_t off;
 	struct stat st;
 	void *got;
 
@@ -127,9 +136,7 @@ int64_t vmm_fmap_shared(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t addr,
 		.start = addr, .end = addr + len, .off = off, .len = len, .seq = ++p->fmap_seq,
 	};
 	/* The pages within the file map; a touch past them is SIGBUS. */
-	valid = (uint64_t)st.st_size > a[5] ? (uint64_t)st.st_size - a[5] : 0;
-	valid = (valid + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-	live->valid = valid < len ? valid : len;
+	live->valid = vmm_fmap_within((uint64_t)st.st_size, a[5], len);
 	live->gpa = m->map_gpa + off;
 	return 0;
 }

@@ -708,11 +708,7 @@ int64_t vmm_io_fill_mapping(struct vmm_vcpu *cpu, const uint64_t *a, uint64_t ad
 	if (len && !user_range(addr, len))
 		return -EFAULT;
 	/* The whole pages that hold the file's bytes: past them, SIGBUS. */
-	if ((uint64_t)st.st_size <= a[5])
-		*valid = 0;
-	else if ((uint64_t)st.st_size - a[5] < *valid)
-		*valid = ((uint64_t)st.st_size - a[5] + LSTAR_PAGE_SIZE - 1) &
-			 ~(uint64_t)(LSTAR_PAGE_SIZE - 1);
+	*valid = vmm_fmap_within((uint64_t)st.st_size, a[5], *valid);
 	while (done < len) {
 		int n;
 		long want = vmm_mem_user_iov(cpu->mem, addr + done, len - done,

@@ -1104,6 +1104,11 @@ bool vmm_fuzz_next(struct vmm_vcpu *cpu);
 int64_t vmm_shm_hcall(struct vmm_vcpu *cpu, const struct lstar_hc_shm *h,
 		      struct lstar_hc_shm *live);
 
+/* vmm_fmap_within - of len bytes mapped from offset off of a file of
+ * size bytes, those in the whole pages that hold the file's bytes: a
+ * touch past them is SIGBUS (lstar_hc_mmap.valid, shared or private). */
+uint64_t vmm_fmap_within(uint64_t size, uint64_t off, uint64_t len);
+
 /* vmm_fmap_shared - mmap(MAP_SHARED) of a file (a: the decided
  * arguments) at user [addr, addr + len): map it into the window and fill
  * live's gpa, valid and may_write.  0 or -errno. */
