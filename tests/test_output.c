@@ -186,7 +186,7 @@ static bool in_host_call(pid_t pid, long nr)
 			continue;
 		snprintf(file, sizeof(file), "%s/%s/syscall", path, e->d_name);
 		if ((text = read_text(file)))
-			in = strtol(text, NULL, 10) == nr && text[0] != '-';
+			in = strtol(text, NULL, 10) == nr;
 		free(text);
 	}
 	closedir(d);

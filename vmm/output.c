@@ -136,16 +136,15 @@ int vmm_output_dir(const char *path)
 	const char *name;
 	int dirfd, fd;
 
-	/* "out/" is "out"; "/", ".", ".." and the like exist already. */
+	/* "out/" is "out". */
 	while (len > 1 && path[len - 1] == '/')
 		len--;
 	if (len >= sizeof(trimmed))
 		return -ENAMETOOLONG;
 	snprintf(trimmed, sizeof(trimmed), "%.*s", (int)len, path);
-	name = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
-	if (!strcmp(trimmed, "/") || !strcmp(name, ".") || !strcmp(name, ".."))
-		return openat2_path(AT_FDCWD, trimmed, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	dirfd = open_parent(trimmed, &name);
+	if (dirfd == -EISDIR)	/* "/", "." or "..": there already */
+		return openat2_path(AT_FDCWD, trimmed, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (dirfd < 0)
 		return dirfd;
 	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
