@@ -322,6 +322,26 @@ void vmm_timer_exec(struct vmm_process *proc)
 		}
 }
 
+/*
+ * The process's timers end with it, before its struct is freed: first the
+ * handler stops counting into them (counted: an expiry queued before the
+ * timer went still comes, to whichever thread is left, which may be the
+ * one freeing them), then every host timer goes, the interval timers
+ * too.  Before, a 1 ms interval timer still armed as a run ended could
+ * land in freed memory and kill lstar with SIGSEGV.
+ */
+void vmm_timer_stop(struct vmm_process *proc)
+{
+	struct vmm_timers *ts = &proc->timers, *mine = ts;
+
+	atomic_compare_exchange_strong(&counted, &mine, NULL);
+	for (int i = 0; i < VMM_TIMER_SLOTS; i++)
+		if (ts->t[i].used) {
+			syscall(SYS_timer_delete, ts->t[i].host);
+			ts->t[i].used = false;
+		}
+}
+
 /* --- interval timers --------------------------------------------------------- */
 
 /* Set interval timer which (ITIMER_*) to *new, returning the old setting

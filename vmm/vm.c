@@ -423,6 +423,7 @@ static void destroy_vcpu(struct vmm_vcpu *cpu)
 /* What the process holds: its descriptors, trees and working directory. */
 static void destroy_process(struct vmm_process *proc)
 {
+	vmm_timer_stop(proc);
 	vmm_fd_close_all(proc);
 	for (int i = 0; i < proc->ntrees; i++) {
 		close(proc->trees[i].dirfd);

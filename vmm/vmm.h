@@ -1583,6 +1583,9 @@ bool vmm_timer_pending(const struct vmm_process *proc);
 void vmm_timer_take(struct vmm_vcpu *cpu, struct lstar_hc_events *e);
 /* vmm_timer_exec - execve: the POSIX timers go, the interval timers stay. */
 void vmm_timer_exec(struct vmm_process *proc);
+/* vmm_timer_stop - the run ends: every timer goes, and the handler stops
+ * counting into proc. */
+void vmm_timer_stop(struct vmm_process *proc);
 
 /*
  * fpu.c: the vCPU's FPU state and a signal frame's FPU area
