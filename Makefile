@@ -82,7 +82,8 @@ VDSO_LDFLAGS := -shared -nostdlib -Wl,--hash-style=both \
 	-Wl,-soname=linux-vdso.so.1 -Wl,--no-undefined -Wl,-Bsymbolic \
 	-Wl,--eh-frame-hdr -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -Wl,-T,$(B)/vdso/vdso.lds
-VDSO_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vdso/*.c))
+VDSO_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vdso/*.c)) \
+	$(patsubst %.S,$(B)/%.o,$(filter-out %.lds.S,$(wildcard vdso/*.S)))
 VDSO_SO   := $(B)/vdso/vdso.so
 VMM_OBJS  += $(B)/vmm/vdso_image.o
 LIB_OBJS  += $(B)/vmm/vdso_image.o
@@ -124,6 +125,10 @@ $(SHIM_ELF): $(SHIM_OBJS) shim-kernel/shim.lds
 	$(Q)$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) -lgcc
 
 # --- the vDSO ------------------------------------------------------------
+# The shim's syscall entry, from its image (expanded where used: after
+# the image is built).
+SHIM_ENTRY_FLAG = -DLSTAR_ENTRY_SYSCALL=0x$(shell nm $(SHIM_ELF) | sed -n 's/ T entry_SYSCALL_64$$//p')
+
 $(B)/vdso/vdso.lds: vdso/vdso.lds.S include/lstar_abi.h
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
@@ -133,6 +138,14 @@ $(B)/vdso/%.o: vdso/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(VDSO_CFLAGS) -c -o $@ $<
+
+# The syscall gate sends what it does not answer to the shim's syscall
+# entry, whose address it learns from the shim image (as the hostile
+# probes below do).
+$(B)/vdso/%.o: vdso/%.S $(SHIM_ELF)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $@"
+	$(Q)$(CC) $(VDSO_CFLAGS) $(SHIM_ENTRY_FLAG) -c -o $@ $<
 
 # vdso.dbg keeps the symbols and debug information (for gdb); the image
 # lstar carries is stripped of both.
@@ -212,8 +225,7 @@ GUEST_SRCS := $(wildcard guest/*.c)
 GUEST_BINS := $(GUEST_SRCS:guest/%.c=$(B)/guest/%.musl) \
 	$(GUEST_SRCS:guest/%.c=$(B)/guest/%.glibc) $(B)/guest/args.pie \
 	$(B)/guest/args.dyn $(B)/guest/args.dynexec
-GUEST_CFLAGS = -O2 -g -Wall -Wextra -Werror -Iinclude \
-	-DLSTAR_ENTRY_SYSCALL=0x$(shell nm $(SHIM_ELF) | sed -n 's/ T entry_SYSCALL_64$$//p')
+GUEST_CFLAGS = -O2 -g -Wall -Wextra -Werror -Iinclude $(SHIM_ENTRY_FLAG)
 
 $(B)/guest/%.musl: guest/%.c $(wildcard guest/*.h) $(SHIM_ELF)
 	@mkdir -p $(dir $@)

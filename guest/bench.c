@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench.c - workloads for `make bench` (tools/bench.sh):
- *   bench getpid N    N calls the shim answers in the guest
+ *   bench getpid N    N calls answered in the guest (on PVM by the syscall
+ *                     gate, in ring 3)
+ *   bench gettid N    N calls the shim answers
  *   bench write N     N one-byte writes to stdout (forwarded to the VMM)
  *   bench compute N   N rounds of pure computation (no syscalls)
  *   bench touch MIB   touch MIB mebibytes of fresh heap, one byte a page
@@ -308,6 +310,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "getpid")) {
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getpid);
+	} else if (!strcmp(argv[1], "gettid")) {
+		for (long i = 0; i < n; i++)
+			syscall(SYS_gettid);
 	} else if (!strcmp(argv[1], "write")) {
 		for (long i = 0; i < n; i++)
 			if (write(1, "x", 1) != 1)

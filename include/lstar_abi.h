@@ -74,7 +74,7 @@
 #endif
 #include "lstar_limits.h"
 
-#define LSTAR_ABI_VERSION	18
+#define LSTAR_ABI_VERSION	19
 #define LSTAR_SHIM_MAGIC	0x4d4948535241544cULL	/* "LTARSHIM", little-endian */
 #define LSTAR_BOOT_MAGIC	0x544f4f4252415453ULL	/* "STARBOOT" */
 
@@ -170,6 +170,25 @@
  * this platform with none of lstar's own work in it.
  */
 #define LSTAR_FLOOR_NR		0x4c46
+
+/*
+ * The syscall gate (PVM only; docs/DECISIONS.md, "The syscall gate"): a
+ * ring-3 `syscall` on PVM does not change privilege, it jumps to LSTAR
+ * in ring 3, and only a fault there reaches the shim.  So MSR_LSTAR
+ * points at __lstar_syscall_gate in the vDSO, which answers the calls
+ * whose answer is a constant of the process the program may read anyway
+ * (the bits in struct lstar_vvar's gate, set where the policy allows the
+ * call outright and nothing reports calls) and sends every other call
+ * on to LSTAR_ENTRY_SYSCALL, whose #PF is the shim's syscall entry.  The
+ * vvar fields it reads, for the assembly:
+ */
+#define LSTAR_GATE_GETPID	(1u << 0)
+#define LSTAR_GATE_GETUID	(1u << 1)	/* getuid and geteuid */
+#define LSTAR_GATE_GETGID	(1u << 2)	/* getgid and getegid */
+#define LSTAR_VVAR_PID		72
+#define LSTAR_VVAR_UID		76
+#define LSTAR_VVAR_GID		80
+#define LSTAR_VVAR_GATE		84
 
 /* The I/O ports of the hypercalls: LSTAR_HC_PORT + the call number. */
 #define LSTAR_HC_PORT		0x0510
@@ -328,6 +347,9 @@ struct lstar_boot_info {
 	uint32_t uid, gid;
 	char nodename[LSTAR_HOSTNAME_MAX + 1];
 	uint8_t _pad0[7];
+	/* PVM: the syscall gate in the vDSO, [start, end), where MSR_LSTAR
+	 * points; 0: none (hardware KVM, or no call it may answer). */
+	lstar_gva_t syscall_gate, syscall_gate_end;
 	struct lstar_boot_vma vmas[LSTAR_BOOT_MAX_VMAS];
 };
 
@@ -829,6 +851,13 @@ struct lstar_vvar {
 	int64_t boottime_off;		/* CLOCK_BOOTTIME - CLOCK_MONOTONIC, ns */
 	int64_t tai_off;		/* CLOCK_TAI - CLOCK_MONOTONIC, ns */
 	uint64_t tsc_hz;		/* the TSC's nominal rate (for tools) */
+	/* Outside the seqcount: the process's ids and the calls the
+	 * syscall gate may answer with them (LSTAR_GATE_*), written once
+	 * before the program runs (at boot, execve and, for the pid, in
+	 * a forked child before it goes on), each field alone. */
+	int32_t pid;
+	uint32_t uid, gid;
+	uint32_t gate;
 };
 
 #define LSTAR_VVAR_TSC		(1u << 0)	/* the vDSO may use the TSC */
@@ -858,7 +887,7 @@ struct lstar_shim_header {
 #define LSTAR_GDT_ENTRIES	10	/* null .. TSS (two slots) */
 
 _Static_assert(sizeof(struct lstar_boot_vma) == 24, "boot vma layout");
-_Static_assert(sizeof(struct lstar_boot_info) == 672, "boot info layout");
+_Static_assert(sizeof(struct lstar_boot_info) == 688, "boot info layout");
 _Static_assert(sizeof(struct lstar_hc_fpu) == 24, "hc_fpu layout");
 _Static_assert(sizeof(struct lstar_hc_release) == 40, "hc_release layout");
 _Static_assert(sizeof(struct lstar_hc_back) == 56, "hc_back layout");
@@ -876,7 +905,11 @@ _Static_assert(sizeof(struct lstar_hc_mmap) == 96, "hc_mmap layout");
 _Static_assert(sizeof(struct lstar_hc) == 576, "hc layout");
 _Static_assert(sizeof(struct lstar_hc) <= LSTAR_PAGE_SIZE, "hc fits a page");
 _Static_assert(sizeof(struct lstar_shim_header) == 80, "shim header layout");
-_Static_assert(sizeof(struct lstar_vvar) == 72, "vvar layout");
+_Static_assert(sizeof(struct lstar_vvar) == 88, "vvar layout");
+_Static_assert(__builtin_offsetof(struct lstar_vvar, pid) == LSTAR_VVAR_PID &&
+	       __builtin_offsetof(struct lstar_vvar, uid) == LSTAR_VVAR_UID &&
+	       __builtin_offsetof(struct lstar_vvar, gid) == LSTAR_VVAR_GID &&
+	       __builtin_offsetof(struct lstar_vvar, gate) == LSTAR_VVAR_GATE, "vvar layout");
 _Static_assert(__builtin_offsetof(struct lstar_vvar, mono_ns) == 32, "vvar layout");
 _Static_assert(sizeof(struct lstar_vvar) <= LSTAR_PAGE_SIZE, "vvar fits a page");
 

@@ -16,25 +16,31 @@
 #define X86_PF_PK	0x20	/* a protection key forbade it */
 #define X86_PF_SHSTK	0x40	/* a shadow-stack access */
 
-/* RFLAGS bits. */
-#define X86_EFLAGS_CF	0x00000001UL
-#define X86_EFLAGS_FIXED 0x00000002UL
-#define X86_EFLAGS_PF	0x00000004UL
-#define X86_EFLAGS_AF	0x00000010UL
-#define X86_EFLAGS_ZF	0x00000040UL
-#define X86_EFLAGS_SF	0x00000080UL
-#define X86_EFLAGS_TF	0x00000100UL
-#define X86_EFLAGS_IF	0x00000200UL
-#define X86_EFLAGS_DF	0x00000400UL
-#define X86_EFLAGS_OF	0x00000800UL
-#define X86_EFLAGS_IOPL	0x00003000UL
-#define X86_EFLAGS_NT	0x00004000UL
-#define X86_EFLAGS_RF	0x00010000UL
-#define X86_EFLAGS_VM	0x00020000UL
-#define X86_EFLAGS_AC	0x00040000UL
-#define X86_EFLAGS_VIF	0x00080000UL
-#define X86_EFLAGS_VIP	0x00100000UL
-#define X86_EFLAGS_ID	0x00200000UL
+/* RFLAGS bits, for assembly too (vdso/gate.S), where a suffix would not
+ * do. */
+#ifdef __ASSEMBLER__
+#define X86_UL(x)	x
+#else
+#define X86_UL(x)	x##UL
+#endif
+#define X86_EFLAGS_CF	X86_UL(0x00000001)
+#define X86_EFLAGS_FIXED X86_UL(0x00000002)
+#define X86_EFLAGS_PF	X86_UL(0x00000004)
+#define X86_EFLAGS_AF	X86_UL(0x00000010)
+#define X86_EFLAGS_ZF	X86_UL(0x00000040)
+#define X86_EFLAGS_SF	X86_UL(0x00000080)
+#define X86_EFLAGS_TF	X86_UL(0x00000100)
+#define X86_EFLAGS_IF	X86_UL(0x00000200)
+#define X86_EFLAGS_DF	X86_UL(0x00000400)
+#define X86_EFLAGS_OF	X86_UL(0x00000800)
+#define X86_EFLAGS_IOPL	X86_UL(0x00003000)
+#define X86_EFLAGS_NT	X86_UL(0x00004000)
+#define X86_EFLAGS_RF	X86_UL(0x00010000)
+#define X86_EFLAGS_VM	X86_UL(0x00020000)
+#define X86_EFLAGS_AC	X86_UL(0x00040000)
+#define X86_EFLAGS_VIF	X86_UL(0x00080000)
+#define X86_EFLAGS_VIP	X86_UL(0x00100000)
+#define X86_EFLAGS_ID	X86_UL(0x00200000)
 /* The flags lstar never lets ring 3 have (IOPL above 0 would hand it `out`
  * to the VMM's ports and `cli`); IF it always has.  The shim's exit path
  * clears them (shim-kernel/sysret.h), and lstar fuzz checks a frame it
@@ -48,6 +54,7 @@
 			       X86_EFLAGS_IF | X86_EFLAGS_FIXED)
 #define X86_SYSRET_FLAGS_WANT (X86_EFLAGS_IF | X86_EFLAGS_FIXED)
 
+#ifndef __ASSEMBLER__
 /* Exception vectors. */
 enum {
 	X86_TRAP_DE = 0, X86_TRAP_DB = 1, X86_TRAP_NMI = 2, X86_TRAP_BP = 3,
@@ -57,6 +64,7 @@ enum {
 	X86_TRAP_MC = 18, X86_TRAP_XF = 19, X86_TRAP_CP = 21,
 	NR_EXCEPTION_VECTORS = 32,
 };
+#endif
 
 /* MSRs. */
 #define MSR_IA32_TSC		0x00000010

@@ -112,17 +112,39 @@ static void tss_init(struct cpu_area *c)
 	c->gdt[LSTAR_TSS_SEL / 8 + 1] = base >> 32;
 }
 
+/* SFMASK for a CPU whose MSR_LSTAR is the syscall gate (gated) or not. */
+void syscall_mask_init(bool gated)
+{
+	wrmsr(MSR_SYSCALL_MASK, gated ? SYSCALL_MASK & ~X86_EFLAGS_IF : SYSCALL_MASK);
+}
+
+/*
+ * Where a ring-3 `syscall` goes.  Hardware KVM: entry_SYSCALL_64, or lstar
+ * doctor's floor probe.  PVM: the syscall gate in the vDSO when the VMM
+ * placed one (include/lstar_abi.h; on PVM the probe is the #PF's gate:
+ * idt_load), which runs in ring 3 and sends what it does not answer on to
+ * entry_SYSCALL_64.  Then SFMASK must leave IF alone: PVM applies it to
+ * the ring-3 RFLAGS the gate runs with, and without IF no event would
+ * reach ring 3 again after a call the gate answers (traps.c's
+ * at_the_entry takes the one event that can come between the gate's
+ * jump and its fault).  Without the gate IF goes, as on hardware KVM:
+ * the fault comes at once.  The shim's own entries run with IF clear all
+ * the same (interrupt gates).
+ */
 static void syscall_msr_init(void)
 {
+	bool pvm = boot_info.platform == LSTAR_PLATFORM_PVM;
+
 	wrmsr(MSR_STAR, ((uint64_t)LSTAR_USER32_CS << 48) |
 			((uint64_t)LSTAR_KERNEL_CS << 32));
-	/* lstar doctor's floor probe where a syscall reaches LSTAR (on PVM
-	 * it is the #PF's gate: idt_load) */
-	wrmsr(MSR_LSTAR, (boot_info.flags & LSTAR_BOOT_FLOOR) &&
-			 boot_info.platform != LSTAR_PLATFORM_PVM ?
-			 (uint64_t)floor_syscall : (uint64_t)entry_SYSCALL_64);
+	if (pvm && boot_info.syscall_gate)
+		wrmsr(MSR_LSTAR, boot_info.syscall_gate);
+	else if (!pvm && (boot_info.flags & LSTAR_BOOT_FLOOR))
+		wrmsr(MSR_LSTAR, (uint64_t)floor_syscall);
+	else
+		wrmsr(MSR_LSTAR, (uint64_t)entry_SYSCALL_64);
 	wrmsr(MSR_CSTAR, (uint64_t)ignore_sysret);
-	wrmsr(MSR_SYSCALL_MASK, SYSCALL_MASK);
+	syscall_mask_init(pvm && boot_info.syscall_gate);
 }
 
 /*
@@ -188,7 +210,9 @@ noreturn void shim_start(uint64_t cpu, uint64_t how)
 	percpu_init(c, cpu);
 	boot_info = *bi;
 	if (boot_info.magic != LSTAR_BOOT_MAGIC ||
-	    boot_info.abi_version != LSTAR_ABI_VERSION || boot_info.pid <= 0)
+	    boot_info.abi_version != LSTAR_ABI_VERSION || boot_info.pid <= 0 ||
+	    boot_info.syscall_gate > boot_info.syscall_gate_end ||
+	    boot_info.syscall_gate_end > LSTAR_USER_TOP)
 		hc_exit(LSTAR_EXIT_PANIC, 0, NULL, 0, 0);
 	process_pid = boot_info.pid;
 	/* The first thread, on this vCPU: 0 at the start, the caller's

@@ -126,6 +126,47 @@ static bool is_pvm_int_n(const struct pt_regs *regs)
 }
 
 /*
+ * gate_gone - a fault inside the syscall gate (vdso/gate.S) this CPU's
+ * MSR_LSTAR still points at, in the part where rax is still the call's
+ * number: the program unmapped or changed its vDSO or time page, as
+ * Linux lets it.  Its system calls then go straight to the shim's entry,
+ * from this CPU on (each CPU finds out so for itself), and the call
+ * starts again at its `syscall`, which rcx says where to find.  Anything
+ * else, or a return address that is no user address, is the fault it
+ * looks like.
+ */
+static bool gate_gone(struct pt_regs *regs)
+{
+	if (!boot_info.syscall_gate || regs->ip < boot_info.syscall_gate ||
+	    regs->ip >= boot_info.syscall_gate_end ||
+	    rdmsr(MSR_LSTAR) != boot_info.syscall_gate ||
+	    regs->cx < 2 || regs->cx - 2 >= LSTAR_USER_TOP)
+		return false;
+	wrmsr(MSR_LSTAR, (uint64_t)entry_SYSCALL_64);
+	syscall_mask_init(false);
+	regs->ip = regs->cx - 2;		/* the `syscall` instruction */
+	regs->flags = regs->r11;		/* sanitized on the way out */
+	regs->orig_ax = -1;
+	return true;
+}
+
+/*
+ * at_the_entry - the VMM's event came as ring 3 stood at the shim's entry,
+ * between the syscall gate's jump there and the fault that jump makes
+ * (the gate runs with IF set: boot.c).  Ring 3 cannot be resumed at a
+ * shim address (an IRET there is a #GP), so it resumes at the gate
+ * instead, whose registers are still the call's: the gate sends the call
+ * on again, after the event's signal if one comes.  (Ring 3 that jumps
+ * to the entry itself, with the gate in MSR_LSTAR, is sent the same way.)
+ */
+static void at_the_entry(struct pt_regs *regs)
+{
+	if (regs->ip == (uint64_t)entry_SYSCALL_64 && boot_info.syscall_gate &&
+	    rdmsr(MSR_LSTAR) == boot_info.syscall_gate)
+		regs->ip = boot_info.syscall_gate;
+}
+
+/*
  * exc_dispatch - called by every exception stub with the frame it built.
  * Returns only to resume ring 3 (a signal's handler, or the program after
  * an event);
@@ -149,6 +190,7 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 	 * one: take them, deliver on the way back (the interrupt comes only
 	 * while ring 3 runs). */
 	if (vector == LSTAR_VECTOR_EVENT && user_mode(regs)) {
+		at_the_entry(regs);
 		signal_take_events();
 		return syscall_exit_to_user(regs);
 	}
@@ -159,6 +201,8 @@ bool exc_dispatch(struct pt_regs *regs, unsigned long vector)
 
 	if (vector == X86_TRAP_UD && is_pvm_int_n(regs))
 		vector = X86_TRAP_GP;
+	if (vector == X86_TRAP_PF && gate_gone(regs))
+		return syscall_exit_to_user(regs);
 	/* A shared file mapping's page past the end its file had when it
 	 * was mapped, which the file reaches now: mapped, tried again. */
 	if (vector == X86_TRAP_PF && !(regs->orig_ax & X86_PF_PROT) &&

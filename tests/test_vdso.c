@@ -10,7 +10,9 @@
  * it from inside the guest: guest/vdso.c); the clocks agree with the
  * host's; the vDSO falls back to the system call when it must; the time
  * page is read-only for the program, and once the program unmaps it the
- * VMM never writes that frame again.
+ * VMM never writes that frame again.  On PVM the vDSO's syscall gate
+ * answers getpid and the ids in ring 3 as Linux would, and only where
+ * the policy lets the shim answer them outright.
  */
 #include <cpuid.h>
 #include <fcntl.h>
@@ -354,11 +356,109 @@ START_TEST(read_only_for_the_program)
 }
 END_TEST
 
+/* --- the syscall gate (vdso/gate.S) ---------------------------------------- */
+
+static const char *gate_probe(int libc)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "gate.%s", libcs[libc]);
+	return guest_path(buf);
+}
+
+static const char *const gate_modes[] = {
+	"flags", "events", "events_shim", "unmap", "unmap_vvar", "noexec", "fork",
+};
+#define NGATE ((int)(sizeof(gate_modes) / sizeof(gate_modes[0])))
+
+/*
+ * The calls the gate answers, as Linux answers them: the same answers,
+ * registers and RFLAGS (six patterns of the arithmetic flags and DF),
+ * SIGALRMs reaching a loop of nothing but getpid, and a loop of calls the
+ * gate sends on to the shim (events between its jump and the fault
+ * there: traps.c's at_the_entry) without harm, the same answers once
+ * the program has unmapped or changed its vDSO or time page, and a
+ * forked child's own pid.  _i is mode * 2 + libc.
+ */
+START_TEST(gate_as_native)
+{
+	const char *const args[] = { gate_modes[_i / 2], NULL };
+
+	assert_same_as_native(gate_probe(_i % 2), args);
+}
+END_TEST
+
+/*
+ * Where the gate stands in the way of a `syscall` (PVM), and only where
+ * the shim would answer the call outright: the program patches the gate
+ * to answer getpid with 4242.  A rule on getpid, or --trace, takes the
+ * gate out of the way; on hardware KVM it never is.
+ */
+START_TEST(gate_only_where_allowed)
+{
+	static const struct {
+		const char *policy;	/* NULL: the default */
+		bool trace;
+		const char *gated, *shim;	/* getpid's answer */
+	} cases[] = {
+		{ NULL, false, "getpid 4242\n", "getpid 2\n" },
+		{ NULL, true, "getpid 2\n", "getpid 2\n" },
+		{ "use default\ndeny getpid errno EPERM\n", false, "getpid -1\n", "getpid -1\n" },
+		{ "use default\ndeny getpid errno EPERM if arg5 == 0x5eed0000\n", false,
+		  "getpid 2\n", "getpid 2\n" },
+	};
+	bool pvm = host_facts()->platform == LSTAR_PLATFORM_PVM;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dir[] = "/tmp/lstar-gate-XXXXXX", pol[64], trace[80];
+		const char *opts[5] = { NULL };
+		const char *const args[] = { "patch", NULL };
+		const char *want = pvm ? cases[i].gated : cases[i].shim;
+		struct run_result r;
+		int n = 0;
+
+		write_policy(dir, pol, sizeof(pol), cases[i].policy ? cases[i].policy :
+								       "use default\n");
+		snprintf(trace, sizeof(trace), "--trace=%s/trace", dir);
+		if (cases[i].policy) {
+			opts[n++] = "-p";
+			opts[n++] = pol;
+		}
+		if (cases[i].trace)
+			opts[n++] = trace;
+		run_lstar(opts, gate_probe(_i), args, &r);
+		ck_assert_msg(r.status == 0 && !strcmp(r.out, want),
+			      "case %zu: want %s status %d\n--- stdout\n%s--- stderr\n%s",
+			      i, want, r.status, r.out, r.err);
+		run_result_free(&r);
+		rm_rf(dir);
+	}
+}
+END_TEST
+
+/* A jump to where the gate was, with a return address whose `syscall`
+ * would be non-canonical: the program's SIGSEGV, not a restarted call or
+ * a shim fault. */
+START_TEST(gate_gone_then_forged)
+{
+	const char *const args[] = { "forged", NULL };
+	struct run_result r;
+
+	run_lstar(NULL, gate_probe(_i), args, &r);
+	ck_assert_msg(r.status == 139 && !strcmp(r.out, "jumping\n") &&
+		      strstr(r.err, "killed by SIGSEGV: page fault (#PF)") &&
+		      strstr(r.err, "instruction fetch, nothing mapped there"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
 Suite *suite_vdso(void)
 {
 	Suite *s = suite_create("vdso");
 	TCase *image = tcase_create("image");
 	TCase *run = tcase_create("run");
+	TCase *gate = tcase_create("gate");
 
 	tcase_add_test(image, image_is_a_vdso);
 	suite_add_tcase(s, image);
@@ -371,5 +471,11 @@ Suite *suite_vdso(void)
 	tcase_add_loop_test(run, unmapped_page_is_left_alone, 0, 2);
 	tcase_add_loop_test(run, read_only_for_the_program, 0, 6);
 	suite_add_tcase(s, run);
+
+	tcase_set_timeout(gate, 60);
+	tcase_add_loop_test(gate, gate_as_native, 0, NGATE * 2);
+	tcase_add_loop_test(gate, gate_only_where_allowed, 0, 2);
+	tcase_add_loop_test(gate, gate_gone_then_forged, 0, 2);
+	suite_add_tcase(s, gate);
 	return s;
 }

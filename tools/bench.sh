@@ -51,6 +51,7 @@ workloads=(
 	"start-up (glibc, empty)|$G/bench.glibc getpid 0"
 	"start-up (busybox true)|/usr/bin/busybox true"
 	"2000 getpid (in-guest)|$G/bench.musl getpid 2000"
+	"2000 gettid (in the shim)|$G/bench.musl gettid 2000"
 	"2000 write (forwarded)|$G/bench.musl write 2000"
 	"2000 signals (handled)|$G/bench.musl signal 2000"
 	"2000 futex wakes (no waiter)|$G/bench.musl futex 2000"

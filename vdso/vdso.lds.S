@@ -70,6 +70,7 @@ VERSION
 		__vdso_clock_getres;
 		getcpu;
 		__vdso_getcpu;
+		__lstar_syscall_gate;	/* the VMM looks it up: vmm/vdso.c */
 	local: *;
 	};
 }

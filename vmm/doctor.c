@@ -6,8 +6,9 @@
  * The costs are measured, not quoted: doctor builds a tiny static program
  * in memory (a loop around one `syscall`), runs it under lstar with 0 and
  * with N iterations, and reports the difference per call, for a call the
- * shim answers itself (getpid) and for one it forwards to the VMM
- * (fcntl F_GETFD), each the fastest of three runs after a warm-up.  Beside
+ * shim answers itself (gettid) and for one it forwards to the VMM
+ * (fcntl F_GETFD), each the fastest of three runs after a warm-up, and
+ * on PVM for one the syscall gate answers in ring 3 (getpid).  Beside
  * them, the floor: the same loop around calls the shim's floor probes
  * answer (LSTAR_BOOT_FLOOR: a bare entry and return, and the same with
  * one bare exit to the VMM), what the platform itself charges; the
@@ -389,14 +390,16 @@ int vmm_doctor(void)
 	char brand[64];
 	int kvm, vm, problems = 0;
 	uint32_t sync_regs;
-	double t0, local, fwd, floor, floor_exit, touch_platform, touch_mapped;
+	double t0, local, fwd, gate, floor, floor_exit, touch_platform, touch_mapped;
 	struct vmm_steps steps = { { 0 } };
 	struct probe probes[] = {
 		{ LSTAR_FLOOR_NR, LOOP_FLOOR, 0, 0 },
 		{ LSTAR_FLOOR_NR + 1, LOOP_FLOOR, 0, 0 },
-		{ 39, LOOP_PLAIN, 0, 0 },	/* getpid */
-		{ 72, LOOP_PLAIN, 0, 0 },	/* fcntl(1, F_GETFD) */
+		{ SYS_gettid, LOOP_PLAIN, 0, 0 },
+		{ SYS_fcntl, LOOP_PLAIN, 0, 0 },	/* fcntl(1, F_GETFD) */
+		{ SYS_getpid, LOOP_PLAIN, 0, 0 },	/* PVM: the gate's */
 	};
+	int nprobes;
 
 	uname(&un);
 	cpu_brand(brand, sizeof(brand));
@@ -503,7 +506,8 @@ int vmm_doctor(void)
 
 	/* Measure: an empty run, then N calls of each kind: the floor
 	 * probes (the platform's own cost, lstar's work left out), one the
-	 * shim answers (getpid), one it forwards (fcntl(1, F_GETFD)).  One
+	 * shim answers (gettid), one it forwards (fcntl(1, F_GETFD)) and on
+	 * PVM one the syscall gate answers (getpid).  One
 	 * run first to warm up: the first VM of a process pays for page
 	 * faults and caches the others do not. */
 	run_loop(0, 39, LOOP_PLAIN, NULL);
@@ -521,7 +525,9 @@ int vmm_doctor(void)
 			steps = s;
 		}
 	}
-	if (t0 < 0 || measure(probes, 4, t0) || measure_touch(&touch_platform, &touch_mapped)) {
+	nprobes = platform == LSTAR_PLATFORM_PVM ? 5 : 4;
+	if (t0 < 0 || measure(probes, nprobes, t0) ||
+	    measure_touch(&touch_platform, &touch_mapped)) {
 		printf("  test run      FAILED: lstar could not run its own test program\n");
 		return 1;
 	}
@@ -529,6 +535,7 @@ int vmm_doctor(void)
 	floor_exit = probes[1].best;
 	local = probes[2].best;
 	fwd = probes[3].best;
+	gate = probes[4].best;
 	printf("  start-up      %.1f ms for an empty program (VM set-up and boot)\n",
 	       t0 * 1e3);
 	printf("  steps         program %.2f, VM %.2f, images %.2f, vCPU %.2f,\n"
@@ -541,7 +548,11 @@ int vmm_doctor(void)
 	       floor * 1e6);
 	printf("  floor exit    %.2f us round trip: the same with one bare exit to the VMM\n",
 	       floor_exit * 1e6);
-	printf("  syscall       %.2f us round trip, answered inside the guest (getpid): "
+	if (nprobes == 5)
+		printf("  gate          %.2f us round trip, answered in ring 3 by the syscall gate\n"
+		       "                (getpid): %.2fx the floor, what a syscall alone costs here\n",
+		       gate * 1e6, floor > 0 ? gate / floor : 0);
+	printf("  syscall       %.2f us round trip, answered inside the guest (gettid): "
 	       "%.2fx the floor\n", local * 1e6, floor > 0 ? local / floor : 0);
 	printf("  VMM exit      %.2f us round trip, forwarded to the VMM (fcntl): "
 	       "%.2fx the floor exit\n", fwd * 1e6, floor_exit > 0 ? fwd / floor_exit : 0);

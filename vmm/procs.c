@@ -691,6 +691,7 @@ int64_t vmm_fork(struct vmm_vcpu *cpu, const struct lstar_hc_fork *hc, struct ls
 			_exit(LSTAR_EXIT_FAILURE);
 		}
 		free(xs);
+		vmm_vdso_set_pid(&vmm->vm, pid);
 		live->pid = pid;
 		return 0;
 	}

@@ -17,6 +17,11 @@
  * rate measured so far; CLOCK_REALTIME steps of the host show at the
  * next re-anchor.
  *
+ * On PVM the vDSO also holds the syscall gate (vdso/gate.S), where
+ * MSR_LSTAR points: it answers getpid and the ids from the same page,
+ * which the VMM writes with them (vmm_vdso_gate) before the program runs
+ * and, for a forked child's pid, while the child waits in the fork.
+ *
  * Both mappings are ordinary user pages the shim knows as boot VMAs, so
  * the program may munmap, mprotect or mremap them as Linux lets it.  Once
  * the time page's frame is no longer mapped where the VMM put it, the
@@ -34,6 +39,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,15 +72,47 @@ static inline uint64_t scale(uint64_t delta, uint64_t mult, uint32_t shift)
 	return (uint64_t)(((unsigned __int128)delta * mult) >> (shift & 63));
 }
 
+/* The syscall gate's [*start, *end) in the image (vdso/gate.S): its
+ * symbol in .dynsym, a function inside the image.  0: found. */
+static int find_gate(Elf *elf, size_t size, uint64_t *start, uint64_t *end)
+{
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM ||
+		    !sh.sh_entsize || !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *name;
+			GElf_Sym sym;
+
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    !(name = elf_strptr(elf, sh.sh_link, sym.st_name)) ||
+			    strcmp(name, "__lstar_syscall_gate"))
+				continue;
+			if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_size ||
+			    sym.st_value >= size || sym.st_size > size - sym.st_value)
+				return -ENOEXEC;
+			*start = sym.st_value;
+			*end = sym.st_value + sym.st_size;
+			return 0;
+		}
+	}
+	return -ENOEXEC;
+}
+
 /*
  * Check the embedded image: an x86-64 ET_DYN with one read+exec PT_LOAD
  * that starts at file offset 0 and address 0 and has no bss, and a
  * dynamic section asking for no relocation and no library.  The build
  * made it so (vdso.lds.S); this catches a build that did not.  Sets
  * *size to the bytes to map (the whole file, section headers included,
- * as Linux maps its own vDSO).
+ * as Linux maps its own vDSO) and [*gate, *gate_end) to the syscall
+ * gate's place in it.
  */
-static int check_image(const uint8_t *img, size_t size, size_t *map)
+static int check_image(const uint8_t *img, size_t size, size_t *map,
+		       uint64_t *gate, uint64_t *gate_end)
 {
 	Elf *elf;
 	GElf_Ehdr eh;
@@ -120,7 +158,7 @@ static int check_image(const uint8_t *img, size_t size, size_t *map)
 			goto out;
 		}
 	}
-	if (loads != 1)
+	if (loads != 1 || find_gate(elf, size, gate, gate_end))
 		goto out;
 	*map = size;
 	err = 0;
@@ -348,6 +386,60 @@ void vmm_vdso_update(struct vmm_vm *vm)
 	anchor(vm);
 }
 
+/* The page's pid, uid, gid and gate bits (written before the program
+ * runs, or while it waits in a hypercall: see the top of this file). */
+static void publish_ids(struct vmm_vm *vm, int32_t pid, uint32_t uid,
+			uint32_t gid, uint32_t gate)
+{
+	struct lstar_vvar *page = vmm_mem_ptr(&vm->mem, vm->vdso.vvar_gpa,
+					      sizeof(*page));
+
+	if (!vm->vdso.attached || !still_attached(vm))
+		return;
+	page->pid = pid;
+	page->uid = uid;
+	page->gid = gid;
+	page->gate = gate;
+	vm->vdso.page.pid = pid;
+	vm->vdso.page.uid = uid;
+	vm->vdso.page.gid = gid;
+	vm->vdso.page.gate = gate;
+}
+
+/*
+ * The syscall gate (vdso/gate.S), on PVM: the calls it may answer are
+ * those the policy allows outright (fast[], which is all zero when the
+ * shim reports calls: place_policy) and that the shim would answer with
+ * the ids alone.  With none, MSR_LSTAR points at the shim's entry as
+ * before: a call through the gate would only pass by.
+ */
+void vmm_vdso_gate(struct vmm_vm *vm, struct lstar_boot_info *bi,
+		   const uint8_t fast[LSTAR_POLICY_NR])
+{
+	uint32_t gate = 0;
+
+	if (bi->platform == LSTAR_PLATFORM_PVM) {
+		if (fast[SYS_getpid] & LSTAR_FAST_ALLOW)
+			gate |= LSTAR_GATE_GETPID;
+		if (fast[SYS_getuid] & fast[SYS_geteuid] & LSTAR_FAST_ALLOW)
+			gate |= LSTAR_GATE_GETUID;
+		if (fast[SYS_getgid] & fast[SYS_getegid] & LSTAR_FAST_ALLOW)
+			gate |= LSTAR_GATE_GETGID;
+	}
+	publish_ids(vm, bi->pid, bi->uid, bi->gid, gate);
+	bi->syscall_gate = gate ? vm->vdso.gate : 0;
+	bi->syscall_gate_end = gate ? vm->vdso.gate_end : 0;
+}
+
+/* A forked child's pid, before it goes on (its VMM is in the fork
+ * hypercall). */
+void vmm_vdso_set_pid(struct vmm_vm *vm, int32_t pid)
+{
+	const struct lstar_vvar *p = &vm->vdso.page;
+
+	publish_ids(vm, pid, p->uid, p->gid, p->gate);
+}
+
 /*
  * A forked child's new vCPU counts the TSC from another offset: move the
  * page's TSC numbers by the difference, so that time goes on from where
@@ -407,15 +499,17 @@ int vmm_vdso_setup(struct vmm_vcpu *cpu, struct lstar_boot_info *bi, uint64_t to
 	struct vmm_vm *vm = &cpu->vmm->vm;
 	struct vmm_vdso *v = &vm->vdso;
 	size_t size = lstar_vdso_image_end - lstar_vdso_image, map;
-	uint64_t base, gpa;
+	uint64_t base, gpa, gate, gate_end;
 	int npages, err;
 
-	if ((err = check_image(lstar_vdso_image, size, &map)))
+	if ((err = check_image(lstar_vdso_image, size, &map, &gate, &gate_end)))
 		return err;
 	npages = (int)((map + PAGE_SIZE - 1) / PAGE_SIZE);
 	base = top - (uint64_t)npages * PAGE_SIZE;
 	memset(v, 0, sizeof(*v));
 	v->ehdr = base;
+	v->gate = base + gate;
+	v->gate_end = base + gate_end;
 	v->vvar_gva = base - LSTAR_VVAR_OFFSET;
 
 	/* The time page: read-only for ring 3, never executable.  The

@@ -1189,6 +1189,8 @@ static int write_boot_info(struct vmm *vmm, struct boot *b)
 		vmm_err("%s: the program's mappings overlap", b->img.program);
 		return -ENOEXEC;
 	}
+	vmm_vdso_gate(&vmm->vm, bi, ((const struct lstar_policy_table *)
+				     vmm_mem_ptr(m, bi->policy, bi->policy_size))->fast);
 	memcpy(vmm_mem_ptr(m, LSTAR_BOOT_GPA, sizeof(*bi)), bi, sizeof(*bi));
 	return 0;
 }

@@ -479,6 +479,7 @@ struct vmm_vdso {
 	uint64_t mult_nominal;		/* from tsc_khz */
 	uint64_t cal_tsc, cal_mono;	/* the first anchor: the rate's baseline */
 	struct lstar_vvar page;		/* what the page holds */
+	uint64_t gate, gate_end;	/* the syscall gate (vdso/gate.S) */
 };
 
 struct vmm_learn;
@@ -870,6 +871,18 @@ int vmm_vdso_setup(struct vmm_vcpu *cpu, struct lstar_boot_info *bi, uint64_t to
  * unmapped or replaced the page (its frame may then be someone else's).
  */
 void vmm_vdso_update(struct vmm_vm *vm);
+
+/*
+ * vdso.c: write the process's ids into the time page and, on PVM, decide
+ * which calls the syscall gate answers (from the policy's fast[], as the
+ * shim will hold it) and say where the gate is in bi (0: nowhere).
+ * Called with the rest of the boot page filled in.
+ */
+void vmm_vdso_gate(struct vmm_vm *vm, struct lstar_boot_info *bi,
+		   const uint8_t fast[LSTAR_POLICY_NR]);
+
+/* vdso.c: a forked child's pid into its time page (for the gate). */
+void vmm_vdso_set_pid(struct vmm_vm *vm, int32_t pid);
 
 /* The vDSO image embedded in the lstar binary (vdso_image.S). */
 extern const uint8_t lstar_vdso_image[];
