@@ -187,6 +187,7 @@ static int events_mode(long nr, int want)
 	signal(SIGALRM, on_alarm);
 	setitimer(ITIMER_REAL, &it, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ticks = 0;		/* those that come while it calls */
 	do {
 		/* Only the call between clock reads, and the clock is the
 		 * vDSO's: nothing else enters the shim. */
@@ -195,9 +196,8 @@ static int events_mode(long nr, int want)
 				wrong++;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (ticks < want && t.tv_sec - t0.tv_sec < 20);
-	printf("%s after %s calls, %s\n",
-	       ticks >= want ? "the SIGALRMs arrived" : "SIGALRMs MISSING",
-	       calls > 0 ? "some" : "no", wrong ? "SOME ANSWERS WRONG" : "every answer right");
+	printf("%s, %s\n", ticks >= want && calls > 0 ? "the SIGALRMs arrived" : "SIGALRMs MISSING",
+	       wrong ? "SOME ANSWERS WRONG" : "every answer right");
 	return 0;
 }
 
