@@ -146,7 +146,7 @@ for r in strace runsc bwrap; do
 done
 
 echo "lstar bench: $(uname -r), $(nproc) cores, best of $REPS runs, seconds (x native)"
-"$LSTAR" doctor | grep -E '^  (platform|start-up|steps|floor|floor exit|syscall|VMM exit|first touch) |^                (confinement|before boot)'
+"$LSTAR" doctor | grep -E '^  (platform|start-up|steps|floor|floor exit|gate|syscall|VMM exit|first touch) |^                (confinement|before boot|\(getpid\))'
 [[ ${ONLY:-} == fuzz || ${ONLY:-} == oci ]] && workloads=()
 if [[ ${ONLY:-} == net ]]; then
 	for i in "${!workloads[@]}"; do
