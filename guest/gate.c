@@ -23,6 +23,9 @@
  *   patch       (lstar only) the time page made writable and the pid the
  *               gate answers with made 4242: prints what getpid answers,
  *               4242 where the gate answers it
+ *   remap       (lstar only) the vDSO and time page replaced by a mapping
+ *               with code answering 4242 where the gate was: getpid
+ *               right, and in a forked child too
  *   forged      (lstar only) the vDSO unmapped, a jump to where the gate
  *               was with rcx 2 past the first non-canonical address:
  *               SIGSEGV, the shim unshaken
@@ -336,6 +339,48 @@ static int patch_mode(void)
 	return 0;
 }
 
+/* The vDSO and time page replaced (MAP_FIXED) by a mapping holding, at the
+ * gate's old address, code of the program's that answers getpid with 4242
+ * (any other call there is a SIGILL): no call of this process or of a child
+ * it forks may run it (the shim never takes that page for the gate
+ * again). */
+static int remap_mode(void)
+{
+	/* cmp $39, %eax; jne 1f; mov $4242, %eax; jmp *%rcx; 1: ud2 */
+	static const uint8_t code[] = { 0x83, 0xf8, 0x27, 0x75, 0x07, 0xb8, 0x92, 0x10,
+					0, 0, 0xff, 0xe1, 0x0f, 0x0b };
+	uint64_t base = getauxval(AT_SYSINFO_EHDR), gate, vvar, size;
+	long pid = syscall(SYS_getpid), child_pid = 0;
+	int fds[2], status;
+	pid_t c;
+
+	if (!base || !(gate = vdso_sym(base, "__lstar_syscall_gate"))) {
+		printf("no gate\n");
+		return 1;
+	}
+	vvar = vvar_start(base);
+	size = base - vvar + vdso_size(base);
+	/* One call replaces them: no call comes through the gate's address
+	 * while nothing is mapped there. */
+	if (pipe(fds) || mmap((void *)vvar, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (void *)vvar)
+		return 1;
+	memcpy((void *)gate, code, sizeof(code));
+	printf("after the remap: getpid %s\n", syscall(SYS_getpid) == pid ? "right" : "WRONG");
+	fflush(stdout);
+	c = fork();
+	if (c == 0) {
+		long me = syscall(SYS_getpid);
+
+		_exit(write(fds[1], &me, sizeof(me)) == sizeof(me) ? 0 : 1);
+	}
+	if (c < 0 || read(fds[0], &child_pid, sizeof(child_pid)) != sizeof(child_pid) ||
+	    waitpid(c, &status, 0) != c)
+		return 1;
+	printf("the child's getpid %s\n", child_pid == c ? "right" : "WRONG");
+	return 0;
+}
+
 /* Jump to the gate's address, its vDSO unmapped, with rcx such that its
  * `syscall` would lie at the first non-canonical address: a SIGSEGV, as
  * for any jump to an unmapped page, never a restart there. */
@@ -378,5 +423,7 @@ int main(int argc, char **argv)
 		return patch_mode();
 	if (!strcmp(argv[1], "forged"))
 		return forged_mode();
+	if (!strcmp(argv[1], "remap"))
+		return remap_mode();
 	return 2;
 }

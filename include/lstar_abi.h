@@ -852,9 +852,10 @@ struct lstar_vvar {
 	int64_t tai_off;		/* CLOCK_TAI - CLOCK_MONOTONIC, ns */
 	uint64_t tsc_hz;		/* the TSC's nominal rate (for tools) */
 	/* Outside the seqcount: the process's ids and the calls the
-	 * syscall gate may answer with them (LSTAR_GATE_*), written once
+	 * syscall gate may answer with them (LSTAR_GATE_*), written
 	 * before the program runs (at boot, execve and, for the pid, in
-	 * a forked child before it goes on), each field alone. */
+	 * a forked child before it goes on), each field alone, and again
+	 * with the same values at each re-anchor. */
 	int32_t pid;
 	uint32_t uid, gid;
 	uint32_t gate;

@@ -134,17 +134,19 @@ void syscall_mask_init(bool gated)
 static void syscall_msr_init(void)
 {
 	bool pvm = boot_info.platform == LSTAR_PLATFORM_PVM;
+	bool gated = pvm && boot_info.syscall_gate &&
+		     !__atomic_load_n(&syscall_gate_off, __ATOMIC_RELAXED);
 
 	wrmsr(MSR_STAR, ((uint64_t)LSTAR_USER32_CS << 48) |
 			((uint64_t)LSTAR_KERNEL_CS << 32));
-	if (pvm && boot_info.syscall_gate)
+	if (gated)
 		wrmsr(MSR_LSTAR, boot_info.syscall_gate);
 	else if (!pvm && (boot_info.flags & LSTAR_BOOT_FLOOR))
 		wrmsr(MSR_LSTAR, (uint64_t)floor_syscall);
 	else
 		wrmsr(MSR_LSTAR, (uint64_t)entry_SYSCALL_64);
 	wrmsr(MSR_CSTAR, (uint64_t)ignore_sysret);
-	syscall_mask_init(pvm && boot_info.syscall_gate);
+	syscall_mask_init(gated);
 }
 
 /*

@@ -1128,6 +1128,10 @@ static int vma_remove(uint64_t start, uint64_t end)
 	if (j < mm.nr_vmas && mm.vmas[j].start < end && (j = vma_split(j, end)) < 0)
 		return j;
 	for (int k = i; k < j; k++) {
+		/* The vDSO or its time page goes: what comes to its
+		 * address must never be taken for the syscall gate. */
+		if (mm.vmas[k].flags & LSTAR_VMA_VDSO)
+			syscall_gate_turn_off();
 		unmap_pages(mm.vmas[k].start, mm.vmas[k].end);
 		if (mm.vmas[k].flags & (VMA_SHM | VMA_FILE)) {
 			if (mm.shm_gone_hi == 0 || mm.vmas[k].start < mm.shm_gone_lo)

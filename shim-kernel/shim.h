@@ -302,6 +302,8 @@ int user_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *cur);
 /* Entry code (entry.S). */
 void entry_SYSCALL_64(void);
 void syscall_mask_init(bool gated);	/* boot.c */
+extern bool syscall_gate_off;		/* traps.c */
+void syscall_gate_turn_off(void);
 noreturn void return_to_user(struct pt_regs *regs, bool sysret);
 /* The IDTs, each IDT_SIZE bytes: idt_load picks one. */
 #define IDT_SIZE	(256 * 16)

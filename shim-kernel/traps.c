@@ -126,6 +126,29 @@ static bool is_pvm_int_n(const struct pt_regs *regs)
 }
 
 /*
+ * The program unmapped its vDSO or time page (munmap, mremap, MAP_FIXED
+ * over them: mm.c's vma_remove), or a CPU found its gate gone (an
+ * mprotect that took a page's read or execute away): from now on
+ * no CPU of the process, and no thread or child it starts, sends a
+ * `syscall` through the gate, whose address may hold the program's own
+ * code or data next.  This CPU switches now; each other one at its next
+ * event or fault in the gate (a thread that maps new code there while
+ * another is making calls races with itself).
+ */
+bool syscall_gate_off;
+
+void syscall_gate_turn_off(void)
+{
+	if (!boot_info.syscall_gate)
+		return;
+	__atomic_store_n(&syscall_gate_off, true, __ATOMIC_RELAXED);
+	if (rdmsr(MSR_LSTAR) != (uint64_t)entry_SYSCALL_64) {
+		wrmsr(MSR_LSTAR, (uint64_t)entry_SYSCALL_64);
+		syscall_mask_init(false);
+	}
+}
+
+/*
  * gate_gone - a fault inside the syscall gate (vdso/gate.S) this CPU's
  * MSR_LSTAR still points at, in the part where rax is still the call's
  * number: the program unmapped or changed its vDSO or time page, as
@@ -142,8 +165,7 @@ static bool gate_gone(struct pt_regs *regs)
 	    rdmsr(MSR_LSTAR) != boot_info.syscall_gate ||
 	    regs->cx < 2 || regs->cx - 2 >= LSTAR_USER_TOP)
 		return false;
-	wrmsr(MSR_LSTAR, (uint64_t)entry_SYSCALL_64);
-	syscall_mask_init(false);
+	syscall_gate_turn_off();
 	regs->ip = regs->cx - 2;		/* the `syscall` instruction */
 	regs->flags = regs->r11;		/* sanitized on the way out */
 	regs->orig_ax = -1;
@@ -161,8 +183,10 @@ static bool gate_gone(struct pt_regs *regs)
  */
 static void at_the_entry(struct pt_regs *regs)
 {
-	if (regs->ip == (uint64_t)entry_SYSCALL_64 && boot_info.syscall_gate &&
-	    rdmsr(MSR_LSTAR) == boot_info.syscall_gate)
+	if (__atomic_load_n(&syscall_gate_off, __ATOMIC_RELAXED))
+		syscall_gate_turn_off();	/* this CPU's turn */
+	else if (regs->ip == (uint64_t)entry_SYSCALL_64 && boot_info.syscall_gate &&
+		 rdmsr(MSR_LSTAR) == boot_info.syscall_gate)
 		regs->ip = boot_info.syscall_gate;
 }
 

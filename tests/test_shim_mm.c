@@ -94,6 +94,11 @@ void shim_saw_vmm_call(void)
 {
 }
 
+/* No syscall gate on the host: its vDSO VMAs going is nothing to it. */
+void syscall_gate_turn_off(void)
+{
+}
+
 long sys_ni_syscall(struct pt_regs *regs)
 {
 	(void)regs;

@@ -459,6 +459,22 @@ START_TEST(gate_only_where_allowed)
 }
 END_TEST
 
+/* The vDSO replaced by a mapping with the program's own code where the
+ * gate was: neither the process nor a child it forks takes it for the gate
+ * (mm.c's vma_remove turns the gate off for good). */
+START_TEST(gate_not_over_new_code)
+{
+	const char *const args[] = { "remap", NULL };
+	struct run_result r;
+
+	run_lstar(NULL, gate_probe(_i), args, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "after the remap: getpid right\n"
+						     "the child's getpid right\n"),
+		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
+	run_result_free(&r);
+}
+END_TEST
+
 /* A jump to where the gate was, with a return address whose `syscall`
  * would be non-canonical: the program's SIGSEGV, not a restarted call or
  * a shim fault. */
@@ -500,6 +516,7 @@ Suite *suite_vdso(void)
 	tcase_add_loop_test(gate, gate_gone_answers_the_same, 0, 6);
 	tcase_add_loop_test(gate, gate_only_where_allowed, 0, 2);
 	tcase_add_loop_test(gate, gate_gone_then_forged, 0, 2);
+	tcase_add_loop_test(gate, gate_not_over_new_code, 0, 2);
 	suite_add_tcase(s, gate);
 	return s;
 }

@@ -26,11 +26,11 @@
  * This is ring-3 code in the program's own address space: it trusts
  * nothing and guards nothing.  What it answers, the program could read
  * from the time page itself; a program that jumps into the middle of it
- * hurts only itself.  One that unmaps or changes its vDSO or time page,
- * as Linux lets it, loses the gate: the shim then takes its calls the
- * long way (traps.c's gate_gone), except one a thread is in the middle
- * of answering at that moment, which faults as a Linux vDSO function
- * would.
+ * hurts only itself.  One that unmaps its vDSO or time page, or takes
+ * their read or execute away, as Linux lets it, loses the gate: the shim
+ * then takes its calls the long way (traps.c's syscall_gate_turn_off and
+ * gate_gone), except one a thread is in the middle of answering at that
+ * moment, which faults as a Linux vDSO function would.
  */
 #include "lstar_abi.h"
 #include "x86.h"
