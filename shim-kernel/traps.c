@@ -178,16 +178,27 @@ static bool gate_gone(struct pt_regs *regs)
  * (the gate runs with IF set: boot.c).  Ring 3 cannot be resumed at a
  * shim address (an IRET there is a #GP), so it resumes at the gate
  * instead, whose registers are still the call's: the gate sends the call
- * on again, after the event's signal if one comes.  (Ring 3 that jumps
- * to the entry itself, with the gate in MSR_LSTAR, is sent the same way.)
+ * on again, after the event's signal if one comes.  With the gate off
+ * meanwhile, it starts again at its `syscall` instead, which now goes to
+ * the entry at once.  (Ring 3 that jumps to the entry itself, with the
+ * gate in MSR_LSTAR, is sent the same way.)  Then, with the gate off,
+ * this CPU switches.
  */
 static void at_the_entry(struct pt_regs *regs)
 {
-	if (__atomic_load_n(&syscall_gate_off, __ATOMIC_RELAXED))
+	bool off = __atomic_load_n(&syscall_gate_off, __ATOMIC_RELAXED);
+
+	if (regs->ip == (uint64_t)entry_SYSCALL_64 && boot_info.syscall_gate &&
+	    rdmsr(MSR_LSTAR) == boot_info.syscall_gate) {
+		if (!off) {
+			regs->ip = boot_info.syscall_gate;
+		} else if (regs->cx >= 2 && regs->cx - 2 < LSTAR_USER_TOP) {
+			regs->ip = regs->cx - 2;
+			regs->flags = regs->r11;	/* sanitized on the way out */
+		}
+	}
+	if (off)
 		syscall_gate_turn_off();	/* this CPU's turn */
-	else if (regs->ip == (uint64_t)entry_SYSCALL_64 && boot_info.syscall_gate &&
-		 rdmsr(MSR_LSTAR) == boot_info.syscall_gate)
-		regs->ip = boot_info.syscall_gate;
 }
 
 /*
