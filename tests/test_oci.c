@@ -833,9 +833,14 @@ static void podman_run(const char *const run_args[], int want_status, const char
 		       const char *want_err)
 {
 	const char *args[40] = { "run", "--rm", "--network", "none", "--name", "lstar-oci-test" };
+	const char *const rm[] = { "rm", "-f", "lstar-oci-test", NULL };
 	struct run_result r;
 	int n = 6;
 
+	/* One left by an earlier run that was killed midway would hold the
+	 * name. */
+	podman(rm, 60, &r);
+	run_result_free(&r);
 	for (int i = 0; run_args[i]; i++)
 		args[n++] = run_args[i];
 	args[n] = NULL;
