@@ -148,6 +148,20 @@ void syscall_gate_turn_off(void)
 	}
 }
 
+/* Resume ring 3 at its `syscall` again, two bytes before the return
+ * address in rcx, with the RFLAGS it made the call with (r11; sanitized
+ * on the way out).  False, with regs as they were, when rcx is no user
+ * address. */
+static bool back_to_the_syscall(struct pt_regs *regs)
+{
+	if (regs->cx < 2 || regs->cx - 2 >= LSTAR_USER_TOP)
+		return false;
+	regs->ip = regs->cx - 2;
+	regs->flags = regs->r11;
+	regs->orig_ax = -1;		/* no system call to restart */
+	return true;
+}
+
 /*
  * gate_gone - a fault inside the syscall gate (vdso/gate.S) this CPU's
  * MSR_LSTAR still points at, in the part where rax is still the call's
@@ -162,13 +176,9 @@ static bool gate_gone(struct pt_regs *regs)
 {
 	if (!boot_info.syscall_gate || regs->ip < boot_info.syscall_gate ||
 	    regs->ip >= boot_info.syscall_gate_end ||
-	    rdmsr(MSR_LSTAR) != boot_info.syscall_gate ||
-	    regs->cx < 2 || regs->cx - 2 >= LSTAR_USER_TOP)
+	    rdmsr(MSR_LSTAR) != boot_info.syscall_gate || !back_to_the_syscall(regs))
 		return false;
 	syscall_gate_turn_off();
-	regs->ip = regs->cx - 2;		/* the `syscall` instruction */
-	regs->flags = regs->r11;		/* sanitized on the way out */
-	regs->orig_ax = -1;
 	return true;
 }
 
@@ -190,12 +200,10 @@ static void at_the_entry(struct pt_regs *regs)
 
 	if (regs->ip == (uint64_t)entry_SYSCALL_64 && boot_info.syscall_gate &&
 	    rdmsr(MSR_LSTAR) == boot_info.syscall_gate) {
-		if (!off) {
+		if (!off)
 			regs->ip = boot_info.syscall_gate;
-		} else if (regs->cx >= 2 && regs->cx - 2 < LSTAR_USER_TOP) {
-			regs->ip = regs->cx - 2;
-			regs->flags = regs->r11;	/* sanitized on the way out */
-		}
+		else
+			back_to_the_syscall(regs);
 	}
 	if (off)
 		syscall_gate_turn_off();	/* this CPU's turn */
