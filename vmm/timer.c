@@ -310,16 +310,20 @@ int64_t vmm_sys_timer_delete(struct vmm_vcpu *cpu, const uint64_t *a)
 	return 0;
 }
 
-void vmm_timer_exec(struct vmm_process *proc)
+/* Delete the host timers of slots [0, n), and forget their expiries. */
+static void delete_timers(struct vmm_timers *ts, int n)
 {
-	struct vmm_timers *ts = &proc->timers;
-
-	for (int i = 0; i < VMM_MAX_TIMERS; i++)
+	for (int i = 0; i < n; i++)
 		if (ts->t[i].used) {
 			syscall(SYS_timer_delete, ts->t[i].host);
 			ts->t[i].used = false;
 			atomic_store(&ts->fired[i], 0);
 		}
+}
+
+void vmm_timer_exec(struct vmm_process *proc)
+{
+	delete_timers(&proc->timers, VMM_MAX_TIMERS);	/* the POSIX ones */
 }
 
 /*
@@ -335,11 +339,7 @@ void vmm_timer_stop(struct vmm_process *proc)
 	struct vmm_timers *ts = &proc->timers, *mine = ts;
 
 	atomic_compare_exchange_strong(&counted, &mine, NULL);
-	for (int i = 0; i < VMM_TIMER_SLOTS; i++)
-		if (ts->t[i].used) {
-			syscall(SYS_timer_delete, ts->t[i].host);
-			ts->t[i].used = false;
-		}
+	delete_timers(ts, VMM_TIMER_SLOTS);
 }
 
 /* --- interval timers --------------------------------------------------------- */
