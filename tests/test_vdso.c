@@ -29,11 +29,12 @@
 
 static const char *const libcs[] = { "musl", "glibc" };
 
-static const char *probe(int libc)
+/* build/guest/NAME.LIBC: guest/vdso.c's probe, guest/gate.c's. */
+static const char *probe(const char *name, int libc)
 {
 	static char buf[64];
 
-	snprintf(buf, sizeof(buf), "vdso.%s", libcs[libc]);
+	snprintf(buf, sizeof(buf), "%s.%s", name, libcs[libc]);
 	return guest_path(buf);
 }
 
@@ -41,7 +42,7 @@ static const char *probe(int libc)
 static void run_probe(const char *const opts[], int libc,
 		      const char *const args[], struct run_result *r)
 {
-	run_lstar(opts, probe(libc), args, r);
+	run_lstar(opts, probe("vdso", libc), args, r);
 }
 
 static void assert_passed(const char *what, const struct run_result *r)
@@ -358,14 +359,6 @@ END_TEST
 
 /* --- the syscall gate (vdso/gate.S) ---------------------------------------- */
 
-static const char *gate_probe(int libc)
-{
-	static char buf[64];
-
-	snprintf(buf, sizeof(buf), "gate.%s", libcs[libc]);
-	return guest_path(buf);
-}
-
 static const char *const gate_modes[] = { "flags", "events", "events_shim", "fork" };
 #define NGATE ((int)(sizeof(gate_modes) / sizeof(gate_modes[0])))
 
@@ -381,7 +374,7 @@ START_TEST(gate_as_native)
 {
 	const char *const args[] = { gate_modes[_i / 2], NULL };
 
-	assert_same_as_native(gate_probe(_i % 2), args);
+	assert_same_as_native(probe("gate", _i % 2), args);
 }
 END_TEST
 
@@ -404,7 +397,7 @@ START_TEST(gate_gone_answers_the_same)
 	struct run_result r;
 
 	snprintf(want, sizeof(want), "%s: %sagain: %s", mode, ids, ids);
-	run_lstar(NULL, gate_probe(_i % 2), args, &r);
+	run_lstar(NULL, probe("gate", _i % 2), args, &r);
 	ck_assert_msg(r.status == 0 && !strcmp(r.out, want) && !r.err[0],
 		      "%s: status %d\n--- stdout\n%s--- stderr\n%s", mode, r.status, r.out, r.err);
 	run_result_free(&r);
@@ -449,7 +442,7 @@ START_TEST(gate_only_where_allowed)
 		}
 		if (cases[i].trace)
 			opts[n++] = trace;
-		run_lstar(opts, gate_probe(_i), args, &r);
+		run_lstar(opts, probe("gate", _i), args, &r);
 		ck_assert_msg(r.status == 0 && !strcmp(r.out, want),
 			      "case %zu: want %s status %d\n--- stdout\n%s--- stderr\n%s",
 			      i, want, r.status, r.out, r.err);
@@ -467,7 +460,7 @@ START_TEST(gate_not_over_new_code)
 	const char *const args[] = { "remap", NULL };
 	struct run_result r;
 
-	run_lstar(NULL, gate_probe(_i), args, &r);
+	run_lstar(NULL, probe("gate", _i), args, &r);
 	ck_assert_msg(r.status == 0 && !strcmp(r.out, "after the remap: getpid right\n"
 						     "the child's getpid right\n"),
 		      "status %d\n--- stdout\n%s--- stderr\n%s", r.status, r.out, r.err);
@@ -483,7 +476,7 @@ START_TEST(gate_gone_then_forged)
 	const char *const args[] = { "forged", NULL };
 	struct run_result r;
 
-	run_lstar(NULL, gate_probe(_i), args, &r);
+	run_lstar(NULL, probe("gate", _i), args, &r);
 	ck_assert_msg(r.status == 139 && !strcmp(r.out, "jumping\n") &&
 		      strstr(r.err, "killed by SIGSEGV: page fault (#PF)") &&
 		      strstr(r.err, "instruction fetch, nothing mapped there"),
