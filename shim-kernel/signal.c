@@ -103,6 +103,10 @@ _Static_assert(sizeof(siginfo_t) == 128, "siginfo");
  */
 static uint64_t shared_pending;
 static siginfo_t shared_info[LSTAR_NSIG];
+/* Each thread's, by its slot: an entry means something only while its
+ * signal's bit is in the task's sigpending, so a new thread need not
+ * clear its 8 KiB. */
+static siginfo_t pending_info[LSTAR_MAX_VCPUS][LSTAR_NSIG];
 
 /* Has t a signal to deliver? */
 static bool signal_ready(const struct task *t)
@@ -214,7 +218,7 @@ static void send_signal(struct task *t, int sig, const siginfo_t *info)
 	bool wake = false;
 
 	spin_lock(&process_lock);
-	if (t->tid && !ignored(t, sig) && queue(&t->sigpending, t->pending_info, sig, info)) {
+	if (t->tid && !ignored(t, sig) && queue(&t->sigpending, pending_info[t->cpu], sig, info)) {
 		recalc_sigpending(t);
 		wake = wants(t, sig) && t != current();
 	}
@@ -456,7 +460,7 @@ static int setup_rt_frame(struct pt_regs *regs, int sig, const struct k_sigactio
 static int dequeue_from(struct task *t, uint64_t want, siginfo_t *info)
 {
 	uint64_t *set = &t->sigpending;
-	siginfo_t *infos = t->pending_info;
+	siginfo_t *infos = pending_info[t->cpu];
 	int sig = 0;
 
 	spin_lock(&process_lock);
