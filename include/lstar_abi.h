@@ -281,7 +281,7 @@ struct lstar_boot_vma {
 
 /*
  * Written by the VMM at LSTAR_BOOT_GPA before the first instruction of the
- * shim runs.  The shim copies it at boot; the page is supervisor-only, so
+ * shim runs.  The shim reads it in place; the page is supervisor-only, so
  * ring 3 can neither read nor change it.
  */
 struct lstar_boot_info {

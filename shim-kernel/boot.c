@@ -12,7 +12,6 @@
 #include "task.h"
 #include "percpu.h"
 
-struct lstar_boot_info boot_info;
 struct spinlock process_lock;
 
 #define KERNEL_STACK_SIZE	16384
@@ -190,8 +189,6 @@ static noreturn void secondary_start(unsigned int cpu, bool forked)
 
 noreturn void shim_start(uint64_t cpu, uint64_t how)
 {
-	const struct lstar_boot_info *bi =
-		(const void *)(LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA);
 	struct cpu_area *c;
 	struct pt_regs *regs;
 
@@ -210,7 +207,6 @@ noreturn void shim_start(uint64_t cpu, uint64_t how)
 		secondary_start((unsigned int)cpu, how == LSTAR_START_FORK);
 	c = &cpus[cpu];
 	percpu_init(c, cpu);
-	boot_info = *bi;
 	if (boot_info.magic != LSTAR_BOOT_MAGIC ||
 	    boot_info.abi_version != LSTAR_ABI_VERSION || boot_info.pid <= 0 ||
 	    boot_info.syscall_gate > boot_info.syscall_gate_end ||
