@@ -178,26 +178,36 @@ static const struct {
 #define NERRNOS	(sizeof(errnos) / sizeof(errnos[0]))
 
 /*
- * Names of syscall numbers 0..LSTAR_POLICY_NR-1, asked of libseccomp once
- * and kept for the life of the process: callers get pointers into this
- * table.  Filled once by whichever thread asks first (--trace and
- * --learn ask from vCPU threads).
+ * Names of syscall numbers 0..LSTAR_POLICY_NR-1, each asked of libseccomp
+ * the first time it is wanted and kept for the life of the process:
+ * callers get pointers into this table.  One at a time, because
+ * libseccomp finds a number's name by a walk of its whole table, and
+ * asking for every number cost ~0.4 ms of each run's start.  Any thread
+ * may ask (--trace and --learn ask from vCPU threads): the first answer
+ * stored is kept, a second one freed.
  */
 static char *sys_names[LSTAR_POLICY_NR];
-static pthread_once_t sys_names_once = PTHREAD_ONCE_INIT;
-
-static void load_sys_names(void)
-{
-	for (int nr = 0; nr < LSTAR_POLICY_NR; nr++)
-		sys_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
-}
+static char no_name[1];		/* stored for a number libseccomp does not know */
 
 const char *lstar_policy_syscall_name(uint64_t nr)
 {
+	char *name, *stored = NULL;
+
 	if (nr >= LSTAR_POLICY_NR)
 		return NULL;
-	pthread_once(&sys_names_once, load_sys_names);
-	return sys_names[nr];
+	name = __atomic_load_n(&sys_names[nr], __ATOMIC_ACQUIRE);
+	if (!name) {
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, (int)nr);
+		if (!name)
+			name = no_name;
+		if (!__atomic_compare_exchange_n(&sys_names[nr], &stored, name, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			if (name != no_name)
+				free(name);
+			name = stored;
+		}
+	}
+	return name == no_name ? NULL : name;
 }
 
 int lstar_policy_syscall_number(const char *name)
