@@ -561,6 +561,11 @@ void signal_deliver(struct pt_regs *regs)
 			       ((ka.flags & SA_NODEFER) ? 0 : sigmask(sig)));
 		/* A fault's details belong to its own frame only. */
 		t->trapno = t->error_code = t->cr2 = 0;
+		/* set_blocked said whether another is ready: most often
+		 * not, and then no dequeue needs to find nothing.  One that
+		 * comes after this read kicks this CPU, which delivers it. */
+		if (!this_cpu_read(sig_work))
+			break;
 	}
 	/* Nothing ran a handler: the call goes on, under its caller's mask. */
 	if (restart)
