@@ -51,20 +51,27 @@ _Static_assert(sizeof(struct k_sigevent) == 64, "sigevent");
 /* The timers whose expiries the handler counts (the process's). */
 static struct vmm_timers *_Atomic counted;
 
+/* Handlers between their look at counted and their last touch of what
+ * it pointed to: vmm_timer_stop waits for none to be left. */
+static atomic_uint in_flight;
+
 static void on_timer(int sig, siginfo_t *si, void *uc)
 {
-	struct vmm_timers *ts = atomic_load(&counted);
+	struct vmm_timers *ts;
 	unsigned int slot = (unsigned int)si->si_value.sival_int;
 	uint32_t n = 1 + (si->si_overrun > 0 ? (uint32_t)si->si_overrun : 0);
 
 	(void)sig;
+	atomic_fetch_add(&in_flight, 1);
+	ts = atomic_load(&counted);
 	/* Only a host timer's, never one sent to lstar by hand. */
-	if (si->si_code != SI_TIMER || !ts || slot >= VMM_TIMER_SLOTS)
-		return;
-	atomic_fetch_add(&ts->fired[slot], n);
-	atomic_store(&ts->any_fired, true);
-	vmm_signal_kick();
-	vmm_block_interrupt(uc);
+	if (si->si_code == SI_TIMER && ts && slot < VMM_TIMER_SLOTS) {
+		atomic_fetch_add(&ts->fired[slot], n);
+		atomic_store(&ts->any_fired, true);
+		vmm_signal_kick();
+		vmm_block_interrupt(uc);
+	}
+	atomic_fetch_sub(&in_flight, 1);
 }
 
 int vmm_timer_catch(struct vmm_process *proc)
@@ -339,6 +346,10 @@ void vmm_timer_stop(struct vmm_process *proc)
 	struct vmm_timers *ts = &proc->timers, *mine = ts;
 
 	atomic_compare_exchange_strong(&counted, &mine, NULL);
+	/* A handler on another thread may have read counted just before:
+	 * the memory stays until it is done (a few instructions). */
+	while (atomic_load(&in_flight))
+		__builtin_ia32_pause();
 	delete_timers(ts, VMM_TIMER_SLOTS);
 }
 
