@@ -1149,8 +1149,13 @@ static int vma_insert(uint64_t start, uint64_t end, uint32_t prot,
  * for the first VMA, a walk from there to the last. */
 static int vma_remove(uint64_t start, uint64_t end)
 {
-	int i = vma_split(vma_first_above(start), start), j;
+	int i, j;
 
+	/* Nothing to unmap (mremap to the same size): no split either,
+	 * which would leave two halves that should be one. */
+	if (start >= end)
+		return 0;
+	i = vma_split(vma_first_above(start), start);
 	if (i < 0)
 		return i;
 	for (j = i; j < mm.nr_vmas && mm.vmas[j].end <= end; j++)

@@ -5,7 +5,8 @@
  * thousands of random brk/mmap/munmap/mremap/mprotect/madvise calls.
  *
  * After every call:
- *   - the VMA list is sorted, aligned and disjoint;
+ *   - the VMA list is sorted, aligned and disjoint, and no two VMAs that
+ *     touch agree (they would be one);
  *   - every user page-table entry lies in a VMA and says what the VMA's
  *     protection says (every page of an accessible VMA is present: the
  *     shim backs memory when it maps it);
@@ -353,6 +354,10 @@ static void check_tables(void)
 		    v->end > LSTAR_USER_TOP || (i && mm.vmas[i - 1].end > v->start))
 			FAIL("VMA %d [0x%llx, 0x%llx) is out of order or shape", i,
 			     (unsigned long long)v->start, (unsigned long long)v->end);
+		if (i && mm.vmas[i - 1].end == v->start && mm.vmas[i - 1].prot == v->prot &&
+		    mm.vmas[i - 1].flags == v->flags)
+			FAIL("VMAs %d and %d touch at 0x%llx and agree: they should be one",
+			     i - 1, i, (unsigned long long)v->start);
 	}
 	own(mm.pml4, O_ROOT);
 	for (uint64_t p = vm.vm.mem.free_stack;
