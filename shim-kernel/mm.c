@@ -1102,6 +1102,12 @@ static int vma_split_at(uint64_t addr)
 	return i < 0 ? i : 0;
 }
 
+/* Does v agree with a mapping of prot and flags, to merge with it? */
+static inline bool vma_agrees(const struct vma *v, uint32_t prot, uint32_t flags)
+{
+	return v->prot == prot && v->flags == flags;
+}
+
 /* Merge touching, agreeing VMAs among entries lo..hi (clamped). */
 static void vma_merge(int lo, int hi)
 {
@@ -1116,8 +1122,7 @@ static void vma_merge(int lo, int hi)
 	for (w = lo, r = lo + 1; r <= hi; r++) {
 		struct vma *a = &mm.vmas[w], *b = &mm.vmas[r];
 
-		if (a->end == b->start && a->prot == b->prot &&
-		    a->flags == b->flags)
+		if (a->end == b->start && vma_agrees(a, b->prot, b->flags))
 			a->end = b->end;
 		else
 			mm.vmas[++w] = *b;
@@ -1129,19 +1134,38 @@ static void vma_merge(int lo, int hi)
 	}
 }
 
-/* Record [start, end) as mapped; the range must be free. */
+/*
+ * Record [start, end) as mapped; the range must be free.  A neighbour
+ * that touches it and agrees grows over it instead (a heap that grows, a
+ * mapping placed below the last one), and two such neighbours become
+ * one: as many entries move as must (each moved qword is an emulated
+ * step on PVM).
+ */
 static int vma_insert(uint64_t start, uint64_t end, uint32_t prot,
 		      uint32_t flags)
 {
 	int i = vma_first_above(start);
+	struct vma *below = i > 0 ? &mm.vmas[i - 1] : NULL;
+	struct vma *above = i < mm.nr_vmas ? &mm.vmas[i] : NULL;
+	bool joins_below = below && below->end == start && vma_agrees(below, prot, flags);
+	bool joins_above = above && above->start == end && vma_agrees(above, prot, flags);
 
-	if (mm.nr_vmas == MAX_VMAS)
-		return -ENOMEM;
-	memmove(&mm.vmas[i + 1], &mm.vmas[i],
-		(mm.nr_vmas - i) * sizeof(mm.vmas[0]));
-	mm.nr_vmas++;
-	mm.vmas[i] = (struct vma){ start, end, prot, flags };
-	vma_merge(i - 1, i + 1);
+	if (joins_below && joins_above) {
+		below->end = above->end;
+		memmove(above, above + 1, (mm.nr_vmas - i - 1) * sizeof(*above));
+		mm.nr_vmas--;
+	} else if (joins_below) {
+		below->end = end;
+	} else if (joins_above) {
+		above->start = start;
+	} else {
+		if (mm.nr_vmas == MAX_VMAS)
+			return -ENOMEM;
+		memmove(&mm.vmas[i + 1], &mm.vmas[i],
+			(mm.nr_vmas - i) * sizeof(mm.vmas[0]));
+		mm.nr_vmas++;
+		mm.vmas[i] = (struct vma){ start, end, prot, flags };
+	}
 	return 0;
 }
 
