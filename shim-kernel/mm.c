@@ -890,12 +890,14 @@ static int protect_pages(uint64_t start, uint64_t end, uint32_t prot, bool back)
 					continue;
 				}
 				if (!(pa = page_alloc())) {
-					pt_prune(va);	/* a new leaf may be empty */
 					err = -ENOMEM;
 					break;
 				}
 			}
-			pte_set(leaf, pte, pa | flags, va);
+			/* Full before and after: the leaf's count stays (and
+			 * pte_set's call would cost more than the store, for
+			 * each page of a RELRO region made read-only). */
+			pt_write(pte, pa | flags);
 		}
 	}
 	flush_range(start, end);
