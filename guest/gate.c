@@ -187,8 +187,9 @@ static void on_alarm(int sig)
 }
 
 /* SIGALRMs every 2 ms (about what taking one costs on the slower PVM
- * hosts, so that the program still runs between them) while the program makes nothing but one call
- * (nr), want of them: all arrive, and none upsets a call. */
+ * hosts, so that the program still runs between them) while the program
+ * makes nothing but one call (nr), want of them: all arrive, and none
+ * upsets a call. */
 static int events_mode(long nr, int want)
 {
 	struct itimerval it = { { 0, 2000 }, { 0, 2000 } };

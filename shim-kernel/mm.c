@@ -831,7 +831,7 @@ static int map_frames(uint64_t start, uint64_t end, uint64_t pa, uint32_t prot)
 /*
  * Where the run of empty entries of leaf from va (whose entry is empty)
  * ends, at stop at the latest: one `repe scasq`, whose steps cost less
- * than the four instructions of a loop's on PVM.
+ * on PVM than a loop's eight emulated instructions a page.
  */
 static uint64_t empty_until(const uint64_t *leaf, uint64_t va, uint64_t stop)
 {
@@ -839,7 +839,9 @@ static uint64_t empty_until(const uint64_t *leaf, uint64_t va, uint64_t stop)
 	uint64_t n = (stop - va) / PAGE_SIZE, left = n;
 	bool all;
 
-	asm("repe scasq" : "+D"(p), "+c"(left), "=@ccz"(all) : "a"(0ULL), "m"(*(const uint64_t(*)[512])leaf));
+	asm("repe scasq"
+	    : "+D"(p), "+c"(left), "=@ccz"(all)
+	    : "a"(0ULL), "m"(*(const uint64_t(*)[512])leaf));
 	/* Stopped on a full entry: the one before p. */
 	return va + (all ? n : n - left - 1) * PAGE_SIZE;
 }
