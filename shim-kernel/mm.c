@@ -370,7 +370,7 @@ static inline uint64_t next_leaf(uint64_t va)
 /* --- lstar fuzz: undoing the page-table writes of an execution ---------- */
 
 /*
- * Once lstar fuzz has its snapshot (boot_info.fuzz_undo, in the live boot
+ * Once lstar fuzz has its snapshot (boot_info_live(fuzz_undo), in the boot
  * page), each page-table write is logged with the entry's old value;
  * LSTAR_START_UNDO writes them back, newest first.  The host must not
  * rewrite tables behind a shadow MMU (PVM's), so the tables are put back
@@ -389,10 +389,7 @@ static bool undo_overflow;
 #ifndef SHIM_HOST_TEST
 static inline bool undo_logging(void)
 {
-	const volatile struct lstar_boot_info *live =
-		(const void *)(LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA);
-
-	return live->fuzz_undo;
+	return boot_info_live(fuzz_undo);
 }
 #else
 static inline bool undo_logging(void)

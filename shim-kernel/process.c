@@ -28,11 +28,8 @@ long sys_getpid(struct pt_regs *regs)
  * when the parent ends, as the sandbox's init takes the orphan. */
 long sys_getppid(struct pt_regs *regs)
 {
-	const volatile struct lstar_boot_info *bi =
-		(const void *)(LSTAR_KERNEL_BASE + LSTAR_BOOT_GPA);
-
 	(void)regs;
-	return bi->ppid;
+	return boot_info_live(ppid);
 }
 
 /* The ids are the run's (--uid, --gid), as the VMM wrote them at boot:

@@ -110,7 +110,7 @@ int memcmp(const void *a, const void *b, size_t n);
 /*
  * What the VMM wrote at boot, read where it wrote it: the page is the
  * shim's alone, and after boot the VMM changes only ppid and fuzz_undo
- * there, which their readers load as volatile.  Not copied: on PVM each
+ * there, which are read through boot_info_live.  Not copied: on PVM each
  * copied qword is an emulated store, and the copy cost ~130 us a start.
  */
 #ifndef SHIM_HOST_TEST
@@ -118,6 +118,9 @@ int memcmp(const void *a, const void *b, size_t n);
 #else
 extern struct lstar_boot_info boot_info;	/* the test's */
 #endif
+/* A field of the boot page the VMM changes while the program runs, as
+ * it is now. */
+#define boot_info_live(field) (((const volatile struct lstar_boot_info *)&boot_info)->field)
 
 /*
  * Hypercalls (hcall.c).  Each CPU has its block (LSTAR_HC_BLOCK_GPA); a
