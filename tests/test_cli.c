@@ -401,13 +401,14 @@ START_TEST(vmm_is_confined_while_running)
 END_TEST
 
 /* doctor says which KVM this is and measures both round trips, and the
- * floor beneath each: the floor probes do far less than the shim's own
- * path (a few instructions against its entry, dispatch and exit), so a
- * floor above the call it is the floor of means the probes are not the
- * ones answering.  For the exit that holds on PVM, where each of the
- * shim's instructions costs hundreds of nanoseconds; on hardware KVM an
- * exit costs microseconds (tens, nested under emulation) against a few
- * hundred nanoseconds of lstar's work, within the exit's own jitter. */
+ * floor beneath each.  The bare floor probe does far less than the
+ * shim's answer to gettid (a few instructions against its entry,
+ * dispatch and exit), so a floor above that call means the probe is not
+ * the one answering.  The floor exit is not compared with the forwarded
+ * call: on PVM the forwarded path is only a few emulated instructions
+ * longer, within the machine's jitter, and on hardware KVM an exit's own
+ * jitter swamps lstar's work.  doctor counts the floor exit's bare exits
+ * instead, and fails when they are not one a call. */
 START_TEST(doctor_reports_and_measures)
 {
 	const char *const argv[] = { "doctor", NULL };
@@ -437,8 +438,7 @@ START_TEST(doctor_reports_and_measures)
 	ck_assert_ptr_nonnull(p = strstr(r.out, "VMM exit      "));
 	us = atof(p + 14);
 	ck_assert_msg(us > 0 && us < 10000, "VMM exit cost %f us", us);
-	ck_assert_msg(floor_exit > 0 && (!pvm || floor_exit < us),
-		      "floor exit %f us, VMM exit %f us\n%s", floor_exit, us, r.out);
+	ck_assert_msg(floor_exit > 0, "floor exit %f us\n%s", floor_exit, r.out);
 	/* The first-touch probes ran: touching 2048 fresh pages costs more
 	 * than touching none, whoever mapped them. */
 	ck_assert_ptr_nonnull(p = strstr(r.out, "first touch   "));

@@ -249,14 +249,16 @@ enum loop_kind { LOOP_PLAIN, LOOP_PROBE_MSR, LOOP_FLOOR };
  * made) once, with guest memory mem, as kind says; seconds taken, or -1
  * when it did not exit 0.  steps, if given, gets each step's time.
  */
-static double run_image(int fd, uint64_t mem, enum loop_kind kind, struct vmm_steps *steps)
+static double run_image(int fd, uint64_t mem, enum loop_kind kind, struct vmm_steps *steps,
+			uint64_t *floor_exits)
 {
 	char path[64];
 	char *argv[] = { "probe", NULL };
 	struct vmm_options opt = { .argc = 1, .argv = argv, .envp = NULL,
 				   .mem = mem, .timeout = 60, .quiet = true,
 				   .probe_msr = kind == LOOP_PROBE_MSR,
-				   .floor = kind == LOOP_FLOOR, .steps = steps };
+				   .floor = kind == LOOP_FLOOR, .floor_exits = floor_exits,
+				   .steps = steps };
 	int status;
 	double t;
 
@@ -275,17 +277,33 @@ static double run_image(int fd, uint64_t mem, enum loop_kind kind, struct vmm_st
 	return status == 0 ? t : -1;
 }
 
-/* Run the loop program once: run_image's answer. */
+/*
+ * Run the loop program once: run_image's answer.  A floor probe's run
+ * must have been answered by the probes, or its figure measures
+ * something else: N calls of LSTAR_FLOOR_NR + 1 make N bare exits, and
+ * N of LSTAR_FLOOR_NR none.  Counted, not inferred from the times: the
+ * forwarded call costs only a few emulated instructions more than the
+ * floor exit, within the machine's jitter.
+ */
 static double run_loop(uint32_t iterations, uint32_t nr, enum loop_kind kind,
 		       struct vmm_steps *steps)
 {
-	return run_image(make_loop(iterations, nr), 16ULL << 20, kind, steps);
+	uint64_t exits = 0, want = nr == LSTAR_FLOOR_NR + 1 ? iterations : 0;
+	double t = run_image(make_loop(iterations, nr), 16ULL << 20, kind, steps, &exits);
+
+	if (t >= 0 && kind == LOOP_FLOOR && exits != want) {
+		printf("  floor probe   FAILED: %u calls of %#x made %llu bare exits, not %llu:\n"
+		       "                the shim's probes did not answer them\n",
+		       iterations, nr, (unsigned long long)exits, (unsigned long long)want);
+		return -1;
+	}
+	return t;
 }
 
 /* Run the touch program once (bss or mmap, touching pages of them). */
 static double run_touch(bool bss, uint32_t pages)
 {
-	return run_image(make_touch(bss, pages), 64ULL << 20, LOOP_PLAIN, NULL);
+	return run_image(make_touch(bss, pages), 64ULL << 20, LOOP_PLAIN, NULL, NULL);
 }
 
 /*

@@ -343,6 +343,8 @@ struct vmm_options {
 	bool quiet;			/* no report line (doctor) */
 	bool probe_msr;			/* doctor: LSTAR_BOOT_PROBE_MSR */
 	bool floor;			/* doctor: LSTAR_BOOT_FLOOR */
+	uint64_t *floor_exits;		/* doctor: counts the floor probe's
+					 * bare exits, with floor */
 	struct vmm_steps *steps;	/* doctor: how long each step took */
 	bool confine;			/* seccomp + capabilities before running */
 	const struct lstar_policy *policy; /* compiled: -p (or the default
