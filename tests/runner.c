@@ -5,6 +5,12 @@
  * says how many were left out and why.  So for the install suite, which
  * needs the source tree and make (`make check` has both; the check-hw
  * machine, which tests the KVM path, has neither).
+ *
+ * LSTAR_SUITES (names, separated by spaces or commas) runs only those
+ * suites, LSTAR_SKIP_SUITES all but those: two runners given the same
+ * list, one each way, run every suite exactly once between them (make
+ * check-hw's two machines).  A name that is no suite's is an error,
+ * so that a renamed suite cannot drop out of both unseen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,33 +64,110 @@ static const char *source_tree_missing(void)
 	return why;
 }
 
+/* Each suite by its name, which is also the name it gives Check. */
+struct named_suite {
+	const char *name;
+	Suite *(*make)(void);
+};
+#define SUITE(name) { #name, suite_##name }
+
+static const struct named_suite unit[] = {
+	SUITE(abi), SUITE(entry), SUITE(elf), SUITE(stack), SUITE(mem), SUITE(cli),
+	SUITE(confine), SUITE(policy), SUITE(shim_mm), SUITE(shim_lib), SUITE(syscalls),
+	SUITE(block), SUITE(json),
+};
+/* What needs the source tree and its tools (make install), which the
+ * check-hw machine does not have: it tests the KVM path. */
+static const struct named_suite build[] = { SUITE(install) };
+static const struct named_suite kvm[] = {
+	SUITE(run), SUITE(limits), SUITE(hostile), SUITE(vdso), SUITE(fs), SUITE(policy_run),
+	SUITE(trace), SUITE(output), SUITE(load), SUITE(procs), SUITE(fuzz), SUITE(dynamic),
+	SUITE(shared), SUITE(net), SUITE(dns), SUITE(exec), SUITE(oci),
+};
+#define NSUITES(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Is name in list (names separated by spaces or commas)? */
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, " ,");
+
+		if (n == len && !strncmp(p, name, len))
+			return true;
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return false;
+}
+
+static bool known(const char *name, size_t len)
+{
+	const struct named_suite *groups[] = { unit, build, kvm };
+	const size_t sizes[] = { NSUITES(unit), NSUITES(build), NSUITES(kvm) };
+
+	for (size_t g = 0; g < 3; g++)
+		for (size_t i = 0; i < sizes[g]; i++)
+			if (strlen(groups[g][i].name) == len && !strncmp(groups[g][i].name, name, len))
+				return true;
+	return false;
+}
+
+/* Every name in the environment variable var is a suite's; else say
+ * which is not. */
+static bool all_known(const char *var)
+{
+	const char *list = getenv(var);
+
+	for (const char *p = list ? list + strspn(list, " ,") : ""; *p;) {
+		size_t n = strcspn(p, " ,");
+
+		if (!known(p, n)) {
+			fprintf(stderr, "lstar tests: %s names no suite \"%.*s\"\n", var, (int)n, p);
+			return false;
+		}
+		p += n;
+		p += strspn(p, " ,");
+	}
+	return true;
+}
+
+/* Should this run include the suite: LSTAR_SUITES and LSTAR_SKIP_SUITES. */
+static bool selected(const char *name)
+{
+	const char *only = getenv("LSTAR_SUITES"), *skip = getenv("LSTAR_SKIP_SUITES");
+
+	return (!only || listed(only, name)) && (!skip || !listed(skip, name));
+}
+
+static void add_suites(SRunner *sr, const struct named_suite *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (selected(s[i].name))
+			srunner_add_suite(sr, s[i].make());
+}
+
 int main(void)
 {
-	Suite *(*const unit[])(void) = { suite_abi, suite_entry, suite_elf, suite_stack, suite_mem, suite_cli, suite_confine, suite_policy, suite_shim_mm, suite_shim_lib, suite_syscalls, suite_block, suite_json };
-	/* What needs the source tree and its tools (make install), which
-	 * the check-hw machine does not have: it tests the KVM path. */
-	Suite *(*const build[])(void) = { suite_install };
 	const char *no_tree = source_tree_missing();
-	Suite *(*const kvm[])(void) = { suite_run, suite_limits, suite_hostile, suite_vdso, suite_fs, suite_policy_run, suite_trace, suite_output, suite_load, suite_procs, suite_fuzz, suite_dynamic, suite_shared, suite_net, suite_dns, suite_exec, suite_oci };
 	const char *why = kvm_unusable();
-	SRunner *sr = srunner_create(NULL);
+	SRunner *sr;
 	int failed;
 
+	if (!all_known("LSTAR_SUITES") || !all_known("LSTAR_SKIP_SUITES"))
+		return 2;
+	sr = srunner_create(NULL);
 	printf("lstar tests: on %s\n", host_describe());
-	for (size_t i = 0; i < sizeof(unit) / sizeof(unit[0]); i++)
-		srunner_add_suite(sr, unit[i]());
+	add_suites(sr, unit, NSUITES(unit));
 	if (no_tree)
-		printf("lstar tests: %zu source-tree suite not run: %s\n",
-		       sizeof(build) / sizeof(build[0]), no_tree);
+		printf("lstar tests: %zu source-tree suite not run: %s\n", NSUITES(build), no_tree);
 	else
-		for (size_t i = 0; i < sizeof(build) / sizeof(build[0]); i++)
-			srunner_add_suite(sr, build[i]());
+		add_suites(sr, build, NSUITES(build));
 	if (why)
-		printf("lstar tests: %zu KVM suites not run: %s\n",
-		       sizeof(kvm) / sizeof(kvm[0]), why);
+		printf("lstar tests: %zu KVM suites not run: %s\n", NSUITES(kvm), why);
 	else
-		for (size_t i = 0; i < sizeof(kvm) / sizeof(kvm[0]); i++)
-			srunner_add_suite(sr, kvm[i]());
+		add_suites(sr, kvm, NSUITES(kvm));
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -31,20 +31,25 @@
 #   into BUILD_DIR/hw-cache/ and reused from there on every later run.
 #   Packages the host needs (qemu-system-x86, xz-utils, busybox-static,
 #   bash-static, cpio, afl++) are installed with apt-get only when missing.
-# - One vCPU, 2 GiB (room for the uncompressed initramfs and for the fs
-#   tests' 64 MiB files in the tmpfs /tmp), -cpu max,-la57: TCG's AMD model
-#   with SVM, nested paging, SMEP, SMAP and FSGSBASE, with 4-level paging
-#   as on most KVM hosts (with LA57 the guest kernel's own mmap answers,
-#   the tests' native reference, change).
+# - Two machines at once, each with half the suites (HALF below and all the
+#   others: the runner's LSTAR_SUITES and LSTAR_SKIP_SUITES), one vCPU
+#   each: TCG runs a one-vCPU machine on one host thread, so two use both
+#   cores of a two-core host; one machine with two vCPUs (MTTCG) hung
+#   before its tests began.  Each has 2 GiB (room for the uncompressed
+#   initramfs and for the fs tests' 64 MiB files in the tmpfs /tmp),
+#   -cpu max,-la57: TCG's AMD model with SVM, nested paging, SMEP, SMAP
+#   and FSGSBASE, with 4-level paging as on most KVM hosts (with LA57 the
+#   guest kernel's own mmap answers, the tests' native reference, change).
 # - TCG does not model a few corners of the architecture (ICEBP, #SS for
 #   a non-canonical stack, #AC, SMAP on a ring-3 far return).  The tests
 #   themselves see that they run under TCG (CPUID's hypervisor signature
 #   "TCGTCGTCGTCG") and expect the emulator's answer there; the run must
 #   end with 0 failures and 0 errors, nothing excused here.
 # - The boot, tests and power-off are bounded by HW_TIMEOUT seconds of
-#   wall clock (default 900; the whole suite takes about 550 s quiet).
+#   wall clock (default 900; each machine took ~400 s on 2026-12-07).
 #
-# Environment: HW_TIMEOUT (seconds, default 900), HW_MEM (default 2G),
+# Environment: HW_TIMEOUT (seconds, default 900), HW_MACHINES (2, or 1:
+# one machine runs every suite), HW_MEM (default 2G, each),
 # HW_CPU (QEMU's -cpu, default max,-la57; it must have svm),
 # LSTAR_HW_CACHE (default BUILD_DIR/hw-cache), HW_EXTRA (a directory
 # copied to /extra in the guest, for "-- COMMAND").  CK_RUN_SUITE, CK_RUN_CASE,
@@ -66,7 +71,12 @@ TIMEOUT=${HW_TIMEOUT:-900}
 MEM=${HW_MEM:-2G}
 CPU=${HW_CPU:-max,-la57}
 CACHE=${LSTAR_HW_CACHE:-$B/hw-cache}
-LOG=$B/hw-serial.log
+MACHINES=${HW_MACHINES:-2}
+LOG=$B/hw-serial.log		# machine 1's (the only one with -- COMMAND)
+LOG2=$B/hw-serial-2.log		# machine 2's
+# The suites machine 1 runs (about half the time, and those that use the
+# network together); machine 2 runs all the others.
+HALF=fs,hostile,policy_run,net,vdso,dns
 T_START=$(date +%s)
 
 say() { printf 'check-hw: %s\n' "$*" >&2; }
@@ -226,6 +236,7 @@ printf 'nameserver 127.0.0.53\n' >"$R/etc/resolv.conf"
 	if [[ ${#CMD[@]} -gt 0 ]]; then
 		printf 'HW_CMD=%q\n' "$(printf '%q ' "${CMD[@]}")"
 	fi
+	printf 'HW_HALF=%q\n' "$HALF"
 } >"$R/hw.env"
 
 cat >"$R/init" <<'EOF'
@@ -268,8 +279,13 @@ if [ -n "$HW_CMD" ]; then
 	eval "$HW_CMD"
 	echo "lstar-hw: command exit $? after $t0 -> $(up) s"
 else
+	# Which suites: the kernel's command line says which machine this is.
+	case " $(cat /proc/cmdline) " in
+	*" lstar_half=1 "*) export LSTAR_SUITES=$HW_HALF ;;
+	*" lstar_half=2 "*) export LSTAR_SKIP_SUITES=$HW_HALF ;;
+	esac
 	t0=$(up)
-	echo "lstar-hw: runner begin at $t0 s"
+	echo "lstar-hw: runner begin at $t0 s${LSTAR_SUITES:+, suites $LSTAR_SUITES}${LSTAR_SKIP_SUITES:+, all suites but $LSTAR_SKIP_SUITES}"
 	LSTAR=/lstar/lstar LSTAR_POLICY=/lstar/lstar-policy LSTAR_SRC=/lstar/src \
 		LSTAR_GUEST_DIR=/lstar/guest CK_XML_LOG_FILE_NAME=/tmp/ck.xml /lstar/lstar-tests
 	rc=$?
@@ -290,43 +306,102 @@ chmod 755 "$R/init"
 (cd "$R" && find . | cpio -o -H newc -R 0:0 --quiet) >"$WORK/initramfs.cpio"
 
 # --- boot ----------------------------------------------------------------------
-say "booting $KVER in QEMU (TCG, -cpu $CPU); serial log: $LOG; limit ${TIMEOUT}s"
+[[ ${#CMD[@]} -gt 0 ]] && MACHINES=1
+[[ $MACHINES == 1 || $MACHINES == 2 ]] || die "HW_MACHINES is 1 or 2, not $MACHINES"
+# boot N LOG [show]: one machine (lstar_half=N: 1 or 2, 0 for all the
+# suites), its console in LOG and, with show, on stdout too; QEMU's exit
+# status in $WORK/qrc-N.
+boot() {
+	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
+		-accel tcg -cpu "$CPU" -smp 1 -m "$MEM" \
+		-nodefaults -display none -serial stdio -no-reboot \
+		-kernel "$KDIR/vmlinuz" -initrd "$WORK/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 quiet lstar_half=$1" \
+		</dev/null 2>&1 | sed -u 's/\r$//' | tee "$2" | if [[ ${3:-} ]]; then cat; else cat >/dev/null; fi
+	echo "${PIPESTATUS[0]}" >"$WORK/qrc-$1"
+}
 T_BOOT=$(date +%s)
-: >"$LOG"
 set +e
-timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
-	-accel tcg -cpu "$CPU" -smp 1 -m "$MEM" \
-	-nodefaults -display none -serial stdio -no-reboot \
-	-kernel "$KDIR/vmlinuz" -initrd "$WORK/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 quiet" \
-	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG"
-QRC=${PIPESTATUS[0]}
+if [[ $MACHINES == 2 ]]; then
+	say "booting $KVER in two QEMU machines (TCG, -cpu $CPU), half the suites each;" \
+	    "serial logs: $LOG (shown) and $LOG2; limit ${TIMEOUT}s"
+	boot 1 "$LOG" show &
+	boot 2 "$LOG2" &
+	wait
+else
+	say "booting $KVER in QEMU (TCG, -cpu $CPU); serial log: $LOG; limit ${TIMEOUT}s"
+	boot 0 "$LOG" show
+fi
 T_END=$(date +%s)
 
 # --- verdict (errexit stays off: a grep that finds nothing is an answer) -------------
-has() { grep -qE -- "$1" "$LOG"; }
 problems=()
-if ! has '^lstar-hw: guest up'; then
-	if [[ $QRC -eq 124 ]]; then
-		problems+=("the guest did not come up within ${TIMEOUT}s")
-	else
-		problems+=("the guest did not come up: QEMU exited (status $QRC) before /init ran (kernel panic or reset? see $LOG)")
-	fi
-else
-	has '^lstar-hw: done' || {
-		last=$(grep -E '^lstar-hw: ' "$LOG" | tail -1)
-		if [[ $QRC -eq 124 ]]; then
-			problems+=("timed out after ${TIMEOUT}s; last step: ${last#lstar-hw: }")
+summaries=()
+# check_machine LOG QRC NAME: what went wrong in one machine, into problems
+# (each line led by NAME when there are two), its Check summary into
+# summaries.
+check_machine() {
+	local log=$1 qrc=$2 who=${3:+$3: } last summary
+	has() { grep -qE -- "$1" "$log"; }
+
+	if ! has '^lstar-hw: guest up'; then
+		if [[ $qrc -eq 124 ]]; then
+			problems+=("${who}the guest did not come up within ${TIMEOUT}s")
 		else
-			problems+=("the guest stopped early (QEMU exit $QRC; kernel panic?); last step: ${last#lstar-hw: }")
+			problems+=("${who}the guest did not come up: QEMU exited (status $qrc) before /init ran (kernel panic or reset? see $log)")
 		fi
-	}
-	has '^lstar-hw: /dev/kvm present' || problems+=("no /dev/kvm in the guest (kvm-amd did not load)")
-fi
-if has '^lstar-hw: doctor exit'; then
-	has '^ *platform +hardware KVM \(AMD SVM\)$' ||
-		problems+=("lstar doctor did not report \"hardware KVM (AMD SVM)\"")
-	has '^lstar-hw: doctor exit 0$' || problems+=("lstar doctor failed: $(grep -E '^lstar-hw: doctor exit' "$LOG" || echo 'no exit status')")
+	else
+		has '^lstar-hw: done' || {
+			last=$(grep -E '^lstar-hw: ' "$log" | tail -1)
+			if [[ $qrc -eq 124 ]]; then
+				problems+=("${who}timed out after ${TIMEOUT}s; last step: ${last#lstar-hw: }")
+			else
+				problems+=("${who}the guest stopped early (QEMU exit $qrc; kernel panic?); last step: ${last#lstar-hw: }")
+			fi
+		}
+		has '^lstar-hw: /dev/kvm present' || problems+=("${who}no /dev/kvm in the guest (kvm-amd did not load)")
+	fi
+	if has '^lstar-hw: doctor exit'; then
+		has '^ *platform +hardware KVM \(AMD SVM\)$' ||
+			problems+=("${who}lstar doctor did not report \"hardware KVM (AMD SVM)\"")
+		has '^lstar-hw: doctor exit 0$' || problems+=("${who}lstar doctor failed: $(grep -E '^lstar-hw: doctor exit' "$log" || echo 'no exit status')")
+	fi
+	[[ ${#CMD[@]} -gt 0 ]] && return
+	has '^lstar-hw: done' || return
+	# (After "Running suite(s):" on its line when the runner had none.)
+	summary=$(grep -oE '[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -1)
+	if [[ -z $summary ]]; then
+		problems+=("${who}no Check summary in the output")
+	else
+		summaries+=("$summary")
+		[[ $summary =~ Failures:\ ([0-9]+),\ Errors:\ ([0-9]+) ]]
+		if [[ $((BASH_REMATCH[1] + BASH_REMATCH[2])) -ne 0 ]]; then
+			problems+=("${who}Check: $summary")
+			while read -r line; do
+				problems+=("  $line")
+			done < <(grep -E '^[^ ]+:[0-9]+:[FE]:' "$log")
+		fi
+	fi
+	has '^lstar tests: [0-9]+ KVM suites not run' &&
+		problems+=("${who}KVM suites were not run: $(grep -E '^lstar tests: ' "$log" | head -1)")
+	has '^lstar-hw: runner exit [0-9]+,' || problems+=("${who}the runner did not finish")
+	has 'shim panic|shim failure|triple fault' &&
+		problems+=("${who}lstar reported a shim panic/failure (see $log)")
+}
+runner_time() {
+	sed -n 's/^lstar-hw: runner exit [0-9]*, \([0-9.]*\) -> \([0-9.]*\) s$/\1 \2/p' "$1" |
+		awk '{ printf "%.1f", $2 - $1 }'
+}
+
+if [[ $MACHINES == 2 ]]; then
+	check_machine "$LOG" "$(cat "$WORK/qrc-1")" "machine 1"
+	check_machine "$LOG2" "$(cat "$WORK/qrc-2")" "machine 2"
+	# Machine 2's own account of where its time went (machine 1's was shown).
+	grep -E '^lstar-hw: (runner|suite|test) ' "$LOG2" | sed 's/^lstar-hw: /check-hw: machine 2: /' >&2
+	runner_t="$(runner_time "$LOG") and $(runner_time "$LOG2")"
+else
+	check_machine "$LOG" "$(cat "$WORK/qrc-0")" ""
+	runner_t=$(runner_time "$LOG")
 fi
 if [[ ${#CMD[@]} -gt 0 ]]; then
 	crc=$(sed -n 's/^lstar-hw: command exit \([0-9]*\) .*/\1/p' "$LOG")
@@ -334,28 +409,9 @@ if [[ ${#CMD[@]} -gt 0 ]]; then
 	[[ ${#problems[@]} -eq 0 ]] || { for p in "${problems[@]}"; do say "note: $p"; done; }
 	exit "${crc:-1}"
 fi
-if has '^lstar-hw: done'; then
-	summary=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$LOG" | tail -1)
-	if [[ -z $summary ]]; then
-		problems+=("no Check summary in the output")
-	else
-		[[ $summary =~ Failures:\ ([0-9]+),\ Errors:\ ([0-9]+) ]]
-		if [[ $((BASH_REMATCH[1] + BASH_REMATCH[2])) -ne 0 ]]; then
-			problems+=("Check: $summary")
-			while read -r line; do
-				problems+=("  $line")
-			done < <(grep -E '^[^ ]+:[0-9]+:[FE]:' "$LOG")
-		fi
-	fi
-	has '^lstar tests: [0-9]+ KVM suites not run' &&
-		problems+=("KVM suites were not run: $(grep -E '^lstar tests: ' "$LOG" | head -1)")
-	has '^lstar-hw: runner exit [0-9]+,' || problems+=("the runner did not finish")
-	has 'shim panic|shim failure|triple fault' &&
-		problems+=("lstar reported a shim panic/failure (see $LOG)")
-fi
-
-runner_t=$(sed -n 's/^lstar-hw: runner exit [0-9]*, \([0-9.]*\) -> \([0-9.]*\) s$/\1 \2/p' "$LOG" |
-	awk '{ printf "%.1f", $2 - $1 }')
+# The whole suite's count: the machines' summaries added up.
+summary=$(printf '%s\n' "${summaries[@]}" | awk -F'[:,] *' 'NF { c += $3; f += $5; e += $7 }
+	END { printf "%d%%: Checks: %d, Failures: %d, Errors: %d", c ? 100 * (c - f - e) / c : 0, c, f, e }')
 say "kernel $KVER; boot+tests+poweroff $((T_END - T_BOOT))s; test runner inside: ${runner_t:-?}s; total $((T_END - T_START))s"
 if [[ ${#problems[@]} -gt 0 ]]; then
 	for p in "${problems[@]}"; do say "FAIL: $p"; done
