@@ -1536,6 +1536,7 @@ static long do_mprotect(struct pt_regs *regs)
 	uint64_t start = regs->di, len = regs->si, end;
 	uint32_t prot = (uint32_t)regs->dx;
 	int err, lo, hi;
+	bool within;
 
 	/* prot is an unsigned long: Linux refuses any unknown bit in it. */
 	if (regs->dx & ~(uint64_t)PROT_ALL)
@@ -1550,8 +1551,12 @@ static long do_mprotect(struct pt_regs *regs)
 	if (len == 0)
 		return 0;
 	/* As on Linux, the mapped run from start changes; a hole after it
-	 * ends the call with ENOMEM (nothing changes if start is a hole). */
-	end = mapped_run_end(start, start + len);
+	 * ends the call with ENOMEM (nothing changes if start is a hole).
+	 * Most often one VMA holds the whole range (RELRO, a thread's
+	 * stack), and then its bounds say so without a walk. */
+	lo = vma_first_above(start);
+	within = lo < mm.nr_vmas && mm.vmas[lo].start <= start && start + len <= mm.vmas[lo].end;
+	end = within ? start + len : mapped_run_end(start, start + len);
 	if (end == start)
 		return -ENOMEM;
 	if (!vma_room(2))
@@ -1559,15 +1564,24 @@ static long do_mprotect(struct pt_regs *regs)
 	/* An attachment made SHM_RDONLY never becomes writable (Linux's
 	 * VM_MAYWRITE): checked before anything changes. */
 	if (prot & PROT_WRITE)
-		for (int i = vma_first_above(start); i < mm.nr_vmas && mm.vmas[i].start < end; i++)
+		for (int i = lo; i < mm.nr_vmas && mm.vmas[i].start < end; i++)
 			if (mm.vmas[i].flags & VMA_NOWRITE)
 				return -EACCES;
 	/* Opening PROT_NONE pages backs them: fail before changing any. */
 	if ((prot & PROT_ALL) && !pages_available((end - start) / PAGE_SIZE))
 		return -ENOMEM;
-	if ((err = vma_split_at(start)) || (err = vma_split_at(end)))
+	/* VMA lo holds start: split there, then at end, found without a
+	 * search when the same VMA holds it. */
+	if ((lo = vma_split(lo, start)) < 0)
+		return lo;
+	if (!within)
+		err = vma_split_at(end);
+	else if (end < mm.vmas[lo].end)
+		err = vma_split(lo, end) < 0 ? -ENOMEM : 0;
+	else
+		err = 0;
+	if (err)
 		return err;
-	lo = vma_first_above(start);
 	for (hi = lo; hi < mm.nr_vmas && mm.vmas[hi].start < end; hi++) {
 		if (!err)
 			err = protect_pages(mm.vmas[hi].start, mm.vmas[hi].end, prot,
