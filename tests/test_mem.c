@@ -281,22 +281,32 @@ static char huge_advice(const void *p)
 	return advice;
 }
 
-/* The pool past the shim's books and a few MiB more is advised huge;
- * below, where the shim, the books and a small program's pages lie,
- * advised against (for hosts whose THP is on for everything). */
+/* The pool is advised against huge pages from the shim's books on (for
+ * hosts whose THP is on for everything), while the VMM places the
+ * program, its 8 MiB stack and the vDSO; then, past what it placed and
+ * 2 MiB more, advised huge.  A program's first pages, right after the
+ * stack, are small ones: were the line drawn before the stack, they
+ * would not be. */
 START_TEST(pool_huge_past_small_part)
 {
 	struct vmm_mem p;
-	uint64_t top;
+	uint64_t top, placed;
 
 	ck_assert_int_eq(vmm_mem_init(&p, 64ULL << 20), 0);
 	vmm_mem_reserve_shim_books(&p);
 	top = p.size - (2ULL << 20);
+	ck_assert_int_eq(huge_advice(p.host + p.pool_next + (12ULL << 20)), 'n');
+	ck_assert_int_eq(huge_advice(p.host + top), 'n');
+	for (int i = 0; i < 9 << 8; i++)	/* 9 MiB: a program and its stack */
+		ck_assert_uint_ne(vmm_mem_alloc(&p), 0);
+	placed = p.pool_next;
+	vmm_mem_advise_huge(&p);
 	ck_assert_int_eq(huge_advice(p.host), 'n');
 	ck_assert_int_eq(huge_advice(p.host + p.free_stack), 'n');
-	ck_assert_int_eq(huge_advice(p.host + p.pool_next), 'n');
-	ck_assert_int_eq(huge_advice(p.host + p.pool_next + (4ULL << 20)), 'n');
-	ck_assert_int_eq(huge_advice(p.host + p.pool_next + (12ULL << 20)), 'h');
+	ck_assert_int_eq(huge_advice(p.host + placed - PAGE), 'n');
+	ck_assert_int_eq(huge_advice(p.host + placed), 'n');
+	ck_assert_int_eq(huge_advice(p.host + placed + (1ULL << 20)), 'n');
+	ck_assert_int_eq(huge_advice(p.host + placed + (4ULL << 20)), 'h');
 	ck_assert_int_eq(huge_advice(p.host + top), 'h');
 	vmm_mem_destroy(&p);
 }

@@ -167,30 +167,30 @@ int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
 }
 
 /*
- * The pool past the shim's books and the next POOL_SMALL is backed by the
- * host in 2 MiB pages where it can (transparent huge pages): a page the
- * program maps there is then backed on the host before its first touch,
- * so the shadow MMU fills its neighbours in with it (include/x86.h),
- * eight faults in one (docs/PERFORMANCE.md).  Below, a first touch would
- * clear 2 MiB where a small program uses a few pages (the books are
- * touched sparsely too): its start-up would pay.  The pool is handed out
- * from the bottom up, and long mappings take freed pages before fresh
- * ones, so only a program that maps that much reaches the huge part.
- * Advice only: where the host has no huge page at hand, or THP is off,
- * pages stay 4 KiB; where THP is on for everything, the part below is
- * advised against it.
+ * The pool past what the VMM placed before boot (the shim's books, the
+ * program's images, its 8 MiB stack, the vDSO) and the next POOL_SMALL
+ * is backed by the host in 2 MiB pages where it can (transparent huge
+ * pages): a page the program maps there is then backed on the host
+ * before its first touch, so the shadow MMU fills its neighbours in with
+ * it (include/x86.h), eight faults in one (docs/PERFORMANCE.md).  Below,
+ * a first touch would clear 2 MiB where a small program uses a few
+ * pages (the books and the stack are touched sparsely, and a program's
+ * first pages, its heap's start and its first mappings, are few): every
+ * exec would pay.  The pool is handed out from the bottom up, and long
+ * mappings take freed pages before fresh ones, so only a program that
+ * maps more reaches the huge part.  Advice only: where the host has no
+ * huge page at hand, or THP is off, pages stay 4 KiB; where THP is on
+ * for everything, all of guest memory is advised against it until the
+ * VMM has placed what it places (vmm_mem_reserve_shim_books).
  */
-#define POOL_SMALL	(8ULL << 20)
+#define POOL_SMALL	(2ULL << 20)
 
-static void pool_huge(struct vmm_mem *m)
+void vmm_mem_advise_huge(struct vmm_mem *m)
 {
 	uintptr_t from = (uintptr_t)m->host + m->pool_next + POOL_SMALL;
 	uintptr_t to = (uintptr_t)m->host + m->size;
 
 	from = (from + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
-	if (from > to)
-		from = to;
-	madvise(m->host, from - (uintptr_t)m->host, MADV_NOHUGEPAGE);
 	if (from < to)
 		madvise((void *)from, to - from, MADV_HUGEPAGE);
 }
@@ -204,7 +204,7 @@ void vmm_mem_reserve_shim_books(struct vmm_mem *m)
 	m->pool_next += (pages * 4 + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
 	m->table_counts = m->pool_next;
 	m->pool_next += (pages * 2 + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-	pool_huge(m);
+	madvise(m->host, m->size, MADV_NOHUGEPAGE);	/* until vmm_mem_advise_huge */
 }
 
 /*

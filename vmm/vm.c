@@ -246,6 +246,9 @@ static int build_stack(struct vmm_vcpu *cpu, const struct vmm_stack_args *args_i
 	if ((err = vmm_vdso_setup(cpu, bi, bi->mmap_top)))
 		return err;
 	a.sysinfo_ehdr = cpu->vmm->vm.vdso.ehdr;
+	/* The last of the pool the VMM takes: the pages the program maps
+	 * come after. */
+	vmm_mem_advise_huge(cpu->mem);
 	/* As Linux's arch_align_stack: a random offset below the top. */
 	top = (high - (random_u64() % 8192)) & ~15ULL;
 	if (!(buf = calloc(1, window)))

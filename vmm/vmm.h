@@ -146,9 +146,14 @@ void vmm_mem_destroy(struct vmm_mem *m);
 /* vmm_mem_reserve_shim_books - take the shim's books from the bottom of
  * the pool, before anything else: the free-page stack (one 32-bit frame
  * number per pool page) and the page-table entry counts (16 bits per pool
- * page).  The pool never hands these pages out.  Above them and a few MiB
- * more, the host backs the pool in 2 MiB pages where it can. */
+ * page).  The pool never hands these pages out.  The host backs guest
+ * memory in 4 KiB pages from here on, until vmm_mem_advise_huge. */
 void vmm_mem_reserve_shim_books(struct vmm_mem *m);
+
+/* vmm_mem_advise_huge - once the VMM has placed what it places before
+ * boot: from a few MiB above it, the host backs the pool in 2 MiB pages
+ * where it can. */
+void vmm_mem_advise_huge(struct vmm_mem *m);
 
 /* vmm_mem_reset - empty guest memory for a new program (execve): every
  * page reads zero, the pool starts over.  0 or -errno. */
