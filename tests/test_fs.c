@@ -3009,6 +3009,9 @@ Suite *suite_fs(void)
 	suite_add_tcase(s, diff);
 
 	tc_map = tcase_create("mapped");
+	/* Each test runs a shell of a dozen commands: a few seconds under
+	 * make check-hw's emulation, near Check's default of 4. */
+	tcase_set_timeout(tc_map, 120);
 	tcase_add_unchecked_fixture(tc_map, base_setup, base_teardown);
 	tcase_add_test(tc_map, mapped_read);
 	tcase_add_test(tc_map, mapped_write);
