@@ -283,8 +283,8 @@ static char huge_advice(const void *p)
 
 /* The pool is advised against huge pages from the shim's books on (for
  * hosts whose THP is on for everything), while the VMM places the
- * program, its 8 MiB stack and the vDSO; then, past what it placed and
- * 2 MiB more, advised huge.  A program's first pages, right after the
+ * program, its 8 MiB stack and the vDSO; then, from the first 2 MiB
+ * line at least 512 KiB past what it placed, advised huge.  A program's first pages, right after the
  * stack, are small ones: were the line drawn before the stack, they
  * would not be. */
 START_TEST(pool_huge_past_small_part)
@@ -305,8 +305,8 @@ START_TEST(pool_huge_past_small_part)
 	ck_assert_int_eq(huge_advice(p.host + p.free_stack), 'n');
 	ck_assert_int_eq(huge_advice(p.host + placed - PAGE), 'n');
 	ck_assert_int_eq(huge_advice(p.host + placed), 'n');
-	ck_assert_int_eq(huge_advice(p.host + placed + (1ULL << 20)), 'n');
-	ck_assert_int_eq(huge_advice(p.host + placed + (4ULL << 20)), 'h');
+	ck_assert_int_eq(huge_advice(p.host + placed + (256ULL << 10)), 'n');
+	ck_assert_int_eq(huge_advice(p.host + placed + (3ULL << 20)), 'h');
 	ck_assert_int_eq(huge_advice(p.host + top), 'h');
 	vmm_mem_destroy(&p);
 }

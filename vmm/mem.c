@@ -167,23 +167,25 @@ int vmm_mem_init(struct vmm_mem *m, uint64_t pool_bytes)
 }
 
 /*
- * The pool past what the VMM placed before boot (the shim's books, the
- * program's images, its 8 MiB stack, the vDSO) and the next POOL_SMALL
- * is backed by the host in 2 MiB pages where it can (transparent huge
- * pages): a page the program maps there is then backed on the host
- * before its first touch, so the shadow MMU fills its neighbours in with
- * it (include/x86.h), eight faults in one (docs/PERFORMANCE.md).  Below,
- * a first touch would clear 2 MiB where a small program uses a few
- * pages (the books and the stack are touched sparsely, and a program's
- * first pages, its heap's start and its first mappings, are few): every
- * exec would pay.  The pool is handed out from the bottom up, and long
- * mappings take freed pages before fresh ones, so only a program that
- * maps more reaches the huge part.  Advice only: where the host has no
- * huge page at hand, or THP is off, pages stay 4 KiB; where THP is on
- * for everything, all of guest memory is advised against it until the
- * VMM has placed what it places (vmm_mem_reserve_shim_books).
+ * The pool from the first 2 MiB line POOL_SMALL past what the VMM
+ * placed before boot (the shim's books, the program's images, its 8 MiB
+ * stack, the vDSO) is backed by the host in 2 MiB pages where it can
+ * (transparent huge pages): a page the program maps there is then backed
+ * on the host before its first touch, so the shadow MMU fills its
+ * neighbours in with it (include/x86.h), eight faults in one
+ * (docs/PERFORMANCE.md).  Below, a first touch would clear 2 MiB where a
+ * small program uses a few pages: the books and the stack are touched
+ * sparsely, and a program's first pages (its heap's start, its first
+ * mappings) are few, held by the half MiB to 2.5 MiB of small pages left
+ * above the vDSO.  Otherwise every exec would pay.  The pool is handed
+ * out from the bottom up, and long mappings take freed pages before
+ * fresh ones, so only a program that maps more reaches the huge part.
+ * Advice only: where the host has no huge page at hand, or THP is off,
+ * pages stay 4 KiB; where THP is on for everything, all of guest memory
+ * is advised against it until the VMM has placed what it places
+ * (vmm_mem_reserve_shim_books).
  */
-#define POOL_SMALL	(2ULL << 20)
+#define POOL_SMALL	(512ULL << 10)
 
 void vmm_mem_advise_huge(struct vmm_mem *m)
 {
