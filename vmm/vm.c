@@ -618,7 +618,9 @@ again:
 			memcpy(&gpa, (uint8_t *)run + run->io.data_offset, 4);
 			/* The floor probe's exit: as bare as an exit can be. */
 			if (run->io.port == LSTAR_HC_PORT + LSTAR_HC_FLOOR && vmm->opt->floor) {
-				__atomic_add_fetch(vmm->opt->floor_exits, 1, __ATOMIC_RELAXED);
+				if (vmm->opt->floor_exits)
+					__atomic_add_fetch(vmm->opt->floor_exits, 1,
+							   __ATOMIC_RELAXED);
 				continue;
 			}
 			if (!hypercall(cpu, run->io.port - LSTAR_HC_PORT, gpa))
