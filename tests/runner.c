@@ -86,19 +86,23 @@ static const struct named_suite kvm[] = {
 };
 #define NSUITES(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Is name in list (names separated by spaces or commas)? */
+/* The name in list at p or after the separators there (spaces and
+ * commas): its start, and its length in *n; NULL at the list's end. */
+static const char *next_name(const char *p, size_t *n)
+{
+	p += strspn(p, " ,");
+	*n = strcspn(p, " ,");
+	return *n ? p : NULL;
+}
+
+/* Is name in list? */
 static bool listed(const char *list, const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), n;
 
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, " ,");
-
+	for (const char *p = list; (p = next_name(p, &n)); p += n)
 		if (n == len && !strncmp(p, name, len))
 			return true;
-		p += n;
-		p += strspn(p, " ,");
-	}
 	return false;
 }
 
@@ -119,17 +123,13 @@ static bool known(const char *name, size_t len)
 static bool all_known(const char *var)
 {
 	const char *list = getenv(var);
+	size_t n;
 
-	for (const char *p = list ? list + strspn(list, " ,") : ""; *p;) {
-		size_t n = strcspn(p, " ,");
-
+	for (const char *p = list ? list : ""; (p = next_name(p, &n)); p += n)
 		if (!known(p, n)) {
 			fprintf(stderr, "lstar tests: %s names no suite \"%.*s\"\n", var, (int)n, p);
 			return false;
 		}
-		p += n;
-		p += strspn(p, " ,");
-	}
 	return true;
 }
 
