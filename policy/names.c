@@ -182,9 +182,9 @@ static const struct {
  * the first time it is wanted and kept for the life of the process:
  * callers get pointers into this table.  One at a time, because
  * libseccomp finds a number's name by a walk of its whole table, and
- * asking for every number at once cost ~0.1 ms of each run's start.  Any thread
- * may ask (--trace and --learn ask from vCPU threads): the first answer
- * stored is kept, a second one freed.
+ * asking for every number at once cost ~0.1 ms of each run's start.
+ * Any thread may ask (--trace and --learn ask from vCPU threads): the
+ * first answer stored is kept, a second one freed.
  */
 static char *sys_names[LSTAR_POLICY_NR];
 static char no_name[1];		/* stored for a number libseccomp does not know */

@@ -284,9 +284,9 @@ static char huge_advice(const void *p)
 /* The pool is advised against huge pages from the shim's books on (for
  * hosts whose THP is on for everything), while the VMM places the
  * program, its 8 MiB stack and the vDSO; then, from the first 2 MiB
- * line at least 512 KiB past what it placed, advised huge.  A program's first pages, right after the
- * stack, are small ones: were the line drawn before the stack, they
- * would not be. */
+ * line at least 512 KiB past what it placed, advised huge.  A program's
+ * first pages, right after the stack, are small ones: were the line
+ * drawn before the stack, they would not be. */
 START_TEST(pool_huge_past_small_part)
 {
 	struct vmm_mem p;

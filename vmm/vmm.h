@@ -151,8 +151,8 @@ void vmm_mem_destroy(struct vmm_mem *m);
 void vmm_mem_reserve_shim_books(struct vmm_mem *m);
 
 /* vmm_mem_advise_huge - once the VMM has placed what it places before
- * boot: from a few MiB above it, the host backs the pool in 2 MiB pages
- * where it can. */
+ * boot: from the first 2 MiB line half a MiB above it, the host backs the
+ * pool in 2 MiB pages where it can. */
 void vmm_mem_advise_huge(struct vmm_mem *m);
 
 /* vmm_mem_reset - empty guest memory for a new program (execve): every
